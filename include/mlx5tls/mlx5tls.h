@@ -1,0 +1,331 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * libmlx5tls — user-space TLS inline crypto for NVIDIA ConnectX-6 Dx (mlx5) through rdma-core DevX.
+ *
+ * Conventions (see libmlx5tls(7)):
+ *  - int calls return 0 or a negative errno and also set errno; pointer calls return NULL and set
+ *    errno. A positive errno is never returned.
+ *  - A firmware rejection returns -EREMOTEIO; mlx5tls_last_fw_error() then tells, per thread, which
+ *    command failed with which status (and its kernel name) and syndrome.
+ *  - Inputs are `*_opts` structs whose first member is `sz`; declare them with MLX5TLS_OPTS(), which
+ *    zeroes every byte and sets `sz`. NULL opts means defaults. Unknown non-zero trailing bytes
+ *    (a newer caller on an older library) give -EINVAL.
+ *  - Objects are created and destroyed in pairs; destroying an object that others still use gives
+ *    -EBUSY. Teardown order: DEKs and TISes, then pools, then PD/TD, then the device.
+ *  - Key material passed in is copied only into the firmware mailbox, which is wiped right after
+ *    the command; it is never logged, traced or printed.
+ */
+#ifndef MLX5TLS_MLX5TLS_H
+#define MLX5TLS_MLX5TLS_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <linux/tls.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MLX5TLS_API __attribute__((visibility("default")))
+
+/*
+ * Declare and zero-initialise an opts struct, padding included, then set sz and the given fields:
+ *   MLX5TLS_OPTS(mlx5tls_dek_pool_opts, o, .sync_threshold = 64);
+ */
+#define MLX5TLS_OPTS(TYPE, NAME, ...)                                                              \
+	struct TYPE NAME = ({                                                                      \
+		memset(&NAME, 0, sizeof(struct TYPE));                                             \
+		(struct TYPE){ .sz = sizeof(struct TYPE), __VA_ARGS__ };                           \
+	})
+
+/* ---- logging ---- */
+
+enum mlx5tls_print_level {
+	MLX5TLS_WARN,
+	MLX5TLS_INFO,
+	MLX5TLS_DEBUG,
+};
+
+typedef int (*mlx5tls_print_fn_t)(enum mlx5tls_print_level level, const char *fmt, va_list args);
+
+/* Install a log callback; returns the previous one. NULL silences the library. The default prints
+ * warnings and info to stderr and drops debug unless MLX5TLS_DEBUG is set in the environment. */
+MLX5TLS_API mlx5tls_print_fn_t mlx5tls_set_print(mlx5tls_print_fn_t fn);
+
+/* ---- firmware errors ---- */
+
+struct mlx5tls_fw_error {
+	uint16_t opcode;
+	uint16_t op_mod;
+	uint8_t status;
+	uint32_t syndrome;
+	const char *opcode_name; /* "CREATE_GENERAL_OBJECT" */
+	const char *status_name; /* the kernel's string: "bad parameter" */
+	const char *syndrome_text; /* the model's documented reason, NULL on hardware */
+};
+
+/* The last firmware rejection seen by this thread: 0 and *err filled, or -ENOENT if none since the
+ * thread started or since mlx5tls_clear_fw_error(). */
+MLX5TLS_API int mlx5tls_last_fw_error(struct mlx5tls_fw_error *err);
+MLX5TLS_API void mlx5tls_clear_fw_error(void);
+MLX5TLS_API const char *mlx5tls_fw_status_str(uint8_t status);
+MLX5TLS_API const char *mlx5tls_cmd_opcode_str(uint16_t opcode);
+
+/* ---- devices ---- */
+
+enum mlx5tls_device_kind {
+	MLX5TLS_DEVICE_HW = 0, /* a real mlx5 device through rdma-core DevX */
+	MLX5TLS_DEVICE_MODEL = 1, /* the built-in ConnectX-6 Dx device model */
+};
+
+struct mlx5tls_device_info {
+	char name[64]; /* "mlx5_0" or "sim:cx6dx" */
+	enum mlx5tls_device_kind kind;
+	char transport[16]; /* "devx" or "sim" */
+	char profile[32]; /* model profile; "" on hardware */
+	char description[96];
+};
+
+/* All devices: real DevX-capable mlx5 devices first, then one entry per model profile.
+ * Free with mlx5tls_free_device_list(). */
+MLX5TLS_API struct mlx5tls_device_info *mlx5tls_get_device_list(int *num);
+MLX5TLS_API void mlx5tls_free_device_list(struct mlx5tls_device_info *list);
+
+struct mlx5tls_device_opts {
+	size_t sz;
+	/* Append a JSON line per firmware command to this file (overrides MLX5TLS_TRACE). */
+	const char *trace_path;
+	size_t : 0;
+};
+#define mlx5tls_device_opts__last_field trace_path
+
+struct mlx5tls_device;
+
+/*
+ * Open a device. name: an rdma device name ("mlx5_0"), "sim" or "sim:PROFILE[,key=value...]"
+ * (profiles: cx6dx, cx6dx-legacy, cx6dx-nocrypto; keys override log_max_* limits), or NULL for
+ * $MLX5TLS_DEVICE, else the first DevX-capable mlx5 device. The model is used only when named.
+ */
+MLX5TLS_API struct mlx5tls_device *mlx5tls_device_open(const char *name,
+						     const struct mlx5tls_device_opts *opts);
+MLX5TLS_API int mlx5tls_device_close(struct mlx5tls_device *dev);
+
+struct mlx5tls_device_attr {
+	char name[64];
+	enum mlx5tls_device_kind kind;
+	char transport[16];
+	char profile[32];
+	char fw_ver[64];
+};
+MLX5TLS_API int mlx5tls_device_query(const struct mlx5tls_device *dev,
+				     struct mlx5tls_device_attr *attr);
+
+/* TLS (version, cipher) combinations, in tls_cap bit order (PRM tls_cap). */
+enum {
+	MLX5TLS_SUITE_TLS12_AES_GCM_128 = 1u << 0,
+	MLX5TLS_SUITE_TLS13_AES_GCM_128 = 1u << 1,
+	MLX5TLS_SUITE_TLS12_AES_GCM_256 = 1u << 2,
+	MLX5TLS_SUITE_TLS13_AES_GCM_256 = 1u << 3,
+};
+
+struct mlx5tls_caps {
+	bool tls_tx;
+	bool tls_rx;
+	bool crypto; /* cmd_hca_cap.crypto: crypto caps are queryable */
+	bool dek_object; /* general_obj_types has ENCRYPTION_KEY */
+	bool bulk_dek; /* crypto_cap.log_dek_max_alloc != 0 */
+	bool dek_sync; /* crypto_cap.synchronize_dek: freed DEKs reusable after SYNC_CRYPTO */
+	bool ktls_capable; /* the kernel's rule: (tx||rx) && log_max_dek && a TLS 1.2 suite */
+	uint32_t suites; /* MLX5TLS_SUITE_* */
+	uint8_t log_max_dek;
+	uint8_t log_dek_max_alloc;
+	uint8_t log_max_num_deks;
+	uint8_t log_max_tis;
+	uint8_t log_max_tir;
+	uint8_t log_max_pd;
+	uint8_t log_max_transport_domain;
+};
+
+/* Decoded capabilities (QUERY_HCA_CAP general, TLS and crypto, current values). Fills at most
+ * caps_sz bytes so an older caller's smaller struct stays valid. */
+MLX5TLS_API int mlx5tls_query_caps(struct mlx5tls_device *dev, struct mlx5tls_caps *caps,
+				   size_t caps_sz);
+
+/* Maps a <linux/tls.h> (version, cipher_type) to MLX5TLS_SUITE_*, or 0 if it is none. */
+MLX5TLS_API uint32_t mlx5tls_suite_of(uint16_t version, uint16_t cipher_type);
+
+/* ---- protection domain, transport domain ---- */
+
+struct mlx5tls_pd;
+struct mlx5tls_td;
+
+MLX5TLS_API struct mlx5tls_pd *mlx5tls_pd_alloc(struct mlx5tls_device *dev);
+MLX5TLS_API int mlx5tls_pd_dealloc(struct mlx5tls_pd *pd);
+MLX5TLS_API uint32_t mlx5tls_pd_num(const struct mlx5tls_pd *pd);
+
+MLX5TLS_API struct mlx5tls_td *mlx5tls_td_alloc(struct mlx5tls_device *dev);
+MLX5TLS_API int mlx5tls_td_dealloc(struct mlx5tls_td *td);
+MLX5TLS_API uint32_t mlx5tls_td_num(const struct mlx5tls_td *td);
+
+/* ---- data encryption keys ---- */
+
+struct mlx5tls_dek;
+
+struct mlx5tls_dek_opts {
+	size_t sz;
+	uint64_t opaque; /* stored in the DEK object, returned by query */
+	size_t : 0;
+};
+#define mlx5tls_dek_opts__last_field opaque
+
+/*
+ * One DEK object (CREATE_GENERAL_OBJECT) holding the key of ci, a struct
+ * tls12_crypto_info_aes_gcm_128 or _256 of ci_len bytes. Version and cipher must be a suite the
+ * device advertises (-EOPNOTSUPP otherwise).
+ */
+MLX5TLS_API struct mlx5tls_dek *mlx5tls_dek_create(struct mlx5tls_pd *pd,
+						  const struct tls_crypto_info *ci, size_t ci_len,
+						  const struct mlx5tls_dek_opts *opts);
+/* A single DEK is destroyed; a pooled one goes back to its pool. */
+MLX5TLS_API int mlx5tls_dek_destroy(struct mlx5tls_dek *dek);
+/* The id for TLS static params' dek_index. */
+MLX5TLS_API uint32_t mlx5tls_dek_id(const struct mlx5tls_dek *dek);
+
+struct mlx5tls_dek_attr {
+	uint32_t id;
+	uint32_t obj_id; /* the firmware object: the DEK itself or its bulk's base */
+	uint32_t obj_offset; /* index inside the bulk */
+	bool pooled;
+	uint8_t state; /* encryption_key_obj.state: 0 ready, 1 error */
+	uint16_t key_bits; /* 128 or 256 */
+	uint8_t key_purpose;
+	uint32_t pd;
+	uint64_t opaque;
+};
+/* QUERY_GENERAL_OBJECT on the DEK; never returns key bytes. */
+MLX5TLS_API int mlx5tls_dek_query(struct mlx5tls_dek *dek, struct mlx5tls_dek_attr *attr,
+				  size_t attr_sz);
+
+struct mlx5tls_dek_pool;
+
+struct mlx5tls_dek_pool_opts {
+	size_t sz;
+	/* log2 DEKs per bulk; 0 = min(12, log_dek_max_alloc) as the kernel does. */
+	uint32_t log_bulk_size;
+	/* freed DEKs that trigger a SYNC_CRYPTO when no ready DEK is left; 0 = 128 (kernel). */
+	uint32_t sync_threshold;
+	/* most DEKs handed out at once; 0 = the device's limit. */
+	uint32_t max_deks;
+	/* use single CREATE/DESTROY even if the device has bulk DEKs (benchmark baseline). */
+	bool no_bulk;
+	size_t : 0;
+};
+#define mlx5tls_dek_pool_opts__last_field no_bulk
+
+/* A pool of DEKs: bulks of 2^log_bulk_size created at once, keys loaded with MODIFY, freed keys
+ * re-keyed only after a batched SYNC_CRYPTO, one idle bulk kept. Falls back to single DEKs when the
+ * device has no bulk DEKs. Thread-safe. */
+MLX5TLS_API struct mlx5tls_dek_pool *mlx5tls_dek_pool_create(struct mlx5tls_pd *pd,
+							     const struct mlx5tls_dek_pool_opts *opts);
+MLX5TLS_API int mlx5tls_dek_pool_destroy(struct mlx5tls_dek_pool *pool);
+/* A DEK loaded with ci's key; -ENOSPC (errno) when the pool or the device is exhausted. */
+MLX5TLS_API struct mlx5tls_dek *mlx5tls_dek_pool_get(struct mlx5tls_dek_pool *pool,
+						    const struct tls_crypto_info *ci,
+						    size_t ci_len);
+/* Issue SYNC_CRYPTO now so every freed DEK becomes reusable. */
+MLX5TLS_API int mlx5tls_dek_pool_sync(struct mlx5tls_dek_pool *pool);
+
+struct mlx5tls_dek_pool_stats {
+	bool bulk; /* bulks in use (else single DEKs) */
+	bool reuse; /* freed DEKs are reused after SYNC_CRYPTO */
+	uint32_t bulk_size;
+	uint32_t bulks;
+	uint64_t in_use;
+	uint64_t ready; /* keyed never or synced since freed: usable now */
+	uint64_t awaiting_sync; /* freed, reusable after the next SYNC_CRYPTO */
+	uint64_t bulk_creates;
+	uint64_t bulk_destroys;
+	uint64_t key_loads; /* MODIFY_GENERAL_OBJECT */
+	uint64_t syncs; /* SYNC_CRYPTO */
+	uint64_t single_creates;
+	uint64_t single_destroys;
+};
+MLX5TLS_API int mlx5tls_dek_pool_query(struct mlx5tls_dek_pool *pool,
+				       struct mlx5tls_dek_pool_stats *stats, size_t stats_sz);
+
+/* ---- transport interface send (TIS) ---- */
+
+struct mlx5tls_tis;
+
+struct mlx5tls_tis_opts {
+	size_t sz;
+	bool plain; /* tls_en = 0: an ordinary TIS (e.g. an SQ's default) */
+	uint8_t prio;
+	size_t : 0;
+};
+#define mlx5tls_tis_opts__last_field prio
+
+MLX5TLS_API struct mlx5tls_tis *mlx5tls_tis_create(struct mlx5tls_pd *pd, struct mlx5tls_td *td,
+						  const struct mlx5tls_tis_opts *opts);
+/* A created TIS is destroyed; a pooled one goes back to its pool. */
+MLX5TLS_API int mlx5tls_tis_destroy(struct mlx5tls_tis *tis);
+MLX5TLS_API uint32_t mlx5tls_tis_num(const struct mlx5tls_tis *tis);
+
+struct mlx5tls_tis_attr {
+	uint32_t tisn;
+	bool tls_en;
+	bool pooled;
+	uint8_t prio;
+	uint32_t pd;
+	uint32_t transport_domain;
+};
+/* QUERY_TIS. */
+MLX5TLS_API int mlx5tls_tis_query(struct mlx5tls_tis *tis, struct mlx5tls_tis_attr *attr,
+				  size_t attr_sz);
+
+struct mlx5tls_tis_pool;
+
+struct mlx5tls_tis_pool_opts {
+	size_t sz;
+	uint32_t prefill; /* TLS TISes created at pool creation */
+	uint32_t high_mark; /* free TISes kept; above it a returned TIS is destroyed; 0 = 4096 */
+	size_t : 0;
+};
+#define mlx5tls_tis_pool_opts__last_field high_mark
+
+/* A pool of TLS TISes (tls_en, pd, transport domain) recycled across connections, as the kernel's
+ * TIS pool; created inline when empty. Thread-safe. */
+MLX5TLS_API struct mlx5tls_tis_pool *mlx5tls_tis_pool_create(struct mlx5tls_pd *pd,
+							     struct mlx5tls_td *td,
+							     const struct mlx5tls_tis_pool_opts *opts);
+MLX5TLS_API int mlx5tls_tis_pool_destroy(struct mlx5tls_tis_pool *pool);
+MLX5TLS_API struct mlx5tls_tis *mlx5tls_tis_pool_get(struct mlx5tls_tis_pool *pool);
+
+struct mlx5tls_tis_pool_stats {
+	uint32_t free; /* TISes waiting in the pool */
+	uint32_t in_use;
+	uint64_t creates; /* tx_tls_pool_alloc */
+	uint64_t destroys; /* tx_tls_pool_free */
+};
+MLX5TLS_API int mlx5tls_tis_pool_query(struct mlx5tls_tis_pool *pool,
+				       struct mlx5tls_tis_pool_stats *stats, size_t stats_sz);
+
+/* ---- counters ---- */
+
+/* Device counters, named as the kernel names them where one exists. Indexes are stable: new
+ * counters are only appended. */
+MLX5TLS_API unsigned int mlx5tls_counter_count(void);
+MLX5TLS_API const char *mlx5tls_counter_name(unsigned int idx);
+MLX5TLS_API const char *mlx5tls_counter_desc(unsigned int idx);
+/* Fills vals[0..n) (n at most mlx5tls_counter_count()); returns the number filled. */
+MLX5TLS_API int mlx5tls_device_counters(struct mlx5tls_device *dev, uint64_t *vals,
+				       unsigned int n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MLX5TLS_MLX5TLS_H */
