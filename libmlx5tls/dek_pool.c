@@ -1,1 +1,500 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * DEK pool (fact sheet 12). Creating a DEK object costs firmware a context allocation; loading a
+ * key into an element of a pre-created bulk (MODIFY) does not (fact sheet 12.6). So the pool
+ * creates bulks of 2^min(12, log_dek_max_alloc) keyless DEKs and hands out elements loaded with
+ * MODIFY. The NIC caches DEKs, so a freed element may be re-keyed only after a SYNC_CRYPTO has
+ * flushed those caches (fact sheet 3.6); SYNC is batched: it is issued when no ready element is
+ * left and at least `sync_threshold` (kernel: 128) freed elements wait, or when the device is out
+ * of DEK space. After a sync only one idle bulk is kept (fact sheet 12.5).
+ *
+ * Element states, two bits as in the kernel: (keyed since sync, in use):
+ *   (0,0) ready   (1,1) in use   (1,0) freed, awaiting sync.
+ * Without SYNC_CRYPTO support elements are used once; a bulk whose elements are all used and freed
+ * is destroyed. Without bulk support every DEK is a single CREATE/DESTROY (fact sheet 12.1).
+ */
+#include <stdlib.h>
+
+#include "dek_cmd.h"
+
+#define DEK_POOL_MAX_LOG_BULK 12     /* fact sheet 12.1: min(12, log_dek_max_alloc) */
+#define DEK_POOL_SYNC_THRESHOLD 128  /* fact sheet 12.4: MLX5_CRYPTO_DEK_POOL_SYNC_THRESH */
+
+struct dek_bulk {
+	struct mlx5tls_xobj *obj;
+	uint32_t base;
+	uint32_t size;
+	uint32_t ready;
+	uint32_t in_use;
+	uint32_t scan_word; /* where the last ready element was found */
+	uint64_t *keyed;    /* keyed since the last SYNC_CRYPTO */
+	uint64_t *used;     /* handed out */
+	struct dek_bulk *next;
+};
+
+struct mlx5tls_dek_pool {
+	struct mlx5tls_pd *pd;
+	pthread_mutex_t lock;
+	bool bulk;
+	bool reuse;
+	unsigned int log_bulk;
+	uint32_t sync_threshold;
+	uint64_t max_deks;
+	struct dek_bulk *bulks;
+	struct dek_bulk *cursor; /* bulk of the last allocation */
+	uint64_t in_use;
+	uint64_t ready;
+	uint64_t awaiting_sync;
+	struct mlx5tls_dek_pool_stats stats;
+};
+
+static size_t bulk_words(const struct dek_bulk *b)
+{
+	return (b->size + 63) / 64;
+}
+
+struct mlx5tls_xobj *dek_bulk_obj(const struct mlx5tls_dek *dek)
+{
+	return dek->bulk->obj;
+}
+
+static int bulk_create(struct mlx5tls_dek_pool *pool, struct dek_bulk **out)
+{
+	uint8_t in[DEK_CREATE_IN_SZ] = { 0 };
+	uint8_t cmd_out[DEK_HDR_OUT_SZ] = { 0 };
+	struct mlx5tls_device *dev = pool->pd->dev;
+	struct dek_bulk *b = calloc(1, sizeof(*b));
+	int ret;
+
+	if (!b)
+		return -ENOMEM;
+	b->size = 1u << pool->log_bulk;
+	b->keyed = calloc(bulk_words(b), sizeof(uint64_t));
+	b->used = calloc(bulk_words(b), sizeof(uint64_t));
+	if (!b->keyed || !b->used) {
+		ret = -ENOMEM;
+		goto err;
+	}
+	dek_encode_create_bulk(in, pool->pd->pdn, pool->log_bulk);
+	ret = cmd_exec(dev, CMD_CREATE, NULL, &b->obj, in, sizeof(in), cmd_out, sizeof(cmd_out),
+		       NULL);
+	if (ret)
+		goto err;
+	/* fact sheet 3.5: a range create returns the base id; element i is base + i */
+	b->base = DEVX_GET(general_obj_out_cmd_hdr, cmd_out, obj_id);
+	b->ready = b->size;
+	b->next = pool->bulks;
+	pool->bulks = b;
+	pool->ready += b->size;
+	pool->stats.bulk_creates++;
+	counter_inc(dev, MLX5TLS_CNT_DEK_BULK_ALLOC);
+	*out = b;
+	return 0;
+err:
+	free(b->keyed);
+	free(b->used);
+	free(b);
+	return ret;
+}
+
+/* Unlinks and frees b once firmware has destroyed it; on failure b stays in the pool. */
+static int bulk_destroy(struct mlx5tls_dek_pool *pool, struct dek_bulk *b)
+{
+	uint8_t in[DEK_HDR_IN_SZ] = { 0 };
+	uint8_t out[DEK_HDR_OUT_SZ] = { 0 };
+	struct mlx5tls_device *dev = pool->pd->dev;
+	struct dek_bulk **pp;
+	int ret;
+
+	dek_encode_destroy(in, b->base);
+	ret = cmd_exec(dev, CMD_DESTROY, b->obj, NULL, in, sizeof(in), out, sizeof(out), NULL);
+	if (ret) {
+		pr_warn("DEK bulk 0x%x: destroy failed (%d)\n", b->base, ret);
+		return ret;
+	}
+	for (pp = &pool->bulks; *pp != b; pp = &(*pp)->next)
+		;
+	*pp = b->next;
+	if (pool->cursor == b)
+		pool->cursor = NULL;
+	pool->ready -= b->ready;
+	pool->stats.bulk_destroys++;
+	counter_inc(dev, MLX5TLS_CNT_DEK_BULK_FREE);
+	free(b->keyed);
+	free(b->used);
+	free(b);
+	return 0;
+}
+
+/* fact sheet 12.5: after a sync, freed elements become ready, and of the bulks left with nothing
+ * in use only one is kept. */
+static int pool_sync_locked(struct mlx5tls_dek_pool *pool)
+{
+	uint8_t in[SYNC_CRYPTO_IN_SZ] = { 0 };
+	uint8_t out[SYNC_CRYPTO_OUT_SZ] = { 0 };
+	struct mlx5tls_device *dev = pool->pd->dev;
+	struct dek_bulk *b, *next;
+	bool kept_idle = false;
+	int ret;
+
+	/* fact sheet 3.6: crypto_type BIT(key_purpose) = 0x2 syncs TLS DEKs */
+	sync_crypto_encode(in, MLX5_SYNC_CRYPTO_TYPE_TLS);
+	ret = cmd_exec(dev, CMD_GENERAL, NULL, NULL, in, sizeof(in), out, sizeof(out), NULL);
+	if (ret)
+		return ret;
+	pool->stats.syncs++;
+	counter_inc(dev, MLX5TLS_CNT_DEK_SYNC);
+	for (b = pool->bulks; b; b = b->next) {
+		for (size_t w = 0; w < bulk_words(b); w++) {
+			uint64_t freed = b->keyed[w] & ~b->used[w];
+
+			b->keyed[w] = b->used[w];
+			b->ready += (uint32_t)__builtin_popcountll(freed);
+			pool->ready += (uint64_t)__builtin_popcountll(freed);
+		}
+		b->scan_word = 0;
+	}
+	pool->awaiting_sync = 0;
+	for (b = pool->bulks; b; b = next) {
+		next = b->next;
+		if (b->in_use)
+			continue;
+		if (!kept_idle) {
+			kept_idle = true;
+			continue;
+		}
+		ret = bulk_destroy(pool, b);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static struct dek_bulk *find_ready_bulk(struct mlx5tls_dek_pool *pool)
+{
+	struct dek_bulk *b;
+
+	if (pool->cursor && pool->cursor->ready)
+		return pool->cursor;
+	for (b = pool->bulks; b; b = b->next)
+		if (b->ready)
+			return b;
+	return NULL;
+}
+
+static uint32_t bulk_take(struct dek_bulk *b)
+{
+	size_t words = bulk_words(b);
+
+	for (size_t i = 0; i < words; i++) {
+		size_t w = (b->scan_word + i) % words;
+		uint64_t free_bits = ~(b->keyed[w] | b->used[w]);
+		uint32_t bit;
+
+		if (w == words - 1 && b->size % 64)
+			free_bits &= (1ull << (b->size % 64)) - 1;
+		if (!free_bits)
+			continue;
+		bit = (uint32_t)__builtin_ctzll(free_bits);
+		b->keyed[w] |= 1ull << bit;
+		b->used[w] |= 1ull << bit;
+		b->scan_word = (uint32_t)w;
+		b->ready--;
+		b->in_use++;
+		return (uint32_t)(w * 64 + bit);
+	}
+	return UINT32_MAX; /* not reached: callers check b->ready */
+}
+
+static bool device_out_of_deks(int ret)
+{
+	struct mlx5tls_fw_error err;
+
+	return ret == -EREMOTEIO && mlx5tls_last_fw_error(&err) == 0 &&
+	       err.status == 0x8 /* LIM_ERR */;
+}
+
+/* Reserve a ready element, syncing or creating a bulk as needed. Called with the lock held. */
+static int reserve_element(struct mlx5tls_dek_pool *pool, struct dek_bulk **bulk, uint32_t *idx)
+{
+	struct dek_bulk *b;
+	int ret;
+
+	for (;;) {
+		b = find_ready_bulk(pool);
+		if (b)
+			break;
+		if (pool->reuse && pool->awaiting_sync >= pool->sync_threshold) {
+			ret = pool_sync_locked(pool);
+			if (ret)
+				return ret;
+			continue;
+		}
+		ret = bulk_create(pool, &b);
+		if (!ret)
+			break;
+		if (!device_out_of_deks(ret))
+			return ret;
+		if (pool->reuse && pool->awaiting_sync) {
+			/* out of DEK space: reclaim what was freed, below the threshold or not */
+			ret = pool_sync_locked(pool);
+			if (ret)
+				return ret;
+			continue;
+		}
+		pr_warn("DEK pool: the device has no room for another DEK bulk (limits exceeded)\n");
+		return -ENOSPC;
+	}
+	*idx = bulk_take(b);
+	pool->cursor = b;
+	pool->ready--;
+	pool->in_use++;
+	*bulk = b;
+	return 0;
+}
+
+/* Give back a reserved element whose key load failed: it was never keyed, so it is ready. */
+static void unreserve_element(struct mlx5tls_dek_pool *pool, struct dek_bulk *b, uint32_t idx)
+{
+	b->keyed[idx / 64] &= ~(1ull << (idx % 64));
+	b->used[idx / 64] &= ~(1ull << (idx % 64));
+	b->ready++;
+	b->in_use--;
+	pool->ready++;
+	pool->in_use--;
+}
+
+static int load_key(struct mlx5tls_dek_pool *pool, struct dek_bulk *b, uint32_t idx,
+		    const struct key_view *kv)
+{
+	uint8_t in[DEK_MODIFY_IN_SZ] = { 0 };
+	uint8_t out[DEK_HDR_OUT_SZ] = { 0 };
+	struct cmd_secret secret;
+	int ret;
+
+	dek_encode_modify(in, b->base, idx, pool->pd->pdn, kv->key, kv->key_len, &secret);
+	ret = cmd_exec(pool->pd->dev, CMD_MODIFY, b->obj, NULL, in, sizeof(in), out, sizeof(out),
+		       &secret);
+	explicit_bzero(in, sizeof(in)); /* the mailbox carried the key */
+	return ret;
+}
+
+static struct mlx5tls_dek *pool_get_single(struct mlx5tls_dek_pool *pool,
+					   const struct key_view *kv)
+{
+	struct mlx5tls_dek *dek;
+	int ret;
+
+	ret = dek_single_create(pool->pd, kv, 0, &dek);
+	pthread_mutex_lock(&pool->lock);
+	if (ret) {
+		pool->in_use--;
+		pthread_mutex_unlock(&pool->lock);
+		if (device_out_of_deks(ret)) {
+			pr_warn("DEK pool: the device has no room for another DEK (limits exceeded)\n");
+			ret = -ENOSPC;
+		}
+		return libmlx5tls_err_ptr(ret);
+	}
+	pool->stats.single_creates++;
+	pthread_mutex_unlock(&pool->lock);
+	dek->pool = pool;
+	return dek;
+}
+
+struct mlx5tls_dek *mlx5tls_dek_pool_get(struct mlx5tls_dek_pool *pool,
+					 const struct tls_crypto_info *ci, size_t ci_len)
+{
+	struct mlx5tls_dek *dek;
+	struct dek_bulk *b;
+	struct key_view kv;
+	uint32_t idx;
+	int ret;
+
+	if (!pool)
+		return libmlx5tls_err_ptr(-EINVAL);
+	ret = crypto_info_view(pool->pd->dev, ci, ci_len, &kv);
+	if (ret)
+		return libmlx5tls_err_ptr(ret);
+
+	pthread_mutex_lock(&pool->lock);
+	if (pool->in_use >= pool->max_deks) {
+		pthread_mutex_unlock(&pool->lock);
+		pr_warn("DEK pool: exhausted, all %llu DEKs are in use\n",
+			(unsigned long long)pool->max_deks);
+		return libmlx5tls_err_ptr(-ENOSPC);
+	}
+	if (!pool->bulk) {
+		pool->in_use++; /* counts against max_deks while the create runs */
+		pthread_mutex_unlock(&pool->lock);
+		return pool_get_single(pool, &kv);
+	}
+	ret = reserve_element(pool, &b, &idx);
+	pthread_mutex_unlock(&pool->lock);
+	if (ret)
+		return libmlx5tls_err_ptr(ret);
+
+	dek = calloc(1, sizeof(*dek));
+	ret = dek ? load_key(pool, b, idx, &kv) : -ENOMEM;
+	pthread_mutex_lock(&pool->lock);
+	if (ret) {
+		unreserve_element(pool, b, idx);
+		pthread_mutex_unlock(&pool->lock);
+		free(dek);
+		return libmlx5tls_err_ptr(ret);
+	}
+	pool->stats.key_loads++;
+	pthread_mutex_unlock(&pool->lock);
+	counter_inc(pool->pd->dev, MLX5TLS_CNT_DEK_KEY_LOAD);
+
+	dek->pd = pool->pd;
+	dek->pool = pool;
+	dek->bulk = b;
+	dek->id = b->base + idx;
+	dek->obj_offset = idx;
+	dek->key_bits = (uint16_t)(kv.key_len * 8);
+	return dek;
+}
+
+int dek_pool_put(struct mlx5tls_dek *dek)
+{
+	struct mlx5tls_dek_pool *pool = dek->pool;
+	struct dek_bulk *b = dek->bulk;
+	uint32_t idx = dek->obj_offset;
+	int ret = 0;
+
+	if (!pool->bulk) {
+		ret = dek_single_destroy(dek); /* frees dek on success */
+		if (ret)
+			return ret;
+		pthread_mutex_lock(&pool->lock);
+		pool->in_use--;
+		pool->stats.single_destroys++;
+		pthread_mutex_unlock(&pool->lock);
+		return 0;
+	}
+
+	pthread_mutex_lock(&pool->lock);
+	b->used[idx / 64] &= ~(1ull << (idx % 64));
+	b->in_use--;
+	pool->in_use--;
+	if (pool->reuse) {
+		pool->awaiting_sync++;
+	} else if (!b->in_use && !b->ready) {
+		/* one-shot elements all spent: the bulk has no further use */
+		ret = bulk_destroy(pool, b);
+	}
+	pthread_mutex_unlock(&pool->lock);
+	free(dek);
+	return ret;
+}
+
+struct mlx5tls_dek_pool *mlx5tls_dek_pool_create(struct mlx5tls_pd *pd,
+						 const struct mlx5tls_dek_pool_opts *opts)
+{
+	const struct mlx5tls_caps *caps;
+	struct mlx5tls_dek_pool *pool;
+	uint32_t log_bulk;
+
+	if (!pd || !OPTS_VALID(opts, mlx5tls_dek_pool_opts))
+		return libmlx5tls_err_ptr(-EINVAL);
+	caps = &pd->dev->caps;
+	if (!caps->dek_object) {
+		pr_warn("%s: the device has no DEK objects\n", pd->dev->attr.name);
+		return libmlx5tls_err_ptr(-EOPNOTSUPP);
+	}
+	pool = calloc(1, sizeof(*pool));
+	if (!pool)
+		return libmlx5tls_err_ptr(-ENOMEM);
+
+	pool->bulk = caps->bulk_dek && !OPTS_GET(opts, no_bulk, false);
+	log_bulk = OPTS_GET(opts, log_bulk_size, 0);
+	if (!log_bulk)
+		log_bulk = caps->log_dek_max_alloc < DEK_POOL_MAX_LOG_BULK ?
+				   caps->log_dek_max_alloc : DEK_POOL_MAX_LOG_BULK;
+	if (pool->bulk && log_bulk > caps->log_dek_max_alloc) {
+		pr_warn("DEK pool: bulk of 2^%u exceeds the device's 2^%u\n", log_bulk,
+			caps->log_dek_max_alloc);
+		free(pool);
+		return libmlx5tls_err_ptr(-EINVAL);
+	}
+	pool->log_bulk = log_bulk;
+	/* The kernel reuses on bulk support alone; XLIO also requires synchronize_dek, which is
+	 * what tells that SYNC_CRYPTO exists (fact sheet 3.6). */
+	pool->reuse = pool->bulk && caps->dek_sync;
+	pool->sync_threshold = OPTS_GET(opts, sync_threshold, 0);
+	if (!pool->sync_threshold)
+		pool->sync_threshold = DEK_POOL_SYNC_THRESHOLD;
+	pool->max_deks = OPTS_GET(opts, max_deks, 0);
+	if (!pool->max_deks)
+		pool->max_deks = 1ull << caps->log_max_dek;
+	pool->pd = pd;
+	pthread_mutex_init(&pool->lock, NULL);
+	atomic_fetch_add(&pd->users, 1);
+	return pool;
+}
+
+int mlx5tls_dek_pool_destroy(struct mlx5tls_dek_pool *pool)
+{
+	int ret;
+
+	if (!pool)
+		return libmlx5tls_err(-EINVAL);
+	pthread_mutex_lock(&pool->lock);
+	if (pool->in_use) {
+		pthread_mutex_unlock(&pool->lock);
+		pr_warn("DEK pool: destroy refused, %llu DEKs still in use\n",
+			(unsigned long long)pool->in_use);
+		return libmlx5tls_err(-EBUSY);
+	}
+	while (pool->bulks) {
+		ret = bulk_destroy(pool, pool->bulks);
+		if (ret) {
+			pthread_mutex_unlock(&pool->lock);
+			return libmlx5tls_err(ret);
+		}
+	}
+	pthread_mutex_unlock(&pool->lock);
+	pthread_mutex_destroy(&pool->lock);
+	atomic_fetch_sub(&pool->pd->users, 1);
+	free(pool);
+	return 0;
+}
+
+int mlx5tls_dek_pool_sync(struct mlx5tls_dek_pool *pool)
+{
+	int ret;
+
+	if (!pool)
+		return libmlx5tls_err(-EINVAL);
+	if (!pool->reuse)
+		return libmlx5tls_err(-EOPNOTSUPP);
+	pthread_mutex_lock(&pool->lock);
+	ret = pool_sync_locked(pool);
+	pthread_mutex_unlock(&pool->lock);
+	return libmlx5tls_err(ret);
+}
+
+int mlx5tls_dek_pool_query(struct mlx5tls_dek_pool *pool, struct mlx5tls_dek_pool_stats *stats,
+			   size_t stats_sz)
+{
+	struct mlx5tls_dek_pool_stats s;
+	const struct dek_bulk *b;
+
+	if (!pool || !stats)
+		return libmlx5tls_err(-EINVAL);
+	pthread_mutex_lock(&pool->lock);
+	s = pool->stats;
+	s.bulk = pool->bulk;
+	s.reuse = pool->reuse;
+	s.bulk_size = pool->bulk ? 1u << pool->log_bulk : 0;
+	s.bulks = 0;
+	for (b = pool->bulks; b; b = b->next)
+		s.bulks++;
+	s.in_use = pool->in_use;
+	s.ready = pool->ready;
+	s.awaiting_sync = pool->awaiting_sync;
+	pthread_mutex_unlock(&pool->lock);
+	copy_out(stats, stats_sz, &s, sizeof(s));
+	return 0;
+}

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Private to the library: object layouts and helpers shared by its files. Never installed. */
+#ifndef MLX5TLS_INTERNAL_H
+#define MLX5TLS_INTERNAL_H
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mlx5tls/mlx5tls.h"
+#include "transport/transport.h"
+#include "counters.h"
+#include "log.h"
+
+struct mlx5tls_trace;
+
+struct mlx5tls_device {
+	const struct mlx5tls_transport_ops *ops;
+	struct mlx5tls_xport *xp;
+	struct mlx5tls_device_attr attr;
+	struct mlx5tls_caps caps;
+	struct mlx5tls_trace *trace; /* NULL unless tracing */
+	atomic_uint live_children;   /* PDs and TDs */
+	_Atomic uint64_t counters[MLX5TLS_CNT__MAX];
+};
+
+struct mlx5tls_pd {
+	struct mlx5tls_device *dev;
+	struct mlx5tls_xobj *obj;
+	uint32_t pdn;
+	atomic_uint users; /* DEKs, TISes and pools on this PD */
+};
+
+struct mlx5tls_td {
+	struct mlx5tls_device *dev;
+	struct mlx5tls_xobj *obj;
+	uint32_t tdn;
+	atomic_uint users; /* TISes and TIS pools */
+};
+
+struct dek_bulk;
+struct mlx5tls_dek_pool;
+
+struct mlx5tls_dek {
+	struct mlx5tls_pd *pd;
+	struct mlx5tls_xobj *obj;      /* single DEK; NULL when pooled */
+	struct mlx5tls_dek_pool *pool; /* NULL for a single DEK */
+	struct dek_bulk *bulk;         /* pooled from a bulk; NULL for single */
+	uint32_t id;
+	uint32_t obj_offset;
+	uint16_t key_bits;
+	uint64_t opaque;
+};
+
+struct mlx5tls_tis_pool;
+
+struct mlx5tls_tis {
+	struct mlx5tls_pd *pd;
+	struct mlx5tls_td *td;
+	struct mlx5tls_xobj *obj;
+	struct mlx5tls_tis_pool *pool; /* NULL if created directly */
+	struct mlx5tls_tis *next_free; /* link while waiting in a pool */
+	uint32_t tisn;
+	bool tls_en;
+	uint8_t prio;
+};
+
+/* ---- errors: 0/-errno with errno set, libbpf style ---- */
+
+static inline int libmlx5tls_err(int ret)
+{
+	if (ret < 0)
+		errno = -ret;
+	return ret;
+}
+
+static inline void *libmlx5tls_err_ptr(int err)
+{
+	errno = -err;
+	return NULL;
+}
+
+static inline void counter_inc(struct mlx5tls_device *dev, enum mlx5tls_counter_id id)
+{
+	atomic_fetch_add_explicit(&dev->counters[id], 1, memory_order_relaxed);
+}
+
+/* ---- opts validation (opts.c) ---- */
+
+#define offsetofend(TYPE, FIELD) (offsetof(TYPE, FIELD) + sizeof(((TYPE *)0)->FIELD))
+
+bool opts_valid(const void *opts, size_t opts_sz, size_t known_sz, const char *type_name);
+
+/* opts_valid for `struct TYPE` up to TYPE__last_field. NULL opts are valid. */
+#define OPTS_VALID(opts, TYPE)                                                                     \
+	opts_valid((opts), (opts) ? (opts)->sz : 0, offsetofend(struct TYPE, TYPE##__last_field),  \
+		   #TYPE)
+
+/* A field of opts if the caller's struct has it, else the default. */
+#define OPTS_HAS(opts, field)                                                                      \
+	((opts) && (opts)->sz >= offsetofend(__typeof__(*(opts)), field))
+#define OPTS_GET(opts, field, fallback) (OPTS_HAS(opts, field) ? (opts)->field : (fallback))
+
+/* ---- output structs filled up to the caller's size ---- */
+
+static inline void copy_out(void *dst, size_t dst_sz, const void *src, size_t src_sz)
+{
+	size_t n = dst_sz < src_sz ? dst_sz : src_sz;
+
+	for (size_t i = 0; i < n; i++)
+		((uint8_t *)dst)[i] = ((const uint8_t *)src)[i];
+}
+
+/* ---- crypto info (crypto_info.c) ---- */
+
+struct key_view {
+	const uint8_t *key; /* points into the caller's crypto info */
+	uint16_t key_len;   /* 16 or 32 */
+	uint32_t suite;     /* MLX5TLS_SUITE_* */
+};
+
+/* Check a <linux/tls.h> crypto info against the device: -EINVAL for NULL or a length that does
+ * not match the cipher, -EOPNOTSUPP for a version/cipher the library or the device lacks. */
+int crypto_info_view(const struct mlx5tls_device *dev, const struct tls_crypto_info *ci,
+		     size_t ci_len, struct key_view *kv);
+
+/* ---- DEK mailboxes (dek.c), shared with the pool ---- */
+
+int dek_single_create(struct mlx5tls_pd *pd, const struct key_view *kv, uint64_t opaque,
+		      struct mlx5tls_dek **out);
+int dek_single_destroy(struct mlx5tls_dek *dek);
+int dek_pool_put(struct mlx5tls_dek *dek);
+/* The firmware object a pooled DEK lives in (its bulk), for QUERY. */
+struct mlx5tls_xobj *dek_bulk_obj(const struct mlx5tls_dek *dek);
+
+/* ---- TIS (tis.c), shared with the pool ---- */
+
+int tis_create_obj(struct mlx5tls_pd *pd, struct mlx5tls_td *td, bool tls_en, uint8_t prio,
+		   struct mlx5tls_tis **out);
+int tis_destroy_obj(struct mlx5tls_tis *tis);
+int tis_pool_put(struct mlx5tls_tis *tis);
+
+/* ---- capabilities (caps.c) ---- */
+
+int caps_query(struct mlx5tls_device *dev, struct mlx5tls_caps *caps);
+
+#endif /* MLX5TLS_INTERNAL_H */
