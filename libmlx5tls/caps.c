@@ -5,14 +5,19 @@
 #include "cmd.h"
 #include "prm/mlx5_ifc_tls.h"
 
+void caps_encode_query(uint8_t *in, uint16_t cap_type)
+{
+	DEVX_SET(query_hca_cap_in, in, opcode, MLX5_CMD_OP_QUERY_HCA_CAP);
+	/* fact sheet 5.1: op_mod = cap_type << 1 | GET_CUR */
+	DEVX_SET(query_hca_cap_in, in, op_mod, (cap_type << 1) | MLX5_HCA_CAP_OPMOD_GET_CUR);
+}
+
 /* One capability page into a heap buffer of query_hca_cap_out size. */
 static int query_cap_page(struct mlx5tls_device *dev, uint16_t cap_type, uint8_t *out)
 {
 	uint8_t in[DEVX_ST_SZ_BYTES(query_hca_cap_in)] = { 0 };
 
-	DEVX_SET(query_hca_cap_in, in, opcode, MLX5_CMD_OP_QUERY_HCA_CAP);
-	/* fact sheet 5.1: op_mod = cap_type << 1 | GET_CUR */
-	DEVX_SET(query_hca_cap_in, in, op_mod, (cap_type << 1) | MLX5_HCA_CAP_OPMOD_GET_CUR);
+	caps_encode_query(in, cap_type);
 	return cmd_exec(dev, CMD_GENERAL, NULL, NULL, in, sizeof(in), out,
 			DEVX_ST_SZ_BYTES(query_hca_cap_out), NULL);
 }

@@ -146,5 +146,7 @@ int tis_pool_put(struct mlx5tls_tis *tis);
 /* ---- capabilities (caps.c) ---- */
 
 int caps_query(struct mlx5tls_device *dev, struct mlx5tls_caps *caps);
+/* in: 16 zeroed bytes; QUERY_HCA_CAP of the current values of one capability type. */
+void caps_encode_query(uint8_t *in, uint16_t cap_type);
 
 #endif /* MLX5TLS_INTERNAL_H */
