@@ -30,4 +30,18 @@ int test_bytes_differ(const char *what, const void *got, const void *want, size_
 #define TEST_ASSERT_BYTES(what, got, want, len) \
 	CU_ASSERT_EQUAL(test_bytes_differ((what), (got), (want), (len)), 0)
 
+
+
+/* ---- library helpers ---- */
+#include "mlx5tls/mlx5tls.h"
+
+/* Fill a TLS crypto info with a recognisable key (key[i] = key_byte + i). */
+void test_ci128(struct tls12_crypto_info_aes_gcm_128 *ci, uint16_t version, uint8_t key_byte);
+void test_ci256(struct tls12_crypto_info_aes_gcm_256 *ci, uint16_t version, uint8_t key_byte);
+
+/* Status of the calling thread's last firmware error, or -1 if there is none. */
+int test_last_fw_status(void);
+
+/* Read a whole file into a NUL-terminated malloc'd buffer (NULL if missing). */
+char *test_read_file(const char *path);
 #endif
