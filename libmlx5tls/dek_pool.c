@@ -436,8 +436,6 @@ struct mlx5tls_dek_pool *mlx5tls_dek_pool_create(struct mlx5tls_pd *pd,
 
 int mlx5tls_dek_pool_destroy(struct mlx5tls_dek_pool *pool)
 {
-	int ret;
-
 	if (!pool)
 		return libmlx5tls_err(-EINVAL);
 	pthread_mutex_lock(&pool->lock);
@@ -448,7 +446,8 @@ int mlx5tls_dek_pool_destroy(struct mlx5tls_dek_pool *pool)
 		return libmlx5tls_err(-EBUSY);
 	}
 	while (pool->bulks) {
-		ret = bulk_destroy(pool, pool->bulks);
+		int ret = bulk_destroy(pool, pool->bulks);
+
 		if (ret) {
 			pthread_mutex_unlock(&pool->lock);
 			return libmlx5tls_err(ret);

@@ -5,14 +5,16 @@
 #include "prm/prm_names.h"
 #include "sim/sim.h"
 
-static _Thread_local struct {
+struct fw_error_record {
 	bool valid;
 	bool from_model;
 	uint16_t opcode;
 	uint16_t op_mod;
 	uint8_t status;
 	uint32_t syndrome;
-} last_error;
+};
+
+static __thread struct fw_error_record last_error;
 
 void fw_error_record(const struct mlx5tls_device *dev, const void *in, const void *out)
 {

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "mlx5tls/mlx5tls.h"
 #include "transport/transport.h"
@@ -108,10 +109,7 @@ bool opts_valid(const void *opts, size_t opts_sz, size_t known_sz, const char *t
 
 static inline void copy_out(void *dst, size_t dst_sz, const void *src, size_t src_sz)
 {
-	size_t n = dst_sz < src_sz ? dst_sz : src_sz;
-
-	for (size_t i = 0; i < n; i++)
-		((uint8_t *)dst)[i] = ((const uint8_t *)src)[i];
+	memcpy(dst, src, dst_sz < src_sz ? dst_sz : src_sz);
 }
 
 /* ---- crypto info (crypto_info.c) ---- */

@@ -64,7 +64,7 @@ static char *put_hex(char *p, const uint8_t *buf, size_t len, const struct cmd_s
 /* Device names come from the caller; keep the JSON valid whatever they contain. */
 static char *put_json_str(char *p, const char *s, size_t max)
 {
-	for (size_t i = 0; s[i] && i < max; i++) {
+	for (size_t i = 0; i < max && s[i]; i++) {
 		unsigned char c = (unsigned char)s[i];
 
 		if (c == '"' || c == '\\' || c < 0x20)

@@ -357,20 +357,21 @@ static void test_bad_inputs(void)
 	CU_ASSERT_PTR_NULL(mlx5tls_dek_pool_create(pd, &bad_opts));
 	CU_ASSERT_EQUAL(errno, EINVAL);
 	{
-		/* a newer caller's bigger struct with unknown non-zero bytes is refused */
-		struct {
+		/* a newer caller's bigger struct: unknown non-zero bytes are refused, zeros are fine */
+		struct newer_opts {
 			struct mlx5tls_dek_pool_opts o;
 			uint64_t future;
-		} big;
+		} with_future, zero_future;
+		struct mlx5tls_dek_pool *p2;
 
-		memset(&big, 0, sizeof(big));
-		big.o.sz = sizeof(big);
-		big.future = 1;
-		CU_ASSERT_PTR_NULL(mlx5tls_dek_pool_create(pd, &big.o));
+		memset(&with_future, 0, sizeof(with_future));
+		with_future.o.sz = sizeof(with_future);
+		with_future.future = 1;
+		CU_ASSERT_PTR_NULL(mlx5tls_dek_pool_create(pd, &with_future.o));
 		CU_ASSERT_EQUAL(errno, EINVAL);
-		big.future = 0;
-		struct mlx5tls_dek_pool *p2 = mlx5tls_dek_pool_create(pd, &big.o);
-
+		memset(&zero_future, 0, sizeof(zero_future));
+		zero_future.o.sz = sizeof(zero_future);
+		p2 = mlx5tls_dek_pool_create(pd, &zero_future.o);
 		CU_ASSERT_PTR_NOT_NULL(p2);
 		CU_ASSERT_EQUAL(mlx5tls_dek_pool_destroy(p2), 0);
 	}
