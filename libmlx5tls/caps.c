@@ -89,16 +89,10 @@ out:
 
 int mlx5tls_query_caps(struct mlx5tls_device *dev, struct mlx5tls_caps *caps, size_t caps_sz)
 {
-	struct mlx5tls_caps fresh;
-	int ret;
-
 	if (!dev || !caps)
 		return libmlx5tls_err(-EINVAL);
-	ret = caps_query(dev, &fresh);
-	if (ret)
-		return libmlx5tls_err(ret);
-	dev->caps = fresh;
-	copy_out(caps, caps_sz, &fresh, sizeof(fresh));
+	/* read once at open: current capabilities do not change while the device is open */
+	copy_out(caps, caps_sz, &dev->caps, sizeof(dev->caps));
 	return 0;
 }
 

@@ -59,7 +59,7 @@ MLX5TLS_API mlx5tls_print_fn_t mlx5tls_set_print(mlx5tls_print_fn_t fn);
 
 struct mlx5tls_fw_error {
 	uint16_t opcode;
-	uint16_t op_mod;
+	uint16_t op_mod; /* for general-object commands (0xa00..0xa03): the obj_type */
 	uint8_t status;
 	uint32_t syndrome;
 	const char *opcode_name; /* "CREATE_GENERAL_OBJECT" */
@@ -149,8 +149,8 @@ struct mlx5tls_caps {
 	uint8_t log_max_transport_domain;
 };
 
-/* Decoded capabilities (QUERY_HCA_CAP general, TLS and crypto, current values). Fills at most
- * caps_sz bytes so an older caller's smaller struct stays valid. */
+/* Decoded capabilities (QUERY_HCA_CAP general, TLS and crypto, current values), as read when the
+ * device was opened. Fills at most caps_sz bytes so an older caller's smaller struct stays valid. */
 MLX5TLS_API int mlx5tls_query_caps(struct mlx5tls_device *dev, struct mlx5tls_caps *caps,
 				   size_t caps_sz);
 
