@@ -1,0 +1,933 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The command-line tools as a user runs them: mlx5tls-query (dev, caps, selftest, errors, JSON),
+ * mlx5tls-bench setup (smoke: counts, not timings) and the dek_tis_setup example, each run as a
+ * child process against the device model. The binaries are found next to this test in the build
+ * tree (BUILD/tests/../tools/, BUILD/tests/../examples/).
+ *
+ * Every command's stdout and stderr is also checked for key material: no run of 32 or more hex
+ * digits (a 128-bit key printed as hex) may appear in any of them.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "test_util.h"
+
+#define QUERY "tools/mlx5tls-query"
+#define BENCH "tools/mlx5tls-bench"
+#define EXAMPLE "examples/dek_tis_setup"
+
+struct run {
+	int status; /* exit status, or 128 + signal */
+	char *out;
+	char *err;
+};
+
+static char build_dir[PATH_MAX];
+
+/* ---- a minimal JSON syntax checker (RFC 8259), enough to say "this parses" ---- */
+
+static const char *json_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	return p;
+}
+
+static const char *json_value(const char *p, int depth);
+
+static const char *json_string(const char *p)
+{
+	if (*p++ != '"')
+		return NULL;
+	while (*p != '"') {
+		if ((unsigned char)*p < 0x20)
+			return NULL;
+		if (*p == '\\') {
+			p++;
+			if (*p == 'u') {
+				for (int i = 1; i <= 4; i++)
+					if (!isxdigit((unsigned char)p[i]))
+						return NULL;
+				p += 4;
+			} else if (!strchr("\"\\/bfnrt", *p)) {
+				return NULL;
+			}
+		}
+		p++;
+	}
+	return p + 1;
+}
+
+static const char *json_number(const char *p)
+{
+	if (*p == '-')
+		p++;
+	if (*p == '0')
+		p++;
+	else if (*p >= '1' && *p <= '9')
+		while (isdigit((unsigned char)*p))
+			p++;
+	else
+		return NULL;
+	if (*p == '.') {
+		p++;
+		if (!isdigit((unsigned char)*p))
+			return NULL;
+		while (isdigit((unsigned char)*p))
+			p++;
+	}
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		if (!isdigit((unsigned char)*p))
+			return NULL;
+		while (isdigit((unsigned char)*p))
+			p++;
+	}
+	return p;
+}
+
+static const char *json_container(const char *p, int depth, char close, bool object)
+{
+	p = json_ws(p + 1);
+	if (*p == close)
+		return p + 1;
+	for (;;) {
+		if (object) {
+			p = json_string(p);
+			if (!p)
+				return NULL;
+			p = json_ws(p);
+			if (*p++ != ':')
+				return NULL;
+		}
+		p = json_value(p, depth + 1);
+		if (!p)
+			return NULL;
+		p = json_ws(p);
+		if (*p == close)
+			return p + 1;
+		if (*p++ != ',')
+			return NULL;
+		p = json_ws(p);
+	}
+}
+
+static const char *json_value(const char *p, int depth)
+{
+	if (depth > 64)
+		return NULL;
+	p = json_ws(p);
+	switch (*p) {
+	case '{': return json_container(p, depth, '}', true);
+	case '[': return json_container(p, depth, ']', false);
+	case '"': return json_string(p);
+	case 't': return strncmp(p, "true", 4) ? NULL : p + 4;
+	case 'f': return strncmp(p, "false", 5) ? NULL : p + 5;
+	case 'n': return strncmp(p, "null", 4) ? NULL : p + 4;
+	default: return json_number(p);
+	}
+}
+
+/* One JSON text and nothing else but whitespace. */
+static bool json_valid(const char *s)
+{
+	const char *end = json_value(s, 0);
+
+	return end && *json_ws(end) == '\0';
+}
+
+/* The checker must be able to say no, or the JSON tests below prove nothing. */
+static void test_json_checker(void)
+{
+	static const char *const good[] = {
+		"{}", "[]", "{\"a\":[1,-2.5e3,true,false,null,\"x\\u00e9\\n\"]}\n", " 0 ",
+		"{\"a\":{\"b\":[{}]}}",
+	};
+	static const char *const bad[] = {
+		"", "{", "{\"a\":1,}", "[1 2]", "{a:1}", "{\"a\":01}", "\"\t\"", "[1]]", "{}{}",
+		"[\"\\x\"]", "[.5]", "[1.]", "{\"a\"}", "nul", "[0x10]",
+	};
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		CU_ASSERT_TRUE(json_valid(good[i]));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (json_valid(bad[i]))
+			fprintf(stderr, "\naccepted bad JSON: %s\n", bad[i]);
+		CU_ASSERT_FALSE(json_valid(bad[i]));
+	}
+}
+
+/* ---- running the tools ---- */
+
+static bool has_hex_run(const char *s, size_t min)
+{
+	size_t run = 0;
+
+	for (; *s; s++) {
+		run = isxdigit((unsigned char)*s) ? run + 1 : 0;
+		if (run >= min)
+			return true;
+	}
+	return false;
+}
+
+static char *slurp_fd(int fd)
+{
+	off_t len = lseek(fd, 0, SEEK_END);
+	char *buf;
+
+	if (len < 0 || lseek(fd, 0, SEEK_SET) < 0)
+		return strdup("");
+	buf = calloc(1, (size_t)len + 1);
+	if (buf && read(fd, buf, (size_t)len) != len)
+		buf[0] = '\0';
+	return buf;
+}
+
+/*
+ * Run BUILD/<rel> with the arguments args (NULL-terminated); env is a NULL-terminated list of
+ * "NAME=VALUE" (NULL: none) set on top of an environment without MLX5TLS_DEVICE/MLX5TLS_TRACE.
+ */
+static void run_env(struct run *r, const char *const *env, const char *rel,
+		    const char *const *args)
+{
+	char path[PATH_MAX + 64];
+	const char *argv[32];
+	int nargs = 1, fd_out, fd_err;
+	pid_t pid;
+
+	memset(r, 0, sizeof(*r));
+	r->status = -1;
+	snprintf(path, sizeof(path), "%s/%s", build_dir, rel);
+	argv[0] = path;
+	for (const char *const *a = args; *a && nargs < 31; a++)
+		argv[nargs++] = *a;
+	argv[nargs] = NULL;
+
+	if (access(path, X_OK)) {
+		fprintf(stderr, "\n%s: %s (build the tools and the examples first)\n", path,
+			strerror(errno));
+		r->out = strdup("");
+		r->err = strdup("");
+		return;
+	}
+	fd_out = memfd_create("stdout", MFD_CLOEXEC);
+	fd_err = memfd_create("stderr", MFD_CLOEXEC);
+	CU_ASSERT_FATAL(fd_out >= 0 && fd_err >= 0);
+	fflush(NULL);
+	pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDONLY);
+
+		if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(fd_out, 1) < 0 || dup2(fd_err, 2) < 0)
+			_exit(127);
+		unsetenv("MLX5TLS_DEVICE");
+		unsetenv("MLX5TLS_TRACE");
+		for (const char *const *e = env; e && *e; e++)
+			putenv((char *)*e);
+		execv(path, (char *const *)argv);
+		_exit(127);
+	}
+	for (;;) {
+		int st;
+
+		if (waitpid(pid, &st, 0) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		break;
+	}
+	r->out = slurp_fd(fd_out);
+	r->err = slurp_fd(fd_err);
+	close(fd_out);
+	close(fd_err);
+
+	/* No output of any tool may carry key material (DESIGN: never print key material). */
+	CU_ASSERT_FALSE(has_hex_run(r->out, 32));
+	CU_ASSERT_FALSE(has_hex_run(r->err, 32));
+}
+
+/* run(&r, QUERY, "-d", "sim", "caps", NULL): the arguments end with NULL, as for execl(). */
+#define run(r, rel, ...) run_env((r), NULL, (rel), (const char *const[]){ __VA_ARGS__ })
+
+static void run_free(struct run *r)
+{
+	free(r->out);
+	free(r->err);
+}
+
+/* Show a failing command's output, so a CI log says why. */
+static void expect_status(const struct run *r, int status, const char *what)
+{
+	if (r->status != status)
+		fprintf(stderr, "\n%s: exit %d (want %d)\n--- stdout\n%s--- stderr\n%s---\n", what,
+			r->status, status, r->out, r->err);
+	CU_ASSERT_EQUAL(r->status, status);
+}
+
+#define HAS(s, needle) CU_ASSERT_PTR_NOT_NULL(strstr((s), (needle)))
+#define HAS_NOT(s, needle) CU_ASSERT_PTR_NULL(strstr((s), (needle)))
+
+/* The line of s that starts with prefix (copied into buf), or NULL. */
+static const char *line_starting(const char *s, const char *prefix, char *buf, size_t len)
+{
+	size_t plen = strlen(prefix);
+
+	for (const char *p = s; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		if (strncmp(p, prefix, plen) == 0) {
+			size_t n = strcspn(p, "\n");
+
+			snprintf(buf, len, "%.*s", (int)n, p);
+			return buf;
+		}
+	}
+	return NULL;
+}
+
+static const char *const all_suites[] = {
+	"tls1.2-aes-gcm-128", "tls1.3-aes-gcm-128", "tls1.2-aes-gcm-256", "tls1.3-aes-gcm-256",
+};
+
+/* ---- mlx5tls-query: basics ---- */
+
+static void test_version_and_help(void)
+{
+	struct run r;
+
+	run(&r, QUERY, "-V", NULL);
+	expect_status(&r, 0, "-V");
+	HAS(r.out, "mlx5tls-query ");
+	run_free(&r);
+
+	run(&r, QUERY, "-h", NULL);
+	expect_status(&r, 0, "-h");
+	HAS(r.out, "Usage: mlx5tls-query");
+	run_free(&r);
+
+	run(&r, QUERY, "help", NULL);
+	expect_status(&r, 0, "help");
+	HAS(r.out, "OBJECT := { dev | caps | selftest | help }");
+	run_free(&r);
+
+	/* entry 0 of the object table: no object prints the usage */
+	run(&r, QUERY, NULL);
+	expect_status(&r, 0, "(no object)");
+	HAS(r.out, "Usage: mlx5tls-query");
+	run_free(&r);
+
+	run(&r, QUERY, "caps", "help", NULL);
+	expect_status(&r, 0, "caps help");
+	HAS(r.out, "Usage: mlx5tls-query [-d DEV] caps");
+	run_free(&r);
+}
+
+static void test_unknown_words_fail(void)
+{
+	struct run r;
+
+	run(&r, QUERY, "frobnicate", NULL);
+	expect_status(&r, 1, "unknown object");
+	HAS(r.err, "unknown object 'frobnicate'");
+	HAS(r.err, "Usage:");
+	CU_ASSERT_STRING_EQUAL(r.out, "");
+	run_free(&r);
+
+	run(&r, QUERY, "-d", "sim", "caps", "bogus", NULL);
+	expect_status(&r, 1, "unknown caps command");
+	HAS(r.err, "unknown caps command 'bogus'");
+	run_free(&r);
+
+	run(&r, QUERY, "-d", "sim", "selftest", "run", "extra", NULL);
+	expect_status(&r, 1, "extra argument");
+	HAS(r.err, "unexpected argument 'extra'");
+	run_free(&r);
+
+	run(&r, QUERY, "dev", "nope", NULL);
+	expect_status(&r, 1, "unknown dev command");
+	HAS(r.err, "unknown dev command 'nope'");
+	run_free(&r);
+
+	run(&r, QUERY, "--no-such-option", "caps", NULL);
+	expect_status(&r, 1, "bad option");
+	HAS(r.err, "Usage:");
+	run_free(&r);
+
+	/* a word longer than the name it starts like is no match */
+	run(&r, QUERY, "capsx", NULL);
+	expect_status(&r, 1, "capsx");
+	run_free(&r);
+}
+
+static void test_prefix_words(void)
+{
+	struct run r;
+
+	/* words match by prefix, first in table order: "c" is caps, "s" selftest */
+	run(&r, QUERY, "-d", "sim", "c", "s", NULL);
+	expect_status(&r, 0, "c s");
+	HAS(r.out, "log_max_dek ");
+	run_free(&r);
+
+	run(&r, QUERY, "-d", "sim", "self", NULL);
+	expect_status(&r, 0, "self");
+	HAS(r.out, "selftest: OK");
+	run_free(&r);
+}
+
+static void test_bad_device_fails(void)
+{
+	struct run r;
+
+	run(&r, QUERY, "-d", "sim:no-such-profile", "caps", NULL);
+	expect_status(&r, 1, "bad model profile");
+	HAS(r.err, "cannot open device 'sim:no-such-profile'");
+	HAS(r.err, strerror(EINVAL));
+	run_free(&r);
+
+	run(&r, QUERY, "-d", "mlx5_no_such_device", "caps", NULL);
+	expect_status(&r, 1, "missing rdma device");
+	HAS(r.err, "cannot open device 'mlx5_no_such_device'");
+	run_free(&r);
+}
+
+/* ---- dev ---- */
+
+static bool has_hw_device(void)
+{
+	struct run r;
+	bool hw;
+
+	run(&r, QUERY, "-j", "dev", NULL);
+	hw = strstr(r.out, "\"kind\":\"hw\"") != NULL;
+	run_free(&r);
+	return hw;
+}
+
+static void test_dev_lists_model(void)
+{
+	struct run r;
+
+	run(&r, QUERY, "dev", NULL);
+	expect_status(&r, 0, "dev");
+	HAS(r.out, "sim:cx6dx: kind model transport sim profile cx6dx");
+	HAS(r.out, "sim:cx6dx-legacy: kind model");
+	HAS(r.out, "sim:cx6dx-nocrypto: kind model");
+	HAS(r.out, "tls: tx rx; 1.2/1.3 x aes-gcm-128/256; bulk-dek; dek-sync");
+	HAS(r.out, "    fw ");
+	run_free(&r);
+
+	run(&r, QUERY, "-j", "dev", "show", NULL);
+	expect_status(&r, 0, "-j dev show");
+	CU_ASSERT_TRUE(json_valid(r.out));
+	HAS(r.out, "{\"name\":\"sim:cx6dx\",\"kind\":\"model\",\"model\":true,\"transport\":\"sim\"");
+	HAS(r.out, "\"suites\":[\"tls1.2-aes-gcm-128\"]");
+	run_free(&r);
+
+	/* -d names the device to show; plain "sim" is the listed sim:cx6dx */
+	run(&r, QUERY, "-d", "sim", "dev", NULL);
+	expect_status(&r, 0, "-d sim dev");
+	HAS(r.out, "sim:cx6dx: kind model transport sim profile cx6dx\n    ConnectX-6 Dx");
+	HAS_NOT(r.out, "legacy");
+	run_free(&r);
+
+	run(&r, QUERY, "dev", "show", "nosuch", NULL);
+	expect_status(&r, 1, "dev show nosuch");
+	HAS(r.err, "cannot open device 'nosuch'");
+	run_free(&r);
+
+	/* one device by name, with its limits (-D) */
+	run(&r, QUERY, "-D", "dev", "show", "sim:cx6dx-legacy", NULL);
+	expect_status(&r, 0, "dev show sim:cx6dx-legacy");
+	HAS(r.out, "sim:cx6dx-legacy: kind model");
+	HAS_NOT(r.out, "sim:cx6dx:");
+	HAS(r.out, "log_max_dek ");
+	run_free(&r);
+}
+
+/* ---- caps ---- */
+
+static void test_caps_cx6dx(void)
+{
+	char line[256];
+	struct run r;
+
+	run(&r, QUERY, "-d", "sim", "caps", NULL);
+	expect_status(&r, 0, "-d sim caps");
+	HAS(r.out, "device sim:cx6dx kind model transport sim profile cx6dx fw ");
+	CU_ASSERT_PTR_NOT_NULL(line_starting(r.out, "suites ", line, sizeof(line)));
+	CU_ASSERT_STRING_EQUAL(line, "suites tls1.2-aes-gcm-128 tls1.3-aes-gcm-128 "
+				     "tls1.2-aes-gcm-256 tls1.3-aes-gcm-256");
+	HAS(r.out, "tls_tx yes tls_rx yes crypto yes dek_object yes bulk_dek yes dek_sync yes "
+		   "ktls_capable yes");
+	HAS(r.out, "log_max_tis ");
+	HAS(r.out, "log_max_transport_domain ");
+	run_free(&r);
+}
+
+static void test_caps_legacy(void)
+{
+	char line[256];
+	struct run r;
+
+	run(&r, QUERY, "-d", "sim:cx6dx-legacy", "caps", NULL);
+	expect_status(&r, 0, "-d sim:cx6dx-legacy caps");
+	HAS(r.out, "device sim:cx6dx-legacy kind model");
+	CU_ASSERT_PTR_NOT_NULL(line_starting(r.out, "suites ", line, sizeof(line)));
+	CU_ASSERT_STRING_EQUAL(line, "suites tls1.2-aes-gcm-128");
+	for (size_t i = 1; i < sizeof(all_suites) / sizeof(all_suites[0]); i++)
+		HAS_NOT(r.out, all_suites[i]);
+	HAS(r.out, "bulk_dek no");
+	run_free(&r);
+
+	/* the environment names the device when -d does not */
+	{
+		const char *const env[] = { "MLX5TLS_DEVICE=sim:cx6dx-legacy", NULL };
+
+		run_env(&r, env, QUERY, (const char *const[]){ "caps", NULL });
+		expect_status(&r, 0, "MLX5TLS_DEVICE=sim:cx6dx-legacy caps");
+		HAS(r.out, "device sim:cx6dx-legacy kind model");
+		HAS_NOT(r.err, "no ConnectX device found");
+		run_free(&r);
+	}
+}
+
+static void test_caps_nocrypto(void)
+{
+	char line[256];
+	struct run r;
+
+	run(&r, QUERY, "-d", "sim:cx6dx-nocrypto", "-D", "caps", NULL);
+	expect_status(&r, 0, "-d sim:cx6dx-nocrypto caps");
+	CU_ASSERT_PTR_NOT_NULL(line_starting(r.out, "suites", line, sizeof(line)));
+	CU_ASSERT_STRING_EQUAL(line, "suites none");
+	HAS(r.out, "tls: none");
+	HAS(r.out, "suites_mask 0x0 unsupported tls1.2-aes-gcm-128");
+	run_free(&r);
+}
+
+static void test_caps_json(void)
+{
+	struct run r;
+
+	run(&r, QUERY, "-d", "sim", "-j", "caps", NULL);
+	expect_status(&r, 0, "-j caps");
+	CU_ASSERT_TRUE(json_valid(r.out));
+	HAS(r.out, "\"device\":{\"name\":\"sim:cx6dx\",\"kind\":\"model\",\"model\":true");
+	HAS(r.out, "\"suites\":[\"tls1.2-aes-gcm-128\",\"tls1.3-aes-gcm-128\",\"tls1.2-aes-gcm-256\","
+		   "\"tls1.3-aes-gcm-256\"]");
+	HAS(r.out, "\"tls_tx\":true");
+	HAS(r.out, "\"log_max_dek\":");
+	/* compact: one line */
+	CU_ASSERT_PTR_EQUAL(strchr(r.out, '\n'), r.out + strlen(r.out) - 1);
+	run_free(&r);
+
+	run(&r, QUERY, "-d", "sim:cx6dx-legacy", "-j", "-p", "-D", "caps", NULL);
+	expect_status(&r, 0, "-j -p caps");
+	CU_ASSERT_TRUE(json_valid(r.out));
+	HAS(r.out, "{\n    \"device\": {\n        \"name\": \"sim:cx6dx-legacy\",");
+	HAS(r.out, "\"suites\": [\n            \"tls1.2-aes-gcm-128\"\n        ]");
+	HAS(r.out, "\"suites_mask\": \"0x1\"");
+	run_free(&r);
+}
+
+/* Without -d and $MLX5TLS_DEVICE the first ConnectX is used, else the model, which is said. */
+static void test_fallback_to_model(void)
+{
+	struct run r;
+
+	if (has_hw_device()) {
+		fprintf(stderr, "(a ConnectX device is present: fallback not exercised) ");
+		return;
+	}
+	run(&r, QUERY, "caps", NULL);
+	expect_status(&r, 0, "caps (no device)");
+	HAS(r.err, "mlx5tls-query: no ConnectX device found; using the device model sim:cx6dx");
+	HAS(r.out, "device sim:cx6dx kind model");
+	HAS(r.out, "(no ConnectX device found: model used)");
+	run_free(&r);
+
+	run(&r, QUERY, "-j", "caps", NULL);
+	expect_status(&r, 0, "-j caps (no device)");
+	HAS(r.err, "no ConnectX device found; using the device model sim:cx6dx");
+	CU_ASSERT_TRUE(json_valid(r.out));
+	HAS(r.out, "\"model\":true");
+	HAS(r.out, "\"fallback\":true");
+	run_free(&r);
+}
+
+/* ---- selftest ---- */
+
+static void test_selftest_cx6dx(void)
+{
+	static const char *const steps[] = {
+		"caps", "pd_alloc", "td_alloc", "dek_create", "dek_query", "dek_pool_create",
+		"dek_pool_get", "dek_pool_dek_query", "dek_pool_query", "tis_create", "tis_query",
+		"tis_destroy", "dek_pool_put", "dek_destroy", "dek_pool_destroy", "td_dealloc",
+		"pd_dealloc",
+	};
+	char line[512], prefix[64];
+	struct run r;
+
+	run(&r, QUERY, "-d", "sim", "selftest", NULL);
+	expect_status(&r, 0, "selftest");
+	HAS(r.out, "device sim:cx6dx kind model");
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		snprintf(prefix, sizeof(prefix), "%-20sok", steps[i]);
+		if (!line_starting(r.out, prefix, line, sizeof(line)))
+			fprintf(stderr, "\nno '%s' line in:\n%s", prefix, r.out);
+		CU_ASSERT_PTR_NOT_NULL(line_starting(r.out, prefix, line, sizeof(line)));
+	}
+	CU_ASSERT_PTR_NOT_NULL(line_starting(r.out, "dek_query", line, sizeof(line)));
+	HAS(line, "pooled no state ready key_bits 128 key_purpose 1");
+	CU_ASSERT_PTR_NOT_NULL(line_starting(r.out, "dek_pool_dek_query", line, sizeof(line)));
+	HAS(line, "pooled yes state ready key_bits 128");
+	CU_ASSERT_PTR_NOT_NULL(line_starting(r.out, "tis_query", line, sizeof(line)));
+	HAS(line, "tls_en yes pooled no");
+	HAS(r.out, "suite tls1.2-aes-gcm-128");
+	HAS(r.out, "\nselftest: OK\n");
+	HAS_NOT(r.out, "skipped");
+	HAS_NOT(r.out, "FAILED");
+	run_free(&r);
+}
+
+static void test_selftest_json(void)
+{
+	struct run r;
+
+	run(&r, QUERY, "-j", "-d", "sim", "selftest", "run", NULL);
+	expect_status(&r, 0, "-j selftest");
+	CU_ASSERT_TRUE(json_valid(r.out));
+	HAS(r.out, "\"device\":{\"name\":\"sim:cx6dx\",\"kind\":\"model\"");
+	HAS(r.out, "\"steps\":[{\"step\":\"caps\",\"result\":\"ok\"");
+	HAS(r.out, "{\"step\":\"tis_query\",\"result\":\"ok\",\"tisn\":");
+	HAS(r.out, "}],\"result\":\"ok\",\"skipped_steps\":0}");
+	HAS_NOT(r.out, "\"key\":");
+	run_free(&r);
+
+	run(&r, QUERY, "-j", "-p", "-d", "sim:cx6dx-nocrypto", "selftest", NULL);
+	expect_status(&r, 0, "-j -p selftest nocrypto");
+	CU_ASSERT_TRUE(json_valid(r.out));
+	HAS(r.out, "\"result\": \"skipped\",\n            \"reason\": \"device has no TLS/DEK support\"");
+	run_free(&r);
+}
+
+static void test_selftest_legacy(void)
+{
+	struct run r;
+
+	/* no bulk DEK: the pool falls back to single DEKs, and says so */
+	run(&r, QUERY, "-d", "sim:cx6dx-legacy", "selftest", NULL);
+	expect_status(&r, 0, "selftest legacy");
+	HAS(r.out, "suite tls1.2-aes-gcm-128");
+	HAS(r.out, "bulk no");
+	HAS(r.out, "\nselftest: OK\n");
+	run_free(&r);
+}
+
+/* Decision: a device without TLS/DEK support passes the selftest (exit 0) with the TLS steps
+ * reported skipped; PD and TD are still exercised. */
+static void test_selftest_nocrypto(void)
+{
+	char line[256];
+	struct run r;
+
+	run(&r, QUERY, "-d", "sim:cx6dx-nocrypto", "selftest", NULL);
+	expect_status(&r, 0, "selftest nocrypto");
+	CU_ASSERT_PTR_NOT_NULL(line_starting(r.out, "pd_alloc", line, sizeof(line)));
+	HAS(line, " ok ");
+	CU_ASSERT_PTR_NOT_NULL(line_starting(r.out, "td_dealloc", line, sizeof(line)));
+	HAS(line, " ok");
+	CU_ASSERT_PTR_NOT_NULL(line_starting(r.out, "dek_create", line, sizeof(line)));
+	HAS(line, "skipped: device has no TLS/DEK support");
+	CU_ASSERT_PTR_NOT_NULL(line_starting(r.out, "dek_pool_create", line, sizeof(line)));
+	HAS(line, "skipped: device has no TLS/DEK support");
+	CU_ASSERT_PTR_NOT_NULL(line_starting(r.out, "tis_create", line, sizeof(line)));
+	HAS(line, "skipped: device has no TLS/DEK support");
+	HAS_NOT(r.out, "dek_query");
+	HAS(r.out, "\nselftest: OK (3 steps skipped)\n");
+	run_free(&r);
+}
+
+/* A failing step: exit 1, the step named in the output and on stderr with strerror, the teardown
+ * of what was created still done, and -j output still one valid JSON document. The model is
+ * told to have room for 2^12 DEKs: the single DEK takes one, so the pool's first bulk of 4096
+ * cannot be had. */
+static void test_selftest_failure(void)
+{
+	char line[256];
+	struct run r;
+
+	run(&r, QUERY, "-d", "sim:cx6dx,log_max_dek=12", "selftest", NULL);
+	expect_status(&r, 1, "selftest, no room for a DEK bulk");
+	HAS(r.out, "\nselftest: FAILED at dek_pool_get\n");
+	CU_ASSERT_PTR_NOT_NULL(line_starting(r.out, "dek_pool_get", line, sizeof(line)));
+	HAS(line, "FAILED: ");
+	HAS(line, strerror(ENOSPC));
+	HAS(r.err, "mlx5tls-query: selftest: dek_pool_get: ");
+	HAS(r.err, strerror(ENOSPC));
+	CU_ASSERT_PTR_NOT_NULL(line_starting(r.out, "dek_destroy", line, sizeof(line)));
+	HAS(line, "ok");
+	CU_ASSERT_PTR_NOT_NULL(line_starting(r.out, "pd_dealloc", line, sizeof(line)));
+	HAS(line, "ok");
+	HAS_NOT(r.out, "tis_create");
+	run_free(&r);
+
+	run(&r, QUERY, "-j", "-d", "sim:cx6dx,log_max_dek=12", "selftest", NULL);
+	expect_status(&r, 1, "-j selftest, no room for a DEK bulk");
+	CU_ASSERT_TRUE(json_valid(r.out));
+	HAS(r.out, "{\"step\":\"dek_pool_get\",\"result\":\"FAILED\",\"error\":{\"errno\":");
+	HAS(r.out, "\"result\":\"failed\",\"failed_step\":\"dek_pool_get\"");
+	run_free(&r);
+}
+
+/*
+ * MLX5TLS_TRACE: the library writes every firmware command with its mailboxes in hex; the DEK key
+ * bytes must be "**". In a CREATE/MODIFY of an encryption key (opcode 0xa00/0xa01, obj_type 0xc)
+ * the key sits at command bytes 80..111 (fact sheet 3.4: object bytes 64..95 after the 16-byte
+ * header; a 128-bit key in the last 16). Every byte there must be masked or zero (a bulk create
+ * carries no key), and the selftest's keyed commands must show the mask.
+ */
+static void test_selftest_trace_masks_keys(void)
+{
+	char tmpl[] = "/tmp/mlx5tls-cli-trace-XXXXXX";
+	char env_trace[sizeof(tmpl) + 32];
+	unsigned int dek_cmds = 0, masked = 0;
+	char *line = NULL;
+	size_t cap = 0;
+	struct run r;
+	FILE *f;
+	int fd;
+
+	fd = mkstemp(tmpl);
+	CU_ASSERT_FATAL(fd >= 0);
+	close(fd);
+	snprintf(env_trace, sizeof(env_trace), "MLX5TLS_TRACE=%s", tmpl);
+	{
+		const char *const env[] = { env_trace, NULL };
+
+		run_env(&r, env, QUERY, (const char *const[]){ "-d", "sim", "selftest", NULL });
+	}
+	expect_status(&r, 0, "selftest with MLX5TLS_TRACE");
+	run_free(&r);
+
+	f = fopen(tmpl, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	while (getline(&line, &cap, f) > 0) {
+		const char *in;
+		bool keyed = false;
+
+		CU_ASSERT_TRUE(json_valid(line));
+		if (!strstr(line, "\"obj_type\":\"0x000c\"") ||
+		    (!strstr(line, "\"opcode\":\"0x0a00\"") && !strstr(line, "\"opcode\":\"0x0a01\"")))
+			continue;
+		dek_cmds++;
+		in = strstr(line, "\"in\":\"");
+		CU_ASSERT_PTR_NOT_NULL_FATAL(in);
+		in += 6;
+		CU_ASSERT_TRUE_FATAL(strcspn(in, "\"") >= 2 * 112);
+		for (int b = 80; b < 112; b++) {
+			const char *h = in + 2 * b;
+			bool star = h[0] == '*' && h[1] == '*';
+
+			if (!star && !(h[0] == '0' && h[1] == '0'))
+				fprintf(stderr, "\nunmasked key byte %d in trace line: %.80s...\n", b,
+					line);
+			CU_ASSERT_TRUE(star || (h[0] == '0' && h[1] == '0'));
+			keyed |= star;
+		}
+		/* a 128-bit key: all of bytes 96..111 masked */
+		if (keyed) {
+			masked++;
+			for (int b = 96; b < 112; b++)
+				CU_ASSERT_TRUE(in[2 * b] == '*' && in[2 * b + 1] == '*');
+		}
+	}
+	free(line);
+	fclose(f);
+	unlink(tmpl);
+	/* the single DEK's CREATE and the pooled DEK's MODIFY (or CREATE without bulk) */
+	CU_ASSERT_TRUE(dek_cmds >= 2);
+	CU_ASSERT_TRUE(masked >= 2);
+}
+
+/* ---- mlx5tls-bench ---- */
+
+/* The number after `key` in the text following `from` (strtod), or -1. */
+static double number_after(const char *s, const char *from, const char *key)
+{
+	const char *p = strstr(s, from);
+
+	if (!p || !(p = strstr(p, key)))
+		return -1;
+	return strtod(p + strlen(key), NULL);
+}
+
+static void test_bench_setup_smoke(void)
+{
+	double pooled, unpooled;
+	struct run r;
+
+	run(&r, BENCH, "setup", "-n", "2000", "-l", "256", NULL);
+	expect_status(&r, 0, "bench setup -n 2000 -l 256");
+	HAS(r.out, "device sim:cx6dx kind model");
+	HAS(r.out, "setup: live 256 contexts 2000");
+	pooled = number_after(r.out, "\npooled ", "cmds_per_context ");
+	unpooled = number_after(r.out, "\nunpooled ", "cmds_per_context ");
+	/* counts, not timings: a pooled context costs about one MODIFY; unpooled four commands */
+	CU_ASSERT_TRUE(pooled > 0 && pooled <= 1.05);
+	CU_ASSERT_TRUE(unpooled >= 3.99 && unpooled <= 4.01);
+	HAS(r.out, "contexts_per_s ");
+	HAS(r.out, "pooled/unpooled contexts_per_s ratio ");
+	HAS(r.out, "target <= 1.05 fw commands/context with pools: met");
+	run_free(&r);
+
+	run(&r, BENCH, "-j", "setup", "-n", "500", "-l", "64", NULL);
+	expect_status(&r, 0, "bench -j setup");
+	CU_ASSERT_TRUE(json_valid(r.out));
+	HAS(r.out, "\"modes\":[{\"mode\":\"pooled\",\"contexts\":500,");
+	HAS(r.out, "{\"mode\":\"unpooled\",\"contexts\":500,\"fw_cmds\":2000,");
+	HAS(r.out, "\"met\":true");
+	pooled = number_after(r.out, "\"mode\":\"pooled\"", "\"cmds_per_context\":");
+	CU_ASSERT_TRUE(pooled > 0 && pooled <= 1.05);
+	run_free(&r);
+}
+
+static void test_bench_errors(void)
+{
+	struct run r;
+
+	run(&r, BENCH, "setup", "-n", "0", NULL);
+	expect_status(&r, 1, "bench -n 0");
+	HAS(r.err, "-n needs a positive count");
+	run_free(&r);
+
+	run(&r, BENCH, "teardown", NULL);
+	expect_status(&r, 1, "bench unknown benchmark");
+	HAS(r.err, "unknown benchmark 'teardown'");
+	run_free(&r);
+
+	run(&r, BENCH, "setup", "-d", "sim:cx6dx-nocrypto", "-n", "10", "-l", "2", NULL);
+	expect_status(&r, 1, "bench on nocrypto");
+	HAS(r.err, "device sim:cx6dx-nocrypto cannot offload TLS TX (tls: none (no crypto))");
+	run_free(&r);
+
+	/* an older firmware: single DEKs, so the pooled mode only saves the TIS commands */
+	run(&r, BENCH, "setup", "-d", "sim:cx6dx-legacy", "-n", "100", "-l", "8", NULL);
+	expect_status(&r, 0, "bench on legacy");
+	HAS(r.out, "dek_pool bulk no");
+	HAS(r.out, "target <= 1.05 fw commands/context with pools: NOT met");
+	run_free(&r);
+
+	/* a firmware rejection: strerror, then opcode, status name and syndrome */
+	run(&r, BENCH, "setup", "-d", "sim:cx6dx,log_max_tis=4", "-n", "10", "-l", "32", NULL);
+	expect_status(&r, 1, "bench past log_max_tis");
+	HAS(r.err, strerror(EREMOTEIO));
+	HAS(r.err, "; firmware: CREATE_TIS (opcode 0x0912 op_mod 0x0000) status ");
+	HAS(r.err, " syndrome 0x");
+	run_free(&r);
+
+	run(&r, BENCH, "-h", NULL);
+	expect_status(&r, 0, "bench -h");
+	HAS(r.out, "mlx5tls-bench setup [-d DEV] [-n CONTEXTS] [-l LIVE]");
+	run_free(&r);
+}
+
+/* ---- the example ---- */
+
+static void test_example(void)
+{
+	struct run r;
+
+	run(&r, EXAMPLE, "sim", NULL);
+	expect_status(&r, 0, "dek_tis_setup sim");
+	HAS(r.out, "device:  sim");
+	HAS(r.out, " (device model, fw ");
+	HAS(r.out, "suite:   TLS 1.3 AES-GCM-256");
+	HAS(r.out, "dek id:  ");
+	HAS(r.out, "tisn:    ");
+	HAS(r.out, "teardown: done");
+	run_free(&r);
+
+	run(&r, EXAMPLE, "sim:cx6dx-legacy", NULL);
+	expect_status(&r, 0, "dek_tis_setup sim:cx6dx-legacy");
+	HAS(r.out, "suite:   TLS 1.2 AES-GCM-128");
+	run_free(&r);
+
+	run(&r, EXAMPLE, "sim:cx6dx-nocrypto", NULL);
+	expect_status(&r, 1, "dek_tis_setup sim:cx6dx-nocrypto");
+	HAS(r.err, "has no TLS TX offload");
+	run_free(&r);
+}
+
+static int suite_init(void)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n <= 0)
+		return -1;
+	self[n] = '\0';
+	/* BUILD/tests/test_cli_tools -> BUILD */
+	snprintf(build_dir, sizeof(build_dir), "%s/..", dirname(self));
+	return 0;
+}
+
+static const struct test_case query_cases[] = {
+	{ "JSON checker self-check", test_json_checker },
+	{ "version and help", test_version_and_help },
+	{ "unknown words exit 1", test_unknown_words_fail },
+	{ "prefix words", test_prefix_words },
+	{ "bad device exits 1", test_bad_device_fails },
+	{ "dev lists the model", test_dev_lists_model },
+	{ "caps cx6dx: four suites", test_caps_cx6dx },
+	{ "caps legacy: one suite; MLX5TLS_DEVICE", test_caps_legacy },
+	{ "caps nocrypto", test_caps_nocrypto },
+	{ "caps -j parses", test_caps_json },
+	{ "no device: model named", test_fallback_to_model },
+	{ "selftest cx6dx", test_selftest_cx6dx },
+	{ "selftest -j", test_selftest_json },
+	{ "selftest legacy", test_selftest_legacy },
+	{ "selftest nocrypto: TLS skipped", test_selftest_nocrypto },
+	{ "selftest failure", test_selftest_failure },
+	{ "trace masks key bytes", test_selftest_trace_masks_keys },
+	{ NULL, NULL },
+};
+
+static const struct test_case bench_cases[] = {
+	{ "setup smoke (counts)", test_bench_setup_smoke },
+	{ "errors", test_bench_errors },
+	{ NULL, NULL },
+};
+
+static const struct test_case example_cases[] = {
+	{ "dek_tis_setup", test_example },
+	{ NULL, NULL },
+};
+
+int main(void)
+{
+	static const struct test_suite suites[] = {
+		{ "mlx5tls-query", suite_init, NULL, query_cases },
+		{ "mlx5tls-bench", suite_init, NULL, bench_cases },
+		{ "examples", suite_init, NULL, example_cases },
+		{ NULL, NULL, NULL, NULL },
+	};
+
+	return test_run_suites(suites);
+}
