@@ -7,11 +7,12 @@
  * The transport only moves mailboxes the library encoded; it never builds a command itself.
  * Facts cited as "devx-userspace Ax/Bx" are from shared/prm/devx-userspace.md.
  *
- * rdma-core's return conventions differ per call (devx-userspace A2): object create returns NULL and
- * sets errno, query/modify/destroy/general_cmd return 0 or a positive errno, ibv_dealloc_pd returns
- * 0 or a positive errno. Everything is turned into the transport convention here: 0, -EREMOTEIO
- * with status/syndrome in `out` when the firmware rejected a command, or another negative errno
- * when the command never reached the firmware.
+ * rdma-core's return conventions differ per call (devx-userspace A2): object create returns NULL
+ * and sets errno, query/modify/destroy/general_cmd return 0 or a positive errno, ibv_dealloc_pd
+ * returns 0 or a positive errno. Everything is turned into the transport convention here: 0,
+ * -EREMOTEIO with status/syndrome in `out` when the firmware rejected a command, or another
+ * negative errno when the command never reached the firmware (or, for destroy and the PD, when
+ * the kernel reported the firmware's refusal as an errno).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -145,7 +146,8 @@ static int devx_open(const char *name, struct mlx5tls_xport **xpp, struct mlx5tl
 	snprintf(xp->name, sizeof(xp->name), "%s", ibv_get_device_name(dev));
 
 	/* flags = DEVX, comp_mask = 0 (v44 refuses any comp_mask with EINVAL). An explicit DevX
-	 * request fails hard instead of falling back to a plain verbs context (devx-userspace A1). */
+	 * request fails hard instead of falling back to a plain verbs context
+	 * (devx-userspace A1). */
 	errno = 0;
 	xp->ctx = mlx5dv_open_device(dev, &dv_attr);
 	err = errno;
@@ -215,7 +217,6 @@ static int devx_obj_create(struct mlx5tls_xport *xp, const void *in, size_t inle
 			   size_t outlen, struct mlx5tls_xobj **objp)
 {
 	struct mlx5tls_xobj *obj;
-	int err;
 
 	if (!xp || !in || !out || !objp)
 		return -EINVAL;
@@ -228,7 +229,8 @@ static int devx_obj_create(struct mlx5tls_xport *xp, const void *in, size_t inle
 	errno = 0;
 	obj->devx = mlx5dv_devx_obj_create(xp->ctx, in, inlen, out, outlen);
 	if (!obj->devx) {
-		err = errno;
+		int err = errno;
+
 		free(obj);
 		/* EREMOTEIO: the firmware rejected it, status/syndrome are in out. */
 		return neg_errno(err);
@@ -325,7 +327,7 @@ static int devx_pd_alloc(struct mlx5tls_xport *xp, const void *in, size_t inlen,
 		return ret;
 	}
 	obj->xp = xp;
-	/* Present the pdn as ALLOC_PD's output would, so the library decodes both transports alike. */
+	/* Present the pdn as ALLOC_PD's output would: the library decodes both transports alike. */
 	out_ok(out, outlen);
 	DEVX_SET(alloc_pd_out, out, pd, dvpd.pdn);
 	*objp = obj;

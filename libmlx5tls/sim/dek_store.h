@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * DEK storage. One record per DEK object: a single DEK, or a bulk of 2^log_range elements with
+ * contiguous ids base..base+2^log_range-1 (fact sheet 3.5, 12.2). Per element the record keeps
+ * three bits (keyed, 256-bit, loaded in the current sync epoch) and, allocated on the first key
+ * load, 32 bytes of key. A million DEKs in bulks of 4096 therefore cost ~32 MB of keys plus
+ * ~0.4 bytes of state per element and 245 records; a lookup by any id is at most one hash probe
+ * per bulk size in use.
+ */
+#ifndef MLX5TLS_SIM_DEK_STORE_H
+#define MLX5TLS_SIM_DEK_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sim/sim_internal.h"
+
+#define SIM_DEK_KEY_MAX 32u /* AES-256 (fact sheet 3.4) */
+
+struct sim_dek {
+	uint32_t base;
+	uint8_t log_range;
+	uint8_t key_purpose;
+	uint16_t uid;
+	uint32_t pd;
+	uint64_t opaque;
+	uint64_t epoch;      /* the sync epoch `loaded` describes; older = nothing loaded yet */
+	uint64_t *keyed;     /* element holds a key (bulk elements start empty) */
+	uint64_t *size_256;  /* element's key is 256-bit */
+	uint64_t *loaded;    /* element was keyed during `epoch` */
+	uint8_t (*keys)[SIM_DEK_KEY_MAX]; /* NULL until the first load, unless inline */
+	bool keys_inline;    /* single DEK: key storage is part of the record */
+	uint64_t bits[];     /* storage of the three bitmaps (+ inline key) */
+};
+
+static inline uint32_t sim_dek_elems(const struct sim_dek *d)
+{
+	return 1u << d->log_range;
+}
+
+/* The DEK object whose id range contains `id`, or NULL. */
+struct sim_dek *sim_dek_find(struct sim_dev *dev, uint32_t id);
+
+/* Reserve a 2^log_range-aligned run of free ids; 0 or -ENOSPC. */
+int sim_dek_alloc_ids(struct sim_dev *dev, uint8_t log_range, uint32_t *base);
+
+/* A new, empty record for ids base.. in the table (counted); NULL on -ENOMEM. */
+struct sim_dek *sim_dek_insert(struct sim_dev *dev, uint32_t base, uint8_t log_range);
+
+/* Take a record out of the table (uncounted), or, with `unlinked`, one already out of it
+ * (sim_objtab_remove_if); wipe its keys and free it. */
+void sim_dek_remove(struct sim_dev *dev, struct sim_dek *d, bool unlinked);
+
+/* Element state. */
+bool sim_dek_elem_keyed(const struct sim_dek *d, uint32_t idx);
+bool sim_dek_elem_is_256(const struct sim_dek *d, uint32_t idx);
+bool sim_dek_elem_loaded_this_epoch(const struct sim_dev *dev, const struct sim_dek *d,
+				    uint32_t idx);
+
+/* Store a key into element idx (the old key wiped first); 0 or -ENOMEM. */
+int sim_dek_elem_load(struct sim_dev *dev, struct sim_dek *d, uint32_t idx, const uint8_t *key,
+		      bool is_256);
+
+#endif /* MLX5TLS_SIM_DEK_STORE_H */

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* A model device: its profile, its object tables, its user contexts and its counters. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/sim_internal.h"
+
+struct sim_dev *sim_dev_create(const char *spec)
+{
+	struct sim_dev *dev = calloc(1, sizeof(*dev));
+	int ret;
+
+	if (!dev) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	ret = sim_profile_parse(spec, &dev->prof);
+	if (ret)
+		goto err_free;
+	ret = -ENOMEM;
+	if (sim_objtab_init(&dev->pds))
+		goto err_free;
+	if (sim_objtab_init(&dev->tds))
+		goto err_pds;
+	if (sim_objtab_init(&dev->tises))
+		goto err_tds;
+	if (sim_objtab_init(&dev->deks))
+		goto err_tises;
+	ret = -pthread_mutex_init(&dev->lock, NULL);
+	if (ret)
+		goto err_deks;
+	dev->uid_cursor = 1;
+	dev->pd_cursor = SIM_PD_NUM_FIRST;
+	dev->td_cursor = SIM_TD_NUM_FIRST;
+	dev->tis_cursor = SIM_TIS_NUM_FIRST;
+	dev->dek_cursor = SIM_DEK_ID_FIRST;
+	dev->sync_epoch = 1;
+	return dev;
+
+err_deks:
+	sim_objtab_fini(&dev->deks);
+err_tises:
+	sim_objtab_fini(&dev->tises);
+err_tds:
+	sim_objtab_fini(&dev->tds);
+err_pds:
+	sim_objtab_fini(&dev->pds);
+err_free:
+	free(dev);
+	errno = -ret;
+	return NULL;
+}
+
+/* Dependency order (fact sheet 4.1, 3.4: TIS and DEK name a PD, TIS names a TD). */
+static void destroy_owned(struct sim_dev *dev, int uid)
+{
+	sim_dek_destroy_owned(dev, uid);
+	sim_tis_destroy_owned(dev, uid);
+	sim_td_destroy_owned(dev, uid);
+	sim_pd_destroy_owned(dev, uid);
+}
+
+void sim_dev_destroy(struct sim_dev *dev)
+{
+	if (!dev)
+		return;
+	destroy_owned(dev, SIM_UID_ALL); /* wipes every stored key */
+	sim_objtab_fini(&dev->deks);
+	sim_objtab_fini(&dev->tises);
+	sim_objtab_fini(&dev->tds);
+	sim_objtab_fini(&dev->pds);
+	pthread_mutex_destroy(&dev->lock);
+	free(dev);
+}
+
+const char *sim_dev_profile(const struct sim_dev *dev)
+{
+	return dev->prof.name;
+}
+
+const char *sim_dev_fw_ver(const struct sim_dev *dev)
+{
+	return dev->prof.fw_ver;
+}
+
+static bool uid_bit(const struct sim_dev *dev, uint32_t uid)
+{
+	return dev->uid_used[uid / 8] & (1u << (uid % 8));
+}
+
+bool sim_uid_valid(const struct sim_dev *dev, uint16_t uid)
+{
+	return uid == 0 || uid_bit(dev, uid);
+}
+
+int sim_uctx_alloc(struct sim_dev *dev, uint16_t *uid)
+{
+	int ret = -ENOSPC;
+
+	if (!dev || !uid)
+		return -EINVAL;
+	pthread_mutex_lock(&dev->lock);
+	/* Monotonic with wrap, like object numbers, so a stale uid is not instantly valid again. */
+	for (uint32_t tries = SIM_UID_SPACE - 1, u = dev->uid_cursor; tries; tries--) {
+		if (!uid_bit(dev, u)) {
+			dev->uid_used[u / 8] |= (uint8_t)(1u << (u % 8));
+			dev->uid_cursor = u + 1 < SIM_UID_SPACE ? u + 1 : 1;
+			*uid = (uint16_t)u;
+			ret = 0;
+			break;
+		}
+		u = u + 1 < SIM_UID_SPACE ? u + 1 : 1;
+	}
+	pthread_mutex_unlock(&dev->lock);
+	return ret;
+}
+
+void sim_uctx_free(struct sim_dev *dev, uint16_t uid)
+{
+	if (!dev || uid == 0)
+		return;
+	pthread_mutex_lock(&dev->lock);
+	if (uid_bit(dev, uid)) {
+		/* As closing a DevX fd does (devx-userspace A2): what the uid still owns goes. */
+		destroy_owned(dev, uid);
+		dev->uid_used[uid / 8] &= (uint8_t)~(1u << (uid % 8));
+	}
+	pthread_mutex_unlock(&dev->lock);
+}
+
+void sim_dev_get_stats(struct sim_dev *dev, struct sim_dev_stats *st)
+{
+	if (!dev || !st)
+		return;
+	pthread_mutex_lock(&dev->lock);
+	*st = dev->stats;
+	pthread_mutex_unlock(&dev->lock);
+}

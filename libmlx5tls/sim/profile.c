@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Device profiles: which ConnectX-6 Dx the model pretends to be. The fact sheets do not give real
+ * CX-6 Dx limit values (fact sheet 13/15: "device-reported", NOT FOUND); the numbers below are the
+ * model's choice, large enough for the project's scale target (1,000,000 contexts) and overridable
+ * per device so tests can reach the limits cheaply ("cx6dx,log_max_tis=2").
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/sim_internal.h"
+
+static const struct sim_profile builtin_profiles[] = {
+	{
+		.name = "cx6dx",
+		.description = "ConnectX-6 Dx, current firmware: TLS 1.2/1.3 AES-GCM-128/256 TX+RX, "
+			       "bulk DEKs, SYNC_CRYPTO",
+		.fw_ver = "22.41.1000",
+		.crypto = true,
+		.tls_tx = true,
+		.tls_rx = true,
+		.dek_type = true,
+		.bulk_dek = true,
+		.sync_crypto = true,
+		.synchronize_dek = true,
+		.tls_suites = SIM_TLS_1_2_AES_GCM_128 | SIM_TLS_1_3_AES_GCM_128 |
+			      SIM_TLS_1_2_AES_GCM_256 | SIM_TLS_1_3_AES_GCM_256,
+		.log_max_dek = 22,
+		.log_max_tis = 21,
+		.log_max_tir = 21,
+		.log_max_pd = 20,
+		.log_max_transport_domain = 20,
+		.log_dek_max_alloc = 12,
+		.log_max_num_deks = 22,
+	},
+	{
+		/* Bulk DEK and SYNC_CRYPTO arrived with firmware 22.33.0783 (fact sheet 12.6), so an
+		 * older 22.31 firmware has single DEKs only, TX only, TLS 1.2 AES-GCM-128 only. */
+		.name = "cx6dx-legacy",
+		.description = "ConnectX-6 Dx, older firmware: TLS 1.2 AES-GCM-128 TX only, single DEKs",
+		.fw_ver = "22.31.1014",
+		.crypto = false,
+		.tls_tx = true,
+		.tls_rx = false,
+		.dek_type = true,
+		.bulk_dek = false,
+		.sync_crypto = false,
+		.synchronize_dek = false,
+		.tls_suites = SIM_TLS_1_2_AES_GCM_128,
+		.log_max_dek = 16,
+		.log_max_tis = 21,
+		.log_max_tir = 21,
+		.log_max_pd = 20,
+		.log_max_transport_domain = 20,
+		.log_dek_max_alloc = 0,
+		.log_max_num_deks = 0,
+	},
+	{
+		.name = "cx6dx-nocrypto",
+		.description = "ConnectX-6 Dx without crypto: no TLS offload, no DEK objects",
+		.fw_ver = "22.41.1000",
+		.crypto = false,
+		.tls_tx = false,
+		.tls_rx = false,
+		.dek_type = false,
+		.bulk_dek = false,
+		.sync_crypto = false,
+		.synchronize_dek = false,
+		.tls_suites = 0,
+		.log_max_dek = 0,
+		.log_max_tis = 21,
+		.log_max_tir = 21,
+		.log_max_pd = 20,
+		.log_max_transport_domain = 20,
+		.log_dek_max_alloc = 0,
+		.log_max_num_deks = 0,
+	},
+};
+
+#define NUM_PROFILES (sizeof(builtin_profiles) / sizeof(builtin_profiles[0]))
+
+static struct sim_profile_desc profile_descs[NUM_PROFILES + 1];
+static pthread_once_t profile_descs_once = PTHREAD_ONCE_INIT;
+
+static void build_profile_descs(void)
+{
+	for (size_t i = 0; i < NUM_PROFILES; i++) {
+		profile_descs[i].name = builtin_profiles[i].name;
+		profile_descs[i].description = builtin_profiles[i].description;
+		profile_descs[i].fw_ver = builtin_profiles[i].fw_ver;
+	}
+}
+
+const struct sim_profile_desc *sim_profiles(void)
+{
+	pthread_once(&profile_descs_once, build_profile_descs);
+	return profile_descs;
+}
+
+/* The limits a spec may override, all 5-bit log fields (fact sheet 5.2, 5.4). */
+struct override_key {
+	const char *key;
+	size_t offset;
+};
+
+static const struct override_key override_keys[] = {
+	{ "log_max_dek", offsetof(struct sim_profile, log_max_dek) },
+	{ "log_max_tis", offsetof(struct sim_profile, log_max_tis) },
+	{ "log_max_pd", offsetof(struct sim_profile, log_max_pd) },
+	{ "log_max_transport_domain", offsetof(struct sim_profile, log_max_transport_domain) },
+	{ "log_dek_max_alloc", offsetof(struct sim_profile, log_dek_max_alloc) },
+	{ "log_max_num_deks", offsetof(struct sim_profile, log_max_num_deks) },
+};
+
+static int parse_log_value(const char *s, size_t len, uint8_t *val)
+{
+	unsigned v = 0;
+
+	/* Decimal 0..31: the fields are 5 bits wide. No sign, no spaces, no empty value. */
+	if (len == 0 || len > 2)
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+		v = v * 10 + (unsigned)(s[i] - '0');
+	}
+	if (v > 31)
+		return -EINVAL;
+	*val = (uint8_t)v;
+	return 0;
+}
+
+static int apply_override(struct sim_profile *prof, const char *item, size_t len)
+{
+	const char *eq = memchr(item, '=', len);
+	size_t key_len;
+
+	if (!eq)
+		return -EINVAL;
+	key_len = (size_t)(eq - item);
+	for (size_t i = 0; i < sizeof(override_keys) / sizeof(override_keys[0]); i++) {
+		const struct override_key *k = &override_keys[i];
+
+		if (strlen(k->key) == key_len && !memcmp(k->key, item, key_len))
+			return parse_log_value(eq + 1, len - key_len - 1,
+					       (uint8_t *)prof + k->offset);
+	}
+	return -EINVAL;
+}
+
+int sim_profile_parse(const char *spec, struct sim_profile *prof)
+{
+	const char *p, *comma;
+	size_t name_len;
+	bool found = false;
+
+	if (!spec || !*spec)
+		spec = "cx6dx";
+	comma = strchr(spec, ',');
+	name_len = comma ? (size_t)(comma - spec) : strlen(spec);
+	for (size_t i = 0; i < NUM_PROFILES; i++) {
+		if (strlen(builtin_profiles[i].name) == name_len &&
+		    !memcmp(builtin_profiles[i].name, spec, name_len)) {
+			*prof = builtin_profiles[i];
+			found = true;
+			break;
+		}
+	}
+	if (!found)
+		return -EINVAL;
+	for (p = comma; p; p = comma) {
+		const char *item = p + 1;
+		int ret;
+
+		comma = strchr(item, ',');
+		ret = apply_override(prof, item, comma ? (size_t)(comma - item) : strlen(item));
+		if (ret)
+			return ret;
+	}
+	return 0;
+}

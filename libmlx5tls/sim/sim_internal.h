@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The device model's private structures, shared by the sim/ files only. */
+#ifndef MLX5TLS_SIM_INTERNAL_H
+#define MLX5TLS_SIM_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/objtab.h"
+#include "sim/sim.h"
+#include "sim/syndromes.h"
+
+/* Object numbers are 24 bits wide (fact sheet 4.2, 4.4: pd, transport_domain and tisn are 0x18
+ * wide), never 0. Model choice: each kind starts at its own non-trivial base so that a number of
+ * the wrong kind, or a forgotten zero, is unlikely to name a live object by accident. */
+#define SIM_OBJ_NUM_LIMIT 0x1000000u
+#define SIM_PD_NUM_FIRST 0x10u
+#define SIM_TD_NUM_FIRST 0x20u
+#define SIM_TIS_NUM_FIRST 0x40u
+#define SIM_DEK_ID_FIRST 0x100u
+
+#define SIM_UID_SPACE 0x10000u /* uid is a 16-bit field (fact sheet 2.1) */
+
+/* TLS (version, cipher) pairs in tls_cap bit order (fact sheet 5.3). */
+enum {
+	SIM_TLS_1_2_AES_GCM_128 = 1u << 0,
+	SIM_TLS_1_3_AES_GCM_128 = 1u << 1,
+	SIM_TLS_1_2_AES_GCM_256 = 1u << 2,
+	SIM_TLS_1_3_AES_GCM_256 = 1u << 3,
+};
+
+/* What a profile pretends the device is: capability bits, limits and optional commands. */
+struct sim_profile {
+	const char *name;
+	const char *description;
+	const char *fw_ver;
+	bool crypto;       /* cmd_hca_cap.crypto: crypto caps queryable */
+	bool tls_tx;
+	bool tls_rx;
+	bool dek_type;     /* general_obj_types has ENCRYPTION_KEY */
+	bool bulk_dek;     /* CREATE_GENERAL_OBJECT accepts log_obj_range != 0 */
+	bool sync_crypto;  /* SYNC_CRYPTO opcode exists */
+	bool synchronize_dek;
+	uint8_t tls_suites; /* SIM_TLS_* */
+	uint8_t log_max_dek;
+	uint8_t log_max_tis;
+	uint8_t log_max_tir;
+	uint8_t log_max_pd;
+	uint8_t log_max_transport_domain;
+	uint8_t log_dek_max_alloc;
+	uint8_t log_max_num_deks;
+};
+
+/* Fills *prof from "PROFILE[,key=value...]"; -EINVAL for an unknown profile, key or value. */
+int sim_profile_parse(const char *spec, struct sim_profile *prof);
+
+struct sim_dek; /* dek_store.c */
+
+struct sim_dev {
+	pthread_mutex_t lock; /* every command and every lookup runs under it */
+	struct sim_profile prof;
+
+	uint8_t uid_used[SIM_UID_SPACE / 8];
+	uint32_t uid_cursor;
+
+	struct sim_objtab pds;
+	struct sim_objtab tds;
+	struct sim_objtab tises;
+	struct sim_objtab deks; /* keyed by a DEK object's base id */
+	uint32_t pd_cursor;
+	uint32_t td_cursor;
+	uint32_t tis_cursor;
+	uint32_t dek_cursor;
+	uint32_t dek_objs_by_log[32]; /* live DEK objects per log_obj_range, to bound id lookups */
+	uint64_t dek_ids_live;        /* bulk elements counted */
+
+	/* Bumped by each SYNC_CRYPTO covering TLS; a DEK element may be loaded once per epoch. */
+	uint64_t sync_epoch;
+
+	struct sim_dev_stats stats;
+};
+
+bool sim_uid_valid(const struct sim_dev *dev, uint16_t uid);
+
+/* One command in flight. `in`/`out` are private, 8-byte aligned copies (so DEVX_GET64 is legal
+ * whatever the caller's alignment, and the caller cannot change the input mid-command). */
+struct sim_cmd {
+	struct sim_dev *dev;
+	uint16_t uid;
+	const void *in;
+	size_t inlen;
+	void *out;
+	size_t outlen;
+	uint8_t status;
+	uint32_t syndrome;
+};
+
+/* Record a rejection (status comes from the syndrome table) and return -1 for the handler. */
+int sim_reject(struct sim_cmd *c, enum sim_syndrome synd);
+
+/* ---- command handlers (return 0, or -1 after sim_reject) ---- */
+int sim_cmd_query_hca_cap(struct sim_cmd *c);
+int sim_cmd_alloc_pd(struct sim_cmd *c);
+int sim_cmd_dealloc_pd(struct sim_cmd *c);
+int sim_cmd_alloc_td(struct sim_cmd *c);
+int sim_cmd_dealloc_td(struct sim_cmd *c);
+int sim_cmd_create_tis(struct sim_cmd *c);
+int sim_cmd_modify_tis(struct sim_cmd *c);
+int sim_cmd_query_tis(struct sim_cmd *c);
+int sim_cmd_destroy_tis(struct sim_cmd *c);
+int sim_cmd_create_dek(struct sim_cmd *c);
+int sim_cmd_modify_dek(struct sim_cmd *c);
+int sim_cmd_query_dek(struct sim_cmd *c);
+int sim_cmd_destroy_dek(struct sim_cmd *c);
+int sim_cmd_sync_crypto(struct sim_cmd *c);
+
+/* ---- PD / TD references held by TIS and DEK objects (pd_td.c) ---- */
+/* Check that `num` is a live PD (TD) of c->uid; rejects with BAD_RES otherwise. */
+int sim_pd_check(struct sim_cmd *c, uint32_t num);
+int sim_td_check(struct sim_cmd *c, uint32_t num);
+void sim_pd_ref(struct sim_dev *dev, uint32_t num, int delta);
+void sim_td_ref(struct sim_dev *dev, uint32_t num, int delta);
+
+/* ---- teardown by owner; uid_all destroys every object (device destroy) ---- */
+#define SIM_UID_ALL (-1)
+void sim_dek_destroy_owned(struct sim_dev *dev, int uid);
+void sim_tis_destroy_owned(struct sim_dev *dev, int uid);
+void sim_td_destroy_owned(struct sim_dev *dev, int uid);
+void sim_pd_destroy_owned(struct sim_dev *dev, int uid);
+
+#endif /* MLX5TLS_SIM_INTERNAL_H */

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Control interface of the DevX interposer (libmlx5tls_devx_shim.so), for tests and demos.
+ *
+ * The interposer defines the rdma-core entry points libmlx5tls's `devx` transport calls
+ * (ibv_get_device_list, ibv_open..., mlx5dv_open_device, mlx5dv_devx_obj_create, ...) and runs
+ * them against device-model instances instead of the kernel. Linked ahead of libibverbs/libmlx5
+ * (or LD_PRELOADed), its definitions win for every caller in the process.
+ *
+ * Devices come from the environment variable MLX5TLS_SHIM_DEVICES, read at the first call:
+ *   MLX5TLS_SHIM_DEVICES="mlx5_0=cx6dx,mlx5_1=cx6dx-legacy"      (default "mlx5_0=cx6dx")
+ * Each entry is NAME=SPEC, SPEC being a model spec "PROFILE[,key=value...]". Entries are separated
+ * by ';' or ','; after a ',' a `log_*=N` item continues the previous entry's spec, so
+ * "mlx5_0=cx6dx,log_max_tis=1;mlx5_1=cx6dx-legacy" is two devices. An empty variable means no
+ * devices at all. Each device is one model instance shared by every context opened on it (one
+ * NIC); each context gets its own DevX uid.
+ */
+#ifndef MLX5TLS_DEVX_SHIM_H
+#define MLX5TLS_DEVX_SHIM_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Number of fake rdma devices (initialises the device table from the environment if needed). */
+int devx_shim_device_count(void);
+
+/*
+ * Replace the device table with `spec` (same syntax as MLX5TLS_SHIM_DEVICES; NULL = read the
+ * environment again). 0, -EBUSY while a context is open on any device, -EINVAL if an entry does not
+ * parse or its model spec is refused (the old table is kept then). Device pointers handed out
+ * earlier by ibv_get_device_list() become invalid.
+ */
+int devx_shim_set_devices(const char *spec);
+
+/*
+ * How many times an interposed entry point ran, by name ("mlx5dv_devx_obj_create"); 0 for a name
+ * that is not interposed. Counts every call, failed ones included.
+ */
+unsigned long devx_shim_calls(const char *fn);
+void devx_shim_reset_calls(void);
+
+/*
+ * Make mlx5dv_open_device(..DEVX..) fail with errno `err` (e.g. EOPNOTSUPP: kernel or firmware
+ * without DevX; EPERM: older kernels without CAP_NET_RAW), 0 to stop. Nothing else changes.
+ */
+void devx_shim_fail_open(int err);
+
+/* Contexts currently open on device `name`, or -ENODEV. */
+int devx_shim_open_contexts(const char *name);
+
+/* Live objects in the model behind device `name` (all contexts), from the model's own tables. */
+struct devx_shim_dev_stats {
+	uint64_t cmds;       /* commands the model executed */
+	uint64_t cmd_errors; /* of which it rejected */
+	uint32_t pds;
+	uint32_t tds;
+	uint32_t tises;
+	uint32_t dek_objects; /* single DEKs + bulks */
+	uint32_t deks;        /* DEK ids, bulk elements included */
+	uint64_t syncs;
+};
+int devx_shim_dev_stats(const char *name, struct devx_shim_dev_stats *st);
+
+/*
+ * The last firmware rejection the shim saw on this thread, whatever the entry point: 0 and the
+ * status/syndrome (and opcode of the command) filled, or -ENOENT. Useful where rdma-core does not
+ * hand the status back (mlx5dv_devx_obj_destroy, ibv_alloc_pd, ibv_dealloc_pd: the kernel turns
+ * it into an errno).
+ */
+int devx_shim_last_fw_status(uint16_t *opcode, uint8_t *status, uint32_t *syndrome);
+void devx_shim_clear_fw_status(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MLX5TLS_DEVX_SHIM_H */
