@@ -225,36 +225,44 @@ static void test_pool_limit(void)
 	CU_ASSERT_EQUAL(mlx5tls_dek_pool_destroy(pool), 0);
 }
 
-/* The device's limit (log_max_dek = 3: 8 DEKs): LIM_ERR becomes ENOSPC; a freed DEK is then
- * reclaimed by a sync even below the threshold. */
+/* The device's limit (log_max_dek = 3: 8 DEK ids). A single DEK outside the pool takes one id,
+ * so after one bulk of 4 the next bulk create hits LIM_ERR, which the pool reports as ENOSPC; a
+ * freed DEK is then reclaimed by a sync even below the threshold. (Without the outside DEK the
+ * pool's own limit, 2^log_max_dek by default, refuses first, with no command issued.) */
 static void test_device_exhaustion(void)
 {
 	MLX5TLS_OPTS(mlx5tls_dek_pool_opts, o, .log_bulk_size = 2);
+	struct tls12_crypto_info_aes_gcm_128 ci;
 	struct mlx5tls_dek_pool *pool;
-	struct mlx5tls_dek *d[8], *again;
+	struct mlx5tls_dek *d[4], *again, *outside;
 	uint32_t freed_id;
 
 	CU_ASSERT_EQUAL_FATAL(close_dev(), 0);
 	CU_ASSERT_EQUAL_FATAL(open_dev("sim:cx6dx,log_max_dek=3"), 0);
+	test_ci128(&ci, TLS_1_2_VERSION, 0x55);
+	outside = mlx5tls_dek_create(pd, &ci.info, sizeof(ci), NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(outside);
 	pool = mlx5tls_dek_pool_create(pd, &o);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(pool);
-	for (int i = 0; i < 8; i++)
+	for (int i = 0; i < 4; i++)
 		CU_ASSERT_PTR_NOT_NULL_FATAL(d[i] = get(pool, (uint8_t)i));
 	mlx5tls_clear_fw_error();
 	errno = 0;
 	CU_ASSERT_PTR_NULL(get(pool, 0x42));
 	CU_ASSERT_EQUAL(errno, ENOSPC);
 	CU_ASSERT_EQUAL(test_last_fw_status(), 0x8); /* LIM_ERR from the bulk create */
-	freed_id = mlx5tls_dek_id(d[5]);
-	CU_ASSERT_EQUAL(mlx5tls_dek_destroy(d[5]), 0);
+	CU_ASSERT_EQUAL(stats_of(pool).in_use, 4);
+	freed_id = mlx5tls_dek_id(d[2]);
+	CU_ASSERT_EQUAL(mlx5tls_dek_destroy(d[2]), 0);
 	again = get(pool, 0x43);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(again);
 	CU_ASSERT_EQUAL(mlx5tls_dek_id(again), freed_id);
 	CU_ASSERT_EQUAL(stats_of(pool).syncs, 1);
-	d[5] = again;
-	for (int i = 0; i < 8; i++)
+	d[2] = again;
+	for (int i = 0; i < 4; i++)
 		CU_ASSERT_EQUAL(mlx5tls_dek_destroy(d[i]), 0);
 	CU_ASSERT_EQUAL(mlx5tls_dek_pool_destroy(pool), 0);
+	CU_ASSERT_EQUAL(mlx5tls_dek_destroy(outside), 0);
 	CU_ASSERT_EQUAL_FATAL(close_dev(), 0);
 	CU_ASSERT_EQUAL_FATAL(open_dev("sim:cx6dx"), 0);
 }

@@ -179,7 +179,7 @@ static void test_single_128(void)
 	struct fixture f;
 	uint8_t out[DEK_IN_LEN], want[DEK_IN_LEN], key[32];
 	size_t len = 0;
-	uint32_t id;
+	uint32_t id = 0;
 
 	CU_ASSERT_EQUAL_FATAL(fixture_init(&f, NULL), 0);
 	CU_ASSERT_EQUAL_FATAL(create_single(&f, 128, key128, &id), 0);
@@ -208,7 +208,7 @@ static void test_single_256_opaque(void)
 	uint8_t out[DEK_IN_LEN], want[DEK_IN_LEN], key[32];
 	static const uint8_t opaque[8] = { 0xde, 0xad, 0xbe, 0xef, 0x01, 0x02, 0x03, 0x04 };
 	size_t len = 0;
-	uint32_t id;
+	uint32_t id = 0;
 
 	CU_ASSERT_EQUAL_FATAL(fixture_init(&f, NULL), 0);
 	dek_in(in, MLX5_CMD_OP_CREATE_GENERAL_OBJECT, 0, 0, f.pd, 256, key256);
@@ -234,7 +234,7 @@ static void test_short_object(void)
 	uint32_t in[DEK_IN_LEN / 4];
 	uint8_t out[DEK_IN_LEN], key[32];
 	size_t len;
-	uint32_t id;
+	uint32_t id = 0;
 
 	CU_ASSERT_EQUAL_FATAL(fixture_init(&f, NULL), 0);
 	/* rdma-core's 256-byte object: the same bytes, just shorter (fact sheet 3.4) */
@@ -252,7 +252,7 @@ static void test_short_object(void)
 
 	/* and a bulk element keyed with a short MODIFY */
 	{
-		uint32_t base;
+		uint32_t base = 0;
 
 		dek_in(in, MLX5_CMD_OP_CREATE_GENERAL_OBJECT, 0, 2, f.pd, 0, NULL);
 		CU_ASSERT_EQUAL_FATAL(exec_obj(&f, f.uid, in, DEK_SHORT_IN_LEN, out, &base), 0);
@@ -559,7 +559,7 @@ static void test_legacy_profile(void)
 	struct fixture f;
 	uint32_t in[DEK_IN_LEN / 4];
 	uint8_t out[16];
-	uint32_t id;
+	uint32_t id = 0;
 
 	CU_ASSERT_EQUAL_FATAL(fixture_init(&f, "cx6dx-legacy"), 0);
 	CU_ASSERT_EQUAL(create_single(&f, 128, key128, &id), 0);
@@ -642,7 +642,7 @@ static void test_modify_ignores_pd_and_opaque(void)
 	struct fixture f;
 	uint32_t in[DEK_IN_LEN / 4];
 	uint8_t out[DEK_IN_LEN];
-	uint32_t base;
+	uint32_t base = 0;
 
 	CU_ASSERT_EQUAL_FATAL(fixture_init(&f, NULL), 0);
 	dek_in(in, MLX5_CMD_OP_CREATE_GENERAL_OBJECT, 0, 1, f.pd, 0, NULL);
@@ -827,7 +827,7 @@ static void test_uctx_free_wipes(void)
 {
 	struct fixture f;
 	uint8_t out[16], key[32];
-	uint32_t id, base;
+	uint32_t id = 0, base;
 	size_t len;
 	struct sim_dev_stats st;
 

@@ -141,7 +141,7 @@ static void test_pd_numbers_not_reused(void)
 	uint16_t uid;
 	struct sim_dev *dev = dev_with_uid(NULL, &uid);
 	uint8_t out[16];
-	uint32_t a, b;
+	uint32_t a = 0, b;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
 	CU_ASSERT_EQUAL_FATAL(alloc_num(dev, uid, MLX5_CMD_OP_ALLOC_PD, &a, out), 0);
@@ -159,7 +159,7 @@ static void test_pd_dealloc_rejects(void)
 	uint16_t uid, other;
 	struct sim_dev *dev = dev_with_uid(NULL, &uid);
 	uint8_t out[16];
-	uint32_t pd;
+	uint32_t pd = 0;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
 	CU_ASSERT_EQUAL_FATAL(sim_uctx_alloc(dev, &other), 0);
@@ -183,7 +183,7 @@ static void test_pd_in_use_by_dek(void)
 	uint16_t uid;
 	struct sim_dev *dev = dev_with_uid(NULL, &uid);
 	uint8_t out[16];
-	uint32_t pd, dek;
+	uint32_t pd = 0, dek;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
 	CU_ASSERT_EQUAL_FATAL(alloc_num(dev, uid, MLX5_CMD_OP_ALLOC_PD, &pd, out), 0);
@@ -200,7 +200,7 @@ static void test_pd_td_in_use_by_tis(void)
 	uint16_t uid;
 	struct sim_dev *dev = dev_with_uid(NULL, &uid);
 	uint8_t out[16];
-	uint32_t pd, td, tisn;
+	uint32_t pd, td = 0, tisn = 0;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
 	CU_ASSERT_EQUAL_FATAL(alloc_num(dev, uid, MLX5_CMD_OP_ALLOC_PD, &pd, out), 0);
@@ -247,7 +247,7 @@ static void test_td_alloc_dealloc(void)
 	struct sim_dev *dev = dev_with_uid(NULL, &uid);
 	uint8_t out[16];
 	static const uint8_t want[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x00, 0x00, 0x20, 0, 0, 0, 0 };
-	uint32_t td, td2;
+	uint32_t td = 0, td2;
 	struct sim_dev_stats st;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
@@ -291,7 +291,7 @@ static void test_pd_td_separate_spaces(void)
 	uint16_t uid;
 	struct sim_dev *dev = dev_with_uid("cx6dx,log_max_pd=0", &uid);
 	uint8_t out[16];
-	uint32_t pd, td, x;
+	uint32_t pd = 0, td = 0, x;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
 	/* log_max_pd = 0 still allows 2^0 = 1 PD; TDs are counted separately */
@@ -334,7 +334,7 @@ static void test_uctx_free_releases(void)
 	uint16_t a, b;
 	struct sim_dev *dev = dev_with_uid(NULL, &a);
 	uint8_t out[16];
-	uint32_t pd, td, x;
+	uint32_t pd, td, x = 0;
 	struct sim_dev_stats st;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);

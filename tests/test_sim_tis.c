@@ -150,7 +150,7 @@ static void test_plain_tis_without_pd(void)
 	struct fixture f;
 	uint32_t in[DEVX_ST_SZ_DW(create_tis_in)];
 	uint8_t out[176];
-	uint32_t tisn;
+	uint32_t tisn = 0;
 
 	CU_ASSERT_EQUAL_FATAL(fixture_init(&f, NULL), 0);
 	tis_in_init(in, f.td, 0, 0, 0);

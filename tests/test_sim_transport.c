@@ -46,7 +46,7 @@ static void test_open_names(void)
 	struct mlx5tls_xport *xp = NULL;
 
 	CU_ASSERT_EQUAL_FATAL(ops->open("sim", &xp, &attr), 0);
-	CU_ASSERT_STRING_EQUAL(attr.name, "sim");
+	CU_ASSERT_STRING_EQUAL(attr.name, "sim:cx6dx"); /* the default profile, named in full */
 	CU_ASSERT_EQUAL(attr.kind, MLX5TLS_DEVICE_MODEL);
 	CU_ASSERT_STRING_EQUAL(attr.transport, "sim");
 	CU_ASSERT_STRING_EQUAL(attr.profile, "cx6dx");

@@ -169,7 +169,7 @@ int sim_cmd_modify_dek(struct sim_cmd *c)
 	const unsigned char *key_field = DEVX_ADDR_OF(encryption_key_obj, obj, key);
 	uint32_t key_size = DEVX_GET(encryption_key_obj, obj, key_size);
 	struct sim_dek *d;
-	uint32_t idx;
+	uint32_t idx = 0;
 
 	if (check_header(c, true))
 		return -1;
@@ -201,7 +201,7 @@ int sim_cmd_query_dek(struct sim_cmd *c)
 {
 	void *obj = DEVX_ADDR_OF(query_encryption_key_out, c->out, obj);
 	struct sim_dek *d;
-	uint32_t idx;
+	uint32_t idx = 0;
 	bool keyed;
 
 	if (check_header(c, true))

@@ -56,7 +56,7 @@ static int domain_alloc(struct sim_cmd *c, const struct domain_kind *k)
 	struct sim_objtab *tab = kind_tab(dev, k);
 	uint32_t *cursor = (uint32_t *)((char *)dev + k->cursor_offset);
 	uint8_t log_max = *((const uint8_t *)&dev->prof + k->log_max_offset);
-	struct sim_domain *d;
+	struct sim_domain *d = NULL;
 	uint32_t num;
 
 	/* Fact sheet 5.2: at most 2^log_max_* live objects of the kind on the device. */
@@ -95,7 +95,7 @@ static int domain_lookup(struct sim_cmd *c, const struct domain_kind *k, uint32_
 static int domain_dealloc(struct sim_cmd *c, const struct domain_kind *k)
 {
 	uint32_t num = DEVX_GET(obj_num_in, c->in, obj_num);
-	struct sim_domain *d;
+	struct sim_domain *d = NULL;
 
 	if (domain_lookup(c, k, num, &d))
 		return -1;
@@ -167,14 +167,14 @@ int sim_cmd_dealloc_td(struct sim_cmd *c)
 
 int sim_pd_check(struct sim_cmd *c, uint32_t num)
 {
-	struct sim_domain *d;
+	struct sim_domain *d = NULL;
 
 	return domain_lookup(c, &pd_kind, num, &d);
 }
 
 int sim_td_check(struct sim_cmd *c, uint32_t num)
 {
-	struct sim_domain *d;
+	struct sim_domain *d = NULL;
 
 	return domain_lookup(c, &td_kind, num, &d);
 }

@@ -38,7 +38,7 @@ int sim_cmd_create_tis(struct sim_cmd *c)
 	uint32_t tls_en = DEVX_GET(tisc, ctx, tls_en);
 	uint32_t td = DEVX_GET(tisc, ctx, transport_domain);
 	uint32_t pd = DEVX_GET(tisc, ctx, pd);
-	struct sim_tis *t;
+	struct sim_tis *t = NULL;
 	uint32_t num;
 
 	/* Understood, not modelled: the model has one port and no underlay QP. */
@@ -86,7 +86,7 @@ int sim_cmd_create_tis(struct sim_cmd *c)
 
 int sim_cmd_modify_tis(struct sim_cmd *c)
 {
-	struct sim_tis *t;
+	struct sim_tis *t = NULL;
 
 	/* Only prio is modifiable here; the LAG bits name fields the model does not implement.
 	 * Fields the bitmask does not select are ignored, as firmware does. */
@@ -103,7 +103,7 @@ int sim_cmd_modify_tis(struct sim_cmd *c)
 int sim_cmd_query_tis(struct sim_cmd *c)
 {
 	void *ctx = DEVX_ADDR_OF(query_tis_out, c->out, tis_context);
-	struct sim_tis *t;
+	struct sim_tis *t = NULL;
 
 	if (tis_lookup(c, DEVX_GET(query_tis_in, c->in, tisn), &t))
 		return -1;
@@ -126,7 +126,7 @@ static void tis_free(struct sim_dev *dev, struct sim_tis *t)
 int sim_cmd_destroy_tis(struct sim_cmd *c)
 {
 	uint32_t tisn = DEVX_GET(destroy_tis_in, c->in, tisn);
-	struct sim_tis *t;
+	struct sim_tis *t = NULL;
 
 	if (tis_lookup(c, tisn, &t))
 		return -1;

@@ -154,7 +154,12 @@ static int sim_open(const char *name, struct mlx5tls_xport **xpp, struct mlx5tls
 	}
 	if (attr) {
 		memset(attr, 0, sizeof(*attr));
-		snprintf(attr->name, sizeof(attr->name), "%s", name);
+		/* "sim" alone names the default profile; report it in full so every output says
+		 * which model it is */
+		if (!strcmp(name, "sim"))
+			snprintf(attr->name, sizeof(attr->name), "sim:%s", sim_dev_profile(xp->dev));
+		else
+			snprintf(attr->name, sizeof(attr->name), "%s", name);
 		attr->kind = MLX5TLS_DEVICE_MODEL;
 		snprintf(attr->transport, sizeof(attr->transport), "sim");
 		snprintf(attr->profile, sizeof(attr->profile), "%s", sim_dev_profile(xp->dev));
