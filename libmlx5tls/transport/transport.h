@@ -7,6 +7,12 @@
  * Return convention of every command op: 0 when the command ran and status is OK; -EREMOTEIO when
  * the firmware (or the model) rejected it, with status and syndrome in `out`; any other negative
  * errno when the command never reached firmware (then `out` is not meaningful).
+ *
+ * One exception, from the kernel: a DevX destroy (mlx5dv_devx_obj_destroy, ibv_dealloc_pd) runs the
+ * kernel-built mailbox through mlx5_cmd_exec, which turns a firmware status into an errno (e.g.
+ * BAD_RES_STATE -> EINVAL) and never shows user space the mailbox. So obj_destroy and pd_dealloc
+ * on devx may return such an errno with `out` not meaningful; the object is kept. The library's
+ * own in-use checks (-EBUSY) normally stop these before they reach firmware.
  */
 #ifndef MLX5TLS_TRANSPORT_H
 #define MLX5TLS_TRANSPORT_H
