@@ -17,7 +17,7 @@
 #include <linux/tls.h>
 
 #include "devx_shim.h"
-#include "devx_test_runner.h"
+#include "test_util.h"
 #include "mlx5tls/mlx5tls.h"
 
 #define SHIM_DEVICES "mlx5_0=cx6dx;mlx5_1=cx6dx-legacy;mlx5_2=cx6dx,log_max_tis=1,log_max_dek=1"
@@ -1013,13 +1013,13 @@ static void test_calls_counted(void)
 	CU_ASSERT_EQUAL(devx_shim_calls("ibv_open_device"), 0); /* not interposed: not counted */
 }
 
-static const struct devx_test_case interpose_cases[] = {
+static const struct test_case interpose_cases[] = {
 	{ "symbols resolve to the interposer", test_symbols_resolve_to_shim },
 	{ "the real rdma-core libraries are loaded and shadowed", test_real_libraries_shadowed },
 	{ NULL, NULL },
 };
 
-static const struct devx_test_case device_cases[] = {
+static const struct test_case device_cases[] = {
 	{ "device list: DevX devices first, then model profiles", test_device_list },
 	{ "open mlx5_0 through devx", test_open_devx },
 	{ "open NULL = first mlx5 device", test_open_default },
@@ -1028,14 +1028,14 @@ static const struct devx_test_case device_cases[] = {
 	{ NULL, NULL },
 };
 
-static const struct devx_test_case caps_cases[] = {
+static const struct test_case caps_cases[] = {
 	{ "cx6dx caps", test_caps_cx6dx },
 	{ "cx6dx-legacy caps", test_caps_legacy },
 	{ "model limit overrides", test_caps_limits },
 	{ NULL, NULL },
 };
 
-static const struct devx_test_case object_cases[] = {
+static const struct test_case object_cases[] = {
 	{ "PD and TD", test_pd_td },
 	{ "DEK TLS1.2 AES-GCM-128", test_dek_tls12_128 },
 	{ "DEK TLS1.2 AES-GCM-256", test_dek_tls12_256 },
@@ -1049,14 +1049,14 @@ static const struct devx_test_case object_cases[] = {
 	{ NULL, NULL },
 };
 
-static const struct devx_test_case error_cases[] = {
+static const struct test_case error_cases[] = {
 	{ "firmware rejection is -EREMOTEIO with status/syndrome", test_fw_rejection },
 	{ "suite not in caps: -EOPNOTSUPP before any command", test_unsupported_suite },
 	{ "PD/TD in use: -EBUSY", test_pd_busy },
 	{ NULL, NULL },
 };
 
-static const struct devx_test_case isolation_cases[] = {
+static const struct test_case isolation_cases[] = {
 	{ "two contexts on one NIC", test_two_contexts },
 	{ "two NICs", test_two_devices },
 	{ "threads, one context each", test_threads_own_contexts },
@@ -1065,14 +1065,14 @@ static const struct devx_test_case isolation_cases[] = {
 	{ NULL, NULL },
 };
 
-static const struct devx_test_suite suites[] = {
-	{ "devx: interposition", interpose_cases },
-	{ "devx: devices", device_cases },
-	{ "devx: capabilities", caps_cases },
-	{ "devx: objects", object_cases },
-	{ "devx: errors", error_cases },
-	{ "devx: isolation", isolation_cases },
-	{ NULL, NULL },
+static const struct test_suite suites[] = {
+	{ "devx: interposition", NULL, NULL, interpose_cases },
+	{ "devx: devices", NULL, NULL, device_cases },
+	{ "devx: capabilities", NULL, NULL, caps_cases },
+	{ "devx: objects", NULL, NULL, object_cases },
+	{ "devx: errors", NULL, NULL, error_cases },
+	{ "devx: isolation", NULL, NULL, isolation_cases },
+	{ NULL, NULL, NULL, NULL },
 };
 
 int main(void)
@@ -1086,5 +1086,5 @@ int main(void)
 		fprintf(stderr, "devx_shim_set_devices: %s\n", strerror(-ret));
 		return 2;
 	}
-	return devx_test_run(suites);
+	return test_run_suites(suites);
 }

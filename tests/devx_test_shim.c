@@ -15,7 +15,7 @@
 
 #include "../libmlx5tls/prm/mlx5_ifc_tls.h"
 #include "devx_shim.h"
-#include "devx_test_runner.h"
+#include "test_util.h"
 
 #define SHIM_DEVICES "mlx5_0=cx6dx;mlx5_1=cx6dx,log_max_pd=0"
 
@@ -730,7 +730,7 @@ static void test_counters(void)
 	CU_ASSERT_EQUAL(devx_shim_calls("ibv_get_device_list"), 0); /* control calls don't count */
 }
 
-static const struct devx_test_case cases[] = {
+static const struct test_case cases[] = {
 	{ "entry points are interposed", test_interposed },
 	{ "device list", test_device_list },
 	{ "open: DEVX flag required, comp_mask refused", test_open_flags },
@@ -748,9 +748,9 @@ static const struct devx_test_case cases[] = {
 	{ NULL, NULL },
 };
 
-static const struct devx_test_suite suites[] = {
-	{ "devx shim", cases },
-	{ NULL, NULL },
+static const struct test_suite suites[] = {
+	{ "devx shim", NULL, NULL, cases },
+	{ NULL, NULL, NULL, NULL },
 };
 
 int main(void)
@@ -761,5 +761,5 @@ int main(void)
 		fprintf(stderr, "devx_shim_set_devices: %s\n", strerror(-ret));
 		return 2;
 	}
-	return devx_test_run(suites);
+	return test_run_suites(suites);
 }

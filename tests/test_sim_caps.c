@@ -10,28 +10,10 @@
 #include "prm/mlx5_ifc_tls.h"
 #include "sim/sim.h"
 #include "sim/syndromes.h"
+#include "sim_test_util.h"
 #include "test_util.h"
 
 #define CAP_OUT_LEN 4112 /* 16-byte header + 4096-byte capability union (fact sheet 5.1) */
-
-static uint8_t out_status(const void *out)
-{
-	return ((const uint8_t *)out)[0];
-}
-
-static uint32_t out_syndrome(const void *out)
-{
-	const uint8_t *p = out;
-
-	return (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7];
-}
-
-#define CHECK_REJECT(ret, out, st, synd)                  \
-	do {                                              \
-		CU_ASSERT_EQUAL(ret, -EREMOTEIO);         \
-		CU_ASSERT_EQUAL(out_status(out), st);     \
-		CU_ASSERT_EQUAL(out_syndrome(out), synd); \
-	} while (0)
 
 static int query_cap(struct sim_dev *dev, uint16_t uid, uint16_t op_mod, uint8_t *out)
 {

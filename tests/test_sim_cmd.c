@@ -9,21 +9,8 @@
 #include "prm/mlx5_ifc_tls.h"
 #include "sim/sim.h"
 #include "sim/syndromes.h"
+#include "sim_test_util.h"
 #include "test_util.h"
-
-static uint32_t out_syndrome(const void *out)
-{
-	const uint8_t *p = out;
-
-	return (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7];
-}
-
-#define CHECK_REJECT(ret, out, st, synd)                                 \
-	do {                                                             \
-		CU_ASSERT_EQUAL(ret, -EREMOTEIO);                        \
-		CU_ASSERT_EQUAL(((const uint8_t *)(out))[0], st);        \
-		CU_ASSERT_EQUAL(out_syndrome(out), synd);                \
-	} while (0)
 
 /* Command sizes from the fact sheet, written as numbers. */
 struct cmd_size {

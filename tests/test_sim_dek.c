@@ -10,35 +10,17 @@
 #include "prm/mlx5_ifc_tls.h"
 #include "sim/sim.h"
 #include "sim/syndromes.h"
+#include "sim_test_util.h"
 #include "test_util.h"
 
 #define DEK_IN_LEN 528        /* 16-byte header + 512-byte object */
 #define DEK_SHORT_IN_LEN 272  /* 16-byte header + 256-byte object */
 #define KEY_CMD_OFF 80        /* key field at object byte 64 = command byte 80 */
 
-static uint8_t out_status(const void *out)
-{
-	return ((const uint8_t *)out)[0];
-}
-
-static uint32_t out_syndrome(const void *out)
-{
-	const uint8_t *p = out;
-
-	return (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7];
-}
-
 static uint32_t be32_at(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
-
-#define CHECK_REJECT(ret, out, st, synd)                  \
-	do {                                              \
-		CU_ASSERT_EQUAL(ret, -EREMOTEIO);         \
-		CU_ASSERT_EQUAL(out_status(out), st);     \
-		CU_ASSERT_EQUAL(out_syndrome(out), synd); \
-	} while (0)
 
 static const uint8_t key128[16] = { 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17,
 				    0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f };
@@ -53,23 +35,13 @@ struct fixture {
 	uint32_t pd;
 };
 
-static uint32_t alloc_pd(struct sim_dev *dev, uint16_t uid)
-{
-	uint32_t in[4] = { 0 }, out[4] = { 0 };
-
-	DEVX_SET(alloc_pd_in, in, opcode, MLX5_CMD_OP_ALLOC_PD);
-	if (sim_cmd_exec(dev, uid, in, sizeof(in), out, sizeof(out)))
-		return 0;
-	return DEVX_GET(alloc_pd_out, out, pd);
-}
-
 static int fixture_init(struct fixture *f, const char *spec)
 {
 	memset(f, 0, sizeof(*f));
 	f->dev = sim_dev_create(spec);
 	if (!f->dev || sim_uctx_alloc(f->dev, &f->uid))
 		return -1;
-	f->pd = alloc_pd(f->dev, f->uid);
+	f->pd = new_num(f->dev, f->uid, MLX5_CMD_OP_ALLOC_PD);
 	return f->pd ? 0 : -1;
 }
 
@@ -340,7 +312,7 @@ static void test_pd_of_other_uid(void)
 
 	CU_ASSERT_EQUAL_FATAL(fixture_init(&f, NULL), 0);
 	CU_ASSERT_EQUAL_FATAL(sim_uctx_alloc(f.dev, &other), 0);
-	other_pd = alloc_pd(f.dev, other);
+	other_pd = new_num(f.dev, other, MLX5_CMD_OP_ALLOC_PD);
 	dek_in(in, MLX5_CMD_OP_CREATE_GENERAL_OBJECT, 0, 0, other_pd, 128, key128);
 	CHECK_REJECT(exec_obj(&f, f.uid, in, sizeof(in), out, NULL), out, MLX5_CMD_STAT_BAD_RES_ERR,
 		     SIM_SYND_PD_NOT_OWNED);
@@ -449,7 +421,7 @@ static void test_golden_bulk_create_and_modify(void)
 	CU_ASSERT_EQUAL_FATAL(fixture_init(&f, NULL), 0);
 	/* PD numbers count up from 0x10: allocate until the vector's pd 0x123 exists */
 	while (pd < 0x123)
-		pd = alloc_pd(f.dev, f.uid);
+		pd = new_num(f.dev, f.uid, MLX5_CMD_OP_ALLOC_PD);
 	CU_ASSERT_EQUAL_FATAL(pd, 0x123);
 
 	memcpy(create_in, create_head, sizeof(create_head));

@@ -7,6 +7,7 @@
 #include "prm/mlx5_ifc_tls.h"
 #include "sim/sim.h"
 #include "sim/syndromes.h"
+#include "sim_test_util.h"
 #include "test_util.h"
 
 /* ---- syndromes ---- */
@@ -66,14 +67,6 @@ static uint32_t exec_num(struct sim_dev *dev, uint16_t uid, void *in, size_t inl
 		return 0;
 	return general ? DEVX_GET(general_obj_out_cmd_hdr, out, obj_id)
 		       : DEVX_GET(obj_num_out, out, obj_num);
-}
-
-static uint32_t new_num(struct sim_dev *dev, uint16_t uid, uint16_t opcode)
-{
-	uint32_t in[4] = { 0 };
-
-	DEVX_SET(mbox_in, in, opcode, opcode);
-	return exec_num(dev, uid, in, sizeof(in), 0);
 }
 
 static uint32_t new_tis(struct sim_dev *dev, uint16_t uid, uint32_t td, uint32_t pd)

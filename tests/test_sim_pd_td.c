@@ -6,26 +6,8 @@
 #include "prm/mlx5_ifc_tls.h"
 #include "sim/sim.h"
 #include "sim/syndromes.h"
+#include "sim_test_util.h"
 #include "test_util.h"
-
-static uint8_t out_status(const void *out)
-{
-	return ((const uint8_t *)out)[0];
-}
-
-static uint32_t out_syndrome(const void *out)
-{
-	const uint8_t *p = out;
-
-	return (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7];
-}
-
-#define CHECK_REJECT(ret, out, st, synd)                  \
-	do {                                              \
-		CU_ASSERT_EQUAL(ret, -EREMOTEIO);         \
-		CU_ASSERT_EQUAL(out_status(out), st);     \
-		CU_ASSERT_EQUAL(out_syndrome(out), synd); \
-	} while (0)
 
 /* ALLOC_PD (0x800) or ALLOC_TRANSPORT_DOMAIN (0x816): 16-byte in, number at out bit 0x48. */
 static int alloc_num(struct sim_dev *dev, uint16_t uid, uint16_t opcode, uint32_t *num,

@@ -13,14 +13,8 @@
 #include "sim/sim.h"
 #include "sim/strict.h"
 #include "sim/syndromes.h"
+#include "sim_test_util.h"
 #include "test_util.h"
-
-static uint32_t out_syndrome(const void *out)
-{
-	const uint8_t *p = out;
-
-	return (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7];
-}
 
 /* One understood run: `len` bytes from `off` all carry `mask`. */
 struct run {

@@ -6,36 +6,8 @@
 #include "prm/mlx5_ifc_tls.h"
 #include "sim/sim.h"
 #include "sim/syndromes.h"
+#include "sim_test_util.h"
 #include "test_util.h"
-
-static uint8_t out_status(const void *out)
-{
-	return ((const uint8_t *)out)[0];
-}
-
-static uint32_t out_syndrome(const void *out)
-{
-	const uint8_t *p = out;
-
-	return (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7];
-}
-
-#define CHECK_REJECT(ret, out, st, synd)                  \
-	do {                                              \
-		CU_ASSERT_EQUAL(ret, -EREMOTEIO);         \
-		CU_ASSERT_EQUAL(out_status(out), st);     \
-		CU_ASSERT_EQUAL(out_syndrome(out), synd); \
-	} while (0)
-
-static uint32_t alloc_num(struct sim_dev *dev, uint16_t uid, uint16_t opcode)
-{
-	uint32_t in[4] = { 0 }, out[4] = { 0 };
-
-	DEVX_SET(mbox_in, in, opcode, opcode);
-	if (sim_cmd_exec(dev, uid, in, sizeof(in), out, sizeof(out)))
-		return 0;
-	return DEVX_GET(obj_num_out, out, obj_num);
-}
 
 /* A fresh device with one uid owning a PD and a TD. */
 struct fixture {
@@ -50,8 +22,8 @@ static int fixture_init(struct fixture *f, const char *spec)
 	f->dev = sim_dev_create(spec);
 	if (!f->dev || sim_uctx_alloc(f->dev, &f->uid))
 		return -1;
-	f->pd = alloc_num(f->dev, f->uid, MLX5_CMD_OP_ALLOC_PD);
-	f->td = alloc_num(f->dev, f->uid, MLX5_CMD_OP_ALLOC_TRANSPORT_DOMAIN);
+	f->pd = new_num(f->dev, f->uid, MLX5_CMD_OP_ALLOC_PD);
+	f->td = new_num(f->dev, f->uid, MLX5_CMD_OP_ALLOC_TRANSPORT_DOMAIN);
 	return f->pd && f->td ? 0 : -1;
 }
 
@@ -173,8 +145,8 @@ static void test_create_rejects(void)
 
 	CU_ASSERT_EQUAL_FATAL(fixture_init(&f, NULL), 0);
 	CU_ASSERT_EQUAL_FATAL(sim_uctx_alloc(f.dev, &other), 0);
-	other_pd = alloc_num(f.dev, other, MLX5_CMD_OP_ALLOC_PD);
-	other_td = alloc_num(f.dev, other, MLX5_CMD_OP_ALLOC_TRANSPORT_DOMAIN);
+	other_pd = new_num(f.dev, other, MLX5_CMD_OP_ALLOC_PD);
+	other_td = new_num(f.dev, other, MLX5_CMD_OP_ALLOC_TRANSPORT_DOMAIN);
 
 	tis_in_init(in, f.td, 0, 1, 0);
 	CHECK_REJECT(exec_create(f.dev, f.uid, in, out, NULL), out, MLX5_CMD_STAT_BAD_PARAM_ERR,

@@ -7,17 +7,11 @@
 
 #include "prm/mlx5_ifc_tls.h"
 #include "sim/syndromes.h"
+#include "sim_test_util.h"
 #include "test_util.h"
 #include "transport/transport.h"
 
 static const struct mlx5tls_transport_ops *ops = &mlx5tls_transport_sim;
-
-static uint32_t out_syndrome(const void *out)
-{
-	const uint8_t *p = out;
-
-	return (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7];
-}
 
 static void test_list(void)
 {

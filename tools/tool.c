@@ -3,10 +3,73 @@
 #include "tool.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+
+#ifndef MLX5TLS_VERSION
+#define MLX5TLS_VERSION "unknown"
+#endif
+
+/* ---- global options ---- */
+
+int tool_parse_options(struct tool *t, int argc, char **argv, bool details)
+{
+	static const struct option all_opts[] = {
+		{ "device", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
+		{ "details", no_argument, NULL, 'D' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct option long_opts[sizeof(all_opts) / sizeof(all_opts[0])];
+	size_t n = 0;
+	int opt;
+
+	/* without `details`, --details is unknown and --de abbreviates --device */
+	for (size_t i = 0; i < sizeof(all_opts) / sizeof(all_opts[0]); i++)
+		if (details || all_opts[i].val != 'D')
+			long_opts[n++] = all_opts[i];
+	while ((opt = getopt_long(argc, argv, details ? "+d:jpDVh" : "+d:jpVh", long_opts,
+				  NULL)) != -1) {
+		switch (opt) {
+		case 'd':
+			t->dev_name = optarg;
+			break;
+		case 'j':
+			t->json = true;
+			break;
+		case 'p':
+			t->pretty = true;
+			break;
+		case 'D':
+			t->details = true;
+			break;
+		case 'V':
+			printf("%s %s\n", t->prog, MLX5TLS_VERSION);
+			return EXIT_SUCCESS;
+		case 'h':
+			t->usage(stdout);
+			return EXIT_SUCCESS;
+		default:
+			t->usage(stderr);
+			return EXIT_FAILURE;
+		}
+	}
+	t->argc = argc - optind;
+	t->argv = argv + optind;
+	return TOOL_CONTINUE;
+}
+
+int tool_help(struct tool *t)
+{
+	t->usage(stdout);
+	return 0;
+}
 
 /* ---- word dispatch (iproute2 rdma: rd_exec_cmd, but an unknown word fails) ---- */
 

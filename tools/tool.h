@@ -40,6 +40,19 @@ struct tool_cmd {
 };
 
 /*
+ * Parse the global options -d/--device DEV, -j/--json, -p/--pretty, -D/--details (only with
+ * `details`), -V/--version and -h/--help into t, up to the first word (getopt "+"), and leave the
+ * words in t->argc/t->argv, still inside argv (a command may re-parse its own options with its
+ * word as getopt's argv[0]). -V and -h print to stdout, a bad option the usage to stderr.
+ * Returns TOOL_CONTINUE, or the exit status when the program is to end (-V, -h, a bad option).
+ */
+#define TOOL_CONTINUE (-1)
+int tool_parse_options(struct tool *t, int argc, char **argv, bool details);
+
+/* The `help` word of both tools: the usage on stdout, exit status 0. */
+int tool_help(struct tool *t);
+
+/*
  * Run the entry matching the next word (a prefix of its name, first in table order wins; entry 0
  * when there is no word), after consuming the word. An unknown word prints an error naming `what`
  * ("object", "command") and the usage, and returns 1. Returns the handler's exit status.

@@ -65,6 +65,7 @@ void sim_dev_destroy(struct sim_dev *dev)
 {
 	if (!dev)
 		return;
+	sim_dp_dev_destroy(dev);         /* memory regions and TLS engine state */
 	destroy_owned(dev, SIM_UID_ALL); /* wipes every stored key */
 	sim_objtab_fini(&dev->deks);
 	sim_objtab_fini(&dev->tises);

@@ -11,6 +11,11 @@
 
 #include "sim/sim_internal.h"
 
+/* The object limits every profile shares (the model's choice, see above). */
+#define CX6DX_OBJECT_LIMITS                                                               \
+	.log_max_tis = 21, .log_max_tir = 21, .log_max_pd = 20, .log_max_transport_domain = 20
+
+/* Each profile names what it has; a capability or limit it leaves out is off (false, 0). */
 static const struct sim_profile builtin_profiles[] = {
 	{
 		.name = "cx6dx",
@@ -27,12 +32,9 @@ static const struct sim_profile builtin_profiles[] = {
 		.tls_suites = SIM_TLS_1_2_AES_GCM_128 | SIM_TLS_1_3_AES_GCM_128 |
 			      SIM_TLS_1_2_AES_GCM_256 | SIM_TLS_1_3_AES_GCM_256,
 		.log_max_dek = 22,
-		.log_max_tis = 21,
-		.log_max_tir = 21,
-		.log_max_pd = 20,
-		.log_max_transport_domain = 20,
 		.log_dek_max_alloc = 12,
 		.log_max_num_deks = 22,
+		CX6DX_OBJECT_LIMITS,
 	},
 	{
 		/* Bulk DEK and SYNC_CRYPTO arrived with firmware 22.33.0783 (fact sheet 12.6), so an
@@ -40,41 +42,17 @@ static const struct sim_profile builtin_profiles[] = {
 		.name = "cx6dx-legacy",
 		.description = "ConnectX-6 Dx, older firmware: TLS 1.2 AES-GCM-128 TX only, single DEKs",
 		.fw_ver = "22.31.1014",
-		.crypto = false,
 		.tls_tx = true,
-		.tls_rx = false,
 		.dek_type = true,
-		.bulk_dek = false,
-		.sync_crypto = false,
-		.synchronize_dek = false,
 		.tls_suites = SIM_TLS_1_2_AES_GCM_128,
 		.log_max_dek = 16,
-		.log_max_tis = 21,
-		.log_max_tir = 21,
-		.log_max_pd = 20,
-		.log_max_transport_domain = 20,
-		.log_dek_max_alloc = 0,
-		.log_max_num_deks = 0,
+		CX6DX_OBJECT_LIMITS,
 	},
 	{
 		.name = "cx6dx-nocrypto",
 		.description = "ConnectX-6 Dx without crypto: no TLS offload, no DEK objects",
 		.fw_ver = "22.41.1000",
-		.crypto = false,
-		.tls_tx = false,
-		.tls_rx = false,
-		.dek_type = false,
-		.bulk_dek = false,
-		.sync_crypto = false,
-		.synchronize_dek = false,
-		.tls_suites = 0,
-		.log_max_dek = 0,
-		.log_max_tis = 21,
-		.log_max_tir = 21,
-		.log_max_pd = 20,
-		.log_max_transport_domain = 20,
-		.log_dek_max_alloc = 0,
-		.log_max_num_deks = 0,
+		CX6DX_OBJECT_LIMITS,
 	},
 };
 

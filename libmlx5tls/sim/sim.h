@@ -74,4 +74,15 @@ void sim_dev_get_stats(struct sim_dev *dev, struct sim_dev_stats *st);
 int sim_dek_get_key(struct sim_dev *dev, uint32_t dek_id, uint8_t *key, size_t *key_len);
 int sim_tis_get(struct sim_dev *dev, uint32_t tisn, int *tls_en, uint32_t *pd, uint32_t *td);
 
+/* ==== Datapath: memory regions (the send-queue engine; queues: sim/sq.h, ports: sim/port.h) */
+/*
+ * Register [addr, addr+len) of this process as a memory region the device may read (there is no
+ * IOMMU in the model: data segments carry process virtual addresses, but only inside a registered
+ * region). `pd` is the region's PD (0 = not checked against the SQ's PD). Returns 0 and an lkey
+ * (index << 8 | variant, never 0), or -EINVAL / -ENOMEM. Deregister before sim_dev_destroy.
+ */
+int sim_mr_reg(struct sim_dev *dev, uint32_t pd, const void *addr, size_t len, uint32_t *lkey);
+/* 0, or -ENOENT for an lkey that is not registered. */
+int sim_mr_dereg(struct sim_dev *dev, uint32_t lkey);
+
 #endif /* MLX5TLS_SIM_H */

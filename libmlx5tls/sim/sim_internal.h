@@ -57,6 +57,7 @@ struct sim_profile {
 int sim_profile_parse(const char *spec, struct sim_profile *prof);
 
 struct sim_dek; /* dek_store.c */
+struct sim_dp;  /* sq_internal.h */
 
 struct sim_dev {
 	pthread_mutex_t lock; /* every command and every lookup runs under it */
@@ -80,6 +81,10 @@ struct sim_dev {
 	uint64_t sync_epoch;
 
 	struct sim_dev_stats stats;
+
+	/* Datapath state of the send-queue engine (sim/sq.h, sim/sq_internal.h): created with the
+	 * first SQ, CQ or memory region, under `lock`. */
+	struct sim_dp *dp;
 };
 
 bool sim_uid_valid(const struct sim_dev *dev, uint16_t uid);
@@ -129,5 +134,13 @@ void sim_dek_destroy_owned(struct sim_dev *dev, int uid);
 void sim_tis_destroy_owned(struct sim_dev *dev, int uid);
 void sim_td_destroy_owned(struct sim_dev *dev, int uid);
 void sim_pd_destroy_owned(struct sim_dev *dev, int uid);
+
+/* ---- datapath teardown hooks (sim/dp.c), for the control plane to call ---- */
+/* Free what the send-queue engine still holds for the device (memory regions, TLS contexts); for
+ * sim_dev_destroy, after the device's SQs and CQs are gone. */
+void sim_dp_dev_destroy(struct sim_dev *dev);
+/* A TIS is gone (DESTROY_TIS, uid teardown): drop its TLS TX context so a later TIS given the same
+ * number starts clean. Called with dev->lock held. */
+void sim_dp_tis_destroyed_locked(struct sim_dev *dev, uint32_t tisn);
 
 #endif /* MLX5TLS_SIM_INTERNAL_H */

@@ -118,36 +118,41 @@ static void build_tisn_in(void *m)
 	ONES(query_tis_in, m, tisn); /* same position in destroy_tis_in (fact sheet 4.2) */
 }
 
-static void build_dek_create_in(void *m)
+/* CREATE and MODIFY of a DEK, with the long or the short object (mask_dek_obj()). */
+static void mask_dek_create_in(void *m, int long_object)
 {
 	mask_gobj_hdr(m);
 	ONES(create_encryption_key_in, m, hdr.op_param.create.alias_object);
 	ONES(create_encryption_key_in, m, hdr.op_param.create.log_obj_range);
-	mask_dek_obj(DEVX_ADDR_OF(create_encryption_key_in, m, obj), 1);
+	mask_dek_obj(DEVX_ADDR_OF(create_encryption_key_in, m, obj), long_object);
+}
+
+static void mask_dek_modify_in(void *m, int long_object)
+{
+	mask_gobj_hdr(m);
+	ONES(modify_encryption_key_in, m, hdr.op_param.query.alias_object);
+	ONES(modify_encryption_key_in, m, hdr.op_param.query.obj_offset);
+	mask_dek_obj(DEVX_ADDR_OF(modify_encryption_key_in, m, obj), long_object);
+}
+
+static void build_dek_create_in(void *m)
+{
+	mask_dek_create_in(m, 1);
 }
 
 static void build_dek_create_short_in(void *m)
 {
-	mask_gobj_hdr(m);
-	ONES(create_encryption_key_in, m, hdr.op_param.create.alias_object);
-	ONES(create_encryption_key_in, m, hdr.op_param.create.log_obj_range);
-	mask_dek_obj(DEVX_ADDR_OF(create_encryption_key_in, m, obj), 0);
+	mask_dek_create_in(m, 0);
 }
 
 static void build_dek_modify_in(void *m)
 {
-	mask_gobj_hdr(m);
-	ONES(modify_encryption_key_in, m, hdr.op_param.query.alias_object);
-	ONES(modify_encryption_key_in, m, hdr.op_param.query.obj_offset);
-	mask_dek_obj(DEVX_ADDR_OF(modify_encryption_key_in, m, obj), 1);
+	mask_dek_modify_in(m, 1);
 }
 
 static void build_dek_modify_short_in(void *m)
 {
-	mask_gobj_hdr(m);
-	ONES(modify_encryption_key_in, m, hdr.op_param.query.alias_object);
-	ONES(modify_encryption_key_in, m, hdr.op_param.query.obj_offset);
-	mask_dek_obj(DEVX_ADDR_OF(modify_encryption_key_in, m, obj), 0);
+	mask_dek_modify_in(m, 0);
 }
 
 static void build_gobj_query_in(void *m)

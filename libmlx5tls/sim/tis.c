@@ -116,6 +116,8 @@ int sim_cmd_query_tis(struct sim_cmd *c)
 
 static void tis_free(struct sim_dev *dev, struct sim_tis *t)
 {
+	/* the TIS's TLS crypto state dies with it, so a later TIS reusing the number starts clean */
+	sim_dp_tis_destroyed_locked(dev, t->num);
 	sim_td_ref(dev, t->td, -1);
 	if (t->pd)
 		sim_pd_ref(dev, t->pd, -1);

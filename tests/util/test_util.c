@@ -4,7 +4,6 @@
 #include <CUnit/Basic.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 int test_run_suites(const struct test_suite *suites)
 {
@@ -59,33 +58,6 @@ int test_bytes_differ(const char *what, const void *got, const void *want, size_
 		}
 	}
 	return 0;
-}
-
-void test_ci128(struct tls12_crypto_info_aes_gcm_128 *ci, uint16_t version, uint8_t key_byte)
-{
-	memset(ci, 0, sizeof(*ci));
-	ci->info.version = version;
-	ci->info.cipher_type = TLS_CIPHER_AES_GCM_128;
-	for (size_t i = 0; i < sizeof(ci->key); i++)
-		ci->key[i] = (uint8_t)(key_byte + i);
-	memcpy(ci->salt, "\x01\x02\x03\x04", 4);
-}
-
-void test_ci256(struct tls12_crypto_info_aes_gcm_256 *ci, uint16_t version, uint8_t key_byte)
-{
-	memset(ci, 0, sizeof(*ci));
-	ci->info.version = version;
-	ci->info.cipher_type = TLS_CIPHER_AES_GCM_256;
-	for (size_t i = 0; i < sizeof(ci->key); i++)
-		ci->key[i] = (uint8_t)(key_byte + i);
-	memcpy(ci->salt, "\x01\x02\x03\x04", 4);
-}
-
-int test_last_fw_status(void)
-{
-	struct mlx5tls_fw_error err;
-
-	return mlx5tls_last_fw_error(&err) ? -1 : err.status;
 }
 
 char *test_read_file(const char *path)

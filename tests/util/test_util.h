@@ -32,7 +32,7 @@ int test_bytes_differ(const char *what, const void *got, const void *want, size_
 
 
 
-/* ---- library helpers ---- */
+/* ---- library helpers (test_util_lib.c) ---- */
 #include "mlx5tls/mlx5tls.h"
 
 /* Fill a TLS crypto info with a recognisable key (key[i] = key_byte + i). */

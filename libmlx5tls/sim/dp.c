@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The send-queue engine's per-device state (sq_internal.h struct sim_dp): object tables of CQs,
+ * SQs and memory regions, and the per-TIS TLS contexts. It lives from the first datapath object
+ * to the last; the control plane's sim_dev carries only a pointer to it.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "sim/sq_internal.h"
+
+static void dp_free(struct sim_dp *dp)
+{
+	sim_tls_ctx_destroy_all(dp);
+	sim_mr_destroy_all(dp);
+	sim_objtab_fini(&dp->tls);
+	sim_objtab_fini(&dp->mrs);
+	sim_objtab_fini(&dp->sqs);
+	sim_objtab_fini(&dp->cqs);
+	pthread_mutex_destroy(&dp->tls_lock);
+	pthread_rwlock_destroy(&dp->mr_lock);
+	pthread_mutex_destroy(&dp->lock);
+	free(dp);
+}
+
+static struct sim_dp *dp_alloc(void)
+{
+	struct sim_dp *dp = calloc(1, sizeof(*dp));
+
+	if (!dp)
+		return NULL;
+	if (sim_objtab_init(&dp->cqs))
+		goto err_free;
+	if (sim_objtab_init(&dp->sqs))
+		goto err_cqs;
+	if (sim_objtab_init(&dp->mrs))
+		goto err_sqs;
+	if (sim_objtab_init(&dp->tls))
+		goto err_mrs;
+	if (pthread_mutex_init(&dp->lock, NULL))
+		goto err_tls;
+	if (pthread_rwlock_init(&dp->mr_lock, NULL))
+		goto err_lock;
+	if (pthread_mutex_init(&dp->tls_lock, NULL))
+		goto err_mr_lock;
+	dp->cq_cursor = SIM_CQ_NUM_FIRST;
+	dp->sq_cursor = SIM_SQ_NUM_FIRST;
+	dp->mr_cursor = SIM_MR_INDEX_FIRST;
+	return dp;
+
+err_mr_lock:
+	pthread_rwlock_destroy(&dp->mr_lock);
+err_lock:
+	pthread_mutex_destroy(&dp->lock);
+err_tls:
+	sim_objtab_fini(&dp->tls);
+err_mrs:
+	sim_objtab_fini(&dp->mrs);
+err_sqs:
+	sim_objtab_fini(&dp->sqs);
+err_cqs:
+	sim_objtab_fini(&dp->cqs);
+err_free:
+	free(dp);
+	return NULL;
+}
+
+struct sim_dp *sim_dp_get(struct sim_dev *dev)
+{
+	struct sim_dp *dp;
+
+	pthread_mutex_lock(&dev->lock);
+	if (!dev->dp)
+		dev->dp = dp_alloc();
+	dp = dev->dp;
+	if (dp)
+		dp->refs++;
+	pthread_mutex_unlock(&dev->lock);
+	return dp;
+}
+
+void sim_dp_put(struct sim_dev *dev)
+{
+	struct sim_dp *dp = NULL;
+
+	pthread_mutex_lock(&dev->lock);
+	if (dev->dp && --dev->dp->refs == 0) {
+		dp = dev->dp;
+		dev->dp = NULL;
+	}
+	pthread_mutex_unlock(&dev->lock);
+	if (dp)
+		dp_free(dp);
+}
+
+void sim_dp_tis_destroyed_locked(struct sim_dev *dev, uint32_t tisn)
+{
+	/* dev->lock is held (the DESTROY_TIS handler runs under it), so dev->dp cannot be cleared
+	 * and freed meanwhile. Lock order: dev->lock, then dp->tls_lock, then a context's lock;
+	 * the engine never takes dev->lock while holding either of the other two. */
+	if (dev && dev->dp)
+		sim_tls_ctx_drop(dev->dp, tisn);
+}
+
+void sim_dp_dev_destroy(struct sim_dev *dev)
+{
+	struct sim_dp *dp;
+
+	if (!dev)
+		return;
+	pthread_mutex_lock(&dev->lock);
+	dp = dev->dp;
+	dev->dp = NULL;
+	pthread_mutex_unlock(&dev->lock);
+	/* SQs and CQs must be gone already (sq.h LIFETIME); what may remain are memory regions
+	 * and TLS contexts, which this frees. */
+	if (dp)
+		dp_free(dp);
+}

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Memory regions: what lets the engine read a data segment's (lkey, addr, byte_count). There is
+ * no IOMMU in the model, so addr is a process virtual address, but only inside a region
+ * registered here; anything else is a local protection error, as an unknown or too-short mkey is
+ * on hardware (MLX5_CQE_SYNDROME_LOCAL_PROT_ERR). Keys look like mlx5 mkeys: index << 8 | an
+ * 8-bit variant that changes on each registration, so a stale lkey is caught even when its index
+ * has been reused.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/sq_internal.h"
+
+struct sim_mr {
+	uint32_t lkey;
+	uint32_t pd;
+	uintptr_t addr;
+	size_t len;
+};
+
+int sim_mr_reg(struct sim_dev *dev, uint32_t pd, const void *addr, size_t len, uint32_t *lkey)
+{
+	struct sim_dp *dp;
+	struct sim_mr *mr;
+	uint32_t idx = 0;
+	int ret;
+
+	if (!dev || !addr || !len || !lkey || (uintptr_t)addr + len < (uintptr_t)addr)
+		return -EINVAL;
+	dp = sim_dp_get(dev);
+	if (!dp)
+		return -ENOMEM;
+	mr = calloc(1, sizeof(*mr));
+	if (!mr) {
+		sim_dp_put(dev);
+		return -ENOMEM;
+	}
+	pthread_rwlock_wrlock(&dp->mr_lock);
+	/* mkey indexes are 24 bits */
+	ret = sim_objtab_alloc_num(&dp->mrs, &dp->mr_cursor, SIM_MR_INDEX_FIRST, SIM_OBJ_NUM_LIMIT,
+				   &idx);
+	if (!ret) {
+		mr->lkey = idx << 8 | dp->mr_variant++;
+		mr->pd = pd;
+		mr->addr = (uintptr_t)addr;
+		mr->len = len;
+		ret = sim_objtab_put(&dp->mrs, idx, mr);
+	}
+	pthread_rwlock_unlock(&dp->mr_lock);
+	if (ret) {
+		free(mr);
+		sim_dp_put(dev);
+		return ret;
+	}
+	*lkey = mr->lkey;
+	return 0;
+}
+
+int sim_mr_dereg(struct sim_dev *dev, uint32_t lkey)
+{
+	struct sim_dp *dp;
+	struct sim_mr *mr = NULL;
+
+	if (!dev)
+		return -EINVAL;
+	pthread_mutex_lock(&dev->lock);
+	dp = dev->dp;
+	pthread_mutex_unlock(&dev->lock);
+	if (!dp)
+		return -ENOENT;
+	/* dp stays alive: the region being deregistered holds a reference until sim_dp_put. */
+	pthread_rwlock_wrlock(&dp->mr_lock);
+	mr = sim_objtab_get(&dp->mrs, lkey >> 8);
+	if (mr && mr->lkey == lkey)
+		sim_objtab_del(&dp->mrs, lkey >> 8);
+	else
+		mr = NULL;
+	pthread_rwlock_unlock(&dp->mr_lock);
+	if (!mr)
+		return -ENOENT;
+	free(mr);
+	sim_dp_put(dev);
+	return 0;
+}
+
+int sim_mr_read(struct sim_dp *dp, uint32_t pd, uint32_t lkey, uint64_t addr, uint32_t len,
+		void *dst)
+{
+	const struct sim_mr *mr;
+	int ret = 0;
+
+	pthread_rwlock_rdlock(&dp->mr_lock);
+	mr = sim_objtab_get(&dp->mrs, lkey >> 8);
+	if (!mr || mr->lkey != lkey)
+		ret = SIM_VSYND_LKEY_UNKNOWN;
+	else if (pd && mr->pd && mr->pd != pd)
+		ret = SIM_VSYND_PD_MISMATCH;
+	else if (addr < mr->addr || addr - mr->addr > mr->len || len > mr->len - (addr - mr->addr))
+		ret = SIM_VSYND_ADDR_OUT_OF_MR;
+	else
+		/* The copy is made under the lock so a concurrent dereg cannot free the region
+		 * mid-read (the memory itself is the caller's, as with DMA). */
+		memcpy(dst, (const void *)(uintptr_t)addr, len);
+	pthread_rwlock_unlock(&dp->mr_lock);
+	return ret;
+}
+
+static bool mr_any(const void *val, void *ctx)
+{
+	(void)val;
+	(void)ctx;
+	return true;
+}
+
+static void mr_free(void *val, void *ctx)
+{
+	(void)ctx;
+	free(val);
+}
+
+void sim_mr_destroy_all(struct sim_dp *dp)
+{
+	sim_objtab_remove_if(&dp->mrs, mr_any, mr_free, NULL);
+}

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What the send engine needs to know about a frame to offload it: where L3, L4 and the payload
+ * are (Ethernet II with up to two 802.1Q/802.1ad tags, IPv4 with options or IPv6 without
+ * extension headers, TCP or UDP), and the Internet checksum (RFC 1071) for the checksum offloads
+ * (fact sheet 8.1 cs_flags: L3_CSUM 0x40 = IPv4 header checksum, L4_CSUM 0x80 = TCP/UDP checksum
+ * including the pseudo-header, RFC 793 / RFC 768 for IPv4, RFC 8200 section 8.1 for IPv6).
+ *
+ * Model choice: the device computes the checksums from scratch. It ignores whatever the driver
+ * left in the checksum fields (Linux puts the pseudo-header sum there for CHECKSUM_PARTIAL; mlx5
+ * advertises the protocol-aware NETIF_F_IP_CSUM/IPV6_CSUM, i.e. hardware that parses the headers
+ * and computes the whole sum itself).
+ */
+#include <string.h>
+
+#include "sim/sq_internal.h"
+
+#define ETH_HLEN 14u
+#define ETHERTYPE_IPV4 0x0800u
+#define ETHERTYPE_IPV6 0x86ddu
+#define ETHERTYPE_VLAN 0x8100u
+#define ETHERTYPE_QINQ 0x88a8u
+#define IPPROTO_TCP_ 6u
+#define IPPROTO_UDP_ 17u
+
+static uint16_t rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void wr16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+int sim_pkt_parse(const uint8_t *f, size_t len, struct sim_pkt *pkt, bool template)
+{
+	size_t off = 12;
+	uint16_t et;
+
+	memset(pkt, 0, sizeof(*pkt));
+	if (len < ETH_HLEN)
+		return -1;
+	et = rd16(f + off);
+	for (int tags = 0; (et == ETHERTYPE_VLAN || et == ETHERTYPE_QINQ) && tags < 2; tags++) {
+		off += 4;
+		if (len < off + 2)
+			return -1;
+		et = rd16(f + off);
+	}
+	off += 2;
+	pkt->ethertype = et;
+	pkt->l3_off = (uint16_t)off;
+	if (et == ETHERTYPE_IPV4) {
+		const uint8_t *ip = f + off;
+		uint32_t ihl, tot;
+
+		if (len < off + 20 || (ip[0] >> 4) != 4)
+			return -1;
+		ihl = (ip[0] & 0xfu) * 4u;
+		tot = template ? (uint32_t)(len - off) : rd16(ip + 2);
+		if (ihl < 20 || tot < ihl || len < off + tot)
+			return -1;
+		pkt->ipv4 = true;
+		pkt->l3_end = (uint32_t)off + tot;
+		pkt->ipv4_frag = (rd16(ip + 6) & 0x3fffu) != 0; /* MF or a fragment offset */
+		pkt->l4_off = (uint16_t)(off + ihl);
+		if (pkt->ipv4_frag)
+			return 0;
+		pkt->l4_proto = ip[9];
+	} else if (et == ETHERTYPE_IPV6) {
+		const uint8_t *ip = f + off;
+
+		uint32_t plen;
+
+		if (len < off + 40 || (ip[0] >> 4) != 6)
+			return -1;
+		plen = template ? (uint32_t)(len - off - 40) : rd16(ip + 4);
+		if (len < off + 40 + plen)
+			return -1;
+		pkt->ipv6 = true;
+		pkt->l3_end = (uint32_t)(off + 40 + plen);
+		pkt->l4_off = (uint16_t)(off + 40);
+		pkt->l4_proto = ip[6]; /* extension headers are not walked: anything else = no L4 */
+	} else {
+		return 0;
+	}
+	if (pkt->l4_proto == IPPROTO_TCP_) {
+		uint32_t doff;
+
+		if (pkt->l3_end < (uint32_t)pkt->l4_off + 20)
+			goto no_l4;
+		doff = (f[pkt->l4_off + 12] >> 4) * 4u;
+		if (doff < 20 || pkt->l3_end < (uint32_t)pkt->l4_off + doff)
+			goto no_l4;
+		pkt->pay_off = (uint16_t)(pkt->l4_off + doff);
+	} else if (pkt->l4_proto == IPPROTO_UDP_) {
+		if (pkt->l3_end < (uint32_t)pkt->l4_off + 8)
+			goto no_l4;
+		pkt->pay_off = (uint16_t)(pkt->l4_off + 8);
+	} else {
+		goto no_l4;
+	}
+	return 0;
+no_l4:
+	pkt->l4_proto = 0;
+	return 0;
+}
+
+uint32_t sim_csum_add(uint32_t sum, const uint8_t *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += rd16(p + i);
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	/* keep it from overflowing on long inputs */
+	while (sum >> 31)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return sum;
+}
+
+uint16_t sim_csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+void sim_pkt_csum(uint8_t *f, const struct sim_pkt *pkt, uint8_t cs_flags)
+{
+	if ((cs_flags & 0x40) && pkt->ipv4) {
+		uint8_t *ip = f + pkt->l3_off;
+		uint32_t ihl = (ip[0] & 0xfu) * 4u;
+
+		wr16(ip + 10, 0);
+		wr16(ip + 10, sim_csum_fold(sim_csum_add(0, ip, ihl)));
+	}
+	if ((cs_flags & 0x80) && pkt->l4_proto) {
+		const uint8_t *ip = f + pkt->l3_off;
+		uint8_t *l4 = f + pkt->l4_off;
+		uint32_t l4len = pkt->l3_end - pkt->l4_off;
+		uint8_t *cks = l4 + (pkt->l4_proto == IPPROTO_TCP_ ? 16 : 6);
+		uint32_t sum = 0;
+		uint16_t c;
+
+		if (pkt->ipv4)
+			sum = sim_csum_add(sum, ip + 12, 8); /* source, destination */
+		else
+			sum = sim_csum_add(sum, ip + 8, 32);
+		sum += pkt->l4_proto;
+		sum += l4len & 0xffff;
+		sum += l4len >> 16;
+		wr16(cks, 0);
+		c = sim_csum_fold(sim_csum_add(sum, l4, l4len));
+		/* RFC 768: a computed UDP checksum of 0 is sent as all ones */
+		if (pkt->l4_proto == IPPROTO_UDP_ && c == 0)
+			c = 0xffff;
+		wr16(cks, c);
+	}
+}

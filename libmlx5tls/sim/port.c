@@ -1,0 +1,459 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The model's frame sinks (see port.h): generic port, capture ring, pcap writer, loopback, tee. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sim/port.h"
+
+#define PORT_MTU_DEFAULT 1500u
+#define PORT_MTU_MIN 68u   /* RFC 791 minimum IPv4 MTU */
+#define PORT_MTU_MAX 9978u /* mlx5e max_mtu */
+
+struct sim_port {
+	pthread_mutex_t lock; /* serialises xmit and the stats */
+	const struct sim_port_ops *ops;
+	void *priv;
+	uint32_t mtu;
+	struct sim_port_stats stats;
+	/* set for the built-in capture kind, so its accessors can check what they are given */
+	struct capture *capture;
+};
+
+struct sim_port *sim_port_create(const struct sim_port_ops *ops, void *priv)
+{
+	struct sim_port *p;
+
+	if (!ops || !ops->xmit) {
+		errno = EINVAL;
+		return NULL;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (pthread_mutex_init(&p->lock, NULL)) {
+		free(p);
+		errno = ENOMEM;
+		return NULL;
+	}
+	p->ops = ops;
+	p->priv = priv;
+	p->mtu = PORT_MTU_DEFAULT;
+	return p;
+}
+
+void sim_port_destroy(struct sim_port *port)
+{
+	if (!port)
+		return;
+	if (port->ops->destroy)
+		port->ops->destroy(port->priv);
+	pthread_mutex_destroy(&port->lock);
+	free(port);
+}
+
+int sim_port_xmit(struct sim_port *port, const void *frame, size_t len)
+{
+	int ret;
+
+	if (!port || (!frame && len))
+		return -EINVAL;
+	pthread_mutex_lock(&port->lock);
+	ret = port->ops->xmit(port->priv, frame, len);
+	if (ret) {
+		port->stats.errors++;
+	} else {
+		port->stats.frames++;
+		port->stats.bytes += len;
+	}
+	pthread_mutex_unlock(&port->lock);
+	return ret;
+}
+
+int sim_port_set_mtu(struct sim_port *port, uint32_t mtu)
+{
+	if (!port || mtu < PORT_MTU_MIN || mtu > PORT_MTU_MAX)
+		return -EINVAL;
+	__atomic_store_n(&port->mtu, mtu, __ATOMIC_RELAXED);
+	return 0;
+}
+
+uint32_t sim_port_mtu(const struct sim_port *port)
+{
+	return __atomic_load_n(&port->mtu, __ATOMIC_RELAXED);
+}
+
+void sim_port_get_stats(struct sim_port *port, struct sim_port_stats *st)
+{
+	if (!port || !st)
+		return;
+	pthread_mutex_lock(&port->lock);
+	*st = port->stats;
+	pthread_mutex_unlock(&port->lock);
+}
+
+/* ---- capture ---- */
+
+struct capture_frame {
+	size_t len;
+	uint8_t data[];
+};
+
+struct capture {
+	struct capture_frame **ring;
+	uint32_t cap;
+	uint32_t head; /* oldest */
+	uint32_t count;
+	uint64_t dropped;
+};
+
+static int capture_xmit(void *priv, const uint8_t *frame, size_t len)
+{
+	struct capture *c = priv;
+	struct capture_frame *f;
+
+	if (c->count == c->cap) {
+		c->dropped++;
+		return -ENOBUFS;
+	}
+	f = malloc(sizeof(*f) + len);
+	if (!f)
+		return -ENOMEM;
+	f->len = len;
+	memcpy(f->data, frame, len);
+	c->ring[(c->head + c->count) % c->cap] = f;
+	c->count++;
+	return 0;
+}
+
+static void capture_drop_all(struct capture *c)
+{
+	while (c->count) {
+		free(c->ring[c->head]);
+		c->ring[c->head] = NULL;
+		c->head = (c->head + 1) % c->cap;
+		c->count--;
+	}
+	c->head = 0;
+}
+
+static void capture_destroy(void *priv)
+{
+	struct capture *c = priv;
+
+	capture_drop_all(c);
+	free(c->ring);
+	free(c);
+}
+
+static const struct sim_port_ops capture_ops = {
+	.xmit = capture_xmit,
+	.destroy = capture_destroy,
+};
+
+struct sim_port *sim_port_capture_create(uint32_t max_frames)
+{
+	struct capture *c;
+	struct sim_port *p;
+
+	if (!max_frames) {
+		errno = EINVAL;
+		return NULL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		goto err_nomem;
+	c->ring = calloc(max_frames, sizeof(*c->ring));
+	if (!c->ring)
+		goto err_nomem;
+	c->cap = max_frames;
+	p = sim_port_create(&capture_ops, c);
+	if (!p) {
+		free(c->ring);
+		free(c);
+		return NULL;
+	}
+	p->capture = c;
+	return p;
+
+err_nomem:
+	if (c)
+		free(c->ring);
+	free(c);
+	errno = ENOMEM;
+	return NULL;
+}
+
+size_t sim_port_capture_count(struct sim_port *port)
+{
+	size_t n = 0;
+
+	if (!port || !port->capture)
+		return 0;
+	pthread_mutex_lock(&port->lock);
+	n = port->capture->count;
+	pthread_mutex_unlock(&port->lock);
+	return n;
+}
+
+const uint8_t *sim_port_capture_frame(struct sim_port *port, size_t idx, size_t *len)
+{
+	const struct capture_frame *f = NULL;
+
+	if (!port || !port->capture)
+		return NULL;
+	pthread_mutex_lock(&port->lock);
+	if (idx < port->capture->count)
+		f = port->capture->ring[(port->capture->head + idx) % port->capture->cap];
+	pthread_mutex_unlock(&port->lock);
+	if (f && len)
+		*len = f->len;
+	return f ? f->data : NULL;
+}
+
+long sim_port_capture_pop(struct sim_port *port, void *buf, size_t cap)
+{
+	struct capture *c;
+	struct capture_frame *f;
+	long len;
+
+	if (!port || !port->capture)
+		return -EINVAL;
+	c = port->capture;
+	pthread_mutex_lock(&port->lock);
+	if (!c->count) {
+		pthread_mutex_unlock(&port->lock);
+		return -ENOENT;
+	}
+	f = c->ring[c->head];
+	c->ring[c->head] = NULL;
+	c->head = (c->head + 1) % c->cap;
+	c->count--;
+	pthread_mutex_unlock(&port->lock);
+	if (buf)
+		memcpy(buf, f->data, f->len < cap ? f->len : cap);
+	len = (long)f->len;
+	free(f);
+	return len;
+}
+
+void sim_port_capture_clear(struct sim_port *port)
+{
+	if (!port || !port->capture)
+		return;
+	pthread_mutex_lock(&port->lock);
+	capture_drop_all(port->capture);
+	pthread_mutex_unlock(&port->lock);
+}
+
+uint64_t sim_port_capture_dropped(struct sim_port *port)
+{
+	uint64_t n = 0;
+
+	if (!port || !port->capture)
+		return 0;
+	pthread_mutex_lock(&port->lock);
+	n = port->capture->dropped;
+	pthread_mutex_unlock(&port->lock);
+	return n;
+}
+
+/* ---- pcap ---- */
+
+/* The classic pcap format (tcpdump/libpcap "savefile"): a global header, then per frame a record
+ * header (ts_sec, ts_usec, incl_len, orig_len) and the bytes, all in the writer's byte order. */
+#define PCAP_MAGIC_USEC 0xa1b2c3d4u
+#define PCAP_SNAPLEN 262144u
+#define PCAP_LINKTYPE_ETHERNET 1u
+
+struct pcap_global_hdr {
+	uint32_t magic;
+	uint16_t version_major;
+	uint16_t version_minor;
+	int32_t thiszone;
+	uint32_t sigfigs;
+	uint32_t snaplen;
+	uint32_t network;
+};
+
+struct pcap_rec_hdr {
+	uint32_t ts_sec;
+	uint32_t ts_usec;
+	uint32_t incl_len;
+	uint32_t orig_len;
+};
+
+_Static_assert(sizeof(struct pcap_global_hdr) == 24, "pcap global header is 24 bytes");
+_Static_assert(sizeof(struct pcap_rec_hdr) == 16, "pcap record header is 16 bytes");
+
+struct pcap_sink {
+	FILE *f;
+	uint32_t flags;
+};
+
+static int pcap_xmit(void *priv, const uint8_t *frame, size_t len)
+{
+	struct pcap_sink *s = priv;
+	struct pcap_rec_hdr h = { 0 };
+	size_t incl = len < PCAP_SNAPLEN ? len : PCAP_SNAPLEN;
+
+	if (!(s->flags & SIM_PCAP_ZERO_TIME)) {
+		struct timespec ts = { 0 };
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		h.ts_sec = (uint32_t)ts.tv_sec;
+		h.ts_usec = (uint32_t)(ts.tv_nsec / 1000);
+	}
+	h.incl_len = (uint32_t)incl;
+	h.orig_len = (uint32_t)len;
+	if (fwrite(&h, sizeof(h), 1, s->f) != 1 || fwrite(frame, 1, incl, s->f) != incl ||
+	    fflush(s->f))
+		return -EIO;
+	return 0;
+}
+
+static void pcap_destroy(void *priv)
+{
+	struct pcap_sink *s = priv;
+
+	fclose(s->f);
+	free(s);
+}
+
+static const struct sim_port_ops pcap_ops = {
+	.xmit = pcap_xmit,
+	.destroy = pcap_destroy,
+};
+
+struct sim_port *sim_port_pcap_create(const char *path, uint32_t flags)
+{
+	const struct pcap_global_hdr gh = {
+		.magic = PCAP_MAGIC_USEC,
+		.version_major = 2,
+		.version_minor = 4,
+		.snaplen = PCAP_SNAPLEN,
+		.network = PCAP_LINKTYPE_ETHERNET,
+	};
+	struct pcap_sink *s;
+	struct sim_port *p;
+	int err;
+
+	if (!path || (flags & ~(uint32_t)SIM_PCAP_ZERO_TIME)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	s->flags = flags;
+	s->f = fopen(path, "wb");
+	if (!s->f) {
+		err = errno;
+		free(s);
+		errno = err;
+		return NULL;
+	}
+	if (fwrite(&gh, sizeof(gh), 1, s->f) != 1 || fflush(s->f)) {
+		fclose(s->f);
+		free(s);
+		errno = EIO;
+		return NULL;
+	}
+	p = sim_port_create(&pcap_ops, s);
+	if (!p) {
+		err = errno;
+		pcap_destroy(s);
+		errno = err;
+	}
+	return p;
+}
+
+/* ---- loopback ---- */
+
+struct loopback {
+	sim_port_rx_fn rx;
+	void *ctx;
+};
+
+static int loopback_xmit(void *priv, const uint8_t *frame, size_t len)
+{
+	const struct loopback *l = priv;
+
+	return l->rx(l->ctx, frame, len);
+}
+
+static const struct sim_port_ops loopback_ops = {
+	.xmit = loopback_xmit,
+	.destroy = free,
+};
+
+struct sim_port *sim_port_loopback_create(sim_port_rx_fn rx, void *ctx)
+{
+	struct loopback *l;
+	struct sim_port *p;
+
+	if (!rx) {
+		errno = EINVAL;
+		return NULL;
+	}
+	l = calloc(1, sizeof(*l));
+	if (!l) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	l->rx = rx;
+	l->ctx = ctx;
+	p = sim_port_create(&loopback_ops, l);
+	if (!p)
+		free(l);
+	return p;
+}
+
+/* ---- tee ---- */
+
+struct tee {
+	struct sim_port *a, *b;
+};
+
+static int tee_xmit(void *priv, const uint8_t *frame, size_t len)
+{
+	const struct tee *t = priv;
+	int ra = sim_port_xmit(t->a, frame, len);
+	int rb = sim_port_xmit(t->b, frame, len);
+
+	return ra ? ra : rb;
+}
+
+static const struct sim_port_ops tee_ops = {
+	.xmit = tee_xmit,
+	.destroy = free,
+};
+
+struct sim_port *sim_port_tee_create(struct sim_port *a, struct sim_port *b)
+{
+	struct tee *t;
+	struct sim_port *p;
+
+	if (!a || !b || a == b) {
+		errno = EINVAL;
+		return NULL;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	t->a = a;
+	t->b = b;
+	p = sim_port_create(&tee_ops, t);
+	if (!p)
+		free(t);
+	return p;
+}

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The model's Ethernet ports: where a send queue's frames go. A port is a frame sink behind a
+ * two-entry ops table (xmit, destroy), so new kinds (an AF_PACKET/TAP port on a veth, DESIGN.md
+ * layer 3) plug in without touching the queue engine. Built-in kinds:
+ *
+ *  - capture:  an in-memory ring of frames that a test reads back;
+ *  - pcap:     a pcap file (LINKTYPE_ETHERNET), written without libpcap (the format is a 24-byte
+ *              global header and a 16-byte header per record);
+ *  - loopback: hands each frame to a callback, e.g. another model device's receive path;
+ *  - tee:      forwards each frame to two other ports (say, capture and pcap together).
+ *
+ * Frames are what the device puts on the wire, without FCS: the engine pads frames shorter than
+ * 60 bytes with zeros, as the MAC does (IEEE 802.3 minimum frame of 64 bytes including the FCS).
+ *
+ * Every port serialises its own xmit calls (one lock per port), so several queues, each with its
+ * own device thread, may share one port. A port must outlive the queues that send to it.
+ */
+#ifndef MLX5TLS_SIM_PORT_H
+#define MLX5TLS_SIM_PORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct sim_port;
+
+/* The sink interface. `priv` is what sim_port_create() was given. xmit returns 0, or -errno if
+ * the frame could not be delivered (the port counts it in `errors`; the queue carries on, as a
+ * NIC does when the wire drops a frame). destroy (optional) frees priv. */
+struct sim_port_ops {
+	int (*xmit)(void *priv, const uint8_t *frame, size_t len);
+	void (*destroy)(void *priv);
+};
+
+/* A port over caller-provided ops. NULL + errno (EINVAL without xmit, ENOMEM). */
+struct sim_port *sim_port_create(const struct sim_port_ops *ops, void *priv);
+/* Calls ops->destroy(priv). NULL is a no-op. */
+void sim_port_destroy(struct sim_port *port);
+
+/* Deliver one frame (used by the queue engine). 0 or the sink's -errno. */
+int sim_port_xmit(struct sim_port *port, const void *frame, size_t len);
+
+/*
+ * The L3 MTU of the link: default 1500, range 68..9978 (9978 is the max_mtu the Linux mlx5e
+ * driver reports for ConnectX ports). It counts the bytes after the Ethernet header and any VLAN
+ * tags, as `ip link` MTU does. A send queue refuses to emit a longer frame (error CQE, see
+ * sq.h). 0 or -EINVAL.
+ */
+int sim_port_set_mtu(struct sim_port *port, uint32_t mtu);
+uint32_t sim_port_mtu(const struct sim_port *port);
+
+struct sim_port_stats {
+	uint64_t frames; /* delivered */
+	uint64_t bytes;
+	uint64_t errors; /* xmit returned an error */
+};
+void sim_port_get_stats(struct sim_port *port, struct sim_port_stats *st);
+
+/* ---- in-memory capture ---- */
+
+/* A ring of up to `max_frames` frames (oldest first). When it is full, new frames are dropped
+ * and counted (sim_port_capture_dropped) rather than overwriting unread ones. */
+struct sim_port *sim_port_capture_create(uint32_t max_frames);
+/* Frames held. */
+size_t sim_port_capture_count(struct sim_port *port);
+/* The idx-th held frame (0 = oldest), or NULL. The bytes stay valid until the frame is popped,
+ * the capture cleared or the port destroyed. */
+const uint8_t *sim_port_capture_frame(struct sim_port *port, size_t idx, size_t *len);
+/* Remove the oldest frame, copying up to `cap` bytes of it to buf (buf may be NULL). Returns its
+ * full length, or -ENOENT if the ring is empty. */
+long sim_port_capture_pop(struct sim_port *port, void *buf, size_t cap);
+void sim_port_capture_clear(struct sim_port *port);
+uint64_t sim_port_capture_dropped(struct sim_port *port);
+
+/* ---- pcap file ---- */
+
+enum {
+	SIM_PCAP_ZERO_TIME = 1u << 0, /* timestamps 0 (reproducible files), not wall time */
+};
+/* Create (truncate) `path` and write the pcap global header: magic 0xa1b2c3d4 (microseconds),
+ * version 2.4, snaplen 262144, LINKTYPE_ETHERNET (1), in host byte order as libpcap writes it.
+ * Each frame is flushed as a record when it is sent. NULL + errno. */
+struct sim_port *sim_port_pcap_create(const char *path, uint32_t flags);
+
+/* ---- loopback ---- */
+
+/* Each frame is passed to rx(ctx, frame, len) (e.g. a model device's RX entry point). rx returns
+ * 0 or -errno. The frame buffer belongs to the caller of rx for the duration of the call only. */
+typedef int (*sim_port_rx_fn)(void *ctx, const uint8_t *frame, size_t len);
+struct sim_port *sim_port_loopback_create(sim_port_rx_fn rx, void *ctx);
+
+/* ---- tee ---- */
+
+/* Each frame goes to a, then b. The tee does not own a or b. */
+struct sim_port *sim_port_tee_create(struct sim_port *a, struct sim_port *b);
+
+#endif /* MLX5TLS_SIM_PORT_H */

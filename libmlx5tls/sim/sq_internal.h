@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The send-queue engine's private structures (sq.c, sq_wqe.c, cq.c, mr.c, tls_ctx.c, pkt.c). */
+#ifndef MLX5TLS_SIM_SQ_INTERNAL_H
+#define MLX5TLS_SIM_SQ_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/objtab.h"
+#include "sim/strict.h"
+#include "sim/sim_internal.h"
+#include "sim/sq.h"
+
+/* mlx5dv.h values, restated so the engine reads as the PRM names them. */
+#define SQ_WQEBB 64u
+#define SQ_DS 16u
+#define SQ_MAX_WQE_BYTES (63u * SQ_DS) /* ds is 6 bits (MLX5_WQE_CTRL_DS_MASK) */
+#define CQE_SIZE 64u
+
+#define CQE_OPCODE_REQ 0x0
+#define CQE_OPCODE_REQ_ERR 0xd
+#define CQE_OPCODE_INVALID 0xf
+
+#define CQE_SYND_LOCAL_LENGTH 0x01
+#define CQE_SYND_LOCAL_QP_OP 0x02
+#define CQE_SYND_LOCAL_PROT 0x04
+#define CQE_SYND_WR_FLUSH 0x05
+
+/* Object numbers of the datapath objects: 24-bit, never 0, own bases (as sim_internal.h does). */
+#define SIM_CQ_NUM_FIRST 0x400u
+#define SIM_SQ_NUM_FIRST 0x1000u
+#define SIM_MR_INDEX_FIRST 0x200u /* lkey = index << 8 | 8-bit variant, as mlx5 mkeys */
+
+/* LSO limit: the model accepts up to 256 KiB of payload per LSO WQE (cmd_hca_cap.max_lso_cap is
+ * a 5-bit log; 2^18 is what ConnectX-4 and later report to the Linux driver). */
+#define SQ_LSO_MAX_PAYLOAD (256u * 1024u)
+#define SQ_FRAME_MAX (9978u + 14u + 8u) /* max MTU + Ethernet + two VLAN tags */
+#define SQ_FRAME_MIN_PAD 60u            /* 64-byte minimum frame less the FCS */
+
+/*
+ * Per-device datapath state, created with the first datapath object and freed with the last (the
+ * control-plane sim_dev has no teardown hook for it yet; see sim_dp_dev_destroy in sim.h).
+ */
+struct sim_dp {
+	pthread_mutex_t lock; /* tables below, except the MR table */
+	uint32_t refs;        /* live SQs + CQs + MRs */
+	struct sim_objtab cqs;
+	struct sim_objtab sqs;
+	uint32_t cq_cursor;
+	uint32_t sq_cursor;
+
+	pthread_rwlock_t mr_lock; /* readers: every gather; writers: reg/dereg */
+	struct sim_objtab mrs;    /* keyed by lkey >> 8 (the mkey index) */
+	uint32_t mr_cursor;
+	uint8_t mr_variant;
+
+	pthread_mutex_t tls_lock; /* the table; each context has its own lock */
+	struct sim_objtab tls;    /* TIS number -> struct sim_tls_ctx */
+};
+
+/* Take a reference on the device's datapath state (creating it); NULL on -ENOMEM. */
+struct sim_dp *sim_dp_get(struct sim_dev *dev);
+void sim_dp_put(struct sim_dev *dev);
+
+/* ---- memory regions (mr.c) ---- */
+/* Copy len bytes at (lkey, addr) into dst. 0, or the vsynd (LKEY_UNKNOWN, ADDR_OUT_OF_MR,
+ * PD_MISMATCH) if the access is not covered. pd 0 = any. */
+int sim_mr_read(struct sim_dp *dp, uint32_t pd, uint32_t lkey, uint64_t addr, uint32_t len,
+		void *dst);
+void sim_mr_destroy_all(struct sim_dp *dp);
+
+/* ---- completion queue (cq.c) ---- */
+struct sim_cq {
+	struct sim_dev *dev;
+	struct sim_dp *dp;
+	pthread_mutex_t lock;
+	uint32_t cqn;
+	uint32_t log_cqes;
+	uint8_t *buf;
+	uint32_t *dbrec;
+	bool own_buf, own_dbrec;
+	uint32_t pi;    /* CQEs written */
+	uint32_t users; /* SQs attached */
+	struct sim_cq_stats stats;
+};
+
+/* Write one CQE (bytes 0..62 from `cqe`, op_own from opcode and the wrap parity, stored last).
+ * 0, or -ENOSPC when the consumer has not freed a slot (the CQ is then overrun for good). */
+int sim_cq_write(struct sim_cq *cq, const uint8_t cqe[CQE_SIZE], uint8_t opcode);
+void sim_cq_attach(struct sim_cq *cq, int delta);
+
+/* ---- TLS contexts (tls_ctx.c) ---- */
+struct sim_tls_ctx;
+/* Apply static params for TLS TIS tisn (of PD tis_pd), creating its context with ops: checks the
+ * params' constants and reserved bits, the DEK (live, keyed, same PD) and the profile's suites.
+ * 0 or a vsynd. */
+int sim_tls_ctx_static(struct sim_dev *dev, struct sim_dp *dp, const struct sim_tls_engine_ops *ops,
+		       uint32_t tisn, uint32_t tis_pd, const uint8_t params[64]);
+/* Look up tisn's context, locked; NULL if none. Unlock with sim_tls_ctx_unlock. */
+struct sim_tls_ctx *sim_tls_ctx_lock(struct sim_dp *dp, uint32_t tisn);
+void sim_tls_ctx_unlock(struct sim_tls_ctx *ctx);
+int sim_tls_ctx_progress(struct sim_tls_ctx *ctx, const uint8_t params[12]);
+int sim_tls_ctx_dump(struct sim_tls_ctx *ctx, const uint8_t *data, size_t len);
+int sim_tls_ctx_data(struct sim_tls_ctx *ctx, uint32_t tcp_seq, uint8_t *payload, size_t len);
+void sim_tls_ctx_destroy_all(struct sim_dp *dp);
+/* Drop tisn's context (a destroyed TIS); no-op if none. */
+void sim_tls_ctx_drop(struct sim_dp *dp, uint32_t tisn);
+
+/* ---- packets (pkt.c) ---- */
+struct sim_pkt {
+	uint16_t l3_off;   /* after Ethernet and up to two VLAN tags */
+	uint16_t l4_off;
+	uint16_t pay_off;  /* after the TCP/UDP header */
+	uint32_t l3_end;   /* where the IP packet ends per its length field */
+	uint16_t ethertype;
+	uint8_t l4_proto;  /* 6 TCP, 17 UDP, other = not parsed */
+	bool ipv4;
+	bool ipv6;
+	bool ipv4_frag;
+};
+/* Parse L2..L4 of frame[0..len). Returns 0 if L2 parsed: then ipv4/ipv6 tell whether an IP header
+ * was found whole, and l4_proto (6/17) whether a whole TCP/UDP header followed (0 otherwise); -1
+ * if the frame is too short for its Ethernet/IP headers or lengths. With `template` (an LSO
+ * header template) the IP length fields are not trusted: the IP packet ends at `len`. */
+int sim_pkt_parse(const uint8_t *frame, size_t len, struct sim_pkt *pkt, bool template);
+/* Compute the checksums cs_flags asks for (0x40 IPv4 header, 0x80 TCP/UDP incl. pseudo-header),
+ * over the packet as it is now (the fields are zeroed first). */
+void sim_pkt_csum(uint8_t *frame, const struct sim_pkt *pkt, uint8_t cs_flags);
+uint32_t sim_csum_add(uint32_t sum, const uint8_t *p, size_t len);
+uint16_t sim_csum_fold(uint32_t sum);
+
+/* ---- send queue (sq.c, sq_wqe.c) ---- */
+struct sim_sq {
+	struct sim_dev *dev;
+	struct sim_dp *dp;
+	struct sim_cq *cq;
+	struct sim_port *port;
+	const struct sim_tls_engine_ops *tls_ops;
+	uint32_t sqn;
+	uint32_t tisn; /* default TIS */
+	uint32_t pd;
+	uint32_t log_wqebbs;
+	uint8_t *buf;
+	uint32_t *dbrec;
+	bool own_buf, own_dbrec;
+
+	/* proc_lock: held while WQEs are consumed and by modify/stats; guards everything below
+	 * down to `stats`. */
+	pthread_mutex_t proc_lock;
+	enum sim_sq_state state;
+	uint16_t ci;             /* consumer counter, WQEBBs */
+	int64_t inject_after;    /* -1 = off */
+	uint32_t last_params_tisn; /* TIS of the last static/progress params not yet fenced */
+	bool cq_dead;            /* the CQ overran: nothing is completed any more */
+	struct sim_sq_stats stats;
+	uint8_t wqe[SQ_MAX_WQE_BYTES + SQ_WQEBB]; /* snapshot of the WQE being executed */
+	uint8_t *pkt;            /* gathered packet: inline headers + data */
+	uint8_t *frame;          /* one frame under construction */
+
+	/* db_lock: the doorbell latch and the device thread's handshake */
+	pthread_mutex_t db_lock;
+	pthread_cond_t db_cond;   /* doorbell rung / stop */
+	pthread_cond_t idle_cond; /* the thread caught up */
+	uint16_t db_pc;           /* producer counter latched by the last doorbell */
+	uint64_t db_seq;          /* doorbells rung */
+	uint64_t done_seq;        /* doorbells the thread has fully processed */
+	bool busy;
+	bool stop;
+	bool thread_started;
+	pthread_t thread;
+};
+
+/* Consume WQEs up to the latched producer counter; proc_lock held. Returns WQEs consumed. */
+int sim_sq_consume(struct sim_sq *sq, uint16_t pc);
+
+#endif /* MLX5TLS_SIM_SQ_INTERNAL_H */

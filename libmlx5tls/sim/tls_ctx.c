@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Per-TIS TLS TX contexts, keyed by TIS number (DOC "Normal operation": the device keeps crypto
+ * state per TIS; fact sheet 14b). A context is created by the first static-params UMR that names
+ * the TIS and lives until the TIS is destroyed (sim_dp_tis_destroyed_locked) or the device's
+ * datapath state goes. The crypto itself is the TLS TX engine's (struct sim_tls_engine_ops); this
+ * file checks what the static params and the DEK must be before handing them over.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/dek_store.h"
+#include "sim/sq_internal.h"
+#include "sim/tls_tx.h"
+
+struct sim_tls_ctx {
+	pthread_mutex_t lock; /* serialises the engine calls of this context */
+	uint32_t tisn;
+	const struct sim_tls_engine_ops *ops;
+	void *st;
+};
+
+/*
+ * tls_static_params (fact sheet 6): const_2 = 2, tls_version 2 (1.2) or 3 (1.3), const_1 = 1,
+ * encryption_standard = 1 (TLS); reserved_at_8 (bits 8..27), reserved_at_20 (bytes 4..7),
+ * reserved_at_100 (byte 32) and reserved_at_120 (bytes 36..63) zero. The other fields
+ * (initial_record_number, resync_tcp_sn, gcm_iv, implicit_iv) are the engine's to interpret.
+ */
+static bool static_params_valid(const uint8_t *p, bool *tls13)
+{
+	uint8_t version = (p[0] >> 2) & 0xf;
+
+	if ((p[0] >> 6) != 2 || (p[0] & 3) != 1 || (version != 2 && version != 3))
+		return false;
+	if (p[1] || p[2] || (p[3] & 0xf0) || (p[3] & 0x0f) != 1)
+		return false;
+	if (p[4] || p[5] || p[6] || p[7] || p[32] || !sim_bytes_zero(p + 36, 28))
+		return false;
+	*tls13 = version == 3;
+	return true;
+}
+
+/* The DEK's key and PD, if dek_id is a live, keyed DEK (bulk elements included). */
+static int dek_fetch(struct sim_dev *dev, uint32_t dek_id, uint8_t *key, size_t *key_len,
+		     uint32_t *pd)
+{
+	const struct sim_dek *d;
+	int ret;
+
+	ret = sim_dek_get_key(dev, dek_id, key, key_len);
+	if (ret)
+		return ret;
+	pthread_mutex_lock(&dev->lock);
+	d = sim_dek_find(dev, dek_id);
+	*pd = d ? d->pd : 0;
+	pthread_mutex_unlock(&dev->lock);
+	return d ? 0 : -ENOENT; /* destroyed in between */
+}
+
+static bool suite_supported(const struct sim_dev *dev, bool tls13, size_t key_len)
+{
+	uint8_t bit;
+
+	if (key_len == 16)
+		bit = tls13 ? SIM_TLS_1_3_AES_GCM_128 : SIM_TLS_1_2_AES_GCM_128;
+	else
+		bit = tls13 ? SIM_TLS_1_3_AES_GCM_256 : SIM_TLS_1_2_AES_GCM_256;
+	return dev->prof.tls_tx && (dev->prof.tls_suites & bit);
+}
+
+static void ctx_free(struct sim_tls_ctx *ctx)
+{
+	if (ctx->st)
+		ctx->ops->destroy(ctx->st);
+	pthread_mutex_destroy(&ctx->lock);
+	free(ctx);
+}
+
+static struct sim_tls_ctx *ctx_new(const struct sim_tls_engine_ops *ops, uint32_t tisn)
+{
+	struct sim_tls_ctx *ctx = calloc(1, sizeof(*ctx));
+
+	if (!ctx)
+		return NULL;
+	if (pthread_mutex_init(&ctx->lock, NULL)) {
+		free(ctx);
+		return NULL;
+	}
+	ctx->tisn = tisn;
+	ctx->ops = ops;
+	ctx->st = ops->create();
+	if (!ctx->st) {
+		pthread_mutex_destroy(&ctx->lock);
+		free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+int sim_tls_ctx_static(struct sim_dev *dev, struct sim_dp *dp, const struct sim_tls_engine_ops *ops,
+		       uint32_t tisn, uint32_t tis_pd, const uint8_t params[64])
+{
+	uint8_t key[SIM_DEK_KEY_MAX];
+	size_t key_len = 0;
+	uint32_t dek_pd = 0, dek_id;
+	struct sim_tls_ctx *ctx;
+	bool tls13 = false;
+	int ret = 0;
+
+	if (!static_params_valid(params, &tls13))
+		return SIM_VSYND_STATIC_PARAMS;
+	dek_id = (uint32_t)params[33] << 16 | (uint32_t)params[34] << 8 | params[35];
+	if (dek_fetch(dev, dek_id, key, &key_len, &dek_pd))
+		return SIM_VSYND_DEK_INVALID;
+	/* Model choice: the DEK must live in the TIS's PD. Every driver creates them in the same PD
+	 * (devx-userspace B6, fact sheet 4.1); the PRM text is not public. */
+	if (dek_pd != tis_pd) {
+		ret = SIM_VSYND_PD_MISMATCH;
+		goto out;
+	}
+	if (!suite_supported(dev, tls13, key_len)) {
+		ret = SIM_VSYND_TLS_SUITE;
+		goto out;
+	}
+	if (!ops) {
+		ret = SIM_VSYND_TLS_ENGINE;
+		goto out;
+	}
+	pthread_mutex_lock(&dp->tls_lock);
+	ctx = sim_objtab_get(&dp->tls, tisn);
+	if (!ctx) {
+		ctx = ctx_new(ops, tisn);
+		if (ctx && sim_objtab_put(&dp->tls, tisn, ctx)) {
+			ctx_free(ctx);
+			ctx = NULL;
+		}
+	}
+	if (ctx)
+		pthread_mutex_lock(&ctx->lock);
+	pthread_mutex_unlock(&dp->tls_lock);
+	if (!ctx) {
+		ret = SIM_VSYND_TLS_ENGINE;
+		goto out;
+	}
+	if (ctx->ops->set_static(ctx->st, params, key, key_len))
+		ret = SIM_VSYND_TLS_ENGINE;
+	pthread_mutex_unlock(&ctx->lock);
+out:
+	explicit_bzero(key, sizeof(key));
+	return ret;
+}
+
+struct sim_tls_ctx *sim_tls_ctx_lock(struct sim_dp *dp, uint32_t tisn)
+{
+	struct sim_tls_ctx *ctx;
+
+	pthread_mutex_lock(&dp->tls_lock);
+	ctx = sim_objtab_get(&dp->tls, tisn);
+	if (ctx)
+		pthread_mutex_lock(&ctx->lock);
+	pthread_mutex_unlock(&dp->tls_lock);
+	return ctx;
+}
+
+void sim_tls_ctx_unlock(struct sim_tls_ctx *ctx)
+{
+	pthread_mutex_unlock(&ctx->lock);
+}
+
+int sim_tls_ctx_progress(struct sim_tls_ctx *ctx, const uint8_t params[12])
+{
+	return ctx->ops->set_progress(ctx->st, params) ? SIM_VSYND_TLS_ENGINE : 0;
+}
+
+int sim_tls_ctx_dump(struct sim_tls_ctx *ctx, const uint8_t *data, size_t len)
+{
+	return ctx->ops->dump(ctx->st, data, len) ? SIM_VSYND_TLS_ENGINE : 0;
+}
+
+int sim_tls_ctx_data(struct sim_tls_ctx *ctx, uint32_t tcp_seq, uint8_t *payload, size_t len)
+{
+	return ctx->ops->data(ctx->st, tcp_seq, payload, len) ? SIM_VSYND_TLS_ENGINE : 0;
+}
+
+void sim_tls_ctx_drop(struct sim_dp *dp, uint32_t tisn)
+{
+	struct sim_tls_ctx *ctx;
+
+	pthread_mutex_lock(&dp->tls_lock);
+	ctx = sim_objtab_del(&dp->tls, tisn);
+	if (ctx) {
+		/* wait for an SQ that is using it; it cannot be found again */
+		pthread_mutex_lock(&ctx->lock);
+		pthread_mutex_unlock(&ctx->lock);
+	}
+	pthread_mutex_unlock(&dp->tls_lock);
+	if (ctx)
+		ctx_free(ctx);
+}
+
+static bool ctx_any(const void *val, void *arg)
+{
+	(void)val;
+	(void)arg;
+	return true;
+}
+
+static void ctx_drop_cb(void *val, void *arg)
+{
+	(void)arg;
+	ctx_free(val);
+}
+
+void sim_tls_ctx_destroy_all(struct sim_dp *dp)
+{
+	sim_objtab_remove_if(&dp->tls, ctx_any, ctx_drop_cb, NULL);
+}
+
+/* ---- the built-in engine (sim/tls_tx.c) ---- */
+
+const struct sim_tls_engine_ops *sim_tls_engine_builtin(void)
+{
+	return &sim_tls_tx_engine_ops;
+}
