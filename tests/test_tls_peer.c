@@ -780,7 +780,11 @@ static void test_keylog_opts_path(void)
 	CU_ASSERT_FATAL(fd >= 0);
 	close(fd);
 	{
-		MLX5TLS_OPTS(tls_peer_opts, o, .keylog_path = path);
+		struct tls_peer_opts o;
+
+		memset(&o, 0, sizeof(o));
+		o.sz = sizeof(o);
+		o.keylog_path = path;
 
 		pair = tls_peer_pair_create(TLS1_3_VERSION, 128, &o);
 	}
