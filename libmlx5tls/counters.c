@@ -18,6 +18,42 @@ static const struct {
 	[MLX5TLS_CNT_DEK_SYNC] = { "dek_sync", "SYNC_CRYPTO commands issued by pools" },
 	[MLX5TLS_CNT_TX_TLS_POOL_ALLOC] = { "tx_tls_pool_alloc", "TIS objects created by TIS pools" },
 	[MLX5TLS_CNT_TX_TLS_POOL_FREE] = { "tx_tls_pool_free", "TIS objects destroyed by TIS pools" },
+	/* fact sheet 10.6 */
+	[MLX5TLS_CNT_TX_TLS_ENCRYPTED_PACKETS] = { "tx_tls_encrypted_packets",
+						   "frames sent through a TLS TIS (device path)" },
+	[MLX5TLS_CNT_TX_TLS_ENCRYPTED_BYTES] = { "tx_tls_encrypted_bytes",
+						 "TCP payload bytes sent through a TLS TIS" },
+	[MLX5TLS_CNT_TX_TLS_OOO] = { "tx_tls_ooo",
+				     "device-path frames not at the expected sequence (resync)" },
+	[MLX5TLS_CNT_TX_TLS_DUMP_PACKETS] = { "tx_tls_dump_packets", "DUMP WQEs completed" },
+	[MLX5TLS_CNT_TX_TLS_DUMP_BYTES] = { "tx_tls_dump_bytes", "record bytes replayed by DUMPs" },
+	[MLX5TLS_CNT_TX_TLS_RESYNC_BYTES] = { "tx_tls_resync_bytes",
+					      "record prefix bytes requested for resync (DUMPs "
+					      "posted; the kernel declares this and never counts)" },
+	[MLX5TLS_CNT_TX_TLS_SKIP_NO_SYNC_DATA] = { "tx_tls_skip_no_sync_data",
+						   "frames before the offload start, sent in the "
+						   "clear" },
+	[MLX5TLS_CNT_TX_TLS_DROP_NO_SYNC_DATA] = { "tx_tls_drop_no_sync_data",
+						   "frames dropped: record released or straddling "
+						   "the offload start" },
+	[MLX5TLS_CNT_TX_TLS_SW_PACKETS] = { "tx_tls_sw_packets",
+					    "frames encrypted by the library (software path)" },
+	[MLX5TLS_CNT_TX_TLS_SW_BYTES] = { "tx_tls_sw_bytes",
+					  "TCP payload bytes encrypted by the library" },
+	[MLX5TLS_CNT_TX_TLS_SW_RESYNC] = { "tx_tls_sw_resync",
+					   "software encryptor repositioned (retransmission)" },
+	[MLX5TLS_CNT_TX_TLS_RETX_BYTES] = { "tx_tls_retx_bytes",
+					    "TCP payload bytes sent again (retransmissions)" },
+	[MLX5TLS_CNT_TX_TLS_CTX] = { "tx_tls_ctx", "TLS TX contexts created" },
+	[MLX5TLS_CNT_TX_TLS_DEL] = { "tx_tls_del", "TLS TX contexts destroyed" },
+	[MLX5TLS_CNT_TX_TLS_SW_CTX] = { "tx_tls_sw_ctx",
+					"TLS TX contexts started on the software path" },
+	[MLX5TLS_CNT_TX_TLS_DEMOTED] = { "tx_tls_demoted",
+					 "TLS TX contexts moved to software by the retransmit "
+					 "share rule" },
+	[MLX5TLS_CNT_TX_TLS_REKEY] = { "tx_tls_rekey", "TLS 1.3 key updates installed" },
+	[MLX5TLS_CNT_QP_RECOVER] = { "qp_recover", "send queues recovered after an error CQE" },
+	[MLX5TLS_CNT_QP_REPOST] = { "qp_repost", "frames posted again after a recovery" },
 };
 
 unsigned int mlx5tls_counter_count(void)
@@ -43,5 +79,6 @@ int mlx5tls_device_counters(struct mlx5tls_device *dev, uint64_t *vals, unsigned
 		n = MLX5TLS_CNT__MAX;
 	for (unsigned int i = 0; i < n; i++)
 		vals[i] = atomic_load_explicit(&dev->counters[i], memory_order_relaxed);
+	tx_counters_add_live(dev, vals, n);
 	return (int)n;
 }

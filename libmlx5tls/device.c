@@ -79,6 +79,7 @@ struct mlx5tls_device *mlx5tls_device_open(const char *name,
 	dev = calloc(1, sizeof(*dev));
 	if (!dev)
 		return libmlx5tls_err_ptr(-ENOMEM);
+	pthread_mutex_init(&dev->tx_lock, NULL);
 
 	name = default_device_name(name);
 	dev->ops = name && is_model_name(name) ? &mlx5tls_transport_sim : &mlx5tls_transport_devx;
@@ -119,6 +120,7 @@ err_trace:
 err_close:
 	dev->ops->close(dev->xp);
 err_free:
+	pthread_mutex_destroy(&dev->tx_lock);
 	free(dev);
 	return libmlx5tls_err_ptr(ret);
 }
@@ -134,6 +136,7 @@ int mlx5tls_device_close(struct mlx5tls_device *dev)
 	}
 	trace_close(dev->trace);
 	dev->ops->close(dev->xp);
+	pthread_mutex_destroy(&dev->tx_lock);
 	free(dev);
 	return 0;
 }

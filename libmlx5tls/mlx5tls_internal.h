@@ -26,6 +26,9 @@ struct mlx5tls_device {
 	struct mlx5tls_trace *trace; /* NULL unless tracing */
 	atomic_uint live_children;   /* PDs and TDs */
 	_Atomic uint64_t counters[MLX5TLS_CNT__MAX];
+	/* live TLS TX contexts: their counters are summed into the device's on read */
+	pthread_mutex_t tx_lock;
+	struct mlx5tls_tx *tx_list;
 };
 
 struct mlx5tls_pd {
@@ -140,6 +143,11 @@ int tis_create_obj(struct mlx5tls_pd *pd, struct mlx5tls_td *td, bool tls_en, ui
 		   struct mlx5tls_tis **out);
 int tis_destroy_obj(struct mlx5tls_tis *tis);
 int tis_pool_put(struct mlx5tls_tis *tis);
+
+/* ---- TLS TX contexts (tx.c) ---- */
+
+/* Add the counters of the device's live TX contexts to vals[0..n). */
+void tx_counters_add_live(struct mlx5tls_device *dev, uint64_t *vals, unsigned int n);
 
 /* ---- capabilities (caps.c) ---- */
 

@@ -9,8 +9,8 @@ PACKAGES=(
 	build-essential cmake pkg-config
 	# libraries the library, the device model and the tools link
 	libibverbs-dev ibverbs-providers libssl-dev openssl libbsd-dev libpcap-dev
-	# tests
-	libcunit1-dev python3
+	# tests (iproute2: `ip` creates the veth pair of the AF_PACKET port test)
+	libcunit1-dev python3 iproute2
 	# man pages (Markdown -> roff) and their checking
 	pandoc man-db groff-base
 	# static analysis run by .ci/run

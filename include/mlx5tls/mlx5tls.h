@@ -313,6 +313,238 @@ struct mlx5tls_tis_pool_stats {
 MLX5TLS_API int mlx5tls_tis_pool_query(struct mlx5tls_tis_pool *pool,
 				       struct mlx5tls_tis_pool_stats *stats, size_t stats_sz);
 
+/* ---- memory regions ---- */
+
+struct mlx5tls_mr;
+
+/* Register [addr, addr+len) for the device to read (ibv_reg_mr on hardware). Frames handed to
+ * mlx5tls_qp_send()/mlx5tls_tx_send() must lie inside a region of the queue's PD. */
+MLX5TLS_API struct mlx5tls_mr *mlx5tls_mr_reg(struct mlx5tls_pd *pd, void *addr, size_t len);
+/* As with ibv_dereg_mr, the caller makes sure no queue still reads the region: no frame in flight
+ * and no unacknowledged TLS record in it. */
+MLX5TLS_API int mlx5tls_mr_dereg(struct mlx5tls_mr *mr);
+MLX5TLS_API uint32_t mlx5tls_mr_lkey(const struct mlx5tls_mr *mr);
+
+/* ---- the model's wire ---- */
+
+/* Receives every frame a model device puts on the wire (complete Ethernet frame, no FCS). The
+ * bytes are valid during the call only. */
+typedef void (*mlx5tls_wire_rx_fn)(void *ctx, const void *frame, size_t len);
+
+struct mlx5tls_model_wire_opts {
+	size_t sz;
+	mlx5tls_wire_rx_fn rx; /* in-process receiver (a peer's TCP stack, a test) */
+	void *rx_ctx;
+	const char *pcap_path; /* also write the wire to this pcap file (libpcap) */
+	const char *ifname;    /* also send the frames on this interface (AF_PACKET; a veth/tap) */
+	uint32_t mtu;          /* L3 MTU of the modelled link; 0 = 1500 (or the interface's) */
+	uint32_t flags;        /* MLX5TLS_WIRE_F_* */
+	size_t : 0;
+};
+#define mlx5tls_model_wire_opts__last_field flags
+
+enum {
+	MLX5TLS_WIRE_F_PCAP_ZERO_TIME = 1u << 0, /* pcap timestamps 0: reproducible files */
+};
+
+/* Connect a model device's Ethernet port. Only for model devices (-EOPNOTSUPP on hardware, whose
+ * wire is a cable) and only while it has no queue pair (-EBUSY). NULL opts = frames are counted
+ * and discarded (the default). */
+MLX5TLS_API int mlx5tls_model_wire(struct mlx5tls_device *dev,
+				   const struct mlx5tls_model_wire_opts *opts);
+
+/* ---- raw Ethernet queue pair (send side) ---- */
+
+struct mlx5tls_qp;
+
+struct mlx5tls_qp_opts {
+	size_t sz;
+	uint32_t log_sq_wqebbs; /* send ring of 2^n 64-byte WQEBBs; 0 = 10; 6..15 */
+	uint32_t log_cq_cqes;   /* completion ring; 0 = log_sq_wqebbs */
+	uint32_t mtu;           /* L3 MTU: size of DUMP chunks, limit of a SEND; 0 = 1500 */
+	uint32_t cqe_every;     /* request a CQE at least every n WQEs (CQ_UPDATE moderation);
+				 * 0 = 32. The last WQE before each doorbell always asks for one. */
+	uint32_t bounce_bytes;  /* software-path frame buffer; 0 = 1 MiB */
+	uint32_t flags;         /* MLX5TLS_QP_F_* */
+	size_t : 0;
+};
+#define mlx5tls_qp_opts__last_field flags
+
+enum {
+	/* Model devices: the device consumes WQEs on the calling thread at each doorbell instead of
+	 * on its own device thread - deterministic, for tests and single-core benchmarks. */
+	MLX5TLS_QP_F_MODEL_SYNC = 1u << 0,
+};
+
+/* A raw Ethernet send queue with its completion queue, on pd. td is the transport domain of the
+ * TLS TISes used on it (and, on the model, of the queue's plain TIS). */
+MLX5TLS_API struct mlx5tls_qp *mlx5tls_qp_create(struct mlx5tls_pd *pd, struct mlx5tls_td *td,
+						 const struct mlx5tls_qp_opts *opts);
+/* Waits for posted WQEs to complete; -EBUSY while TLS contexts use the queue. */
+MLX5TLS_API int mlx5tls_qp_destroy(struct mlx5tls_qp *qp);
+
+/* One frame to send: a complete Ethernet frame (Ethernet [802.1Q] IPv4|IPv6 TCP|UDP payload),
+ * in memory registered on the queue's PD. mss != 0 asks for segmentation (LSO/TSO): then the
+ * headers are the template of every segment and the payload is cut into mss-byte pieces. */
+struct mlx5tls_frame {
+	const void *data;
+	uint32_t len;
+	uint16_t mss;
+	struct mlx5tls_mr *mr;
+	uint64_t cookie; /* returned by mlx5tls_qp_poll() when the device is done with the frame */
+};
+
+enum {
+	/* More frames follow: do not ring the doorbell yet (mlx5tls_qp_flush() or the next frame
+	 * without the flag does). */
+	MLX5TLS_SEND_F_MORE = 1u << 0,
+};
+
+/* Post a frame without TLS. 0, -EINVAL (not a frame this call can send), -EFAULT (not inside
+ * mr), -EMSGSIZE (beyond the MTU without mss), -EAGAIN (ring full after reaping completions),
+ * -EIO (the queue failed and could not be recovered). */
+MLX5TLS_API int mlx5tls_qp_send(struct mlx5tls_qp *qp, const struct mlx5tls_frame *frame,
+				uint32_t flags);
+/* Ring the doorbell for frames posted with MLX5TLS_SEND_F_MORE. */
+MLX5TLS_API int mlx5tls_qp_flush(struct mlx5tls_qp *qp);
+
+struct mlx5tls_completion {
+	uint64_t cookie;
+	int status; /* 0 sent; -EIO the device failed the frame twice and it was dropped */
+};
+
+/* Reap completions: fills up to max entries and returns how many, or -errno. An error completion
+ * is handled here: the queue is recovered (ERR -> RST -> RDY), every TLS context on it re-posts
+ * its parameters, and the frames the device flushed are posted again - nothing is lost.
+ * timeout_ms: 0 = do not wait; else wait up to that long for at least one completion. */
+MLX5TLS_API int mlx5tls_qp_poll(struct mlx5tls_qp *qp, struct mlx5tls_completion *done, int max,
+				unsigned int timeout_ms);
+
+struct mlx5tls_qp_attr {
+	uint32_t sqn;
+	uint32_t cqn;
+	uint32_t wqebbs;      /* ring size */
+	uint32_t inflight;    /* WQEBBs posted and not completed */
+	uint32_t mtu;
+	uint32_t tls_contexts;
+	uint64_t recoveries;  /* ERR -> RST -> RDY cycles */
+	uint64_t reposted;    /* frames posted again after a recovery */
+	uint64_t wqes;        /* WQEs posted, all kinds */
+	uint64_t doorbells;
+};
+MLX5TLS_API int mlx5tls_qp_query(struct mlx5tls_qp *qp, struct mlx5tls_qp_attr *attr,
+				 size_t attr_sz);
+/* Model devices only: make the WQE that the device consumes after n more successful ones fail
+ * with an error CQE (one shot), to exercise recovery. -EOPNOTSUPP on hardware. */
+MLX5TLS_API int mlx5tls_qp_model_inject_error(struct mlx5tls_qp *qp, uint32_t after_n_wqes);
+
+/* ---- TLS TX offload ---- */
+
+struct mlx5tls_tx;
+
+enum mlx5tls_tx_path {
+	MLX5TLS_TX_PATH_DEVICE,   /* the NIC encrypts inline */
+	MLX5TLS_TX_PATH_SOFTWARE, /* the library encrypts (OpenSSL EVP) from the start */
+	MLX5TLS_TX_PATH_DEMOTED,  /* was on the device, moved to software by the retransmit rule */
+};
+
+struct mlx5tls_tx_opts {
+	size_t sz;
+	uint32_t flags; /* MLX5TLS_TX_F_* */
+	/* Demote to software when retransmitted payload exceeds this share of all payload sent, in
+	 * parts per thousand, once demote_min_bytes were sent; 0 = never demote. */
+	uint32_t demote_retx_permille;
+	uint64_t demote_min_bytes; /* 0 = 1 MiB */
+	/* Where the DEK and the TLS TIS come from; NULL = created for this context. */
+	struct mlx5tls_dek_pool *dek_pool;
+	struct mlx5tls_tis_pool *tis_pool;
+	size_t : 0;
+};
+#define mlx5tls_tx_opts__last_field tis_pool
+
+enum {
+	/* If the device cannot offload this version/cipher, encrypt in software instead of failing
+	 * with -EOPNOTSUPP. */
+	MLX5TLS_TX_F_SW_FALLBACK = 1u << 0,
+	/* Always encrypt in software (no device objects are created). */
+	MLX5TLS_TX_F_SOFTWARE = 1u << 1,
+};
+
+/*
+ * A TLS TX context on qp from the <linux/tls.h> crypto info of the connection's write direction
+ * (rec_seq = the number of the next record) and the TCP sequence number of the first byte that
+ * record starts at. Frames then carry plaintext records: 5-byte header, [TLS 1.2: 8-byte explicit
+ * nonce], payload [TLS 1.3: + inner content type], 16 bytes of room for the tag; the wire gets
+ * them encrypted. Errors: -EINVAL (bad crypto info), -EOPNOTSUPP (version/cipher the device does
+ * not offload and no fallback asked; the reason is logged), -ENOMEM, -EREMOTEIO (firmware).
+ * The key is kept by the library only where the software path may need it (fallback, demotion)
+ * and is wiped on destroy.
+ */
+MLX5TLS_API struct mlx5tls_tx *mlx5tls_tx_create(struct mlx5tls_qp *qp,
+						 const struct tls_crypto_info *ci, size_t ci_len,
+						 uint32_t start_tcp_sn,
+						 const struct mlx5tls_tx_opts *opts);
+/* Releases the DEK and TIS (back to their pools). Frames still in flight complete normally. */
+MLX5TLS_API int mlx5tls_tx_destroy(struct mlx5tls_tx *tx);
+
+/*
+ * Send one frame of this connection (its TCP payload is the TLS byte stream). In order: the
+ * records are learnt and encrypted by the device. A frame whose sequence is not the next one is a
+ * retransmission: the library resynchronises the device (static params, progress params, DUMP
+ * of the record prefix, fence), as the kernel does. The payload bytes of records not yet
+ * acknowledged (mlx5tls_tx_ack) must stay unchanged where they were sent from: they are replayed
+ * from there.
+ * Returns 0; -ENODATA when the frame was dropped because its record was already released or it
+ * straddles the offload start (tx_tls_drop_no_sync_data); -EBADMSG for a malformed record header
+ * (nothing posted, nothing learnt); -EPROTO for a gap (bytes after data never sent); and the
+ * errors of mlx5tls_qp_send(). Data entirely before the offload start is sent unencrypted.
+ */
+MLX5TLS_API int mlx5tls_tx_send(struct mlx5tls_tx *tx, const struct mlx5tls_frame *frame,
+				uint32_t flags);
+
+/* The peer acknowledged every byte before tcp_seq: records wholly before it are released. */
+MLX5TLS_API int mlx5tls_tx_ack(struct mlx5tls_tx *tx, uint32_t tcp_seq);
+
+/* TLS 1.3 KeyUpdate: records starting at the next record boundary of the stream use this crypto
+ * info (same version and cipher; rec_seq usually 0). -EBUSY if the stream is inside a record, or
+ * two older keys still have unacknowledged records. */
+MLX5TLS_API int mlx5tls_tx_rekey(struct mlx5tls_tx *tx, const struct tls_crypto_info *ci,
+				 size_t ci_len);
+
+struct mlx5tls_tx_info {
+	enum mlx5tls_tx_path path;
+	char reason[96];            /* why the path is not DEVICE ("" on the device) */
+	uint16_t tls_version;       /* TLS_1_2_VERSION, TLS_1_3_VERSION */
+	uint16_t cipher_type;       /* TLS_CIPHER_AES_GCM_128/_256 */
+	uint32_t dek_id;            /* 0 on the software path */
+	uint32_t tisn;
+	uint32_t start_tcp_sn;
+	uint32_t next_tcp_sn;       /* sequence after the highest byte sent */
+	uint32_t expected_tcp_sn;   /* what the device (or software encryptor) expects next */
+	uint64_t next_record;       /* record number of the record at next_tcp_sn */
+	uint32_t next_record_tcp_sn; /* where that record starts (== next_tcp_sn at a boundary) */
+	uint32_t record_offset;     /* bytes of it already sent (0 at a boundary) */
+	uint32_t records_held;      /* sent, not yet released by an ack */
+	uint32_t key_epoch;         /* rekeys so far */
+	/* counters of this context */
+	uint64_t encrypted_packets, encrypted_bytes; /* device path */
+	uint64_t ooo, dump_packets, dump_bytes, resync_bytes;
+	uint64_t skip_no_sync_data, drop_no_sync_data;
+	uint64_t sw_packets, sw_bytes, sw_resyncs; /* software path */
+	uint64_t retx_bytes;
+};
+/* State, position and counters of the context; never key material. */
+MLX5TLS_API int mlx5tls_tx_query(struct mlx5tls_tx *tx, struct mlx5tls_tx_info *info,
+				 size_t info_sz);
+
+/*
+ * Hand the connection back to a software TLS library: the record number to continue with and the
+ * TCP sequence where that record starts. -EBUSY while inside a record (finish it first); the
+ * context stays usable.
+ */
+MLX5TLS_API int mlx5tls_tx_handback(struct mlx5tls_tx *tx, uint64_t *next_record,
+				    uint32_t *next_tcp_sn);
+
 /* ---- counters ---- */
 
 /* Device counters, named as the kernel names them where one exists. Indexes are stable: new

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The model's frame sinks (see port.h): generic port, capture ring, pcap writer, loopback, tee. */
 #include <errno.h>
+#include <pcap/pcap.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <time.h>
 
 #include "sim/port.h"
@@ -265,64 +267,51 @@ uint64_t sim_port_capture_dropped(struct sim_port *port)
 
 /* ---- pcap ---- */
 
-/* The classic pcap format (tcpdump/libpcap "savefile"): a global header, then per frame a record
- * header (ts_sec, ts_usec, incl_len, orig_len) and the bytes, all in the writer's byte order. */
-#define PCAP_MAGIC_USEC 0xa1b2c3d4u
+/* The classic pcap "savefile" (not pcapng), written by libpcap through a dead pcap_t: readers of
+ * every age (tcpdump, Wireshark, scapy) open it, and the header fields are libpcap's own. */
 #define PCAP_SNAPLEN 262144u
-#define PCAP_LINKTYPE_ETHERNET 1u
-
-struct pcap_global_hdr {
-	uint32_t magic;
-	uint16_t version_major;
-	uint16_t version_minor;
-	int32_t thiszone;
-	uint32_t sigfigs;
-	uint32_t snaplen;
-	uint32_t network;
-};
-
-struct pcap_rec_hdr {
-	uint32_t ts_sec;
-	uint32_t ts_usec;
-	uint32_t incl_len;
-	uint32_t orig_len;
-};
-
-_Static_assert(sizeof(struct pcap_global_hdr) == 24, "pcap global header is 24 bytes");
-_Static_assert(sizeof(struct pcap_rec_hdr) == 16, "pcap record header is 16 bytes");
 
 struct pcap_sink {
-	FILE *f;
+	pcap_t *dead; /* only carries the linktype, snaplen and precision for the dumper */
+	pcap_dumper_t *dump;
 	uint32_t flags;
 };
 
 static int pcap_xmit(void *priv, const uint8_t *frame, size_t len)
 {
 	struct pcap_sink *s = priv;
-	struct pcap_rec_hdr h = { 0 };
-	size_t incl = len < PCAP_SNAPLEN ? len : PCAP_SNAPLEN;
+	struct pcap_pkthdr h = { 0 };
 
 	if (!(s->flags & SIM_PCAP_ZERO_TIME)) {
 		struct timespec ts = { 0 };
 
 		clock_gettime(CLOCK_REALTIME, &ts);
-		h.ts_sec = (uint32_t)ts.tv_sec;
-		h.ts_usec = (uint32_t)(ts.tv_nsec / 1000);
+		h.ts.tv_sec = ts.tv_sec;
+		h.ts.tv_usec = (suseconds_t)(ts.tv_nsec / 1000);
 	}
-	h.incl_len = (uint32_t)incl;
-	h.orig_len = (uint32_t)len;
-	if (fwrite(&h, sizeof(h), 1, s->f) != 1 || fwrite(frame, 1, incl, s->f) != incl ||
-	    fflush(s->f))
+	h.caplen = (bpf_u_int32)(len < PCAP_SNAPLEN ? len : PCAP_SNAPLEN);
+	h.len = (bpf_u_int32)len;
+	pcap_dump((u_char *)s->dump, &h, frame);
+	/* pcap_dump() reports nothing; the stream's error flag does. libpcap leaves a stream in
+	 * error untouched from then on (no records after one that may be torn), so every later
+	 * frame counts as an error too. The flush lets a reader see each frame at once. */
+	if (pcap_dump_flush(s->dump) || ferror(pcap_dump_file(s->dump)))
 		return -EIO;
 	return 0;
 }
 
+static void pcap_sink_free(struct pcap_sink *s)
+{
+	if (s->dump)
+		pcap_dump_close(s->dump); /* fcloses the stream */
+	if (s->dead)
+		pcap_close(s->dead);
+	free(s);
+}
+
 static void pcap_destroy(void *priv)
 {
-	struct pcap_sink *s = priv;
-
-	fclose(s->f);
-	free(s);
+	pcap_sink_free(priv);
 }
 
 static const struct sim_port_ops pcap_ops = {
@@ -330,15 +319,33 @@ static const struct sim_port_ops pcap_ops = {
 	.destroy = pcap_destroy,
 };
 
+/* Open `path` and have libpcap write the global header to it. 0 or a positive errno. We open
+ * the stream ourselves (pcap_dump_fopen) rather than let pcap_dump_open do it, so a failing
+ * fopen's errno (ENOENT, EACCES, ...) reaches the caller instead of only libpcap's text. */
+static int pcap_sink_open(struct pcap_sink *s, const char *path)
+{
+	FILE *f;
+
+	s->dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, (int)PCAP_SNAPLEN,
+						       PCAP_TSTAMP_PRECISION_MICRO);
+	if (!s->dead)
+		return ENOMEM;
+	f = fopen(path, "wb");
+	if (!f)
+		return errno ? errno : EIO;
+	/* On failure libpcap has already closed f (a failed header write is its only failure
+	 * for DLT_EN10MB), so f must not be touched again here. */
+	s->dump = pcap_dump_fopen(s->dead, f);
+	if (!s->dump)
+		return EIO;
+	/* The header sits in the stream's buffer until now; a full disk shows up here. */
+	if (pcap_dump_flush(s->dump))
+		return errno ? errno : EIO;
+	return 0;
+}
+
 struct sim_port *sim_port_pcap_create(const char *path, uint32_t flags)
 {
-	const struct pcap_global_hdr gh = {
-		.magic = PCAP_MAGIC_USEC,
-		.version_major = 2,
-		.version_minor = 4,
-		.snaplen = PCAP_SNAPLEN,
-		.network = PCAP_LINKTYPE_ETHERNET,
-	};
 	struct pcap_sink *s;
 	struct sim_port *p;
 	int err;
@@ -353,23 +360,16 @@ struct sim_port *sim_port_pcap_create(const char *path, uint32_t flags)
 		return NULL;
 	}
 	s->flags = flags;
-	s->f = fopen(path, "wb");
-	if (!s->f) {
-		err = errno;
-		free(s);
+	err = pcap_sink_open(s, path);
+	if (err) {
+		pcap_sink_free(s);
 		errno = err;
-		return NULL;
-	}
-	if (fwrite(&gh, sizeof(gh), 1, s->f) != 1 || fflush(s->f)) {
-		fclose(s->f);
-		free(s);
-		errno = EIO;
 		return NULL;
 	}
 	p = sim_port_create(&pcap_ops, s);
 	if (!p) {
 		err = errno;
-		pcap_destroy(s);
+		pcap_sink_free(s);
 		errno = err;
 	}
 	return p;

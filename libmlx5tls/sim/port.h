@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The model's Ethernet ports: where a send queue's frames go. A port is a frame sink behind a
- * two-entry ops table (xmit, destroy), so new kinds (an AF_PACKET/TAP port on a veth, DESIGN.md
- * layer 3) plug in without touching the queue engine. Built-in kinds:
+ * two-entry ops table (xmit, destroy), so new kinds (such as the AF_PACKET port onto a veth,
+ * DESIGN.md layer 3) plug in without touching the queue engine. Built-in kinds:
  *
  *  - capture:  an in-memory ring of frames that a test reads back;
- *  - pcap:     a pcap file (LINKTYPE_ETHERNET), written without libpcap (the format is a 24-byte
- *              global header and a 16-byte header per record);
+ *  - pcap:     a pcap file (LINKTYPE_ETHERNET), written with libpcap's savefile dumper;
  *  - loopback: hands each frame to a callback, e.g. another model device's receive path;
- *  - tee:      forwards each frame to two other ports (say, capture and pcap together).
+ *  - tee:      forwards each frame to two other ports (say, capture and pcap together);
+ *  - afpacket: sends each frame out of a Linux network interface (a veth or tap end).
  *
  * Frames are what the device puts on the wire, without FCS: the engine pads frames shorter than
  * 60 bytes with zeros, as the MAC does (IEEE 802.3 minimum frame of 64 bytes including the FCS).
@@ -78,9 +78,15 @@ uint64_t sim_port_capture_dropped(struct sim_port *port);
 enum {
 	SIM_PCAP_ZERO_TIME = 1u << 0, /* timestamps 0 (reproducible files), not wall time */
 };
-/* Create (truncate) `path` and write the pcap global header: magic 0xa1b2c3d4 (microseconds),
- * version 2.4, snaplen 262144, LINKTYPE_ETHERNET (1), in host byte order as libpcap writes it.
- * Each frame is flushed as a record when it is sent. NULL + errno. */
+/*
+ * Create (truncate) `path` and have libpcap (pcap_dump_fopen on a DLT_EN10MB dead handle) write
+ * the classic pcap global header: magic 0xa1b2c3d4 (microseconds), version 2.4, snaplen 262144,
+ * LINKTYPE_ETHERNET (1), in host byte order. Each frame is written as a record and flushed when
+ * it is sent, so a reader sees it at once. After a write error (disk full, ...) every later
+ * frame fails with -EIO too: libpcap stops writing to a stream in error rather than append
+ * records after one that may be torn. NULL + errno: EINVAL (no path, unknown flag), fopen's
+ * errno (ENOENT, EACCES, ...), ENOSPC/EIO writing the header, ENOMEM.
+ */
 struct sim_port *sim_port_pcap_create(const char *path, uint32_t flags);
 
 /* ---- loopback ---- */
@@ -94,5 +100,24 @@ struct sim_port *sim_port_loopback_create(sim_port_rx_fn rx, void *ctx);
 
 /* Each frame goes to a, then b. The tee does not own a or b. */
 struct sim_port *sim_port_tee_create(struct sim_port *a, struct sim_port *b);
+
+/* ---- AF_PACKET (a real Linux interface) ---- */
+
+/*
+ * Send each frame out of interface `ifname` (e.g. one end of a veth pair, or a tap) through a
+ * raw AF_PACKET socket bound to it, so tcpdump, Wireshark or a kernel TLS peer on the other end
+ * see the model's wire. The frames go out as they are (complete Ethernet frames, no FCS added).
+ * The socket uses protocol 0, so it receives nothing: the port is a sink only.
+ *
+ * The port's MTU starts as the interface's (SIOCGIFMTU) when that is within 68..9978, else 1500;
+ * it does not follow later changes of the interface MTU by itself (call sim_port_set_mtu). The
+ * kernel may still refuse a frame longer than the interface MTU allows: xmit returns -EMSGSIZE
+ * then, counted in the port's errors like any other send() failure (-ENETDOWN when the link is
+ * down, -ENOBUFS, ...).
+ *
+ * `flags` must be 0 (reserved). Needs CAP_NET_RAW. NULL + errno: EINVAL (no/too long name,
+ * flags), ENODEV (no such interface), EPERM/EACCES (no CAP_NET_RAW), the socket's errno, ENOMEM.
+ */
+struct sim_port *sim_port_afpacket_create(const char *ifname, uint32_t flags);
 
 #endif /* MLX5TLS_SIM_PORT_H */

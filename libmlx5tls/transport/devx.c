@@ -24,27 +24,7 @@
 
 #include "log.h"
 #include "prm/mlx5_ifc_tls.h"
-#include "transport/transport.h"
-
-struct mlx5tls_xport {
-	struct ibv_context *ctx; /* opened with MLX5DV_CONTEXT_FLAGS_DEVX */
-	char name[64];
-};
-
-/* A created object: either a DevX object or a verbs PD (pd_alloc). */
-struct mlx5tls_xobj {
-	struct mlx5tls_xport *xp;
-	struct mlx5dv_devx_obj *devx;
-	struct ibv_pd *pd;
-};
-
-/* A positive errno from rdma-core (some paths may hand back a negative one) → negative errno. */
-static int neg_errno(int ret)
-{
-	if (ret < 0)
-		ret = -ret;
-	return ret ? -ret : -EIO;
-}
+#include "transport/devx_xport.h"
 
 /*
  * After a DevX command returned `ret` (positive errno or 0): EREMOTEIO means the firmware ran it
@@ -59,7 +39,7 @@ static int devx_result(int ret, const void *out, size_t outlen)
 			return -EREMOTEIO;
 		return 0;
 	}
-	return neg_errno(ret);
+	return devx_neg_errno(ret);
 }
 
 /* Zero the output header: the transport contract says `out` holds status 0 after a success, also
@@ -154,7 +134,7 @@ static int devx_open(const char *name, struct mlx5tls_xport **xpp, struct mlx5tl
 	/* The device list may go once the device is open (ibv_free_device_list(3)). */
 	ibv_free_device_list(devs);
 	if (!xp->ctx) {
-		ret = neg_errno(err);
+		ret = devx_neg_errno(err);
 		/* EOPNOTSUPP/EINVAL: the kernel or firmware has no DevX (log_max_uctx = 0, old
 		 * kernel); EPERM: older kernels require CAP_NET_RAW for a DevX context
 		 * (devx-userspace A1). The model is available as "sim" either way. */
@@ -169,7 +149,7 @@ static int devx_open(const char *name, struct mlx5tls_xport **xpp, struct mlx5tl
 	memset(&dattr, 0, sizeof(dattr));
 	ret = ibv_query_device(xp->ctx, &dattr);
 	if (ret) {
-		ret = neg_errno(ret);
+		ret = devx_neg_errno(ret);
 		pr_warn("%s: ibv_query_device failed (%s)\n", xp->name, strerror(-ret));
 		ibv_close_device(xp->ctx);
 		free(xp);
@@ -233,7 +213,7 @@ static int devx_obj_create(struct mlx5tls_xport *xp, const void *in, size_t inle
 
 		free(obj);
 		/* EREMOTEIO: the firmware rejected it, status/syndrome are in out. */
-		return neg_errno(err);
+		return devx_neg_errno(err);
 	}
 	obj->xp = xp;
 	*objp = obj;
@@ -283,7 +263,7 @@ static int devx_obj_destroy(struct mlx5tls_xobj *obj, const void *in, size_t inl
 	 */
 	ret = mlx5dv_devx_obj_destroy(obj->devx);
 	if (ret)
-		return neg_errno(ret);
+		return devx_neg_errno(ret);
 	free(obj);
 	out_ok(out, outlen);
 	return 0;
@@ -312,7 +292,7 @@ static int devx_pd_alloc(struct mlx5tls_xport *xp, const void *in, size_t inlen,
 	errno = 0;
 	obj->pd = ibv_alloc_pd(xp->ctx);
 	if (!obj->pd) {
-		ret = neg_errno(errno ? errno : ENOMEM);
+		ret = devx_neg_errno(errno ? errno : ENOMEM);
 		free(obj);
 		return ret;
 	}
@@ -321,7 +301,7 @@ static int devx_pd_alloc(struct mlx5tls_xport *xp, const void *in, size_t inlen,
 	dvobj.pd.out = &dvpd;
 	ret = mlx5dv_init_obj(&dvobj, MLX5DV_OBJ_PD);
 	if (ret) {
-		ret = neg_errno(ret);
+		ret = devx_neg_errno(ret);
 		ibv_dealloc_pd(obj->pd);
 		free(obj);
 		return ret;
@@ -346,7 +326,7 @@ static int devx_pd_dealloc(struct mlx5tls_xobj *obj, const void *in, size_t inle
 	/* The kernel sends DEALLOC_PD; a refusal comes back as its errno, the PD stays. */
 	ret = ibv_dealloc_pd(obj->pd);
 	if (ret)
-		return neg_errno(ret);
+		return devx_neg_errno(ret);
 	free(obj);
 	out_ok(out, outlen);
 	return 0;
@@ -364,4 +344,14 @@ const struct mlx5tls_transport_ops mlx5tls_transport_devx = {
 	.obj_destroy = devx_obj_destroy,
 	.pd_alloc = devx_pd_alloc,
 	.pd_dealloc = devx_pd_dealloc,
+	/* datapath (devx_dp.c): a verbs raw packet QP, whose kernel-made SQ has its own TIS */
+	.qp_needs_tis = false,
+	.qp_create = devx_qp_create,
+	.qp_destroy = devx_qp_destroy,
+	.qp_doorbell = devx_qp_doorbell,
+	.qp_recover = devx_qp_recover,
+	.qp_inject_error = NULL, /* model only */
+	.mr_reg = devx_mr_reg,
+	.mr_dereg = devx_mr_dereg,
+	.wire_set = NULL, /* model only: the wire of a ConnectX is a cable */
 };

@@ -21,10 +21,7 @@
 
 #define HDR_LEN 16u /* command header and output header (fact sheet 2.1, 3.1, 3.2) */
 
-struct mlx5tls_xport {
-	struct sim_dev *dev;
-	uint16_t uid;
-};
+#include "transport/sim_xport.h"
 
 /* The command family of an object, fixed by the opcode that created it. */
 struct obj_family {
@@ -52,6 +49,11 @@ struct mlx5tls_xobj {
 	uint16_t obj_type; /* general objects */
 	uint32_t id;
 };
+
+uint32_t sim_xobj_id(const struct mlx5tls_xobj *obj)
+{
+	return obj ? obj->id : 0;
+}
 
 /* The first 16 bytes of a mailbox, copied so DEVX_GET reads aligned memory. */
 struct hdr_copy {
@@ -174,6 +176,7 @@ static void sim_close(struct mlx5tls_xport *xp)
 {
 	if (!xp)
 		return;
+	sim_wire_release(xp);
 	sim_uctx_free(xp->dev, xp->uid);
 	sim_dev_destroy(xp->dev);
 	free(xp);
@@ -318,4 +321,13 @@ const struct mlx5tls_transport_ops mlx5tls_transport_sim = {
 	.obj_destroy = sim_obj_destroy,
 	.pd_alloc = sim_pd_alloc,
 	.pd_dealloc = sim_pd_dealloc,
+	.qp_needs_tis = true,
+	.qp_create = sim_qp_create,
+	.qp_destroy = sim_qp_destroy,
+	.qp_doorbell = sim_qp_doorbell,
+	.qp_recover = sim_qp_recover,
+	.qp_inject_error = sim_qp_inject_error,
+	.mr_reg = sim_mr_reg_op,
+	.mr_dereg = sim_mr_dereg_op,
+	.wire_set = sim_wire_set,
 };

@@ -17,6 +17,7 @@
 #ifndef MLX5TLS_TRANSPORT_H
 #define MLX5TLS_TRANSPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,6 +25,32 @@
 
 struct mlx5tls_xport;      /* per-device transport state, owned by the transport */
 struct mlx5tls_xobj;       /* a created firmware object, owned by the transport */
+struct mlx5tls_xqp;        /* a send queue + completion queue, owned by the transport */
+struct mlx5tls_xmr;        /* a registered memory region, owned by the transport */
+
+/* What the library asks for when it creates a raw Ethernet send queue. */
+struct xport_qp_attr {
+	uint32_t log_sq_wqebbs;      /* SQ ring of 2^n 64-byte WQEBBs */
+	uint32_t log_cq_cqes;        /* CQ ring of 2^n 64-byte CQEs */
+	uint32_t pdn;
+	struct mlx5tls_xobj *pd_obj; /* the PD's handle (devx: holds the ibv_pd) */
+	uint32_t sq_tisn;            /* the SQ's own plain TIS (sqc.tis_num_0), when qp_needs_tis */
+	uint32_t mtu;                /* L3 MTU of the port the queue sends on */
+	bool model_sync;             /* model: consume WQEs at the doorbell, on the caller's thread */
+};
+
+/* The queue memory the library writes and reads (devx-userspace B2-B4): the same contract on
+ * both transports. Rings are written and polled by the library only. */
+struct xport_qp_info {
+	uint32_t sqn;                /* goes into every ctrl segment's qpn_ds */
+	uint32_t cqn;
+	void *sq_buf;                /* sq_wqebbs x 64 bytes */
+	uint32_t sq_wqebbs;
+	volatile uint32_t *sq_dbrec; /* [1] = BE32 producer counter */
+	void *cq_buf;                /* cq_cqes x 64 bytes */
+	uint32_t cq_cqes;
+	volatile uint32_t *cq_dbrec; /* [0] = BE32 consumer index */
+};
 
 struct mlx5tls_transport_ops {
 	const char *name; /* "devx" or "sim" */
@@ -60,6 +87,37 @@ struct mlx5tls_transport_ops {
 			size_t outlen, struct mlx5tls_xobj **obj);
 	int (*pd_dealloc)(struct mlx5tls_xobj *obj, const void *in, size_t inlen, void *out,
 			  size_t outlen);
+
+	/* ---- datapath ---- */
+
+	/* true when the send queue needs a TIS of the library's as its default (a model or DevX SQ
+	 * takes sqc.tis_num_0); false when the kernel makes one (verbs raw packet QP). */
+	bool qp_needs_tis;
+
+	/* A raw Ethernet SQ + CQ in RDY, its rings described in *info. devx: ibv_create_cq +
+	 * ibv_create_qp(IBV_QPT_RAW_PACKET) + mlx5dv_init_obj(QP|CQ) + RESET->INIT->RTR->RTS;
+	 * sim: sim_cq_create + sim_sq_create + MODIFY_SQ RST->RDY. 0 or -errno. */
+	int (*qp_create)(struct mlx5tls_xport *xp, const struct xport_qp_attr *attr,
+			 struct xport_qp_info *info, struct mlx5tls_xqp **q);
+	/* Destroy SQ then CQ. The rings are gone afterwards. */
+	void (*qp_destroy)(struct mlx5tls_xqp *q);
+	/* The doorbell: the 8-byte MMIO store of the first 8 bytes (`ctrl8`, as they lie in
+	 * memory) of the last posted WQE's ctrl segment, and the write-combining flush after it.
+	 * The caller has already stored the WQEs and the dbrec, with the barriers of B3 between. */
+	void (*qp_doorbell)(struct mlx5tls_xqp *q, const void *ctrl8);
+	/* Error recovery, devx-userspace B4: take the SQ ERR -> RST -> RDY; the caller restarts
+	 * its producer/consumer counters at 0 (the rings are kept). 0 or -errno. */
+	int (*qp_recover)(struct mlx5tls_xqp *q);
+	/* Model only (NULL on devx): make a later WQE fail (sim_sq_inject_error). */
+	int (*qp_inject_error)(struct mlx5tls_xqp *q, uint32_t after_n_wqes);
+
+	/* Register [addr, addr+len) on the PD for device reads; *lkey for data segments. */
+	int (*mr_reg)(struct mlx5tls_xport *xp, struct mlx5tls_xobj *pd_obj, void *addr,
+		      size_t len, uint32_t *lkey, struct mlx5tls_xmr **mr);
+	int (*mr_dereg)(struct mlx5tls_xmr *mr);
+
+	/* Model only (NULL on devx): connect the device's Ethernet port. */
+	int (*wire_set)(struct mlx5tls_xport *xp, const struct mlx5tls_model_wire_opts *opts);
 };
 
 extern const struct mlx5tls_transport_ops mlx5tls_transport_devx;

@@ -16,7 +16,9 @@
 #include <infiniband/mlx5dv.h>
 #include <infiniband/verbs.h>
 
+#include "sim/port.h"
 #include "sim/sim.h"
+#include "sim/sq.h"
 
 #define SHIM_HIDDEN __attribute__((visibility("hidden")))
 
@@ -29,6 +31,14 @@ enum shim_fn {
 	SHIM_IBV_CLOSE_DEVICE,
 	SHIM_IBV_ALLOC_PD,
 	SHIM_IBV_DEALLOC_PD,
+	SHIM_IBV_CREATE_CQ,
+	SHIM_IBV_DESTROY_CQ,
+	SHIM_IBV_CREATE_QP,
+	SHIM_IBV_MODIFY_QP,
+	SHIM_IBV_DESTROY_QP,
+	SHIM_IBV_REG_MR,
+	SHIM_IBV_REG_MR_IOVA2,
+	SHIM_IBV_DEREG_MR,
 	SHIM_MLX5DV_IS_SUPPORTED,
 	SHIM_MLX5DV_OPEN_DEVICE,
 	SHIM_MLX5DV_INIT_OBJ,
@@ -40,14 +50,29 @@ enum shim_fn {
 	SHIM_FN__MAX,
 };
 
+struct shim_qp;
+
 struct shim_device {
 	struct ibv_device ibdev; /* what ibv_get_device_list() hands out */
 	struct sim_dev *sim;     /* one model instance = one NIC, shared by all its contexts */
 	int index;
 	atomic_int contexts;
+	/* The NIC's Ethernet port: where every SQ of the device sends (shim_qp.c). */
+	struct sim_port *capture; /* the default wire, owned */
+	struct sim_port *wire;    /* capture, or a port a test put there (devx_shim_set_port) */
+	/* The doorbell watcher (shim_qp.c): one thread per device while it has QPs. */
+	pthread_mutex_t watch_lock; /* serialises starting/stopping the thread */
+	pthread_mutex_t qp_lock;    /* the qps list and each QP's doorbell state */
+	struct shim_qp *qps;
+	unsigned int live_qps;
+	pthread_t watcher;
+	bool watcher_running;
+	atomic_bool watcher_stop;
 };
 
 struct shim_pd;
+struct shim_cq;
+struct shim_mr;
 
 /* An open context: the kernel's ucontext with its DevX uid (devx-userspace A1). */
 struct shim_context {
@@ -55,9 +80,13 @@ struct shim_context {
 	uint32_t magic;
 	struct shim_device *dev;
 	uint16_t uid;
-	pthread_mutex_t lock; /* objects and pds lists */
+	pthread_mutex_t lock; /* the object lists below, tdn */
 	struct mlx5dv_devx_obj *objs;
 	struct shim_pd *pds;
+	struct shim_cq *cqs;
+	struct shim_qp *qps;
+	struct shim_mr *mrs;
+	uint32_t tdn; /* the kernel's transport domain of this ucontext (raw packet QP TISes) */
 };
 
 /* A verbs PD: ALLOC_PD issued by the "kernel" with the context's uid. */
@@ -65,7 +94,46 @@ struct shim_pd {
 	struct ibv_pd ibpd; /* first: handed out as struct ibv_pd * */
 	uint32_t magic;
 	uint32_t pdn;
+	atomic_int users; /* QPs and MRs on it: the kernel refuses to free it meanwhile */
 	struct shim_pd *next;
+};
+
+/* A verbs CQ on a model CQ (rings allocated and initialised by the model, as the provider). */
+struct shim_cq {
+	struct ibv_cq ibcq; /* first: handed out as struct ibv_cq * */
+	uint32_t magic;
+	struct shim_context *ctx;
+	struct sim_cq *cq;
+	atomic_int users; /* QPs reporting to it */
+	struct shim_cq *next;
+};
+
+/*
+ * A verbs raw packet QP: the kernel's SQ (a model SQ with its own device thread) and its plain
+ * TIS, and the provider's UAR page with the doorbell register the watcher snoops.
+ */
+struct shim_qp {
+	struct ibv_qp ibqp; /* first: handed out as struct ibv_qp * */
+	uint32_t magic;
+	struct shim_context *ctx;
+	struct shim_pd *pd;
+	struct shim_cq *scq, *rcq;
+	struct sim_sq *sq;
+	uint32_t tisn;
+	uint8_t *uar;      /* 4 KiB, this QP's alone */
+	uint64_t *db_reg;  /* uar + 0x800: mlx5dv_qp.bf.reg */
+	uint64_t db_last;  /* last value the watcher saw (qp_lock) */
+	struct shim_qp *next;     /* context list */
+	struct shim_qp *dev_next; /* device list (qp_lock) */
+};
+
+/* A verbs MR: a model memory region on the PD's pdn. */
+struct shim_mr {
+	struct ibv_mr ibmr; /* first: handed out as struct ibv_mr * */
+	uint32_t magic;
+	struct shim_context *ctx;
+	struct shim_pd *pd;
+	struct shim_mr *next;
 };
 
 /*
@@ -84,6 +152,9 @@ struct mlx5dv_devx_obj {
 #define SHIM_CTX_MAGIC 0x53434358u /* "SCCX" */
 #define SHIM_PD_MAGIC 0x53504458u  /* "SPDX" */
 #define SHIM_OBJ_MAGIC 0x534f4258u /* "SOBX" */
+#define SHIM_CQ_MAGIC 0x53435158u  /* "SCQX" */
+#define SHIM_QP_MAGIC 0x53515058u  /* "SQPX" */
+#define SHIM_MR_MAGIC 0x534d5258u  /* "SMRX" */
 
 SHIM_HIDDEN void shim_count(enum shim_fn fn);
 
@@ -115,6 +186,18 @@ SHIM_HIDDEN void shim_devices_lock(void);
 SHIM_HIDDEN void shim_devices_unlock(void);
 
 SHIM_HIDDEN struct shim_context *shim_context_of(struct ibv_context *ctx);
+SHIM_HIDDEN struct shim_pd *shim_pd_of(struct ibv_pd *pd);
+SHIM_HIDDEN struct shim_cq *shim_cq_of(struct ibv_cq *cq);
+SHIM_HIDDEN struct shim_qp *shim_qp_of(struct ibv_qp *qp);
+
+/* Datapath part of a device (shim_qp.c): its capture port (0 or -errno) and teardown. */
+SHIM_HIDDEN int shim_device_dp_init(struct shim_device *dev);
+SHIM_HIDDEN void shim_device_dp_fini(struct shim_device *dev);
+/* Closing a context: the kernel destroys its QPs, MRs and CQs (in that order) first. */
+SHIM_HIDDEN void shim_context_dp_release(struct shim_context *ctx);
+/* mlx5dv_init_obj for a QP / CQ (shim_qp.c); 0 or a positive errno. */
+SHIM_HIDDEN int shim_dv_get_qp(struct ibv_qp *qp, struct mlx5dv_qp *out);
+SHIM_HIDDEN int shim_dv_get_cq(struct ibv_cq *cq, struct mlx5dv_cq *out);
 SHIM_HIDDEN int shim_open_fail_errno(void);
 
 /* Run one mailbox on the model for `ctx`'s uid, on a private copy of `in` (the kernel copies the

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The raw Ethernet send queue as the library drives it (internal): ring bookkeeping, posting,
+ * doorbells, completion polling and error recovery (devx-userspace B3, B4). The same code runs
+ * over the rings of a verbs QP (devx) and of a model SQ (sim): only the doorbell store differs.
+ *
+ * A queue and the TLS contexts on it are used by one thread at a time (like a NIC TX queue);
+ * the datapath takes no lock.
+ */
+#ifndef MLX5TLS_QP_H
+#define MLX5TLS_QP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "frame.h"
+#include "mlx5tls_internal.h"
+#include "wqe.h"
+
+struct mlx5tls_mr {
+	struct mlx5tls_pd *pd;
+	struct mlx5tls_xmr *xmr;
+	uintptr_t addr;
+	size_t len;
+	uint32_t lkey;
+};
+
+/* What a posted WQE was, kept per ring slot (indexed by its first WQEBB) until it completes. */
+enum wqe_kind {
+	WQE_CTRL,  /* params, NOP: regenerated after a recovery, never replayed */
+	WQE_FRAME, /* an application frame: completed with its cookie, replayed after a recovery */
+	WQE_DUMP,  /* a TLS resync DUMP: counted when it completes */
+};
+
+struct wqe_slot {
+	uint8_t nbb;  /* WQEBBs of the WQE */
+	uint8_t kind; /* enum wqe_kind */
+	uint8_t retried; /* a frame already replayed once after failing itself */
+	uint32_t dump_bytes;
+	uint32_t bounce_end; /* software path: bounce ring position released on completion */
+	struct mlx5tls_tx *tx; /* the TLS context of a frame or DUMP, NULL for plain frames */
+	struct mlx5tls_frame frame;
+};
+
+/* The software path's frame memory: a ring of bytes in a library-registered region, released
+ * in completion order. */
+struct bounce_ring {
+	uint8_t *mem;
+	uint32_t size;
+	uint32_t head; /* next byte to hand out (monotonic, mod size in use) */
+	uint32_t tail; /* first byte still in flight */
+	struct mlx5tls_mr *mr;
+};
+
+struct completion_fifo {
+	struct mlx5tls_completion *e;
+	uint32_t cap;
+	uint32_t head;
+	uint32_t count;
+};
+
+struct mlx5tls_qp {
+	struct mlx5tls_device *dev;
+	struct mlx5tls_pd *pd;
+	struct mlx5tls_td *td;
+	struct mlx5tls_tis *sq_tis; /* the SQ's plain TIS when the transport needs one */
+	struct mlx5tls_xqp *xq;
+	struct xport_qp_info ring;
+	uint32_t mtu;
+	uint32_t cqe_every;
+	bool model_sync;
+
+	uint32_t wqe_mask;  /* sq_wqebbs - 1 */
+	uint32_t pc;        /* producer counter, WQEBBs (low 16 bits go into ctrl and dbrec) */
+	uint32_t cc;        /* consumer counter: WQEBBs completed */
+	uint32_t cq_ci;     /* CQ consumer index */
+	uint8_t *last_ctrl; /* ctrl segment of the last posted WQE (doorbell, CQ_UPDATE) */
+	bool db_pending;    /* WQEs posted since the last doorbell */
+	uint32_t since_cqe; /* WQEs since the last one that asks for a CQE */
+	struct wqe_slot *slots;
+
+	struct completion_fifo done;
+	struct bounce_ring bounce;
+	uint8_t scratch[16 * MLX5TLS_WQEBB] __attribute__((aligned(64))); /* a WQE that wraps */
+	uint8_t *scratch_dst;
+
+	struct mlx5tls_tx *tls_list; /* contexts on this queue (re-armed after a recovery) */
+	uint32_t tls_contexts;
+	bool in_error;     /* an error CQE was seen; recovering */
+	bool dead;         /* recovery failed: -EIO from now on */
+	bool replaying;    /* posting flushed frames again: no nested recovery */
+	uint8_t replay_retried; /* `retried` of the frame being replayed, for its new slot */
+	struct wqe_slot *replay; /* frames to post again after a recovery */
+	uint32_t n_replay;
+
+	struct mlx5tls_qp_attr stats;
+};
+
+/* Max WQE size: MLX5_SEND_WQE_MAX_WQEBBS (fact sheet 8.1). */
+#define QP_MAX_WQEBBS 16u
+
+/* Room for nbb WQEBBs, reaping completions (and waiting for the device up to a bound) when the
+ * ring is full. 0, -EAGAIN or -EIO. */
+int qp_reserve(struct mlx5tls_qp *qp, uint32_t nbb);
+/* Zeroed memory for the next WQE of nbb WQEBBs (ring memory, or a scratch copy when it would
+ * wrap; qp_commit copies it in). Call qp_reserve first. */
+uint8_t *qp_wqe_begin(struct mlx5tls_qp *qp, uint32_t nbb);
+/* Pointer to the WQEBB `i` (0..) of the next WQE, in ring memory (for WQEs built per WQEBB). */
+uint8_t *qp_wqebb(struct mlx5tls_qp *qp, uint32_t i);
+/* Account the WQE just built at pc: slot info, CQE moderation, pc += nbb. */
+void qp_commit(struct mlx5tls_qp *qp, uint32_t nbb, const struct wqe_slot *slot);
+/* Ring the doorbell for everything posted (no-op if nothing). */
+void qp_doorbell(struct mlx5tls_qp *qp);
+
+/* Build a SEND (mss 0) or LSO WQE for a frame: ctrl, eth segment with cs_flags and the L2..L4
+ * headers inline, one data segment for the payload. tisn 0 = the SQ's default TIS. Returns the
+ * number of WQEBBs used (qp_reserve'd by the caller with qp_send_wqebbs()). */
+uint32_t qp_send_wqebbs(const struct frame_info *fi, uint32_t payload_len);
+void qp_build_send(struct mlx5tls_qp *qp, uint8_t *wqe, uint32_t nbb, const uint8_t *hdr,
+		   const struct frame_info *fi, uint64_t payload_addr, uint32_t payload_len,
+		   uint32_t lkey, uint16_t mss, uint32_t tisn);
+
+/* Check and parse a frame handed to a send call: inside its MR, a frame the device can send
+ * within the MTU. 0, -EINVAL, -EFAULT or -EMSGSIZE. */
+int qp_check_frame(const struct mlx5tls_qp *qp, const struct mlx5tls_frame *f,
+		   struct frame_info *fi);
+/* Post a frame as is (no TLS): mlx5tls_qp_send() without the public checks. tx is recorded in
+ * the slot (for the replay after a recovery). */
+int qp_post_frame(struct mlx5tls_qp *qp, const struct mlx5tls_frame *f,
+		  const struct frame_info *fi, struct mlx5tls_tx *tx, uint32_t flags);
+/* Reap CQEs: completions to the FIFO, DUMP counters, recovery on an error. 0 or -EIO. */
+int qp_reap(struct mlx5tls_qp *qp);
+
+/* Software path: n bytes of bounce memory (registered) for a frame; -EAGAIN when full. */
+int qp_bounce_get(struct mlx5tls_qp *qp, uint32_t n, uint8_t **mem, uint32_t *end);
+
+/* ---- hooks into the TLS TX contexts (tx.c) ---- */
+/* The next context on the same queue (the queue's list). */
+struct mlx5tls_tx *tx_next_on_qp(const struct mlx5tls_tx *tx);
+/* The queue was recovered: post the params again before the next frame. */
+void tx_qp_recovered(struct mlx5tls_tx *tx);
+/* A DUMP of this context completed. */
+void tx_dump_completed(struct mlx5tls_tx *tx, uint32_t bytes);
+/* Send one frame of a context (mlx5tls_tx_send without the public checks), used to replay. */
+int tx_send_frame(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f, uint32_t flags);
+
+#endif

@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The `sim` transport's datapath half: queues, memory regions and the wire of a model device.
+ * The rings are the model's own memory (sim/sq.h memory contract); the library writes WQEs and
+ * polls CQEs there exactly as it does in the rings mlx5dv_init_obj() returns on hardware. The
+ * only model-specific step is the doorbell, which stands for the MMIO store.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/port.h"
+#include "sim/sim.h"
+#include "sim/sq.h"
+#include "transport/sim_xport.h"
+
+#define WIRE_MTU_DEFAULT 1500u
+
+struct mlx5tls_xqp {
+	struct mlx5tls_xport *xp;
+	struct sim_sq *sq;
+	struct sim_cq *cq;
+	bool sync;
+};
+
+struct mlx5tls_xmr {
+	struct mlx5tls_xport *xp;
+	uint32_t lkey;
+};
+
+/* ---- the wire ---- */
+
+static int discard_xmit(void *priv, const uint8_t *frame, size_t len)
+{
+	(void)priv;
+	(void)frame;
+	(void)len;
+	return 0;
+}
+
+static const struct sim_port_ops discard_ops = { .xmit = discard_xmit };
+
+struct wire_rx {
+	mlx5tls_wire_rx_fn fn;
+	void *ctx;
+};
+
+static int wire_rx_deliver(void *ctx, const uint8_t *frame, size_t len)
+{
+	const struct wire_rx *rx = ctx;
+
+	rx->fn(rx->ctx, frame, len);
+	return 0;
+}
+
+static void wire_rx_free(void *priv)
+{
+	free(priv);
+}
+
+static const struct sim_port_ops wire_rx_ops = { .xmit = wire_rx_deliver, .destroy = wire_rx_free };
+
+void sim_wire_release(struct mlx5tls_xport *xp)
+{
+	/* tees first (they point at the sinks), i.e. in reverse order of creation */
+	while (xp->n_wire_ports)
+		sim_port_destroy(xp->wire_ports[--xp->n_wire_ports]);
+	xp->wire_top = NULL;
+}
+
+static int wire_add(struct mlx5tls_xport *xp, struct sim_port *p)
+{
+	int err = errno ? -errno : -ENOMEM;
+
+	if (!p)
+		return err;
+	xp->wire_ports[xp->n_wire_ports++] = p;
+	/* join with what is there: frames go to the older sinks first */
+	if (xp->wire_top) {
+		struct sim_port *tee = sim_port_tee_create(xp->wire_top, p);
+
+		if (!tee)
+			return errno ? -errno : -ENOMEM;
+		xp->wire_ports[xp->n_wire_ports++] = tee;
+		p = tee;
+	}
+	xp->wire_top = p;
+	return 0;
+}
+
+static int wire_build(struct mlx5tls_xport *xp, const struct mlx5tls_model_wire_opts *o)
+{
+	uint32_t mtu = WIRE_MTU_DEFAULT;
+	int ret = 0;
+
+	if (o && o->rx) {
+		struct wire_rx *rx = calloc(1, sizeof(*rx));
+		struct sim_port *p;
+
+		if (!rx)
+			return -ENOMEM;
+		rx->fn = o->rx;
+		rx->ctx = o->rx_ctx;
+		p = sim_port_create(&wire_rx_ops, rx);
+		if (!p)
+			free(rx);
+		ret = wire_add(xp, p);
+	}
+	if (!ret && o && o->pcap_path)
+		ret = wire_add(xp, sim_port_pcap_create(o->pcap_path,
+							(o->flags & MLX5TLS_WIRE_F_PCAP_ZERO_TIME)
+								? SIM_PCAP_ZERO_TIME
+								: 0));
+	if (!ret && o && o->ifname) {
+		struct sim_port *af = sim_port_afpacket_create(o->ifname, 0);
+
+		if (af)
+			mtu = sim_port_mtu(af); /* the interface's, unless the caller says */
+		ret = wire_add(xp, af);
+	}
+	if (!ret && !xp->wire_top)
+		ret = wire_add(xp, sim_port_create(&discard_ops, NULL));
+	if (!ret && o && o->mtu)
+		mtu = o->mtu;
+	if (!ret)
+		ret = sim_port_set_mtu(xp->wire_top, mtu);
+	return ret;
+}
+
+int sim_wire_set(struct mlx5tls_xport *xp, const struct mlx5tls_model_wire_opts *opts)
+{
+	int ret;
+
+	if (xp->live_qps)
+		return -EBUSY;
+	sim_wire_release(xp);
+	ret = wire_build(xp, opts);
+	if (ret)
+		sim_wire_release(xp);
+	return ret;
+}
+
+/* ---- queues ---- */
+
+int sim_qp_create(struct mlx5tls_xport *xp, const struct xport_qp_attr *attr,
+		  struct xport_qp_info *info, struct mlx5tls_xqp **q)
+{
+	struct sim_cq_attr ca = { .log_cqes = attr->log_cq_cqes };
+	struct sim_sq_attr sa = { 0 };
+	struct sim_cq_info ci;
+	struct sim_sq_info si;
+	struct mlx5tls_xqp *x;
+	int ret;
+
+	if (!xp->wire_top) {
+		ret = wire_build(xp, NULL);
+		if (ret)
+			return ret;
+	}
+	/* the queue cannot send frames the modelled link refuses */
+	if (attr->mtu > sim_port_mtu(xp->wire_top))
+		return -EINVAL;
+	x = calloc(1, sizeof(*x));
+	if (!x)
+		return -ENOMEM;
+	x->xp = xp;
+	x->sync = attr->model_sync;
+	x->cq = sim_cq_create(xp->dev, &ca);
+	if (!x->cq) {
+		ret = errno ? -errno : -ENOMEM;
+		goto err_free;
+	}
+	sa.log_wqebbs = attr->log_sq_wqebbs;
+	sa.cq = x->cq;
+	sa.tisn = attr->sq_tisn;
+	sa.pd = attr->pdn;
+	sa.port = xp->wire_top;
+	sa.flags = attr->model_sync ? 0 : SIM_SQ_F_ASYNC;
+	x->sq = sim_sq_create(xp->dev, &sa);
+	if (!x->sq) {
+		ret = errno ? -errno : -ENOMEM;
+		goto err_cq;
+	}
+	/* MODIFY_SQ RST -> RDY (devx-userspace B2 step 9) */
+	ret = sim_sq_modify(x->sq, SIM_SQ_RDY);
+	if (ret)
+		goto err_sq;
+	sim_sq_query(x->sq, &si);
+	sim_cq_query(x->cq, &ci);
+	memset(info, 0, sizeof(*info));
+	info->sqn = si.sqn;
+	info->cqn = ci.cqn;
+	info->sq_buf = si.buf;
+	info->sq_wqebbs = si.wqe_cnt;
+	info->sq_dbrec = si.dbrec;
+	info->cq_buf = ci.buf;
+	info->cq_cqes = ci.cqe_cnt;
+	info->cq_dbrec = ci.dbrec;
+	xp->live_qps++;
+	*q = x;
+	return 0;
+
+err_sq:
+	sim_sq_destroy(x->sq);
+err_cq:
+	sim_cq_destroy(x->cq);
+err_free:
+	free(x);
+	return ret;
+}
+
+void sim_qp_destroy(struct mlx5tls_xqp *q)
+{
+	if (!q)
+		return;
+	sim_sq_destroy(q->sq);
+	sim_cq_destroy(q->cq);
+	q->xp->live_qps--;
+	free(q);
+}
+
+void sim_qp_doorbell(struct mlx5tls_xqp *q, const void *ctrl8)
+{
+	uint64_t v;
+
+	memcpy(&v, ctrl8, sizeof(v));
+	sim_sq_ring_doorbell(q->sq, v);
+	if (q->sync)
+		(void)sim_sq_process(q->sq); /* errors surface as CQEs */
+}
+
+int sim_qp_recover(struct mlx5tls_xqp *q)
+{
+	int ret = sim_sq_modify(q->sq, SIM_SQ_RST);
+
+	return ret ? ret : sim_sq_modify(q->sq, SIM_SQ_RDY);
+}
+
+int sim_qp_inject_error(struct mlx5tls_xqp *q, uint32_t after_n_wqes)
+{
+	sim_sq_inject_error(q->sq, after_n_wqes);
+	return 0;
+}
+
+/* ---- memory regions ---- */
+
+int sim_mr_reg_op(struct mlx5tls_xport *xp, struct mlx5tls_xobj *pd_obj, void *addr, size_t len,
+		  uint32_t *lkey, struct mlx5tls_xmr **mr)
+{
+	struct mlx5tls_xmr *m;
+	uint32_t pdn = sim_xobj_id(pd_obj);
+	int ret;
+
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	ret = sim_mr_reg(xp->dev, pdn, addr, len, &m->lkey);
+	if (ret) {
+		free(m);
+		return ret;
+	}
+	m->xp = xp;
+	*lkey = m->lkey;
+	*mr = m;
+	return 0;
+}
+
+int sim_mr_dereg_op(struct mlx5tls_xmr *mr)
+{
+	int ret;
+
+	if (!mr)
+		return 0;
+	ret = sim_mr_dereg(mr->xp->dev, mr->lkey);
+	if (!ret)
+		free(mr);
+	return ret;
+}

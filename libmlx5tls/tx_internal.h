@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A TLS TX context (internal), after the kernel's mlx5e_ktls_offload_context_tx (fact sheet
+ * 10.2-10.5): the device objects (DEK per key epoch, one TLS TIS), the device's position in the
+ * stream (expected TCP sequence, the record number of the last static params), the record tracker
+ * and, when the software path may be needed, the keys and a software encryptor.
+ */
+#ifndef MLX5TLS_TX_INTERNAL_H
+#define MLX5TLS_TX_INTERNAL_H
+
+#include <linux/tls.h>
+#include <stdatomic.h>
+
+#include "qp.h"
+#include "tx_stream.h"
+#include "tx_sw.h"
+
+/* Per-context counters, in the order of the device counters from
+ * MLX5TLS_CNT_TX_TLS_ENCRYPTED_PACKETS on (counters.h), so they fold into them 1:1. */
+enum tx_counter {
+	TXC_ENCRYPTED_PACKETS,
+	TXC_ENCRYPTED_BYTES,
+	TXC_OOO,
+	TXC_DUMP_PACKETS,
+	TXC_DUMP_BYTES,
+	TXC_RESYNC_BYTES,
+	TXC_SKIP_NO_SYNC_DATA,
+	TXC_DROP_NO_SYNC_DATA,
+	TXC_SW_PACKETS,
+	TXC_SW_BYTES,
+	TXC_SW_RESYNC,
+	TXC_RETX_BYTES,
+	TXC__MAX
+};
+#define TXC_DEVICE_BASE MLX5TLS_CNT_TX_TLS_ENCRYPTED_PACKETS
+
+/* Up to this many keys live at once (TLS 1.3 KeyUpdate while older records await their ack). */
+#define TX_EPOCHS 4u
+
+union tx_crypto_info {
+	struct tls_crypto_info info;
+	struct tls12_crypto_info_aes_gcm_128 gcm128;
+	struct tls12_crypto_info_aes_gcm_256 gcm256;
+};
+
+struct tx_epoch {
+	bool live;
+	uint32_t num;            /* epoch number (0 = the first key) */
+	struct mlx5tls_dek *dek; /* device path */
+	uint8_t salt[4];
+	uint8_t iv[8];
+	bool has_ci;             /* the key is kept for the software path */
+	union tx_crypto_info ci;
+	size_t ci_len;
+};
+
+struct mlx5tls_tx {
+	struct mlx5tls_qp *qp;
+	struct mlx5tls_tx *qp_next;  /* the queue's list */
+	struct mlx5tls_tx *dev_next; /* the device's list (counters) */
+	struct mlx5tls_tis *tis;
+	bool tis_pooled;
+	bool tls13;
+	uint16_t version;
+	uint16_t cipher_type;
+	uint32_t start_sn;
+	enum mlx5tls_tx_path path;
+	char reason[96];
+
+	struct tx_epoch epochs[TX_EPOCHS];
+	uint32_t epoch;              /* current key epoch (rekeys so far) */
+
+	struct tx_stream stream;
+
+	/* device path: what the device was told */
+	bool dev_synced;             /* dev_expected is valid */
+	uint32_t dev_expected;
+	bool static_valid;           /* the last static params are known */
+	uint64_t static_num;         /* their initial_record_number */
+	uint8_t static_epoch;
+
+	/* software path */
+	struct tx_sw *sw;
+	bool sw_synced;
+	uint32_t sw_expected;
+	uint8_t *sw_scratch;         /* replay buffer for repositioning */
+
+	/* demotion rule */
+	uint32_t demote_permille;
+	uint64_t demote_min_bytes;
+	uint64_t total_bytes;
+
+	_Atomic uint64_t c[TXC__MAX];
+};
+
+/* Single writer (the queue's thread), readers anywhere: no locked instruction needed. */
+static inline void txc_add(struct mlx5tls_tx *tx, enum tx_counter i, uint64_t n)
+{
+	atomic_store_explicit(&tx->c[i], atomic_load_explicit(&tx->c[i], memory_order_relaxed) + n,
+			      memory_order_relaxed);
+}
+
+/* The rec_seq field of either AES-GCM layout (its offset differs with the key size). */
+static inline uint8_t *tx_ci_rec_seq(union tx_crypto_info *ci)
+{
+	return ci->info.cipher_type == TLS_CIPHER_AES_GCM_256 ? ci->gcm256.rec_seq
+							     : ci->gcm128.rec_seq;
+}
+
+static inline uint64_t tx_ci_first_record(const struct tls_crypto_info *ci)
+{
+	const uint8_t *p = ci->cipher_type == TLS_CIPHER_AES_GCM_256
+				   ? ((const struct tls12_crypto_info_aes_gcm_256 *)(const void *)ci)->rec_seq
+				   : ((const struct tls12_crypto_info_aes_gcm_128 *)(const void *)ci)->rec_seq;
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* Software path helpers (tx_send.c), used when a context is demoted (tx.c). */
+void tx_demote_check(struct mlx5tls_tx *tx);
+
+#endif

@@ -1,0 +1,434 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The per-frame TLS TX path (fact sheet 10.3, 10.4; devx-userspace B5, B7).
+ *
+ * Device path, in order: the data WQE names the TLS TIS in its ctrl segment (tisn << 8) and the
+ * device encrypts the records in the payload. Before the first frame, and whenever the frame is
+ * not where the device expects it (retransmission, recovery, key update), resynchronise as
+ * mlx5e_ktls_tx_handle_ooo does:
+ *   1. find the record holding the frame's first byte (none: drop, tx_tls_drop_no_sync_data;
+ *      entirely before the offload start: send in the clear, tx_tls_skip_no_sync_data);
+ *   2. static params (UMR) with that record's number - only if it differs from the last static
+ *      params posted, fenced;
+ *   3. progress params (SET_PSV: tracker START, next_record_tcp_sn 0), fenced if 2 was skipped;
+ *   4. a fenced NOP, so the params are in place before data (devx-userspace B5);
+ *   5. DUMP WQEs replaying [record start, frame) in pieces of at most the MTU;
+ *   6. the frame.
+ * Software path (demoted, or a suite the device lacks): the frame is copied into the queue's
+ * bounce memory, its records encrypted there by tx_sw (byte-identical to the device) and sent
+ * as a plain frame; a retransmission repositions the encryptor at the record start by
+ * re-encrypting the record prefix into scratch memory.
+ */
+#include <endian.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tx_internal.h"
+#include "wqe.h"
+
+/* tls_progress_params: record_tracker_state START 0, auth_state NO_OFFLOAD 0 (fact sheet 7) */
+#define TRACKER_START 0
+#define AUTH_NO_OFFLOAD 0
+
+/* Result of planning a frame (restartable: nothing changed yet). */
+enum tx_plan_kind {
+	PLAN_IN_ORDER, /* the device/encryptor is at seq */
+	PLAN_RESYNC,   /* reposition at rec first */
+	PLAN_CLEAR,    /* before the offload start: as is, no TIS */
+	PLAN_DROP,
+};
+
+struct tx_plan {
+	enum tx_plan_kind kind;
+	uint32_t seq, end;
+	uint32_t new_off; /* offset in the payload of bytes never sent before (== len if none) */
+	struct tx_rec rec; /* PLAN_RESYNC: the record holding seq */
+};
+
+static int plan_frame(struct mlx5tls_tx *tx, const struct frame_info *fi, const uint8_t *payload,
+		      bool synced, uint32_t expected, struct tx_plan *pl)
+{
+	struct tx_stream *st = &tx->stream;
+	uint32_t len = fi->payload_len;
+	int ret;
+
+	pl->seq = fi->tcp_seq;
+	pl->end = fi->tcp_seq + len;
+	if (seq_lt(pl->seq, tx->start_sn)) {
+		/* handshake bytes or anything else before the offload start */
+		pl->kind = seq_le(pl->end, tx->start_sn) ? PLAN_CLEAR : PLAN_DROP;
+		return 0;
+	}
+	if (seq_lt(st->next_seq, pl->seq)) {
+		pr_warn("tx: frame at TCP sequence %u leaves a gap after %u (never sent)\n",
+			pl->seq, st->next_seq);
+		return -EPROTO;
+	}
+	pl->new_off = seq_lt(pl->seq, st->next_seq) ? st->next_seq - pl->seq : 0;
+	if (pl->new_off > len)
+		pl->new_off = len;
+	if (pl->new_off < len) {
+		ret = tx_stream_check(st, payload + pl->new_off, len - pl->new_off);
+		if (ret) {
+			pr_warn("tx: malformed TLS record header in the frame at TCP sequence %u\n",
+				pl->seq);
+			return ret;
+		}
+	}
+	if (synced && pl->seq == expected) {
+		pl->kind = PLAN_IN_ORDER;
+		return 0;
+	}
+	pl->kind = PLAN_RESYNC;
+	if (pl->seq == st->next_seq) {
+		uint64_t num = 0;
+		uint32_t rseq = 0, off = 0;
+
+		tx_stream_tail(st, &num, &rseq, &off);
+		pl->rec = (struct tx_rec){ .seq = rseq, .num = num, .epoch = st->epoch };
+		if (off) /* mid-record: the record in progress is the last one held */
+			return tx_stream_find(st, rseq, &pl->rec) ? -EIO : 0;
+		return 0;
+	}
+	if (tx_stream_find(st, pl->seq, &pl->rec)) {
+		pl->kind = PLAN_DROP; /* its record was released (acknowledged) */
+		return 0;
+	}
+	/* one key per frame: a retransmission may not span a key update */
+	if (tx->epoch) {
+		struct tx_rec last;
+		uint8_t last_epoch = st->epoch;
+
+		if (seq_lt(pl->end - 1, st->next_seq) && !tx_stream_find(st, pl->end - 1, &last))
+			last_epoch = last.epoch;
+		if (last_epoch != pl->rec.epoch) {
+			pr_warn("tx: frame at TCP sequence %u spans a key update; split it there\n",
+				pl->seq);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* ---- device path WQEs ---- */
+
+static void static_info_of(const struct mlx5tls_tx *tx, const struct tx_rec *rec,
+			    struct tls_static_info *si)
+{
+	const struct tx_epoch *e = &tx->epochs[rec->epoch % TX_EPOCHS];
+	uint64_t be = htobe64(rec->num);
+
+	memset(si, 0, sizeof(*si));
+	si->tls13 = tx->tls13;
+	memcpy(si->rec_seq, &be, sizeof(be));
+	memcpy(si->salt, e->salt, sizeof(si->salt));
+	memcpy(si->iv, e->iv, sizeof(si->iv));
+	si->resync_tcp_sn = 0; /* TX: the kernel leaves it 0 */
+	si->dek_index = mlx5tls_dek_id(e->dek);
+}
+
+static int post_params(struct mlx5tls_tx *tx, const struct tx_rec *rec)
+{
+	struct mlx5tls_qp *qp = tx->qp;
+	struct wqe_slot ctrl = { .kind = WQE_CTRL };
+	bool do_static = !tx->static_valid || tx->static_num != rec->num ||
+			 tx->static_epoch != rec->epoch;
+	uint8_t *w;
+	int ret;
+
+	ret = qp_reserve(qp, MLX5TLS_STATIC_PARAMS_WQEBBS + 2);
+	if (ret)
+		return ret;
+	if (do_static) {
+		struct tls_static_info si;
+		void *bb[3];
+
+		static_info_of(tx, rec, &si);
+		for (uint32_t i = 0; i < 3; i++) {
+			bb[i] = qp_wqebb(qp, i);
+			memset(bb[i], 0, MLX5TLS_WQEBB);
+		}
+		wqe_build_static_params(bb, (uint16_t)qp->pc, qp->ring.sqn, MLX5TLS_OPC_MOD_TIS,
+					tx->tis->tisn, true, &si);
+		explicit_bzero(&si, sizeof(si));
+		qp_commit(qp, MLX5TLS_STATIC_PARAMS_WQEBBS, &ctrl);
+		tx->static_valid = true;
+		tx->static_num = rec->num;
+		tx->static_epoch = rec->epoch;
+	}
+	w = qp_wqe_begin(qp, 1);
+	wqe_build_progress_params(w, (uint16_t)qp->pc, qp->ring.sqn, MLX5TLS_OPC_MOD_TIS,
+				  tx->tis->tisn, !do_static, 0);
+	qp_commit(qp, 1, &ctrl);
+	w = qp_wqe_begin(qp, 1);
+	wqe_build_fence_nop(w, (uint16_t)qp->pc, qp->ring.sqn);
+	qp_commit(qp, 1, &ctrl);
+	return 0;
+}
+
+struct dump_ctx {
+	struct mlx5tls_tx *tx;
+	int ret;
+};
+
+static int post_dump_piece(void *arg, uintptr_t addr, uint32_t len, uint32_t lkey)
+{
+	struct dump_ctx *d = arg;
+	struct mlx5tls_tx *tx = d->tx;
+	struct mlx5tls_qp *qp = tx->qp;
+	struct wqe_slot slot = { .kind = WQE_DUMP, .tx = tx, .dump_bytes = len };
+	uint8_t *w;
+
+	d->ret = qp_reserve(qp, 1);
+	if (d->ret)
+		return d->ret;
+	w = qp_wqe_begin(qp, 1);
+	wqe_build_dump(w, (uint16_t)qp->pc, qp->ring.sqn, tx->tis->tisn, addr, lkey, len, false);
+	qp_commit(qp, 1, &slot);
+	txc_add(tx, TXC_RESYNC_BYTES, len);
+	return 0;
+}
+
+/* Steps 2-5 of the resync. 0, 1 (the queue was recovered meanwhile: plan again) or -errno. */
+static int device_resync(struct mlx5tls_tx *tx, const struct tx_plan *pl)
+{
+	struct dump_ctx d = { tx, 0 };
+	int ret;
+
+	ret = post_params(tx, &pl->rec);
+	if (ret)
+		return ret;
+	ret = tx_stream_walk(&tx->stream, pl->rec.seq, pl->seq, tx->qp->mtu, post_dump_piece, &d);
+	if (d.ret)
+		return d.ret;
+	return ret ? -EIO : 0;
+}
+
+static int post_data(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f,
+		     const struct frame_info *fi, uint32_t tisn, const uint8_t *data,
+		     uint32_t lkey, uint32_t bounce_end)
+{
+	struct mlx5tls_qp *qp = tx->qp;
+	struct wqe_slot slot = { .kind = WQE_FRAME, .tx = tx, .frame = *f,
+				 .bounce_end = bounce_end, .retried = qp->replay_retried };
+	uint32_t nbb = qp_send_wqebbs(fi, fi->payload_len);
+	uint8_t *w = qp_wqe_begin(qp, nbb);
+
+	qp_build_send(qp, w, nbb, data, fi, (uintptr_t)(data + fi->hdr_len), fi->payload_len,
+		      lkey, f->mss, tisn);
+	qp_commit(qp, nbb, &slot);
+	return 0;
+}
+
+static int learn_new(struct mlx5tls_tx *tx, const struct tx_plan *pl, const uint8_t *payload,
+		     uint32_t len, uint32_t lkey)
+{
+	if (pl->new_off >= len)
+		return 0;
+	return tx_stream_learn(&tx->stream, payload + pl->new_off, len - pl->new_off, lkey);
+}
+
+static void account(struct mlx5tls_tx *tx, const struct tx_plan *pl, uint32_t len)
+{
+	if (pl->new_off)
+		txc_add(tx, TXC_RETX_BYTES, pl->new_off);
+	tx->total_bytes += len;
+}
+
+static int device_send(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f,
+		       const struct frame_info *fi, const struct tx_plan *pl)
+{
+	struct mlx5tls_qp *qp = tx->qp;
+	const uint8_t *data = f->data;
+	uint32_t len = fi->payload_len;
+	int ret;
+
+	if (pl->kind == PLAN_RESYNC) {
+		ret = device_resync(tx, pl);
+		if (ret)
+			return ret;
+		/* the kernel counts frames whose seq is not the expected one; the first post and
+		 * the re-post after a recovery or a key update are not that */
+		if (tx->dev_synced)
+			txc_add(tx, TXC_OOO, 1);
+	}
+	ret = qp_reserve(qp, qp_send_wqebbs(fi, len));
+	if (ret)
+		return ret;
+	ret = learn_new(tx, pl, data + fi->hdr_len, len, f->mr->lkey);
+	if (ret)
+		return ret;
+	post_data(tx, f, fi, tx->tis->tisn, data, f->mr->lkey, 0);
+	tx->dev_expected = pl->end;
+	tx->dev_synced = true;
+	txc_add(tx, TXC_ENCRYPTED_PACKETS,
+		f->mss ? (len + f->mss - 1u) / f->mss : 1u); /* gso_segs, as the kernel counts */
+	txc_add(tx, TXC_ENCRYPTED_BYTES, len);
+	account(tx, pl, len);
+	return 0;
+}
+
+/* ---- software path ---- */
+
+struct sw_replay {
+	struct mlx5tls_tx *tx;
+	int ret;
+};
+
+static int sw_replay_piece(void *arg, uintptr_t addr, uint32_t len, uint32_t lkey)
+{
+	struct sw_replay *r = arg;
+
+	(void)lkey;
+	memcpy(r->tx->sw_scratch, (const void *)addr, len);
+	r->ret = tx_sw_encrypt(r->tx->sw, r->tx->sw_scratch, len);
+	return r->ret;
+}
+
+/* A fresh encryptor at the start of `rec`, then fed the record's bytes up to seq. */
+static int sw_position(struct mlx5tls_tx *tx, const struct tx_rec *rec, uint32_t seq)
+{
+	struct tx_epoch *e = &tx->epochs[rec->epoch % TX_EPOCHS];
+	union tx_crypto_info ci;
+	struct sw_replay r = { tx, 0 };
+	uint64_t be = htobe64(rec->num);
+	int ret;
+
+	if (!e->has_ci)
+		return -EIO;
+	tx_sw_free(tx->sw);
+	tx->sw = NULL;
+	tx->sw_synced = false;
+	memcpy(&ci, &e->ci, e->ci_len);
+	memcpy(tx_ci_rec_seq(&ci), &be, sizeof(be));
+	ret = tx_sw_init(&tx->sw, &ci.info, e->ci_len);
+	explicit_bzero(&ci, sizeof(ci));
+	if (ret)
+		return ret;
+	ret = tx_stream_walk(&tx->stream, rec->seq, seq, TLS_HDR_LEN + TLS_MAX_BODY,
+			     sw_replay_piece, &r);
+	if (r.ret)
+		return r.ret;
+	if (ret)
+		return -EIO;
+	txc_add(tx, TXC_SW_RESYNC, 1);
+	return 0;
+}
+
+static int sw_send(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f,
+		   const struct frame_info *fi, const struct tx_plan *pl)
+{
+	struct mlx5tls_qp *qp = tx->qp;
+	uint32_t len = fi->payload_len, bounce_end = 0;
+	uint8_t *copy = NULL;
+	int ret;
+
+	ret = qp_reserve(qp, qp_send_wqebbs(fi, len));
+	if (ret)
+		return ret;
+	ret = qp_bounce_get(qp, f->len, &copy, &bounce_end);
+	if (ret)
+		return ret;
+	if (pl->kind == PLAN_RESYNC) {
+		ret = sw_position(tx, &pl->rec, pl->seq);
+		if (ret)
+			return ret;
+	}
+	ret = learn_new(tx, pl, (const uint8_t *)f->data + fi->hdr_len, len, f->mr->lkey);
+	if (ret)
+		return ret;
+	memcpy(copy, f->data, f->len);
+	ret = tx_sw_encrypt(tx->sw, copy + fi->hdr_len, len);
+	if (ret) {
+		tx->sw_synced = false;
+		return ret;
+	}
+	post_data(tx, f, fi, 0, copy, qp->bounce.mr->lkey, bounce_end);
+	tx->sw_expected = pl->end;
+	tx->sw_synced = true;
+	txc_add(tx, TXC_SW_PACKETS, f->mss ? (len + f->mss - 1u) / f->mss : 1u);
+	txc_add(tx, TXC_SW_BYTES, len);
+	account(tx, pl, len);
+	return 0;
+}
+
+/* ---- demotion (the policy Netflix found necessary: a connection that retransmits a lot costs
+ * more in resync DUMPs than software encryption does) ---- */
+
+void tx_demote_check(struct mlx5tls_tx *tx)
+{
+	uint64_t retx = atomic_load_explicit(&tx->c[TXC_RETX_BYTES], memory_order_relaxed);
+
+	if (tx->path != MLX5TLS_TX_PATH_DEVICE || !tx->demote_permille ||
+	    tx->total_bytes < tx->demote_min_bytes ||
+	    retx * 1000u <= tx->total_bytes * tx->demote_permille)
+		return;
+	tx->path = MLX5TLS_TX_PATH_DEMOTED;
+	tx->sw_synced = false;
+	snprintf(tx->reason, sizeof(tx->reason),
+		 "demoted: %llu of %llu payload bytes retransmitted (limit %u per mille)",
+		 (unsigned long long)retx, (unsigned long long)tx->total_bytes,
+		 tx->demote_permille);
+	counter_inc(tx->qp->dev, MLX5TLS_CNT_TX_TLS_DEMOTED);
+	pr_info("tx: context %p %s\n", (void *)tx, tx->reason);
+}
+
+/* ---- entry ---- */
+
+static int send_clear(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f,
+		      const struct frame_info *fi)
+{
+	return qp_post_frame(tx->qp, f, fi, tx, MLX5TLS_SEND_F_MORE);
+}
+
+int tx_send_frame(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f, uint32_t flags)
+{
+	struct frame_info fi;
+	struct tx_plan pl = { 0 };
+	bool device;
+	int ret;
+
+	ret = qp_check_frame(tx->qp, f, &fi);
+	if (ret)
+		return ret;
+	if (!fi.tcp)
+		return -EINVAL;
+	if (!fi.payload_len) { /* a pure ACK carries no record bytes */
+		ret = send_clear(tx, f, &fi);
+		goto out;
+	}
+	for (;;) {
+		device = tx->path == MLX5TLS_TX_PATH_DEVICE;
+		ret = plan_frame(tx, &fi, (const uint8_t *)f->data + fi.hdr_len,
+				 device ? tx->dev_synced : tx->sw_synced,
+				 device ? tx->dev_expected : tx->sw_expected, &pl);
+		if (ret)
+			return ret;
+		if (pl.kind == PLAN_CLEAR) {
+			txc_add(tx, TXC_SKIP_NO_SYNC_DATA, 1);
+			ret = send_clear(tx, f, &fi);
+			break;
+		}
+		if (pl.kind == PLAN_DROP) {
+			txc_add(tx, TXC_DROP_NO_SYNC_DATA, 1);
+			return -ENODATA;
+		}
+		ret = device ? device_send(tx, f, &fi, &pl) : sw_send(tx, f, &fi, &pl);
+		if (ret != 1)
+			break;
+		/* the queue was recovered under us: its contexts start over, plan again */
+	}
+	if (!ret && pl.kind == PLAN_RESYNC)
+		tx_demote_check(tx);
+out:
+	if (!ret && !(flags & MLX5TLS_SEND_F_MORE))
+		qp_doorbell(tx->qp);
+	return ret < 0 ? ret : 0;
+}
+
+int mlx5tls_tx_send(struct mlx5tls_tx *tx, const struct mlx5tls_frame *frame, uint32_t flags)
+{
+	if (!tx || !frame || (flags & ~MLX5TLS_SEND_F_MORE))
+		return libmlx5tls_err(-EINVAL);
+	return libmlx5tls_err(tx_send_frame(tx, frame, flags));
+}

@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The TX record tracker (tx_stream.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tx_stream.h"
+
+#define RING_INIT 16u
+
+/* ---- growable rings ---- */
+
+static int ring_init(struct tx_ring *r, uint32_t esize)
+{
+	r->e = calloc(RING_INIT, esize);
+	if (!r->e)
+		return -ENOMEM;
+	r->esize = esize;
+	r->cap = RING_INIT;
+	r->head = 0;
+	r->count = 0;
+	return 0;
+}
+
+static void *ring_at(const struct tx_ring *r, uint32_t i)
+{
+	return (uint8_t *)r->e + (size_t)((r->head + i) & (r->cap - 1)) * r->esize;
+}
+
+static int ring_reserve(struct tx_ring *r, uint32_t extra)
+{
+	uint32_t ncap = r->cap;
+	uint8_t *ne;
+
+	while (r->count + extra > ncap)
+		ncap *= 2;
+	if (ncap == r->cap)
+		return 0;
+	ne = calloc(ncap, r->esize);
+	if (!ne)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < r->count; i++)
+		memcpy(ne + (size_t)i * r->esize, ring_at(r, i), r->esize);
+	free(r->e);
+	r->e = ne;
+	r->cap = ncap;
+	r->head = 0;
+	return 0;
+}
+
+static void *ring_push(struct tx_ring *r)
+{
+	void *e = ring_at(r, r->count); /* room reserved by the caller */
+
+	r->count++;
+	return e;
+}
+
+static void ring_pop(struct tx_ring *r)
+{
+	r->head = (r->head + 1) & (r->cap - 1);
+	r->count--;
+}
+
+/* ---- stream ---- */
+
+int tx_stream_init(struct tx_stream *s, uint32_t start_seq, uint64_t first_num, bool tls13)
+{
+	memset(s, 0, sizeof(*s));
+	if (ring_init(&s->segs, sizeof(struct tx_seg)))
+		return -ENOMEM;
+	if (ring_init(&s->recs, sizeof(struct tx_rec))) {
+		free(s->segs.e);
+		return -ENOMEM;
+	}
+	s->next_seq = start_seq;
+	s->next_num = first_num;
+	/* TLS 1.2: explicit nonce + tag; TLS 1.3: content type + tag (RFC 5246, RFC 8446) */
+	s->min_body = tls13 ? 1 + TLS_TAG_LEN : TLS12_NONCE_LEN + TLS_TAG_LEN;
+	return 0;
+}
+
+void tx_stream_fini(struct tx_stream *s)
+{
+	free(s->segs.e);
+	free(s->recs.e);
+	s->segs.e = NULL;
+	s->recs.e = NULL;
+}
+
+bool tx_stream_at_boundary(const struct tx_stream *s)
+{
+	return s->p.hdr_got == 0 && s->p.body_left == 0;
+}
+
+static bool header_ok(const struct tx_stream *s, const uint8_t h[TLS_HDR_LEN], uint32_t *body)
+{
+	*body = (uint32_t)h[3] << 8 | h[4];
+	return h[1] == 3 && h[2] == 3 && *body >= s->min_body && *body <= TLS_MAX_BODY;
+}
+
+/*
+ * Run the parser over len bytes. With `learn`, records are pushed (room reserved by the caller)
+ * and the state is committed; without, only the headers are checked. Returns 0, -EBADMSG, or
+ * the number of records that start in these bytes (count mode: learn false, count non-NULL).
+ */
+static int parse_run(struct tx_stream *s, struct tx_parse *p, const uint8_t *d, uint32_t len,
+		     bool learn, uint32_t *starts)
+{
+	uint32_t seq = s->next_seq, off = 0;
+
+	while (off < len) {
+		if (p->hdr_got < TLS_HDR_LEN) {
+			uint32_t take = TLS_HDR_LEN - p->hdr_got, body = 0;
+
+			if (p->hdr_got == 0) {
+				if (starts)
+					(*starts)++;
+				if (learn) {
+					struct tx_rec *r = ring_push(&s->recs);
+
+					*r = (struct tx_rec){ .seq = seq + off,
+							      .num = s->next_num++,
+							      .epoch = s->epoch };
+				}
+			}
+			if (take > len - off)
+				take = len - off;
+			memcpy(p->hdr + p->hdr_got, d + off, take);
+			p->hdr_got = (uint8_t)(p->hdr_got + take);
+			off += take;
+			if (p->hdr_got < TLS_HDR_LEN)
+				break;
+			if (!header_ok(s, p->hdr, &body))
+				return -EBADMSG;
+			p->body_left = body;
+			if (learn) {
+				struct tx_rec *r = ring_at(&s->recs, s->recs.count - 1);
+
+				r->len = TLS_HDR_LEN + body;
+			}
+		} else {
+			uint32_t take = p->body_left < len - off ? p->body_left : len - off;
+
+			p->body_left -= take;
+			off += take;
+		}
+		if (p->hdr_got == TLS_HDR_LEN && p->body_left == 0)
+			p->hdr_got = 0; /* record complete */
+	}
+	return 0;
+}
+
+int tx_stream_check(const struct tx_stream *s, const uint8_t *data, uint32_t len)
+{
+	struct tx_parse p = s->p;
+
+	return parse_run((struct tx_stream *)s, &p, data, len, false, NULL);
+}
+
+int tx_stream_learn(struct tx_stream *s, const uint8_t *data, uint32_t len, uint32_t lkey)
+{
+	struct tx_parse p = s->p;
+	uint32_t starts = 0;
+	struct tx_seg *last;
+	int ret;
+
+	if (!len)
+		return 0;
+	ret = parse_run(s, &p, data, len, false, &starts);
+	if (ret)
+		return ret;
+	if (ring_reserve(&s->recs, starts) || ring_reserve(&s->segs, 1))
+		return -ENOMEM;
+	(void)parse_run(s, &s->p, data, len, true, NULL);
+	/* one piece per send; contiguous sends from one buffer merge into one */
+	last = s->segs.count ? ring_at(&s->segs, s->segs.count - 1) : NULL;
+	if (last && last->lkey == lkey && last->seq + last->len == s->next_seq &&
+	    last->addr + last->len == (uintptr_t)data && last->len + len > last->len) {
+		last->len += len;
+	} else {
+		struct tx_seg *g = ring_push(&s->segs);
+
+		*g = (struct tx_seg){ s->next_seq, len, (uintptr_t)data, lkey };
+	}
+	s->next_seq += len;
+	return 0;
+}
+
+/* Index of the last record starting at or before seq, or -1. */
+static long rec_index(const struct tx_stream *s, uint32_t seq)
+{
+	long lo = 0, hi = (long)s->recs.count - 1, found = -1;
+
+	while (lo <= hi) {
+		long mid = (lo + hi) / 2;
+		const struct tx_rec *r = ring_at(&s->recs, (uint32_t)mid);
+
+		if (seq_le(r->seq, seq)) {
+			found = mid;
+			lo = mid + 1;
+		} else {
+			hi = mid - 1;
+		}
+	}
+	return found;
+}
+
+int tx_stream_find(const struct tx_stream *s, uint32_t seq, struct tx_rec *rec)
+{
+	long i;
+	const struct tx_rec *r;
+
+	if (!seq_lt(seq, s->next_seq))
+		return -ENOENT;
+	i = rec_index(s, seq);
+	if (i < 0)
+		return -ENOENT;
+	r = ring_at(&s->recs, (uint32_t)i);
+	if (r->len && !seq_lt(seq, r->seq + r->len))
+		return -ENOENT;
+	*rec = *r;
+	return 0;
+}
+
+uint32_t tx_stream_first_seq(const struct tx_stream *s)
+{
+	return s->recs.count ? ((const struct tx_rec *)ring_at(&s->recs, 0))->seq : s->next_seq;
+}
+
+uint32_t tx_stream_records(const struct tx_stream *s)
+{
+	return s->recs.count;
+}
+
+void tx_stream_tail(const struct tx_stream *s, uint64_t *num, uint32_t *rec_seq,
+		    uint32_t *offset)
+{
+	if (!tx_stream_at_boundary(s) && s->recs.count) {
+		const struct tx_rec *r = ring_at(&s->recs, s->recs.count - 1);
+
+		*num = r->num;
+		*rec_seq = r->seq;
+		*offset = s->next_seq - r->seq;
+		return;
+	}
+	*num = s->next_num;
+	*rec_seq = s->next_seq;
+	*offset = 0;
+}
+
+int tx_stream_walk(const struct tx_stream *s, uint32_t from, uint32_t to, uint32_t max_chunk,
+		   tx_stream_piece_fn cb, void *ctx)
+{
+	uint32_t i = 0;
+
+	if (!s->segs.count || seq_lt(from, ((const struct tx_seg *)ring_at(&s->segs, 0))->seq))
+		return from == to ? 0 : -ENOENT;
+	for (; i < s->segs.count && seq_lt(from, to); i++) {
+		const struct tx_seg *g = ring_at(&s->segs, i);
+		uint32_t end = g->seq + g->len;
+
+		if (!seq_lt(from, end))
+			continue;
+		while (seq_lt(from, end) && seq_lt(from, to)) {
+			uint32_t n = (seq_lt(end, to) ? end : to) - from;
+			int ret;
+
+			if (n > max_chunk)
+				n = max_chunk;
+			ret = cb(ctx, g->addr + (from - g->seq), n, g->lkey);
+			if (ret)
+				return ret;
+			from += n;
+		}
+	}
+	return from == to ? 0 : -ENOENT;
+}
+
+uint32_t tx_stream_release(struct tx_stream *s, uint32_t ack)
+{
+	uint32_t released = 0, keep_from;
+
+	while (s->recs.count) {
+		const struct tx_rec *r = ring_at(&s->recs, 0);
+
+		if (!r->len || !seq_le(r->seq + r->len, ack))
+			break;
+		ring_pop(&s->recs);
+		released++;
+	}
+	keep_from = tx_stream_first_seq(s);
+	while (s->segs.count) {
+		struct tx_seg *g = ring_at(&s->segs, 0);
+
+		if (seq_le(g->seq + g->len, keep_from)) {
+			ring_pop(&s->segs);
+			continue;
+		}
+		if (seq_lt(g->seq, keep_from)) { /* trim the released front */
+			uint32_t cut = keep_from - g->seq;
+
+			g->seq += cut;
+			g->addr += cut;
+			g->len -= cut;
+		}
+		break;
+	}
+	return released;
+}
+
+uint8_t tx_stream_oldest_epoch(const struct tx_stream *s)
+{
+	return s->recs.count ? ((const struct tx_rec *)ring_at(&s->recs, 0))->epoch : s->epoch;
+}

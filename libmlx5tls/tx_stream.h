@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The TX record tracker of one TLS connection (internal): what the kernel keeps in its
+ * tls_offload_context_tx record list, learnt here from the TCP payload stream the application
+ * sends in order. For every record: its TCP sequence, length, record number and key epoch; for
+ * every byte not yet released: where it was sent from (address and lkey), so a retransmission can
+ * DUMP the record prefix to the device (fact sheet 10.4) or re-encrypt it in software.
+ *
+ * Sequence numbers compare modulo 2^32 (RFC 793 arithmetic).
+ */
+#ifndef MLX5TLS_TX_STREAM_H
+#define MLX5TLS_TX_STREAM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define TLS_HDR_LEN 5u
+#define TLS_TAG_LEN 16u
+#define TLS12_NONCE_LEN 8u
+#define TLS_MAX_BODY (16384u + 256u) /* RFC 8446 5.2 */
+
+static inline bool seq_lt(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+
+static inline bool seq_le(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) <= 0;
+}
+
+struct tx_seg {
+	uint32_t seq;
+	uint32_t len;
+	uintptr_t addr;
+	uint32_t lkey;
+};
+
+struct tx_rec {
+	uint32_t seq;
+	uint32_t len; /* header + body; 0 while the header is incomplete (the last record only) */
+	uint64_t num;
+	uint8_t epoch;
+};
+
+/* A growable ring of fixed-size entries. */
+struct tx_ring {
+	void *e;
+	uint32_t esize;
+	uint32_t cap; /* power of two */
+	uint32_t head;
+	uint32_t count;
+};
+
+/* The record parser's position in the stream. */
+struct tx_parse {
+	uint8_t hdr[TLS_HDR_LEN];
+	uint8_t hdr_got;   /* header bytes seen of the current record (5 = complete) */
+	uint32_t body_left; /* body bytes still to come once the header is complete */
+};
+
+struct tx_stream {
+	struct tx_ring segs;
+	struct tx_ring recs;
+	uint32_t next_seq;  /* after the highest byte learnt */
+	uint64_t next_num;  /* record number the next record starts with */
+	uint8_t epoch;      /* key epoch of records that start from now on */
+	uint32_t min_body;  /* smallest legal length field: nonce (1.2) + 1 (1.3 type) + tag */
+	struct tx_parse p;
+};
+
+int tx_stream_init(struct tx_stream *s, uint32_t start_seq, uint64_t first_num, bool tls13);
+void tx_stream_fini(struct tx_stream *s);
+
+/* True at a record boundary (no record in progress). */
+bool tx_stream_at_boundary(const struct tx_stream *s);
+
+/* Check the record headers in `len` new bytes (the stream continues at next_seq with them):
+ * 0 or -EBADMSG. Changes nothing. */
+int tx_stream_check(const struct tx_stream *s, const uint8_t *data, uint32_t len);
+/* Learn `len` new bytes at next_seq, sent from addr/lkey (checked with tx_stream_check first).
+ * 0 or -ENOMEM (then nothing was learnt). */
+int tx_stream_learn(struct tx_stream *s, const uint8_t *data, uint32_t len, uint32_t lkey);
+
+/* The record holding byte `seq` (or, at the stream end at a boundary, none: -ENOENT) or
+ * -ENOENT if it was released. */
+int tx_stream_find(const struct tx_stream *s, uint32_t seq, struct tx_rec *rec);
+/* First retained record start (== next_seq if none). */
+uint32_t tx_stream_first_seq(const struct tx_stream *s);
+/* Number of records held. */
+uint32_t tx_stream_records(const struct tx_stream *s);
+/* The record in progress at next_seq (or the next to start): its number and start. */
+void tx_stream_tail(const struct tx_stream *s, uint64_t *num, uint32_t *rec_seq,
+		    uint32_t *offset);
+
+/* Walk the bytes [from, to) as (addr, len, lkey) pieces of at most max_chunk bytes, in order.
+ * cb returns 0 to go on. -ENOENT if a byte is not held. */
+typedef int (*tx_stream_piece_fn)(void *ctx, uintptr_t addr, uint32_t len, uint32_t lkey);
+int tx_stream_walk(const struct tx_stream *s, uint32_t from, uint32_t to, uint32_t max_chunk,
+		   tx_stream_piece_fn cb, void *ctx);
+
+/* The peer acknowledged everything before ack: release whole records before it and the bytes
+ * no retained record needs. Returns the number of records released. */
+uint32_t tx_stream_release(struct tx_stream *s, uint32_t ack);
+/* Epoch of the oldest retained record (or the current one if none). */
+uint8_t tx_stream_oldest_epoch(const struct tx_stream *s);
+
+#endif
