@@ -600,6 +600,10 @@ static void test_selftest_cx6dx(void)
 	CU_ASSERT_PTR_NOT_NULL(line_starting(r.out, "tis_query", line, sizeof(line)));
 	HAS(line, "tls_en yes pooled no");
 	HAS(r.out, "suite tls1.2-aes-gcm-128");
+	/* one record through a queue pair, checked on the model's wire with OpenSSL */
+	CU_ASSERT_PTR_NOT_NULL(line_starting(r.out, "tls_tx_record", line, sizeof(line)));
+	HAS(line, "ok      record authenticated and decrypted by OpenSSL");
+	CU_ASSERT_PTR_NOT_NULL(line_starting(r.out, "qp_destroy", line, sizeof(line)));
 	HAS(r.out, "\nselftest: OK\n");
 	HAS_NOT(r.out, "skipped");
 	HAS_NOT(r.out, "FAILED");
@@ -616,6 +620,7 @@ static void test_selftest_json(void)
 	HAS(r.out, "\"device\":{\"name\":\"sim:cx6dx\",\"kind\":\"model\"");
 	HAS(r.out, "\"steps\":[{\"step\":\"caps\",\"result\":\"ok\"");
 	HAS(r.out, "{\"step\":\"tis_query\",\"result\":\"ok\",\"tisn\":");
+	HAS(r.out, "{\"step\":\"tls_tx_record\",\"result\":\"ok\",\"wire\":");
 	HAS(r.out, "}],\"result\":\"ok\",\"skipped_steps\":0}");
 	HAS_NOT(r.out, "\"key\":");
 	run_free(&r);
@@ -660,7 +665,7 @@ static void test_selftest_nocrypto(void)
 	CU_ASSERT_PTR_NOT_NULL(line_starting(r.out, "tis_create", line, sizeof(line)));
 	HAS(line, "skipped: device has no TLS/DEK support");
 	HAS_NOT(r.out, "dek_query");
-	HAS(r.out, "\nselftest: OK (3 steps skipped)\n");
+	HAS(r.out, "\nselftest: OK (4 steps skipped)\n");
 	run_free(&r);
 }
 

@@ -8,9 +8,11 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "query.h"
+#include "tls_wire.h"
 
 /* Stored in the single DEK (opaque) and checked on query: "mlx5tls\x01". */
 #define SELFTEST_OPAQUE 0x6d6c7835746c7301ull
@@ -25,6 +27,14 @@ struct selftest {
 	struct mlx5tls_dek_pool *dek_pool;
 	struct mlx5tls_dek *pooled_dek;
 	struct mlx5tls_tis *tis;
+	/* the TLS TX datapath step */
+	struct mlx5tls_qp *qp;
+	struct mlx5tls_mr *mr;
+	struct mlx5tls_tx *tx;
+	uint8_t *frame_mem;
+	uint8_t wire[2048]; /* the frame the model put on the wire */
+	size_t wire_len;
+	unsigned int wire_frames;
 	const char *failed; /* the first step that failed */
 	unsigned int skipped;
 };
@@ -33,7 +43,9 @@ static void selftest_help(FILE *fp)
 {
 	fprintf(fp, "Usage: mlx5tls-query [-d DEV] [-j [-p]] selftest [ run ]\n"
 		    "Creates, queries and destroys a PD, a TD, a DEK, a DEK pool with one DEK and a TLS\n"
-		    "TIS on the device; prints each step and \"selftest: OK\" or the failing step.\n");
+		    "TIS on the device, then sends one TLS record through a queue pair with a TLS TX\n"
+		    "context (on the model: the record on the wire is decrypted and checked with\n"
+		    "OpenSSL); prints each step and \"selftest: OK\" or the failing step.\n");
 }
 
 static int selftest_help_cmd(struct tool *t)
@@ -347,6 +359,93 @@ static int step_tis(struct selftest *st)
 	return st->failed ? -1 : 0;
 }
 
+/* ---- the TLS TX datapath: one record through a queue pair ---- */
+
+#define TX_START_SEQ 0x7ffffff0u /* near a wrap of nothing in particular: any sequence works */
+#define TX_FRAME_BYTES 4096u
+
+static const uint8_t tx_plaintext[] = "libmlx5tls selftest: one TLS record encrypted inline\n";
+
+static void wire_capture(void *ctx, const void *frame, size_t len)
+{
+	struct selftest *st = ctx;
+
+	if (!st->wire_frames++ && len <= sizeof(st->wire)) {
+		memcpy(st->wire, frame, len);
+		st->wire_len = len;
+	}
+}
+
+/* A step that is a single call returning a pointer. */
+static bool step_ptr(struct selftest *st, const char *name, const void *p)
+{
+	step_begin(name);
+	if (!p)
+		step_fail(st, name, -errno);
+	else
+		step_ok(false);
+	step_end();
+	return p != NULL;
+}
+
+static int tx_send_and_check(struct selftest *st, const union tool_crypto_info *ci, bool model)
+{
+	struct mlx5tls_completion done = { 0 };
+	size_t len = tool_tls_frame(st->frame_mem, TX_FRAME_BYTES, ci, TX_START_SEQ, tx_plaintext,
+				    sizeof(tx_plaintext));
+	struct mlx5tls_frame f = { st->frame_mem, (uint32_t)len, 0, st->mr, 1 };
+	int n, err;
+
+	step_begin("tls_tx_record");
+	err = mlx5tls_tx_send(st->tx, &f, 0);
+	n = err ? err : mlx5tls_qp_poll(st->qp, &done, 1, 2000);
+	if (n < 0 || (n == 1 && done.status)) {
+		step_fail(st, "tls_tx_record", n < 0 ? n : done.status);
+	} else if (n == 0) {
+		step_mismatch(st, "tls_tx_record", "no completion within 2 s");
+	} else if (!model) {
+		step_ok(true);
+		pr_string("wire", "%s", "sent (the wire of a NIC is not visible here)");
+	} else if (st->wire_frames != 1) {
+		step_mismatch(st, "tls_tx_record", "%u frames on the wire, expected 1",
+			      st->wire_frames);
+	} else if (tool_tls_check_frame(st->wire, st->wire_len, ci, tx_plaintext,
+					sizeof(tx_plaintext))) {
+		step_mismatch(st, "tls_tx_record", "the record on the wire does not decrypt");
+	} else {
+		step_ok(true);
+		pr_string("wire", "%s", "record authenticated and decrypted by OpenSSL");
+	}
+	step_end();
+	return st->failed ? -1 : 0;
+}
+
+static int step_tls_tx(struct selftest *st)
+{
+	struct mlx5tls_model_wire_opts w = { .sz = sizeof(w), .rx = wire_capture, .rx_ctx = st };
+	struct mlx5tls_qp_opts qo = { .sz = sizeof(qo), .log_sq_wqebbs = 6,
+				      .flags = MLX5TLS_QP_F_MODEL_SYNC };
+	union tool_crypto_info ci;
+	size_t ci_len;
+	bool model;
+	int ret;
+
+	/* the model's wire is ours to read; a NIC's is a cable */
+	model = !mlx5tls_model_wire(st->t->dev, &w);
+	st->frame_mem = aligned_alloc(4096, TX_FRAME_BYTES);
+	if (!st->frame_mem)
+		return -1;
+	if (!step_ptr(st, "qp_create", st->qp = mlx5tls_qp_create(st->pd, st->td, &qo)) ||
+	    !step_ptr(st, "mr_reg", st->mr = mlx5tls_mr_reg(st->pd, st->frame_mem,
+							     TX_FRAME_BYTES)))
+		return -1;
+	ci_len = tool_crypto_info(&ci, st->suite, NULL, NULL);
+	st->tx = mlx5tls_tx_create(st->qp, &ci.info, ci_len, TX_START_SEQ, NULL);
+	ret = step_ptr(st, "tls_tx_create", st->tx) ? tx_send_and_check(st, &ci, model) : -1;
+	explicit_bzero(&ci, sizeof(ci));
+	return ret;
+}
+
 /* One teardown call as a step; the handle is dropped either way (a failed destroy is reported
  * and not retried, so the exit status says it). */
 static void step_teardown(struct selftest *st, const char *name, int err)
@@ -361,6 +460,20 @@ static void step_teardown(struct selftest *st, const char *name, int err)
 
 static void teardown(struct selftest *st)
 {
+	if (st->tx) {
+		step_teardown(st, "tls_tx_destroy", mlx5tls_tx_destroy(st->tx));
+		st->tx = NULL;
+	}
+	if (st->mr) {
+		step_teardown(st, "mr_dereg", mlx5tls_mr_dereg(st->mr));
+		st->mr = NULL;
+	}
+	if (st->qp) {
+		step_teardown(st, "qp_destroy", mlx5tls_qp_destroy(st->qp));
+		st->qp = NULL;
+	}
+	free(st->frame_mem);
+	st->frame_mem = NULL;
 	if (st->tis) {
 		step_teardown(st, "tis_destroy", mlx5tls_tis_destroy(st->tis));
 		st->tis = NULL;
@@ -408,10 +521,12 @@ static void run_steps(struct selftest *st)
 	} else if (step_dek(st) || step_dek_pool(st)) {
 		return;
 	}
-	if (!tis_ok)
+	if (!tis_ok) {
 		step_skip(st, "tis_create", dek_ok ? no_tx : no_dek);
-	else
-		step_tis(st);
+		step_skip(st, "tls_tx_record", dek_ok ? no_tx : no_dek);
+	} else if (!step_tis(st) && dek_ok) {
+		step_tls_tx(st);
+	}
 }
 
 static int selftest_run(struct tool *t)
