@@ -671,12 +671,15 @@ static void test_pd(void)
 	CU_ASSERT_EQUAL(op, MLX5_CMD_OP_ALLOC_PD);
 	CU_ASSERT_EQUAL(status, MLX5_CMD_STAT_LIM_ERR);
 
-	/* only MLX5DV_OBJ_PD is emulated */
+	/* PD, QP and CQ are emulated (SRQ/RWQ/DM/AH are not); a handle that is not one of the
+	 * shim's is EINVAL */
 	memset(&obj, 0, sizeof(obj));
 	obj.pd.in = pd;
 	obj.pd.out = &dvpd;
-	CU_ASSERT_EQUAL(mlx5dv_init_obj(&obj, MLX5DV_OBJ_QP), EOPNOTSUPP);
-	CU_ASSERT_EQUAL(mlx5dv_init_obj(&obj, MLX5DV_OBJ_PD | MLX5DV_OBJ_CQ), EOPNOTSUPP);
+	CU_ASSERT_EQUAL(mlx5dv_init_obj(&obj, MLX5DV_OBJ_SRQ), EOPNOTSUPP);
+	CU_ASSERT_EQUAL(mlx5dv_init_obj(&obj, MLX5DV_OBJ_PD | MLX5DV_OBJ_AH), EOPNOTSUPP);
+	CU_ASSERT_EQUAL(mlx5dv_init_obj(&obj, MLX5DV_OBJ_QP), EINVAL);
+	CU_ASSERT_EQUAL(mlx5dv_init_obj(&obj, MLX5DV_OBJ_PD | MLX5DV_OBJ_CQ), EINVAL);
 	obj.pd.in = NULL;
 	CU_ASSERT_EQUAL(mlx5dv_init_obj(&obj, MLX5DV_OBJ_PD), EINVAL);
 

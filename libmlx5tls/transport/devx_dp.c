@@ -51,16 +51,11 @@ struct mlx5tls_xmr {
  */
 #define DEVX_SQ_INLINE 128u
 #define DEVX_WQEBB 64u
-
-static uint32_t provider_wqebbs_per_wr(void)
-{
-	uint32_t overhead = 16 + 32; /* ctrl + struct mlx5_wqe_eth_seg */
-	uint32_t sge = overhead + 16;
-	uint32_t inl = overhead + ((4 + DEVX_SQ_INLINE + 15) & ~15u);
-	uint32_t sz = sge > inl ? sge : inl;
-
-	return (sz + DEVX_WQEBB - 1) / DEVX_WQEBB;
-}
+/* ctrl + struct mlx5_wqe_eth_seg + the inline room (4-byte header + data, to 16), which is
+ * more than one data segment (16) */
+#define DEVX_SQ_WR_BYTES (16u + 32u + ((4u + DEVX_SQ_INLINE + 15u) & ~15u))
+#define DEVX_SQ_WQEBBS_PER_WR ((DEVX_SQ_WR_BYTES + DEVX_WQEBB - 1) / DEVX_WQEBB)
+_Static_assert(DEVX_SQ_WR_BYTES > 16u + 32u + 16u, "inline room beats the data segment");
 
 static bool is_pow2(uint32_t v)
 {
@@ -76,10 +71,9 @@ static int qp_to_rts(struct ibv_qp *qp)
 {
 	static const enum ibv_qp_state steps[] = { IBV_QPS_INIT, IBV_QPS_RTR, IBV_QPS_RTS };
 	struct ibv_qp_attr a;
-	int ret;
 
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
-		int mask = IBV_QP_STATE;
+		int mask = IBV_QP_STATE, ret;
 
 		memset(&a, 0, sizeof(a));
 		a.qp_state = steps[i];
@@ -186,7 +180,6 @@ int devx_qp_create(struct mlx5tls_xport *xp, const struct xport_qp_attr *attr,
 {
 	struct ibv_qp_init_attr ia;
 	struct mlx5tls_xqp *x;
-	uint32_t per_wr = provider_wqebbs_per_wr();
 	int ret;
 
 	if (!xp || !attr || !info || !q || !attr->pd_obj || !attr->pd_obj->pd ||
@@ -216,7 +209,7 @@ int devx_qp_create(struct mlx5tls_xport *xp, const struct xport_qp_attr *attr,
 	ia.send_cq = x->cq;
 	ia.recv_cq = x->cq; /* uverbs looks a recv CQ up even without an RQ; no RQ here */
 	ia.qp_type = IBV_QPT_RAW_PACKET;
-	ia.cap.max_send_wr = (1u << attr->log_sq_wqebbs) / per_wr;
+	ia.cap.max_send_wr = (1u << attr->log_sq_wqebbs) / DEVX_SQ_WQEBBS_PER_WR;
 	ia.cap.max_send_sge = 1;
 	ia.cap.max_recv_wr = 0;
 	ia.cap.max_recv_sge = 0;
@@ -323,7 +316,6 @@ int devx_mr_reg(struct mlx5tls_xport *xp, struct mlx5tls_xobj *pd_obj, void *add
 		uint32_t *lkey, struct mlx5tls_xmr **mr)
 {
 	struct mlx5tls_xmr *m;
-	int ret;
 
 	if (!xp || !pd_obj || !pd_obj->pd || !addr || !len || !lkey || !mr)
 		return -EINVAL;
@@ -339,7 +331,8 @@ int devx_mr_reg(struct mlx5tls_xport *xp, struct mlx5tls_xobj *pd_obj, void *add
 	errno = 0;
 	m->mr = ibv_reg_mr(pd_obj->pd, addr, len, 0);
 	if (!m->mr) {
-		ret = devx_neg_errno(errno ? errno : ENOMEM);
+		int ret = devx_neg_errno(errno ? errno : ENOMEM);
+
 		pr_warn("devx: %s: ibv_reg_mr(%zu bytes) failed (%s)\n", xp->name, len,
 			strerror(-ret));
 		free(m);

@@ -14,10 +14,16 @@
  * "mlx5_0=cx6dx,log_max_tis=1;mlx5_1=cx6dx-legacy" is two devices. An empty variable means no
  * devices at all. Each device is one model instance shared by every context opened on it (one
  * NIC); each context gets its own DevX uid.
+ *
+ * Datapath (shim_qp.c): raw packet QPs are model SQs with their own device thread; a watcher
+ * thread per device snoops each QP's doorbell register (see the comment at the top of
+ * shim_qp.c for why that is faithful and what it costs). Frames go to the device's wire, an
+ * in-memory capture (devx_shim_wire_*).
  */
 #ifndef MLX5TLS_DEVX_SHIM_H
 #define MLX5TLS_DEVX_SHIM_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -61,6 +67,7 @@ struct devx_shim_dev_stats {
 	uint32_t dek_objects; /* single DEKs + bulks */
 	uint32_t deks;        /* DEK ids, bulk elements included */
 	uint64_t syncs;
+	uint32_t qps; /* raw packet QPs (model SQs) */
 };
 int devx_shim_dev_stats(const char *name, struct devx_shim_dev_stats *st);
 
@@ -72,6 +79,28 @@ int devx_shim_dev_stats(const char *name, struct devx_shim_dev_stats *st);
  */
 int devx_shim_last_fw_status(uint16_t *opcode, uint8_t *status, uint32_t *syndrome);
 void devx_shim_clear_fw_status(void);
+
+/*
+ * The wire of device `name`: an in-memory capture of every frame its queues sent, oldest first
+ * (up to 65536 frames; later ones are dropped and counted). The model's port functions are
+ * private to the interposer, hence these accessors.
+ *   devx_shim_wire_count   frames held, or -ENODEV
+ *   devx_shim_wire_frame   the idx-th frame (NULL if none); valid until the capture is cleared
+ *   devx_shim_wire_clear   0 or -ENODEV
+ *   devx_shim_wire_dropped frames that found the capture full
+ *   devx_shim_wire_mtu     the link's L3 MTU (default 1500), or -ENODEV
+ *   devx_shim_set_wire_mtu 68..9978; 0, -EINVAL or -ENODEV. Frames above it fail with an
+ *                          error CQE, as on a link whose MTU is smaller.
+ */
+long devx_shim_wire_count(const char *name);
+const uint8_t *devx_shim_wire_frame(const char *name, size_t idx, size_t *len);
+int devx_shim_wire_clear(const char *name);
+uint64_t devx_shim_wire_dropped(const char *name);
+int devx_shim_wire_mtu(const char *name);
+int devx_shim_set_wire_mtu(const char *name, uint32_t mtu);
+
+/* Doorbells the watchers have handed to the model so far (all devices). */
+unsigned long devx_shim_doorbells(void);
 
 #ifdef __cplusplus
 }

@@ -22,6 +22,14 @@ static const char *const fn_names[SHIM_FN__MAX] = {
 	[SHIM_IBV_CLOSE_DEVICE] = "ibv_close_device",
 	[SHIM_IBV_ALLOC_PD] = "ibv_alloc_pd",
 	[SHIM_IBV_DEALLOC_PD] = "ibv_dealloc_pd",
+	[SHIM_IBV_CREATE_CQ] = "ibv_create_cq",
+	[SHIM_IBV_DESTROY_CQ] = "ibv_destroy_cq",
+	[SHIM_IBV_CREATE_QP] = "ibv_create_qp",
+	[SHIM_IBV_MODIFY_QP] = "ibv_modify_qp",
+	[SHIM_IBV_DESTROY_QP] = "ibv_destroy_qp",
+	[SHIM_IBV_REG_MR] = "ibv_reg_mr",
+	[SHIM_IBV_REG_MR_IOVA2] = "ibv_reg_mr_iova2",
+	[SHIM_IBV_DEREG_MR] = "ibv_dereg_mr",
 	[SHIM_MLX5DV_IS_SUPPORTED] = "mlx5dv_is_supported",
 	[SHIM_MLX5DV_OPEN_DEVICE] = "mlx5dv_open_device",
 	[SHIM_MLX5DV_INIT_OBJ] = "mlx5dv_init_obj",
@@ -166,8 +174,10 @@ out:
 
 static void free_devices(struct shim_device *devs, int n)
 {
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
+		shim_device_dp_fini(&devs[i]);
 		sim_dev_destroy(devs[i].sim);
+	}
 	free(devs);
 }
 
@@ -203,6 +213,13 @@ static int build_devices(const char *spec, bool strict, struct shim_device **out
 				return -EINVAL;
 			}
 			continue;
+		}
+		if (shim_device_dp_init(d)) {
+			fprintf(stderr, "devx_shim: %s: no memory for its port\n", ents[i].name);
+			sim_dev_destroy(d->sim);
+			free_devices(devs, k);
+			free(ents);
+			return -ENOMEM;
 		}
 		d->ibdev.node_type = IBV_NODE_CA;
 		d->ibdev.transport_type = IBV_TRANSPORT_IB;
@@ -350,6 +367,7 @@ int devx_shim_dev_stats(const char *name, struct devx_shim_dev_stats *st)
 
 	if (!st)
 		return -EINVAL;
+	memset(st, 0, sizeof(*st));
 	shim_devices_lock();
 	d = find_locked(name);
 	if (!d) {
@@ -358,8 +376,10 @@ int devx_shim_dev_stats(const char *name, struct devx_shim_dev_stats *st)
 	}
 	memset(&s, 0, sizeof(s));
 	sim_dev_get_stats(d->sim, &s);
+	pthread_mutex_lock(&d->qp_lock);
+	st->qps = d->live_qps;
+	pthread_mutex_unlock(&d->qp_lock);
 	shim_devices_unlock();
-	memset(st, 0, sizeof(*st));
 	st->cmds = s.cmds;
 	st->cmd_errors = s.cmd_errors;
 	st->pds = s.pds;

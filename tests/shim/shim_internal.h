@@ -58,8 +58,7 @@ struct shim_device {
 	int index;
 	atomic_int contexts;
 	/* The NIC's Ethernet port: where every SQ of the device sends (shim_qp.c). */
-	struct sim_port *capture; /* the default wire, owned */
-	struct sim_port *wire;    /* capture, or a port a test put there (devx_shim_set_port) */
+	struct sim_port *capture;
 	/* The doorbell watcher (shim_qp.c): one thread per device while it has QPs. */
 	pthread_mutex_t watch_lock; /* serialises starting/stopping the thread */
 	pthread_mutex_t qp_lock;    /* the qps list and each QP's doorbell state */

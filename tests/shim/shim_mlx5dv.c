@@ -305,21 +305,30 @@ struct ibv_context *mlx5dv_open_device(struct ibv_device *device, struct mlx5dv_
 
 int mlx5dv_init_obj(struct mlx5dv_obj *obj, uint64_t obj_type)
 {
-	struct shim_pd *pd;
+	const uint64_t emulated = MLX5DV_OBJ_QP | MLX5DV_OBJ_CQ | MLX5DV_OBJ_PD;
+	int ret = 0;
 
 	shim_count(SHIM_MLX5DV_INIT_OBJ);
 	if (!obj)
 		return EINVAL;
-	/* Only the PD number is needed (devx-userspace A7); QP/CQ/SRQ/RWQ/DM/AH internals are not
-	 * emulated. */
-	if (obj_type != MLX5DV_OBJ_PD)
+	/* The PD number (devx-userspace A7) and the rings of a raw packet QP and its CQ (B5);
+	 * SRQ/RWQ/DM/AH internals are not emulated. rdma-core fills one type after the other and
+	 * stops at the first failure. */
+	if (obj_type & ~emulated)
 		return EOPNOTSUPP;
-	pd = (struct shim_pd *)obj->pd.in;
-	if (!pd || pd->magic != SHIM_PD_MAGIC || !obj->pd.out)
-		return EINVAL;
-	obj->pd.out->pdn = pd->pdn;
-	obj->pd.out->comp_mask = 0;
-	return 0;
+	if (obj_type & MLX5DV_OBJ_QP)
+		ret = shim_dv_get_qp(obj->qp.in, obj->qp.out);
+	if (!ret && (obj_type & MLX5DV_OBJ_CQ))
+		ret = shim_dv_get_cq(obj->cq.in, obj->cq.out);
+	if (!ret && (obj_type & MLX5DV_OBJ_PD)) {
+		struct shim_pd *pd = shim_pd_of(obj->pd.in);
+
+		if (!pd || !obj->pd.out)
+			return EINVAL;
+		obj->pd.out->pdn = pd->pdn;
+		obj->pd.out->comp_mask = 0;
+	}
+	return ret;
 }
 
 /* Build the destroy mailbox from the create command and its output (kernel

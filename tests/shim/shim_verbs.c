@@ -80,6 +80,8 @@ int ibv_close_device(struct ibv_context *context)
 	shim_count(SHIM_IBV_CLOSE_DEVICE);
 	if (!ctx)
 		return EINVAL;
+	/* uverbs destroys the verbs objects left (QPs, then MRs and CQs) before the rest. */
+	shim_context_dp_release(ctx);
 	/*
 	 * Closing the device fd: the kernel destroys every object still on the context and then the
 	 * DevX uid, which firmware-side releases what the uid still owns (devx-userspace A2: all
@@ -143,6 +145,7 @@ struct ibv_pd *ibv_alloc_pd(struct ibv_context *context)
 		return NULL;
 	}
 	pd->magic = SHIM_PD_MAGIC;
+	atomic_init(&pd->users, 0);
 	pd->pdn = shim_be32(out, 8) & 0xffffff; /* alloc_pd_out.pd, bit 0x48 */
 	pd->ibpd.context = context;
 	pd->ibpd.handle = pd->pdn;
@@ -167,6 +170,10 @@ int ibv_dealloc_pd(struct ibv_pd *ibpd)
 	ctx = shim_context_of(pd->ibpd.context);
 	if (!ctx)
 		return EINVAL;
+	/* uverbs: a PD that QPs or MRs still use is EBUSY (ib_destroy_usecnt); the kernel never
+	 * sends DEALLOC_PD then. */
+	if (atomic_load(&pd->users))
+		return EBUSY;
 	DEVX_SET(dealloc_pd_in, in, opcode, MLX5_CMD_OP_DEALLOC_PD);
 	DEVX_SET(dealloc_pd_in, in, pd, pd->pdn);
 	ret = shim_exec(ctx, in, sizeof(in), out, sizeof(out));
