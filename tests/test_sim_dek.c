@@ -634,7 +634,7 @@ static void test_rekey_needs_sync(void)
 {
 	struct fixture f;
 	uint8_t out[16], key[32];
-	uint32_t base, single;
+	uint32_t base = 0, single = 0;
 	size_t len;
 	struct sim_dev_stats st;
 

@@ -165,7 +165,7 @@ static void test_pd_in_use_by_dek(void)
 	uint16_t uid;
 	struct sim_dev *dev = dev_with_uid(NULL, &uid);
 	uint8_t out[16];
-	uint32_t pd = 0, dek;
+	uint32_t pd = 0, dek = 0;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
 	CU_ASSERT_EQUAL_FATAL(alloc_num(dev, uid, MLX5_CMD_OP_ALLOC_PD, &pd, out), 0);

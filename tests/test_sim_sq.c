@@ -373,7 +373,7 @@ static const char *g_case; /* names the case in a table-driven test's failure ou
 /* Expect exactly one CQE: success for idx, or error with (syndrome, vsynd). */
 static void expect_cqe(struct fx *f, uint16_t idx, uint8_t syndrome, uint8_t vsynd)
 {
-	uint8_t c[64];
+	uint8_t c[64] = { 0 };
 
 	CU_ASSERT_FATAL(poll_cqe(f, c));
 	CU_ASSERT_EQUAL(cqe_counter(c), idx);
@@ -950,7 +950,7 @@ static void test_ring_wrap_static_params(void)
 static void test_cq_wrap_owner(void)
 {
 	struct fx f;
-	uint8_t c[64];
+	uint8_t c[64] = { 0 };
 	const uint8_t *ring;
 
 	/* 4 CQEs: the owner bit is the wrap parity, 0 on the first pass */

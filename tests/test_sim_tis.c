@@ -85,7 +85,7 @@ static int modify_tis(struct sim_dev *dev, uint16_t uid, uint32_t tisn, uint32_t
 static void test_create_query(void)
 {
 	struct fixture f;
-	uint32_t tisn, tisn2;
+	uint32_t tisn = 0, tisn2 = 0;
 	uint8_t out[176], want[176];
 	int tls_en;
 	uint32_t pd, td;
@@ -217,7 +217,7 @@ static void test_tls_needs_tls_tx(void)
 static void test_modify(void)
 {
 	struct fixture f;
-	uint32_t tisn;
+	uint32_t tisn = 0;
 	uint8_t out[176];
 
 	CU_ASSERT_EQUAL_FATAL(fixture_init(&f, NULL), 0);
@@ -249,7 +249,7 @@ static void test_modify_ignores_unselected(void)
 	struct fixture f;
 	uint32_t in[DEVX_ST_SZ_DW(modify_tis_in)] = { 0 };
 	uint8_t out[176];
-	uint32_t tisn;
+	uint32_t tisn = 0;
 
 	CU_ASSERT_EQUAL_FATAL(fixture_init(&f, NULL), 0);
 	CU_ASSERT_EQUAL_FATAL(create_tis(&f, 1, 3, &tisn), 0);
@@ -274,7 +274,7 @@ static void test_modify_ignores_unselected(void)
 static void test_ownership_and_stale(void)
 {
 	struct fixture f;
-	uint32_t tisn, tisn2;
+	uint32_t tisn = 0, tisn2 = 0;
 	uint8_t out[176];
 	uint16_t other;
 

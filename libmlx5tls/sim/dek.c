@@ -168,7 +168,7 @@ int sim_cmd_modify_dek(struct sim_cmd *c)
 	const void *obj = cmd_object(c);
 	const unsigned char *key_field = DEVX_ADDR_OF(encryption_key_obj, obj, key);
 	uint32_t key_size = DEVX_GET(encryption_key_obj, obj, key_size);
-	struct sim_dek *d;
+	struct sim_dek *d = NULL;
 	uint32_t idx = 0;
 
 	if (check_header(c, true))
@@ -200,7 +200,7 @@ int sim_cmd_modify_dek(struct sim_cmd *c)
 int sim_cmd_query_dek(struct sim_cmd *c)
 {
 	void *obj = DEVX_ADDR_OF(query_encryption_key_out, c->out, obj);
-	struct sim_dek *d;
+	struct sim_dek *d = NULL;
 	uint32_t idx = 0;
 	bool keyed;
 
@@ -230,7 +230,7 @@ static void release_object(struct sim_dev *dev, struct sim_dek *d, bool unlinked
 
 int sim_cmd_destroy_dek(struct sim_cmd *c)
 {
-	struct sim_dek *d;
+	struct sim_dek *d = NULL;
 
 	if (check_header(c, false))
 		return -1;
