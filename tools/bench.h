@@ -9,4 +9,9 @@
 int bench_setup(struct tool *t);
 void bench_setup_usage(FILE *fp);
 
+/* tx [-d DEV] [--tls V] [--bits B] [-t SECONDS] [-j [-p]]: TLS TX datapath throughput against raw
+ * EVP AES-GCM, and the library's cost per TLS data WQE against a plain send. */
+int bench_tx(struct tool *t);
+void bench_tx_usage(FILE *fp);
+
 #endif /* MLX5TLS_TOOLS_BENCH_H */

@@ -1,0 +1,785 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mlx5tls-bench tx: the TLS TX datapath (DESIGN.md "Performance targets"):
+ *
+ *  1. Throughput. Records of 16 KiB and 1 KiB, laid out as kTLS hands them to a device, cut into
+ *     MSS-sized TCP frames and sent through one TLS TX context with mlx5tls_tx_send() (doorbell
+ *     every 32 frames, completions reaped and records acknowledged as they complete) on a queue
+ *     with MLX5TLS_QP_F_MODEL_SYNC: the device model encrypts on the calling thread, so one core
+ *     runs the library and the device and the time covers both. The wire has no receiver (frames
+ *     are counted and discarded). Next to it, in the same run and on the same plaintext: raw
+ *     OpenSSL EVP AES-GCM, one EVP_EncryptInit_ex with the record's nonce, the AAD, one
+ *     EVP_EncryptUpdate over the record, EVP_EncryptFinal_ex and the tag per record. Target: the
+ *     model path at >= 0.85 of EVP at 16 KiB. For reference, also EVP with one update per piece
+ *     of the record in each TCP segment: the best an engine that sees one segment at a time can
+ *     do with EVP.
+ *
+ *  2. Library cost per in-order TLS data WQE against a plain send on the same queue: the same
+ *     frames through mlx5tls_tx_send() (TLS context) and mlx5tls_qp_send() (no TLS), posted with
+ *     MLX5TLS_SEND_F_MORE in batches of 32. The clock runs around the post calls only; the
+ *     doorbell, the device's work and the completions happen between timed batches. The device
+ *     model's encryption would otherwise be most of the TLS time and the ratio would measure the
+ *     model, not the library; that figure is printed too ("with the device"). Target: <= 1.15x.
+ *
+ * Passes of each kind alternate and the best pass counts (noisy machines: the least disturbed
+ * pass is the closest to the cost of the code); ratios are always between figures of this run.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+
+#include "bench.h"
+
+#define TX_MSS 1448u
+#define TX_BATCH 32u          /* frames per doorbell */
+#define TX_FRAME_STRIDE 1536u /* arena bytes per frame: 54 header bytes + MSS, 64-aligned */
+#define TX_HDR_LEN 54u        /* Ethernet + IPv4 + TCP */
+#define TX_STREAM_BYTES (8u << 20) /* TLS bytes per pass */
+#define TX_ISN 0x10000000u
+#define TX_TARGET_RATIO 0.85
+#define TX_TARGET_WQE 1.15
+#define TX_DEFAULT_SECONDS 0.4
+#define TX_MIN_PASSES 5u
+#define TLS_HDR 5u
+#define TLS12_NONCE 8u
+#define TLS_TAG 16u
+
+static const uint32_t rec_sizes[] = { 16384, 1024 };
+#define NR_SIZES (sizeof(rec_sizes) / sizeof(rec_sizes[0]))
+
+/* The frames of one stream of records. */
+struct tx_set {
+	uint32_t rec_size;
+	uint32_t records;
+	uint8_t *stream;        /* the TLS byte stream, plaintext records */
+	size_t stream_len;
+	uint32_t nframes;
+	struct mlx5tls_frame *f;
+	uint32_t *end_seq;      /* TCP sequence after frame i */
+};
+
+struct tx_best {
+	double ns;              /* best pass, nanoseconds */
+	double sum;
+	unsigned int passes;
+};
+
+struct tx_size_result {
+	uint32_t rec_size;
+	uint32_t records;       /* per pass */
+	uint32_t frames;        /* per pass */
+	struct tx_best model, evp, evp_seg;
+	/* per-WQE cost: posting only, and with the device */
+	struct tx_best tls_post, plain_post, tls_full, plain_full, ack;
+	uint64_t acks;          /* ack calls per pass */
+};
+
+struct txb {
+	struct tool *t;
+	const struct tool_suite *suite;
+	double seconds;
+	struct mlx5tls_pd *pd;
+	struct mlx5tls_td *td;
+	struct mlx5tls_qp *qp;
+	struct mlx5tls_mr *mr;
+	uint8_t *arena;
+	size_t arena_len;
+	union tool_crypto_info ci;
+	size_t ci_len;
+	EVP_CIPHER_CTX *evp;
+	uint8_t *evp_buf;       /* a copy of the stream EVP encrypts in place */
+	struct mlx5tls_completion done[256];
+	struct tx_size_result res[NR_SIZES];
+};
+
+void bench_tx_usage(FILE *fp)
+{
+	fprintf(fp,
+		"       mlx5tls-bench tx [-d DEV] [--tls 1.2|1.3] [--bits 128|256] [-t SECONDS]\n"
+		"           [-j [-p]]\n"
+		"           TLS TX datapath on one core: Gbit/s and records/s of 16 KiB and\n"
+		"           1 KiB records in %u-byte segments through the device (model) vs raw\n"
+		"           EVP AES-GCM on the same bytes (target >= %.2f at 16 KiB), and the\n"
+		"           library's cost per TLS data WQE vs a plain send (target <= %.2fx).\n"
+		"           Default TLS 1.3 AES-GCM-128, %.1f s per measurement.\n",
+		TX_MSS, TX_TARGET_RATIO, TX_TARGET_WQE, TX_DEFAULT_SECONDS);
+}
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static void best_add(struct tx_best *b, double ns)
+{
+	if (!b->passes || ns < b->ns)
+		b->ns = ns;
+	b->sum += ns;
+	b->passes++;
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+static bool is_tls12(const struct txb *b)
+{
+	return b->suite->version == TLS_1_2_VERSION;
+}
+
+/* ---- the stream and its frames ---- */
+
+static size_t record_len(const struct txb *b, uint32_t pt)
+{
+	return TLS_HDR + (is_tls12(b) ? TLS12_NONCE : 1u) + pt + TLS_TAG;
+}
+
+static int set_build(struct txb *b, struct tx_set *s, uint32_t rec_size)
+{
+	size_t rl = record_len(b, rec_size), off = 0;
+	uint8_t *p;
+
+	memset(s, 0, sizeof(*s));
+	s->rec_size = rec_size;
+	s->records = (uint32_t)(TX_STREAM_BYTES / rl);
+	s->stream_len = rl * s->records;
+	s->nframes = (uint32_t)((s->stream_len + TX_MSS - 1) / TX_MSS);
+	if ((size_t)s->nframes * TX_FRAME_STRIDE > b->arena_len)
+		return -ENOSPC;
+	s->stream = malloc(s->stream_len);
+	s->f = calloc(s->nframes, sizeof(*s->f));
+	s->end_seq = calloc(s->nframes, sizeof(*s->end_seq));
+	if (!s->stream || !s->f || !s->end_seq)
+		return -ENOMEM;
+	/* kTLS layout: header, TLS 1.2 explicit nonce (= record number: iv = rec_seq = 0 in the
+	 * crypto info), plaintext, TLS 1.3 inner content type, 16 bytes for the tag */
+	p = s->stream;
+	for (uint32_t r = 0; r < s->records; r++) {
+		p[0] = 23;
+		p[1] = 3;
+		p[2] = 3;
+		put16(p + 3, (uint16_t)(rl - TLS_HDR));
+		p += TLS_HDR;
+		if (is_tls12(b)) {
+			put64(p, r);
+			p += TLS12_NONCE;
+		}
+		for (uint32_t i = 0; i < rec_size; i++)
+			p[i] = (uint8_t)(r + i * 7u);
+		p += rec_size;
+		if (!is_tls12(b))
+			*p++ = 23;
+		memset(p, 0, TLS_TAG);
+		p += TLS_TAG;
+	}
+	/* Ethernet / IPv4 / TCP frames of MSS bytes; checksums are the device's (offload) */
+	for (uint32_t i = 0; i < s->nframes; i++, off += TX_MSS) {
+		uint8_t *f = b->arena + (size_t)i * TX_FRAME_STRIDE, *ip = f + 14, *tcp = ip + 20;
+		uint32_t n = TX_MSS;
+
+		if (off + n > s->stream_len)
+			n = (uint32_t)(s->stream_len - off);
+
+		memset(f, 0, TX_HDR_LEN);
+		f[0] = 0x02;
+		f[5] = 0x02;
+		f[6] = 0x02;
+		f[11] = 0x01;
+		put16(f + 12, 0x0800);
+		ip[0] = 0x45;
+		put16(ip + 2, (uint16_t)(40 + n));
+		put16(ip + 6, 0x4000);
+		ip[8] = 64;
+		ip[9] = 6;
+		put32(ip + 12, 0x0a000001);
+		put32(ip + 16, 0x0a000002);
+		put16(tcp, 443);
+		put16(tcp + 2, 40000);
+		put32(tcp + 4, TX_ISN + (uint32_t)off);
+		put32(tcp + 8, 1);
+		tcp[12] = 5 << 4;
+		tcp[13] = 0x18;
+		put16(tcp + 14, 65535);
+		memcpy(f + TX_HDR_LEN, s->stream + off, n);
+		s->f[i] = (struct mlx5tls_frame){ .data = f, .len = TX_HDR_LEN + n, .mr = b->mr,
+						  .cookie = i };
+		s->end_seq[i] = TX_ISN + (uint32_t)(off + n);
+	}
+	return 0;
+}
+
+static void set_free(struct tx_set *s)
+{
+	free(s->stream);
+	free(s->f);
+	free(s->end_seq);
+	memset(s, 0, sizeof(*s));
+}
+
+/* ---- passes ---- */
+
+/* Reap every completion; with MLX5TLS_QP_F_MODEL_SYNC the device has finished at the doorbell,
+ * on hardware wait for the rest. Returns completions reaped or -errno. */
+static int reap(struct txb *b, uint32_t want)
+{
+	uint32_t got = 0;
+
+	for (int spins = 0; got < want; spins++) {
+		int n = mlx5tls_qp_poll(b->qp, b->done, (int)(sizeof(b->done) / sizeof(b->done[0])),
+					spins ? 1 : 0);
+
+		if (n < 0)
+			return n;
+		for (int i = 0; i < n; i++)
+			if (b->done[i].status)
+				return b->done[i].status;
+		got += (uint32_t)n;
+		if (!n && spins > 2000)
+			return -ETIMEDOUT;
+	}
+	return (int)got;
+}
+
+static struct mlx5tls_tx *tx_open(struct txb *b)
+{
+	struct mlx5tls_tx *tx = mlx5tls_tx_create(b->qp, &b->ci.info, b->ci_len, TX_ISN, NULL);
+
+	if (!tx)
+		tool_fail(b->t, "TLS TX context create", errno);
+	return tx;
+}
+
+static int tx_close(struct txb *b, struct mlx5tls_tx *tx)
+{
+	int ret = mlx5tls_tx_destroy(tx);
+
+	return ret ? tool_fail(b->t, "TLS TX context destroy", ret) : 0;
+}
+
+/* Throughput: a whole stream through a new context, everything timed. */
+static int pass_model(struct txb *b, const struct tx_set *s, struct tx_best *best)
+{
+	struct mlx5tls_tx *tx = tx_open(b);
+	uint32_t posted = 0, reaped = 0;
+	double t0;
+	int ret = 0;
+
+	if (!tx)
+		return 1;
+	t0 = now_ns();
+	for (uint32_t i = 0; i < s->nframes && !ret; i++) {
+		bool last = (i + 1) % TX_BATCH == 0 || i + 1 == s->nframes;
+
+		ret = mlx5tls_tx_send(tx, &s->f[i], last ? 0 : MLX5TLS_SEND_F_MORE);
+		posted++;
+		if (!ret && last) {
+			/* the device is done with the batch: the peer has it, the records go */
+			ret = reap(b, posted - reaped);
+			if (ret >= 0) {
+				reaped += (uint32_t)ret;
+				ret = mlx5tls_tx_ack(tx, s->end_seq[i]);
+			}
+		}
+	}
+	if (!ret) {
+		struct mlx5tls_tx_info info;
+
+		best_add(best, now_ns() - t0);
+		/* what was timed is the device path, in order, every byte encrypted once */
+		memset(&info, 0, sizeof(info));
+		ret = mlx5tls_tx_query(tx, &info, sizeof(info));
+		if (!ret && (info.path != MLX5TLS_TX_PATH_DEVICE || info.ooo ||
+			     info.encrypted_bytes != s->stream_len)) {
+			fprintf(stderr, "%s: the stream did not go through the device in order "
+				"(path %d, ooo %" PRIu64 ", %" PRIu64 " of %zu bytes encrypted)\n",
+				b->t->prog, (int)info.path, info.ooo, info.encrypted_bytes,
+				s->stream_len);
+			ret = -EIO;
+		}
+	}
+	if (ret)
+		tool_fail(b->t, "TLS send", ret);
+	return tx_close(b, tx) || ret ? 1 : 0;
+}
+
+/* The same records with EVP AES-GCM: nonce, AAD, plaintext and tag as the device computes them
+ * (TLS 1.2: salt || explicit nonce, AAD seq || header with the plaintext length; TLS 1.3:
+ * (salt || iv) ^ seq, AAD the header; inner content type encrypted with the data). One
+ * EVP_EncryptUpdate per record; `segmented`: one per piece of the record in each TCP segment,
+ * which is how an inline engine sees the record (for reference, not the target's baseline). */
+static int pass_evp(struct txb *b, const struct tx_set *s, bool segmented, struct tx_best *best)
+{
+	const uint8_t *salt = b->suite->key_bits == 128 ? b->ci.gcm128.salt : b->ci.gcm256.salt;
+	const uint8_t *iv = b->suite->key_bits == 128 ? b->ci.gcm128.iv : b->ci.gcm256.iv;
+	size_t rl = record_len(b, s->rec_size);
+	uint8_t nonce[12], aad[13], tag[TLS_TAG];
+	double t0;
+	int outl = 0;
+
+	memcpy(b->evp_buf, s->stream, s->stream_len);
+	t0 = now_ns();
+	for (uint32_t r = 0; r < s->records; r++) {
+		uint8_t *rec = b->evp_buf + (size_t)r * rl, *pt;
+		size_t aad_len, pt_len;
+		bool ok;
+
+		memcpy(nonce, salt, 4);
+		if (is_tls12(b)) {
+			memcpy(nonce + 4, rec + TLS_HDR, 8);
+			put64(aad, r);
+			memcpy(aad + 8, rec, 3);
+			put16(aad + 11, (uint16_t)s->rec_size);
+			aad_len = 13;
+			pt = rec + TLS_HDR + TLS12_NONCE;
+			pt_len = s->rec_size;
+		} else {
+			memcpy(nonce + 4, iv, 8);
+			for (int i = 0; i < 8; i++)
+				nonce[4 + i] ^= (uint8_t)((uint64_t)r >> (56 - 8 * i));
+			memcpy(aad, rec, TLS_HDR);
+			aad_len = TLS_HDR;
+			pt = rec + TLS_HDR;
+			pt_len = s->rec_size + 1u;
+		}
+		ok = EVP_EncryptInit_ex(b->evp, NULL, NULL, NULL, nonce) == 1 &&
+		     EVP_EncryptUpdate(b->evp, NULL, &outl, aad, (int)aad_len) == 1;
+		for (size_t done = 0; ok && done < pt_len;) {
+			/* up to the next segment boundary of the stream, or the whole record */
+			size_t at = (size_t)(pt - b->evp_buf) + done;
+			size_t n = segmented ? TX_MSS - at % TX_MSS : pt_len;
+
+			if (n > pt_len - done)
+				n = pt_len - done;
+			ok = EVP_EncryptUpdate(b->evp, pt + done, &outl, pt + done, (int)n) == 1;
+			done += n;
+		}
+		if (!ok || EVP_EncryptFinal_ex(b->evp, pt + pt_len, &outl) != 1 ||
+		    EVP_CIPHER_CTX_ctrl(b->evp, EVP_CTRL_GCM_GET_TAG, TLS_TAG, tag) != 1) {
+			fprintf(stderr, "%s: EVP AES-GCM failed\n", b->t->prog);
+			return 1;
+		}
+		memcpy(pt + pt_len, tag, TLS_TAG);
+	}
+	best_add(best, now_ns() - t0);
+	return 0;
+}
+
+/*
+ * Per-WQE cost: all frames but the first in batches of TX_BATCH, posted with SEND_F_MORE. `post`
+ * accumulates the time inside the post calls only; `full` the time of whole batches (posts,
+ * doorbell, the device's work, completions). tls: through a TLS context (its first frame, which
+ * also posts the context's static and progress params, is sent before the clock starts) or
+ * plain mlx5tls_qp_send() of the same frames.
+ */
+static int pass_wqe(struct txb *b, const struct tx_set *s, bool tls, struct tx_size_result *r)
+{
+	struct mlx5tls_tx *tx = NULL;
+	double t_post = 0, t_full = 0, t_ack = 0;
+	uint64_t n_ack = 0;
+	uint32_t first = 0;
+	int ret = 0;
+
+	if (tls) {
+		tx = tx_open(b);
+		if (!tx)
+			return 1;
+		ret = mlx5tls_tx_send(tx, &s->f[0], 0);
+		if (!ret)
+			ret = reap(b, 1);
+		first = 1;
+		ret = ret < 0 ? ret : 0;
+	}
+	for (uint32_t i = first; i < s->nframes && !ret; i += TX_BATCH) {
+		uint32_t n = TX_BATCH;
+		double t0, t1;
+
+		if (i + n > s->nframes)
+			n = s->nframes - i;
+		t0 = now_ns();
+
+		for (uint32_t k = 0; k < n && !ret; k++)
+			ret = tls ? mlx5tls_tx_send(tx, &s->f[i + k], MLX5TLS_SEND_F_MORE)
+				  : mlx5tls_qp_send(b->qp, &s->f[i + k], MLX5TLS_SEND_F_MORE);
+		t1 = now_ns();
+		if (!ret)
+			ret = mlx5tls_qp_flush(b->qp);
+		if (!ret)
+			ret = reap(b, n);
+		t_post += t1 - t0;
+		t_full += now_ns() - t0;
+		if (ret >= 0 && tls) {
+			double a0 = now_ns();
+
+			ret = mlx5tls_tx_ack(tx, s->end_seq[i + n - 1]);
+			t_ack += now_ns() - a0;
+			n_ack++;
+		}
+		ret = ret < 0 ? ret : 0;
+	}
+	if (ret)
+		tool_fail(b->t, tls ? "TLS send" : "plain send", ret);
+	if (tx && tx_close(b, tx))
+		ret = ret ? ret : 1;
+	if (ret)
+		return 1;
+	if (tls) {
+		best_add(&r->tls_post, t_post);
+		best_add(&r->tls_full, t_full);
+		best_add(&r->ack, t_ack);
+		r->acks = n_ack;
+	} else {
+		best_add(&r->plain_post, t_post);
+		best_add(&r->plain_full, t_full);
+	}
+	return 0;
+}
+
+/* ---- report ---- */
+
+static double per_sec(double count, const struct tx_best *b)
+{
+	return b->ns > 0 ? count * 1e9 / b->ns : 0.0;
+}
+
+static double gbits(const struct tx_size_result *r, const struct tx_best *b)
+{
+	return per_sec((double)r->records * r->rec_size * 8.0, b) / 1e9;
+}
+
+static double ratio(double a, double b)
+{
+	return b > 0 ? a / b : 0.0;
+}
+
+static void print_rate(const char *key, const char *label, const struct tx_size_result *r,
+		       const struct tx_best *b)
+{
+	char fmt[48];
+
+	pr_open_object(key);
+	snprintf(fmt, sizeof(fmt), "  %s %%s Gbit/s", label);
+	pr_double("gbit_s", fmt, gbits(r, b), 2);
+	pr_double("records_s", " %s rec/s", per_sec(r->records, b), 0);
+	pr_uint("passes", NULL, b->passes);
+	pr_close_object();
+}
+
+static void print_report(const struct txb *b)
+{
+	const struct tx_size_result *r16 = &b->res[0];
+	double tput = ratio(r16->evp.ns, r16->model.ns);
+	double wqe = ratio(r16->tls_post.ns, r16->plain_post.ns);
+	bool tput_met = tput >= TX_TARGET_RATIO, wqe_met = wqe > 0 && wqe <= TX_TARGET_WQE;
+
+	pr_open_object(NULL);
+	pr_open_object("device");
+	tool_print_device(b->t);
+	pr_close_object();
+	pr_nl();
+	pr_string("benchmark", "%s:", "tx");
+	pr_string("suite", " suite %s", b->suite->name);
+	pr_uint("mss", " mss %s", TX_MSS);
+	pr_uint("batch", " doorbell every %s frames", TX_BATCH);
+	pr_string("queue", ", queue %s", "model_sync");
+	pr_string("wire", ", wire %s", "discard");
+	pr_nl();
+
+	pr_text("throughput on one core (library + device, best pass) vs raw EVP AES-GCM on the "
+		"same records:");
+	pr_nl();
+	pr_open_array("throughput");
+	for (size_t i = 0; i < NR_SIZES; i++) {
+		const struct tx_size_result *r = &b->res[i];
+
+		pr_open_object(NULL);
+		pr_uint("record_size", "  record %5s:", r->rec_size);
+		pr_uint("records", NULL, r->records);
+		print_rate("model", "device", r, &r->model);
+		print_rate("evp", "evp", r, &r->evp);
+		pr_double("ratio", "  ratio %s", ratio(r->evp.ns, r->model.ns), 3);
+		pr_nl();
+		print_rate("evp_per_segment", "               evp per segment", r, &r->evp_seg);
+		pr_double("ratio_per_segment", "  ratio %s", ratio(r->evp_seg.ns, r->model.ns), 3);
+		pr_close_object();
+		pr_nl();
+	}
+	pr_close_array();
+	pr_open_object("target_throughput");
+	pr_double("min_ratio", "target >= %s of EVP at 16384-byte records:", TX_TARGET_RATIO, 2);
+	pr_bool("met", NULL, tput_met);
+	pr_text(" %s", tput_met ? "met" : "NOT met");
+	pr_double("ratio", " (%s)", tput, 3);
+	pr_close_object();
+	pr_nl();
+
+	pr_text("library cost per in-order data WQE, ns (best pass), timed around the post calls");
+	pr_nl();
+	pr_text("only: doorbell, device and completions run between timed batches");
+	pr_nl();
+	pr_text("(\"with device\": whole batches timed, the model's crypto included):");
+	pr_nl();
+	pr_open_array("wqe_cost");
+	for (size_t i = 0; i < NR_SIZES; i++) {
+		const struct tx_size_result *r = &b->res[i];
+		double n = r->frames > 1 ? r->frames - 1.0 : 1.0;
+
+		pr_open_object(NULL);
+		pr_uint("record_size", "  record %5s:", r->rec_size);
+		pr_uint("wqes", NULL, r->frames - 1u);
+		pr_double("tls_tx_send_ns", " tx_send %s", r->tls_post.ns / n, 1);
+		pr_double("qp_send_ns", " qp_send %s", r->plain_post.ns / n, 1);
+		pr_double("ratio", "  ratio %s", ratio(r->tls_post.ns, r->plain_post.ns), 3);
+		pr_double("ack_ns", "  tx_ack %s ns/call",
+			  r->acks ? r->ack.ns / (double)r->acks : 0.0, 1);
+		pr_nl();
+		pr_open_object("with_device");
+		pr_double("tls_ns", "                with device: tls %s", r->tls_full.ns / n, 1);
+		pr_double("plain_ns", " plain %s", r->plain_full.ns / n, 1);
+		pr_double("ratio", "  ratio %s", ratio(r->tls_full.ns, r->plain_full.ns), 2);
+		pr_close_object();
+		pr_close_object();
+		pr_nl();
+	}
+	pr_close_array();
+	pr_open_object("target_wqe_cost");
+	pr_double("max_ratio", "target <= %sx a plain send (16384-byte records, posting only):",
+		  TX_TARGET_WQE, 2);
+	pr_bool("met", NULL, wqe_met);
+	pr_text(" %s", wqe_met ? "met" : "NOT met");
+	pr_double("ratio", " (%s)", wqe, 3);
+	pr_close_object();
+	pr_nl();
+	pr_close_object();
+}
+
+/* ---- setup ---- */
+
+static int setup(struct txb *b)
+{
+	MLX5TLS_OPTS(mlx5tls_qp_opts, q, .flags = MLX5TLS_QP_F_MODEL_SYNC);
+	const EVP_CIPHER *cipher = b->suite->key_bits == 128 ? EVP_aes_128_gcm()
+							       : EVP_aes_256_gcm();
+	const uint8_t *key = b->suite->key_bits == 128 ? b->ci.gcm128.key : b->ci.gcm256.key;
+	int ret;
+
+	b->ci_len = tool_crypto_info(&b->ci, b->suite, NULL, NULL);
+	if (!b->ci_len)
+		return tool_fail(b->t, "making a key", errno);
+	/* frames: discarded at the wire (the model's default: no receiver) */
+	b->pd = mlx5tls_pd_alloc(b->t->dev);
+	if (!b->pd)
+		return tool_fail(b->t, "PD alloc", errno);
+	b->td = mlx5tls_td_alloc(b->t->dev);
+	if (!b->td)
+		return tool_fail(b->t, "TD alloc", errno);
+	b->qp = mlx5tls_qp_create(b->pd, b->td, &q);
+	if (!b->qp)
+		return tool_fail(b->t, "queue create", errno);
+	/* aligned_alloc wants a multiple of the alignment */
+	b->arena_len = ((size_t)TX_STREAM_BYTES / TX_MSS + 2) * TX_FRAME_STRIDE;
+	b->arena_len = (b->arena_len + 4095) & ~(size_t)4095;
+	b->arena = aligned_alloc(4096, b->arena_len);
+	b->evp_buf = malloc(TX_STREAM_BYTES);
+	if (!b->arena || !b->evp_buf)
+		return tool_fail(b->t, "allocating frames", -ENOMEM);
+	b->mr = mlx5tls_mr_reg(b->pd, b->arena, b->arena_len);
+	if (!b->mr)
+		return tool_fail(b->t, "MR register", errno);
+	b->evp = EVP_CIPHER_CTX_new();
+	ret = b->evp && EVP_EncryptInit_ex(b->evp, cipher, NULL, key, NULL) == 1 ? 0 : -ENOMEM;
+	if (ret)
+		return tool_fail(b->t, "EVP init", ret);
+	return 0;
+}
+
+static int teardown(struct txb *b)
+{
+	int ret = 0, err;
+
+	EVP_CIPHER_CTX_free(b->evp); /* cleanses the key schedule */
+	explicit_bzero(&b->ci, sizeof(b->ci));
+	if (b->mr && (err = mlx5tls_mr_dereg(b->mr)))
+		ret = tool_fail(b->t, "MR deregister", err);
+	if (b->qp && (err = mlx5tls_qp_destroy(b->qp)))
+		ret = ret ? ret : tool_fail(b->t, "queue destroy", err);
+	if (b->td && (err = mlx5tls_td_dealloc(b->td)))
+		ret = ret ? ret : tool_fail(b->t, "TD dealloc", err);
+	if (b->pd && (err = mlx5tls_pd_dealloc(b->pd)))
+		ret = ret ? ret : tool_fail(b->t, "PD dealloc", err);
+	free(b->arena);
+	free(b->evp_buf);
+	return ret;
+}
+
+/* Alternate the passes of each kind until each had its share of time and TX_MIN_PASSES. */
+static int measure(struct txb *b, struct tx_size_result *r)
+{
+	struct tx_set s;
+	double deadline;
+	int ret = set_build(b, &s, r->rec_size);
+
+	if (ret) {
+		set_free(&s);
+		return tool_fail(b->t, "building frames", ret);
+	}
+	r->records = s.records;
+	r->frames = s.nframes;
+	deadline = now_ns() + b->seconds * 1e9;
+	while (!ret && (r->model.passes < TX_MIN_PASSES || now_ns() < deadline)) {
+		ret = pass_model(b, &s, &r->model);
+		if (!ret)
+			ret = pass_evp(b, &s, false, &r->evp);
+		if (!ret)
+			ret = pass_evp(b, &s, true, &r->evp_seg);
+	}
+	deadline = now_ns() + b->seconds * 1e9;
+	while (!ret && (r->tls_post.passes < TX_MIN_PASSES || now_ns() < deadline)) {
+		ret = pass_wqe(b, &s, true, r);
+		if (!ret)
+			ret = pass_wqe(b, &s, false, r);
+	}
+	set_free(&s);
+	return ret;
+}
+
+static int bench_run(struct txb *b, int version, unsigned int bits)
+{
+	struct mlx5tls_caps caps;
+	int ret;
+
+	if (tool_open_device(b->t, false))
+		return 1;
+	memset(&caps, 0, sizeof(caps));
+	ret = mlx5tls_query_caps(b->t->dev, &caps, sizeof(caps));
+	if (ret)
+		return tool_fail(b->t, "cannot query capabilities", ret);
+	for (size_t i = 0; i < tool_nr_suites; i++)
+		if (tool_suites[i].version == version && tool_suites[i].key_bits == bits)
+			b->suite = &tool_suites[i];
+	if (!caps.tls_tx || !b->suite || !(caps.suites & b->suite->bit)) {
+		fprintf(stderr, "%s: device %s cannot offload %s for transmission\n", b->t->prog,
+			b->t->attr.name, b->suite ? b->suite->name : "this suite");
+		return 1;
+	}
+	ret = setup(b);
+	for (size_t i = 0; !ret && i < NR_SIZES; i++) {
+		b->res[i].rec_size = rec_sizes[i];
+		ret = measure(b, &b->res[i]);
+	}
+	if (!ret)
+		print_report(b);
+	return teardown(b) || ret ? 1 : 0;
+}
+
+static int parse_args(struct tool *t, struct txb *b, int *version, unsigned int *bits)
+{
+	static const struct option long_opts[] = {
+		{ "device", required_argument, NULL, 'd' },
+		{ "tls", required_argument, NULL, 'T' },
+		{ "bits", required_argument, NULL, 'b' },
+		{ "time", required_argument, NULL, 't' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	/* getopt wants argv[0]: the word "tx" the dispatcher just consumed. */
+	int argc = t->argc + 1;
+	char **argv = t->argv - 1;
+	char *end = NULL;
+	int opt;
+
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, "+d:t:jph", long_opts, NULL)) != -1) {
+		switch (opt) {
+		case 'd':
+			t->dev_name = optarg;
+			break;
+		case 'T':
+			if (strcmp(optarg, "1.2") && strcmp(optarg, "1.3")) {
+				fprintf(stderr, "%s: --tls takes 1.2 or 1.3\n", t->prog);
+				return 1;
+			}
+			*version = optarg[2] == '2' ? TLS_1_2_VERSION : TLS_1_3_VERSION;
+			break;
+		case 'b':
+			if (strcmp(optarg, "128") && strcmp(optarg, "256")) {
+				fprintf(stderr, "%s: --bits takes 128 or 256\n", t->prog);
+				return 1;
+			}
+			*bits = optarg[0] == '1' ? 128 : 256;
+			break;
+		case 't':
+			errno = 0;
+			b->seconds = strtod(optarg, &end);
+			if (errno || end == optarg || *end ||
+			    !(b->seconds > 0 && b->seconds <= 60)) {
+				fprintf(stderr, "%s: -t takes seconds in (0, 60]\n", t->prog);
+				return 1;
+			}
+			break;
+		case 'j':
+			t->json = true;
+			break;
+		case 'p':
+			t->pretty = true;
+			break;
+		case 'h':
+			t->usage(stdout);
+			return -1;
+		default:
+			t->usage(stderr);
+			return 1;
+		}
+	}
+	t->argc = argc - optind;
+	t->argv = argv + optind;
+	return tool_no_more_args(t);
+}
+
+int bench_tx(struct tool *t)
+{
+	struct txb *b = calloc(1, sizeof(*b));
+	int version = TLS_1_3_VERSION, ret;
+	unsigned int bits = 128;
+
+	if (!b)
+		return tool_fail(t, "allocating", -ENOMEM);
+	b->t = t;
+	b->seconds = TX_DEFAULT_SECONDS;
+	ret = parse_args(t, b, &version, &bits);
+	if (ret) {
+		free(b);
+		return ret < 0 ? 0 : ret;
+	}
+	pr_init(stdout, t->json, t->pretty);
+	ret = bench_run(b, version, bits);
+	if (pr_finish() && !ret)
+		ret = tool_fail(t, "writing the output", -EIO);
+	free(b);
+	return ret;
+}
