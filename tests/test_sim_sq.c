@@ -1532,6 +1532,7 @@ static void test_tls_fake_engine(void)
 	uint16_t send_idx, lso_idx;
 	struct dseg d;
 	struct sim_sq_stats st;
+	/* frame sequences and payload lengths on the wire (the SEND, then 3 LSO segments) */
 	static const uint32_t seqs[4] = {1000, 1500, 2948, 4396}, lens[4] = {500, 1448, 1448, 104};
 
 	FX_INIT(&f, .log_wqebbs = 6, .log_cqes = 6, .ops = &fake_ops);
@@ -1550,7 +1551,8 @@ static void test_tls_fake_engine(void)
 	memset(w, 0, sizeof(w));
 	wqe_build_dump(w, f.pc, f.sqi.sqn, f.tls_tis, (uintptr_t)(f.mem + 100), f.lkey, 300, true);
 	post(&f, w, 64);
-	/* LSO through the TIS: each segment goes through the engine at its own TCP sequence */
+	/* LSO through the TIS: the whole payload goes through the engine at the template's TCP
+	 * sequence (the segments' payloads back to back), then is cut into segments */
 	memset(w, 0, sizeof(w));
 	hdr_v4(h, 1500, 0, 2, 0x18);
 	d = (struct dseg){ 3000, (uintptr_t)(f.mem + 1000), f.lkey, false };
@@ -1574,11 +1576,11 @@ static void test_tls_fake_engine(void)
 	CU_ASSERT_EQUAL(fake_last->n_dump, 1);
 	CU_ASSERT_EQUAL(fake_last->dump_bytes, 300);
 	CU_ASSERT_EQUAL(fake_last->dump_first, f.mem[100]);
-	CU_ASSERT_EQUAL_FATAL(fake_last->n_data, 4);
-	for (int i = 0; i < 4; i++) {
-		CU_ASSERT_EQUAL(fake_last->seq[i], seqs[i]);
-		CU_ASSERT_EQUAL(fake_last->len[i], lens[i]);
-	}
+	CU_ASSERT_EQUAL_FATAL(fake_last->n_data, 2);
+	CU_ASSERT_EQUAL(fake_last->seq[0], 1000);
+	CU_ASSERT_EQUAL(fake_last->len[0], 500);
+	CU_ASSERT_EQUAL(fake_last->seq[1], 1500);
+	CU_ASSERT_EQUAL(fake_last->len[1], 3000);
 	CU_ASSERT_EQUAL_FATAL(sim_port_capture_count(f.cap), 5);
 	for (size_t i = 0; i < 5; i++) {
 		size_t len = 0;
