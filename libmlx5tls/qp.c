@@ -136,7 +136,9 @@ int qp_post_frame(struct mlx5tls_qp *qp, const struct mlx5tls_frame *f,
 	}
 	slot.retried = qp->replay_retried;
 	nbb = qp_send_wqebbs(fi, fi->payload_len);
-	ret = qp_reserve(qp, nbb);
+	/* 1: the queue was recovered meanwhile and the replay refilled the ring - ask again */
+	while ((ret = qp_reserve(qp, nbb)) == 1)
+		;
 	if (ret < 0)
 		return ret;
 	w = qp_wqe_begin(qp, nbb);
@@ -173,31 +175,41 @@ int mlx5tls_qp_flush(struct mlx5tls_qp *qp)
 
 /* ---- software-path frame memory ---- */
 
-int qp_bounce_get(struct mlx5tls_qp *qp, uint32_t n, uint8_t **mem, uint32_t *end)
+int qp_bounce_get(struct mlx5tls_qp *qp, uint32_t n, uint8_t **mem, uint64_t *end)
 {
 	struct bounce_ring *b = &qp->bounce;
+	uint64_t start = 0;
 
-	for (int tries = 0; tries < 2; tries++) {
-		uint32_t used = b->head - b->tail;
-		uint32_t off = b->head % b->size;
-		uint32_t skip = off + n > b->size ? b->size - off : 0; /* keep frames contiguous */
+	if (n > b->size)
+		return -EMSGSIZE; /* would never fit: waiting cannot help */
+	for (;;) {
+		uint32_t off, skip;
+		int ret;
 
-		if (n <= b->size && used + skip + n <= b->size) {
+		/* nothing in flight, nothing in use: also drops what a caller took and did not
+		 * post (an error, or a recovery that made it plan again) */
+		if (qp->cc == qp->pc)
+			b->tail = b->head;
+		off = (uint32_t)(b->head % b->size);
+		skip = off + n > b->size ? b->size - off : 0; /* keep frames contiguous */
+		if (skip && b->head == b->tail) {
+			/* empty: start over at the buffer's start, else a frame larger than half
+			 * of it may fit neither before nor after the current position */
+			b->head += skip;
+			b->tail = b->head;
+			skip = 0;
+		}
+		if (b->head - b->tail + skip + n <= b->size) {
 			b->head += skip;
 			*mem = b->mem + b->head % b->size;
 			b->head += n;
-			/* 0 means "no bounce" in a slot; a head that wraps to 0 is harmless to
-			 * skip: tail then stays put until the next frame completes */
-			*end = b->head ? b->head : 1;
+			*end = b->head; /* never 0 ("no bounce" in a slot): n > 0 was added */
 			return 0;
 		}
-		qp_doorbell(qp);
-		int ret = qp_reap(qp);
-
+		ret = qp_wait_progress(qp, &start);
 		if (ret)
 			return ret;
 	}
-	return -EAGAIN;
 }
 
 /* ---- lifecycle ---- */

@@ -37,7 +37,7 @@ struct wqe_slot {
 	uint8_t kind; /* enum wqe_kind */
 	uint8_t retried; /* a frame already replayed once after failing itself */
 	uint32_t dump_bytes;
-	uint32_t bounce_end; /* software path: bounce ring position released on completion */
+	uint64_t bounce_end; /* software path: bounce ring position released on completion */
 	struct mlx5tls_tx *tx; /* the TLS context of a frame or DUMP, NULL for plain frames */
 	struct mlx5tls_frame frame;
 };
@@ -47,8 +47,11 @@ struct wqe_slot {
 struct bounce_ring {
 	uint8_t *mem;
 	uint32_t size;
-	uint32_t head; /* next byte to hand out (monotonic, mod size in use) */
-	uint32_t tail; /* first byte still in flight */
+	/* Positions count bytes handed out since the queue was created; 64 bits so they never
+	 * wrap: `head % size` must stay continuous for any size, which 32 bits (4 GiB, seconds
+	 * at line rate) would break unless size were a power of two. */
+	uint64_t head; /* next byte to hand out (monotonic, mod size in use) */
+	uint64_t tail; /* first byte still in flight */
 	struct mlx5tls_mr *mr;
 };
 
@@ -131,8 +134,14 @@ int qp_post_frame(struct mlx5tls_qp *qp, const struct mlx5tls_frame *f,
 /* Reap CQEs: completions to the FIFO, DUMP counters, recovery on an error. 0 or -EIO. */
 int qp_reap(struct mlx5tls_qp *qp);
 
-/* Software path: n bytes of bounce memory (registered) for a frame; -EAGAIN when full. */
-int qp_bounce_get(struct mlx5tls_qp *qp, uint32_t n, uint8_t **mem, uint32_t *end);
+/* Let the device make progress (doorbell, reap, else a short pause): 0 to check again, -EAGAIN
+ * when nothing is in flight or the device made none for as long as qp_reserve waits, -EIO. */
+int qp_wait_progress(struct mlx5tls_qp *qp, uint64_t *start);
+
+/* Software path: n bytes of bounce memory (registered) for a frame, waiting for in-flight frames
+ * as qp_reserve waits for ring room (a recovery may happen meanwhile). -EAGAIN when they do not
+ * complete, -EMSGSIZE if n exceeds the buffer. */
+int qp_bounce_get(struct mlx5tls_qp *qp, uint32_t n, uint8_t **mem, uint64_t *end);
 
 /* ---- hooks into the TLS TX contexts (tx.c) ---- */
 /* The next context on the same queue (the queue's list). */

@@ -182,6 +182,7 @@ static int recover_ring(struct mlx5tls_qp *qp)
 	qp->bounce.tail = qp->bounce.head; /* every frame in it came back */
 	qp->in_error = false;
 	qp->stats.recoveries++;
+	counter_inc(qp->dev, MLX5TLS_CNT_QP_RECOVER);
 	for (struct mlx5tls_tx *tx = qp->tls_list; tx; tx = tx_next_on_qp(tx))
 		tx_qp_recovered(tx);
 	return 0;
@@ -214,10 +215,12 @@ static int recover_and_replay(struct mlx5tls_qp *qp)
 			qp->replay_retried = 0;
 			if (ret == -EAGAIN && qp->in_error)
 				break; /* not posted: goes around again */
-			if (ret)
+			if (ret) {
 				(void)fifo_push(&qp->done, s->frame.cookie, ret);
-			else
+			} else {
 				qp->stats.reposted++;
+				counter_inc(qp->dev, MLX5TLS_CNT_QP_REPOST);
+			}
 		}
 		for (; i < n; i++)
 			if (replay_add(qp, &list[i]))
@@ -248,13 +251,14 @@ int mlx5tls_qp_poll(struct mlx5tls_qp *qp, struct mlx5tls_completion *done, int 
 		    unsigned int timeout_ms)
 {
 	uint64_t deadline = 0;
-	int n = 0, ret;
+	int n = 0;
 
 	if (!qp || max < 0 || (!done && max))
 		return libmlx5tls_err(-EINVAL);
 	qp_doorbell(qp);
 	for (;;) {
-		ret = qp_reap(qp);
+		int ret = qp_reap(qp);
+
 		if (ret && !qp->done.count)
 			return libmlx5tls_err(ret);
 		while (n < max && qp->done.count) {

@@ -43,11 +43,12 @@ int qp_reserve(struct mlx5tls_qp *qp, uint32_t nbb)
 {
 	uint64_t start = 0;
 	uint64_t recoveries = qp->stats.recoveries;
-	int ret;
 
 	if (qp->dead)
 		return -EIO;
 	while (ring_free(qp) < nbb) {
+		int ret;
+
 		/* the device only sees what a doorbell announced */
 		qp_doorbell(qp);
 		ret = qp_reap(qp);
@@ -65,6 +66,28 @@ int qp_reserve(struct mlx5tls_qp *qp, uint32_t nbb)
 			return -EAGAIN;
 		pause_briefly();
 	}
+	return 0;
+}
+
+int qp_wait_progress(struct mlx5tls_qp *qp, uint64_t *start)
+{
+	uint32_t cc = qp->cc;
+	int ret;
+
+	qp_doorbell(qp);
+	ret = qp_reap(qp);
+	if (ret)
+		return ret;
+	if (qp->cc != cc)
+		return 0;
+	/* nothing to wait for, or a recovery in progress further up the stack */
+	if (qp->cc == qp->pc || qp->in_error)
+		return -EAGAIN;
+	if (!*start)
+		*start = now_ns();
+	else if (now_ns() - *start > RESERVE_WAIT_NS)
+		return -EAGAIN;
+	pause_briefly();
 	return 0;
 }
 

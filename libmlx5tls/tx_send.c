@@ -50,7 +50,6 @@ static int plan_frame(struct mlx5tls_tx *tx, const struct frame_info *fi, const 
 {
 	struct tx_stream *st = &tx->stream;
 	uint32_t len = fi->payload_len;
-	int ret;
 
 	pl->seq = fi->tcp_seq;
 	pl->end = fi->tcp_seq + len;
@@ -68,7 +67,8 @@ static int plan_frame(struct mlx5tls_tx *tx, const struct frame_info *fi, const 
 	if (pl->new_off > len)
 		pl->new_off = len;
 	if (pl->new_off < len) {
-		ret = tx_stream_check(st, payload + pl->new_off, len - pl->new_off);
+		int ret = tx_stream_check(st, payload + pl->new_off, len - pl->new_off);
+
 		if (ret) {
 			pr_warn("tx: malformed TLS record header in the frame at TCP sequence %u\n",
 				pl->seq);
@@ -206,7 +206,7 @@ static int device_resync(struct mlx5tls_tx *tx, const struct tx_plan *pl)
 
 static int post_data(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f,
 		     const struct frame_info *fi, uint32_t tisn, const uint8_t *data,
-		     uint32_t lkey, uint32_t bounce_end)
+		     uint32_t lkey, uint64_t bounce_end)
 {
 	struct mlx5tls_qp *qp = tx->qp;
 	struct wqe_slot slot = { .kind = WQE_FRAME, .tx = tx, .frame = *f,
@@ -319,7 +319,8 @@ static int sw_send(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f,
 		   const struct frame_info *fi, const struct tx_plan *pl)
 {
 	struct mlx5tls_qp *qp = tx->qp;
-	uint32_t len = fi->payload_len, bounce_end = 0;
+	uint64_t recoveries = qp->stats.recoveries, bounce_end = 0;
+	uint32_t len = fi->payload_len;
 	uint8_t *copy = NULL;
 	int ret;
 
@@ -329,6 +330,10 @@ static int sw_send(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f,
 	ret = qp_bounce_get(qp, f->len, &copy, &bounce_end);
 	if (ret)
 		return ret;
+	/* waiting for bounce memory may have recovered the queue: the ring room reserved above
+	 * was then refilled by the replay, and the plan may be stale */
+	if (qp->stats.recoveries != recoveries)
+		return 1;
 	if (pl->kind == PLAN_RESYNC) {
 		ret = sw_position(tx, &pl->rec, pl->seq);
 		if (ret)

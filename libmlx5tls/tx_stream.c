@@ -77,6 +77,7 @@ int tx_stream_init(struct tx_stream *s, uint32_t start_seq, uint64_t first_num, 
 	s->next_num = first_num;
 	/* TLS 1.2: explicit nonce + tag; TLS 1.3: content type + tag (RFC 5246, RFC 8446) */
 	s->min_body = tls13 ? 1 + TLS_TAG_LEN : TLS12_NONCE_LEN + TLS_TAG_LEN;
+	s->tls13 = tls13;
 	return 0;
 }
 
@@ -93,10 +94,16 @@ bool tx_stream_at_boundary(const struct tx_stream *s)
 	return s->p.hdr_got == 0 && s->p.body_left == 0;
 }
 
+/* A TLS 1.3 record is application_data outside, the real type is inside (RFC 8446 5.2); the
+ * device does not encrypt any other (the model passes such a record through in the clear), so it
+ * is malformed here as well. */
+#define TLS13_OUTER_TYPE 23
+
 static bool header_ok(const struct tx_stream *s, const uint8_t h[TLS_HDR_LEN], uint32_t *body)
 {
 	*body = (uint32_t)h[3] << 8 | h[4];
-	return h[1] == 3 && h[2] == 3 && *body >= s->min_body && *body <= TLS_MAX_BODY;
+	return h[1] == 3 && h[2] == 3 && *body >= s->min_body && *body <= TLS_MAX_BODY &&
+	       (!s->tls13 || h[0] == TLS13_OUTER_TYPE);
 }
 
 /*

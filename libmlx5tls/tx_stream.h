@@ -66,6 +66,7 @@ struct tx_stream {
 	uint64_t next_num;  /* record number the next record starts with */
 	uint8_t epoch;      /* key epoch of records that start from now on */
 	uint32_t min_body;  /* smallest legal length field: nonce (1.2) + 1 (1.3 type) + tag */
+	bool tls13;         /* outer type must be application_data */
 	struct tx_parse p;
 };
 

@@ -13,6 +13,7 @@
 #define IPV4_HLEN 20u
 #define IPV6_HLEN 40u
 #define TCP_HLEN 20u
+#define VLAN_HLEN 4u
 #define ARENA_DEFAULT (64u << 20)
 
 static void put16(uint8_t *p, uint16_t v)
@@ -58,32 +59,53 @@ static uint16_t fold(uint32_t sum)
 
 /* ---- receiver ---- */
 
-static bool csum_ok(const uint8_t *f, size_t len, bool v6, size_t *l4, size_t *plen)
+/* Length of the L2 header: Ethernet and an optional 802.1Q tag. */
+static size_t l2_len(const struct txh *h)
 {
-	const uint8_t *ip = f + ETH_HLEN;
+	return ETH_HLEN + (h->o.vlan ? VLAN_HLEN : 0);
+}
+
+static bool csum_ok(const uint8_t *f, size_t len, size_t l3, bool v6, size_t *l4, size_t *plen)
+{
+	const uint8_t *ip = f + l3;
 	uint32_t sum;
-	size_t iplen, l4len;
+	size_t l4len;
 
 	if (!v6) {
-		if (len < ETH_HLEN + IPV4_HLEN || fold(sum16(0, ip, IPV4_HLEN)) != 0xffff)
+		size_t iplen;
+
+		if (len < l3 + IPV4_HLEN || fold(sum16(0, ip, IPV4_HLEN)) != 0xffff)
 			return false;
 		iplen = get16(ip + 2);
-		if (ETH_HLEN + iplen > len || iplen < IPV4_HLEN + TCP_HLEN)
+		if (l3 + iplen > len || iplen < IPV4_HLEN + TCP_HLEN)
 			return false;
 		l4len = iplen - IPV4_HLEN;
-		*l4 = ETH_HLEN + IPV4_HLEN;
+		*l4 = l3 + IPV4_HLEN;
 		sum = sum16(0, ip + 12, 8) + 6 + (uint32_t)l4len;
 	} else {
-		if (len < ETH_HLEN + IPV6_HLEN)
+		if (len < l3 + IPV6_HLEN)
 			return false;
 		l4len = get16(ip + 4);
-		if (ETH_HLEN + IPV6_HLEN + l4len > len || l4len < TCP_HLEN)
+		if (l3 + IPV6_HLEN + l4len > len || l4len < TCP_HLEN)
 			return false;
-		*l4 = ETH_HLEN + IPV6_HLEN;
+		*l4 = l3 + IPV6_HLEN;
 		sum = sum16(0, ip + 8, 32) + 6 + (uint32_t)l4len;
 	}
 	*plen = l4len - (size_t)(f[*l4 + 12] >> 4) * 4u;
 	return fold(sum16(sum, f + *l4, l4len)) == 0xffff;
+}
+
+/* The frame is ours: right ethertype (behind the right VLAN tag when tagged). */
+static bool frame_is_ours(const struct txh *h, const uint8_t *f, size_t len)
+{
+	uint16_t et = h->o.ipv6 ? 0x86dd : 0x0800;
+
+	if (len < l2_len(h))
+		return false;
+	if (!h->o.vlan)
+		return get16(f + 12) == et;
+	return get16(f + 12) == 0x8100 && (get16(f + 14) & 0x0fff) == h->o.vlan &&
+	       get16(f + 16) == et;
 }
 
 static void wire_rx(void *ctx, const void *frame, size_t len)
@@ -91,7 +113,8 @@ static void wire_rx(void *ctx, const void *frame, size_t len)
 	struct txh *h = ctx;
 	const uint8_t *f = frame;
 	size_t l4 = 0, plen = 0;
-	uint32_t off;
+	uint32_t seq, off;
+	int32_t rel;
 	const uint8_t *pl;
 
 	if (h->rx_drop_next) {
@@ -100,18 +123,26 @@ static void wire_rx(void *ctx, const void *frame, size_t len)
 		return;
 	}
 	h->rx_frames++;
-	if (len < ETH_HLEN || get16(f + 12) != (h->o.ipv6 ? 0x86dd : 0x0800)) {
+	if (!frame_is_ours(h, f, len)) {
 		h->rx_other++;
 		return;
 	}
-	if (!csum_ok(f, len, h->o.ipv6, &l4, &plen)) {
+	if (!csum_ok(f, len, l2_len(h), h->o.ipv6, &l4, &plen)) {
 		h->rx_bad_csum++;
 		return;
 	}
-	off = get32(f + l4 + 4) - h->o.isn;
+	seq = get32(f + l4 + 4);
 	pl = f + l4 + (size_t)(f[l4 + 12] >> 4) * 4u;
+	if (h->rx_hook)
+		h->rx_hook(h->rx_hook_ctx, seq, pl, plen);
+	rel = (int32_t)(seq - h->o.isn);
+	if (rel < 0 && rel + (int64_t)plen <= 0) {
+		h->rx_before++; /* before the offload start: the handshake is not ours to place */
+		return;
+	}
+	off = (uint32_t)rel;
 	if ((size_t)off + plen > h->stream_cap) {
-		h->rx_other++; /* before the offload start: the handshake is not ours to check */
+		h->rx_other++;
 		return;
 	}
 	for (size_t i = 0; i < plen; i++) {
@@ -128,6 +159,8 @@ long txh_client_read(struct txh *h, void *out, size_t cap)
 {
 	long got = 0;
 
+	if (h->rx_read_err)
+		return h->rx_read_err;
 	if (h->rx_contig > h->rx_fed) {
 		if (tls_peer_feed(h->pair, TLS_PEER_CLIENT, h->rx + h->rx_fed,
 				  h->rx_contig - h->rx_fed))
@@ -138,8 +171,12 @@ long txh_client_read(struct txh *h, void *out, size_t cap)
 		ssize_t n = tls_peer_read(h->pair, TLS_PEER_CLIENT, (uint8_t *)out + got,
 					  cap - (size_t)got);
 
-		if (n < 0)
-			return got ? got : n;
+		if (n < 0) {
+			if (!got)
+				return n;
+			h->rx_read_err = n;
+			return got;
+		}
 		if (n == 0)
 			break;
 		got += n;
@@ -163,18 +200,23 @@ static void *arena_get(struct txh *h, size_t n)
 
 static size_t hdr_len(const struct txh *h)
 {
-	return ETH_HLEN + (h->o.ipv6 ? IPV6_HLEN : IPV4_HLEN) + TCP_HLEN;
+	return l2_len(h) + (h->o.ipv6 ? IPV6_HLEN : IPV4_HLEN) + TCP_HLEN;
 }
 
 static void build_headers(const struct txh *h, uint8_t *f, uint32_t seq, size_t plen)
 {
 	static const uint8_t dst[6] = { 0x02, 0, 0, 0, 0, 0x02 }, src[6] = { 0x02, 0, 0, 0, 0, 1 };
-	uint8_t *ip = f + ETH_HLEN, *tcp;
+	uint8_t *ip = f + l2_len(h), *tcp, *type = f + 12;
 
 	memcpy(f, dst, 6);
 	memcpy(f + 6, src, 6);
+	if (h->o.vlan) {
+		put16(f + 12, 0x8100);
+		put16(f + 14, h->o.vlan & 0x0fff);
+		type = f + 16;
+	}
 	if (!h->o.ipv6) {
-		put16(f + 12, 0x0800);
+		put16(type, 0x0800);
 		ip[0] = 0x45;
 		put16(ip + 2, (uint16_t)(IPV4_HLEN + TCP_HLEN + plen));
 		put16(ip + 4, (uint16_t)seq);
@@ -185,7 +227,7 @@ static void build_headers(const struct txh *h, uint8_t *f, uint32_t seq, size_t 
 		put32(ip + 16, 0x0a000002);
 		tcp = ip + IPV4_HLEN;
 	} else {
-		put16(f + 12, 0x86dd);
+		put16(type, 0x86dd);
 		ip[0] = 0x60;
 		put16(ip + 4, (uint16_t)(TCP_HLEN + plen));
 		ip[6] = 6;
@@ -219,6 +261,22 @@ int txh_frame(struct txh *h, size_t off, size_t len, uint16_t mss, struct mlx5tl
 	memcpy(mem + hl, h->stream + off, len);
 	*f = (struct mlx5tls_frame){ .data = mem, .len = (uint32_t)(hl + len), .mss = mss,
 				     .mr = h->mr, .cookie = off };
+	return 0;
+}
+
+int txh_frame_at(struct txh *h, uint32_t seq, const void *payload, size_t len, uint16_t mss,
+		 struct mlx5tls_frame *f)
+{
+	size_t hl = hdr_len(h);
+	uint8_t *mem = arena_get(h, hl + len);
+
+	if (!mem)
+		return -ENOMEM;
+	build_headers(h, mem, seq, len);
+	if (len)
+		memcpy(mem + hl, payload, len);
+	*f = (struct mlx5tls_frame){ .data = mem, .len = (uint32_t)(hl + len), .mss = mss,
+				     .mr = h->mr, .cookie = seq - h->o.isn };
 	return 0;
 }
 
@@ -331,6 +389,7 @@ static int setup_device(struct txh *h)
 		return -errno;
 	q.log_sq_wqebbs = h->o.log_sq_wqebbs;
 	q.mtu = h->o.mtu;
+	q.bounce_bytes = h->o.bounce_bytes;
 	q.flags = h->o.qp_async ? 0 : MLX5TLS_QP_F_MODEL_SYNC;
 	h->qp = mlx5tls_qp_create(h->pd, h->td, &q);
 	if (!h->qp)
@@ -374,6 +433,7 @@ int txh_init(struct txh *h, const struct txh_opts *o)
 
 		for (int i = 0; i < 8; i++)
 			h->next_rec = h->next_rec << 8 | rs[i];
+		h->first_rec = h->next_rec;
 	}
 	ret = setup_device(h);
 	if (ret) {
@@ -409,4 +469,69 @@ void txh_fini(struct txh *h)
 	free(h->rx);
 	free(h->rx_have);
 	memset(h, 0, sizeof(*h));
+}
+
+/* ---- checks ---- */
+
+uint8_t *txh_pattern(size_t len, uint8_t seed)
+{
+	uint8_t *p = malloc(len ? len : 1);
+
+	for (size_t i = 0; p && i < len; i++)
+		p[i] = (uint8_t)(seed + i * 7 + (i >> 8));
+	return p;
+}
+
+int txh_check_plaintext(struct txh *h, const uint8_t *pt, size_t len)
+{
+	uint8_t *got = malloc(len + 1);
+	int ret = 0;
+	long n;
+
+	if (!got)
+		return -1;
+	n = txh_client_read(h, got, len + 1);
+	if (n != (long)len) {
+		fprintf(stderr, "txh: client read %ld of %zu bytes (%zu of %zu stream bytes "
+			"arrived): %s\n", n, len, h->rx_contig, h->stream_len,
+			tls_peer_last_error(h->pair, TLS_PEER_CLIENT));
+		ret = -1;
+	} else if (memcmp(got, pt, len)) {
+		fprintf(stderr, "txh: client read different plaintext\n");
+		ret = -1;
+	}
+	if (h->rx_bad_csum || h->rx_mismatch) {
+		fprintf(stderr, "txh: %llu frames with bad checksums, %llu retransmitted bytes "
+			"differ\n", (unsigned long long)h->rx_bad_csum,
+			(unsigned long long)h->rx_mismatch);
+		ret = -1;
+	}
+	free(got);
+	return ret;
+}
+
+uint8_t *txh_reference_wire(struct txh *h)
+{
+	uint8_t *ref = malloc(h->stream_len ? h->stream_len : 1);
+	uint64_t num = h->first_rec;
+	size_t off = 0;
+
+	if (!ref)
+		return NULL;
+	memcpy(ref, h->stream, h->stream_len);
+	while (off < h->stream_len) {
+		size_t rl;
+
+		if (h->stream_len - off < TLS_RECORD_HDR_LEN)
+			goto bad;
+		rl = TLS_RECORD_HDR_LEN + get16(ref + off + 3);
+		if (rl > h->stream_len - off ||
+		    tls_record_encrypt_sw(&h->ci.info, num++, ref + off, rl))
+			goto bad;
+		off += rl;
+	}
+	return ref;
+bad:
+	free(ref);
+	return NULL;
 }

@@ -35,11 +35,18 @@ struct txh_opts {
 	bool qp_async;
 	uint32_t log_sq_wqebbs;
 	uint32_t mtu;            /* QP and wire MTU, default 1500 */
+	uint32_t bounce_bytes;   /* the queue's software-path buffer; 0 = the library default */
 	size_t arena_bytes;      /* default 64 MiB */
 	const char *pcap_path;
 	bool ipv6;
+	uint16_t vlan;           /* 802.1Q VLAN id of the frames; 0 = untagged */
 	bool no_wire_rx;         /* do not reassemble (benchmarks) */
 };
+
+/* Called by the receiver for every frame of the connection whose checksums verify, before the
+ * payload is placed: TCP sequence and payload (valid during the call). Frames before the offload
+ * start (handshake bytes) reach only this hook. */
+typedef void (*txh_rx_hook_fn)(void *ctx, uint32_t seq, const uint8_t *payload, size_t len);
 
 struct txh {
 	struct txh_opts o;
@@ -59,6 +66,7 @@ struct txh {
 	uint8_t *stream;
 	size_t stream_len;
 	size_t stream_cap;
+	uint64_t first_rec; /* record number of the first record (rec_seq of the crypto info) */
 	uint64_t next_rec;  /* record number of the next record to lay out */
 
 	/* receiver */
@@ -72,6 +80,10 @@ struct txh {
 	uint64_t rx_other;    /* frames that are not this connection's TCP */
 	uint64_t rx_drop_next; /* drop this many next frames on the wire (loss) */
 	uint64_t rx_dropped;
+	uint64_t rx_before;   /* frames entirely before the offload start (seq < isn) */
+	long rx_read_err;     /* a client read error held back for the next txh_client_read */
+	txh_rx_hook_fn rx_hook;
+	void *rx_hook_ctx;
 };
 
 /* Handshake, device, queue, context. 0 or -errno (a message on stderr). */
@@ -87,6 +99,9 @@ size_t txh_add_raw(struct txh *h, const void *bytes, size_t len);
 /* Build a frame carrying stream bytes [off, off+len) (TCP seq isn + off) in the arena. mss 0 =
  * one frame; else an LSO frame. The frame's mr/cookie are set. */
 int txh_frame(struct txh *h, size_t off, size_t len, uint16_t mss, struct mlx5tls_frame *f);
+/* A frame with any TCP sequence and payload (not necessarily stream bytes), in the arena. */
+int txh_frame_at(struct txh *h, uint32_t seq, const void *payload, size_t len, uint16_t mss,
+		 struct mlx5tls_frame *f);
 /* txh_frame + mlx5tls_tx_send. Returns what tx_send returned. */
 int txh_send(struct txh *h, size_t off, size_t len, uint16_t mss);
 /* Send [off, off+len) in frames of at most seg bytes of payload. First error is returned. */
@@ -95,7 +110,19 @@ int txh_send_segments(struct txh *h, size_t off, size_t len, size_t seg);
 int txh_drain(struct txh *h);
 
 /* Feed what is contiguous on the receiver to the client and read plaintext into out (cap).
- * Returns bytes read (>= 0) or the tls_peer_read error (-EBADMSG...). */
+ * Returns bytes read (>= 0) or the tls_peer_read error (-EBADMSG...); an error that follows
+ * bytes read in the same call is returned by the next call (the client is dead after it). */
 long txh_client_read(struct txh *h, void *out, size_t cap);
+
+/* Deterministic test plaintext. malloc'd; NULL on ENOMEM. */
+uint8_t *txh_pattern(size_t len, uint8_t seed);
+/* Read exactly len bytes of plaintext through the client and compare them with pt; also no
+ * frame with a bad checksum and no retransmitted byte that differs. 0, or -1 with the reason on
+ * stderr. */
+int txh_check_plaintext(struct txh *h, const uint8_t *pt, size_t len);
+/* The wire bytes the stream [0, stream_len) must become: every record encrypted independently
+ * with tls_record_encrypt_sw() under the context's keys, numbered from first_rec. malloc'd, NULL
+ * on error (a malformed record in the stream). */
+uint8_t *txh_reference_wire(struct txh *h);
 
 #endif
