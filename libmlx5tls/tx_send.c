@@ -386,6 +386,38 @@ static int send_clear(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f,
 	return qp_post_frame(tx->qp, f, fi, tx, MLX5TLS_SEND_F_MORE);
 }
 
+/*
+ * The common case, kept apart so it stays cheap: the device is in sync, the frame continues the
+ * stream exactly where the device expects it, and it holds no record header (a large record's
+ * middle). Nothing to plan or parse: extend the record tracker and post the data WQE.
+ * Returns 0 (sent), 1 (not this case, or the queue was recovered: take the general path) or
+ * -errno.
+ */
+static int send_in_record(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f,
+			  const struct frame_info *fi)
+{
+	uint32_t len = fi->payload_len;
+	int ret;
+
+	if (tx->path != MLX5TLS_TX_PATH_DEVICE || !tx->dev_synced ||
+	    fi->tcp_seq != tx->dev_expected || fi->tcp_seq != tx->stream.next_seq ||
+	    !tx_stream_in_body(&tx->stream, len))
+		return 1;
+	ret = qp_reserve(tx->qp, qp_send_wqebbs(fi, len));
+	if (ret)
+		return ret;
+	ret = tx_stream_append_body(&tx->stream, (const uint8_t *)f->data + fi->hdr_len, len,
+				    f->mr->lkey);
+	if (ret)
+		return ret;
+	post_data(tx, f, fi, tx->tis->tisn, f->data, f->mr->lkey, 0);
+	tx->dev_expected += len;
+	txc_add(tx, TXC_ENCRYPTED_PACKETS, f->mss ? (len + f->mss - 1u) / f->mss : 1u);
+	txc_add(tx, TXC_ENCRYPTED_BYTES, len);
+	tx->total_bytes += len;
+	return 0;
+}
+
 int tx_send_frame(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f, uint32_t flags)
 {
 	struct frame_info fi;
@@ -402,6 +434,9 @@ int tx_send_frame(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f, uint32_t
 		ret = send_clear(tx, f, &fi);
 		goto out;
 	}
+	ret = send_in_record(tx, f, &fi);
+	if (ret <= 0)
+		goto out;
 	for (;;) {
 		device = tx->path == MLX5TLS_TX_PATH_DEVICE;
 		ret = plan_frame(tx, &fi, (const uint8_t *)f->data + fi.hdr_len,

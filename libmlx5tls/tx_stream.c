@@ -165,23 +165,12 @@ int tx_stream_check(const struct tx_stream *s, const uint8_t *data, uint32_t len
 	return parse_run((struct tx_stream *)s, &p, data, len, false, NULL);
 }
 
-int tx_stream_learn(struct tx_stream *s, const uint8_t *data, uint32_t len, uint32_t lkey)
+/* Remember where [next_seq, next_seq + len) was sent from: one piece per send, contiguous sends
+ * from one buffer merge into one. Room for one piece is reserved by the caller. */
+static void seg_append(struct tx_stream *s, const uint8_t *data, uint32_t len, uint32_t lkey)
 {
-	struct tx_parse p = s->p;
-	uint32_t starts = 0;
-	struct tx_seg *last;
-	int ret;
+	struct tx_seg *last = s->segs.count ? ring_at(&s->segs, s->segs.count - 1) : NULL;
 
-	if (!len)
-		return 0;
-	ret = parse_run(s, &p, data, len, false, &starts);
-	if (ret)
-		return ret;
-	if (ring_reserve(&s->recs, starts) || ring_reserve(&s->segs, 1))
-		return -ENOMEM;
-	(void)parse_run(s, &s->p, data, len, true, NULL);
-	/* one piece per send; contiguous sends from one buffer merge into one */
-	last = s->segs.count ? ring_at(&s->segs, s->segs.count - 1) : NULL;
 	if (last && last->lkey == lkey && last->seq + last->len == s->next_seq &&
 	    last->addr + last->len == (uintptr_t)data && last->len + len > last->len) {
 		last->len += len;
@@ -191,6 +180,38 @@ int tx_stream_learn(struct tx_stream *s, const uint8_t *data, uint32_t len, uint
 		*g = (struct tx_seg){ s->next_seq, len, (uintptr_t)data, lkey };
 	}
 	s->next_seq += len;
+}
+
+int tx_stream_append_body(struct tx_stream *s, const uint8_t *data, uint32_t len, uint32_t lkey)
+{
+	if (s->segs.count == s->segs.cap && ring_reserve(&s->segs, 1))
+		return -ENOMEM;
+	s->p.body_left -= len;
+	if (!s->p.body_left)
+		s->p.hdr_got = 0; /* record complete */
+	seg_append(s, data, len, lkey);
+	return 0;
+}
+
+int tx_stream_learn(struct tx_stream *s, const uint8_t *data, uint32_t len, uint32_t lkey)
+{
+	/* at most one record starts per smallest possible record (header + minimum body), plus
+	 * the one the bytes may begin with: reserving that much makes the single pass below
+	 * unable to fail half-way */
+	uint32_t max_starts = len / (TLS_HDR_LEN + s->min_body) + 1;
+	struct tx_parse p = s->p;
+	int ret;
+
+	if (!len)
+		return 0;
+	if (ring_reserve(&s->recs, max_starts) || ring_reserve(&s->segs, 1))
+		return -ENOMEM;
+	/* the caller checked the headers (tx_stream_check), so this cannot fail half-way */
+	ret = parse_run(s, &p, data, len, true, NULL);
+	if (ret)
+		return ret;
+	s->p = p;
+	seg_append(s, data, len, lkey);
 	return 0;
 }
 

@@ -83,6 +83,15 @@ int tx_stream_check(const struct tx_stream *s, const uint8_t *data, uint32_t len
  * 0 or -ENOMEM (then nothing was learnt). */
 int tx_stream_learn(struct tx_stream *s, const uint8_t *data, uint32_t len, uint32_t lkey);
 
+/* True when the next len stream bytes are all body of the record in progress (no header among
+ * them): then tx_stream_append_body() learns them without parsing. */
+static inline bool tx_stream_in_body(const struct tx_stream *s, uint32_t len)
+{
+	return s->p.hdr_got == TLS_HDR_LEN && s->p.body_left >= len;
+}
+/* Learn len body bytes at next_seq sent from data/lkey (tx_stream_in_body() holds). 0/-ENOMEM. */
+int tx_stream_append_body(struct tx_stream *s, const uint8_t *data, uint32_t len, uint32_t lkey);
+
 /* The record holding byte `seq` (or, at the stream end at a boundary, none: -ENOENT) or
  * -ENOENT if it was released. */
 int tx_stream_find(const struct tx_stream *s, uint32_t seq, struct tx_rec *rec);
