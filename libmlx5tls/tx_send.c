@@ -66,6 +66,12 @@ static int plan_frame(struct mlx5tls_tx *tx, const struct frame_info *fi, const 
 	pl->new_off = seq_lt(pl->seq, st->next_seq) ? st->next_seq - pl->seq : 0;
 	if (pl->new_off > len)
 		pl->new_off = len;
+	if (synced && pl->seq == expected) {
+		/* nothing is posted before the data WQE: learning checks the headers itself */
+		pl->kind = PLAN_IN_ORDER;
+		return 0;
+	}
+	/* a resync posts WQEs before the frame's bytes are learnt: check them first */
 	if (pl->new_off < len) {
 		int ret = tx_stream_check(st, payload + pl->new_off, len - pl->new_off);
 
@@ -74,10 +80,6 @@ static int plan_frame(struct mlx5tls_tx *tx, const struct frame_info *fi, const 
 				pl->seq);
 			return ret;
 		}
-	}
-	if (synced && pl->seq == expected) {
-		pl->kind = PLAN_IN_ORDER;
-		return 0;
 	}
 	pl->kind = PLAN_RESYNC;
 	if (pl->seq == st->next_seq) {
@@ -223,9 +225,15 @@ static int post_data(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f,
 static int learn_new(struct mlx5tls_tx *tx, const struct tx_plan *pl, const uint8_t *payload,
 		     uint32_t len, uint32_t lkey)
 {
+	int ret;
+
 	if (pl->new_off >= len)
 		return 0;
-	return tx_stream_learn(&tx->stream, payload + pl->new_off, len - pl->new_off, lkey);
+	ret = tx_stream_learn(&tx->stream, payload + pl->new_off, len - pl->new_off, lkey);
+	if (ret == -EBADMSG)
+		pr_warn("tx: malformed TLS record header in the frame at TCP sequence %u\n",
+			pl->seq);
+	return ret;
 }
 
 static void account(struct mlx5tls_tx *tx, const struct tx_plan *pl, uint32_t len)

@@ -200,16 +200,21 @@ int tx_stream_learn(struct tx_stream *s, const uint8_t *data, uint32_t len, uint
 	 * unable to fail half-way */
 	uint32_t max_starts = len / (TLS_HDR_LEN + s->min_body) + 1;
 	struct tx_parse p = s->p;
+	uint32_t recs = s->recs.count;
+	uint64_t next_num = s->next_num;
 	int ret;
 
 	if (!len)
 		return 0;
 	if (ring_reserve(&s->recs, max_starts) || ring_reserve(&s->segs, 1))
 		return -ENOMEM;
-	/* the caller checked the headers (tx_stream_check), so this cannot fail half-way */
 	ret = parse_run(s, &p, data, len, true, NULL);
-	if (ret)
+	if (ret) {
+		/* a malformed header: forget the records these bytes started */
+		s->recs.count = recs;
+		s->next_num = next_num;
 		return ret;
+	}
 	s->p = p;
 	seg_append(s, data, len, lkey);
 	return 0;

@@ -79,8 +79,8 @@ bool tx_stream_at_boundary(const struct tx_stream *s);
 /* Check the record headers in `len` new bytes (the stream continues at next_seq with them):
  * 0 or -EBADMSG. Changes nothing. */
 int tx_stream_check(const struct tx_stream *s, const uint8_t *data, uint32_t len);
-/* Learn `len` new bytes at next_seq, sent from addr/lkey (checked with tx_stream_check first).
- * 0 or -ENOMEM (then nothing was learnt). */
+/* Learn `len` new bytes at next_seq, sent from addr/lkey. 0, -EBADMSG (a malformed header) or
+ * -ENOMEM; on an error nothing was learnt. */
 int tx_stream_learn(struct tx_stream *s, const uint8_t *data, uint32_t len, uint32_t lkey);
 
 /* True when the next len stream bytes are all body of the record in progress (no header among
