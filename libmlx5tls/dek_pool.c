@@ -16,6 +16,7 @@
 #include <stdlib.h>
 
 #include "dek_cmd.h"
+#include "inspect.h"
 
 #define DEK_POOL_MAX_LOG_BULK 12     /* fact sheet 12.1: min(12, log_dek_max_alloc) */
 #define DEK_POOL_SYNC_THRESHOLD 128  /* fact sheet 12.4: MLX5_CRYPTO_DEK_POOL_SYNC_THRESH */
@@ -46,6 +47,7 @@ struct mlx5tls_dek_pool {
 	uint64_t ready;
 	uint64_t awaiting_sync;
 	struct mlx5tls_dek_pool_stats stats;
+	struct mlx5tls_dek_pool *insp_next; /* the device's pools (dev->insp_lock) */
 };
 
 static size_t bulk_words(const struct dek_bulk *b)
@@ -431,7 +433,36 @@ struct mlx5tls_dek_pool *mlx5tls_dek_pool_create(struct mlx5tls_pd *pd,
 	pool->pd = pd;
 	pthread_mutex_init(&pool->lock, NULL);
 	atomic_fetch_add(&pd->users, 1);
+	pthread_mutex_lock(&pd->dev->insp_lock);
+	pool->insp_next = pd->dev->insp_dek_pools;
+	pd->dev->insp_dek_pools = pool;
+	pthread_mutex_unlock(&pd->dev->insp_lock);
 	return pool;
+}
+
+/* Unlinked before its lock is destroyed: the publisher may be waiting on that lock. */
+static void pool_insp_unlink(struct mlx5tls_dek_pool *pool)
+{
+	struct mlx5tls_device *dev = pool->pd->dev;
+	struct mlx5tls_dek_pool **pp;
+
+	pthread_mutex_lock(&dev->insp_lock);
+	for (pp = &dev->insp_dek_pools; *pp; pp = &(*pp)->insp_next)
+		if (*pp == pool) {
+			*pp = pool->insp_next;
+			break;
+		}
+	pthread_mutex_unlock(&dev->insp_lock);
+}
+
+struct mlx5tls_dek_pool *dek_pool_insp_next(const struct mlx5tls_dek_pool *pool)
+{
+	return pool->insp_next;
+}
+
+struct mlx5tls_device *dek_pool_device(const struct mlx5tls_dek_pool *pool)
+{
+	return pool->pd->dev;
 }
 
 int mlx5tls_dek_pool_destroy(struct mlx5tls_dek_pool *pool)
@@ -454,6 +485,7 @@ int mlx5tls_dek_pool_destroy(struct mlx5tls_dek_pool *pool)
 		}
 	}
 	pthread_mutex_unlock(&pool->lock);
+	pool_insp_unlink(pool);
 	pthread_mutex_destroy(&pool->lock);
 	atomic_fetch_sub(&pool->pd->users, 1);
 	free(pool);

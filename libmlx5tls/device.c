@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "inspect.h"
 
 static bool is_model_name(const char *name)
 {
@@ -80,6 +81,7 @@ struct mlx5tls_device *mlx5tls_device_open(const char *name,
 	if (!dev)
 		return libmlx5tls_err_ptr(-ENOMEM);
 	pthread_mutex_init(&dev->tx_lock, NULL);
+	pthread_mutex_init(&dev->insp_lock, NULL);
 
 	name = default_device_name(name);
 	dev->ops = name && is_model_name(name) ? &mlx5tls_transport_sim : &mlx5tls_transport_devx;
@@ -113,6 +115,8 @@ struct mlx5tls_device *mlx5tls_device_open(const char *name,
 		pr_warn("%s: capability query failed (%d)\n", dev->attr.name, ret);
 		goto err_trace;
 	}
+	inspect_device_add(dev);
+	publish_env_check();
 	return dev;
 
 err_trace:
@@ -120,6 +124,7 @@ err_trace:
 err_close:
 	dev->ops->close(dev->xp);
 err_free:
+	pthread_mutex_destroy(&dev->insp_lock);
 	pthread_mutex_destroy(&dev->tx_lock);
 	free(dev);
 	return libmlx5tls_err_ptr(ret);
@@ -134,8 +139,11 @@ int mlx5tls_device_close(struct mlx5tls_device *dev)
 			atomic_load(&dev->live_children));
 		return libmlx5tls_err(-EBUSY);
 	}
+	/* out of the registry first: the publisher may be reading the device right now */
+	inspect_device_del(dev);
 	trace_close(dev->trace);
 	dev->ops->close(dev->xp);
+	pthread_mutex_destroy(&dev->insp_lock);
 	pthread_mutex_destroy(&dev->tx_lock);
 	free(dev);
 	return 0;

@@ -17,6 +17,7 @@
 #include "log.h"
 
 struct mlx5tls_trace;
+struct inspect_qp;
 
 struct mlx5tls_device {
 	const struct mlx5tls_transport_ops *ops;
@@ -29,6 +30,13 @@ struct mlx5tls_device {
 	/* live TLS TX contexts: their counters are summed into the device's on read */
 	pthread_mutex_t tx_lock;
 	struct mlx5tls_tx *tx_list;
+	/* for inspection (inspect.c): queues and pools, linked and unlinked under insp_lock so
+	 * the publisher thread never sees one that is being freed; the registry of open devices */
+	pthread_mutex_t insp_lock;
+	struct inspect_qp *insp_qps;
+	struct mlx5tls_dek_pool *insp_dek_pools;
+	struct mlx5tls_tis_pool *insp_tis_pools;
+	struct mlx5tls_device *insp_next;
 };
 
 struct mlx5tls_pd {

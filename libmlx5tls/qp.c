@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "inspect.h"
 #include "qp.h"
 #include "wqe.h"
 
@@ -310,6 +311,9 @@ struct mlx5tls_qp *mlx5tls_qp_create(struct mlx5tls_pd *pd, struct mlx5tls_td *t
 	qp->stats.cqn = qp->ring.cqn;
 	qp->stats.wqebbs = qp->ring.sq_wqebbs;
 	qp->stats.mtu = qp->mtu;
+	ret = inspect_qp_add(qp);
+	if (ret)
+		goto err;
 	atomic_fetch_add(&pd->users, 1);
 	atomic_fetch_add(&td->users, 1);
 	return qp;
@@ -334,6 +338,7 @@ int mlx5tls_qp_destroy(struct mlx5tls_qp *qp)
 			if (qp_reserve(qp, qp->ring.sq_wqebbs) < 0)
 				break;
 	}
+	inspect_qp_del(qp);
 	pd = qp->pd;
 	td = qp->td;
 	qp_free(qp);

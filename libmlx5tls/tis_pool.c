@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 
+#include "inspect.h"
 #include "mlx5tls_internal.h"
 
 #define TIS_POOL_HIGH_MARK 4096 /* fact sheet 10.1: MLX5E_TLS_TX_POOL_HIGH */
@@ -21,6 +22,7 @@ struct mlx5tls_tis_pool {
 	uint32_t high_mark;
 	uint64_t creates;
 	uint64_t destroys;
+	struct mlx5tls_tis_pool *insp_next; /* the device's pools (dev->insp_lock) */
 };
 
 static int pool_new_tis(struct mlx5tls_tis_pool *pool, struct mlx5tls_tis **out)
@@ -42,6 +44,31 @@ static int pool_free_tis(struct mlx5tls_tis_pool *pool, struct mlx5tls_tis *tis)
 	if (!ret)
 		counter_inc(dev, MLX5TLS_CNT_TX_TLS_POOL_FREE);
 	return ret;
+}
+
+/* Unlinked before its lock is destroyed: the publisher may be waiting on that lock. */
+static void pool_insp_unlink(struct mlx5tls_tis_pool *pool)
+{
+	struct mlx5tls_device *dev = pool->pd->dev;
+	struct mlx5tls_tis_pool **pp;
+
+	pthread_mutex_lock(&dev->insp_lock);
+	for (pp = &dev->insp_tis_pools; *pp; pp = &(*pp)->insp_next)
+		if (*pp == pool) {
+			*pp = pool->insp_next;
+			break;
+		}
+	pthread_mutex_unlock(&dev->insp_lock);
+}
+
+struct mlx5tls_tis_pool *tis_pool_insp_next(const struct mlx5tls_tis_pool *pool)
+{
+	return pool->insp_next;
+}
+
+struct mlx5tls_device *tis_pool_device(const struct mlx5tls_tis_pool *pool)
+{
+	return pool->pd->dev;
 }
 
 struct mlx5tls_tis_pool *mlx5tls_tis_pool_create(struct mlx5tls_pd *pd, struct mlx5tls_td *td,
@@ -67,6 +94,10 @@ struct mlx5tls_tis_pool *mlx5tls_tis_pool_create(struct mlx5tls_pd *pd, struct m
 	pthread_mutex_init(&pool->lock, NULL);
 	atomic_fetch_add(&pd->users, 1);
 	atomic_fetch_add(&td->users, 1);
+	pthread_mutex_lock(&pd->dev->insp_lock);
+	pool->insp_next = pd->dev->insp_tis_pools;
+	pd->dev->insp_tis_pools = pool;
+	pthread_mutex_unlock(&pd->dev->insp_lock);
 
 	prefill = OPTS_GET(opts, prefill, 0);
 	for (uint32_t i = 0; i < prefill; i++) {
@@ -109,6 +140,7 @@ int mlx5tls_tis_pool_destroy(struct mlx5tls_tis_pool *pool)
 		pool->destroys++;
 	}
 	pthread_mutex_unlock(&pool->lock);
+	pool_insp_unlink(pool);
 	pthread_mutex_destroy(&pool->lock);
 	atomic_fetch_sub(&pool->pd->users, 1);
 	atomic_fetch_sub(&pool->td->users, 1);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "inspect.h"
 #include "tx_internal.h"
 
 #define DEMOTE_MIN_BYTES_DEFAULT (1ull << 20)
@@ -230,6 +231,7 @@ struct mlx5tls_tx *mlx5tls_tx_create(struct mlx5tls_qp *qp, const struct tls_cry
 	if (!tx)
 		return libmlx5tls_err_ptr(-ENOMEM);
 	tx->qp = qp;
+	tx->id = inspect_new_tx_id();
 	tx->tls13 = tls13;
 	tx->version = ci->version;
 	tx->cipher_type = ci->cipher_type;

@@ -556,6 +556,97 @@ MLX5TLS_API const char *mlx5tls_counter_desc(unsigned int idx);
 MLX5TLS_API int mlx5tls_device_counters(struct mlx5tls_device *dev, uint64_t *vals,
 				       unsigned int n);
 
+/* ---- inspection (see mlx5tls-inspect(7)) ---- */
+
+/*
+ * A TLS TX context as the library and the device see it: what mlx5tls_tx_query() reports, plus
+ * the device objects read back from the device. Never key material.
+ */
+struct mlx5tls_tx_state {
+	uint64_t id;                /* unique in the process (from 1), assigned at creation */
+	char device[64];            /* name of the queue's device */
+	uint32_t sqn;               /* the queue's send queue number */
+	/* as struct mlx5tls_tx_info */
+	enum mlx5tls_tx_path path;
+	char reason[96];
+	uint16_t tls_version;
+	uint16_t cipher_type;
+	uint32_t start_tcp_sn;
+	uint32_t next_tcp_sn;
+	uint32_t expected_tcp_sn;
+	uint64_t next_record;
+	uint32_t next_record_tcp_sn;
+	uint32_t record_offset;
+	uint32_t records_held;
+	uint32_t key_epoch;
+	uint64_t encrypted_packets, encrypted_bytes;
+	uint64_t ooo, dump_packets, dump_bytes, resync_bytes;
+	uint64_t skip_no_sync_data, drop_no_sync_data;
+	uint64_t sw_packets, sw_bytes, sw_resyncs;
+	uint64_t retx_bytes;
+	/* The DEK of the current key, QUERY_GENERAL_OBJECT. has_dek is false on the software path
+	 * (no DEK): then every dek_* field is 0. */
+	bool has_dek;
+	int dek_error;              /* 0, or the query's -errno (then only id and pooled are set) */
+	uint8_t dek_fw_status;      /* dek_error -EREMOTEIO: the firmware's status and syndrome */
+	uint32_t dek_fw_syndrome;
+	uint32_t dek_id;
+	bool dek_pooled;
+	uint8_t dek_state;          /* encryption_key_obj.state: 0 ready, 1 error */
+	uint16_t dek_key_bits;
+	uint8_t dek_key_purpose;    /* 1: TLS */
+	uint32_t dek_pd;
+	/* The TLS TIS, QUERY_TIS; as the DEK: has_tis false on the software path. */
+	bool has_tis;
+	int tis_error;
+	uint8_t tis_fw_status;
+	uint32_t tis_fw_syndrome;
+	uint32_t tisn;
+	bool tis_pooled;
+	bool tis_tls_en;
+	uint8_t tis_prio;
+	uint32_t tis_pd;
+	uint32_t tis_transport_domain;
+	/* The device's progress parameters read back. The PRM documents GET_PSV for TIRs (receive)
+	 * only, so for a TX context this is false with the reason - never a guess. */
+	bool progress_available;
+	char progress_reason[96];
+};
+
+/* Fills at most st_sz bytes of *st. Runs QUERY_GENERAL_OBJECT and QUERY_TIS on the device (on the
+ * calling thread): 0 even when a query fails (dek_error/tis_error tell), -EINVAL. */
+MLX5TLS_API int mlx5tls_tx_inspect(struct mlx5tls_tx *tx, struct mlx5tls_tx_state *st,
+				   size_t st_sz);
+
+/*
+ * Call cb for every TLS TX context of dev, with the device's context list locked: no context can
+ * be destroyed during the walk, and cb must not create or destroy TLS TX contexts of dev nor call
+ * mlx5tls_device_counters() for it (both wait for that lock). A non-zero return of cb stops the
+ * walk and is returned; else 0. -EINVAL for a NULL dev or cb.
+ */
+MLX5TLS_API int mlx5tls_device_foreach_tx(struct mlx5tls_device *dev,
+					  int (*cb)(struct mlx5tls_tx *tx, void *arg), void *arg);
+
+struct mlx5tls_publish_opts {
+	size_t sz;
+	/* Directory of the socket; NULL = $MLX5TLS_RUNTIME_DIR, else $XDG_RUNTIME_DIR/mlx5tls,
+	 * else /tmp/mlx5tls-UID. Created 0700 if missing; refused if not owned by the effective
+	 * user or writable by group or others. */
+	const char *dir;
+	size_t : 0;
+};
+#define mlx5tls_publish_opts__last_field dir
+
+/*
+ * Publish this process's devices, queues, TLS contexts, pools and counters on the control socket
+ * DIR/PID.sock (mode 0600) for mlx5tls-query(1), answered by a library thread (protocol:
+ * mlx5tls-inspect(7)). MLX5TLS_PUBLISH=1 in the environment starts it at the first device open.
+ * 0, -EALREADY (already publishing), -EPERM (DIR not safe), -ENAMETOOLONG, or another -errno.
+ */
+MLX5TLS_API int mlx5tls_publish_start(const struct mlx5tls_publish_opts *opts);
+/* Stop the thread and remove the socket (also done at exit). 0, also when not publishing. */
+MLX5TLS_API int mlx5tls_publish_stop(void);
+
 #ifdef __cplusplus
 }
 #endif

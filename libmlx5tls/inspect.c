@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Inspection: the registry of open devices and of their queues, TLS TX contexts read together
+ * with their device objects (mlx5tls_tx_inspect), the context walk (mlx5tls_device_foreach_tx).
+ *
+ * A context is driven by one application thread without locks (qp.h); another thread (the
+ * publisher, or a monitoring thread of the application) that reads it goes through
+ * tx_snapshot() only, so there is exactly one place to make those reads consistent.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "inspect.h"
+
+/* GET_PSV (fact sheet 8.5, opc_mod 2) reads the progress parameters of a TIR: nothing in the
+ * public record reads a TIS's back, so the TX answer is "not available", never a guess. */
+#define TX_PROGRESS_REASON "GET_PSV is documented for TIRs (RX) only"
+
+/* ---- registry of open devices ---- */
+
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct mlx5tls_device *registry;
+
+void inspect_device_add(struct mlx5tls_device *dev)
+{
+	pthread_mutex_lock(&registry_lock);
+	dev->insp_next = registry;
+	registry = dev;
+	pthread_mutex_unlock(&registry_lock);
+}
+
+void inspect_device_del(struct mlx5tls_device *dev)
+{
+	struct mlx5tls_device **pp;
+
+	pthread_mutex_lock(&registry_lock);
+	for (pp = &registry; *pp; pp = &(*pp)->insp_next)
+		if (*pp == dev) {
+			*pp = dev->insp_next;
+			break;
+		}
+	pthread_mutex_unlock(&registry_lock);
+}
+
+struct mlx5tls_device *inspect_devices_lock(void)
+{
+	pthread_mutex_lock(&registry_lock);
+	return registry;
+}
+
+void inspect_devices_unlock(void)
+{
+	pthread_mutex_unlock(&registry_lock);
+}
+
+/* ---- queues of a device ---- */
+
+int inspect_qp_add(struct mlx5tls_qp *qp)
+{
+	struct mlx5tls_device *dev = qp->dev;
+	/* a node of our own: the queue's struct is not the inspector's to extend */
+	struct inspect_qp *n = malloc(sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	n->qp = qp;
+	pthread_mutex_lock(&dev->insp_lock);
+	n->next = dev->insp_qps;
+	dev->insp_qps = n;
+	pthread_mutex_unlock(&dev->insp_lock);
+	return 0;
+}
+
+void inspect_qp_del(struct mlx5tls_qp *qp)
+{
+	struct mlx5tls_device *dev = qp->dev;
+	struct inspect_qp **pp, *n = NULL;
+
+	pthread_mutex_lock(&dev->insp_lock);
+	for (pp = &dev->insp_qps; *pp; pp = &(*pp)->next)
+		if ((*pp)->qp == qp) {
+			n = *pp;
+			*pp = n->next;
+			break;
+		}
+	pthread_mutex_unlock(&dev->insp_lock);
+	free(n);
+}
+
+void qp_snapshot(const struct mlx5tls_qp *qp, struct mlx5tls_qp_attr *attr)
+{
+	/* mlx5tls_qp_query() stores into qp->stats; from another thread only read */
+	*attr = qp->stats;
+	attr->inflight = qp->pc - qp->cc;
+	attr->tls_contexts = qp->tls_contexts;
+}
+
+/* ---- TLS TX contexts ---- */
+
+uint64_t inspect_new_tx_id(void)
+{
+	static atomic_uint_fast64_t last_id;
+
+	return (uint64_t)atomic_fetch_add_explicit(&last_id, 1, memory_order_relaxed) + 1;
+}
+
+void tx_snapshot(struct mlx5tls_tx *tx, struct tx_snap *s)
+{
+	const struct tx_epoch *cur;
+	struct mlx5tls_tx_info *i = &s->info;
+
+	memset(s, 0, sizeof(*s));
+	/* Written by the queue's thread without locks: path, reason (on demotion), the stream,
+	 * the expected sequences, the epochs and their DEKs (rekey, ack). */
+	cur = &tx->epochs[tx->epoch % TX_EPOCHS];
+	i->path = tx->path;
+	snprintf(i->reason, sizeof(i->reason), "%s", tx->reason);
+	i->tls_version = tx->version;
+	i->cipher_type = tx->cipher_type;
+	i->dek_id = cur->dek ? mlx5tls_dek_id(cur->dek) : 0;
+	i->tisn = tx->tis ? tx->tis->tisn : 0;
+	i->start_tcp_sn = tx->start_sn;
+	i->next_tcp_sn = tx->stream.next_seq;
+	i->expected_tcp_sn = tx->path == MLX5TLS_TX_PATH_DEVICE ? tx->dev_expected
+								 : tx->sw_expected;
+	tx_stream_tail(&tx->stream, &i->next_record, &i->next_record_tcp_sn, &i->record_offset);
+	i->records_held = tx_stream_records(&tx->stream);
+	i->key_epoch = tx->epoch;
+	for (unsigned int k = 0; k < TXC__MAX; k++)
+		s->c[k] = atomic_load_explicit(&tx->c[k], memory_order_relaxed);
+	i->encrypted_packets = s->c[TXC_ENCRYPTED_PACKETS];
+	i->encrypted_bytes = s->c[TXC_ENCRYPTED_BYTES];
+	i->ooo = s->c[TXC_OOO];
+	i->dump_packets = s->c[TXC_DUMP_PACKETS];
+	i->dump_bytes = s->c[TXC_DUMP_BYTES];
+	i->resync_bytes = s->c[TXC_RESYNC_BYTES];
+	i->skip_no_sync_data = s->c[TXC_SKIP_NO_SYNC_DATA];
+	i->drop_no_sync_data = s->c[TXC_DROP_NO_SYNC_DATA];
+	i->sw_packets = s->c[TXC_SW_PACKETS];
+	i->sw_bytes = s->c[TXC_SW_BYTES];
+	i->sw_resyncs = s->c[TXC_SW_RESYNC];
+	i->retx_bytes = s->c[TXC_RETX_BYTES];
+	s->dek = cur->dek;
+	s->tis = tx->tis;
+	for (unsigned int k = 0; k < TX_EPOCHS; k++) {
+		/* oldest key first: epoch numbers grow with every rekey */
+		const struct tx_epoch *e = &tx->epochs[(tx->epoch + 1 + k) % TX_EPOCHS];
+
+		if (e->live && e->dek) {
+			s->deks[s->n_deks] = e->dek;
+			s->dek_epochs[s->n_deks] = e->num;
+			s->n_deks++;
+		}
+	}
+}
+
+/* The firmware's status and syndrome of the failed query just run by this thread. */
+static void fw_status_of(int err, uint8_t *status, uint32_t *syndrome)
+{
+	struct mlx5tls_fw_error fe;
+
+	if (err == -EREMOTEIO && mlx5tls_last_fw_error(&fe) == 0) {
+		*status = fe.status;
+		*syndrome = fe.syndrome;
+	}
+}
+
+static void dek_read_back(struct mlx5tls_dek *dek, struct mlx5tls_tx_state *st)
+{
+	struct mlx5tls_dek_attr a;
+
+	memset(&a, 0, sizeof(a));
+	st->has_dek = true;
+	st->dek_id = mlx5tls_dek_id(dek);
+	st->dek_pooled = dek->pool != NULL;
+	st->dek_error = mlx5tls_dek_query(dek, &a, sizeof(a));
+	if (st->dek_error) {
+		fw_status_of(st->dek_error, &st->dek_fw_status, &st->dek_fw_syndrome);
+		return;
+	}
+	st->dek_state = a.state;
+	st->dek_key_bits = a.key_bits;
+	st->dek_key_purpose = a.key_purpose;
+	st->dek_pd = a.pd;
+}
+
+static void tis_read_back(struct mlx5tls_tis *tis, struct mlx5tls_tx_state *st)
+{
+	struct mlx5tls_tis_attr a;
+
+	memset(&a, 0, sizeof(a));
+	st->has_tis = true;
+	st->tisn = mlx5tls_tis_num(tis);
+	st->tis_pooled = tis->pool != NULL;
+	st->tis_error = mlx5tls_tis_query(tis, &a, sizeof(a));
+	if (st->tis_error) {
+		fw_status_of(st->tis_error, &st->tis_fw_status, &st->tis_fw_syndrome);
+		return;
+	}
+	st->tis_tls_en = a.tls_en;
+	st->tis_prio = a.prio;
+	st->tis_pd = a.pd;
+	st->tis_transport_domain = a.transport_domain;
+}
+
+void tx_inspect_fill(struct mlx5tls_tx *tx, const struct tx_snap *snap,
+		     struct mlx5tls_tx_state *st)
+{
+	const struct mlx5tls_tx_info *i = &snap->info;
+
+	memset(st, 0, sizeof(*st));
+	st->id = tx->id;
+	snprintf(st->device, sizeof(st->device), "%s", tx->qp->dev->attr.name);
+	st->sqn = tx->qp->ring.sqn;
+	st->path = i->path;
+	memcpy(st->reason, i->reason, sizeof(st->reason));
+	st->tls_version = i->tls_version;
+	st->cipher_type = i->cipher_type;
+	st->start_tcp_sn = i->start_tcp_sn;
+	st->next_tcp_sn = i->next_tcp_sn;
+	st->expected_tcp_sn = i->expected_tcp_sn;
+	st->next_record = i->next_record;
+	st->next_record_tcp_sn = i->next_record_tcp_sn;
+	st->record_offset = i->record_offset;
+	st->records_held = i->records_held;
+	st->key_epoch = i->key_epoch;
+	st->encrypted_packets = i->encrypted_packets;
+	st->encrypted_bytes = i->encrypted_bytes;
+	st->ooo = i->ooo;
+	st->dump_packets = i->dump_packets;
+	st->dump_bytes = i->dump_bytes;
+	st->resync_bytes = i->resync_bytes;
+	st->skip_no_sync_data = i->skip_no_sync_data;
+	st->drop_no_sync_data = i->drop_no_sync_data;
+	st->sw_packets = i->sw_packets;
+	st->sw_bytes = i->sw_bytes;
+	st->sw_resyncs = i->sw_resyncs;
+	st->retx_bytes = i->retx_bytes;
+	/* a demoted context keeps its DEK and TIS until it is destroyed: they are still shown */
+	if (snap->dek)
+		dek_read_back(snap->dek, st);
+	if (snap->tis)
+		tis_read_back(snap->tis, st);
+	st->progress_available = false;
+	snprintf(st->progress_reason, sizeof(st->progress_reason), "%s", TX_PROGRESS_REASON);
+}
+
+int mlx5tls_tx_inspect(struct mlx5tls_tx *tx, struct mlx5tls_tx_state *st, size_t st_sz)
+{
+	struct mlx5tls_tx_state s;
+	struct tx_snap snap;
+
+	if (!tx || !st)
+		return libmlx5tls_err(-EINVAL);
+	tx_snapshot(tx, &snap);
+	tx_inspect_fill(tx, &snap, &s);
+	copy_out(st, st_sz, &s, sizeof(s));
+	/* a failed query left its firmware error in this thread's slot: it is reported in *st,
+	 * and the call itself succeeded */
+	return 0;
+}
+
+int mlx5tls_device_foreach_tx(struct mlx5tls_device *dev,
+			      int (*cb)(struct mlx5tls_tx *tx, void *arg), void *arg)
+{
+	int ret = 0;
+
+	if (!dev || !cb)
+		return libmlx5tls_err(-EINVAL);
+	pthread_mutex_lock(&dev->tx_lock);
+	for (struct mlx5tls_tx *tx = dev->tx_list; tx && !ret; tx = tx->dev_next)
+		ret = cb(tx, arg);
+	pthread_mutex_unlock(&dev->tx_lock);
+	return ret < 0 ? libmlx5tls_err(ret) : ret;
+}

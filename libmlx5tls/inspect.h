@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Inspection (internal): the registry of open devices, the per-device lists of queues and pools,
+ * the one place that reads a context's datapath state from another thread (tx_snapshot), and the
+ * publisher (publish.c) that answers mlx5tls-inspect(7) requests from them.
+ *
+ * Lock order: the registry lock (inspect_devices_lock) -> a device's tx_lock or insp_lock ->
+ * a pool's lock. The application's calls take at most one of the first two at a time.
+ */
+#ifndef MLX5TLS_INSPECT_H
+#define MLX5TLS_INSPECT_H
+
+#include <sys/types.h>
+
+#include "tx_internal.h"
+
+/* ---- registry of open devices ---- */
+
+/* device.c: a device is listed once it is fully open and unlisted before it is closed. */
+void inspect_device_add(struct mlx5tls_device *dev);
+void inspect_device_del(struct mlx5tls_device *dev);
+/* The first open device, with the registry locked (walk with dev->insp_next); unlock after. */
+struct mlx5tls_device *inspect_devices_lock(void);
+void inspect_devices_unlock(void);
+
+/* ---- per-device lists (under dev->insp_lock) ---- */
+
+struct inspect_qp {
+	struct mlx5tls_qp *qp;
+	struct inspect_qp *next;
+};
+
+/* qp.c: after the queue is complete / before it is freed. 0 or -ENOMEM. */
+int inspect_qp_add(struct mlx5tls_qp *qp);
+void inspect_qp_del(struct mlx5tls_qp *qp);
+
+/* dek_pool.c, tis_pool.c: the pools link themselves (their structs are private there). */
+struct mlx5tls_dek_pool *dek_pool_insp_next(const struct mlx5tls_dek_pool *pool);
+struct mlx5tls_device *dek_pool_device(const struct mlx5tls_dek_pool *pool);
+struct mlx5tls_tis_pool *tis_pool_insp_next(const struct mlx5tls_tis_pool *pool);
+struct mlx5tls_device *tis_pool_device(const struct mlx5tls_tis_pool *pool);
+
+/* ---- reading a context or a queue from another thread ---- */
+
+/* The context id for a new TLS TX context (tx.c). */
+uint64_t inspect_new_tx_id(void);
+
+/* What a context's datapath thread keeps without locks, read at once. The caller keeps the
+ * context alive (holds the device's tx_lock, or owns the context). */
+struct tx_snap {
+	struct mlx5tls_tx_info info;       /* as mlx5tls_tx_query() */
+	uint64_t c[TXC__MAX];              /* the counters by index (names: counters.c) */
+	struct mlx5tls_dek *dek;           /* DEK of the current key, NULL on the software path */
+	struct mlx5tls_dek *deks[TX_EPOCHS]; /* every live key's DEK */
+	uint32_t dek_epochs[TX_EPOCHS];
+	unsigned int n_deks;
+	struct mlx5tls_tis *tis;
+};
+void tx_snapshot(struct mlx5tls_tx *tx, struct tx_snap *s);
+
+/* mlx5tls_tx_inspect() from a snapshot just taken (the publisher filters on it first). */
+void tx_inspect_fill(struct mlx5tls_tx *tx, const struct tx_snap *snap,
+		     struct mlx5tls_tx_state *st);
+
+/* A queue's figures (mlx5tls_qp_query) read without writing the queue, from another thread. */
+void qp_snapshot(const struct mlx5tls_qp *qp, struct mlx5tls_qp_attr *attr);
+
+/* ---- publisher (publish.c) ---- */
+
+/* device.c, at every device open: start publishing if MLX5TLS_PUBLISH asks for it (once). */
+void publish_env_check(void);
+/* Only the same effective user or root is answered. */
+bool publish_peer_allowed(uid_t peer, uid_t self);
+/* The answer to one request line (without its newline), as one JSON line ending in "\n", in a
+ * malloc'd buffer; NULL when out of memory. */
+char *publish_answer(const char *line, size_t *len);
+
+#endif

@@ -1,0 +1,1427 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Publishing (mlx5tls-inspect(7)): a library thread answers read-only requests on the UNIX
+ * socket DIR/PID.sock with one JSON line each.
+ *
+ * The application must never wait for it: an answer is built in memory with the locks it needs
+ * held only while it is built, then written with a deadline, so a slow or stuck client costs
+ * the publisher, never the datapath. The thread blocks every signal: the application's handlers
+ * keep running on the application's threads.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "inspect.h"
+#include "prm/mlx5_ifc_tls.h"
+
+#define REQ_MAX 256           /* longest request line (spec), newline excluded */
+#define MAX_CLIENTS 16        /* connections served at once; more are told so and closed */
+#define WRITE_TIMEOUT_MS 2000 /* a client that does not read its answer for this long is dropped */
+#define STOP_JOIN_MS 2000     /* at exit: how long to wait for an answer being built */
+/* An answer lists at most this many contexts/DEKs/TISes ("truncated":true after): it is built in
+ * memory while the device's context list is locked, and a million contexts would hold that lock
+ * (and two firmware queries each) for seconds. Filter by id to see any one context. */
+#define ANSWER_MAX_ENTRIES 65536u
+#define JW_MAX_DEPTH 16
+
+#ifndef MLX5TLS_LIB_VERSION
+#define MLX5TLS_LIB_VERSION "unknown"
+#endif
+
+/* ---- a small JSON writer (RFC 8259) into a growing buffer ---- */
+
+struct jw {
+	char *buf;
+	size_t len;
+	size_t cap;
+	bool oom;
+	int depth;
+	bool first[JW_MAX_DEPTH + 1]; /* no member yet in the container at this depth */
+	unsigned int entries;         /* list entries written (ANSWER_MAX_ENTRIES) */
+	bool truncated;
+};
+
+static void jw_raw(struct jw *w, const char *s, size_t n)
+{
+	if (w->oom)
+		return;
+	if (w->len + n + 1 > w->cap) {
+		size_t cap = w->cap ? w->cap : 1024;
+		char *nb;
+
+		while (w->len + n + 1 > cap)
+			cap *= 2;
+		nb = realloc(w->buf, cap);
+		if (!nb) {
+			w->oom = true;
+			return;
+		}
+		w->buf = nb;
+		w->cap = cap;
+	}
+	memcpy(w->buf + w->len, s, n);
+	w->len += n;
+	w->buf[w->len] = '\0';
+}
+
+static void jw_puts(struct jw *w, const char *s)
+{
+	jw_raw(w, s, strlen(s));
+}
+
+/* Length of the well-formed UTF-8 sequence at s (1..4), 0 if it is not one. */
+static size_t utf8_seq_len(const unsigned char *s)
+{
+	uint32_t cp;
+	size_t n;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		n = 2;
+		cp = s[0] & 0x1fu;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3;
+		cp = s[0] & 0x0fu;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4;
+		cp = s[0] & 0x07u;
+	} else {
+		return 0;
+	}
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0; /* also stops at the terminating NUL */
+		cp = cp << 6 | (s[i] & 0x3fu);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || (cp >= 0xd800 && cp <= 0xdfff) ||
+	    cp > 0x10ffff)
+		return 0;
+	return n;
+}
+
+/* Strings come from the program name, device names and reasons: escape everything JSON
+ * requires and replace bytes that are not UTF-8, so a client's parser never chokes. */
+static void jw_string(struct jw *w, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	jw_raw(w, "\"", 1);
+	while (*p) {
+		char esc[8];
+		size_t n;
+
+		if (*p == '"' || *p == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)*p;
+			jw_raw(w, esc, 2);
+			p++;
+			continue;
+		}
+		if (*p < 0x20) {
+			snprintf(esc, sizeof(esc), "\\u%04x", *p);
+			jw_puts(w, esc);
+			p++;
+			continue;
+		}
+		n = utf8_seq_len(p);
+		if (!n) {
+			jw_puts(w, "\\ufffd");
+			p++;
+			continue;
+		}
+		jw_raw(w, (const char *)p, n);
+		p += n;
+	}
+	jw_raw(w, "\"", 1);
+}
+
+/* Separator and "key": before any value; key is NULL inside arrays and at the top. */
+static void jw_member(struct jw *w, const char *key)
+{
+	if (w->depth > 0) {
+		if (!w->first[w->depth])
+			jw_raw(w, ",", 1);
+		w->first[w->depth] = false;
+	}
+	if (key) {
+		jw_string(w, key);
+		jw_raw(w, ":", 1);
+	}
+}
+
+static void jw_open(struct jw *w, const char *key, char bracket)
+{
+	jw_member(w, key);
+	jw_raw(w, &bracket, 1);
+	if (w->depth < JW_MAX_DEPTH)
+		w->first[++w->depth] = true;
+	else
+		w->oom = true; /* a bug in this file; never sent half-formed */
+}
+
+static void jw_close(struct jw *w, char bracket)
+{
+	jw_raw(w, &bracket, 1);
+	if (w->depth > 0)
+		w->depth--;
+}
+
+static void jw_str(struct jw *w, const char *key, const char *val)
+{
+	jw_member(w, key);
+	jw_string(w, val);
+}
+
+static void jw_u64(struct jw *w, const char *key, uint64_t val)
+{
+	char num[24];
+
+	jw_member(w, key);
+	snprintf(num, sizeof(num), "%" PRIu64, val);
+	jw_puts(w, num);
+}
+
+static void jw_bool(struct jw *w, const char *key, bool val)
+{
+	jw_member(w, key);
+	jw_puts(w, val ? "true" : "false");
+}
+
+static void jw_null(struct jw *w, const char *key)
+{
+	jw_member(w, key);
+	jw_puts(w, "null");
+}
+
+/* Room for one more list entry in this answer. */
+static bool jw_entry_ok(struct jw *w)
+{
+	if (w->entries >= ANSWER_MAX_ENTRIES) {
+		w->truncated = true;
+		return false;
+	}
+	w->entries++;
+	return true;
+}
+
+/* ---- names ---- */
+
+static const char *tls_version_name(uint16_t v, char *buf, size_t len)
+{
+	if (v == TLS_1_2_VERSION)
+		return "1.2";
+	if (v == TLS_1_3_VERSION)
+		return "1.3";
+	snprintf(buf, len, "0x%04x", v);
+	return buf;
+}
+
+static const char *cipher_name(uint16_t c, char *buf, size_t len)
+{
+	if (c == TLS_CIPHER_AES_GCM_128)
+		return "aes-gcm-128";
+	if (c == TLS_CIPHER_AES_GCM_256)
+		return "aes-gcm-256";
+	snprintf(buf, len, "%u", c);
+	return buf;
+}
+
+static const char *path_name(enum mlx5tls_tx_path p)
+{
+	switch (p) {
+	case MLX5TLS_TX_PATH_DEVICE:
+		return "device";
+	case MLX5TLS_TX_PATH_SOFTWARE:
+		return "software";
+	case MLX5TLS_TX_PATH_DEMOTED:
+		return "demoted";
+	}
+	return "unknown";
+}
+
+/* Suite names as mlx5tls-query prints them. */
+static const struct {
+	uint32_t bit;
+	const char *name;
+	bool tls13;
+	bool aes256;
+} suite_names[] = {
+	{ MLX5TLS_SUITE_TLS12_AES_GCM_128, "tls1.2-aes-gcm-128", false, false },
+	{ MLX5TLS_SUITE_TLS13_AES_GCM_128, "tls1.3-aes-gcm-128", true, false },
+	{ MLX5TLS_SUITE_TLS12_AES_GCM_256, "tls1.2-aes-gcm-256", false, true },
+	{ MLX5TLS_SUITE_TLS13_AES_GCM_256, "tls1.3-aes-gcm-256", true, true },
+};
+#define N_SUITES (sizeof(suite_names) / sizeof(suite_names[0]))
+
+struct strbuf {
+	char *p;
+	size_t len;
+	size_t used;
+};
+
+static void sb_add(struct strbuf *b, const char *s)
+{
+	int n = snprintf(b->p + b->used, b->len - b->used, "%s", s);
+
+	if (n > 0)
+		b->used += (size_t)n < b->len - b->used ? (size_t)n : b->len - b->used - 1;
+}
+
+/* The one-line summary mlx5tls-query caps prints ("tx rx; 1.2/1.3 x aes-gcm-128/256; ..."),
+ * so the caps object of "dev" is the one of `mlx5tls-query caps -j`. */
+static void caps_summary(const struct mlx5tls_caps *c, char *buf, size_t len)
+{
+	struct strbuf b = { .p = buf, .len = len };
+	bool v12 = false, v13 = false, k128 = false, k256 = false;
+	unsigned int nr = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < N_SUITES; i++) {
+		if (!(c->suites & suite_names[i].bit))
+			continue;
+		nr++;
+		v13 |= suite_names[i].tls13;
+		v12 |= !suite_names[i].tls13;
+		k256 |= suite_names[i].aes256;
+		k128 |= !suite_names[i].aes256;
+	}
+	if (!c->tls_tx && !c->tls_rx) {
+		sb_add(&b, c->crypto ? "none (no TLS offload)" : "none (no crypto)");
+		return;
+	}
+	sb_add(&b, c->tls_tx ? (c->tls_rx ? "tx rx" : "tx") : "rx");
+	if (!nr) {
+		sb_add(&b, "; no suite");
+	} else if (nr == (unsigned int)(v12 + v13) * (unsigned int)(k128 + k256)) {
+		/* every version with every cipher: say it as a product */
+		sb_add(&b, "; ");
+		sb_add(&b, v12 && v13 ? "1.2/1.3" : v12 ? "1.2" : "1.3");
+		sb_add(&b, " x ");
+		sb_add(&b, k128 && k256 ? "aes-gcm-128/256" : k128 ? "aes-gcm-128" : "aes-gcm-256");
+	} else {
+		sb_add(&b, ";");
+		for (size_t i = 0; i < N_SUITES; i++) {
+			if (c->suites & suite_names[i].bit) {
+				sb_add(&b, " ");
+				sb_add(&b, suite_names[i].name);
+			}
+		}
+	}
+	if (c->bulk_dek)
+		sb_add(&b, "; bulk-dek");
+	if (c->dek_sync)
+		sb_add(&b, "; dek-sync");
+	if (!c->ktls_capable)
+		sb_add(&b, "; not ktls-capable");
+}
+
+/* "QUERY_TIS failed: status 0x2 (bad resource), syndrome 0x..." or the errno's text. */
+static void query_error_text(const char *cmd, int err, uint8_t status, uint32_t syndrome,
+			     char *buf, size_t len)
+{
+	if (err == -EREMOTEIO)
+		snprintf(buf, len, "%s failed: status 0x%x (%s), syndrome 0x%08x", cmd, status,
+			 mlx5tls_fw_status_str(status), syndrome);
+	else
+		snprintf(buf, len, "%s failed: %s", cmd, strerror(-err));
+}
+
+/* ---- answers ---- */
+
+struct request {
+	int argc;
+	char *argv[REQ_MAX / 2 + 1];
+	char err[160];
+};
+
+static void answer_head(struct jw *w)
+{
+	jw_open(w, NULL, '{');
+	jw_u64(w, "schema", 1);
+	jw_u64(w, "pid", (uint64_t)getpid());
+}
+
+static int no_args(struct request *r)
+{
+	if (r->argc > 1) {
+		snprintf(r->err, sizeof(r->err), "%s takes no arguments", r->argv[0]);
+		return -1;
+	}
+	return 0;
+}
+
+static int cmd_info(struct jw *w, struct request *r)
+{
+	struct mlx5tls_device *dev;
+
+	if (no_args(r))
+		return -1;
+	jw_str(w, "program", program_invocation_short_name);
+	jw_str(w, "library", MLX5TLS_LIB_VERSION);
+	jw_open(w, "devices", '[');
+	for (dev = inspect_devices_lock(); dev; dev = dev->insp_next)
+		jw_str(w, NULL, dev->attr.name);
+	inspect_devices_unlock();
+	jw_close(w, ']');
+	return 0;
+}
+
+static void json_caps(struct jw *w, const struct mlx5tls_caps *c)
+{
+	char summary[160];
+
+	caps_summary(c, summary, sizeof(summary));
+	jw_open(w, "caps", '{');
+	jw_str(w, "summary", summary);
+	jw_bool(w, "tls_tx", c->tls_tx);
+	jw_bool(w, "tls_rx", c->tls_rx);
+	jw_bool(w, "crypto", c->crypto);
+	jw_bool(w, "dek_object", c->dek_object);
+	jw_bool(w, "bulk_dek", c->bulk_dek);
+	jw_bool(w, "dek_sync", c->dek_sync);
+	jw_bool(w, "ktls_capable", c->ktls_capable);
+	jw_open(w, "suites", '[');
+	for (size_t i = 0; i < N_SUITES; i++)
+		if (c->suites & suite_names[i].bit)
+			jw_str(w, NULL, suite_names[i].name);
+	jw_close(w, ']');
+	jw_u64(w, "log_max_dek", c->log_max_dek);
+	jw_u64(w, "log_dek_max_alloc", c->log_dek_max_alloc);
+	jw_u64(w, "log_max_num_deks", c->log_max_num_deks);
+	jw_u64(w, "log_max_tis", c->log_max_tis);
+	jw_u64(w, "log_max_tir", c->log_max_tir);
+	jw_u64(w, "log_max_pd", c->log_max_pd);
+	jw_u64(w, "log_max_transport_domain", c->log_max_transport_domain);
+	jw_close(w, '}');
+}
+
+static int cmd_dev(struct jw *w, struct request *r)
+{
+	struct mlx5tls_device *dev;
+
+	if (no_args(r))
+		return -1;
+	jw_open(w, "devices", '[');
+	for (dev = inspect_devices_lock(); dev; dev = dev->insp_next) {
+		unsigned int qps = 0, txs = 0;
+
+		pthread_mutex_lock(&dev->insp_lock);
+		for (const struct inspect_qp *n = dev->insp_qps; n; n = n->next)
+			qps++;
+		pthread_mutex_unlock(&dev->insp_lock);
+		pthread_mutex_lock(&dev->tx_lock);
+		for (const struct mlx5tls_tx *tx = dev->tx_list; tx; tx = tx->dev_next)
+			txs++;
+		pthread_mutex_unlock(&dev->tx_lock);
+
+		jw_open(w, NULL, '{');
+		jw_str(w, "name", dev->attr.name);
+		jw_str(w, "kind", dev->attr.kind == MLX5TLS_DEVICE_MODEL ? "model" : "hardware");
+		jw_str(w, "transport", dev->attr.transport);
+		jw_str(w, "profile", dev->attr.profile);
+		jw_str(w, "fw_ver", dev->attr.fw_ver);
+		json_caps(w, &dev->caps);
+		jw_u64(w, "qps", qps);
+		jw_u64(w, "tx_contexts", txs);
+		jw_close(w, '}');
+	}
+	inspect_devices_unlock();
+	jw_close(w, ']');
+	return 0;
+}
+
+static int cmd_qp(struct jw *w, struct request *r)
+{
+	struct mlx5tls_device *dev;
+
+	if (no_args(r))
+		return -1;
+	jw_open(w, "qps", '[');
+	for (dev = inspect_devices_lock(); dev; dev = dev->insp_next) {
+		pthread_mutex_lock(&dev->insp_lock);
+		for (const struct inspect_qp *n = dev->insp_qps; n; n = n->next) {
+			struct mlx5tls_qp_attr a;
+
+			qp_snapshot(n->qp, &a);
+			jw_open(w, NULL, '{');
+			jw_str(w, "device", dev->attr.name);
+			jw_u64(w, "sqn", a.sqn);
+			jw_u64(w, "cqn", a.cqn);
+			jw_u64(w, "wqebbs", a.wqebbs);
+			jw_u64(w, "inflight", a.inflight);
+			jw_u64(w, "mtu", a.mtu);
+			jw_u64(w, "tls_contexts", a.tls_contexts);
+			jw_u64(w, "recoveries", a.recoveries);
+			jw_u64(w, "reposted", a.reposted);
+			jw_u64(w, "wqes", a.wqes);
+			jw_u64(w, "doorbells", a.doorbells);
+			jw_close(w, '}');
+		}
+		pthread_mutex_unlock(&dev->insp_lock);
+	}
+	inspect_devices_unlock();
+	jw_close(w, ']');
+	return 0;
+}
+
+/* "query":{...} of a DEK, or "query":null and "query_error". */
+static void json_dek_query(struct jw *w, int err, uint8_t status, uint32_t syndrome,
+			   const struct mlx5tls_dek_attr *a)
+{
+	char num[8];
+
+	if (err) {
+		char text[160];
+
+		jw_null(w, "query");
+		query_error_text("QUERY_GENERAL_OBJECT", err, status, syndrome, text,
+				 sizeof(text));
+		jw_str(w, "query_error", text);
+		return;
+	}
+	jw_open(w, "query", '{');
+	if (a->state <= MLX5_ENCRYPTION_KEY_OBJ_STATE_ERROR) {
+		jw_str(w, "state", a->state == MLX5_ENCRYPTION_KEY_OBJ_STATE_READY ? "ready"
+									     : "error");
+	} else {
+		snprintf(num, sizeof(num), "0x%x", a->state);
+		jw_str(w, "state", num);
+	}
+	jw_u64(w, "key_bits", a->key_bits);
+	if (a->key_purpose == MLX5_ENCRYPTION_KEY_OBJ_KEY_PURPOSE_TLS) {
+		jw_str(w, "key_purpose", "tls");
+	} else {
+		snprintf(num, sizeof(num), "0x%x", a->key_purpose);
+		jw_str(w, "key_purpose", num);
+	}
+	jw_u64(w, "pd", a->pd);
+	jw_bool(w, "pooled", a->pooled);
+	jw_close(w, '}');
+}
+
+static void json_tis_query(struct jw *w, int err, uint8_t status, uint32_t syndrome,
+			   const struct mlx5tls_tis_attr *a)
+{
+	if (err) {
+		char text[160];
+
+		jw_null(w, "query");
+		query_error_text("QUERY_TIS", err, status, syndrome, text, sizeof(text));
+		jw_str(w, "query_error", text);
+		return;
+	}
+	jw_open(w, "query", '{');
+	jw_bool(w, "tls_en", a->tls_en);
+	jw_u64(w, "pd", a->pd);
+	jw_u64(w, "transport_domain", a->transport_domain);
+	jw_u64(w, "prio", a->prio);
+	jw_bool(w, "pooled", a->pooled);
+	jw_close(w, '}');
+}
+
+static void json_ctx(struct jw *w, const struct mlx5tls_tx_state *st, const struct tx_snap *snap)
+{
+	char b1[16], b2[16];
+
+	jw_open(w, NULL, '{');
+	jw_u64(w, "id", st->id);
+	jw_str(w, "device", st->device);
+	jw_str(w, "dir", "tx");
+	jw_u64(w, "sqn", st->sqn);
+	jw_str(w, "tls_version", tls_version_name(st->tls_version, b1, sizeof(b1)));
+	jw_str(w, "cipher", cipher_name(st->cipher_type, b2, sizeof(b2)));
+	jw_str(w, "path", path_name(st->path));
+	jw_str(w, "reason", st->reason);
+	if (st->has_dek) {
+		struct mlx5tls_dek_attr a = {
+			.id = st->dek_id, .pooled = st->dek_pooled, .state = st->dek_state,
+			.key_bits = st->dek_key_bits, .key_purpose = st->dek_key_purpose,
+			.pd = st->dek_pd,
+		};
+
+		jw_open(w, "dek", '{');
+		jw_u64(w, "id", st->dek_id);
+		json_dek_query(w, st->dek_error, st->dek_fw_status, st->dek_fw_syndrome, &a);
+		jw_close(w, '}');
+	} else {
+		jw_null(w, "dek");
+	}
+	if (st->has_tis) {
+		struct mlx5tls_tis_attr a = {
+			.tisn = st->tisn, .tls_en = st->tis_tls_en, .pooled = st->tis_pooled,
+			.prio = st->tis_prio, .pd = st->tis_pd,
+			.transport_domain = st->tis_transport_domain,
+		};
+
+		jw_open(w, "tis", '{');
+		jw_u64(w, "tisn", st->tisn);
+		json_tis_query(w, st->tis_error, st->tis_fw_status, st->tis_fw_syndrome, &a);
+		jw_close(w, '}');
+	} else {
+		jw_null(w, "tis");
+	}
+	jw_open(w, "progress", '{');
+	jw_bool(w, "available", st->progress_available);
+	jw_str(w, "reason", st->progress_reason);
+	jw_close(w, '}');
+	jw_open(w, "tracker", '{');
+	jw_u64(w, "start_tcp_sn", st->start_tcp_sn);
+	jw_u64(w, "next_tcp_sn", st->next_tcp_sn);
+	jw_u64(w, "expected_tcp_sn", st->expected_tcp_sn);
+	jw_u64(w, "next_record", st->next_record);
+	jw_u64(w, "next_record_tcp_sn", st->next_record_tcp_sn);
+	jw_u64(w, "record_offset", st->record_offset);
+	jw_u64(w, "records_held", st->records_held);
+	jw_u64(w, "key_epoch", st->key_epoch);
+	jw_close(w, '}');
+	jw_open(w, "counters", '{');
+	for (unsigned int k = 0; k < TXC__MAX; k++)
+		jw_u64(w, mlx5tls_counter_name(TXC_DEVICE_BASE + k), snap->c[k]);
+	jw_close(w, '}');
+	jw_close(w, '}');
+}
+
+struct ctx_filter {
+	bool by_id;
+	uint64_t id;
+	bool rx; /* dir rx: no RX contexts exist yet */
+	bool by_path;
+	enum mlx5tls_tx_path path;
+};
+
+static int parse_u64(const char *s, uint64_t *v)
+{
+	char *end = NULL;
+
+	if (!*s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	return errno || *end ? -1 : 0;
+}
+
+static int parse_ctx_filter(struct request *r, struct ctx_filter *f)
+{
+	memset(f, 0, sizeof(*f));
+	for (int i = 1; i < r->argc; i += 2) {
+		const char *key = r->argv[i], *val = i + 1 < r->argc ? r->argv[i + 1] : NULL;
+
+		if (!val) {
+			snprintf(r->err, sizeof(r->err), "ctx: %.32s needs a value", key);
+			return -1;
+		}
+		if (!strcmp(key, "id")) {
+			f->by_id = true;
+			if (parse_u64(val, &f->id))
+				goto bad_value;
+		} else if (!strcmp(key, "dir")) {
+			if (strcmp(val, "tx") && strcmp(val, "rx"))
+				goto bad_value;
+			f->rx = !strcmp(val, "rx");
+		} else if (!strcmp(key, "path")) {
+			f->by_path = true;
+			if (!strcmp(val, "device"))
+				f->path = MLX5TLS_TX_PATH_DEVICE;
+			else if (!strcmp(val, "software"))
+				f->path = MLX5TLS_TX_PATH_SOFTWARE;
+			else if (!strcmp(val, "demoted"))
+				f->path = MLX5TLS_TX_PATH_DEMOTED;
+			else
+				goto bad_value;
+		} else {
+			snprintf(r->err, sizeof(r->err),
+				 "ctx: unknown filter \"%.32s\" (id, dir, path)", key);
+			return -1;
+		}
+		continue;
+bad_value:
+		snprintf(r->err, sizeof(r->err), "ctx: bad value \"%.32s\" for %s", val, key);
+		return -1;
+	}
+	return 0;
+}
+
+/* Calls fn for every TLS TX context (device's tx_lock held) until the entry cap. */
+static void for_each_tx(struct jw *w, void (*fn)(struct jw *w, struct mlx5tls_tx *tx, void *arg),
+			void *arg)
+{
+	struct mlx5tls_device *dev;
+
+	for (dev = inspect_devices_lock(); dev && !w->truncated; dev = dev->insp_next) {
+		pthread_mutex_lock(&dev->tx_lock);
+		for (struct mlx5tls_tx *tx = dev->tx_list; tx && !w->truncated; tx = tx->dev_next)
+			fn(w, tx, arg);
+		pthread_mutex_unlock(&dev->tx_lock);
+	}
+	inspect_devices_unlock();
+}
+
+static void ctx_one(struct jw *w, struct mlx5tls_tx *tx, void *arg)
+{
+	const struct ctx_filter *f = arg;
+	struct mlx5tls_tx_state st;
+	struct tx_snap snap;
+
+	if (f->rx || (f->by_id && tx->id != f->id))
+		return;
+	tx_snapshot(tx, &snap);
+	if (f->by_path && snap.info.path != f->path)
+		return;
+	if (!jw_entry_ok(w))
+		return;
+	tx_inspect_fill(tx, &snap, &st);
+	json_ctx(w, &st, &snap);
+}
+
+static int cmd_ctx(struct jw *w, struct request *r)
+{
+	struct ctx_filter f;
+
+	if (parse_ctx_filter(r, &f))
+		return -1;
+	jw_open(w, "contexts", '[');
+	for_each_tx(w, ctx_one, &f);
+	jw_close(w, ']');
+	return 0;
+}
+
+static void dek_one(struct jw *w, struct mlx5tls_tx *tx, void *arg)
+{
+	struct tx_snap snap;
+
+	(void)arg;
+	tx_snapshot(tx, &snap);
+	for (unsigned int k = 0; k < snap.n_deks && jw_entry_ok(w); k++) {
+		struct mlx5tls_dek *dek = snap.deks[k];
+		struct mlx5tls_dek_attr a;
+		struct mlx5tls_fw_error fe;
+		uint8_t status = 0;
+		uint32_t syndrome = 0;
+		int err;
+
+		memset(&a, 0, sizeof(a));
+		err = mlx5tls_dek_query(dek, &a, sizeof(a));
+		if (err == -EREMOTEIO && mlx5tls_last_fw_error(&fe) == 0) {
+			status = fe.status;
+			syndrome = fe.syndrome;
+		}
+		jw_open(w, NULL, '{');
+		jw_u64(w, "id", mlx5tls_dek_id(dek));
+		jw_u64(w, "context", tx->id);
+		jw_str(w, "device", tx->qp->dev->attr.name);
+		jw_u64(w, "key_epoch", snap.dek_epochs[k]);
+		jw_bool(w, "pooled", dek->pool != NULL);
+		json_dek_query(w, err, status, syndrome, &a);
+		jw_close(w, '}');
+	}
+}
+
+static int cmd_dek(struct jw *w, struct request *r)
+{
+	if (no_args(r))
+		return -1;
+	jw_open(w, "deks", '[');
+	for_each_tx(w, dek_one, NULL);
+	jw_close(w, ']');
+	return 0;
+}
+
+static void tis_one(struct jw *w, struct mlx5tls_tx *tx, void *arg)
+{
+	struct mlx5tls_tis_attr a;
+	struct mlx5tls_fw_error fe;
+	struct tx_snap snap;
+	uint8_t status = 0;
+	uint32_t syndrome = 0;
+	int err;
+
+	(void)arg;
+	tx_snapshot(tx, &snap);
+	if (!snap.tis || !jw_entry_ok(w))
+		return;
+	memset(&a, 0, sizeof(a));
+	err = mlx5tls_tis_query(snap.tis, &a, sizeof(a));
+	if (err == -EREMOTEIO && mlx5tls_last_fw_error(&fe) == 0) {
+		status = fe.status;
+		syndrome = fe.syndrome;
+	}
+	jw_open(w, NULL, '{');
+	jw_u64(w, "tisn", mlx5tls_tis_num(snap.tis));
+	jw_u64(w, "context", tx->id);
+	jw_str(w, "device", tx->qp->dev->attr.name);
+	jw_bool(w, "pooled", snap.tis->pool != NULL);
+	json_tis_query(w, err, status, syndrome, &a);
+	jw_close(w, '}');
+}
+
+static int cmd_tis(struct jw *w, struct request *r)
+{
+	if (no_args(r))
+		return -1;
+	jw_open(w, "tises", '[');
+	for_each_tx(w, tis_one, NULL);
+	jw_close(w, ']');
+	return 0;
+}
+
+static int cmd_tir(struct jw *w, struct request *r)
+{
+	if (no_args(r))
+		return -1;
+	jw_open(w, "tirs", '[');
+	jw_close(w, ']');
+	jw_str(w, "note", "no RX contexts");
+	return 0;
+}
+
+static void json_dek_pool(struct jw *w, struct mlx5tls_dek_pool *pool, const char *dev_name)
+{
+	struct mlx5tls_dek_pool_stats s;
+
+	memset(&s, 0, sizeof(s));
+	if (mlx5tls_dek_pool_query(pool, &s, sizeof(s)))
+		return;
+	jw_open(w, NULL, '{');
+	jw_str(w, "device", dev_name);
+	jw_bool(w, "bulk", s.bulk);
+	jw_bool(w, "reuse", s.reuse);
+	jw_u64(w, "bulk_size", s.bulk_size);
+	jw_u64(w, "bulks", s.bulks);
+	jw_u64(w, "in_use", s.in_use);
+	jw_u64(w, "ready", s.ready);
+	jw_u64(w, "awaiting_sync", s.awaiting_sync);
+	jw_u64(w, "bulk_creates", s.bulk_creates);
+	jw_u64(w, "bulk_destroys", s.bulk_destroys);
+	jw_u64(w, "key_loads", s.key_loads);
+	jw_u64(w, "syncs", s.syncs);
+	jw_u64(w, "single_creates", s.single_creates);
+	jw_u64(w, "single_destroys", s.single_destroys);
+	jw_close(w, '}');
+}
+
+static void json_tis_pool(struct jw *w, struct mlx5tls_tis_pool *pool, const char *dev_name)
+{
+	struct mlx5tls_tis_pool_stats s;
+
+	memset(&s, 0, sizeof(s));
+	if (mlx5tls_tis_pool_query(pool, &s, sizeof(s)))
+		return;
+	jw_open(w, NULL, '{');
+	jw_str(w, "device", dev_name);
+	jw_u64(w, "free", s.free);
+	jw_u64(w, "in_use", s.in_use);
+	jw_u64(w, "creates", s.creates);
+	jw_u64(w, "destroys", s.destroys);
+	jw_close(w, '}');
+}
+
+static int cmd_pool(struct jw *w, struct request *r)
+{
+	struct mlx5tls_device *head, *dev;
+
+	if (no_args(r))
+		return -1;
+	head = inspect_devices_lock();
+	jw_open(w, "dek_pools", '[');
+	for (dev = head; dev; dev = dev->insp_next) {
+		pthread_mutex_lock(&dev->insp_lock);
+		for (struct mlx5tls_dek_pool *p = dev->insp_dek_pools; p; p = dek_pool_insp_next(p))
+			json_dek_pool(w, p, dev->attr.name);
+		pthread_mutex_unlock(&dev->insp_lock);
+	}
+	jw_close(w, ']');
+	jw_open(w, "tis_pools", '[');
+	for (dev = head; dev; dev = dev->insp_next) {
+		pthread_mutex_lock(&dev->insp_lock);
+		for (struct mlx5tls_tis_pool *p = dev->insp_tis_pools; p; p = tis_pool_insp_next(p))
+			json_tis_pool(w, p, dev->attr.name);
+		pthread_mutex_unlock(&dev->insp_lock);
+	}
+	jw_close(w, ']');
+	inspect_devices_unlock();
+	return 0;
+}
+
+static int cmd_stat(struct jw *w, struct request *r)
+{
+	uint64_t vals[MLX5TLS_CNT__MAX];
+	struct mlx5tls_device *dev;
+
+	if (no_args(r))
+		return -1;
+	jw_open(w, "devices", '[');
+	/* mlx5tls_device_counters takes the device's tx_lock: only the registry is held here */
+	for (dev = inspect_devices_lock(); dev; dev = dev->insp_next) {
+		int n;
+
+		memset(vals, 0, sizeof(vals));
+		n = mlx5tls_device_counters(dev, vals, MLX5TLS_CNT__MAX);
+		jw_open(w, NULL, '{');
+		jw_str(w, "name", dev->attr.name);
+		jw_open(w, "counters", '{');
+		for (int i = 0; i < n; i++)
+			jw_u64(w, mlx5tls_counter_name((unsigned int)i), vals[i]);
+		jw_close(w, '}');
+		jw_close(w, '}');
+	}
+	inspect_devices_unlock();
+	jw_close(w, ']');
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(struct jw *w, struct request *r);
+} commands[] = {
+	{ "info", cmd_info }, { "dev", cmd_dev }, { "qp", cmd_qp },     { "ctx", cmd_ctx },
+	{ "dek", cmd_dek },   { "tis", cmd_tis }, { "tir", cmd_tir },   { "pool", cmd_pool },
+	{ "stat", cmd_stat },
+};
+
+static char *answer_error(const char *text, size_t *len)
+{
+	struct jw w = { 0 };
+
+	answer_head(&w);
+	jw_str(&w, "error", text);
+	jw_close(&w, '}');
+	jw_raw(&w, "\n", 1);
+	if (w.oom) {
+		free(w.buf);
+		return NULL;
+	}
+	*len = w.len;
+	return w.buf;
+}
+
+/* Split in place on blanks; argv points into line. */
+static void tokenize(char *line, struct request *r)
+{
+	const int max = (int)(sizeof(r->argv) / sizeof(r->argv[0]));
+	char *save = NULL;
+
+	r->argc = 0;
+	for (char *t = strtok_r(line, " \t", &save); t && r->argc < max;
+	     t = strtok_r(NULL, " \t", &save))
+		r->argv[r->argc++] = t;
+}
+
+char *publish_answer(const char *line, size_t *len)
+{
+	char copy[REQ_MAX + 1];
+	struct request r;
+	struct jw w = { 0 };
+	size_t n = strlen(line);
+
+	if (n > REQ_MAX)
+		return answer_error("request line longer than 256 bytes", len);
+	memcpy(copy, line, n + 1);
+	memset(&r, 0, sizeof(r));
+	tokenize(copy, &r);
+	if (!r.argc)
+		return answer_error("empty request", len);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(r.argv[0], commands[i].name))
+			continue;
+		answer_head(&w);
+		if (commands[i].fn(&w, &r)) {
+			free(w.buf);
+			return answer_error(r.err, len);
+		}
+		if (w.truncated)
+			jw_bool(&w, "truncated", true);
+		jw_close(&w, '}');
+		jw_raw(&w, "\n", 1);
+		if (w.oom || w.depth) {
+			bool oom = w.oom;
+
+			free(w.buf);
+			return answer_error(oom ? "out of memory" : "internal error", len);
+		}
+		*len = w.len;
+		return w.buf;
+	}
+	snprintf(r.err, sizeof(r.err),
+		 "unknown command \"%.32s\" (info, dev, qp, ctx, dek, tis, tir, pool, stat)",
+		 r.argv[0]);
+	return answer_error(r.err, len);
+}
+
+bool publish_peer_allowed(uid_t peer, uid_t self)
+{
+	return peer == self || peer == 0;
+}
+
+/* ---- the server ---- */
+
+struct client {
+	int fd;
+	bool discard; /* skipping the rest of a refused (too long) line */
+	size_t len;
+	char buf[REQ_MAX + 3]; /* a line of REQ_MAX, "\r\n", NUL */
+};
+
+static struct {
+	pthread_mutex_t lock; /* start/stop */
+	bool running;
+	bool env_done;
+	bool atexit_done;
+	pid_t pid; /* of the process that started it: a forked child has no thread */
+	pthread_t thread;
+	int listen_fd;
+	int wake[2];
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+} pub = { .lock = PTHREAD_MUTEX_INITIALIZER, .listen_fd = -1, .wake = { -1, -1 } };
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The whole answer or -1: the socket is non-blocking, the client gets WRITE_TIMEOUT_MS. */
+static int send_all(int fd, const char *buf, size_t len)
+{
+	int64_t deadline = now_ms() + WRITE_TIMEOUT_MS;
+
+	while (len) {
+		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+		struct pollfd p = { .fd = fd, .events = POLLOUT };
+		int64_t left;
+
+		if (n > 0) {
+			buf += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
+			return -1;
+		left = deadline - now_ms();
+		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int answer(int fd, const char *line)
+{
+	size_t len = 0;
+	char *a = publish_answer(line, &len);
+	int ret;
+
+	if (!a)
+		return -1;
+	ret = send_all(fd, a, len);
+	free(a);
+	return ret;
+}
+
+static int send_error(int fd, const char *text)
+{
+	size_t len = 0;
+	char *a = answer_error(text, &len);
+	int ret = a ? send_all(fd, a, len) : -1;
+
+	free(a);
+	return ret;
+}
+
+/* Answer every complete line received. 0 to keep the client, -1 to close it. */
+static int client_input(struct client *c)
+{
+	ssize_t n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len, 0);
+	char *nl;
+
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -1;
+	if (n == 0) {
+		/* EOF: a last line without its newline (printf 'info' | nc -U) is answered */
+		if (c->len && !c->discard) {
+			c->buf[c->len] = '\0';
+			if (c->buf[c->len - 1] == '\r')
+				c->buf[c->len - 1] = '\0';
+			(void)answer(c->fd, c->buf);
+		}
+		return -1;
+	}
+	c->len += (size_t)n;
+	c->buf[c->len] = '\0';
+	while ((nl = memchr(c->buf, '\n', c->len))) {
+		size_t used = (size_t)(nl - c->buf) + 1;
+		int ret = 0;
+
+		*nl = '\0';
+		if (nl > c->buf && nl[-1] == '\r')
+			nl[-1] = '\0';
+		if (c->discard)
+			c->discard = false; /* the end of a line already refused */
+		else if (strlen(c->buf) > REQ_MAX)
+			ret = send_error(c->fd, "request line longer than 256 bytes");
+		else
+			ret = answer(c->fd, c->buf);
+		if (ret)
+			return -1;
+		memmove(c->buf, c->buf + used, c->len - used);
+		c->len -= used;
+		c->buf[c->len] = '\0';
+	}
+	if (c->len >= sizeof(c->buf) - 1) {
+		/* no newline within reach: refuse the line now, skip the rest of it as it comes,
+		 * and serve the next one - the client need not reconnect */
+		if (!c->discard && send_error(c->fd, "request line longer than 256 bytes"))
+			return -1;
+		c->discard = true;
+		c->len = 0;
+	}
+	return 0;
+}
+
+static void client_accept(struct client *cl, int *ncl)
+{
+	for (;;) {
+		int fd = accept4(pub.listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct ucred cred;
+		socklen_t clen = sizeof(cred);
+
+		if (fd < 0)
+			return; /* EAGAIN: all taken; other errors: next poll round */
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) ||
+		    !publish_peer_allowed(cred.uid, geteuid())) {
+			/* another user that got past the modes (a CAP_DAC_OVERRIDE process) */
+			pr_debug("publish: connection refused (peer uid %d)\n",
+				 clen == sizeof(cred) ? (int)cred.uid : -1);
+			close(fd);
+			continue;
+		}
+		if (*ncl >= MAX_CLIENTS) {
+			(void)send_error(fd, "too many clients");
+			close(fd);
+			continue;
+		}
+		cl[*ncl].fd = fd;
+		cl[*ncl].len = 0;
+		cl[*ncl].discard = false;
+		(*ncl)++;
+	}
+}
+
+static void *publish_thread(void *arg)
+{
+	struct client *cl = calloc(MAX_CLIENTS, sizeof(*cl));
+	struct pollfd pfd[2 + MAX_CLIENTS];
+	int ncl = 0;
+
+	(void)arg;
+	if (!cl) {
+		pr_warn("publish: out of memory, not answering\n");
+		return NULL;
+	}
+	for (;;) {
+		pfd[0] = (struct pollfd){ .fd = pub.wake[0], .events = POLLIN };
+		pfd[1] = (struct pollfd){ .fd = pub.listen_fd, .events = POLLIN };
+		for (int i = 0; i < ncl; i++)
+			pfd[2 + i] = (struct pollfd){ .fd = cl[i].fd, .events = POLLIN };
+		if (poll(pfd, (nfds_t)(2 + ncl), -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			pr_warn("publish: poll failed: %s\n", strerror(errno));
+			break;
+		}
+		if (pfd[0].revents)
+			break;
+		/* downwards: a closed client is replaced by the last one, already served */
+		for (int i = ncl - 1; i >= 0; i--) {
+			if (!pfd[2 + i].revents)
+				continue;
+			if (client_input(&cl[i])) {
+				close(cl[i].fd);
+				cl[i] = cl[--ncl];
+			}
+		}
+		if (pfd[1].revents & POLLIN)
+			client_accept(cl, &ncl);
+	}
+	for (int i = 0; i < ncl; i++)
+		close(cl[i].fd);
+	free(cl);
+	return NULL;
+}
+
+/* ---- the directory and the socket ---- */
+
+static int runtime_dir(const struct mlx5tls_publish_opts *opts, char *dir, size_t len)
+{
+	const char *d = OPTS_GET(opts, dir, NULL);
+	int n;
+
+	if (!d || !*d)
+		d = getenv("MLX5TLS_RUNTIME_DIR");
+	if (d && *d) {
+		n = snprintf(dir, len, "%s", d);
+	} else {
+		d = getenv("XDG_RUNTIME_DIR");
+		if (d && *d)
+			n = snprintf(dir, len, "%s/mlx5tls", d);
+		else
+			n = snprintf(dir, len, "/tmp/mlx5tls-%u", (unsigned int)geteuid());
+	}
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/* Create dir 0700 if missing; refuse one that someone else could plant a socket in. */
+static int dir_check(const char *dir)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0700) && errno != EEXIST) {
+		int err = -errno;
+
+		pr_warn("publish: cannot create %s: %s\n", dir, strerror(-err));
+		return err;
+	}
+	/* lstat: a symlink planted in /tmp must not redirect us */
+	if (lstat(dir, &st)) {
+		int err = -errno;
+
+		pr_warn("publish: %s: %s\n", dir, strerror(-err));
+		return err;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		pr_warn("publish: %s is not a directory\n", dir);
+		return -ENOTDIR;
+	}
+	if (st.st_uid != geteuid()) {
+		pr_warn("publish: refusing %s: owned by uid %u, not by uid %u\n", dir,
+			(unsigned int)st.st_uid, (unsigned int)geteuid());
+		return -EPERM;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		pr_warn("publish: refusing %s: writable by group or others (mode %03o)\n", dir,
+			(unsigned int)(st.st_mode & 0777));
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* "PID.sock" -> PID, else 0. */
+static pid_t sock_pid(const char *name)
+{
+	char *end = NULL;
+	long v;
+
+	if (*name < '1' || *name > '9')
+		return 0;
+	v = strtol(name, &end, 10);
+	if (strcmp(end, ".sock") || v <= 0 || v > INT32_MAX)
+		return 0;
+	return (pid_t)v;
+}
+
+/* Our own sockets of processes that are gone (and one of our pid, from a process that had it
+ * before us); a live process of the user keeps its socket. */
+static void remove_stale(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		pid_t pid = sock_pid(de->d_name);
+		struct stat st;
+
+		if (!pid)
+			continue;
+		if (pid != getpid() && (kill(pid, 0) == 0 || errno != ESRCH))
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
+		    !S_ISSOCK(st.st_mode) || st.st_uid != geteuid())
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) == 0)
+			pr_debug("publish: removed stale socket %s/%s\n", dir, de->d_name);
+	}
+	closedir(d);
+}
+
+static int listen_socket(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, err;
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)))
+		goto err;
+	/* bind made it 0777 & ~umask; nobody else can reach it meanwhile: the directory is 0700 */
+	if (chmod(path, 0600) || listen(fd, MAX_CLIENTS)) {
+		err = -errno;
+		unlink(path);
+		close(fd);
+		return err;
+	}
+	return fd;
+err:
+	err = -errno;
+	close(fd);
+	return err;
+}
+
+static void close_fds(void)
+{
+	if (pub.listen_fd >= 0)
+		close(pub.listen_fd);
+	for (int i = 0; i < 2; i++)
+		if (pub.wake[i] >= 0)
+			close(pub.wake[i]);
+	pub.listen_fd = -1;
+	pub.wake[0] = pub.wake[1] = -1;
+}
+
+/* Stop with pub.lock held; join_ms < 0 waits as long as the thread needs. */
+static void stop_locked(int join_ms)
+{
+	bool joined = true;
+
+	if (!pub.running)
+		return;
+	pub.running = false;
+	if (pub.pid != getpid()) {
+		/* a forked child: the thread and the socket are the parent's */
+		close_fds();
+		return;
+	}
+	if (write(pub.wake[1], "x", 1) < 0)
+		pr_debug("publish: wake-up write failed: %s\n", strerror(errno));
+	if (join_ms < 0) {
+		pthread_join(pub.thread, NULL);
+	} else {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += join_ms / 1000;
+		ts.tv_nsec += (long)(join_ms % 1000) * 1000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		joined = pthread_timedjoin_np(pub.thread, NULL, &ts) == 0;
+	}
+	unlink(pub.path);
+	/* a thread still building an answer at exit keeps its descriptors; exit closes them */
+	if (joined)
+		close_fds();
+	pr_debug("publish: stopped, %s removed\n", pub.path);
+}
+
+static void publish_atexit(void)
+{
+	pthread_mutex_lock(&pub.lock);
+	stop_locked(STOP_JOIN_MS);
+	pthread_mutex_unlock(&pub.lock);
+}
+
+static int start_locked(const struct mlx5tls_publish_opts *opts)
+{
+	char dir[sizeof(pub.path)];
+	sigset_t all, old;
+	int ret, n;
+
+	if (pub.running && pub.pid == getpid())
+		return -EALREADY;
+	if (pub.running)
+		stop_locked(0); /* inherited from the parent by fork: start afresh */
+	ret = runtime_dir(opts, dir, sizeof(dir));
+	if (ret)
+		return ret;
+	n = snprintf(pub.path, sizeof(pub.path), "%s/%d.sock", dir, (int)getpid());
+	if (n < 0 || (size_t)n >= sizeof(pub.path)) {
+		pr_warn("publish: socket path in %s is too long for a UNIX socket\n", dir);
+		return -ENAMETOOLONG;
+	}
+	ret = dir_check(dir);
+	if (ret)
+		return ret;
+	remove_stale(dir);
+	if (pipe2(pub.wake, O_CLOEXEC | O_NONBLOCK))
+		return -errno;
+	pub.listen_fd = listen_socket(pub.path);
+	if (pub.listen_fd < 0) {
+		ret = pub.listen_fd;
+		pub.listen_fd = -1;
+		pr_warn("publish: cannot listen on %s: %s\n", pub.path, strerror(-ret));
+		close_fds();
+		return ret;
+	}
+	/* the thread inherits this mask: no signal is ever delivered to it */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	ret = -pthread_create(&pub.thread, NULL, publish_thread, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (ret) {
+		unlink(pub.path);
+		close_fds();
+		return ret;
+	}
+	pthread_setname_np(pub.thread, "mlx5tls-publish");
+	pub.running = true;
+	pub.pid = getpid();
+	if (!pub.atexit_done && atexit(publish_atexit) == 0)
+		pub.atexit_done = true;
+	pr_info("publishing on %s\n", pub.path);
+	return 0;
+}
+
+int mlx5tls_publish_start(const struct mlx5tls_publish_opts *opts)
+{
+	int ret;
+
+	if (!OPTS_VALID(opts, mlx5tls_publish_opts))
+		return libmlx5tls_err(-EINVAL);
+	pthread_mutex_lock(&pub.lock);
+	ret = start_locked(opts);
+	pthread_mutex_unlock(&pub.lock);
+	return libmlx5tls_err(ret);
+}
+
+int mlx5tls_publish_stop(void)
+{
+	pthread_mutex_lock(&pub.lock);
+	stop_locked(-1);
+	pthread_mutex_unlock(&pub.lock);
+	return 0;
+}
+
+void publish_env_check(void)
+{
+	const char *v = getenv("MLX5TLS_PUBLISH");
+	bool first;
+	int ret;
+
+	if (!v || !*v || !strcmp(v, "0"))
+		return;
+	pthread_mutex_lock(&pub.lock);
+	first = !pub.env_done;
+	pub.env_done = true;
+	ret = first ? start_locked(NULL) : 0;
+	pthread_mutex_unlock(&pub.lock);
+	if (ret && ret != -EALREADY)
+		pr_warn("MLX5TLS_PUBLISH: cannot publish: %s\n", strerror(-ret));
+}

@@ -1,0 +1,929 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Inspection: mlx5tls_tx_inspect() on device- and software-path contexts (the DEK and the TIS
+ * read back from the model), the context walk, and publishing (mlx5tls-inspect(7)): the socket
+ * and its directory, every command answered with valid JSON carrying the right values, filters,
+ * errors, and never a byte of the connection's key in any answer.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/ssl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "inspect.h"
+#include "test_util.h"
+#include "tx_harness.h"
+
+/* ---- a minimal JSON syntax check (RFC 8259): one value, nothing after it ---- */
+
+static const char *js_value(const char *p, int depth);
+
+static const char *js_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+		p++;
+	return p;
+}
+
+static const char *js_string(const char *p)
+{
+	if (*p != '"')
+		return NULL;
+	for (p++; *p != '"'; p++) {
+		if ((unsigned char)*p < 0x20)
+			return NULL;
+		if (*p != '\\')
+			continue;
+		p++;
+		if (*p == 'u') {
+			for (int i = 1; i <= 4; i++)
+				if (!strchr("0123456789abcdefABCDEF", p[i]) || !p[i])
+					return NULL;
+			p += 4;
+		} else if (!*p || !strchr("\"\\/bfnrt", *p)) {
+			return NULL;
+		}
+	}
+	return p + 1;
+}
+
+static const char *js_digits(const char *p)
+{
+	const char *s = p;
+
+	while (*p >= '0' && *p <= '9')
+		p++;
+	return p > s ? p : NULL;
+}
+
+static const char *js_number(const char *p)
+{
+	if (*p == '-')
+		p++;
+	if (*p == '0')
+		p++;
+	else if (!(p = js_digits(p)))
+		return NULL;
+	if (*p == '.' && !(p = js_digits(p + 1)))
+		return NULL;
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		p = js_digits(p);
+	}
+	return p;
+}
+
+static const char *js_container(const char *p, int depth, bool object)
+{
+	char close = object ? '}' : ']';
+
+	p = js_ws(p + 1);
+	if (*p == close)
+		return p + 1;
+	for (;;) {
+		if (object) {
+			p = js_string(js_ws(p));
+			if (!p)
+				return NULL;
+			p = js_ws(p);
+			if (*p++ != ':')
+				return NULL;
+		}
+		p = js_value(p, depth + 1);
+		if (!p)
+			return NULL;
+		p = js_ws(p);
+		if (*p == close)
+			return p + 1;
+		if (*p++ != ',')
+			return NULL;
+	}
+}
+
+static const char *js_value(const char *p, int depth)
+{
+	if (depth > 64)
+		return NULL;
+	p = js_ws(p);
+	switch (*p) {
+	case '{':
+		return js_container(p, depth, true);
+	case '[':
+		return js_container(p, depth, false);
+	case '"':
+		return js_string(p);
+	case 't':
+		return strncmp(p, "true", 4) ? NULL : p + 4;
+	case 'f':
+		return strncmp(p, "false", 5) ? NULL : p + 5;
+	case 'n':
+		return strncmp(p, "null", 4) ? NULL : p + 4;
+	default:
+		return js_number(p);
+	}
+}
+
+static bool json_valid(const char *s)
+{
+	const char *end = js_value(s, 0);
+
+	return end && *js_ws(end) == '\0';
+}
+
+static void test_json_check(void)
+{
+	static const char *const good[] = { "{}", "[]", "{\"a\":[1,-2.5e3,true,null,\"\\u00e9\"]}",
+					    " {\"k\" : { } } \n" };
+	static const char *const bad[] = { "", "{", "{\"a\":}", "[1,]", "{\"a\" 1}", "\"\x01\"",
+					   "{} {}", "01", "[tru]" };
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		CU_ASSERT_TRUE(json_valid(good[i]));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CU_ASSERT_FALSE(json_valid(bad[i]));
+}
+
+/* ---- helpers ---- */
+
+static unsigned int count_of(const char *hay, const char *needle)
+{
+	unsigned int n = 0;
+
+	for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+static bool has(const char *hay, const char *fmt, unsigned long long v)
+{
+	char needle[128];
+
+	snprintf(needle, sizeof(needle), fmt, v);
+	if (strstr(hay, needle))
+		return true;
+	fprintf(stderr, "\n  missing %s in %s\n", needle, hay);
+	return false;
+}
+
+static const uint8_t *key_of(const struct txh *h, size_t *len)
+{
+	if (h->ci.info.cipher_type == TLS_CIPHER_AES_GCM_256) {
+		*len = sizeof(h->ci.gcm256.key);
+		return h->ci.gcm256.key;
+	}
+	*len = sizeof(h->ci.gcm128.key);
+	return h->ci.gcm128.key;
+}
+
+/* Neither the raw key nor its hex (either case) appears in s[0..len). */
+static bool key_absent(const struct txh *h, const char *s, size_t len)
+{
+	char lower[2 * 32 + 1], upper[2 * 32 + 1];
+	size_t klen = 0;
+	const uint8_t *key = key_of(h, &klen);
+
+	for (size_t i = 0; i < klen; i++) {
+		snprintf(lower + 2 * i, 3, "%02x", key[i]);
+		snprintf(upper + 2 * i, 3, "%02X", key[i]);
+	}
+	return !memmem(s, len, key, klen) && !memmem(s, len, lower, 2 * klen) &&
+	       !memmem(s, len, upper, 2 * klen);
+}
+
+static int tx_count_cb(struct mlx5tls_tx *tx, void *arg)
+{
+	(void)tx;
+	(*(unsigned int *)arg)++;
+	return 0;
+}
+
+static int tx_stop_cb(struct mlx5tls_tx *tx, void *arg)
+{
+	(void)tx;
+	(*(unsigned int *)arg)++;
+	return 7;
+}
+
+/* ---- mlx5tls_tx_inspect ---- */
+
+static void test_inspect_device_path(void)
+{
+	struct txh_opts o = { .tls_version = TLS1_3_VERSION, .key_bits = 128, .isn = 1000 };
+	struct mlx5tls_tx_state st;
+	struct mlx5tls_tx_info info;
+	struct mlx5tls_qp_attr qa;
+	struct txh h;
+	uint8_t *pt = txh_pattern(6000, 3);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pt);
+	CU_ASSERT_EQUAL_FATAL(txh_init(&h, &o), 0);
+	txh_add_records(&h, pt, 6000, 4000);
+	CU_ASSERT_EQUAL(txh_send_segments(&h, 0, h.stream_len, 1400), 0);
+	CU_ASSERT(txh_drain(&h) > 0);
+	CU_ASSERT_EQUAL(txh_check_plaintext(&h, pt, 6000), 0);
+
+	memset(&st, 0xa5, sizeof(st));
+	memset(&info, 0, sizeof(info));
+	memset(&qa, 0, sizeof(qa));
+	CU_ASSERT_EQUAL_FATAL(mlx5tls_tx_inspect(h.tx, &st, sizeof(st)), 0);
+	CU_ASSERT_EQUAL(mlx5tls_tx_query(h.tx, &info, sizeof(info)), 0);
+	CU_ASSERT_EQUAL(mlx5tls_qp_query(h.qp, &qa, sizeof(qa)), 0);
+	CU_ASSERT(st.id > 0);
+	CU_ASSERT_EQUAL(st.sqn, qa.sqn);
+	CU_ASSERT_EQUAL(st.path, MLX5TLS_TX_PATH_DEVICE);
+	CU_ASSERT_STRING_EQUAL(st.reason, "");
+	CU_ASSERT_EQUAL(st.tls_version, TLS_1_3_VERSION);
+	CU_ASSERT_EQUAL(st.cipher_type, TLS_CIPHER_AES_GCM_128);
+	/* what tx_query says, field for field */
+	CU_ASSERT_EQUAL(st.start_tcp_sn, info.start_tcp_sn);
+	CU_ASSERT_EQUAL(st.next_tcp_sn, info.next_tcp_sn);
+	CU_ASSERT_EQUAL(st.next_tcp_sn, 1000 + h.stream_len);
+	CU_ASSERT_EQUAL(st.expected_tcp_sn, info.expected_tcp_sn);
+	CU_ASSERT_EQUAL(st.next_record, info.next_record);
+	CU_ASSERT_EQUAL(st.next_record_tcp_sn, info.next_record_tcp_sn);
+	CU_ASSERT_EQUAL(st.record_offset, info.record_offset);
+	CU_ASSERT_EQUAL(st.records_held, info.records_held);
+	CU_ASSERT_EQUAL(st.encrypted_packets, info.encrypted_packets);
+	CU_ASSERT(st.encrypted_packets > 0);
+	CU_ASSERT_EQUAL(st.encrypted_bytes, info.encrypted_bytes);
+	/* the DEK and the TIS as the device holds them */
+	CU_ASSERT_TRUE(st.has_dek);
+	CU_ASSERT_EQUAL(st.dek_error, 0);
+	CU_ASSERT_EQUAL(st.dek_id, info.dek_id);
+	CU_ASSERT_FALSE(st.dek_pooled);
+	CU_ASSERT_EQUAL(st.dek_state, 0);
+	CU_ASSERT_EQUAL(st.dek_key_bits, 128);
+	CU_ASSERT_EQUAL(st.dek_key_purpose, 1);
+	CU_ASSERT_EQUAL(st.dek_pd, mlx5tls_pd_num(h.pd));
+	CU_ASSERT_TRUE(st.has_tis);
+	CU_ASSERT_EQUAL(st.tis_error, 0);
+	CU_ASSERT_EQUAL(st.tisn, info.tisn);
+	CU_ASSERT_TRUE(st.tis_tls_en);
+	CU_ASSERT_FALSE(st.tis_pooled);
+	CU_ASSERT_EQUAL(st.tis_pd, mlx5tls_pd_num(h.pd));
+	CU_ASSERT_EQUAL(st.tis_transport_domain, mlx5tls_td_num(h.td));
+	CU_ASSERT_FALSE(st.progress_available);
+	CU_ASSERT_STRING_EQUAL(st.progress_reason, "GET_PSV is documented for TIRs (RX) only");
+	CU_ASSERT_TRUE(key_absent(&h, (const char *)&st, sizeof(st)));
+
+	/* an older caller's shorter struct: only its bytes are written */
+	memset(&st, 0x5a, sizeof(st));
+	CU_ASSERT_EQUAL(mlx5tls_tx_inspect(h.tx, &st, offsetof(struct mlx5tls_tx_state, device)),
+			0);
+	CU_ASSERT(st.id > 0);
+	CU_ASSERT_EQUAL((uint8_t)st.device[0], 0x5a);
+
+	CU_ASSERT_EQUAL(mlx5tls_tx_inspect(NULL, &st, sizeof(st)), -EINVAL);
+	CU_ASSERT_EQUAL(errno, EINVAL);
+	CU_ASSERT_EQUAL(mlx5tls_tx_inspect(h.tx, NULL, sizeof(st)), -EINVAL);
+	txh_fini(&h);
+	free(pt);
+}
+
+static void test_inspect_software_path(void)
+{
+	struct txh_opts o = { .tls_version = TLS1_2_VERSION, .key_bits = 256, .isn = 7,
+			      .tx_flags = MLX5TLS_TX_F_SOFTWARE };
+	struct mlx5tls_tx_state st;
+	struct txh h;
+
+	CU_ASSERT_EQUAL_FATAL(txh_init(&h, &o), 0);
+	memset(&st, 0xa5, sizeof(st));
+	CU_ASSERT_EQUAL_FATAL(mlx5tls_tx_inspect(h.tx, &st, sizeof(st)), 0);
+	CU_ASSERT_EQUAL(st.path, MLX5TLS_TX_PATH_SOFTWARE);
+	CU_ASSERT_STRING_EQUAL(st.reason, "software path requested");
+	CU_ASSERT_EQUAL(st.tls_version, TLS_1_2_VERSION);
+	CU_ASSERT_EQUAL(st.cipher_type, TLS_CIPHER_AES_GCM_256);
+	CU_ASSERT_FALSE(st.has_dek);
+	CU_ASSERT_EQUAL(st.dek_id, 0);
+	CU_ASSERT_EQUAL(st.dek_key_bits, 0);
+	CU_ASSERT_FALSE(st.has_tis);
+	CU_ASSERT_EQUAL(st.tisn, 0);
+	CU_ASSERT_EQUAL(st.start_tcp_sn, 7);
+	CU_ASSERT_FALSE(st.progress_available);
+	CU_ASSERT_TRUE(key_absent(&h, (const char *)&st, sizeof(st)));
+	txh_fini(&h);
+}
+
+static void test_foreach_and_ids(void)
+{
+	struct txh_opts o = { .tls_version = TLS1_3_VERSION, .key_bits = 128 };
+	MLX5TLS_OPTS(mlx5tls_tx_opts, sw, .flags = MLX5TLS_TX_F_SOFTWARE);
+	struct mlx5tls_tx_state a, b;
+	struct mlx5tls_tx *tx2;
+	unsigned int n = 0;
+	struct txh h;
+
+	CU_ASSERT_EQUAL_FATAL(txh_init(&h, &o), 0);
+	tx2 = mlx5tls_tx_create(h.qp, &h.ci.info, tls_peer_crypto_info_size(&h.ci.info), 0, &sw);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tx2);
+	CU_ASSERT_EQUAL(mlx5tls_tx_inspect(h.tx, &a, sizeof(a)), 0);
+	CU_ASSERT_EQUAL(mlx5tls_tx_inspect(tx2, &b, sizeof(b)), 0);
+	CU_ASSERT(b.id > a.id); /* assigned at creation, in order, never reused */
+
+	CU_ASSERT_EQUAL(mlx5tls_device_foreach_tx(h.dev, tx_count_cb, &n), 0);
+	CU_ASSERT_EQUAL(n, 2);
+	n = 0;
+	CU_ASSERT_EQUAL(mlx5tls_device_foreach_tx(h.dev, tx_stop_cb, &n), 7);
+	CU_ASSERT_EQUAL(n, 1);
+	CU_ASSERT_EQUAL(mlx5tls_device_foreach_tx(NULL, tx_count_cb, &n), -EINVAL);
+	CU_ASSERT_EQUAL(mlx5tls_device_foreach_tx(h.dev, NULL, &n), -EINVAL);
+
+	CU_ASSERT_EQUAL(mlx5tls_tx_destroy(tx2), 0);
+	n = 0;
+	CU_ASSERT_EQUAL(mlx5tls_device_foreach_tx(h.dev, tx_count_cb, &n), 0);
+	CU_ASSERT_EQUAL(n, 1);
+	txh_fini(&h);
+}
+
+/* ---- publishing ---- */
+
+static char pub_dir[64];
+static char pub_sock[100]; /* fits sun_path */
+
+static int client_connect(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timeval tv = { .tv_sec = 10 };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -errno;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* One answer line (without its newline), malloc'd; NULL on EOF before a newline. */
+static char *client_read_line(int fd)
+{
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap);
+
+	while (buf) {
+		ssize_t n;
+
+		if (len + 1 >= cap) {
+			char *nb = realloc(buf, cap * 2);
+
+			if (!nb)
+				break;
+			buf = nb;
+			cap *= 2;
+		}
+		n = recv(fd, buf + len, 1, 0); /* byte by byte: never read past the answer */
+		if (n <= 0)
+			break;
+		if (buf[len] == '\n') {
+			buf[len] = '\0';
+			return buf;
+		}
+		len++;
+	}
+	free(buf);
+	return NULL;
+}
+
+static char *ask_on(int fd, const char *line)
+{
+	size_t len = strlen(line);
+
+	if (send(fd, line, len, MSG_NOSIGNAL) != (ssize_t)len ||
+	    send(fd, "\n", 1, MSG_NOSIGNAL) != 1)
+		return NULL;
+	return client_read_line(fd);
+}
+
+/* One request on a fresh connection; the answer is checked to be valid JSON of schema 1. */
+static char *ask(const char *line)
+{
+	char head[64];
+	int fd = client_connect(pub_sock);
+	char *a;
+
+	CU_ASSERT(fd >= 0);
+	if (fd < 0)
+		return NULL;
+	a = ask_on(fd, line);
+	close(fd);
+	CU_ASSERT_PTR_NOT_NULL(a);
+	if (!a)
+		return NULL;
+	if (!json_valid(a))
+		fprintf(stderr, "\n  invalid JSON for \"%s\": %s\n", line, a);
+	CU_ASSERT_TRUE(json_valid(a));
+	snprintf(head, sizeof(head), "{\"schema\":1,\"pid\":%d,", (int)getpid());
+	CU_ASSERT_EQUAL(strncmp(a, head, strlen(head)), 0);
+	return a;
+}
+
+static bool is_error(const char *a)
+{
+	char head[64];
+
+	snprintf(head, sizeof(head), "{\"schema\":1,\"pid\":%d,\"error\":\"", (int)getpid());
+	return a && !strncmp(a, head, strlen(head));
+}
+
+static void publish_in_tmp(void)
+{
+	MLX5TLS_OPTS(mlx5tls_publish_opts, po, .dir = pub_dir);
+
+	snprintf(pub_dir, sizeof(pub_dir), "/tmp/mlx5tls-test-XXXXXX");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(pub_dir));
+	snprintf(pub_sock, sizeof(pub_sock), "%s/%d.sock", pub_dir, (int)getpid());
+	CU_ASSERT_EQUAL_FATAL(mlx5tls_publish_start(&po), 0);
+}
+
+static void unpublish(void)
+{
+	struct stat sb;
+
+	CU_ASSERT_EQUAL(mlx5tls_publish_stop(), 0);
+	CU_ASSERT_NOT_EQUAL(stat(pub_sock, &sb), 0); /* the socket is gone */
+	CU_ASSERT_EQUAL(client_connect(pub_sock), -ENOENT);
+	CU_ASSERT_EQUAL(rmdir(pub_dir), 0); /* and nothing else was left in the directory */
+}
+
+/* Every answer that could carry it, asked while the contexts live. */
+static void expect_no_key(const struct txh *h)
+{
+	static const char *const cmds[] = { "info", "dev", "qp", "ctx", "dek", "tis",
+					    "tir",  "pool", "stat" };
+
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		char *a = ask(cmds[i]);
+
+		CU_ASSERT_PTR_NOT_NULL(a);
+		if (a) {
+			CU_ASSERT_FALSE(is_error(a));
+			CU_ASSERT_TRUE(key_absent(h, a, strlen(a)));
+		}
+		free(a);
+	}
+}
+
+static void test_publish(void)
+{
+	struct txh_opts o = { .tls_version = TLS1_3_VERSION, .key_bits = 256, .isn = 5000 };
+	MLX5TLS_OPTS(mlx5tls_tx_opts, sw, .flags = MLX5TLS_TX_F_SOFTWARE);
+	struct mlx5tls_tx_state dst, sst, pst;
+	struct mlx5tls_dek_pool *dpool;
+	struct mlx5tls_tis_pool *tpool;
+	struct mlx5tls_device_attr da;
+	struct mlx5tls_qp_attr qa;
+	struct mlx5tls_tx *swtx, *pooltx;
+	struct stat sb;
+	uint8_t *pt = txh_pattern(3000, 9);
+	char *a;
+	struct txh h;
+	int fd;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pt);
+	CU_ASSERT_EQUAL_FATAL(txh_init(&h, &o), 0);
+	txh_add_records(&h, pt, 3000, 1000);
+	CU_ASSERT_EQUAL(txh_send_segments(&h, 0, h.stream_len, 1200), 0);
+	CU_ASSERT(txh_drain(&h) > 0);
+	swtx = mlx5tls_tx_create(h.qp, &h.ci.info, tls_peer_crypto_info_size(&h.ci.info), 1, &sw);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(swtx);
+	dpool = mlx5tls_dek_pool_create(h.pd, NULL);
+	tpool = mlx5tls_tis_pool_create(h.pd, h.td, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dpool);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tpool);
+	{
+		MLX5TLS_OPTS(mlx5tls_tx_opts, po, .dek_pool = dpool, .tis_pool = tpool);
+
+		pooltx = mlx5tls_tx_create(h.qp, &h.ci.info,
+					   tls_peer_crypto_info_size(&h.ci.info), 2, &po);
+	}
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pooltx);
+	CU_ASSERT_EQUAL(mlx5tls_tx_inspect(h.tx, &dst, sizeof(dst)), 0);
+	CU_ASSERT_EQUAL(mlx5tls_tx_inspect(swtx, &sst, sizeof(sst)), 0);
+	CU_ASSERT_EQUAL(mlx5tls_tx_inspect(pooltx, &pst, sizeof(pst)), 0);
+	CU_ASSERT_EQUAL(mlx5tls_device_query(h.dev, &da), 0);
+	CU_ASSERT_EQUAL(mlx5tls_qp_query(h.qp, &qa, sizeof(qa)), 0);
+
+	publish_in_tmp();
+	{
+		MLX5TLS_OPTS(mlx5tls_publish_opts, again, .dir = pub_dir);
+
+		CU_ASSERT_EQUAL(mlx5tls_publish_start(&again), -EALREADY);
+	}
+	/* the directory 0700, the socket 0600 */
+	CU_ASSERT_EQUAL_FATAL(stat(pub_dir, &sb), 0);
+	CU_ASSERT_EQUAL(sb.st_mode & 07777, 0700);
+	CU_ASSERT_EQUAL_FATAL(lstat(pub_sock, &sb), 0);
+	CU_ASSERT_TRUE(S_ISSOCK(sb.st_mode));
+	CU_ASSERT_EQUAL(sb.st_mode & 07777, 0600);
+	CU_ASSERT_EQUAL(sb.st_uid, geteuid());
+
+	a = ask("info");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"program\":\"test_inspect\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"library\":\"0.2.0\""));
+	{
+		char dev[96];
+
+		snprintf(dev, sizeof(dev), "\"devices\":[\"%s\"]", da.name);
+		CU_ASSERT_PTR_NOT_NULL(strstr(a, dev));
+	}
+	free(a);
+
+	a = ask("dev");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"kind\":\"model\",\"transport\":\"sim\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"caps\":{\"summary\":\"tx rx; 1.2/1.3 x "
+					 "aes-gcm-128/256; bulk-dek; dek-sync\",\"tls_tx\":true"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"tls1.3-aes-gcm-256\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"qps\":1,\"tx_contexts\":3}"));
+	free(a);
+
+	a = ask("qp");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_TRUE(has(a, "\"sqn\":%llu", qa.sqn));
+	CU_ASSERT_TRUE(has(a, "\"cqn\":%llu", qa.cqn));
+	CU_ASSERT_TRUE(has(a, "\"wqebbs\":%llu", qa.wqebbs));
+	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"tls_contexts\":3,"));
+	CU_ASSERT_EQUAL(count_of(a, "\"sqn\":"), 1);
+	free(a);
+
+	a = ask("ctx");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_EQUAL(count_of(a, "\"dir\":\"tx\""), 3);
+	CU_ASSERT_TRUE(has(a, "{\"id\":%llu,", dst.id));
+	CU_ASSERT_TRUE(has(a, "{\"id\":%llu,", sst.id));
+	CU_ASSERT_TRUE(has(a, "{\"id\":%llu,", pst.id));
+	free(a);
+
+	/* the device-path context, alone */
+	{
+		char req[64];
+
+		snprintf(req, sizeof(req), "ctx id %llu", (unsigned long long)dst.id);
+		a = ask(req);
+	}
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_EQUAL(count_of(a, "\"dir\":\"tx\""), 1);
+	CU_ASSERT_TRUE(has(a, "\"contexts\":[{\"id\":%llu,", dst.id));
+	CU_ASSERT_TRUE(has(a, "\"sqn\":%llu,\"tls_version\":\"1.3\",\"cipher\":\"aes-gcm-256\","
+			      "\"path\":\"device\",\"reason\":\"\"", qa.sqn));
+	CU_ASSERT_TRUE(has(a, "\"dek\":{\"id\":%llu,\"query\":{\"state\":\"ready\","
+			      "\"key_bits\":256,\"key_purpose\":\"tls\"", dst.dek_id));
+	CU_ASSERT_TRUE(has(a, "\"key_purpose\":\"tls\",\"pd\":%llu,\"pooled\":false}",
+			   mlx5tls_pd_num(h.pd)));
+	CU_ASSERT_TRUE(has(a, "\"tis\":{\"tisn\":%llu,\"query\":{\"tls_en\":true", dst.tisn));
+	CU_ASSERT_TRUE(has(a, "\"tls_en\":true,\"pd\":%llu,", mlx5tls_pd_num(h.pd)));
+	CU_ASSERT_TRUE(has(a, "\"transport_domain\":%llu,", mlx5tls_td_num(h.td)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"progress\":{\"available\":false,\"reason\":"
+					 "\"GET_PSV is documented for TIRs (RX) only\"}"));
+	CU_ASSERT_TRUE(has(a, "\"tracker\":{\"start_tcp_sn\":%llu,", 5000));
+	CU_ASSERT_TRUE(has(a, "\"next_tcp_sn\":%llu,", dst.next_tcp_sn));
+	CU_ASSERT_TRUE(has(a, "\"expected_tcp_sn\":%llu,", dst.expected_tcp_sn));
+	CU_ASSERT_TRUE(has(a, "\"counters\":{\"tx_tls_encrypted_packets\":%llu,",
+			   dst.encrypted_packets));
+	CU_ASSERT_TRUE(has(a, "\"tx_tls_encrypted_bytes\":%llu,", dst.encrypted_bytes));
+	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"tx_tls_retx_bytes\":0}"));
+	free(a);
+
+	/* the software-path context: no device objects */
+	a = ask("ctx path software");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_EQUAL(count_of(a, "\"dir\":\"tx\""), 1);
+	CU_ASSERT_TRUE(has(a, "\"contexts\":[{\"id\":%llu,", sst.id));
+	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"path\":\"software\","
+					 "\"reason\":\"software path requested\","
+					 "\"dek\":null,\"tis\":null,"));
+	free(a);
+
+	a = ask("ctx path device dir tx");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_EQUAL(count_of(a, "\"path\":\"device\""), 2);
+	CU_ASSERT_EQUAL(count_of(a, "\"pooled\":true"), 2); /* the pooled context's DEK and TIS */
+	free(a);
+	a = ask("ctx path demoted");
+	CU_ASSERT_PTR_NOT_NULL(strstr(a ? a : "", "\"contexts\":[]}"));
+	free(a);
+	a = ask("ctx dir rx");
+	CU_ASSERT_PTR_NOT_NULL(strstr(a ? a : "", "\"contexts\":[]}"));
+	free(a);
+	a = ask("ctx id 999999999");
+	CU_ASSERT_PTR_NOT_NULL(strstr(a ? a : "", "\"contexts\":[]}"));
+	free(a);
+
+	a = ask("dek");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_EQUAL(count_of(a, "\"context\":"), 2);
+	CU_ASSERT_TRUE(has(a, "{\"id\":%llu,", dst.dek_id));
+	CU_ASSERT_TRUE(has(a, "\"context\":%llu,", dst.id));
+	CU_ASSERT_TRUE(has(a, "\"context\":%llu,", pst.id));
+	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"state\":\"ready\""));
+	free(a);
+
+	a = ask("tis");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_EQUAL(count_of(a, "\"tisn\":"), 2);
+	CU_ASSERT_TRUE(has(a, "{\"tisn\":%llu,", pst.tisn));
+	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"tls_en\":true"));
+	free(a);
+
+	a = ask("tir");
+	CU_ASSERT_PTR_NOT_NULL(strstr(a ? a : "", "\"tirs\":[],\"note\":\"no RX contexts\"}"));
+	free(a);
+
+	a = ask("pool");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"dek_pools\":[{\"device\":"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"in_use\":1,"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"tis_pools\":[{\"device\":"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"free\":0,\"in_use\":1,\"creates\":1,\"destroys\":0}"));
+	free(a);
+
+	a = ask("stat");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"counters\":{\"fw_cmds\":"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"tx_tls_ctx\":3,"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"tx_tls_sw_ctx\":1,"));
+	free(a);
+
+	expect_no_key(&h);
+
+	/* errors: one error object each, the connection stays usable */
+	fd = client_connect(pub_sock);
+	CU_ASSERT_FATAL(fd >= 0);
+	{
+		static const char *const bad[] = {
+			"frobnicate", "ctx bogus 1", "ctx id",     "ctx id x1",
+			"ctx path sideways", "ctx dir up", "info extra", "",
+			"ctx id 18446744073709551616",
+		};
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			a = ask_on(fd, bad[i]);
+			CU_ASSERT_TRUE(a && json_valid(a));
+			CU_ASSERT_TRUE(is_error(a));
+			CU_ASSERT_PTR_NOT_NULL(strstr(a ? a : "", "\"}"));
+			free(a);
+		}
+	}
+	a = ask_on(fd, "tir"); /* and the next request is answered on the same connection */
+	CU_ASSERT_PTR_NOT_NULL(strstr(a ? a : "", "\"tirs\":[]"));
+	free(a);
+	/* CRLF is accepted */
+	CU_ASSERT_EQUAL(send(fd, "tir\r\n", 5, MSG_NOSIGNAL), 5);
+	a = client_read_line(fd);
+	CU_ASSERT_PTR_NOT_NULL(strstr(a ? a : "", "\"tirs\":[]"));
+	free(a);
+	{
+		/* a line over 256 bytes is refused (once), the rest of it skipped, and the next
+		 * line answered: short of the buffer, and far beyond it */
+		static const size_t lens[] = { 257, 258, 259, 4000 };
+
+		for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+			char *longline = malloc(lens[i] + 1);
+
+			CU_ASSERT_PTR_NOT_NULL_FATAL(longline);
+			memset(longline, 'x', lens[i]);
+			longline[lens[i]] = '\0';
+			a = ask_on(fd, longline);
+			CU_ASSERT_TRUE(is_error(a));
+			CU_ASSERT_PTR_NOT_NULL(strstr(a ? a : "", "longer than 256 bytes"));
+			free(a);
+			free(longline);
+			a = ask_on(fd, "tir");
+			CU_ASSERT_PTR_NOT_NULL(strstr(a ? a : "", "\"tirs\":[]"));
+			free(a);
+		}
+	}
+	close(fd);
+
+	/* a last line without its newline is answered at EOF */
+	fd = client_connect(pub_sock);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL(send(fd, "info", 4, MSG_NOSIGNAL), 4);
+	shutdown(fd, SHUT_WR);
+	a = client_read_line(fd);
+	CU_ASSERT_PTR_NOT_NULL(strstr(a ? a : "", "\"program\":"));
+	free(a);
+	close(fd);
+
+	/* a destroyed context is gone from the answers */
+	CU_ASSERT_EQUAL(mlx5tls_tx_destroy(swtx), 0);
+	CU_ASSERT_EQUAL(mlx5tls_tx_destroy(pooltx), 0);
+	a = ask("ctx");
+	CU_ASSERT_PTR_NOT_NULL(a);
+	CU_ASSERT_EQUAL(count_of(a ? a : "", "\"dir\":\"tx\""), 1);
+	free(a);
+	a = ask("pool");
+	CU_ASSERT_PTR_NOT_NULL(strstr(a ? a : "", "\"free\":1,\"in_use\":0,"));
+	free(a);
+	CU_ASSERT_EQUAL(mlx5tls_dek_pool_destroy(dpool), 0);
+	CU_ASSERT_EQUAL(mlx5tls_tis_pool_destroy(tpool), 0);
+	a = ask("pool");
+	CU_ASSERT_PTR_NOT_NULL(strstr(a ? a : "", "\"dek_pools\":[],\"tis_pools\":[]}"));
+	free(a);
+
+	txh_fini(&h);
+	a = ask("info");
+	CU_ASSERT_PTR_NOT_NULL(strstr(a ? a : "", "\"devices\":[]}"));
+	free(a);
+	a = ask("qp");
+	CU_ASSERT_PTR_NOT_NULL(strstr(a ? a : "", "\"qps\":[]}"));
+	free(a);
+	unpublish();
+	CU_ASSERT_EQUAL(mlx5tls_publish_stop(), 0); /* not publishing: nothing to do */
+	free(pt);
+}
+
+/* The answer builder alone (no socket): limits and the peer rule. */
+static void test_answer_unit(void)
+{
+	char line[300];
+	size_t len = 0;
+	char *a;
+
+	memset(line, 'a', sizeof(line) - 1);
+	line[sizeof(line) - 1] = '\0';
+	a = publish_answer(line, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_EQUAL(len, strlen(a));
+	CU_ASSERT_EQUAL(a[len - 1], '\n');
+	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"error\":\"request line longer than 256 bytes\"}"));
+	free(a);
+	line[256] = '\0'; /* exactly 256: a request (an unknown one) */
+	a = publish_answer(line, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_PTR_NOT_NULL(strstr(a, "unknown command"));
+	a[len - 1] = '\0';
+	CU_ASSERT_TRUE(json_valid(a));
+	free(a);
+	/* a hostile command name is escaped into valid JSON */
+	a = publish_answer("\"\\\x01\xff", &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	a[len - 1] = '\0';
+	CU_ASSERT_TRUE(json_valid(a));
+	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\\\"\\\\\\u0001\\ufffd"));
+	free(a);
+
+	CU_ASSERT_TRUE(publish_peer_allowed(1000, 1000));
+	CU_ASSERT_TRUE(publish_peer_allowed(0, 1000));
+	CU_ASSERT_FALSE(publish_peer_allowed(1001, 1000));
+	CU_ASSERT_FALSE(publish_peer_allowed(1000, 0)); /* root's publisher answers only root */
+}
+
+/* A socket file left by a process that is gone. */
+static void make_stale_socket(const char *dir, pid_t *dead)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	pid_t pid = fork();
+	int fd;
+
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0)
+		_exit(0);
+	CU_ASSERT_EQUAL(waitpid(pid, NULL, 0), pid);
+	*dead = pid;
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	CU_ASSERT_FATAL(fd >= 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%d.sock", dir, (int)pid);
+	CU_ASSERT_EQUAL(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	close(fd); /* the file stays: nobody unlinked it */
+}
+
+static void test_publish_dir_rules(void)
+{
+	char dir[64], path[128], link[80];
+	struct stat sb;
+	pid_t dead = 0;
+
+	snprintf(dir, sizeof(dir), "/tmp/mlx5tls-test-XXXXXX");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	{
+		MLX5TLS_OPTS(mlx5tls_publish_opts, po, .dir = dir);
+
+		/* group/world-writable: refused */
+		CU_ASSERT_EQUAL(chmod(dir, 0777), 0);
+		CU_ASSERT_EQUAL(mlx5tls_publish_start(&po), -EPERM);
+		CU_ASSERT_EQUAL(errno, EPERM);
+		CU_ASSERT_EQUAL(chmod(dir, 0700), 0);
+
+		/* a stale socket of a dead process is removed; a live process's is kept */
+		make_stale_socket(dir, &dead);
+		snprintf(path, sizeof(path), "%s/%d.sock", dir, (int)dead);
+		CU_ASSERT_EQUAL(lstat(path, &sb), 0);
+		snprintf(link, sizeof(link), "%s/1.sock", dir); /* init lives, a regular file */
+		{
+			int fd = open(link, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+
+			CU_ASSERT(fd >= 0);
+			if (fd >= 0)
+				close(fd);
+		}
+		CU_ASSERT_EQUAL(mlx5tls_publish_start(&po), 0);
+		CU_ASSERT_NOT_EQUAL(lstat(path, &sb), 0);
+		CU_ASSERT_EQUAL(lstat(link, &sb), 0);
+		CU_ASSERT_EQUAL(mlx5tls_publish_stop(), 0);
+		CU_ASSERT_EQUAL(unlink(link), 0);
+	}
+	{
+		/* a symlink in place of the directory: refused */
+		MLX5TLS_OPTS(mlx5tls_publish_opts, po, .dir = link);
+
+		snprintf(link, sizeof(link), "%s.lnk", dir);
+		CU_ASSERT_EQUAL(symlink(dir, link), 0);
+		CU_ASSERT_EQUAL(mlx5tls_publish_start(&po), -ENOTDIR);
+		CU_ASSERT_EQUAL(unlink(link), 0);
+	}
+	{
+		/* a missing directory is created 0700 */
+		MLX5TLS_OPTS(mlx5tls_publish_opts, po, .dir = path);
+
+		snprintf(path, sizeof(path), "%s/sub", dir);
+		CU_ASSERT_EQUAL(mlx5tls_publish_start(&po), 0);
+		CU_ASSERT_EQUAL(stat(path, &sb), 0);
+		CU_ASSERT_EQUAL(sb.st_mode & 07777, 0700);
+		CU_ASSERT_EQUAL(mlx5tls_publish_stop(), 0);
+		CU_ASSERT_EQUAL(rmdir(path), 0);
+	}
+	{
+		/* opts from a newer caller with unknown non-zero bytes */
+		union {
+			struct mlx5tls_publish_opts o;
+			uint8_t b[sizeof(struct mlx5tls_publish_opts) + 8];
+		} big;
+
+		memset(&big, 0, sizeof(big));
+		big.o.sz = sizeof(big);
+		big.o.dir = dir;
+		big.b[sizeof(big) - 1] = 1;
+		CU_ASSERT_EQUAL(mlx5tls_publish_start(&big.o), -EINVAL);
+	}
+	CU_ASSERT_EQUAL(rmdir(dir), 0);
+}
+
+/* MLX5TLS_PUBLISH=1 starts publishing at a device open, in $MLX5TLS_RUNTIME_DIR. */
+static void test_publish_env(void)
+{
+	struct mlx5tls_device *dev;
+	struct stat sb;
+	char *a;
+
+	snprintf(pub_dir, sizeof(pub_dir), "/tmp/mlx5tls-test-XXXXXX");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(pub_dir));
+	snprintf(pub_sock, sizeof(pub_sock), "%s/%d.sock", pub_dir, (int)getpid());
+	setenv("MLX5TLS_RUNTIME_DIR", pub_dir, 1);
+	setenv("MLX5TLS_PUBLISH", "1", 1);
+	dev = mlx5tls_device_open("sim", NULL);
+	unsetenv("MLX5TLS_PUBLISH");
+	unsetenv("MLX5TLS_RUNTIME_DIR");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
+	CU_ASSERT_EQUAL(lstat(pub_sock, &sb), 0);
+	a = ask("dev");
+	CU_ASSERT_PTR_NOT_NULL(strstr(a ? a : "", "\"qps\":0,\"tx_contexts\":0}"));
+	free(a);
+	CU_ASSERT_EQUAL(mlx5tls_device_close(dev), 0);
+	unpublish();
+}
+
+static const struct test_case inspect_cases[] = {
+	{ "JSON checker self-check", test_json_check },
+	{ "tx_inspect: device path, DEK and TIS read back", test_inspect_device_path },
+	{ "tx_inspect: software path", test_inspect_software_path },
+	{ "context ids and foreach_tx", test_foreach_and_ids },
+	{ NULL, NULL },
+};
+
+static const struct test_case publish_cases[] = {
+	{ "answers: limits, escaping, peer rule", test_answer_unit },
+	{ "every command over the socket", test_publish },
+	{ "directory rules and stale sockets", test_publish_dir_rules },
+	{ "MLX5TLS_PUBLISH=1 at device open", test_publish_env },
+	{ NULL, NULL },
+};
+
+static const struct test_suite suites[] = {
+	{ "inspect", NULL, NULL, inspect_cases },
+	{ "publish", NULL, NULL, publish_cases },
+	{ NULL, NULL, NULL, NULL },
+};
+
+int main(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	return test_run_suites(suites);
+}
