@@ -111,21 +111,26 @@ void tx_snapshot(struct mlx5tls_tx *tx, struct tx_snap *s)
 	struct mlx5tls_tx_info *i = &s->info;
 
 	memset(s, 0, sizeof(*s));
-	/* Written by the queue's thread without locks: path, reason (on demotion), the stream,
-	 * the expected sequences, the epochs and their DEKs (rekey, ack). */
+	/* The datapath fields come from the copies the queue's thread publishes (tx->pub); the
+	 * immutable ones are read directly; epochs and DEKs are stable under the device's tx_lock,
+	 * which every caller holds (or the caller is the queue's own thread). */
+	i->path = (enum mlx5tls_tx_path)atomic_load_explicit(&tx->pub.path, memory_order_acquire);
+	/* the reason is written before the path that goes with it is published (demotion) */
+	snprintf(i->reason, sizeof(i->reason), "%s", i->path == MLX5TLS_TX_PATH_DEVICE ? ""
+										: tx->reason);
 	cur = &tx->epochs[tx->epoch % TX_EPOCHS];
-	i->path = tx->path;
-	snprintf(i->reason, sizeof(i->reason), "%s", tx->reason);
 	i->tls_version = tx->version;
 	i->cipher_type = tx->cipher_type;
 	i->dek_id = cur->dek ? mlx5tls_dek_id(cur->dek) : 0;
 	i->tisn = tx->tis ? tx->tis->tisn : 0;
 	i->start_tcp_sn = tx->start_sn;
-	i->next_tcp_sn = tx->stream.next_seq;
-	i->expected_tcp_sn = tx->path == MLX5TLS_TX_PATH_DEVICE ? tx->dev_expected
-								 : tx->sw_expected;
-	tx_stream_tail(&tx->stream, &i->next_record, &i->next_record_tcp_sn, &i->record_offset);
-	i->records_held = tx_stream_records(&tx->stream);
+	i->next_tcp_sn = atomic_load_explicit(&tx->pub.next_seq, memory_order_relaxed);
+	i->expected_tcp_sn = atomic_load_explicit(&tx->pub.expected, memory_order_relaxed);
+	i->next_record = atomic_load_explicit(&tx->pub.next_record, memory_order_relaxed);
+	i->next_record_tcp_sn = atomic_load_explicit(&tx->pub.next_record_tcp_sn,
+						     memory_order_relaxed);
+	i->record_offset = atomic_load_explicit(&tx->pub.record_offset, memory_order_relaxed);
+	i->records_held = atomic_load_explicit(&tx->pub.records_held, memory_order_relaxed);
 	i->key_epoch = tx->epoch;
 	for (unsigned int k = 0; k < TXC__MAX; k++)
 		s->c[k] = atomic_load_explicit(&tx->c[k], memory_order_relaxed);

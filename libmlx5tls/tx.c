@@ -270,6 +270,7 @@ struct mlx5tls_tx *mlx5tls_tx_create(struct mlx5tls_qp *qp, const struct tls_cry
 		goto err;
 	tx->dev_expected = start_tcp_sn;
 	tx->sw_expected = start_tcp_sn;
+	tx_publish(tx);
 	lists_add(tx);
 	counter_inc(qp->dev, MLX5TLS_CNT_TX_TLS_CTX);
 	if (tx->path != MLX5TLS_TX_PATH_DEVICE) {
@@ -305,19 +306,36 @@ int mlx5tls_tx_destroy(struct mlx5tls_tx *tx)
 	return 0;
 }
 
-/* Keys no retained record uses any more are dropped (their DEKs go back to the pool). */
+/* The device may still read this key: static params naming it are not consumed yet. */
+static bool epoch_in_flight(const struct mlx5tls_tx *tx, const struct tx_epoch *e)
+{
+	const struct mlx5tls_qp *qp = tx->qp;
+
+	return e->used && e->last_use_recoveries == qp->stats.recoveries &&
+	       (int32_t)(qp->cc - e->last_use_pc) < 0;
+}
+
+/* Keys no retained record uses any more are dropped (their DEKs go back to the pool), once the
+ * device is done with every WQE that names them (an asynchronous queue may still hold a resync
+ * for an old record); else at a later ack. Under tx_lock: inspection reads the epochs. */
 static void epochs_release_unused(struct mlx5tls_tx *tx)
 {
 	uint8_t oldest = tx_stream_oldest_epoch(&tx->stream);
 
+	/* completions the application has not polled yet still count: take them in (this may
+	 * run a recovery, which is the queue thread's business - this is that thread) */
+	(void)qp_reap(tx->qp);
+	pthread_mutex_lock(&tx->qp->dev->tx_lock);
 	for (unsigned int i = 0; i < TX_EPOCHS; i++) {
 		struct tx_epoch *e = &tx->epochs[i];
 		uint8_t behind = (uint8_t)(oldest - (uint8_t)e->num);
 
 		/* records carry the epoch number mod 256; fewer than TX_EPOCHS are ever live */
-		if (e->live && e->num != tx->epoch && behind > 0 && behind < 128)
+		if (e->live && e->num != tx->epoch && behind > 0 && behind < 128 &&
+		    !epoch_in_flight(tx, e))
 			epoch_release(e);
 	}
+	pthread_mutex_unlock(&tx->qp->dev->tx_lock);
 }
 
 int mlx5tls_tx_ack(struct mlx5tls_tx *tx, uint32_t tcp_seq)
@@ -329,12 +347,13 @@ int mlx5tls_tx_ack(struct mlx5tls_tx *tx, uint32_t tcp_seq)
 	tx_stream_release(&tx->stream, tcp_seq);
 	if (tx->epoch)
 		epochs_release_unused(tx);
+	tx_publish(tx);
 	return 0;
 }
 
 int mlx5tls_tx_rekey(struct mlx5tls_tx *tx, const struct tls_crypto_info *ci, size_t ci_len)
 {
-	struct tx_epoch *e;
+	struct tx_epoch *e, ne;
 	bool tls13 = false;
 	int ret;
 
@@ -358,20 +377,26 @@ int mlx5tls_tx_rekey(struct mlx5tls_tx *tx, const struct tls_crypto_info *ci, si
 		pr_warn("tx: %u older keys still have unacknowledged records\n", TX_EPOCHS - 1);
 		return libmlx5tls_err(-EBUSY);
 	}
-	ret = epoch_load(tx, e, ci, ci_len, tx->epochs[tx->epoch % TX_EPOCHS].dek
-						    ? tx->epochs[tx->epoch % TX_EPOCHS].dek->pool
-						    : NULL,
+	/* the key is loaded outside the lock (firmware commands), installed under it */
+	ret = epoch_load(tx, &ne, ci, ci_len, tx->epochs[tx->epoch % TX_EPOCHS].dek
+						      ? tx->epochs[tx->epoch % TX_EPOCHS].dek->pool
+						      : NULL,
 			 tx->epochs[tx->epoch % TX_EPOCHS].has_ci);
 	if (ret)
 		return libmlx5tls_err(ret);
+	pthread_mutex_lock(&tx->qp->dev->tx_lock);
+	ne.num = tx->epoch + 1;
+	*e = ne;
 	tx->epoch++;
-	e->num = tx->epoch;
+	pthread_mutex_unlock(&tx->qp->dev->tx_lock);
+	explicit_bzero(&ne, sizeof(ne));
 	tx->stream.epoch = (uint8_t)tx->epoch;
 	tx->stream.next_num = tx_ci_first_record(ci);
 	/* the next record needs new static params: take the resync path there */
 	tx->dev_synced = false;
 	tx->sw_synced = false;
 	counter_inc(tx->qp->dev, MLX5TLS_CNT_TX_TLS_REKEY);
+	tx_publish(tx);
 	return 0;
 }
 

@@ -50,6 +50,11 @@ struct tx_epoch {
 	uint8_t salt[4];
 	uint8_t iv[8];
 	bool has_ci;             /* the key is kept for the software path */
+	/* the last static params naming this DEK: done once the queue's consumer counter passes
+	 * last_use_pc (or the queue was recovered since: everything before came back) */
+	bool used;
+	uint32_t last_use_pc;
+	uint64_t last_use_recoveries;
 	union tx_crypto_info ci;
 	size_t ci_len;
 };
@@ -92,6 +97,19 @@ struct mlx5tls_tx {
 	uint64_t total_bytes;
 
 	_Atomic uint64_t c[TXC__MAX];
+
+	/* What inspection reads from other threads (tx_snapshot): copies of the datapath fields
+	 * above, stored by the queue's thread after every change (tx_publish). The epochs and
+	 * their DEKs change only under the device's tx_lock (rekey, release on ack). */
+	struct {
+		_Atomic uint32_t path;
+		_Atomic uint32_t next_seq;
+		_Atomic uint32_t expected;
+		_Atomic uint32_t next_record_tcp_sn;
+		_Atomic uint32_t record_offset;
+		_Atomic uint32_t records_held;
+		_Atomic uint64_t next_record;
+	} pub;
 };
 
 /* Single writer (the queue's thread), readers anywhere: no locked instruction needed. */
@@ -118,6 +136,27 @@ static inline uint64_t tx_ci_first_record(const struct tls_crypto_info *ci)
 	for (int i = 0; i < 8; i++)
 		v = v << 8 | p[i];
 	return v;
+}
+
+/* Store the inspected fields into tx->pub (relaxed: each field is read whole; inspection is a
+ * view, not a transaction). */
+static inline void tx_publish(struct mlx5tls_tx *tx)
+{
+	uint64_t num = 0;
+	uint32_t rseq = 0, off = 0;
+
+	tx_stream_tail(&tx->stream, &num, &rseq, &off);
+	atomic_store_explicit(&tx->pub.path, (uint32_t)tx->path, memory_order_release);
+	atomic_store_explicit(&tx->pub.next_seq, tx->stream.next_seq, memory_order_relaxed);
+	atomic_store_explicit(&tx->pub.expected,
+			      tx->path == MLX5TLS_TX_PATH_DEVICE ? tx->dev_expected
+								  : tx->sw_expected,
+			      memory_order_relaxed);
+	atomic_store_explicit(&tx->pub.next_record_tcp_sn, rseq, memory_order_relaxed);
+	atomic_store_explicit(&tx->pub.record_offset, off, memory_order_relaxed);
+	atomic_store_explicit(&tx->pub.records_held, tx_stream_records(&tx->stream),
+			      memory_order_relaxed);
+	atomic_store_explicit(&tx->pub.next_record, num, memory_order_relaxed);
 }
 
 /* Software path helpers (tx_send.c), used when a context is demoted (tx.c). */

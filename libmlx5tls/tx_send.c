@@ -154,6 +154,13 @@ static int post_params(struct mlx5tls_tx *tx, const struct tx_rec *rec)
 					tx->tis->tisn, true, &si);
 		explicit_bzero(&si, sizeof(si));
 		qp_commit(qp, MLX5TLS_STATIC_PARAMS_WQEBBS, &ctrl);
+		{
+			struct tx_epoch *e = &tx->epochs[rec->epoch % TX_EPOCHS];
+
+			e->used = true;
+			e->last_use_pc = qp->pc;
+			e->last_use_recoveries = qp->stats.recoveries;
+		}
 		tx->static_valid = true;
 		tx->static_num = rec->num;
 		tx->static_epoch = rec->epoch;
@@ -459,7 +466,8 @@ int tx_send_frame(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f, uint32_t
 		}
 		if (pl.kind == PLAN_DROP) {
 			txc_add(tx, TXC_DROP_NO_SYNC_DATA, 1);
-			return -ENODATA;
+			ret = -ENODATA;
+			break;
 		}
 		ret = device ? device_send(tx, f, &fi, &pl) : sw_send(tx, f, &fi, &pl);
 		if (ret != 1)
@@ -469,6 +477,7 @@ int tx_send_frame(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f, uint32_t
 	if (!ret && pl.kind == PLAN_RESYNC)
 		tx_demote_check(tx);
 out:
+	tx_publish(tx);
 	if (!ret && !(flags & MLX5TLS_SEND_F_MORE))
 		qp_doorbell(tx->qp);
 	return ret < 0 ? ret : 0;

@@ -507,7 +507,7 @@ MLX5TLS_API int mlx5tls_tx_ack(struct mlx5tls_tx *tx, uint32_t tcp_seq);
 
 /* TLS 1.3 KeyUpdate: records starting at the next record boundary of the stream use this crypto
  * info (same version and cipher; rec_seq usually 0). -EBUSY if the stream is inside a record, or
- * two older keys still have unacknowledged records. */
+ * three older keys still have unacknowledged records (or their DEKs are still in flight). */
 MLX5TLS_API int mlx5tls_tx_rekey(struct mlx5tls_tx *tx, const struct tls_crypto_info *ci,
 				 size_t ci_len);
 
