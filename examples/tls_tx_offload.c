@@ -3,7 +3,8 @@
  * tls_tx_offload: a whole TLS session whose server-side records are encrypted by the NIC.
  *
  *   tls_tx_offload [-d DEV] [--tls 1.2|1.3] [--bits 128|256] [-n RECORDS] [--size BYTES]
- *                  [--loss P] [--seed N] [--pcap FILE] [--fallback]
+ *                  [--loss P] [--seed N] [--pcap FILE] [--fallback] [--publish]
+ *                  [--hold SECONDS]
  *
  * What it does, in the order a user-space TLS server would:
  *   1. opens the device (default "sim", the built-in ConnectX-6 Dx model) and connects the
@@ -31,6 +32,13 @@
  *
  * Exit status 0 when every record was read back intact, 1 otherwise.
  *
+ * Live inspection: --publish sets MLX5TLS_PUBLISH=1 before the device is opened, so the library
+ * answers `mlx5tls-query ctx show` & co. for this process (mlx5tls-inspect(7)); --hold SECONDS
+ * keeps the connection's objects alive after the transfer for that long (0: until SIGTERM or
+ * SIGINT), then tears down as usual:
+ *
+ *   ./tls_tx_offload --publish --hold 0 &   mlx5tls-query ctx show;   kill %1
+ *
  * The in-process peer listens on the model's wire, so this program runs on model devices only;
  * on a ConnectX-6 Dx the same calls work, with a real peer at the other end of the cable.
  *
@@ -57,10 +65,12 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/core_names.h>
@@ -121,6 +131,9 @@ struct options {
 	uint64_t seed;
 	const char *pcap;
 	bool fallback;
+	bool publish;
+	bool hold;
+	unsigned int hold_s; /* 0: until a signal */
 };
 
 static void usage(FILE *fp)
@@ -128,6 +141,7 @@ static void usage(FILE *fp)
 	fprintf(fp,
 		"Usage: " PROG " [-d DEV] [--tls 1.2|1.3] [--bits 128|256] [-n RECORDS]\n"
 		"       [--size BYTES] [--loss P] [--seed N] [--pcap FILE] [--fallback]\n"
+		"       [--publish] [--hold SECONDS]\n"
 		"  -d DEV        device (default sim: the built-in ConnectX-6 Dx model)\n"
 		"  --tls V       TLS version (default 1.3)\n"
 		"  --bits B      AES-GCM key size (default 128)\n"
@@ -136,7 +150,10 @@ static void usage(FILE *fp)
 		"  --loss P      probability that the receiver loses a data frame (default 0)\n"
 		"  --seed N      seed of the loss pattern and TCP sequence numbers (default 1)\n"
 		"  --pcap FILE   write the wire to FILE (SSLKEYLOGFILE: key log for Wireshark)\n"
-		"  --fallback    encrypt in software if the device cannot offload the suite\n");
+		"  --fallback    encrypt in software if the device cannot offload the suite\n"
+		"  --publish     publish the TLS state to mlx5tls-query (MLX5TLS_PUBLISH=1)\n"
+		"  --hold S      after the transfer keep the connection S seconds (0: until\n"
+		"                SIGTERM/SIGINT) before tearing it down\n");
 }
 
 static int parse_uint(const char *opt, const char *arg, unsigned long min, unsigned long max,
@@ -169,6 +186,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "seed", required_argument, NULL, 'S' },
 		{ "pcap", required_argument, NULL, 'p' },
 		{ "fallback", no_argument, NULL, 'f' },
+		{ "publish", no_argument, NULL, 'P' },
+		{ "hold", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -202,6 +221,15 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'f':
 			o->fallback = true;
+			break;
+		case 'P':
+			o->publish = true;
+			break;
+		case 'H':
+			if (parse_uint("--hold", optarg, 0, 86400, &v))
+				return -1;
+			o->hold = true;
+			o->hold_s = (unsigned int)v;
 			break;
 		case 'n':
 			if (parse_uint("-n", optarg, 1, 1000000, &v))
@@ -1493,6 +1521,37 @@ static int run(struct app *a)
 	return 0;
 }
 
+/* ---- --hold: stay alive for inspection ---- */
+
+static volatile sig_atomic_t g_stop;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	g_stop = 1;
+}
+
+/* Sleep for hold_s seconds (0: forever) or until SIGTERM/SIGINT; the library's publisher thread
+ * answers mlx5tls-query meanwhile. */
+static void hold(const struct options *o)
+{
+	struct timespec tick = { .tv_sec = 0, .tv_nsec = 50 * 1000 * 1000 };
+	uint64_t ticks = (uint64_t)o->hold_s * 20;
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	if (o->hold_s)
+		printf("hold:      pid %ld, %u s (SIGTERM ends it)\n", (long)getpid(), o->hold_s);
+	else
+		printf("hold:      pid %ld, until SIGTERM\n", (long)getpid());
+	fflush(stdout);
+	for (uint64_t i = 0; !g_stop && (o->hold_s == 0 || i < ticks); i++)
+		nanosleep(&tick, NULL);
+}
+
 int main(int argc, char **argv)
 {
 	struct app *a = calloc(1, sizeof(*a));
@@ -1510,7 +1569,14 @@ int main(int argc, char **argv)
 	if (!a->rng)
 		a->rng = 1;
 	g_secrets.keylog_path = keylog && *keylog ? keylog : NULL;
+	/* before the device is opened: the library reads it at the first open */
+	if (a->o.publish && setenv("MLX5TLS_PUBLISH", "1", 1)) {
+		free(a);
+		return EXIT_FAILURE;
+	}
 	ret = run(a);
+	if (a->o.hold)
+		hold(&a->o);
 	err = teardown(a);
 	free(a);
 	return ret || err ? EXIT_FAILURE : EXIT_SUCCESS;

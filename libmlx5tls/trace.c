@@ -105,3 +105,21 @@ void trace_cmd(struct mlx5tls_trace *trace, const char *dev_name, const void *in
 		pr_warn("trace: short write (%s)\n", n < 0 ? "error" : "partial");
 	free(line);
 }
+
+void trace_wqe(struct mlx5tls_trace *trace, const char *dev_name, const char *kind, uint32_t sqn,
+	       const void *data, size_t len, const struct cmd_secret *secret)
+{
+	char line[512], *p = line;
+	ssize_t n;
+
+	if (len > 128)
+		return; /* params images are 64 / 12 bytes */
+	p += sprintf(p, "{\"kind\":\"wqe\",\"wqe\":\"%s\",\"dev\":\"", kind);
+	p = put_json_str(p, dev_name, 63);
+	p += sprintf(p, "\",\"sqn\":%u,\"data\":\"", sqn);
+	p = put_hex(p, data, len, secret);
+	p += sprintf(p, "\"}\n");
+	n = write(trace->fd, line, (size_t)(p - line));
+	if (n != p - line)
+		pr_warn("trace: short write (%s)\n", n < 0 ? "error" : "partial");
+}

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cmd.h"
 #include "tx_internal.h"
 #include "wqe.h"
 
@@ -153,6 +154,13 @@ static int post_params(struct mlx5tls_tx *tx, const struct tx_rec *rec)
 		wqe_build_static_params(bb, (uint16_t)qp->pc, qp->ring.sqn, MLX5TLS_OPC_MOD_TIS,
 					tx->tis->tisn, true, &si);
 		explicit_bzero(&si, sizeof(si));
+		if (qp->dev->trace) {
+			/* gcm_iv and implicit_iv (fact sheet 6: bytes 0x14..0x1f) are masked */
+			static const struct cmd_secret ivs = { 0x14, 12 };
+
+			trace_wqe(qp->dev->trace, qp->dev->attr.name, "static_params",
+				  qp->ring.sqn, bb[2], 64, &ivs);
+		}
 		qp_commit(qp, MLX5TLS_STATIC_PARAMS_WQEBBS, &ctrl);
 		{
 			struct tx_epoch *e = &tx->epochs[rec->epoch % TX_EPOCHS];
@@ -168,6 +176,9 @@ static int post_params(struct mlx5tls_tx *tx, const struct tx_rec *rec)
 	w = qp_wqe_begin(qp, 1);
 	wqe_build_progress_params(w, (uint16_t)qp->pc, qp->ring.sqn, MLX5TLS_OPC_MOD_TIS,
 				  tx->tis->tisn, !do_static, 0);
+	if (qp->dev->trace)
+		trace_wqe(qp->dev->trace, qp->dev->attr.name, "progress_params", qp->ring.sqn,
+			  w + 20, 12, NULL);
 	qp_commit(qp, 1, &ctrl);
 	w = qp_wqe_begin(qp, 1);
 	wqe_build_fence_nop(w, (uint16_t)qp->pc, qp->ring.sqn);

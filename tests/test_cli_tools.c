@@ -322,7 +322,7 @@ static void test_version_and_help(void)
 
 	run(&r, QUERY, "help", NULL);
 	expect_status(&r, 0, "help");
-	HAS(r.out, "OBJECT := { dev | caps | selftest | help }");
+	HAS(r.out, "OBJECT := { dev | caps | selftest | proc | ctx | dek | tis | tir | pool |");
 	run_free(&r);
 
 	/* entry 0 of the object table: no object prints the usage */

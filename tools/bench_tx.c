@@ -653,6 +653,9 @@ static int measure(struct txb *b, struct tx_size_result *r)
 	double deadline;
 	int ret = set_build(b, &lso, r->rec_size, true);
 
+	/* a failed LSO pass skips set_build(&s), and the error path frees s */
+	memset(&s, 0, sizeof(s));
+
 	/* the LSO frames first: the same records, then the arena is reused for MSS frames */
 	deadline = now_ns() + b->seconds * 1e9;
 	while (!ret && (r->model_lso.passes < TX_MIN_PASSES || now_ns() < deadline))

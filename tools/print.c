@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define PR_MAX_DEPTH 32
@@ -61,14 +62,31 @@ static bool fmt_ok(const char *fmt)
 	return convs == 1;
 }
 
+/* Text output: a value's control characters are shown as '?', so a string that came from
+ * elsewhere (another process's answer, a trace file) cannot drive the terminal. */
 static void text_value(const char *fmt, const char *val)
 {
+	char *clean = NULL;
+
 	if (!fmt)
 		return;
 	assert(fmt_ok(fmt));
 	if (!fmt_ok(fmt))
 		fmt = " %s";
+	for (const char *p = val; *p; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			clean = strdup(val);
+			break;
+		}
+	}
+	if (clean) {
+		for (char *p = clean; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = '?';
+		val = clean;
+	}
 	fprintf(out(), fmt, val);
+	free(clean);
 }
 
 static void indent(void)
@@ -273,6 +291,14 @@ void pr_hex(const char *key, const char *fmt, uint64_t val)
 
 	snprintf(buf, sizeof(buf), "0x%" PRIx64, val);
 	emit(key, fmt, buf, NULL);
+}
+
+void pr_number(const char *key, const char *fmt, const char *num)
+{
+	if (!num || !*num)
+		emit(key, fmt, "-", "null");
+	else
+		emit(key, fmt, num, num);
 }
 
 void pr_bool(const char *key, const char *fmt, bool val)

@@ -11,7 +11,8 @@
  *
  * In JSON mode, a member printed while no container is open opens a top-level object; pr_finish()
  * closes whatever is still open, so the output stays valid JSON even when a command bails out
- * half-way. Strings are escaped per RFC 8259 (invalid UTF-8 becomes U+FFFD).
+ * half-way. Strings are escaped per RFC 8259 (invalid UTF-8 becomes U+FFFD); in text, a value's
+ * control characters are printed as '?'.
  */
 #ifndef MLX5TLS_TOOLS_PRINT_H
 #define MLX5TLS_TOOLS_PRINT_H
@@ -37,6 +38,9 @@ void pr_uint(const char *key, const char *fmt, uint64_t val);
 void pr_int(const char *key, const char *fmt, int64_t val);
 /* Text "0x1f"; JSON the string "0x1f" (JSON has no hex numbers; iproute2's print_0xhex). */
 void pr_hex(const char *key, const char *fmt, uint64_t val);
+/* A number given as its JSON text (e.g. passed on from a JSON answer); the caller guarantees the
+ * RFC 8259 number syntax. Text: the same characters. */
+void pr_number(const char *key, const char *fmt, const char *num);
 /* Text "yes"/"no"; JSON true/false. */
 void pr_bool(const char *key, const char *fmt, bool val);
 /* prec decimals in text and JSON; a non-finite value is "-" in text and null in JSON. */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * mlx5tls-query [OPTIONS] OBJECT [COMMAND]: show devices, capabilities and TLS objects of a
- * ConnectX-6 Dx or of the device model (iproute2 `rdma` shape: dispatch tables, one print path).
+ * mlx5tls-query [OPTIONS] OBJECT [COMMAND] [ARGS]: show devices, capabilities and TLS objects of
+ * a ConnectX-6 Dx or of the device model, the live TLS state of the processes that publish it, and
+ * MLX5TLS_TRACE files (iproute2 `rdma` shape: dispatch tables, one print path).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -11,15 +12,20 @@
 static void usage(FILE *fp)
 {
 	fprintf(fp,
-		"Usage: mlx5tls-query [OPTIONS] OBJECT [COMMAND]\n"
+		"Usage: mlx5tls-query [OPTIONS] OBJECT [COMMAND] [ARGS]\n"
 		"       mlx5tls-query OBJECT help\n"
-		"where  OBJECT := { dev | caps | selftest | help }\n"
+		"where  OBJECT := { dev | caps | selftest | proc | ctx | dek | tis | tir | pool |\n"
+		"                   qp | stat | trace | help }\n"
 		"       OPTIONS := { -d | --device DEV } { -j | --json } { -p | --pretty }\n"
 		"                  { -D | --details } { -V | --version } { -h | --help }\n"
 		"       DEV := { mlx5_N | sim | sim:PROFILE[,key=value...] }\n"
 		"              PROFILE := { cx6dx | cx6dx-legacy | cx6dx-nocrypto }\n"
-		"Without -d: $MLX5TLS_DEVICE, else the first ConnectX device, else the device model\n"
-		"(sim:cx6dx), which the output then names as the model.\n");
+		"dev, caps, selftest: the device itself. Without -d: $MLX5TLS_DEVICE, else\n"
+		"the first ConnectX device, else the device model (sim:cx6dx), which the\n"
+		"output then names as the model.\n"
+		"proc, ctx, dek, tis, tir, pool, qp, stat: the live state of the processes\n"
+		"that publish it (MLX5TLS_PUBLISH=1); -d DEV keeps DEV's objects only.\n"
+		"trace: a MLX5TLS_TRACE file.\n");
 }
 
 static const struct tool_cmd objects[] = {
@@ -27,6 +33,15 @@ static const struct tool_cmd objects[] = {
 	{ "dev", cmd_dev },
 	{ "caps", cmd_caps },
 	{ "selftest", cmd_selftest },
+	{ "proc", cmd_proc },
+	{ "ctx", cmd_ctx },
+	{ "dek", cmd_dek },
+	{ "tis", cmd_tis },
+	{ "tir", cmd_tir },
+	{ "pool", cmd_pool },
+	{ "qp", cmd_qp },
+	{ "stat", cmd_stat },
+	{ "trace", cmd_trace },
 	{ "help", tool_help },
 	{ NULL, NULL },
 };

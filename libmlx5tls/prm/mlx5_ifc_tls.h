@@ -23,6 +23,10 @@ enum {
 	MLX5_CMD_OP_DEALLOC_PD = 0x801,
 	MLX5_CMD_OP_ALLOC_TRANSPORT_DOMAIN = 0x816,
 	MLX5_CMD_OP_DEALLOC_TRANSPORT_DOMAIN = 0x817,
+	MLX5_CMD_OP_CREATE_TIR = 0x900,
+	MLX5_CMD_OP_MODIFY_TIR = 0x901,
+	MLX5_CMD_OP_DESTROY_TIR = 0x902,
+	MLX5_CMD_OP_QUERY_TIR = 0x903,
 	MLX5_CMD_OP_CREATE_TIS = 0x912,
 	MLX5_CMD_OP_MODIFY_TIS = 0x913,
 	MLX5_CMD_OP_DESTROY_TIS = 0x914,
@@ -356,6 +360,130 @@ struct mlx5_ifc_modify_tis_in_bits {
 	struct mlx5_ifc_modify_tis_bitmask_bits bitmask;
 	u8 reserved_at_c0[0x40];
 	struct mlx5_ifc_tisc_bits ctx;
+};
+
+/* ---- TIR (fact sheet 4.3; kernel mlx5_ifc.h for the query/modify layouts) ---- */
+
+enum {
+	MLX5_TIRC_DISP_TYPE_DIRECT = 0x0,
+	MLX5_TIRC_DISP_TYPE_INDIRECT = 0x1,
+};
+
+enum {
+	MLX5_RX_HASH_FN_NONE = 0x0,
+	MLX5_RX_HASH_FN_INVERTED_XOR8 = 0x1,
+	MLX5_RX_HASH_FN_TOEPLITZ = 0x2,
+};
+
+enum {
+	MLX5_TIRC_SELF_LB_BLOCK_BLOCK_UNICAST = 0x1,
+	MLX5_TIRC_SELF_LB_BLOCK_BLOCK_MULTICAST = 0x2,
+};
+
+struct mlx5_ifc_rx_hash_field_select_bits {
+	u8 l3_prot_type[0x1];
+	u8 l4_prot_type[0x1];
+	u8 selected_fields[0x1e];
+};
+
+struct mlx5_ifc_tirc_bits {
+	u8 reserved_at_0[0x20];
+	u8 disp_type[0x4];
+	u8 tls_en[0x1];
+	u8 reserved_at_25[0x1b];
+	u8 reserved_at_40[0x40];
+	u8 reserved_at_80[0x4];
+	u8 lro_timeout_period_usecs[0x10];
+	u8 packet_merge_mask[0x4];
+	u8 lro_max_ip_payload_size[0x8];
+	u8 reserved_at_a0[0x40];
+	u8 reserved_at_e0[0x8];
+	u8 inline_rqn[0x18];
+	u8 rx_hash_symmetric[0x1];
+	u8 reserved_at_101[0x1];
+	u8 tunneled_offload_en[0x1];
+	u8 reserved_at_103[0x5];
+	u8 indirect_table[0x18];
+	u8 rx_hash_fn[0x4];
+	u8 reserved_at_124[0x2];
+	u8 self_lb_block[0x2];
+	u8 transport_domain[0x18];
+	u8 rx_hash_toeplitz_key[10][0x20];
+	struct mlx5_ifc_rx_hash_field_select_bits rx_hash_field_selector_outer;
+	struct mlx5_ifc_rx_hash_field_select_bits rx_hash_field_selector_inner;
+	u8 reserved_at_2c0[0x4c0];
+};
+
+struct mlx5_ifc_create_tir_in_bits {
+	u8 opcode[0x10];
+	u8 uid[0x10];
+	u8 reserved_at_20[0x10];
+	u8 op_mod[0x10];
+	u8 reserved_at_40[0xc0];
+	struct mlx5_ifc_tirc_bits ctx;
+};
+
+/* The icm_address pieces share the header words with status/syndrome (fact sheet 4.3). */
+struct mlx5_ifc_create_tir_out_bits {
+	u8 status[0x8];
+	u8 icm_address_63_40[0x18];
+	u8 syndrome[0x20];
+	u8 icm_address_39_32[0x8];
+	u8 tirn[0x18];
+	u8 icm_address_31_0[0x20];
+};
+
+struct mlx5_ifc_destroy_tir_in_bits {
+	u8 opcode[0x10];
+	u8 uid[0x10];
+	u8 reserved_at_20[0x10];
+	u8 op_mod[0x10];
+	u8 reserved_at_40[0x8];
+	u8 tirn[0x18];
+	u8 reserved_at_60[0x20];
+};
+
+/* The kernel names bits 0x10..0x1f reserved here; DevX writes the uid there as for every command
+ * (devx-userspace A2), so it is named uid as in query_tis_in. */
+struct mlx5_ifc_query_tir_in_bits {
+	u8 opcode[0x10];
+	u8 uid[0x10];
+	u8 reserved_at_20[0x10];
+	u8 op_mod[0x10];
+	u8 reserved_at_40[0x8];
+	u8 tirn[0x18];
+	u8 reserved_at_60[0x20];
+};
+
+struct mlx5_ifc_query_tir_out_bits {
+	u8 status[0x8];
+	u8 reserved_at_8[0x18];
+	u8 syndrome[0x20];
+	u8 reserved_at_40[0xc0];
+	struct mlx5_ifc_tirc_bits tir_context;
+};
+
+struct mlx5_ifc_modify_tir_bitmask_bits {
+	u8 reserved_at_0[0x20];
+	u8 reserved_at_20[0x1b];
+	u8 self_lb_en[0x1];
+	u8 reserved_at_3c[0x1];
+	u8 hash[0x1];
+	u8 reserved_at_3e[0x1];
+	u8 packet_merge[0x1];
+};
+
+struct mlx5_ifc_modify_tir_in_bits {
+	u8 opcode[0x10];
+	u8 uid[0x10];
+	u8 reserved_at_20[0x10];
+	u8 op_mod[0x10];
+	u8 reserved_at_40[0x8];
+	u8 tirn[0x18];
+	u8 reserved_at_60[0x20];
+	struct mlx5_ifc_modify_tir_bitmask_bits bitmask;
+	u8 reserved_at_c0[0x40];
+	struct mlx5_ifc_tirc_bits ctx;
 };
 
 /* ---- general objects (fact sheet 3.1, 3.2) ---- */

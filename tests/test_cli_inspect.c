@@ -1,0 +1,1032 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mlx5tls-query against running applications (mlx5tls-inspect(7)) and against their firmware
+ * command traces. Two copies of examples/tls_tx_offload run with MLX5TLS_PUBLISH (--publish) in
+ * a private socket directory and stay alive after their transfer (--hold):
+ *   - "dev": sim:cx6dx, TLS 1.3 AES-GCM-128, the device encrypts; it also writes MLX5TLS_TRACE;
+ *   - "sw": sim:cx6dx-legacy, TLS 1.3 with --fallback: the legacy firmware lacks TLS 1.3, so the
+ *     library encrypts in software and says why.
+ * The tool's text rows must hold what the examples did, its JSON must parse with a JSON parser
+ * nobody here wrote (python3's), and no output may hold key material: no run of 32 or more hex
+ * digits, and none of the TLS secrets the examples wrote to SSLKEYLOGFILE. The binaries are found
+ * next to this test in the build tree (BUILD/tests/../tools/, BUILD/tests/../examples/).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "test_util.h"
+
+#define QUERY "tools/mlx5tls-query"
+#define EXAMPLE "examples/tls_tx_offload"
+
+/* How long an example may take to publish after its start, and to exit after SIGTERM. */
+#define START_TIMEOUT_MS 30000
+#define EXIT_TIMEOUT_MS 10000
+
+struct run {
+	int status; /* exit status, or 128 + signal */
+	char *out;
+	char *err;
+};
+
+struct example {
+	const char *name;
+	pid_t pid;
+	char out_path[PATH_MAX];
+	bool running;
+};
+
+static char build_dir[PATH_MAX];
+static char work_dir[64];  /* trace, key log, the examples' output (a mkdtemp name) */
+static char sock_dir[64];  /* MLX5TLS_RUNTIME_DIR of the examples and the tool (mkdtemp) */
+static char trace_path[PATH_MAX];
+static char keylog_path[PATH_MAX];
+static char env_dir[PATH_MAX + 32];
+
+static struct example ex_dev = { .name = "dev" }, ex_sw = { .name = "sw" };
+
+/* ---- helpers ---- */
+
+static bool has_hex_run(const char *s, size_t min)
+{
+	size_t run = 0;
+
+	for (; *s; s++) {
+		run = isxdigit((unsigned char)*s) ? run + 1 : 0;
+		if (run >= min)
+			return true;
+	}
+	return false;
+}
+
+/* The secrets of the key log ("LABEL CLIENT_RANDOM SECRET"): none may appear in any output. */
+static void check_no_secrets(const char *what, const char *s)
+{
+	char *log = test_read_file(keylog_path);
+	char *save = NULL;
+
+	if (!log)
+		return;
+	for (char *line = strtok_r(log, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		const char *secret = strrchr(line, ' ');
+
+		if (!secret || strlen(secret + 1) < 32)
+			continue;
+		if (strcasestr(s, secret + 1))
+			fprintf(stderr, "\n%s: output holds a TLS secret of the key log\n", what);
+		CU_ASSERT_PTR_NULL(strcasestr(s, secret + 1));
+	}
+	free(log);
+}
+
+/* How many secrets the key log holds: the secret check above must have something to look for. */
+static unsigned int keylog_secrets(void)
+{
+	char *log = test_read_file(keylog_path);
+	unsigned int n = 0;
+
+	for (const char *p = log; p && (p = strstr(p, "_SECRET")); p++)
+		n++;
+	free(log);
+	return n;
+}
+
+static void check_no_key_material(const char *what, const char *s)
+{
+	if (has_hex_run(s, 32))
+		fprintf(stderr, "\n%s: a run of 32+ hex digits in:\n%s\n", what, s);
+	CU_ASSERT_FALSE(has_hex_run(s, 32));
+	check_no_secrets(what, s);
+}
+
+static char *slurp_fd(int fd)
+{
+	off_t len = lseek(fd, 0, SEEK_END);
+	char *buf;
+
+	if (len < 0 || lseek(fd, 0, SEEK_SET) < 0)
+		return strdup("");
+	buf = calloc(1, (size_t)len + 1);
+	if (buf && read(fd, buf, (size_t)len) != len)
+		buf[0] = '\0';
+	return buf;
+}
+
+/* The child's environment: the test's, without anything that would change what is tested, plus
+ * env (NULL-terminated "NAME=VALUE" list; may be NULL). */
+static void child_env(const char *const *env)
+{
+	unsetenv("MLX5TLS_DEVICE");
+	unsetenv("MLX5TLS_TRACE");
+	unsetenv("MLX5TLS_PUBLISH");
+	unsetenv("MLX5TLS_RUNTIME_DIR");
+	unsetenv("SSLKEYLOGFILE");
+	for (const char *const *e = env; e && *e; e++)
+		putenv((char *)*e);
+}
+
+/* Run BUILD/<rel> args... (NULL-terminated) with env on top; stdin may be NULL (/dev/null). */
+static void run_env_in(struct run *r, const char *const *env, const char *stdin_text,
+		       const char *rel, const char *const *args)
+{
+	char path[PATH_MAX + 64];
+	const char *argv[32];
+	int nargs = 1, fd_out, fd_err, fd_in = -1;
+	pid_t pid;
+
+	memset(r, 0, sizeof(*r));
+	r->status = -1;
+	snprintf(path, sizeof(path), "%s/%s", build_dir, rel);
+	argv[0] = path;
+	for (const char *const *a = args; *a && nargs < 31; a++)
+		argv[nargs++] = *a;
+	argv[nargs] = NULL;
+	if (access(path, X_OK)) {
+		fprintf(stderr, "\n%s: %s (build the tools and the examples first)\n", path,
+			strerror(errno));
+		r->out = strdup("");
+		r->err = strdup("");
+		return;
+	}
+	fd_out = memfd_create("stdout", MFD_CLOEXEC);
+	fd_err = memfd_create("stderr", MFD_CLOEXEC);
+	CU_ASSERT_FATAL(fd_out >= 0 && fd_err >= 0);
+	if (stdin_text) {
+		fd_in = memfd_create("stdin", MFD_CLOEXEC);
+		CU_ASSERT_FATAL(fd_in >= 0);
+		CU_ASSERT_FATAL(write(fd_in, stdin_text, strlen(stdin_text)) ==
+				(ssize_t)strlen(stdin_text));
+		CU_ASSERT_FATAL(lseek(fd_in, 0, SEEK_SET) == 0);
+	}
+	fflush(NULL);
+	pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0) {
+		int in = fd_in >= 0 ? fd_in : open("/dev/null", O_RDONLY);
+
+		if (in < 0 || dup2(in, 0) < 0 || dup2(fd_out, 1) < 0 || dup2(fd_err, 2) < 0)
+			_exit(127);
+		child_env(env);
+		execv(path, (char *const *)argv);
+		_exit(127);
+	}
+	for (;;) {
+		int st;
+
+		if (waitpid(pid, &st, 0) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		break;
+	}
+	r->out = slurp_fd(fd_out);
+	r->err = slurp_fd(fd_err);
+	close(fd_out);
+	close(fd_err);
+	if (fd_in >= 0)
+		close(fd_in);
+	check_no_key_material(rel, r->out);
+	check_no_key_material(rel, r->err);
+}
+
+/* The tool, with the examples' socket directory. */
+#define query(r, ...) \
+	run_env_in((r), (const char *const[]){ env_dir, NULL }, NULL, QUERY, \
+		   (const char *const[]){ __VA_ARGS__ })
+
+static void run_free(struct run *r)
+{
+	free(r->out);
+	free(r->err);
+}
+
+static void expect_status(const struct run *r, int status, const char *what)
+{
+	if (r->status != status)
+		fprintf(stderr, "\n%s: exit %d (want %d)\n--- stdout\n%s--- stderr\n%s---\n", what,
+			r->status, status, r->out, r->err);
+	CU_ASSERT_EQUAL(r->status, status);
+}
+
+#define HAS(s, needle) do { \
+	if (!strstr((s), (needle))) \
+		fprintf(stderr, "\nmissing '%s' in:\n%s\n", (needle), (s)); \
+	CU_ASSERT_PTR_NOT_NULL(strstr((s), (needle))); \
+} while (0)
+#define HAS_NOT(s, needle) do { \
+	if (strstr((s), (needle))) \
+		fprintf(stderr, "\nunexpected '%s' in:\n%s\n", (needle), (s)); \
+	CU_ASSERT_PTR_NULL(strstr((s), (needle))); \
+} while (0)
+
+/* Is s valid JSON for python3's parser? lines: one document per line (JSON Lines). */
+static bool python_json_ok(const char *s, bool lines)
+{
+	const char *cmd = lines ?
+		"python3 -c 'import json,sys; [json.loads(l) for l in sys.stdin if l.strip()]'" :
+		"python3 -c 'import json,sys; json.load(sys.stdin)'";
+	FILE *p;
+	int st;
+
+	fflush(NULL);
+	p = popen(cmd, "w");
+	if (!p)
+		return false;
+	fputs(s, p);
+	st = pclose(p);
+	if (st != 0)
+		fprintf(stderr, "\npython3 rejects the JSON:\n%s\n", s);
+	return st == 0;
+}
+
+/* The line of s that starts with prefix, copied into buf (NULL if none). */
+static const char *line_starting(const char *s, const char *prefix, char *buf, size_t len)
+{
+	size_t plen = strlen(prefix);
+
+	for (const char *p = s; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		if (strncmp(p, prefix, plen) == 0) {
+			snprintf(buf, len, "%.*s", (int)strcspn(p, "\n"), p);
+			return buf;
+		}
+	}
+	return NULL;
+}
+
+/* The number after `key` in s, or -1. */
+static long long number_after(const char *s, const char *key)
+{
+	const char *p = s ? strstr(s, key) : NULL;
+
+	return p ? strtoll(p + strlen(key), NULL, 10) : -1;
+}
+
+static void sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* ---- the examples ---- */
+
+/* Start BUILD/examples/tls_tx_offload with args, publishing into sock_dir; wait until it has
+ * finished its transfer ("hold:" on its stdout) and its socket exists. Runs from a suite's init,
+ * where CUnit assertions are not allowed: 0 or -1 (said on stderr). */
+static int example_start(struct example *ex, const char *const *args, const char *trace)
+{
+	char path[PATH_MAX + 64], sock[PATH_MAX + 32], env_trace[PATH_MAX + 32];
+	char env_keylog[PATH_MAX + 32];
+	const char *argv[24];
+	int nargs = 1, fd;
+
+	snprintf(path, sizeof(path), "%s/%s", build_dir, EXAMPLE);
+	snprintf(ex->out_path, sizeof(ex->out_path), "%s/%s.out", work_dir, ex->name);
+	snprintf(env_trace, sizeof(env_trace), "MLX5TLS_TRACE=%s", trace ? trace : "");
+	snprintf(env_keylog, sizeof(env_keylog), "SSLKEYLOGFILE=%s", keylog_path);
+	argv[0] = path;
+	for (const char *const *a = args; *a && nargs < 23; a++)
+		argv[nargs++] = *a;
+	argv[nargs] = NULL;
+	if (access(path, X_OK)) {
+		fprintf(stderr, "\n%s: %s (build the examples first)\n", path, strerror(errno));
+		return -1;
+	}
+	fd = open(ex->out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	fflush(NULL);
+	ex->pid = fork();
+	if (ex->pid < 0) {
+		close(fd);
+		return -1;
+	}
+	if (ex->pid == 0) {
+		const char *const env[] = { env_dir, env_keylog, trace ? env_trace : NULL, NULL };
+		int devnull = open("/dev/null", O_RDONLY);
+
+		if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+			_exit(127);
+		child_env(env);
+		execv(path, (char *const *)argv);
+		_exit(127);
+	}
+	close(fd);
+	ex->running = true;
+
+	snprintf(sock, sizeof(sock), "%s/%d.sock", sock_dir, (int)ex->pid);
+	for (int waited = 0; waited < START_TIMEOUT_MS; waited += 20) {
+		char *out = test_read_file(ex->out_path);
+		bool held = out && strstr(out, "\nhold:");
+
+		free(out);
+		if (held && access(sock, F_OK) == 0)
+			return 0;
+		if (waitpid(ex->pid, NULL, WNOHANG) == ex->pid) {
+			ex->running = false;
+			break;
+		}
+		sleep_ms(20);
+	}
+	{
+		char *out = test_read_file(ex->out_path);
+
+		fprintf(stderr, "\nexample %s did not publish (socket %s):\n%s\n", ex->name, sock,
+			out ? out : "");
+		free(out);
+	}
+	return -1;
+}
+
+/* SIGTERM ends the hold; the example then tears down and must exit 0, removing its socket. */
+static int example_stop(struct example *ex)
+{
+	char sock[PATH_MAX + 32];
+	int st = -1;
+
+	if (!ex->running)
+		return -1;
+	kill(ex->pid, SIGTERM);
+	for (int waited = 0; waited < EXIT_TIMEOUT_MS; waited += 20) {
+		if (waitpid(ex->pid, &st, WNOHANG) == ex->pid) {
+			ex->running = false;
+			break;
+		}
+		sleep_ms(20);
+	}
+	if (ex->running) {
+		kill(ex->pid, SIGKILL);
+		waitpid(ex->pid, &st, 0);
+		ex->running = false;
+		return -1;
+	}
+	snprintf(sock, sizeof(sock), "%s/%d.sock", sock_dir, (int)ex->pid);
+	CU_ASSERT_NOT_EQUAL(access(sock, F_OK), 0);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* ---- error paths (no example involved) ---- */
+
+static void test_no_publisher(void)
+{
+	char empty[] = "/tmp/mlx5tls-cli-empty-XXXXXX";
+	char env_empty[sizeof(empty) + 32], env_missing[sizeof(empty) + 64], env_xdg[64 + PATH_MAX];
+	struct run r;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(empty));
+	snprintf(env_empty, sizeof(env_empty), "MLX5TLS_RUNTIME_DIR=%s", empty);
+	snprintf(env_missing, sizeof(env_missing), "MLX5TLS_RUNTIME_DIR=%s/none", empty);
+
+	run_env_in(&r, (const char *const[]){ env_empty, NULL }, NULL, QUERY,
+		   (const char *const[]){ "ctx", "show", NULL });
+	expect_status(&r, 1, "ctx show, empty socket directory");
+	HAS(r.err, "no process publishes to ");
+	HAS(r.err, empty);
+	HAS(r.err, "start the application with MLX5TLS_PUBLISH=1");
+	CU_ASSERT_STRING_EQUAL(r.out, "");
+	run_free(&r);
+
+	run_env_in(&r, (const char *const[]){ env_missing, NULL }, NULL, QUERY,
+		   (const char *const[]){ "-j", "stat", NULL });
+	expect_status(&r, 1, "stat, missing socket directory");
+	HAS(r.err, "no process publishes to ");
+	run_free(&r);
+
+	/* without MLX5TLS_RUNTIME_DIR: $XDG_RUNTIME_DIR/mlx5tls */
+	snprintf(env_xdg, sizeof(env_xdg), "XDG_RUNTIME_DIR=%s", empty);
+	run_env_in(&r, (const char *const[]){ env_xdg, NULL }, NULL, QUERY,
+		   (const char *const[]){ "proc", NULL });
+	expect_status(&r, 1, "proc, XDG_RUNTIME_DIR");
+	HAS(r.err, "/mlx5tls; start the application");
+	HAS(r.err, empty);
+	run_free(&r);
+	rmdir(empty);
+}
+
+/* A socket whose process is gone is skipped, and said to be. */
+static void test_stale_socket(void)
+{
+	char dir[] = "/tmp/mlx5tls-cli-stale-XXXXXX";
+	char env[sizeof(dir) + 32], pidarg[16];
+	struct sockaddr_un sa;
+	pid_t dead;
+	int fd;
+	struct run r;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	snprintf(env, sizeof(env), "MLX5TLS_RUNTIME_DIR=%s", dir);
+	dead = fork();
+	CU_ASSERT_FATAL(dead >= 0);
+	if (dead == 0)
+		_exit(0);
+	waitpid(dead, NULL, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%d.sock", dir, (int)dead);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL_FATAL(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	close(fd); /* the socket file stays, nobody listens: a crashed publisher */
+
+	run_env_in(&r, (const char *const[]){ env, NULL }, NULL, QUERY,
+		   (const char *const[]){ "ctx", NULL });
+	expect_status(&r, 1, "ctx, only a stale socket");
+	HAS(r.err, "no process publishes to");
+	HAS(r.err, "(1 stale socket of exited processes skipped)");
+	run_free(&r);
+
+	snprintf(pidarg, sizeof(pidarg), "%d", (int)dead);
+	run_env_in(&r, (const char *const[]){ env, NULL }, NULL, QUERY,
+		   (const char *const[]){ "ctx", "show", "pid", pidarg, NULL });
+	expect_status(&r, 1, "ctx show pid DEAD");
+	HAS(r.err, "no process with pid ");
+	HAS(r.err, pidarg);
+	run_free(&r);
+
+	/* a directory others may write to is not trusted */
+	CU_ASSERT_EQUAL(chmod(dir, 0777), 0);
+	run_env_in(&r, (const char *const[]){ env, NULL }, NULL, QUERY,
+		   (const char *const[]){ "ctx", NULL });
+	expect_status(&r, 1, "ctx, world-writable directory");
+	HAS(r.err, "is writable by other users (mode 0777): not trusted");
+	run_free(&r);
+
+	unlink(sa.sun_path);
+	rmdir(dir);
+}
+
+static void test_bad_words(void)
+{
+	struct run r;
+
+	query(&r, "ctx", "show", "bogus", "1", NULL);
+	expect_status(&r, 1, "unknown filter");
+	HAS(r.err, "ctx show: unknown filter 'bogus' (one of: pid id dir path)");
+	run_free(&r);
+
+	query(&r, "ctx", "show", "dir", "sideways", NULL);
+	expect_status(&r, 1, "bad dir");
+	HAS(r.err, "bad value 'sideways' for dir (one of tx rx)");
+	run_free(&r);
+
+	query(&r, "ctx", "show", "pid", NULL);
+	expect_status(&r, 1, "filter without value");
+	HAS(r.err, "pid needs a value");
+	run_free(&r);
+
+	query(&r, "ctx", "show", "id", "3-1", NULL);
+	expect_status(&r, 1, "bad range");
+	HAS(r.err, "bad value '3-1' for id");
+	run_free(&r);
+
+	query(&r, "ctx", "frob", NULL);
+	expect_status(&r, 1, "unknown ctx command");
+	HAS(r.err, "unknown ctx command 'frob'");
+	run_free(&r);
+
+	query(&r, "stat", "watch", "interval", "0", NULL);
+	expect_status(&r, 1, "interval 0");
+	HAS(r.err, "bad value '0' for interval");
+	run_free(&r);
+
+	query(&r, "trace", "show", NULL);
+	expect_status(&r, 1, "trace show without FILE");
+	HAS(r.err, "trace show needs a FILE");
+	run_free(&r);
+
+	query(&r, "help", NULL);
+	expect_status(&r, 0, "help");
+	HAS(r.out, "proc | ctx | dek | tis | tir | pool |");
+	run_free(&r);
+
+	query(&r, "ctx", "help", NULL);
+	expect_status(&r, 0, "ctx help");
+	HAS(r.out, "ctx [ show | list ] [ pid PIDS ]");
+	run_free(&r);
+}
+
+/* ---- the live objects ---- */
+
+static void pid_str(const struct example *ex, char *buf, size_t len)
+{
+	snprintf(buf, len, "%d", (int)ex->pid);
+}
+
+static void test_proc(void)
+{
+	char want[64];
+	struct run r;
+
+	/* TLS 1.3: handshake and traffic secrets of both examples */
+	CU_ASSERT_TRUE(keylog_secrets() >= 8);
+
+	query(&r, "proc", NULL);
+	expect_status(&r, 0, "proc");
+	snprintf(want, sizeof(want), "pid %d program tls_tx_offload library ", (int)ex_dev.pid);
+	HAS(r.out, want);
+	snprintf(want, sizeof(want), "pid %d program tls_tx_offload library ", (int)ex_sw.pid);
+	HAS(r.out, want);
+	HAS(r.out, "devices sim:cx6dx\n");
+	HAS(r.out, "devices sim:cx6dx-legacy\n");
+	run_free(&r);
+
+	query(&r, "-j", "-D", "proc", NULL);
+	expect_status(&r, 0, "-j -D proc");
+	CU_ASSERT_TRUE(python_json_ok(r.out, false));
+	HAS(r.out, "\"schema\":1,\"socket_dir\":\"");
+	HAS(r.out, "\"program\":\"tls_tx_offload\"");
+	HAS(r.out, "\"device_info\":[{\"name\":\"sim:cx6dx\"");
+	run_free(&r);
+}
+
+static void test_ctx_show(void)
+{
+	char dev_row[512], sw_row[512], prefix[64];
+	struct run r;
+
+	query(&r, "ctx", "show", NULL);
+	expect_status(&r, 0, "ctx show");
+	snprintf(prefix, sizeof(prefix), "pid %d ctx ", (int)ex_dev.pid);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(line_starting(r.out, prefix, dev_row, sizeof(dev_row)));
+	HAS(dev_row, " dev sim:cx6dx dir tx tls 1.3 aes-gcm-128 path device dek ");
+	HAS(dev_row, " ready tisn ");
+	HAS(dev_row, " tls_en yes");
+	snprintf(prefix, sizeof(prefix), "pid %d ctx ", (int)ex_sw.pid);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(line_starting(r.out, prefix, sw_row, sizeof(sw_row)));
+	HAS(sw_row, " dev sim:cx6dx-legacy dir tx tls 1.3 aes-gcm-128 path software (");
+	HAS(sw_row, "TLS 1.3");
+	HAS(sw_row, ") dek - tisn -");
+	/* tracker and counters: the example sent 16 records of 4096 bytes, all acknowledged */
+	HAS(r.out, "    tracker next_tcp_sn ");
+	HAS(r.out, " next_record 16 records_held 0");
+	CU_ASSERT_TRUE(number_after(strstr(r.out, dev_row), "tx_tls_encrypted_packets ") > 0);
+	CU_ASSERT_TRUE(number_after(strstr(r.out, sw_row), "tx_tls_sw_packets ") > 0);
+	CU_ASSERT_EQUAL(number_after(strstr(r.out, sw_row), "tx_tls_encrypted_packets "), 0);
+	run_free(&r);
+
+	/* everything with -D: the device's view of DEK and TIS, and the progress note */
+	query(&r, "-D", "ctx", NULL);
+	expect_status(&r, 0, "-D ctx");
+	HAS(r.out, "    dek: id ");
+	HAS(r.out, "        query: state ready key_bits 128 key_purpose tls pd ");
+	HAS(r.out, "        query: tls_en yes pd ");
+	HAS(r.out, "progress: available no reason GET_PSV is documented for TIRs (RX) only");
+	HAS(r.out, " key_epoch 0");
+	run_free(&r);
+}
+
+static void test_ctx_json(void)
+{
+	char pid[16], want[64];
+	struct run r;
+
+	pid_str(&ex_dev, pid, sizeof(pid));
+	query(&r, "-j", "ctx", "show", "pid", pid, NULL);
+	expect_status(&r, 0, "-j ctx show pid N");
+	CU_ASSERT_TRUE(python_json_ok(r.out, false));
+	snprintf(want, sizeof(want), "\"processes\":[{\"pid\":%s,", pid);
+	HAS(r.out, want);
+	HAS(r.out, "\"program\":\"tls_tx_offload\"");
+	HAS(r.out, "\"contexts\":[{\"id\":");
+	HAS(r.out, "\"device\":\"sim:cx6dx\",\"dir\":\"tx\"");
+	HAS(r.out, "\"path\":\"device\",\"reason\":\"\"");
+	HAS(r.out, "\"tls_en\":true");
+	HAS(r.out, "\"state\":\"ready\"");
+	HAS_NOT(r.out, "sim:cx6dx-legacy"); /* the other process is not asked */
+	HAS_NOT(r.out, "\"key\"");
+	/* compact: one line */
+	CU_ASSERT_PTR_EQUAL(strchr(r.out, '\n'), r.out + strlen(r.out) - 1);
+	run_free(&r);
+
+	query(&r, "-j", "-p", "ctx", NULL);
+	expect_status(&r, 0, "-j -p ctx");
+	CU_ASSERT_TRUE(python_json_ok(r.out, false));
+	HAS(r.out, "\"path\": \"software\"");
+	HAS(r.out, "\"dek\": null");
+	run_free(&r);
+}
+
+static void test_ctx_filters(void)
+{
+	char pid_dev[16], pid_sw[16];
+	struct run r;
+
+	pid_str(&ex_dev, pid_dev, sizeof(pid_dev));
+	pid_str(&ex_sw, pid_sw, sizeof(pid_sw));
+
+	query(&r, "ctx", "show", "dir", "tx", NULL);
+	expect_status(&r, 0, "ctx show dir tx");
+	HAS(r.out, pid_dev);
+	HAS(r.out, pid_sw);
+	run_free(&r);
+
+	query(&r, "ctx", "show", "dir", "rx", NULL);
+	expect_status(&r, 0, "ctx show dir rx");
+	HAS(r.out, "no TLS context matches in 2 processes");
+	run_free(&r);
+
+	/* abbreviated name and value */
+	query(&r, "ctx", "show", "pa", "soft", NULL);
+	expect_status(&r, 0, "ctx show pa soft");
+	HAS(r.out, "path software (");
+	HAS_NOT(r.out, "path device");
+	run_free(&r);
+
+	query(&r, "-j", "ctx", "show", "path", "device", NULL);
+	expect_status(&r, 0, "-j ctx show path device");
+	CU_ASSERT_TRUE(python_json_ok(r.out, false));
+	HAS(r.out, "\"path\":\"device\"");
+	HAS_NOT(r.out, "\"path\":\"software\"");
+	run_free(&r);
+
+	/* -d: one device's contexts */
+	run_env_in(&r, (const char *const[]){ env_dir, NULL }, NULL, QUERY,
+		   (const char *const[]){ "-d", "sim:cx6dx-legacy", "ctx", NULL });
+	expect_status(&r, 0, "-d sim:cx6dx-legacy ctx");
+	HAS(r.out, "dev sim:cx6dx-legacy");
+	HAS_NOT(r.out, "dev sim:cx6dx ");
+	run_free(&r);
+
+	query(&r, "ctx", "show", "id", "1000-2000", NULL);
+	expect_status(&r, 0, "ctx show id 1000-2000");
+	HAS(r.out, "no TLS context matches");
+	run_free(&r);
+
+	query(&r, "ctx", "show", "pid", pid_sw, "path", "software", "id", "1", NULL);
+	expect_status(&r, 0, "ctx show pid SW path software id 1");
+	HAS(r.out, "path software (");
+	HAS_NOT(r.out, pid_dev);
+	run_free(&r);
+}
+
+static void test_objects(void)
+{
+	static const char *const objs[] = { "dek", "tis", "tir", "pool", "qp", "stat" };
+	char want[64];
+	struct run r;
+
+	query(&r, "dek", NULL);
+	expect_status(&r, 0, "dek");
+	snprintf(want, sizeof(want), "pid %d dek ", (int)ex_dev.pid);
+	HAS(r.out, want);
+	HAS(r.out, " dev sim:cx6dx pooled no");
+	HAS(r.out, "state ready key_bits 128 key_purpose tls pd ");
+	run_free(&r);
+
+	query(&r, "tis", "show", NULL);
+	expect_status(&r, 0, "tis show");
+	snprintf(want, sizeof(want), "pid %d tisn ", (int)ex_dev.pid);
+	HAS(r.out, want);
+	HAS(r.out, " tls_en yes pd ");
+	run_free(&r);
+
+	query(&r, "tir", NULL);
+	expect_status(&r, 0, "tir");
+	snprintf(want, sizeof(want), "pid %d no TIRs (no RX contexts)", (int)ex_dev.pid);
+	HAS(r.out, want);
+	run_free(&r);
+
+	query(&r, "qp", NULL);
+	expect_status(&r, 0, "qp");
+	HAS(r.out, " dev sim:cx6dx\n");
+	HAS(r.out, " tls_contexts 1 ");
+	run_free(&r);
+
+	query(&r, "pool", "show", NULL);
+	expect_status(&r, 0, "pool show");
+	run_free(&r);
+
+	for (size_t i = 0; i < sizeof(objs) / sizeof(objs[0]); i++) {
+		query(&r, "-j", objs[i], NULL);
+		expect_status(&r, 0, objs[i]);
+		CU_ASSERT_TRUE(python_json_ok(r.out, false));
+		HAS(r.out, "{\"schema\":1,\"socket_dir\":");
+		run_free(&r);
+	}
+}
+
+static void test_stat(void)
+{
+	char prefix[64], row[256];
+	struct run r;
+
+	query(&r, "stat", "show", NULL);
+	expect_status(&r, 0, "stat show");
+	snprintf(prefix, sizeof(prefix), "pid %d program tls_tx_offload dev sim:cx6dx",
+		 (int)ex_dev.pid);
+	CU_ASSERT_PTR_NOT_NULL(line_starting(r.out, prefix, row, sizeof(row)));
+	HAS(r.out, " fw_cmds ");
+	HAS(r.out, " tx_tls_ooo 0");
+	CU_ASSERT_TRUE(number_after(strstr(r.out, prefix), " tx_tls_encrypted_packets ") > 0);
+	CU_ASSERT_TRUE(number_after(strstr(r.out, "dev sim:cx6dx-legacy"), " tx_tls_sw_ctx ") == 1);
+	run_free(&r);
+
+	query(&r, "-D", "stat", NULL);
+	expect_status(&r, 0, "-D stat");
+	HAS(r.out, "frames sent through a TLS TIS (device path)");
+	run_free(&r);
+
+	query(&r, "-j", "stat", NULL);
+	expect_status(&r, 0, "-j stat");
+	CU_ASSERT_TRUE(python_json_ok(r.out, false));
+	HAS(r.out, "\"devices\":[{\"name\":\"sim:cx6dx\",\"counters\":{\"fw_cmds\":");
+	run_free(&r);
+
+	/* the examples are idle: samples come, nothing changes */
+	query(&r, "stat", "watch", "interval", "0.05", "count", "3", NULL);
+	expect_status(&r, 0, "stat watch count 3");
+	HAS(r.out, "watching 2 processes every 0.05 s\n");
+	HAS(r.out, "sample 3 elapsed ");
+	HAS(r.out, "no counter changed");
+	HAS_NOT(r.out, "sample 4");
+	run_free(&r);
+
+	query(&r, "-j", "stat", "watch", "interval", "0.05", "count", "2", NULL);
+	expect_status(&r, 0, "-j stat watch count 2");
+	CU_ASSERT_TRUE(python_json_ok(r.out, true));
+	HAS(r.out, "{\"schema\":1,\"sample\":1,\"elapsed\":");
+	HAS(r.out, "\"sample\":2,");
+	HAS(r.out, "\"changed\":{}");
+	run_free(&r);
+}
+
+/* ---- trace files ---- */
+
+/* Every DEK command of the example's trace masks the key (fact sheet 3.4: command bytes 80..111;
+ * a 128-bit key in 96..111). */
+static void test_trace_file_masked(void)
+{
+	unsigned int keyed = 0;
+	char *line = NULL;
+	size_t cap = 0;
+	FILE *f = fopen(trace_path, "r");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	while (getline(&line, &cap, f) > 0) {
+		const char *in = strstr(line, "\"in\":\"");
+
+		check_no_secrets("trace file", line);
+		if (!in || !strstr(line, "\"obj_type\":\"0x000c\"") ||
+		    (!strstr(line, "\"opcode\":\"0x0a00\"") &&
+		     !strstr(line, "\"opcode\":\"0x0a01\"")))
+			continue;
+		in += 6;
+		CU_ASSERT_TRUE_FATAL(strcspn(in, "\"") >= 2 * 112);
+		for (int b = 96; b < 112; b++)
+			CU_ASSERT_TRUE(in[2 * b] == '*' && in[2 * b + 1] == '*');
+		keyed++;
+	}
+	free(line);
+	fclose(f);
+	CU_ASSERT_TRUE(keyed >= 1);
+}
+
+static void test_trace_show(void)
+{
+	char line[512];
+	struct run r;
+
+	query(&r, "trace", "show", trace_path, NULL);
+	expect_status(&r, 0, "trace show");
+	HAS(r.out, " sim:cx6dx QUERY_HCA_CAP (opcode 0x100) op_mod 0x23 (TLS, current) status OK");
+	HAS(r.out, "    out: tls_1_2_aes_gcm_128 1 tls_1_3_aes_gcm_128 1");
+	HAS(r.out, " ALLOC_PD (opcode 0x800) op_mod 0x0 status OK\n    out: pd ");
+	CU_ASSERT_PTR_NOT_NULL(line_starting(strstr(r.out, "CREATE_GENERAL_OBJECT") ?
+					     strstr(r.out, "CREATE_GENERAL_OBJECT") : r.out,
+					     "    in: ", line, sizeof(line)));
+	HAS(line, "key_size 128 key_purpose tls pd ");
+	HAS(line, "key ** (16 bytes masked)");
+	HAS(r.out, "obj_type 0xc (ENCRYPTION_KEY) status OK");
+	HAS(r.out, "    in: tls_en 1 pd ");
+	HAS(r.out, "    out: tisn ");
+	HAS(r.out, " commands, 0 failed, ");
+	HAS_NOT(r.out, "NOT-MASKED");
+	run_free(&r);
+
+	query(&r, "trace", "show", trace_path, "opcode", "create_tis", NULL);
+	expect_status(&r, 0, "trace show opcode create_tis");
+	HAS(r.out, "CREATE_TIS");
+	HAS_NOT(r.out, "ALLOC_PD");
+	HAS_NOT(r.out, "QUERY_HCA_CAP");
+	run_free(&r);
+
+	query(&r, "-j", "trace", "show", trace_path, NULL);
+	expect_status(&r, 0, "-j trace show");
+	CU_ASSERT_TRUE(python_json_ok(r.out, false));
+	HAS(r.out, "\"key\":\"**\",\"key_masked_bytes\":16");
+	HAS(r.out, "\"cap_type\":\"TLS\",\"cap_mode\":\"current\"");
+	HAS(r.out, "\"summary\":{\"commands\":");
+	run_free(&r);
+
+	query(&r, "trace", "show", trace_path, "opcode", "NO_SUCH_OP", NULL);
+	expect_status(&r, 1, "unknown opcode");
+	HAS(r.err, "unknown opcode 'NO_SUCH_OP'");
+	run_free(&r);
+
+	query(&r, "trace", "show", "/nonexistent/trace.jsonl", NULL);
+	expect_status(&r, 1, "missing trace file");
+	HAS(r.err, "cannot open /nonexistent/trace.jsonl");
+	run_free(&r);
+}
+
+/* Hand-made records: a failed command with the model's text, an unmasked key (must not be
+ * printed), a bad line, a future "wqe" record and an unknown kind, read from standard input. */
+static void test_trace_records(void)
+{
+	/* CREATE_GENERAL_OBJECT of a DEK: 16-byte header + the object's first 96 bytes; the key
+	 * (bytes 96..111) given in clear as 0xa5 bytes */
+	char dek[2048], hdr[64], obj[512];
+	char *text;
+	struct run r;
+	size_t n = 0;
+
+	snprintf(hdr, sizeof(hdr), "0a0000000000000c0000000000000000");
+	obj[0] = '\0';
+	for (int b = 0; b < 96; b++) {
+		const char *byte = b == 11 ? "01" : b == 15 ? "10" : b >= 80 ? "a5" : "00";
+
+		n += (size_t)snprintf(obj + n, sizeof(obj) - n, "%s", byte);
+	}
+	snprintf(dek, sizeof(dek),
+		 "{\"dev\":\"sim:cx6dx\",\"opcode\":\"0x0a00\",\"name\":\"CREATE_GENERAL_OBJECT\","
+		 "\"op_mod\":\"0x0000\",\"obj_type\":\"0x000c\",\"in\":\"%s%s\",\"out\":"
+		 "\"00000000000000000000010000000000\",\"status\":0,\"syndrome\":\"0x00000000\"}\n",
+		 hdr, obj);
+	CU_ASSERT_FATAL(asprintf(&text,
+		"{\"seq\":7,\"dev\":\"sim:cx6dx\",\"opcode\":\"0x0912\",\"name\":\"CREATE_TIS\","
+		"\"op_mod\":\"0x0000\",\"in\":\"0912\","
+		"\"out\":\"08000000001234560000000000000000\",\"status\":8,"
+		"\"syndrome\":\"0x00123456\",\"syndrome_text\":\"no room for a TIS\"}\n"
+		"%s"
+		"this is not JSON\n"
+		"{\"kind\":\"wqe\",\"wqe\":\"progress_params\",\"dev\":\"sim:cx6dx\",\"sqn\":4096,"
+		"\"data\":\"000003e8000000005000002a\"}\n"
+		"{\"kind\":\"flow\",\"dev\":\"sim:cx6dx\"}\n", dek) > 0);
+
+	run_env_in(&r, (const char *const[]){ env_dir, NULL }, text, QUERY,
+		   (const char *const[]){ "trace", "show", "-", NULL });
+	expect_status(&r, 1, "trace show: bad line, unmasked key");
+	HAS(r.out, "line 1 seq 7 sim:cx6dx CREATE_TIS (opcode 0x912) op_mod 0x0 status limits "
+		   "exceeded (0x08) syndrome 0x123456 (no room for a TIS)");
+	HAS(r.out, "key_size 128 key_purpose tls pd 16");
+	HAS(r.out, "key NOT-MASKED (16 key bytes in the trace in clear; not shown)");
+	HAS_NOT(r.out, "a5a5");
+	HAS(r.out, "line 4 wqe sim:cx6dx sqn 4096 progress_params\n    next_record_tcp_sn 1000 "
+		   "hw_resync_tcp_sn 0 record_tracker_state tracking auth_state offload "
+		   "hw_offset_record_number 42");
+	HAS(r.out, "line 5 kind flow (not decoded");
+	HAS(r.out, "2 commands, 1 failed, 3 shown, 1 records of other kinds, 1 bad lines, 1 "
+		   "commands with UNMASKED key bytes");
+	HAS(r.err, "-:3: not a trace record");
+	HAS(r.err, "carry key bytes in clear (not shown)");
+	run_free(&r);
+
+	run_env_in(&r, (const char *const[]){ env_dir, NULL }, text, QUERY,
+		   (const char *const[]){ "-j", "trace", "show", "-", "status", "failed", NULL });
+	expect_status(&r, 1, "-j trace show status failed");
+	CU_ASSERT_TRUE(python_json_ok(r.out, false));
+	HAS(r.out, "\"syndrome_text\":\"no room for a TIS\"");
+	HAS_NOT(r.out, "CREATE_GENERAL_OBJECT");
+	run_free(&r);
+	free(text);
+}
+
+/* ---- the end: SIGTERM, clean exit ---- */
+
+static void test_examples_exit(void)
+{
+	CU_ASSERT_EQUAL(example_stop(&ex_dev), 0);
+	CU_ASSERT_EQUAL(example_stop(&ex_sw), 0);
+	{
+		struct run r;
+
+		query(&r, "ctx", NULL);
+		expect_status(&r, 1, "ctx after the examples exited");
+		HAS(r.err, "no process publishes to");
+		run_free(&r);
+	}
+}
+
+/* ---- suites ---- */
+
+static int find_build_dir(void)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n <= 0)
+		return -1;
+	self[n] = '\0';
+	/* BUILD/tests/test_cli_inspect -> BUILD */
+	snprintf(build_dir, sizeof(build_dir), "%s/..", dirname(self));
+	return 0;
+}
+
+static int suite_errors_init(void)
+{
+	char tmpl[] = "/tmp/mlx5tls-cli-sock-XXXXXX";
+
+	if (find_build_dir() || !mkdtemp(tmpl))
+		return -1;
+	snprintf(sock_dir, sizeof(sock_dir), "%s", tmpl);
+	snprintf(env_dir, sizeof(env_dir), "MLX5TLS_RUNTIME_DIR=%s", sock_dir);
+	return 0;
+}
+
+static void remove_file(const char *dir, const char *name)
+{
+	char path[PATH_MAX + 64];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	unlink(path);
+}
+
+static int suite_live_cleanup(void)
+{
+	/* a failed test may leave them running */
+	if (ex_dev.running)
+		example_stop(&ex_dev);
+	if (ex_sw.running)
+		example_stop(&ex_sw);
+	remove_file(work_dir, "trace.jsonl");
+	remove_file(work_dir, "keys.log");
+	remove_file(work_dir, "dev.out");
+	remove_file(work_dir, "sw.out");
+	rmdir(work_dir);
+	rmdir(sock_dir);
+	return 0;
+}
+
+static int suite_live_init(void)
+{
+	static const char *const dev_args[] = {
+		"--publish", "--hold", "120", "-n", "16", "--size", "4096", NULL,
+	};
+	static const char *const sw_args[] = {
+		"--publish", "--hold", "120", "-d", "sim:cx6dx-legacy", "--tls", "1.3",
+		"--fallback", "-n", "16", "--size", "4096", NULL,
+	};
+	char tmpl[] = "/tmp/mlx5tls-cli-work-XXXXXX";
+
+	if (!mkdtemp(tmpl))
+		return -1;
+	snprintf(work_dir, sizeof(work_dir), "%s", tmpl);
+	snprintf(trace_path, sizeof(trace_path), "%s/trace.jsonl", work_dir);
+	snprintf(keylog_path, sizeof(keylog_path), "%s/keys.log", work_dir);
+	if (example_start(&ex_dev, dev_args, trace_path) ||
+	    example_start(&ex_sw, sw_args, NULL)) {
+		suite_live_cleanup();
+		return -1;
+	}
+	return 0;
+}
+
+static const struct test_case error_cases[] = {
+	{ "no publishing process", test_no_publisher },
+	{ "stale socket skipped; untrusted directory", test_stale_socket },
+	{ "bad words exit 1", test_bad_words },
+	{ NULL, NULL },
+};
+
+static const struct test_case live_cases[] = {
+	{ "proc", test_proc },
+	{ "ctx show: device and software rows", test_ctx_show },
+	{ "ctx -j parses (python3)", test_ctx_json },
+	{ "ctx filters", test_ctx_filters },
+	{ "dek, tis, tir, qp, pool", test_objects },
+	{ "stat show, stat watch", test_stat },
+	{ "trace file masks the key", test_trace_file_masked },
+	{ "trace show decodes", test_trace_show },
+	{ "trace show: hand-made records", test_trace_records },
+	{ "examples exit on SIGTERM", test_examples_exit },
+	{ NULL, NULL },
+};
+
+int main(void)
+{
+	static const struct test_suite suites[] = {
+		{ "mlx5tls-query live: errors", suite_errors_init, NULL, error_cases },
+		{ "mlx5tls-query live: examples", suite_live_init, suite_live_cleanup,
+		  live_cases },
+		{ NULL, NULL, NULL, NULL },
+	};
+
+	return test_run_suites(suites);
+}
