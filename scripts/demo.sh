@@ -60,10 +60,13 @@ else
 	echo " shows the decrypted records; tshark is not installed here)"
 fi
 
-step "Self-test: PD, TD, DEK, pooled DEK, TLS TIS"
+step "Self-test: PD, TD, DEK, pooled DEK, TLS TIS, one record through a queue pair"
 run "$QUERY" selftest
 
 step "Connection setup under churn: pools on and off"
 run "$BENCH" setup -n "$BENCH_CONTEXTS" -l "$BENCH_LIVE"
+
+step "TX datapath: throughput vs raw EVP AES-GCM, cost per WQE vs a plain send (same run)"
+run "$BENCH" tx -t 0.3
 
 step "Demo finished"
