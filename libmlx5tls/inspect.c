@@ -129,7 +129,7 @@ void tx_snapshot(struct mlx5tls_tx *tx, struct tx_snap *s)
 	i->next_record = atomic_load_explicit(&tx->pub.next_record, memory_order_relaxed);
 	i->next_record_tcp_sn = atomic_load_explicit(&tx->pub.next_record_tcp_sn,
 						     memory_order_relaxed);
-	i->record_offset = atomic_load_explicit(&tx->pub.record_offset, memory_order_relaxed);
+	i->record_offset = i->next_tcp_sn - i->next_record_tcp_sn;
 	i->records_held = atomic_load_explicit(&tx->pub.records_held, memory_order_relaxed);
 	i->key_epoch = tx->epoch;
 	for (unsigned int k = 0; k < TXC__MAX; k++)

@@ -105,8 +105,7 @@ struct mlx5tls_tx {
 		_Atomic uint32_t path;
 		_Atomic uint32_t next_seq;
 		_Atomic uint32_t expected;
-		_Atomic uint32_t next_record_tcp_sn;
-		_Atomic uint32_t record_offset;
+		_Atomic uint32_t next_record_tcp_sn; /* record_offset = next_seq - this */
 		_Atomic uint32_t records_held;
 		_Atomic uint64_t next_record;
 	} pub;
@@ -152,11 +151,18 @@ static inline void tx_publish(struct mlx5tls_tx *tx)
 			      tx->path == MLX5TLS_TX_PATH_DEVICE ? tx->dev_expected
 								  : tx->sw_expected,
 			      memory_order_relaxed);
+	(void)off;
 	atomic_store_explicit(&tx->pub.next_record_tcp_sn, rseq, memory_order_relaxed);
-	atomic_store_explicit(&tx->pub.record_offset, off, memory_order_relaxed);
 	atomic_store_explicit(&tx->pub.records_held, tx_stream_records(&tx->stream),
 			      memory_order_relaxed);
 	atomic_store_explicit(&tx->pub.next_record, num, memory_order_relaxed);
+}
+
+/* The fast path's update: inside a record only the stream position moves. */
+static inline void tx_publish_position(struct mlx5tls_tx *tx)
+{
+	atomic_store_explicit(&tx->pub.next_seq, tx->stream.next_seq, memory_order_relaxed);
+	atomic_store_explicit(&tx->pub.expected, tx->dev_expected, memory_order_relaxed);
 }
 
 /* Software path helpers (tx_send.c), used when a context is demoted (tx.c). */

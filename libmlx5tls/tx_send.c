@@ -461,8 +461,13 @@ int tx_send_frame(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f, uint32_t
 		goto out;
 	}
 	ret = send_in_record(tx, f, &fi);
-	if (ret <= 0)
+	if (ret <= 0) {
+		if (!ret && !tx_stream_at_boundary(&tx->stream)) {
+			tx_publish_position(tx); /* still inside the same record */
+			goto doorbell;
+		}
 		goto out;
+	}
 	for (;;) {
 		device = tx->path == MLX5TLS_TX_PATH_DEVICE;
 		ret = plan_frame(tx, &fi, (const uint8_t *)f->data + fi.hdr_len,
@@ -489,6 +494,7 @@ int tx_send_frame(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f, uint32_t
 		tx_demote_check(tx);
 out:
 	tx_publish(tx);
+doorbell:
 	if (!ret && !(flags & MLX5TLS_SEND_F_MORE))
 		qp_doorbell(tx->qp);
 	return ret < 0 ? ret : 0;
