@@ -146,9 +146,9 @@ static void test_short_input(void)
 
 static void test_unknown_opcodes(void)
 {
-	/* NOP-ish 0, QUERY_ADAPTER, SET_HCA_CAP, CREATE_MKEY, CREATE_TIR, CREATE_SQ, an opcode next
-	 * to SYNC_CRYPTO, and the largest */
-	static const uint16_t opcodes[] = { 0x0, 0x101, 0x109, 0x200, 0x900, 0x904, 0xb11, 0xb13,
+	/* NOP-ish 0, QUERY_ADAPTER, SET_HCA_CAP, CREATE_MKEY, CREATE_RQ, CREATE_SQ, an opcode next
+	 * to SYNC_CRYPTO, and the largest (RQs and SQs are created through the model's API) */
+	static const uint16_t opcodes[] = { 0x0, 0x101, 0x109, 0x200, 0x908, 0x904, 0xb11, 0xb13,
 					    0xa04, 0xffff };
 	struct sim_dev *dev = sim_dev_create(NULL);
 

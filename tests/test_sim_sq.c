@@ -1078,7 +1078,7 @@ static void test_malformed_wqes(void)
 		{ "frame above the MTU", SYN_LEN, SIM_VSYND_FRAME_TOO_LONG },
 		{ "frame shorter than Ethernet", SYN_LEN, SIM_VSYND_FRAME_TOO_SHORT },
 		{ "WQE past the producer counter", SYN_OP, SIM_VSYND_DS_BEYOND_PI },
-		{ "GET_PSV (RX)", SYN_OP, SIM_VSYND_RX_NOT_MODELLED },
+		{ "GET_PSV without num_psv", SYN_OP, SIM_VSYND_GET_PSV_FORMAT },
 		{ "plain UMR", SYN_OP, SIM_VSYND_BAD_OPC_MOD },
 		{ "static params on a plain TIS", SYN_OP, SIM_VSYND_TIS_NOT_TLS },
 		{ "inner checksum flags", SYN_OP, SIM_VSYND_ETH_UNSUPPORTED },

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Device model: reserved bits. The expected "understood field" masks below are written by hand
- * from the fact sheet's byte/mask tables (tls-offload-prm.md 2.1, 3.1, 3.4, 3.6, 4.1, 4.2, 4.4,
- * 5.1), not with the ifc layouts, and compared with the masks the model builds; then every bit
+ * from the fact sheet's byte/mask tables (tls-offload-prm.md 2.1, 3.1, 3.4, 3.6, 4.1, 4.2, 4.3,
+ * 4.4, 5.1), not with the ifc layouts, and compared with the masks the model builds; then every bit
  * outside them is set, one at a time, in a mailbox that is otherwise acceptable, and must give
  * BAD_PARAM "reserved bits set".
  */
@@ -35,6 +35,17 @@ struct run {
 	{ 69, 3, 0xff }, /* transport_domain, tisc bytes 37..39 */                         \
 	{ 73, 3, 0xff }, /* underlay_qpn, 41..43 */                                        \
 	{ 77, 3, 0xff }  /* pd, 45..47 */
+/* tirc at command byte 32 (fact sheet 4.3) */
+#define TIRC_AT_32                                                                         \
+	{ 36, 1, 0xf8 },  /* disp_type 0xf0, tls_en 0x08 (tirc byte 4) */                   \
+	{ 48, 1, 0x0f },  /* lro_timeout_period_usecs from bit 0x84 ... */                  \
+	{ 49, 3, 0xff },  /* ... packet_merge_mask, lro_max_ip_payload_size (bytes 17..19) */ \
+	{ 61, 3, 0xff },  /* inline_rqn, tirc bytes 29..31 */                               \
+	{ 64, 1, 0xa0 },  /* rx_hash_symmetric 0x80, tunneled_offload_en 0x20 */            \
+	{ 65, 3, 0xff },  /* indirect_table, 33..35 */                                      \
+	{ 68, 1, 0xf3 },  /* rx_hash_fn 0xf0, self_lb_block 0x03 */                         \
+	{ 69, 3, 0xff },  /* transport_domain, 37..39 */                                    \
+	{ 72, 48, 0xff }  /* Toeplitz key (40), field selectors outer/inner (8), 40..87 */
 /* encryption_key_obj at command byte 16 (fact sheet 3.4) */
 #define DEK_OBJ_HEAD                                                                       \
 	{ 16, 8, 0xff },  /* modify_field_select */                                         \
@@ -94,6 +105,16 @@ static const struct layout_expect expects[] = {
 	  MLX5_CMD_OP_DESTROY_GENERAL_OBJECT, 0xc, 16 },
 	{ "SYNC_CRYPTO", SIM_LAYOUT_SYNC_CRYPTO_IN, 32, { MBOX_HDR, { 14, 2, 0xff } },
 	  MLX5_CMD_OP_SYNC_CRYPTO, 0, 16 },
+	{ "CREATE_TIR", SIM_LAYOUT_CREATE_TIR_IN, 272, { MBOX_HDR, TIRC_AT_32 },
+	  MLX5_CMD_OP_CREATE_TIR, 0, 16 },
+	{ "MODIFY_TIR", SIM_LAYOUT_MODIFY_TIR_IN, 272,
+	  { MBOX_HDR, NUM_AT_9, { 23, 1, 0x15 } /* bitmask self_lb_en, hash, packet_merge */,
+	    TIRC_AT_32 },
+	  MLX5_CMD_OP_MODIFY_TIR, 0, 16 },
+	{ "QUERY_TIR", SIM_LAYOUT_QUERY_TIR_IN, 16, { MBOX_HDR, NUM_AT_9 }, MLX5_CMD_OP_QUERY_TIR, 0,
+	  272 },
+	{ "DESTROY_TIR", SIM_LAYOUT_DESTROY_TIR_IN, 16, { MBOX_HDR, NUM_AT_9 },
+	  MLX5_CMD_OP_DESTROY_TIR, 0, 16 },
 };
 
 #define NUM_EXPECTS (sizeof(expects) / sizeof(expects[0]))

@@ -174,7 +174,7 @@ int sim_cq_write(struct sim_cq *cq, const uint8_t cqe[CQE_SIZE], uint8_t opcode)
 			 (uint8_t)(opcode << 4 | ((cq->pi >> cq->log_cqes) & 1)), __ATOMIC_RELEASE);
 	cq->pi++;
 	cq->stats.cqes++;
-	if (opcode != CQE_OPCODE_REQ)
+	if (opcode == CQE_OPCODE_REQ_ERR || opcode == CQE_OPCODE_RESP_ERR)
 		cq->stats.err_cqes++;
 out:
 	pthread_mutex_unlock(&cq->lock);

@@ -25,21 +25,31 @@ struct sim_dev *sim_dev_create(const char *spec)
 		goto err_pds;
 	if (sim_objtab_init(&dev->tises))
 		goto err_tds;
-	if (sim_objtab_init(&dev->deks))
+	if (sim_objtab_init(&dev->tirs))
 		goto err_tises;
+	if (sim_objtab_init(&dev->deks))
+		goto err_tirs;
 	ret = -pthread_mutex_init(&dev->lock, NULL);
 	if (ret)
 		goto err_deks;
+	ret = sim_steer_init(dev);
+	if (ret)
+		goto err_lock;
 	dev->uid_cursor = 1;
 	dev->pd_cursor = SIM_PD_NUM_FIRST;
 	dev->td_cursor = SIM_TD_NUM_FIRST;
 	dev->tis_cursor = SIM_TIS_NUM_FIRST;
+	dev->tir_cursor = SIM_TIR_NUM_FIRST;
 	dev->dek_cursor = SIM_DEK_ID_FIRST;
 	dev->sync_epoch = 1;
 	return dev;
 
+err_lock:
+	pthread_mutex_destroy(&dev->lock);
 err_deks:
 	sim_objtab_fini(&dev->deks);
+err_tirs:
+	sim_objtab_fini(&dev->tirs);
 err_tises:
 	sim_objtab_fini(&dev->tises);
 err_tds:
@@ -52,11 +62,12 @@ err_free:
 	return NULL;
 }
 
-/* Dependency order (fact sheet 4.1, 3.4: TIS and DEK name a PD, TIS names a TD). */
+/* Dependency order (fact sheet 4.1, 3.4, 4.3: TIS and DEK name a PD, TIS and TIR name a TD). */
 static void destroy_owned(struct sim_dev *dev, int uid)
 {
 	sim_dek_destroy_owned(dev, uid);
 	sim_tis_destroy_owned(dev, uid);
+	sim_tir_destroy_owned(dev, uid);
 	sim_td_destroy_owned(dev, uid);
 	sim_pd_destroy_owned(dev, uid);
 }
@@ -66,8 +77,10 @@ void sim_dev_destroy(struct sim_dev *dev)
 	if (!dev)
 		return;
 	sim_dp_dev_destroy(dev);         /* memory regions and TLS engine state */
-	destroy_owned(dev, SIM_UID_ALL); /* wipes every stored key */
+	destroy_owned(dev, SIM_UID_ALL); /* wipes every stored key; drops the TIRs' rules */
+	sim_steer_fini(dev);
 	sim_objtab_fini(&dev->deks);
+	sim_objtab_fini(&dev->tirs);
 	sim_objtab_fini(&dev->tises);
 	sim_objtab_fini(&dev->tds);
 	sim_objtab_fini(&dev->pds);

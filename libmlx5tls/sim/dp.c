@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The send-queue engine's per-device state (sq_internal.h struct sim_dp): object tables of CQs,
- * SQs and memory regions, and the per-TIS TLS contexts. It lives from the first datapath object
- * to the last; the control plane's sim_dev carries only a pointer to it.
+ * The datapath engines' per-device state (sq_internal.h struct sim_dp): object tables of CQs,
+ * SQs, RQs and memory regions, and the per-TIS (TX) and per-TIR (RX) TLS contexts. It lives from
+ * the first datapath object to the last; the control plane's sim_dev carries only a pointer to
+ * it.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -12,11 +13,15 @@
 static void dp_free(struct sim_dp *dp)
 {
 	sim_tls_ctx_destroy_all(dp);
+	sim_tls_rx_ctx_destroy_all(dp);
 	sim_mr_destroy_all(dp);
+	sim_objtab_fini(&dp->tls_rx);
+	sim_objtab_fini(&dp->rqs);
 	sim_objtab_fini(&dp->tls);
 	sim_objtab_fini(&dp->mrs);
 	sim_objtab_fini(&dp->sqs);
 	sim_objtab_fini(&dp->cqs);
+	pthread_mutex_destroy(&dp->tls_rx_lock);
 	pthread_mutex_destroy(&dp->tls_lock);
 	pthread_rwlock_destroy(&dp->mr_lock);
 	pthread_mutex_destroy(&dp->lock);
@@ -37,21 +42,34 @@ static struct sim_dp *dp_alloc(void)
 		goto err_sqs;
 	if (sim_objtab_init(&dp->tls))
 		goto err_mrs;
-	if (pthread_mutex_init(&dp->lock, NULL))
+	if (sim_objtab_init(&dp->rqs))
 		goto err_tls;
+	if (sim_objtab_init(&dp->tls_rx))
+		goto err_rqs;
+	if (pthread_mutex_init(&dp->lock, NULL))
+		goto err_tls_rx;
 	if (pthread_rwlock_init(&dp->mr_lock, NULL))
 		goto err_lock;
 	if (pthread_mutex_init(&dp->tls_lock, NULL))
 		goto err_mr_lock;
+	if (pthread_mutex_init(&dp->tls_rx_lock, NULL))
+		goto err_tls_lock;
 	dp->cq_cursor = SIM_CQ_NUM_FIRST;
 	dp->sq_cursor = SIM_SQ_NUM_FIRST;
 	dp->mr_cursor = SIM_MR_INDEX_FIRST;
+	dp->rq_cursor = SIM_RQ_NUM_FIRST;
 	return dp;
 
+err_tls_lock:
+	pthread_mutex_destroy(&dp->tls_lock);
 err_mr_lock:
 	pthread_rwlock_destroy(&dp->mr_lock);
 err_lock:
 	pthread_mutex_destroy(&dp->lock);
+err_tls_rx:
+	sim_objtab_fini(&dp->tls_rx);
+err_rqs:
+	sim_objtab_fini(&dp->rqs);
 err_tls:
 	sim_objtab_fini(&dp->tls);
 err_mrs:
@@ -102,6 +120,13 @@ void sim_dp_tis_destroyed_locked(struct sim_dev *dev, uint32_t tisn)
 		sim_tls_ctx_drop(dev->dp, tisn);
 }
 
+void sim_dp_tir_destroyed_locked(struct sim_dev *dev, uint32_t tirn)
+{
+	/* as for TISes: dev->lock held, then dp->tls_rx_lock, then the context's lock */
+	if (dev && dev->dp)
+		sim_tls_rx_ctx_drop(dev->dp, tirn);
+}
+
 void sim_dp_dev_destroy(struct sim_dev *dev)
 {
 	struct sim_dp *dp;
@@ -112,8 +137,8 @@ void sim_dp_dev_destroy(struct sim_dev *dev)
 	dp = dev->dp;
 	dev->dp = NULL;
 	pthread_mutex_unlock(&dev->lock);
-	/* SQs and CQs must be gone already (sq.h LIFETIME); what may remain are memory regions
-	 * and TLS contexts, which this frees. */
+	/* SQs, RQs and CQs must be gone already (sq.h, rq.h LIFETIME); what may remain are memory
+	 * regions and TLS contexts, which this frees. */
 	if (dp)
 		dp_free(dp);
 }

@@ -6,6 +6,11 @@
  * on hardware (MLX5_CQE_SYNDROME_LOCAL_PROT_ERR). Keys look like mlx5 mkeys: index << 8 | an
  * 8-bit variant that changes on each registration, so a stale lkey is caught even when its index
  * has been reused.
+ *
+ * Access: the device reads any region (gathers, DUMP data) and writes (receive scatter, GET_PSV
+ * results) only into regions registered with SIM_MR_ACCESS_LOCAL_WRITE - rdma-core's
+ * IBV_ACCESS_LOCAL_WRITE, which it requires for receive buffers; a write into a read-only region
+ * is a local protection error like an unknown lkey (SIM_VSYND_MR_NO_WRITE).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -16,18 +21,21 @@
 struct sim_mr {
 	uint32_t lkey;
 	uint32_t pd;
+	uint32_t access;
 	uintptr_t addr;
 	size_t len;
 };
 
-int sim_mr_reg(struct sim_dev *dev, uint32_t pd, const void *addr, size_t len, uint32_t *lkey)
+static int mr_reg(struct sim_dev *dev, uint32_t pd, const void *addr, size_t len, uint32_t access,
+		  uint32_t *lkey)
 {
 	struct sim_dp *dp;
 	struct sim_mr *mr;
 	uint32_t idx = 0;
 	int ret;
 
-	if (!dev || !addr || !len || !lkey || (uintptr_t)addr + len < (uintptr_t)addr)
+	if (!dev || !addr || !len || !lkey || (uintptr_t)addr + len < (uintptr_t)addr ||
+	    (access & ~SIM_MR_ACCESS_LOCAL_WRITE))
 		return -EINVAL;
 	dp = sim_dp_get(dev);
 	if (!dp)
@@ -44,6 +52,7 @@ int sim_mr_reg(struct sim_dev *dev, uint32_t pd, const void *addr, size_t len, u
 	if (!ret) {
 		mr->lkey = idx << 8 | dp->mr_variant++;
 		mr->pd = pd;
+		mr->access = access;
 		mr->addr = (uintptr_t)addr;
 		mr->len = len;
 		ret = sim_objtab_put(&dp->mrs, idx, mr);
@@ -56,6 +65,17 @@ int sim_mr_reg(struct sim_dev *dev, uint32_t pd, const void *addr, size_t len, u
 	}
 	*lkey = mr->lkey;
 	return 0;
+}
+
+int sim_mr_reg(struct sim_dev *dev, uint32_t pd, const void *addr, size_t len, uint32_t *lkey)
+{
+	return mr_reg(dev, pd, addr, len, 0, lkey);
+}
+
+int sim_mr_reg_access(struct sim_dev *dev, uint32_t pd, void *addr, size_t len, uint32_t access,
+		      uint32_t *lkey)
+{
+	return mr_reg(dev, pd, addr, len, access, lkey);
 }
 
 int sim_mr_dereg(struct sim_dev *dev, uint32_t lkey)
@@ -85,24 +105,47 @@ int sim_mr_dereg(struct sim_dev *dev, uint32_t lkey)
 	return 0;
 }
 
+/* The region covering (lkey, addr, len) for this access, or the vsynd why not; mr_lock held. */
+static int mr_check(struct sim_dp *dp, uint32_t pd, uint32_t lkey, uint64_t addr, uint32_t len,
+		    bool write)
+{
+	const struct sim_mr *mr = sim_objtab_get(&dp->mrs, lkey >> 8);
+
+	if (!mr || mr->lkey != lkey)
+		return SIM_VSYND_LKEY_UNKNOWN;
+	if (pd && mr->pd && mr->pd != pd)
+		return SIM_VSYND_PD_MISMATCH;
+	if (addr < mr->addr || addr - mr->addr > mr->len || len > mr->len - (addr - mr->addr))
+		return SIM_VSYND_ADDR_OUT_OF_MR;
+	if (write && !(mr->access & SIM_MR_ACCESS_LOCAL_WRITE))
+		return SIM_VSYND_MR_NO_WRITE;
+	return 0;
+}
+
 int sim_mr_read(struct sim_dp *dp, uint32_t pd, uint32_t lkey, uint64_t addr, uint32_t len,
 		void *dst)
 {
-	const struct sim_mr *mr;
-	int ret = 0;
+	int ret;
 
 	pthread_rwlock_rdlock(&dp->mr_lock);
-	mr = sim_objtab_get(&dp->mrs, lkey >> 8);
-	if (!mr || mr->lkey != lkey)
-		ret = SIM_VSYND_LKEY_UNKNOWN;
-	else if (pd && mr->pd && mr->pd != pd)
-		ret = SIM_VSYND_PD_MISMATCH;
-	else if (addr < mr->addr || addr - mr->addr > mr->len || len > mr->len - (addr - mr->addr))
-		ret = SIM_VSYND_ADDR_OUT_OF_MR;
-	else
+	ret = mr_check(dp, pd, lkey, addr, len, false);
+	if (!ret)
 		/* The copy is made under the lock so a concurrent dereg cannot free the region
 		 * mid-read (the memory itself is the caller's, as with DMA). */
 		memcpy(dst, (const void *)(uintptr_t)addr, len);
+	pthread_rwlock_unlock(&dp->mr_lock);
+	return ret;
+}
+
+int sim_mr_write(struct sim_dp *dp, uint32_t pd, uint32_t lkey, uint64_t addr, uint32_t len,
+		 const void *src)
+{
+	int ret;
+
+	pthread_rwlock_rdlock(&dp->mr_lock);
+	ret = mr_check(dp, pd, lkey, addr, len, true);
+	if (!ret)
+		memcpy((void *)(uintptr_t)addr, src, len);
 	pthread_rwlock_unlock(&dp->mr_lock);
 	return ret;
 }

@@ -85,6 +85,7 @@ struct override_key {
 static const struct override_key override_keys[] = {
 	{ "log_max_dek", offsetof(struct sim_profile, log_max_dek) },
 	{ "log_max_tis", offsetof(struct sim_profile, log_max_tis) },
+	{ "log_max_tir", offsetof(struct sim_profile, log_max_tir) },
 	{ "log_max_pd", offsetof(struct sim_profile, log_max_pd) },
 	{ "log_max_transport_domain", offsetof(struct sim_profile, log_max_transport_domain) },
 	{ "log_dek_max_alloc", offsetof(struct sim_profile, log_dek_max_alloc) },

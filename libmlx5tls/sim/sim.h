@@ -24,8 +24,9 @@ const struct sim_profile_desc *sim_profiles(void);
 
 /*
  * Create a model device from a spec "PROFILE[,key=value...]" ("" or NULL = "cx6dx"). Keys override
- * the profile's 5-bit log limits: log_max_dek, log_max_tis, log_max_pd, log_max_transport_domain,
- * log_dek_max_alloc, log_max_num_deks. NULL + errno (EINVAL with a unknown profile/key/value).
+ * the profile's 5-bit log limits: log_max_dek, log_max_tis, log_max_tir, log_max_pd,
+ * log_max_transport_domain, log_dek_max_alloc, log_max_num_deks. NULL + errno (EINVAL with an
+ * unknown profile/key/value).
  */
 struct sim_dev *sim_dev_create(const char *spec);
 /* Frees the device and every object still in it (key bytes wiped). */
@@ -64,6 +65,7 @@ struct sim_dev_stats {
 	uint32_t dek_objects; /* single DEKs + bulks */
 	uint32_t deks;        /* DEK ids, bulk elements included */
 	uint64_t syncs;
+	uint32_t tirs;
 };
 void sim_dev_get_stats(struct sim_dev *dev, struct sim_dev_stats *st);
 
@@ -73,6 +75,8 @@ void sim_dev_get_stats(struct sim_dev *dev, struct sim_dev_stats *st);
  */
 int sim_dek_get_key(struct sim_dev *dev, uint32_t dek_id, uint8_t *key, size_t *key_len);
 int sim_tis_get(struct sim_dev *dev, uint32_t tisn, int *tls_en, uint32_t *pd, uint32_t *td);
+/* A TIR's tls_en, owner uid and (DIRECT) RQ number; NULL outputs are skipped. */
+int sim_tir_get(struct sim_dev *dev, uint32_t tirn, int *tls_en, uint16_t *uid, uint32_t *rqn);
 
 /* ==== Datapath: memory regions (the send-queue engine; queues: sim/sq.h, ports: sim/port.h) */
 /*
@@ -82,6 +86,16 @@ int sim_tis_get(struct sim_dev *dev, uint32_t tisn, int *tls_en, uint32_t *pd, u
  * (index << 8 | variant, never 0), or -EINVAL / -ENOMEM. Deregister before sim_dev_destroy.
  */
 int sim_mr_reg(struct sim_dev *dev, uint32_t pd, const void *addr, size_t len, uint32_t *lkey);
+/*
+ * The same with access rights, as ibv_reg_mr's access flags: local read is always granted; the
+ * device may write into the region (receive buffers, GET_PSV results) only with
+ * SIM_MR_ACCESS_LOCAL_WRITE, as rdma-core requires IBV_ACCESS_LOCAL_WRITE for receive buffers
+ * (a write through a read-only region is a local protection error). sim_mr_reg() registers
+ * read-only, like ibv_reg_mr(pd, addr, len, 0). -EINVAL for an unknown access bit.
+ */
+#define SIM_MR_ACCESS_LOCAL_WRITE 0x1u /* IBV_ACCESS_LOCAL_WRITE */
+int sim_mr_reg_access(struct sim_dev *dev, uint32_t pd, void *addr, size_t len, uint32_t access,
+		      uint32_t *lkey);
 /* 0, or -ENOENT for an lkey that is not registered. */
 int sim_mr_dereg(struct sim_dev *dev, uint32_t lkey);
 

@@ -19,6 +19,7 @@
 #define SIM_PD_NUM_FIRST 0x10u
 #define SIM_TD_NUM_FIRST 0x20u
 #define SIM_TIS_NUM_FIRST 0x40u
+#define SIM_TIR_NUM_FIRST 0x80u
 #define SIM_DEK_ID_FIRST 0x100u
 
 #define SIM_UID_SPACE 0x10000u /* uid is a 16-bit field (fact sheet 2.1) */
@@ -56,8 +57,24 @@ struct sim_profile {
 /* Fills *prof from "PROFILE[,key=value...]"; -EINVAL for an unknown profile, key or value. */
 int sim_profile_parse(const char *spec, struct sim_profile *prof);
 
-struct sim_dek; /* dek_store.c */
-struct sim_dp;  /* sq_internal.h */
+struct sim_dek;   /* dek_store.c */
+struct sim_dp;    /* sq_internal.h */
+struct sim_rq;    /* rq.h, sq_internal.h */
+struct sim_steer; /* steer.c */
+
+/*
+ * What the receive path needs of a TIR (tir.c). tirn, uid, tls_en and rq are fixed for the TIR's
+ * life (MODIFY_TIR changes none of them), so steering rules may keep a pointer to it: a TIR that
+ * is the destination of a rule cannot be destroyed (DESTROY_TIR -> TIR_IN_USE), and forced
+ * teardown removes its rules first. rule_refs is changed under dev->lock.
+ */
+struct sim_tir_rx {
+	uint32_t tirn;
+	uint16_t uid;
+	bool tls_en;
+	struct sim_rq *rq; /* DIRECT: the inline_rqn RQ, pinned while the TIR lives */
+	uint32_t rule_refs;
+};
 
 struct sim_dev {
 	pthread_mutex_t lock; /* every command and every lookup runs under it */
@@ -69,10 +86,12 @@ struct sim_dev {
 	struct sim_objtab pds;
 	struct sim_objtab tds;
 	struct sim_objtab tises;
+	struct sim_objtab tirs;
 	struct sim_objtab deks; /* keyed by a DEK object's base id */
 	uint32_t pd_cursor;
 	uint32_t td_cursor;
 	uint32_t tis_cursor;
+	uint32_t tir_cursor;
 	uint32_t dek_cursor;
 	uint32_t dek_objs_by_log[32]; /* live DEK objects per log_obj_range, to bound id lookups */
 	uint64_t dek_ids_live;        /* bulk elements counted */
@@ -85,6 +104,10 @@ struct sim_dev {
 	/* Datapath state of the send-queue engine (sim/sq.h, sim/sq_internal.h): created with the
 	 * first SQ, CQ or memory region, under `lock`. */
 	struct sim_dp *dp;
+
+	/* The receive side's 5-tuple table and default destination (steer.c), created with the
+	 * device. Its own lock nests inside `lock`. */
+	struct sim_steer *steer;
 };
 
 bool sim_uid_valid(const struct sim_dev *dev, uint16_t uid);
@@ -120,6 +143,10 @@ int sim_cmd_modify_dek(struct sim_cmd *c);
 int sim_cmd_query_dek(struct sim_cmd *c);
 int sim_cmd_destroy_dek(struct sim_cmd *c);
 int sim_cmd_sync_crypto(struct sim_cmd *c);
+int sim_cmd_create_tir(struct sim_cmd *c);
+int sim_cmd_modify_tir(struct sim_cmd *c);
+int sim_cmd_query_tir(struct sim_cmd *c);
+int sim_cmd_destroy_tir(struct sim_cmd *c);
 
 /* ---- PD / TD references held by TIS and DEK objects (pd_td.c) ---- */
 /* Check that `num` is a live PD (TD) of c->uid; rejects with BAD_RES otherwise. */
@@ -132,6 +159,7 @@ void sim_td_ref(struct sim_dev *dev, uint32_t num, int delta);
 #define SIM_UID_ALL (-1)
 void sim_dek_destroy_owned(struct sim_dev *dev, int uid);
 void sim_tis_destroy_owned(struct sim_dev *dev, int uid);
+void sim_tir_destroy_owned(struct sim_dev *dev, int uid);
 void sim_td_destroy_owned(struct sim_dev *dev, int uid);
 void sim_pd_destroy_owned(struct sim_dev *dev, int uid);
 
@@ -142,5 +170,20 @@ void sim_dp_dev_destroy(struct sim_dev *dev);
 /* A TIS is gone (DESTROY_TIS, uid teardown): drop its TLS TX context so a later TIS given the same
  * number starts clean. Called with dev->lock held. */
 void sim_dp_tis_destroyed_locked(struct sim_dev *dev, uint32_t tisn);
+/* The same for a TIR and its TLS RX context. */
+void sim_dp_tir_destroyed_locked(struct sim_dev *dev, uint32_t tirn);
+
+/* ---- the receive side's control hooks (dev->lock held) ---- */
+/* The live TIR numbered tirn, or NULL (tir.c). */
+struct sim_tir_rx *sim_tir_rx_find_locked(struct sim_dev *dev, uint32_t tirn);
+/* The live RQ numbered rqn, or NULL; its owner uid; pin/unpin it against destruction (rq.c). */
+struct sim_rq *sim_rq_find_locked(struct sim_dev *dev, uint32_t rqn);
+uint16_t sim_rq_uid(const struct sim_rq *rq);
+uint32_t sim_rq_num(const struct sim_rq *rq);
+void sim_rq_pin_locked(struct sim_rq *rq, int delta);
+/* Steering table lifetime (steer.c); a TIR going away by force drops the rules naming it. */
+int sim_steer_init(struct sim_dev *dev);
+void sim_steer_fini(struct sim_dev *dev);
+void sim_steer_tir_gone_locked(struct sim_dev *dev, const struct sim_tir_rx *tir);
 
 #endif /* MLX5TLS_SIM_INTERNAL_H */

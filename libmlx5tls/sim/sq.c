@@ -159,6 +159,7 @@ struct sim_sq *sim_sq_create(struct sim_dev *dev, const struct sim_sq_attr *attr
 	sq->cq = attr->cq;
 	sq->port = attr->port;
 	sq->tls_ops = attr->tls_ops ? attr->tls_ops : sim_tls_engine_builtin();
+	sq->tls_rx_ops = attr->tls_rx_ops ? attr->tls_rx_ops : &sim_tls_rx_engine_ops;
 	sq->tisn = attr->tisn;
 	sq->pd = attr->pd;
 	sq->log_wqebbs = attr->log_wqebbs;

@@ -2,7 +2,8 @@
 /*
  * The model's send-queue engine: the part of a ConnectX-6 Dx that, after a doorbell, reads WQEs
  * from ring memory, executes them (Ethernet SEND/LSO with inline TLS encryption through a TLS TIS,
- * TLS static/progress params, DUMP, NOP), emits frames to a port and writes CQEs.
+ * TLS static/progress params for TISes and TIRs, GET_PSV, DUMP, NOP), emits frames to a port and
+ * writes CQEs. The receive side (RQs, steering, the RX entry point) is sim/rq.h.
  *
  * MEMORY CONTRACT - the same a driver gets from mlx5dv_init_obj() or a DevX SQ/CQ (devx-userspace
  * B2-B4):
@@ -79,6 +80,8 @@ void sim_cq_get_stats(struct sim_cq *cq, struct sim_cq_stats *st);
 
 /* ---- memory regions: declared in sim.h too (no IOMMU: data segments carry virtual addresses) */
 int sim_mr_reg(struct sim_dev *dev, uint32_t pd, const void *addr, size_t len, uint32_t *lkey);
+int sim_mr_reg_access(struct sim_dev *dev, uint32_t pd, void *addr, size_t len, uint32_t access,
+		      uint32_t *lkey);
 int sim_mr_dereg(struct sim_dev *dev, uint32_t lkey);
 
 /* ---- send queue ---- */
@@ -96,7 +99,8 @@ enum {
 	SIM_SQ_F_ASYNC = 1u << 0, /* run a device thread that processes after each doorbell */
 };
 
-struct sim_tls_engine_ops; /* below */
+struct sim_tls_engine_ops;    /* below */
+struct sim_tls_rx_engine_ops; /* sim/tls_rx.h */
 
 struct sim_sq_attr {
 	uint32_t log_wqebbs;       /* 1..SIM_SQ_LOG_MAX (a static-params WQE needs 3 WQEBBs) */
@@ -110,6 +114,9 @@ struct sim_sq_attr {
 	/* TLS TX engine used for TIS contexts this SQ creates; NULL = the built-in one
 	 * (sim/tls_tx). Tests substitute a recording engine to check what the SQ hands it. */
 	const struct sim_tls_engine_ops *tls_ops;
+	/* TLS RX engine for the TIR contexts this SQ creates (static params UMR opc_mod 2); NULL =
+	 * the built-in one (sim/tls_rx). */
+	const struct sim_tls_rx_engine_ops *tls_rx_ops;
 };
 
 struct sim_sq_info {
@@ -166,6 +173,9 @@ struct sim_sq_stats {
 	uint64_t tls_progress;
 	uint64_t tls_dump_wqes;
 	uint64_t tls_dump_bytes;
+	uint64_t tls_rx_static;   /* TIR static params applied (UMR opc_mod 2) */
+	uint64_t tls_rx_progress; /* TIR progress params (SET_PSV opc_mod 2) */
+	uint64_t get_psv;         /* GET_PSV results written */
 	uint64_t tls_frames;  /* frames whose payload went through a TLS context */
 	uint64_t tls_bytes;
 	/* TLS data or DUMP WQE right after static/progress params for the same TIS with no fenced
@@ -212,7 +222,8 @@ enum sim_sq_vsynd {
 	SIM_VSYND_TLS_NOT_TCP = 0x95,        /* TLS TIS on a frame that is not plain TCP */
 	SIM_VSYND_TLS_HDR_NOT_INLINE = 0x96, /* TLS frame without L2..L4 inline (en_tx.c) */
 	SIM_VSYND_INJECTED = 0x97,           /* sim_sq_inject_error() */
-	SIM_VSYND_RX_NOT_MODELLED = 0x98,    /* TIR params / GET_PSV: no RX engine yet */
+	SIM_VSYND_RX_NOT_MODELLED = 0x98,    /* retired: TIR params and GET_PSV are modelled now;
+					      * kept so the numbering stays stable */
 	SIM_VSYND_DB_OVERFLOW = 0x99,        /* producer counter more than a ring ahead */
 	/* LOCAL_LENGTH_ERR (0x01) */
 	SIM_VSYND_INLINE_BEYOND_DS = 0xa0,   /* inline header longer than the WQE */
@@ -223,12 +234,22 @@ enum sim_sq_vsynd {
 	SIM_VSYND_LSO_NO_PAYLOAD = 0xa5,
 	SIM_VSYND_LSO_MSS = 0xa6,            /* mss 0, or headers + mss above the MTU */
 	SIM_VSYND_INLINE_SEG_LEN = 0xa7,     /* inline data segment overruns the WQE */
+	SIM_VSYND_RQ_BUF_TOO_SMALL = 0xa8,   /* RQ: packet longer than the WQE's byte_count */
 	/* LOCAL_PROT_ERR (0x04) */
 	SIM_VSYND_LKEY_UNKNOWN = 0xb0,
 	SIM_VSYND_ADDR_OUT_OF_MR = 0xb1,
-	SIM_VSYND_PD_MISMATCH = 0xb2,        /* MR vs SQ PD, or DEK vs TIS PD */
+	SIM_VSYND_PD_MISMATCH = 0xb2,        /* MR vs SQ/RQ PD, or DEK vs TIS PD */
+	SIM_VSYND_MR_NO_WRITE = 0xb3,        /* device write into a region without LOCAL_WRITE */
 	/* WR_FLUSH_ERR (0x05) */
 	SIM_VSYND_FLUSHED = 0xc0,
+	/* LOCAL_QP_OP_ERR (0x02), continued: the receive side's WQEs */
+	SIM_VSYND_TIR_UNKNOWN = 0xd0,        /* TIR number names no TIR */
+	SIM_VSYND_TIR_NOT_TLS = 0xd1,        /* TIR without tls_en */
+	SIM_VSYND_TIR_NO_CONTEXT = 0xd2,     /* TLS TIR never given (valid) static params */
+	SIM_VSYND_GET_PSV_FORMAT = 0xd3,     /* num_psv != 0x10, reserved bytes, psv_index[1..3] */
+	SIM_VSYND_GET_PSV_ALIGN = 0xd4,      /* result address not 64-byte aligned */
+	SIM_VSYND_DEK_NOT_OWNED = 0xd5,      /* TIR static params naming another uid's DEK */
+	SIM_VSYND_RQ_WQE_FORMAT = 0xd6,      /* receive WQE byte_count with the inline bit */
 };
 /* Short name of a vsynd ("DS_ZERO"), or NULL. */
 const char *sim_sq_vsynd_str(uint8_t vsynd);

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The send-queue engine's private structures (sq.c, sq_wqe.c, cq.c, mr.c, tls_ctx.c, pkt.c). */
+/* The datapath engines' private structures: send queue (sq.c, sq_wqe.c), receive queue and
+ * receive path (rq.c, steer.c, rx.c), cq.c, mr.c, the TLS contexts (tls_ctx.c, tls_rx_ctx.c),
+ * pkt.c. */
 #ifndef MLX5TLS_SIM_SQ_INTERNAL_H
 #define MLX5TLS_SIM_SQ_INTERNAL_H
 
@@ -11,7 +13,9 @@
 #include "sim/objtab.h"
 #include "sim/strict.h"
 #include "sim/sim_internal.h"
+#include "sim/rq.h"
 #include "sim/sq.h"
+#include "sim/tls_rx.h"
 
 /* mlx5dv.h values, restated so the engine reads as the PRM names them. */
 #define SQ_WQEBB 64u
@@ -20,7 +24,9 @@
 #define CQE_SIZE 64u
 
 #define CQE_OPCODE_REQ 0x0
+#define CQE_OPCODE_RESP_SEND 0x2
 #define CQE_OPCODE_REQ_ERR 0xd
+#define CQE_OPCODE_RESP_ERR 0xe
 #define CQE_OPCODE_INVALID 0xf
 
 #define CQE_SYND_LOCAL_LENGTH 0x01
@@ -32,6 +38,7 @@
 #define SIM_CQ_NUM_FIRST 0x400u
 #define SIM_SQ_NUM_FIRST 0x1000u
 #define SIM_MR_INDEX_FIRST 0x200u /* lkey = index << 8 | 8-bit variant, as mlx5 mkeys */
+#define SIM_RQ_NUM_FIRST 0x2000u
 
 /* LSO limit: the model accepts up to 256 KiB of payload per LSO WQE (cmd_hca_cap.max_lso_cap is
  * a 5-bit log; 2^18 is what ConnectX-4 and later report to the Linux driver). */
@@ -58,6 +65,11 @@ struct sim_dp {
 
 	pthread_mutex_t tls_lock; /* the table; each context has its own lock */
 	struct sim_objtab tls;    /* TIS number -> struct sim_tls_ctx */
+
+	struct sim_objtab rqs;    /* under `lock`, like cqs and sqs */
+	uint32_t rq_cursor;
+	pthread_mutex_t tls_rx_lock; /* the table; each context has its own lock */
+	struct sim_objtab tls_rx;    /* TIR number -> struct sim_tls_rx_ctx */
 };
 
 /* Take a reference on the device's datapath state (creating it); NULL on -ENOMEM. */
@@ -69,6 +81,10 @@ void sim_dp_put(struct sim_dev *dev);
  * PD_MISMATCH) if the access is not covered. pd 0 = any. */
 int sim_mr_read(struct sim_dp *dp, uint32_t pd, uint32_t lkey, uint64_t addr, uint32_t len,
 		void *dst);
+/* Copy len bytes from src to (lkey, addr): the same checks, and the region must have been
+ * registered with SIM_MR_ACCESS_LOCAL_WRITE (else SIM_VSYND_MR_NO_WRITE). */
+int sim_mr_write(struct sim_dp *dp, uint32_t pd, uint32_t lkey, uint64_t addr, uint32_t len,
+		 const void *src);
 void sim_mr_destroy_all(struct sim_dp *dp);
 
 /* ---- completion queue (cq.c) ---- */
@@ -107,6 +123,33 @@ int sim_tls_ctx_data(struct sim_tls_ctx *ctx, uint32_t tcp_seq, uint8_t *payload
 void sim_tls_ctx_destroy_all(struct sim_dp *dp);
 /* Drop tisn's context (a destroyed TIS); no-op if none. */
 void sim_tls_ctx_drop(struct sim_dp *dp, uint32_t tisn);
+/* Shared with the RX contexts: the constants and reserved fields of tls_static_params (fact
+ * sheet 6), and a DEK's key, PD and owner if dek_id is a live, keyed DEK (0 or -ENOENT). */
+bool sim_tls_static_params_valid(const uint8_t *p, bool *tls13);
+int sim_tls_dek_fetch(struct sim_dev *dev, uint32_t dek_id, uint8_t *key, size_t *key_len,
+		      uint32_t *pd, uint16_t *uid);
+/* Whether the profile offers (TLS 1.3?, key_len) in the given direction's capability. */
+bool sim_tls_suite_supported(const struct sim_dev *dev, bool rx, bool tls13, size_t key_len);
+
+/* ---- TLS RX contexts, one per TLS TIR (tls_rx_ctx.c) ---- */
+struct sim_tls_rx_ctx;
+/* Apply static params for TLS TIR tirn (owned by tir_uid), creating its context with ops: the
+ * params' constants, the DEK (live, keyed, of the TIR's uid) and the profile's RX suites. 0 or a
+ * vsynd. */
+int sim_tls_rx_ctx_static(struct sim_dev *dev, struct sim_dp *dp,
+			  const struct sim_tls_rx_engine_ops *ops, uint32_t tirn, uint16_t tir_uid,
+			  const uint8_t params[64]);
+/* Look up tirn's context, locked; NULL if none. Unlock with sim_tls_rx_ctx_unlock. */
+struct sim_tls_rx_ctx *sim_tls_rx_ctx_lock(struct sim_dp *dp, uint32_t tirn);
+void sim_tls_rx_ctx_unlock(struct sim_tls_rx_ctx *ctx);
+/* SET_PSV / GET_PSV on a locked context: 0 or a vsynd. */
+int sim_tls_rx_ctx_progress(struct sim_tls_rx_ctx *ctx, const uint8_t params[12]);
+int sim_tls_rx_ctx_get_progress(struct sim_tls_rx_ctx *ctx, uint8_t out[16]);
+/* One received TCP segment through the engine: 0 (status set) or -errno from the engine. */
+int sim_tls_rx_ctx_packet(struct sim_tls_rx_ctx *ctx, uint32_t tcp_seq, uint8_t *payload,
+			  size_t len, bool l4_csum_ok, enum sim_tls_rx_status *status);
+void sim_tls_rx_ctx_drop(struct sim_dp *dp, uint32_t tirn);
+void sim_tls_rx_ctx_destroy_all(struct sim_dp *dp);
 
 /* ---- packets (pkt.c) ---- */
 struct sim_pkt {
@@ -138,6 +181,7 @@ struct sim_sq {
 	struct sim_cq *cq;
 	struct sim_port *port;
 	const struct sim_tls_engine_ops *tls_ops;
+	const struct sim_tls_rx_engine_ops *tls_rx_ops;
 	uint32_t sqn;
 	uint32_t tisn; /* default TIS */
 	uint32_t pd;
@@ -174,5 +218,52 @@ struct sim_sq {
 
 /* Consume WQEs up to the latched producer counter; proc_lock held. Returns WQEs consumed. */
 int sim_sq_consume(struct sim_sq *sq, uint16_t pc);
+
+/* The PRM syndrome class (CQE byte 55) of a vsynd (sq_wqe.c). */
+uint8_t sim_vsynd_syndrome(int vsynd);
+
+/* ---- receive queue (rq.c) and the receive path (steer.c, rx.c) ---- */
+struct sim_rq {
+	struct sim_dev *dev;
+	struct sim_dp *dp;
+	struct sim_cq *cq;
+	uint32_t rqn;
+	uint16_t uid;
+	uint32_t pd;
+	uint32_t user_index;
+	uint32_t log_wqes;
+	uint8_t *buf;
+	uint32_t *dbrec;
+	bool own_buf, own_dbrec;
+	uint32_t pins; /* TIRs naming it + the default destination; under dev->lock */
+
+	/* lock: held for each delivery, by modify and stats; guards everything below */
+	pthread_mutex_t lock;
+	enum sim_rq_state state;
+	uint16_t ci; /* receive WQEs consumed */
+	struct sim_rq_stats stats;
+	uint8_t *scratch; /* the frame being delivered (TLS decrypts in place here) */
+};
+
+/* A received frame as the receive path has classified it. */
+struct sim_rx_frame {
+	const uint8_t *frame;
+	size_t len;
+	struct sim_pkt pkt;
+	bool parsed;  /* pkt holds L2 (and maybe L3/L4) */
+	bool l3_ok;   /* IPv4 header checksum good / IPv6 header whole */
+	bool l4_ok;   /* TCP/UDP checksum good */
+	uint32_t tirn; /* the TIR that steered it, 0 for the default destination */
+	bool tls_en;
+};
+
+/* Deliver one frame into rq (rq->lock held): TLS RX for a TLS TIR, then the next receive WQE,
+ * the buffer write and the CQE; or a counted drop. */
+void sim_rq_deliver_locked(struct sim_rq *rq, const struct sim_rx_frame *rx);
+/* Resolve where a frame goes: returns its RQ, locked, and fills rx->tirn/tls_en; NULL if it is
+ * dropped (no rule and no default destination; counted). */
+struct sim_rq *sim_steer_resolve(struct sim_dev *dev, struct sim_rx_frame *rx);
+/* Count a frame dropped for its length before classification. */
+void sim_steer_count_bad_len(struct sim_dev *dev, size_t len, bool too_long);
 
 #endif /* MLX5TLS_SIM_SQ_INTERNAL_H */

@@ -2,6 +2,10 @@
 /*
  * The WQE engine: parses each WQE byte by byte from the ring (fact sheet 8; mlx5dv.h segment
  * structs), executes it, and completes it (CQE on CQ_UPDATE, error CQE on anything it rejects).
+ * TLS params WQEs with opc_mod 2 and GET_PSV address a TIR's TLS RX context (tls_rx_ctx.c); the
+ * TIR must exist with tls_en (TIR_UNKNOWN / TIR_NOT_TLS), its static params must name a live,
+ * keyed DEK of the TIR's uid (a TIR has no PD, fact sheet 4.3: DEK_NOT_OWNED) in a suite the
+ * profile's RX side offers (TLS_SUITE).
  *
  * Model choices (the public record says nothing more precise; each is the reading the kernel,
  * DPDK, rdma-core and XLIO rely on):
@@ -93,13 +97,14 @@ static void put_be16(uint8_t *p, uint16_t v)
 	memcpy(p, &v, 2);
 }
 
-static uint8_t vsynd_syndrome(int vsynd)
+/* sq.h enum sim_sq_vsynd: the PRM syndrome goes by the vsynd's block. */
+uint8_t sim_vsynd_syndrome(int vsynd)
 {
-	if (vsynd >= SIM_VSYND_FLUSHED)
+	if (vsynd == SIM_VSYND_FLUSHED)
 		return CQE_SYND_WR_FLUSH;
-	if (vsynd >= SIM_VSYND_LKEY_UNKNOWN)
+	if (vsynd >= SIM_VSYND_LKEY_UNKNOWN && vsynd < SIM_VSYND_FLUSHED)
 		return CQE_SYND_LOCAL_PROT;
-	if (vsynd >= SIM_VSYND_INLINE_BEYOND_DS)
+	if (vsynd >= SIM_VSYND_INLINE_BEYOND_DS && vsynd < SIM_VSYND_LKEY_UNKNOWN)
 		return CQE_SYND_LOCAL_LENGTH;
 	return CQE_SYND_LOCAL_QP_OP;
 }
@@ -122,7 +127,7 @@ static void sq_complete(struct sim_sq *sq, uint16_t idx, uint8_t wqe_opcode, int
 	if (vsynd) {
 		opcode = CQE_OPCODE_REQ_ERR;
 		cqe[54] = (uint8_t)vsynd;
-		cqe[55] = vsynd_syndrome(vsynd);
+		cqe[55] = sim_vsynd_syndrome(vsynd);
 	}
 	if (sim_cq_write(sq->cq, cqe, opcode)) {
 		/* CQ overrun: nothing can be completed any more (cq.c) */
@@ -413,16 +418,44 @@ static int exec_send(struct sim_sq *sq, const uint8_t *w, uint32_t ds, bool lso)
 	return vs;
 }
 
-/* UMR opc_mod 1: TLS static params (fact sheet 8.3): ctrl, umr ctrl (48), mkey (64), params. */
+/* The TIR a receive-side WQE names (tirn), if it is a live TLS TIR: 0 or a vsynd. */
+static int tls_tir(struct sim_sq *sq, uint32_t tirn, uint16_t *uid)
+{
+	int tls_en = 0;
+
+	if (!tirn || tirn >= SIM_OBJ_NUM_LIMIT || sim_tir_get(sq->dev, tirn, &tls_en, uid, NULL))
+		return SIM_VSYND_TIR_UNKNOWN;
+	return tls_en ? 0 : SIM_VSYND_TIR_NOT_TLS;
+}
+
+/* UMR opc_mod 2: TIR static params (fact sheet 8.3, 11.2 step 4, 11.4 step 5): the same WQE as
+ * for a TIS, with tis_tir_num = tirn << 8. The TIR's TLS RX context takes them (tls_rx_ctx.c). */
+static int umr_tir(struct sim_sq *sq, const uint8_t *w)
+{
+	uint32_t field = be32_at(w + 12);
+	uint16_t uid = 0;
+	int vs;
+
+	if (field & 0xff)
+		return SIM_VSYND_CTRL_RESERVED;
+	vs = tls_tir(sq, field >> 8, &uid);
+	if (vs)
+		return vs;
+	vs = sim_tls_rx_ctx_static(sq->dev, sq->dp, sq->tls_rx_ops, field >> 8, uid, w + 128);
+	if (vs)
+		return vs;
+	sq->stats.tls_rx_static++;
+	return 0;
+}
+
+/* UMR opc_mod 1/2: TLS static params (fact sheet 8.3): ctrl, umr ctrl (48), mkey (64), params. */
 static int exec_umr(struct sim_sq *sq, const uint8_t *w, uint32_t ds)
 {
 	const uint8_t *umr = w + 16, *mkey = w + 64;
 	struct tis_view tis = { 0 };
 	int vs;
 
-	if (w[0] == OPC_MOD_TIR)
-		return SIM_VSYND_RX_NOT_MODELLED;
-	if (w[0] != OPC_MOD_TIS)
+	if (w[0] != OPC_MOD_TIS && w[0] != OPC_MOD_TIR)
 		return SIM_VSYND_BAD_OPC_MOD; /* plain UMR (mkey translation) is not modelled */
 	if (ds != STATIC_PARAMS_DS)
 		return SIM_VSYND_BAD_DS;
@@ -430,6 +463,8 @@ static int exec_umr(struct sim_sq *sq, const uint8_t *w, uint32_t ds)
 	if (umr[0] != UMR_INLINE || umr[1] || umr[2] || umr[3] || be16_at(umr + 4) ||
 	    be16_at(umr + 6) != 4 || !sim_bytes_zero(umr + 8, 40) || !sim_bytes_zero(mkey, 64))
 		return SIM_VSYND_UMR_FORMAT;
+	if (w[0] == OPC_MOD_TIR)
+		return umr_tir(sq, w);
 	vs = ctrl_tis(sq, w, false, &tis);
 	if (vs)
 		return vs;
@@ -443,7 +478,26 @@ static int exec_umr(struct sim_sq *sq, const uint8_t *w, uint32_t ds)
 	return 0;
 }
 
-/* SET_PSV opc_mod 1: TLS progress params (fact sheet 8.4): ctrl + tisn (unshifted) + 12 bytes. */
+/* SET_PSV opc_mod 2: TIR progress params (fact sheet 8.4, 11.2 step 4). */
+static int set_psv_tir(struct sim_sq *sq, uint32_t tirn, const uint8_t *pp)
+{
+	struct sim_tls_rx_ctx *ctx;
+	int vs = tls_tir(sq, tirn, NULL);
+
+	if (vs)
+		return vs;
+	ctx = sim_tls_rx_ctx_lock(sq->dp, tirn);
+	if (!ctx)
+		return SIM_VSYND_TIR_NO_CONTEXT;
+	vs = sim_tls_rx_ctx_progress(ctx, pp);
+	sim_tls_rx_ctx_unlock(ctx);
+	if (vs)
+		return vs;
+	sq->stats.tls_rx_progress++;
+	return 0;
+}
+
+/* SET_PSV opc_mod 1/2: TLS progress params (fact sheet 8.4): ctrl + number (unshifted) + 12 B. */
 static int exec_set_psv(struct sim_sq *sq, const uint8_t *w, uint32_t ds)
 {
 	const uint8_t *seg = w + 16, *pp = w + 20;
@@ -451,15 +505,15 @@ static int exec_set_psv(struct sim_sq *sq, const uint8_t *w, uint32_t ds)
 	uint32_t tisn = be32_at(seg);
 	int tls_en = 0, vs;
 
-	if (w[0] == OPC_MOD_TIR)
-		return SIM_VSYND_RX_NOT_MODELLED;
-	if (w[0] != OPC_MOD_TIS)
+	if (w[0] != OPC_MOD_TIS && w[0] != OPC_MOD_TIR)
 		return SIM_VSYND_BAD_OPC_MOD;
 	if (ds != 2)
 		return SIM_VSYND_BAD_DS;
 	/* record_tracker_state and auth_state are 0..2, reserved_at_44 is zero (fact sheet 7) */
 	if ((pp[8] >> 6) > 2 || ((pp[8] >> 4) & 3) > 2 || (pp[8] & 0xf))
 		return SIM_VSYND_PROGRESS_PARAMS;
+	if (w[0] == OPC_MOD_TIR)
+		return set_psv_tir(sq, tisn, pp);
 	if (!tisn || tisn >= SIM_OBJ_NUM_LIMIT || sim_tis_get(sq->dev, tisn, &tls_en, NULL, NULL))
 		return SIM_VSYND_TIS_UNKNOWN;
 	if (!tls_en)
@@ -473,6 +527,57 @@ static int exec_set_psv(struct sim_sq *sq, const uint8_t *w, uint32_t ds)
 		return vs;
 	sq->stats.tls_progress++;
 	sq->last_params_tisn = tisn;
+	return 0;
+}
+
+/*
+ * GET_PSV opc_mod 2 (fact sheet 8.5, 11.4 steps 2-3): ctrl + mlx5_seg_get_psv (48 bytes: 19
+ * reserved, num_psv, l_key, va, psv_index[4]). The device writes the TIR's 16-byte
+ * mlx5_wqe_tls_progress_params_seg image (BE32 tirn, then the 12-byte progress params,
+ * tls_rx.c R12) at va. Rules: opc_mod 2 and ds 4 as the kernel posts; the ctrl's tis_tir_num is
+ * not used (the number is psv_index[0]) and must be 0; num_psv = 0x10, i.e. one PSV in its high
+ * nibble, and psv_index[1..3] zero (the model reads one context per WQE, as every driver asks
+ * for); va 64-byte aligned (XLIO: "Address must be aligned by 64"; the kernel maps a 64-byte
+ * cache-line aligned buffer) in a region registered with LOCAL_WRITE in the SQ's PD. Model
+ * reading: only the 16 bytes are written (whether more is written is NOT FOUND, fact sheet 15;
+ * both drivers reserve 64), and the write is complete before the WQE's CQE.
+ */
+static int exec_get_psv(struct sim_sq *sq, const uint8_t *w, uint32_t ds)
+{
+	const uint8_t *seg = w + 16;
+	struct sim_tls_rx_ctx *ctx;
+	uint8_t img[16];
+	uint32_t tirn;
+	uint64_t va;
+	int vs;
+
+	if (w[0] != OPC_MOD_TIR)
+		return SIM_VSYND_BAD_OPC_MOD;
+	if (ds != 4)
+		return SIM_VSYND_BAD_DS;
+	if (be32_at(w + 12))
+		return SIM_VSYND_CTRL_RESERVED;
+	if (!sim_bytes_zero(seg, 19) || seg[19] != 0x10 || !sim_bytes_zero(seg + 36, 12))
+		return SIM_VSYND_GET_PSV_FORMAT;
+	va = be64_at(seg + 24);
+	tirn = be32_at(seg + 32);
+	if (va & 63)
+		return SIM_VSYND_GET_PSV_ALIGN;
+	vs = tls_tir(sq, tirn, NULL);
+	if (vs)
+		return vs;
+	ctx = sim_tls_rx_ctx_lock(sq->dp, tirn);
+	if (!ctx)
+		return SIM_VSYND_TIR_NO_CONTEXT;
+	vs = sim_tls_rx_ctx_get_progress(ctx, img);
+	sim_tls_rx_ctx_unlock(ctx);
+	if (vs)
+		return vs;
+	put_be32(img, tirn);
+	vs = sim_mr_write(sq->dp, sq->pd, be32_at(seg + 20), va, sizeof(img), img);
+	if (vs)
+		return vs;
+	sq->stats.get_psv++;
 	return 0;
 }
 
@@ -559,7 +664,7 @@ static int exec_wqe(struct sim_sq *sq, uint32_t ds)
 	case OP_DUMP:
 		return exec_dump(sq, w, ds);
 	case OP_GET_PSV:
-		return SIM_VSYND_RX_NOT_MODELLED;
+		return exec_get_psv(sq, w, ds);
 	default:
 		return SIM_VSYND_BAD_OPCODE;
 	}
@@ -622,7 +727,7 @@ int sim_sq_consume(struct sim_sq *sq, uint16_t pc)
 		if (vs) {
 			sq_set_state(sq, SIM_SQ_ERR);
 			sq->stats.err_cqes++;
-			sq->stats.last_syndrome = vsynd_syndrome(vs);
+			sq->stats.last_syndrome = sim_vsynd_syndrome(vs);
 			sq->stats.last_vsynd = (uint8_t)vs;
 			sq->stats.last_err_wqe_counter = idx;
 			sq_complete(sq, idx, opcode, vs);
@@ -676,7 +781,16 @@ static const char *const vsynd_names[256] = {
 	[SIM_VSYND_LKEY_UNKNOWN] = "LKEY_UNKNOWN",
 	[SIM_VSYND_ADDR_OUT_OF_MR] = "ADDR_OUT_OF_MR",
 	[SIM_VSYND_PD_MISMATCH] = "PD_MISMATCH",
+	[SIM_VSYND_MR_NO_WRITE] = "MR_NO_WRITE",
+	[SIM_VSYND_RQ_BUF_TOO_SMALL] = "RQ_BUF_TOO_SMALL",
 	[SIM_VSYND_FLUSHED] = "FLUSHED",
+	[SIM_VSYND_TIR_UNKNOWN] = "TIR_UNKNOWN",
+	[SIM_VSYND_TIR_NOT_TLS] = "TIR_NOT_TLS",
+	[SIM_VSYND_TIR_NO_CONTEXT] = "TIR_NO_CONTEXT",
+	[SIM_VSYND_GET_PSV_FORMAT] = "GET_PSV_FORMAT",
+	[SIM_VSYND_GET_PSV_ALIGN] = "GET_PSV_ALIGN",
+	[SIM_VSYND_DEK_NOT_OWNED] = "DEK_NOT_OWNED",
+	[SIM_VSYND_RQ_WQE_FORMAT] = "RQ_WQE_FORMAT",
 };
 
 const char *sim_sq_vsynd_str(uint8_t vsynd)

@@ -30,7 +30,7 @@ static const struct sim_syndrome_info syndrome_table[] = {
 	ROW(PD_LIMIT, LIM_ERR, "more PDs than 2^log_max_pd"),
 	ROW(TD_UNKNOWN, BAD_RES_ERR, "transport domain number does not name a live TD"),
 	ROW(TD_NOT_OWNED, BAD_RES_ERR, "transport domain belongs to another uid"),
-	ROW(TD_IN_USE, BAD_RES_STATE_ERR, "transport domain still referenced by a TIS"),
+	ROW(TD_IN_USE, BAD_RES_STATE_ERR, "transport domain still referenced by a TIS or a TIR"),
 	ROW(TD_LIMIT, LIM_ERR, "more transport domains than 2^log_max_transport_domain"),
 	ROW(NUMBER_SPACE_EXHAUSTED, LIM_ERR, "no free 24-bit object number left"),
 
@@ -68,6 +68,20 @@ static const struct sim_syndrome_info syndrome_table[] = {
 	ROW(TIS_NOT_OWNED, BAD_RES_ERR, "TIS belongs to another uid"),
 	ROW(TIS_LIMIT, LIM_ERR, "more TISes than 2^log_max_tis"),
 	ROW(TIS_MODIFY_FIELD_UNSUPPORTED, BAD_PARAM_ERR, "MODIFY_TIS bitmask selects a field other than prio"),
+
+	ROW(TIR_TLS_UNSUPPORTED, BAD_PARAM_ERR, "tls_en on a device without tls_rx"),
+	ROW(TIR_DISP_TYPE_INVALID, BAD_PARAM_ERR, "disp_type is neither DIRECT 0 nor INDIRECT 1"),
+	ROW(TIR_INDIRECT_NOT_MODELLED, BAD_PARAM_ERR, "INDIRECT TIRs (RQ tables) are not modelled"),
+	ROW(TIR_INDIRECT_TABLE_SET, BAD_PARAM_ERR, "indirect_table must be 0 in a DIRECT TIR"),
+	ROW(TIR_HASH_FN_INVALID, BAD_PARAM_ERR, "rx_hash_fn is not NONE, INVERTED_XOR8, TOEPLITZ"),
+	ROW(TIR_HASH_FIELDS_SET, BAD_PARAM_ERR, "RSS key, field selectors or symmetric set (no RSS)"),
+	ROW(TIR_LRO_UNSUPPORTED, BAD_PARAM_ERR, "packet_merge_mask set: LRO is not modelled"),
+	ROW(TIR_RQ_UNKNOWN, BAD_RES_ERR, "inline_rqn does not name a live RQ"),
+	ROW(TIR_RQ_NOT_OWNED, BAD_RES_ERR, "inline_rqn names an RQ of another uid"),
+	ROW(TIR_UNKNOWN, BAD_RES_ERR, "TIR number does not name a live TIR"),
+	ROW(TIR_NOT_OWNED, BAD_RES_ERR, "TIR belongs to another uid"),
+	ROW(TIR_LIMIT, LIM_ERR, "more TIRs than 2^log_max_tir"),
+	ROW(TIR_IN_USE, BAD_RES_STATE_ERR, "TIR is still the destination of a steering rule"),
 };
 
 const struct sim_syndrome_info *sim_syndrome_table(size_t *n)

@@ -10,7 +10,7 @@
  * rejection site names only the syndrome and cannot pair it with the wrong status.
  *
  * Sub-ranges: 0x00-0x0f command framing, 0x10-0x1f QUERY_HCA_CAP, 0x20-0x2f PD/TD and object
- * numbers, 0x30-0x4f general objects / DEK, 0x50-0x5f SYNC_CRYPTO, 0x60-0x6f TIS.
+ * numbers, 0x30-0x4f general objects / DEK, 0x50-0x5f SYNC_CRYPTO, 0x60-0x6f TIS, 0x70-0x7f TIR.
  */
 #ifndef MLX5TLS_SIM_SYNDROMES_H
 #define MLX5TLS_SIM_SYNDROMES_H
@@ -85,6 +85,21 @@ enum sim_syndrome {
 	SIM_SYND_TIS_NOT_OWNED = 0x5e000065,
 	SIM_SYND_TIS_LIMIT = 0x5e000066,
 	SIM_SYND_TIS_MODIFY_FIELD_UNSUPPORTED = 0x5e000067,
+
+	/* TIR (tir.c: what each rule is read from) */
+	SIM_SYND_TIR_TLS_UNSUPPORTED = 0x5e000070,
+	SIM_SYND_TIR_DISP_TYPE_INVALID = 0x5e000071,
+	SIM_SYND_TIR_INDIRECT_NOT_MODELLED = 0x5e000072,
+	SIM_SYND_TIR_INDIRECT_TABLE_SET = 0x5e000073,
+	SIM_SYND_TIR_HASH_FN_INVALID = 0x5e000074,
+	SIM_SYND_TIR_HASH_FIELDS_SET = 0x5e000075,
+	SIM_SYND_TIR_LRO_UNSUPPORTED = 0x5e000076,
+	SIM_SYND_TIR_RQ_UNKNOWN = 0x5e000077,
+	SIM_SYND_TIR_RQ_NOT_OWNED = 0x5e000078,
+	SIM_SYND_TIR_UNKNOWN = 0x5e000079,
+	SIM_SYND_TIR_NOT_OWNED = 0x5e00007a,
+	SIM_SYND_TIR_LIMIT = 0x5e00007b,
+	SIM_SYND_TIR_IN_USE = 0x5e00007c,
 };
 
 struct sim_syndrome_info {

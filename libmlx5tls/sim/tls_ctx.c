@@ -28,7 +28,7 @@ struct sim_tls_ctx {
  * reserved_at_100 (byte 32) and reserved_at_120 (bytes 36..63) zero. The other fields
  * (initial_record_number, resync_tcp_sn, gcm_iv, implicit_iv) are the engine's to interpret.
  */
-static bool static_params_valid(const uint8_t *p, bool *tls13)
+bool sim_tls_static_params_valid(const uint8_t *p, bool *tls13)
 {
 	uint8_t version = (p[0] >> 2) & 0xf;
 
@@ -42,9 +42,9 @@ static bool static_params_valid(const uint8_t *p, bool *tls13)
 	return true;
 }
 
-/* The DEK's key and PD, if dek_id is a live, keyed DEK (bulk elements included). */
-static int dek_fetch(struct sim_dev *dev, uint32_t dek_id, uint8_t *key, size_t *key_len,
-		     uint32_t *pd)
+/* The DEK's key, PD and owner, if dek_id is a live, keyed DEK (bulk elements included). */
+int sim_tls_dek_fetch(struct sim_dev *dev, uint32_t dek_id, uint8_t *key, size_t *key_len,
+		      uint32_t *pd, uint16_t *uid)
 {
 	const struct sim_dek *d;
 	int ret;
@@ -55,11 +55,14 @@ static int dek_fetch(struct sim_dev *dev, uint32_t dek_id, uint8_t *key, size_t 
 	pthread_mutex_lock(&dev->lock);
 	d = sim_dek_find(dev, dek_id);
 	*pd = d ? d->pd : 0;
+	*uid = d ? d->uid : 0;
 	pthread_mutex_unlock(&dev->lock);
 	return d ? 0 : -ENOENT; /* destroyed in between */
 }
 
-static bool suite_supported(const struct sim_dev *dev, bool tls13, size_t key_len)
+/* Fact sheet 5.3: one tls_cap bit per (version, key size), shared by TX and RX; the direction
+ * itself needs tls_tx / tls_rx (5.2). */
+bool sim_tls_suite_supported(const struct sim_dev *dev, bool rx, bool tls13, size_t key_len)
 {
 	uint8_t bit;
 
@@ -67,7 +70,7 @@ static bool suite_supported(const struct sim_dev *dev, bool tls13, size_t key_le
 		bit = tls13 ? SIM_TLS_1_3_AES_GCM_128 : SIM_TLS_1_2_AES_GCM_128;
 	else
 		bit = tls13 ? SIM_TLS_1_3_AES_GCM_256 : SIM_TLS_1_2_AES_GCM_256;
-	return dev->prof.tls_tx && (dev->prof.tls_suites & bit);
+	return (rx ? dev->prof.tls_rx : dev->prof.tls_tx) && (dev->prof.tls_suites & bit);
 }
 
 static void ctx_free(struct sim_tls_ctx *ctx)
@@ -105,14 +108,15 @@ int sim_tls_ctx_static(struct sim_dev *dev, struct sim_dp *dp, const struct sim_
 	uint8_t key[SIM_DEK_KEY_MAX];
 	size_t key_len = 0;
 	uint32_t dek_pd = 0, dek_id;
+	uint16_t dek_uid = 0;
 	struct sim_tls_ctx *ctx;
 	bool tls13 = false;
 	int ret = 0;
 
-	if (!static_params_valid(params, &tls13))
+	if (!sim_tls_static_params_valid(params, &tls13))
 		return SIM_VSYND_STATIC_PARAMS;
 	dek_id = (uint32_t)params[33] << 16 | (uint32_t)params[34] << 8 | params[35];
-	if (dek_fetch(dev, dek_id, key, &key_len, &dek_pd))
+	if (sim_tls_dek_fetch(dev, dek_id, key, &key_len, &dek_pd, &dek_uid))
 		return SIM_VSYND_DEK_INVALID;
 	/* Model choice: the DEK must live in the TIS's PD. Every driver creates them in the same PD
 	 * (devx-userspace B6, fact sheet 4.1); the PRM text is not public. */
@@ -120,7 +124,7 @@ int sim_tls_ctx_static(struct sim_dev *dev, struct sim_dp *dp, const struct sim_
 		ret = SIM_VSYND_PD_MISMATCH;
 		goto out;
 	}
-	if (!suite_supported(dev, tls13, key_len)) {
+	if (!sim_tls_suite_supported(dev, false, tls13, key_len)) {
 		ret = SIM_VSYND_TLS_SUITE;
 		goto out;
 	}

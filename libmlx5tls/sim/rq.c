@@ -1,0 +1,446 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Receive queues (rq.h): creation over model or caller memory, MODIFY_RQ state changes, and the
+ * delivery of one steered frame - the TLS RX engine, the next receive WQE, the buffer write and
+ * the CQE (rq.h RECEIVE RULES; CQE64 offsets: fact sheet 9 and rdma-core's struct mlx5_cqe64).
+ *
+ * Locks: rq->lock is held for each delivery (taken by the steering lookup, steer.c) and by
+ * modify/stats. rq->pins is under dev->lock. A delivery takes, under rq->lock, a TLS RX context
+ * lock, the MR lock and the CQ lock, never dev->lock.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/sq_internal.h"
+
+#define RQ_WQE_SIZE 16u /* struct mlx5_wqe_data_seg */
+#define RQ_DBREC_ALIGN 64u
+#define DATA_SEG_INLINE 0x80000000u /* MLX5_INLINE_SEG: meaningless in a receive WQE */
+
+/* struct mlx5_cqe64 offsets (fact sheet 9; rdma-core mlx5dv.h) and flag values */
+#define CQE_TLS_BYTE 0
+#define CQE_TLS_SHIFT 3
+#define CQE_HDS_IP_EXT 28
+#define CQE_L4_L3_TYPE 29
+#define CQE_SRQN_UIDX 32
+#define CQE_BYTE_CNT 44
+#define CQE_SOP_DROP_QPN 56
+#define CQE_WQE_COUNTER 60
+#define CQE_VENDOR_SYND 54
+#define CQE_SYND 55
+#define CQE_L2_OK 0x1 /* MLX5_CQE_L2_OK */
+#define CQE_L3_OK 0x2
+#define CQE_L4_OK 0x4
+#define CQE_L3_IPV6 0x1 /* MLX5_CQE_L3_HDR_TYPE_* */
+#define CQE_L3_IPV4 0x2
+#define CQE_L4_TCP 0x1 /* kernel CQE_L4_HDR_TYPE_TCP_NO_ACK */
+#define CQE_L4_UDP 0x2
+#define CQE_L4_TCP_ACK_NO_DATA 0x3
+#define CQE_L4_TCP_ACK_AND_DATA 0x4
+#define TCP_FLAG_ACK 0x10
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+	v = htobe32(v);
+	memcpy(p, &v, 4);
+}
+
+static void put_be16(uint8_t *p, uint16_t v)
+{
+	v = htobe16(v);
+	memcpy(p, &v, 2);
+}
+
+static uint32_t be32_at(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return be32toh(v);
+}
+
+static uint64_t be64_at(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return be64toh(v);
+}
+
+static void rq_free(struct sim_rq *rq)
+{
+	if (rq->own_dbrec)
+		free(rq->dbrec);
+	if (rq->own_buf)
+		free(rq->buf);
+	free(rq->scratch);
+	free(rq);
+}
+
+static int rq_alloc_mem(struct sim_rq *rq, const struct sim_rq_attr *attr)
+{
+	size_t bytes = (size_t)RQ_WQE_SIZE << attr->log_wqes;
+
+	if (attr->buf) {
+		rq->buf = attr->buf;
+	} else {
+		rq->buf = aligned_alloc(4096, bytes < 4096 ? 4096 : bytes);
+		if (!rq->buf)
+			return -ENOMEM;
+		memset(rq->buf, 0, bytes);
+		rq->own_buf = true;
+	}
+	if (attr->dbrec) {
+		rq->dbrec = attr->dbrec;
+	} else {
+		rq->dbrec = aligned_alloc(RQ_DBREC_ALIGN, RQ_DBREC_ALIGN);
+		if (!rq->dbrec)
+			return -ENOMEM;
+		memset(rq->dbrec, 0, RQ_DBREC_ALIGN);
+		rq->own_dbrec = true;
+	}
+	rq->scratch = malloc(SIM_RX_FRAME_MAX);
+	return rq->scratch ? 0 : -ENOMEM;
+}
+
+struct sim_rq *sim_rq_create(struct sim_dev *dev, const struct sim_rq_attr *attr)
+{
+	struct sim_rq *rq;
+	struct sim_dp *dp;
+	uint32_t num = 0;
+	int err;
+
+	if (!dev || !attr || !attr->cq || attr->cq->dev != dev || attr->log_wqes < 1 ||
+	    attr->log_wqes > SIM_RQ_LOG_MAX || attr->user_index >= SIM_OBJ_NUM_LIMIT ||
+	    attr->pd >= SIM_OBJ_NUM_LIMIT || ((uintptr_t)attr->buf & (RQ_WQE_SIZE - 1)) ||
+	    ((uintptr_t)attr->dbrec & 3)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	dp = sim_dp_get(dev);
+	if (!dp) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	rq = calloc(1, sizeof(*rq));
+	if (!rq) {
+		sim_dp_put(dev);
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (pthread_mutex_init(&rq->lock, NULL)) {
+		free(rq);
+		sim_dp_put(dev);
+		errno = ENOMEM;
+		return NULL;
+	}
+	rq->dev = dev;
+	rq->dp = dp;
+	rq->cq = attr->cq;
+	rq->uid = attr->uid;
+	rq->pd = attr->pd;
+	rq->user_index = attr->user_index;
+	rq->log_wqes = attr->log_wqes;
+	rq->state = SIM_RQ_RST;
+	err = rq_alloc_mem(rq, attr);
+	if (!err) {
+		pthread_mutex_lock(&dp->lock);
+		err = sim_objtab_alloc_num(&dp->rqs, &dp->rq_cursor, SIM_RQ_NUM_FIRST,
+					   SIM_OBJ_NUM_LIMIT, &num);
+		if (!err) {
+			rq->rqn = num;
+			err = sim_objtab_put(&dp->rqs, num, rq);
+		}
+		pthread_mutex_unlock(&dp->lock);
+	}
+	if (err) {
+		pthread_mutex_destroy(&rq->lock);
+		rq_free(rq);
+		sim_dp_put(dev);
+		errno = -err;
+		return NULL;
+	}
+	sim_cq_attach(rq->cq, 1);
+	return rq;
+}
+
+int sim_rq_destroy(struct sim_rq *rq)
+{
+	struct sim_dev *dev;
+
+	if (!rq)
+		return 0;
+	dev = rq->dev;
+	pthread_mutex_lock(&dev->lock);
+	if (rq->pins) {
+		pthread_mutex_unlock(&dev->lock);
+		return -EBUSY;
+	}
+	pthread_mutex_lock(&rq->dp->lock);
+	sim_objtab_del(&rq->dp->rqs, rq->rqn);
+	pthread_mutex_unlock(&rq->dp->lock);
+	pthread_mutex_unlock(&dev->lock);
+	/* a delivery that found the RQ holds its lock from before it was unpinned: wait for it */
+	pthread_mutex_lock(&rq->lock);
+	pthread_mutex_unlock(&rq->lock);
+	sim_cq_attach(rq->cq, -1);
+	pthread_mutex_destroy(&rq->lock);
+	rq_free(rq);
+	sim_dp_put(dev);
+	return 0;
+}
+
+void sim_rq_query(struct sim_rq *rq, struct sim_rq_info *info)
+{
+	if (!rq || !info)
+		return;
+	info->rqn = rq->rqn;
+	info->buf = rq->buf;
+	info->wqe_cnt = 1u << rq->log_wqes;
+	info->stride = RQ_WQE_SIZE;
+	info->dbrec = rq->dbrec;
+	pthread_mutex_lock(&rq->lock);
+	info->state = rq->state;
+	pthread_mutex_unlock(&rq->lock);
+}
+
+static bool transition_ok(enum sim_rq_state from, enum sim_rq_state to)
+{
+	if (from == to)
+		return true;
+	switch (from) {
+	case SIM_RQ_RST:
+		return to == SIM_RQ_RDY;
+	case SIM_RQ_RDY:
+		return to == SIM_RQ_RST || to == SIM_RQ_ERR;
+	case SIM_RQ_ERR:
+		return to == SIM_RQ_RST;
+	}
+	return false;
+}
+
+int sim_rq_modify(struct sim_rq *rq, enum sim_rq_state state)
+{
+	int ret = 0;
+
+	if (!rq || (state != SIM_RQ_RST && state != SIM_RQ_RDY && state != SIM_RQ_ERR))
+		return -EINVAL;
+	pthread_mutex_lock(&rq->lock);
+	if (!transition_ok(rq->state, state)) {
+		ret = -EINVAL;
+	} else {
+		/* MODIFY_RQ to RST: the WQE counter restarts at 0 (DPDK mlx5_rx_err_handle resets
+		 * rq_ci and re-posts every WQE after ERR -> RST -> RDY) */
+		if (state == SIM_RQ_RST)
+			rq->ci = 0;
+		rq->state = state;
+	}
+	pthread_mutex_unlock(&rq->lock);
+	return ret;
+}
+
+void sim_rq_get_stats(struct sim_rq *rq, struct sim_rq_stats *st)
+{
+	if (!rq || !st)
+		return;
+	pthread_mutex_lock(&rq->lock);
+	*st = rq->stats;
+	pthread_mutex_unlock(&rq->lock);
+}
+
+/* ---- control-plane hooks (dev->lock held) ---- */
+
+struct sim_rq *sim_rq_find_locked(struct sim_dev *dev, uint32_t rqn)
+{
+	struct sim_rq *rq = NULL;
+
+	/* dev->lock keeps dev->dp; dp->lock the table (RQs are added without dev->lock) */
+	if (!rqn || !dev->dp)
+		return NULL;
+	pthread_mutex_lock(&dev->dp->lock);
+	rq = sim_objtab_get(&dev->dp->rqs, rqn);
+	pthread_mutex_unlock(&dev->dp->lock);
+	return rq;
+}
+
+uint16_t sim_rq_uid(const struct sim_rq *rq)
+{
+	return rq->uid;
+}
+
+uint32_t sim_rq_num(const struct sim_rq *rq)
+{
+	return rq->rqn;
+}
+
+void sim_rq_pin_locked(struct sim_rq *rq, int delta)
+{
+	rq->pins = (uint32_t)((int64_t)rq->pins + delta);
+}
+
+/* ---- delivery ---- */
+
+/* An error CQE for receive WQE `idx`; the RQ goes to ERR (rq.h RECEIVE RULES). */
+static void rq_fail(struct sim_rq *rq, uint16_t idx, int vsynd)
+{
+	uint8_t cqe[CQE_SIZE] = { 0 };
+
+	rq->state = SIM_RQ_ERR;
+	rq->stats.err_cqes++;
+	rq->stats.last_syndrome = sim_vsynd_syndrome(vsynd);
+	rq->stats.last_vsynd = (uint8_t)vsynd;
+	rq->stats.last_err_wqe_counter = idx;
+	put_be32(cqe + CQE_SRQN_UIDX, rq->user_index);
+	put_be32(cqe + CQE_SOP_DROP_QPN, rq->rqn);
+	put_be16(cqe + CQE_WQE_COUNTER, idx);
+	cqe[CQE_VENDOR_SYND] = (uint8_t)vsynd;
+	cqe[CQE_SYND] = sim_vsynd_syndrome(vsynd);
+	if (sim_cq_write(rq->cq, cqe, CQE_OPCODE_RESP_ERR))
+		rq->stats.cq_overrun++;
+}
+
+static uint8_t l4_l3_type(const struct sim_rx_frame *rx)
+{
+	const struct sim_pkt *p = &rx->pkt;
+	uint8_t l3 = 0, l4 = 0;
+
+	if (!rx->parsed)
+		return 0;
+	if (p->ipv4)
+		l3 = CQE_L3_IPV4;
+	else if (p->ipv6)
+		l3 = CQE_L3_IPV6;
+	if (p->l4_proto == 17) {
+		l4 = CQE_L4_UDP;
+	} else if (p->l4_proto == 6) {
+		/* model reading of the kernel's LRO use (en_rx.c: ACK_NO_DATA / ACK_AND_DATA
+		 * are the TCP segments with ACK set) */
+		bool ack = rx->frame[p->l4_off + 13] & TCP_FLAG_ACK;
+		bool data = p->l3_end > p->pay_off;
+
+		if (!ack)
+			l4 = CQE_L4_TCP;
+		else
+			l4 = data ? CQE_L4_TCP_ACK_AND_DATA : CQE_L4_TCP_ACK_NO_DATA;
+	}
+	return (uint8_t)(l4 << 4 | l3 << 2);
+}
+
+/* The TLS RX stage of a TLS TIR: decrypts the TCP payload in rq->scratch in place, or leaves it;
+ * returns the CQE status. */
+static enum sim_tls_rx_status rq_tls(struct sim_rq *rq, const struct sim_rx_frame *rx)
+{
+	const struct sim_pkt *p = &rx->pkt;
+	enum sim_tls_rx_status st = SIM_TLS_RX_NOT_DECRYPTED;
+	struct sim_tls_rx_ctx *ctx;
+	uint32_t plen;
+	int ret;
+
+	/* the engine sees TCP payload only; a pure ACK or a non-TCP frame is not a TLS segment */
+	if (!rx->parsed || p->l4_proto != 6 || p->l3_end <= p->pay_off)
+		return st;
+	ctx = sim_tls_rx_ctx_lock(rq->dp, rx->tirn);
+	if (!ctx) {
+		/* fact sheet 11.2: before the static params there is nothing to decrypt with */
+		rq->stats.tls_no_context++;
+		return st;
+	}
+	plen = p->l3_end - p->pay_off;
+	ret = sim_tls_rx_ctx_packet(ctx, be32_at(rx->frame + p->l4_off + 4),
+				    rq->scratch + p->pay_off, plen, rx->l4_ok, &st);
+	sim_tls_rx_ctx_unlock(ctx);
+	if (ret) {
+		/* OpenSSL failed: deliver what came off the wire, undecided */
+		memcpy(rq->scratch + p->pay_off, rx->frame + p->pay_off, plen);
+		rq->stats.tls_engine_errors++;
+		return SIM_TLS_RX_NOT_DECRYPTED;
+	}
+	switch (st) {
+	case SIM_TLS_RX_DECRYPTED:
+		rq->stats.tls_decrypted++;
+		break;
+	case SIM_TLS_RX_RESYNC:
+		rq->stats.tls_resync++;
+		break;
+	case SIM_TLS_RX_ERROR:
+		rq->stats.tls_error++;
+		break;
+	default:
+		rq->stats.tls_not_decrypted++;
+		break;
+	}
+	return st;
+}
+
+void sim_rq_deliver_locked(struct sim_rq *rq, const struct sim_rx_frame *rx)
+{
+	uint32_t n = 1u << rq->log_wqes;
+	enum sim_tls_rx_status tls = SIM_TLS_RX_NOT_DECRYPTED;
+	uint8_t cqe[CQE_SIZE] = { 0 };
+	const uint8_t *wqe;
+	uint16_t pc, avail, idx;
+	uint32_t bc;
+	int vs;
+
+	memcpy(rq->scratch, rx->frame, rx->len);
+	/* rq.h: the TIR's crypto stage comes before the RQ's scatter (model reading) */
+	if (rx->tls_en)
+		tls = rq_tls(rq, rx);
+	if (rq->state != SIM_RQ_RDY) {
+		rq->stats.dropped_state++;
+		return;
+	}
+	/* rdma-core MLX5_RCV_DBR: dbrec[0] = BE32(producer counter & 0xffff), read when needed */
+	pc = (uint16_t)be32toh(__atomic_load_n(&rq->dbrec[0], __ATOMIC_ACQUIRE));
+	avail = (uint16_t)(pc - rq->ci);
+	idx = rq->ci;
+	if (!avail) {
+		rq->stats.out_of_buffer++;
+		return;
+	}
+	if (avail > n) {
+		/* the driver overwrote WQEs the device had not consumed: nothing can be trusted */
+		rq->ci++;
+		rq_fail(rq, idx, SIM_VSYND_DB_OVERFLOW);
+		return;
+	}
+	/* the WQE is read after the producer counter (acquire above pairs with the driver's
+	 * barrier before its dbrec store) */
+	wqe = rq->buf + (size_t)(idx & (n - 1)) * RQ_WQE_SIZE;
+	bc = be32_at(wqe);
+	rq->ci++;
+	if (bc & DATA_SEG_INLINE) {
+		rq_fail(rq, idx, SIM_VSYND_RQ_WQE_FORMAT);
+		return;
+	}
+	if (rx->len > bc) {
+		rq_fail(rq, idx, SIM_VSYND_RQ_BUF_TOO_SMALL);
+		return;
+	}
+	vs = sim_mr_write(rq->dp, rq->pd, be32_at(wqe + 4), be64_at(wqe + 8), (uint32_t)rx->len,
+			  rq->scratch);
+	if (vs) {
+		rq_fail(rq, idx, vs);
+		return;
+	}
+	cqe[CQE_TLS_BYTE] = (uint8_t)(tls << CQE_TLS_SHIFT);
+	cqe[CQE_HDS_IP_EXT] = CQE_L2_OK | (rx->l3_ok ? CQE_L3_OK : 0) | (rx->l4_ok ? CQE_L4_OK : 0);
+	cqe[CQE_L4_L3_TYPE] = l4_l3_type(rx);
+	put_be32(cqe + CQE_SRQN_UIDX, rq->user_index);
+	put_be32(cqe + CQE_BYTE_CNT, (uint32_t)rx->len);
+	put_be16(cqe + CQE_WQE_COUNTER, idx);
+	if (sim_cq_write(rq->cq, cqe, CQE_OPCODE_RESP_SEND)) {
+		/* cq.c: the CQ is overrun for good; the RQ can complete nothing any more */
+		rq->stats.cq_overrun++;
+		rq->state = SIM_RQ_ERR;
+		return;
+	}
+	rq->stats.packets++;
+	rq->stats.bytes += rx->len;
+	if (rx->parsed && (rx->pkt.ipv4 || rx->pkt.ipv6) && !rx->l3_ok)
+		rq->stats.l3_not_ok++;
+	if (rx->parsed && rx->pkt.l4_proto && !rx->l4_ok)
+		rq->stats.l4_not_ok++;
+}

@@ -1,0 +1,399 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The receive side's steering: an exact-match 5-tuple table (ip version, source and destination
+ * address, L4 protocol, source and destination port) whose rules name a TIR, plus a default
+ * destination RQ for unmatched frames (rq.h "steering" for why this is an API and not commands).
+ *
+ * This is the model of the kernel's accel TCP flow tables (fact sheet 11.1: "steer a socket's
+ * 5-tuple to its TLS TIR"; mlx5e_accel_fs_add_sk matches ip version, both addresses, both ports
+ * and the protocol, nothing else). Model reading: an exact rule wins over the default destination
+ * and two rules with the same match cannot exist (-EEXIST), so the lookup is one hash probe.
+ *
+ * Locks: steer->lock covers the table, the default destination and the RX counters. It nests
+ * inside dev->lock (rules are added and removed with dev->lock held, since they pin TIRs and the
+ * default pins an RQ). The receive path takes steer->lock without dev->lock and, holding it,
+ * takes the destination RQ's lock before letting go: the rule (hence its TIR, hence the TIR's RQ)
+ * cannot go while steer->lock is held, and sim_rq_destroy() waits for rq->lock.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/sq_internal.h"
+
+#define KEY_LEN 38 /* version, proto, src[16], dst[16], sport, dport */
+#define STEER_MIN_BUCKETS 64u
+#define RULE_ID_FIRST 1u
+
+struct steer_rule {
+	struct steer_rule *next; /* bucket chain */
+	uint32_t id;
+	uint32_t hash;
+	uint8_t key[KEY_LEN];
+	struct sim_tir_rx *tir;
+};
+
+struct sim_steer {
+	pthread_mutex_t lock;
+	struct steer_rule **buckets;
+	uint32_t mask;
+	uint32_t count;
+	struct sim_objtab by_id;
+	uint32_t id_cursor;
+	struct sim_rq *def; /* default destination (pinned), NULL = drop */
+	struct sim_rx_stats stats;
+};
+
+static void make_key(uint8_t key[KEY_LEN], uint8_t version, uint8_t proto, const uint8_t *src,
+		     const uint8_t *dst, uint16_t sport, uint16_t dport)
+{
+	size_t alen = version == 4 ? 4 : 16;
+
+	memset(key, 0, KEY_LEN);
+	key[0] = version;
+	key[1] = proto;
+	memcpy(key + 2, src, alen);
+	memcpy(key + 18, dst, alen);
+	key[34] = (uint8_t)(sport >> 8);
+	key[35] = (uint8_t)sport;
+	key[36] = (uint8_t)(dport >> 8);
+	key[37] = (uint8_t)dport;
+}
+
+static uint32_t key_hash(const uint8_t key[KEY_LEN])
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (size_t i = 0; i < KEY_LEN; i++) {
+		h ^= key[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+static struct steer_rule *find_rule(const struct sim_steer *s, const uint8_t key[KEY_LEN],
+				    uint32_t hash)
+{
+	struct steer_rule *r;
+
+	for (r = s->buckets[hash & s->mask]; r; r = r->next)
+		if (r->hash == hash && !memcmp(r->key, key, KEY_LEN))
+			return r;
+	return NULL;
+}
+
+static void unlink_rule(struct sim_steer *s, const struct steer_rule *rule)
+{
+	struct steer_rule **pp = &s->buckets[rule->hash & s->mask];
+
+	while (*pp && *pp != rule)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = rule->next;
+	s->count--;
+}
+
+/* Double the buckets at load 1; a failed grow keeps the longer chains. */
+static void maybe_grow(struct sim_steer *s)
+{
+	uint32_t n = s->mask + 1;
+	struct steer_rule **nb;
+
+	if (s->count < n || n > UINT32_MAX / 2)
+		return;
+	nb = calloc((size_t)n * 2, sizeof(*nb));
+	if (!nb)
+		return;
+	for (uint32_t i = 0; i < n; i++) {
+		struct steer_rule *r = s->buckets[i], *next;
+
+		for (; r; r = next) {
+			next = r->next;
+			r->next = nb[r->hash & (n * 2 - 1)];
+			nb[r->hash & (n * 2 - 1)] = r;
+		}
+	}
+	free(s->buckets);
+	s->buckets = nb;
+	s->mask = n * 2 - 1;
+}
+
+int sim_steer_init(struct sim_dev *dev)
+{
+	struct sim_steer *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return -ENOMEM;
+	s->buckets = calloc(STEER_MIN_BUCKETS, sizeof(*s->buckets));
+	if (!s->buckets || sim_objtab_init(&s->by_id))
+		goto err;
+	if (pthread_mutex_init(&s->lock, NULL)) {
+		sim_objtab_fini(&s->by_id);
+		goto err;
+	}
+	s->mask = STEER_MIN_BUCKETS - 1;
+	s->id_cursor = RULE_ID_FIRST;
+	dev->steer = s;
+	return 0;
+err:
+	free(s->buckets);
+	free(s);
+	return -ENOMEM;
+}
+
+static bool rule_any(const void *val, void *ctx)
+{
+	(void)val;
+	(void)ctx;
+	return true;
+}
+
+static void rule_free(void *val, void *ctx)
+{
+	(void)ctx;
+	free(val);
+}
+
+void sim_steer_fini(struct sim_dev *dev)
+{
+	struct sim_steer *s = dev->steer;
+
+	if (!s)
+		return;
+	/* Rules are gone with their TIRs (destroy_owned runs first); a default RQ still set here
+	 * was never destroyed (it could not be: rq.h LIFETIME), so it is not touched. */
+	sim_objtab_remove_if(&s->by_id, rule_any, rule_free, NULL);
+	sim_objtab_fini(&s->by_id);
+	pthread_mutex_destroy(&s->lock);
+	free(s->buckets);
+	free(s);
+	dev->steer = NULL;
+}
+
+static bool match_valid(const struct sim_flow_match *m)
+{
+	if (m->ip_version != 4 && m->ip_version != 6)
+		return false;
+	if (m->ip_proto != 6 && m->ip_proto != 17)
+		return false;
+	/* an IPv4 rule names 4-byte addresses: anything after them would never match */
+	if (m->ip_version == 4)
+		for (size_t i = 4; i < 16; i++)
+			if (m->src_ip[i] || m->dst_ip[i])
+				return false;
+	return true;
+}
+
+int sim_steer_add(struct sim_dev *dev, const struct sim_flow_match *m, uint32_t tirn,
+		  uint32_t *rule_id)
+{
+	struct steer_rule *rule;
+	struct sim_tir_rx *tir;
+	struct sim_steer *s;
+	uint32_t id = 0;
+	int ret = 0;
+
+	if (!dev || !m || !rule_id || !match_valid(m))
+		return -EINVAL;
+	rule = calloc(1, sizeof(*rule));
+	if (!rule)
+		return -ENOMEM;
+	make_key(rule->key, m->ip_version, m->ip_proto, m->src_ip, m->dst_ip, m->src_port,
+		 m->dst_port);
+	rule->hash = key_hash(rule->key);
+	s = dev->steer;
+	pthread_mutex_lock(&dev->lock);
+	tir = sim_tir_rx_find_locked(dev, tirn);
+	if (!tir) {
+		ret = -ENOENT;
+		goto out_dev;
+	}
+	pthread_mutex_lock(&s->lock);
+	if (find_rule(s, rule->key, rule->hash)) {
+		ret = -EEXIST;
+	} else if (sim_objtab_alloc_num(&s->by_id, &s->id_cursor, RULE_ID_FIRST, UINT32_MAX,
+					&id) ||
+		   sim_objtab_put(&s->by_id, id, rule)) {
+		ret = -ENOMEM;
+	} else {
+		rule->id = id;
+		rule->tir = tir;
+		rule->next = s->buckets[rule->hash & s->mask];
+		s->buckets[rule->hash & s->mask] = rule;
+		s->count++;
+		maybe_grow(s);
+		tir->rule_refs++;
+		*rule_id = id;
+	}
+	pthread_mutex_unlock(&s->lock);
+out_dev:
+	pthread_mutex_unlock(&dev->lock);
+	if (ret)
+		free(rule);
+	return ret;
+}
+
+int sim_steer_del(struct sim_dev *dev, uint32_t rule_id)
+{
+	struct steer_rule *rule;
+	struct sim_steer *s;
+
+	if (!dev)
+		return -EINVAL;
+	s = dev->steer;
+	pthread_mutex_lock(&dev->lock);
+	pthread_mutex_lock(&s->lock);
+	rule = sim_objtab_del(&s->by_id, rule_id);
+	if (rule) {
+		unlink_rule(s, rule);
+		rule->tir->rule_refs--;
+	}
+	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_unlock(&dev->lock);
+	free(rule);
+	return rule ? 0 : -ENOENT;
+}
+
+int sim_steer_set_default(struct sim_dev *dev, uint32_t rqn)
+{
+	struct sim_rq *rq = NULL, *old;
+	struct sim_steer *s;
+
+	if (!dev)
+		return -EINVAL;
+	s = dev->steer;
+	pthread_mutex_lock(&dev->lock);
+	if (rqn) {
+		rq = sim_rq_find_locked(dev, rqn);
+		if (!rq) {
+			pthread_mutex_unlock(&dev->lock);
+			return -ENOENT;
+		}
+		sim_rq_pin_locked(rq, 1);
+	}
+	pthread_mutex_lock(&s->lock);
+	old = s->def;
+	s->def = rq;
+	pthread_mutex_unlock(&s->lock);
+	if (old)
+		sim_rq_pin_locked(old, -1);
+	pthread_mutex_unlock(&dev->lock);
+	return 0;
+}
+
+struct tir_match {
+	struct sim_steer *s;
+	const struct sim_tir_rx *tir;
+};
+
+static bool rule_of_tir(const void *val, void *ctx)
+{
+	const struct tir_match *t = ctx;
+
+	return ((const struct steer_rule *)val)->tir == t->tir;
+}
+
+static void rule_drop(void *val, void *ctx)
+{
+	const struct tir_match *t = ctx;
+
+	unlink_rule(t->s, val);
+	free(val);
+}
+
+void sim_steer_tir_gone_locked(struct sim_dev *dev, const struct sim_tir_rx *tir)
+{
+	struct tir_match t = { dev->steer, tir };
+
+	if (!t.s)
+		return;
+	pthread_mutex_lock(&t.s->lock);
+	sim_objtab_remove_if(&t.s->by_id, rule_of_tir, rule_drop, &t);
+	pthread_mutex_unlock(&t.s->lock);
+}
+
+/* The frame's 5-tuple as a rule key; false if it has none (not IP, a fragment, not TCP/UDP). */
+static bool frame_key(const struct sim_rx_frame *rx, uint8_t key[KEY_LEN])
+{
+	const struct sim_pkt *p = &rx->pkt;
+	const uint8_t *ip = rx->frame + p->l3_off, *l4 = rx->frame + p->l4_off;
+
+	if (!rx->parsed || (p->l4_proto != 6 && p->l4_proto != 17))
+		return false;
+	if (p->ipv4)
+		make_key(key, 4, p->l4_proto, ip + 12, ip + 16, (uint16_t)(l4[0] << 8 | l4[1]),
+			 (uint16_t)(l4[2] << 8 | l4[3]));
+	else
+		make_key(key, 6, p->l4_proto, ip + 8, ip + 24, (uint16_t)(l4[0] << 8 | l4[1]),
+			 (uint16_t)(l4[2] << 8 | l4[3]));
+	return true;
+}
+
+struct sim_rq *sim_steer_resolve(struct sim_dev *dev, struct sim_rx_frame *rx)
+{
+	struct sim_steer *s = dev->steer;
+	const struct steer_rule *rule = NULL;
+	uint8_t key[KEY_LEN];
+	struct sim_rq *rq = NULL;
+
+	rx->tirn = 0;
+	rx->tls_en = false;
+	if (frame_key(rx, key)) {
+		uint32_t h = key_hash(key);
+
+		pthread_mutex_lock(&s->lock);
+		rule = find_rule(s, key, h);
+	} else {
+		pthread_mutex_lock(&s->lock);
+	}
+	s->stats.frames++;
+	s->stats.bytes += rx->len;
+	if (rx->parsed && (rx->pkt.ipv4 || rx->pkt.ipv6) && !rx->l3_ok)
+		s->stats.l3_not_ok++;
+	if (rx->parsed && rx->pkt.l4_proto && !rx->l4_ok)
+		s->stats.l4_not_ok++;
+	if (rule) {
+		/* T1: DIRECT, so the TIR's RQ */
+		rx->tirn = rule->tir->tirn;
+		rx->tls_en = rule->tir->tls_en;
+		rq = rule->tir->rq;
+		s->stats.steered++;
+	} else if (s->def) {
+		rq = s->def;
+		s->stats.to_default++;
+	} else {
+		s->stats.no_match++;
+	}
+	if (rq)
+		pthread_mutex_lock(&rq->lock);
+	pthread_mutex_unlock(&s->lock);
+	return rq;
+}
+
+void sim_steer_count_bad_len(struct sim_dev *dev, size_t len, bool too_long)
+{
+	struct sim_steer *s = dev->steer;
+
+	pthread_mutex_lock(&s->lock);
+	s->stats.frames++;
+	s->stats.bytes += len;
+	if (too_long)
+		s->stats.too_long++;
+	else
+		s->stats.too_short++;
+	pthread_mutex_unlock(&s->lock);
+}
+
+void sim_dev_get_rx_stats(struct sim_dev *dev, struct sim_rx_stats *st)
+{
+	struct sim_steer *s;
+
+	if (!dev || !st)
+		return;
+	s = dev->steer;
+	pthread_mutex_lock(&s->lock);
+	*st = s->stats;
+	st->rules = s->count;
+	pthread_mutex_unlock(&s->lock);
+}

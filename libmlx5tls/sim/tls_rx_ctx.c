@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Per-TIR TLS RX contexts, keyed by TIR number: the receive twin of tls_ctx.c. A context is
+ * created by the first static-params UMR (opc_mod 2) that names the TIR - as the kernel's
+ * mlx5e_ktls_add_rx posts static then progress params right after CREATE_TIR (fact sheet 11.2) -
+ * and lives until the TIR is destroyed (sim_dp_tir_destroyed_locked) or the device's datapath
+ * state goes. The crypto is the RX engine's (struct sim_tls_rx_engine_ops, sim/tls_rx.h); this
+ * file checks what the static params and the DEK must be before handing them over.
+ *
+ * Locks: dp->tls_rx_lock covers the table; each context has its own lock, held across every
+ * engine call. Order: dev->lock, then tls_rx_lock, then a context; nothing here takes dev->lock
+ * while holding either (the DEK is fetched before).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/dek_store.h"
+#include "sim/sq_internal.h"
+
+struct sim_tls_rx_ctx {
+	pthread_mutex_t lock;
+	uint32_t tirn;
+	const struct sim_tls_rx_engine_ops *ops;
+	void *st;
+};
+
+static void ctx_free(struct sim_tls_rx_ctx *ctx)
+{
+	if (ctx->st)
+		ctx->ops->destroy(ctx->st);
+	pthread_mutex_destroy(&ctx->lock);
+	free(ctx);
+}
+
+static struct sim_tls_rx_ctx *ctx_new(const struct sim_tls_rx_engine_ops *ops, uint32_t tirn)
+{
+	struct sim_tls_rx_ctx *ctx = calloc(1, sizeof(*ctx));
+
+	if (!ctx)
+		return NULL;
+	if (pthread_mutex_init(&ctx->lock, NULL)) {
+		free(ctx);
+		return NULL;
+	}
+	ctx->tirn = tirn;
+	ctx->ops = ops;
+	ctx->st = ops->create();
+	if (!ctx->st) {
+		pthread_mutex_destroy(&ctx->lock);
+		free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+int sim_tls_rx_ctx_static(struct sim_dev *dev, struct sim_dp *dp,
+			  const struct sim_tls_rx_engine_ops *ops, uint32_t tirn, uint16_t tir_uid,
+			  const uint8_t params[64])
+{
+	uint8_t key[SIM_DEK_KEY_MAX];
+	size_t key_len = 0;
+	uint32_t dek_pd = 0, dek_id;
+	uint16_t dek_uid = 0;
+	struct sim_tls_rx_ctx *ctx;
+	bool tls13 = false;
+	int ret = 0;
+
+	if (!sim_tls_static_params_valid(params, &tls13))
+		return SIM_VSYND_STATIC_PARAMS;
+	dek_id = (uint32_t)params[33] << 16 | (uint32_t)params[34] << 8 | params[35];
+	if (sim_tls_dek_fetch(dev, dek_id, key, &key_len, &dek_pd, &dek_uid))
+		return SIM_VSYND_DEK_INVALID;
+	/* Model reading: a TIR has no PD (fact sheet 4.3), so the DEK cannot be matched by PD as
+	 * for a TIS; it must at least belong to the TIR's user context, as every object a DevX
+	 * object names must (devx-userspace A2). */
+	if (dek_uid != tir_uid) {
+		ret = SIM_VSYND_DEK_NOT_OWNED;
+		goto out;
+	}
+	if (!sim_tls_suite_supported(dev, true, tls13, key_len)) {
+		ret = SIM_VSYND_TLS_SUITE;
+		goto out;
+	}
+	pthread_mutex_lock(&dp->tls_rx_lock);
+	ctx = sim_objtab_get(&dp->tls_rx, tirn);
+	if (!ctx) {
+		ctx = ctx_new(ops, tirn);
+		if (ctx && sim_objtab_put(&dp->tls_rx, tirn, ctx)) {
+			ctx_free(ctx);
+			ctx = NULL;
+		}
+	}
+	if (ctx)
+		pthread_mutex_lock(&ctx->lock);
+	pthread_mutex_unlock(&dp->tls_rx_lock);
+	if (!ctx) {
+		ret = SIM_VSYND_TLS_ENGINE;
+		goto out;
+	}
+	/* the engine refuses a TLS version change after START, or OpenSSL refuses the key */
+	if (ctx->ops->set_static(ctx->st, params, key, key_len))
+		ret = SIM_VSYND_TLS_ENGINE;
+	pthread_mutex_unlock(&ctx->lock);
+out:
+	explicit_bzero(key, sizeof(key));
+	return ret;
+}
+
+struct sim_tls_rx_ctx *sim_tls_rx_ctx_lock(struct sim_dp *dp, uint32_t tirn)
+{
+	struct sim_tls_rx_ctx *ctx;
+
+	pthread_mutex_lock(&dp->tls_rx_lock);
+	ctx = sim_objtab_get(&dp->tls_rx, tirn);
+	if (ctx)
+		pthread_mutex_lock(&ctx->lock);
+	pthread_mutex_unlock(&dp->tls_rx_lock);
+	return ctx;
+}
+
+void sim_tls_rx_ctx_unlock(struct sim_tls_rx_ctx *ctx)
+{
+	pthread_mutex_unlock(&ctx->lock);
+}
+
+int sim_tls_rx_ctx_progress(struct sim_tls_rx_ctx *ctx, const uint8_t params[12])
+{
+	int ret = ctx->ops->set_progress(ctx->st, params);
+
+	/* -EPROTO: the static params were refused (no key); -EINVAL: not what a driver posts */
+	if (ret == -EPROTO)
+		return SIM_VSYND_TIR_NO_CONTEXT;
+	return ret ? SIM_VSYND_PROGRESS_PARAMS : 0;
+}
+
+int sim_tls_rx_ctx_get_progress(struct sim_tls_rx_ctx *ctx, uint8_t out[16])
+{
+	return ctx->ops->get_progress(ctx->st, out) ? SIM_VSYND_TIR_NO_CONTEXT : 0;
+}
+
+int sim_tls_rx_ctx_packet(struct sim_tls_rx_ctx *ctx, uint32_t tcp_seq, uint8_t *payload,
+			  size_t len, bool l4_csum_ok, enum sim_tls_rx_status *status)
+{
+	return ctx->ops->packet(ctx->st, tcp_seq, payload, len, l4_csum_ok, status);
+}
+
+void sim_tls_rx_ctx_drop(struct sim_dp *dp, uint32_t tirn)
+{
+	struct sim_tls_rx_ctx *ctx;
+
+	pthread_mutex_lock(&dp->tls_rx_lock);
+	ctx = sim_objtab_del(&dp->tls_rx, tirn);
+	if (ctx) {
+		/* wait for a delivery or an SQ that is using it; it cannot be found again */
+		pthread_mutex_lock(&ctx->lock);
+		pthread_mutex_unlock(&ctx->lock);
+	}
+	pthread_mutex_unlock(&dp->tls_rx_lock);
+	if (ctx)
+		ctx_free(ctx);
+}
+
+static bool ctx_any(const void *val, void *arg)
+{
+	(void)val;
+	(void)arg;
+	return true;
+}
+
+static void ctx_drop_cb(void *val, void *arg)
+{
+	(void)arg;
+	ctx_free(val);
+}
+
+void sim_tls_rx_ctx_destroy_all(struct sim_dp *dp)
+{
+	sim_objtab_remove_if(&dp->tls_rx, ctx_any, ctx_drop_cb, NULL);
+}
