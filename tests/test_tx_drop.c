@@ -234,18 +234,7 @@ static const struct test_case drop_cases[] = {
 	{ NULL, NULL },
 };
 
-static int cleanup(void)
-{
-	tls_peer_global_cleanup();
-	return 0;
-}
-
 int main(void)
 {
-	const struct test_suite suites[] = {
-		{ "tx_drop", NULL, cleanup, drop_cases },
-		{ NULL, NULL, NULL, NULL },
-	};
-
-	return test_run_suites(suites);
+	return tls_peer_run_suite("tx_drop", drop_cases);
 }

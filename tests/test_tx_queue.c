@@ -816,18 +816,7 @@ static const struct test_case queue_cases[] = {
 	{ NULL, NULL },
 };
 
-static int cleanup(void)
-{
-	tls_peer_global_cleanup();
-	return 0;
-}
-
 int main(void)
 {
-	const struct test_suite suites[] = {
-		{ "tx_queue", NULL, cleanup, queue_cases },
-		{ NULL, NULL, NULL, NULL },
-	};
-
-	return test_run_suites(suites);
+	return tls_peer_run_suite("tx_queue", queue_cases);
 }

@@ -538,18 +538,7 @@ static const struct test_case resync_cases[] = {
 	{ NULL, NULL },
 };
 
-static int cleanup(void)
-{
-	tls_peer_global_cleanup();
-	return 0;
-}
-
 int main(void)
 {
-	const struct test_suite suites[] = {
-		{ "tx_resync", NULL, cleanup, resync_cases },
-		{ NULL, NULL, NULL, NULL },
-	};
-
-	return test_run_suites(suites);
+	return tls_peer_run_suite("tx_resync", resync_cases);
 }

@@ -17,6 +17,7 @@
  *    and carry OpenSSL's explicit nonce; TLS 1.3: records written after the handshake are numbered
  *    from 0 (no tickets, no KeyUpdate, so nothing else uses the application keys).
  */
+#include "test_util.h"
 #include "tls_peer.h"
 
 #include <errno.h>
@@ -1124,4 +1125,20 @@ ssize_t tls_peer_take_wire(struct tls_peer_pair *pair, enum tls_peer_side side, 
 	if (!cap)
 		return 0;
 	return (ssize_t)drain_wire(e, buf, cap);
+}
+
+static int suite_cleanup(void)
+{
+	tls_peer_global_cleanup();
+	return 0;
+}
+
+int tls_peer_run_suite(const char *name, const struct test_case *cases)
+{
+	const struct test_suite suites[] = {
+		{ name, NULL, suite_cleanup, cases },
+		{ NULL, NULL, NULL, NULL },
+	};
+
+	return test_run_suites(suites);
 }

@@ -191,6 +191,12 @@ ssize_t tls_peer_take_wire(struct tls_peer_pair *pair, enum tls_peer_side side, 
  * see a clean exit). No pair may exist; the next create generates new ones. */
 void tls_peer_global_cleanup(void);
 
+/* main() of a test program with one suite of TLS tests: runs `cases` as suite `name`, then frees
+ * the shared certificate (tls_peer_global_cleanup) so leak checkers see a clean exit. Returns the
+ * process exit status (test_run_suites). */
+struct test_case;
+int tls_peer_run_suite(const char *name, const struct test_case *cases);
+
 /* ---- kTLS-style records and a software reference encryptor ---- */
 
 /* Size of a record carrying `len` plaintext bytes: header + (1.2) explicit nonce + plaintext +
