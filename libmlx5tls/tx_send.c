@@ -444,11 +444,45 @@ static int send_in_record(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f,
 	return 0;
 }
 
+/* Everything but the in-record fast path: plan (in order, resync, clear, drop), post, and plan
+ * again if a queue recovery reset the context meanwhile. Kept out of line so the fast path's
+ * caller stays small. */
+static __attribute__((noinline)) int send_general(struct mlx5tls_tx *tx,
+						  const struct mlx5tls_frame *f,
+						  const struct frame_info *fi)
+{
+	struct tx_plan pl = { 0 };
+	bool device;
+	int ret;
+
+	for (;;) {
+		device = tx->path == MLX5TLS_TX_PATH_DEVICE;
+		ret = plan_frame(tx, fi, (const uint8_t *)f->data + fi->hdr_len,
+				 device ? tx->dev_synced : tx->sw_synced,
+				 device ? tx->dev_expected : tx->sw_expected, &pl);
+		if (ret)
+			return ret;
+		if (pl.kind == PLAN_CLEAR) {
+			txc_add(tx, TXC_SKIP_NO_SYNC_DATA, 1);
+			return send_clear(tx, f, fi);
+		}
+		if (pl.kind == PLAN_DROP) {
+			txc_add(tx, TXC_DROP_NO_SYNC_DATA, 1);
+			return -ENODATA;
+		}
+		ret = device ? device_send(tx, f, fi, &pl) : sw_send(tx, f, fi, &pl);
+		if (ret != 1)
+			break;
+		/* the queue was recovered under us: its contexts start over, plan again */
+	}
+	if (!ret && pl.kind == PLAN_RESYNC)
+		tx_demote_check(tx);
+	return ret;
+}
+
 int tx_send_frame(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f, uint32_t flags)
 {
 	struct frame_info fi;
-	struct tx_plan pl = { 0 };
-	bool device;
 	int ret;
 
 	ret = qp_check_frame(tx->qp, f, &fi);
@@ -458,41 +492,15 @@ int tx_send_frame(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f, uint32_t
 		return -EINVAL;
 	if (!fi.payload_len) { /* a pure ACK carries no record bytes */
 		ret = send_clear(tx, f, &fi);
-		goto out;
-	}
-	ret = send_in_record(tx, f, &fi);
-	if (ret <= 0) {
+	} else {
+		ret = send_in_record(tx, f, &fi);
 		if (!ret && !tx_stream_at_boundary(&tx->stream)) {
 			tx_publish_position(tx); /* still inside the same record */
 			goto doorbell;
 		}
-		goto out;
+		if (ret > 0)
+			ret = send_general(tx, f, &fi);
 	}
-	for (;;) {
-		device = tx->path == MLX5TLS_TX_PATH_DEVICE;
-		ret = plan_frame(tx, &fi, (const uint8_t *)f->data + fi.hdr_len,
-				 device ? tx->dev_synced : tx->sw_synced,
-				 device ? tx->dev_expected : tx->sw_expected, &pl);
-		if (ret)
-			return ret;
-		if (pl.kind == PLAN_CLEAR) {
-			txc_add(tx, TXC_SKIP_NO_SYNC_DATA, 1);
-			ret = send_clear(tx, f, &fi);
-			break;
-		}
-		if (pl.kind == PLAN_DROP) {
-			txc_add(tx, TXC_DROP_NO_SYNC_DATA, 1);
-			ret = -ENODATA;
-			break;
-		}
-		ret = device ? device_send(tx, f, &fi, &pl) : sw_send(tx, f, &fi, &pl);
-		if (ret != 1)
-			break;
-		/* the queue was recovered under us: its contexts start over, plan again */
-	}
-	if (!ret && pl.kind == PLAN_RESYNC)
-		tx_demote_check(tx);
-out:
 	tx_publish(tx);
 doorbell:
 	if (!ret && !(flags & MLX5TLS_SEND_F_MORE))
