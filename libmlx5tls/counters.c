@@ -54,6 +54,32 @@ static const struct {
 	[MLX5TLS_CNT_TX_TLS_REKEY] = { "tx_tls_rekey", "TLS 1.3 key updates installed" },
 	[MLX5TLS_CNT_QP_RECOVER] = { "qp_recover", "send queues recovered after an error CQE" },
 	[MLX5TLS_CNT_QP_REPOST] = { "qp_repost", "frames posted again after a recovery" },
+	/* fact sheet 11.6 */
+	[MLX5TLS_CNT_RX_TLS_DECRYPTED_PACKETS] = { "rx_tls_decrypted_packets",
+						   "packets the device reported decrypted" },
+	[MLX5TLS_CNT_RX_TLS_DECRYPTED_BYTES] = { "rx_tls_decrypted_bytes",
+						 "TCP payload bytes of those packets" },
+	[MLX5TLS_CNT_RX_TLS_RESYNC_REQ_PKT] = { "rx_tls_resync_req_pkt",
+						"packets with the RESYNC status" },
+	[MLX5TLS_CNT_RX_TLS_RESYNC_REQ_START] = { "rx_tls_resync_req_start",
+						  "resync requests started (GET_PSV posted)" },
+	[MLX5TLS_CNT_RX_TLS_RESYNC_REQ_END] = { "rx_tls_resync_req_end",
+						"GET_PSV answers with a header guess (TRACKING)" },
+	[MLX5TLS_CNT_RX_TLS_RESYNC_REQ_SKIP] = { "rx_tls_resync_req_skip",
+						 "resync requests dropped (no room, wrong state, "
+						 "the guess is no record start, retries spent)" },
+	[MLX5TLS_CNT_RX_TLS_RESYNC_RES_OK] = { "rx_tls_resync_res_ok",
+					       "resync answers posted (static params)" },
+	[MLX5TLS_CNT_RX_TLS_RESYNC_RES_RETRY] = { "rx_tls_resync_res_retry",
+						  "resync answers delayed: queue full" },
+	[MLX5TLS_CNT_RX_TLS_ERR] = { "rx_tls_err", "packets with the ERROR status" },
+	[MLX5TLS_CNT_RX_TLS_CTX] = { "rx_tls_ctx", "TLS RX contexts created" },
+	[MLX5TLS_CNT_RX_TLS_DEL] = { "rx_tls_del", "TLS RX contexts destroyed" },
+	[MLX5TLS_CNT_RX_TLS_SW_RECORDS] = { "rx_tls_sw_records",
+					    "records verified in software (mixed or not "
+					    "decrypted)" },
+	[MLX5TLS_CNT_RX_TLS_AUTH_FAIL] = { "rx_tls_auth_fail",
+					   "records that failed authentication (stream closed)" },
 };
 
 unsigned int mlx5tls_counter_count(void)

@@ -152,6 +152,11 @@ int tis_create_obj(struct mlx5tls_pd *pd, struct mlx5tls_td *td, bool tls_en, ui
 int tis_destroy_obj(struct mlx5tls_tis *tis);
 int tis_pool_put(struct mlx5tls_tis *tis);
 
+/* ---- memory regions (mr.c) ---- */
+
+/* mlx5tls_mr_reg with transport access bits (XPORT_MR_LOCAL_WRITE for receive buffers). */
+struct mlx5tls_mr *mr_reg_access(struct mlx5tls_pd *pd, void *addr, size_t len, uint32_t access);
+
 /* ---- TLS TX contexts (tx.c) ---- */
 
 /* Add the counters of the device's live TX contexts to vals[0..n). */

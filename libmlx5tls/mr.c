@@ -4,7 +4,7 @@
 
 #include "qp.h"
 
-struct mlx5tls_mr *mlx5tls_mr_reg(struct mlx5tls_pd *pd, void *addr, size_t len)
+struct mlx5tls_mr *mr_reg_access(struct mlx5tls_pd *pd, void *addr, size_t len, uint32_t access)
 {
 	struct mlx5tls_mr *mr;
 	int ret;
@@ -14,7 +14,7 @@ struct mlx5tls_mr *mlx5tls_mr_reg(struct mlx5tls_pd *pd, void *addr, size_t len)
 	mr = calloc(1, sizeof(*mr));
 	if (!mr)
 		return libmlx5tls_err_ptr(-ENOMEM);
-	ret = pd->dev->ops->mr_reg(pd->dev->xp, pd->obj, addr, len, &mr->lkey, &mr->xmr);
+	ret = pd->dev->ops->mr_reg(pd->dev->xp, pd->obj, addr, len, access, &mr->lkey, &mr->xmr);
 	if (ret) {
 		free(mr);
 		return libmlx5tls_err_ptr(ret);
@@ -24,6 +24,11 @@ struct mlx5tls_mr *mlx5tls_mr_reg(struct mlx5tls_pd *pd, void *addr, size_t len)
 	mr->len = len;
 	atomic_fetch_add(&pd->users, 1);
 	return mr;
+}
+
+struct mlx5tls_mr *mlx5tls_mr_reg(struct mlx5tls_pd *pd, void *addr, size_t len)
+{
+	return mr_reg_access(pd, addr, len, 0);
 }
 
 int mlx5tls_mr_dereg(struct mlx5tls_mr *mr)

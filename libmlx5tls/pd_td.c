@@ -38,8 +38,9 @@ int mlx5tls_pd_dealloc(struct mlx5tls_pd *pd)
 	if (!pd)
 		return libmlx5tls_err(-EINVAL);
 	if (atomic_load(&pd->users)) {
-		pr_warn("PD 0x%x: dealloc refused, %u DEKs/TISes/pools still use it\n", pd->pdn,
-			atomic_load(&pd->users));
+		pr_warn("PD 0x%x: dealloc refused, %u objects (DEKs, TISes, pools, MRs, queues) "
+			"still use it\n",
+			pd->pdn, atomic_load(&pd->users));
 		return libmlx5tls_err(-EBUSY);
 	}
 	DEVX_SET(dealloc_pd_in, in, opcode, MLX5_CMD_OP_DEALLOC_PD);
@@ -91,8 +92,9 @@ int mlx5tls_td_dealloc(struct mlx5tls_td *td)
 	if (!td)
 		return libmlx5tls_err(-EINVAL);
 	if (atomic_load(&td->users)) {
-		pr_warn("TD 0x%x: dealloc refused, %u TISes/pools still use it\n", td->tdn,
-			atomic_load(&td->users));
+		pr_warn("TD 0x%x: dealloc refused, %u objects (TISes, TIRs, pools, queues) still "
+			"use it\n",
+			td->tdn, atomic_load(&td->users));
 		return libmlx5tls_err(-EBUSY);
 	}
 	DEVX_SET(dealloc_transport_domain_in, in, opcode, MLX5_CMD_OP_DEALLOC_TRANSPORT_DOMAIN);

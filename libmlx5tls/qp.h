@@ -30,6 +30,8 @@ enum wqe_kind {
 	WQE_CTRL,  /* params, NOP: regenerated after a recovery, never replayed */
 	WQE_FRAME, /* an application frame: completed with its cookie, replayed after a recovery */
 	WQE_DUMP,  /* a TLS resync DUMP: counted when it completes */
+	WQE_GET_PSV, /* an RX context's progress params read-back: handed to it on completion */
+	WQE_RX_PARAMS, /* an RX context's static/progress params: re-posted if flushed */
 };
 
 struct wqe_slot {
@@ -39,6 +41,7 @@ struct wqe_slot {
 	uint32_t dump_bytes;
 	uint64_t bounce_end; /* software path: bounce ring position released on completion */
 	struct mlx5tls_tx *tx; /* the TLS context of a frame or DUMP, NULL for plain frames */
+	struct mlx5tls_rx *rx; /* the RX context of a GET_PSV */
 	struct mlx5tls_frame frame;
 };
 
@@ -142,6 +145,10 @@ int qp_wait_progress(struct mlx5tls_qp *qp, uint64_t *start);
  * as qp_reserve waits for ring room (a recovery may happen meanwhile). -EAGAIN when they do not
  * complete, -EMSGSIZE if n exceeds the buffer. */
 int qp_bounce_get(struct mlx5tls_qp *qp, uint32_t n, uint8_t **mem, uint64_t *end);
+
+/* ---- hooks into the TLS RX contexts (rx.c) ---- */
+/* A GET_PSV or params WQE (kind) of this context completed (ok) or came back flushed or failed. */
+void rx_wqe_done(struct mlx5tls_rx *rx, uint8_t kind, bool ok);
 
 /* ---- hooks into the TLS TX contexts (tx.c) ---- */
 /* The next context on the same queue (the queue's list). */

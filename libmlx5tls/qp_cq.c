@@ -69,6 +69,10 @@ static void slot_done(struct mlx5tls_qp *qp, struct wqe_slot *s, enum slot_statu
 {
 	if (s->bounce_end)
 		qp->bounce.tail = s->bounce_end;
+	if ((s->kind == WQE_GET_PSV || s->kind == WQE_RX_PARAMS) && s->rx) {
+		rx_wqe_done(s->rx, s->kind, st == SLOT_OK);
+		return;
+	}
 	if (st == SLOT_OK) {
 		if (s->kind == WQE_FRAME)
 			(void)fifo_push(&qp->done, s->frame.cookie, 0);

@@ -109,6 +109,16 @@ void rx_sw_free(struct rx_sw *rx)
 	free(rx);
 }
 
+uint32_t rx_sw_held(const struct rx_sw *rx)
+{
+	return rx->have;
+}
+
+uint32_t rx_sw_to_boundary(const struct rx_sw *rx)
+{
+	return rx->need ? rx->need - rx->have : HDR_LEN - rx->have;
+}
+
 uint64_t rx_sw_next_record(const struct rx_sw *rx)
 {
 	return rx->seq;

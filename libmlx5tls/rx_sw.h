@@ -64,6 +64,11 @@ void rx_sw_free(struct rx_sw *rx);
 int rx_sw_input(struct rx_sw *rx, const uint8_t *data, size_t len, unsigned int status,
 		rx_sw_record_fn cb, void *ctx);
 
+/* Bytes of the record in progress held (0 at a record boundary), and bytes still to come before
+ * the next point the record's extent is known at (its header's end, then its end). */
+uint32_t rx_sw_held(const struct rx_sw *rx);
+uint32_t rx_sw_to_boundary(const struct rx_sw *rx);
+
 /* Record number of the next record to complete. */
 uint64_t rx_sw_next_record(const struct rx_sw *rx);
 void rx_sw_get_stats(const struct rx_sw *rx, struct rx_sw_stats *st);

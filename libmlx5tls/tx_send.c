@@ -452,11 +452,11 @@ static __attribute__((noinline)) int send_general(struct mlx5tls_tx *tx,
 						  const struct frame_info *fi)
 {
 	struct tx_plan pl = { 0 };
-	bool device;
 	int ret;
 
 	for (;;) {
-		device = tx->path == MLX5TLS_TX_PATH_DEVICE;
+		bool device = tx->path == MLX5TLS_TX_PATH_DEVICE;
+
 		ret = plan_frame(tx, fi, (const uint8_t *)f->data + fi->hdr_len,
 				 device ? tx->dev_synced : tx->sw_synced,
 				 device ? tx->dev_expected : tx->sw_expected, &pl);

@@ -109,3 +109,16 @@ void wqe_build_dump(void *wqe, uint16_t pc, uint32_t sqn, uint32_t tisn, uint64_
 	put_be32(data + 4, lkey);
 	put_be64(data + 8, addr);
 }
+
+void wqe_build_get_psv(void *wqe, uint16_t pc, uint32_t sqn, uint32_t tirn, uint32_t lkey,
+		       uint64_t va)
+{
+	uint8_t *w = wqe, *psv = w + 16;
+
+	wqe_ctrl_fill(w, MLX5TLS_OPC_MOD_TIR, pc, MLX5TLS_OPCODE_GET_PSV, sqn, MLX5TLS_GET_PSV_DS,
+		      MLX5TLS_WQE_CQ_UPDATE, 0);
+	psv[19] = 0x10;           /* num_psv = 1 << 4 */
+	put_be32(psv + 20, lkey); /* l_key */
+	put_be64(psv + 24, va);   /* va */
+	put_be32(psv + 32, tirn); /* psv_index[0], unshifted */
+}

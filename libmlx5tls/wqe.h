@@ -73,6 +73,10 @@ void wqe_build_static_params(void *const bb[3], uint16_t pc, uint32_t sqn, uint8
 /* Progress params SET_PSV WQE, 32 bytes (fact sheet 8.4). */
 void wqe_build_progress_params(void *wqe, uint16_t pc, uint32_t sqn, uint8_t opc_mod,
 			       uint32_t tis_or_tir, bool fence, uint32_t next_record_tcp_sn);
+/* GET_PSV (fact sheet 8.5): ctrl (opc_mod 2, ds 4, CQ_UPDATE) + mlx5_seg_get_psv: num_psv 0x10
+ * at WQE byte 35, l_key, va (64-byte aligned result buffer), psv_index[0] = tirn. 64 bytes. */
+void wqe_build_get_psv(void *wqe, uint16_t pc, uint32_t sqn, uint32_t tirn, uint32_t lkey,
+		       uint64_t va);
 /* Fenced NOP, 16 bytes (fact sheet 8.7). */
 void wqe_build_fence_nop(void *wqe, uint16_t pc, uint32_t sqn);
 /* DUMP WQE replaying `len` bytes at addr/lkey through TIS tisn, 32 bytes (fact sheet 8.6). */

@@ -14,4 +14,10 @@ void bench_setup_usage(FILE *fp);
 int bench_tx(struct tool *t);
 void bench_tx_usage(FILE *fp);
 
+/* rx [-d DEV] [--tls V] [--bits B] [-t SECONDS] [-j [-p]]: TLS RX datapath throughput through
+ * the device model against EVP AES-GCM decryption, and the records completed in software after
+ * a lost header segment until the device resyncs. */
+int bench_rx(struct tool *t);
+void bench_rx_usage(FILE *fp);
+
 #endif /* MLX5TLS_TOOLS_BENCH_H */

@@ -12,18 +12,20 @@ static void usage(FILE *fp)
 {
 	fprintf(fp,
 		"Usage: mlx5tls-bench [OPTIONS] BENCHMARK [ARGS]\n"
-		"where  BENCHMARK := { setup | tx | help }\n"
+		"where  BENCHMARK := { setup | tx | rx | help }\n"
 		"       OPTIONS := { -d | --device DEV } { -j | --json } { -p | --pretty }\n"
 		"                  { -V | --version } { -h | --help }\n"
 		"Device: -d DEV, else $MLX5TLS_DEVICE, else the device model \"sim\" (sim:cx6dx).\n");
 	bench_setup_usage(fp);
 	bench_tx_usage(fp);
+	bench_rx_usage(fp);
 }
 
 static const struct tool_cmd benchmarks[] = {
 	{ NULL, tool_help },
 	{ "setup", bench_setup },
 	{ "tx", bench_tx },
+	{ "rx", bench_rx },
 	{ "help", tool_help },
 	{ NULL, NULL },
 };

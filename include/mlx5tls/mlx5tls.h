@@ -647,6 +647,208 @@ MLX5TLS_API int mlx5tls_publish_start(const struct mlx5tls_publish_opts *opts);
 /* Stop the thread and remove the socket (also done at exit). 0, also when not publishing. */
 MLX5TLS_API int mlx5tls_publish_stop(void);
 
+/* ---- receive side: receive queue, TIR, steering ---- */
+
+/* Model devices only: one Ethernet frame (no FCS) arrives at the device's port from the network
+ * and goes through its receive path (steering, TIR, TLS RX, RQ). 0 whether it was delivered or
+ * dropped (see mlx5tls_rq_query), -EINVAL, -EOPNOTSUPP on hardware (whose wire is a cable). */
+MLX5TLS_API int mlx5tls_model_wire_rx(struct mlx5tls_device *dev, const void *frame, size_t len);
+
+struct mlx5tls_rq;
+
+struct mlx5tls_rq_opts {
+	size_t sz;
+	uint32_t log_wqes;    /* receive ring of 2^n WQEs (one buffer each); 0 = 10; 1..15 */
+	uint32_t buf_size;    /* bytes per receive buffer; 0 = 2048; 64..65536, a multiple of 64 */
+	uint32_t log_cq_cqes; /* completion ring; 0 = log_wqes; >= log_wqes */
+	uint32_t nbufs;       /* buffers in the pool (posted + held by the application);
+			       * 0 = 2 << log_wqes; >= 1 */
+	uint32_t flags;       /* MLX5TLS_RQ_F_* */
+	size_t : 0;
+};
+#define mlx5tls_rq_opts__last_field flags
+
+enum {
+	/* Model devices: accepted for symmetry with MLX5TLS_QP_F_MODEL_SYNC; the model's receive
+	 * path always runs on the thread that hands it the frame (mlx5tls_model_wire_rx, or the
+	 * sending device's queue thread). */
+	MLX5TLS_RQ_F_MODEL_SYNC = 1u << 0,
+};
+
+/* A receive queue (cyclic RQ + CQ, in RDY) on pd, with a pool of receive buffers the library
+ * allocates and registers for device writes, and keeps posted: the ring is refilled at every
+ * poll and release. td is the transport domain of the TIRs that will deliver to it. NULL and
+ * errno: EINVAL, ENOMEM, EOPNOTSUPP (the transport has no receive queues). */
+MLX5TLS_API struct mlx5tls_rq *mlx5tls_rq_create(struct mlx5tls_pd *pd, struct mlx5tls_td *td,
+						 const struct mlx5tls_rq_opts *opts);
+/* -EBUSY while a TIR delivers to it or the application holds one of its packets. */
+MLX5TLS_API int mlx5tls_rq_destroy(struct mlx5tls_rq *rq);
+
+/* TLS offload status of a received packet (the CQE's byte 0 bits 4:3). */
+enum mlx5tls_rx_tls_status {
+	MLX5TLS_RX_TLS_NONE = 0,      /* not decrypted (no TLS TIR, no context, or not in sync) */
+	MLX5TLS_RX_TLS_DECRYPTED = 1, /* the TLS payload in the packet is plaintext, tag checked */
+	MLX5TLS_RX_TLS_RESYNC = 2,    /* the device asks for a resync (GET_PSV) */
+	MLX5TLS_RX_TLS_ERROR = 3,     /* authentication failed */
+};
+
+struct mlx5tls_rx_pkt {
+	void *data;         /* the frame as received (Ethernet header first), in a pool buffer */
+	uint32_t len;
+	uint8_t tls_status; /* enum mlx5tls_rx_tls_status */
+	bool l2_ok;
+	bool l3_ok;         /* IP header checked good (IPv4 checksum; IPv6 has none) */
+	bool l4_ok;         /* TCP/UDP checksum checked good */
+	uint32_t buf_id;    /* the buffer, for mlx5tls_rq_release() */
+};
+
+/* Reap received packets: fills up to max entries and returns how many, or -errno. Each packet's
+ * buffer belongs to the caller until mlx5tls_rq_release(). An error completion (the device
+ * failed a receive WQE) is handled here: the queue is recovered (ERR -> RST -> RDY) and every
+ * buffer not held by the caller is posted again; the packet is lost. timeout_ms: 0 = do not
+ * wait; else wait up to that long for at least one packet. */
+MLX5TLS_API int mlx5tls_rq_poll(struct mlx5tls_rq *rq, struct mlx5tls_rx_pkt *pkts, int max,
+				unsigned int timeout_ms);
+/* Give a packet's buffer back; it is posted to the ring again. -EINVAL if it is not held. */
+MLX5TLS_API int mlx5tls_rq_release(struct mlx5tls_rq *rq, const struct mlx5tls_rx_pkt *pkt);
+
+struct mlx5tls_rq_attr {
+	uint32_t rqn;
+	uint32_t cqn;
+	uint32_t wqes;          /* ring size */
+	uint32_t buf_size;
+	uint32_t nbufs;
+	uint32_t posted;        /* buffers in the ring, waiting for a packet */
+	uint32_t held;          /* buffers the application holds */
+	uint32_t tirs;          /* TIRs delivering to it */
+	uint64_t packets;       /* delivered to the application */
+	uint64_t bytes;
+	uint64_t err_cqes;      /* error completions (each lost one packet) */
+	uint64_t recoveries;    /* ERR -> RST -> RDY cycles */
+	bool out_of_buffer_known; /* the transport can tell out_of_buffer */
+	uint64_t out_of_buffer; /* frames the device dropped for want of a posted buffer */
+};
+MLX5TLS_API int mlx5tls_rq_query(struct mlx5tls_rq *rq, struct mlx5tls_rq_attr *attr,
+				 size_t attr_sz);
+
+/* ---- transport interface receive (TIR) ---- */
+
+struct mlx5tls_tir;
+
+struct mlx5tls_tir_opts {
+	size_t sz;
+	bool tls_en; /* a TLS TIR: decrypts once RX static/progress params are posted for it */
+	size_t : 0;
+};
+#define mlx5tls_tir_opts__last_field tls_en
+
+/* A TIR delivering to rq (disp_type DIRECT, inline_rqn). tls_en needs the tls_rx capability
+ * (-EOPNOTSUPP). NULL and errno. */
+MLX5TLS_API struct mlx5tls_tir *mlx5tls_tir_create(struct mlx5tls_rq *rq, struct mlx5tls_td *td,
+						  const struct mlx5tls_tir_opts *opts);
+/* -EBUSY while a flow steers to it. */
+MLX5TLS_API int mlx5tls_tir_destroy(struct mlx5tls_tir *tir);
+MLX5TLS_API uint32_t mlx5tls_tir_num(const struct mlx5tls_tir *tir);
+
+struct mlx5tls_tir_attr {
+	uint32_t tirn;
+	bool tls_en;
+	uint8_t disp_type;    /* 0 DIRECT */
+	uint32_t inline_rqn;
+	uint32_t transport_domain;
+	uint32_t flows;       /* flows steering to it */
+};
+/* QUERY_TIR. */
+MLX5TLS_API int mlx5tls_tir_query(struct mlx5tls_tir *tir, struct mlx5tls_tir_attr *attr,
+				  size_t attr_sz);
+
+/* ---- steering ---- */
+
+struct mlx5tls_flow;
+
+/* A TCP connection as the receiver sees its packets: src = the peer, dst = this side. */
+struct mlx5tls_flow_match {
+	uint8_t ip_version; /* 4 or 6 */
+	uint8_t src_ip[16]; /* IPv4: bytes 0..3, the rest zero; network order */
+	uint8_t dst_ip[16];
+	uint16_t src_port;  /* host order */
+	uint16_t dst_port;
+};
+
+/* Steer the TCP packets matching m (exactly: ip version, both addresses, both ports) to tir.
+ * NULL and errno: EINVAL, EEXIST (that match is already steered), EOPNOTSUPP. */
+MLX5TLS_API struct mlx5tls_flow *mlx5tls_flow_create(struct mlx5tls_tir *tir,
+						    const struct mlx5tls_flow_match *m);
+MLX5TLS_API int mlx5tls_flow_destroy(struct mlx5tls_flow *flow);
+
+/* ---- TLS RX offload ---- */
+
+struct mlx5tls_rx;
+
+struct mlx5tls_rx_opts {
+	size_t sz;
+	struct mlx5tls_dek_pool *dek_pool; /* where the DEK comes from; NULL = created */
+	uint32_t resync_max;               /* device resync requests answered; 0 = 8 */
+	size_t : 0;
+};
+#define mlx5tls_rx_opts__last_field resync_max
+
+/* One verified record: content type (TLS 1.3: the inner type) and plaintext, valid during the
+ * call. Return 0 to go on; a non-zero value stops mlx5tls_rx_input(), which returns it. */
+typedef int (*mlx5tls_rx_record_fn)(void *ctx, uint8_t type, const void *plaintext, size_t len);
+
+/*
+ * A TLS RX context: the receive direction of a connection, decrypted by the NIC through tir
+ * (TLS-enabled, steered to with mlx5tls_flow_create). ci is the peer's write direction as
+ * <linux/tls.h> has it (rec_seq = number of the record that starts at start_tcp_sn). The static
+ * and progress params go out on qp (a control queue; any queue pair of the same PD). NULL and
+ * errno: EINVAL, EOPNOTSUPP (no TLS RX for this version/cipher), ENOMEM, EREMOTEIO.
+ */
+MLX5TLS_API struct mlx5tls_rx *mlx5tls_rx_create(struct mlx5tls_qp *qp, struct mlx5tls_tir *tir,
+						 const struct tls_crypto_info *ci, size_t ci_len,
+						 uint32_t start_tcp_sn,
+						 const struct mlx5tls_rx_opts *opts);
+MLX5TLS_API int mlx5tls_rx_destroy(struct mlx5tls_rx *rx);
+
+/*
+ * A packet of the connection as it arrives (before any TCP reordering): its TCP sequence, TCP
+ * payload length and the TLS status the device gave it (mlx5tls_rx_pkt.tls_status). Counts it,
+ * and a RESYNC status starts the device resync (GET_PSV on the control queue; the answer -
+ * static params at a record start the stream confirms - follows from mlx5tls_rx_input()).
+ * Also reaps the control queue. 0 or -EINVAL.
+ */
+MLX5TLS_API int mlx5tls_rx_packet(struct mlx5tls_rx *rx, uint32_t tcp_seq, size_t len,
+				  unsigned int tls_status);
+
+/*
+ * The connection's TCP payload, in TCP order (the application's TCP reorders; bytes already
+ * handed over are skipped), each piece with the TLS status its packet had. Records the device
+ * authenticated are delivered; records that arrived mixed or undecrypted are completed in
+ * software - cb only ever sees verified plaintext. Returns 0, cb's non-zero value, -EBADMSG (a
+ * record failed authentication: the stream is over, nothing of it was delivered), -EPROTO (a
+ * gap), -EINVAL.
+ */
+MLX5TLS_API int mlx5tls_rx_input(struct mlx5tls_rx *rx, uint32_t tcp_seq, const void *payload,
+				 size_t len, unsigned int tls_status, mlx5tls_rx_record_fn cb,
+				 void *ctx);
+
+struct mlx5tls_rx_info {
+	uint32_t tirn;
+	uint32_t dek_id;
+	uint32_t next_tcp_sn;       /* the next stream byte expected */
+	uint64_t next_record;       /* number of the next record to complete */
+	uint64_t records;           /* delivered */
+	uint64_t bytes;             /* plaintext bytes delivered */
+	uint64_t by_device;         /* records the device authenticated */
+	uint64_t by_software;       /* records completed in software */
+	uint64_t reencrypted_bytes; /* device-decrypted bytes encrypted again to verify */
+	uint64_t resync_answers;    /* static params posted in answer to a device resync */
+	bool resync_pending;
+	bool failed;
+};
+MLX5TLS_API int mlx5tls_rx_query(struct mlx5tls_rx *rx, struct mlx5tls_rx_info *info,
+				 size_t info_sz);
+
 #ifdef __cplusplus
 }
 #endif

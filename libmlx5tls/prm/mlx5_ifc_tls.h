@@ -486,6 +486,45 @@ struct mlx5_ifc_modify_tir_in_bits {
 	struct mlx5_ifc_tirc_bits ctx;
 };
 
+/* ---- steering match (kernel mlx5_ifc.h fte_match_set_lyr_2_4; rdma-core
+ * mlx5dv_create_flow_matcher(3): match_mask/match_value are an fte_match_param, whose first
+ * 0x200 bits are the outer headers, selected by match_criteria_enable bit 0) ---- */
+
+enum {
+	MLX5_MATCH_OUTER_HEADERS = 1u << 0,
+};
+
+/* The two address unions (ipv6_layout / ipv4_layout) are 16 bytes each; an IPv4 address is the
+ * last 4 of them (ipv4_layout.reserved_at_0[0x60], ipv4[0x20]). */
+struct mlx5_ifc_fte_match_set_lyr_2_4_bits {
+	u8 smac_47_16[0x20];
+	u8 smac_15_0[0x10];
+	u8 ethertype[0x10];
+	u8 dmac_47_16[0x20];
+	u8 dmac_15_0[0x10];
+	u8 first_prio[0x3];
+	u8 first_cfi[0x1];
+	u8 first_vid[0xc];
+	u8 ip_protocol[0x8];
+	u8 ip_dscp[0x6];
+	u8 ip_ecn[0x2];
+	u8 cvlan_tag[0x1];
+	u8 svlan_tag[0x1];
+	u8 frag[0x1];
+	u8 ip_version[0x4];
+	u8 tcp_flags[0x9];
+	u8 tcp_sport[0x10];
+	u8 tcp_dport[0x10];
+	u8 reserved_at_c0[0x10];
+	u8 ipv4_ihl[0x4];
+	u8 reserved_at_d4[0x4];
+	u8 ttl_hoplimit[0x8];
+	u8 udp_sport[0x10];
+	u8 udp_dport[0x10];
+	u8 src_ipv4_src_ipv6[0x80];
+	u8 dst_ipv4_dst_ipv6[0x80];
+};
+
 /* ---- general objects (fact sheet 3.1, 3.2) ---- */
 
 struct mlx5_ifc_general_obj_create_param_bits {

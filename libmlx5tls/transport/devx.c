@@ -354,4 +354,12 @@ const struct mlx5tls_transport_ops mlx5tls_transport_devx = {
 	.mr_reg = devx_mr_reg,
 	.mr_dereg = devx_mr_dereg,
 	.wire_set = NULL, /* model only: the wire of a ConnectX is a cable */
+	.wire_rx = NULL,  /* model only */
+	/* receive side (devx_dp.c): an rdma-core raw WQ + CQ; steering through the flow API */
+	.rq_create = devx_rq_create,
+	.rq_destroy = devx_rq_destroy,
+	.rq_recover = devx_rq_recover,
+	.rq_out_of_buffer = NULL, /* needs a Q counter (rx_out_of_buffer): not read yet */
+	.flow_create = devx_flow_create,
+	.flow_destroy = devx_flow_destroy,
 };

@@ -24,6 +24,7 @@
 
 #include "barrier.h"
 #include "log.h"
+#include "prm/mlx5_ifc_tls.h"
 #include "transport/devx_xport.h"
 
 struct mlx5tls_xqp {
@@ -313,7 +314,7 @@ int devx_qp_recover(struct mlx5tls_xqp *q)
 /* ---- memory regions ---- */
 
 int devx_mr_reg(struct mlx5tls_xport *xp, struct mlx5tls_xobj *pd_obj, void *addr, size_t len,
-		uint32_t *lkey, struct mlx5tls_xmr **mr)
+		uint32_t access, uint32_t *lkey, struct mlx5tls_xmr **mr)
 {
 	struct mlx5tls_xmr *m;
 
@@ -327,9 +328,11 @@ int devx_mr_reg(struct mlx5tls_xport *xp, struct mlx5tls_xobj *pd_obj, void *add
 	 * these buffers (SEND, LSO and DUMP gather), and local read is always granted, so no
 	 * access flag: IBV_ACCESS_LOCAL_WRITE would make the kernel pin the pages for writing,
 	 * which fails on read-only mappings (a file mapped PROT_READ for zero-copy sends).
+	 * Receive buffers (XPORT_MR_LOCAL_WRITE) are written by the device and need the flag.
 	 */
 	errno = 0;
-	m->mr = ibv_reg_mr(pd_obj->pd, addr, len, 0);
+	m->mr = ibv_reg_mr(pd_obj->pd, addr, len,
+			   (access & XPORT_MR_LOCAL_WRITE) ? IBV_ACCESS_LOCAL_WRITE : 0);
 	if (!m->mr) {
 		int ret = devx_neg_errno(errno ? errno : ENOMEM);
 
@@ -353,5 +356,277 @@ int devx_mr_dereg(struct mlx5tls_xmr *mr)
 	if (ret)
 		return devx_neg_errno(ret); /* the region stays registered */
 	free(mr);
+	return 0;
+}
+
+/* ---- receive queues (rdma-core raw WQ) ---- */
+
+struct mlx5tls_xrq {
+	struct mlx5tls_xport *xp;
+	struct ibv_cq *cq;
+	struct ibv_wq *wq;
+};
+
+static int wq_set_state(struct ibv_wq *wq, enum ibv_wq_state state)
+{
+	struct ibv_wq_attr a;
+	int ret;
+
+	memset(&a, 0, sizeof(a));
+	a.attr_mask = IBV_WQ_ATTR_STATE;
+	a.wq_state = state;
+	ret = ibv_modify_wq(wq, &a);
+	if (ret) {
+		ret = devx_neg_errno(ret);
+		pr_warn("devx: WQ 0x%x: modify to state %d failed (%s)\n", wq->wq_num, (int)state,
+			strerror(-ret));
+	}
+	return ret;
+}
+
+/* The rings of the WQ and its CQ, checked against the library's RQ code (sim/rq.h contract:
+ * one 16-byte data segment per WQE, dbrec[0] = MLX5_RCV_DBR; devx-userspace B4 for the CQ). */
+static int rq_rings(struct mlx5tls_xrq *x, const struct xport_rq_attr *attr,
+		    struct xport_rq_info *info)
+{
+	struct mlx5dv_rwq dvrwq;
+	struct mlx5dv_cq dvcq;
+	struct mlx5dv_obj obj;
+	int ret;
+
+	memset(&dvrwq, 0, sizeof(dvrwq));
+	memset(&dvcq, 0, sizeof(dvcq));
+	memset(&obj, 0, sizeof(obj));
+	obj.rwq.in = x->wq;
+	obj.rwq.out = &dvrwq;
+	obj.cq.in = x->cq;
+	obj.cq.out = &dvcq;
+	ret = mlx5dv_init_obj(&obj, MLX5DV_OBJ_RWQ | MLX5DV_OBJ_CQ);
+	if (ret) {
+		ret = devx_neg_errno(ret);
+		pr_warn("devx: %s: mlx5dv_init_obj(RWQ|CQ) failed (%s)\n", x->xp->name,
+			strerror(-ret));
+		return ret;
+	}
+	if (dvcq.cqe_size != 64 || dvrwq.stride != 16 || !dvrwq.buf || !dvrwq.dbrec ||
+	    !dvcq.buf || !dvcq.dbrec) {
+		pr_warn("devx: %s: RQ stride %u / CQE size %u; only 16/64 is supported\n",
+			x->xp->name, dvrwq.stride, dvcq.cqe_size);
+		return -EOPNOTSUPP;
+	}
+	if (dvrwq.wqe_cnt != 1u << attr->log_wqes || !is_pow2(dvcq.cqe_cnt) ||
+	    dvcq.cqe_cnt < dvrwq.wqe_cnt) {
+		pr_warn("devx: %s: the provider made an RQ of %u WQEs and a CQ of %u CQEs, "
+			"%u and %u were asked for\n",
+			x->xp->name, dvrwq.wqe_cnt, dvcq.cqe_cnt, 1u << attr->log_wqes,
+			1u << attr->log_cq_cqes);
+		return -ENOMEM;
+	}
+	memset(info, 0, sizeof(*info));
+	info->rqn = x->wq->wq_num; /* the RQ number a TIR names in inline_rqn */
+	info->cqn = dvcq.cqn;
+	info->rq_buf = dvrwq.buf;
+	info->rq_wqes = dvrwq.wqe_cnt;
+	info->rq_stride = dvrwq.stride;
+	info->rq_dbrec = (volatile uint32_t *)dvrwq.dbrec; /* [0] = MLX5_RCV_DBR */
+	info->cq_buf = dvcq.buf;
+	info->cq_cqes = dvcq.cqe_cnt;
+	info->cq_dbrec = (volatile uint32_t *)dvcq.dbrec; /* [0] = MLX5_CQ_SET_CI */
+	return 0;
+}
+
+int devx_rq_create(struct mlx5tls_xport *xp, const struct xport_rq_attr *attr,
+		   struct xport_rq_info *info, struct mlx5tls_xrq **q)
+{
+	struct ibv_wq_init_attr wa;
+	struct mlx5tls_xrq *x;
+	int ret;
+
+	if (!xp || !attr || !info || !q || !attr->pd_obj || !attr->pd_obj->pd ||
+	    attr->log_wqes < 1 || attr->log_wqes > 15 || attr->log_cq_cqes > 24)
+		return -EINVAL;
+	x = calloc(1, sizeof(*x));
+	if (!x)
+		return -ENOMEM;
+	x->xp = xp;
+	/* 2^n - 1 gives exactly 2^n CQEs (see devx_qp_create) */
+	errno = 0;
+	x->cq = ibv_create_cq(xp->ctx, (int)((1u << attr->log_cq_cqes) - 1), NULL, NULL, 0);
+	if (!x->cq) {
+		ret = devx_neg_errno(errno ? errno : ENOMEM);
+		pr_warn("devx: %s: ibv_create_cq(%u) failed (%s)\n", xp->name,
+			1u << attr->log_cq_cqes, strerror(-ret));
+		goto err_free;
+	}
+	/* A cyclic RQ with one scatter entry per WQE: the provider makes 16-byte WQEs and a
+	 * ring of roundup_pow2(max_wr) (rdma-core mlx5_calc_rwq_size). */
+	memset(&wa, 0, sizeof(wa));
+	wa.wq_type = IBV_WQT_RQ;
+	wa.max_wr = 1u << attr->log_wqes;
+	wa.max_sge = 1;
+	wa.pd = attr->pd_obj->pd;
+	wa.cq = x->cq;
+	errno = 0;
+	x->wq = ibv_create_wq(xp->ctx, &wa);
+	if (!x->wq) {
+		ret = devx_neg_errno(errno ? errno : ENOMEM);
+		pr_warn("devx: %s: ibv_create_wq(RQ, %u WRs) failed (%s)\n", xp->name, wa.max_wr,
+			strerror(-ret));
+		goto err_cq;
+	}
+	ret = rq_rings(x, attr, info);
+	if (ret)
+		goto err_wq;
+	ret = wq_set_state(x->wq, IBV_WQS_RDY);
+	if (ret)
+		goto err_wq;
+	*q = x;
+	return 0;
+
+err_wq:
+	ibv_destroy_wq(x->wq);
+err_cq:
+	ibv_destroy_cq(x->cq);
+err_free:
+	free(x);
+	return ret;
+}
+
+void devx_rq_destroy(struct mlx5tls_xrq *q)
+{
+	int ret;
+
+	if (!q)
+		return;
+	ret = ibv_destroy_wq(q->wq);
+	if (ret)
+		pr_warn("devx: %s: ibv_destroy_wq failed (%s)\n", q->xp->name,
+			strerror(-devx_neg_errno(ret)));
+	ret = ibv_destroy_cq(q->cq);
+	if (ret)
+		pr_warn("devx: %s: ibv_destroy_cq failed (%s)\n", q->xp->name,
+			strerror(-devx_neg_errno(ret)));
+	free(q);
+}
+
+int devx_rq_recover(struct mlx5tls_xrq *q)
+{
+	/* ERR -> RST -> RDY (DPDK mlx5_rx_err_handle). The provider zeroes the receive doorbell
+	 * record at RESET; the library re-posts from WQE 0. */
+	int ret = wq_set_state(q->wq, IBV_WQS_RESET);
+
+	return ret ? ret : wq_set_state(q->wq, IBV_WQS_RDY);
+}
+
+/* ---- steering (rdma-core flow API, destination a DevX TIR) ---- */
+
+struct mlx5tls_xflow {
+	struct mlx5tls_xport *xp;
+	struct mlx5dv_flow_matcher *matcher;
+	struct ibv_flow *flow;
+};
+
+#define MATCH_SZ DEVX_ST_SZ_BYTES(fte_match_set_lyr_2_4) /* outer headers of fte_match_param */
+
+/* The kernel's TLS RX rule (en_accel/fs_tcp.c accel_fs_tcp_set_ipv4/6_flow): ip_version,
+ * ip_protocol TCP, both addresses, both ports, all exact. mask = all ones on those fields. */
+static void flow_fill(void *hdr, const struct xport_flow_match *m, bool mask)
+{
+	uint8_t *src = DEVX_ADDR_OF(fte_match_set_lyr_2_4, hdr, src_ipv4_src_ipv6);
+	uint8_t *dst = DEVX_ADDR_OF(fte_match_set_lyr_2_4, hdr, dst_ipv4_dst_ipv6);
+	size_t alen = m->ip_version == 4 ? 4 : 16, aoff = 16 - alen;
+
+	DEVX_SET(fte_match_set_lyr_2_4, hdr, ip_version, mask ? 0xf : m->ip_version);
+	DEVX_SET(fte_match_set_lyr_2_4, hdr, ip_protocol, mask ? 0xff : m->ip_proto);
+	DEVX_SET(fte_match_set_lyr_2_4, hdr, tcp_sport, mask ? 0xffff : m->src_port);
+	DEVX_SET(fte_match_set_lyr_2_4, hdr, tcp_dport, mask ? 0xffff : m->dst_port);
+	if (mask) {
+		memset(src + aoff, 0xff, alen);
+		memset(dst + aoff, 0xff, alen);
+	} else {
+		memcpy(src + aoff, m->src_ip, alen);
+		memcpy(dst + aoff, m->dst_ip, alen);
+	}
+}
+
+static struct mlx5dv_flow_match_parameters *match_params(const struct xport_flow_match *m,
+							  bool mask)
+{
+	struct mlx5dv_flow_match_parameters *p = calloc(1, sizeof(*p) + MATCH_SZ);
+
+	if (!p)
+		return NULL;
+	p->match_sz = MATCH_SZ;
+	flow_fill(p->match_buf, m, mask);
+	return p;
+}
+
+int devx_flow_create(struct mlx5tls_xport *xp, const struct xport_flow_match *m,
+		     struct mlx5tls_xobj *tir_obj, uint32_t tirn, struct mlx5tls_xflow **f)
+{
+	struct mlx5dv_flow_match_parameters *mask = NULL, *value = NULL;
+	struct mlx5dv_flow_action_attr action;
+	struct mlx5dv_flow_matcher_attr ma;
+	struct mlx5tls_xflow *x;
+	int ret;
+
+	if (!xp || !m || !tir_obj || !tir_obj->devx || !f)
+		return -EINVAL;
+	x = calloc(1, sizeof(*x));
+	mask = match_params(m, true);
+	value = match_params(m, false);
+	if (!x || !mask || !value) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	x->xp = xp;
+	memset(&ma, 0, sizeof(ma));
+	ma.type = IBV_FLOW_ATTR_NORMAL;
+	ma.match_criteria_enable = MLX5_MATCH_OUTER_HEADERS;
+	ma.match_mask = mask;
+	errno = 0;
+	x->matcher = mlx5dv_create_flow_matcher(xp->ctx, &ma);
+	if (!x->matcher) {
+		ret = devx_neg_errno(errno ? errno : ENOMEM);
+		pr_warn("devx: %s: mlx5dv_create_flow_matcher failed (%s)\n", xp->name,
+			strerror(-ret));
+		goto out;
+	}
+	memset(&action, 0, sizeof(action));
+	action.type = MLX5DV_FLOW_ACTION_DEST_DEVX;
+	action.obj = tir_obj->devx;
+	errno = 0;
+	x->flow = mlx5dv_create_flow(x->matcher, value, 1, &action);
+	if (!x->flow) {
+		ret = devx_neg_errno(errno ? errno : ENOMEM);
+		pr_warn("devx: %s: mlx5dv_create_flow to TIR 0x%x failed (%s)\n", xp->name, tirn,
+			strerror(-ret));
+		mlx5dv_destroy_flow_matcher(x->matcher);
+		goto out;
+	}
+	*f = x;
+	x = NULL;
+	ret = 0;
+out:
+	free(x);
+	free(mask);
+	free(value);
+	return ret;
+}
+
+int devx_flow_destroy(struct mlx5tls_xflow *f)
+{
+	int ret;
+
+	if (!f)
+		return 0;
+	ret = ibv_destroy_flow(f->flow);
+	if (ret)
+		return devx_neg_errno(ret);
+	ret = mlx5dv_destroy_flow_matcher(f->matcher);
+	if (ret)
+		pr_warn("devx: %s: mlx5dv_destroy_flow_matcher failed (%s)\n", f->xp->name,
+			strerror(-devx_neg_errno(ret)));
+	free(f);
 	return 0;
 }

@@ -39,7 +39,14 @@ void devx_qp_destroy(struct mlx5tls_xqp *q);
 void devx_qp_doorbell(struct mlx5tls_xqp *q, const void *ctrl8);
 int devx_qp_recover(struct mlx5tls_xqp *q);
 int devx_mr_reg(struct mlx5tls_xport *xp, struct mlx5tls_xobj *pd_obj, void *addr, size_t len,
-		uint32_t *lkey, struct mlx5tls_xmr **mr);
+		uint32_t access, uint32_t *lkey, struct mlx5tls_xmr **mr);
 int devx_mr_dereg(struct mlx5tls_xmr *mr);
+int devx_rq_create(struct mlx5tls_xport *xp, const struct xport_rq_attr *attr,
+		   struct xport_rq_info *info, struct mlx5tls_xrq **q);
+void devx_rq_destroy(struct mlx5tls_xrq *q);
+int devx_rq_recover(struct mlx5tls_xrq *q);
+int devx_flow_create(struct mlx5tls_xport *xp, const struct xport_flow_match *m,
+		     struct mlx5tls_xobj *tir_obj, uint32_t tirn, struct mlx5tls_xflow **f);
+int devx_flow_destroy(struct mlx5tls_xflow *f);
 
 #endif

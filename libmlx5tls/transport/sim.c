@@ -37,6 +37,9 @@ static const struct obj_family families[] = {
 	{ MLX5_CMD_OP_ALLOC_TRANSPORT_DOMAIN, MLX5_CMD_OP_DEALLOC_TRANSPORT_DOMAIN, 0, 0, false },
 	{ MLX5_CMD_OP_CREATE_TIS, MLX5_CMD_OP_DESTROY_TIS, MLX5_CMD_OP_QUERY_TIS,
 	  MLX5_CMD_OP_MODIFY_TIS, false },
+	/* TIRs (fact sheet 4.3); their RQs come from rq_create, as rdma-core's ibv_create_wq */
+	{ MLX5_CMD_OP_CREATE_TIR, MLX5_CMD_OP_DESTROY_TIR, MLX5_CMD_OP_QUERY_TIR,
+	  MLX5_CMD_OP_MODIFY_TIR, false },
 	{ MLX5_CMD_OP_CREATE_GENERAL_OBJECT, MLX5_CMD_OP_DESTROY_GENERAL_OBJECT,
 	  MLX5_CMD_OP_QUERY_GENERAL_OBJECT, MLX5_CMD_OP_MODIFY_GENERAL_OBJECT, true },
 };
@@ -330,4 +333,11 @@ const struct mlx5tls_transport_ops mlx5tls_transport_sim = {
 	.mr_reg = sim_mr_reg_op,
 	.mr_dereg = sim_mr_dereg_op,
 	.wire_set = sim_wire_set,
+	.wire_rx = sim_wire_rx,
+	.rq_create = sim_rq_create_op,
+	.rq_destroy = sim_rq_destroy_op,
+	.rq_recover = sim_rq_recover_op,
+	.rq_out_of_buffer = sim_rq_out_of_buffer_op,
+	.flow_create = sim_flow_create_op,
+	.flow_destroy = sim_flow_destroy_op,
 };

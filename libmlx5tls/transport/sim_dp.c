@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "sim/port.h"
+#include "sim/rq.h"
 #include "sim/sim.h"
 #include "sim/sq.h"
 #include "transport/sim_xport.h"
@@ -23,6 +24,17 @@ struct mlx5tls_xqp {
 	struct sim_sq *sq;
 	struct sim_cq *cq;
 	bool sync;
+};
+
+struct mlx5tls_xrq {
+	struct mlx5tls_xport *xp;
+	struct sim_rq *rq;
+	struct sim_cq *cq;
+};
+
+struct mlx5tls_xflow {
+	struct mlx5tls_xport *xp;
+	uint32_t rule_id;
 };
 
 struct mlx5tls_xmr {
@@ -247,7 +259,7 @@ int sim_qp_inject_error(struct mlx5tls_xqp *q, uint32_t after_n_wqes)
 /* ---- memory regions ---- */
 
 int sim_mr_reg_op(struct mlx5tls_xport *xp, struct mlx5tls_xobj *pd_obj, void *addr, size_t len,
-		  uint32_t *lkey, struct mlx5tls_xmr **mr)
+		  uint32_t access, uint32_t *lkey, struct mlx5tls_xmr **mr)
 {
 	struct mlx5tls_xmr *m;
 	uint32_t pdn = sim_xobj_id(pd_obj);
@@ -256,7 +268,9 @@ int sim_mr_reg_op(struct mlx5tls_xport *xp, struct mlx5tls_xobj *pd_obj, void *a
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
-	ret = sim_mr_reg(xp->dev, pdn, addr, len, &m->lkey);
+	ret = sim_mr_reg_access(xp->dev, pdn, addr, len,
+				(access & XPORT_MR_LOCAL_WRITE) ? SIM_MR_ACCESS_LOCAL_WRITE : 0,
+				&m->lkey);
 	if (ret) {
 		free(m);
 		return ret;
@@ -276,5 +290,132 @@ int sim_mr_dereg_op(struct mlx5tls_xmr *mr)
 	ret = sim_mr_dereg(mr->xp->dev, mr->lkey);
 	if (!ret)
 		free(mr);
+	return ret;
+}
+
+/* ---- the receive side (sim/rq.h) ---- */
+
+int sim_wire_rx(struct mlx5tls_xport *xp, const void *frame, size_t len)
+{
+	return sim_dev_rx(xp->dev, frame, len);
+}
+
+int sim_rq_create_op(struct mlx5tls_xport *xp, const struct xport_rq_attr *attr,
+		     struct xport_rq_info *info, struct mlx5tls_xrq **q)
+{
+	struct sim_cq_attr ca = { .log_cqes = attr->log_cq_cqes };
+	struct sim_rq_attr ra = { 0 };
+	struct sim_cq_info ci;
+	struct sim_rq_info ri;
+	struct mlx5tls_xrq *x;
+	int ret;
+
+	x = calloc(1, sizeof(*x));
+	if (!x)
+		return -ENOMEM;
+	x->xp = xp;
+	x->cq = sim_cq_create(xp->dev, &ca);
+	if (!x->cq) {
+		ret = errno ? -errno : -ENOMEM;
+		goto err_free;
+	}
+	ra.log_wqes = attr->log_wqes;
+	ra.cq = x->cq;
+	ra.pd = attr->pdn;
+	ra.uid = xp->uid; /* as CREATE_RQ through this context: its TIRs may name it */
+	x->rq = sim_rq_create(xp->dev, &ra);
+	if (!x->rq) {
+		ret = errno ? -errno : -ENOMEM;
+		goto err_cq;
+	}
+	/* MODIFY_RQ RST -> RDY, as ibv_modify_wq(IBV_WQS_RDY) */
+	ret = sim_rq_modify(x->rq, SIM_RQ_RDY);
+	if (ret)
+		goto err_rq;
+	sim_rq_query(x->rq, &ri);
+	sim_cq_query(x->cq, &ci);
+	memset(info, 0, sizeof(*info));
+	info->rqn = ri.rqn;
+	info->cqn = ci.cqn;
+	info->rq_buf = ri.buf;
+	info->rq_wqes = ri.wqe_cnt;
+	info->rq_stride = ri.stride;
+	info->rq_dbrec = ri.dbrec;
+	info->cq_buf = ci.buf;
+	info->cq_cqes = ci.cqe_cnt;
+	info->cq_dbrec = ci.dbrec;
+	*q = x;
+	return 0;
+
+err_rq:
+	(void)sim_rq_destroy(x->rq);
+err_cq:
+	sim_cq_destroy(x->cq);
+err_free:
+	free(x);
+	return ret;
+}
+
+void sim_rq_destroy_op(struct mlx5tls_xrq *q)
+{
+	if (!q)
+		return;
+	(void)sim_rq_destroy(q->rq); /* the library destroyed its TIRs first */
+	sim_cq_destroy(q->cq);
+	free(q);
+}
+
+int sim_rq_recover_op(struct mlx5tls_xrq *q)
+{
+	int ret = sim_rq_modify(q->rq, SIM_RQ_RST);
+
+	return ret ? ret : sim_rq_modify(q->rq, SIM_RQ_RDY);
+}
+
+int sim_rq_out_of_buffer_op(struct mlx5tls_xrq *q, uint64_t *n)
+{
+	struct sim_rq_stats st;
+
+	sim_rq_get_stats(q->rq, &st);
+	*n = st.out_of_buffer;
+	return 0;
+}
+
+int sim_flow_create_op(struct mlx5tls_xport *xp, const struct xport_flow_match *m,
+		       struct mlx5tls_xobj *tir_obj, uint32_t tirn, struct mlx5tls_xflow **f)
+{
+	struct sim_flow_match sm = { 0 };
+	struct mlx5tls_xflow *x;
+	int ret;
+
+	(void)tir_obj;
+	x = calloc(1, sizeof(*x));
+	if (!x)
+		return -ENOMEM;
+	sm.ip_version = m->ip_version;
+	sm.ip_proto = m->ip_proto;
+	memcpy(sm.src_ip, m->src_ip, sizeof(sm.src_ip));
+	memcpy(sm.dst_ip, m->dst_ip, sizeof(sm.dst_ip));
+	sm.src_port = m->src_port;
+	sm.dst_port = m->dst_port;
+	ret = sim_steer_add(xp->dev, &sm, tirn, &x->rule_id);
+	if (ret) {
+		free(x);
+		return ret;
+	}
+	x->xp = xp;
+	*f = x;
+	return 0;
+}
+
+int sim_flow_destroy_op(struct mlx5tls_xflow *f)
+{
+	int ret;
+
+	if (!f)
+		return 0;
+	ret = sim_steer_del(f->xp->dev, f->rule_id);
+	if (!ret)
+		free(f);
 	return ret;
 }

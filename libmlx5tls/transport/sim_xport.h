@@ -31,9 +31,18 @@ void sim_qp_doorbell(struct mlx5tls_xqp *q, const void *ctrl8);
 int sim_qp_recover(struct mlx5tls_xqp *q);
 int sim_qp_inject_error(struct mlx5tls_xqp *q, uint32_t after_n_wqes);
 int sim_mr_reg_op(struct mlx5tls_xport *xp, struct mlx5tls_xobj *pd_obj, void *addr, size_t len,
-		  uint32_t *lkey, struct mlx5tls_xmr **mr);
+		  uint32_t access, uint32_t *lkey, struct mlx5tls_xmr **mr);
 int sim_mr_dereg_op(struct mlx5tls_xmr *mr);
 int sim_wire_set(struct mlx5tls_xport *xp, const struct mlx5tls_model_wire_opts *opts);
+int sim_wire_rx(struct mlx5tls_xport *xp, const void *frame, size_t len);
+int sim_rq_create_op(struct mlx5tls_xport *xp, const struct xport_rq_attr *attr,
+		     struct xport_rq_info *info, struct mlx5tls_xrq **q);
+void sim_rq_destroy_op(struct mlx5tls_xrq *q);
+int sim_rq_recover_op(struct mlx5tls_xrq *q);
+int sim_rq_out_of_buffer_op(struct mlx5tls_xrq *q, uint64_t *n);
+int sim_flow_create_op(struct mlx5tls_xport *xp, const struct xport_flow_match *m,
+		       struct mlx5tls_xobj *tir_obj, uint32_t tirn, struct mlx5tls_xflow **f);
+int sim_flow_destroy_op(struct mlx5tls_xflow *f);
 /* The object number behind a handle of sim.c (the pdn of a PD). */
 uint32_t sim_xobj_id(const struct mlx5tls_xobj *obj);
 /* Destroy the wire's ports (device close; no queue may be left). */

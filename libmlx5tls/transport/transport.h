@@ -27,6 +27,8 @@ struct mlx5tls_xport;      /* per-device transport state, owned by the transport
 struct mlx5tls_xobj;       /* a created firmware object, owned by the transport */
 struct mlx5tls_xqp;        /* a send queue + completion queue, owned by the transport */
 struct mlx5tls_xmr;        /* a registered memory region, owned by the transport */
+struct mlx5tls_xrq;        /* a receive queue + completion queue, owned by the transport */
+struct mlx5tls_xflow;      /* a steering rule, owned by the transport */
 
 /* What the library asks for when it creates a raw Ethernet send queue. */
 struct xport_qp_attr {
@@ -51,6 +53,41 @@ struct xport_qp_info {
 	uint32_t cq_cqes;
 	volatile uint32_t *cq_dbrec; /* [0] = BE32 consumer index */
 };
+
+/* What the library asks for when it creates a receive queue (cyclic, one 16-byte data segment
+ * per WQE: sim/rq.h memory contract, devx-userspace B2 for the CQ). */
+struct xport_rq_attr {
+	uint32_t log_wqes;           /* RQ ring of 2^n 16-byte receive WQEs */
+	uint32_t log_cq_cqes;        /* CQ ring of 2^n 64-byte CQEs (>= log_wqes) */
+	uint32_t pdn;
+	struct mlx5tls_xobj *pd_obj;
+};
+
+/* The receive rings the library writes and polls: the same contract on every transport. */
+struct xport_rq_info {
+	uint32_t rqn;                /* what a TIR names in inline_rqn */
+	uint32_t cqn;
+	void *rq_buf;                /* rq_wqes x rq_stride bytes */
+	uint32_t rq_wqes;
+	uint32_t rq_stride;          /* 16 */
+	volatile uint32_t *rq_dbrec; /* [0] = BE32 receive producer counter (MLX5_RCV_DBR) */
+	void *cq_buf;                /* cq_cqes x 64 bytes */
+	uint32_t cq_cqes;
+	volatile uint32_t *cq_dbrec; /* [0] = BE32 consumer index */
+};
+
+/* A 5-tuple steering rule, as the receiver sees the packet (src = the peer). */
+struct xport_flow_match {
+	uint8_t ip_version;          /* 4 or 6 */
+	uint8_t ip_proto;            /* 6 = TCP */
+	uint8_t src_ip[16];          /* IPv4 in bytes 0..3; network order */
+	uint8_t dst_ip[16];
+	uint16_t src_port;           /* host order */
+	uint16_t dst_port;
+};
+
+/* mr_reg access bits */
+#define XPORT_MR_LOCAL_WRITE 0x1u /* the device writes into it (IBV_ACCESS_LOCAL_WRITE) */
 
 struct mlx5tls_transport_ops {
 	const char *name; /* "devx" or "sim" */
@@ -111,13 +148,33 @@ struct mlx5tls_transport_ops {
 	/* Model only (NULL on devx): make a later WQE fail (sim_sq_inject_error). */
 	int (*qp_inject_error)(struct mlx5tls_xqp *q, uint32_t after_n_wqes);
 
-	/* Register [addr, addr+len) on the PD for device reads; *lkey for data segments. */
+	/* Register [addr, addr+len) on the PD for device reads (access 0) or also writes
+	 * (XPORT_MR_LOCAL_WRITE: receive buffers); *lkey for data segments. */
 	int (*mr_reg)(struct mlx5tls_xport *xp, struct mlx5tls_xobj *pd_obj, void *addr,
-		      size_t len, uint32_t *lkey, struct mlx5tls_xmr **mr);
+		      size_t len, uint32_t access, uint32_t *lkey, struct mlx5tls_xmr **mr);
 	int (*mr_dereg)(struct mlx5tls_xmr *mr);
 
 	/* Model only (NULL on devx): connect the device's Ethernet port. */
 	int (*wire_set)(struct mlx5tls_xport *xp, const struct mlx5tls_model_wire_opts *opts);
+	/* Model only (NULL on devx): a frame arrives from the wire (sim_dev_rx). */
+	int (*wire_rx)(struct mlx5tls_xport *xp, const void *frame, size_t len);
+
+	/* ---- receive side (NULL when the transport has none yet: -EOPNOTSUPP) ---- */
+
+	/* A cyclic RQ + its CQ, in RDY, rings in *info. sim: sim_cq_create + sim_rq_create (under
+	 * the transport's uid, so its TIRs may name it) + MODIFY_RQ RST->RDY. 0 or -errno. */
+	int (*rq_create)(struct mlx5tls_xport *xp, const struct xport_rq_attr *attr,
+			 struct xport_rq_info *info, struct mlx5tls_xrq **q);
+	/* Destroy RQ then CQ (no TIR may name the RQ any more). */
+	void (*rq_destroy)(struct mlx5tls_xrq *q);
+	/* After an error CQE: RQ ERR -> RST -> RDY; the caller re-posts from WQE 0. */
+	int (*rq_recover)(struct mlx5tls_xrq *q);
+	/* Frames dropped for want of a posted WQE (rx_out_of_buffer); NULL if unknown. */
+	int (*rq_out_of_buffer)(struct mlx5tls_xrq *q, uint64_t *n);
+	/* Steer frames matching m to the TIR (tir_obj, number tirn). 0 or -errno. */
+	int (*flow_create)(struct mlx5tls_xport *xp, const struct xport_flow_match *m,
+			   struct mlx5tls_xobj *tir_obj, uint32_t tirn, struct mlx5tls_xflow **f);
+	int (*flow_destroy)(struct mlx5tls_xflow *f);
 };
 
 extern const struct mlx5tls_transport_ops mlx5tls_transport_devx;

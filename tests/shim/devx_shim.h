@@ -99,6 +99,15 @@ uint64_t devx_shim_wire_dropped(const char *name);
 int devx_shim_wire_mtu(const char *name);
 int devx_shim_set_wire_mtu(const char *name, uint32_t mtu);
 
+/*
+ * The receive side of device `name` (shim_rx.c): devx_shim_wire_rx hands one Ethernet frame (no
+ * FCS) to the device's port, as if it came from the network (the model's sim_dev_rx: steering,
+ * TIR, RQ); 0 whether delivered or dropped, -ENODEV, -EINVAL. devx_shim_rx_stats: frames that
+ * matched a steering rule / matched none (dropped); 0 or -ENODEV.
+ */
+int devx_shim_wire_rx(const char *name, const void *frame, size_t len);
+int devx_shim_rx_stats(const char *name, uint64_t *steered, uint64_t *no_match);
+
 /* Doorbells the watchers have handed to the model so far (all devices). */
 unsigned long devx_shim_doorbells(void);
 

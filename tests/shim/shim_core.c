@@ -38,6 +38,13 @@ static const char *const fn_names[SHIM_FN__MAX] = {
 	[SHIM_MLX5DV_DEVX_OBJ_MODIFY] = "mlx5dv_devx_obj_modify",
 	[SHIM_MLX5DV_DEVX_OBJ_DESTROY] = "mlx5dv_devx_obj_destroy",
 	[SHIM_MLX5DV_DEVX_GENERAL_CMD] = "mlx5dv_devx_general_cmd",
+	[SHIM_IBV_CREATE_WQ] = "ibv_create_wq",
+	[SHIM_IBV_MODIFY_WQ] = "ibv_modify_wq",
+	[SHIM_IBV_DESTROY_WQ] = "ibv_destroy_wq",
+	[SHIM_MLX5DV_CREATE_FLOW_MATCHER] = "mlx5dv_create_flow_matcher",
+	[SHIM_MLX5DV_DESTROY_FLOW_MATCHER] = "mlx5dv_destroy_flow_matcher",
+	[SHIM_MLX5DV_CREATE_FLOW] = "mlx5dv_create_flow",
+	[SHIM_IBV_DESTROY_FLOW] = "ibv_destroy_flow",
 };
 
 static atomic_ulong fn_calls[SHIM_FN__MAX];
@@ -286,9 +293,12 @@ struct shim_device *shim_device_of(const struct ibv_device *ibdev)
 
 struct shim_context *shim_context_of(struct ibv_context *ctx)
 {
-	struct shim_context *c = (struct shim_context *)ctx;
+	struct shim_context *c;
 
-	return (c && c->magic == SHIM_CTX_MAGIC) ? c : NULL;
+	if (!ctx)
+		return NULL;
+	c = (struct shim_context *)((uint8_t *)ctx - offsetof(struct shim_context, vctx.context));
+	return c->magic == SHIM_CTX_MAGIC ? c : NULL;
 }
 
 int shim_open_fail_errno(void)

@@ -17,6 +17,7 @@
 #include <infiniband/verbs.h>
 
 #include "sim/port.h"
+#include "sim/rq.h"
 #include "sim/sim.h"
 #include "sim/sq.h"
 
@@ -47,6 +48,13 @@ enum shim_fn {
 	SHIM_MLX5DV_DEVX_OBJ_MODIFY,
 	SHIM_MLX5DV_DEVX_OBJ_DESTROY,
 	SHIM_MLX5DV_DEVX_GENERAL_CMD,
+	SHIM_IBV_CREATE_WQ,
+	SHIM_IBV_MODIFY_WQ,
+	SHIM_IBV_DESTROY_WQ,
+	SHIM_MLX5DV_CREATE_FLOW_MATCHER,
+	SHIM_MLX5DV_DESTROY_FLOW_MATCHER,
+	SHIM_MLX5DV_CREATE_FLOW,
+	SHIM_IBV_DESTROY_FLOW,
 	SHIM_FN__MAX,
 };
 
@@ -72,10 +80,16 @@ struct shim_device {
 struct shim_pd;
 struct shim_cq;
 struct shim_mr;
+struct shim_wq;
+struct shim_flow;
 
 /* An open context: the kernel's ucontext with its DevX uid (devx-userspace A1). */
 struct shim_context {
-	struct ibv_context ibctx; /* first: handed out as struct ibv_context * */
+	/* first: vctx.context is handed out as struct ibv_context *; the extended verbs
+	 * (ibv_create_wq, ibv_modify_wq, ibv_destroy_wq, ibv_destroy_flow) are static inline
+	 * functions of <infiniband/verbs.h> that call through these ops (verbs_get_ctx_op), as
+	 * the provider's ops are reached on a real system */
+	struct verbs_context vctx;
 	uint32_t magic;
 	struct shim_device *dev;
 	uint16_t uid;
@@ -85,6 +99,8 @@ struct shim_context {
 	struct shim_cq *cqs;
 	struct shim_qp *qps;
 	struct shim_mr *mrs;
+	struct shim_wq *wqs;
+	struct shim_flow *flows;
 	uint32_t tdn; /* the kernel's transport domain of this ucontext (raw packet QP TISes) */
 };
 
@@ -194,6 +210,11 @@ SHIM_HIDDEN int shim_device_dp_init(struct shim_device *dev);
 SHIM_HIDDEN void shim_device_dp_fini(struct shim_device *dev);
 /* Closing a context: the kernel destroys its QPs, MRs and CQs (in that order) first. */
 SHIM_HIDDEN void shim_context_dp_release(struct shim_context *ctx);
+/* Receive side (shim_rx.c): the context's extended verbs ops; mlx5dv_init_obj for an RWQ (0 or
+ * a positive errno); closing a context: flows and WQs go first. */
+SHIM_HIDDEN void shim_context_rx_init(struct shim_context *ctx);
+SHIM_HIDDEN int shim_dv_get_rwq(struct ibv_wq *wq, struct mlx5dv_rwq *out);
+SHIM_HIDDEN void shim_context_rx_release(struct shim_context *ctx);
 /* mlx5dv_init_obj for a QP / CQ (shim_qp.c); 0 or a positive errno. */
 SHIM_HIDDEN int shim_dv_get_qp(struct ibv_qp *qp, struct mlx5dv_qp *out);
 SHIM_HIDDEN int shim_dv_get_cq(struct ibv_cq *cq, struct mlx5dv_cq *out);

@@ -295,31 +295,34 @@ struct ibv_context *mlx5dv_open_device(struct ibv_device *device, struct mlx5dv_
 	ctx->magic = SHIM_CTX_MAGIC;
 	ctx->dev = dev;
 	pthread_mutex_init(&ctx->lock, NULL);
-	ctx->ibctx.device = &dev->ibdev;
-	ctx->ibctx.cmd_fd = -1;
-	ctx->ibctx.async_fd = -1;
-	ctx->ibctx.num_comp_vectors = 1;
-	pthread_mutex_init(&ctx->ibctx.mutex, NULL);
-	return &ctx->ibctx;
+	ctx->vctx.context.device = &dev->ibdev;
+	ctx->vctx.context.cmd_fd = -1;
+	ctx->vctx.context.async_fd = -1;
+	ctx->vctx.context.num_comp_vectors = 1;
+	pthread_mutex_init(&ctx->vctx.context.mutex, NULL);
+	shim_context_rx_init(ctx);
+	return &ctx->vctx.context;
 }
 
 int mlx5dv_init_obj(struct mlx5dv_obj *obj, uint64_t obj_type)
 {
-	const uint64_t emulated = MLX5DV_OBJ_QP | MLX5DV_OBJ_CQ | MLX5DV_OBJ_PD;
+	const uint64_t emulated = MLX5DV_OBJ_QP | MLX5DV_OBJ_CQ | MLX5DV_OBJ_PD | MLX5DV_OBJ_RWQ;
 	int ret = 0;
 
 	shim_count(SHIM_MLX5DV_INIT_OBJ);
 	if (!obj)
 		return EINVAL;
-	/* The PD number (devx-userspace A7) and the rings of a raw packet QP and its CQ (B5);
-	 * SRQ/RWQ/DM/AH internals are not emulated. rdma-core fills one type after the other and
-	 * stops at the first failure. */
+	/* The PD number (devx-userspace A7), the rings of a raw packet QP and its CQ (B5) and of
+	 * a raw WQ (shim_rx.c); SRQ/DM/AH internals are not emulated. rdma-core fills one type
+	 * after the other and stops at the first failure. */
 	if (obj_type & ~emulated)
 		return EOPNOTSUPP;
 	if (obj_type & MLX5DV_OBJ_QP)
 		ret = shim_dv_get_qp(obj->qp.in, obj->qp.out);
 	if (!ret && (obj_type & MLX5DV_OBJ_CQ))
 		ret = shim_dv_get_cq(obj->cq.in, obj->cq.out);
+	if (!ret && (obj_type & MLX5DV_OBJ_RWQ))
+		ret = shim_dv_get_rwq(obj->rwq.in, obj->rwq.out);
 	if (!ret && (obj_type & MLX5DV_OBJ_PD)) {
 		struct shim_pd *pd = shim_pd_of(obj->pd.in);
 

@@ -781,7 +781,11 @@ static struct ibv_mr *reg_mr(struct ibv_pd *ibpd, void *addr, size_t length, uin
 	mr = calloc(1, sizeof(*mr));
 	if (!mr)
 		return fail_ptr(ENOMEM);
-	ret = sim_mr_reg(ctx->dev->sim, pd->pdn, addr, length, &lkey);
+	/* IBV_ACCESS_LOCAL_WRITE lets the device write the region (receive buffers); local read
+	 * is always granted (sim_mr_reg_access) */
+	ret = sim_mr_reg_access(ctx->dev->sim, pd->pdn, addr, length,
+				(access & IBV_ACCESS_LOCAL_WRITE) ? SIM_MR_ACCESS_LOCAL_WRITE : 0,
+				&lkey);
 	if (ret) {
 		free(mr);
 		return fail_ptr(-ret);

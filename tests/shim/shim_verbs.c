@@ -81,6 +81,7 @@ int ibv_close_device(struct ibv_context *context)
 	if (!ctx)
 		return EINVAL;
 	/* uverbs destroys the verbs objects left (QPs, then MRs and CQs) before the rest. */
+	shim_context_rx_release(ctx);
 	shim_context_dp_release(ctx);
 	/*
 	 * Closing the device fd: the kernel destroys every object still on the context and then the
@@ -110,7 +111,7 @@ int ibv_close_device(struct ibv_context *context)
 
 	ctx->magic = 0;
 	pthread_mutex_destroy(&ctx->lock);
-	pthread_mutex_destroy(&ctx->ibctx.mutex);
+	pthread_mutex_destroy(&ctx->vctx.context.mutex);
 	free(ctx);
 	return 0;
 }
