@@ -161,7 +161,7 @@ void tx_snapshot(struct mlx5tls_tx *tx, struct tx_snap *s)
 }
 
 /* The firmware's status and syndrome of the failed query just run by this thread. */
-static void fw_status_of(int err, uint8_t *status, uint32_t *syndrome)
+void inspect_fw_status(int err, uint8_t *status, uint32_t *syndrome)
 {
 	struct mlx5tls_fw_error fe;
 
@@ -181,7 +181,7 @@ static void dek_read_back(struct mlx5tls_dek *dek, struct mlx5tls_tx_state *st)
 	st->dek_pooled = dek->pool != NULL;
 	st->dek_error = mlx5tls_dek_query(dek, &a, sizeof(a));
 	if (st->dek_error) {
-		fw_status_of(st->dek_error, &st->dek_fw_status, &st->dek_fw_syndrome);
+		inspect_fw_status(st->dek_error, &st->dek_fw_status, &st->dek_fw_syndrome);
 		return;
 	}
 	st->dek_state = a.state;
@@ -200,7 +200,7 @@ static void tis_read_back(struct mlx5tls_tis *tis, struct mlx5tls_tx_state *st)
 	st->tis_pooled = tis->pool != NULL;
 	st->tis_error = mlx5tls_tis_query(tis, &a, sizeof(a));
 	if (st->tis_error) {
-		fw_status_of(st->tis_error, &st->tis_fw_status, &st->tis_fw_syndrome);
+		inspect_fw_status(st->tis_error, &st->tis_fw_status, &st->tis_fw_syndrome);
 		return;
 	}
 	st->tis_tls_en = a.tls_en;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Inspection (internal): the registry of open devices, the per-device lists of queues and pools,
- * the one place that reads a context's datapath state from another thread (tx_snapshot), and the
+ * Inspection (internal): the registry of open devices, the per-device lists of queues, pools and
+ * RX contexts, the one place per direction that reads a context's datapath state from another
+ * thread (tx_snapshot; rx_inspect_fill, from the RX context's published copies), and the
  * publisher (publish.c) that answers mlx5tls-inspect(7) requests from them.
  *
  * Lock order: the registry lock (inspect_devices_lock) -> a device's tx_lock or insp_lock ->
@@ -61,6 +62,20 @@ void tx_snapshot(struct mlx5tls_tx *tx, struct tx_snap *s);
 /* mlx5tls_tx_inspect() from a snapshot just taken (the publisher filters on it first). */
 void tx_inspect_fill(struct mlx5tls_tx *tx, const struct tx_snap *snap,
 		     struct mlx5tls_tx_state *st);
+
+/* The firmware's status and syndrome of the query that just failed with err on this thread. */
+void inspect_fw_status(int err, uint8_t *status, uint32_t *syndrome);
+
+/* ---- TLS RX contexts (rx.c), on dev->insp_rx under dev->insp_lock ---- */
+
+struct mlx5tls_rx *rx_insp_next(const struct mlx5tls_rx *rx);
+uint64_t rx_insp_id(const struct mlx5tls_rx *rx);
+/* mlx5tls_rx_inspect() without the GET_PSV, for a thread that does not drive rx (the publisher,
+ * holding dev->insp_lock): progress is reported "not available" with that reason. */
+void rx_inspect_fill(struct mlx5tls_rx *rx, struct mlx5tls_rx_state *st);
+/* rq.c, at TIR destroy: contexts still naming the TIR forget it (the publisher must not query a
+ * freed TIR). Takes the registry lock and the devices' insp_lock. */
+void rx_tir_gone(const struct mlx5tls_tir *tir);
 
 /* A queue's figures (mlx5tls_qp_query) read without writing the queue, from another thread. */
 void qp_snapshot(const struct mlx5tls_qp *qp, struct mlx5tls_qp_attr *attr);

@@ -36,6 +36,7 @@ struct mlx5tls_device {
 	struct inspect_qp *insp_qps;
 	struct mlx5tls_dek_pool *insp_dek_pools;
 	struct mlx5tls_tis_pool *insp_tis_pools;
+	struct mlx5tls_rx *insp_rx; /* live TLS RX contexts (rx.c), newest first */
 	struct mlx5tls_device *insp_next;
 };
 

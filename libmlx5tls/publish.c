@@ -593,10 +593,97 @@ static void json_ctx(struct jw *w, const struct mlx5tls_tx_state *st, const stru
 	jw_close(w, '}');
 }
 
+static void json_tir_query(struct jw *w, int err, uint8_t status, uint32_t syndrome,
+			   const struct mlx5tls_tir_attr *a)
+{
+	if (err) {
+		char text[160];
+
+		jw_null(w, "query");
+		query_error_text("QUERY_TIR", err, status, syndrome, text, sizeof(text));
+		jw_str(w, "query_error", text);
+		return;
+	}
+	jw_open(w, "query", '{');
+	jw_bool(w, "tls_en", a->tls_en);
+	jw_u64(w, "disp_type", a->disp_type);
+	jw_u64(w, "inline_rqn", a->inline_rqn);
+	jw_u64(w, "transport_domain", a->transport_domain);
+	jw_u64(w, "flows", a->flows);
+	jw_close(w, '}');
+}
+
+/* "tir":{...} of an RX context: its TIR number and QUERY_TIR, or why there is no query. */
+static void json_rx_tir(struct jw *w, const struct mlx5tls_rx_state *st)
+{
+	struct mlx5tls_tir_attr a = {
+		.tirn = st->tirn, .tls_en = st->tir_tls_en, .disp_type = st->tir_disp_type,
+		.inline_rqn = st->tir_inline_rqn, .transport_domain = st->tir_transport_domain,
+		.flows = st->tir_flows,
+	};
+
+	jw_u64(w, "tirn", st->tirn);
+	if (!st->has_tir) {
+		jw_null(w, "query");
+		jw_str(w, "query_error", "the TIR was destroyed before the context");
+		return;
+	}
+	json_tir_query(w, st->tir_error, st->tir_fw_status, st->tir_fw_syndrome, &a);
+}
+
+static void json_rx_ctx(struct jw *w, const struct mlx5tls_rx_state *st)
+{
+	struct mlx5tls_dek_attr a = {
+		.id = st->dek_id, .pooled = st->dek_pooled, .state = st->dek_state,
+		.key_bits = st->dek_key_bits, .key_purpose = st->dek_key_purpose, .pd = st->dek_pd,
+	};
+	char b1[16], b2[16];
+
+	jw_open(w, NULL, '{');
+	jw_u64(w, "id", st->id);
+	jw_str(w, "device", st->device);
+	jw_str(w, "dir", "rx");
+	jw_u64(w, "sqn", st->sqn);
+	jw_str(w, "tls_version", tls_version_name(st->tls_version, b1, sizeof(b1)));
+	jw_str(w, "cipher", cipher_name(st->cipher_type, b2, sizeof(b2)));
+	jw_str(w, "path", path_name(st->path));
+	jw_str(w, "reason", "");
+	jw_open(w, "dek", '{');
+	jw_u64(w, "id", st->dek_id);
+	json_dek_query(w, st->dek_error, st->dek_fw_status, st->dek_fw_syndrome, &a);
+	jw_close(w, '}');
+	jw_open(w, "tir", '{');
+	json_rx_tir(w, st);
+	jw_close(w, '}');
+	jw_open(w, "progress", '{');
+	jw_bool(w, "available", st->progress_available);
+	jw_str(w, "reason", st->progress_reason);
+	jw_close(w, '}');
+	jw_open(w, "tracker", '{');
+	jw_u64(w, "start_tcp_sn", st->start_tcp_sn);
+	jw_u64(w, "next_tcp_sn", st->next_tcp_sn);
+	jw_u64(w, "first_record", st->first_record);
+	jw_u64(w, "next_record", st->next_record);
+	jw_bool(w, "resync_pending", st->resync_pending);
+	jw_u64(w, "resync_left", st->resync_left);
+	jw_bool(w, "failed", st->failed);
+	jw_close(w, '}');
+	jw_open(w, "counters", '{');
+	jw_u64(w, "records", st->records);
+	jw_u64(w, "bytes", st->bytes);
+	jw_u64(w, "by_device", st->by_device);
+	jw_u64(w, "by_software", st->by_software);
+	jw_u64(w, "reencrypted_bytes", st->reencrypted_bytes);
+	jw_u64(w, "resync_answers", st->resync_answers);
+	jw_close(w, '}');
+	jw_close(w, '}');
+}
+
 struct ctx_filter {
 	bool by_id;
 	uint64_t id;
-	bool rx; /* dir rx: no RX contexts exist yet */
+	bool by_dir;
+	bool rx;
 	bool by_path;
 	enum mlx5tls_tx_path path;
 };
@@ -629,6 +716,7 @@ static int parse_ctx_filter(struct request *r, struct ctx_filter *f)
 		} else if (!strcmp(key, "dir")) {
 			if (strcmp(val, "tx") && strcmp(val, "rx"))
 				goto bad_value;
+			f->by_dir = true;
 			f->rx = !strcmp(val, "rx");
 		} else if (!strcmp(key, "path")) {
 			f->by_path = true;
@@ -674,7 +762,7 @@ static void ctx_one(struct jw *w, struct mlx5tls_tx *tx, void *arg)
 	struct mlx5tls_tx_state st;
 	struct tx_snap snap;
 
-	if (f->rx || (f->by_id && tx->id != f->id))
+	if ((f->by_dir && f->rx) || (f->by_id && tx->id != f->id))
 		return;
 	tx_snapshot(tx, &snap);
 	if (f->by_path && snap.info.path != f->path)
@@ -685,6 +773,36 @@ static void ctx_one(struct jw *w, struct mlx5tls_tx *tx, void *arg)
 	json_ctx(w, &st, &snap);
 }
 
+/* Calls fn for every TLS RX context (device's insp_lock held: none is freed meanwhile) until the
+ * entry cap. */
+static void for_each_rx(struct jw *w, void (*fn)(struct jw *w, struct mlx5tls_rx *rx, void *arg),
+			void *arg)
+{
+	struct mlx5tls_device *dev;
+
+	for (dev = inspect_devices_lock(); dev && !w->truncated; dev = dev->insp_next) {
+		pthread_mutex_lock(&dev->insp_lock);
+		for (struct mlx5tls_rx *rx = dev->insp_rx; rx && !w->truncated;
+		     rx = rx_insp_next(rx))
+			fn(w, rx, arg);
+		pthread_mutex_unlock(&dev->insp_lock);
+	}
+	inspect_devices_unlock();
+}
+
+static void rx_ctx_one(struct jw *w, struct mlx5tls_rx *rx, void *arg)
+{
+	const struct ctx_filter *f = arg;
+	struct mlx5tls_rx_state st;
+
+	/* an RX context's path is always the device's */
+	if ((f->by_dir && !f->rx) || (f->by_id && rx_insp_id(rx) != f->id) ||
+	    (f->by_path && f->path != MLX5TLS_TX_PATH_DEVICE) || !jw_entry_ok(w))
+		return;
+	rx_inspect_fill(rx, &st);
+	json_rx_ctx(w, &st);
+}
+
 static int cmd_ctx(struct jw *w, struct request *r)
 {
 	struct ctx_filter f;
@@ -693,6 +811,7 @@ static int cmd_ctx(struct jw *w, struct request *r)
 		return -1;
 	jw_open(w, "contexts", '[');
 	for_each_tx(w, ctx_one, &f);
+	for_each_rx(w, rx_ctx_one, &f);
 	jw_close(w, ']');
 	return 0;
 }
@@ -776,13 +895,33 @@ static int cmd_tis(struct jw *w, struct request *r)
 	return 0;
 }
 
+static void tir_one(struct jw *w, struct mlx5tls_rx *rx, void *arg)
+{
+	struct mlx5tls_rx_state st;
+	unsigned int *n = arg;
+
+	if (!jw_entry_ok(w))
+		return;
+	rx_inspect_fill(rx, &st);
+	jw_open(w, NULL, '{');
+	json_rx_tir(w, &st);
+	jw_u64(w, "context", st.id);
+	jw_str(w, "device", st.device);
+	jw_close(w, '}');
+	(*n)++;
+}
+
 static int cmd_tir(struct jw *w, struct request *r)
 {
+	unsigned int n = 0;
+
 	if (no_args(r))
 		return -1;
 	jw_open(w, "tirs", '[');
+	for_each_rx(w, tir_one, &n);
 	jw_close(w, ']');
-	jw_str(w, "note", "no RX contexts");
+	if (!n)
+		jw_str(w, "note", "no RX contexts");
 	return 0;
 }
 

@@ -34,6 +34,7 @@
 
 #include "barrier.h"
 #include "cmd.h"
+#include "inspect.h"
 #include "prm/mlx5_ifc_tls.h"
 #include "qp.h"
 #include "rx_queue.h"
@@ -472,6 +473,8 @@ int mlx5tls_tir_destroy(struct mlx5tls_tir *tir)
 		       NULL);
 	if (ret)
 		return libmlx5tls_err(ret);
+	/* an RX context may outlive its TIR (the application's order): inspection forgets it */
+	rx_tir_gone(tir);
 	atomic_fetch_sub(&tir->rq->tirs, 1);
 	atomic_fetch_sub(&tir->td->users, 1);
 	free(tir);

@@ -17,9 +17,12 @@
  * (no progress params, as the kernel). A guess that is no record start is dropped; requests are
  * bounded per context (resync_max, then rx_tls_resync_req_skip).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "inspect.h"
 #include "qp.h"
 #include "rx_sw.h"
 #include "wqe.h"
@@ -28,6 +31,16 @@
 #define RESYNC_MAX_DEFAULT 8u
 #define TRACKER_TRACKING 1u     /* tls_progress_params record_tracker_state (fact sheet 7) */
 #define AUTH_NO_OFFLOAD 0u
+
+/* Copies of the datapath figures for other threads (the publisher): the driving thread stores
+ * them at the end of every call that changes them (rx_publish), the reader loads them without
+ * touching the fields the datapath writes. */
+struct rx_pub {
+	atomic_uint_fast64_t next_record, records, bytes, by_device, by_software;
+	atomic_uint_fast64_t reencrypted_bytes, resync_answers;
+	atomic_uint next_seq, resync_left;
+	atomic_bool resync_pending, failed;
+};
 
 struct rx_start {
 	uint32_t seq;
@@ -61,9 +74,21 @@ struct mlx5tls_rx {
 	bool retry;              /* an answer found no room on the control queue */
 	uint32_t retry_seq;
 	uint64_t retry_num;
-	uint32_t resync_left;
+	uint32_t resync_left;    /* requests left before one is answered (per resync episode) */
+	uint32_t resync_max;
+	uint64_t sw_counted;     /* records completed in software already in rx_tls_sw_records */
 	bool params_lost;        /* params were flushed by a queue error: post them again */
 	struct mlx5tls_rx_info info;
+
+	/* inspection: immutable after create, except insp_next and tir (under dev->insp_lock) */
+	uint64_t id;
+	uint16_t version, cipher_type;
+	struct mlx5tls_rx *insp_next;
+	struct rx_pub pub;
+	/* mlx5tls_rx_inspect's own GET_PSV: its answer is kept here, not taken as a resync */
+	bool psv_for_inspect;
+	bool insp_psv_done, insp_psv_ok;
+	uint8_t insp_psv[16];
 };
 
 static void cnt(struct mlx5tls_rx *rx, enum mlx5tls_counter_id id, uint64_t n)
@@ -159,6 +184,9 @@ static int answer(struct mlx5tls_rx *rx, uint32_t seq, uint64_t num)
 	rx->retry = false;
 	cnt(rx, MLX5TLS_CNT_RX_TLS_RESYNC_RES_OK, 1);
 	rx->info.resync_answers++;
+	/* the bound is on requests that go unanswered in a row: a loss later in the stream
+	 * deserves its own resync */
+	rx->resync_left = rx->resync_max;
 	return 0;
 }
 
@@ -192,6 +220,13 @@ void rx_wqe_done(struct mlx5tls_rx *rx, uint8_t kind, bool ok)
 		return;
 	}
 	rx->psv_in_flight = false;
+	if (rx->psv_for_inspect) {
+		rx->psv_for_inspect = false;
+		rx->insp_psv_ok = ok;
+		memcpy(rx->insp_psv, p, sizeof(rx->insp_psv));
+		rx->insp_psv_done = true;
+		return;
+	}
 	if (!ok) {
 		cnt(rx, MLX5TLS_CNT_RX_TLS_RESYNC_REQ_SKIP, 1);
 		return;
@@ -228,6 +263,32 @@ static void resync_request(struct mlx5tls_rx *rx)
 	qp_doorbell(qp);
 	rx->psv_in_flight = true;
 	cnt(rx, MLX5TLS_CNT_RX_TLS_RESYNC_REQ_START, 1);
+}
+
+/* ---- published figures ---- */
+
+static void rx_publish(struct mlx5tls_rx *rx)
+{
+	struct rx_sw_stats st;
+	struct rx_pub *p = &rx->pub;
+
+	rx_sw_get_stats(rx->sw, &st);
+	if (st.by_software != rx->sw_counted) { /* fact sheet 11.6 has no such counter: ours */
+		cnt(rx, MLX5TLS_CNT_RX_TLS_SW_RECORDS, st.by_software - rx->sw_counted);
+		rx->sw_counted = st.by_software;
+	}
+	atomic_store_explicit(&p->next_record, rx_sw_next_record(rx->sw), memory_order_relaxed);
+	atomic_store_explicit(&p->records, rx->info.records, memory_order_relaxed);
+	atomic_store_explicit(&p->bytes, rx->info.bytes, memory_order_relaxed);
+	atomic_store_explicit(&p->by_device, st.by_device, memory_order_relaxed);
+	atomic_store_explicit(&p->by_software, st.by_software, memory_order_relaxed);
+	atomic_store_explicit(&p->reencrypted_bytes, st.reencrypted_bytes, memory_order_relaxed);
+	atomic_store_explicit(&p->resync_answers, rx->info.resync_answers, memory_order_relaxed);
+	atomic_store_explicit(&p->next_seq, rx->next_seq, memory_order_relaxed);
+	atomic_store_explicit(&p->resync_left, rx->resync_left, memory_order_relaxed);
+	atomic_store_explicit(&p->resync_pending, rx->psv_in_flight || rx->answer_pending,
+			      memory_order_relaxed);
+	atomic_store_explicit(&p->failed, rx->failed, memory_order_relaxed);
 }
 
 /* ---- datapath ---- */
@@ -310,6 +371,7 @@ int mlx5tls_rx_packet(struct mlx5tls_rx *rx, uint32_t tcp_seq, size_t len,
 	} else if (tls_status == MLX5TLS_RX_TLS_RESYNC) {
 		resync_request(rx); /* at arrival, as the kernel's NAPI path (11.4 step 1) */
 	}
+	rx_publish(rx);
 	return 0;
 }
 
@@ -333,8 +395,10 @@ int mlx5tls_rx_input(struct mlx5tls_rx *rx, uint32_t tcp_seq, const void *payloa
 		return libmlx5tls_err(-EPROTO);
 	}
 	skip = rx->next_seq - tcp_seq;
-	if (skip >= len)
+	if (skip >= len) {
+		rx_publish(rx); /* control_poll may have answered a resync */
 		return 0;
+	}
 	ret = feed(rx, p + skip, (uint32_t)(len - skip), tls_status, &d);
 	if (ret == -EBADMSG) {
 		rx->failed = true;
@@ -342,6 +406,7 @@ int mlx5tls_rx_input(struct mlx5tls_rx *rx, uint32_t tcp_seq, const void *payloa
 		pr_warn("rx: a record failed authentication at TCP sequence %u: stream closed\n",
 			rx->next_seq);
 	}
+	rx_publish(rx);
 	return libmlx5tls_err(ret < 0 ? ret : 0);
 }
 
@@ -370,6 +435,8 @@ static int rx_keys(struct mlx5tls_rx *rx, const struct tls_crypto_info *ci, size
 			       : -EOPNOTSUPP;
 	}
 	rx->tls13 = ci->version == TLS_1_3_VERSION;
+	rx->version = ci->version;
+	rx->cipher_type = ci->cipher_type;
 	memcpy(rx->salt, salt, sizeof(rx->salt));
 	memcpy(rx->iv, iv, sizeof(rx->iv));
 	for (int i = 0; i < 8; i++)
@@ -415,7 +482,8 @@ struct mlx5tls_rx *mlx5tls_rx_create(struct mlx5tls_qp *qp, struct mlx5tls_tir *
 	rx->tirn = ta.tirn;
 	rx->start_sn = start_tcp_sn;
 	rx->next_seq = start_tcp_sn;
-	rx->resync_left = OPTS_GET(opts, resync_max, 0) ?: RESYNC_MAX_DEFAULT;
+	rx->resync_max = OPTS_GET(opts, resync_max, 0) ?: RESYNC_MAX_DEFAULT;
+	rx->resync_left = rx->resync_max;
 	ret = rx_keys(rx, ci, ci_len);
 	if (!ret && ci->version != TLS_1_2_VERSION && ci->version != TLS_1_3_VERSION)
 		ret = -EOPNOTSUPP;
@@ -445,6 +513,13 @@ struct mlx5tls_rx *mlx5tls_rx_create(struct mlx5tls_qp *qp, struct mlx5tls_tir *
 	if (ret)
 		goto err;
 	cnt(rx, MLX5TLS_CNT_RX_TLS_CTX, 1);
+	rx_publish(rx);
+	/* listed only once complete: the publisher may read it from now on */
+	rx->id = inspect_new_tx_id();
+	pthread_mutex_lock(&qp->dev->insp_lock);
+	rx->insp_next = qp->dev->insp_rx;
+	qp->dev->insp_rx = rx;
+	pthread_mutex_unlock(&qp->dev->insp_lock);
 	return rx;
 err:
 	rx_free(rx);
@@ -458,6 +533,14 @@ int mlx5tls_rx_destroy(struct mlx5tls_rx *rx)
 	if (!rx)
 		return libmlx5tls_err(-EINVAL);
 	qp = rx->qp;
+	/* unlisted first: once insp_lock is released no other thread reads rx */
+	pthread_mutex_lock(&qp->dev->insp_lock);
+	for (struct mlx5tls_rx **pp = &qp->dev->insp_rx; *pp; pp = &(*pp)->insp_next)
+		if (*pp == rx) {
+			*pp = rx->insp_next;
+			break;
+		}
+	pthread_mutex_unlock(&qp->dev->insp_lock);
 	/* a GET_PSV writes into psv_buf: the queue must be done with every WQE of the context */
 	qp_doorbell(qp);
 	while (qp->cc != qp->pc && !qp->dead)
@@ -488,5 +571,181 @@ int mlx5tls_rx_query(struct mlx5tls_rx *rx, struct mlx5tls_rx_info *info, size_t
 	rx->info.failed = rx->failed;
 	rx->info.resync_pending = rx->psv_in_flight || rx->answer_pending;
 	copy_out(info, info_sz, &rx->info, sizeof(rx->info));
+	return 0;
+}
+
+/* ---- inspection (mlx5tls-inspect(7)) ---- */
+
+#define PSV_WAIT_STEPS 10000u /* x 10 us: the bound of mlx5tls_rx_inspect's wait */
+#define PUBLISHER_PSV_REASON "GET_PSV goes on the application's control queue: not available " \
+			     "from this thread"
+
+struct mlx5tls_rx *rx_insp_next(const struct mlx5tls_rx *rx)
+{
+	return rx->insp_next;
+}
+
+uint64_t rx_insp_id(const struct mlx5tls_rx *rx)
+{
+	return rx->id;
+}
+
+void rx_tir_gone(const struct mlx5tls_tir *tir)
+{
+	for (struct mlx5tls_device *dev = inspect_devices_lock(); dev; dev = dev->insp_next) {
+		pthread_mutex_lock(&dev->insp_lock);
+		for (struct mlx5tls_rx *rx = dev->insp_rx; rx; rx = rx->insp_next)
+			if (rx->tir == tir)
+				rx->tir = NULL;
+		pthread_mutex_unlock(&dev->insp_lock);
+	}
+	inspect_devices_unlock();
+}
+
+static void rx_dek_read_back(struct mlx5tls_rx *rx, struct mlx5tls_rx_state *st)
+{
+	struct mlx5tls_dek_attr a;
+
+	memset(&a, 0, sizeof(a));
+	st->dek_id = mlx5tls_dek_id(rx->dek);
+	st->dek_pooled = rx->dek->pool != NULL;
+	st->dek_error = mlx5tls_dek_query(rx->dek, &a, sizeof(a));
+	if (st->dek_error) {
+		inspect_fw_status(st->dek_error, &st->dek_fw_status, &st->dek_fw_syndrome);
+		return;
+	}
+	st->dek_state = a.state;
+	st->dek_key_bits = a.key_bits;
+	st->dek_key_purpose = a.key_purpose;
+	st->dek_pd = a.pd;
+}
+
+static void rx_tir_read_back(struct mlx5tls_rx *rx, struct mlx5tls_rx_state *st)
+{
+	struct mlx5tls_tir_attr a;
+
+	memset(&a, 0, sizeof(a));
+	st->tirn = rx->tirn;
+	if (!rx->tir)
+		return;
+	st->has_tir = true;
+	st->tir_error = mlx5tls_tir_query(rx->tir, &a, sizeof(a));
+	if (st->tir_error) {
+		inspect_fw_status(st->tir_error, &st->tir_fw_status, &st->tir_fw_syndrome);
+		return;
+	}
+	st->tir_tls_en = a.tls_en;
+	st->tir_disp_type = a.disp_type;
+	st->tir_inline_rqn = a.inline_rqn;
+	st->tir_transport_domain = a.transport_domain;
+	st->tir_flows = a.flows;
+}
+
+void rx_inspect_fill(struct mlx5tls_rx *rx, struct mlx5tls_rx_state *st)
+{
+	const struct rx_pub *p = &rx->pub;
+
+	memset(st, 0, sizeof(*st));
+	st->id = rx->id;
+	snprintf(st->device, sizeof(st->device), "%s", rx->qp->dev->attr.name);
+	st->sqn = rx->qp->ring.sqn;
+	st->path = MLX5TLS_TX_PATH_DEVICE;
+	st->tls_version = rx->version;
+	st->cipher_type = rx->cipher_type;
+	st->start_tcp_sn = rx->start_sn;
+	st->first_record = rx->first_num;
+	st->next_tcp_sn = atomic_load_explicit(&p->next_seq, memory_order_relaxed);
+	st->next_record = atomic_load_explicit(&p->next_record, memory_order_relaxed);
+	st->records = atomic_load_explicit(&p->records, memory_order_relaxed);
+	st->bytes = atomic_load_explicit(&p->bytes, memory_order_relaxed);
+	st->by_device = atomic_load_explicit(&p->by_device, memory_order_relaxed);
+	st->by_software = atomic_load_explicit(&p->by_software, memory_order_relaxed);
+	st->reencrypted_bytes = atomic_load_explicit(&p->reencrypted_bytes, memory_order_relaxed);
+	st->resync_answers = atomic_load_explicit(&p->resync_answers, memory_order_relaxed);
+	st->resync_left = atomic_load_explicit(&p->resync_left, memory_order_relaxed);
+	st->resync_pending = atomic_load_explicit(&p->resync_pending, memory_order_relaxed);
+	st->failed = atomic_load_explicit(&p->failed, memory_order_relaxed);
+	rx_dek_read_back(rx, st);
+	rx_tir_read_back(rx, st);
+	st->progress_available = false;
+	snprintf(st->progress_reason, sizeof(st->progress_reason), "%s", PUBLISHER_PSV_REASON);
+}
+
+static uint32_t be32_at(const uint8_t *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+/* One GET_PSV on the control queue, waited for: only the thread that drives rx may post on its
+ * queue, so this is mlx5tls_rx_inspect's part and never the publisher's. */
+static void rx_progress_read_back(struct mlx5tls_rx *rx, struct mlx5tls_rx_state *st)
+{
+	struct mlx5tls_qp *qp = rx->qp;
+	struct wqe_slot slot = { .kind = WQE_GET_PSV, .rx = rx };
+	const char *why = NULL;
+	uint8_t *w;
+
+	if (!st->has_tir) /* a GET_PSV naming a destroyed TIR would fail the queue */
+		why = "the TIR was destroyed before the context";
+	else if (rx->psv_in_flight)
+		why = "a GET_PSV of this context is in flight";
+	else if (qp_reserve(qp, 1))
+		why = "no room on the control queue for a GET_PSV";
+	if (why) {
+		snprintf(st->progress_reason, sizeof(st->progress_reason), "%s", why);
+		return;
+	}
+	memset(rx->psv_buf, 0, 64);
+	w = qp_wqe_begin(qp, 1);
+	wqe_build_get_psv(w, (uint16_t)qp->pc, qp->ring.sqn, rx->tirn, rx->psv_mr->lkey,
+			  (uintptr_t)rx->psv_buf);
+	qp_commit(qp, 1, &slot);
+	qp_doorbell(qp);
+	rx->psv_in_flight = true;
+	rx->psv_for_inspect = true;
+	rx->insp_psv_done = false;
+	for (uint32_t i = 0; i < PSV_WAIT_STEPS && !rx->insp_psv_done; i++) {
+		(void)qp_reap(qp);
+		if (!rx->insp_psv_done) {
+			struct timespec ts = { 0, 10000 };
+
+			nanosleep(&ts, NULL);
+		}
+	}
+	/* a late answer only clears psv_in_flight (psv_for_inspect stays set until then) */
+	if (!rx->insp_psv_done) {
+		snprintf(st->progress_reason, sizeof(st->progress_reason),
+			 "GET_PSV did not complete within %u ms", PSV_WAIT_STEPS / 100);
+		return;
+	}
+	if (!rx->insp_psv_ok) {
+		snprintf(st->progress_reason, sizeof(st->progress_reason),
+			 "GET_PSV completed in error");
+		return;
+	}
+	/* fact sheet 8.5: the 16-byte progress params segment; bytes 0..3 the TIR number */
+	st->progress_available = true;
+	st->progress_reason[0] = 0;
+	st->hw_next_record_tcp_sn = be32_at(rx->insp_psv + 4);
+	st->hw_resync_tcp_sn = be32_at(rx->insp_psv + 8);
+	st->hw_tracker_state = rx->insp_psv[12] >> 6;
+	st->hw_auth_state = (rx->insp_psv[12] >> 4) & 3;
+	st->hw_offset_record_number = be32_at(rx->insp_psv + 12) & 0xffffffu;
+}
+
+int mlx5tls_rx_inspect(struct mlx5tls_rx *rx, struct mlx5tls_rx_state *st, size_t st_sz)
+{
+	struct mlx5tls_rx_state s;
+
+	if (!rx || !st)
+		return libmlx5tls_err(-EINVAL);
+	/* reaping may complete a resync: the published figures first, so they are current */
+	rx_publish(rx);
+	/* insp_lock: rx->tir is cleared under it when the TIR goes */
+	pthread_mutex_lock(&rx->qp->dev->insp_lock);
+	rx_inspect_fill(rx, &s);
+	pthread_mutex_unlock(&rx->qp->dev->insp_lock);
+	rx_progress_read_back(rx, &s);
+	copy_out(st, st_sz, &s, sizeof(s));
 	return 0;
 }

@@ -20,6 +20,7 @@
 
 #include "inspect.h"
 #include "test_util.h"
+#include "tls_peer.h"
 #include "tx_harness.h"
 
 /* ---- a minimal JSON syntax check (RFC 8259): one value, nothing after it ---- */
@@ -900,17 +901,266 @@ static void test_publish_env(void)
 	unpublish();
 }
 
+/* ---- TLS RX contexts ---- */
+
+#define RX_ISN 0x7ffff000u
+
+struct rx_fix {
+	struct tls_peer_pair *pair;
+	union tls_peer_crypto_info ci;
+	uint8_t wire[8192];
+	size_t wire_len;
+	struct mlx5tls_device *dev;
+	struct mlx5tls_pd *pd;
+	struct mlx5tls_td *td;
+	struct mlx5tls_qp *qp;
+	struct mlx5tls_rq *rq;
+	struct mlx5tls_tir *tir;
+	struct mlx5tls_flow *flow;
+	struct mlx5tls_rx *rx;
+	size_t got;
+};
+
+static int rx_count(void *ctx, uint8_t type, const void *pt, size_t len)
+{
+	struct rx_fix *f = ctx;
+
+	(void)type;
+	(void)pt;
+	f->got += len;
+	return 0;
+}
+
+/* Neither the RX key nor its hex in s. */
+static bool rx_key_absent(const struct rx_fix *f, const char *s)
+{
+	const uint8_t *key = f->ci.gcm128.key;
+	size_t klen = sizeof(f->ci.gcm128.key);
+	char lower[2 * 16 + 1], upper[2 * 16 + 1];
+
+	for (size_t i = 0; i < klen; i++) {
+		snprintf(lower + 2 * i, 3, "%02x", key[i]);
+		snprintf(upper + 2 * i, 3, "%02X", key[i]);
+	}
+	return !memmem(s, strlen(s), key, klen) && !strstr(s, lower) && !strstr(s, upper);
+}
+
+static void rx_fix_init(struct rx_fix *f)
+{
+	struct mlx5tls_qp_opts qo = { .sz = sizeof(qo), .flags = MLX5TLS_QP_F_MODEL_SYNC };
+	struct mlx5tls_tir_opts to = { .sz = sizeof(to), .tls_en = true };
+	struct mlx5tls_flow_match m = { .ip_version = 4, .src_port = 443, .dst_port = 40000,
+					.src_ip = { 10, 0, 0, 2 }, .dst_ip = { 10, 0, 0, 1 } };
+	uint8_t pt[1000];
+	ssize_t w;
+
+	memset(f, 0, sizeof(*f));
+	f->pair = tls_peer_pair_create(TLS1_2_VERSION, 128, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f->pair);
+	CU_ASSERT_EQUAL_FATAL(tls_peer_export_tx(f->pair, TLS_PEER_SERVER, 0, &f->ci), 0);
+	memset(pt, 0x5a, sizeof(pt));
+	for (int r = 0; r < 3; r++)
+		CU_ASSERT_EQUAL_FATAL(tls_peer_write(f->pair, TLS_PEER_SERVER, pt, sizeof(pt)), 0);
+	w = tls_peer_take_wire(f->pair, TLS_PEER_SERVER, f->wire, sizeof(f->wire));
+	CU_ASSERT_FATAL(w > 0);
+	f->wire_len = (size_t)w;
+	f->dev = mlx5tls_device_open("sim", NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f->dev);
+	f->pd = mlx5tls_pd_alloc(f->dev);
+	f->td = mlx5tls_td_alloc(f->dev);
+	CU_ASSERT_FATAL(f->pd && f->td);
+	f->qp = mlx5tls_qp_create(f->pd, f->td, &qo);
+	f->rq = mlx5tls_rq_create(f->pd, f->td, NULL);
+	CU_ASSERT_FATAL(f->qp && f->rq);
+	f->tir = mlx5tls_tir_create(f->rq, f->td, &to);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f->tir);
+	f->flow = mlx5tls_flow_create(f->tir, &m);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f->flow);
+	f->rx = mlx5tls_rx_create(f->qp, f->tir, &f->ci.info,
+				  tls_peer_crypto_info_size(&f->ci.info), RX_ISN, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f->rx);
+}
+
+static void rx_fix_fini(struct rx_fix *f)
+{
+	CU_ASSERT_EQUAL(mlx5tls_rx_destroy(f->rx), 0);
+	if (f->flow)
+		CU_ASSERT_EQUAL(mlx5tls_flow_destroy(f->flow), 0);
+	if (f->tir)
+		CU_ASSERT_EQUAL(mlx5tls_tir_destroy(f->tir), 0);
+	CU_ASSERT_EQUAL(mlx5tls_rq_destroy(f->rq), 0);
+	CU_ASSERT_EQUAL(mlx5tls_qp_destroy(f->qp), 0);
+	CU_ASSERT_EQUAL(mlx5tls_td_dealloc(f->td), 0);
+	CU_ASSERT_EQUAL(mlx5tls_pd_dealloc(f->pd), 0);
+	CU_ASSERT_EQUAL(mlx5tls_device_close(f->dev), 0);
+	tls_peer_crypto_info_wipe(&f->ci);
+	tls_peer_pair_destroy(f->pair);
+}
+
+static void test_rx_inspect(void)
+{
+	struct mlx5tls_rx_state st;
+	struct mlx5tls_rq_attr ra;
+	struct rx_fix f;
+
+	rx_fix_init(&f);
+	CU_ASSERT_EQUAL(mlx5tls_rx_inspect(NULL, &st, sizeof(st)), -EINVAL);
+	CU_ASSERT_EQUAL(mlx5tls_rx_inspect(f.rx, NULL, sizeof(st)), -EINVAL);
+	CU_ASSERT_EQUAL_FATAL(mlx5tls_rq_query(f.rq, &ra, sizeof(ra)), 0);
+
+	/* just added: the device's tracker waits at the first record (fact sheet 8.5 read-back) */
+	CU_ASSERT_EQUAL_FATAL(mlx5tls_rx_inspect(f.rx, &st, sizeof(st)), 0);
+	CU_ASSERT(st.id > 0);
+	CU_ASSERT(st.device[0] != 0);
+	CU_ASSERT_EQUAL(st.path, MLX5TLS_TX_PATH_DEVICE);
+	CU_ASSERT_EQUAL(st.tls_version, TLS_1_2_VERSION);
+	CU_ASSERT_EQUAL(st.cipher_type, TLS_CIPHER_AES_GCM_128);
+	CU_ASSERT_EQUAL(st.start_tcp_sn, RX_ISN);
+	CU_ASSERT_EQUAL(st.next_tcp_sn, RX_ISN);
+	CU_ASSERT_EQUAL(st.next_record, st.first_record);
+	CU_ASSERT_EQUAL(st.dek_error, 0);
+	CU_ASSERT(st.dek_id != 0);
+	CU_ASSERT_EQUAL(st.dek_state, 0);
+	CU_ASSERT_EQUAL(st.dek_key_bits, 128);
+	CU_ASSERT_EQUAL(st.dek_key_purpose, 1);
+	CU_ASSERT_EQUAL(st.dek_pd, mlx5tls_pd_num(f.pd));
+	CU_ASSERT_TRUE(st.has_tir);
+	CU_ASSERT_EQUAL(st.tir_error, 0);
+	CU_ASSERT_EQUAL(st.tirn, mlx5tls_tir_num(f.tir));
+	CU_ASSERT_TRUE(st.tir_tls_en);
+	CU_ASSERT_EQUAL(st.tir_inline_rqn, ra.rqn);
+	CU_ASSERT_EQUAL(st.tir_transport_domain, mlx5tls_td_num(f.td));
+	CU_ASSERT_EQUAL(st.tir_flows, 1);
+	CU_ASSERT_TRUE(st.progress_available);
+	CU_ASSERT_STRING_EQUAL(st.progress_reason, "");
+	CU_ASSERT_EQUAL(st.hw_next_record_tcp_sn, RX_ISN);
+	CU_ASSERT_EQUAL(st.hw_resync_tcp_sn, 0);
+	CU_ASSERT_EQUAL(st.hw_tracker_state, 0); /* START */
+	CU_ASSERT_EQUAL(st.hw_auth_state, 0);    /* NO_OFFLOAD */
+	CU_ASSERT_EQUAL(st.hw_offset_record_number, 0);
+
+	/* the records as the wire carries them, not decrypted: completed in software */
+	CU_ASSERT_EQUAL(mlx5tls_rx_input(f.rx, RX_ISN, f.wire, f.wire_len, MLX5TLS_RX_TLS_NONE,
+					 rx_count, &f), 0);
+	CU_ASSERT_EQUAL(f.got, 3000);
+	CU_ASSERT_EQUAL_FATAL(mlx5tls_rx_inspect(f.rx, &st, 8), 0); /* a short copy is fine */
+	CU_ASSERT_EQUAL_FATAL(mlx5tls_rx_inspect(f.rx, &st, sizeof(st)), 0);
+	CU_ASSERT_EQUAL(st.next_tcp_sn, (uint32_t)(RX_ISN + f.wire_len));
+	CU_ASSERT_EQUAL(st.next_record, st.first_record + 3);
+	CU_ASSERT_EQUAL(st.records, 3);
+	CU_ASSERT_EQUAL(st.bytes, 3000);
+	CU_ASSERT_EQUAL(st.by_device, 0);
+	CU_ASSERT_EQUAL(st.by_software, 3);
+	CU_ASSERT_FALSE(st.failed);
+	CU_ASSERT_TRUE(st.progress_available);
+
+	/* the application may destroy the TIR first: the context forgets it, nothing reads it */
+	CU_ASSERT_EQUAL(mlx5tls_flow_destroy(f.flow), 0);
+	f.flow = NULL;
+	CU_ASSERT_EQUAL(mlx5tls_tir_destroy(f.tir), 0);
+	f.tir = NULL;
+	CU_ASSERT_EQUAL_FATAL(mlx5tls_rx_inspect(f.rx, &st, sizeof(st)), 0);
+	CU_ASSERT_FALSE(st.has_tir);
+	CU_ASSERT(st.tirn != 0);
+	CU_ASSERT_FALSE(st.progress_available);
+	CU_ASSERT_STRING_EQUAL(st.progress_reason, "the TIR was destroyed before the context");
+	rx_fix_fini(&f);
+}
+
+static void test_publish_rx(void)
+{
+	static const char *const cmds[] = { "info", "dev", "qp", "ctx", "dek", "tis", "tir",
+					    "pool", "stat" };
+	struct mlx5tls_rx_state st;
+	struct rx_fix f;
+	char req[64];
+	char *a;
+
+	rx_fix_init(&f);
+	CU_ASSERT_EQUAL(mlx5tls_rx_input(f.rx, RX_ISN, f.wire, f.wire_len, MLX5TLS_RX_TLS_NONE,
+					 rx_count, &f), 0);
+	CU_ASSERT_EQUAL_FATAL(mlx5tls_rx_inspect(f.rx, &st, sizeof(st)), 0);
+	publish_in_tmp();
+
+	a = ask("ctx dir rx");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_EQUAL(count_of(a, "\"dir\":\"rx\""), 1);
+	CU_ASSERT(has(a, "{\"id\":%llu,", st.id));
+	CU_ASSERT(has(a, "\"tir\":{\"tirn\":%llu,\"query\":{\"tls_en\":true,", st.tirn));
+	CU_ASSERT(has(a, "\"inline_rqn\":%llu,", st.tir_inline_rqn));
+	CU_ASSERT(has(a, "\"transport_domain\":%llu,", st.tir_transport_domain));
+	CU_ASSERT(has(a, "\"dek\":{\"id\":%llu,\"query\":{\"state\":\"ready\"", st.dek_id));
+	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"tls_version\":\"1.2\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"path\":\"device\""));
+	/* the publisher never posts on the application's queue */
+	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"progress\":{\"available\":false,"));
+	CU_ASSERT(has(a, "\"records\":%llu,", 3));
+	CU_ASSERT(has(a, "\"by_software\":%llu,", 3));
+	CU_ASSERT(has(a, "\"next_tcp_sn\":%llu,", (uint32_t)(RX_ISN + f.wire_len)));
+	CU_ASSERT_PTR_NULL(strstr(a, "\"tis\""));
+	CU_ASSERT_TRUE(rx_key_absent(&f, a));
+	free(a);
+
+	snprintf(req, sizeof(req), "ctx id %llu", (unsigned long long)st.id);
+	a = ask(req);
+	CU_ASSERT_EQUAL(count_of(a ? a : "", "\"dir\":\"rx\""), 1);
+	free(a);
+	a = ask("ctx");
+	CU_ASSERT_EQUAL(count_of(a ? a : "", "\"dir\":\"rx\""), 1);
+	free(a);
+	a = ask("ctx dir tx");
+	CU_ASSERT_PTR_NOT_NULL(strstr(a ? a : "", "\"contexts\":[]"));
+	free(a);
+	a = ask("ctx path software");
+	CU_ASSERT_PTR_NOT_NULL(strstr(a ? a : "", "\"contexts\":[]"));
+	free(a);
+
+	a = ask("tir");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT(has(a, "\"tirs\":[{\"tirn\":%llu,\"query\":{\"tls_en\":true,", st.tirn));
+	CU_ASSERT(has(a, "\"context\":%llu,", st.id));
+	CU_ASSERT_PTR_NULL(strstr(a, "\"note\""));
+	free(a);
+
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		a = ask(cmds[i]);
+		CU_ASSERT_PTR_NOT_NULL(a);
+		if (a) {
+			CU_ASSERT_FALSE(is_error(a));
+			CU_ASSERT_TRUE(rx_key_absent(&f, a));
+		}
+		free(a);
+	}
+
+	/* the TIR gone first: reported, not queried */
+	CU_ASSERT_EQUAL(mlx5tls_flow_destroy(f.flow), 0);
+	f.flow = NULL;
+	CU_ASSERT_EQUAL(mlx5tls_tir_destroy(f.tir), 0);
+	f.tir = NULL;
+	a = ask("tir");
+	CU_ASSERT_PTR_NOT_NULL(strstr(a ? a : "", "\"query\":null,\"query_error\":\"the TIR was "
+						 "destroyed before the context\""));
+	free(a);
+	rx_fix_fini(&f);
+	a = ask("tir");
+	CU_ASSERT_PTR_NOT_NULL(strstr(a ? a : "", "\"tirs\":[],\"note\":\"no RX contexts\"}"));
+	free(a);
+	unpublish();
+}
+
 static const struct test_case inspect_cases[] = {
 	{ "JSON checker self-check", test_json_check },
 	{ "tx_inspect: device path, DEK and TIS read back", test_inspect_device_path },
 	{ "tx_inspect: software path", test_inspect_software_path },
 	{ "context ids and foreach_tx", test_foreach_and_ids },
+	{ "rx_inspect: DEK, TIR and GET_PSV read back", test_rx_inspect },
 	{ NULL, NULL },
 };
 
 static const struct test_case publish_cases[] = {
 	{ "answers: limits, escaping, peer rule", test_answer_unit },
 	{ "every command over the socket", test_publish },
+	{ "RX contexts: ctx and tir answers", test_publish_rx },
 	{ "directory rules and stale sockets", test_publish_dir_rules },
 	{ "MLX5TLS_PUBLISH=1 at device open", test_publish_env },
 	{ NULL, NULL },

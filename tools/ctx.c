@@ -3,8 +3,8 @@
  * mlx5tls-query ctx [show|list] [pid N] [id N] [dir tx|rx] [path device|software|demoted]: the TLS
  * contexts of the publishing processes, one row each: where the context is (pid, id, device,
  * direction), what it runs (version, cipher), whether the NIC really does the crypto (path, and
- * why not), its device objects (DEK and TIS as the device reports them on query), the record
- * tracker and the key counters. -D adds every member of the answer.
+ * why not), its device objects (DEK and TIS - TIR for an RX context - as the device reports them
+ * on query), the record tracker and the key counters. -D adds every member of the answer.
  */
 #include <string.h>
 
@@ -36,9 +36,9 @@ static void ctx_help(FILE *fp)
 		"                     [ id IDS ] [ dir { tx | rx } ]\n"
 		"                     [ path { device | software | demoted } ]\n"
 		"The TLS contexts of the processes that publish (MLX5TLS_PUBLISH=1): device,\n"
-		"direction, suite, offload path and why, DEK and TIS as the device reports\n"
-		"them, record tracker and counters. PIDS/IDS: numbers and ranges, 1,3-5;\n"
-		"-d DEV shows the contexts of DEV only; -D prints every member.\n");
+		"direction, suite, offload path and why, DEK and TIS (TIR for RX) as the\n"
+		"device reports them, record tracker and counters. PIDS/IDS: numbers and\n"
+		"ranges, 1,3-5; -d DEV shows the contexts of DEV only; -D prints every member.\n");
 }
 
 static int ctx_help_cmd(struct tool *t)
@@ -66,11 +66,12 @@ static const char *const key_counters[] = {
 	"tx_tls_encrypted_packets", "tx_tls_encrypted_bytes", "tx_tls_sw_packets",
 	"tx_tls_sw_bytes", "tx_tls_ooo", "tx_tls_retx_bytes", "tx_tls_drop_no_sync_data",
 	"rx_tls_decrypted_packets", "rx_tls_decrypted_bytes", "rx_tls_resync_req_pkt",
-	"rx_tls_err", NULL,
+	"rx_tls_err", "records", "by_device", "by_software", "resync_answers", NULL,
 };
 
 static const char *const key_tracker[] = {
-	"next_tcp_sn", "expected_tcp_sn", "next_record", "records_held", NULL,
+	"next_tcp_sn", "expected_tcp_sn", "next_record", "records_held", "resync_pending",
+	"failed", NULL,
 };
 
 static void print_some(const char *label, const struct jv *obj, const char *const *keys,
@@ -105,14 +106,16 @@ static void print_dek(const struct jv *ctx)
 		pr_text(" (query failed: %s)", ic_clean(qerr, buf, sizeof(buf)));
 }
 
+/* "tisn 5 tls_en true" for TX, "tirn 7 tls_en true" for RX (which has a TIR instead) */
 static void print_tis(const struct jv *ctx)
 {
-	const struct jv *tis = jv_get(ctx, "tis");
+	bool rx = jv_get(ctx, "tir") != NULL;
+	const struct jv *tis = jv_get(ctx, rx ? "tir" : "tis");
 	const struct jv *q = jv_get(tis, "query");
 	const char *qerr = jv_str(jv_get(tis, "query_error"));
 	char buf[256];
 
-	ic_text_value(" tisn %s", jv_get(tis, "tisn"));
+	ic_text_value(rx ? " tirn %s" : " tisn %s", jv_get(tis, rx ? "tirn" : "tisn"));
 	if (q && q->type == JV_OBJ)
 		ic_text_value(" tls_en %s", jv_get(q, "tls_en"));
 	else if (qerr)
@@ -124,7 +127,7 @@ static unsigned int ctx_text(const struct tool *t, const struct ic_proc *p, cons
 {
 	static const char *const shown[] = {
 		"id", "device", "dir", "tls_version", "cipher", "path", "reason", "dek", "tis",
-		"tracker", "counters", NULL,
+		"tir", "tracker", "counters", NULL,
 	};
 	const struct jv *ctxs = jv_get(ans, "contexts");
 	unsigned int rows = 0;
@@ -160,8 +163,15 @@ static unsigned int ctx_text(const struct tool *t, const struct ic_proc *p, cons
 			ic_text_members(c, shown, IC_SCALARS, &l);
 			ic_line_start(&l, "    ", "dek:");
 			ic_text_members(jv_get(c, "dek"), NULL, IC_SCALARS | IC_OBJECTS, &l);
-			ic_line_start(&l, "    ", "tis:");
-			ic_text_members(jv_get(c, "tis"), NULL, IC_SCALARS | IC_OBJECTS, &l);
+			if (jv_get(c, "tir")) {
+				ic_line_start(&l, "    ", "tir:");
+				ic_text_members(jv_get(c, "tir"), NULL, IC_SCALARS | IC_OBJECTS,
+						&l);
+			} else {
+				ic_line_start(&l, "    ", "tis:");
+				ic_text_members(jv_get(c, "tis"), NULL, IC_SCALARS | IC_OBJECTS,
+						&l);
+			}
 			ic_text_members(c, shown, IC_OBJECTS, NULL);
 		}
 		pr_nl();

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mlx5tls-query tir [show] [pid N] [tirn N]: the TLS TIRs of the publishing processes' RX
- * contexts. Until the library offloads RX there are none, and the tool says so (with the
- * process's own note) instead of printing nothing.
+ * contexts, with their QUERY_TIR. A process without RX contexts gets a line saying so (with the
+ * process's own note) instead of nothing.
  */
 #include "inspect_client.h"
 #include "query.h"
@@ -19,8 +19,8 @@ static void tir_help(FILE *fp)
 {
 	fprintf(fp,
 		"Usage: mlx5tls-query [-j [-p]] tir [ show ] [ pid PIDS ] [ tirn TIRNS ]\n"
-		"The TLS TIRs of the publishing processes' RX contexts (none until the\n"
-		"library offloads RX).\n");
+		"The TLS TIRs of the publishing processes' RX contexts and their QUERY_TIR\n"
+		"(tls_en, inline RQ, transport domain, flows).\n");
 }
 
 static int tir_help_cmd(struct tool *t)
@@ -42,7 +42,7 @@ static bool tir_keep(const struct jv *row, const void *arg)
 static unsigned int tir_text(const struct tool *t, const struct ic_proc *p, const struct jv *ans,
 			     const void *arg)
 {
-	static const char *const skip[] = { "tirn", "context", "device", "pooled", NULL };
+	static const char *const skip[] = { "tirn", "context", "device", NULL };
 	const struct jv *tirs = jv_get(ans, "tirs");
 	const char *note = jv_str(jv_get(ans, "note"));
 	unsigned int rows = 0;
@@ -56,7 +56,6 @@ static unsigned int tir_text(const struct tool *t, const struct ic_proc *p, cons
 		ic_text_value(" tirn %s", jv_get(r, "tirn"));
 		ic_text_value(" ctx %s", jv_get(r, "context"));
 		ic_text_value(" dev %s", jv_get(r, "device"));
-		ic_text_value(" pooled %s", jv_get(r, "pooled"));
 		ic_text_members(r, skip, IC_SCALARS, NULL);
 		ic_text_members(jv_get(r, "query"), skip, IC_SCALARS, NULL);
 		pr_nl();

@@ -788,7 +788,8 @@ struct mlx5tls_rx;
 struct mlx5tls_rx_opts {
 	size_t sz;
 	struct mlx5tls_dek_pool *dek_pool; /* where the DEK comes from; NULL = created */
-	uint32_t resync_max;               /* device resync requests answered; 0 = 8 */
+	uint32_t resync_max;               /* resync requests in a row left unanswered before
+					    * the context stops asking; 0 = 8 */
 	size_t : 0;
 };
 #define mlx5tls_rx_opts__last_field resync_max
@@ -848,6 +849,70 @@ struct mlx5tls_rx_info {
 };
 MLX5TLS_API int mlx5tls_rx_query(struct mlx5tls_rx *rx, struct mlx5tls_rx_info *info,
 				 size_t info_sz);
+
+/*
+ * A TLS RX context as the library and the device see it (mlx5tls-inspect(7)): what
+ * mlx5tls_rx_query() reports, plus the DEK, the TIR and the progress parameters read back from
+ * the device. Never key material.
+ */
+struct mlx5tls_rx_state {
+	uint64_t id;                /* unique in the process, shared with TX contexts' ids */
+	char device[64];            /* name of the control queue's device */
+	uint32_t sqn;               /* the control queue's send queue number */
+	/* Always MLX5TLS_TX_PATH_DEVICE: records the device did not authenticate are completed in
+	 * software inside the context, counted by by_software and reencrypted_bytes. */
+	enum mlx5tls_tx_path path;
+	uint16_t tls_version;
+	uint16_t cipher_type;
+	uint32_t start_tcp_sn;
+	uint32_t next_tcp_sn;
+	uint64_t first_record;      /* number of the record at start_tcp_sn */
+	uint64_t next_record;
+	uint64_t records, bytes, by_device, by_software, reencrypted_bytes, resync_answers;
+	uint32_t resync_left;       /* device resync requests still answered */
+	bool resync_pending;
+	bool failed;
+	/* The DEK, QUERY_GENERAL_OBJECT (as in struct mlx5tls_tx_state). */
+	int dek_error;
+	uint8_t dek_fw_status;
+	uint32_t dek_fw_syndrome;
+	uint32_t dek_id;
+	bool dek_pooled;
+	uint8_t dek_state;
+	uint16_t dek_key_bits;
+	uint8_t dek_key_purpose;
+	uint32_t dek_pd;
+	/* The TIR, QUERY_TIR. has_tir is false when the application destroyed the TIR before the
+	 * context (then only tirn is set). */
+	bool has_tir;
+	int tir_error;
+	uint8_t tir_fw_status;
+	uint32_t tir_fw_syndrome;
+	uint32_t tirn;
+	bool tir_tls_en;
+	uint8_t tir_disp_type;
+	uint32_t tir_inline_rqn;
+	uint32_t tir_transport_domain;
+	uint32_t tir_flows;
+	/* The TIR's progress parameters read back with GET_PSV (fact sheet 8.5). false with the
+	 * reason when not read (another thread, a resync read in flight, queue full, timeout). */
+	bool progress_available;
+	char progress_reason[96];
+	uint32_t hw_next_record_tcp_sn;
+	uint32_t hw_resync_tcp_sn;
+	uint8_t hw_tracker_state;   /* record_tracker_state: 0 START, 1 TRACKING, 2 SEARCHING */
+	uint8_t hw_auth_state;      /* auth_state: 0 NO_OFFLOAD, 1 OFFLOAD, 2 AUTHENTICATION */
+	uint32_t hw_offset_record_number;
+};
+
+/*
+ * Fills at most st_sz bytes of *st. Call it from the thread that drives rx: besides
+ * QUERY_GENERAL_OBJECT and QUERY_TIR it posts one GET_PSV on the context's control queue and
+ * waits (at most about 100 ms) for its completion. 0 even when a query fails (the *_error
+ * fields and progress_reason tell), -EINVAL.
+ */
+MLX5TLS_API int mlx5tls_rx_inspect(struct mlx5tls_rx *rx, struct mlx5tls_rx_state *st,
+				   size_t st_sz);
 
 #ifdef __cplusplus
 }
