@@ -224,20 +224,27 @@ static int device_resync(struct mlx5tls_tx *tx, const struct tx_plan *pl)
 	return ret ? -EIO : 0;
 }
 
-static int post_data(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f,
-		     const struct frame_info *fi, uint32_t tisn, const uint8_t *data,
-		     uint32_t lkey, uint64_t bounce_end)
+static int post_data_nbb(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f,
+			 const struct frame_info *fi, uint32_t tisn, const uint8_t *data,
+			 uint32_t lkey, uint64_t bounce_end, uint32_t nbb)
 {
 	struct mlx5tls_qp *qp = tx->qp;
 	struct wqe_slot slot = { .kind = WQE_FRAME, .tx = tx, .frame = *f,
 				 .bounce_end = bounce_end, .retried = qp->replay_retried };
-	uint32_t nbb = qp_send_wqebbs(fi, fi->payload_len);
 	uint8_t *w = qp_wqe_begin(qp, nbb);
 
 	qp_build_send(qp, w, nbb, data, fi, (uintptr_t)(data + fi->hdr_len), fi->payload_len,
 		      lkey, f->mss, tisn);
 	qp_commit(qp, nbb, &slot);
 	return 0;
+}
+
+static int post_data(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f,
+		     const struct frame_info *fi, uint32_t tisn, const uint8_t *data,
+		     uint32_t lkey, uint64_t bounce_end)
+{
+	return post_data_nbb(tx, f, fi, tisn, data, lkey, bounce_end,
+			     qp_send_wqebbs(fi, fi->payload_len));
 }
 
 static int learn_new(struct mlx5tls_tx *tx, const struct tx_plan *pl, const uint8_t *payload,
@@ -422,21 +429,22 @@ static int send_clear(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f,
 static int send_in_record(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f,
 			  const struct frame_info *fi)
 {
-	uint32_t len = fi->payload_len;
+	uint32_t len = fi->payload_len, nbb;
 	int ret;
 
 	if (tx->path != MLX5TLS_TX_PATH_DEVICE || !tx->dev_synced ||
 	    fi->tcp_seq != tx->dev_expected || fi->tcp_seq != tx->stream.next_seq ||
 	    !tx_stream_in_body(&tx->stream, len))
 		return 1;
-	ret = qp_reserve(tx->qp, qp_send_wqebbs(fi, len));
+	nbb = qp_send_wqebbs(fi, len);
+	ret = qp_reserve(tx->qp, nbb);
 	if (ret)
 		return ret;
 	ret = tx_stream_append_body(&tx->stream, (const uint8_t *)f->data + fi->hdr_len, len,
 				    f->mr->lkey);
 	if (ret)
 		return ret;
-	post_data(tx, f, fi, tx->tis->tisn, f->data, f->mr->lkey, 0);
+	post_data_nbb(tx, f, fi, tx->tis->tisn, f->data, f->mr->lkey, 0, nbb);
 	tx->dev_expected += len;
 	txc_add(tx, TXC_ENCRYPTED_PACKETS, f->mss ? (len + f->mss - 1u) / f->mss : 1u);
 	txc_add(tx, TXC_ENCRYPTED_BYTES, len);

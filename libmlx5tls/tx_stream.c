@@ -89,11 +89,6 @@ void tx_stream_fini(struct tx_stream *s)
 	s->recs.e = NULL;
 }
 
-bool tx_stream_at_boundary(const struct tx_stream *s)
-{
-	return s->p.hdr_got == 0 && s->p.body_left == 0;
-}
-
 /* A TLS 1.3 record is application_data outside, the real type is inside (RFC 8446 5.2); the
  * device does not encrypt any other (the model passes such a record through in the clear), so it
  * is malformed here as well. */
@@ -182,9 +177,10 @@ static void seg_append(struct tx_stream *s, const uint8_t *data, uint32_t len, u
 	s->next_seq += len;
 }
 
-int tx_stream_append_body(struct tx_stream *s, const uint8_t *data, uint32_t len, uint32_t lkey)
+int tx_stream_append_body_slow(struct tx_stream *s, const uint8_t *data, uint32_t len,
+			       uint32_t lkey)
 {
-	if (s->segs.count == s->segs.cap && ring_reserve(&s->segs, 1))
+	if (ring_reserve(&s->segs, 1))
 		return -ENOMEM;
 	s->p.body_left -= len;
 	if (!s->p.body_left)

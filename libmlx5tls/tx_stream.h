@@ -74,7 +74,10 @@ int tx_stream_init(struct tx_stream *s, uint32_t start_seq, uint64_t first_num, 
 void tx_stream_fini(struct tx_stream *s);
 
 /* True at a record boundary (no record in progress). */
-bool tx_stream_at_boundary(const struct tx_stream *s);
+static inline bool tx_stream_at_boundary(const struct tx_stream *s)
+{
+	return s->p.hdr_got == 0 && s->p.body_left == 0;
+}
 
 /* Check the record headers in `len` new bytes (the stream continues at next_seq with them):
  * 0 or -EBADMSG. Changes nothing. */
@@ -89,8 +92,40 @@ static inline bool tx_stream_in_body(const struct tx_stream *s, uint32_t len)
 {
 	return s->p.hdr_got == TLS_HDR_LEN && s->p.body_left >= len;
 }
-/* Learn len body bytes at next_seq sent from data/lkey (tx_stream_in_body() holds). 0/-ENOMEM. */
-int tx_stream_append_body(struct tx_stream *s, const uint8_t *data, uint32_t len, uint32_t lkey);
+/* tx_stream_append_body() when the segment ring is full (grows it). */
+int tx_stream_append_body_slow(struct tx_stream *s, const uint8_t *data, uint32_t len,
+			       uint32_t lkey);
+
+/* Learn len body bytes at next_seq sent from data/lkey (tx_stream_in_body() holds). 0/-ENOMEM.
+ * Inline: it runs for most frames of large records (the datapath's fast path). */
+static inline int tx_stream_append_body(struct tx_stream *s, const uint8_t *data, uint32_t len,
+					uint32_t lkey)
+{
+	struct tx_ring *r = &s->segs;
+	struct tx_seg *segs = r->e;
+
+	if (r->count) {
+		struct tx_seg *last = &segs[(r->head + r->count - 1) & (r->cap - 1)];
+
+		/* contiguous sends from one buffer merge into one piece */
+		if (last->lkey == lkey && last->seq + last->len == s->next_seq &&
+		    last->addr + last->len == (uintptr_t)data && last->len + len > last->len) {
+			last->len += len;
+			goto learnt;
+		}
+	}
+	if (r->count == r->cap)
+		return tx_stream_append_body_slow(s, data, len, lkey);
+	segs[(r->head + r->count) & (r->cap - 1)] =
+		(struct tx_seg){ s->next_seq, len, (uintptr_t)data, lkey };
+	r->count++;
+learnt:
+	s->next_seq += len;
+	s->p.body_left -= len;
+	if (!s->p.body_left)
+		s->p.hdr_got = 0; /* record complete */
+	return 0;
+}
 
 /* The record holding byte `seq` (or, at the stream end at a boundary, none: -ENOENT) or
  * -ENOENT if it was released. */
