@@ -71,11 +71,8 @@ struct mlx5tls_tx {
 	uint16_t cipher_type;
 	uint32_t start_sn;
 	enum mlx5tls_tx_path path;
-	char reason[96];
 
-	struct tx_epoch epochs[TX_EPOCHS];
-	uint32_t epoch;              /* current key epoch (rekeys so far) */
-
+	/* the fields the in-order path touches come first, together (a few cache lines) */
 	struct tx_stream stream;
 
 	/* device path: what the device was told */
@@ -109,6 +106,11 @@ struct mlx5tls_tx {
 		_Atomic uint32_t records_held;
 		_Atomic uint64_t next_record;
 	} pub;
+
+	/* cold: keys, and why the path is not the device's */
+	uint32_t epoch;              /* current key epoch (rekeys so far) */
+	struct tx_epoch epochs[TX_EPOCHS];
+	char reason[96];
 };
 
 /* Single writer (the queue's thread), readers anywhere: no locked instruction needed. */
