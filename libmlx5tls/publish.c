@@ -477,20 +477,27 @@ static int cmd_qp(struct jw *w, struct request *r)
 }
 
 /* "query":{...} of a DEK, or "query":null and "query_error". */
+/* "query": null and "query_error": the text, when a QUERY command failed. True if it did. */
+static bool json_query_failed(struct jw *w, const char *cmd, int err, uint8_t status,
+			      uint32_t syndrome)
+{
+	char text[160];
+
+	if (!err)
+		return false;
+	jw_null(w, "query");
+	query_error_text(cmd, err, status, syndrome, text, sizeof(text));
+	jw_str(w, "query_error", text);
+	return true;
+}
+
 static void json_dek_query(struct jw *w, int err, uint8_t status, uint32_t syndrome,
 			   const struct mlx5tls_dek_attr *a)
 {
 	char num[8];
 
-	if (err) {
-		char text[160];
-
-		jw_null(w, "query");
-		query_error_text("QUERY_GENERAL_OBJECT", err, status, syndrome, text,
-				 sizeof(text));
-		jw_str(w, "query_error", text);
+	if (json_query_failed(w, "QUERY_GENERAL_OBJECT", err, status, syndrome))
 		return;
-	}
 	jw_open(w, "query", '{');
 	if (a->state <= MLX5_ENCRYPTION_KEY_OBJ_STATE_ERROR) {
 		jw_str(w, "state", a->state == MLX5_ENCRYPTION_KEY_OBJ_STATE_READY ? "ready"
@@ -514,14 +521,8 @@ static void json_dek_query(struct jw *w, int err, uint8_t status, uint32_t syndr
 static void json_tis_query(struct jw *w, int err, uint8_t status, uint32_t syndrome,
 			   const struct mlx5tls_tis_attr *a)
 {
-	if (err) {
-		char text[160];
-
-		jw_null(w, "query");
-		query_error_text("QUERY_TIS", err, status, syndrome, text, sizeof(text));
-		jw_str(w, "query_error", text);
+	if (json_query_failed(w, "QUERY_TIS", err, status, syndrome))
 		return;
-	}
 	jw_open(w, "query", '{');
 	jw_bool(w, "tls_en", a->tls_en);
 	jw_u64(w, "pd", a->pd);
@@ -596,14 +597,8 @@ static void json_ctx(struct jw *w, const struct mlx5tls_tx_state *st, const stru
 static void json_tir_query(struct jw *w, int err, uint8_t status, uint32_t syndrome,
 			   const struct mlx5tls_tir_attr *a)
 {
-	if (err) {
-		char text[160];
-
-		jw_null(w, "query");
-		query_error_text("QUERY_TIR", err, status, syndrome, text, sizeof(text));
-		jw_str(w, "query_error", text);
+	if (json_query_failed(w, "QUERY_TIR", err, status, syndrome))
 		return;
-	}
 	jw_open(w, "query", '{');
 	jw_bool(w, "tls_en", a->tls_en);
 	jw_u64(w, "disp_type", a->disp_type);
