@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli_util.h"
 #include "test_util.h"
 
 #define QUERY "tools/mlx5tls-query"
@@ -36,12 +37,6 @@
 /* How long an example may take to publish after its start, and to exit after SIGTERM. */
 #define START_TIMEOUT_MS 30000
 #define EXIT_TIMEOUT_MS 10000
-
-struct run {
-	int status; /* exit status, or 128 + signal */
-	char *out;
-	char *err;
-};
 
 struct example {
 	const char *name;
@@ -60,18 +55,6 @@ static char env_dir[PATH_MAX + 32];
 static struct example ex_dev = { .name = "dev" }, ex_sw = { .name = "sw" };
 
 /* ---- helpers ---- */
-
-static bool has_hex_run(const char *s, size_t min)
-{
-	size_t run = 0;
-
-	for (; *s; s++) {
-		run = isxdigit((unsigned char)*s) ? run + 1 : 0;
-		if (run >= min)
-			return true;
-	}
-	return false;
-}
 
 /* The secrets of the key log ("LABEL CLIENT_RANDOM SECRET"): none may appear in any output. */
 static void check_no_secrets(const char *what, const char *s)
@@ -111,19 +94,6 @@ static void check_no_key_material(const char *what, const char *s)
 		fprintf(stderr, "\n%s: a run of 32+ hex digits in:\n%s\n", what, s);
 	CU_ASSERT_FALSE(has_hex_run(s, 32));
 	check_no_secrets(what, s);
-}
-
-static char *slurp_fd(int fd)
-{
-	off_t len = lseek(fd, 0, SEEK_END);
-	char *buf;
-
-	if (len < 0 || lseek(fd, 0, SEEK_SET) < 0)
-		return strdup("");
-	buf = calloc(1, (size_t)len + 1);
-	if (buf && read(fd, buf, (size_t)len) != len)
-		buf[0] = '\0';
-	return buf;
 }
 
 /* The child's environment: the test's, without anything that would change what is tested, plus
@@ -210,20 +180,6 @@ static void run_env_in(struct run *r, const char *const *env, const char *stdin_
 	run_env_in((r), (const char *const[]){ env_dir, NULL }, NULL, QUERY, \
 		   (const char *const[]){ __VA_ARGS__ })
 
-static void run_free(struct run *r)
-{
-	free(r->out);
-	free(r->err);
-}
-
-static void expect_status(const struct run *r, int status, const char *what)
-{
-	if (r->status != status)
-		fprintf(stderr, "\n%s: exit %d (want %d)\n--- stdout\n%s--- stderr\n%s---\n", what,
-			r->status, status, r->out, r->err);
-	CU_ASSERT_EQUAL(r->status, status);
-}
-
 #define HAS(s, needle) do { \
 	if (!strstr((s), (needle))) \
 		fprintf(stderr, "\nmissing '%s' in:\n%s\n", (needle), (s)); \
@@ -253,20 +209,6 @@ static bool python_json_ok(const char *s, bool lines)
 	if (st != 0)
 		fprintf(stderr, "\npython3 rejects the JSON:\n%s\n", s);
 	return st == 0;
-}
-
-/* The line of s that starts with prefix, copied into buf (NULL if none). */
-static const char *line_starting(const char *s, const char *prefix, char *buf, size_t len)
-{
-	size_t plen = strlen(prefix);
-
-	for (const char *p = s; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
-		if (strncmp(p, prefix, plen) == 0) {
-			snprintf(buf, len, "%.*s", (int)strcspn(p, "\n"), p);
-			return buf;
-		}
-	}
-	return NULL;
 }
 
 /* The number after `key` in s, or -1. */

@@ -21,17 +21,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli_util.h"
 #include "test_util.h"
 
 #define QUERY "tools/mlx5tls-query"
 #define BENCH "tools/mlx5tls-bench"
 #define EXAMPLE "examples/dek_tis_setup"
-
-struct run {
-	int status; /* exit status, or 128 + signal */
-	char *out;
-	char *err;
-};
 
 static char build_dir[PATH_MAX];
 
@@ -172,31 +167,6 @@ static void test_json_checker(void)
 
 /* ---- running the tools ---- */
 
-static bool has_hex_run(const char *s, size_t min)
-{
-	size_t run = 0;
-
-	for (; *s; s++) {
-		run = isxdigit((unsigned char)*s) ? run + 1 : 0;
-		if (run >= min)
-			return true;
-	}
-	return false;
-}
-
-static char *slurp_fd(int fd)
-{
-	off_t len = lseek(fd, 0, SEEK_END);
-	char *buf;
-
-	if (len < 0 || lseek(fd, 0, SEEK_SET) < 0)
-		return strdup("");
-	buf = calloc(1, (size_t)len + 1);
-	if (buf && read(fd, buf, (size_t)len) != len)
-		buf[0] = '\0';
-	return buf;
-}
-
 /*
  * Run BUILD/<rel> with the arguments args (NULL-terminated); env is a NULL-terminated list of
  * "NAME=VALUE" (NULL: none) set on top of an environment without MLX5TLS_DEVICE/MLX5TLS_TRACE.
@@ -266,39 +236,8 @@ static void run_env(struct run *r, const char *const *env, const char *rel,
 /* run(&r, QUERY, "-d", "sim", "caps", NULL): the arguments end with NULL, as for execl(). */
 #define run(r, rel, ...) run_env((r), NULL, (rel), (const char *const[]){ __VA_ARGS__ })
 
-static void run_free(struct run *r)
-{
-	free(r->out);
-	free(r->err);
-}
-
-/* Show a failing command's output, so a CI log says why. */
-static void expect_status(const struct run *r, int status, const char *what)
-{
-	if (r->status != status)
-		fprintf(stderr, "\n%s: exit %d (want %d)\n--- stdout\n%s--- stderr\n%s---\n", what,
-			r->status, status, r->out, r->err);
-	CU_ASSERT_EQUAL(r->status, status);
-}
-
 #define HAS(s, needle) CU_ASSERT_PTR_NOT_NULL(strstr((s), (needle)))
 #define HAS_NOT(s, needle) CU_ASSERT_PTR_NULL(strstr((s), (needle)))
-
-/* The line of s that starts with prefix (copied into buf), or NULL. */
-static const char *line_starting(const char *s, const char *prefix, char *buf, size_t len)
-{
-	size_t plen = strlen(prefix);
-
-	for (const char *p = s; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
-		if (strncmp(p, prefix, plen) == 0) {
-			size_t n = strcspn(p, "\n");
-
-			snprintf(buf, len, "%.*s", (int)n, p);
-			return buf;
-		}
-	}
-	return NULL;
-}
 
 static const char *const all_suites[] = {
 	"tls1.2-aes-gcm-128", "tls1.3-aes-gcm-128", "tls1.2-aes-gcm-256", "tls1.3-aes-gcm-256",

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Helpers of the tests that run the tools and examples as processes (test_cli_*.c). */
+#ifndef MLX5TLS_TEST_CLI_UTIL_H
+#define MLX5TLS_TEST_CLI_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* What a finished child process left. */
+struct run {
+	int status; /* exit status, or 128 + signal */
+	char *out;
+	char *err;
+};
+
+void run_free(struct run *r);
+/* Assert the exit status; on a mismatch show the command's output, so a CI log says why. */
+void expect_status(const struct run *r, int status, const char *what);
+
+/* A run of at least min hex digits in s (key material printed as hex would be one). */
+bool has_hex_run(const char *s, size_t min);
+/* The whole content of a (memfd) file, NUL-terminated, malloc'd ("" if unreadable). */
+char *slurp_fd(int fd);
+/* The line of s that starts with prefix, copied into buf (NULL if none). */
+const char *line_starting(const char *s, const char *prefix, char *buf, size_t len);
+
+#endif
