@@ -257,6 +257,28 @@ static void test_fence_nop(void)
 	TEST_ASSERT_BYTES("fence NOP", got, want, 16);
 }
 
+/* GET_PSV, laid out by hand from the table of fact sheet 8.5 (pc 0x0010, sqn 0x1a2, tirn 0x55,
+ * l_key 0x11223344, va 0x0102030405060740): ctrl (2 << 24 | pc << 8 | 0x21, sqn << 8 | 4,
+ * fm_ce_se CQ_UPDATE 0x08), then mlx5_seg_get_psv: num_psv 0x10 at WQE byte 35, l_key at 36,
+ * va at 40, psv_index[0] = tirn unshifted at 48. */
+static void test_get_psv_wqe(void)
+{
+	static const uint8_t want[64] = {
+		0x02, 0x00, 0x10, 0x21, 0x00, 0x01, 0xa2, 0x04, 0x00, 0x00, 0x00, 0x08, 0x00, 0x00,
+		0x00, 0x00, /* ctrl */
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x10, /* rsvd[19], num_psv */
+		0x11, 0x22, 0x33, 0x44, /* l_key */
+		0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x40, /* va */
+		0x00, 0x00, 0x00, 0x55, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x00, /* psv_index[0..3] */
+	};
+	uint8_t got[64] = { 0 };
+
+	wqe_build_get_psv(got, 0x0010, 0x1a2, 0x55, 0x11223344, 0x0102030405060740ull);
+	TEST_ASSERT_BYTES("GET_PSV", got, want, 64);
+}
+
 /* The ifc layouts against the offsets of fact sheet 3-7 (computed independently there). */
 static void test_layout_offsets(void)
 {
@@ -296,6 +318,7 @@ static const struct test_case golden_cases[] = {
 	{ "progress params WQE", test_progress_params_wqe },
 	{ "DUMP WQE", test_dump_wqe },
 	{ "fence NOP", test_fence_nop },
+	{ "GET_PSV WQE", test_get_psv_wqe },
 	{ "layout offsets", test_layout_offsets },
 	{ NULL, NULL },
 };
