@@ -67,3 +67,33 @@ bad_len:
 		ci->cipher_type);
 	return -EINVAL;
 }
+
+int crypto_info_fields(const struct tls_crypto_info *ci, size_t ci_len, struct ci_fields *f)
+{
+	memset(f, 0, sizeof(*f));
+	if (!ci || ci_len < sizeof(*ci))
+		return -EINVAL;
+	if (ci->version != TLS_1_2_VERSION && ci->version != TLS_1_3_VERSION)
+		return -EOPNOTSUPP;
+	if (ci->cipher_type == TLS_CIPHER_AES_GCM_128) {
+		const struct tls12_crypto_info_aes_gcm_128 *c = (const void *)ci;
+
+		if (ci_len != sizeof(*c))
+			return -EINVAL;
+		f->key = c->key, f->salt = c->salt, f->iv = c->iv, f->rec_seq = c->rec_seq;
+		f->key_len = sizeof(c->key);
+	} else if (ci->cipher_type == TLS_CIPHER_AES_GCM_256) {
+		const struct tls12_crypto_info_aes_gcm_256 *c = (const void *)ci;
+
+		if (ci_len != sizeof(*c))
+			return -EINVAL;
+		f->key = c->key, f->salt = c->salt, f->iv = c->iv, f->rec_seq = c->rec_seq;
+		f->key_len = sizeof(c->key);
+	} else {
+		return -EOPNOTSUPP;
+	}
+	f->tls13 = ci->version == TLS_1_3_VERSION;
+	for (int i = 0; i < 8; i++)
+		f->first_record = f->first_record << 8 | f->rec_seq[i];
+	return 0;
+}

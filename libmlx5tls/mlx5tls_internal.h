@@ -132,6 +132,22 @@ struct key_view {
 	uint32_t suite;     /* MLX5TLS_SUITE_* */
 };
 
+/* The fields of a <linux/tls.h> AES-GCM crypto info, whichever key size (their offsets
+ * differ). Pointers into the caller's struct. */
+struct ci_fields {
+	const uint8_t *key;
+	const uint8_t *salt;    /* 4 bytes */
+	const uint8_t *iv;      /* 8 bytes */
+	const uint8_t *rec_seq; /* 8 bytes, big-endian */
+	uint16_t key_len;       /* 16 or 32 */
+	bool tls13;
+	uint64_t first_record;  /* rec_seq as a number */
+};
+
+/* 0, -EINVAL (NULL, or a length that is not the size of the cipher's struct) or -EOPNOTSUPP
+ * (version other than TLS 1.2/1.3, cipher other than AES-GCM-128/256). Logs nothing. */
+int crypto_info_fields(const struct tls_crypto_info *ci, size_t ci_len, struct ci_fields *f);
+
 /* Check a <linux/tls.h> crypto info against the device: -EINVAL for NULL or a length that does
  * not match the cipher, -EOPNOTSUPP for a version/cipher the library or the device lacks. */
 int crypto_info_view(const struct mlx5tls_device *dev, const struct tls_crypto_info *ci,

@@ -414,33 +414,17 @@ int mlx5tls_rx_input(struct mlx5tls_rx *rx, uint32_t tcp_seq, const void *payloa
 
 static int rx_keys(struct mlx5tls_rx *rx, const struct tls_crypto_info *ci, size_t ci_len)
 {
-	const uint8_t *salt, *iv, *rec_seq;
+	struct ci_fields cf;
+	int ret = crypto_info_fields(ci, ci_len, &cf);
 
-	if (!ci || ci_len < sizeof(*ci))
-		return -EINVAL;
-	if (ci->cipher_type == TLS_CIPHER_AES_GCM_128 &&
-	    ci_len == sizeof(struct tls12_crypto_info_aes_gcm_128)) {
-		const struct tls12_crypto_info_aes_gcm_128 *c = (const void *)ci;
-
-		salt = c->salt, iv = c->iv, rec_seq = c->rec_seq;
-	} else if (ci->cipher_type == TLS_CIPHER_AES_GCM_256 &&
-		   ci_len == sizeof(struct tls12_crypto_info_aes_gcm_256)) {
-		const struct tls12_crypto_info_aes_gcm_256 *c = (const void *)ci;
-
-		salt = c->salt, iv = c->iv, rec_seq = c->rec_seq;
-	} else {
-		return ci->cipher_type == TLS_CIPHER_AES_GCM_128 ||
-			       ci->cipher_type == TLS_CIPHER_AES_GCM_256
-			       ? -EINVAL
-			       : -EOPNOTSUPP;
-	}
-	rx->tls13 = ci->version == TLS_1_3_VERSION;
+	if (ret)
+		return ret;
+	rx->tls13 = cf.tls13;
 	rx->version = ci->version;
 	rx->cipher_type = ci->cipher_type;
-	memcpy(rx->salt, salt, sizeof(rx->salt));
-	memcpy(rx->iv, iv, sizeof(rx->iv));
-	for (int i = 0; i < 8; i++)
-		rx->first_num = rx->first_num << 8 | rec_seq[i];
+	memcpy(rx->salt, cf.salt, sizeof(rx->salt));
+	memcpy(rx->iv, cf.iv, sizeof(rx->iv));
+	rx->first_num = cf.first_record;
 	return 0;
 }
 
@@ -485,8 +469,6 @@ struct mlx5tls_rx *mlx5tls_rx_create(struct mlx5tls_qp *qp, struct mlx5tls_tir *
 	rx->resync_max = OPTS_GET(opts, resync_max, 0) ?: RESYNC_MAX_DEFAULT;
 	rx->resync_left = rx->resync_max;
 	ret = rx_keys(rx, ci, ci_len);
-	if (!ret && ci->version != TLS_1_2_VERSION && ci->version != TLS_1_3_VERSION)
-		ret = -EOPNOTSUPP;
 	if (!ret && !(qp->dev->caps.tls_rx &&
 		      (qp->dev->caps.suites & mlx5tls_suite_of(ci->version, ci->cipher_type)))) {
 		pr_warn("rx: %s does not offload this TLS version/cipher for receive\n",

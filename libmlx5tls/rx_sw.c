@@ -7,6 +7,7 @@
 
 #include <openssl/evp.h>
 
+#include "mlx5tls_internal.h"
 #include "rx_sw.h"
 
 #define HDR_LEN 5u
@@ -40,52 +41,27 @@ static void put_be64(uint8_t *p, uint64_t v)
 		p[i] = (uint8_t)v;
 }
 
-static uint64_t get_be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 int rx_sw_init(struct rx_sw **out, const struct tls_crypto_info *ci, size_t ci_len)
 {
-	const uint8_t *key, *salt, *iv, *rec_seq;
+	struct ci_fields cf;
 	struct rx_sw *rx;
 	size_t key_len;
+	int ret;
 
 	*out = NULL;
-	if (!ci || ci_len < sizeof(*ci))
-		return -EINVAL;
-	if (ci->version != TLS_1_2_VERSION && ci->version != TLS_1_3_VERSION)
-		return -EOPNOTSUPP;
-	if (ci->cipher_type == TLS_CIPHER_AES_GCM_128) {
-		const struct tls12_crypto_info_aes_gcm_128 *c = (const void *)ci;
-
-		if (ci_len != sizeof(*c))
-			return -EINVAL;
-		key = c->key, salt = c->salt, iv = c->iv, rec_seq = c->rec_seq;
-		key_len = sizeof(c->key);
-	} else if (ci->cipher_type == TLS_CIPHER_AES_GCM_256) {
-		const struct tls12_crypto_info_aes_gcm_256 *c = (const void *)ci;
-
-		if (ci_len != sizeof(*c))
-			return -EINVAL;
-		key = c->key, salt = c->salt, iv = c->iv, rec_seq = c->rec_seq;
-		key_len = sizeof(c->key);
-	} else {
-		return -EOPNOTSUPP;
-	}
+	ret = crypto_info_fields(ci, ci_len, &cf);
+	if (ret)
+		return ret;
+	key_len = cf.key_len;
 	rx = calloc(1, sizeof(*rx));
 	if (!rx)
 		return -ENOMEM;
-	rx->tls13 = ci->version == TLS_1_3_VERSION;
-	memcpy(rx->key, key, key_len);
+	rx->tls13 = cf.tls13;
+	memcpy(rx->key, cf.key, key_len);
 	rx->key_len = key_len;
-	memcpy(rx->salt, salt, sizeof(rx->salt));
-	memcpy(rx->iv, iv, sizeof(rx->iv));
-	rx->seq = get_be64(rec_seq);
+	memcpy(rx->salt, cf.salt, sizeof(rx->salt));
+	memcpy(rx->iv, cf.iv, sizeof(rx->iv));
+	rx->seq = cf.first_record;
 	rx->gcm = EVP_CIPHER_CTX_new();
 	rx->ctr = EVP_CIPHER_CTX_new();
 	rx->ctr_cipher = key_len == 32 ? EVP_aes_256_ctr() : EVP_aes_128_ctr();

@@ -72,19 +72,14 @@ static const char *device_refusal(const struct mlx5tls_device *dev, uint32_t sui
 	return NULL;
 }
 
-static void epoch_keep_salt(struct tx_epoch *e, const struct tls_crypto_info *ci)
+static void epoch_keep_salt(struct tx_epoch *e, const struct tls_crypto_info *ci, size_t ci_len)
 {
-	if (ci->cipher_type == TLS_CIPHER_AES_GCM_128) {
-		const struct tls12_crypto_info_aes_gcm_128 *c = (const void *)ci;
+	struct ci_fields cf;
 
-		memcpy(e->salt, c->salt, sizeof(e->salt));
-		memcpy(e->iv, c->iv, sizeof(e->iv));
-	} else {
-		const struct tls12_crypto_info_aes_gcm_256 *c = (const void *)ci;
-
-		memcpy(e->salt, c->salt, sizeof(e->salt));
-		memcpy(e->iv, c->iv, sizeof(e->iv));
-	}
+	if (crypto_info_fields(ci, ci_len, &cf))
+		return; /* not reached: checked by ci_check */
+	memcpy(e->salt, cf.salt, sizeof(e->salt));
+	memcpy(e->iv, cf.iv, sizeof(e->iv));
 }
 
 static void epoch_release(struct tx_epoch *e)
@@ -116,7 +111,7 @@ static int epoch_load(struct mlx5tls_tx *tx, struct tx_epoch *e, const struct tl
 		e->ci_len = ci_len;
 		e->has_ci = true;
 	}
-	epoch_keep_salt(e, ci);
+	epoch_keep_salt(e, ci, ci_len);
 	e->live = true;
 	return 0;
 }
@@ -245,7 +240,7 @@ struct mlx5tls_tx *mlx5tls_tx_create(struct mlx5tls_qp *qp, const struct tls_cry
 		tx->path = MLX5TLS_TX_PATH_SOFTWARE;
 		snprintf(tx->reason, sizeof(tx->reason), "%s", refusal);
 	}
-	first_num = tx_ci_first_record(ci);
+	first_num = tx_ci_first_record(ci, ci_len);
 	/* the key stays in the library only where software may have to use it */
 	keep_key = tx->path != MLX5TLS_TX_PATH_DEVICE || tx->demote_permille;
 	ret = tx_stream_init(&tx->stream, start_tcp_sn, first_num, tls13);
@@ -391,7 +386,7 @@ int mlx5tls_tx_rekey(struct mlx5tls_tx *tx, const struct tls_crypto_info *ci, si
 	pthread_mutex_unlock(&tx->qp->dev->tx_lock);
 	explicit_bzero(&ne, sizeof(ne));
 	tx->stream.epoch = (uint8_t)tx->epoch;
-	tx->stream.next_num = tx_ci_first_record(ci);
+	tx->stream.next_num = tx_ci_first_record(ci, ci_len);
 	/* the next record needs new static params: take the resync path there */
 	tx->dev_synced = false;
 	tx->sw_synced = false;

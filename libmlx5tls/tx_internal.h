@@ -127,16 +127,12 @@ static inline uint8_t *tx_ci_rec_seq(union tx_crypto_info *ci)
 							     : ci->gcm128.rec_seq;
 }
 
-static inline uint64_t tx_ci_first_record(const struct tls_crypto_info *ci)
+/* The number of the first record of a (checked) crypto info. */
+static inline uint64_t tx_ci_first_record(const struct tls_crypto_info *ci, size_t ci_len)
 {
-	const uint8_t *p = ci->cipher_type == TLS_CIPHER_AES_GCM_256
-				   ? ((const struct tls12_crypto_info_aes_gcm_256 *)(const void *)ci)->rec_seq
-				   : ((const struct tls12_crypto_info_aes_gcm_128 *)(const void *)ci)->rec_seq;
-	uint64_t v = 0;
+	struct ci_fields cf;
 
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
+	return crypto_info_fields(ci, ci_len, &cf) ? 0 : cf.first_record;
 }
 
 /* Store the inspected fields into tx->pub (relaxed: each field is read whole; inspection is a

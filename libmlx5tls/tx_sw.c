@@ -30,15 +30,6 @@ struct tx_sw {
 	uint8_t tag[TAG_LEN];
 };
 
-static uint64_t get_be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = (v << 8) | p[i];
-	return v;
-}
-
 static void put_be64(uint8_t *p, uint64_t v)
 {
 	for (int i = 7; i >= 0; i--) {
@@ -50,44 +41,19 @@ static void put_be64(uint8_t *p, uint64_t v)
 int tx_sw_init(struct tx_sw **out, const struct tls_crypto_info *ci, size_t ci_len)
 {
 	uint8_t key[TLS_CIPHER_AES_GCM_256_KEY_SIZE];
-	const uint8_t *salt, *iv, *rec_seq, *src_key;
 	const EVP_CIPHER *cipher;
-	size_t key_len, want_len;
+	struct ci_fields cf;
 	struct tx_sw *sw;
+	int ret;
 
 	if (out)
 		*out = NULL;
-	if (!out || !ci || ci_len < sizeof(*ci))
+	if (!out)
 		return libmlx5tls_err(-EINVAL);
-	if (ci->version != TLS_1_2_VERSION && ci->version != TLS_1_3_VERSION)
-		return libmlx5tls_err(-EOPNOTSUPP);
-	if (ci->cipher_type == TLS_CIPHER_AES_GCM_128) {
-		const struct tls12_crypto_info_aes_gcm_128 *c = (const void *)ci;
-
-		want_len = sizeof(*c);
-		if (ci_len != want_len)
-			return libmlx5tls_err(-EINVAL);
-		cipher = EVP_aes_128_gcm();
-		key_len = sizeof(c->key);
-		src_key = c->key;
-		salt = c->salt;
-		iv = c->iv;
-		rec_seq = c->rec_seq;
-	} else if (ci->cipher_type == TLS_CIPHER_AES_GCM_256) {
-		const struct tls12_crypto_info_aes_gcm_256 *c = (const void *)ci;
-
-		want_len = sizeof(*c);
-		if (ci_len != want_len)
-			return libmlx5tls_err(-EINVAL);
-		cipher = EVP_aes_256_gcm();
-		key_len = sizeof(c->key);
-		src_key = c->key;
-		salt = c->salt;
-		iv = c->iv;
-		rec_seq = c->rec_seq;
-	} else {
-		return libmlx5tls_err(-EOPNOTSUPP);
-	}
+	ret = crypto_info_fields(ci, ci_len, &cf);
+	if (ret)
+		return libmlx5tls_err(ret);
+	cipher = cf.key_len == 32 ? EVP_aes_256_gcm() : EVP_aes_128_gcm();
 
 	sw = calloc(1, sizeof(*sw));
 	if (!sw)
@@ -97,14 +63,14 @@ int tx_sw_init(struct tx_sw **out, const struct tls_crypto_info *ci, size_t ci_l
 		free(sw);
 		return libmlx5tls_err(-ENOMEM);
 	}
-	sw->tls13 = ci->version == TLS_1_3_VERSION;
-	memcpy(sw->static_iv, salt, TLS_CIPHER_AES_GCM_128_SALT_SIZE);
+	sw->tls13 = cf.tls13;
+	memcpy(sw->static_iv, cf.salt, TLS_CIPHER_AES_GCM_128_SALT_SIZE);
 	if (sw->tls13)
-		memcpy(sw->static_iv + TLS_CIPHER_AES_GCM_128_SALT_SIZE, iv,
+		memcpy(sw->static_iv + TLS_CIPHER_AES_GCM_128_SALT_SIZE, cf.iv,
 		       TLS_CIPHER_AES_GCM_128_IV_SIZE);
-	sw->seq = get_be64(rec_seq);
+	sw->seq = cf.first_record;
 
-	memcpy(key, src_key, key_len);
+	memcpy(key, cf.key, cf.key_len);
 	if (EVP_EncryptInit_ex(sw->ctx, cipher, NULL, NULL, NULL) != 1 ||
 	    EVP_CIPHER_CTX_ctrl(sw->ctx, EVP_CTRL_GCM_SET_IVLEN, GCM_IV_LEN, NULL) != 1 ||
 	    EVP_EncryptInit_ex(sw->ctx, NULL, NULL, key, NULL) != 1) {
