@@ -36,7 +36,8 @@
  * The frames are injected into the device model's port, so this program runs on model devices
  * only; on a ConnectX-6 Dx the same receive calls work with frames from the cable.
  *
- * Build: cc tls_rx_offload.c $(pkg-config --cflags --libs libmlx5tls libssl libcrypto)
+ * Build: cc tls_rx_offload.c example_tls.c \
+ *          $(pkg-config --cflags --libs libmlx5tls libssl libcrypto)
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -49,16 +50,13 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/kdf.h>
-#include <openssl/params.h>
 #include <openssl/ssl.h>
-#include <openssl/x509.h>
 
 #include <mlx5tls/mlx5tls.h>
+
+#include "example_tls.h"
 
 #define PROG "tls_rx_offload"
 
@@ -83,11 +81,6 @@
 #define TLS12_NONCE_LEN 8u
 #define TLS_MAX_PLAINTEXT 16384u
 #define TLS_CT_APPLICATION_DATA 23u
-
-#define TLS12_SUITE_128 "ECDHE-ECDSA-AES128-GCM-SHA256"
-#define TLS12_SUITE_256 "ECDHE-ECDSA-AES256-GCM-SHA384"
-#define TLS13_SUITE_128 "TLS_AES_128_GCM_SHA256"
-#define TLS13_SUITE_256 "TLS_AES_256_GCM_SHA384"
 
 /* ---- options ---- */
 
@@ -248,52 +241,6 @@ static int parse_options(int argc, char **argv, struct options *o)
 	return 0;
 }
 
-/* xorshift64*: the loss pattern and initial sequence numbers, reproducible from --seed. */
-static uint64_t rng_next(uint64_t *s)
-{
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return *s * 0x2545f4914f6cdd1dull;
-}
-
-static double rng_unit(uint64_t *s)
-{
-	return (double)(rng_next(s) >> 11) / 9007199254740992.0; /* [0, 1) */
-}
-
-/* ---- byte order ---- */
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* ---- errors ---- */
 
 /* A failed library call; -EREMOTEIO means the firmware refused a command: say which and why. */
@@ -307,289 +254,6 @@ static void report(const char *what, int err)
 			fw.opcode_name ? fw.opcode_name : "?",
 			fw.status_name ? fw.status_name : "?", fw.syndrome,
 			fw.syndrome_text ? ": " : "", fw.syndrome_text ? fw.syndrome_text : "");
-}
-
-/* ================= the TLS peers: OpenSSL client and server in this process ================= */
-
-/*
- * The secrets from which the server's write keys are derived, taken from OpenSSL's key log
- * callback (the interface OpenSSL offers for them). They stay in memory and are wiped at exit;
- * this program never prints nor writes them.
- */
-struct secrets {
-	uint8_t client_random[32];
-	uint8_t master[48]; /* TLS 1.2: "CLIENT_RANDOM <cr> <master secret>" */
-	bool have_master;
-	uint8_t sts0[EVP_MAX_MD_SIZE]; /* TLS 1.3: "SERVER_TRAFFIC_SECRET_0 <cr> <secret>" */
-	size_t sts0_len;
-};
-
-static struct secrets g_secrets;
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Decode hex [s, s+n) into out (exactly n/2 bytes, at most cap); the length or -1. */
-static long unhex(const char *s, size_t n, uint8_t *out, size_t cap)
-{
-	if (n % 2 || n / 2 > cap)
-		return -1;
-	for (size_t i = 0; i < n / 2; i++) {
-		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return (long)(n / 2);
-}
-
-/* Installed on the server's context only: the server's write secrets are all it needs. */
-static void keylog_cb(const SSL *ssl, const char *line)
-{
-	const char *sp1 = strchr(line, ' ');
-	const char *sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
-	uint8_t cr[32];
-	size_t label_len;
-
-	if (!sp2 || unhex(sp1 + 1, (size_t)(sp2 - sp1 - 1), cr, sizeof(cr)) != 32 ||
-	    SSL_get_client_random(ssl, g_secrets.client_random, 32) != 32 ||
-	    memcmp(cr, g_secrets.client_random, 32) != 0)
-		return;
-	label_len = (size_t)(sp1 - line);
-	if (label_len == strlen("CLIENT_RANDOM") && !strncmp(line, "CLIENT_RANDOM", label_len)) {
-		g_secrets.have_master = unhex(sp2 + 1, strlen(sp2 + 1), g_secrets.master,
-					      sizeof(g_secrets.master)) == 48;
-	} else if (label_len == strlen("SERVER_TRAFFIC_SECRET_0") &&
-		   !strncmp(line, "SERVER_TRAFFIC_SECRET_0", label_len)) {
-		long n = unhex(sp2 + 1, strlen(sp2 + 1), g_secrets.sts0, sizeof(g_secrets.sts0));
-
-		g_secrets.sts0_len = n > 0 ? (size_t)n : 0;
-	}
-}
-
-/* A self-signed EC P-256 certificate made in memory: the client trusts exactly this one. */
-static int make_cert(EVP_PKEY **key_out, X509 **cert_out)
-{
-	EVP_PKEY *key = EVP_EC_gen("P-256");
-	X509 *x = X509_new();
-	X509_NAME *name = x ? X509_get_subject_name(x) : NULL;
-
-	if (!key || !name || X509_set_version(x, 2) != 1 ||
-	    ASN1_INTEGER_set(X509_get_serialNumber(x), 1) != 1 ||
-	    !X509_gmtime_adj(X509_getm_notBefore(x), -60) ||
-	    !X509_gmtime_adj(X509_getm_notAfter(x), 24L * 3600) ||
-	    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-				       (const unsigned char *)"tls-rx-offload.example", -1, -1,
-				       0) != 1 ||
-	    X509_set_issuer_name(x, name) != 1 || X509_set_pubkey(x, key) != 1 ||
-	    X509_sign(x, key, EVP_sha256()) <= 0) {
-		ERR_print_errors_fp(stderr);
-		X509_free(x);
-		EVP_PKEY_free(key);
-		return -1;
-	}
-	*key_out = key;
-	*cert_out = x;
-	return 0;
-}
-
-static SSL_CTX *make_ctx(bool server, const struct options *o, EVP_PKEY *key, X509 *cert)
-{
-	SSL_CTX *ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
-	bool ok;
-
-	if (!ctx)
-		return NULL;
-	/* Nothing may use the server's write keys behind the NIC's back after the handshake: no
-	 * session tickets (TLS 1.3 sends them as records under the application keys), no
-	 * renegotiation. kTLS applications configure OpenSSL the same way. */
-	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION |
-					 SSL_OP_NO_COMPRESSION);
-	ok = SSL_CTX_set_min_proto_version(ctx, o->tls_version) == 1 &&
-	     SSL_CTX_set_max_proto_version(ctx, o->tls_version) == 1 &&
-	     SSL_CTX_set_num_tickets(ctx, 0) == 1;
-	if (o->tls_version == TLS1_2_VERSION)
-		ok = ok && SSL_CTX_set_cipher_list(ctx, o->bits == 128 ? TLS12_SUITE_128
-								       : TLS12_SUITE_256) == 1;
-	else
-		ok = ok && SSL_CTX_set_ciphersuites(ctx, o->bits == 128 ? TLS13_SUITE_128
-									: TLS13_SUITE_256) == 1;
-	if (server) {
-		ok = ok && SSL_CTX_use_certificate(ctx, cert) == 1 &&
-		     SSL_CTX_use_PrivateKey(ctx, key) == 1;
-		SSL_CTX_set_keylog_callback(ctx, keylog_cb);
-	} else {
-		ok = ok && X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), cert) == 1;
-		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-	}
-	if (!ok) {
-		ERR_print_errors_fp(stderr);
-		SSL_CTX_free(ctx);
-		return NULL;
-	}
-	return ctx;
-}
-
-/* An SSL whose transport is a pair of memory BIOs: we move its bytes over TCP ourselves. */
-static SSL *make_ssl(SSL_CTX *ctx, bool server)
-{
-	SSL *ssl = SSL_new(ctx);
-	BIO *rbio = BIO_new(BIO_s_mem()), *wbio = BIO_new(BIO_s_mem());
-
-	if (!ssl || !rbio || !wbio) {
-		SSL_free(ssl);
-		BIO_free(rbio);
-		BIO_free(wbio);
-		return NULL;
-	}
-	BIO_set_mem_eof_return(rbio, -1); /* empty means "more later", not end of stream */
-	SSL_set_bio(ssl, rbio, wbio);
-	if (server)
-		SSL_set_accept_state(ssl);
-	else
-		SSL_set_connect_state(ssl);
-	return ssl;
-}
-
-/* TLS 1.2 key block, RFC 5246 6.3: PRF(master, "key expansion", server_random + client_random). */
-static int tls12_key_block(const EVP_MD *md, const uint8_t *master, const uint8_t *client_random,
-			   const uint8_t *server_random, uint8_t *out, size_t out_len)
-{
-	static const char label[] = "key expansion";
-	uint8_t seed[sizeof(label) - 1 + 64];
-	EVP_KDF *kdf = EVP_KDF_fetch(NULL, OSSL_KDF_NAME_TLS1_PRF, NULL);
-	EVP_KDF_CTX *kctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
-	OSSL_PARAM p[4];
-	int ret = -1;
-
-	memcpy(seed, label, sizeof(label) - 1);
-	memcpy(seed + sizeof(label) - 1, server_random, 32);
-	memcpy(seed + sizeof(label) - 1 + 32, client_random, 32);
-	p[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)EVP_MD_get0_name(md),
-						0);
-	p[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SECRET, (void *)master, 48);
-	p[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED, seed, sizeof(seed));
-	p[3] = OSSL_PARAM_construct_end();
-	if (kctx && EVP_KDF_derive(kctx, out, out_len, p) == 1)
-		ret = 0;
-	EVP_KDF_CTX_free(kctx);
-	EVP_KDF_free(kdf);
-	return ret;
-}
-
-/* TLS 1.3 HKDF-Expand-Label(secret, label, "", out_len), RFC 8446 7.1, with OpenSSL's TLS 1.3
- * KDF in expand-only mode. */
-static int tls13_expand_label(const EVP_MD *md, const uint8_t *secret, size_t secret_len,
-			      const char *label, uint8_t *out, size_t out_len)
-{
-	static const char prefix[] = "tls13 ";
-	EVP_KDF *kdf = EVP_KDF_fetch(NULL, OSSL_KDF_NAME_TLS1_3_KDF, NULL);
-	EVP_KDF_CTX *kctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
-	int mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY, ret = -1;
-	OSSL_PARAM p[6];
-
-	p[0] = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
-	p[1] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)EVP_MD_get0_name(md),
-						0);
-	p[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)secret, secret_len);
-	p[3] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_PREFIX, (void *)prefix,
-						 sizeof(prefix) - 1);
-	p[4] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_LABEL, (void *)label,
-						 strlen(label));
-	p[5] = OSSL_PARAM_construct_end();
-	if (kctx && EVP_KDF_derive(kctx, out, out_len, p) == 1)
-		ret = 0;
-	EVP_KDF_CTX_free(kctx);
-	EVP_KDF_free(kdf);
-	return ret;
-}
-
-union crypto_info {
-	struct tls_crypto_info info;
-	struct tls12_crypto_info_aes_gcm_128 gcm128;
-	struct tls12_crypto_info_aes_gcm_256 gcm256;
-};
-
-/*
- * The server's write direction, which is the client's read direction, as kTLS takes it
- * (setsockopt(TLS_RX) on the client), after the handshake:
- *  key; salt = the first 4 bytes of the write IV;
- *  iv: TLS 1.3 the last 8 bytes of the 12-byte write IV; TLS 1.2 an explicit nonce, which a
- *      receiver does not use (each record carries its own: OpenSSL sends the record number);
- *  rec_seq: records the server already sent under these keys: TLS 1.2 its Finished (1), TLS 1.3
- *      none (0: the handshake used other keys and no session tickets were sent).
- * Returns the struct size, 0 on failure.
- */
-static size_t export_server_tx(SSL *server, const struct options *o, union crypto_info *ci)
-{
-	const SSL_CIPHER *c = SSL_get_current_cipher(server);
-	const EVP_MD *md = c ? SSL_CIPHER_get_handshake_digest(c) : NULL;
-	size_t key_len = o->bits / 8, ci_len;
-	uint8_t key[32], wiv[12] = { 0 }, rec_seq[8];
-	uint64_t first_record;
-	int ret = -1;
-
-	if (!md)
-		return 0;
-	if (o->tls_version == TLS1_2_VERSION) {
-		uint8_t cr[32], sr[32], kb[2 * 32 + 2 * 4];
-
-		/* client_write_key, server_write_key, client_write_IV[4], server_write_IV[4]
-		 * (RFC 5288 3: AES-GCM has no MAC keys and a 4-byte implicit IV) */
-		if (g_secrets.have_master &&
-		    SSL_get_client_random(server, cr, sizeof(cr)) == sizeof(cr) &&
-		    SSL_get_server_random(server, sr, sizeof(sr)) == sizeof(sr) &&
-		    !tls12_key_block(md, g_secrets.master, cr, sr, kb, 2 * key_len + 8)) {
-			memcpy(key, kb + key_len, key_len);
-			memcpy(wiv, kb + 2 * key_len + 4, 4);
-			ret = 0;
-		}
-		OPENSSL_cleanse(kb, sizeof(kb));
-		first_record = 1;
-	} else {
-		if (g_secrets.sts0_len == (size_t)EVP_MD_get_size(md) &&
-		    !tls13_expand_label(md, g_secrets.sts0, g_secrets.sts0_len, "key", key,
-					key_len) &&
-		    !tls13_expand_label(md, g_secrets.sts0, g_secrets.sts0_len, "iv", wiv,
-					sizeof(wiv)))
-			ret = 0;
-		first_record = 0;
-	}
-	if (ret) {
-		OPENSSL_cleanse(key, sizeof(key));
-		OPENSSL_cleanse(wiv, sizeof(wiv));
-		return 0;
-	}
-	put64(rec_seq, first_record);
-	memset(ci, 0, sizeof(*ci));
-	ci->info.version = o->tls_version == TLS1_2_VERSION ? TLS_1_2_VERSION : TLS_1_3_VERSION;
-	if (key_len == 16) {
-		ci->info.cipher_type = TLS_CIPHER_AES_GCM_128;
-		memcpy(ci->gcm128.key, key, 16);
-		memcpy(ci->gcm128.salt, wiv, 4);
-		memcpy(ci->gcm128.iv, o->tls_version == TLS1_2_VERSION ? rec_seq : wiv + 4, 8);
-		memcpy(ci->gcm128.rec_seq, rec_seq, 8);
-		ci_len = sizeof(ci->gcm128);
-	} else {
-		ci->info.cipher_type = TLS_CIPHER_AES_GCM_256;
-		memcpy(ci->gcm256.key, key, 32);
-		memcpy(ci->gcm256.salt, wiv, 4);
-		memcpy(ci->gcm256.iv, o->tls_version == TLS1_2_VERSION ? rec_seq : wiv + 4, 8);
-		memcpy(ci->gcm256.rec_seq, rec_seq, 8);
-		ci_len = sizeof(ci->gcm256);
-	}
-	OPENSSL_cleanse(key, sizeof(key));
-	OPENSSL_cleanse(wiv, sizeof(wiv));
-	return ci_len;
 }
 
 /* ============================ frames, the wire and TCP ============================ */
@@ -1140,7 +804,7 @@ static int teardown(struct app *a)
 	SSL_CTX_free(a->sctx);
 	free(a->plain);
 	free(a->stream);
-	OPENSSL_cleanse(&g_secrets, sizeof(g_secrets));
+	example_tls_wipe();
 	return ret;
 }
 
@@ -1184,26 +848,19 @@ static int run(struct app *a)
 	 * request beyond it is skipped and those records are completed in software. */
 	MLX5TLS_OPTS(mlx5tls_rx_opts, xo, .resync_max = 64);
 	struct mlx5tls_rx_info ri;
+	const struct example_tls_cfg cfg = { .prog = PROG, .cn = "tls-rx-offload.example",
+					     .tls_version = a->o.tls_version, .bits = a->o.bits };
 	struct arrival *arr = NULL;
-	union crypto_info ci;
-	EVP_PKEY *key = NULL;
-	X509 *cert = NULL;
+	union example_crypto_info ci;
 	size_t ci_len, hs_bytes = 0;
 	int ret;
 
 	ret = open_device(a);
 	if (ret)
 		return ret;
-	if (make_cert(&key, &cert))
-		return -ENOMEM;
-	a->sctx = make_ctx(true, &a->o, key, cert);
-	a->cctx = make_ctx(false, &a->o, key, cert);
-	X509_free(cert); /* the contexts hold their references */
-	EVP_PKEY_free(key);
-	a->server = a->sctx ? make_ssl(a->sctx, true) : NULL;
-	a->client = a->cctx ? make_ssl(a->cctx, false) : NULL;
-	if (!a->server || !a->client)
-		return -ENOMEM;
+	ret = example_tls_peers(&cfg, &a->sctx, &a->cctx, &a->server, &a->client);
+	if (ret)
+		return ret;
 	ret = tls_handshake(a, &hs_bytes);
 	if (ret)
 		return ret;
@@ -1212,7 +869,7 @@ static int run(struct app *a)
 	a->isn = (uint32_t)rng_next(&a->rng);
 	a->start_sn = a->isn + 1 + (uint32_t)hs_bytes;
 
-	ci_len = export_server_tx(a->server, &a->o, &ci);
+	ci_len = example_tls_export_server_tx(a->server, &cfg, &ci);
 	if (!ci_len) {
 		fprintf(stderr, PROG ": cannot derive the server's write keys\n");
 		return -EPROTO;

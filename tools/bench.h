@@ -20,4 +20,18 @@ void bench_tx_usage(FILE *fp);
 int bench_rx(struct tool *t);
 void bench_rx_usage(FILE *fp);
 
+/* ---- shared by tx and rx (bench_common.c) ---- */
+
+/* The options of tx and rx: -d DEV, --tls 1.2|1.3 (version: TLS_1_x_VERSION), --bits 128|256,
+ * -t SECONDS in (0, 60], -j, -p. 0 to run, -1 after -h (success), 1 on a bad option. */
+int bench_parse_args(struct tool *t, int *version, unsigned int *bits, double *seconds);
+/* The suite of that version and key size, NULL if there is none. */
+const struct tool_suite *bench_find_suite(int version, unsigned int bits);
+/* CLOCK_MONOTONIC in nanoseconds. */
+double bench_now_ns(void);
+/* a / b, 0 when b is not positive. */
+double bench_ratio(double a, double b);
+/* Big-endian store. */
+void bench_put64(uint8_t *p, uint64_t v);
+
 #endif /* MLX5TLS_TOOLS_BENCH_H */

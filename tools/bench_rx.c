@@ -25,12 +25,10 @@
  * ratio is between figures of this run (as bench tx).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <time.h>
 
 #include <openssl/evp.h>
 
@@ -146,13 +144,6 @@ void bench_rx_usage(FILE *fp)
 		RX_MSS, RX_DEFAULT_SECONDS);
 }
 
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
 
 static void best_add(struct rx_best *b, double ns)
 {
@@ -173,11 +164,6 @@ static void put32(uint8_t *p, uint32_t v)
 	put16(p + 2, v);
 }
 
-static void put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
 
 static uint32_t get16(const uint8_t *p)
 {
@@ -230,7 +216,7 @@ static size_t record_crypto(const struct rxb *b, const uint8_t *rec, uint64_t se
 	memcpy(nonce, ci_salt(b), 4);
 	if (is_tls12(b)) {
 		memcpy(nonce + 4, rec + TLS_HDR, TLS12_NONCE);
-		put64(aad, seq);
+		bench_put64(aad, seq);
 		memcpy(aad + 8, rec, 3);
 		put16(aad + 11, (uint32_t)pt_len);
 		return 13;
@@ -270,7 +256,7 @@ static int encrypt_stream(struct rxb *b, struct rx_set *s)
 		rec[2] = 3;
 		put16(rec + 3, (uint32_t)(s->rec_len - TLS_HDR));
 		if (is_tls12(b))
-			put64(rec + TLS_HDR, r); /* explicit nonce = record number, as kTLS */
+			bench_put64(rec + TLS_HDR, r); /* explicit nonce = record number, as kTLS */
 		memcpy(body, s->pt + (size_t)r * s->rec_size, s->rec_size);
 		if (!is_tls12(b))
 			body[s->rec_size] = RX_CT_APP;
@@ -475,7 +461,7 @@ static int run_stream(struct rxb *b, const struct rx_set *s, const uint32_t *ord
 		return 1;
 	if (k->dev_rec)
 		k->rx = rx;
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	for (uint32_t i = 0; i < s->nframes && !ret;) {
 		uint32_t n = s->nframes - i < batch ? s->nframes - i : batch, got = 0;
 
@@ -502,7 +488,7 @@ static int run_stream(struct rxb *b, const struct rx_set *s, const uint32_t *ord
 		}
 		polled += got;
 	}
-	*ns = now_ns() - t0;
+	*ns = bench_now_ns() - t0;
 	if (!ret && (n_held || polled != s->nframes || k->records != s->records)) {
 		fprintf(stderr, "%s: %u of %u frames received, %u held, %u of %u records "
 			"delivered\n", b->t->prog, polled, s->nframes, n_held, k->records,
@@ -551,7 +537,7 @@ static int pass_evp(struct rxb *b, const struct rx_set *s, struct rx_best *best)
 {
 	struct rx_sink k = { .s = s };
 	size_t ct_len = s->rec_size + (is_tls12(b) ? 0u : 1u);
-	double t0 = now_ns();
+	double t0 = bench_now_ns();
 	int outl = 0;
 
 	for (uint32_t r = 0; r < s->records; r++) {
@@ -577,7 +563,7 @@ static int pass_evp(struct rxb *b, const struct rx_set *s, struct rx_best *best)
 			return 1;
 		}
 	}
-	best_add(best, now_ns() - t0);
+	best_add(best, bench_now_ns() - t0);
 	return 0;
 }
 
@@ -680,10 +666,6 @@ static double per_sec(double count, const struct rx_best *b)
 	return b->ns > 0 ? count * 1e9 / b->ns : 0.0;
 }
 
-static double ratio(double a, double b)
-{
-	return b > 0 ? a / b : 0.0;
-}
 
 static void print_rate(const char *key, const char *label, const struct rx_size_result *r,
 		       const struct rx_best *b)
@@ -764,7 +746,7 @@ static void print_report(const struct rxb *b)
 		print_rate("evp", "evp", r, &r->evp);
 		pr_nl();
 		print_rate("model", "               device", r, &r->model);
-		pr_double("ratio", "  ratio %s", ratio(r->evp.ns, r->model.ns), 3);
+		pr_double("ratio", "  ratio %s", bench_ratio(r->evp.ns, r->model.ns), 3);
 		pr_close_object();
 		pr_nl();
 	}
@@ -900,8 +882,8 @@ static int measure(struct rxb *b, struct rx_size_result *r)
 	r->records = s.records;
 	r->frames = s.nframes;
 	ret = pass_model(b, &s, NULL);
-	deadline = now_ns() + b->seconds * 1e9;
-	while (!ret && (r->model.passes < RX_MIN_PASSES || now_ns() < deadline)) {
+	deadline = bench_now_ns() + b->seconds * 1e9;
+	while (!ret && (r->model.passes < RX_MIN_PASSES || bench_now_ns() < deadline)) {
 		ret = pass_model(b, &s, &r->model);
 		if (!ret)
 			ret = pass_evp(b, &s, &r->evp);
@@ -928,9 +910,7 @@ static int bench_run(struct rxb *b, int version, unsigned int bits)
 	ret = mlx5tls_query_caps(b->t->dev, &caps, sizeof(caps));
 	if (ret)
 		return tool_fail(b->t, "cannot query capabilities", ret);
-	for (size_t i = 0; i < tool_nr_suites; i++)
-		if (tool_suites[i].version == version && tool_suites[i].key_bits == bits)
-			b->suite = &tool_suites[i];
+	b->suite = bench_find_suite(version, bits);
 	if (!caps.tls_rx || !b->suite || !(caps.suites & b->suite->bit)) {
 		fprintf(stderr, "%s: device %s cannot offload %s for reception\n", b->t->prog,
 			b->t->attr.name, b->suite ? b->suite->name : "this suite");
@@ -946,72 +926,6 @@ static int bench_run(struct rxb *b, int version, unsigned int bits)
 	return teardown(b) || ret ? 1 : 0;
 }
 
-static int parse_args(struct tool *t, struct rxb *b, int *version, unsigned int *bits)
-{
-	static const struct option long_opts[] = {
-		{ "device", required_argument, NULL, 'd' },
-		{ "tls", required_argument, NULL, 'T' },
-		{ "bits", required_argument, NULL, 'b' },
-		{ "time", required_argument, NULL, 't' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "pretty", no_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	/* getopt wants argv[0]: the word "rx" the dispatcher just consumed. */
-	int argc = t->argc + 1;
-	char **argv = t->argv - 1;
-	char *end = NULL;
-	int opt;
-
-	optind = 0;
-	while ((opt = getopt_long(argc, argv, "+d:t:jph", long_opts, NULL)) != -1) {
-		switch (opt) {
-		case 'd':
-			t->dev_name = optarg;
-			break;
-		case 'T':
-			if (strcmp(optarg, "1.2") && strcmp(optarg, "1.3")) {
-				fprintf(stderr, "%s: --tls takes 1.2 or 1.3\n", t->prog);
-				return 1;
-			}
-			*version = optarg[2] == '2' ? TLS_1_2_VERSION : TLS_1_3_VERSION;
-			break;
-		case 'b':
-			if (strcmp(optarg, "128") && strcmp(optarg, "256")) {
-				fprintf(stderr, "%s: --bits takes 128 or 256\n", t->prog);
-				return 1;
-			}
-			*bits = optarg[0] == '1' ? 128 : 256;
-			break;
-		case 't':
-			errno = 0;
-			b->seconds = strtod(optarg, &end);
-			if (errno || end == optarg || *end ||
-			    !(b->seconds > 0 && b->seconds <= 60)) {
-				fprintf(stderr, "%s: -t takes seconds in (0, 60]\n", t->prog);
-				return 1;
-			}
-			break;
-		case 'j':
-			t->json = true;
-			break;
-		case 'p':
-			t->pretty = true;
-			break;
-		case 'h':
-			t->usage(stdout);
-			return -1;
-		default:
-			t->usage(stderr);
-			return 1;
-		}
-	}
-	t->argc = argc - optind;
-	t->argv = argv + optind;
-	return tool_no_more_args(t);
-}
-
 int bench_rx(struct tool *t)
 {
 	struct rxb *b = calloc(1, sizeof(*b));
@@ -1022,7 +936,7 @@ int bench_rx(struct tool *t)
 		return tool_fail(t, "allocating", -ENOMEM);
 	b->t = t;
 	b->seconds = RX_DEFAULT_SECONDS;
-	ret = parse_args(t, b, &version, &bits);
+	ret = bench_parse_args(t, &version, &bits, &b->seconds);
 	if (ret) {
 		free(b);
 		return ret < 0 ? 0 : ret;

@@ -25,11 +25,9 @@
  * pass is the closest to the cost of the code); ratios are always between figures of this run.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <openssl/evp.h>
 
@@ -112,13 +110,6 @@ void bench_tx_usage(FILE *fp)
 		TX_MSS, TX_TARGET_RATIO, TX_TARGET_WQE, TX_DEFAULT_SECONDS);
 }
 
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
 
 static void best_add(struct tx_best *b, double ns)
 {
@@ -142,11 +133,6 @@ static void put32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
-static void put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
 
 static bool is_tls12(const struct txb *b)
 {
@@ -188,7 +174,7 @@ static int set_build(struct txb *b, struct tx_set *s, uint32_t rec_size, bool ls
 		put16(p + 3, (uint16_t)(rl - TLS_HDR));
 		p += TLS_HDR;
 		if (is_tls12(b)) {
-			put64(p, r);
+			bench_put64(p, r);
 			p += TLS12_NONCE;
 		}
 		for (uint32_t i = 0; i < rec_size; i++)
@@ -296,7 +282,7 @@ static int pass_model(struct txb *b, const struct tx_set *s, struct tx_best *bes
 
 	if (!tx)
 		return 1;
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	for (uint32_t i = 0; i < s->nframes && !ret; i++) {
 		bool last = (i + 1) % TX_BATCH == 0 || i + 1 == s->nframes;
 
@@ -314,7 +300,7 @@ static int pass_model(struct txb *b, const struct tx_set *s, struct tx_best *bes
 	if (!ret) {
 		struct mlx5tls_tx_info info;
 
-		best_add(best, now_ns() - t0);
+		best_add(best, bench_now_ns() - t0);
 		/* what was timed is the device path, in order, every byte encrypted once */
 		memset(&info, 0, sizeof(info));
 		ret = mlx5tls_tx_query(tx, &info, sizeof(info));
@@ -347,7 +333,7 @@ static int pass_evp(struct txb *b, const struct tx_set *s, bool segmented, struc
 	int outl = 0;
 
 	memcpy(b->evp_buf, s->stream, s->stream_len);
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	for (uint32_t r = 0; r < s->records; r++) {
 		uint8_t *rec = b->evp_buf + (size_t)r * rl, *pt;
 		size_t aad_len, pt_len;
@@ -356,7 +342,7 @@ static int pass_evp(struct txb *b, const struct tx_set *s, bool segmented, struc
 		memcpy(nonce, salt, 4);
 		if (is_tls12(b)) {
 			memcpy(nonce + 4, rec + TLS_HDR, 8);
-			put64(aad, r);
+			bench_put64(aad, r);
 			memcpy(aad + 8, rec, 3);
 			put16(aad + 11, (uint16_t)s->rec_size);
 			aad_len = 13;
@@ -390,7 +376,7 @@ static int pass_evp(struct txb *b, const struct tx_set *s, bool segmented, struc
 		}
 		memcpy(pt + pt_len, tag, TLS_TAG);
 	}
-	best_add(best, now_ns() - t0);
+	best_add(best, bench_now_ns() - t0);
 	return 0;
 }
 
@@ -425,23 +411,23 @@ static int pass_wqe(struct txb *b, const struct tx_set *s, bool tls, struct tx_s
 
 		if (i + n > s->nframes)
 			n = s->nframes - i;
-		t0 = now_ns();
+		t0 = bench_now_ns();
 
 		for (uint32_t k = 0; k < n && !ret; k++)
 			ret = tls ? mlx5tls_tx_send(tx, &s->f[i + k], MLX5TLS_SEND_F_MORE)
 				  : mlx5tls_qp_send(b->qp, &s->f[i + k], MLX5TLS_SEND_F_MORE);
-		t1 = now_ns();
+		t1 = bench_now_ns();
 		if (!ret)
 			ret = mlx5tls_qp_flush(b->qp);
 		if (!ret)
 			ret = reap(b, n);
 		t_post += t1 - t0;
-		t_full += now_ns() - t0;
+		t_full += bench_now_ns() - t0;
 		if (ret >= 0 && tls) {
-			double a0 = now_ns();
+			double a0 = bench_now_ns();
 
 			ret = mlx5tls_tx_ack(tx, s->end_seq[i + n - 1]);
-			t_ack += now_ns() - a0;
+			t_ack += bench_now_ns() - a0;
 			n_ack++;
 		}
 		ret = ret < 0 ? ret : 0;
@@ -476,10 +462,6 @@ static double gbits(const struct tx_size_result *r, const struct tx_best *b)
 	return per_sec((double)r->records * r->rec_size * 8.0, b) / 1e9;
 }
 
-static double ratio(double a, double b)
-{
-	return b > 0 ? a / b : 0.0;
-}
 
 static void print_rate(const char *key, const char *label, const struct tx_size_result *r,
 		       const struct tx_best *b)
@@ -497,8 +479,8 @@ static void print_rate(const char *key, const char *label, const struct tx_size_
 static void print_report(const struct txb *b)
 {
 	const struct tx_size_result *r16 = &b->res[0];
-	double tput = ratio(r16->evp.ns, r16->model_lso.ns);
-	double wqe = ratio(r16->tls_post.ns, r16->plain_post.ns);
+	double tput = bench_ratio(r16->evp.ns, r16->model_lso.ns);
+	double wqe = bench_ratio(r16->tls_post.ns, r16->plain_post.ns);
 	bool tput_met = tput >= TX_TARGET_RATIO, wqe_met = wqe > 0 && wqe <= TX_TARGET_WQE;
 
 	pr_open_object(NULL);
@@ -527,13 +509,14 @@ static void print_report(const struct txb *b)
 		print_rate("evp", "evp", r, &r->evp);
 		pr_nl();
 		print_rate("model_lso", "               device, LSO", r, &r->model_lso);
-		pr_double("ratio_lso", "  ratio %s", ratio(r->evp.ns, r->model_lso.ns), 3);
+		pr_double("ratio_lso", "  ratio %s", bench_ratio(r->evp.ns, r->model_lso.ns), 3);
 		pr_nl();
 		print_rate("model", "               device, SEND per segment", r, &r->model);
-		pr_double("ratio", "  ratio %s", ratio(r->evp.ns, r->model.ns), 3);
+		pr_double("ratio", "  ratio %s", bench_ratio(r->evp.ns, r->model.ns), 3);
 		pr_nl();
 		print_rate("evp_per_segment", "               evp per segment", r, &r->evp_seg);
-		pr_double("ratio_per_segment", "  ratio %s", ratio(r->evp_seg.ns, r->model.ns), 3);
+		pr_double("ratio_per_segment", "  ratio %s",
+			  bench_ratio(r->evp_seg.ns, r->model.ns), 3);
 		pr_close_object();
 		pr_nl();
 	}
@@ -563,14 +546,14 @@ static void print_report(const struct txb *b)
 		pr_uint("wqes", NULL, r->frames - 1u);
 		pr_double("tls_tx_send_ns", " tx_send %s", r->tls_post.ns / n, 1);
 		pr_double("qp_send_ns", " qp_send %s", r->plain_post.ns / n, 1);
-		pr_double("ratio", "  ratio %s", ratio(r->tls_post.ns, r->plain_post.ns), 3);
+		pr_double("ratio", "  ratio %s", bench_ratio(r->tls_post.ns, r->plain_post.ns), 3);
 		pr_double("ack_ns", "  tx_ack %s ns/call",
 			  r->acks ? r->ack.ns / (double)r->acks : 0.0, 1);
 		pr_nl();
 		pr_open_object("with_device");
 		pr_double("tls_ns", "                with device: tls %s", r->tls_full.ns / n, 1);
 		pr_double("plain_ns", " plain %s", r->plain_full.ns / n, 1);
-		pr_double("ratio", "  ratio %s", ratio(r->tls_full.ns, r->plain_full.ns), 2);
+		pr_double("ratio", "  ratio %s", bench_ratio(r->tls_full.ns, r->plain_full.ns), 2);
 		pr_close_object();
 		pr_close_object();
 		pr_nl();
@@ -657,8 +640,8 @@ static int measure(struct txb *b, struct tx_size_result *r)
 	memset(&s, 0, sizeof(s));
 
 	/* the LSO frames first: the same records, then the arena is reused for MSS frames */
-	deadline = now_ns() + b->seconds * 1e9;
-	while (!ret && (r->model_lso.passes < TX_MIN_PASSES || now_ns() < deadline))
+	deadline = bench_now_ns() + b->seconds * 1e9;
+	while (!ret && (r->model_lso.passes < TX_MIN_PASSES || bench_now_ns() < deadline))
 		ret = pass_model(b, &lso, &r->model_lso);
 	set_free(&lso);
 	if (!ret)
@@ -669,16 +652,16 @@ static int measure(struct txb *b, struct tx_size_result *r)
 	}
 	r->records = s.records;
 	r->frames = s.nframes;
-	deadline = now_ns() + b->seconds * 1e9;
-	while (!ret && (r->model.passes < TX_MIN_PASSES || now_ns() < deadline)) {
+	deadline = bench_now_ns() + b->seconds * 1e9;
+	while (!ret && (r->model.passes < TX_MIN_PASSES || bench_now_ns() < deadline)) {
 		ret = pass_model(b, &s, &r->model);
 		if (!ret)
 			ret = pass_evp(b, &s, false, &r->evp);
 		if (!ret)
 			ret = pass_evp(b, &s, true, &r->evp_seg);
 	}
-	deadline = now_ns() + b->seconds * 1e9;
-	while (!ret && (r->tls_post.passes < TX_MIN_PASSES || now_ns() < deadline)) {
+	deadline = bench_now_ns() + b->seconds * 1e9;
+	while (!ret && (r->tls_post.passes < TX_MIN_PASSES || bench_now_ns() < deadline)) {
 		ret = pass_wqe(b, &s, true, r);
 		if (!ret)
 			ret = pass_wqe(b, &s, false, r);
@@ -698,9 +681,7 @@ static int bench_run(struct txb *b, int version, unsigned int bits)
 	ret = mlx5tls_query_caps(b->t->dev, &caps, sizeof(caps));
 	if (ret)
 		return tool_fail(b->t, "cannot query capabilities", ret);
-	for (size_t i = 0; i < tool_nr_suites; i++)
-		if (tool_suites[i].version == version && tool_suites[i].key_bits == bits)
-			b->suite = &tool_suites[i];
+	b->suite = bench_find_suite(version, bits);
 	if (!caps.tls_tx || !b->suite || !(caps.suites & b->suite->bit)) {
 		fprintf(stderr, "%s: device %s cannot offload %s for transmission\n", b->t->prog,
 			b->t->attr.name, b->suite ? b->suite->name : "this suite");
@@ -716,72 +697,6 @@ static int bench_run(struct txb *b, int version, unsigned int bits)
 	return teardown(b) || ret ? 1 : 0;
 }
 
-static int parse_args(struct tool *t, struct txb *b, int *version, unsigned int *bits)
-{
-	static const struct option long_opts[] = {
-		{ "device", required_argument, NULL, 'd' },
-		{ "tls", required_argument, NULL, 'T' },
-		{ "bits", required_argument, NULL, 'b' },
-		{ "time", required_argument, NULL, 't' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "pretty", no_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	/* getopt wants argv[0]: the word "tx" the dispatcher just consumed. */
-	int argc = t->argc + 1;
-	char **argv = t->argv - 1;
-	char *end = NULL;
-	int opt;
-
-	optind = 0;
-	while ((opt = getopt_long(argc, argv, "+d:t:jph", long_opts, NULL)) != -1) {
-		switch (opt) {
-		case 'd':
-			t->dev_name = optarg;
-			break;
-		case 'T':
-			if (strcmp(optarg, "1.2") && strcmp(optarg, "1.3")) {
-				fprintf(stderr, "%s: --tls takes 1.2 or 1.3\n", t->prog);
-				return 1;
-			}
-			*version = optarg[2] == '2' ? TLS_1_2_VERSION : TLS_1_3_VERSION;
-			break;
-		case 'b':
-			if (strcmp(optarg, "128") && strcmp(optarg, "256")) {
-				fprintf(stderr, "%s: --bits takes 128 or 256\n", t->prog);
-				return 1;
-			}
-			*bits = optarg[0] == '1' ? 128 : 256;
-			break;
-		case 't':
-			errno = 0;
-			b->seconds = strtod(optarg, &end);
-			if (errno || end == optarg || *end ||
-			    !(b->seconds > 0 && b->seconds <= 60)) {
-				fprintf(stderr, "%s: -t takes seconds in (0, 60]\n", t->prog);
-				return 1;
-			}
-			break;
-		case 'j':
-			t->json = true;
-			break;
-		case 'p':
-			t->pretty = true;
-			break;
-		case 'h':
-			t->usage(stdout);
-			return -1;
-		default:
-			t->usage(stderr);
-			return 1;
-		}
-	}
-	t->argc = argc - optind;
-	t->argv = argv + optind;
-	return tool_no_more_args(t);
-}
-
 int bench_tx(struct tool *t)
 {
 	struct txb *b = calloc(1, sizeof(*b));
@@ -792,7 +707,7 @@ int bench_tx(struct tool *t)
 		return tool_fail(t, "allocating", -ENOMEM);
 	b->t = t;
 	b->seconds = TX_DEFAULT_SECONDS;
-	ret = parse_args(t, b, &version, &bits);
+	ret = bench_parse_args(t, &version, &bits, &b->seconds);
 	if (ret) {
 		free(b);
 		return ret < 0 ? 0 : ret;
