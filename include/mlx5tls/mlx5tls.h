@@ -700,7 +700,21 @@ struct mlx5tls_rx_pkt {
 	bool l3_ok;         /* IP header checked good (IPv4 checksum; IPv6 has none) */
 	bool l4_ok;         /* TCP/UDP checksum checked good */
 	uint32_t buf_id;    /* the buffer, for mlx5tls_rq_release() */
+	/* The flow tag of the library flow that steered the packet (CQE sop_drop_qpn bits 23:0),
+	 * 0 when none did. Each TLS TIR generation has its own tag: it tells which TLS state of the
+	 * TIR processed the packet (mlx5tls_rx_pkt_tls()). */
+	uint32_t flow_tag;
 };
+
+/* The packet's TLS status word: what mlx5tls_rx_packet() and mlx5tls_rx_input() take for its
+ * bytes. Bits 1:0 the status (enum mlx5tls_rx_tls_status), bits 31:8 the flow tag. A status is
+ * evidence only for packets the TLS state of the receiving context processed: a DECRYPTED
+ * packet with another tag (an earlier connection's or key's state of a reused TIR) is never
+ * trusted. A TCP stack keeps this word with the bytes of each segment it holds. */
+static inline uint32_t mlx5tls_rx_pkt_tls(const struct mlx5tls_rx_pkt *pkt)
+{
+	return (uint32_t)pkt->tls_status | pkt->flow_tag << 8;
+}
 
 /* Reap received packets: fills up to max entries and returns how many, or -errno. Each packet's
  * buffer belongs to the caller until mlx5tls_rq_release(). An error completion (the device
@@ -785,14 +799,33 @@ MLX5TLS_API int mlx5tls_flow_destroy(struct mlx5tls_flow *flow);
 
 struct mlx5tls_rx;
 
+enum {
+	/* Stop after delivering a record that is not application data (alert, handshake,
+	 * change_cipher_spec): later input returns -ECANCELED until mlx5tls_rx_resume() or
+	 * mlx5tls_rx_handback(), so a TLS library can take over at that record boundary. */
+	MLX5TLS_RX_F_STOP_AT_CONTROL = 1u << 0,
+	/* Verify every record in software from the start (no device state is set up). */
+	MLX5TLS_RX_F_SOFTWARE = 1u << 1,
+};
+
 struct mlx5tls_rx_opts {
 	size_t sz;
 	struct mlx5tls_dek_pool *dek_pool; /* where the DEK comes from; NULL = created */
 	uint32_t resync_max;               /* resync requests in a row left unanswered before
 					    * the context stops asking; 0 = 8 */
+	uint32_t flags;                    /* MLX5TLS_RX_F_* */
 	size_t : 0;
 };
-#define mlx5tls_rx_opts__last_field resync_max
+#define mlx5tls_rx_opts__last_field flags
+
+/* Why a TLS RX context stopped delivering (mlx5tls_rx_query().stop). */
+enum mlx5tls_rx_stop {
+	MLX5TLS_RX_STOP_NONE = 0,
+	MLX5TLS_RX_STOP_KEY_UPDATE,  /* TLS 1.3 KeyUpdate delivered: -EKEYEXPIRED until rekey */
+	MLX5TLS_RX_STOP_CONTROL,     /* MLX5TLS_RX_F_STOP_AT_CONTROL: -ECANCELED */
+	MLX5TLS_RX_STOP_FAILED,      /* a record failed: -EBADMSG for good */
+	MLX5TLS_RX_STOP_HANDED_BACK, /* mlx5tls_rx_handback(): -ESHUTDOWN for good */
+};
 
 /* One verified record: content type (TLS 1.3: the inner type) and plaintext, valid during the
  * call. Return 0 to go on; a non-zero value stops mlx5tls_rx_input(), which returns it. */
@@ -823,15 +856,60 @@ MLX5TLS_API int mlx5tls_rx_packet(struct mlx5tls_rx *rx, uint32_t tcp_seq, size_
 
 /*
  * The connection's TCP payload, in TCP order (the application's TCP reorders; bytes already
- * handed over are skipped), each piece with the TLS status its packet had. Records the device
- * authenticated are delivered; records that arrived mixed or undecrypted are completed in
- * software - cb only ever sees verified plaintext. Returns 0, cb's non-zero value, -EBADMSG (a
- * record failed authentication: the stream is over, nothing of it was delivered), -EPROTO (a
- * gap), -EINVAL.
+ * handed over are skipped), each piece with the TLS status word its packet had
+ * (mlx5tls_rx_pkt_tls(); a bare status without the flow tag is never taken as evidence of
+ * decryption). Records the device authenticated are delivered; records that arrived mixed or
+ * undecrypted are completed in software - cb only ever sees verified plaintext. Returns 0, cb's
+ * non-zero value, -EBADMSG (a record failed authentication or its sequence number would wrap:
+ * the stream is over, nothing of it was delivered), -EMSGSIZE (a record longer than TLS allows:
+ * the stream is over), -EKEYEXPIRED (stopped after a KeyUpdate: mlx5tls_rx_rekey()),
+ * -ECANCELED (stopped after a control record, MLX5TLS_RX_F_STOP_AT_CONTROL), -ESHUTDOWN (handed
+ * back), -EPROTO (a gap), -EINVAL. When input stops, the bytes after the stopping record are not
+ * consumed: mlx5tls_rx_query().next_tcp_sn says where the stream stands.
  */
 MLX5TLS_API int mlx5tls_rx_input(struct mlx5tls_rx *rx, uint32_t tcp_seq, const void *payload,
 				 size_t len, unsigned int tls_status, mlx5tls_rx_record_fn cb,
 				 void *ctx);
+
+/*
+ * TLS 1.3 KeyUpdate from the peer: after the record carrying it was delivered the context stops
+ * at that record boundary (mlx5tls_rx_input() returns -EKEYEXPIRED, as kTLS does) until the
+ * application installs the peer's next key here (ci: same version and cipher, rec_seq 0 - the
+ * record after the KeyUpdate). Records after the boundary are then decrypted by the device under
+ * the new key; bytes the device processed past the boundary with the old key are restored and
+ * verified with the new one. 0; -EINVAL (not stopped at a KeyUpdate, TLS 1.2, version or cipher
+ * changed, bad crypto info), -ENOMEM, -EREMOTEIO. On an error other than -EINVAL the context
+ * goes on in software.
+ */
+MLX5TLS_API int mlx5tls_rx_rekey(struct mlx5tls_rx *rx, const struct tls_crypto_info *ci,
+				 size_t ci_len);
+
+/* Go on after a stop at a control record (MLX5TLS_RX_F_STOP_AT_CONTROL). 0 or -EINVAL. */
+MLX5TLS_API int mlx5tls_rx_resume(struct mlx5tls_rx *rx);
+
+/*
+ * Leave the device path and verify every later record in software inside the context (path
+ * SOFTWARE with reason, as TX has); the device state (TIR TLS state, DEK) is released. 0 or
+ * -EINVAL.
+ */
+MLX5TLS_API int mlx5tls_rx_to_software(struct mlx5tls_rx *rx, const char *reason);
+
+/* Where a software TLS stack continues after mlx5tls_rx_handback(). */
+struct mlx5tls_rx_handback {
+	uint64_t next_record;  /* record number (TLS sequence) of the next record */
+	uint32_t next_tcp_sn;  /* TCP sequence that record starts at */
+	uint32_t pending_len;  /* bytes received past next_tcp_sn, not consumed (ciphertext) */
+};
+
+/*
+ * Hand the connection's receive direction back to a software TLS stack: fills *hb and copies the
+ * pending_len bytes received but not yet consumed (as they were sent: device-decrypted parts are
+ * restored to ciphertext) to buf. -ENOSPC (buf too small: hb->pending_len says how much is
+ * needed, nothing changed), -EINVAL. After 0 the device state is released (later packets of the
+ * flow arrive NOT_DECRYPTED) and the context only answers mlx5tls_rx_query() and destroy.
+ */
+MLX5TLS_API int mlx5tls_rx_handback(struct mlx5tls_rx *rx, struct mlx5tls_rx_handback *hb,
+				    void *buf, size_t buf_len);
 
 struct mlx5tls_rx_info {
 	uint32_t tirn;
@@ -846,6 +924,13 @@ struct mlx5tls_rx_info {
 	uint64_t resync_answers;    /* static params posted in answer to a device resync */
 	bool resync_pending;
 	bool failed;
+	enum mlx5tls_rx_stop stop;  /* why input stopped (NONE while it goes on) */
+	enum mlx5tls_tx_path path;  /* DEVICE, or SOFTWARE (mlx5tls_rx_to_software, the option,
+				     * or a failed rekey) */
+	uint32_t key_epoch;         /* keys installed: 0 at create, +1 per mlx5tls_rx_rekey() */
+	uint64_t untrusted_packets; /* DECRYPTED statuses not taken as evidence (another TLS state
+				     * of the TIR processed them) */
+	uint8_t last_type;          /* content type of the last record delivered */
 };
 MLX5TLS_API int mlx5tls_rx_query(struct mlx5tls_rx *rx, struct mlx5tls_rx_info *info,
 				 size_t info_sz);
