@@ -261,7 +261,7 @@ static void report(const char *what, int err)
 /* One received segment waiting for the TCP stream to reach it (or for its turn). */
 struct held {
 	uint32_t seq, len;
-	uint8_t status;
+	uint32_t status; /* TLS status word (mlx5tls_rx_pkt_tls) */
 	uint8_t *bytes;
 };
 
@@ -684,7 +684,7 @@ static int take_packet(struct app *a, const struct mlx5tls_rx_pkt *p)
 		return -EPROTO;
 	seq = get32(tcp + 4);
 	len = (uint32_t)(tot - ihl - thl);
-	ret = mlx5tls_rx_packet(a->rx, seq, len, p->tls_status);
+	ret = mlx5tls_rx_packet(a->rx, seq, len, mlx5tls_rx_pkt_tls(p));
 	if (!ret)
 		ret = drain_control(a); /* a GET_PSV it posted is answered before the next frame */
 	if (ret || !len)
@@ -698,7 +698,7 @@ static int take_packet(struct app *a, const struct mlx5tls_rx_pkt *p)
 	memcpy(h->bytes, tcp + thl, len);
 	h->seq = seq;
 	h->len = len;
-	h->status = p->tls_status;
+	h->status = mlx5tls_rx_pkt_tls(p);
 	a->n_held++;
 	return 0;
 }

@@ -80,6 +80,25 @@ static const struct {
 					    "decrypted)" },
 	[MLX5TLS_CNT_RX_TLS_AUTH_FAIL] = { "rx_tls_auth_fail",
 					   "records that failed authentication (stream closed)" },
+	[MLX5TLS_CNT_RX_TLS_KEY_UPDATE] = { "rx_tls_key_update",
+					    "TLS 1.3 KeyUpdate messages received" },
+	[MLX5TLS_CNT_RX_TLS_REKEY_OK] = { "rx_tls_rekey_ok",
+					  "RX rekeys with the new key on the device" },
+	[MLX5TLS_CNT_RX_TLS_REKEY_FAIL] = { "rx_tls_rekey_fail",
+					    "RX rekeys refused (bad crypto info, not at a "
+					    "KeyUpdate)" },
+	[MLX5TLS_CNT_RX_TLS_REKEY_SW] = { "rx_tls_rekey_sw",
+					  "RX rekeys that left the device: the context goes on in "
+					  "software" },
+	[MLX5TLS_CNT_RX_TLS_UNTRUSTED] = { "rx_tls_untrusted",
+					   "DECRYPTED packets another TLS state of the TIR "
+					   "processed: not taken as evidence" },
+	[MLX5TLS_CNT_RX_TLS_TIR_RENEW] = { "rx_tls_tir_renew",
+					   "TIR objects replaced to clear their TLS state" },
+	[MLX5TLS_CNT_RX_TLS_HANDBACK] = { "rx_tls_handback",
+					  "RX contexts handed back to a software TLS stack" },
+	[MLX5TLS_CNT_RX_TLS_SW_CTX] = { "rx_tls_sw_ctx",
+					"RX contexts that went to the software path" },
 };
 
 unsigned int mlx5tls_counter_count(void)

@@ -26,6 +26,7 @@ struct mlx5tls_device {
 	struct mlx5tls_caps caps;
 	struct mlx5tls_trace *trace; /* NULL unless tracing */
 	atomic_uint live_children;   /* PDs and TDs */
+	atomic_uint tir_tag_next;    /* flow tags of TIR objects (rq.c) */
 	_Atomic uint64_t counters[MLX5TLS_CNT__MAX];
 	/* live TLS TX contexts: their counters are summed into the device's on read */
 	pthread_mutex_t tx_lock;

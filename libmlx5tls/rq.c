@@ -55,6 +55,7 @@
 #define CQE_OFF_HDS_IP_EXT 28  /* L2_OK 0x1, L3_OK 0x2, L4_OK 0x4 */
 #define CQE_OFF_BYTE_CNT 44
 #define CQE_OFF_SYNDROME 55
+#define CQE_OFF_SOP_DROP_QPN 56
 #define CQE_OFF_WQE_COUNTER 60
 #define CQE_OFF_OP_OWN 63
 #define CQE_L2_OK 0x1
@@ -187,6 +188,8 @@ static int rq_reap(struct mlx5tls_rq *rq, struct mlx5tls_rx_pkt *pkts, int max)
 			p->l3_ok = ok & CQE_L3_OK;
 			p->l4_ok = ok & CQE_L4_OK;
 			p->buf_id = b;
+			/* the flow tag, bits 23:0 of sop_drop_qpn (rdma-core mlx5 cq.c) */
+			p->flow_tag = get_be32(cqe + CQE_OFF_SOP_DROP_QPN) & 0xffffffu;
 			rq->stats.packets++;
 			rq->stats.bytes += p->len;
 		} else {
@@ -411,25 +414,27 @@ int mlx5tls_model_wire_rx(struct mlx5tls_device *dev, const void *frame, size_t 
 
 /* ---- TIR (fact sheet 4.3) ---- */
 
-struct mlx5tls_tir *mlx5tls_tir_create(struct mlx5tls_rq *rq, struct mlx5tls_td *td,
-				       const struct mlx5tls_tir_opts *opts)
+/* A flow tag for a new TIR object: 24 bits (rdma-core MLX5_FLOW_TAG_MASK), never 0 (0 is "no
+ * tag"). After 2^24 - 1 objects on one device tags come round again; a packet would have to
+ * sit unread through all of them to be mistaken for a later object's. */
+static uint32_t tir_next_tag(struct mlx5tls_device *dev)
+{
+	uint32_t t;
+
+	do
+		t = (atomic_fetch_add(&dev->tir_tag_next, 1) + 1) & 0xffffffu;
+	while (!t);
+	return t;
+}
+
+static int tir_obj_create(struct mlx5tls_rq *rq, struct mlx5tls_td *td, bool tls_en,
+			  struct mlx5tls_xobj **obj, uint32_t *tirn)
 {
 	uint8_t in[DEVX_ST_SZ_BYTES(create_tir_in)] = { 0 };
 	uint8_t out[DEVX_ST_SZ_BYTES(create_tir_out)] = { 0 };
-	bool tls_en = OPTS_GET(opts, tls_en, false);
-	struct mlx5tls_tir *tir;
 	void *tirc;
 	int ret;
 
-	if (!rq || !td || rq->dev != td->dev || !OPTS_VALID(opts, mlx5tls_tir_opts))
-		return libmlx5tls_err_ptr(-EINVAL);
-	if (tls_en && !rq->dev->caps.tls_rx) {
-		pr_warn("%s: the device has no TLS RX offload (tls_rx)\n", rq->dev->attr.name);
-		return libmlx5tls_err_ptr(-EOPNOTSUPP);
-	}
-	tir = calloc(1, sizeof(*tir));
-	if (!tir)
-		return libmlx5tls_err_ptr(-ENOMEM);
 	/*
 	 * DIRECT to the RQ, as rdma-core's raw-packet QP TIR and libdpcp's TLS RX TIRs (the
 	 * kernel's INDIRECT over a one-RQ table delivers the same way). No RSS hash (DIRECT does not hash),
@@ -441,25 +446,102 @@ struct mlx5tls_tir *mlx5tls_tir_create(struct mlx5tls_rq *rq, struct mlx5tls_td 
 	DEVX_SET(tirc, tirc, tls_en, tls_en);
 	DEVX_SET(tirc, tirc, inline_rqn, rq->ring.rqn);
 	DEVX_SET(tirc, tirc, transport_domain, td->tdn);
-	ret = cmd_exec(rq->dev, CMD_CREATE, NULL, &tir->obj, in, sizeof(in), out, sizeof(out),
-		       NULL);
+	ret = cmd_exec(rq->dev, CMD_CREATE, NULL, obj, in, sizeof(in), out, sizeof(out), NULL);
+	if (!ret)
+		*tirn = DEVX_GET(create_tir_out, out, tirn);
+	return ret;
+}
+
+static int tir_obj_destroy(struct mlx5tls_rq *rq, struct mlx5tls_xobj *obj, uint32_t tirn)
+{
+	uint8_t in[DEVX_ST_SZ_BYTES(destroy_tir_in)] = { 0 };
+	uint8_t out[DEVX_ST_SZ_BYTES(mbox_out)] = { 0 };
+
+	DEVX_SET(destroy_tir_in, in, opcode, MLX5_CMD_OP_DESTROY_TIR);
+	DEVX_SET(destroy_tir_in, in, tirn, tirn);
+	return cmd_exec(rq->dev, CMD_DESTROY, obj, NULL, in, sizeof(in), out, sizeof(out), NULL);
+}
+
+struct mlx5tls_tir *mlx5tls_tir_create(struct mlx5tls_rq *rq, struct mlx5tls_td *td,
+				       const struct mlx5tls_tir_opts *opts)
+{
+	bool tls_en = OPTS_GET(opts, tls_en, false);
+	struct mlx5tls_tir *tir;
+	int ret;
+
+	if (!rq || !td || rq->dev != td->dev || !OPTS_VALID(opts, mlx5tls_tir_opts))
+		return libmlx5tls_err_ptr(-EINVAL);
+	if (tls_en && !rq->dev->caps.tls_rx) {
+		pr_warn("%s: the device has no TLS RX offload (tls_rx)\n", rq->dev->attr.name);
+		return libmlx5tls_err_ptr(-EOPNOTSUPP);
+	}
+	tir = calloc(1, sizeof(*tir));
+	if (!tir)
+		return libmlx5tls_err_ptr(-ENOMEM);
+	ret = tir_obj_create(rq, td, tls_en, &tir->obj, &tir->tirn);
 	if (ret) {
 		free(tir);
 		return libmlx5tls_err_ptr(ret);
 	}
+	pthread_mutex_init(&tir->lock, NULL);
 	tir->rq = rq;
 	tir->td = td;
-	tir->tirn = DEVX_GET(create_tir_out, out, tirn);
 	tir->tls_en = tls_en;
+	tir->tag = tir_next_tag(rq->dev);
 	atomic_fetch_add(&rq->tirs, 1);
 	atomic_fetch_add(&td->users, 1);
 	return tir;
 }
 
+int tir_renew(struct mlx5tls_tir *tir)
+{
+	struct mlx5tls_device *dev = tir->rq->dev;
+	struct mlx5tls_xobj *obj = NULL;
+	uint32_t tirn = 0, tag;
+	int ret, err = 0;
+
+	ret = tir_obj_create(tir->rq, tir->td, tir->tls_en, &obj, &tirn);
+	if (ret) {
+		pr_warn("TIR 0x%x: no fresh TIR for the next TLS state (%d)\n", tir->tirn, ret);
+		return ret;
+	}
+	tag = tir_next_tag(dev);
+	pthread_mutex_lock(&tir->lock);
+	/* fact sheet 11.5: a rule goes before its TIR; the same match cannot be steered twice, so
+	 * each rule is removed, then installed again towards the fresh object */
+	for (struct mlx5tls_flow *f = tir->flow_list; f; f = f->next) {
+		if (f->xflow) {
+			ret = dev->ops->flow_destroy(f->xflow);
+			if (ret) {
+				err = err ?: ret;
+				continue; /* still steers to the old object, which must stay */
+			}
+			f->xflow = NULL;
+		}
+		ret = dev->ops->flow_create(dev->xp, &f->xm, obj, tirn, tag, &f->xflow);
+		if (ret) {
+			pr_warn("TIR 0x%x: a flow could not be steered to its renewal (%d)\n",
+				tir->tirn, ret);
+			err = err ?: ret;
+		}
+	}
+	ret = tir_obj_destroy(tir->rq, tir->obj, tir->tirn);
+	if (ret) {
+		/* a rule still on the old object: keep using it rather than lose the flow */
+		pthread_mutex_unlock(&tir->lock);
+		pr_warn("TIR 0x%x: could not be destroyed in renewal (%d)\n", tir->tirn, ret);
+		return err ?: ret;
+	}
+	tir->obj = obj;
+	tir->tirn = tirn;
+	tir->tag = tag;
+	tir->tls_used = false;
+	pthread_mutex_unlock(&tir->lock);
+	return err;
+}
+
 int mlx5tls_tir_destroy(struct mlx5tls_tir *tir)
 {
-	uint8_t in[DEVX_ST_SZ_BYTES(destroy_tir_in)] = { 0 };
-	uint8_t out[DEVX_ST_SZ_BYTES(mbox_out)] = { 0 };
 	int ret;
 
 	if (!tir)
@@ -467,16 +549,14 @@ int mlx5tls_tir_destroy(struct mlx5tls_tir *tir)
 	/* fact sheet 11.5: the steering rule goes before DESTROY_TIR */
 	if (atomic_load(&tir->flows))
 		return libmlx5tls_err(-EBUSY);
-	DEVX_SET(destroy_tir_in, in, opcode, MLX5_CMD_OP_DESTROY_TIR);
-	DEVX_SET(destroy_tir_in, in, tirn, tir->tirn);
-	ret = cmd_exec(tir->rq->dev, CMD_DESTROY, tir->obj, NULL, in, sizeof(in), out, sizeof(out),
-		       NULL);
+	ret = tir_obj_destroy(tir->rq, tir->obj, tir->tirn);
 	if (ret)
 		return libmlx5tls_err(ret);
 	/* an RX context may outlive its TIR (the application's order): inspection forgets it */
 	rx_tir_gone(tir);
 	atomic_fetch_sub(&tir->rq->tirs, 1);
 	atomic_fetch_sub(&tir->td->users, 1);
+	pthread_mutex_destroy(&tir->lock);
 	free(tir);
 	return 0;
 }
@@ -527,7 +607,6 @@ static bool match_valid(const struct mlx5tls_flow_match *m)
 struct mlx5tls_flow *mlx5tls_flow_create(struct mlx5tls_tir *tir,
 					 const struct mlx5tls_flow_match *m)
 {
-	struct xport_flow_match xm = { 0 };
 	struct mlx5tls_device *dev;
 	struct mlx5tls_flow *f;
 	int ret;
@@ -540,32 +619,53 @@ struct mlx5tls_flow *mlx5tls_flow_create(struct mlx5tls_tir *tir,
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return libmlx5tls_err_ptr(-ENOMEM);
-	xm.ip_version = m->ip_version;
-	xm.ip_proto = 6; /* TCP */
-	memcpy(xm.src_ip, m->src_ip, sizeof(xm.src_ip));
-	memcpy(xm.dst_ip, m->dst_ip, sizeof(xm.dst_ip));
-	xm.src_port = m->src_port;
-	xm.dst_port = m->dst_port;
-	ret = dev->ops->flow_create(dev->xp, &xm, tir->obj, tir->tirn, &f->xflow);
+	f->xm.ip_version = m->ip_version;
+	f->xm.ip_proto = 6; /* TCP */
+	memcpy(f->xm.src_ip, m->src_ip, sizeof(f->xm.src_ip));
+	memcpy(f->xm.dst_ip, m->dst_ip, sizeof(f->xm.dst_ip));
+	f->xm.src_port = m->src_port;
+	f->xm.dst_port = m->dst_port;
+	pthread_mutex_lock(&tir->lock);
+	ret = dev->ops->flow_create(dev->xp, &f->xm, tir->obj, tir->tirn, tir->tag, &f->xflow);
+	if (!ret) {
+		f->tir = tir;
+		f->next = tir->flow_list;
+		if (f->next)
+			f->next->prev = f;
+		tir->flow_list = f;
+		atomic_fetch_add(&tir->flows, 1);
+	}
+	pthread_mutex_unlock(&tir->lock);
 	if (ret) {
 		free(f);
 		return libmlx5tls_err_ptr(ret);
 	}
-	f->tir = tir;
-	atomic_fetch_add(&tir->flows, 1);
 	return f;
 }
 
 int mlx5tls_flow_destroy(struct mlx5tls_flow *flow)
 {
-	int ret;
+	struct mlx5tls_tir *tir;
+	int ret = 0;
 
 	if (!flow)
 		return libmlx5tls_err(-EINVAL);
-	ret = flow->tir->rq->dev->ops->flow_destroy(flow->xflow);
+	tir = flow->tir;
+	pthread_mutex_lock(&tir->lock);
+	if (flow->xflow)
+		ret = tir->rq->dev->ops->flow_destroy(flow->xflow);
+	if (!ret) {
+		if (flow->prev)
+			flow->prev->next = flow->next;
+		else
+			tir->flow_list = flow->next;
+		if (flow->next)
+			flow->next->prev = flow->prev;
+		atomic_fetch_sub(&tir->flows, 1);
+	}
+	pthread_mutex_unlock(&tir->lock);
 	if (ret)
 		return libmlx5tls_err(ret);
-	atomic_fetch_sub(&flow->tir->flows, 1);
 	free(flow);
 	return 0;
 }

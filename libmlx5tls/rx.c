@@ -6,8 +6,17 @@
  * Add (11.2): a DEK, then on a control send queue the TIR's static params (UMR opc_mod 2,
  * resync_tcp_sn 0, the record number of crypto info) and progress params (SET_PSV opc_mod 2,
  * START at the TCP sequence where that record begins).
+ * Trust: a TIR's TLS state cannot be cleared on the device, and the params are applied some time
+ * after they are posted, so a status is evidence only for packets processed by a TIR object that
+ * held no other TLS state: a TIR that served a context is renewed (rx_queue.h tir_renew: a fresh
+ * object, flows moved, new flow tag) before the next context and when a context lets go of the
+ * device (destroy, rekey, hand-back, software path). Packets carry the flow tag of the object
+ * that processed them (mlx5tls_rx_pkt_tls); a fresh object decrypts nothing before its params
+ * (model R13; the kernel steers to a TIR only after its params completed, 11.2 step 5). So a
+ * DECRYPTED packet with a tag of this context's key epochs was decrypted under those keys; any
+ * other DECRYPTED packet is foreign and the record holding it fails.
  * Datapath (9, 11.3): the application hands the connection's TCP payload in TCP order with each
- * packet's TLS status; rx_sw delivers the records the device authenticated and completes the
+ * packet's status word; rx_sw delivers the records the device authenticated and completes the
  * others in software (mixed records re-encrypted and verified) - plaintext is only ever given
  * out verified.
  * Resync (11.4): a packet with status RESYNC starts a request: GET_PSV on the control queue; if
@@ -16,85 +25,27 @@
  * with resync_tcp_sn = that sequence and initial_record_number = that record's number are posted
  * (no progress params, as the kernel). A guess that is no record start is dropped; requests are
  * bounded per context (resync_max, then rx_tls_resync_req_skip).
+ * KeyUpdate (RFC 8446 4.6.3; kTLS returns -EKEYEXPIRED the same way): input stops after the
+ * record carrying it; mlx5tls_rx_rekey() renews the TIR, takes a new DEK and posts the add
+ * sequence at the boundary. Bytes past the boundary the old TIR object decrypted with the old
+ * keys keep their old tag: rx_sw restores them with the old keys and the record numbers the
+ * device went on counting, then verifies with the new ones.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "inspect.h"
 #include "qp.h"
-#include "rx_sw.h"
+#include "rx_internal.h"
+#include "rx_queue.h"
 #include "wqe.h"
 
-#define RX_HISTORY 64u          /* record starts remembered for a late GET_PSV answer */
 #define RESYNC_MAX_DEFAULT 8u
 #define TRACKER_TRACKING 1u     /* tls_progress_params record_tracker_state (fact sheet 7) */
 #define AUTH_NO_OFFLOAD 0u
-
-/* Copies of the datapath figures for other threads (the publisher): the driving thread stores
- * them at the end of every call that changes them (rx_publish), the reader loads them without
- * touching the fields the datapath writes. */
-struct rx_pub {
-	atomic_uint_fast64_t next_record, records, bytes, by_device, by_software;
-	atomic_uint_fast64_t reencrypted_bytes, resync_answers;
-	atomic_uint next_seq, resync_left;
-	atomic_bool resync_pending, failed;
-};
-
-struct rx_start {
-	uint32_t seq;
-	uint64_t num;
-};
-
-struct mlx5tls_rx {
-	struct mlx5tls_qp *qp;   /* the control queue the params and GET_PSV go on */
-	struct mlx5tls_tir *tir;
-	uint32_t tirn;
-	struct mlx5tls_dek *dek;
-	bool tls13;
-	uint8_t salt[4];
-	uint8_t iv[8];
-	uint64_t first_num;
-	uint32_t start_sn;
-	struct rx_sw *sw;
-	uint32_t next_seq;       /* the next stream byte the application hands over */
-	bool failed;             /* a record did not verify: the stream is over */
-
-	/* record starts seen, oldest first (a ring) */
-	struct rx_start hist[RX_HISTORY];
-	uint32_t hist_head, hist_count;
-
-	/* resync */
-	uint8_t *psv_buf;        /* 64-byte GET_PSV result (fact sheet 8.5), device-writable */
-	struct mlx5tls_mr *psv_mr;
-	bool psv_in_flight;
-	bool answer_pending;     /* a guess ahead of the stream: answer when its record starts */
-	uint32_t answer_seq;
-	bool retry;              /* an answer found no room on the control queue */
-	uint32_t retry_seq;
-	uint64_t retry_num;
-	uint32_t resync_left;    /* requests left before one is answered (per resync episode) */
-	uint32_t resync_max;
-	uint64_t sw_counted;     /* records completed in software already in rx_tls_sw_records */
-	bool params_lost;        /* params were flushed by a queue error: post them again */
-	struct mlx5tls_rx_info info;
-
-	/* inspection: immutable after create, except insp_next and tir (under dev->insp_lock) */
-	uint64_t id;
-	uint16_t version, cipher_type;
-	struct mlx5tls_rx *insp_next;
-	struct rx_pub pub;
-	/* mlx5tls_rx_inspect's own GET_PSV: its answer is kept here, not taken as a resync */
-	bool psv_for_inspect;
-	bool insp_psv_done, insp_psv_ok;
-	uint8_t insp_psv[16];
-};
-
-static void cnt(struct mlx5tls_rx *rx, enum mlx5tls_counter_id id, uint64_t n)
-{
-	atomic_fetch_add_explicit(&rx->qp->dev->counters[id], n, memory_order_relaxed);
-}
+#define WORD_STATUS_MASK 0x3u   /* mlx5tls_rx_pkt_tls(): bits 1:0 status, 31:8 flow tag */
+#define WORD_RESERVED_MASK 0xfcu
 
 /* ---- params on the control queue ---- */
 
@@ -144,12 +95,14 @@ static int post_progress(struct mlx5tls_rx *rx, uint32_t next_record_sn)
 	return 0;
 }
 
+/* The add sequence (fact sheet 11.2 step 4) for the current keys, whose first record starts at
+ * TCP sequence epoch_sn. */
 static int post_add_params(struct mlx5tls_rx *rx)
 {
 	int ret = post_static(rx, 0, rx->first_num);
 
 	if (!ret)
-		ret = post_progress(rx, rx->start_sn);
+		ret = post_progress(rx, rx->epoch_sn);
 	if (!ret)
 		qp_doorbell(rx->qp);
 	return ret;
@@ -174,7 +127,7 @@ static int answer(struct mlx5tls_rx *rx, uint32_t seq, uint64_t num)
 
 	rx->answer_pending = false;
 	if (ret) {
-		cnt(rx, MLX5TLS_CNT_RX_TLS_RESYNC_RES_RETRY, 1);
+		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_RESYNC_RES_RETRY, 1);
 		rx->retry = true; /* again at the next input */
 		rx->retry_seq = seq;
 		rx->retry_num = num;
@@ -182,7 +135,7 @@ static int answer(struct mlx5tls_rx *rx, uint32_t seq, uint64_t num)
 	}
 	qp_doorbell(rx->qp);
 	rx->retry = false;
-	cnt(rx, MLX5TLS_CNT_RX_TLS_RESYNC_RES_OK, 1);
+	rx_cnt(rx, MLX5TLS_CNT_RX_TLS_RESYNC_RES_OK, 1);
 	rx->info.resync_answers++;
 	/* the bound is on requests that go unanswered in a row: a loss later in the stream
 	 * deserves its own resync */
@@ -207,7 +160,7 @@ static void resync_guess(struct mlx5tls_rx *rx, uint32_t hw_seq)
 		rx->answer_seq = hw_seq;
 		return;
 	}
-	cnt(rx, MLX5TLS_CNT_RX_TLS_RESYNC_REQ_SKIP, 1); /* behind us and no record start */
+	rx_cnt(rx, MLX5TLS_CNT_RX_TLS_RESYNC_REQ_SKIP, 1); /* behind us and no record start */
 }
 
 void rx_wqe_done(struct mlx5tls_rx *rx, uint8_t kind, bool ok)
@@ -228,15 +181,15 @@ void rx_wqe_done(struct mlx5tls_rx *rx, uint8_t kind, bool ok)
 		return;
 	}
 	if (!ok) {
-		cnt(rx, MLX5TLS_CNT_RX_TLS_RESYNC_REQ_SKIP, 1);
+		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_RESYNC_REQ_SKIP, 1);
 		return;
 	}
 	/* fact sheet 8.5: bytes 8..11 hw_resync_tcp_sn, byte 12 tracker (7:6) / auth (5:4) */
 	if ((p[12] >> 6) != TRACKER_TRACKING || ((p[12] >> 4) & 3) != AUTH_NO_OFFLOAD) {
-		cnt(rx, MLX5TLS_CNT_RX_TLS_RESYNC_REQ_SKIP, 1);
+		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_RESYNC_REQ_SKIP, 1);
 		return;
 	}
-	cnt(rx, MLX5TLS_CNT_RX_TLS_RESYNC_REQ_END, 1);
+	rx_cnt(rx, MLX5TLS_CNT_RX_TLS_RESYNC_REQ_END, 1);
 	resync_guess(rx, (uint32_t)p[8] << 24 | (uint32_t)p[9] << 16 | (uint32_t)p[10] << 8 |
 				 p[11]);
 }
@@ -247,11 +200,11 @@ static void resync_request(struct mlx5tls_rx *rx)
 	struct wqe_slot slot = { .kind = WQE_GET_PSV, .rx = rx };
 	uint8_t *w;
 
-	cnt(rx, MLX5TLS_CNT_RX_TLS_RESYNC_REQ_PKT, 1);
+	rx_cnt(rx, MLX5TLS_CNT_RX_TLS_RESYNC_REQ_PKT, 1);
 	if (rx->psv_in_flight || rx->answer_pending || rx->retry)
 		return; /* one request at a time, as the kernel's resync state */
 	if (!rx->resync_left || qp_reserve(qp, 1)) {
-		cnt(rx, MLX5TLS_CNT_RX_TLS_RESYNC_REQ_SKIP, 1);
+		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_RESYNC_REQ_SKIP, 1);
 		return;
 	}
 	rx->resync_left--;
@@ -262,20 +215,24 @@ static void resync_request(struct mlx5tls_rx *rx)
 	qp_commit(qp, 1, &slot);
 	qp_doorbell(qp);
 	rx->psv_in_flight = true;
-	cnt(rx, MLX5TLS_CNT_RX_TLS_RESYNC_REQ_START, 1);
+	rx_cnt(rx, MLX5TLS_CNT_RX_TLS_RESYNC_REQ_START, 1);
 }
 
 /* ---- published figures ---- */
 
-static void rx_publish(struct mlx5tls_rx *rx)
+void rx_publish(struct mlx5tls_rx *rx)
 {
 	struct rx_sw_stats st;
 	struct rx_pub *p = &rx->pub;
 
 	rx_sw_get_stats(rx->sw, &st);
 	if (st.by_software != rx->sw_counted) { /* fact sheet 11.6 has no such counter: ours */
-		cnt(rx, MLX5TLS_CNT_RX_TLS_SW_RECORDS, st.by_software - rx->sw_counted);
+		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_SW_RECORDS, st.by_software - rx->sw_counted);
 		rx->sw_counted = st.by_software;
+	}
+	if (st.key_updates != rx->ku_counted) {
+		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_KEY_UPDATE, st.key_updates - rx->ku_counted);
+		rx->ku_counted = st.key_updates;
 	}
 	atomic_store_explicit(&p->next_record, rx_sw_next_record(rx->sw), memory_order_relaxed);
 	atomic_store_explicit(&p->records, rx->info.records, memory_order_relaxed);
@@ -284,8 +241,14 @@ static void rx_publish(struct mlx5tls_rx *rx)
 	atomic_store_explicit(&p->by_software, st.by_software, memory_order_relaxed);
 	atomic_store_explicit(&p->reencrypted_bytes, st.reencrypted_bytes, memory_order_relaxed);
 	atomic_store_explicit(&p->resync_answers, rx->info.resync_answers, memory_order_relaxed);
+	atomic_store_explicit(&p->untrusted, rx->info.untrusted_packets, memory_order_relaxed);
 	atomic_store_explicit(&p->next_seq, rx->next_seq, memory_order_relaxed);
 	atomic_store_explicit(&p->resync_left, rx->resync_left, memory_order_relaxed);
+	atomic_store_explicit(&p->tirn, rx->tirn, memory_order_relaxed);
+	atomic_store_explicit(&p->key_epoch, rx_sw_epoch(rx->sw), memory_order_relaxed);
+	atomic_store_explicit(&p->stop, (unsigned int)rx->stop, memory_order_relaxed);
+	atomic_store_explicit(&p->path, rx->reason[0] ? MLX5TLS_TX_PATH_SOFTWARE
+						      : MLX5TLS_TX_PATH_DEVICE, memory_order_relaxed);
 	atomic_store_explicit(&p->resync_pending, rx->psv_in_flight || rx->answer_pending,
 			      memory_order_relaxed);
 	atomic_store_explicit(&p->failed, rx->failed, memory_order_relaxed);
@@ -305,11 +268,44 @@ static int deliver_record(void *arg, uint8_t type, const uint8_t *pt, size_t len
 
 	d->rx->info.records++;
 	d->rx->info.bytes += len;
+	d->rx->info.last_type = type;
 	return d->cb ? d->cb(d->ctx, type, pt, len) : 0;
 }
 
-/* Feed n bytes to the record layer, noting every record start (for resync answers). */
-static int feed(struct mlx5tls_rx *rx, const uint8_t *p, uint32_t n, unsigned int status,
+/* The rx_sw mark of a packet's bytes from its status word: who changed them. */
+static unsigned int word_mark(struct mlx5tls_rx *rx, uint32_t word)
+{
+	uint32_t tag = word >> 8;
+
+	if ((word & WORD_STATUS_MASK) != MLX5TLS_RX_TLS_DECRYPTED)
+		return RX_SW_MARK_RECEIVED; /* NOT_DECRYPTED, RESYNC, ERROR: as received */
+	for (unsigned int s = 0; tag && s < RX_SW_EPOCHS; s++)
+		if (rx->tags[s] == tag)
+			return rx_sw_mark(s);
+	rx->info.untrusted_packets++;
+	rx_cnt(rx, MLX5TLS_CNT_RX_TLS_UNTRUSTED, 1);
+	return RX_SW_MARK_FOREIGN;
+}
+
+static int stop_errno(enum mlx5tls_rx_stop s)
+{
+	switch (s) {
+	case MLX5TLS_RX_STOP_KEY_UPDATE:
+		return -EKEYEXPIRED;
+	case MLX5TLS_RX_STOP_CONTROL:
+		return -ECANCELED;
+	case MLX5TLS_RX_STOP_HANDED_BACK:
+		return -ESHUTDOWN;
+	case MLX5TLS_RX_STOP_FAILED:
+		return -EBADMSG;
+	default:
+		return 0;
+	}
+}
+
+/* Feed n bytes to the record layer, noting every record start (for resync answers). Returns 0,
+ * cb's value, a stop's errno or rx_sw's error. */
+static int feed(struct mlx5tls_rx *rx, const uint8_t *p, uint32_t n, unsigned int mark,
 		struct deliver *d)
 {
 	while (n) {
@@ -326,18 +322,32 @@ static int feed(struct mlx5tls_rx *rx, const uint8_t *p, uint32_t n, unsigned in
 		step = rx_sw_to_boundary(rx->sw);
 		if (step > n)
 			step = n;
-		ret = rx_sw_input(rx->sw, p, step, status, deliver_record, d);
-		if (ret)
+		ret = rx_sw_input(rx->sw, p, step, mark, deliver_record, d);
+		if (ret < 0)
 			return ret;
 		rx->next_seq += step;
 		p += step;
 		n -= step;
+		switch (rx_sw_stopped(rx->sw)) {
+		case RX_SW_STOP_KEY_UPDATE:
+			rx->stop = MLX5TLS_RX_STOP_KEY_UPDATE;
+			break;
+		case RX_SW_STOP_CONTROL:
+			rx->stop = MLX5TLS_RX_STOP_CONTROL;
+			break;
+		default:
+			break;
+		}
+		if (ret)
+			return ret;
+		if (rx->stop)
+			return stop_errno(rx->stop);
 	}
 	/* the guess was passed without a record starting there (answer() would have taken it):
 	 * it was wrong */
 	if (rx->answer_pending && (int32_t)(rx->next_seq - rx->answer_seq) > 0) {
 		rx->answer_pending = false;
-		cnt(rx, MLX5TLS_CNT_RX_TLS_RESYNC_REQ_SKIP, 1);
+		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_RESYNC_REQ_SKIP, 1);
 	}
 	return 0;
 }
@@ -346,6 +356,8 @@ static int feed(struct mlx5tls_rx *rx, const uint8_t *p, uint32_t n, unsigned in
 static void control_poll(struct mlx5tls_rx *rx)
 {
 	(void)qp_reap(rx->qp);
+	if (!rx->on_device)
+		return;
 	if (rx->params_lost) {
 		rx->params_lost = false;
 		if (post_add_params(rx))
@@ -355,24 +367,45 @@ static void control_poll(struct mlx5tls_rx *rx)
 		(void)answer(rx, rx->retry_seq, rx->retry_num);
 }
 
+static bool word_valid(uint32_t word)
+{
+	return !(word & WORD_RESERVED_MASK);
+}
+
 int mlx5tls_rx_packet(struct mlx5tls_rx *rx, uint32_t tcp_seq, size_t len,
 		      unsigned int tls_status)
 {
+	unsigned int status = tls_status & WORD_STATUS_MASK;
+
 	(void)tcp_seq;
-	if (!rx || tls_status > MLX5TLS_RX_TLS_ERROR)
+	if (!rx || !word_valid(tls_status))
 		return libmlx5tls_err(-EINVAL);
 	control_poll(rx);
 	/* fact sheet 11.3/11.6: counted per packet as the device reported it */
-	if (tls_status == MLX5TLS_RX_TLS_DECRYPTED) {
-		cnt(rx, MLX5TLS_CNT_RX_TLS_DECRYPTED_PACKETS, 1);
-		cnt(rx, MLX5TLS_CNT_RX_TLS_DECRYPTED_BYTES, len);
-	} else if (tls_status == MLX5TLS_RX_TLS_ERROR) {
-		cnt(rx, MLX5TLS_CNT_RX_TLS_ERR, 1);
-	} else if (tls_status == MLX5TLS_RX_TLS_RESYNC) {
-		resync_request(rx); /* at arrival, as the kernel's NAPI path (11.4 step 1) */
+	if (status == MLX5TLS_RX_TLS_DECRYPTED) {
+		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_DECRYPTED_PACKETS, 1);
+		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_DECRYPTED_BYTES, len);
+	} else if (status == MLX5TLS_RX_TLS_ERROR) {
+		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_ERR, 1);
+	} else if (status == MLX5TLS_RX_TLS_RESYNC && rx->on_device && !rx->stop &&
+		   tls_status >> 8 == rx->tags[rx_sw_epoch(rx->sw) % RX_SW_EPOCHS]) {
+		/* at arrival, as the kernel's NAPI path (11.4 step 1); only the TIR object holding
+		 * the current keys is asked */
+		resync_request(rx);
 	}
 	rx_publish(rx);
 	return 0;
+}
+
+/* Where tcp_seq/len stand against the stream: bytes to skip, or -EPROTO for a gap. */
+static int64_t stream_skip(struct mlx5tls_rx *rx, uint32_t tcp_seq)
+{
+	if ((int32_t)(tcp_seq - rx->next_seq) > 0) {
+		pr_warn("rx: segment at TCP sequence %u leaves a gap after %u\n", tcp_seq,
+			rx->next_seq);
+		return -EPROTO;
+	}
+	return rx->next_seq - tcp_seq;
 }
 
 int mlx5tls_rx_input(struct mlx5tls_rx *rx, uint32_t tcp_seq, const void *payload, size_t len,
@@ -380,53 +413,264 @@ int mlx5tls_rx_input(struct mlx5tls_rx *rx, uint32_t tcp_seq, const void *payloa
 {
 	struct deliver d = { cb, ctx, rx };
 	const uint8_t *p = payload;
-	uint32_t skip;
+	int64_t skip;
 	int ret;
 
-	if (!rx || (!payload && len) || len > UINT32_MAX || tls_status > MLX5TLS_RX_TLS_ERROR)
+	if (!rx || (!payload && len) || len > UINT32_MAX || !word_valid(tls_status))
 		return libmlx5tls_err(-EINVAL);
-	if (rx->failed)
-		return libmlx5tls_err(-EBADMSG);
+	if (rx->stop)
+		return libmlx5tls_err(stop_errno(rx->stop));
 	control_poll(rx);
 	/* in TCP order: bytes already handed over are skipped, a gap is the caller's bug */
-	if ((int32_t)(tcp_seq - rx->next_seq) > 0) {
-		pr_warn("rx: segment at TCP sequence %u leaves a gap after %u\n", tcp_seq,
-			rx->next_seq);
-		return libmlx5tls_err(-EPROTO);
-	}
-	skip = rx->next_seq - tcp_seq;
-	if (skip >= len) {
+	skip = stream_skip(rx, tcp_seq);
+	if (skip < 0)
+		return libmlx5tls_err((int)skip);
+	if ((uint64_t)skip >= len) {
 		rx_publish(rx); /* control_poll may have answered a resync */
 		return 0;
 	}
-	ret = feed(rx, p + skip, (uint32_t)(len - skip), tls_status, &d);
-	if (ret == -EBADMSG) {
+	ret = feed(rx, p + skip, (uint32_t)(len - (size_t)skip), word_mark(rx, tls_status), &d);
+	if (ret == -EBADMSG || ret == -EMSGSIZE) {
 		rx->failed = true;
-		cnt(rx, MLX5TLS_CNT_RX_TLS_AUTH_FAIL, 1);
-		pr_warn("rx: a record failed authentication at TCP sequence %u: stream closed\n",
+		rx->stop = MLX5TLS_RX_STOP_FAILED;
+		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_AUTH_FAIL, 1);
+		pr_warn("rx: a record %s at TCP sequence %u: stream closed\n",
+			ret == -EMSGSIZE ? "is longer than TLS allows" : "failed authentication",
 			rx->next_seq);
 	}
 	rx_publish(rx);
 	return libmlx5tls_err(ret < 0 ? ret : 0);
 }
 
-/* ---- lifecycle ---- */
-
-static int rx_keys(struct mlx5tls_rx *rx, const struct tls_crypto_info *ci, size_t ci_len)
+int mlx5tls_rx_resume(struct mlx5tls_rx *rx)
 {
-	struct ci_fields cf;
-	int ret = crypto_info_fields(ci, ci_len, &cf);
-
-	if (ret)
-		return ret;
-	rx->tls13 = cf.tls13;
-	rx->version = ci->version;
-	rx->cipher_type = ci->cipher_type;
-	memcpy(rx->salt, cf.salt, sizeof(rx->salt));
-	memcpy(rx->iv, cf.iv, sizeof(rx->iv));
-	rx->first_num = cf.first_record;
+	if (!rx || rx->stop != MLX5TLS_RX_STOP_CONTROL)
+		return libmlx5tls_err(-EINVAL);
+	rx->stop = MLX5TLS_RX_STOP_NONE;
+	rx_sw_resume(rx->sw);
+	rx_publish(rx);
 	return 0;
 }
+
+/* ---- device state ---- */
+
+/* Wait until the control queue is done with every WQE of the context (a GET_PSV writes into
+ * psv_buf), then forget the context in its slots. */
+static void control_drain(struct mlx5tls_rx *rx)
+{
+	struct mlx5tls_qp *qp = rx->qp;
+
+	qp_doorbell(qp);
+	while (qp->cc != qp->pc && !qp->dead)
+		if (qp_reserve(qp, qp->ring.sq_wqebbs) < 0)
+			break;
+	for (uint32_t i = 0; i < qp->ring.sq_wqebbs; i++)
+		if (qp->slots[i].rx == rx)
+			qp->slots[i].rx = NULL;
+	rx->psv_in_flight = false;
+	rx->psv_for_inspect = false;
+	rx->answer_pending = false;
+	rx->retry = false;
+	rx->params_lost = false;
+}
+
+/* A fresh TIR object for the TIR (tir_renew), counted; the context follows its number. */
+static int rx_tir_renew(struct mlx5tls_rx *rx)
+{
+	int ret;
+
+	if (!rx->tir)
+		return 0; /* the application destroyed the TIR: no TLS state is left */
+	ret = tir_renew(rx->tir);
+	if (!ret)
+		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_TIR_RENEW, 1);
+	pthread_mutex_lock(&rx->qp->dev->insp_lock);
+	rx->tirn = rx->tir->tirn;
+	pthread_mutex_unlock(&rx->qp->dev->insp_lock);
+	return ret;
+}
+
+/* Leave the device: no WQE of ours in flight, the TIR's TLS state replaced by a fresh object,
+ * the DEK given back. The tags of the key epochs stay: what the device decrypted before is
+ * still restored and verified. */
+static void release_device(struct mlx5tls_rx *rx)
+{
+	if (!rx->on_device)
+		return;
+	control_drain(rx);
+	rx->on_device = false;
+	if (rx_tir_renew(rx))
+		pr_warn("rx: TIR 0x%x keeps this context's TLS state (renewal failed)\n",
+			rx->tirn);
+	if (rx->dek) {
+		mlx5tls_dek_destroy(rx->dek);
+		rx->dek = NULL;
+	}
+}
+
+static void go_software(struct mlx5tls_rx *rx, const char *reason)
+{
+	release_device(rx);
+	if (!rx->reason[0])
+		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_SW_CTX, 1);
+	snprintf(rx->reason, sizeof(rx->reason), "%s", reason);
+}
+
+int mlx5tls_rx_to_software(struct mlx5tls_rx *rx, const char *reason)
+{
+	if (!rx || rx->stop == MLX5TLS_RX_STOP_HANDED_BACK)
+		return libmlx5tls_err(-EINVAL);
+	go_software(rx, reason && *reason ? reason : "asked by the application");
+	rx_publish(rx);
+	return 0;
+}
+
+static void rx_keys(struct mlx5tls_rx *rx, const struct ci_fields *cf)
+{
+	rx->tls13 = cf->tls13;
+	memcpy(rx->salt, cf->salt, sizeof(rx->salt));
+	memcpy(rx->iv, cf->iv, sizeof(rx->iv));
+	rx->first_num = cf->first_record;
+}
+
+/*
+ * Set up the device for the current keys, whose first record starts at epoch_sn: a TIR object
+ * with no TLS state (renewed when one was used), a DEK, the add sequence. The current epoch's
+ * tag is the object's. 0 or -errno (nothing of it is left on the device).
+ */
+static int device_setup(struct mlx5tls_rx *rx, const struct tls_crypto_info *ci, size_t ci_len)
+{
+	unsigned int slot = rx_sw_epoch(rx->sw) % RX_SW_EPOCHS;
+	int ret;
+
+	if (rx->tir->tls_used) {
+		ret = rx_tir_renew(rx);
+		if (ret)
+			return ret;
+	}
+	rx->dek = rx->pool ? mlx5tls_dek_pool_get(rx->pool, ci, ci_len)
+			   : mlx5tls_dek_create(rx->qp->pd, ci, ci_len, NULL);
+	if (!rx->dek)
+		return -errno;
+	rx->tirn = rx->tir->tirn;
+	ret = post_add_params(rx);
+	if (ret) {
+		mlx5tls_dek_destroy(rx->dek);
+		rx->dek = NULL;
+		return ret;
+	}
+	rx->tir->tls_used = true;
+	rx->tags[slot] = rx->tir->tag;
+	rx->on_device = true;
+	return 0;
+}
+
+int mlx5tls_rx_rekey(struct mlx5tls_rx *rx, const struct tls_crypto_info *ci, size_t ci_len)
+{
+	struct ci_fields cf;
+	int ret, epoch;
+
+	if (!rx || !ci)
+		return libmlx5tls_err(-EINVAL);
+	ret = crypto_info_fields(ci, ci_len, &cf);
+	if (!ret && (rx->stop != MLX5TLS_RX_STOP_KEY_UPDATE || ci->version != rx->version ||
+		     ci->cipher_type != rx->cipher_type || !cf.tls13))
+		ret = -EINVAL;
+	if (ret) {
+		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_REKEY_FAIL, 1);
+		pr_warn("rx: rekey refused: %s\n",
+			rx->stop != MLX5TLS_RX_STOP_KEY_UPDATE ? "no KeyUpdate to answer"
+			: "the new keys must be TLS 1.3 of the same cipher");
+		return libmlx5tls_err(ret);
+	}
+	/* the old keys' device state goes first: its TIR object keeps decrypting with them */
+	if (rx->on_device) {
+		control_drain(rx);
+		rx->on_device = false;
+		if (rx->dek) {
+			mlx5tls_dek_destroy(rx->dek);
+			rx->dek = NULL;
+		}
+	}
+	epoch = rx_sw_rekey(rx->sw, ci, ci_len);
+	if (epoch < 0) {
+		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_REKEY_FAIL, 1);
+		rx->failed = true;
+		rx->stop = MLX5TLS_RX_STOP_FAILED;
+		rx_publish(rx);
+		return libmlx5tls_err(epoch);
+	}
+	rx->tags[(unsigned int)epoch % RX_SW_EPOCHS] = 0; /* that slot's old keys are gone */
+	rx->stop = MLX5TLS_RX_STOP_NONE;
+	rx_keys(rx, &cf);
+	rx->epoch_sn = rx->next_seq;
+	rx->resync_left = rx->resync_max;
+	rx->hist_count = 0;
+	if (rx->reason[0]) {
+		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_REKEY_SW, 1);
+	} else if ((ret = device_setup(rx, ci, ci_len))) {
+		char why[96];
+
+		snprintf(why, sizeof(why), "rekey: the device could not take the new key (%d)", ret);
+		go_software(rx, why);
+		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_REKEY_SW, 1);
+	} else {
+		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_REKEY_OK, 1);
+	}
+	rx_publish(rx);
+	return 0;
+}
+
+/* ---- hand-back ---- */
+
+int mlx5tls_rx_handback(struct mlx5tls_rx *rx, struct mlx5tls_rx_handback *hb, void *buf,
+			size_t buf_len)
+{
+	uint32_t held;
+	int ret;
+
+	if (!rx || !hb || rx->failed || rx->stop == MLX5TLS_RX_STOP_HANDED_BACK)
+		return libmlx5tls_err(-EINVAL);
+	held = rx_sw_held(rx->sw);
+	hb->next_record = rx_sw_next_record(rx->sw);
+	hb->next_tcp_sn = rx->next_seq - held;
+	hb->pending_len = held;
+	if (held && (!buf || buf_len < held))
+		return libmlx5tls_err(-ENOSPC);
+	ret = held ? rx_sw_pending(rx->sw, buf, buf_len) : 0;
+	if (ret)
+		return libmlx5tls_err(ret);
+	release_device(rx);
+	rx->stop = MLX5TLS_RX_STOP_HANDED_BACK;
+	rx_cnt(rx, MLX5TLS_CNT_RX_TLS_HANDBACK, 1);
+	rx_publish(rx);
+	return 0;
+}
+
+int mlx5tls_rx_restore(struct mlx5tls_rx *rx, uint32_t tcp_seq, void *payload, size_t len,
+		       uint32_t tls_word)
+{
+	int64_t skip;
+	int ret;
+
+	if (!rx || (!payload && len) || len > UINT32_MAX || !word_valid(tls_word) ||
+	    rx->stop != MLX5TLS_RX_STOP_HANDED_BACK)
+		return libmlx5tls_err(-EINVAL);
+	skip = stream_skip(rx, tcp_seq);
+	if (skip < 0)
+		return libmlx5tls_err((int)skip);
+	if ((uint64_t)skip >= len)
+		return 0;
+	ret = rx_sw_restore(rx->sw, (uint8_t *)payload + skip, len - (size_t)skip,
+			    word_mark(rx, tls_word));
+	if (ret)
+		return libmlx5tls_err(ret);
+	rx->next_seq += (uint32_t)(len - (size_t)skip);
+	rx_publish(rx);
+	return 0;
+}
+
+/* ---- lifecycle ---- */
 
 static void rx_free(struct mlx5tls_rx *rx)
 {
@@ -444,12 +688,14 @@ struct mlx5tls_rx *mlx5tls_rx_create(struct mlx5tls_qp *qp, struct mlx5tls_tir *
 				     const struct tls_crypto_info *ci, size_t ci_len,
 				     uint32_t start_tcp_sn, const struct mlx5tls_rx_opts *opts)
 {
-	struct mlx5tls_dek_pool *pool = OPTS_GET(opts, dek_pool, NULL);
+	uint32_t flags = OPTS_GET(opts, flags, 0);
 	struct mlx5tls_tir_attr ta = { 0 };
+	struct ci_fields cf;
 	struct mlx5tls_rx *rx;
 	int ret;
 
-	if (!qp || !tir || !OPTS_VALID(opts, mlx5tls_rx_opts))
+	if (!qp || !tir || !OPTS_VALID(opts, mlx5tls_rx_opts) ||
+	    (flags & ~(MLX5TLS_RX_F_STOP_AT_CONTROL | MLX5TLS_RX_F_SOFTWARE)))
 		return libmlx5tls_err_ptr(-EINVAL);
 	ret = mlx5tls_tir_query(tir, &ta, sizeof(ta));
 	if (ret)
@@ -458,32 +704,38 @@ struct mlx5tls_rx *mlx5tls_rx_create(struct mlx5tls_qp *qp, struct mlx5tls_tir *
 		pr_warn("rx: TIR %u is not TLS-enabled\n", ta.tirn);
 		return libmlx5tls_err_ptr(-EINVAL);
 	}
+	ret = crypto_info_fields(ci, ci_len, &cf);
+	if (ret)
+		return libmlx5tls_err_ptr(ret);
+	if (!(flags & MLX5TLS_RX_F_SOFTWARE) &&
+	    !(qp->dev->caps.tls_rx &&
+	      (qp->dev->caps.suites & mlx5tls_suite_of(ci->version, ci->cipher_type)))) {
+		pr_warn("rx: %s does not offload this TLS version/cipher for receive\n",
+			qp->dev->attr.name);
+		return libmlx5tls_err_ptr(-EOPNOTSUPP);
+	}
 	rx = calloc(1, sizeof(*rx));
 	if (!rx)
 		return libmlx5tls_err_ptr(-ENOMEM);
 	rx->qp = qp;
 	rx->tir = tir;
 	rx->tirn = ta.tirn;
+	rx->pool = OPTS_GET(opts, dek_pool, NULL);
 	rx->start_sn = start_tcp_sn;
+	rx->epoch_sn = start_tcp_sn;
 	rx->next_seq = start_tcp_sn;
 	rx->resync_max = OPTS_GET(opts, resync_max, 0) ?: RESYNC_MAX_DEFAULT;
 	rx->resync_left = rx->resync_max;
-	ret = rx_keys(rx, ci, ci_len);
-	if (!ret && !(qp->dev->caps.tls_rx &&
-		      (qp->dev->caps.suites & mlx5tls_suite_of(ci->version, ci->cipher_type)))) {
-		pr_warn("rx: %s does not offload this TLS version/cipher for receive\n",
-			qp->dev->attr.name);
-		ret = -EOPNOTSUPP;
-	}
-	if (!ret)
-		ret = rx_sw_init(&rx->sw, ci, ci_len);
+	rx->version = ci->version;
+	rx->cipher_type = ci->cipher_type;
+	rx_keys(rx, &cf);
+	ret = rx_sw_init(&rx->sw, ci, ci_len);
 	if (ret)
 		goto err;
-	rx->dek = pool ? mlx5tls_dek_pool_get(pool, ci, ci_len)
-		       : mlx5tls_dek_create(qp->pd, ci, ci_len, NULL);
+	rx_sw_set_stop_at_control(rx->sw, flags & MLX5TLS_RX_F_STOP_AT_CONTROL);
 	rx->psv_buf = aligned_alloc(64, 64);
-	if (!rx->dek || !rx->psv_buf) {
-		ret = rx->dek ? -ENOMEM : -errno;
+	if (!rx->psv_buf) {
+		ret = -ENOMEM;
 		goto err;
 	}
 	rx->psv_mr = mr_reg_access(qp->pd, rx->psv_buf, 64, XPORT_MR_LOCAL_WRITE);
@@ -491,10 +743,16 @@ struct mlx5tls_rx *mlx5tls_rx_create(struct mlx5tls_qp *qp, struct mlx5tls_tir *
 		ret = -errno;
 		goto err;
 	}
-	ret = post_add_params(rx);
-	if (ret)
+	if (flags & MLX5TLS_RX_F_SOFTWARE) {
+		/* a TIR that still holds a TLS state would decrypt under it: clear it first */
+		if (tir->tls_used && (ret = rx_tir_renew(rx)))
+			goto err;
+		snprintf(rx->reason, sizeof(rx->reason), "asked at create (MLX5TLS_RX_F_SOFTWARE)");
+		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_SW_CTX, 1);
+	} else if ((ret = device_setup(rx, ci, ci_len))) {
 		goto err;
-	cnt(rx, MLX5TLS_CNT_RX_TLS_CTX, 1);
+	}
+	rx_cnt(rx, MLX5TLS_CNT_RX_TLS_CTX, 1);
 	rx_publish(rx);
 	/* listed only once complete: the publisher may read it from now on */
 	rx->id = inspect_new_tx_id();
@@ -523,15 +781,11 @@ int mlx5tls_rx_destroy(struct mlx5tls_rx *rx)
 			break;
 		}
 	pthread_mutex_unlock(&qp->dev->insp_lock);
-	/* a GET_PSV writes into psv_buf: the queue must be done with every WQE of the context */
-	qp_doorbell(qp);
-	while (qp->cc != qp->pc && !qp->dead)
-		if (qp_reserve(qp, qp->ring.sq_wqebbs) < 0)
-			break;
-	for (uint32_t i = 0; i < qp->ring.sq_wqebbs; i++)
-		if (qp->slots[i].rx == rx)
-			qp->slots[i].rx = NULL;
-	cnt(rx, MLX5TLS_CNT_RX_TLS_DEL, 1);
+	/* the TIR's TLS state goes with the context: the next context on the TIR, and the DEK's
+	 * next owner (a pooled DEK is keyed again), must not find it decrypting */
+	release_device(rx);
+	control_drain(rx);
+	rx_cnt(rx, MLX5TLS_CNT_RX_TLS_DEL, 1);
 	rx_free(rx);
 	return 0;
 }
@@ -544,7 +798,7 @@ int mlx5tls_rx_query(struct mlx5tls_rx *rx, struct mlx5tls_rx_info *info, size_t
 		return libmlx5tls_err(-EINVAL);
 	rx_sw_get_stats(rx->sw, &st);
 	rx->info.tirn = rx->tirn;
-	rx->info.dek_id = mlx5tls_dek_id(rx->dek);
+	rx->info.dek_id = rx->dek ? mlx5tls_dek_id(rx->dek) : 0;
 	rx->info.next_tcp_sn = rx->next_seq;
 	rx->info.next_record = rx_sw_next_record(rx->sw);
 	rx->info.by_device = st.by_device;
@@ -552,182 +806,9 @@ int mlx5tls_rx_query(struct mlx5tls_rx *rx, struct mlx5tls_rx_info *info, size_t
 	rx->info.reencrypted_bytes = st.reencrypted_bytes;
 	rx->info.failed = rx->failed;
 	rx->info.resync_pending = rx->psv_in_flight || rx->answer_pending;
+	rx->info.stop = rx->stop;
+	rx->info.path = rx->reason[0] ? MLX5TLS_TX_PATH_SOFTWARE : MLX5TLS_TX_PATH_DEVICE;
+	rx->info.key_epoch = rx_sw_epoch(rx->sw);
 	copy_out(info, info_sz, &rx->info, sizeof(rx->info));
-	return 0;
-}
-
-/* ---- inspection (mlx5tls-inspect(7)) ---- */
-
-#define PSV_WAIT_STEPS 10000u /* x 10 us: the bound of mlx5tls_rx_inspect's wait */
-#define PUBLISHER_PSV_REASON "GET_PSV goes on the application's control queue: not available " \
-			     "from this thread"
-
-struct mlx5tls_rx *rx_insp_next(const struct mlx5tls_rx *rx)
-{
-	return rx->insp_next;
-}
-
-uint64_t rx_insp_id(const struct mlx5tls_rx *rx)
-{
-	return rx->id;
-}
-
-void rx_tir_gone(const struct mlx5tls_tir *tir)
-{
-	for (struct mlx5tls_device *dev = inspect_devices_lock(); dev; dev = dev->insp_next) {
-		pthread_mutex_lock(&dev->insp_lock);
-		for (struct mlx5tls_rx *rx = dev->insp_rx; rx; rx = rx->insp_next)
-			if (rx->tir == tir)
-				rx->tir = NULL;
-		pthread_mutex_unlock(&dev->insp_lock);
-	}
-	inspect_devices_unlock();
-}
-
-static void rx_dek_read_back(struct mlx5tls_rx *rx, struct mlx5tls_rx_state *st)
-{
-	struct mlx5tls_dek_attr a;
-
-	memset(&a, 0, sizeof(a));
-	st->dek_id = mlx5tls_dek_id(rx->dek);
-	st->dek_pooled = rx->dek->pool != NULL;
-	st->dek_error = mlx5tls_dek_query(rx->dek, &a, sizeof(a));
-	if (st->dek_error) {
-		inspect_fw_status(st->dek_error, &st->dek_fw_status, &st->dek_fw_syndrome);
-		return;
-	}
-	st->dek_state = a.state;
-	st->dek_key_bits = a.key_bits;
-	st->dek_key_purpose = a.key_purpose;
-	st->dek_pd = a.pd;
-}
-
-static void rx_tir_read_back(struct mlx5tls_rx *rx, struct mlx5tls_rx_state *st)
-{
-	struct mlx5tls_tir_attr a;
-
-	memset(&a, 0, sizeof(a));
-	st->tirn = rx->tirn;
-	if (!rx->tir)
-		return;
-	st->has_tir = true;
-	st->tir_error = mlx5tls_tir_query(rx->tir, &a, sizeof(a));
-	if (st->tir_error) {
-		inspect_fw_status(st->tir_error, &st->tir_fw_status, &st->tir_fw_syndrome);
-		return;
-	}
-	st->tir_tls_en = a.tls_en;
-	st->tir_disp_type = a.disp_type;
-	st->tir_inline_rqn = a.inline_rqn;
-	st->tir_transport_domain = a.transport_domain;
-	st->tir_flows = a.flows;
-}
-
-void rx_inspect_fill(struct mlx5tls_rx *rx, struct mlx5tls_rx_state *st)
-{
-	const struct rx_pub *p = &rx->pub;
-
-	memset(st, 0, sizeof(*st));
-	st->id = rx->id;
-	snprintf(st->device, sizeof(st->device), "%s", rx->qp->dev->attr.name);
-	st->sqn = rx->qp->ring.sqn;
-	st->path = MLX5TLS_TX_PATH_DEVICE;
-	st->tls_version = rx->version;
-	st->cipher_type = rx->cipher_type;
-	st->start_tcp_sn = rx->start_sn;
-	st->first_record = rx->first_num;
-	st->next_tcp_sn = atomic_load_explicit(&p->next_seq, memory_order_relaxed);
-	st->next_record = atomic_load_explicit(&p->next_record, memory_order_relaxed);
-	st->records = atomic_load_explicit(&p->records, memory_order_relaxed);
-	st->bytes = atomic_load_explicit(&p->bytes, memory_order_relaxed);
-	st->by_device = atomic_load_explicit(&p->by_device, memory_order_relaxed);
-	st->by_software = atomic_load_explicit(&p->by_software, memory_order_relaxed);
-	st->reencrypted_bytes = atomic_load_explicit(&p->reencrypted_bytes, memory_order_relaxed);
-	st->resync_answers = atomic_load_explicit(&p->resync_answers, memory_order_relaxed);
-	st->resync_left = atomic_load_explicit(&p->resync_left, memory_order_relaxed);
-	st->resync_pending = atomic_load_explicit(&p->resync_pending, memory_order_relaxed);
-	st->failed = atomic_load_explicit(&p->failed, memory_order_relaxed);
-	rx_dek_read_back(rx, st);
-	rx_tir_read_back(rx, st);
-	st->progress_available = false;
-	snprintf(st->progress_reason, sizeof(st->progress_reason), "%s", PUBLISHER_PSV_REASON);
-}
-
-static uint32_t be32_at(const uint8_t *b)
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
-/* One GET_PSV on the control queue, waited for: only the thread that drives rx may post on its
- * queue, so this is mlx5tls_rx_inspect's part and never the publisher's. */
-static void rx_progress_read_back(struct mlx5tls_rx *rx, struct mlx5tls_rx_state *st)
-{
-	struct mlx5tls_qp *qp = rx->qp;
-	struct wqe_slot slot = { .kind = WQE_GET_PSV, .rx = rx };
-	const char *why = NULL;
-	uint8_t *w;
-
-	if (!st->has_tir) /* a GET_PSV naming a destroyed TIR would fail the queue */
-		why = "the TIR was destroyed before the context";
-	else if (rx->psv_in_flight)
-		why = "a GET_PSV of this context is in flight";
-	else if (qp_reserve(qp, 1))
-		why = "no room on the control queue for a GET_PSV";
-	if (why) {
-		snprintf(st->progress_reason, sizeof(st->progress_reason), "%s", why);
-		return;
-	}
-	memset(rx->psv_buf, 0, 64);
-	w = qp_wqe_begin(qp, 1);
-	wqe_build_get_psv(w, (uint16_t)qp->pc, qp->ring.sqn, rx->tirn, rx->psv_mr->lkey,
-			  (uintptr_t)rx->psv_buf);
-	qp_commit(qp, 1, &slot);
-	qp_doorbell(qp);
-	rx->psv_in_flight = true;
-	rx->psv_for_inspect = true;
-	rx->insp_psv_done = false;
-	for (uint32_t i = 0; i < PSV_WAIT_STEPS && !rx->insp_psv_done; i++) {
-		(void)qp_reap(qp);
-		if (!rx->insp_psv_done) {
-			struct timespec ts = { 0, 10000 };
-
-			nanosleep(&ts, NULL);
-		}
-	}
-	/* a late answer only clears psv_in_flight (psv_for_inspect stays set until then) */
-	if (!rx->insp_psv_done) {
-		snprintf(st->progress_reason, sizeof(st->progress_reason),
-			 "GET_PSV did not complete within %u ms", PSV_WAIT_STEPS / 100);
-		return;
-	}
-	if (!rx->insp_psv_ok) {
-		snprintf(st->progress_reason, sizeof(st->progress_reason),
-			 "GET_PSV completed in error");
-		return;
-	}
-	/* fact sheet 8.5: the 16-byte progress params segment; bytes 0..3 the TIR number */
-	st->progress_available = true;
-	st->progress_reason[0] = 0;
-	st->hw_next_record_tcp_sn = be32_at(rx->insp_psv + 4);
-	st->hw_resync_tcp_sn = be32_at(rx->insp_psv + 8);
-	st->hw_tracker_state = rx->insp_psv[12] >> 6;
-	st->hw_auth_state = (rx->insp_psv[12] >> 4) & 3;
-	st->hw_offset_record_number = be32_at(rx->insp_psv + 12) & 0xffffffu;
-}
-
-int mlx5tls_rx_inspect(struct mlx5tls_rx *rx, struct mlx5tls_rx_state *st, size_t st_sz)
-{
-	struct mlx5tls_rx_state s;
-
-	if (!rx || !st)
-		return libmlx5tls_err(-EINVAL);
-	/* reaping may complete a resync: the published figures first, so they are current */
-	rx_publish(rx);
-	/* insp_lock: rx->tir is cleared under it when the TIR goes */
-	pthread_mutex_lock(&rx->qp->dev->insp_lock);
-	rx_inspect_fill(rx, &s);
-	pthread_mutex_unlock(&rx->qp->dev->insp_lock);
-	rx_progress_read_back(rx, &s);
-	copy_out(st, st_sz, &s, sizeof(s));
 	return 0;
 }

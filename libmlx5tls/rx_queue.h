@@ -4,6 +4,7 @@
 #ifndef MLX5TLS_RX_QUEUE_H
 #define MLX5TLS_RX_QUEUE_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -33,18 +34,37 @@ struct mlx5tls_rq {
 	struct mlx5tls_rq_attr stats;
 };
 
+/*
+ * A TIR as the application holds it. Its device object changes at every renewal (tir_renew):
+ * a TLS TIR's TLS state (static/progress params, the DEK they name) cannot be cleared on the
+ * device, so a TLS RX context that is done with it - destroyed, rekeyed, handed back - replaces
+ * the object by a fresh one (CREATE_TIR, the flows moved over, DESTROY_TIR: what the kernel's
+ * TIR-per-connection lifecycle does, fact sheet 11.2/11.5). Each object has its own flow tag,
+ * carried by every CQE its flows steer: a packet's tag names the TLS state that processed it.
+ * Renewal runs on the thread that drives the TIR's RX context.
+ */
 struct mlx5tls_tir {
 	struct mlx5tls_rq *rq;
 	struct mlx5tls_td *td;
 	struct mlx5tls_xobj *obj;
 	uint32_t tirn;
+	uint32_t tag;       /* flow tag of this object's rules (24 bits, never 0) */
 	bool tls_en;
+	bool tls_used;      /* a context posted TLS params on this object: renew before reuse */
+	pthread_mutex_t lock; /* the flow list */
+	struct mlx5tls_flow *flow_list;
 	atomic_uint flows;
 };
 
 struct mlx5tls_flow {
 	struct mlx5tls_tir *tir;
-	struct mlx5tls_xflow *xflow;
+	struct mlx5tls_xflow *xflow; /* NULL when a renewal could not install it again */
+	struct xport_flow_match xm;
+	struct mlx5tls_flow *prev, *next;
 };
+
+/* Replace tir's device object by a fresh one with a new flow tag, its flows moved over. 0 or
+ * -errno (the first failure; the TIR is usable as long as its object exists). */
+int tir_renew(struct mlx5tls_tir *tir);
 
 #endif /* MLX5TLS_RX_QUEUE_H */

@@ -13,26 +13,47 @@
 #define HDR_LEN 5u
 #define TAG_LEN 16u
 #define NONCE12_LEN 8u
-#define MAX_BODY (16384u + 256u) /* RFC 8446 5.2 */
+#define MAX_BODY (16384u + 256u) /* RFC 8446 5.2: record_overflow above it */
+#define MAX_INNER (16384u + 1u)  /* RFC 8446 5.4: TLSInnerPlaintext at most 2^14 + 1 */
 #define TLS13_OUTER_TYPE 23u
+#define TYPE_HANDSHAKE 22u
+#define TYPE_APPDATA 23u
+#define HS_KEY_UPDATE 24u        /* RFC 8446 4.6.3 */
+#define HS_HDR_LEN 4u
 
-struct rx_sw {
-	bool tls13;
-	bool failed;        /* sticky after a record that does not verify */
-	EVP_CIPHER_CTX *gcm;
-	EVP_CIPHER_CTX *ctr;
-	const EVP_CIPHER *ctr_cipher;
+/* The keys of one epoch and how the device numbered records under them. */
+struct rx_key {
+	bool valid;
 	uint8_t key[32];
 	size_t key_len;
 	uint8_t salt[4];
 	uint8_t iv[8];
+	uint64_t first_num;   /* record number of the epoch's first record */
+	uint64_t first_index; /* its index in the stream (records since create) */
+};
+
+struct rx_sw {
+	bool tls13;
+	bool failed;        /* sticky after a record that does not verify */
+	int fail_err;
+	bool stop_at_control;
+	enum rx_sw_stop stop;
+	EVP_CIPHER_CTX *gcm; /* the current epoch's key */
+	EVP_CIPHER_CTX *ctr;
+	unsigned int epoch;
+	struct rx_key keys[RX_SW_EPOCHS];
 	uint64_t seq;       /* record number of the record being assembled */
+	uint64_t index;     /* records completed since create */
 	uint32_t have;      /* bytes of it held */
 	uint32_t need;      /* its total length; 0 while the header is incomplete */
-	unsigned int last_status;
+	unsigned int last_mark;
+	/* handshake message framing across records (a KeyUpdate must end its record) */
+	uint32_t hs_skip;
+	uint8_t hs_hdr[HS_HDR_LEN];
+	uint32_t hs_hdr_have;
 	struct rx_sw_stats st;
 	uint8_t rec[HDR_LEN + MAX_BODY];
-	uint8_t dec[HDR_LEN + MAX_BODY]; /* 1: the byte came decrypted */
+	uint8_t mark[HDR_LEN + MAX_BODY]; /* per byte: RX_SW_MARK_* or an epoch mark */
 };
 
 static void put_be64(uint8_t *p, uint64_t v)
@@ -41,33 +62,52 @@ static void put_be64(uint8_t *p, uint64_t v)
 		p[i] = (uint8_t)v;
 }
 
+static const EVP_CIPHER *gcm_cipher(size_t key_len)
+{
+	return key_len == 32 ? EVP_aes_256_gcm() : EVP_aes_128_gcm();
+}
+
+static int key_load(struct rx_sw *rx, unsigned int epoch, const struct tls_crypto_info *ci,
+		    size_t ci_len)
+{
+	struct rx_key *k = &rx->keys[epoch % RX_SW_EPOCHS];
+	struct ci_fields cf;
+	int ret = crypto_info_fields(ci, ci_len, &cf);
+
+	if (ret)
+		return ret;
+	explicit_bzero(k, sizeof(*k));
+	k->valid = true;
+	memcpy(k->key, cf.key, cf.key_len);
+	k->key_len = cf.key_len;
+	memcpy(k->salt, cf.salt, sizeof(k->salt));
+	memcpy(k->iv, cf.iv, sizeof(k->iv));
+	k->first_num = cf.first_record;
+	k->first_index = rx->index;
+	if (EVP_DecryptInit_ex(rx->gcm, gcm_cipher(k->key_len), NULL, k->key, NULL) != 1)
+		return -EIO;
+	rx->epoch = epoch;
+	rx->seq = cf.first_record;
+	return 0;
+}
+
 int rx_sw_init(struct rx_sw **out, const struct tls_crypto_info *ci, size_t ci_len)
 {
 	struct ci_fields cf;
 	struct rx_sw *rx;
-	size_t key_len;
 	int ret;
 
 	*out = NULL;
 	ret = crypto_info_fields(ci, ci_len, &cf);
 	if (ret)
 		return ret;
-	key_len = cf.key_len;
 	rx = calloc(1, sizeof(*rx));
 	if (!rx)
 		return -ENOMEM;
 	rx->tls13 = cf.tls13;
-	memcpy(rx->key, cf.key, key_len);
-	rx->key_len = key_len;
-	memcpy(rx->salt, cf.salt, sizeof(rx->salt));
-	memcpy(rx->iv, cf.iv, sizeof(rx->iv));
-	rx->seq = cf.first_record;
 	rx->gcm = EVP_CIPHER_CTX_new();
 	rx->ctr = EVP_CIPHER_CTX_new();
-	rx->ctr_cipher = key_len == 32 ? EVP_aes_256_ctr() : EVP_aes_128_ctr();
-	if (!rx->gcm || !rx->ctr ||
-	    EVP_DecryptInit_ex(rx->gcm, key_len == 32 ? EVP_aes_256_gcm() : EVP_aes_128_gcm(),
-			       NULL, rx->key, NULL) != 1) {
+	if (!rx->gcm || !rx->ctr || key_load(rx, 0, ci, ci_len)) {
 		rx_sw_free(rx);
 		return -EIO;
 	}
@@ -83,6 +123,49 @@ void rx_sw_free(struct rx_sw *rx)
 	EVP_CIPHER_CTX_free(rx->ctr);
 	explicit_bzero(rx, sizeof(*rx));
 	free(rx);
+}
+
+void rx_sw_set_stop_at_control(struct rx_sw *rx, bool on)
+{
+	rx->stop_at_control = on;
+}
+
+enum rx_sw_stop rx_sw_stopped(const struct rx_sw *rx)
+{
+	return rx->stop;
+}
+
+void rx_sw_resume(struct rx_sw *rx)
+{
+	rx->stop = RX_SW_GOING;
+}
+
+unsigned int rx_sw_epoch(const struct rx_sw *rx)
+{
+	return rx->epoch;
+}
+
+int rx_sw_rekey(struct rx_sw *rx, const struct tls_crypto_info *ci, size_t ci_len)
+{
+	const struct rx_key *cur = &rx->keys[rx->epoch % RX_SW_EPOCHS];
+	struct ci_fields cf;
+	int ret;
+
+	if (rx->stop != RX_SW_STOP_KEY_UPDATE || rx->have || !rx->tls13)
+		return -EINVAL;
+	ret = crypto_info_fields(ci, ci_len, &cf);
+	if (ret)
+		return ret;
+	if (!cf.tls13 || cf.key_len != cur->key_len)
+		return -EINVAL;
+	ret = key_load(rx, rx->epoch + 1, ci, ci_len);
+	if (ret) {
+		rx->failed = true;
+		rx->fail_err = ret;
+		return ret;
+	}
+	rx->stop = RX_SW_GOING;
+	return (int)rx->epoch;
 }
 
 uint32_t rx_sw_held(const struct rx_sw *rx)
@@ -105,70 +188,121 @@ void rx_sw_get_stats(const struct rx_sw *rx, struct rx_sw_stats *st)
 	*st = rx->st;
 }
 
-/* The 12-byte GCM nonce of the record held (RFC 5288 / RFC 8446 5.3). */
-static void record_nonce(const struct rx_sw *rx, uint8_t nonce[12])
+static uint32_t body_offset(const struct rx_sw *rx)
 {
-	memcpy(nonce, rx->salt, 4);
+	return HDR_LEN + (rx->tls13 ? 0 : NONCE12_LEN);
+}
+
+/*
+ * The 12-byte GCM nonce the device used for the held record under the keys of epoch e (RFC 5288
+ * / RFC 8446 5.3): past its epoch the device numbered records on from the epoch's first one.
+ */
+static void record_nonce(const struct rx_sw *rx, unsigned int e, uint8_t nonce[12])
+{
+	const struct rx_key *k = &rx->keys[e];
+
+	memcpy(nonce, k->salt, 4);
 	if (rx->tls13) {
 		uint8_t seq[8];
 
-		put_be64(seq, rx->seq);
+		put_be64(seq, k->first_num + (rx->index - k->first_index));
 		for (int i = 0; i < 8; i++)
-			nonce[4 + i] = rx->iv[i] ^ seq[i];
+			nonce[4 + i] = k->iv[i] ^ seq[i];
 	} else {
 		memcpy(nonce + 4, rx->rec + HDR_LEN, NONCE12_LEN);
 	}
 }
 
 /*
- * Put the keystream back on payload[off, off+n): AES-GCM encrypts payload block i with the
- * counter block nonce || BE32(2 + i) (NIST SP 800-38D, 96-bit IV: J0 = nonce || 1), so the same
- * AES-CTR run turns the plaintext the device wrote back into the ciphertext that was sent.
+ * Put the keystream of epoch e back on payload[0, n), which sits at offset off of the record's
+ * payload: AES-GCM encrypts payload block i with the counter block nonce || BE32(2 + i) (NIST SP
+ * 800-38D, 96-bit IV: J0 = nonce || 1), so the same AES-CTR run turns the plaintext the device
+ * wrote back into the ciphertext that was sent.
  */
-static int reencrypt(struct rx_sw *rx, const uint8_t nonce[12], uint8_t *payload, uint32_t off,
+static int reencrypt(struct rx_sw *rx, unsigned int e, uint8_t *payload, uint32_t off,
 		     uint32_t n)
 {
 	static const uint8_t zeros[16];
+	const struct rx_key *k = &rx->keys[e];
 	uint8_t ctr[16], skip[16];
 	uint32_t block = off / 16;
-	int outl = 0;
+	int outl = 0, ret = 0;
 
-	memcpy(ctr, nonce, 12);
+	record_nonce(rx, e, ctr);
 	ctr[12] = (uint8_t)((block + 2) >> 24);
 	ctr[13] = (uint8_t)((block + 2) >> 16);
 	ctr[14] = (uint8_t)((block + 2) >> 8);
 	ctr[15] = (uint8_t)(block + 2);
-	if (EVP_EncryptInit_ex(rx->ctr, rx->ctr_cipher, NULL, rx->key, ctr) != 1 ||
+	if (EVP_EncryptInit_ex(rx->ctr, k->key_len == 32 ? EVP_aes_256_ctr() : EVP_aes_128_ctr(),
+			       NULL, k->key, ctr) != 1 ||
 	    (off % 16 && EVP_EncryptUpdate(rx->ctr, skip, &outl, zeros, (int)(off % 16)) != 1) ||
-	    EVP_EncryptUpdate(rx->ctr, payload + off, &outl, payload + off, (int)n) != 1)
-		return -EIO;
-	rx->st.reencrypted_bytes += n;
+	    EVP_EncryptUpdate(rx->ctr, payload, &outl, payload, (int)n) != 1)
+		ret = -EIO;
+	explicit_bzero(ctr, sizeof(ctr));
+	explicit_bzero(skip, sizeof(skip));
+	if (!ret)
+		rx->st.reencrypted_bytes += n;
+	return ret;
+}
+
+/* The epoch of a mark, or -EBADMSG for foreign bytes and epochs no longer kept. */
+static bool mark_valid(unsigned int mark)
+{
+	return mark <= RX_SW_EPOCHS || mark == RX_SW_MARK_FOREIGN;
+}
+
+static int mark_epoch(const struct rx_sw *rx, unsigned int mark)
+{
+	unsigned int e;
+
+	if (mark == RX_SW_MARK_FOREIGN || mark < 1 || mark > RX_SW_EPOCHS)
+		return -EBADMSG;
+	e = mark - 1;
+	if (!rx->keys[e].valid)
+		return -EBADMSG;
+	return (int)e;
+}
+
+/*
+ * Restore payload bytes buf[from, to) of the held record (marks in m, payload offsets counted
+ * from body_off) to what was sent: every run a device decrypted is encrypted again under the
+ * epoch that decrypted it.
+ */
+static int restore_runs(struct rx_sw *rx, uint8_t *buf, const uint8_t *m, uint32_t from,
+			uint32_t to, uint32_t body_off)
+{
+	for (uint32_t i = from; i < to;) {
+		uint32_t j = i;
+		int e;
+
+		if (m[i] == RX_SW_MARK_RECEIVED) {
+			i++;
+			continue;
+		}
+		while (j < to && m[j] == m[i])
+			j++;
+		e = mark_epoch(rx, m[i]);
+		if (e < 0)
+			return e;
+		e = reencrypt(rx, (unsigned int)e, buf + i, i - body_off, j - i);
+		if (e)
+			return e;
+		i = j;
+	}
 	return 0;
 }
 
 /* Decrypt and verify the held record in software, in place. 0 or -EBADMSG / -EIO. */
-static int verify_sw(struct rx_sw *rx, const uint8_t nonce[12], uint32_t body_off,
-		     uint32_t pt_len)
+static int verify_sw(struct rx_sw *rx, uint32_t body_off, uint32_t pt_len)
 {
-	uint8_t *payload = rx->rec + body_off, aad[13];
+	uint8_t *payload = rx->rec + body_off, aad[13], nonce[12];
 	size_t aad_len;
 	int outl = 0, ret;
 
 	/* encrypt the device-decrypted runs again: the whole record is then as sent */
-	for (uint32_t i = 0; i < pt_len;) {
-		uint32_t j = i;
-
-		if (!rx->dec[body_off + i]) {
-			i++;
-			continue;
-		}
-		while (j < pt_len && rx->dec[body_off + j])
-			j++;
-		ret = reencrypt(rx, nonce, payload, i, j - i);
-		if (ret)
-			return ret;
-		i = j;
-	}
+	ret = restore_runs(rx, rx->rec, rx->mark, body_off, body_off + pt_len, body_off);
+	if (ret)
+		return ret;
 	if (rx->tls13) {
 		memcpy(aad, rx->rec, HDR_LEN);
 		aad_len = HDR_LEN;
@@ -179,49 +313,99 @@ static int verify_sw(struct rx_sw *rx, const uint8_t nonce[12], uint32_t body_of
 		aad[12] = (uint8_t)pt_len;
 		aad_len = sizeof(aad);
 	}
+	record_nonce(rx, rx->epoch % RX_SW_EPOCHS, nonce);
 	if (EVP_DecryptInit_ex(rx->gcm, NULL, NULL, NULL, nonce) != 1 ||
 	    EVP_DecryptUpdate(rx->gcm, NULL, &outl, aad, (int)aad_len) != 1 ||
 	    EVP_DecryptUpdate(rx->gcm, payload, &outl, payload, (int)pt_len) != 1 ||
 	    EVP_CIPHER_CTX_ctrl(rx->gcm, EVP_CTRL_GCM_SET_TAG, TAG_LEN, payload + pt_len) != 1)
-		return -EIO;
-	if (EVP_DecryptFinal_ex(rx->gcm, payload + pt_len, &outl) != 1)
-		return -EBADMSG;
-	return 0;
+		ret = -EIO;
+	else if (EVP_DecryptFinal_ex(rx->gcm, payload + pt_len, &outl) != 1)
+		ret = -EBADMSG;
+	explicit_bzero(nonce, sizeof(nonce));
+	return ret;
+}
+
+static int fail(struct rx_sw *rx, int err)
+{
+	if (err == -EBADMSG || err == -EMSGSIZE)
+		rx->st.failed++;
+	rx->failed = true;
+	rx->fail_err = err;
+	return err;
+}
+
+/*
+ * Follow handshake message framing through a handshake record's plaintext (messages may span
+ * records). A KeyUpdate (RFC 8446 4.6.3: one byte) must be the last message of its record
+ * (RFC 8446 5.1: handshake messages MUST NOT span key changes). Returns 1 when the record ends
+ * with a KeyUpdate, 0 otherwise, -EBADMSG for a KeyUpdate anywhere else.
+ */
+static int handshake_walk(struct rx_sw *rx, const uint8_t *pt, uint32_t len)
+{
+	uint32_t off = 0;
+	int key_update = 0;
+
+	while (off < len) {
+		uint32_t n;
+
+		if (rx->hs_skip) {
+			n = len - off < rx->hs_skip ? len - off : rx->hs_skip;
+			rx->hs_skip -= n;
+			off += n;
+			continue;
+		}
+		rx->hs_hdr[rx->hs_hdr_have++] = pt[off++];
+		if (rx->hs_hdr_have < HS_HDR_LEN)
+			continue;
+		rx->hs_hdr_have = 0;
+		n = (uint32_t)rx->hs_hdr[1] << 16 | (uint32_t)rx->hs_hdr[2] << 8 | rx->hs_hdr[3];
+		if (rx->hs_hdr[0] == HS_KEY_UPDATE) {
+			if (n != 1 || off + 1 != len)
+				return -EBADMSG;
+			key_update = 1;
+		}
+		rx->hs_skip = n;
+	}
+	return key_update;
 }
 
 /* The held record is complete: verify it (device or software) and deliver it. */
 static int complete_record(struct rx_sw *rx, rx_sw_record_fn cb, void *ctx)
 {
-	uint32_t body_off = HDR_LEN + (rx->tls13 ? 0 : NONCE12_LEN);
+	uint32_t body_off = body_offset(rx);
 	uint32_t pt_len = rx->need - body_off - TAG_LEN;
-	/* the device vouches for the tag only if it saw and decrypted every payload byte */
-	bool by_device = rx->last_status == RX_SW_DECRYPTED &&
-			 !memchr(rx->dec + body_off, 0, pt_len);
+	uint8_t own = (uint8_t)rx_sw_mark(rx->epoch);
+	/* the device vouches for the tag only if it decrypted every payload byte, and the packet
+	 * holding the tag, under this record's own keys */
+	bool by_device = rx->last_mark == own;
 	const uint8_t *pt = rx->rec + body_off;
 	uint8_t type = rx->rec[0];
-	int ret = 0;
+	int ret = 0, ku = 0;
 
+	for (uint32_t i = 0; by_device && i < pt_len; i++)
+		by_device = rx->mark[body_off + i] == own;
+	/* the next number would wrap: TLS forbids it (RFC 8446 5.3, kernel tls_advance_record_sn) */
+	if (rx->seq == UINT64_MAX)
+		return fail(rx, -EBADMSG);
 	if (!by_device) {
-		uint8_t nonce[12];
-
-		record_nonce(rx, nonce);
-		ret = verify_sw(rx, nonce, body_off, pt_len);
-		explicit_bzero(nonce, sizeof(nonce));
-		if (ret) {
-			rx->st.failed++;
-			rx->failed = true;
-			return ret;
-		}
+		ret = verify_sw(rx, body_off, pt_len);
+		if (ret)
+			return fail(rx, ret);
 	}
 	if (rx->tls13) {
 		/* RFC 8446 5.4: the content type is the last non-zero byte */
 		while (pt_len && !pt[pt_len - 1])
 			pt_len--;
-		if (!pt_len) {
-			rx->failed = true;
-			return -EBADMSG;
-		}
+		if (!pt_len)
+			return fail(rx, -EBADMSG);
 		type = pt[--pt_len];
+	}
+	if (pt_len > MAX_INNER - 1)
+		return fail(rx, -EMSGSIZE);
+	if (type == TYPE_HANDSHAKE && rx->tls13) {
+		ku = handshake_walk(rx, pt, pt_len);
+		if (ku < 0)
+			return fail(rx, ku);
 	}
 	rx->st.records++;
 	if (by_device)
@@ -229,47 +413,58 @@ static int complete_record(struct rx_sw *rx, rx_sw_record_fn cb, void *ctx)
 	else
 		rx->st.by_software++;
 	rx->seq++;
+	rx->index++;
 	rx->have = 0;
 	rx->need = 0;
+	if (ku) {
+		rx->st.key_updates++;
+		rx->stop = RX_SW_STOP_KEY_UPDATE;
+	} else if (rx->stop_at_control && type != TYPE_APPDATA) {
+		rx->stop = RX_SW_STOP_CONTROL;
+	}
 	ret = cb ? cb(ctx, type, pt, pt_len) : 0;
 	explicit_bzero(rx->rec, body_off + pt_len);
 	return ret;
 }
 
-static bool header_ok(const struct rx_sw *rx, const uint8_t *h, uint32_t *body)
+/* 0 and the body length, -EBADMSG (not a record header of this version), -EMSGSIZE. */
+static int header_check(const struct rx_sw *rx, const uint8_t *h, uint32_t *body)
 {
 	uint32_t min = (rx->tls13 ? 1u : NONCE12_LEN) + TAG_LEN;
 
 	*body = (uint32_t)h[3] << 8 | h[4];
-	if (h[1] != 3 || h[2] != 3 || *body < min || *body > MAX_BODY)
-		return false;
-	return rx->tls13 ? h[0] == TLS13_OUTER_TYPE : h[0] >= 20 && h[0] <= 24;
+	if (h[1] != 3 || h[2] != 3)
+		return -EBADMSG;
+	if (rx->tls13 ? h[0] != TLS13_OUTER_TYPE : h[0] < 20 || h[0] > 24)
+		return -EBADMSG;
+	if (*body > MAX_BODY)
+		return -EMSGSIZE;
+	return *body < min ? -EBADMSG : 0;
 }
 
-int rx_sw_input(struct rx_sw *rx, const uint8_t *data, size_t len, unsigned int status,
+int rx_sw_input(struct rx_sw *rx, const uint8_t *data, size_t len, unsigned int mark,
 		rx_sw_record_fn cb, void *ctx)
 {
-	if (!rx || (!data && len) || status > RX_SW_ERROR)
+	if (!rx || (!data && len) || !mark_valid(mark))
 		return -EINVAL;
 	if (rx->failed)
-		return -EBADMSG;
-	while (len) {
-		uint32_t want = rx->need ? rx->need - rx->have : HDR_LEN - rx->have;
+		return rx->fail_err;
+	while (len && rx->stop == RX_SW_GOING) {
+		uint32_t want = rx_sw_to_boundary(rx);
 		uint32_t n = len < want ? (uint32_t)len : want;
 
 		memcpy(rx->rec + rx->have, data, n);
-		memset(rx->dec + rx->have, status == RX_SW_DECRYPTED, n);
-		rx->last_status = status;
+		memset(rx->mark + rx->have, (int)mark, n);
+		rx->last_mark = mark;
 		rx->have += n;
 		data += n;
 		len -= n;
 		if (!rx->need && rx->have == HDR_LEN) {
 			uint32_t body = 0;
+			int ret = header_check(rx, rx->rec, &body);
 
-			if (!header_ok(rx, rx->rec, &body)) {
-				rx->failed = true;
-				return -EBADMSG;
-			}
+			if (ret)
+				return fail(rx, ret);
 			rx->need = HDR_LEN + body;
 			continue;
 		}
@@ -278,6 +473,70 @@ int rx_sw_input(struct rx_sw *rx, const uint8_t *data, size_t len, unsigned int 
 
 			if (ret)
 				return ret;
+		}
+	}
+	return 0;
+}
+
+int rx_sw_pending(struct rx_sw *rx, uint8_t *buf, size_t cap)
+{
+	uint32_t body_off = body_offset(rx), end;
+
+	if (cap < rx->have)
+		return -ENOSPC;
+	memcpy(buf, rx->rec, rx->have);
+	if (rx->have <= body_off)
+		return 0;
+	/* the tag is never decrypted (14b): only payload bytes are restored */
+	end = rx->need ? rx->need - TAG_LEN : rx->have;
+	if (end > rx->have)
+		end = rx->have;
+	return restore_runs(rx, buf, rx->mark, body_off, end, body_off);
+}
+
+int rx_sw_restore(struct rx_sw *rx, uint8_t *data, size_t len, unsigned int mark)
+{
+	uint32_t body_off = body_offset(rx);
+
+	if (!rx || (!data && len) || !mark_valid(mark))
+		return -EINVAL;
+	while (len) {
+		uint32_t want = rx_sw_to_boundary(rx);
+		uint32_t n = len < want ? (uint32_t)len : want;
+
+		/* header and TLS 1.2 nonce are kept: the nonce names the GCM counters */
+		for (uint32_t i = 0; i < n && rx->have + i < body_off; i++)
+			rx->rec[rx->have + i] = data[i];
+		if (mark != RX_SW_MARK_RECEIVED && rx->need) {
+			uint32_t from = rx->have > body_off ? rx->have : body_off;
+			uint32_t to = rx->have + n < rx->need - TAG_LEN ? rx->have + n
+								     : rx->need - TAG_LEN;
+			int e = mark_epoch(rx, mark);
+
+			if (e < 0)
+				return e;
+			if (from < to) {
+				e = reencrypt(rx, (unsigned int)e, data + (from - rx->have),
+					      from - body_off, to - from);
+				if (e)
+					return e;
+			}
+		}
+		rx->have += n;
+		data += n;
+		len -= n;
+		if (!rx->need && rx->have == HDR_LEN) {
+			uint32_t body = 0;
+			int ret = header_check(rx, rx->rec, &body);
+
+			if (ret)
+				return ret;
+			rx->need = HDR_LEN + body;
+		} else if (rx->need && rx->have == rx->need) {
+			rx->seq++;
+			rx->index++;
+			rx->have = 0;
+			rx->need = 0;
 		}
 	}
 	return 0;

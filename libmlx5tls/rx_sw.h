@@ -8,12 +8,23 @@
  * carry plaintext in place of the record payload (header, TLS 1.2 explicit nonce and tag are left
  * as received, fact sheet 14b), every other packet carries the bytes exactly as received. A
  * DECRYPTED status vouches for the tags that end in that packet only; a record can arrive as
- * "E D D D", "D D E E", "E D E E" (fact sheet 9, from XLIO). The rule here:
- *   - a record every payload byte of which came DECRYPTED, whose last packet (the one carrying
- *     the tag) came DECRYPTED, was authenticated by the device: its plaintext is delivered;
+ * "E D D D", "D D E E", "E D E E" (fact sheet 9, from XLIO).
+ *
+ * Every byte handed in carries a mark saying who changed it:
+ *   - RX_SW_MARK_RECEIVED: as received (status NOT_DECRYPTED, RESYNC or ERROR);
+ *   - an epoch mark (rx_sw_mark(epoch)): decrypted in place by the device under the keys of that
+ *     epoch - the TLS state the receiving context set up for those keys (the caller knows it from
+ *     the packet's flow tag). Keys change at a TLS 1.3 KeyUpdate (rx_sw_rekey); a device still
+ *     running on the old keys past the boundary numbered the records after it as if the old
+ *     keys went on (its record counter just counts on), and that is how they are restored;
+ *   - RX_SW_MARK_FOREIGN: decrypted by a TLS state that is not this context's (a reused TIR's
+ *     earlier connection): the bytes cannot be restored and the record they are in fails.
+ * The rule:
+ *   - a record every payload byte of which was decrypted under its own keys, the packet with
+ *     its tag included, was authenticated by the device: its plaintext is delivered;
  *   - any other record is completed in software: the decrypted parts are encrypted again (AES-GCM
- *     is counter mode: the same keystream at the same counter), then the whole record is
- *     decrypted and verified with OpenSSL EVP;
+ *     is counter mode: the same keystream at the same counter) with the keys and record number
+ *     the device used, then the whole record is decrypted and verified with OpenSSL EVP;
  *   - a record that does not verify is an error (-EBADMSG): TLS must close the connection. No
  *     byte of it, nor of anything after it, is delivered.
  * Crypto per record (seq = record number, starting at ci->rec_seq, +1 per record):
@@ -26,17 +37,26 @@
 #define MLX5TLS_RX_SW_H
 
 #include <linux/tls.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct rx_sw;
 
-/* Packet statuses (fact sheet 9). */
-enum {
-	RX_SW_NOT_DECRYPTED = 0,
-	RX_SW_DECRYPTED = 1,
-	RX_SW_RESYNC = 2,
-	RX_SW_ERROR = 3,
+#define RX_SW_EPOCHS 4u             /* key epochs kept for restoring device-decrypted bytes */
+#define RX_SW_MARK_RECEIVED 0u
+#define RX_SW_MARK_FOREIGN 0xffu
+
+static inline unsigned int rx_sw_mark(unsigned int epoch)
+{
+	return 1 + epoch % RX_SW_EPOCHS;
+}
+
+/* Where input stopped (rx_sw_stop). */
+enum rx_sw_stop {
+	RX_SW_GOING = 0,
+	RX_SW_STOP_KEY_UPDATE, /* a TLS 1.3 KeyUpdate was delivered: rx_sw_rekey next */
+	RX_SW_STOP_CONTROL,    /* a non-application-data record was delivered (stop_at_control) */
 };
 
 /* One verified record: its content type (TLS 1.3: the inner type) and plaintext, valid during
@@ -49,25 +69,55 @@ struct rx_sw_stats {
 	uint64_t by_software;     /* of which completed in software (mixed or not decrypted) */
 	uint64_t reencrypted_bytes; /* decrypted bytes encrypted again to verify a mixed record */
 	uint64_t failed;          /* records that did not verify */
+	uint64_t key_updates;     /* KeyUpdate messages delivered */
 };
 
 /* 0 and *out, or -EINVAL (bad crypto info), -EOPNOTSUPP (version/cipher), -ENOMEM, -EIO. */
 int rx_sw_init(struct rx_sw **out, const struct tls_crypto_info *ci, size_t ci_len);
 /* Wipes keys and buffered bytes. NULL is ignored. */
 void rx_sw_free(struct rx_sw *rx);
+/* Stop after every record that is not application data. */
+void rx_sw_set_stop_at_control(struct rx_sw *rx, bool on);
 
 /*
- * The next len bytes of the TCP payload stream, as one packet delivered them, with its status.
+ * The next len bytes of the TCP payload stream, as one packet delivered them, with their mark.
  * Complete records go to cb. Returns 0; what cb returned if non-zero; -EBADMSG when a record does
- * not verify or a header is malformed (sticky: every later call fails too); -EIO (OpenSSL).
+ * not verify, a header is malformed, a KeyUpdate is not the last message of its record or the
+ * record number would wrap; -EMSGSIZE for a record longer than RFC 8446 5.2 allows (errors are
+ * sticky: every later call fails too); -EIO (OpenSSL). Consumes nothing while stopped: call it
+ * with at most rx_sw_to_boundary() bytes to learn where a stop falls.
  */
-int rx_sw_input(struct rx_sw *rx, const uint8_t *data, size_t len, unsigned int status,
+int rx_sw_input(struct rx_sw *rx, const uint8_t *data, size_t len, unsigned int mark,
 		rx_sw_record_fn cb, void *ctx);
+
+enum rx_sw_stop rx_sw_stopped(const struct rx_sw *rx);
+void rx_sw_resume(struct rx_sw *rx);
+
+/*
+ * Install the next keys (stopped at a KeyUpdate, TLS 1.3, same cipher): the records from here on
+ * are numbered from ci->rec_seq. Returns the new epoch (>= 1), or -EINVAL, -EIO. The oldest of
+ * RX_SW_EPOCHS epochs is forgotten: its mark no longer restores anything.
+ */
+int rx_sw_rekey(struct rx_sw *rx, const struct tls_crypto_info *ci, size_t ci_len);
+unsigned int rx_sw_epoch(const struct rx_sw *rx);
 
 /* Bytes of the record in progress held (0 at a record boundary), and bytes still to come before
  * the next point the record's extent is known at (its header's end, then its end). */
 uint32_t rx_sw_held(const struct rx_sw *rx);
 uint32_t rx_sw_to_boundary(const struct rx_sw *rx);
+
+/*
+ * Hand-back: copy the held bytes of the record in progress to buf as they were sent (decrypted
+ * parts encrypted again). 0, -ENOSPC (cap < rx_sw_held()), -EBADMSG (foreign bytes), -EIO.
+ */
+int rx_sw_pending(struct rx_sw *rx, uint8_t *buf, size_t cap);
+
+/*
+ * After a hand-back: the next len bytes of the stream (TCP order), restored in place to what was
+ * sent where the device decrypted them (mark). Records are followed by their headers, which the
+ * device never changes. 0, -EBADMSG (foreign bytes or a malformed header), -EIO.
+ */
+int rx_sw_restore(struct rx_sw *rx, uint8_t *data, size_t len, unsigned int mark);
 
 /* Record number of the next record to complete. */
 uint64_t rx_sw_next_record(const struct rx_sw *rx);

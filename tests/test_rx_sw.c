@@ -149,8 +149,10 @@ static int run(struct rx_fixture *f, size_t mss, const size_t *order, size_t n_o
 		s[i].status = device(f, s[i].off, s[i].len, s[i].bytes);
 	}
 	for (size_t i = 0; i < nseg && !ret; i++)
-		ret = rx_sw_input(f->sw, s[i].bytes, s[i].len, (unsigned int)s[i].status, collect,
-				  f);
+		/* a DECRYPTED packet was decrypted under the keys of epoch 0 */
+		ret = rx_sw_input(f->sw, s[i].bytes, s[i].len,
+				  s[i].status == SIM_TLS_RX_DECRYPTED ? rx_sw_mark(0) : RX_SW_MARK_RECEIVED,
+				  collect, f);
 	for (size_t i = 0; i < nseg; i++)
 		free(s[i].bytes);
 	free(s);

@@ -396,7 +396,7 @@ static int app_input(struct rxb *b, struct mlx5tls_rx *rx, struct rx_sink *k,
 	seq = get32(f + 38);
 	len = get16(f + 16) - 40u;
 	/* at arrival, before any reordering: the device's status counts and may start a resync */
-	ret = mlx5tls_rx_packet(rx, seq, len, p->tls_status);
+	ret = mlx5tls_rx_packet(rx, seq, len, mlx5tls_rx_pkt_tls(p));
 	if (ret)
 		return ret;
 	if ((int32_t)(seq - *next) > 0) {
@@ -405,7 +405,7 @@ static int app_input(struct rxb *b, struct mlx5tls_rx *rx, struct rx_sink *k,
 		b->held[(*n_held)++] = *p;
 		return 0;
 	}
-	ret = mlx5tls_rx_input(rx, seq, f + RX_HDR_LEN, len, p->tls_status, on_record, k);
+	ret = mlx5tls_rx_input(rx, seq, f + RX_HDR_LEN, len, mlx5tls_rx_pkt_tls(p), on_record, k);
 	if (!ret && (int32_t)(seq + len - *next) > 0)
 		*next = seq + len;
 	if (!ret)
@@ -419,7 +419,7 @@ static int app_input(struct rxb *b, struct mlx5tls_rx *rx, struct rx_sink *k,
 			i++;
 			continue;
 		}
-		ret = mlx5tls_rx_input(rx, hseq, h + RX_HDR_LEN, hlen, b->held[i].tls_status,
+		ret = mlx5tls_rx_input(rx, hseq, h + RX_HDR_LEN, hlen, mlx5tls_rx_pkt_tls(&b->held[i]),
 				       on_record, k);
 		if (!ret && (int32_t)(hseq + hlen - *next) > 0)
 			*next = hseq + hlen;

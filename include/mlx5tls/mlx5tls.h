@@ -911,6 +911,16 @@ struct mlx5tls_rx_handback {
 MLX5TLS_API int mlx5tls_rx_handback(struct mlx5tls_rx *rx, struct mlx5tls_rx_handback *hb,
 				    void *buf, size_t buf_len);
 
+/*
+ * After mlx5tls_rx_handback(): segments the application still holds or receives for the
+ * connection, in TCP order from hb->next_tcp_sn + hb->pending_len, with their status words,
+ * restored in place to the bytes the peer sent (the device may have decrypted them before the
+ * hand-back took effect). Bytes before that point are skipped. 0, -EPROTO (a gap), -EBADMSG
+ * (bytes another TLS state decrypted, or a malformed record header), -EINVAL.
+ */
+MLX5TLS_API int mlx5tls_rx_restore(struct mlx5tls_rx *rx, uint32_t tcp_seq, void *payload,
+				   size_t len, uint32_t tls_word);
+
 struct mlx5tls_rx_info {
 	uint32_t tirn;
 	uint32_t dek_id;
@@ -944,8 +954,8 @@ struct mlx5tls_rx_state {
 	uint64_t id;                /* unique in the process, shared with TX contexts' ids */
 	char device[64];            /* name of the control queue's device */
 	uint32_t sqn;               /* the control queue's send queue number */
-	/* Always MLX5TLS_TX_PATH_DEVICE: records the device did not authenticate are completed in
-	 * software inside the context, counted by by_software and reencrypted_bytes. */
+	/* DEVICE: records the device did not authenticate are completed in software inside the
+	 * context (by_software, reencrypted_bytes). SOFTWARE: every record is (reason says why). */
 	enum mlx5tls_tx_path path;
 	uint16_t tls_version;
 	uint16_t cipher_type;
@@ -988,6 +998,11 @@ struct mlx5tls_rx_state {
 	uint8_t hw_tracker_state;   /* record_tracker_state: 0 START, 1 TRACKING, 2 SEARCHING */
 	uint8_t hw_auth_state;      /* auth_state: 0 NO_OFFLOAD, 1 OFFLOAD, 2 AUTHENTICATION */
 	uint32_t hw_offset_record_number;
+	/* Key epochs, stop, trust (after issue 9; appended) */
+	uint32_t key_epoch;         /* keys installed: 0 at create, +1 per rekey */
+	enum mlx5tls_rx_stop stop;
+	char reason[96];            /* why the path is SOFTWARE ("" on the device) */
+	uint64_t untrusted_packets; /* DECRYPTED statuses of another TLS state of the TIR */
 };
 
 /*

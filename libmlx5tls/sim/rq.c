@@ -430,6 +430,7 @@ void sim_rq_deliver_locked(struct sim_rq *rq, const struct sim_rx_frame *rx)
 	cqe[CQE_L4_L3_TYPE] = l4_l3_type(rx);
 	put_be32(cqe + CQE_SRQN_UIDX, rq->user_index);
 	put_be32(cqe + CQE_BYTE_CNT, (uint32_t)rx->len);
+	put_be32(cqe + CQE_SOP_DROP_QPN, rx->flow_tag); /* flow tag in bits 23:0 */
 	put_be16(cqe + CQE_WQE_COUNTER, idx);
 	if (sim_cq_write(rq->cq, cqe, CQE_OPCODE_RESP_SEND)) {
 		/* cq.c: the CQ is overrun for good; the RQ can complete nothing any more */

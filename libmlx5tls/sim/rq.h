@@ -168,6 +168,11 @@ struct sim_flow_match {
  * (no such TIR), -EEXIST (the same match is already steered), -ENOMEM. */
 int sim_steer_add(struct sim_dev *dev, const struct sim_flow_match *m, uint32_t tirn,
 		  uint32_t *rule_id);
+/* The same with a flow tag action: the tag (bits 23:0; rdma-core MLX5DV_FLOW_ACTION_TAG) is
+ * written into the CQE's sop_drop_qpn of every frame the rule steers (rdma-core mlx5 cq.c reads
+ * the flow tag as be32(sop_drop_qpn) & 0xffffff). -EINVAL for a tag above 24 bits. */
+int sim_steer_add_tagged(struct sim_dev *dev, const struct sim_flow_match *m, uint32_t tirn,
+			 uint32_t tag, uint32_t *rule_id);
 /* 0, or -ENOENT. */
 int sim_steer_del(struct sim_dev *dev, uint32_t rule_id);
 /* Where unmatched frames go: RQ rqn (pinned while it is the default), or 0 = drop (the default at

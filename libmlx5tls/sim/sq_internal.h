@@ -255,6 +255,7 @@ struct sim_rx_frame {
 	bool l4_ok;   /* TCP/UDP checksum good */
 	uint32_t tirn; /* the TIR that steered it, 0 for the default destination */
 	bool tls_en;
+	uint32_t flow_tag; /* the steering rule's flow tag (24 bits), 0 without one */
 };
 
 /* Deliver one frame into rq (rq->lock held): TLS RX for a TLS TIR, then the next receive WQE,

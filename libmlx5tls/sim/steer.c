@@ -32,6 +32,7 @@ struct steer_rule {
 	uint32_t hash;
 	uint8_t key[KEY_LEN];
 	struct sim_tir_rx *tir;
+	uint32_t tag; /* flow tag action, 0 = none */
 };
 
 struct sim_steer {
@@ -188,17 +189,24 @@ static bool match_valid(const struct sim_flow_match *m)
 int sim_steer_add(struct sim_dev *dev, const struct sim_flow_match *m, uint32_t tirn,
 		  uint32_t *rule_id)
 {
+	return sim_steer_add_tagged(dev, m, tirn, 0, rule_id);
+}
+
+int sim_steer_add_tagged(struct sim_dev *dev, const struct sim_flow_match *m, uint32_t tirn,
+			 uint32_t tag, uint32_t *rule_id)
+{
 	struct steer_rule *rule;
 	struct sim_tir_rx *tir;
 	struct sim_steer *s;
 	uint32_t id = 0;
 	int ret = 0;
 
-	if (!dev || !m || !rule_id || !match_valid(m))
+	if (!dev || !m || !rule_id || !match_valid(m) || tag > 0xffffffu)
 		return -EINVAL;
 	rule = calloc(1, sizeof(*rule));
 	if (!rule)
 		return -ENOMEM;
+	rule->tag = tag;
 	make_key(rule->key, m->ip_version, m->ip_proto, m->src_ip, m->dst_ip, m->src_port,
 		 m->dst_port);
 	rule->hash = key_hash(rule->key);
@@ -339,6 +347,7 @@ struct sim_rq *sim_steer_resolve(struct sim_dev *dev, struct sim_rx_frame *rx)
 
 	rx->tirn = 0;
 	rx->tls_en = false;
+	rx->flow_tag = 0;
 	if (frame_key(rx, key)) {
 		uint32_t h = key_hash(key);
 
@@ -357,6 +366,7 @@ struct sim_rq *sim_steer_resolve(struct sim_dev *dev, struct sim_rx_frame *rx)
 		/* T1: DIRECT, so the TIR's RQ */
 		rx->tirn = rule->tir->tirn;
 		rx->tls_en = rule->tir->tls_en;
+		rx->flow_tag = rule->tag;
 		rq = rule->tir->rq;
 		s->stats.steered++;
 	} else if (s->def) {

@@ -562,10 +562,11 @@ static struct mlx5dv_flow_match_parameters *match_params(const struct xport_flow
 }
 
 int devx_flow_create(struct mlx5tls_xport *xp, const struct xport_flow_match *m,
-		     struct mlx5tls_xobj *tir_obj, uint32_t tirn, struct mlx5tls_xflow **f)
+		     struct mlx5tls_xobj *tir_obj, uint32_t tirn, uint32_t tag,
+		     struct mlx5tls_xflow **f)
 {
 	struct mlx5dv_flow_match_parameters *mask = NULL, *value = NULL;
-	struct mlx5dv_flow_action_attr action;
+	struct mlx5dv_flow_action_attr action[2];
 	struct mlx5dv_flow_matcher_attr ma;
 	struct mlx5tls_xflow *x;
 	int ret;
@@ -592,11 +593,15 @@ int devx_flow_create(struct mlx5tls_xport *xp, const struct xport_flow_match *m,
 			strerror(-ret));
 		goto out;
 	}
-	memset(&action, 0, sizeof(action));
-	action.type = MLX5DV_FLOW_ACTION_DEST_DEVX;
-	action.obj = tir_obj->devx;
+	memset(action, 0, sizeof(action));
+	action[0].type = MLX5DV_FLOW_ACTION_DEST_DEVX;
+	action[0].obj = tir_obj->devx;
+	/* the flow tag comes back in every CQE of the rule (rdma-core mlx5 cq.c: sop_drop_qpn &
+	 * MLX5_FLOW_TAG_MASK): the TLS RX context tells its TIR generation's packets by it */
+	action[1].type = MLX5DV_FLOW_ACTION_TAG;
+	action[1].tag_value = tag;
 	errno = 0;
-	x->flow = mlx5dv_create_flow(x->matcher, value, 1, &action);
+	x->flow = mlx5dv_create_flow(x->matcher, value, tag ? 2 : 1, action);
 	if (!x->flow) {
 		ret = devx_neg_errno(errno ? errno : ENOMEM);
 		pr_warn("devx: %s: mlx5dv_create_flow to TIR 0x%x failed (%s)\n", xp->name, tirn,

@@ -382,7 +382,8 @@ int sim_rq_out_of_buffer_op(struct mlx5tls_xrq *q, uint64_t *n)
 }
 
 int sim_flow_create_op(struct mlx5tls_xport *xp, const struct xport_flow_match *m,
-		       struct mlx5tls_xobj *tir_obj, uint32_t tirn, struct mlx5tls_xflow **f)
+		       struct mlx5tls_xobj *tir_obj, uint32_t tirn, uint32_t tag,
+		       struct mlx5tls_xflow **f)
 {
 	struct sim_flow_match sm = { 0 };
 	struct mlx5tls_xflow *x;
@@ -398,7 +399,7 @@ int sim_flow_create_op(struct mlx5tls_xport *xp, const struct xport_flow_match *
 	memcpy(sm.dst_ip, m->dst_ip, sizeof(sm.dst_ip));
 	sm.src_port = m->src_port;
 	sm.dst_port = m->dst_port;
-	ret = sim_steer_add(xp->dev, &sm, tirn, &x->rule_id);
+	ret = sim_steer_add_tagged(xp->dev, &sm, tirn, tag, &x->rule_id);
 	if (ret) {
 		free(x);
 		return ret;

@@ -172,8 +172,10 @@ struct mlx5tls_transport_ops {
 	/* Frames dropped for want of a posted WQE (rx_out_of_buffer); NULL if unknown. */
 	int (*rq_out_of_buffer)(struct mlx5tls_xrq *q, uint64_t *n);
 	/* Steer frames matching m to the TIR (tir_obj, number tirn). 0 or -errno. */
+	/* tag: a flow tag action (24 bits, reported in the CQE's sop_drop_qpn), 0 = none */
 	int (*flow_create)(struct mlx5tls_xport *xp, const struct xport_flow_match *m,
-			   struct mlx5tls_xobj *tir_obj, uint32_t tirn, struct mlx5tls_xflow **f);
+			   struct mlx5tls_xobj *tir_obj, uint32_t tirn, uint32_t tag,
+			   struct mlx5tls_xflow **f);
 	int (*flow_destroy)(struct mlx5tls_xflow *f);
 };
 

@@ -294,13 +294,26 @@ struct ibv_flow *mlx5dv_create_flow(struct mlx5dv_flow_matcher *matcher,
 	const uint8_t *v;
 	struct shim_flow *fl;
 	struct mlx5dv_devx_obj *tir;
+	uint32_t tag = 0;
 	size_t alen;
 	int ret;
 
 	shim_count(SHIM_MLX5DV_CREATE_FLOW);
 	if (!matcher || matcher->magic != SHIM_FM_MAGIC || !match_value ||
-	    match_value->match_sz != MATCH_SZ || num_actions != 1 || !actions_attr)
+	    match_value->match_sz != MATCH_SZ || num_actions < 1 || num_actions > 2 ||
+	    !actions_attr)
 		return fail_ptr(EINVAL);
+	/* a second action may only be a flow tag (24 bits, rdma-core MLX5_FLOW_TAG_MASK) */
+	if (num_actions == 2) {
+		if (actions_attr[1].type != MLX5DV_FLOW_ACTION_TAG) {
+			fprintf(stderr, "devx_shim: mlx5dv_create_flow: only a flow tag may go "
+					"with the TIR destination\n");
+			return fail_ptr(EOPNOTSUPP);
+		}
+		if (actions_attr[1].tag_value > 0xffffffu)
+			return fail_ptr(EINVAL);
+		tag = actions_attr[1].tag_value;
+	}
 	if (actions_attr[0].type != MLX5DV_FLOW_ACTION_DEST_DEVX) {
 		fprintf(stderr, "devx_shim: mlx5dv_create_flow: only a DevX TIR destination is "
 				"emulated\n");
@@ -329,7 +342,8 @@ struct ibv_flow *mlx5dv_create_flow(struct mlx5dv_flow_matcher *matcher,
 	fl = calloc(1, sizeof(*fl));
 	if (!fl)
 		return fail_ptr(ENOMEM);
-	ret = sim_steer_add(matcher->ctx->dev->sim, &sm, (uint32_t)tir->enc_id, &fl->rule_id);
+	ret = sim_steer_add_tagged(matcher->ctx->dev->sim, &sm, (uint32_t)tir->enc_id, tag,
+				   &fl->rule_id);
 	if (ret) {
 		free(fl);
 		return fail_ptr(-ret);

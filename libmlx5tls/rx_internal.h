@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The TLS RX context as rx.c (datapath, lifecycle) and rx_inspect.c (inspection) share it. */
+#ifndef MLX5TLS_RX_INTERNAL_H
+#define MLX5TLS_RX_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mlx5tls_internal.h"
+#include "rx_sw.h"
+
+#define RX_HISTORY 64u /* record starts remembered for a late GET_PSV answer */
+
+/* Copies of the datapath figures for other threads (the publisher): the driving thread stores
+ * them at the end of every call that changes them (rx_publish), the reader loads them without
+ * touching the fields the datapath writes. */
+struct rx_pub {
+	atomic_uint_fast64_t next_record, records, bytes, by_device, by_software;
+	atomic_uint_fast64_t reencrypted_bytes, resync_answers, untrusted;
+	atomic_uint next_seq, resync_left, tirn, key_epoch, stop, path;
+	atomic_bool resync_pending, failed;
+};
+
+struct rx_start {
+	uint32_t seq;
+	uint64_t num;
+};
+
+struct mlx5tls_rx {
+	struct mlx5tls_qp *qp;   /* the control queue the params and GET_PSV go on */
+	struct mlx5tls_tir *tir;
+	uint32_t tirn;           /* the TIR object the device state is on */
+	struct mlx5tls_dek *dek; /* NULL once the device state is released */
+	struct mlx5tls_dek_pool *pool;
+	bool on_device;          /* params posted, statuses of its tag trusted */
+	bool tls13;
+	uint8_t salt[4];
+	uint8_t iv[8];
+	uint64_t first_num;      /* record number the current keys start at */
+	uint32_t start_sn;
+	uint32_t epoch_sn;       /* TCP sequence the current keys' first record starts at */
+	struct rx_sw *sw;
+	uint32_t next_seq;       /* the next stream byte the application hands over */
+	bool failed;             /* a record did not verify: the stream is over */
+	enum mlx5tls_rx_stop stop;
+	char reason[96];         /* why the path is SOFTWARE */
+	/* flow tag of the TIR object that decrypted under each key epoch's keys (slot = epoch %
+	 * RX_SW_EPOCHS), 0 = none: a DECRYPTED packet is taken as evidence only with one of these */
+	uint32_t tags[RX_SW_EPOCHS];
+
+	/* record starts seen, oldest first (a ring) */
+	struct rx_start hist[RX_HISTORY];
+	uint32_t hist_head, hist_count;
+
+	/* resync */
+	uint8_t *psv_buf;        /* 64-byte GET_PSV result (fact sheet 8.5), device-writable */
+	struct mlx5tls_mr *psv_mr;
+	bool psv_in_flight;
+	bool answer_pending;     /* a guess ahead of the stream: answer when its record starts */
+	uint32_t answer_seq;
+	bool retry;              /* an answer found no room on the control queue */
+	uint32_t retry_seq;
+	uint64_t retry_num;
+	uint32_t resync_left;    /* requests left before one is answered (per resync episode) */
+	uint32_t resync_max;
+	uint64_t sw_counted;     /* records completed in software already in rx_tls_sw_records */
+	uint64_t ku_counted;     /* KeyUpdates already in rx_tls_key_update */
+	bool params_lost;        /* params were flushed by a queue error: post them again */
+	struct mlx5tls_rx_info info;
+
+	/* inspection: immutable after create, except insp_next and tir (under dev->insp_lock) */
+	uint64_t id;
+	uint16_t version, cipher_type;
+	struct mlx5tls_rx *insp_next;
+	struct rx_pub pub;
+	/* mlx5tls_rx_inspect's own GET_PSV: its answer is kept here, not taken as a resync */
+	bool psv_for_inspect;
+	bool insp_psv_done, insp_psv_ok;
+	uint8_t insp_psv[16];
+};
+
+static inline void rx_cnt(struct mlx5tls_rx *rx, enum mlx5tls_counter_id id, uint64_t n)
+{
+	atomic_fetch_add_explicit(&rx->qp->dev->counters[id], n, memory_order_relaxed);
+}
+
+/* Store the datapath figures for other threads (rx.c). */
+void rx_publish(struct mlx5tls_rx *rx);
+
+#endif
