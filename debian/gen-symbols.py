@@ -14,6 +14,7 @@ import sys
 FIRST_VERSION = {
     "MLX5TLS_1.0": "0.1.0",
     "MLX5TLS_1.1": "0.2.0",
+    "MLX5TLS_1.2": "0.3.0",
 }
 
 HERE = os.path.dirname(os.path.abspath(__file__))

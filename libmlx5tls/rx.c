@@ -95,11 +95,11 @@ static int post_progress(struct mlx5tls_rx *rx, uint32_t next_record_sn)
 	return 0;
 }
 
-/* The add sequence (fact sheet 11.2 step 4) for the current keys, whose first record starts at
- * TCP sequence epoch_sn. */
+/* The add sequence (fact sheet 11.2 step 4) for the current keys: the device starts at TCP
+ * sequence epoch_sn with the record numbered epoch_num. */
 static int post_add_params(struct mlx5tls_rx *rx)
 {
-	int ret = post_static(rx, 0, rx->first_num);
+	int ret = post_static(rx, 0, rx->epoch_num);
 
 	if (!ret)
 		ret = post_progress(rx, rx->epoch_sn);
@@ -303,6 +303,31 @@ static int stop_errno(enum mlx5tls_rx_stop s)
 	}
 }
 
+/*
+ * At a KeyUpdate stop: where the device can start under the next keys. It must see the record
+ * header it starts at, so that is the first record start at or past the end of what has
+ * arrived (the bytes after the boundary in hand - headers are never changed by the device - give
+ * the record lengths); a packet that starts before it and covers it keeps the device in sync
+ * (model R7, a START inside a segment). Without such a point the device starts at the boundary
+ * and finds its way back by the stream scan (11.4).
+ */
+static void note_restart(struct mlx5tls_rx *rx, const uint8_t *rest, uint32_t len)
+{
+	uint32_t pos = 0;
+	uint64_t count = 0;
+
+	rx->restart_ok = false;
+	while (pos + 5 <= len) {
+		pos += 5 + ((uint32_t)rest[pos + 3] << 8 | rest[pos + 4]);
+		count++;
+	}
+	if (pos < len || (int32_t)(rx->arrived_end - (rx->next_seq + pos)) > 0)
+		return;
+	rx->restart_ok = true;
+	rx->restart_sn = rx->next_seq + pos;
+	rx->restart_records = count;
+}
+
 /* Feed n bytes to the record layer, noting every record start (for resync answers). Returns 0,
  * cb's value, a stop's errno or rx_sw's error. */
 static int feed(struct mlx5tls_rx *rx, const uint8_t *p, uint32_t n, unsigned int mark,
@@ -331,6 +356,7 @@ static int feed(struct mlx5tls_rx *rx, const uint8_t *p, uint32_t n, unsigned in
 		switch (rx_sw_stopped(rx->sw)) {
 		case RX_SW_STOP_KEY_UPDATE:
 			rx->stop = MLX5TLS_RX_STOP_KEY_UPDATE;
+			note_restart(rx, p, n);
 			break;
 		case RX_SW_STOP_CONTROL:
 			rx->stop = MLX5TLS_RX_STOP_CONTROL;
@@ -377,9 +403,10 @@ int mlx5tls_rx_packet(struct mlx5tls_rx *rx, uint32_t tcp_seq, size_t len,
 {
 	unsigned int status = tls_status & WORD_STATUS_MASK;
 
-	(void)tcp_seq;
-	if (!rx || !word_valid(tls_status))
+	if (!rx || !word_valid(tls_status) || len > UINT32_MAX)
 		return libmlx5tls_err(-EINVAL);
+	if ((int32_t)(tcp_seq + (uint32_t)len - rx->arrived_end) > 0)
+		rx->arrived_end = tcp_seq + (uint32_t)len;
 	control_poll(rx);
 	/* fact sheet 11.3/11.6: counted per packet as the device reported it */
 	if (status == MLX5TLS_RX_TLS_DECRYPTED) {
@@ -456,14 +483,13 @@ int mlx5tls_rx_resume(struct mlx5tls_rx *rx)
 
 /* Wait until the control queue is done with every WQE of the context (a GET_PSV writes into
  * psv_buf), then forget the context in its slots. */
+static void params_wait(struct mlx5tls_rx *rx);
+
 static void control_drain(struct mlx5tls_rx *rx)
 {
 	struct mlx5tls_qp *qp = rx->qp;
 
-	qp_doorbell(qp);
-	while (qp->cc != qp->pc && !qp->dead)
-		if (qp_reserve(qp, qp->ring.sq_wqebbs) < 0)
-			break;
+	params_wait(rx);
 	for (uint32_t i = 0; i < qp->ring.sq_wqebbs; i++)
 		if (qp->slots[i].rx == rx)
 			qp->slots[i].rx = NULL;
@@ -472,6 +498,17 @@ static void control_drain(struct mlx5tls_rx *rx)
 	rx->answer_pending = false;
 	rx->retry = false;
 	rx->params_lost = false;
+}
+
+/* Until the control queue consumed everything posted (the params just posted among it). */
+static void params_wait(struct mlx5tls_rx *rx)
+{
+	struct mlx5tls_qp *qp = rx->qp;
+
+	qp_doorbell(qp);
+	while (qp->cc != qp->pc && !qp->dead)
+		if (qp_reserve(qp, qp->ring.sq_wqebbs) < 0)
+			break;
 }
 
 /* A fresh TIR object for the TIR (tir_renew), counted; the context follows its number. */
@@ -603,7 +640,8 @@ int mlx5tls_rx_rekey(struct mlx5tls_rx *rx, const struct tls_crypto_info *ci, si
 	rx->tags[(unsigned int)epoch % RX_SW_EPOCHS] = 0; /* that slot's old keys are gone */
 	rx->stop = MLX5TLS_RX_STOP_NONE;
 	rx_keys(rx, &cf);
-	rx->epoch_sn = rx->next_seq;
+	rx->epoch_sn = rx->restart_ok ? rx->restart_sn : rx->next_seq;
+	rx->epoch_num = rx->first_num + (rx->restart_ok ? rx->restart_records : 0);
 	rx->resync_left = rx->resync_max;
 	rx->hist_count = 0;
 	if (rx->reason[0]) {
@@ -615,6 +653,10 @@ int mlx5tls_rx_rekey(struct mlx5tls_rx *rx, const struct tls_crypto_info *ci, si
 		go_software(rx, why);
 		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_REKEY_SW, 1);
 	} else {
+		/* a rekey is rare: wait until the device holds the new params, so the records
+		 * after the boundary already find it set up (as the kernel steers a flow to a TIR
+		 * only once its params completed, 11.2 step 5) */
+		params_wait(rx);
 		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_REKEY_OK, 1);
 	}
 	rx_publish(rx);
@@ -723,6 +765,8 @@ struct mlx5tls_rx *mlx5tls_rx_create(struct mlx5tls_qp *qp, struct mlx5tls_tir *
 	rx->pool = OPTS_GET(opts, dek_pool, NULL);
 	rx->start_sn = start_tcp_sn;
 	rx->epoch_sn = start_tcp_sn;
+	rx->epoch_num = cf.first_record;
+	rx->arrived_end = start_tcp_sn;
 	rx->next_seq = start_tcp_sn;
 	rx->resync_max = OPTS_GET(opts, resync_max, 0) ?: RESYNC_MAX_DEFAULT;
 	rx->resync_left = rx->resync_max;

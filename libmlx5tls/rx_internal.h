@@ -39,7 +39,12 @@ struct mlx5tls_rx {
 	uint8_t iv[8];
 	uint64_t first_num;      /* record number the current keys start at */
 	uint32_t start_sn;
-	uint32_t epoch_sn;       /* TCP sequence the current keys' first record starts at */
+	uint32_t epoch_sn;       /* where the device starts under the current keys ... */
+	uint64_t epoch_num;      /* ... with the record of this number */
+	uint32_t arrived_end;    /* end of the furthest packet the device delivered */
+	bool restart_ok;         /* at a KeyUpdate stop: a record start the device has not seen */
+	uint32_t restart_sn;
+	uint64_t restart_records; /* records from the boundary to it */
 	struct rx_sw *sw;
 	uint32_t next_seq;       /* the next stream byte the application hands over */
 	bool failed;             /* a record did not verify: the stream is over */

@@ -969,6 +969,43 @@ out:
 	return ret ? fail(-ret) : 0;
 }
 
+int tls_peer_key_update(struct tls_peer_pair *pair, enum tls_peer_side side, bool request)
+{
+	uint8_t next[SECRET_MAX];
+	const SSL_CIPHER *c;
+	const EVP_MD *md;
+	struct peer_end *e;
+	uint8_t *secret;
+	size_t *secret_len;
+	int ret;
+
+	if (!side_ok(pair, side) || pair->version != TLS1_3_VERSION)
+		return fail(EINVAL);
+	e = &pair->end[side];
+	scan_wire(pair, e);
+	c = SSL_get_current_cipher(e->ssl);
+	md = c ? SSL_CIPHER_get_handshake_digest(c) : NULL;
+	secret = side == TLS_PEER_CLIENT ? e->cts0 : e->sts0;
+	secret_len = side == TLS_PEER_CLIENT ? &e->cts0_len : &e->sts0_len;
+	if (!md || *secret_len != (size_t)EVP_MD_get_size(md))
+		return fail(EPROTO);
+	if (SSL_key_update(e->ssl, request ? SSL_KEY_UPDATE_REQUESTED
+					   : SSL_KEY_UPDATE_NOT_REQUESTED) != 1 ||
+	    SSL_do_handshake(e->ssl) != 1) {
+		ERR_clear_error();
+		return fail(EPROTO);
+	}
+	scan_wire(pair, e); /* the KeyUpdate record: the last under the old keys */
+	ret = tls13_expand_label(md, secret, *secret_len, "traffic upd", next, *secret_len);
+	ERR_clear_error();
+	if (!ret) {
+		memcpy(secret, next, *secret_len);
+		e->tx_records = 0;
+	}
+	OPENSSL_cleanse(next, sizeof(next));
+	return ret ? fail(-ret) : 0;
+}
+
 /* ---- data path ---- */
 
 int tls_peer_feed(struct tls_peer_pair *pair, enum tls_peer_side side, const void *wire,

@@ -148,6 +148,15 @@ struct ssl_st *tls_peer_ssl(struct tls_peer_pair *pair, enum tls_peer_side side)
 int tls_peer_export_tx(struct tls_peer_pair *pair, enum tls_peer_side side, unsigned int flags,
 		       union tls_peer_crypto_info *ci);
 
+/*
+ * TLS 1.3 KeyUpdate on `side`'s sending direction (RFC 8446 4.6.3): OpenSSL writes the KeyUpdate
+ * message (update_requested if `request`) as the last record under the current keys; records
+ * written after it use the next traffic secret, HKDF-Expand-Label(secret, "traffic upd", "",
+ * Hash.length) (RFC 8446 7.2), which tls_peer_export_tx() then exports with rec_seq 0.
+ * 0, -EINVAL (TLS 1.2), -EPROTO.
+ */
+int tls_peer_key_update(struct tls_peer_pair *pair, enum tls_peer_side side, bool request);
+
 /* Push raw TLS record bytes (a TCP payload, any split) into `side`'s read BIO. 0 or -errno. */
 int tls_peer_feed(struct tls_peer_pair *pair, enum tls_peer_side side, const void *wire,
 		  size_t len);
