@@ -99,6 +99,12 @@ static const struct {
 					  "RX contexts handed back to a software TLS stack" },
 	[MLX5TLS_CNT_RX_TLS_SW_CTX] = { "rx_tls_sw_ctx",
 					"RX contexts that went to the software path" },
+	[MLX5TLS_CNT_TX_TLS_REKEY_FAIL] = { "tx_tls_rekey_fail",
+					    "TX key updates refused (inside a record, other "
+					    "version/cipher, keys still in use, no DEK)" },
+	[MLX5TLS_CNT_TX_TLS_REKEY_SW] = { "tx_tls_rekey_sw",
+					  "TX key updates of contexts on the software path (of "
+					  "tx_tls_rekey)" },
 };
 
 unsigned int mlx5tls_counter_count(void)

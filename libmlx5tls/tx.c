@@ -346,31 +346,29 @@ int mlx5tls_tx_ack(struct mlx5tls_tx *tx, uint32_t tcp_seq)
 	return 0;
 }
 
-int mlx5tls_tx_rekey(struct mlx5tls_tx *tx, const struct tls_crypto_info *ci, size_t ci_len)
+static int tx_rekey(struct mlx5tls_tx *tx, const struct tls_crypto_info *ci, size_t ci_len)
 {
 	struct tx_epoch *e, ne;
 	bool tls13 = false;
 	int ret;
 
-	if (!tx)
-		return libmlx5tls_err(-EINVAL);
 	ret = ci_check(ci, ci_len, &tls13);
 	if (ret)
-		return libmlx5tls_err(ret);
+		return ret;
 	if (!tls13 || ci->version != tx->version || ci->cipher_type != tx->cipher_type) {
 		pr_warn("tx: a key update keeps TLS 1.3 and the cipher of the connection\n");
-		return libmlx5tls_err(-EINVAL);
+		return -EINVAL;
 	}
 	if (!tx_stream_at_boundary(&tx->stream)) {
 		pr_warn("tx: key update inside a record (at TCP sequence %u)\n",
 			tx->stream.next_seq);
-		return libmlx5tls_err(-EBUSY);
+		return -EBUSY;
 	}
 	e = &tx->epochs[(tx->epoch + 1) % TX_EPOCHS];
 	/* (the ack path releases keys whose records are all acknowledged) */
 	if (e->live) {
 		pr_warn("tx: %u older keys still have unacknowledged records\n", TX_EPOCHS - 1);
-		return libmlx5tls_err(-EBUSY);
+		return -EBUSY;
 	}
 	/* the key is loaded outside the lock (firmware commands), installed under it */
 	ret = epoch_load(tx, &ne, ci, ci_len, tx->epochs[tx->epoch % TX_EPOCHS].dek
@@ -378,7 +376,7 @@ int mlx5tls_tx_rekey(struct mlx5tls_tx *tx, const struct tls_crypto_info *ci, si
 						      : NULL,
 			 tx->epochs[tx->epoch % TX_EPOCHS].has_ci);
 	if (ret)
-		return libmlx5tls_err(ret);
+		return ret;
 	pthread_mutex_lock(&tx->qp->dev->tx_lock);
 	ne.num = tx->epoch + 1;
 	*e = ne;
@@ -391,8 +389,23 @@ int mlx5tls_tx_rekey(struct mlx5tls_tx *tx, const struct tls_crypto_info *ci, si
 	tx->dev_synced = false;
 	tx->sw_synced = false;
 	counter_inc(tx->qp->dev, MLX5TLS_CNT_TX_TLS_REKEY);
+	if (tx->path != MLX5TLS_TX_PATH_DEVICE)
+		counter_inc(tx->qp->dev, MLX5TLS_CNT_TX_TLS_REKEY_SW);
 	tx_publish(tx);
 	return 0;
+}
+
+/* Every outcome is counted: tx_tls_rekey (of which tx_tls_rekey_sw) or tx_tls_rekey_fail. */
+int mlx5tls_tx_rekey(struct mlx5tls_tx *tx, const struct tls_crypto_info *ci, size_t ci_len)
+{
+	int ret;
+
+	if (!tx)
+		return libmlx5tls_err(-EINVAL);
+	ret = tx_rekey(tx, ci, ci_len);
+	if (ret)
+		counter_inc(tx->qp->dev, MLX5TLS_CNT_TX_TLS_REKEY_FAIL);
+	return libmlx5tls_err(ret);
 }
 
 int mlx5tls_tx_query(struct mlx5tls_tx *tx, struct mlx5tls_tx_info *info, size_t info_sz)

@@ -969,26 +969,49 @@ out:
 	return ret ? fail(-ret) : 0;
 }
 
+/* RFC 8446 7.2: application_traffic_secret_N+1 = HKDF-Expand-Label(secret_N, "traffic upd", "",
+ * Hash.length); the side's record count starts again. */
+static int advance_secret(struct tls_peer_pair *pair, enum tls_peer_side side)
+{
+	struct peer_end *e = &pair->end[side];
+	uint8_t next[SECRET_MAX];
+	const SSL_CIPHER *c = SSL_get_current_cipher(e->ssl);
+	const EVP_MD *md = c ? SSL_CIPHER_get_handshake_digest(c) : NULL;
+	uint8_t *secret = side == TLS_PEER_CLIENT ? e->cts0 : e->sts0;
+	size_t len = side == TLS_PEER_CLIENT ? e->cts0_len : e->sts0_len;
+	int ret;
+
+	if (!md || len != (size_t)EVP_MD_get_size(md))
+		return -EPROTO;
+	ret = tls13_expand_label(md, secret, len, "traffic upd", next, len);
+	ERR_clear_error();
+	if (!ret) {
+		memcpy(secret, next, len);
+		e->tx_records = 0;
+	}
+	OPENSSL_cleanse(next, sizeof(next));
+	return ret;
+}
+
+int tls_peer_next_tx_secret(struct tls_peer_pair *pair, enum tls_peer_side side)
+{
+	int ret;
+
+	if (!side_ok(pair, side) || pair->version != TLS1_3_VERSION)
+		return fail(EINVAL);
+	ret = advance_secret(pair, side);
+	return ret ? fail(-ret) : 0;
+}
+
 int tls_peer_key_update(struct tls_peer_pair *pair, enum tls_peer_side side, bool request)
 {
-	uint8_t next[SECRET_MAX];
-	const SSL_CIPHER *c;
-	const EVP_MD *md;
 	struct peer_end *e;
-	uint8_t *secret;
-	size_t *secret_len;
 	int ret;
 
 	if (!side_ok(pair, side) || pair->version != TLS1_3_VERSION)
 		return fail(EINVAL);
 	e = &pair->end[side];
 	scan_wire(pair, e);
-	c = SSL_get_current_cipher(e->ssl);
-	md = c ? SSL_CIPHER_get_handshake_digest(c) : NULL;
-	secret = side == TLS_PEER_CLIENT ? e->cts0 : e->sts0;
-	secret_len = side == TLS_PEER_CLIENT ? &e->cts0_len : &e->sts0_len;
-	if (!md || *secret_len != (size_t)EVP_MD_get_size(md))
-		return fail(EPROTO);
 	if (SSL_key_update(e->ssl, request ? SSL_KEY_UPDATE_REQUESTED
 					   : SSL_KEY_UPDATE_NOT_REQUESTED) != 1 ||
 	    SSL_do_handshake(e->ssl) != 1) {
@@ -996,13 +1019,7 @@ int tls_peer_key_update(struct tls_peer_pair *pair, enum tls_peer_side side, boo
 		return fail(EPROTO);
 	}
 	scan_wire(pair, e); /* the KeyUpdate record: the last under the old keys */
-	ret = tls13_expand_label(md, secret, *secret_len, "traffic upd", next, *secret_len);
-	ERR_clear_error();
-	if (!ret) {
-		memcpy(secret, next, *secret_len);
-		e->tx_records = 0;
-	}
-	OPENSSL_cleanse(next, sizeof(next));
+	ret = advance_secret(pair, side);
 	return ret ? fail(-ret) : 0;
 }
 

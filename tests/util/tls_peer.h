@@ -157,6 +157,10 @@ int tls_peer_export_tx(struct tls_peer_pair *pair, enum tls_peer_side side, unsi
  */
 int tls_peer_key_update(struct tls_peer_pair *pair, enum tls_peer_side side, bool request);
 
+/* The same secret update without OpenSSL writing anything: for a direction whose records the
+ * test (or the library) writes itself, KeyUpdate message included. 0, -EINVAL, -EPROTO. */
+int tls_peer_next_tx_secret(struct tls_peer_pair *pair, enum tls_peer_side side);
+
 /* Push raw TLS record bytes (a TCP payload, any split) into `side`'s read BIO. 0 or -errno. */
 int tls_peer_feed(struct tls_peer_pair *pair, enum tls_peer_side side, const void *wire,
 		  size_t len);
