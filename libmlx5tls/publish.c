@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tls_stat.h"
 #include "inspect.h"
 #include "prm/mlx5_ifc_tls.h"
 
@@ -247,6 +248,23 @@ static const char *path_name(enum mlx5tls_tx_path p)
 		return "software";
 	case MLX5TLS_TX_PATH_DEMOTED:
 		return "demoted";
+	}
+	return "unknown";
+}
+
+static const char *rx_stop_name(enum mlx5tls_rx_stop s)
+{
+	switch (s) {
+	case MLX5TLS_RX_STOP_NONE:
+		return "none";
+	case MLX5TLS_RX_STOP_KEY_UPDATE:
+		return "key_update";
+	case MLX5TLS_RX_STOP_CONTROL:
+		return "control";
+	case MLX5TLS_RX_STOP_FAILED:
+		return "failed";
+	case MLX5TLS_RX_STOP_HANDED_BACK:
+		return "handed_back";
 	}
 	return "unknown";
 }
@@ -642,7 +660,9 @@ static void json_rx_ctx(struct jw *w, const struct mlx5tls_rx_state *st)
 	jw_str(w, "tls_version", tls_version_name(st->tls_version, b1, sizeof(b1)));
 	jw_str(w, "cipher", cipher_name(st->cipher_type, b2, sizeof(b2)));
 	jw_str(w, "path", path_name(st->path));
-	jw_str(w, "reason", "");
+	jw_str(w, "reason", st->reason);
+	jw_u64(w, "key_epoch", st->key_epoch);
+	jw_str(w, "stop", rx_stop_name(st->stop));
 	jw_open(w, "dek", '{');
 	jw_u64(w, "id", st->dek_id);
 	json_dek_query(w, st->dek_error, st->dek_fw_status, st->dek_fw_syndrome, &a);
@@ -670,6 +690,7 @@ static void json_rx_ctx(struct jw *w, const struct mlx5tls_rx_state *st)
 	jw_u64(w, "by_software", st->by_software);
 	jw_u64(w, "reencrypted_bytes", st->reencrypted_bytes);
 	jw_u64(w, "resync_answers", st->resync_answers);
+	jw_u64(w, "untrusted_packets", st->untrusted_packets);
 	jw_close(w, '}');
 	jw_close(w, '}');
 }
@@ -1012,6 +1033,16 @@ static int cmd_stat(struct jw *w, struct request *r)
 	}
 	inspect_devices_unlock();
 	jw_close(w, ']');
+	/* process-wide, under /proc/net/tls_stat's names */
+	{
+		uint64_t ts[TLS_STAT__MAX];
+		int n = mlx5tls_tls_stat(ts, TLS_STAT__MAX);
+
+		jw_open(w, "tls_stat", '{');
+		for (int i = 0; i < n; i++)
+			jw_u64(w, mlx5tls_tls_stat_name((unsigned int)i), ts[i]);
+		jw_close(w, '}');
+	}
 	return 0;
 }
 

@@ -39,6 +39,7 @@
 #include "qp.h"
 #include "rx_internal.h"
 #include "rx_queue.h"
+#include "tls_stat.h"
 #include "wqe.h"
 
 #define RESYNC_MAX_DEFAULT 8u
@@ -136,6 +137,7 @@ static int answer(struct mlx5tls_rx *rx, uint32_t seq, uint64_t num)
 	qp_doorbell(rx->qp);
 	rx->retry = false;
 	rx_cnt(rx, MLX5TLS_CNT_RX_TLS_RESYNC_RES_OK, 1);
+	tls_stat_add(TLS_STAT_RX_DEVICE_RESYNC, 1);
 	rx->info.resync_answers++;
 	/* the bound is on requests that go unanswered in a row: a loss later in the stream
 	 * deserves its own resync */
@@ -232,6 +234,7 @@ void rx_publish(struct mlx5tls_rx *rx)
 	}
 	if (st.key_updates != rx->ku_counted) {
 		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_KEY_UPDATE, st.key_updates - rx->ku_counted);
+		tls_stat_add(TLS_STAT_RX_REKEY_RECEIVED, st.key_updates - rx->ku_counted);
 		rx->ku_counted = st.key_updates;
 	}
 	atomic_store_explicit(&p->next_record, rx_sw_next_record(rx->sw), memory_order_relaxed);
@@ -461,6 +464,7 @@ int mlx5tls_rx_input(struct mlx5tls_rx *rx, uint32_t tcp_seq, const void *payloa
 		rx->failed = true;
 		rx->stop = MLX5TLS_RX_STOP_FAILED;
 		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_AUTH_FAIL, 1);
+		tls_stat_add(TLS_STAT_DECRYPT_ERROR, 1);
 		pr_warn("rx: a record %s at TCP sequence %u: stream closed\n",
 			ret == -EMSGSIZE ? "is longer than TLS allows" : "failed authentication",
 			rx->next_seq);
@@ -550,6 +554,8 @@ static void go_software(struct mlx5tls_rx *rx, const char *reason)
 	release_device(rx);
 	if (!rx->reason[0])
 		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_SW_CTX, 1);
+	if (rx->stop != MLX5TLS_RX_STOP_HANDED_BACK)
+		tls_stat_move(&rx->stat_curr, TLS_STAT_CURR_RX_SW);
 	snprintf(rx->reason, sizeof(rx->reason), "%s", reason);
 }
 
@@ -615,6 +621,7 @@ int mlx5tls_rx_rekey(struct mlx5tls_rx *rx, const struct tls_crypto_info *ci, si
 		ret = -EINVAL;
 	if (ret) {
 		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_REKEY_FAIL, 1);
+		tls_stat_add(TLS_STAT_RX_REKEY_ERROR, 1);
 		pr_warn("rx: rekey refused: %s\n",
 			rx->stop != MLX5TLS_RX_STOP_KEY_UPDATE ? "no KeyUpdate to answer"
 			: "the new keys must be TLS 1.3 of the same cipher");
@@ -632,6 +639,7 @@ int mlx5tls_rx_rekey(struct mlx5tls_rx *rx, const struct tls_crypto_info *ci, si
 	epoch = rx_sw_rekey(rx->sw, ci, ci_len);
 	if (epoch < 0) {
 		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_REKEY_FAIL, 1);
+		tls_stat_add(TLS_STAT_RX_REKEY_ERROR, 1);
 		rx->failed = true;
 		rx->stop = MLX5TLS_RX_STOP_FAILED;
 		rx_publish(rx);
@@ -659,6 +667,7 @@ int mlx5tls_rx_rekey(struct mlx5tls_rx *rx, const struct tls_crypto_info *ci, si
 		params_wait(rx);
 		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_REKEY_OK, 1);
 	}
+	tls_stat_add(TLS_STAT_RX_REKEY_OK, 1);
 	rx_publish(rx);
 	return 0;
 }
@@ -685,6 +694,7 @@ int mlx5tls_rx_handback(struct mlx5tls_rx *rx, struct mlx5tls_rx_handback *hb, v
 	release_device(rx);
 	rx->stop = MLX5TLS_RX_STOP_HANDED_BACK;
 	rx_cnt(rx, MLX5TLS_CNT_RX_TLS_HANDBACK, 1);
+	tls_stat_move(&rx->stat_curr, TLS_STAT_NONE);
 	rx_publish(rx);
 	return 0;
 }
@@ -760,6 +770,7 @@ struct mlx5tls_rx *mlx5tls_rx_create(struct mlx5tls_qp *qp, struct mlx5tls_tir *
 	if (!rx)
 		return libmlx5tls_err_ptr(-ENOMEM);
 	rx->qp = qp;
+	rx->stat_curr = TLS_STAT_NONE;
 	rx->tir = tir;
 	rx->tirn = ta.tirn;
 	rx->pool = OPTS_GET(opts, dek_pool, NULL);
@@ -797,6 +808,7 @@ struct mlx5tls_rx *mlx5tls_rx_create(struct mlx5tls_qp *qp, struct mlx5tls_tir *
 		goto err;
 	}
 	rx_cnt(rx, MLX5TLS_CNT_RX_TLS_CTX, 1);
+	tls_stat_move(&rx->stat_curr, rx->on_device ? TLS_STAT_CURR_RX_DEVICE : TLS_STAT_CURR_RX_SW);
 	rx_publish(rx);
 	/* listed only once complete: the publisher may read it from now on */
 	rx->id = inspect_new_tx_id();
@@ -830,6 +842,7 @@ int mlx5tls_rx_destroy(struct mlx5tls_rx *rx)
 	release_device(rx);
 	control_drain(rx);
 	rx_cnt(rx, MLX5TLS_CNT_RX_TLS_DEL, 1);
+	tls_stat_move(&rx->stat_curr, TLS_STAT_NONE);
 	rx_free(rx);
 	return 0;
 }

@@ -49,6 +49,7 @@ struct mlx5tls_rx {
 	uint32_t next_seq;       /* the next stream byte the application hands over */
 	bool failed;             /* a record did not verify: the stream is over */
 	enum mlx5tls_rx_stop stop;
+	uint8_t stat_curr;       /* its TlsCurr* entry (tls_stat.h) */
 	char reason[96];         /* why the path is SOFTWARE */
 	/* flow tag of the TIR object that decrypted under each key epoch's keys (slot = epoch %
 	 * RX_SW_EPOCHS), 0 = none: a DECRYPTED packet is taken as evidence only with one of these */

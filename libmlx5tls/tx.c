@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "inspect.h"
+#include "tls_stat.h"
 #include "tx_internal.h"
 
 #define DEMOTE_MIN_BYTES_DEFAULT (1ull << 20)
@@ -226,6 +227,7 @@ struct mlx5tls_tx *mlx5tls_tx_create(struct mlx5tls_qp *qp, const struct tls_cry
 	if (!tx)
 		return libmlx5tls_err_ptr(-ENOMEM);
 	tx->qp = qp;
+	tx->stat_curr = TLS_STAT_NONE;
 	tx->id = inspect_new_tx_id();
 	tx->tls13 = tls13;
 	tx->version = ci->version;
@@ -268,6 +270,8 @@ struct mlx5tls_tx *mlx5tls_tx_create(struct mlx5tls_qp *qp, const struct tls_cry
 	tx_publish(tx);
 	lists_add(tx);
 	counter_inc(qp->dev, MLX5TLS_CNT_TX_TLS_CTX);
+	tls_stat_move(&tx->stat_curr, tx->path == MLX5TLS_TX_PATH_DEVICE ? TLS_STAT_CURR_TX_DEVICE
+									 : TLS_STAT_CURR_TX_SW);
 	if (tx->path != MLX5TLS_TX_PATH_DEVICE) {
 		counter_inc(qp->dev, MLX5TLS_CNT_TX_TLS_SW_CTX);
 		pr_info("tx: context on the software path: %s\n", tx->reason);
@@ -297,6 +301,7 @@ int mlx5tls_tx_destroy(struct mlx5tls_tx *tx)
 			qp->slots[i].tx = NULL;
 	lists_del(tx);
 	counter_inc(qp->dev, MLX5TLS_CNT_TX_TLS_DEL);
+	tls_stat_move(&tx->stat_curr, TLS_STAT_NONE);
 	tx_free(tx);
 	return 0;
 }
@@ -405,6 +410,7 @@ int mlx5tls_tx_rekey(struct mlx5tls_tx *tx, const struct tls_crypto_info *ci, si
 	ret = tx_rekey(tx, ci, ci_len);
 	if (ret)
 		counter_inc(tx->qp->dev, MLX5TLS_CNT_TX_TLS_REKEY_FAIL);
+	tls_stat_add(ret ? TLS_STAT_TX_REKEY_ERROR : TLS_STAT_TX_REKEY_OK, 1);
 	return libmlx5tls_err(ret);
 }
 

@@ -71,6 +71,7 @@ struct mlx5tls_tx {
 	uint16_t cipher_type;
 	uint32_t start_sn;
 	enum mlx5tls_tx_path path;
+	uint8_t stat_curr;           /* its TlsCurr* entry (tls_stat.h) */
 
 	/* the fields the in-order path touches come first, together (a few cache lines) */
 	struct tx_stream stream;

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "tls_stat.h"
 #include "tx_internal.h"
 #include "wqe.h"
 
@@ -408,6 +409,7 @@ void tx_demote_check(struct mlx5tls_tx *tx)
 		 (unsigned long long)retx, (unsigned long long)tx->total_bytes,
 		 tx->demote_permille);
 	counter_inc(tx->qp->dev, MLX5TLS_CNT_TX_TLS_DEMOTED);
+	tls_stat_move(&tx->stat_curr, TLS_STAT_CURR_TX_SW);
 	pr_info("tx: context %p %s\n", (void *)tx, tx->reason);
 }
 

@@ -66,7 +66,8 @@ static const char *const key_counters[] = {
 	"tx_tls_encrypted_packets", "tx_tls_encrypted_bytes", "tx_tls_sw_packets",
 	"tx_tls_sw_bytes", "tx_tls_ooo", "tx_tls_retx_bytes", "tx_tls_drop_no_sync_data",
 	"rx_tls_decrypted_packets", "rx_tls_decrypted_bytes", "rx_tls_resync_req_pkt",
-	"rx_tls_err", "records", "by_device", "by_software", "resync_answers", NULL,
+	"rx_tls_err", "records", "by_device", "by_software", "resync_answers",
+	"untrusted_packets", NULL,
 };
 
 static const char *const key_tracker[] = {
@@ -126,8 +127,8 @@ static unsigned int ctx_text(const struct tool *t, const struct ic_proc *p, cons
 			     const void *arg)
 {
 	static const char *const shown[] = {
-		"id", "device", "dir", "tls_version", "cipher", "path", "reason", "dek", "tis",
-		"tir", "tracker", "counters", NULL,
+		"id", "device", "dir", "tls_version", "cipher", "path", "reason", "key_epoch",
+		"stop", "dek", "tis", "tir", "tracker", "counters", NULL,
 	};
 	const struct jv *ctxs = jv_get(ans, "contexts");
 	unsigned int rows = 0;
@@ -151,6 +152,11 @@ static unsigned int ctx_text(const struct tool *t, const struct ic_proc *p, cons
 
 			pr_text(" (%s)", ic_clean(reason, buf, sizeof(buf)));
 		}
+		/* RX: the key epoch and, once input stopped, why */
+		if (jv_get(c, "key_epoch"))
+			ic_text_value(" key_epoch %s", jv_get(c, "key_epoch"));
+		if (jv_str(jv_get(c, "stop")) && strcmp(jv_str(jv_get(c, "stop")), "none"))
+			ic_text_value(" stop %s", jv_get(c, "stop"));
 		print_dek(c);
 		print_tis(c);
 		print_some("tracker", jv_get(c, "tracker"), key_tracker, t->details);

@@ -99,6 +99,13 @@ static unsigned int stat_text(const struct tool *t, const struct ic_proc *p, con
 	}
 	if (!rows)
 		pr_text("pid %ld program %s no devices\n", p->pid, ic_program(p));
+	/* the process-wide figures under /proc/net/tls_stat's names */
+	if (jv_get(ans, "tls_stat")) {
+		pr_text("pid %ld program %s tls_stat", p->pid, ic_program(p));
+		print_counters(jv_get(ans, "tls_stat"), t->details);
+		pr_nl();
+		rows++;
+	}
 	return rows;
 }
 

@@ -552,6 +552,18 @@ MLX5TLS_API int mlx5tls_tx_handback(struct mlx5tls_tx *tx, uint64_t *next_record
 MLX5TLS_API unsigned int mlx5tls_counter_count(void);
 MLX5TLS_API const char *mlx5tls_counter_name(unsigned int idx);
 MLX5TLS_API const char *mlx5tls_counter_desc(unsigned int idx);
+/*
+ * Process-wide TLS statistics named as the kernel's /proc/net/tls_stat: TlsCurrTxSw,
+ * TlsCurrRxSw, TlsCurrTxDevice, TlsCurrRxDevice (contexts now), TlsTxSw, TlsRxSw, TlsTxDevice,
+ * TlsRxDevice (contexts ever, a context moving to software counted again there),
+ * TlsDecryptError, TlsRxDeviceResync, TlsTxRekeyOk, TlsTxRekeyError, TlsRxRekeyOk,
+ * TlsRxRekeyError, TlsRxRekeyReceived - for every device of the process. Indexes are stable.
+ * mlx5tls_tls_stat() fills vals[0..n) and returns how many it filled, or -EINVAL.
+ */
+MLX5TLS_API unsigned int mlx5tls_tls_stat_count(void);
+MLX5TLS_API const char *mlx5tls_tls_stat_name(unsigned int idx);
+MLX5TLS_API int mlx5tls_tls_stat(uint64_t *vals, unsigned int n);
+
 /* Fills vals[0..n) (n at most mlx5tls_counter_count()); returns the number filled. */
 MLX5TLS_API int mlx5tls_device_counters(struct mlx5tls_device *dev, uint64_t *vals,
 				       unsigned int n);

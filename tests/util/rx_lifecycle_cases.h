@@ -634,6 +634,83 @@ static void test_software_path(void)
 	lc_stream_fini(&s);
 }
 
+/* /proc/net/tls_stat's figures follow a context between the device and software. */
+static uint64_t tls_stat(const char *name)
+{
+	uint64_t v[64];
+	int n = mlx5tls_tls_stat(v, 64);
+
+	for (int i = 0; i < n; i++)
+		if (!strcmp(mlx5tls_tls_stat_name((unsigned int)i), name))
+			return v[i];
+	CU_FAIL("no such tls_stat entry");
+	return 0;
+}
+
+static void test_tls_stat(void)
+{
+	static const char *const names[] = {
+		"TlsCurrTxSw", "TlsCurrRxSw", "TlsCurrTxDevice", "TlsCurrRxDevice", "TlsTxSw",
+		"TlsRxSw", "TlsTxDevice", "TlsRxDevice", "TlsDecryptError", "TlsRxDeviceResync",
+		"TlsTxRekeyOk", "TlsTxRekeyError", "TlsRxRekeyOk", "TlsRxRekeyError",
+		"TlsRxRekeyReceived",
+	};
+	uint64_t cur_dev, cur_sw, rx_dev, rx_sw, dec_err, ku, rk_ok, rk_err;
+	struct mlx5tls_rx_handback hb;
+	struct lc_stream s;
+	struct lc f;
+
+	CU_ASSERT_EQUAL(mlx5tls_tls_stat_count(), sizeof(names) / sizeof(names[0]));
+	for (unsigned int i = 0; i < mlx5tls_tls_stat_count(); i++)
+		CU_ASSERT_STRING_EQUAL(mlx5tls_tls_stat_name(i), names[i]);
+	CU_ASSERT_PTR_NULL(mlx5tls_tls_stat_name(mlx5tls_tls_stat_count()));
+	CU_ASSERT_EQUAL(mlx5tls_tls_stat(NULL, 1), -EINVAL);
+	cur_dev = tls_stat("TlsCurrRxDevice");
+	cur_sw = tls_stat("TlsCurrRxSw");
+	rx_dev = tls_stat("TlsRxDevice");
+	rx_sw = tls_stat("TlsRxSw");
+	dec_err = tls_stat("TlsDecryptError");
+	ku = tls_stat("TlsRxRekeyReceived");
+	rk_ok = tls_stat("TlsRxRekeyOk");
+	rk_err = tls_stat("TlsRxRekeyError");
+
+	lc_open(&f, true);
+	lc_stream_init(&s, TLS_1_3_VERSION, 128, 0);
+	lc_write_n(&s, 100);
+	lc_key_update(&s, false);
+	lc_write_n(&s, 100);
+	lc_start(&f, &s, 0, 0);
+	CU_ASSERT_EQUAL(tls_stat("TlsCurrRxDevice"), cur_dev + 1);
+	CU_ASSERT_EQUAL(tls_stat("TlsRxDevice"), rx_dev + 1);
+	CU_ASSERT_EQUAL(mlx5tls_rx_rekey(f.rx, &s.keys[1].info, sizeof(s.keys[1].gcm128)),
+			-EINVAL); /* no KeyUpdate yet */
+	lc_settle(f.qp);
+	lc_send_all(&f, &s, 0);
+	CU_ASSERT(lc_got_all(&f, &s));
+	CU_ASSERT_EQUAL(tls_stat("TlsRxRekeyReceived"), ku + 1);
+	CU_ASSERT_EQUAL(tls_stat("TlsRxRekeyOk"), rk_ok + 1);
+	CU_ASSERT_EQUAL(tls_stat("TlsRxRekeyError"), rk_err + 1);
+	CU_ASSERT_EQUAL(mlx5tls_rx_to_software(f.rx, NULL), 0);
+	CU_ASSERT_EQUAL(tls_stat("TlsCurrRxDevice"), cur_dev);
+	CU_ASSERT_EQUAL(tls_stat("TlsCurrRxSw"), cur_sw + 1);
+	CU_ASSERT_EQUAL(tls_stat("TlsRxSw"), rx_sw + 1);
+	CU_ASSERT_EQUAL(mlx5tls_rx_handback(f.rx, &hb, NULL, 0), 0);
+	CU_ASSERT_EQUAL(tls_stat("TlsCurrRxSw"), cur_sw);
+	lc_stop_ctx(&f);
+	CU_ASSERT_EQUAL(tls_stat("TlsCurrRxSw"), cur_sw);
+	CU_ASSERT_EQUAL(tls_stat("TlsCurrRxDevice"), cur_dev);
+	/* a record that fails */
+	s.wire[s.len - 3] ^= 1;
+	lc_start(&f, &s, 0, 0);
+	lc_settle(f.qp);
+	lc_send_all(&f, &s, 0);
+	CU_ASSERT_EQUAL(f.err, -EBADMSG);
+	CU_ASSERT_EQUAL(tls_stat("TlsDecryptError"), dec_err + 1);
+	lc_close(&f);
+	CU_ASSERT_EQUAL(tls_stat("TlsCurrRxDevice"), cur_dev);
+	lc_stream_fini(&s);
+}
+
 /* ---- record edge cases (after the kernel's tls selftests) ---- */
 
 /* Zero-length application records, TLS 1.3 padding, many records in one segment. */
@@ -792,6 +869,7 @@ static const struct test_case rx_lifecycle_cases[] = {
 	{ "stop_at_control", test_stop_at_control },
 	{ "handback", test_handback },
 	{ "software_path", test_software_path },
+	{ "tls_stat", test_tls_stat },
 	{ "empty_and_padding", test_empty_and_padding },
 	{ "record_too_long", test_record_too_long },
 	{ "seq_wrap", test_seq_wrap },
