@@ -43,457 +43,18 @@
 #include "wqe.h"
 
 #define RESYNC_MAX_DEFAULT 8u
-#define TRACKER_TRACKING 1u     /* tls_progress_params record_tracker_state (fact sheet 7) */
-#define AUTH_NO_OFFLOAD 0u
-#define WORD_STATUS_MASK 0x3u   /* mlx5tls_rx_pkt_tls(): bits 1:0 status, 31:8 flow tag */
-#define WORD_RESERVED_MASK 0xfcu
-
-/* ---- params on the control queue ---- */
-
-static int post_static(struct mlx5tls_rx *rx, uint32_t resync_sn, uint64_t num)
-{
-	struct mlx5tls_qp *qp = rx->qp;
-	struct wqe_slot slot = { .kind = WQE_RX_PARAMS, .rx = rx };
-	struct tls_static_info si = { 0 };
-	void *bb[3];
-	int ret = qp_reserve(qp, MLX5TLS_STATIC_PARAMS_WQEBBS);
-
-	if (ret < 0)
-		return ret;
-	si.tls13 = rx->tls13;
-	for (int i = 7; i >= 0; i--, num >>= 8)
-		si.rec_seq[i] = (uint8_t)num;
-	memcpy(si.salt, rx->salt, sizeof(si.salt));
-	memcpy(si.iv, rx->iv, sizeof(si.iv));
-	si.resync_tcp_sn = resync_sn;
-	si.dek_index = mlx5tls_dek_id(rx->dek);
-	for (uint32_t i = 0; i < 3; i++) {
-		bb[i] = qp_wqebb(qp, i);
-		memset(bb[i], 0, MLX5TLS_WQEBB);
-	}
-	wqe_build_static_params(bb, (uint16_t)qp->pc, qp->ring.sqn, MLX5TLS_OPC_MOD_TIR, rx->tirn,
-				false, &si);
-	explicit_bzero(&si, sizeof(si));
-	qp_commit(qp, MLX5TLS_STATIC_PARAMS_WQEBBS, &slot);
-	return 0;
-}
-
-static int post_progress(struct mlx5tls_rx *rx, uint32_t next_record_sn)
-{
-	struct mlx5tls_qp *qp = rx->qp;
-	struct wqe_slot slot = { .kind = WQE_RX_PARAMS, .rx = rx };
-	int ret = qp_reserve(qp, 1);
-	uint8_t *w;
-
-	if (ret < 0)
-		return ret;
-	w = qp_wqe_begin(qp, 1);
-	/* the kernel rings the doorbell on this one with CQ_UPDATE (fact sheet 11.2 step 4) */
-	wqe_build_progress_params(w, (uint16_t)qp->pc, qp->ring.sqn, MLX5TLS_OPC_MOD_TIR, rx->tirn,
-				  false, next_record_sn);
-	w[11] |= MLX5TLS_WQE_CQ_UPDATE;
-	qp_commit(qp, 1, &slot);
-	return 0;
-}
-
-/* The add sequence (fact sheet 11.2 step 4) for the current keys: the device starts at TCP
- * sequence epoch_sn with the record numbered epoch_num. */
-static int post_add_params(struct mlx5tls_rx *rx)
-{
-	int ret = post_static(rx, 0, rx->epoch_num);
-
-	if (!ret)
-		ret = post_progress(rx, rx->epoch_sn);
-	if (!ret)
-		qp_doorbell(rx->qp);
-	return ret;
-}
-
-/* ---- resync ---- */
-
-static void hist_add(struct mlx5tls_rx *rx, uint32_t seq, uint64_t num)
-{
-	uint32_t i = (rx->hist_head + rx->hist_count) % RX_HISTORY;
-
-	rx->hist[i] = (struct rx_start){ seq, num };
-	if (rx->hist_count < RX_HISTORY)
-		rx->hist_count++;
-	else
-		rx->hist_head = (rx->hist_head + 1) % RX_HISTORY;
-}
-
-static int answer(struct mlx5tls_rx *rx, uint32_t seq, uint64_t num)
-{
-	int ret = post_static(rx, seq, num);
-
-	rx->answer_pending = false;
-	if (ret) {
-		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_RESYNC_RES_RETRY, 1);
-		rx->retry = true; /* again at the next input */
-		rx->retry_seq = seq;
-		rx->retry_num = num;
-		return ret;
-	}
-	qp_doorbell(rx->qp);
-	rx->retry = false;
-	rx_cnt(rx, MLX5TLS_CNT_RX_TLS_RESYNC_RES_OK, 1);
-	tls_stat_add(TLS_STAT_RX_DEVICE_RESYNC, 1);
-	rx->info.resync_answers++;
-	/* the bound is on requests that go unanswered in a row: a loss later in the stream
-	 * deserves its own resync */
-	rx->resync_left = rx->resync_max;
-	return 0;
-}
-
-/* The device's guess hw_seq (GET_PSV): a record start already seen, one still to come, or no
- * record start at all. */
-static void resync_guess(struct mlx5tls_rx *rx, uint32_t hw_seq)
-{
-	for (uint32_t k = 0; k < rx->hist_count; k++) {
-		const struct rx_start *h = &rx->hist[(rx->hist_head + k) % RX_HISTORY];
-
-		if (h->seq == hw_seq) {
-			(void)answer(rx, hw_seq, h->num);
-			return;
-		}
-	}
-	if ((int32_t)(hw_seq - rx->next_seq) >= 0) {
-		rx->answer_pending = true; /* checked as the stream reaches it */
-		rx->answer_seq = hw_seq;
-		return;
-	}
-	rx_cnt(rx, MLX5TLS_CNT_RX_TLS_RESYNC_REQ_SKIP, 1); /* behind us and no record start */
-}
-
-void rx_wqe_done(struct mlx5tls_rx *rx, uint8_t kind, bool ok)
-{
-	const uint8_t *p = rx->psv_buf;
-
-	if (kind == WQE_RX_PARAMS) {
-		if (!ok)
-			rx->params_lost = true;
-		return;
-	}
-	rx->psv_in_flight = false;
-	if (rx->psv_for_inspect) {
-		rx->psv_for_inspect = false;
-		rx->insp_psv_ok = ok;
-		memcpy(rx->insp_psv, p, sizeof(rx->insp_psv));
-		rx->insp_psv_done = true;
-		return;
-	}
-	if (!ok) {
-		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_RESYNC_REQ_SKIP, 1);
-		return;
-	}
-	/* fact sheet 8.5: bytes 8..11 hw_resync_tcp_sn, byte 12 tracker (7:6) / auth (5:4) */
-	if ((p[12] >> 6) != TRACKER_TRACKING || ((p[12] >> 4) & 3) != AUTH_NO_OFFLOAD) {
-		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_RESYNC_REQ_SKIP, 1);
-		return;
-	}
-	rx_cnt(rx, MLX5TLS_CNT_RX_TLS_RESYNC_REQ_END, 1);
-	resync_guess(rx, (uint32_t)p[8] << 24 | (uint32_t)p[9] << 16 | (uint32_t)p[10] << 8 |
-				 p[11]);
-}
-
-static void resync_request(struct mlx5tls_rx *rx)
-{
-	struct mlx5tls_qp *qp = rx->qp;
-	struct wqe_slot slot = { .kind = WQE_GET_PSV, .rx = rx };
-	uint8_t *w;
-
-	rx_cnt(rx, MLX5TLS_CNT_RX_TLS_RESYNC_REQ_PKT, 1);
-	if (rx->psv_in_flight || rx->answer_pending || rx->retry)
-		return; /* one request at a time, as the kernel's resync state */
-	if (!rx->resync_left || qp_reserve(qp, 1)) {
-		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_RESYNC_REQ_SKIP, 1);
-		return;
-	}
-	rx->resync_left--;
-	memset(rx->psv_buf, 0, 64);
-	w = qp_wqe_begin(qp, 1);
-	wqe_build_get_psv(w, (uint16_t)qp->pc, qp->ring.sqn, rx->tirn, rx->psv_mr->lkey,
-			  (uintptr_t)rx->psv_buf);
-	qp_commit(qp, 1, &slot);
-	qp_doorbell(qp);
-	rx->psv_in_flight = true;
-	rx_cnt(rx, MLX5TLS_CNT_RX_TLS_RESYNC_REQ_START, 1);
-}
-
-/* ---- published figures ---- */
-
-void rx_publish(struct mlx5tls_rx *rx)
-{
-	struct rx_sw_stats st;
-	struct rx_pub *p = &rx->pub;
-
-	rx_sw_get_stats(rx->sw, &st);
-	if (st.by_software != rx->sw_counted) { /* fact sheet 11.6 has no such counter: ours */
-		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_SW_RECORDS, st.by_software - rx->sw_counted);
-		rx->sw_counted = st.by_software;
-	}
-	if (st.key_updates != rx->ku_counted) {
-		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_KEY_UPDATE, st.key_updates - rx->ku_counted);
-		tls_stat_add(TLS_STAT_RX_REKEY_RECEIVED, st.key_updates - rx->ku_counted);
-		rx->ku_counted = st.key_updates;
-	}
-	atomic_store_explicit(&p->next_record, rx_sw_next_record(rx->sw), memory_order_relaxed);
-	atomic_store_explicit(&p->records, rx->info.records, memory_order_relaxed);
-	atomic_store_explicit(&p->bytes, rx->info.bytes, memory_order_relaxed);
-	atomic_store_explicit(&p->by_device, st.by_device, memory_order_relaxed);
-	atomic_store_explicit(&p->by_software, st.by_software, memory_order_relaxed);
-	atomic_store_explicit(&p->reencrypted_bytes, st.reencrypted_bytes, memory_order_relaxed);
-	atomic_store_explicit(&p->resync_answers, rx->info.resync_answers, memory_order_relaxed);
-	atomic_store_explicit(&p->untrusted, rx->info.untrusted_packets, memory_order_relaxed);
-	atomic_store_explicit(&p->next_seq, rx->next_seq, memory_order_relaxed);
-	atomic_store_explicit(&p->resync_left, rx->resync_left, memory_order_relaxed);
-	atomic_store_explicit(&p->tirn, rx->tirn, memory_order_relaxed);
-	atomic_store_explicit(&p->key_epoch, rx_sw_epoch(rx->sw), memory_order_relaxed);
-	atomic_store_explicit(&p->stop, (unsigned int)rx->stop, memory_order_relaxed);
-	atomic_store_explicit(&p->path, rx->reason[0] ? MLX5TLS_TX_PATH_SOFTWARE
-						      : MLX5TLS_TX_PATH_DEVICE, memory_order_relaxed);
-	atomic_store_explicit(&p->resync_pending, rx->psv_in_flight || rx->answer_pending,
-			      memory_order_relaxed);
-	atomic_store_explicit(&p->failed, rx->failed, memory_order_relaxed);
-}
-
-/* ---- datapath ---- */
-
-struct deliver {
-	mlx5tls_rx_record_fn cb;
-	void *ctx;
-	struct mlx5tls_rx *rx;
-};
-
-static int deliver_record(void *arg, uint8_t type, const uint8_t *pt, size_t len)
-{
-	struct deliver *d = arg;
-
-	d->rx->info.records++;
-	d->rx->info.bytes += len;
-	d->rx->info.last_type = type;
-	return d->cb ? d->cb(d->ctx, type, pt, len) : 0;
-}
-
-/* The rx_sw mark of a packet's bytes from its status word: who changed them. */
-static unsigned int word_mark(struct mlx5tls_rx *rx, uint32_t word)
-{
-	uint32_t tag = word >> 8;
-
-	if ((word & WORD_STATUS_MASK) != MLX5TLS_RX_TLS_DECRYPTED)
-		return RX_SW_MARK_RECEIVED; /* NOT_DECRYPTED, RESYNC, ERROR: as received */
-	for (unsigned int s = 0; tag && s < RX_SW_EPOCHS; s++)
-		if (rx->tags[s] == tag)
-			return rx_sw_mark(s);
-	rx->info.untrusted_packets++;
-	rx_cnt(rx, MLX5TLS_CNT_RX_TLS_UNTRUSTED, 1);
-	return RX_SW_MARK_FOREIGN;
-}
-
-static int stop_errno(enum mlx5tls_rx_stop s)
-{
-	switch (s) {
-	case MLX5TLS_RX_STOP_KEY_UPDATE:
-		return -EKEYEXPIRED;
-	case MLX5TLS_RX_STOP_CONTROL:
-		return -ECANCELED;
-	case MLX5TLS_RX_STOP_HANDED_BACK:
-		return -ESHUTDOWN;
-	case MLX5TLS_RX_STOP_FAILED:
-		return -EBADMSG;
-	default:
-		return 0;
-	}
-}
-
-/*
- * At a KeyUpdate stop: where the device can start under the next keys. It must see the record
- * header it starts at, so that is the first record start at or past the end of what has
- * arrived (the bytes after the boundary in hand - headers are never changed by the device - give
- * the record lengths); a packet that starts before it and covers it keeps the device in sync
- * (model R7, a START inside a segment). Without such a point the device starts at the boundary
- * and finds its way back by the stream scan (11.4).
- */
-static void note_restart(struct mlx5tls_rx *rx, const uint8_t *rest, uint32_t len)
-{
-	uint32_t pos = 0;
-	uint64_t count = 0;
-
-	rx->restart_ok = false;
-	while (pos + 5 <= len) {
-		pos += 5 + ((uint32_t)rest[pos + 3] << 8 | rest[pos + 4]);
-		count++;
-	}
-	if (pos < len || (int32_t)(rx->arrived_end - (rx->next_seq + pos)) > 0)
-		return;
-	rx->restart_ok = true;
-	rx->restart_sn = rx->next_seq + pos;
-	rx->restart_records = count;
-}
-
-/* Feed n bytes to the record layer, noting every record start (for resync answers). Returns 0,
- * cb's value, a stop's errno or rx_sw's error. */
-static int feed(struct mlx5tls_rx *rx, const uint8_t *p, uint32_t n, unsigned int mark,
-		struct deliver *d)
-{
-	while (n) {
-		uint32_t step;
-		int ret;
-
-		if (!rx_sw_held(rx->sw)) {
-			uint64_t num = rx_sw_next_record(rx->sw);
-
-			hist_add(rx, rx->next_seq, num);
-			if (rx->answer_pending && rx->answer_seq == rx->next_seq)
-				(void)answer(rx, rx->next_seq, num);
-		}
-		step = rx_sw_to_boundary(rx->sw);
-		if (step > n)
-			step = n;
-		ret = rx_sw_input(rx->sw, p, step, mark, deliver_record, d);
-		if (ret < 0)
-			return ret;
-		rx->next_seq += step;
-		p += step;
-		n -= step;
-		switch (rx_sw_stopped(rx->sw)) {
-		case RX_SW_STOP_KEY_UPDATE:
-			rx->stop = MLX5TLS_RX_STOP_KEY_UPDATE;
-			note_restart(rx, p, n);
-			break;
-		case RX_SW_STOP_CONTROL:
-			rx->stop = MLX5TLS_RX_STOP_CONTROL;
-			break;
-		default:
-			break;
-		}
-		if (ret)
-			return ret;
-		if (rx->stop)
-			return stop_errno(rx->stop);
-	}
-	/* the guess was passed without a record starting there (answer() would have taken it):
-	 * it was wrong */
-	if (rx->answer_pending && (int32_t)(rx->next_seq - rx->answer_seq) > 0) {
-		rx->answer_pending = false;
-		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_RESYNC_REQ_SKIP, 1);
-	}
-	return 0;
-}
-
-/* Completions of the control queue (GET_PSV answers, lost params) and delayed answers. */
-static void control_poll(struct mlx5tls_rx *rx)
-{
-	(void)qp_reap(rx->qp);
-	if (!rx->on_device)
-		return;
-	if (rx->params_lost) {
-		rx->params_lost = false;
-		if (post_add_params(rx))
-			rx->params_lost = true;
-	}
-	if (rx->retry)
-		(void)answer(rx, rx->retry_seq, rx->retry_num);
-}
-
-static bool word_valid(uint32_t word)
-{
-	return !(word & WORD_RESERVED_MASK);
-}
-
-int mlx5tls_rx_packet(struct mlx5tls_rx *rx, uint32_t tcp_seq, size_t len,
-		      unsigned int tls_status)
-{
-	unsigned int status = tls_status & WORD_STATUS_MASK;
-
-	if (!rx || !word_valid(tls_status) || len > UINT32_MAX)
-		return libmlx5tls_err(-EINVAL);
-	if ((int32_t)(tcp_seq + (uint32_t)len - rx->arrived_end) > 0)
-		rx->arrived_end = tcp_seq + (uint32_t)len;
-	control_poll(rx);
-	/* fact sheet 11.3/11.6: counted per packet as the device reported it */
-	if (status == MLX5TLS_RX_TLS_DECRYPTED) {
-		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_DECRYPTED_PACKETS, 1);
-		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_DECRYPTED_BYTES, len);
-	} else if (status == MLX5TLS_RX_TLS_ERROR) {
-		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_ERR, 1);
-	} else if (status == MLX5TLS_RX_TLS_RESYNC && rx->on_device && !rx->stop &&
-		   tls_status >> 8 == rx->tags[rx_sw_epoch(rx->sw) % RX_SW_EPOCHS]) {
-		/* at arrival, as the kernel's NAPI path (11.4 step 1); only the TIR object holding
-		 * the current keys is asked */
-		resync_request(rx);
-	}
-	rx_publish(rx);
-	return 0;
-}
-
-/* Where tcp_seq/len stand against the stream: bytes to skip, or -EPROTO for a gap. */
-static int64_t stream_skip(struct mlx5tls_rx *rx, uint32_t tcp_seq)
-{
-	if ((int32_t)(tcp_seq - rx->next_seq) > 0) {
-		pr_warn("rx: segment at TCP sequence %u leaves a gap after %u\n", tcp_seq,
-			rx->next_seq);
-		return -EPROTO;
-	}
-	return rx->next_seq - tcp_seq;
-}
-
-int mlx5tls_rx_input(struct mlx5tls_rx *rx, uint32_t tcp_seq, const void *payload, size_t len,
-		     unsigned int tls_status, mlx5tls_rx_record_fn cb, void *ctx)
-{
-	struct deliver d = { cb, ctx, rx };
-	const uint8_t *p = payload;
-	int64_t skip;
-	int ret;
-
-	if (!rx || (!payload && len) || len > UINT32_MAX || !word_valid(tls_status))
-		return libmlx5tls_err(-EINVAL);
-	if (rx->stop)
-		return libmlx5tls_err(stop_errno(rx->stop));
-	control_poll(rx);
-	/* in TCP order: bytes already handed over are skipped, a gap is the caller's bug */
-	skip = stream_skip(rx, tcp_seq);
-	if (skip < 0)
-		return libmlx5tls_err((int)skip);
-	if ((uint64_t)skip >= len) {
-		rx_publish(rx); /* control_poll may have answered a resync */
-		return 0;
-	}
-	ret = feed(rx, p + skip, (uint32_t)(len - (size_t)skip), word_mark(rx, tls_status), &d);
-	if (ret == -EBADMSG || ret == -EMSGSIZE) {
-		rx->failed = true;
-		rx->stop = MLX5TLS_RX_STOP_FAILED;
-		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_AUTH_FAIL, 1);
-		tls_stat_add(TLS_STAT_DECRYPT_ERROR, 1);
-		pr_warn("rx: a record %s at TCP sequence %u: stream closed\n",
-			ret == -EMSGSIZE ? "is longer than TLS allows" : "failed authentication",
-			rx->next_seq);
-	}
-	rx_publish(rx);
-	return libmlx5tls_err(ret < 0 ? ret : 0);
-}
-
-int mlx5tls_rx_resume(struct mlx5tls_rx *rx)
-{
-	if (!rx || rx->stop != MLX5TLS_RX_STOP_CONTROL)
-		return libmlx5tls_err(-EINVAL);
-	rx->stop = MLX5TLS_RX_STOP_NONE;
-	rx_sw_resume(rx->sw);
-	rx_publish(rx);
-	return 0;
-}
 
 /* ---- device state ---- */
 
 /* Wait until the control queue is done with every WQE of the context (a GET_PSV writes into
  * psv_buf), then forget the context in its slots. */
-static void params_wait(struct mlx5tls_rx *rx);
+void rx_params_wait(struct mlx5tls_rx *rx);
 
 static void control_drain(struct mlx5tls_rx *rx)
 {
 	struct mlx5tls_qp *qp = rx->qp;
 
-	params_wait(rx);
+	rx_params_wait(rx);
 	for (uint32_t i = 0; i < qp->ring.sq_wqebbs; i++)
 		if (qp->slots[i].rx == rx)
 			qp->slots[i].rx = NULL;
@@ -505,7 +66,7 @@ static void control_drain(struct mlx5tls_rx *rx)
 }
 
 /* Until the control queue consumed everything posted (the params just posted among it). */
-static void params_wait(struct mlx5tls_rx *rx)
+void rx_params_wait(struct mlx5tls_rx *rx)
 {
 	struct mlx5tls_qp *qp = rx->qp;
 
@@ -596,7 +157,7 @@ static int device_setup(struct mlx5tls_rx *rx, const struct tls_crypto_info *ci,
 	if (!rx->dek)
 		return -errno;
 	rx->tirn = rx->tir->tirn;
-	ret = post_add_params(rx);
+	ret = rx_post_add_params(rx);
 	if (ret) {
 		mlx5tls_dek_destroy(rx->dek);
 		rx->dek = NULL;
@@ -664,7 +225,7 @@ int mlx5tls_rx_rekey(struct mlx5tls_rx *rx, const struct tls_crypto_info *ci, si
 		/* a rekey is rare: wait until the device holds the new params, so the records
 		 * after the boundary already find it set up (as the kernel steers a flow to a TIR
 		 * only once its params completed, 11.2 step 5) */
-		params_wait(rx);
+		rx_params_wait(rx);
 		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_REKEY_OK, 1);
 	}
 	tls_stat_add(TLS_STAT_RX_REKEY_OK, 1);
@@ -705,16 +266,16 @@ int mlx5tls_rx_restore(struct mlx5tls_rx *rx, uint32_t tcp_seq, void *payload, s
 	int64_t skip;
 	int ret;
 
-	if (!rx || (!payload && len) || len > UINT32_MAX || !word_valid(tls_word) ||
+	if (!rx || (!payload && len) || len > UINT32_MAX || !rx_word_valid(tls_word) ||
 	    rx->stop != MLX5TLS_RX_STOP_HANDED_BACK)
 		return libmlx5tls_err(-EINVAL);
-	skip = stream_skip(rx, tcp_seq);
+	skip = rx_stream_skip(rx, tcp_seq);
 	if (skip < 0)
 		return libmlx5tls_err((int)skip);
 	if ((uint64_t)skip >= len)
 		return 0;
 	ret = rx_sw_restore(rx->sw, (uint8_t *)payload + skip, len - (size_t)skip,
-			    word_mark(rx, tls_word));
+			    rx_word_mark(rx, tls_word));
 	if (ret)
 		return libmlx5tls_err(ret);
 	rx->next_seq += (uint32_t)(len - (size_t)skip);

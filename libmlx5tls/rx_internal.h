@@ -91,7 +91,20 @@ static inline void rx_cnt(struct mlx5tls_rx *rx, enum mlx5tls_counter_id id, uin
 	atomic_fetch_add_explicit(&rx->qp->dev->counters[id], n, memory_order_relaxed);
 }
 
-/* Store the datapath figures for other threads (rx.c). */
+/* rx_input.c: the datapath figures for other threads; status words; stops */
 void rx_publish(struct mlx5tls_rx *rx);
+bool rx_word_valid(uint32_t word);
+unsigned int rx_word_mark(struct mlx5tls_rx *rx, uint32_t word);
+int64_t rx_stream_skip(struct mlx5tls_rx *rx, uint32_t tcp_seq);
+int rx_stop_errno(enum mlx5tls_rx_stop s);
+
+/* rx_params.c: the control queue */
+int rx_post_add_params(struct mlx5tls_rx *rx);
+void rx_hist_add(struct mlx5tls_rx *rx, uint32_t seq, uint64_t num);
+int rx_answer(struct mlx5tls_rx *rx, uint32_t seq, uint64_t num);
+void rx_resync_request(struct mlx5tls_rx *rx);
+
+/* rx.c: until the control queue consumed everything posted */
+void rx_params_wait(struct mlx5tls_rx *rx);
 
 #endif
