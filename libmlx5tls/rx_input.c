@@ -17,6 +17,7 @@
 
 #define WORD_STATUS_MASK 0x3u   /* mlx5tls_rx_pkt_tls(): bits 1:0 status, 31:8 flow tag */
 #define WORD_RESERVED_MASK 0xfcu
+#define TLS_CT_APPDATA 23u      /* application_data (RFC 8446 5.1) */
 
 /* ---- published figures ---- */
 
@@ -61,6 +62,7 @@ struct deliver {
 	mlx5tls_rx_record_fn cb;
 	void *ctx;
 	struct mlx5tls_rx *rx;
+	mlx5tls_rx_record_iov_fn iov_cb; /* mlx5tls_rx_input_segs' callback, else NULL */
 };
 
 static int deliver_record(void *arg, uint8_t type, const uint8_t *pt, size_t len)
@@ -70,11 +72,16 @@ static int deliver_record(void *arg, uint8_t type, const uint8_t *pt, size_t len
 	d->rx->info.records++;
 	d->rx->info.bytes += len;
 	d->rx->info.last_type = type;
+	if (d->iov_cb) {
+		struct iovec v = { (void *)(uintptr_t)pt, len };
+
+		return d->iov_cb(d->ctx, type, &v, 1, len);
+	}
 	return d->cb ? d->cb(d->ctx, type, pt, len) : 0;
 }
 
 /* The rx_sw mark of a packet's bytes from its status word: who changed them. */
-unsigned int rx_word_mark(struct mlx5tls_rx *rx, uint32_t word)
+static unsigned int word_mark_peek(const struct mlx5tls_rx *rx, uint32_t word)
 {
 	uint32_t tag = word >> 8;
 
@@ -83,6 +90,15 @@ unsigned int rx_word_mark(struct mlx5tls_rx *rx, uint32_t word)
 	for (unsigned int s = 0; tag && s < RX_SW_EPOCHS; s++)
 		if (rx->tags[s] == tag)
 			return rx_sw_mark(s);
+	return RX_SW_MARK_FOREIGN;
+}
+
+unsigned int rx_word_mark(struct mlx5tls_rx *rx, uint32_t word)
+{
+	unsigned int m = word_mark_peek(rx, word);
+
+	if (m != RX_SW_MARK_FOREIGN)
+		return m;
 	rx->info.untrusted_packets++;
 	rx_cnt(rx, MLX5TLS_CNT_RX_TLS_UNTRUSTED, 1);
 	return RX_SW_MARK_FOREIGN;
@@ -170,12 +186,6 @@ static int feed(struct mlx5tls_rx *rx, const uint8_t *p, uint32_t n, unsigned in
 		if (rx->stop)
 			return rx_stop_errno(rx->stop);
 	}
-	/* the guess was passed without a record starting there (rx_answer() would have taken it):
-	 * it was wrong */
-	if (rx->answer_pending && (int32_t)(rx->next_seq - rx->answer_seq) > 0) {
-		rx->answer_pending = false;
-		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_RESYNC_REQ_SKIP, 1);
-	}
 	return 0;
 }
 
@@ -236,10 +246,31 @@ int64_t rx_stream_skip(struct mlx5tls_rx *rx, uint32_t tcp_seq)
 	return rx->next_seq - tcp_seq;
 }
 
+/* The end of an input call: a failed record closes the stream; the figures are published. */
+static int input_end(struct mlx5tls_rx *rx, int ret)
+{
+	if ((ret == -EBADMSG || ret == -EMSGSIZE) && !rx->failed) {
+		rx->failed = true;
+		rx->stop = MLX5TLS_RX_STOP_FAILED;
+		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_AUTH_FAIL, 1);
+		tls_stat_add(TLS_STAT_DECRYPT_ERROR, 1);
+		pr_warn("rx: a record %s at TCP sequence %u: stream closed\n",
+			ret == -EMSGSIZE ? "is longer than TLS allows" : "failed authentication",
+			rx->next_seq);
+	}
+	/* the guess was passed without a record starting there (rx_answer would have taken it) */
+	if (rx->answer_pending && (int32_t)(rx->next_seq - rx->answer_seq) > 0) {
+		rx->answer_pending = false;
+		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_RESYNC_REQ_SKIP, 1);
+	}
+	rx_publish(rx);
+	return ret < 0 ? libmlx5tls_err(ret) : ret;
+}
+
 int mlx5tls_rx_input(struct mlx5tls_rx *rx, uint32_t tcp_seq, const void *payload, size_t len,
 		     unsigned int tls_status, mlx5tls_rx_record_fn cb, void *ctx)
 {
-	struct deliver d = { cb, ctx, rx };
+	struct deliver d = { .cb = cb, .ctx = ctx, .rx = rx };
 	const uint8_t *p = payload;
 	int64_t skip;
 	int ret;
@@ -258,17 +289,268 @@ int mlx5tls_rx_input(struct mlx5tls_rx *rx, uint32_t tcp_seq, const void *payloa
 		return 0;
 	}
 	ret = feed(rx, p + skip, (uint32_t)(len - (size_t)skip), rx_word_mark(rx, tls_status), &d);
-	if (ret == -EBADMSG || ret == -EMSGSIZE) {
-		rx->failed = true;
-		rx->stop = MLX5TLS_RX_STOP_FAILED;
-		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_AUTH_FAIL, 1);
-		tls_stat_add(TLS_STAT_DECRYPT_ERROR, 1);
-		pr_warn("rx: a record %s at TCP sequence %u: stream closed\n",
-			ret == -EMSGSIZE ? "is longer than TLS allows" : "failed authentication",
-			rx->next_seq);
+	return input_end(rx, ret);
+}
+
+/* ---- zero-copy input ---- */
+
+#define SEGS_IOV_MAX 64u /* pieces of one record delivered in place; more: copied */
+
+/* The segments from the stream position on: where the usable bytes end (a hole ends them),
+ * or -EPROTO when the first of them starts after the position. */
+static int64_t segs_end(const struct mlx5tls_rx *rx, const struct mlx5tls_rx_seg *segs,
+			unsigned int n)
+{
+	uint32_t end = rx->next_seq;
+	bool any = false;
+
+	for (unsigned int i = 0; i < n; i++) {
+		uint32_t e = segs[i].tcp_seq + segs[i].len;
+
+		if ((int32_t)(e - end) <= 0)
+			continue; /* nothing new */
+		if ((int32_t)(segs[i].tcp_seq - end) > 0)
+			return any ? (int64_t)end : -EPROTO;
+		end = e;
+		any = true;
 	}
-	rx_publish(rx);
-	return libmlx5tls_err(ret < 0 ? ret : 0);
+	return end;
+}
+
+/*
+ * Walk the bytes [from, to) of the stream over the segments: fn gets each piece (the first
+ * segment that holds it, for bytes several segments overlap on) with its status word. Stops at a
+ * non-zero return.
+ */
+typedef int (*piece_fn)(void *arg, const uint8_t *p, uint32_t len, uint32_t word);
+
+static int segs_walk(const struct mlx5tls_rx_seg *segs, unsigned int n, uint32_t from,
+		     uint32_t to, piece_fn fn, void *arg)
+{
+	uint32_t at = from;
+
+	for (unsigned int i = 0; i < n && (int32_t)(to - at) > 0; i++) {
+		uint32_t s = segs[i].tcp_seq, e = s + segs[i].len, take;
+		int ret;
+
+		if ((int32_t)(e - at) <= 0 || (int32_t)(s - at) > 0)
+			continue;
+		take = ((int32_t)(to - e) < 0 ? to : e) - at;
+		ret = fn(arg, (const uint8_t *)segs[i].payload + (at - s), take, segs[i].tls_word);
+		if (ret)
+			return ret;
+		at += take;
+	}
+	return 0;
+}
+
+struct gather {
+	uint8_t *out;
+	uint32_t have;
+};
+
+static int gather_piece(void *arg, const uint8_t *p, uint32_t len, uint32_t word)
+{
+	struct gather *g = arg;
+
+	(void)word;
+	memcpy(g->out + g->have, p, len);
+	g->have += len;
+	return 0;
+}
+
+struct feed_pieces {
+	struct mlx5tls_rx *rx;
+	struct deliver *d;
+};
+
+static int feed_piece(void *arg, const uint8_t *p, uint32_t len, uint32_t word)
+{
+	struct feed_pieces *fp = arg;
+
+	return feed(fp->rx, p, len, rx_word_mark(fp->rx, word), fp->d);
+}
+
+/* The device's record in place: its payload pieces, all decrypted under the current keys. */
+struct in_place {
+	const struct mlx5tls_rx *rx;
+	unsigned int own;
+	bool ok;
+	struct iovec iov[SEGS_IOV_MAX];
+	unsigned int n;
+};
+
+static int in_place_piece(void *arg, const uint8_t *p, uint32_t len, uint32_t word)
+{
+	struct in_place *ip = arg;
+
+	if (word_mark_peek(ip->rx, word) != ip->own || ip->n == SEGS_IOV_MAX) {
+		ip->ok = false;
+		return 1;
+	}
+	ip->iov[ip->n].iov_base = (void *)(uintptr_t)p;
+	ip->iov[ip->n++].iov_len = len;
+	return 0;
+}
+
+/* TLS 1.3: the inner content type is the last non-zero byte (RFC 8446 5.4); the pieces are cut
+ * to the content. 0 when there is none (the copy path then fails the record). */
+static uint8_t inner_type(struct in_place *ip)
+{
+	while (ip->n) {
+		const uint8_t *b = ip->iov[ip->n - 1].iov_base;
+		size_t l = ip->iov[ip->n - 1].iov_len;
+
+		while (l && !b[l - 1])
+			l--;
+		if (l) {
+			ip->iov[ip->n - 1].iov_len = l - 1;
+			return b[l - 1];
+		}
+		ip->n--;
+	}
+	return 0;
+}
+
+/*
+ * The record at the stream position, rec_len bytes, all there: delivered in place when the
+ * device authenticated it whole (1 and cb's value through *cb_ret), else 0 (the caller takes
+ * the copy path).
+ */
+static int record_in_place(struct mlx5tls_rx *rx, const struct mlx5tls_rx_seg *segs,
+			   unsigned int n, uint8_t hdr_type, uint32_t rec_len, struct deliver *d,
+			   int *cb_ret)
+{
+	uint32_t body_off = rx_sw_body_offset(rx->sw), start = rx->next_seq;
+	struct in_place ip = { .rx = rx, .own = rx_sw_mark(rx_sw_epoch(rx->sw)), .ok = true };
+	uint8_t type = hdr_type;
+	size_t len = rec_len - body_off - 16u;
+	int ret;
+
+	/* every payload byte and the packet with the tag decrypted under the current keys */
+	(void)segs_walk(segs, n, start + body_off, start + rec_len, in_place_piece, &ip);
+	if (!ip.ok || !ip.n)
+		return 0;
+	/* the tag's pieces are not delivered */
+	for (uint32_t cut = 16; cut && ip.n;) {
+		uint32_t l = (uint32_t)ip.iov[ip.n - 1].iov_len, c = l < cut ? l : cut;
+
+		ip.iov[ip.n - 1].iov_len = l - c;
+		cut -= c;
+		if (ip.iov[ip.n - 1].iov_len == 0)
+			ip.n--;
+	}
+	if (rx_sw_tls13(rx->sw)) {
+		size_t total = 0;
+
+		type = inner_type(&ip);
+		for (unsigned int i = 0; i < ip.n; i++)
+			total += ip.iov[i].iov_len;
+		len = total;
+	}
+	/* control records take the copy path: stops, KeyUpdate, handshake framing live there */
+	if (type != TLS_CT_APPDATA)
+		return 0;
+	rx_hist_add(rx, start, rx_sw_next_record(rx->sw));
+	if (rx->answer_pending && rx->answer_seq == start)
+		(void)rx_answer(rx, start, rx_sw_next_record(rx->sw));
+	ret = rx_sw_device_record(rx->sw, (uint32_t)len);
+	if (ret) {
+		*cb_ret = ret;
+		return 1;
+	}
+	rx->next_seq = start + rec_len;
+	rx->info.records++;
+	rx->info.bytes += len;
+	rx->info.last_type = type;
+	*cb_ret = d->iov_cb ? d->iov_cb(d->ctx, type, ip.iov, ip.n, len) : 0;
+	return 1;
+}
+
+/* note_restart over the segments: every byte in hand after the KeyUpdate boundary counts. */
+static void note_restart_segs(struct mlx5tls_rx *rx, const struct mlx5tls_rx_seg *segs,
+			      unsigned int n, uint32_t end)
+{
+	uint32_t pos = rx->next_seq;
+	uint64_t count = 0;
+
+	rx->restart_ok = false;
+	while ((int32_t)(end - pos) >= 5) {
+		uint8_t hdr[5];
+		struct gather g = { hdr, 0 };
+
+		(void)segs_walk(segs, n, pos, pos + 5, gather_piece, &g);
+		pos += 5 + ((uint32_t)hdr[3] << 8 | hdr[4]);
+		count++;
+	}
+	if ((int32_t)(end - pos) > 0 || (int32_t)(rx->arrived_end - pos) > 0)
+		return;
+	rx->restart_ok = true;
+	rx->restart_sn = pos;
+	rx->restart_records = count;
+}
+
+int mlx5tls_rx_input_segs(struct mlx5tls_rx *rx, const struct mlx5tls_rx_seg *segs,
+			  unsigned int n, mlx5tls_rx_record_iov_fn cb, void *ctx,
+			  uint32_t *next_tcp_sn)
+{
+	struct deliver d = { .ctx = ctx, .rx = rx, .iov_cb = cb };
+	struct feed_pieces fp = { rx, &d };
+	int64_t end;
+	int ret = 0;
+
+	if (!rx || (!segs && n))
+		return libmlx5tls_err(-EINVAL);
+	for (unsigned int i = 0; i < n; i++)
+		if ((!segs[i].payload && segs[i].len) || !rx_word_valid(segs[i].tls_word))
+			return libmlx5tls_err(-EINVAL);
+	if (next_tcp_sn)
+		*next_tcp_sn = rx->next_seq;
+	if (rx->stop)
+		return libmlx5tls_err(rx_stop_errno(rx->stop));
+	control_poll(rx);
+	end = segs_end(rx, segs, n);
+	if (end < 0)
+		return libmlx5tls_err((int)end);
+	while (!ret && !rx->stop) {
+		uint32_t avail = (uint32_t)end - rx->next_seq, body = 0;
+		uint8_t hdr[5];
+		struct gather g = { hdr, 0 };
+
+		if (rx_sw_held(rx->sw)) {
+			/* a record begun by a copying call: finish it the same way */
+			uint32_t take = rx_sw_to_boundary(rx->sw);
+
+			if (!avail)
+				break;
+			ret = segs_walk(segs, n, rx->next_seq,
+					rx->next_seq + (take < avail ? take : avail), feed_piece, &fp);
+			continue;
+		}
+		if (avail < sizeof(hdr))
+			break;
+		(void)segs_walk(segs, n, rx->next_seq, rx->next_seq + sizeof(hdr), gather_piece,
+				&g);
+		if (rx_sw_header_check(rx->sw, hdr, &body)) {
+			/* the copy path refuses it with the right error */
+			ret = segs_walk(segs, n, rx->next_seq, rx->next_seq + sizeof(hdr),
+					feed_piece, &fp);
+			continue;
+		}
+		if (avail < sizeof(hdr) + body)
+			break; /* the whole record first */
+		if (record_in_place(rx, segs, n, hdr[0], (uint32_t)sizeof(hdr) + body, &d, &ret))
+			continue;
+		ret = segs_walk(segs, n, rx->next_seq, rx->next_seq + (uint32_t)sizeof(hdr) + body,
+				feed_piece, &fp);
+	}
+	if (rx->stop == MLX5TLS_RX_STOP_KEY_UPDATE)
+		note_restart_segs(rx, segs, n, (uint32_t)end);
+	if (!ret && rx->stop)
+		ret = rx_stop_errno(rx->stop);
+	if (next_tcp_sn)
+		*next_tcp_sn = rx->next_seq;
+	return input_end(rx, ret);
 }
 
 int mlx5tls_rx_resume(struct mlx5tls_rx *rx)

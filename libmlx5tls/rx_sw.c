@@ -188,7 +188,7 @@ void rx_sw_get_stats(const struct rx_sw *rx, struct rx_sw_stats *st)
 	*st = rx->st;
 }
 
-static uint32_t body_offset(const struct rx_sw *rx)
+uint32_t rx_sw_body_offset(const struct rx_sw *rx)
 {
 	return HDR_LEN + (rx->tls13 ? 0 : NONCE12_LEN);
 }
@@ -372,7 +372,7 @@ static int handshake_walk(struct rx_sw *rx, const uint8_t *pt, uint32_t len)
 /* The held record is complete: verify it (device or software) and deliver it. */
 static int complete_record(struct rx_sw *rx, rx_sw_record_fn cb, void *ctx)
 {
-	uint32_t body_off = body_offset(rx);
+	uint32_t body_off = rx_sw_body_offset(rx);
 	uint32_t pt_len = rx->need - body_off - TAG_LEN;
 	uint8_t own = (uint8_t)rx_sw_mark(rx->epoch);
 	/* the device vouches for the tag only if it decrypted every payload byte, and the packet
@@ -428,7 +428,7 @@ static int complete_record(struct rx_sw *rx, rx_sw_record_fn cb, void *ctx)
 }
 
 /* 0 and the body length, -EBADMSG (not a record header of this version), -EMSGSIZE. */
-static int header_check(const struct rx_sw *rx, const uint8_t *h, uint32_t *body)
+int rx_sw_header_check(const struct rx_sw *rx, const uint8_t *h, uint32_t *body)
 {
 	uint32_t min = (rx->tls13 ? 1u : NONCE12_LEN) + TAG_LEN;
 
@@ -461,7 +461,7 @@ int rx_sw_input(struct rx_sw *rx, const uint8_t *data, size_t len, unsigned int 
 		len -= n;
 		if (!rx->need && rx->have == HDR_LEN) {
 			uint32_t body = 0;
-			int ret = header_check(rx, rx->rec, &body);
+			int ret = rx_sw_header_check(rx, rx->rec, &body);
 
 			if (ret)
 				return fail(rx, ret);
@@ -480,7 +480,7 @@ int rx_sw_input(struct rx_sw *rx, const uint8_t *data, size_t len, unsigned int 
 
 int rx_sw_pending(struct rx_sw *rx, uint8_t *buf, size_t cap)
 {
-	uint32_t body_off = body_offset(rx), end;
+	uint32_t body_off = rx_sw_body_offset(rx), end;
 
 	if (cap < rx->have)
 		return -ENOSPC;
@@ -496,7 +496,7 @@ int rx_sw_pending(struct rx_sw *rx, uint8_t *buf, size_t cap)
 
 int rx_sw_restore(struct rx_sw *rx, uint8_t *data, size_t len, unsigned int mark)
 {
-	uint32_t body_off = body_offset(rx);
+	uint32_t body_off = rx_sw_body_offset(rx);
 
 	if (!rx || (!data && len) || !mark_valid(mark))
 		return -EINVAL;
@@ -527,7 +527,7 @@ int rx_sw_restore(struct rx_sw *rx, uint8_t *data, size_t len, unsigned int mark
 		len -= n;
 		if (!rx->need && rx->have == HDR_LEN) {
 			uint32_t body = 0;
-			int ret = header_check(rx, rx->rec, &body);
+			int ret = rx_sw_header_check(rx, rx->rec, &body);
 
 			if (ret)
 				return ret;
@@ -539,5 +539,27 @@ int rx_sw_restore(struct rx_sw *rx, uint8_t *data, size_t len, unsigned int mark
 			rx->need = 0;
 		}
 	}
+	return 0;
+}
+
+bool rx_sw_tls13(const struct rx_sw *rx)
+{
+	return rx->tls13;
+}
+
+int rx_sw_device_record(struct rx_sw *rx, uint32_t pt_len)
+{
+	if (rx->failed)
+		return rx->fail_err;
+	if (rx->have || rx->stop != RX_SW_GOING)
+		return -EINVAL;
+	if (rx->seq == UINT64_MAX) /* as complete_record */
+		return fail(rx, -EBADMSG);
+	if (pt_len > MAX_INNER - 1)
+		return fail(rx, -EMSGSIZE);
+	rx->st.records++;
+	rx->st.by_device++;
+	rx->seq++;
+	rx->index++;
 	return 0;
 }

@@ -119,6 +119,21 @@ int rx_sw_pending(struct rx_sw *rx, uint8_t *buf, size_t cap);
  */
 int rx_sw_restore(struct rx_sw *rx, uint8_t *data, size_t len, unsigned int mark);
 
+/*
+ * Zero-copy delivery (mlx5tls_rx_input_segs): the caller found, at a record boundary, a whole
+ * application-data record every payload byte of which - and the packet with its tag - the device
+ * decrypted under the current keys, and hands its plaintext to the application itself. Checks
+ * what rx_sw would (sequence number not wrapping, inner plaintext length) and counts it as the
+ * device's. 0, -EBADMSG, -EMSGSIZE (sticky as rx_sw_input's), -EINVAL (not at a boundary,
+ * stopped).
+ */
+int rx_sw_device_record(struct rx_sw *rx, uint32_t pt_len);
+/* Header checks of rx_sw_input: 0 and the body length, -EBADMSG, -EMSGSIZE. */
+int rx_sw_header_check(const struct rx_sw *rx, const uint8_t *hdr, uint32_t *body);
+/* Where the payload starts in a record: 5 (TLS 1.3) or 13 (TLS 1.2 explicit nonce). */
+uint32_t rx_sw_body_offset(const struct rx_sw *rx);
+bool rx_sw_tls13(const struct rx_sw *rx);
+
 /* Record number of the next record to complete. */
 uint64_t rx_sw_next_record(const struct rx_sw *rx);
 void rx_sw_get_stats(const struct rx_sw *rx, struct rx_sw_stats *st);

@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 #include <string.h>
 #include <linux/tls.h>
 
@@ -932,6 +933,36 @@ MLX5TLS_API int mlx5tls_rx_handback(struct mlx5tls_rx *rx, struct mlx5tls_rx_han
  */
 MLX5TLS_API int mlx5tls_rx_restore(struct mlx5tls_rx *rx, uint32_t tcp_seq, void *payload,
 				   size_t len, uint32_t tls_word);
+
+/* One received TCP segment of the connection, as the application's TCP holds it: its payload
+ * where it lies (a receive buffer), TCP sequence and length, and the packet's status word. */
+struct mlx5tls_rx_seg {
+	const void *payload;
+	uint32_t tcp_seq;
+	uint32_t len;
+	uint32_t tls_word; /* mlx5tls_rx_pkt_tls() of the packet that carried it */
+};
+
+/* One verified record in pieces (iovcnt of them, len bytes in all), valid during the call: for
+ * a record the device authenticated whole, the pieces are the plaintext where the device wrote
+ * it - in the application's receive buffers. Return 0 to go on; a non-zero value stops the
+ * input call, which returns it. */
+typedef int (*mlx5tls_rx_record_iov_fn)(void *ctx, uint8_t type, const struct iovec *iov,
+					unsigned int iovcnt, size_t len);
+
+/*
+ * Zero-copy input: the connection's received segments in TCP order (bytes before the context's
+ * position are skipped; a segment may overlap the previous one; a hole ends what is usable). Every
+ * complete record from the position on is delivered: those the device authenticated whole
+ * straight from the segments (no copy, no pass over the bytes), the others completed in software
+ * (copied, restored, verified). A record whose bytes are not all there yet is left alone unless
+ * the library already holds part of it: *next_tcp_sn says where the stream stands - the
+ * application may release every byte before it and presents the rest again, with what follows,
+ * in the next call. Returns as mlx5tls_rx_input().
+ */
+MLX5TLS_API int mlx5tls_rx_input_segs(struct mlx5tls_rx *rx, const struct mlx5tls_rx_seg *segs,
+				      unsigned int n, mlx5tls_rx_record_iov_fn cb, void *ctx,
+				      uint32_t *next_tcp_sn);
 
 struct mlx5tls_rx_info {
 	uint32_t tirn;
