@@ -385,6 +385,28 @@ int mlx5tls_rq_release(struct mlx5tls_rq *rq, const struct mlx5tls_rx_pkt *pkt)
 	return 0;
 }
 
+int mlx5tls_rq_release_n(struct mlx5tls_rq *rq, const struct mlx5tls_rx_pkt *pkts,
+			 unsigned int n)
+{
+	unsigned int i;
+
+	if (!rq || (!pkts && n))
+		return libmlx5tls_err(-EINVAL);
+	for (i = 0; i < n; i++) {
+		uint32_t b = pkts[i].buf_id;
+
+		if (b >= rq->nbufs || !rq->held[b] ||
+		    pkts[i].data != rq->mem + (size_t)b * rq->buf_size)
+			break;
+		rq->held[b] = 0;
+		rq->n_held--;
+		rq->free_bufs[rq->n_free++] = b;
+	}
+	/* one barrier and one doorbell record for the whole batch */
+	rq_refill(rq);
+	return i == n ? 0 : libmlx5tls_err(-EINVAL);
+}
+
 int mlx5tls_rq_query(struct mlx5tls_rq *rq, struct mlx5tls_rq_attr *attr, size_t attr_sz)
 {
 	if (!rq || !attr)

@@ -398,6 +398,7 @@ int mlx5tls_rx_destroy(struct mlx5tls_rx *rx)
 			break;
 		}
 	pthread_mutex_unlock(&qp->dev->insp_lock);
+	rx_publish(rx); /* the per-packet counters still held in the context */
 	/* the TIR's TLS state goes with the context: the next context on the TIR, and the DEK's
 	 * next owner (a pooled DEK is keyed again), must not find it decrypting */
 	release_device(rx);

@@ -26,6 +26,15 @@ void rx_publish(struct mlx5tls_rx *rx)
 	struct rx_sw_stats st;
 	struct rx_pub *p = &rx->pub;
 
+	if (rx->pend_decrypted_pkts) {
+		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_DECRYPTED_PACKETS, rx->pend_decrypted_pkts);
+		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_DECRYPTED_BYTES, rx->pend_decrypted_bytes);
+		rx->pend_decrypted_pkts = rx->pend_decrypted_bytes = 0;
+	}
+	if (rx->pend_err) {
+		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_ERR, rx->pend_err);
+		rx->pend_err = 0;
+	}
 	rx_sw_get_stats(rx->sw, &st);
 	if (st.by_software != rx->sw_counted) { /* fact sheet 11.6 has no such counter: ours */
 		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_SW_RECORDS, st.by_software - rx->sw_counted);
@@ -192,7 +201,9 @@ static int feed(struct mlx5tls_rx *rx, const uint8_t *p, uint32_t n, unsigned in
 /* Completions of the control queue (GET_PSV answers, lost params) and delayed answers. */
 static void control_poll(struct mlx5tls_rx *rx)
 {
-	(void)qp_reap(rx->qp);
+	/* completions only come for WQEs in flight: nothing to reap on an idle control queue */
+	if (rx->qp->cc != rx->qp->pc)
+		(void)qp_reap(rx->qp);
 	if (!rx->on_device)
 		return;
 	if (rx->params_lost) {
@@ -219,19 +230,21 @@ int mlx5tls_rx_packet(struct mlx5tls_rx *rx, uint32_t tcp_seq, size_t len,
 	if ((int32_t)(tcp_seq + (uint32_t)len - rx->arrived_end) > 0)
 		rx->arrived_end = tcp_seq + (uint32_t)len;
 	control_poll(rx);
-	/* fact sheet 11.3/11.6: counted per packet as the device reported it */
+	/* fact sheet 11.3/11.6: counted per packet as the device reported it - in the context,
+	 * added to the device's counters when the figures are published (the kernel's per-queue
+	 * counters: no shared cache line per packet) */
 	if (status == MLX5TLS_RX_TLS_DECRYPTED) {
-		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_DECRYPTED_PACKETS, 1);
-		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_DECRYPTED_BYTES, len);
+		rx->pend_decrypted_pkts++;
+		rx->pend_decrypted_bytes += len;
 	} else if (status == MLX5TLS_RX_TLS_ERROR) {
-		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_ERR, 1);
+		rx->pend_err++;
 	} else if (status == MLX5TLS_RX_TLS_RESYNC && rx->on_device && !rx->stop &&
 		   tls_status >> 8 == rx->tags[rx_sw_epoch(rx->sw) % RX_SW_EPOCHS]) {
 		/* at arrival, as the kernel's NAPI path (11.4 step 1); only the TIR object holding
 		 * the current keys is asked */
 		rx_resync_request(rx);
+		rx_publish(rx);
 	}
-	rx_publish(rx);
 	return 0;
 }
 
@@ -329,6 +342,7 @@ static int segs_walk(const struct mlx5tls_rx_seg *segs, unsigned int n, uint32_t
 {
 	uint32_t at = from;
 
+	/* segs begins at the first segment not wholly behind the stream (the caller's cursor) */
 	for (unsigned int i = 0; i < n && (int32_t)(to - at) > 0; i++) {
 		uint32_t s = segs[i].tcp_seq, e = s + segs[i].len, take;
 		int ret;
@@ -373,8 +387,7 @@ static int feed_piece(void *arg, const uint8_t *p, uint32_t len, uint32_t word)
 
 /* The device's record in place: its payload pieces, all decrypted under the current keys. */
 struct in_place {
-	const struct mlx5tls_rx *rx;
-	unsigned int own;
+	uint32_t own_word;
 	bool ok;
 	struct iovec iov[SEGS_IOV_MAX];
 	unsigned int n;
@@ -384,7 +397,8 @@ static int in_place_piece(void *arg, const uint8_t *p, uint32_t len, uint32_t wo
 {
 	struct in_place *ip = arg;
 
-	if (word_mark_peek(ip->rx, word) != ip->own || ip->n == SEGS_IOV_MAX) {
+	/* decrypted under the current keys: exactly the status word of their TIR object */
+	if (word != ip->own_word || ip->n == SEGS_IOV_MAX) {
 		ip->ok = false;
 		return 1;
 	}
@@ -422,12 +436,15 @@ static int record_in_place(struct mlx5tls_rx *rx, const struct mlx5tls_rx_seg *s
 			   int *cb_ret)
 {
 	uint32_t body_off = rx_sw_body_offset(rx->sw), start = rx->next_seq;
-	struct in_place ip = { .rx = rx, .own = rx_sw_mark(rx_sw_epoch(rx->sw)), .ok = true };
+	uint32_t tag = rx->tags[rx_sw_epoch(rx->sw) % RX_SW_EPOCHS];
+	struct in_place ip = { .own_word = MLX5TLS_RX_TLS_DECRYPTED | tag << 8, .ok = true };
 	uint8_t type = hdr_type;
 	size_t len = rec_len - body_off - 16u;
 	int ret;
 
 	/* every payload byte and the packet with the tag decrypted under the current keys */
+	if (!tag)
+		return 0;
 	(void)segs_walk(segs, n, start + body_off, start + rec_len, in_place_piece, &ip);
 	if (!ip.ok || !ip.n)
 		return 0;
@@ -516,6 +533,13 @@ int mlx5tls_rx_input_segs(struct mlx5tls_rx *rx, const struct mlx5tls_rx_seg *se
 		uint32_t avail = (uint32_t)end - rx->next_seq, body = 0;
 		uint8_t hdr[5];
 		struct gather g = { hdr, 0 };
+
+		/* the segments wholly behind the stream are done with: the walks start after them
+		 * (records x segments would otherwise be walked) */
+		while (n && (int32_t)(segs->tcp_seq + segs->len - rx->next_seq) <= 0) {
+			segs++;
+			n--;
+		}
 
 		if (rx_sw_held(rx->sw)) {
 			/* a record begun by a copying call: finish it the same way */

@@ -72,6 +72,8 @@ struct mlx5tls_rx {
 	uint32_t resync_max;
 	uint64_t sw_counted;     /* records completed in software already in rx_tls_sw_records */
 	uint64_t ku_counted;     /* KeyUpdates already in rx_tls_key_update */
+	/* per-packet device counters not yet added to the device's (rx_publish) */
+	uint64_t pend_decrypted_pkts, pend_decrypted_bytes, pend_err;
 	bool params_lost;        /* params were flushed by a queue error: post them again */
 	struct mlx5tls_rx_info info;
 

@@ -738,6 +738,10 @@ MLX5TLS_API int mlx5tls_rq_poll(struct mlx5tls_rq *rq, struct mlx5tls_rx_pkt *pk
 				unsigned int timeout_ms);
 /* Give a packet's buffer back; it is posted to the ring again. -EINVAL if it is not held. */
 MLX5TLS_API int mlx5tls_rq_release(struct mlx5tls_rq *rq, const struct mlx5tls_rx_pkt *pkt);
+/* The same for n packets, posted with one doorbell record update. -EINVAL at the first one not
+ * held (those before it are released). */
+MLX5TLS_API int mlx5tls_rq_release_n(struct mlx5tls_rq *rq, const struct mlx5tls_rx_pkt *pkts,
+				     unsigned int n);
 
 struct mlx5tls_rq_attr {
 	uint32_t rqn;

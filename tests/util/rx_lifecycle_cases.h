@@ -712,6 +712,40 @@ static void test_tls_stat(void)
 	lc_stream_fini(&s);
 }
 
+/* Buffers given back in a batch are posted again with one doorbell record update. */
+static void test_release_n(void)
+{
+	struct mlx5tls_rx_pkt pk[8];
+	struct mlx5tls_rq_attr a;
+	uint8_t fr[LC_HDRS + 100], pay[100] = { 0 };
+	struct lc f;
+	uint32_t posted;
+	size_t n = lc_frame(443, 1, pay, sizeof(pay), fr);
+
+	lc_open(&f, true);
+	CU_ASSERT_EQUAL_FATAL(mlx5tls_rq_query(f.rq, &a, sizeof(a)), 0);
+	posted = a.posted;
+	for (int i = 0; i < 8; i++)
+		CU_ASSERT_EQUAL_FATAL(rx_wire(f.dev, fr, n), 0);
+	CU_ASSERT_EQUAL_FATAL(mlx5tls_rq_poll(f.rq, pk, 8, 0), 8);
+	CU_ASSERT_EQUAL(mlx5tls_rq_query(f.rq, &a, sizeof(a)), 0);
+	CU_ASSERT_EQUAL(a.held, 8);
+	CU_ASSERT_EQUAL(mlx5tls_rq_release_n(f.rq, pk, 5), 0);
+	CU_ASSERT_EQUAL(mlx5tls_rq_query(f.rq, &a, sizeof(a)), 0);
+	CU_ASSERT_EQUAL(a.held, 3);
+	CU_ASSERT_EQUAL(a.posted, posted);
+	/* a packet not held stops the batch there; the ones before it are released */
+	CU_ASSERT_EQUAL(mlx5tls_rq_release_n(f.rq, pk + 4, 4), -EINVAL);
+	CU_ASSERT_EQUAL(mlx5tls_rq_query(f.rq, &a, sizeof(a)), 0);
+	CU_ASSERT_EQUAL(a.held, 3);
+	CU_ASSERT_EQUAL(mlx5tls_rq_release_n(f.rq, pk + 5, 3), 0);
+	CU_ASSERT_EQUAL(mlx5tls_rq_query(f.rq, &a, sizeof(a)), 0);
+	CU_ASSERT_EQUAL(a.held, 0);
+	CU_ASSERT_EQUAL(mlx5tls_rq_release_n(f.rq, NULL, 1), -EINVAL);
+	CU_ASSERT_EQUAL(mlx5tls_rq_release_n(f.rq, NULL, 0), 0);
+	lc_close(&f);
+}
+
 /* ---- record edge cases (after the kernel's tls selftests) ---- */
 
 /* Zero-length application records, TLS 1.3 padding, many records in one segment. */
@@ -905,6 +939,7 @@ static const struct test_case rx_lifecycle_cases[] = {
 	{ "handback", test_handback },
 	{ "software_path", test_software_path },
 	{ "tls_stat", test_tls_stat },
+	{ "release_n", test_release_n },
 	{ "empty_and_padding", test_empty_and_padding },
 	{ "record_too_long", test_record_too_long },
 	{ "seq_wrap", test_seq_wrap },
