@@ -167,7 +167,8 @@ static bool show_cmd(struct trace_show *ts, unsigned long line, const struct jv 
 	return true;
 }
 
-/* Kind "wqe" (future): {"kind":"wqe","wqe":"static_params","dev":...,"sqn":N,"data":"HEX"}. */
+/* Kind "wqe": {"kind":"wqe","wqe":"static_params","dev":...,"sqn":N,"obj":"tis","tisn":N,
+ * "data":"HEX"} (RX: "obj":"tir","tirn":N). */
 static bool show_wqe(struct trace_show *ts, unsigned long line, const struct jv *rec)
 {
 	const char *what = jv_str(jv_get(rec, "wqe")), *data = jv_str(jv_get(rec, "data"));
@@ -188,6 +189,11 @@ static bool show_wqe(struct trace_show *ts, unsigned long line, const struct jv 
 	print_origin(rec);
 	if (jv_get(rec, "sqn"))
 		pass_on("sqn", jv_get(rec, "sqn"));
+	/* the object the parameters configure: a TIS (TX) or a TIR (RX) */
+	if (jv_get(rec, "tisn"))
+		pass_on("tisn", jv_get(rec, "tisn"));
+	if (jv_get(rec, "tirn"))
+		pass_on("tirn", jv_get(rec, "tirn"));
 	pr_string("wqe", " %s", what);
 	pr_open_object("fields");
 	pr_text("\n   ");
@@ -228,8 +234,8 @@ static void show_record(struct trace_show *ts, unsigned long line, const struct 
 	pr_open_object(NULL);
 	pr_uint("line", "line %s", line);
 	pr_string("kind", " kind %s", kind);
-	pr_bool("decoded", " (not decoded: this mlx5tls-query knows cmd and wqe records)%s",
-		false);
+	pr_bool("decoded", NULL, false);
+	pr_text(" (not decoded: this mlx5tls-query knows cmd and wqe records)");
 	pr_close_object();
 	pr_nl();
 }

@@ -757,6 +757,7 @@ struct mlx5tls_tir_attr {
 	uint32_t inline_rqn;
 	uint32_t transport_domain;
 	uint32_t flows;       /* flows steering to it */
+	uint8_t self_lb_block; /* 0x1 unicast, 0x2 multicast loopback blocked; the library sets 0x3 */
 };
 /* QUERY_TIR. */
 MLX5TLS_API int mlx5tls_tir_query(struct mlx5tls_tir *tir, struct mlx5tls_tir_attr *attr,
