@@ -8,7 +8,8 @@
  *  - A firmware rejection returns -EREMOTEIO; mlx5tls_last_fw_error() then tells, per thread, which
  *    command failed with which status (and its kernel name) and syndrome.
  *  - Inputs are `*_opts` structs whose first member is `sz`; declare them with MLX5TLS_OPTS(), which
- *    zeroes every byte and sets `sz`. NULL opts means defaults. Unknown non-zero trailing bytes
+ *    zeroes every byte and sets `sz` (GNU C), or with MLX5TLS_OPTS_INIT() in ISO C and C++.
+ *    NULL opts means defaults. Unknown non-zero trailing bytes
  *    (a newer caller on an older library) give -EINVAL.
  *  - Objects are created and destroyed in pairs; destroying an object that others still use gives
  *    -EBUSY. Teardown order: DEKs and TISes, then pools, then PD/TD, then the device.
@@ -31,8 +32,28 @@ extern "C" {
 
 #define MLX5TLS_API __attribute__((visibility("default")))
 
+/* ---- version ---- */
+
+/* The version of this header; mlx5tls_version() gives the library's at run time. A program built
+ * against MAJOR.MINOR runs with any library of the same MAJOR and a MINOR at least as high. */
+#define MLX5TLS_VERSION_MAJOR 0
+#define MLX5TLS_VERSION_MINOR 2
+#define MLX5TLS_VERSION_PATCH 0
+/* One number that orders versions: MLX5TLS_VERSION_CODE >= MLX5TLS_VERSION_NUM(0, 2, 0) */
+#define MLX5TLS_VERSION_NUM(major, minor, patch) (((major) << 16) | ((minor) << 8) | (patch))
+#define MLX5TLS_VERSION_CODE                                                                       \
+	MLX5TLS_VERSION_NUM(MLX5TLS_VERSION_MAJOR, MLX5TLS_VERSION_MINOR, MLX5TLS_VERSION_PATCH)
+
+/* The running library's version as "MAJOR.MINOR.PATCH"; each of major, minor, patch (may be
+ * NULL) receives its part. */
+MLX5TLS_API const char *mlx5tls_version(unsigned int *major, unsigned int *minor,
+					unsigned int *patch);
+
+/* ---- options structures ---- */
+
 /*
- * Declare and zero-initialise an opts struct, padding included, then set sz and the given fields:
+ * Declare and zero-initialise an opts struct, padding included, then set sz and the given fields
+ * (GNU C: a statement expression; needs -std=gnu11 or similar):
  *   MLX5TLS_OPTS(mlx5tls_dek_pool_opts, o, .sync_threshold = 64);
  */
 #define MLX5TLS_OPTS(TYPE, NAME, ...)                                                              \
@@ -40,6 +61,20 @@ extern "C" {
 		memset(&NAME, 0, sizeof(struct TYPE));                                             \
 		(struct TYPE){ .sz = sizeof(struct TYPE), __VA_ARGS__ };                           \
 	})
+
+/*
+ * The same in ISO C (C99 -pedantic) and C++: zero every byte of an opts object, padding included,
+ * and set its sz; then set the fields one by one.
+ *   struct mlx5tls_dek_pool_opts o;
+ *   MLX5TLS_OPTS_INIT(o);
+ *   o.sync_threshold = 64;
+ */
+#define MLX5TLS_OPTS_INIT(NAME) mlx5tls_opts_init_(&(NAME), sizeof(NAME))
+static inline void mlx5tls_opts_init_(void *opts, size_t sz)
+{
+	memset(opts, 0, sz);
+	memcpy(opts, &sz, sizeof(sz)); /* every opts struct starts with size_t sz */
+}
 
 /* ---- logging ---- */
 
