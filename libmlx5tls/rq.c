@@ -560,6 +560,15 @@ struct mlx5tls_flow *mlx5tls_flow_create(struct mlx5tls_tir *tir,
 	}
 	f->tir = tir;
 	atomic_fetch_add(&tir->flows, 1);
+	{
+		/* the receiver's view: src is the peer (remote), dst this side (local) */
+		struct mlx5tls_conn c = { .ip_version = m->ip_version, .local_port = m->dst_port,
+					  .remote_port = m->src_port };
+
+		memcpy(c.local_ip, m->dst_ip, sizeof(c.local_ip));
+		memcpy(c.remote_ip, m->src_ip, sizeof(c.remote_ip));
+		conn_set(&tir->flow_conn, &c, MLX5TLS_CONN_FLOW);
+	}
 	return f;
 }
 

@@ -23,8 +23,10 @@
 #include <time.h>
 
 #include "cmd.h"
+#include "conn.h"
 #include "inspect.h"
 #include "qp.h"
+#include "rx_queue.h"
 #include "rx_sw.h"
 #include "wqe.h"
 
@@ -49,6 +51,7 @@ struct rx_start {
 };
 
 struct mlx5tls_rx {
+	struct conn_id conn;     /* connection and label for inspection (opts, else the TIR's flow) */
 	struct mlx5tls_qp *qp;   /* the control queue the params and GET_PSV go on */
 	struct mlx5tls_tir *tir;
 	uint32_t tirn;
@@ -472,6 +475,11 @@ struct mlx5tls_rx *mlx5tls_rx_create(struct mlx5tls_qp *qp, struct mlx5tls_tir *
 	rx = calloc(1, sizeof(*rx));
 	if (!rx)
 		return libmlx5tls_err_ptr(-ENOMEM);
+	ret = conn_init(&rx->conn, OPTS_GET(opts, conn, NULL), OPTS_GET(opts, label, NULL));
+	if (ret) {
+		free(rx);
+		return libmlx5tls_err_ptr(ret);
+	}
 	rx->qp = qp;
 	rx->tir = tir;
 	rx->tirn = ta.tirn;
@@ -634,6 +642,17 @@ static void rx_tir_read_back(struct mlx5tls_rx *rx, struct mlx5tls_rx_state *st)
 	st->tir_flows = a.flows;
 }
 
+/* The connection: given at creation, else the steering rule of the TIR when it has just one. */
+static void rx_conn_fill(struct mlx5tls_rx *rx, struct mlx5tls_rx_state *st)
+{
+	conn_read(&rx->conn, &st->conn, &st->conn_source, st->label);
+	if (st->conn_source == MLX5TLS_CONN_UNKNOWN && st->has_tir && st->tir_flows == 1) {
+		char none[MLX5TLS_LABEL_MAX];
+
+		conn_read(&rx->tir->flow_conn, &st->conn, &st->conn_source, none);
+	}
+}
+
 void rx_inspect_fill(struct mlx5tls_rx *rx, struct mlx5tls_rx_state *st)
 {
 	const struct rx_pub *p = &rx->pub;
@@ -662,6 +681,7 @@ void rx_inspect_fill(struct mlx5tls_rx *rx, struct mlx5tls_rx_state *st)
 	rx_tir_read_back(rx, st);
 	st->progress_available = false;
 	snprintf(st->progress_reason, sizeof(st->progress_reason), "%s", PUBLISHER_PSV_REASON);
+	rx_conn_fill(rx, st);
 }
 
 static uint32_t be32_at(const uint8_t *b)

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "conn.h"
 #include "mlx5tls_internal.h"
 
 struct mlx5tls_rq {
@@ -40,6 +41,7 @@ struct mlx5tls_tir {
 	uint32_t tirn;
 	bool tls_en;
 	atomic_uint flows;
+	struct conn_id flow_conn; /* the connection of its first steering rule (inspection) */
 };
 
 struct mlx5tls_flow {

@@ -520,5 +520,9 @@ int mlx5tls_tx_send(struct mlx5tls_tx *tx, const struct mlx5tls_frame *frame, ui
 {
 	if (!tx || !frame || (flags & ~MLX5TLS_SEND_F_MORE))
 		return libmlx5tls_err(-EINVAL);
+	/* the connection, from the first frame's headers when the application did not give it */
+	if (__builtin_expect(!atomic_load_explicit(&tx->conn.claimed, memory_order_relaxed), 0) &&
+	    frame->data)
+		conn_learn_tx_frame(&tx->conn, frame->data, frame->len);
 	return libmlx5tls_err(tx_send_frame(tx, frame, flags));
 }

@@ -14,15 +14,20 @@
 static const char *const dir_words[] = { "tx", "rx", NULL };
 static const char *const path_words[] = { "device", "software", "demoted", NULL };
 
-enum { F_PID, F_ID, F_DIR, F_PATH, F_NR };
+/* the connection filters (conn.c) come first, then ctx's own */
+enum { F_PID = CONN_F_NR, F_ID, F_DIR, F_PATH, F_NR };
 
-static const struct filter_def ctx_filters[] = {
-	[F_PID] = { "pid", FILTER_NUMS, NULL },
-	[F_ID] = { "id", FILTER_NUMS, NULL },
-	[F_DIR] = { "dir", FILTER_WORD, dir_words },
-	[F_PATH] = { "path", FILTER_WORD, path_words },
-	[F_NR] = { NULL, 0, NULL },
-};
+static struct filter_def ctx_filters[F_NR + 1];
+
+static void ctx_filters_init(void)
+{
+	memcpy(ctx_filters, conn_filter_defs, sizeof(conn_filter_defs));
+	ctx_filters[F_PID] = (struct filter_def){ "pid", FILTER_NUMS, NULL };
+	ctx_filters[F_ID] = (struct filter_def){ "id", FILTER_NUMS, NULL };
+	ctx_filters[F_DIR] = (struct filter_def){ "dir", FILTER_WORD, dir_words };
+	ctx_filters[F_PATH] = (struct filter_def){ "path", FILTER_WORD, path_words };
+	ctx_filters[F_NR] = (struct filter_def){ NULL, 0, NULL };
+}
 
 struct ctx_filter {
 	const struct filter_val *f;
@@ -56,7 +61,8 @@ static bool ctx_keep(const struct jv *row, const void *arg)
 	if (cf->f[F_ID].set && (!jv_u64(jv_get(row, "id"), &id) ||
 				!filter_match_num(&cf->f[F_ID], id)))
 		return false;
-	return filter_match_word(&cf->f[F_DIR], jv_str(jv_get(row, "dir"))) &&
+	return conn_filter_match(cf->f, row) &&
+	       filter_match_word(&cf->f[F_DIR], jv_str(jv_get(row, "dir"))) &&
 	       filter_match_word(&cf->f[F_PATH], jv_str(jv_get(row, "path"))) &&
 	       filter_match_device(cf->dev, jv_str(jv_get(row, "device")));
 }
@@ -126,7 +132,7 @@ static unsigned int ctx_text(const struct tool *t, const struct ic_proc *p, cons
 			     const void *arg)
 {
 	static const char *const shown[] = {
-		"id", "device", "dir", "tls_version", "cipher", "path", "reason", "dek", "tis",
+		"id", "device", "dir", "conn", "label", "tls_version", "cipher", "path", "reason", "dek", "tis",
 		"tir", "tracker", "counters", NULL,
 	};
 	const struct jv *ctxs = jv_get(ans, "contexts");
@@ -143,6 +149,7 @@ static unsigned int ctx_text(const struct tool *t, const struct ic_proc *p, cons
 		ic_text_value(" ctx %s", jv_get(c, "id"));
 		ic_text_value(" dev %s", jv_get(c, "device"));
 		ic_text_value(" dir %s", jv_get(c, "dir"));
+		conn_print_endpoints(c);
 		ic_text_value(" tls %s", jv_get(c, "tls_version"));
 		ic_text_value(" %s", jv_get(c, "cipher"));
 		ic_text_value(" path %s", jv_get(c, "path"));
@@ -191,7 +198,8 @@ static int ctx_show(struct tool *t)
 	struct ic_set s;
 	int ret;
 
-	if (filter_parse(t, ctx_filters, f, "ctx show"))
+	ctx_filters_init();
+	if (filter_parse(t, ctx_filters, f, "ctx show") || conn_filter_check(t, f))
 		return 1;
 	/* The process filters too (less to send); the tool filters again for ranges and -d. */
 	if (f[F_ID].set && f[F_ID].single)
@@ -210,7 +218,8 @@ static int ctx_show(struct tool *t)
 	ret = ic_run(t, &s, &q, &rows);
 	if (!t->json && rows == 0 && !ret)
 		pr_text("no TLS context%s in %zu process%s\n",
-			f[F_ID].set || f[F_DIR].set || f[F_PATH].set || t->dev_name ?
+			f[F_ID].set || f[F_DIR].set || f[F_PATH].set || conn_filter_active(f) ||
+			t->dev_name ?
 			" matches" : "", s.n, s.n == 1 ? "" : "es");
 	ic_close(&s);
 	return ret;
@@ -226,5 +235,5 @@ static const struct tool_cmd ctx_cmds[] = {
 
 int cmd_ctx(struct tool *t)
 {
-	return tool_exec_cmd(t, ctx_cmds, "ctx command");
+	return tool_exec_cmd_default(t, ctx_cmds);
 }

@@ -160,8 +160,7 @@ static int dev_show(struct tool *t)
 			dev_print_row(t, &list[i]);
 	pr_close_array();
 	if (!any_hw && !filter && !t->json)
-		fprintf(stderr, "%s: no ConnectX device found; only the device model is available\n",
-			t->prog);
+		tool_error(t, "no ConnectX device found; only the device model is available");
 out:
 	mlx5tls_free_device_list(list);
 	return ret;
@@ -177,5 +176,5 @@ static const struct tool_cmd dev_cmds[] = {
 
 int cmd_dev(struct tool *t)
 {
-	return tool_exec_cmd(t, dev_cmds, "dev command");
+	return tool_exec_cmd_default(t, dev_cmds);
 }

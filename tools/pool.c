@@ -92,5 +92,5 @@ static const struct tool_cmd pool_cmds[] = {
 
 int cmd_pool(struct tool *t)
 {
-	return tool_exec_cmd(t, pool_cmds, "pool command");
+	return tool_exec_cmd_default(t, pool_cmds);
 }

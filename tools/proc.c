@@ -112,5 +112,5 @@ static const struct tool_cmd proc_cmds[] = {
 
 int cmd_proc(struct tool *t)
 {
-	return tool_exec_cmd(t, proc_cmds, "proc command");
+	return tool_exec_cmd_default(t, proc_cmds);
 }

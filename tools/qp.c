@@ -101,5 +101,5 @@ static const struct tool_cmd qp_cmds[] = {
 
 int cmd_qp(struct tool *t)
 {
-	return tool_exec_cmd(t, qp_cmds, "qp command");
+	return tool_exec_cmd_default(t, qp_cmds);
 }

@@ -102,7 +102,7 @@ static void step_mismatch(struct selftest *st, const char *name, const char *fmt
 	va_end(ap);
 	pr_string("result", "%s", "FAILED");
 	pr_string("mismatch", ": %s", msg);
-	fprintf(stderr, "%s: selftest: %s: %s\n", st->t->prog, name, msg);
+	tool_error(st->t, "selftest: %s: %s", name, msg);
 	if (!st->failed)
 		st->failed = name;
 }

@@ -264,7 +264,7 @@ static int stat_watch(struct tool *t)
 				continue;
 			cur = ic_ask(p, "stat");
 			if (!cur) {
-				fprintf(stderr, "%s: pid %ld (%s): %s\n", t->prog, p->pid,
+				tool_error(t, "pid %ld (%s): %s", p->pid,
 					ic_program(p), p->error);
 				jv_free(prev[i]);
 				prev[i] = NULL;
@@ -301,7 +301,7 @@ static int stat_watch(struct tool *t)
 		}
 		pr_init(stdout, t->json, t->pretty);
 		if (!live) {
-			fprintf(stderr, "%s: no publishing process left\n", t->prog);
+			tool_error(t, "no publishing process left");
 			break;
 		}
 	}
@@ -322,5 +322,5 @@ static const struct tool_cmd stat_cmds[] = {
 
 int cmd_stat(struct tool *t)
 {
-	return tool_exec_cmd(t, stat_cmds, "stat command");
+	return tool_exec_cmd_default(t, stat_cmds);
 }

@@ -106,8 +106,7 @@ static bool show_cmd(struct trace_show *ts, unsigned long line, const struct jv 
 	bool ok;
 
 	if (!hex_member(rec, "opcode", &opcode) || opcode > 0xffff || !in || !out) {
-		fprintf(stderr, "%s: line %lu: a command record without opcode, in or out\n",
-			ts->t->prog, line);
+		tool_error(ts->t, "line %lu: a command record without opcode, in or out", line);
 		ts->bad++;
 		return false;
 	}
@@ -130,7 +129,7 @@ static bool show_cmd(struct trace_show *ts, unsigned long line, const struct jv 
 	if (ts->f[F_STATUS].set && ok != (strcmp(ts->f[F_STATUS].word, "ok") == 0))
 		return true;
 	if (trace_mbox_parse(in, &c.in) || trace_mbox_parse(out, &c.out)) {
-		fprintf(stderr, "%s: line %lu: a mailbox is not hex\n", ts->t->prog, line);
+		tool_error(ts->t, "line %lu: a mailbox is not hex", line);
 		trace_mbox_free(&c.in);
 		ts->bad++;
 		return false;
@@ -177,8 +176,7 @@ static bool show_wqe(struct trace_show *ts, unsigned long line, const struct jv 
 	if (ts->have_opcode || ts->f[F_STATUS].set)
 		return true; /* the filters select firmware commands */
 	if (!what || !data || trace_mbox_parse(data, &d)) {
-		fprintf(stderr, "%s: line %lu: a wqe record without wqe or hex data\n",
-			ts->t->prog, line);
+		tool_error(ts->t, "line %lu: a wqe record without wqe or hex data", line);
 		ts->bad++;
 		return false;
 	}
@@ -252,8 +250,7 @@ static int trace_show(struct tool *t)
 	FILE *fp;
 
 	if (!path) {
-		fprintf(stderr, "%s: trace show needs a FILE (a MLX5TLS_TRACE file, - for stdin)\n",
-			t->prog);
+		tool_error(t, "trace show needs a FILE (a MLX5TLS_TRACE file, - for stdin)");
 		return 1;
 	}
 	tool_next(t);
@@ -262,14 +259,14 @@ static int trace_show(struct tool *t)
 	if (f[F_OPCODE].set) {
 		ts.have_opcode = trace_opcode_lookup(f[F_OPCODE].word, &ts.opcode);
 		if (!ts.have_opcode) {
-			fprintf(stderr, "%s: trace show: unknown opcode '%s' (a name such as "
-				"CREATE_TIS, or a number)\n", t->prog, f[F_OPCODE].word);
+			tool_error(t, "trace show: unknown opcode '%s' (a name such as CREATE_TIS, "
+				   "or a number)", f[F_OPCODE].word);
 			return 1;
 		}
 	}
 	fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 	if (!fp) {
-		fprintf(stderr, "%s: cannot open %s: %s\n", t->prog, path, strerror(errno));
+		tool_error(t, "cannot open %s: %s", path, strerror(errno));
 		return 1;
 	}
 
@@ -286,7 +283,7 @@ static int trace_show(struct tool *t)
 			continue;
 		rec = jv_parse(buf, (size_t)len, err, sizeof(err));
 		if (!rec || rec->type != JV_OBJ) {
-			fprintf(stderr, "%s: %s:%lu: not a trace record (%s)\n", t->prog, path,
+			tool_error(t, "%s:%lu: not a trace record (%s)", path,
 				line, rec ? "not a JSON object" : err);
 			ts.bad++;
 		} else {
@@ -296,7 +293,7 @@ static int trace_show(struct tool *t)
 	}
 	free(buf);
 	if (ferror(fp)) {
-		fprintf(stderr, "%s: reading %s: %s\n", t->prog, path, strerror(errno));
+		tool_error(t, "reading %s: %s", path, strerror(errno));
 		ts.bad++;
 	}
 	if (fp != stdin)
@@ -314,8 +311,8 @@ static int trace_show(struct tool *t)
 	pr_close_object();
 	pr_close_object();
 	if (ts.unmasked)
-		fprintf(stderr, "%s: %s: %lu commands carry key bytes in clear (not shown); "
-			"delete the file\n", t->prog, path, ts.unmasked);
+		tool_error(t, "%s: %lu commands carry key bytes in clear (not shown); delete the file",
+			   path, ts.unmasked);
 	return ts.bad || ts.unmasked ? 1 : 0;
 }
 

@@ -473,6 +473,32 @@ MLX5TLS_API int mlx5tls_qp_query(struct mlx5tls_qp *qp, struct mlx5tls_qp_attr *
  * with an error CQE (one shot), to exercise recovery. -EOPNOTSUPP on hardware. */
 MLX5TLS_API int mlx5tls_qp_model_inject_error(struct mlx5tls_qp *qp, uint32_t after_n_wqes);
 
+/* ---- connections ---- */
+
+/*
+ * The TCP connection a TLS context belongs to, as this side sees it (ss's Local and Peer). Given
+ * at creation (mlx5tls_tx_opts.conn, mlx5tls_rx_opts.conn) or learnt: a TX context from the
+ * headers of its first frame, an RX context from its TIR's steering rule. Shown by inspection
+ * (mlx5tls-query ctx, conn) with the application's label.
+ */
+struct mlx5tls_conn {
+	uint8_t ip_version;   /* 4 or 6; 0: not known */
+	uint8_t local_ip[16]; /* network order; IPv4 in bytes 0..3, the rest zero */
+	uint8_t remote_ip[16];
+	uint16_t local_port;  /* host order */
+	uint16_t remote_port;
+};
+
+enum mlx5tls_conn_source {
+	MLX5TLS_CONN_UNKNOWN = 0, /* not given, not learnt yet */
+	MLX5TLS_CONN_GIVEN,       /* opts.conn at creation */
+	MLX5TLS_CONN_FRAME,       /* TX: the headers of the first frame sent */
+	MLX5TLS_CONN_FLOW,        /* RX: the steering rule of the context's TIR */
+};
+
+/* Longest application label kept (longer ones are cut), with its terminating NUL. */
+#define MLX5TLS_LABEL_MAX 32
+
 /* ---- TLS TX offload ---- */
 
 struct mlx5tls_tx;
@@ -493,9 +519,14 @@ struct mlx5tls_tx_opts {
 	/* Where the DEK and the TLS TIS come from; NULL = created for this context. */
 	struct mlx5tls_dek_pool *dek_pool;
 	struct mlx5tls_tis_pool *tis_pool;
+	/* The connection (copied; NULL: learnt from the first frame) and an application label
+	 * (copied, printable ASCII, at most MLX5TLS_LABEL_MAX - 1 bytes kept; NULL: none), for
+	 * inspection only. */
+	const struct mlx5tls_conn *conn;
+	const char *label;
 	size_t : 0;
 };
-#define mlx5tls_tx_opts__last_field tis_pool
+#define mlx5tls_tx_opts__last_field label
 
 enum {
 	/* If the device cannot offload this version/cipher, encrypt in software instead of failing
@@ -646,6 +677,10 @@ struct mlx5tls_tx_state {
 	 * only, so for a TX context this is false with the reason - never a guess. */
 	bool progress_available;
 	char progress_reason[96];
+	/* The connection and the application's label (struct mlx5tls_conn). */
+	struct mlx5tls_conn conn;
+	enum mlx5tls_conn_source conn_source;
+	char label[MLX5TLS_LABEL_MAX];
 };
 
 /* Fills at most st_sz bytes of *st. Runs QUERY_GENERAL_OBJECT and QUERY_TIS on the device (on the
@@ -826,9 +861,13 @@ struct mlx5tls_rx_opts {
 	struct mlx5tls_dek_pool *dek_pool; /* where the DEK comes from; NULL = created */
 	uint32_t resync_max;               /* resync requests in a row left unanswered before
 					    * the context stops asking; 0 = 8 */
+	/* As in struct mlx5tls_tx_opts; NULL conn: taken from the TIR's steering rule when it
+	 * has exactly one. */
+	const struct mlx5tls_conn *conn;
+	const char *label;
 	size_t : 0;
 };
-#define mlx5tls_rx_opts__last_field resync_max
+#define mlx5tls_rx_opts__last_field label
 
 /* One verified record: content type (TLS 1.3: the inner type) and plaintext, valid during the
  * call. Return 0 to go on; a non-zero value stops mlx5tls_rx_input(), which returns it. */
@@ -939,6 +978,10 @@ struct mlx5tls_rx_state {
 	uint8_t hw_tracker_state;   /* record_tracker_state: 0 START, 1 TRACKING, 2 SEARCHING */
 	uint8_t hw_auth_state;      /* auth_state: 0 NO_OFFLOAD, 1 OFFLOAD, 2 AUTHENTICATION */
 	uint32_t hw_offset_record_number;
+	/* The connection and the application's label (struct mlx5tls_conn). */
+	struct mlx5tls_conn conn;
+	enum mlx5tls_conn_source conn_source;
+	char label[MLX5TLS_LABEL_MAX];
 };
 
 /*
