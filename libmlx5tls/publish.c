@@ -566,7 +566,6 @@ static void json_ctx(struct jw *w, const struct mlx5tls_tx_state *st, const stru
 	jw_str(w, "device", st->device);
 	jw_str(w, "dir", "tx");
 	jw_u64(w, "sqn", st->sqn);
-	json_conn(w, &st->conn, st->conn_source, st->label);
 	jw_str(w, "tls_version", tls_version_name(st->tls_version, b1, sizeof(b1)));
 	jw_str(w, "cipher", cipher_name(st->cipher_type, b2, sizeof(b2)));
 	jw_str(w, "path", path_name(st->path));
@@ -599,6 +598,7 @@ static void json_ctx(struct jw *w, const struct mlx5tls_tx_state *st, const stru
 	} else {
 		jw_null(w, "tis");
 	}
+	json_conn(w, &st->conn, st->conn_source, st->label);
 	jw_open(w, "progress", '{');
 	jw_bool(w, "available", st->progress_available);
 	jw_str(w, "reason", st->progress_reason);
@@ -665,7 +665,6 @@ static void json_rx_ctx(struct jw *w, const struct mlx5tls_rx_state *st)
 	jw_str(w, "device", st->device);
 	jw_str(w, "dir", "rx");
 	jw_u64(w, "sqn", st->sqn);
-	json_conn(w, &st->conn, st->conn_source, st->label);
 	jw_str(w, "tls_version", tls_version_name(st->tls_version, b1, sizeof(b1)));
 	jw_str(w, "cipher", cipher_name(st->cipher_type, b2, sizeof(b2)));
 	jw_str(w, "path", path_name(st->path));
@@ -677,6 +676,7 @@ static void json_rx_ctx(struct jw *w, const struct mlx5tls_rx_state *st)
 	jw_open(w, "tir", '{');
 	json_rx_tir(w, st);
 	jw_close(w, '}');
+	json_conn(w, &st->conn, st->conn_source, st->label);
 	jw_open(w, "progress", '{');
 	jw_bool(w, "available", st->progress_available);
 	jw_str(w, "reason", st->progress_reason);

@@ -420,7 +420,7 @@ static void test_bad_words(void)
 
 	query(&r, "ctx", "show", "bogus", "1", NULL);
 	expect_status(&r, 1, "unknown filter");
-	HAS(r.err, "ctx show: unknown filter 'bogus' (one of: pid id dir path)");
+	HAS(r.err, "ctx show: unknown filter 'bogus' (one of: laddr raddr addr lport rport port label pid id dir path)");
 	run_free(&r);
 
 	query(&r, "ctx", "show", "dir", "sideways", NULL);
@@ -438,9 +438,20 @@ static void test_bad_words(void)
 	HAS(r.err, "bad value '3-1' for id");
 	run_free(&r);
 
+	/* a word that is no ctx command is a filter of the default command (ctx show) */
 	query(&r, "ctx", "frob", NULL);
-	expect_status(&r, 1, "unknown ctx command");
-	HAS(r.err, "unknown ctx command 'frob'");
+	expect_status(&r, 1, "unknown ctx filter");
+	HAS(r.err, "ctx show: unknown filter 'frob'");
+	run_free(&r);
+
+	query(&r, "ctx", "laddr", "not-an-address", NULL);
+	expect_status(&r, 1, "bad address");
+	HAS(r.err, "laddr: 'not-an-address' is not an IPv4 or IPv6 address");
+	run_free(&r);
+
+	query(&r, "conn", "port", "70000", NULL);
+	expect_status(&r, 1, "bad port");
+	HAS(r.err, "port: 70000 is not a port");
 	run_free(&r);
 
 	query(&r, "stat", "watch", "interval", "0", NULL);
@@ -455,7 +466,7 @@ static void test_bad_words(void)
 
 	query(&r, "help", NULL);
 	expect_status(&r, 0, "help");
-	HAS(r.out, "proc | ctx | dek | tis | tir | pool |");
+	HAS(r.out, "proc | ctx | conn | dek | tis |");
 	run_free(&r);
 
 	query(&r, "ctx", "help", NULL);
@@ -489,7 +500,7 @@ static void test_proc(void)
 	HAS(r.out, "devices sim:cx6dx-legacy\n");
 	run_free(&r);
 
-	query(&r, "-j", "-D", "proc", NULL);
+	query(&r, "-j", "-d", "proc", NULL);
 	expect_status(&r, 0, "-j -D proc");
 	CU_ASSERT_TRUE(python_json_ok(r.out, false));
 	HAS(r.out, "\"schema\":1,\"socket_dir\":\"");
@@ -524,7 +535,7 @@ static void test_ctx_show(void)
 	run_free(&r);
 
 	/* everything with -D: the device's view of DEK and TIS, and the progress note */
-	query(&r, "-D", "ctx", NULL);
+	query(&r, "-d", "ctx", NULL);
 	expect_status(&r, 0, "-D ctx");
 	HAS(r.out, "    dek: id ");
 	HAS(r.out, "        query: state ready key_bits 128 key_purpose tls pd ");
@@ -600,7 +611,7 @@ static void test_ctx_filters(void)
 
 	/* -d: one device's contexts */
 	run_env_in(&r, (const char *const[]){ env_dir, NULL }, NULL, QUERY,
-		   (const char *const[]){ "-d", "sim:cx6dx-legacy", "ctx", NULL });
+		   (const char *const[]){ "ctx", "dev", "sim:cx6dx-legacy", NULL });
 	expect_status(&r, 0, "-d sim:cx6dx-legacy ctx");
 	HAS(r.out, "dev sim:cx6dx-legacy");
 	HAS_NOT(r.out, "dev sim:cx6dx ");
@@ -680,7 +691,7 @@ static void test_stat(void)
 	CU_ASSERT_TRUE(number_after(strstr(r.out, "dev sim:cx6dx-legacy"), " tx_tls_sw_ctx ") == 1);
 	run_free(&r);
 
-	query(&r, "-D", "stat", NULL);
+	query(&r, "-d", "stat", NULL);
 	expect_status(&r, 0, "-D stat");
 	HAS(r.out, "frames sent through a TLS TIS (device path)");
 	run_free(&r);

@@ -584,6 +584,11 @@ static void test_publish(void)
 	CU_ASSERT_TRUE(has(a, "\"contexts\":[{\"id\":%llu,", dst.id));
 	CU_ASSERT_TRUE(has(a, "\"sqn\":%llu,\"tls_version\":\"1.3\",\"cipher\":\"aes-gcm-256\","
 			      "\"path\":\"device\",\"reason\":\"\"", qa.sqn));
+	/* the connection, learnt from the first frame's headers (this side is the source) */
+	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"conn\":{\"ip_version\":4,"
+					 "\"local\":\"10.0.0.1\",\"local_port\":443,"
+					 "\"remote\":\"10.0.0.2\",\"remote_port\":40000,"
+					 "\"source\":\"frame\"},\"label\":\"\""));
 	CU_ASSERT_TRUE(has(a, "\"dek\":{\"id\":%llu,\"query\":{\"state\":\"ready\","
 			      "\"key_bits\":256,\"key_purpose\":\"tls\"", dst.dek_id));
 	CU_ASSERT_TRUE(has(a, "\"key_purpose\":\"tls\",\"pd\":%llu,\"pooled\":false}",

@@ -4,7 +4,7 @@
  * contexts of the publishing processes, one row each: where the context is (pid, id, device,
  * direction), what it runs (version, cipher), whether the NIC really does the crypto (path, and
  * why not), its device objects (DEK and TIS - TIR for an RX context - as the device reports them
- * on query), the record tracker and the key counters. -D adds every member of the answer.
+ * on query), the record tracker and the key counters. -d adds every member of the answer.
  */
 #include <string.h>
 
@@ -37,13 +37,13 @@ struct ctx_filter {
 static void ctx_help(FILE *fp)
 {
 	fprintf(fp,
-		"Usage: mlx5tls-query [-d DEV] [-j [-p]] [-D] ctx [ show | list ] [ pid PIDS ]\n"
+		"Usage: mlx5tls-query [-d] [-j [-p]] ctx [ show | list ] [ pid PIDS ]\n"
 		"                     [ id IDS ] [ dir { tx | rx } ]\n"
 		"                     [ path { device | software | demoted } ]\n"
 		"The TLS contexts of the processes that publish (MLX5TLS_PUBLISH=1): device,\n"
 		"direction, suite, offload path and why, DEK and TIS (TIR for RX) as the\n"
 		"device reports them, record tracker and counters. PIDS/IDS: numbers and\n"
-		"ranges, 1,3-5; -d DEV shows the contexts of DEV only; -D prints every member.\n");
+		"ranges, 1,3-5; dev DEV shows the contexts of DEV only; -d prints every member.\n");
 }
 
 static int ctx_help_cmd(struct tool *t)
@@ -67,7 +67,7 @@ static bool ctx_keep(const struct jv *row, const void *arg)
 	       filter_match_device(cf->dev, jv_str(jv_get(row, "device")));
 }
 
-/* The counters worth a glance; every counter with -D. */
+/* The counters worth a glance; every counter with -d. */
 static const char *const key_counters[] = {
 	"tx_tls_encrypted_packets", "tx_tls_encrypted_bytes", "tx_tls_sw_packets",
 	"tx_tls_sw_bytes", "tx_tls_ooo", "tx_tls_retx_bytes", "tx_tls_drop_no_sync_data",
@@ -149,7 +149,6 @@ static unsigned int ctx_text(const struct tool *t, const struct ic_proc *p, cons
 		ic_text_value(" ctx %s", jv_get(c, "id"));
 		ic_text_value(" dev %s", jv_get(c, "device"));
 		ic_text_value(" dir %s", jv_get(c, "dir"));
-		conn_print_endpoints(c);
 		ic_text_value(" tls %s", jv_get(c, "tls_version"));
 		ic_text_value(" %s", jv_get(c, "cipher"));
 		ic_text_value(" path %s", jv_get(c, "path"));
@@ -160,6 +159,7 @@ static unsigned int ctx_text(const struct tool *t, const struct ic_proc *p, cons
 		}
 		print_dek(c);
 		print_tis(c);
+		conn_print_endpoints(c);
 		print_some("tracker", jv_get(c, "tracker"), key_tracker, t->details);
 		print_some("counters", jv_get(c, "counters"), key_counters, t->details);
 		if (t->details) {

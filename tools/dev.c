@@ -10,7 +10,7 @@ static void dev_help(FILE *fp)
 {
 	fprintf(fp, "Usage: mlx5tls-query dev [ show [ NAME ] ]\n"
 		    "Lists the ConnectX devices and the device model's profiles with their firmware\n"
-		    "version and TLS offload summary; -D adds the capability limits.\n");
+		    "version and TLS offload summary; -d adds the capability limits.\n");
 }
 
 static int dev_help_cmd(struct tool *t)

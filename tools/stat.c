@@ -33,10 +33,10 @@ static const struct filter_def watch_filters[] = {
 static void stat_help(FILE *fp)
 {
 	fprintf(fp,
-		"Usage: mlx5tls-query [-d DEV] [-j [-p]] [-D] stat [ show ] [ pid PIDS ]\n"
-		"       mlx5tls-query [-d DEV] [-j] stat watch [ pid PIDS ]\n"
+		"Usage: mlx5tls-query [-d] [-j [-p]] stat [ show ] [ pid PIDS ]\n"
+		"       mlx5tls-query [-j] stat watch [ pid PIDS ]\n"
 		"                     [ interval SECONDS ] [ count N ]\n"
-		"The device counters of the publishing processes, per process and device (-D:\n"
+		"The device counters of the publishing processes, per process and device (-d:\n"
 		"one per line with its meaning). watch samples every SECONDS (default 1) and\n"
 		"prints what changed, with the rate; count ends it after N samples.\n");
 }

@@ -3,7 +3,7 @@
  * mlx5tls-query trace show FILE [opcode NAME] [status ok|failed]: decode a MLX5TLS_TRACE file (one
  * JSON object per line; "-" reads standard input): per firmware command, the opcode by name, the
  * op_mod or object type by name, status and syndrome (with the model's text when the record has
- * it) and the fields of both mailboxes. -d DEV keeps the commands of DEV only.
+ * it) and the fields of both mailboxes. dev DEV keeps the commands of DEV only.
  *
  * A record's kind is its "kind" member, "cmd" when absent. The decoder is a table of kinds so that
  * records of WQEs ("wqe": static and progress parameters) can be added by the library without
@@ -39,7 +39,7 @@ struct trace_show {
 static void trace_help(FILE *fp)
 {
 	fprintf(fp,
-		"Usage: mlx5tls-query [-d DEV] [-j [-p]] [-D] trace show FILE\n"
+		"Usage: mlx5tls-query [-d] [-j [-p]] trace show FILE\n"
 		"                     [ opcode NAME ] [ status { ok | failed } ]\n"
 		"Decodes a MLX5TLS_TRACE file (- for standard input): each firmware command\n"
 		"with its opcode, op_mod/object type, status and syndrome names and the fields\n"
