@@ -576,6 +576,76 @@ static void test_ctx_json(void)
 	run_free(&r);
 }
 
+/* The per-connection view (ss -tie style) and the connection filters of ctx and conn. */
+static void test_conn_view(void)
+{
+	char pid_dev[16], pid_sw[16];
+	struct run r;
+
+	pid_str(&ex_dev, pid_dev, sizeof(pid_dev));
+	pid_str(&ex_sw, pid_sw, sizeof(pid_sw));
+
+	/* the default command takes the filters: `ctx pid N` is `ctx show pid N` */
+	query(&r, "ctx", "pid", pid_dev, NULL);
+	expect_status(&r, 0, "ctx pid N");
+	HAS(r.out, " 192.168.0.1:443 192.168.0.2:50000 label web-front");
+	HAS_NOT(r.out, pid_sw);
+	run_free(&r);
+
+	/* one entry per connection with the one-line TLS summary */
+	query(&r, "conn", "pid", pid_dev, NULL);
+	expect_status(&r, 0, "conn pid N");
+	HAS(r.out, "program tls_tx_offload 192.168.0.1:443 192.168.0.2:50000 label web-front\n"
+		   "\ttls version 1.3 cipher aes-gcm-128 txconf hw rxconf none\n");
+	run_free(&r);
+
+	/* the software-path context: txconf sw */
+	query(&r, "conn", "show", "pid", pid_sw, NULL);
+	expect_status(&r, 0, "conn show pid sw");
+	HAS(r.out, "tls version 1.3 cipher aes-gcm-128 txconf sw rxconf none");
+	HAS(r.out, "path software (");
+	run_free(&r);
+
+	/* filters: address either end, ports, label */
+	query(&r, "conn", "addr", "192.168.0.2", "lport", "443", "label", "web-front", NULL);
+	expect_status(&r, 0, "conn addr lport label");
+	HAS(r.out, pid_dev);
+	HAS_NOT(r.out, pid_sw);
+	run_free(&r);
+
+	query(&r, "conn", "rport", "443", NULL);
+	expect_status(&r, 0, "conn rport 443");
+	HAS(r.out, "no TLS connection matches in 2 processes");
+	run_free(&r);
+
+	query(&r, "ctx", "show", "raddr", "192.168.0.2", "port", "50000", NULL);
+	expect_status(&r, 0, "ctx raddr port");
+	HAS(r.out, pid_dev);
+	HAS(r.out, pid_sw);
+	run_free(&r);
+
+	query(&r, "ctx", "raddr", "198.18.0.9", NULL);
+	expect_status(&r, 0, "ctx raddr other");
+	HAS(r.out, "no TLS context matches");
+	run_free(&r);
+
+	/* -d: bytes each way, human-readable (libbsd humanize_number) */
+	query(&r, "-d", "conn", "pid", pid_dev, NULL);
+	expect_status(&r, 0, "-d conn");
+	HAS(r.out, "\tbytes tx ");
+	HAS(r.out, "K rx 0B");
+	run_free(&r);
+
+	query(&r, "-j", "conn", "pid", pid_dev, NULL);
+	expect_status(&r, 0, "-j conn");
+	CU_ASSERT_TRUE(python_json_ok(r.out, false));
+	HAS(r.out, "\"conn\":{\"ip_version\":4,\"local\":\"192.168.0.1\",\"local_port\":443,"
+		   "\"remote\":\"192.168.0.2\",\"remote_port\":50000,\"source\":\"frame\"},"
+		   "\"label\":\"web-front\",\"tls\":{\"version\":\"1.3\",\"cipher\":\"aes-gcm-128\","
+		   "\"txconf\":\"hw\",\"rxconf\":\"none\"}");
+	run_free(&r);
+}
+
 static void test_ctx_filters(void)
 {
 	char pid_dev[16], pid_sw[16];
@@ -930,7 +1000,8 @@ static int suite_live_cleanup(void)
 static int suite_live_init(void)
 {
 	static const char *const dev_args[] = {
-		"--publish", "--hold", "120", "-n", "16", "--size", "4096", NULL,
+		"--publish", "--hold", "120", "-n", "16", "--size", "4096", "--label", "web-front",
+		NULL,
 	};
 	static const char *const sw_args[] = {
 		"--publish", "--hold", "120", "-d", "sim:cx6dx-legacy", "--tls", "1.3",
@@ -963,6 +1034,7 @@ static const struct test_case live_cases[] = {
 	{ "ctx show: device and software rows", test_ctx_show },
 	{ "ctx -j parses (python3)", test_ctx_json },
 	{ "ctx filters", test_ctx_filters },
+	{ "conn view and connection filters", test_conn_view },
 	{ "dek, tis, tir, qp, pool", test_objects },
 	{ "stat show, stat watch", test_stat },
 	{ "trace file masks the key", test_trace_file_masked },
