@@ -232,6 +232,8 @@ static int stat_watch(struct tool *t)
 		ic_close(&s);
 		return 1;
 	}
+	/* JSON Lines: one compact document per sample, even with -p */
+	pr_init(stdout, t->json, false);
 	pr_text("watching %u process%s every %.3g s%s\n", live, live == 1 ? "" : "es", interval,
 		f[F_COUNT].set ? "" : " (Ctrl-C stops)");
 	memset(&sa, 0, sizeof(sa));
@@ -299,7 +301,7 @@ static int stat_watch(struct tool *t)
 			ret = tool_fail(t, "writing the output", -EIO);
 			break;
 		}
-		pr_init(stdout, t->json, t->pretty);
+		pr_init(stdout, t->json, false);
 		if (!live) {
 			tool_error(t, "no publishing process left");
 			break;
