@@ -316,6 +316,48 @@ static void test_inspect_software_path(void)
 	txh_fini(&h);
 }
 
+/* The connection and label of a context: given in the opts (kept as given), refused when bad. */
+static void test_conn_and_label(void)
+{
+	struct txh_opts o = { .tls_version = TLS1_3_VERSION, .key_bits = 128 };
+	struct mlx5tls_conn c6 = { .ip_version = 6, .local_port = 8443, .remote_port = 61000 };
+	struct mlx5tls_conn bad = { .ip_version = 5 };
+	MLX5TLS_OPTS(mlx5tls_tx_opts, given, .flags = MLX5TLS_TX_F_SOFTWARE, .conn = &c6,
+		     .label = "edge\x01proxy/a-label-longer-than-thirty-one-bytes");
+	MLX5TLS_OPTS(mlx5tls_tx_opts, refused, .conn = &bad);
+	struct mlx5tls_tx_state st;
+	struct mlx5tls_tx *tx2;
+	struct txh h;
+
+	c6.local_ip[0] = 0x20;
+	c6.local_ip[1] = 0x01;
+	c6.local_ip[15] = 1;
+	c6.remote_ip[0] = 0x20;
+	c6.remote_ip[1] = 0x01;
+	c6.remote_ip[15] = 2;
+	CU_ASSERT_EQUAL_FATAL(txh_init(&h, &o), 0);
+	tx2 = mlx5tls_tx_create(h.qp, &h.ci.info, tls_peer_crypto_info_size(&h.ci.info), 0, &given);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tx2);
+	c6.local_port = 1; /* copied at creation: later changes of the caller's struct do not show */
+	CU_ASSERT_EQUAL(mlx5tls_tx_inspect(tx2, &st, sizeof(st)), 0);
+	CU_ASSERT_EQUAL(st.conn_source, MLX5TLS_CONN_GIVEN);
+	CU_ASSERT_EQUAL(st.conn.ip_version, 6);
+	CU_ASSERT_EQUAL(st.conn.local_port, 8443);
+	CU_ASSERT_EQUAL(st.conn.remote_port, 61000);
+	CU_ASSERT_EQUAL(st.conn.local_ip[15], 1);
+	CU_ASSERT_EQUAL(st.conn.remote_ip[15], 2);
+	/* printable only, cut to MLX5TLS_LABEL_MAX - 1 */
+	CU_ASSERT_STRING_EQUAL(st.label, "edge?proxy/a-label-longer-than-");
+	CU_ASSERT_EQUAL(strlen(st.label), MLX5TLS_LABEL_MAX - 1);
+	CU_ASSERT_EQUAL(mlx5tls_tx_destroy(tx2), 0);
+
+	errno = 0;
+	CU_ASSERT_PTR_NULL(mlx5tls_tx_create(h.qp, &h.ci.info,
+					     tls_peer_crypto_info_size(&h.ci.info), 0, &refused));
+	CU_ASSERT_EQUAL(errno, EINVAL);
+	txh_fini(&h);
+}
+
 static void test_foreach_and_ids(void)
 {
 	struct txh_opts o = { .tls_version = TLS1_3_VERSION, .key_bits = 128 };
@@ -1085,6 +1127,13 @@ static void test_publish_rx(void)
 	CU_ASSERT_EQUAL(mlx5tls_rx_input(f.rx, RX_ISN, f.wire, f.wire_len, MLX5TLS_RX_TLS_NONE,
 					 rx_count, &f), 0);
 	CU_ASSERT_EQUAL_FATAL(mlx5tls_rx_inspect(f.rx, &st, sizeof(st)), 0);
+	/* no conn in the opts: the TIR's one steering rule tells it (src is the peer) */
+	CU_ASSERT_EQUAL(st.conn_source, MLX5TLS_CONN_FLOW);
+	CU_ASSERT_EQUAL(st.conn.ip_version, 4);
+	CU_ASSERT_EQUAL(st.conn.local_port, 40000);
+	CU_ASSERT_EQUAL(st.conn.remote_port, 443);
+	CU_ASSERT_EQUAL(memcmp(st.conn.local_ip, (uint8_t[]){ 10, 0, 0, 1 }, 4), 0);
+	CU_ASSERT_EQUAL(memcmp(st.conn.remote_ip, (uint8_t[]){ 10, 0, 0, 2 }, 4), 0);
 	publish_in_tmp();
 
 	a = ask("ctx dir rx");
@@ -1097,6 +1146,9 @@ static void test_publish_rx(void)
 	CU_ASSERT(has(a, "\"dek\":{\"id\":%llu,\"query\":{\"state\":\"ready\"", st.dek_id));
 	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"tls_version\":\"1.2\""));
 	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"path\":\"device\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"conn\":{\"ip_version\":4,\"local\":\"10.0.0.1\","
+					 "\"local_port\":40000,\"remote\":\"10.0.0.2\","
+					 "\"remote_port\":443,\"source\":\"flow\"},\"label\":\"\""));
 	/* the publisher never posts on the application's queue */
 	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"progress\":{\"available\":false,"));
 	CU_ASSERT(has(a, "\"records\":%llu,", 3));
@@ -1166,6 +1218,7 @@ static const struct test_case publish_cases[] = {
 	{ "answers: limits, escaping, peer rule", test_answer_unit },
 	{ "every command over the socket", test_publish },
 	{ "RX contexts: ctx and tir answers", test_publish_rx },
+	{ "connection and label: given, copied, refused", test_conn_and_label },
 	{ "directory rules and stale sockets", test_publish_dir_rules },
 	{ "MLX5TLS_PUBLISH=1 at device open", test_publish_env },
 	{ NULL, NULL },
