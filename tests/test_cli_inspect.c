@@ -900,7 +900,7 @@ static void test_trace_records(void)
 		"%s"
 		"this is not JSON\n"
 		"{\"kind\":\"wqe\",\"wqe\":\"progress_params\",\"dev\":\"sim:cx6dx\",\"sqn\":4096,"
-		"\"data\":\"000003e8000000005000002a\"}\n"
+		"\"obj\":\"tir\",\"tirn\":77,\"data\":\"000003e8000000005000002a\"}\n"
 		"{\"kind\":\"flow\",\"dev\":\"sim:cx6dx\"}\n", dek) > 0);
 
 	run_env_in(&r, (const char *const[]){ env_dir, NULL }, text, QUERY,
@@ -911,10 +911,11 @@ static void test_trace_records(void)
 	HAS(r.out, "key_size 128 key_purpose tls pd 16");
 	HAS(r.out, "key NOT-MASKED (16 key bytes in the trace in clear; not shown)");
 	HAS_NOT(r.out, "a5a5");
-	HAS(r.out, "line 4 wqe sim:cx6dx sqn 4096 progress_params\n    next_record_tcp_sn 1000 "
+	HAS(r.out, "line 4 wqe sim:cx6dx sqn 4096 tirn 77 progress_params\n    next_record_tcp_sn 1000 "
 		   "hw_resync_tcp_sn 0 record_tracker_state tracking auth_state offload "
 		   "hw_offset_record_number 42");
-	HAS(r.out, "line 5 kind flow (not decoded");
+	/* the whole line: no stray yes/no of the JSON-only "decoded" member */
+	HAS(r.out, "line 5 kind flow (not decoded: this mlx5tls-query knows cmd and wqe records)\n");
 	HAS(r.out, "2 commands, 1 failed, 3 shown, 1 records of other kinds, 1 bad lines, 1 "
 		   "commands with UNMASKED key bytes");
 	HAS(r.err, "-:3: not a trace record");

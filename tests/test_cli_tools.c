@@ -754,6 +754,38 @@ static void test_selftest_failure(void)
  * header; a 128-bit key in the last 16). Every byte there must be masked or zero (a bulk create
  * carries no key), and the selftest's keyed commands must show the mask.
  */
+/* The RX side in the trace: CREATE/QUERY_TIR by name, its static and progress params as wqe
+ * records naming the TIR, the IVs masked. */
+static void test_rx_trace(void)
+{
+	char tmpl[] = "/tmp/mlx5tls-cli-rxtrace-XXXXXX";
+	char env_trace[sizeof(tmpl) + 32];
+	struct run r;
+	int fd;
+
+	fd = mkstemp(tmpl);
+	CU_ASSERT_FATAL(fd >= 0);
+	close(fd);
+	snprintf(env_trace, sizeof(env_trace), "MLX5TLS_TRACE=%s", tmpl);
+	run_env(&r, (const char *const[]){ env_trace, NULL }, "examples/tls_rx_offload",
+		(const char *const[]){ "--tls", "1.3", "-n", "4", NULL });
+	expect_status(&r, 0, "tls_rx_offload with MLX5TLS_TRACE");
+	run_free(&r);
+
+	run(&r, QUERY, "trace", "show", tmpl, NULL);
+	expect_status(&r, 0, "trace show (RX)");
+	HAS(r.out, " CREATE_TIR (opcode 0x900)");
+	HAS(r.out, " QUERY_TIR (opcode 0x903)");
+	HAS(r.out, " DESTROY_TIR (opcode 0x902)");
+	HAS_NOT(r.out, "UNKNOWN");
+	HAS(r.out, " wqe sim:cx6dx sqn ");
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.out, " progress_params\n") && strstr(r.out, "tirn "));
+	HAS(r.out, "static_params\n    tls_version 1.3 ");
+	HAS(r.out, " iv **");
+	run_free(&r);
+	unlink(tmpl);
+}
+
 static void test_selftest_trace_masks_keys(void)
 {
 	char tmpl[] = "/tmp/mlx5tls-cli-trace-XXXXXX";
@@ -959,6 +991,7 @@ static const struct test_case query_cases[] = {
 	{ "selftest nocrypto: TLS skipped", test_selftest_nocrypto },
 	{ "selftest failure", test_selftest_failure },
 	{ "trace masks key bytes", test_selftest_trace_masks_keys },
+	{ "trace of an RX context", test_rx_trace },
 	{ NULL, NULL },
 };
 
