@@ -159,8 +159,8 @@ static int dev_show(struct tool *t)
 		if (!filter || strcmp(list[i].name, filter) == 0)
 			dev_print_row(t, &list[i]);
 	pr_close_array();
-	if (!any_hw && !filter && !t->json)
-		tool_error(t, "no ConnectX device found; only the device model is available");
+	if (!any_hw && !filter)
+		tool_notice(t, "no ConnectX device found; only the device model is available");
 out:
 	mlx5tls_free_device_list(list);
 	return ret;

@@ -35,7 +35,7 @@ static void json_str(FILE *fp, const char *s)
 	fputc('"', fp);
 }
 
-static void tool_verror(const struct tool *t, const char *fmt, va_list ap)
+static void tool_vmessage(const struct tool *t, const char *kind, const char *fmt, va_list ap)
 {
 	char msg[1024];
 	size_t len;
@@ -45,7 +45,7 @@ static void tool_verror(const struct tool *t, const char *fmt, va_list ap)
 	while (len > 0 && msg[len - 1] == '\n')
 		msg[--len] = '\0';
 	if (t->json) {
-		fputs("{\"error\":{\"program\":", stderr);
+		fprintf(stderr, "{\"%s\":{\"program\":", kind);
 		json_str(stderr, t->prog);
 		fputs(",\"message\":", stderr);
 		json_str(stderr, msg);
@@ -60,7 +60,16 @@ void tool_error(const struct tool *t, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	tool_verror(t, fmt, ap);
+	tool_vmessage(t, "error", fmt, ap);
+	va_end(ap);
+}
+
+void tool_notice(const struct tool *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	tool_vmessage(t, "notice", fmt, ap);
 	va_end(ap);
 }
 
@@ -471,9 +480,8 @@ int tool_open_device(struct tool *t, bool auto_hw)
 		snprintf(full, sizeof(full), "%.20s:%.31s", t->attr.name, t->attr.profile);
 		memcpy(t->attr.name, full, sizeof(full));
 	}
-	if (t->fallback) /* also with -j: stderr does not disturb the JSON on stdout */
-		fprintf(stderr, "%s: no ConnectX device found; using the device model %s\n", t->prog,
-			t->attr.name);
+	if (t->fallback) /* also with -j (as a JSON line): stderr does not disturb stdout */
+		tool_notice(t, "no ConnectX device found; using the device model %s", t->attr.name);
 	return 0;
 }
 

@@ -63,6 +63,8 @@ int tool_usage_fail(struct tool *t);
 /* An error message on stderr: "PROG: MESSAGE" or, with -j, {"error":{"program","message"}} on one
  * line. tool_usage_error() adds the usage after it in text mode. */
 void tool_error(const struct tool *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A note that is no error (the model was chosen): as tool_error, {"notice":{...}} under -j. */
+void tool_notice(const struct tool *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void tool_usage_error(const struct tool *t);
 
 /*
