@@ -1114,6 +1114,46 @@ static void test_rx_inspect(void)
 	rx_fix_fini(&f);
 }
 
+/* Run `mlx5tls-query ARGS` (the build tree's, next to this test: ../tools/) against pub_dir;
+ * its standard output, malloc'd, or NULL. */
+static char *query_tool(const char *args)
+{
+	char exe[512], cmd[1200], *slash, *out = NULL;
+	size_t len = 0, cap = 0;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char buf[512];
+	FILE *p;
+
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return NULL;
+	*slash = '\0';
+	snprintf(cmd, sizeof(cmd), "MLX5TLS_RUNTIME_DIR='%s' '%s/../tools/mlx5tls-query' %s 2>&1",
+		 pub_dir, exe, args);
+	p = popen(cmd, "r");
+	if (!p)
+		return NULL;
+	while ((n = (ssize_t)fread(buf, 1, sizeof(buf), p)) > 0) {
+		char *m;
+
+		if (len + (size_t)n + 1 > cap) {
+			cap = (len + (size_t)n + 1) * 2;
+			m = realloc(out, cap);
+			if (!m)
+				break;
+			out = m;
+		}
+		memcpy(out + len, buf, (size_t)n);
+		len += (size_t)n;
+		out[len] = '\0';
+	}
+	pclose(p);
+	return out;
+}
+
 static void test_publish_rx(void)
 {
 	static const char *const cmds[] = { "info", "dev", "qp", "ctx", "dek", "tis", "tir",
@@ -1168,6 +1208,37 @@ static void test_publish_rx(void)
 	a = ask("ctx dir tx");
 	CU_ASSERT_PTR_NOT_NULL(strstr(a ? a : "", "\"contexts\":[]"));
 	free(a);
+
+	/* a TX context of the same connection (given, the receiver's flow seen from this side):
+	 * mlx5tls-query conn shows one connection, both directions on the NIC, as ss -tie does */
+	{
+		struct mlx5tls_conn c = { .ip_version = 4, .local_ip = { 10, 0, 0, 1 },
+					  .remote_ip = { 10, 0, 0, 2 }, .local_port = 40000,
+					  .remote_port = 443 };
+		MLX5TLS_OPTS(mlx5tls_tx_opts, to, .conn = &c, .label = "both-ways");
+		struct mlx5tls_tx *tx = mlx5tls_tx_create(f.qp, &f.ci.info,
+							  tls_peer_crypto_info_size(&f.ci.info),
+							  1000, &to);
+		char *out;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(tx);
+		out = query_tool("conn");
+		CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+		CU_ASSERT_PTR_NOT_NULL(strstr(out, " 10.0.0.1:40000 10.0.0.2:443 label both-ways\n"
+						   "\ttls version 1.2 cipher aes-gcm-128 txconf hw "
+						   "rxconf hw\n"));
+		CU_ASSERT_EQUAL(count_of(out, "\ttls version"), 1); /* one connection, two contexts */
+		CU_ASSERT_EQUAL(count_of(out, " dir tx dev "), 1);
+		CU_ASSERT_EQUAL(count_of(out, " dir rx dev "), 1);
+		free(out);
+		out = query_tool("conn rport 443 laddr 10.0.0.1");
+		CU_ASSERT_PTR_NOT_NULL(strstr(out ? out : "", "txconf hw rxconf hw"));
+		free(out);
+		out = query_tool("conn lport 443");
+		CU_ASSERT_PTR_NOT_NULL(strstr(out ? out : "", "no TLS connection matches"));
+		free(out);
+		CU_ASSERT_EQUAL(mlx5tls_tx_destroy(tx), 0);
+	}
 	a = ask("ctx path software");
 	CU_ASSERT_PTR_NOT_NULL(strstr(a ? a : "", "\"contexts\":[]"));
 	free(a);
