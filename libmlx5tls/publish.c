@@ -539,12 +539,13 @@ static void json_conn(struct jw *w, const struct mlx5tls_conn *c, enum mlx5tls_c
 		      const char *label)
 {
 	static const char *const sources[] = { "unknown", "given", "frame", "flow" };
-	char addr[INET6_ADDRSTRLEN];
 	int af = c->ip_version == 6 ? AF_INET6 : AF_INET;
 
 	if (src == MLX5TLS_CONN_UNKNOWN || (c->ip_version != 4 && c->ip_version != 6)) {
 		jw_null(w, "conn");
 	} else {
+		char addr[INET6_ADDRSTRLEN];
+
 		jw_open(w, "conn", '{');
 		jw_u64(w, "ip_version", c->ip_version);
 		jw_str(w, "local", inet_ntop(af, c->local_ip, addr, sizeof(addr)) ? addr : "?");

@@ -129,16 +129,20 @@ void conn_print_endpoints(const struct jv *ctx)
 {
 	const struct jv *c = jv_get(ctx, "conn");
 	const char *label = jv_str(jv_get(ctx, "label"));
-	char a[80], b[80], buf[64];
 
 	if (!c || c->type != JV_OBJ) {
 		pr_text(" conn -");
 	} else {
+		char a[80], b[80];
+
 		pr_text(" %s", endpoint(c, "local", "local_port", a, sizeof(a)));
 		pr_text(" %s", endpoint(c, "remote", "remote_port", b, sizeof(b)));
 	}
-	if (label && *label)
+	if (label && *label) {
+		char buf[64];
+
 		pr_text(" label %s", ic_clean(label, buf, sizeof(buf)));
+	}
 }
 
 /* ---- conn show ---- */
