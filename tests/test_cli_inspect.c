@@ -788,6 +788,19 @@ static void test_stat(void)
 	HAS(r.out, "\"sample\":2,");
 	HAS(r.out, "\"changed\":{}");
 	run_free(&r);
+
+	/* -p does not break the lines: one compact document per sample, still JSON Lines */
+	query(&r, "-j", "-p", "stat", "watch", "interval", "0.05", "count", "2", NULL);
+	expect_status(&r, 0, "-j -p stat watch count 2");
+	CU_ASSERT_TRUE(python_json_ok(r.out, true));
+	{
+		unsigned int lines = 0;
+
+		for (const char *p = r.out; (p = strchr(p, '\n')); p++)
+			lines++;
+		CU_ASSERT_EQUAL(lines, 2);
+	}
+	run_free(&r);
 }
 
 /* ---- trace files ---- */
