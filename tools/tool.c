@@ -18,7 +18,7 @@
 /* -j: every message on stderr is a JSON object on its own line (errors, the library's warnings). */
 static bool json_errors;
 
-/* A JSON string's body for s, bounded by len (control characters escaped). */
+/* s as a JSON string, quotes included (quote, backslash and control characters escaped). */
 static void json_str(FILE *fp, const char *s)
 {
 	fputc('"', fp);
