@@ -375,6 +375,12 @@ static void test_errors_name_the_problem(void)
 		   "'sim:nope': unknown model profile 'nope'");
 	run_free(&r);
 
+	run(&r, QUERY, "-j", NULL);
+	expect_status(&r, 1, "-j without object");
+	CU_ASSERT_TRUE(json_valid(r.err));
+	HAS(r.err, "no object given");
+	run_free(&r);
+
 	run(&r, QUERY, "-j", "frobnicate", NULL);
 	expect_status(&r, 1, "-j unknown object");
 	CU_ASSERT_TRUE(json_valid(r.err));

@@ -182,7 +182,10 @@ int tool_help(struct tool *t)
 
 int tool_usage_fail(struct tool *t)
 {
-	t->usage(stderr);
+	if (t->json)
+		tool_error(t, "no object given (%s help lists them)", t->prog);
+	else
+		t->usage(stderr);
 	return 1;
 }
 
