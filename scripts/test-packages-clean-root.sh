@@ -22,7 +22,13 @@ cleanup() {
 trap cleanup EXIT
 
 echo "clean root: mmdebstrap bookworm (build-essential, pkg-config) into $ROOT"
-mmdebstrap --quiet --variant=apt --include=build-essential,pkg-config bookworm "$ROOT" "$MIRROR"
+# The package lists stay (apt in the root resolves the packages' dependencies from them), and
+# the root's apt takes the host's leniency about snapshot mirrors' Release dates.
+mmdebstrap --quiet --variant=apt --include=build-essential,pkg-config \
+	--skip=cleanup/apt/lists \
+	--aptopt='Acquire::Check-Valid-Until "false"' --aptopt='Acquire::Check-Date "false"' \
+	bookworm "$ROOT" "$MIRROR"
+cp /etc/resolv.conf "$ROOT/etc/resolv.conf" 2>/dev/null || true
 mkdir -p "$ROOT/tmp/debs" "$ROOT/tmp/user"
 for deb in "$DEBS"/*.deb; do
 	[[ $deb == *-dbgsym_* ]] && continue
