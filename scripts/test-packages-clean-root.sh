@@ -40,7 +40,7 @@ mount -t proc proc "$ROOT/proc"
 in_root() { chroot "$ROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
 	DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 /bin/bash -euo pipefail -c "$1"; }
 
-in_root 'apt-get install -y -q --no-install-recommends /tmp/debs/*.deb >/tmp/apt.log ||
+in_root 'apt-get install -y -q --no-install-recommends /tmp/debs/*.deb >/tmp/apt.log 2>&1 ||
 	{ cat /tmp/apt.log; exit 1; }
 	echo "installed: $(dpkg-query -W -f="\${Package} \${Version}\n" libmlx5tls1 libmlx5tls-dev mlx5tls-tools | tr "\n" " ")"
 	echo "pulled in besides: $(grep -o "^Setting up [^ ]*" /tmp/apt.log | cut -d" " -f3 |
@@ -69,7 +69,8 @@ in_root 'cd /tmp/user
 	man -w mlx5tls_version >/dev/null 2>&1 || test -f /usr/share/man/man3/mlx5tls_version.3.gz'
 
 echo "--- the shipped examples, built with their Makefile (pkg-config)"
-in_root 'apt-get install -y -q --no-install-recommends libssl-dev >/dev/null
+in_root 'apt-get install -y -q --no-install-recommends libssl-dev >/tmp/apt-ssl.log 2>&1 ||
+		{ cat /tmp/apt-ssl.log; exit 1; }
 	cp -r /usr/share/doc/libmlx5tls-dev/examples /tmp/examples && cd /tmp/examples
 	make -s
 	./dek_tis_setup sim >/dev/null 2>&1
