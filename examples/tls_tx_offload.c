@@ -121,6 +121,7 @@ struct options {
 	uint64_t seed;
 	const char *pcap;
 	bool fallback;
+	const char *label; /* shown by mlx5tls-query ctx/conn */
 	bool publish;
 	bool hold;
 	unsigned int hold_s; /* 0: until a signal */
@@ -131,7 +132,7 @@ static void usage(FILE *fp)
 	fprintf(fp,
 		"Usage: " PROG " [-d DEV] [--tls 1.2|1.3] [--bits 128|256] [-n RECORDS]\n"
 		"       [--size BYTES] [--loss P] [--seed N] [--pcap FILE] [--fallback]\n"
-		"       [--publish] [--hold SECONDS]\n"
+		"       [--publish] [--hold SECONDS] [--label NAME]\n"
 		"  -d DEV        device (default sim: the built-in ConnectX-6 Dx model)\n"
 		"  --tls V       TLS version (default 1.3)\n"
 		"  --bits B      AES-GCM key size (default 128)\n"
@@ -141,6 +142,7 @@ static void usage(FILE *fp)
 		"  --seed N      seed of the loss pattern and TCP sequence numbers (default 1)\n"
 		"  --pcap FILE   write the wire to FILE (SSLKEYLOGFILE: key log for Wireshark)\n"
 		"  --fallback    encrypt in software if the device cannot offload the suite\n"
+		"  --label NAME  the connection's label in mlx5tls-query ctx and conn\n"
 		"  --publish     publish the TLS state to mlx5tls-query (MLX5TLS_PUBLISH=1)\n"
 		"  --hold S      after the transfer keep the connection S seconds (0: until\n"
 		"                SIGTERM/SIGINT) before tearing it down\n");
@@ -177,6 +179,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "pcap", required_argument, NULL, 'p' },
 		{ "fallback", no_argument, NULL, 'f' },
 		{ "publish", no_argument, NULL, 'P' },
+		{ "label", required_argument, NULL, 'L' },
 		{ "hold", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -214,6 +217,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'P':
 			o->publish = true;
+			break;
+		case 'L':
+			o->label = optarg;
 			break;
 		case 'H':
 			if (parse_uint("--hold", optarg, 0, 86400, &v))
@@ -1076,7 +1082,9 @@ static int run(struct app *a)
 {
 	/* --fallback: a suite the device lacks (TLS 1.3 on -d sim:cx6dx-legacy) is encrypted by
 	 * the library in software instead of failing with -EOPNOTSUPP; the context says why. */
-	MLX5TLS_OPTS(mlx5tls_tx_opts, to, .flags = a->o.fallback ? MLX5TLS_TX_F_SW_FALLBACK : 0);
+	/* the connection itself is learnt from the first frame's headers */
+	MLX5TLS_OPTS(mlx5tls_tx_opts, to, .flags = a->o.fallback ? MLX5TLS_TX_F_SW_FALLBACK : 0,
+		     .label = a->o.label);
 	struct mlx5tls_tx_info ti;
 	/* SSLKEYLOGFILE: the NSS key log lines of the handshake are appended there */
 	const struct example_tls_cfg cfg = { .prog = PROG, .cn = "tls-tx-offload.example",

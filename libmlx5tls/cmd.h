@@ -40,9 +40,11 @@ void fw_error_record(const struct mlx5tls_device *dev, const void *in, const voi
 struct mlx5tls_trace *trace_open(const char *path);
 void trace_close(struct mlx5tls_trace *trace);
 /* A TLS parameters WQE's image ("static_params" 64 bytes, "progress_params" 12 bytes) as a
- * {"kind":"wqe"} record; `secret` (the static params' salt and implicit IV) is written as **. */
+ * {"kind":"wqe"} record naming the object it configures (obj "tis" for TX, "tir" for RX, and its
+ * number as "tisn"/"tirn"); `secret` (the static params' salt and implicit IV) is written as **. */
 void trace_wqe(struct mlx5tls_trace *trace, const char *dev_name, const char *kind, uint32_t sqn,
-	       const void *data, size_t len, const struct cmd_secret *secret);
+	       const char *obj, uint32_t obj_num, const void *data, size_t len,
+	       const struct cmd_secret *secret);
 void trace_cmd(struct mlx5tls_trace *trace, const char *dev_name, const void *in, size_t inlen,
 	       const void *out, size_t outlen, const struct cmd_secret *secret);
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "sim/sim.h"
 #include "inspect.h"
 
 static bool is_model_name(const char *name)
@@ -73,6 +74,7 @@ struct mlx5tls_device *mlx5tls_device_open(const char *name,
 {
 	struct mlx5tls_device *dev;
 	const char *trace_path;
+	char why[256];
 	int ret;
 
 	if (!OPTS_VALID(opts, mlx5tls_device_opts))
@@ -89,6 +91,9 @@ struct mlx5tls_device *mlx5tls_device_open(const char *name,
 	if (ret) {
 		if (!name && ret == -ENODEV)
 			pr_warn("no DevX-capable mlx5 device found; open \"sim\" to use the device model\n");
+		else if (name && is_model_name(name) && ret == -EINVAL &&
+			 sim_profile_explain(name[3] == ':' ? name + 4 : "", why, sizeof(why)))
+			pr_warn("cannot open device %s: %s\n", name, why);
 		else
 			pr_warn("cannot open device %s: %s\n", name ? name : "(first mlx5)",
 				strerror(-ret));

@@ -249,6 +249,7 @@ void tx_inspect_fill(struct mlx5tls_tx *tx, const struct tx_snap *snap,
 		tis_read_back(snap->tis, st);
 	st->progress_available = false;
 	snprintf(st->progress_reason, sizeof(st->progress_reason), "%s", TX_PROGRESS_REASON);
+	conn_read(&tx->conn, &st->conn, &st->conn_source, st->label);
 }
 
 int mlx5tls_tx_inspect(struct mlx5tls_tx *tx, struct mlx5tls_tx_state *st, size_t st_sz)

@@ -8,6 +8,7 @@
  * the publisher, never the datapath. The thread blocks every signal: the application's handlers
  * keep running on the application's threads.
  */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -550,6 +551,31 @@ static void json_tis_query(struct jw *w, int err, uint8_t status, uint32_t syndr
 	jw_close(w, '}');
 }
 
+/* "conn":{"ip_version","local","local_port","remote","remote_port","source"} (null while not
+ * known) and "label" of a TLS context. */
+static void json_conn(struct jw *w, const struct mlx5tls_conn *c, enum mlx5tls_conn_source src,
+		      const char *label)
+{
+	static const char *const sources[] = { "unknown", "given", "frame", "flow" };
+	int af = c->ip_version == 6 ? AF_INET6 : AF_INET;
+
+	if (src == MLX5TLS_CONN_UNKNOWN || (c->ip_version != 4 && c->ip_version != 6)) {
+		jw_null(w, "conn");
+	} else {
+		char addr[INET6_ADDRSTRLEN];
+
+		jw_open(w, "conn", '{');
+		jw_u64(w, "ip_version", c->ip_version);
+		jw_str(w, "local", inet_ntop(af, c->local_ip, addr, sizeof(addr)) ? addr : "?");
+		jw_u64(w, "local_port", c->local_port);
+		jw_str(w, "remote", inet_ntop(af, c->remote_ip, addr, sizeof(addr)) ? addr : "?");
+		jw_u64(w, "remote_port", c->remote_port);
+		jw_str(w, "source", (unsigned int)src < 4 ? sources[src] : "unknown");
+		jw_close(w, '}');
+	}
+	jw_str(w, "label", label);
+}
+
 static void json_ctx(struct jw *w, const struct mlx5tls_tx_state *st, const struct tx_snap *snap)
 {
 	char b1[16], b2[16];
@@ -591,6 +617,7 @@ static void json_ctx(struct jw *w, const struct mlx5tls_tx_state *st, const stru
 	} else {
 		jw_null(w, "tis");
 	}
+	json_conn(w, &st->conn, st->conn_source, st->label);
 	jw_open(w, "progress", '{');
 	jw_bool(w, "available", st->progress_available);
 	jw_str(w, "reason", st->progress_reason);
@@ -670,6 +697,7 @@ static void json_rx_ctx(struct jw *w, const struct mlx5tls_rx_state *st)
 	jw_open(w, "tir", '{');
 	json_rx_tir(w, st);
 	jw_close(w, '}');
+	json_conn(w, &st->conn, st->conn_source, st->label);
 	jw_open(w, "progress", '{');
 	jw_bool(w, "available", st->progress_available);
 	jw_str(w, "reason", st->progress_reason);

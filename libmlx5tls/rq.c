@@ -460,7 +460,11 @@ static int tir_obj_create(struct mlx5tls_rq *rq, struct mlx5tls_td *td, bool tls
 	/*
 	 * DIRECT to the RQ, as rdma-core's raw-packet QP TIR and libdpcp's TLS RX TIRs (the
 	 * kernel's INDIRECT over a one-RQ table delivers the same way). No RSS hash (DIRECT does not hash),
-	 * no LRO, self_lb_block 0: frames come from the wire, never the device's own loopback.
+	 * no LRO. self_lb_block = unicast | multicast (fact sheet 4.3: the kernel's TLS RX TIR sets
+	 * both): a frame this function sends itself - a TX queue of the same vport whose 5-tuple
+	 * happens to match the steering rule - must not come back into the TLS receive path as if the
+	 * peer had sent it. Frames from the wire are not affected (the model stores and reports the
+	 * value; its receive path only carries wire frames, sim/tir.c T6).
 	 */
 	DEVX_SET(create_tir_in, in, opcode, MLX5_CMD_OP_CREATE_TIR);
 	tirc = DEVX_ADDR_OF(create_tir_in, in, ctx);
@@ -468,6 +472,8 @@ static int tir_obj_create(struct mlx5tls_rq *rq, struct mlx5tls_td *td, bool tls
 	DEVX_SET(tirc, tirc, tls_en, tls_en);
 	DEVX_SET(tirc, tirc, inline_rqn, rq->ring.rqn);
 	DEVX_SET(tirc, tirc, transport_domain, td->tdn);
+	DEVX_SET(tirc, tirc, self_lb_block,
+		 MLX5_TIRC_SELF_LB_BLOCK_BLOCK_UNICAST | MLX5_TIRC_SELF_LB_BLOCK_BLOCK_MULTICAST);
 	ret = cmd_exec(rq->dev, CMD_CREATE, NULL, obj, in, sizeof(in), out, sizeof(out), NULL);
 	if (!ret)
 		*tirn = DEVX_GET(create_tir_out, out, tirn);
@@ -611,6 +617,7 @@ int mlx5tls_tir_query(struct mlx5tls_tir *tir, struct mlx5tls_tir_attr *attr, si
 	a.inline_rqn = DEVX_GET(tirc, tirc, inline_rqn);
 	a.transport_domain = DEVX_GET(tirc, tirc, transport_domain);
 	a.flows = atomic_load(&tir->flows);
+	a.self_lb_block = (uint8_t)DEVX_GET(tirc, tirc, self_lb_block);
 	copy_out(attr, attr_sz, &a, sizeof(a));
 	return 0;
 }
@@ -661,6 +668,15 @@ struct mlx5tls_flow *mlx5tls_flow_create(struct mlx5tls_tir *tir,
 	if (ret) {
 		free(f);
 		return libmlx5tls_err_ptr(ret);
+	}
+	{
+		/* the receiver's view: src is the peer (remote), dst this side (local) */
+		struct mlx5tls_conn c = { .ip_version = m->ip_version, .local_port = m->dst_port,
+					  .remote_port = m->src_port };
+
+		memcpy(c.local_ip, m->dst_ip, sizeof(c.local_ip));
+		memcpy(c.remote_ip, m->src_ip, sizeof(c.remote_ip));
+		conn_set(&tir->flow_conn, &c, MLX5TLS_CONN_FLOW);
 	}
 	return f;
 }

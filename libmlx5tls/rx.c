@@ -330,6 +330,11 @@ struct mlx5tls_rx *mlx5tls_rx_create(struct mlx5tls_qp *qp, struct mlx5tls_tir *
 	rx = calloc(1, sizeof(*rx));
 	if (!rx)
 		return libmlx5tls_err_ptr(-ENOMEM);
+	ret = conn_init(&rx->conn, OPTS_GET(opts, conn, NULL), OPTS_GET(opts, label, NULL));
+	if (ret) {
+		free(rx);
+		return libmlx5tls_err_ptr(ret);
+	}
 	rx->qp = qp;
 	rx->stat_curr = TLS_STAT_NONE;
 	rx->tir = tir;

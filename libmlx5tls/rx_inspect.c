@@ -81,6 +81,17 @@ static void rx_tir_read_back(struct mlx5tls_rx *rx, struct mlx5tls_rx_state *st)
 	st->tir_flows = a.flows;
 }
 
+/* The connection: given at creation, else the steering rule of the TIR when it has just one. */
+static void rx_conn_fill(struct mlx5tls_rx *rx, struct mlx5tls_rx_state *st)
+{
+	conn_read(&rx->conn, &st->conn, &st->conn_source, st->label);
+	if (st->conn_source == MLX5TLS_CONN_UNKNOWN && st->has_tir && st->tir_flows == 1) {
+		char none[MLX5TLS_LABEL_MAX];
+
+		conn_read(&rx->tir->flow_conn, &st->conn, &st->conn_source, none);
+	}
+}
+
 void rx_inspect_fill(struct mlx5tls_rx *rx, struct mlx5tls_rx_state *st)
 {
 	const struct rx_pub *p = &rx->pub;
@@ -116,6 +127,7 @@ void rx_inspect_fill(struct mlx5tls_rx *rx, struct mlx5tls_rx_state *st)
 	rx_tir_read_back(rx, st);
 	st->progress_available = false;
 	snprintf(st->progress_reason, sizeof(st->progress_reason), "%s", PUBLISHER_PSV_REASON);
+	rx_conn_fill(rx, st);
 }
 
 static uint32_t be32_at(const uint8_t *b)

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "conn.h"
 #include "mlx5tls_internal.h"
 #include "rx_sw.h"
 
@@ -28,6 +29,7 @@ struct rx_start {
 };
 
 struct mlx5tls_rx {
+	struct conn_id conn;     /* connection and label for inspection (opts, else the TIR's flow) */
 	struct mlx5tls_qp *qp;   /* the control queue the params and GET_PSV go on */
 	struct mlx5tls_tir *tir;
 	uint32_t tirn;           /* the TIR object the device state is on */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd.h"
 #include "inspect.h"
 #include "qp.h"
 #include "rx_internal.h"
@@ -44,6 +45,13 @@ static int post_static(struct mlx5tls_rx *rx, uint32_t resync_sn, uint64_t num)
 	wqe_build_static_params(bb, (uint16_t)qp->pc, qp->ring.sqn, MLX5TLS_OPC_MOD_TIR, rx->tirn,
 				false, &si);
 	explicit_bzero(&si, sizeof(si));
+	if (qp->dev->trace) {
+		/* as TX's (tx_send.c): the salt and implicit IV, bytes 0x14..0x1f, are masked */
+		static const struct cmd_secret ivs = { 0x14, 12 };
+
+		trace_wqe(qp->dev->trace, qp->dev->attr.name, "static_params", qp->ring.sqn, "tir",
+			  rx->tirn, bb[2], 64, &ivs);
+	}
 	qp_commit(qp, MLX5TLS_STATIC_PARAMS_WQEBBS, &slot);
 	return 0;
 }
@@ -62,6 +70,9 @@ static int post_progress(struct mlx5tls_rx *rx, uint32_t next_record_sn)
 	wqe_build_progress_params(w, (uint16_t)qp->pc, qp->ring.sqn, MLX5TLS_OPC_MOD_TIR, rx->tirn,
 				  false, next_record_sn);
 	w[11] |= MLX5TLS_WQE_CQ_UPDATE;
+	if (qp->dev->trace)
+		trace_wqe(qp->dev->trace, qp->dev->attr.name, "progress_params", qp->ring.sqn,
+			  "tir", rx->tirn, w + 20, 12, NULL);
 	qp_commit(qp, 1, &slot);
 	return 0;
 }

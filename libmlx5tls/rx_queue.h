@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "conn.h"
 #include "mlx5tls_internal.h"
 
 struct mlx5tls_rq {
@@ -54,6 +55,7 @@ struct mlx5tls_tir {
 	pthread_mutex_t lock; /* the flow list */
 	struct mlx5tls_flow *flow_list;
 	atomic_uint flows;
+	struct conn_id flow_conn; /* the connection of its first steering rule (inspection) */
 };
 
 struct mlx5tls_flow {

@@ -107,7 +107,8 @@ void trace_cmd(struct mlx5tls_trace *trace, const char *dev_name, const void *in
 }
 
 void trace_wqe(struct mlx5tls_trace *trace, const char *dev_name, const char *kind, uint32_t sqn,
-	       const void *data, size_t len, const struct cmd_secret *secret)
+	       const char *obj, uint32_t obj_num, const void *data, size_t len,
+	       const struct cmd_secret *secret)
 {
 	char line[512], *p = line;
 	ssize_t n;
@@ -116,7 +117,8 @@ void trace_wqe(struct mlx5tls_trace *trace, const char *dev_name, const char *ki
 		return; /* params images are 64 / 12 bytes */
 	p += sprintf(p, "{\"kind\":\"wqe\",\"wqe\":\"%s\",\"dev\":\"", kind);
 	p = put_json_str(p, dev_name, 63);
-	p += sprintf(p, "\",\"sqn\":%u,\"data\":\"", sqn);
+	p += sprintf(p, "\",\"sqn\":%u,\"obj\":\"%s\",\"%sn\":%u,\"data\":\"", sqn, obj, obj,
+		     obj_num);
 	p = put_hex(p, data, len, secret);
 	p += sprintf(p, "\"}\n");
 	n = write(trace->fd, line, (size_t)(p - line));

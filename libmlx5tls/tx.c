@@ -226,6 +226,11 @@ struct mlx5tls_tx *mlx5tls_tx_create(struct mlx5tls_qp *qp, const struct tls_cry
 	tx = calloc(1, sizeof(*tx));
 	if (!tx)
 		return libmlx5tls_err_ptr(-ENOMEM);
+	ret = conn_init(&tx->conn, OPTS_GET(opts, conn, NULL), OPTS_GET(opts, label, NULL));
+	if (ret) {
+		free(tx);
+		return libmlx5tls_err_ptr(ret);
+	}
 	tx->qp = qp;
 	tx->stat_curr = TLS_STAT_NONE;
 	tx->id = inspect_new_tx_id();

@@ -11,6 +11,7 @@
 #include <linux/tls.h>
 #include <stdatomic.h>
 
+#include "conn.h"
 #include "qp.h"
 #include "tx_stream.h"
 #include "tx_sw.h"
@@ -112,6 +113,9 @@ struct mlx5tls_tx {
 	uint32_t epoch;              /* current key epoch (rekeys so far) */
 	struct tx_epoch epochs[TX_EPOCHS];
 	char reason[96];
+
+	/* the connection and label, for inspection (learnt from the first frame if not given) */
+	struct conn_id conn;
 };
 
 /* Single writer (the queue's thread), readers anywhere: no locked instruction needed. */

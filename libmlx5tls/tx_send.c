@@ -160,7 +160,7 @@ static int post_params(struct mlx5tls_tx *tx, const struct tx_rec *rec)
 			static const struct cmd_secret ivs = { 0x14, 12 };
 
 			trace_wqe(qp->dev->trace, qp->dev->attr.name, "static_params",
-				  qp->ring.sqn, bb[2], 64, &ivs);
+				  qp->ring.sqn, "tis", tx->tis->tisn, bb[2], 64, &ivs);
 		}
 		qp_commit(qp, MLX5TLS_STATIC_PARAMS_WQEBBS, &ctrl);
 		{
@@ -179,7 +179,7 @@ static int post_params(struct mlx5tls_tx *tx, const struct tx_rec *rec)
 				  tx->tis->tisn, !do_static, 0);
 	if (qp->dev->trace)
 		trace_wqe(qp->dev->trace, qp->dev->attr.name, "progress_params", qp->ring.sqn,
-			  w + 20, 12, NULL);
+			  "tis", tx->tis->tisn, w + 20, 12, NULL);
 	qp_commit(qp, 1, &ctrl);
 	w = qp_wqe_begin(qp, 1);
 	wqe_build_fence_nop(w, (uint16_t)qp->pc, qp->ring.sqn);
@@ -522,5 +522,9 @@ int mlx5tls_tx_send(struct mlx5tls_tx *tx, const struct mlx5tls_frame *frame, ui
 {
 	if (!tx || !frame || (flags & ~MLX5TLS_SEND_F_MORE))
 		return libmlx5tls_err(-EINVAL);
+	/* the connection, from the first frame's headers when the application did not give it */
+	if (__builtin_expect(!atomic_load_explicit(&tx->conn.claimed, memory_order_relaxed), 0) &&
+	    frame->data)
+		conn_learn_tx_frame(&tx->conn, frame->data, frame->len);
 	return libmlx5tls_err(tx_send_frame(tx, frame, flags));
 }

@@ -5,8 +5,8 @@
 set -euo pipefail
 
 PACKAGES=(
-	# toolchain and build system
-	build-essential cmake pkg-config
+	# toolchain and build system (g++: CI compiles the public header as C++)
+	build-essential g++ cmake pkg-config
 	# libraries the library, the device model and the tools link
 	libibverbs-dev ibverbs-providers libssl-dev openssl libbsd-dev libpcap-dev
 	# tests (iproute2: `ip` creates the veth pair of the AF_PACKET port test)
@@ -19,6 +19,8 @@ PACKAGES=(
 	debhelper devscripts lintian fakeroot dpkg-dev
 	# copying the tree into a scratch directory for the package build
 	git tar
+	# the packages tested in a clean Debian root (.ci/run)
+	mmdebstrap
 )
 
 missing=()

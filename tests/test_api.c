@@ -296,6 +296,12 @@ static void test_fw_error(void)
 	CU_ASSERT_PTR_NOT_NULL(err.syndrome_text);
 	CU_ASSERT_STRING_EQUAL(mlx5tls_fw_status_str(0x9), "bad resource state");
 	CU_ASSERT_STRING_EQUAL(mlx5tls_cmd_opcode_str(0xb12), "SYNC_CRYPTO");
+	/* the TLS RX object's commands, 0x900..0x903 */
+	CU_ASSERT_STRING_EQUAL(mlx5tls_cmd_opcode_str(0x900), "CREATE_TIR");
+	CU_ASSERT_STRING_EQUAL(mlx5tls_cmd_opcode_str(0x901), "MODIFY_TIR");
+	CU_ASSERT_STRING_EQUAL(mlx5tls_cmd_opcode_str(0x902), "DESTROY_TIR");
+	CU_ASSERT_STRING_EQUAL(mlx5tls_cmd_opcode_str(0x903), "QUERY_TIR");
+	CU_ASSERT_STRING_EQUAL(mlx5tls_cmd_opcode_str(0x904), "UNKNOWN");
 	CU_ASSERT_EQUAL(mlx5tls_tis_destroy(t[0]), 0);
 	CU_ASSERT_EQUAL(mlx5tls_tis_destroy(t[1]), 0);
 	CU_ASSERT_EQUAL(mlx5tls_td_dealloc(td), 0);

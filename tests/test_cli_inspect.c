@@ -420,7 +420,7 @@ static void test_bad_words(void)
 
 	query(&r, "ctx", "show", "bogus", "1", NULL);
 	expect_status(&r, 1, "unknown filter");
-	HAS(r.err, "ctx show: unknown filter 'bogus' (one of: pid id dir path)");
+	HAS(r.err, "ctx show: unknown filter 'bogus' (one of: laddr raddr addr lport rport port label pid id dir path)");
 	run_free(&r);
 
 	query(&r, "ctx", "show", "dir", "sideways", NULL);
@@ -438,9 +438,20 @@ static void test_bad_words(void)
 	HAS(r.err, "bad value '3-1' for id");
 	run_free(&r);
 
+	/* a word that is no ctx command is a filter of the default command (ctx show) */
 	query(&r, "ctx", "frob", NULL);
-	expect_status(&r, 1, "unknown ctx command");
-	HAS(r.err, "unknown ctx command 'frob'");
+	expect_status(&r, 1, "unknown ctx filter");
+	HAS(r.err, "ctx show: unknown filter 'frob'");
+	run_free(&r);
+
+	query(&r, "ctx", "laddr", "not-an-address", NULL);
+	expect_status(&r, 1, "bad address");
+	HAS(r.err, "laddr: 'not-an-address' is not an IPv4 or IPv6 address");
+	run_free(&r);
+
+	query(&r, "conn", "port", "70000", NULL);
+	expect_status(&r, 1, "bad port");
+	HAS(r.err, "port: 70000 is not a port");
 	run_free(&r);
 
 	query(&r, "stat", "watch", "interval", "0", NULL);
@@ -455,7 +466,7 @@ static void test_bad_words(void)
 
 	query(&r, "help", NULL);
 	expect_status(&r, 0, "help");
-	HAS(r.out, "proc | ctx | dek | tis | tir | pool |");
+	HAS(r.out, "proc | ctx | conn | dek | tis |");
 	run_free(&r);
 
 	query(&r, "ctx", "help", NULL);
@@ -489,7 +500,7 @@ static void test_proc(void)
 	HAS(r.out, "devices sim:cx6dx-legacy\n");
 	run_free(&r);
 
-	query(&r, "-j", "-D", "proc", NULL);
+	query(&r, "-j", "-d", "proc", NULL);
 	expect_status(&r, 0, "-j -D proc");
 	CU_ASSERT_TRUE(python_json_ok(r.out, false));
 	HAS(r.out, "\"schema\":1,\"socket_dir\":\"");
@@ -524,7 +535,7 @@ static void test_ctx_show(void)
 	run_free(&r);
 
 	/* everything with -D: the device's view of DEK and TIS, and the progress note */
-	query(&r, "-D", "ctx", NULL);
+	query(&r, "-d", "ctx", NULL);
 	expect_status(&r, 0, "-D ctx");
 	HAS(r.out, "    dek: id ");
 	HAS(r.out, "        query: state ready key_bits 128 key_purpose tls pd ");
@@ -565,6 +576,76 @@ static void test_ctx_json(void)
 	run_free(&r);
 }
 
+/* The per-connection view (ss -tie style) and the connection filters of ctx and conn. */
+static void test_conn_view(void)
+{
+	char pid_dev[16], pid_sw[16];
+	struct run r;
+
+	pid_str(&ex_dev, pid_dev, sizeof(pid_dev));
+	pid_str(&ex_sw, pid_sw, sizeof(pid_sw));
+
+	/* the default command takes the filters: `ctx pid N` is `ctx show pid N` */
+	query(&r, "ctx", "pid", pid_dev, NULL);
+	expect_status(&r, 0, "ctx pid N");
+	HAS(r.out, " 192.168.0.1:443 192.168.0.2:50000 label web-front");
+	HAS_NOT(r.out, pid_sw);
+	run_free(&r);
+
+	/* one entry per connection with the one-line TLS summary */
+	query(&r, "conn", "pid", pid_dev, NULL);
+	expect_status(&r, 0, "conn pid N");
+	HAS(r.out, "program tls_tx_offload 192.168.0.1:443 192.168.0.2:50000 label web-front\n"
+		   "\ttls version 1.3 cipher aes-gcm-128 txconf hw rxconf none\n");
+	run_free(&r);
+
+	/* the software-path context: txconf sw */
+	query(&r, "conn", "show", "pid", pid_sw, NULL);
+	expect_status(&r, 0, "conn show pid sw");
+	HAS(r.out, "tls version 1.3 cipher aes-gcm-128 txconf sw rxconf none");
+	HAS(r.out, "path software (");
+	run_free(&r);
+
+	/* filters: address either end, ports, label */
+	query(&r, "conn", "addr", "192.168.0.2", "lport", "443", "label", "web-front", NULL);
+	expect_status(&r, 0, "conn addr lport label");
+	HAS(r.out, pid_dev);
+	HAS_NOT(r.out, pid_sw);
+	run_free(&r);
+
+	query(&r, "conn", "rport", "443", NULL);
+	expect_status(&r, 0, "conn rport 443");
+	HAS(r.out, "no TLS connection matches in 2 processes");
+	run_free(&r);
+
+	query(&r, "ctx", "show", "raddr", "192.168.0.2", "port", "50000", NULL);
+	expect_status(&r, 0, "ctx raddr port");
+	HAS(r.out, pid_dev);
+	HAS(r.out, pid_sw);
+	run_free(&r);
+
+	query(&r, "ctx", "raddr", "198.18.0.9", NULL);
+	expect_status(&r, 0, "ctx raddr other");
+	HAS(r.out, "no TLS context matches");
+	run_free(&r);
+
+	/* -d: bytes each way, human-readable (libbsd humanize_number) */
+	query(&r, "-d", "conn", "pid", pid_dev, NULL);
+	expect_status(&r, 0, "-d conn");
+	HAS(r.out, "\tbytes tx ");
+	HAS(r.out, "K rx 0B");
+	run_free(&r);
+
+	query(&r, "-j", "conn", "pid", pid_dev, NULL);
+	expect_status(&r, 0, "-j conn");
+	CU_ASSERT_TRUE(python_json_ok(r.out, false));
+	HAS(r.out, "\"conn\":{\"ip_version\":4,\"local\":\"192.168.0.1\",\"local_port\":443,"
+		   "\"remote\":\"192.168.0.2\",\"remote_port\":50000,\"source\":\"frame\"},"
+		   "\"label\":\"web-front\",\"tls\":{\"version\":\"1.3\",\"cipher\":\"aes-gcm-128\","
+		   "\"txconf\":\"hw\",\"rxconf\":\"none\"}");
+	run_free(&r);
+}
+
 static void test_ctx_filters(void)
 {
 	char pid_dev[16], pid_sw[16];
@@ -600,7 +681,7 @@ static void test_ctx_filters(void)
 
 	/* -d: one device's contexts */
 	run_env_in(&r, (const char *const[]){ env_dir, NULL }, NULL, QUERY,
-		   (const char *const[]){ "-d", "sim:cx6dx-legacy", "ctx", NULL });
+		   (const char *const[]){ "ctx", "dev", "sim:cx6dx-legacy", NULL });
 	expect_status(&r, 0, "-d sim:cx6dx-legacy ctx");
 	HAS(r.out, "dev sim:cx6dx-legacy");
 	HAS_NOT(r.out, "dev sim:cx6dx ");
@@ -680,7 +761,7 @@ static void test_stat(void)
 	CU_ASSERT_TRUE(number_after(strstr(r.out, "dev sim:cx6dx-legacy"), " tx_tls_sw_ctx ") == 1);
 	run_free(&r);
 
-	query(&r, "-D", "stat", NULL);
+	query(&r, "-d", "stat", NULL);
 	expect_status(&r, 0, "-D stat");
 	HAS(r.out, "frames sent through a TLS TIS (device path)");
 	run_free(&r);
@@ -706,6 +787,19 @@ static void test_stat(void)
 	HAS(r.out, "{\"schema\":1,\"sample\":1,\"elapsed\":");
 	HAS(r.out, "\"sample\":2,");
 	HAS(r.out, "\"changed\":{}");
+	run_free(&r);
+
+	/* -p does not break the lines: one compact document per sample, still JSON Lines */
+	query(&r, "-j", "-p", "stat", "watch", "interval", "0.05", "count", "2", NULL);
+	expect_status(&r, 0, "-j -p stat watch count 2");
+	CU_ASSERT_TRUE(python_json_ok(r.out, true));
+	{
+		unsigned int lines = 0;
+
+		for (const char *p = r.out; (p = strchr(p, '\n')); p++)
+			lines++;
+		CU_ASSERT_EQUAL(lines, 2);
+	}
 	run_free(&r);
 }
 
@@ -819,7 +913,7 @@ static void test_trace_records(void)
 		"%s"
 		"this is not JSON\n"
 		"{\"kind\":\"wqe\",\"wqe\":\"progress_params\",\"dev\":\"sim:cx6dx\",\"sqn\":4096,"
-		"\"data\":\"000003e8000000005000002a\"}\n"
+		"\"obj\":\"tir\",\"tirn\":77,\"data\":\"000003e8000000005000002a\"}\n"
 		"{\"kind\":\"flow\",\"dev\":\"sim:cx6dx\"}\n", dek) > 0);
 
 	run_env_in(&r, (const char *const[]){ env_dir, NULL }, text, QUERY,
@@ -830,10 +924,11 @@ static void test_trace_records(void)
 	HAS(r.out, "key_size 128 key_purpose tls pd 16");
 	HAS(r.out, "key NOT-MASKED (16 key bytes in the trace in clear; not shown)");
 	HAS_NOT(r.out, "a5a5");
-	HAS(r.out, "line 4 wqe sim:cx6dx sqn 4096 progress_params\n    next_record_tcp_sn 1000 "
+	HAS(r.out, "line 4 wqe sim:cx6dx sqn 4096 tirn 77 progress_params\n    next_record_tcp_sn 1000 "
 		   "hw_resync_tcp_sn 0 record_tracker_state tracking auth_state offload "
 		   "hw_offset_record_number 42");
-	HAS(r.out, "line 5 kind flow (not decoded");
+	/* the whole line: no stray yes/no of the JSON-only "decoded" member */
+	HAS(r.out, "line 5 kind flow (not decoded: this mlx5tls-query knows cmd and wqe records)\n");
 	HAS(r.out, "2 commands, 1 failed, 3 shown, 1 records of other kinds, 1 bad lines, 1 "
 		   "commands with UNMASKED key bytes");
 	HAS(r.err, "-:3: not a trace record");
@@ -919,7 +1014,8 @@ static int suite_live_cleanup(void)
 static int suite_live_init(void)
 {
 	static const char *const dev_args[] = {
-		"--publish", "--hold", "120", "-n", "16", "--size", "4096", NULL,
+		"--publish", "--hold", "120", "-n", "16", "--size", "4096", "--label", "web-front",
+		NULL,
 	};
 	static const char *const sw_args[] = {
 		"--publish", "--hold", "120", "-d", "sim:cx6dx-legacy", "--tls", "1.3",
@@ -952,6 +1048,7 @@ static const struct test_case live_cases[] = {
 	{ "ctx show: device and software rows", test_ctx_show },
 	{ "ctx -j parses (python3)", test_ctx_json },
 	{ "ctx filters", test_ctx_filters },
+	{ "conn view and connection filters", test_conn_view },
 	{ "dek, tis, tir, qp, pool", test_objects },
 	{ "stat show, stat watch", test_stat },
 	{ "trace file masks the key", test_trace_file_masked },

@@ -21,6 +21,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <mlx5tls/mlx5tls.h>
+
 #include "cli_util.h"
 #include "test_util.h"
 
@@ -233,7 +235,7 @@ static void run_env(struct run *r, const char *const *env, const char *rel,
 	CU_ASSERT_FALSE(has_hex_run(r->err, 32));
 }
 
-/* run(&r, QUERY, "-d", "sim", "caps", NULL): the arguments end with NULL, as for execl(). */
+/* run(&r, QUERY, "caps", NULL): the arguments end with "dev", "sim", NULL, as for execl(). */
 #define run(r, rel, ...) run_env((r), NULL, (rel), (const char *const[]){ __VA_ARGS__ })
 
 #define HAS(s, needle) CU_ASSERT_PTR_NOT_NULL(strstr((s), (needle)))
@@ -261,18 +263,129 @@ static void test_version_and_help(void)
 
 	run(&r, QUERY, "help", NULL);
 	expect_status(&r, 0, "help");
-	HAS(r.out, "OBJECT := { dev | caps | selftest | proc | ctx | dek | tis | tir | pool |");
+	HAS(r.out, "OBJECT := { dev | caps | stat | selftest | proc | ctx | conn | dek | tis |");
+	HAS(r.out, "OPTIONS := { -d | --details } { -j | --json } { -p | --pretty }");
 	run_free(&r);
 
-	/* entry 0 of the object table: no object prints the usage */
+	/* no object: the usage on stderr and a failure, as rdma does */
 	run(&r, QUERY, NULL);
-	expect_status(&r, 0, "(no object)");
-	HAS(r.out, "Usage: mlx5tls-query");
+	expect_status(&r, 1, "(no object)");
+	HAS(r.err, "Usage: mlx5tls-query");
+	CU_ASSERT_STRING_EQUAL(r.out, "");
 	run_free(&r);
 
 	run(&r, QUERY, "caps", "help", NULL);
 	expect_status(&r, 0, "caps help");
-	HAS(r.out, "Usage: mlx5tls-query [-d DEV] caps");
+	HAS(r.out, "Usage: mlx5tls-query [-d] caps");
+	run_free(&r);
+
+	/* -V names the library the tool runs with */
+	run(&r, QUERY, "-V", NULL);
+	expect_status(&r, 0, "-V");
+	HAS(r.out, "(libmlx5tls ");
+	HAS(r.out, mlx5tls_version(NULL, NULL, NULL));
+	run_free(&r);
+}
+
+static void test_device_argument(void)
+{
+	struct run r;
+
+	/* `dev NAME` anywhere after the object; -d is details, not a device */
+	run(&r, QUERY, "-d", "caps", "show", "dev", "sim:cx6dx-legacy", NULL);
+	expect_status(&r, 0, "-d caps show dev sim:cx6dx-legacy");
+	HAS(r.out, "device sim:cx6dx-legacy kind model");
+	HAS(r.out, "suites_mask "); /* the details */
+	run_free(&r);
+
+	run(&r, QUERY, "caps", "dev", NULL);
+	expect_status(&r, 1, "caps dev (no name)");
+	HAS(r.err, "dev needs a device name");
+	run_free(&r);
+
+	run(&r, QUERY, "caps", "dev", "sim", "dev", "sim:cx6dx-legacy", NULL);
+	expect_status(&r, 1, "caps dev twice");
+	HAS(r.err, "dev given twice");
+	run_free(&r);
+
+	/* the old -d DEV lives on only as the deprecated --device, with a warning */
+	run(&r, QUERY, "--device", "sim:cx6dx-legacy", "caps", NULL);
+	expect_status(&r, 0, "--device");
+	HAS(r.err, "--device is deprecated");
+	HAS(r.out, "device sim:cx6dx-legacy kind model");
+	run_free(&r);
+
+	/* `s` is stat, as in rdma (statistics), never the selftest that creates objects */
+	{
+		char dir[] = "/tmp/mlx5tls-cli-s-XXXXXX";
+		char env_dir[sizeof(dir) + 32];
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+		snprintf(env_dir, sizeof(env_dir), "MLX5TLS_RUNTIME_DIR=%s", dir);
+		run_env(&r, (const char *const[]){ env_dir, NULL }, QUERY,
+			(const char *const[]){ "s", NULL });
+		expect_status(&r, 1, "s (stat, no publisher)");
+		HAS(r.err, "no process publishes");
+		HAS_NOT(r.out, "selftest");
+		run_free(&r);
+		rmdir(dir);
+	}
+}
+
+static unsigned int count_str(const char *s, const char *needle)
+{
+	unsigned int n = 0;
+
+	for (const char *p = s; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+static void test_errors_name_the_problem(void)
+{
+	struct run r;
+
+	/* a bad model spec: what is wrong and what would do, said once */
+	run(&r, QUERY, "caps", "dev", "sim:no-such-profile", NULL);
+	expect_status(&r, 1, "bad profile");
+	HAS(r.err, "cannot open device 'sim:no-such-profile': unknown model profile "
+		   "'no-such-profile' (profiles: cx6dx, cx6dx-legacy, cx6dx-nocrypto)");
+	CU_ASSERT_EQUAL(count_str(r.err, "no-such-profile'"), 2); /* the spec and the profile */
+	CU_ASSERT_EQUAL(count_str(r.err, "\n"), 1);
+	run_free(&r);
+
+	run(&r, QUERY, "caps", "dev", "sim:cx6dx,log_max_tsi=4", NULL);
+	expect_status(&r, 1, "bad limit");
+	HAS(r.err, "unknown model limit 'log_max_tsi' (limits: log_max_dek, log_max_tis");
+	CU_ASSERT_EQUAL(count_str(r.err, "\n"), 1);
+	run_free(&r);
+
+	run(&r, QUERY, "caps", "dev", "sim:cx6dx,log_max_tis=40", NULL);
+	expect_status(&r, 1, "bad limit value");
+	HAS(r.err, "model limit 'log_max_tis=40' needs a value 0..31");
+	run_free(&r);
+
+	/* under -j every error is a JSON object on its own line, stdout stays empty */
+	run(&r, QUERY, "-j", "caps", "dev", "sim:nope", NULL);
+	expect_status(&r, 1, "-j bad profile");
+	CU_ASSERT_STRING_EQUAL(r.out, "");
+	CU_ASSERT_EQUAL(count_str(r.err, "\n"), 1);
+	CU_ASSERT_TRUE(json_valid(r.err));
+	HAS(r.err, "{\"error\":{\"program\":\"mlx5tls-query\",\"message\":\"cannot open device "
+		   "'sim:nope': unknown model profile 'nope'");
+	run_free(&r);
+
+	run(&r, QUERY, "-j", NULL);
+	expect_status(&r, 1, "-j without object");
+	CU_ASSERT_TRUE(json_valid(r.err));
+	HAS(r.err, "no object given");
+	run_free(&r);
+
+	run(&r, QUERY, "-j", "frobnicate", NULL);
+	expect_status(&r, 1, "-j unknown object");
+	CU_ASSERT_TRUE(json_valid(r.err));
+	HAS(r.err, "unknown object 'frobnicate'");
+	HAS_NOT(r.err, "Usage:");
 	run_free(&r);
 }
 
@@ -287,19 +400,20 @@ static void test_unknown_words_fail(void)
 	CU_ASSERT_STRING_EQUAL(r.out, "");
 	run_free(&r);
 
-	run(&r, QUERY, "-d", "sim", "caps", "bogus", NULL);
+	run(&r, QUERY, "caps", "bogus", "dev", "sim", NULL);
 	expect_status(&r, 1, "unknown caps command");
 	HAS(r.err, "unknown caps command 'bogus'");
 	run_free(&r);
 
-	run(&r, QUERY, "-d", "sim", "selftest", "run", "extra", NULL);
+	run(&r, QUERY, "selftest", "run", "extra", "dev", "sim", NULL);
 	expect_status(&r, 1, "extra argument");
 	HAS(r.err, "unexpected argument 'extra'");
 	run_free(&r);
 
+	/* a word that is no dev command is the device to show (rdma dev show NAME) */
 	run(&r, QUERY, "dev", "nope", NULL);
-	expect_status(&r, 1, "unknown dev command");
-	HAS(r.err, "unknown dev command 'nope'");
+	expect_status(&r, 1, "dev nope");
+	HAS(r.err, "cannot open device 'nope'");
 	run_free(&r);
 
 	run(&r, QUERY, "--no-such-option", "caps", NULL);
@@ -317,13 +431,13 @@ static void test_prefix_words(void)
 {
 	struct run r;
 
-	/* words match by prefix, first in table order: "c" is caps, "s" selftest */
-	run(&r, QUERY, "-d", "sim", "c", "s", NULL);
+	/* words match by prefix, first in table order: "c" is caps, "s" show */
+	run(&r, QUERY, "c", "s", "dev", "sim", NULL);
 	expect_status(&r, 0, "c s");
 	HAS(r.out, "log_max_dek ");
 	run_free(&r);
 
-	run(&r, QUERY, "-d", "sim", "self", NULL);
+	run(&r, QUERY, "self", "dev", "sim", NULL);
 	expect_status(&r, 0, "self");
 	HAS(r.out, "selftest: OK");
 	run_free(&r);
@@ -333,13 +447,12 @@ static void test_bad_device_fails(void)
 {
 	struct run r;
 
-	run(&r, QUERY, "-d", "sim:no-such-profile", "caps", NULL);
+	run(&r, QUERY, "caps", "dev", "sim:no-such-profile", NULL);
 	expect_status(&r, 1, "bad model profile");
 	HAS(r.err, "cannot open device 'sim:no-such-profile'");
-	HAS(r.err, strerror(EINVAL));
 	run_free(&r);
 
-	run(&r, QUERY, "-d", "mlx5_no_such_device", "caps", NULL);
+	run(&r, QUERY, "caps", "dev", "mlx5_no_such_device", NULL);
 	expect_status(&r, 1, "missing rdma device");
 	HAS(r.err, "cannot open device 'mlx5_no_such_device'");
 	run_free(&r);
@@ -379,7 +492,7 @@ static void test_dev_lists_model(void)
 	run_free(&r);
 
 	/* -d names the device to show; plain "sim" is the listed sim:cx6dx */
-	run(&r, QUERY, "-d", "sim", "dev", NULL);
+	run(&r, QUERY, "dev", "dev", "sim", NULL);
 	expect_status(&r, 0, "-d sim dev");
 	HAS(r.out, "sim:cx6dx: kind model transport sim profile cx6dx\n    ConnectX-6 Dx");
 	HAS_NOT(r.out, "legacy");
@@ -391,7 +504,7 @@ static void test_dev_lists_model(void)
 	run_free(&r);
 
 	/* one device by name, with its limits (-D) */
-	run(&r, QUERY, "-D", "dev", "show", "sim:cx6dx-legacy", NULL);
+	run(&r, QUERY, "-d", "dev", "show", "sim:cx6dx-legacy", NULL);
 	expect_status(&r, 0, "dev show sim:cx6dx-legacy");
 	HAS(r.out, "sim:cx6dx-legacy: kind model");
 	HAS_NOT(r.out, "sim:cx6dx:");
@@ -406,7 +519,7 @@ static void test_caps_cx6dx(void)
 	char line[256];
 	struct run r;
 
-	run(&r, QUERY, "-d", "sim", "caps", NULL);
+	run(&r, QUERY, "caps", "dev", "sim", NULL);
 	expect_status(&r, 0, "-d sim caps");
 	HAS(r.out, "device sim:cx6dx kind model transport sim profile cx6dx fw ");
 	CU_ASSERT_PTR_NOT_NULL(line_starting(r.out, "suites ", line, sizeof(line)));
@@ -424,7 +537,7 @@ static void test_caps_legacy(void)
 	char line[256];
 	struct run r;
 
-	run(&r, QUERY, "-d", "sim:cx6dx-legacy", "caps", NULL);
+	run(&r, QUERY, "caps", "dev", "sim:cx6dx-legacy", NULL);
 	expect_status(&r, 0, "-d sim:cx6dx-legacy caps");
 	HAS(r.out, "device sim:cx6dx-legacy kind model");
 	CU_ASSERT_PTR_NOT_NULL(line_starting(r.out, "suites ", line, sizeof(line)));
@@ -451,7 +564,7 @@ static void test_caps_nocrypto(void)
 	char line[256];
 	struct run r;
 
-	run(&r, QUERY, "-d", "sim:cx6dx-nocrypto", "-D", "caps", NULL);
+	run(&r, QUERY, "-d", "caps", "dev", "sim:cx6dx-nocrypto", NULL);
 	expect_status(&r, 0, "-d sim:cx6dx-nocrypto caps");
 	CU_ASSERT_PTR_NOT_NULL(line_starting(r.out, "suites", line, sizeof(line)));
 	CU_ASSERT_STRING_EQUAL(line, "suites none");
@@ -464,7 +577,7 @@ static void test_caps_json(void)
 {
 	struct run r;
 
-	run(&r, QUERY, "-d", "sim", "-j", "caps", NULL);
+	run(&r, QUERY, "-j", "caps", "dev", "sim", NULL);
 	expect_status(&r, 0, "-j caps");
 	CU_ASSERT_TRUE(json_valid(r.out));
 	HAS(r.out, "\"device\":{\"name\":\"sim:cx6dx\",\"kind\":\"model\",\"model\":true");
@@ -476,7 +589,7 @@ static void test_caps_json(void)
 	CU_ASSERT_PTR_EQUAL(strchr(r.out, '\n'), r.out + strlen(r.out) - 1);
 	run_free(&r);
 
-	run(&r, QUERY, "-d", "sim:cx6dx-legacy", "-j", "-p", "-D", "caps", NULL);
+	run(&r, QUERY, "-j", "-p", "-d", "caps", "dev", "sim:cx6dx-legacy", NULL);
 	expect_status(&r, 0, "-j -p caps");
 	CU_ASSERT_TRUE(json_valid(r.out));
 	HAS(r.out, "{\n    \"device\": {\n        \"name\": \"sim:cx6dx-legacy\",");
@@ -523,7 +636,7 @@ static void test_selftest_cx6dx(void)
 	char line[512], prefix[64];
 	struct run r;
 
-	run(&r, QUERY, "-d", "sim", "selftest", NULL);
+	run(&r, QUERY, "selftest", "dev", "sim", NULL);
 	expect_status(&r, 0, "selftest");
 	HAS(r.out, "device sim:cx6dx kind model");
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
@@ -553,7 +666,7 @@ static void test_selftest_json(void)
 {
 	struct run r;
 
-	run(&r, QUERY, "-j", "-d", "sim", "selftest", "run", NULL);
+	run(&r, QUERY, "-j", "selftest", "run", "dev", "sim", NULL);
 	expect_status(&r, 0, "-j selftest");
 	CU_ASSERT_TRUE(json_valid(r.out));
 	HAS(r.out, "\"device\":{\"name\":\"sim:cx6dx\",\"kind\":\"model\"");
@@ -564,7 +677,7 @@ static void test_selftest_json(void)
 	HAS_NOT(r.out, "\"key\":");
 	run_free(&r);
 
-	run(&r, QUERY, "-j", "-p", "-d", "sim:cx6dx-nocrypto", "selftest", NULL);
+	run(&r, QUERY, "-j", "-p", "selftest", "dev", "sim:cx6dx-nocrypto", NULL);
 	expect_status(&r, 0, "-j -p selftest nocrypto");
 	CU_ASSERT_TRUE(json_valid(r.out));
 	HAS(r.out, "\"result\": \"skipped\",\n            \"reason\": \"device has no TLS/DEK support\"");
@@ -576,7 +689,7 @@ static void test_selftest_legacy(void)
 	struct run r;
 
 	/* no bulk DEK: the pool falls back to single DEKs, and says so */
-	run(&r, QUERY, "-d", "sim:cx6dx-legacy", "selftest", NULL);
+	run(&r, QUERY, "selftest", "dev", "sim:cx6dx-legacy", NULL);
 	expect_status(&r, 0, "selftest legacy");
 	HAS(r.out, "suite tls1.2-aes-gcm-128");
 	HAS(r.out, "bulk no");
@@ -591,7 +704,7 @@ static void test_selftest_nocrypto(void)
 	char line[256];
 	struct run r;
 
-	run(&r, QUERY, "-d", "sim:cx6dx-nocrypto", "selftest", NULL);
+	run(&r, QUERY, "selftest", "dev", "sim:cx6dx-nocrypto", NULL);
 	expect_status(&r, 0, "selftest nocrypto");
 	CU_ASSERT_PTR_NOT_NULL(line_starting(r.out, "pd_alloc", line, sizeof(line)));
 	HAS(line, " ok ");
@@ -617,7 +730,7 @@ static void test_selftest_failure(void)
 	char line[256];
 	struct run r;
 
-	run(&r, QUERY, "-d", "sim:cx6dx,log_max_dek=12", "selftest", NULL);
+	run(&r, QUERY, "selftest", "dev", "sim:cx6dx,log_max_dek=12", NULL);
 	expect_status(&r, 1, "selftest, no room for a DEK bulk");
 	HAS(r.out, "\nselftest: FAILED at dek_pool_get\n");
 	CU_ASSERT_PTR_NOT_NULL(line_starting(r.out, "dek_pool_get", line, sizeof(line)));
@@ -632,7 +745,7 @@ static void test_selftest_failure(void)
 	HAS_NOT(r.out, "tis_create");
 	run_free(&r);
 
-	run(&r, QUERY, "-j", "-d", "sim:cx6dx,log_max_dek=12", "selftest", NULL);
+	run(&r, QUERY, "-j", "selftest", "dev", "sim:cx6dx,log_max_dek=12", NULL);
 	expect_status(&r, 1, "-j selftest, no room for a DEK bulk");
 	CU_ASSERT_TRUE(json_valid(r.out));
 	HAS(r.out, "{\"step\":\"dek_pool_get\",\"result\":\"FAILED\",\"error\":{\"errno\":");
@@ -647,6 +760,38 @@ static void test_selftest_failure(void)
  * header; a 128-bit key in the last 16). Every byte there must be masked or zero (a bulk create
  * carries no key), and the selftest's keyed commands must show the mask.
  */
+/* The RX side in the trace: CREATE/QUERY_TIR by name, its static and progress params as wqe
+ * records naming the TIR, the IVs masked. */
+static void test_rx_trace(void)
+{
+	char tmpl[] = "/tmp/mlx5tls-cli-rxtrace-XXXXXX";
+	char env_trace[sizeof(tmpl) + 32];
+	struct run r;
+	int fd;
+
+	fd = mkstemp(tmpl);
+	CU_ASSERT_FATAL(fd >= 0);
+	close(fd);
+	snprintf(env_trace, sizeof(env_trace), "MLX5TLS_TRACE=%s", tmpl);
+	run_env(&r, (const char *const[]){ env_trace, NULL }, "examples/tls_rx_offload",
+		(const char *const[]){ "--tls", "1.3", "-n", "4", NULL });
+	expect_status(&r, 0, "tls_rx_offload with MLX5TLS_TRACE");
+	run_free(&r);
+
+	run(&r, QUERY, "trace", "show", tmpl, NULL);
+	expect_status(&r, 0, "trace show (RX)");
+	HAS(r.out, " CREATE_TIR (opcode 0x900)");
+	HAS(r.out, " QUERY_TIR (opcode 0x903)");
+	HAS(r.out, " DESTROY_TIR (opcode 0x902)");
+	HAS_NOT(r.out, "UNKNOWN");
+	HAS(r.out, " wqe sim:cx6dx sqn ");
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.out, " progress_params\n") && strstr(r.out, "tirn "));
+	HAS(r.out, "static_params\n    tls_version 1.3 ");
+	HAS(r.out, " iv **");
+	run_free(&r);
+	unlink(tmpl);
+}
+
 static void test_selftest_trace_masks_keys(void)
 {
 	char tmpl[] = "/tmp/mlx5tls-cli-trace-XXXXXX";
@@ -665,7 +810,7 @@ static void test_selftest_trace_masks_keys(void)
 	{
 		const char *const env[] = { env_trace, NULL };
 
-		run_env(&r, env, QUERY, (const char *const[]){ "-d", "sim", "selftest", NULL });
+		run_env(&r, env, QUERY, (const char *const[]){ "selftest", "dev", "sim", NULL });
 	}
 	expect_status(&r, 0, "selftest with MLX5TLS_TRACE");
 	run_free(&r);
@@ -837,6 +982,8 @@ static const struct test_case query_cases[] = {
 	{ "version and help", test_version_and_help },
 	{ "unknown words exit 1", test_unknown_words_fail },
 	{ "prefix words", test_prefix_words },
+	{ "dev NAME, --device, s is stat", test_device_argument },
+	{ "errors name the problem; JSON under -j", test_errors_name_the_problem },
 	{ "bad device exits 1", test_bad_device_fails },
 	{ "dev lists the model", test_dev_lists_model },
 	{ "caps cx6dx: four suites", test_caps_cx6dx },
@@ -850,6 +997,7 @@ static const struct test_case query_cases[] = {
 	{ "selftest nocrypto: TLS skipped", test_selftest_nocrypto },
 	{ "selftest failure", test_selftest_failure },
 	{ "trace masks key bytes", test_selftest_trace_masks_keys },
+	{ "trace of an RX context", test_rx_trace },
 	{ NULL, NULL },
 };
 

@@ -286,6 +286,9 @@ static void test_layout_offsets(void)
 	CU_ASSERT_EQUAL(DEVX_ST_SZ_BYTES(tisc), 160);
 	CU_ASSERT_EQUAL(DEVX_ST_SZ_BYTES(query_tis_out), 176);
 	CU_ASSERT_EQUAL(DEVX_ST_SZ_BYTES(query_hca_cap_out), 4112);
+	/* the kernel's mlx5_ifc.h: cmd_hca_cap is 0x800 bits, the capability union 0x8000 */
+	CU_ASSERT_EQUAL(DEVX_ST_SZ_BYTES(cmd_hca_cap), 256);
+	CU_ASSERT_EQUAL(sizeof(union mlx5_ifc_hca_cap_union_bits) / 8, 4096);
 	CU_ASSERT_EQUAL(DEVX_ST_SZ_BYTES(tls_static_params), 64);
 	CU_ASSERT_EQUAL(DEVX_ST_SZ_BYTES(tls_progress_params), 12);
 	CU_ASSERT_EQUAL(__devx_bit_off(cmd_hca_cap, tls_tx), 0x481);

@@ -316,6 +316,48 @@ static void test_inspect_software_path(void)
 	txh_fini(&h);
 }
 
+/* The connection and label of a context: given in the opts (kept as given), refused when bad. */
+static void test_conn_and_label(void)
+{
+	struct txh_opts o = { .tls_version = TLS1_3_VERSION, .key_bits = 128 };
+	struct mlx5tls_conn c6 = { .ip_version = 6, .local_port = 8443, .remote_port = 61000 };
+	struct mlx5tls_conn bad = { .ip_version = 5 };
+	MLX5TLS_OPTS(mlx5tls_tx_opts, given, .flags = MLX5TLS_TX_F_SOFTWARE, .conn = &c6,
+		     .label = "edge\x01proxy/a-label-longer-than-thirty-one-bytes");
+	MLX5TLS_OPTS(mlx5tls_tx_opts, refused, .conn = &bad);
+	struct mlx5tls_tx_state st;
+	struct mlx5tls_tx *tx2;
+	struct txh h;
+
+	c6.local_ip[0] = 0x20;
+	c6.local_ip[1] = 0x01;
+	c6.local_ip[15] = 1;
+	c6.remote_ip[0] = 0x20;
+	c6.remote_ip[1] = 0x01;
+	c6.remote_ip[15] = 2;
+	CU_ASSERT_EQUAL_FATAL(txh_init(&h, &o), 0);
+	tx2 = mlx5tls_tx_create(h.qp, &h.ci.info, tls_peer_crypto_info_size(&h.ci.info), 0, &given);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tx2);
+	c6.local_port = 1; /* copied at creation: later changes of the caller's struct do not show */
+	CU_ASSERT_EQUAL(mlx5tls_tx_inspect(tx2, &st, sizeof(st)), 0);
+	CU_ASSERT_EQUAL(st.conn_source, MLX5TLS_CONN_GIVEN);
+	CU_ASSERT_EQUAL(st.conn.ip_version, 6);
+	CU_ASSERT_EQUAL(st.conn.local_port, 8443);
+	CU_ASSERT_EQUAL(st.conn.remote_port, 61000);
+	CU_ASSERT_EQUAL(st.conn.local_ip[15], 1);
+	CU_ASSERT_EQUAL(st.conn.remote_ip[15], 2);
+	/* printable only, cut to MLX5TLS_LABEL_MAX - 1 */
+	CU_ASSERT_STRING_EQUAL(st.label, "edge?proxy/a-label-longer-than-");
+	CU_ASSERT_EQUAL(strlen(st.label), MLX5TLS_LABEL_MAX - 1);
+	CU_ASSERT_EQUAL(mlx5tls_tx_destroy(tx2), 0);
+
+	errno = 0;
+	CU_ASSERT_PTR_NULL(mlx5tls_tx_create(h.qp, &h.ci.info,
+					     tls_peer_crypto_info_size(&h.ci.info), 0, &refused));
+	CU_ASSERT_EQUAL(errno, EINVAL);
+	txh_fini(&h);
+}
+
 static void test_foreach_and_ids(void)
 {
 	struct txh_opts o = { .tls_version = TLS1_3_VERSION, .key_bits = 128 };
@@ -584,6 +626,11 @@ static void test_publish(void)
 	CU_ASSERT_TRUE(has(a, "\"contexts\":[{\"id\":%llu,", dst.id));
 	CU_ASSERT_TRUE(has(a, "\"sqn\":%llu,\"tls_version\":\"1.3\",\"cipher\":\"aes-gcm-256\","
 			      "\"path\":\"device\",\"reason\":\"\"", qa.sqn));
+	/* the connection, learnt from the first frame's headers (this side is the source) */
+	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"conn\":{\"ip_version\":4,"
+					 "\"local\":\"10.0.0.1\",\"local_port\":443,"
+					 "\"remote\":\"10.0.0.2\",\"remote_port\":40000,"
+					 "\"source\":\"frame\"},\"label\":\"\""));
 	CU_ASSERT_TRUE(has(a, "\"dek\":{\"id\":%llu,\"query\":{\"state\":\"ready\","
 			      "\"key_bits\":256,\"key_purpose\":\"tls\"", dst.dek_id));
 	CU_ASSERT_TRUE(has(a, "\"key_purpose\":\"tls\",\"pd\":%llu,\"pooled\":false}",
@@ -1067,6 +1114,46 @@ static void test_rx_inspect(void)
 	rx_fix_fini(&f);
 }
 
+/* Run `mlx5tls-query ARGS` (the build tree's, next to this test: ../tools/) against pub_dir;
+ * its standard output, malloc'd, or NULL. */
+static char *query_tool(const char *args)
+{
+	char exe[512], cmd[1200], *slash, *out = NULL;
+	size_t len = 0, cap = 0;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char buf[512];
+	FILE *p;
+
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return NULL;
+	*slash = '\0';
+	snprintf(cmd, sizeof(cmd), "MLX5TLS_RUNTIME_DIR='%s' '%s/../tools/mlx5tls-query' %s 2>&1",
+		 pub_dir, exe, args);
+	p = popen(cmd, "r");
+	if (!p)
+		return NULL;
+	while ((n = (ssize_t)fread(buf, 1, sizeof(buf), p)) > 0) {
+		char *m;
+
+		if (len + (size_t)n + 1 > cap) {
+			cap = (len + (size_t)n + 1) * 2;
+			m = realloc(out, cap);
+			if (!m)
+				break;
+			out = m;
+		}
+		memcpy(out + len, buf, (size_t)n);
+		len += (size_t)n;
+		out[len] = '\0';
+	}
+	pclose(p);
+	return out;
+}
+
 static void test_publish_rx(void)
 {
 	static const char *const cmds[] = { "info", "dev", "qp", "ctx", "dek", "tis", "tir",
@@ -1080,6 +1167,13 @@ static void test_publish_rx(void)
 	CU_ASSERT_EQUAL(mlx5tls_rx_input(f.rx, RX_ISN, f.wire, f.wire_len, MLX5TLS_RX_TLS_NONE,
 					 rx_count, &f), 0);
 	CU_ASSERT_EQUAL_FATAL(mlx5tls_rx_inspect(f.rx, &st, sizeof(st)), 0);
+	/* no conn in the opts: the TIR's one steering rule tells it (src is the peer) */
+	CU_ASSERT_EQUAL(st.conn_source, MLX5TLS_CONN_FLOW);
+	CU_ASSERT_EQUAL(st.conn.ip_version, 4);
+	CU_ASSERT_EQUAL(st.conn.local_port, 40000);
+	CU_ASSERT_EQUAL(st.conn.remote_port, 443);
+	CU_ASSERT_EQUAL(memcmp(st.conn.local_ip, (uint8_t[]){ 10, 0, 0, 1 }, 4), 0);
+	CU_ASSERT_EQUAL(memcmp(st.conn.remote_ip, (uint8_t[]){ 10, 0, 0, 2 }, 4), 0);
 	publish_in_tmp();
 
 	a = ask("ctx dir rx");
@@ -1092,6 +1186,9 @@ static void test_publish_rx(void)
 	CU_ASSERT(has(a, "\"dek\":{\"id\":%llu,\"query\":{\"state\":\"ready\"", st.dek_id));
 	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"tls_version\":\"1.2\""));
 	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"path\":\"device\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"conn\":{\"ip_version\":4,\"local\":\"10.0.0.1\","
+					 "\"local_port\":40000,\"remote\":\"10.0.0.2\","
+					 "\"remote_port\":443,\"source\":\"flow\"},\"label\":\"\""));
 	/* the publisher never posts on the application's queue */
 	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"progress\":{\"available\":false,"));
 	CU_ASSERT(has(a, "\"records\":%llu,", 3));
@@ -1111,6 +1208,37 @@ static void test_publish_rx(void)
 	a = ask("ctx dir tx");
 	CU_ASSERT_PTR_NOT_NULL(strstr(a ? a : "", "\"contexts\":[]"));
 	free(a);
+
+	/* a TX context of the same connection (given, the receiver's flow seen from this side):
+	 * mlx5tls-query conn shows one connection, both directions on the NIC, as ss -tie does */
+	{
+		struct mlx5tls_conn c = { .ip_version = 4, .local_ip = { 10, 0, 0, 1 },
+					  .remote_ip = { 10, 0, 0, 2 }, .local_port = 40000,
+					  .remote_port = 443 };
+		MLX5TLS_OPTS(mlx5tls_tx_opts, to, .conn = &c, .label = "both-ways");
+		struct mlx5tls_tx *tx = mlx5tls_tx_create(f.qp, &f.ci.info,
+							  tls_peer_crypto_info_size(&f.ci.info),
+							  1000, &to);
+		char *out;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(tx);
+		out = query_tool("conn");
+		CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+		CU_ASSERT_PTR_NOT_NULL(strstr(out, " 10.0.0.1:40000 10.0.0.2:443 label both-ways\n"
+						   "\ttls version 1.2 cipher aes-gcm-128 txconf hw "
+						   "rxconf hw\n"));
+		CU_ASSERT_EQUAL(count_of(out, "\ttls version"), 1); /* one connection, two contexts */
+		CU_ASSERT_EQUAL(count_of(out, " dir tx dev "), 1);
+		CU_ASSERT_EQUAL(count_of(out, " dir rx dev "), 1);
+		free(out);
+		out = query_tool("conn rport 443 laddr 10.0.0.1");
+		CU_ASSERT_PTR_NOT_NULL(strstr(out ? out : "", "txconf hw rxconf hw"));
+		free(out);
+		out = query_tool("conn lport 443");
+		CU_ASSERT_PTR_NOT_NULL(strstr(out ? out : "", "no TLS connection matches"));
+		free(out);
+		CU_ASSERT_EQUAL(mlx5tls_tx_destroy(tx), 0);
+	}
 	a = ask("ctx path software");
 	CU_ASSERT_PTR_NOT_NULL(strstr(a ? a : "", "\"contexts\":[]"));
 	free(a);
@@ -1161,6 +1289,7 @@ static const struct test_case publish_cases[] = {
 	{ "answers: limits, escaping, peer rule", test_answer_unit },
 	{ "every command over the socket", test_publish },
 	{ "RX contexts: ctx and tir answers", test_publish_rx },
+	{ "connection and label: given, copied, refused", test_conn_and_label },
 	{ "directory rules and stale sockets", test_publish_dir_rules },
 	{ "MLX5TLS_PUBLISH=1 at device open", test_publish_env },
 	{ NULL, NULL },

@@ -6,9 +6,9 @@
 
 static void caps_help(FILE *fp)
 {
-	fprintf(fp, "Usage: mlx5tls-query [-d DEV] caps [ show ]\n"
+	fprintf(fp, "Usage: mlx5tls-query [-d] caps [ show ]\n"
 		    "Decoded TLS, crypto and general capabilities of the device (QUERY_HCA_CAP);\n"
-		    "-D adds the suite bit mask and the suites the device lacks.\n");
+		    "-d adds the suite bit mask and the suites the device lacks.\n");
 }
 
 static int caps_help_cmd(struct tool *t)

@@ -4,7 +4,7 @@
  * contexts of the publishing processes, one row each: where the context is (pid, id, device,
  * direction), what it runs (version, cipher), whether the NIC really does the crypto (path, and
  * why not), its device objects (DEK and TIS - TIR for an RX context - as the device reports them
- * on query), the record tracker and the key counters. -D adds every member of the answer.
+ * on query), the record tracker and the key counters. -d adds every member of the answer.
  */
 #include <string.h>
 
@@ -14,15 +14,20 @@
 static const char *const dir_words[] = { "tx", "rx", NULL };
 static const char *const path_words[] = { "device", "software", "demoted", NULL };
 
-enum { F_PID, F_ID, F_DIR, F_PATH, F_NR };
+/* the connection filters (conn.c) come first, then ctx's own */
+enum { F_PID = CONN_F_NR, F_ID, F_DIR, F_PATH, F_NR };
 
-static const struct filter_def ctx_filters[] = {
-	[F_PID] = { "pid", FILTER_NUMS, NULL },
-	[F_ID] = { "id", FILTER_NUMS, NULL },
-	[F_DIR] = { "dir", FILTER_WORD, dir_words },
-	[F_PATH] = { "path", FILTER_WORD, path_words },
-	[F_NR] = { NULL, 0, NULL },
-};
+static struct filter_def ctx_filters[F_NR + 1];
+
+static void ctx_filters_init(void)
+{
+	memcpy(ctx_filters, conn_filter_defs, sizeof(conn_filter_defs));
+	ctx_filters[F_PID] = (struct filter_def){ "pid", FILTER_NUMS, NULL };
+	ctx_filters[F_ID] = (struct filter_def){ "id", FILTER_NUMS, NULL };
+	ctx_filters[F_DIR] = (struct filter_def){ "dir", FILTER_WORD, dir_words };
+	ctx_filters[F_PATH] = (struct filter_def){ "path", FILTER_WORD, path_words };
+	ctx_filters[F_NR] = (struct filter_def){ NULL, 0, NULL };
+}
 
 struct ctx_filter {
 	const struct filter_val *f;
@@ -32,13 +37,13 @@ struct ctx_filter {
 static void ctx_help(FILE *fp)
 {
 	fprintf(fp,
-		"Usage: mlx5tls-query [-d DEV] [-j [-p]] [-D] ctx [ show | list ] [ pid PIDS ]\n"
+		"Usage: mlx5tls-query [-d] [-j [-p]] ctx [ show | list ] [ pid PIDS ]\n"
 		"                     [ id IDS ] [ dir { tx | rx } ]\n"
 		"                     [ path { device | software | demoted } ]\n"
 		"The TLS contexts of the processes that publish (MLX5TLS_PUBLISH=1): device,\n"
 		"direction, suite, offload path and why, DEK and TIS (TIR for RX) as the\n"
 		"device reports them, record tracker and counters. PIDS/IDS: numbers and\n"
-		"ranges, 1,3-5; -d DEV shows the contexts of DEV only; -D prints every member.\n");
+		"ranges, 1,3-5; dev DEV shows the contexts of DEV only; -d prints every member.\n");
 }
 
 static int ctx_help_cmd(struct tool *t)
@@ -56,12 +61,13 @@ static bool ctx_keep(const struct jv *row, const void *arg)
 	if (cf->f[F_ID].set && (!jv_u64(jv_get(row, "id"), &id) ||
 				!filter_match_num(&cf->f[F_ID], id)))
 		return false;
-	return filter_match_word(&cf->f[F_DIR], jv_str(jv_get(row, "dir"))) &&
+	return conn_filter_match(cf->f, row) &&
+	       filter_match_word(&cf->f[F_DIR], jv_str(jv_get(row, "dir"))) &&
 	       filter_match_word(&cf->f[F_PATH], jv_str(jv_get(row, "path"))) &&
 	       filter_match_device(cf->dev, jv_str(jv_get(row, "device")));
 }
 
-/* The counters worth a glance; every counter with -D. */
+/* The counters worth a glance; every counter with -d. */
 static const char *const key_counters[] = {
 	"tx_tls_encrypted_packets", "tx_tls_encrypted_bytes", "tx_tls_sw_packets",
 	"tx_tls_sw_bytes", "tx_tls_ooo", "tx_tls_retx_bytes", "tx_tls_drop_no_sync_data",
@@ -127,8 +133,8 @@ static unsigned int ctx_text(const struct tool *t, const struct ic_proc *p, cons
 			     const void *arg)
 {
 	static const char *const shown[] = {
-		"id", "device", "dir", "tls_version", "cipher", "path", "reason", "key_epoch",
-		"stop", "dek", "tis", "tir", "tracker", "counters", NULL,
+		"id", "device", "dir", "conn", "label", "tls_version", "cipher", "path", "reason",
+		"key_epoch", "stop", "dek", "tis", "tir", "tracker", "counters", NULL,
 	};
 	const struct jv *ctxs = jv_get(ans, "contexts");
 	unsigned int rows = 0;
@@ -159,6 +165,7 @@ static unsigned int ctx_text(const struct tool *t, const struct ic_proc *p, cons
 			ic_text_value(" stop %s", jv_get(c, "stop"));
 		print_dek(c);
 		print_tis(c);
+		conn_print_endpoints(c);
 		print_some("tracker", jv_get(c, "tracker"), key_tracker, t->details);
 		print_some("counters", jv_get(c, "counters"), key_counters, t->details);
 		if (t->details) {
@@ -197,7 +204,8 @@ static int ctx_show(struct tool *t)
 	struct ic_set s;
 	int ret;
 
-	if (filter_parse(t, ctx_filters, f, "ctx show"))
+	ctx_filters_init();
+	if (filter_parse(t, ctx_filters, f, "ctx show") || conn_filter_check(t, f))
 		return 1;
 	/* The process filters too (less to send); the tool filters again for ranges and -d. */
 	if (f[F_ID].set && f[F_ID].single)
@@ -216,7 +224,8 @@ static int ctx_show(struct tool *t)
 	ret = ic_run(t, &s, &q, &rows);
 	if (!t->json && rows == 0 && !ret)
 		pr_text("no TLS context%s in %zu process%s\n",
-			f[F_ID].set || f[F_DIR].set || f[F_PATH].set || t->dev_name ?
+			f[F_ID].set || f[F_DIR].set || f[F_PATH].set || conn_filter_active(f) ||
+			t->dev_name ?
 			" matches" : "", s.n, s.n == 1 ? "" : "es");
 	ic_close(&s);
 	return ret;
@@ -232,5 +241,5 @@ static const struct tool_cmd ctx_cmds[] = {
 
 int cmd_ctx(struct tool *t)
 {
-	return tool_exec_cmd(t, ctx_cmds, "ctx command");
+	return tool_exec_cmd_default(t, ctx_cmds);
 }

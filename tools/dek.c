@@ -104,5 +104,5 @@ static const struct tool_cmd dek_cmds[] = {
 
 int cmd_dek(struct tool *t)
 {
-	return tool_exec_cmd(t, dek_cmds, "dek command");
+	return tool_exec_cmd_default(t, dek_cmds);
 }

@@ -10,7 +10,7 @@ static void dev_help(FILE *fp)
 {
 	fprintf(fp, "Usage: mlx5tls-query dev [ show [ NAME ] ]\n"
 		    "Lists the ConnectX devices and the device model's profiles with their firmware\n"
-		    "version and TLS offload summary; -D adds the capability limits.\n");
+		    "version and TLS offload summary; -d adds the capability limits.\n");
 }
 
 static int dev_help_cmd(struct tool *t)
@@ -159,9 +159,8 @@ static int dev_show(struct tool *t)
 		if (!filter || strcmp(list[i].name, filter) == 0)
 			dev_print_row(t, &list[i]);
 	pr_close_array();
-	if (!any_hw && !filter && !t->json)
-		fprintf(stderr, "%s: no ConnectX device found; only the device model is available\n",
-			t->prog);
+	if (!any_hw && !filter)
+		tool_notice(t, "no ConnectX device found; only the device model is available");
 out:
 	mlx5tls_free_device_list(list);
 	return ret;
@@ -177,5 +176,5 @@ static const struct tool_cmd dev_cmds[] = {
 
 int cmd_dev(struct tool *t)
 {
-	return tool_exec_cmd(t, dev_cmds, "dev command");
+	return tool_exec_cmd_default(t, dev_cmds);
 }

@@ -72,7 +72,7 @@ static bool parse_nums(const char *arg, struct filter_val *v)
 static int bad_value(struct tool *t, const char *what, const char *name, const char *arg,
 		     const char *expect)
 {
-	fprintf(stderr, "%s: %s: bad value '%s' for %s (%s)\n", t->prog, what, arg, name, expect);
+	tool_error(t, "%s: bad value '%s' for %s (%s)", what, arg, name, expect);
 	return 1;
 }
 
@@ -94,23 +94,25 @@ int filter_parse(struct tool *t, const struct filter_def *defs, struct filter_va
 			if (prefix_of(name, defs[i].name))
 				d = &defs[i];
 		if (!d) {
-			fprintf(stderr, "%s: %s: unknown filter '%s' (one of:", t->prog, what,
-				name);
-			for (size_t i = 0; i < nr_defs; i++)
-				fprintf(stderr, " %s", defs[i].name);
-			fprintf(stderr, ")\n");
+			char names[256] = "";
+
+			for (size_t i = 0; i < nr_defs; i++) {
+				strlcat(names, " ", sizeof(names));
+				strlcat(names, defs[i].name, sizeof(names));
+			}
+			tool_error(t, "%s: unknown filter '%s' (one of:%s)", what, name, names);
 			return 1;
 		}
 		tool_next(t);
 		arg = tool_word(t);
 		if (!arg) {
-			fprintf(stderr, "%s: %s: %s needs a value\n", t->prog, what, d->name);
+			tool_error(t, "%s: %s needs a value", what, d->name);
 			return 1;
 		}
 		tool_next(t);
 		v = &vals[d - defs];
 		if (v->set) {
-			fprintf(stderr, "%s: %s: %s given twice\n", t->prog, what, d->name);
+			tool_error(t, "%s: %s given twice", what, d->name);
 			return 1;
 		}
 		v->set = true;

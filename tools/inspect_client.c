@@ -250,19 +250,18 @@ static long sock_pid(const char *name)
 static int no_publisher(const struct tool *t, const struct ic_set *s,
 			const struct filter_val *pid)
 {
+	char who[64] = "", stale[64] = "", foreign[64] = "";
+
 	if (pid && pid->set)
-		fprintf(stderr, "%s: no process with pid %s publishes to %s", t->prog, pid->arg,
-			s->dir);
-	else
-		fprintf(stderr, "%s: no process publishes to %s", t->prog, s->dir);
-	fprintf(stderr, "; start the application with MLX5TLS_PUBLISH=1");
+		snprintf(who, sizeof(who), " with pid %s", pid->arg);
 	if (s->stale)
-		fprintf(stderr, " (%u stale socket%s of exited processes skipped)", s->stale,
-			s->stale == 1 ? "" : "s");
+		snprintf(stale, sizeof(stale), " (%u stale socket%s of exited processes skipped)",
+			 s->stale, s->stale == 1 ? "" : "s");
 	if (s->foreign)
-		fprintf(stderr, " (%u socket%s of other users skipped)", s->foreign,
-			s->foreign == 1 ? "" : "s");
-	fputc('\n', stderr);
+		snprintf(foreign, sizeof(foreign), " (%u socket%s of other users skipped)",
+			 s->foreign, s->foreign == 1 ? "" : "s");
+	tool_error(t, "no process%s publishes to %s; start the application with "
+		   "MLX5TLS_PUBLISH=1%s%s", who, s->dir, stale, foreign);
 	return 1;
 }
 
@@ -275,22 +274,20 @@ static int check_dir(const struct tool *t, const struct ic_set *s)
 	if (stat(s->dir, &st)) {
 		if (errno == ENOENT)
 			return -ENOENT;
-		fprintf(stderr, "%s: cannot access the socket directory %s: %s\n", t->prog, s->dir,
+		tool_error(t, "cannot access the socket directory %s: %s", s->dir,
 			strerror(errno));
 		return -EACCES;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "%s: %s is not a directory\n", t->prog, s->dir);
+		tool_error(t, "%s is not a directory", s->dir);
 		return -ENOTDIR;
 	}
 	if (uid != 0 && st.st_uid != uid) {
-		fprintf(stderr, "%s: %s belongs to uid %u, not to you (uid %u): not trusted\n",
-			t->prog, s->dir, (unsigned int)st.st_uid, (unsigned int)uid);
+		tool_error(t, "%s belongs to uid %u, not to you (uid %u): not trusted", s->dir, (unsigned int)st.st_uid, (unsigned int)uid);
 		return -EPERM;
 	}
 	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		fprintf(stderr, "%s: %s is writable by other users (mode %04o): not trusted\n",
-			t->prog, s->dir, (unsigned int)(st.st_mode & 07777));
+		tool_error(t, "%s is writable by other users (mode %04o): not trusted", s->dir, (unsigned int)(st.st_mode & 07777));
 		return -EPERM;
 	}
 	return 0;
@@ -330,7 +327,7 @@ int ic_open(struct tool *t, struct ic_set *s, const struct filter_val *pid)
 
 	memset(s, 0, sizeof(*s));
 	if (ic_socket_dir(s->dir, sizeof(s->dir))) {
-		fprintf(stderr, "%s: the socket directory's name is too long\n", t->prog);
+		tool_error(t, "the socket directory's name is too long");
 		return 1;
 	}
 	ret = check_dir(t, s);
@@ -340,7 +337,7 @@ int ic_open(struct tool *t, struct ic_set *s, const struct filter_val *pid)
 		return 1;
 	d = opendir(s->dir);
 	if (!d) {
-		fprintf(stderr, "%s: cannot read the socket directory %s: %s\n", t->prog, s->dir,
+		tool_error(t, "cannot read the socket directory %s: %s", s->dir,
 			strerror(errno));
 		return 1;
 	}
@@ -366,7 +363,7 @@ int ic_open(struct tool *t, struct ic_set *s, const struct filter_val *pid)
 		}
 		if (add_proc(s, &cap, p)) {
 			closedir(d);
-			fprintf(stderr, "%s: out of memory\n", t->prog);
+			tool_error(t, "out of memory");
 			return 1;
 		}
 	}
@@ -429,7 +426,7 @@ int ic_report_errors(const struct tool *t, const struct ic_set *s)
 
 		if (!p->error)
 			continue;
-		fprintf(stderr, "%s: pid %ld (%s): %s\n", t->prog, p->pid, ic_program(p), p->error);
+		tool_error(t, "pid %ld (%s): %s", p->pid, ic_program(p), p->error);
 		ret = 1;
 	}
 	return ret;

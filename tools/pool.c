@@ -2,7 +2,7 @@
 /*
  * mlx5tls-query pool [show] [pid N]: the DEK pools (bulk DEKs, reuse after SYNC_CRYPTO) and TIS
  * pools of the publishing processes, per device: how many objects are in use, ready, waiting for
- * a sync, and what the pools cost in firmware commands. -d DEV: the pools of DEV only.
+ * a sync, and what the pools cost in firmware commands. dev DEV: the pools of DEV only.
  */
 #include "inspect_client.h"
 #include "query.h"
@@ -16,7 +16,7 @@ static const struct filter_def pool_filters[] = {
 
 static void pool_help(FILE *fp)
 {
-	fprintf(fp, "Usage: mlx5tls-query [-d DEV] [-j [-p]] pool [ show ] [ pid PIDS ]\n"
+	fprintf(fp, "Usage: mlx5tls-query [-j [-p]] pool [ show ] [ pid PIDS ]\n"
 		    "The DEK and TIS pools of the publishing processes: in use, ready, awaiting\n"
 		    "SYNC_CRYPTO, bulks, creations and destructions.\n");
 }
@@ -92,5 +92,5 @@ static const struct tool_cmd pool_cmds[] = {
 
 int cmd_pool(struct tool *t)
 {
-	return tool_exec_cmd(t, pool_cmds, "pool command");
+	return tool_exec_cmd_default(t, pool_cmds);
 }

@@ -2,7 +2,7 @@
 /*
  * mlx5tls-query proc [show|list] [pid N]: the processes that publish their TLS state
  * (MLX5TLS_PUBLISH=1 or mlx5tls_publish_start()): pid, program, library version, devices and
- * control socket. -D adds each device as the process sees it (kind, firmware, queue pairs, TX
+ * control socket. -d adds each device as the process sees it (kind, firmware, queue pairs, TX
  * contexts, capabilities).
  */
 #include <string.h>
@@ -19,9 +19,9 @@ static const struct filter_def proc_filters[] = {
 
 static void proc_help(FILE *fp)
 {
-	fprintf(fp, "Usage: mlx5tls-query [-j [-p]] [-D] proc [ show | list ] [ pid PIDS ]\n"
+	fprintf(fp, "Usage: mlx5tls-query [-d] [-j [-p]] proc [ show | list ] [ pid PIDS ]\n"
 		    "The processes that publish their TLS state: pid, program, library, devices,\n"
-		    "socket; -D adds each device as the process sees it.\n");
+		    "socket; -d adds each device as the process sees it.\n");
 }
 
 static int proc_help_cmd(struct tool *t)
@@ -112,5 +112,5 @@ static const struct tool_cmd proc_cmds[] = {
 
 int cmd_proc(struct tool *t)
 {
-	return tool_exec_cmd(t, proc_cmds, "proc command");
+	return tool_exec_cmd_default(t, proc_cmds);
 }

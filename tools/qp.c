@@ -2,7 +2,7 @@
 /*
  * mlx5tls-query qp [show] [pid N] [sqn N]: the raw Ethernet queue pairs of the publishing
  * processes: ring size, WQEBBs in flight, TLS contexts on the queue, WQEs, doorbells, error
- * recoveries. -d DEV: the queues of DEV only.
+ * recoveries. dev DEV: the queues of DEV only.
  */
 #include "inspect_client.h"
 #include "query.h"
@@ -23,7 +23,7 @@ struct qp_filter {
 static void qp_help(FILE *fp)
 {
 	fprintf(fp,
-		"Usage: mlx5tls-query [-d DEV] [-j [-p]] qp [ show ] [ pid PIDS ] [ sqn SQNS ]\n"
+		"Usage: mlx5tls-query [-j [-p]] qp [ show ] [ pid PIDS ] [ sqn SQNS ]\n"
 		"The queue pairs of the publishing processes: ring, in flight, TLS contexts,\n"
 		"WQEs, doorbells, recoveries.\n");
 }
@@ -101,5 +101,5 @@ static const struct tool_cmd qp_cmds[] = {
 
 int cmd_qp(struct tool *t)
 {
-	return tool_exec_cmd(t, qp_cmds, "qp command");
+	return tool_exec_cmd_default(t, qp_cmds);
 }

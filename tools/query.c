@@ -12,35 +12,37 @@
 static void usage(FILE *fp)
 {
 	fprintf(fp,
-		"Usage: mlx5tls-query [OPTIONS] OBJECT [COMMAND] [ARGS]\n"
+		"Usage: mlx5tls-query [OPTIONS] OBJECT [COMMAND] [ARGS] [dev DEV]\n"
 		"       mlx5tls-query OBJECT help\n"
-		"where  OBJECT := { dev | caps | selftest | proc | ctx | dek | tis | tir | pool |\n"
-		"                   qp | stat | trace | help }\n"
-		"       OPTIONS := { -d | --device DEV } { -j | --json } { -p | --pretty }\n"
-		"                  { -D | --details } { -V | --version } { -h | --help }\n"
+		"where  OBJECT := { dev | caps | stat | selftest | proc | ctx | conn | dek | tis |\n"
+		"                   tir | pool | qp | trace | help }\n"
+		"       OPTIONS := { -d | --details } { -j | --json } { -p | --pretty }\n"
+		"                  { -V | --version } { -h | --help }\n"
 		"       DEV := { mlx5_N | sim | sim:PROFILE[,key=value...] }\n"
 		"              PROFILE := { cx6dx | cx6dx-legacy | cx6dx-nocrypto }\n"
-		"dev, caps, selftest: the device itself. Without -d: $MLX5TLS_DEVICE, else\n"
+		"dev, caps, selftest: the device itself: dev DEV, else $MLX5TLS_DEVICE, else\n"
 		"the first ConnectX device, else the device model (sim:cx6dx), which the\n"
 		"output then names as the model.\n"
-		"proc, ctx, dek, tis, tir, pool, qp, stat: the live state of the processes\n"
-		"that publish it (MLX5TLS_PUBLISH=1); -d DEV keeps DEV's objects only.\n"
+		"proc, ctx, conn, dek, tis, tir, pool, qp, stat: the live state of the\n"
+		"processes that publish it (MLX5TLS_PUBLISH=1); dev DEV keeps DEV's objects.\n"
 		"trace: a MLX5TLS_TRACE file.\n");
 }
 
+/* In table order: a prefix picks the first match, so `s` is stat (as in rdma), never selftest. */
 static const struct tool_cmd objects[] = {
-	{ NULL, tool_help },
+	{ NULL, tool_usage_fail },
 	{ "dev", cmd_dev },
 	{ "caps", cmd_caps },
+	{ "stat", cmd_stat },
 	{ "selftest", cmd_selftest },
 	{ "proc", cmd_proc },
 	{ "ctx", cmd_ctx },
+	{ "conn", cmd_conn },
 	{ "dek", cmd_dek },
 	{ "tis", cmd_tis },
 	{ "tir", cmd_tir },
 	{ "pool", cmd_pool },
 	{ "qp", cmd_qp },
-	{ "stat", cmd_stat },
 	{ "trace", cmd_trace },
 	{ "help", tool_help },
 	{ NULL, NULL },
@@ -55,6 +57,8 @@ int main(int argc, char **argv)
 	ret = tool_parse_options(&t, argc, argv, true);
 	if (ret != TOOL_CONTINUE)
 		return ret;
+	if (tool_take_device(&t))
+		return EXIT_FAILURE;
 
 	pr_init(stdout, t.json, t.pretty);
 	ret = tool_exec_cmd(&t, objects, "object");

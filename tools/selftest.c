@@ -41,7 +41,7 @@ struct selftest {
 
 static void selftest_help(FILE *fp)
 {
-	fprintf(fp, "Usage: mlx5tls-query [-d DEV] [-j [-p]] selftest [ run ]\n"
+	fprintf(fp, "Usage: mlx5tls-query [-j [-p]] selftest [ run ]\n"
 		    "Creates, queries and destroys a PD, a TD, a DEK, a DEK pool with one DEK and a TLS\n"
 		    "TIS on the device, then sends one TLS record through a queue pair with a TLS TX\n"
 		    "context (on the model: the record on the wire is decrypted and checked with\n"
@@ -102,7 +102,7 @@ static void step_mismatch(struct selftest *st, const char *name, const char *fmt
 	va_end(ap);
 	pr_string("result", "%s", "FAILED");
 	pr_string("mismatch", ": %s", msg);
-	fprintf(stderr, "%s: selftest: %s: %s\n", st->t->prog, name, msg);
+	tool_error(st->t, "selftest: %s: %s", name, msg);
 	if (!st->failed)
 		st->failed = name;
 }

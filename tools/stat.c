@@ -33,10 +33,10 @@ static const struct filter_def watch_filters[] = {
 static void stat_help(FILE *fp)
 {
 	fprintf(fp,
-		"Usage: mlx5tls-query [-d DEV] [-j [-p]] [-D] stat [ show ] [ pid PIDS ]\n"
-		"       mlx5tls-query [-d DEV] [-j] stat watch [ pid PIDS ]\n"
+		"Usage: mlx5tls-query [-d] [-j [-p]] stat [ show ] [ pid PIDS ]\n"
+		"       mlx5tls-query [-j] stat watch [ pid PIDS ]\n"
 		"                     [ interval SECONDS ] [ count N ]\n"
-		"The device counters of the publishing processes, per process and device (-D:\n"
+		"The device counters of the publishing processes, per process and device (-d:\n"
 		"one per line with its meaning). watch samples every SECONDS (default 1) and\n"
 		"prints what changed, with the rate; count ends it after N samples.\n");
 }
@@ -239,6 +239,8 @@ static int stat_watch(struct tool *t)
 		ic_close(&s);
 		return 1;
 	}
+	/* JSON Lines: one compact document per sample, even with -p */
+	pr_init(stdout, t->json, false);
 	pr_text("watching %u process%s every %.3g s%s\n", live, live == 1 ? "" : "es", interval,
 		f[F_COUNT].set ? "" : " (Ctrl-C stops)");
 	memset(&sa, 0, sizeof(sa));
@@ -271,7 +273,7 @@ static int stat_watch(struct tool *t)
 				continue;
 			cur = ic_ask(p, "stat");
 			if (!cur) {
-				fprintf(stderr, "%s: pid %ld (%s): %s\n", t->prog, p->pid,
+				tool_error(t, "pid %ld (%s): %s", p->pid,
 					ic_program(p), p->error);
 				jv_free(prev[i]);
 				prev[i] = NULL;
@@ -306,9 +308,9 @@ static int stat_watch(struct tool *t)
 			ret = tool_fail(t, "writing the output", -EIO);
 			break;
 		}
-		pr_init(stdout, t->json, t->pretty);
+		pr_init(stdout, t->json, false);
 		if (!live) {
-			fprintf(stderr, "%s: no publishing process left\n", t->prog);
+			tool_error(t, "no publishing process left");
 			break;
 		}
 	}
@@ -329,5 +331,5 @@ static const struct tool_cmd stat_cmds[] = {
 
 int cmd_stat(struct tool *t)
 {
-	return tool_exec_cmd(t, stat_cmds, "stat command");
+	return tool_exec_cmd_default(t, stat_cmds);
 }

@@ -96,5 +96,5 @@ static const struct tool_cmd tir_cmds[] = {
 
 int cmd_tir(struct tool *t)
 {
-	return tool_exec_cmd(t, tir_cmds, "tir command");
+	return tool_exec_cmd_default(t, tir_cmds);
 }

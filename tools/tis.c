@@ -102,5 +102,5 @@ static const struct tool_cmd tis_cmds[] = {
 
 int cmd_tis(struct tool *t)
 {
-	return tool_exec_cmd(t, tis_cmds, "tis command");
+	return tool_exec_cmd_default(t, tis_cmds);
 }

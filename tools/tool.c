@@ -13,31 +13,116 @@
 #define MLX5TLS_VERSION "unknown"
 #endif
 
+/* ---- errors as text or JSON ---- */
+
+/* -j: every message on stderr is a JSON object on its own line (errors, the library's warnings). */
+static bool json_errors;
+
+/* s as a JSON string, quotes included (quote, backslash and control characters escaped). */
+static void json_str(FILE *fp, const char *s)
+{
+	fputc('"', fp);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(fp, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(fp, "\\u%04x", c);
+		else
+			fputc(c, fp);
+	}
+	fputc('"', fp);
+}
+
+static void tool_vmessage(const struct tool *t, const char *kind, const char *fmt, va_list ap)
+{
+	char msg[1024];
+	size_t len;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	len = strlen(msg);
+	while (len > 0 && msg[len - 1] == '\n')
+		msg[--len] = '\0';
+	if (t->json) {
+		fprintf(stderr, "{\"%s\":{\"program\":", kind);
+		json_str(stderr, t->prog);
+		fputs(",\"message\":", stderr);
+		json_str(stderr, msg);
+		fputs("}}\n", stderr);
+		return;
+	}
+	fprintf(stderr, "%s: %s\n", t->prog, msg);
+}
+
+void tool_error(const struct tool *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	tool_vmessage(t, "error", fmt, ap);
+	va_end(ap);
+}
+
+void tool_notice(const struct tool *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	tool_vmessage(t, "notice", fmt, ap);
+	va_end(ap);
+}
+
+void tool_usage_error(const struct tool *t)
+{
+	if (!t->json && t->usage)
+		t->usage(stderr);
+}
+
 /* ---- global options ---- */
 
-int tool_parse_options(struct tool *t, int argc, char **argv, bool details)
+static void print_version(const struct tool *t)
 {
-	static const struct option all_opts[] = {
-		{ "device", required_argument, NULL, 'd' },
+	/* the tool's version and the library's it runs with (they differ after a library upgrade) */
+	printf("%s %s (libmlx5tls %s)\n", t->prog, MLX5TLS_VERSION,
+	       mlx5tls_version(NULL, NULL, NULL));
+}
+
+int tool_parse_options(struct tool *t, int argc, char **argv, bool rdma_style)
+{
+	/* mlx5tls-query, as iproute2 rdma: -d details, the device an argument (`dev NAME`) */
+	static const struct option query_opts[] = {
+		{ "details", no_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
-		{ "details", no_argument, NULL, 'D' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "device", required_argument, NULL, 'D' }, /* deprecated: `dev NAME` */
+		{ NULL, 0, NULL, 0 },
+	};
+	/* mlx5tls-bench: -d DEV */
+	static const struct option bench_opts[] = {
+		{ "device", required_argument, NULL, 'D' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct option long_opts[sizeof(all_opts) / sizeof(all_opts[0])];
-	size_t n = 0;
 	int opt;
 
-	/* without `details`, --details is unknown and --de abbreviates --device */
-	for (size_t i = 0; i < sizeof(all_opts) / sizeof(all_opts[0]); i++)
-		if (details || all_opts[i].val != 'D')
-			long_opts[n++] = all_opts[i];
-	while ((opt = getopt_long(argc, argv, details ? "+d:jpDVh" : "+d:jpVh", long_opts,
-				  NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, rdma_style ? "+djpVh" : "+d:jpVh",
+				  rdma_style ? query_opts : bench_opts, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
+			if (rdma_style)
+				t->details = true;
+			else
+				t->dev_name = optarg;
+			break;
+		case 'D':
+			if (rdma_style)
+				t->deprecated_device = true;
 			t->dev_name = optarg;
 			break;
 		case 'j':
@@ -46,11 +131,8 @@ int tool_parse_options(struct tool *t, int argc, char **argv, bool details)
 		case 'p':
 			t->pretty = true;
 			break;
-		case 'D':
-			t->details = true;
-			break;
 		case 'V':
-			printf("%s %s\n", t->prog, MLX5TLS_VERSION);
+			print_version(t);
 			return EXIT_SUCCESS;
 		case 'h':
 			t->usage(stdout);
@@ -60,15 +142,51 @@ int tool_parse_options(struct tool *t, int argc, char **argv, bool details)
 			return EXIT_FAILURE;
 		}
 	}
+	json_errors = t->json;
 	t->argc = argc - optind;
 	t->argv = argv + optind;
+	if (t->deprecated_device)
+		tool_error(t, "warning: --device is deprecated; name the device after the object: "
+			   "%s OBJECT ... dev %s", t->prog, t->dev_name);
 	return TOOL_CONTINUE;
+}
+
+int tool_take_device(struct tool *t)
+{
+	/* `dev NAME` after the object word (argv[0]), anywhere among its arguments */
+	for (int i = 1; i < t->argc; i++) {
+		if (strcmp(t->argv[i], "dev") != 0)
+			continue;
+		if (i + 1 >= t->argc) {
+			tool_error(t, "dev needs a device name (mlx5_N, sim, sim:PROFILE)");
+			return 1;
+		}
+		if (t->dev_name && !t->deprecated_device) {
+			tool_error(t, "dev given twice ('%s', '%s')", t->dev_name, t->argv[i + 1]);
+			return 1;
+		}
+		t->dev_name = t->argv[i + 1];
+		t->deprecated_device = false;
+		memmove(&t->argv[i], &t->argv[i + 2], (size_t)(t->argc - i - 2) * sizeof(*t->argv));
+		t->argc -= 2;
+		i--;
+	}
+	return 0;
 }
 
 int tool_help(struct tool *t)
 {
 	t->usage(stdout);
 	return 0;
+}
+
+int tool_usage_fail(struct tool *t)
+{
+	if (t->json)
+		tool_error(t, "no object given (%s help lists them)", t->prog);
+	else
+		t->usage(stderr);
+	return 1;
 }
 
 /* ---- word dispatch (iproute2 rdma: rd_exec_cmd, but an unknown word fails) ---- */
@@ -90,9 +208,8 @@ int tool_no_more_args(struct tool *t)
 {
 	if (t->argc == 0)
 		return 0;
-	fprintf(stderr, "%s: unexpected argument '%s'\n", t->prog, t->argv[0]);
-	if (t->usage)
-		t->usage(stderr);
+	tool_error(t, "unexpected argument '%s'", t->argv[0]);
+	tool_usage_error(t);
 	return 1;
 }
 
@@ -103,22 +220,40 @@ static bool word_matches(const char *word, const char *name)
 	return len > 0 && len <= strlen(name) && memcmp(name, word, len) == 0;
 }
 
+static const struct tool_cmd *find_cmd(const struct tool_cmd *cmds, const char *word)
+{
+	for (const struct tool_cmd *c = cmds; c->func; c++)
+		if (c->name && word_matches(word, c->name))
+			return c;
+	return NULL;
+}
+
 int tool_exec_cmd(struct tool *t, const struct tool_cmd *cmds, const char *what)
 {
 	const char *word = tool_word(t);
+	const struct tool_cmd *c;
 
 	if (!word)
 		return cmds[0].func(t);
-	for (const struct tool_cmd *c = cmds; c->func; c++) {
-		if (c->name && word_matches(word, c->name)) {
-			tool_next(t);
-			return c->func(t);
-		}
+	c = find_cmd(cmds, word);
+	if (c) {
+		tool_next(t);
+		return c->func(t);
 	}
-	fprintf(stderr, "%s: unknown %s '%s'\n", t->prog, what, word);
-	if (t->usage)
-		t->usage(stderr);
+	tool_error(t, "unknown %s '%s'", what, word);
+	tool_usage_error(t);
 	return 1;
+}
+
+int tool_exec_cmd_default(struct tool *t, const struct tool_cmd *cmds)
+{
+	const char *word = tool_word(t);
+	const struct tool_cmd *c = word ? find_cmd(cmds, word) : NULL;
+
+	if (!c)
+		return cmds[0].func(t); /* the words are the default command's arguments */
+	tool_next(t);
+	return c->func(t);
 }
 
 /* ---- errors ---- */
@@ -158,6 +293,33 @@ static const char *fw_op_mod_key(const struct mlx5tls_fw_error *fw)
 
 void tool_err_report(const struct tool *t, const char *what, const struct tool_err *e)
 {
+	if (t->json) {
+		/* the same members as the text, as one JSON line */
+		const struct mlx5tls_fw_error *fw = &e->fw;
+
+		fputs("{\"error\":{\"program\":", stderr);
+		json_str(stderr, t->prog);
+		fputs(",\"message\":", stderr);
+		json_str(stderr, what);
+		fprintf(stderr, ",\"errno\":%d,\"strerror\":", -e->err);
+		json_str(stderr, strerror(-e->err));
+		if (e->have_fw) {
+			fputs(",\"firmware\":{\"opcode_name\":", stderr);
+			json_str(stderr, fw_opcode_name(fw));
+			fprintf(stderr, ",\"opcode\":\"0x%04x\",\"%s\":\"0x%04x\",\"status_name\":",
+				fw->opcode, fw_op_mod_key(fw), fw->op_mod);
+			json_str(stderr, fw_status_name(fw));
+			fprintf(stderr, ",\"status\":\"0x%02x\",\"syndrome\":\"0x%08x\"", fw->status,
+				fw->syndrome);
+			if (fw->syndrome_text) {
+				fputs(",\"syndrome_text\":", stderr);
+				json_str(stderr, fw->syndrome_text);
+			}
+			fputc('}', stderr);
+		}
+		fputs("}}\n", stderr);
+		return;
+	}
 	fprintf(stderr, "%s: %s: %s", t->prog, what, strerror(-e->err));
 	if (e->have_fw) {
 		const struct mlx5tls_fw_error *fw = &e->fw;
@@ -207,15 +369,35 @@ int tool_fail(const struct tool *t, const char *what, int err)
 
 /* ---- library log ---- */
 
+/* While a device opens, the library's warnings are kept (the tool reports the failure once, with
+ * the library's reason) rather than printed. */
+static bool log_capture;
+static char log_captured[512];
+
 static int tool_log(enum mlx5tls_print_level level, const char *fmt, va_list args)
 {
 	static int all = -1;
+	char msg[1024];
+	size_t len;
 
 	if (all < 0)
 		all = getenv("MLX5TLS_DEBUG") != NULL;
 	if (level != MLX5TLS_WARN && !all)
 		return 0;
-	return vfprintf(stderr, fmt, args);
+	if (!json_errors && !(log_capture && level == MLX5TLS_WARN))
+		return vfprintf(stderr, fmt, args);
+	vsnprintf(msg, sizeof(msg), fmt, args);
+	len = strlen(msg);
+	while (len > 0 && msg[len - 1] == '\n')
+		msg[--len] = '\0';
+	if (log_capture && level == MLX5TLS_WARN) {
+		strlcpy(log_captured, msg, sizeof(log_captured));
+		return (int)len;
+	}
+	fputs(level == MLX5TLS_WARN ? "{\"warning\":" : "{\"debug\":", stderr);
+	json_str(stderr, msg);
+	fputs("}\n", stderr);
+	return (int)len;
 }
 
 void tool_setup_logging(void)
@@ -242,7 +424,7 @@ static bool first_hw_device(char *buf, size_t len)
 		return false;
 	for (int i = 0; i < n && !found; i++) {
 		if (list[i].kind == MLX5TLS_DEVICE_HW) {
-			snprintf(buf, len, "%s", list[i].name);
+			strlcpy(buf, list[i].name, len);
 			found = true;
 		}
 	}
@@ -268,10 +450,23 @@ int tool_open_device(struct tool *t, bool auto_hw)
 		t->fallback = auto_hw;
 	}
 
+	log_capture = true;
+	log_captured[0] = '\0';
 	t->dev = mlx5tls_device_open(name, NULL);
+	log_capture = false;
 	if (!t->dev) {
+		int open_err = errno;
+		/* the library says why ("cannot open device NAME: REASON"): its reason, once */
+		const char *reason = strstr(log_captured, name);
+
+		if (reason && strncmp(reason + strlen(name), ": ", 2) == 0) {
+			tool_error(t, "cannot open device '%s': %s", name, reason + strlen(name) + 2);
+			return 1;
+		}
+		if (log_captured[0])
+			tool_error(t, "%s", log_captured);
 		snprintf(what, sizeof(what), "cannot open device '%s'", name);
-		return tool_fail(t, what, errno);
+		return tool_fail(t, what, open_err);
 	}
 	memset(&t->attr, 0, sizeof(t->attr));
 	err = mlx5tls_device_query(t->dev, &t->attr);
@@ -288,9 +483,8 @@ int tool_open_device(struct tool *t, bool auto_hw)
 		snprintf(full, sizeof(full), "%.20s:%.31s", t->attr.name, t->attr.profile);
 		memcpy(t->attr.name, full, sizeof(full));
 	}
-	if (t->fallback) /* also with -j: stderr does not disturb the JSON on stdout */
-		fprintf(stderr, "%s: no ConnectX device found; using the device model %s\n", t->prog,
-			t->attr.name);
+	if (t->fallback) /* also with -j (as a JSON line): stderr does not disturb stdout */
+		tool_notice(t, "no ConnectX device found; using the device model %s", t->attr.name);
 	return 0;
 }
 

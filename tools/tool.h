@@ -24,7 +24,8 @@ struct tool {
 	void (*usage)(FILE *fp); /* the program's usage text */
 	int argc; /* words left to dispatch on */
 	char **argv;
-	const char *dev_name; /* -d */
+	const char *dev_name; /* `dev NAME` (mlx5tls-query), -d DEV (mlx5tls-bench) */
+	bool deprecated_device; /* mlx5tls-query --device DEV */
 	bool json;
 	bool pretty;
 	bool details;
@@ -40,17 +41,31 @@ struct tool_cmd {
 };
 
 /*
- * Parse the global options -d/--device DEV, -j/--json, -p/--pretty, -D/--details (only with
- * `details`), -V/--version and -h/--help into t, up to the first word (getopt "+"), and leave the
- * words in t->argc/t->argv, still inside argv (a command may re-parse its own options with its
- * word as getopt's argv[0]). -V and -h print to stdout, a bad option the usage to stderr.
- * Returns TOOL_CONTINUE, or the exit status when the program is to end (-V, -h, a bad option).
+ * Parse the global options into t, up to the first word (getopt "+"), and leave the words in
+ * t->argc/t->argv, still inside argv (a command may re-parse its own options with its word as
+ * getopt's argv[0]). rdma_style (mlx5tls-query, as iproute2 rdma): -d/--details, -j/--json,
+ * -p/--pretty, -V/--version, -h/--help and the deprecated --device DEV (a warning); else
+ * (mlx5tls-bench): -d/--device DEV, -j, -p, -V, -h. -V and -h print to stdout, a bad option the
+ * usage to stderr. Returns TOOL_CONTINUE, or the exit status when the program is to end.
  */
 #define TOOL_CONTINUE (-1)
-int tool_parse_options(struct tool *t, int argc, char **argv, bool details);
+int tool_parse_options(struct tool *t, int argc, char **argv, bool rdma_style);
+
+/* Take `dev NAME` out of the object's arguments (t->argv[1..]) into t->dev_name. 0, or 1 after
+ * an error (no NAME, two devices). */
+int tool_take_device(struct tool *t);
 
 /* The `help` word of both tools: the usage on stdout, exit status 0. */
 int tool_help(struct tool *t);
+/* No object: the usage on stderr, exit status 1. */
+int tool_usage_fail(struct tool *t);
+
+/* An error message on stderr: "PROG: MESSAGE" or, with -j, {"error":{"program","message"}} on one
+ * line. tool_usage_error() adds the usage after it in text mode. */
+void tool_error(const struct tool *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A note that is no error (the model was chosen): as tool_error, {"notice":{...}} under -j. */
+void tool_notice(const struct tool *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void tool_usage_error(const struct tool *t);
 
 /*
  * Run the entry matching the next word (a prefix of its name, first in table order wins; entry 0
@@ -58,6 +73,9 @@ int tool_help(struct tool *t);
  * ("object", "command") and the usage, and returns 1. Returns the handler's exit status.
  */
 int tool_exec_cmd(struct tool *t, const struct tool_cmd *cmds, const char *what);
+/* As tool_exec_cmd(), but a word that names no command is left for entry 0, the default command,
+ * as its first argument (`ctx pid 42` is `ctx show pid 42`); entry 0 rejects what it cannot take. */
+int tool_exec_cmd_default(struct tool *t, const struct tool_cmd *cmds);
 const char *tool_word(const struct tool *t); /* next word or NULL */
 void tool_next(struct tool *t);
 /* 0 if no word is left, else an "unexpected argument" error and 1. */
@@ -90,7 +108,7 @@ struct tool_err {
 /* Capture err (negative or positive errno; 0 takes errno) and the thread's last firmware error. */
 void tool_err_capture(struct tool_err *e, int err);
 /* One line on stderr: "PROG: WHAT: strerror[; firmware: OPCODE status NAME (0xS) syndrome 0xX
- * (text)]". */
+ * (text)]"; with -j the same as a JSON object {"error":{...}}. */
 void tool_err_report(const struct tool *t, const char *what, const struct tool_err *e);
 /* The error through the print path: an "error" object {errno, message, firmware {...}}. */
 void tool_err_print(const struct tool_err *e);

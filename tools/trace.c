@@ -3,7 +3,7 @@
  * mlx5tls-query trace show FILE [opcode NAME] [status ok|failed]: decode a MLX5TLS_TRACE file (one
  * JSON object per line; "-" reads standard input): per firmware command, the opcode by name, the
  * op_mod or object type by name, status and syndrome (with the model's text when the record has
- * it) and the fields of both mailboxes. -d DEV keeps the commands of DEV only.
+ * it) and the fields of both mailboxes. dev DEV keeps the commands of DEV only.
  *
  * A record's kind is its "kind" member, "cmd" when absent. The decoder is a table of kinds so that
  * records of WQEs ("wqe": static and progress parameters) can be added by the library without
@@ -39,7 +39,7 @@ struct trace_show {
 static void trace_help(FILE *fp)
 {
 	fprintf(fp,
-		"Usage: mlx5tls-query [-d DEV] [-j [-p]] [-D] trace show FILE\n"
+		"Usage: mlx5tls-query [-d] [-j [-p]] trace show FILE\n"
 		"                     [ opcode NAME ] [ status { ok | failed } ]\n"
 		"Decodes a MLX5TLS_TRACE file (- for standard input): each firmware command\n"
 		"with its opcode, op_mod/object type, status and syndrome names and the fields\n"
@@ -106,8 +106,7 @@ static bool show_cmd(struct trace_show *ts, unsigned long line, const struct jv 
 	bool ok;
 
 	if (!hex_member(rec, "opcode", &opcode) || opcode > 0xffff || !in || !out) {
-		fprintf(stderr, "%s: line %lu: a command record without opcode, in or out\n",
-			ts->t->prog, line);
+		tool_error(ts->t, "line %lu: a command record without opcode, in or out", line);
 		ts->bad++;
 		return false;
 	}
@@ -130,7 +129,7 @@ static bool show_cmd(struct trace_show *ts, unsigned long line, const struct jv 
 	if (ts->f[F_STATUS].set && ok != (strcmp(ts->f[F_STATUS].word, "ok") == 0))
 		return true;
 	if (trace_mbox_parse(in, &c.in) || trace_mbox_parse(out, &c.out)) {
-		fprintf(stderr, "%s: line %lu: a mailbox is not hex\n", ts->t->prog, line);
+		tool_error(ts->t, "line %lu: a mailbox is not hex", line);
 		trace_mbox_free(&c.in);
 		ts->bad++;
 		return false;
@@ -167,7 +166,8 @@ static bool show_cmd(struct trace_show *ts, unsigned long line, const struct jv 
 	return true;
 }
 
-/* Kind "wqe" (future): {"kind":"wqe","wqe":"static_params","dev":...,"sqn":N,"data":"HEX"}. */
+/* Kind "wqe": {"kind":"wqe","wqe":"static_params","dev":...,"sqn":N,"obj":"tis","tisn":N,
+ * "data":"HEX"} (RX: "obj":"tir","tirn":N). */
 static bool show_wqe(struct trace_show *ts, unsigned long line, const struct jv *rec)
 {
 	const char *what = jv_str(jv_get(rec, "wqe")), *data = jv_str(jv_get(rec, "data"));
@@ -176,8 +176,7 @@ static bool show_wqe(struct trace_show *ts, unsigned long line, const struct jv 
 	if (ts->have_opcode || ts->f[F_STATUS].set)
 		return true; /* the filters select firmware commands */
 	if (!what || !data || trace_mbox_parse(data, &d)) {
-		fprintf(stderr, "%s: line %lu: a wqe record without wqe or hex data\n",
-			ts->t->prog, line);
+		tool_error(ts->t, "line %lu: a wqe record without wqe or hex data", line);
 		ts->bad++;
 		return false;
 	}
@@ -188,6 +187,11 @@ static bool show_wqe(struct trace_show *ts, unsigned long line, const struct jv 
 	print_origin(rec);
 	if (jv_get(rec, "sqn"))
 		pass_on("sqn", jv_get(rec, "sqn"));
+	/* the object the parameters configure: a TIS (TX) or a TIR (RX) */
+	if (jv_get(rec, "tisn"))
+		pass_on("tisn", jv_get(rec, "tisn"));
+	if (jv_get(rec, "tirn"))
+		pass_on("tirn", jv_get(rec, "tirn"));
 	pr_string("wqe", " %s", what);
 	pr_open_object("fields");
 	pr_text("\n   ");
@@ -228,8 +232,8 @@ static void show_record(struct trace_show *ts, unsigned long line, const struct 
 	pr_open_object(NULL);
 	pr_uint("line", "line %s", line);
 	pr_string("kind", " kind %s", kind);
-	pr_bool("decoded", " (not decoded: this mlx5tls-query knows cmd and wqe records)%s",
-		false);
+	pr_bool("decoded", NULL, false);
+	pr_text(" (not decoded: this mlx5tls-query knows cmd and wqe records)");
 	pr_close_object();
 	pr_nl();
 }
@@ -246,8 +250,7 @@ static int trace_show(struct tool *t)
 	FILE *fp;
 
 	if (!path) {
-		fprintf(stderr, "%s: trace show needs a FILE (a MLX5TLS_TRACE file, - for stdin)\n",
-			t->prog);
+		tool_error(t, "trace show needs a FILE (a MLX5TLS_TRACE file, - for stdin)");
 		return 1;
 	}
 	tool_next(t);
@@ -256,14 +259,14 @@ static int trace_show(struct tool *t)
 	if (f[F_OPCODE].set) {
 		ts.have_opcode = trace_opcode_lookup(f[F_OPCODE].word, &ts.opcode);
 		if (!ts.have_opcode) {
-			fprintf(stderr, "%s: trace show: unknown opcode '%s' (a name such as "
-				"CREATE_TIS, or a number)\n", t->prog, f[F_OPCODE].word);
+			tool_error(t, "trace show: unknown opcode '%s' (a name such as CREATE_TIS, "
+				   "or a number)", f[F_OPCODE].word);
 			return 1;
 		}
 	}
 	fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 	if (!fp) {
-		fprintf(stderr, "%s: cannot open %s: %s\n", t->prog, path, strerror(errno));
+		tool_error(t, "cannot open %s: %s", path, strerror(errno));
 		return 1;
 	}
 
@@ -280,7 +283,7 @@ static int trace_show(struct tool *t)
 			continue;
 		rec = jv_parse(buf, (size_t)len, err, sizeof(err));
 		if (!rec || rec->type != JV_OBJ) {
-			fprintf(stderr, "%s: %s:%lu: not a trace record (%s)\n", t->prog, path,
+			tool_error(t, "%s:%lu: not a trace record (%s)", path,
 				line, rec ? "not a JSON object" : err);
 			ts.bad++;
 		} else {
@@ -290,7 +293,7 @@ static int trace_show(struct tool *t)
 	}
 	free(buf);
 	if (ferror(fp)) {
-		fprintf(stderr, "%s: reading %s: %s\n", t->prog, path, strerror(errno));
+		tool_error(t, "reading %s: %s", path, strerror(errno));
 		ts.bad++;
 	}
 	if (fp != stdin)
@@ -308,8 +311,8 @@ static int trace_show(struct tool *t)
 	pr_close_object();
 	pr_close_object();
 	if (ts.unmasked)
-		fprintf(stderr, "%s: %s: %lu commands carry key bytes in clear (not shown); "
-			"delete the file\n", t->prog, path, ts.unmasked);
+		tool_error(t, "%s: %lu commands carry key bytes in clear (not shown); delete the file",
+			   path, ts.unmasked);
 	return ts.bad || ts.unmasked ? 1 : 0;
 }
 

@@ -8,7 +8,8 @@
  *  - A firmware rejection returns -EREMOTEIO; mlx5tls_last_fw_error() then tells, per thread, which
  *    command failed with which status (and its kernel name) and syndrome.
  *  - Inputs are `*_opts` structs whose first member is `sz`; declare them with MLX5TLS_OPTS(), which
- *    zeroes every byte and sets `sz`. NULL opts means defaults. Unknown non-zero trailing bytes
+ *    zeroes every byte and sets `sz` (GNU C), or with MLX5TLS_OPTS_INIT() in ISO C and C++.
+ *    NULL opts means defaults. Unknown non-zero trailing bytes
  *    (a newer caller on an older library) give -EINVAL.
  *  - Objects are created and destroyed in pairs; destroying an object that others still use gives
  *    -EBUSY. Teardown order: DEKs and TISes, then pools, then PD/TD, then the device.
@@ -32,8 +33,28 @@ extern "C" {
 
 #define MLX5TLS_API __attribute__((visibility("default")))
 
+/* ---- version ---- */
+
+/* The version of this header; mlx5tls_version() gives the library's at run time. A program built
+ * against MAJOR.MINOR runs with any library of the same MAJOR and a MINOR at least as high. */
+#define MLX5TLS_VERSION_MAJOR 0
+#define MLX5TLS_VERSION_MINOR 2
+#define MLX5TLS_VERSION_PATCH 0
+/* One number that orders versions: MLX5TLS_VERSION_CODE >= MLX5TLS_VERSION_NUM(0, 2, 0) */
+#define MLX5TLS_VERSION_NUM(major, minor, patch) (((major) << 16) | ((minor) << 8) | (patch))
+#define MLX5TLS_VERSION_CODE                                                                       \
+	MLX5TLS_VERSION_NUM(MLX5TLS_VERSION_MAJOR, MLX5TLS_VERSION_MINOR, MLX5TLS_VERSION_PATCH)
+
+/* The running library's version as "MAJOR.MINOR.PATCH"; each of major, minor, patch (may be
+ * NULL) receives its part. */
+MLX5TLS_API const char *mlx5tls_version(unsigned int *major, unsigned int *minor,
+					unsigned int *patch);
+
+/* ---- options structures ---- */
+
 /*
- * Declare and zero-initialise an opts struct, padding included, then set sz and the given fields:
+ * Declare and zero-initialise an opts struct, padding included, then set sz and the given fields
+ * (GNU C: a statement expression; needs -std=gnu11 or similar):
  *   MLX5TLS_OPTS(mlx5tls_dek_pool_opts, o, .sync_threshold = 64);
  */
 #define MLX5TLS_OPTS(TYPE, NAME, ...)                                                              \
@@ -41,6 +62,20 @@ extern "C" {
 		memset(&NAME, 0, sizeof(struct TYPE));                                             \
 		(struct TYPE){ .sz = sizeof(struct TYPE), __VA_ARGS__ };                           \
 	})
+
+/*
+ * The same in ISO C (C99 -pedantic) and C++: zero every byte of an opts object, padding included,
+ * and set its sz; then set the fields one by one.
+ *   struct mlx5tls_dek_pool_opts o;
+ *   MLX5TLS_OPTS_INIT(o);
+ *   o.sync_threshold = 64;
+ */
+#define MLX5TLS_OPTS_INIT(NAME) mlx5tls_opts_init_(&(NAME), sizeof(NAME))
+static inline void mlx5tls_opts_init_(void *opts, size_t sz)
+{
+	memset(opts, 0, sz);
+	memcpy(opts, &sz, sizeof(sz)); /* every opts struct starts with size_t sz */
+}
 
 /* ---- logging ---- */
 
@@ -439,6 +474,32 @@ MLX5TLS_API int mlx5tls_qp_query(struct mlx5tls_qp *qp, struct mlx5tls_qp_attr *
  * with an error CQE (one shot), to exercise recovery. -EOPNOTSUPP on hardware. */
 MLX5TLS_API int mlx5tls_qp_model_inject_error(struct mlx5tls_qp *qp, uint32_t after_n_wqes);
 
+/* ---- connections ---- */
+
+/*
+ * The TCP connection a TLS context belongs to, as this side sees it (ss's Local and Peer). Given
+ * at creation (mlx5tls_tx_opts.conn, mlx5tls_rx_opts.conn) or learnt: a TX context from the
+ * headers of its first frame, an RX context from its TIR's steering rule. Shown by inspection
+ * (mlx5tls-query ctx, conn) with the application's label.
+ */
+struct mlx5tls_conn {
+	uint8_t ip_version;   /* 4 or 6; 0: not known */
+	uint8_t local_ip[16]; /* network order; IPv4 in bytes 0..3, the rest zero */
+	uint8_t remote_ip[16];
+	uint16_t local_port;  /* host order */
+	uint16_t remote_port;
+};
+
+enum mlx5tls_conn_source {
+	MLX5TLS_CONN_UNKNOWN = 0, /* not given, not learnt yet */
+	MLX5TLS_CONN_GIVEN,       /* opts.conn at creation */
+	MLX5TLS_CONN_FRAME,       /* TX: the headers of the first frame sent */
+	MLX5TLS_CONN_FLOW,        /* RX: the steering rule of the context's TIR */
+};
+
+/* Longest application label kept (longer ones are cut), with its terminating NUL. */
+#define MLX5TLS_LABEL_MAX 32
+
 /* ---- TLS TX offload ---- */
 
 struct mlx5tls_tx;
@@ -459,9 +520,14 @@ struct mlx5tls_tx_opts {
 	/* Where the DEK and the TLS TIS come from; NULL = created for this context. */
 	struct mlx5tls_dek_pool *dek_pool;
 	struct mlx5tls_tis_pool *tis_pool;
+	/* The connection (copied; NULL: learnt from the first frame) and an application label
+	 * (copied, printable ASCII, at most MLX5TLS_LABEL_MAX - 1 bytes kept; NULL: none), for
+	 * inspection only. */
+	const struct mlx5tls_conn *conn;
+	const char *label;
 	size_t : 0;
 };
-#define mlx5tls_tx_opts__last_field tis_pool
+#define mlx5tls_tx_opts__last_field label
 
 enum {
 	/* If the device cannot offload this version/cipher, encrypt in software instead of failing
@@ -624,6 +690,10 @@ struct mlx5tls_tx_state {
 	 * only, so for a TX context this is false with the reason - never a guess. */
 	bool progress_available;
 	char progress_reason[96];
+	/* The connection and the application's label (struct mlx5tls_conn). */
+	struct mlx5tls_conn conn;
+	enum mlx5tls_conn_source conn_source;
+	char label[MLX5TLS_LABEL_MAX];
 };
 
 /* Fills at most st_sz bytes of *st. Runs QUERY_GENERAL_OBJECT and QUERY_TIS on the device (on the
@@ -788,6 +858,7 @@ struct mlx5tls_tir_attr {
 	uint32_t inline_rqn;
 	uint32_t transport_domain;
 	uint32_t flows;       /* flows steering to it */
+	uint8_t self_lb_block; /* 0x1 unicast, 0x2 multicast loopback blocked; the library sets 0x3 */
 };
 /* QUERY_TIR. */
 MLX5TLS_API int mlx5tls_tir_query(struct mlx5tls_tir *tir, struct mlx5tls_tir_attr *attr,
@@ -831,9 +902,13 @@ struct mlx5tls_rx_opts {
 	uint32_t resync_max;               /* resync requests in a row left unanswered before
 					    * the context stops asking; 0 = 8 */
 	uint32_t flags;                    /* MLX5TLS_RX_F_* */
+	/* As in struct mlx5tls_tx_opts; NULL conn: taken from the TIR's steering rule when it
+	 * has exactly one. */
+	const struct mlx5tls_conn *conn;
+	const char *label;
 	size_t : 0;
 };
-#define mlx5tls_rx_opts__last_field flags
+#define mlx5tls_rx_opts__last_field label
 
 /* Why a TLS RX context stopped delivering (mlx5tls_rx_query().stop). */
 enum mlx5tls_rx_stop {
@@ -1045,11 +1120,15 @@ struct mlx5tls_rx_state {
 	uint8_t hw_tracker_state;   /* record_tracker_state: 0 START, 1 TRACKING, 2 SEARCHING */
 	uint8_t hw_auth_state;      /* auth_state: 0 NO_OFFLOAD, 1 OFFLOAD, 2 AUTHENTICATION */
 	uint32_t hw_offset_record_number;
-	/* Key epochs, stop, trust (after issue 9; appended) */
+	/* Key epochs, stop, trust */
 	uint32_t key_epoch;         /* keys installed: 0 at create, +1 per rekey */
 	enum mlx5tls_rx_stop stop;
 	char reason[96];            /* why the path is SOFTWARE ("" on the device) */
 	uint64_t untrusted_packets; /* DECRYPTED statuses of another TLS state of the TIR */
+	/* The connection and the application's label (struct mlx5tls_conn). */
+	struct mlx5tls_conn conn;
+	enum mlx5tls_conn_source conn_source;
+	char label[MLX5TLS_LABEL_MAX];
 };
 
 /*

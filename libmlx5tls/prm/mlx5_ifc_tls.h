@@ -149,7 +149,8 @@ struct mlx5_ifc_query_hca_cap_in_bits {
 	u8 reserved_at_60[0x20];
 };
 
-/* cmd_hca_cap: only the fields this project reads (fact sheet 5.2). */
+/* cmd_hca_cap: only the fields this project reads (fact sheet 5.2); 0x800 bits (256 bytes) as in
+ * the kernel's mlx5_ifc.h, inside the 0x8000-bit capability union of QUERY_HCA_CAP. */
 struct mlx5_ifc_cmd_hca_cap_bits {
 	u8 reserved_at_0[0x323];
 	u8 log_max_transport_domain[0x5];
@@ -169,7 +170,7 @@ struct mlx5_ifc_cmd_hca_cap_bits {
 	u8 tls_rx[0x1];
 	u8 reserved_at_483[0x130];
 	u8 log_max_dek[0x5];
-	u8 reserved_at_5b8[0x7a48];
+	u8 reserved_at_5b8[0x248];
 };
 
 /* tls_cap (fact sheet 5.3). */

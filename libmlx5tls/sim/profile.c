@@ -6,6 +6,7 @@
  * per device so tests can reach the limits cheaply ("cx6dx,log_max_tis=2").
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -158,4 +159,65 @@ int sim_profile_parse(const char *spec, struct sim_profile *prof)
 			return ret;
 	}
 	return 0;
+}
+
+/* The words of a list, comma-separated, into buf (appended). */
+static void append_list(char *buf, size_t len, const char *word, bool first)
+{
+	size_t used = strnlen(buf, len);
+
+	if (used < len)
+		snprintf(buf + used, len - used, "%s%s", first ? "" : ", ", word);
+}
+
+const char *sim_profile_explain(const char *spec, char *buf, size_t len)
+{
+	struct sim_profile prof;
+	const char *comma, *p;
+	size_t name_len;
+	bool found = false;
+
+	if (!buf || len == 0 || sim_profile_parse(spec, &prof) == 0)
+		return NULL;
+	comma = strchr(spec, ',');
+	name_len = comma ? (size_t)(comma - spec) : strlen(spec);
+	for (size_t i = 0; i < NUM_PROFILES && !found; i++)
+		found = strlen(builtin_profiles[i].name) == name_len &&
+			!memcmp(builtin_profiles[i].name, spec, name_len);
+	if (!found) {
+		snprintf(buf, len, "unknown model profile '%.*s' (profiles: ", (int)name_len, spec);
+		for (size_t i = 0; i < NUM_PROFILES; i++)
+			append_list(buf, len, builtin_profiles[i].name, i == 0);
+		append_list(buf, len, ")", true);
+		return buf;
+	}
+	for (p = comma; p; p = comma) {
+		const char *item = p + 1, *eq;
+		size_t item_len, key_len;
+		const struct override_key *k = NULL;
+		uint8_t v;
+
+		comma = strchr(item, ',');
+		item_len = comma ? (size_t)(comma - item) : strlen(item);
+		eq = memchr(item, '=', item_len);
+		key_len = eq ? (size_t)(eq - item) : item_len;
+		for (size_t i = 0; i < sizeof(override_keys) / sizeof(override_keys[0]) && !k; i++)
+			if (strlen(override_keys[i].key) == key_len &&
+			    !memcmp(override_keys[i].key, item, key_len))
+				k = &override_keys[i];
+		if (!k) {
+			snprintf(buf, len, "unknown model limit '%.*s' (limits: ", (int)key_len, item);
+			for (size_t i = 0; i < sizeof(override_keys) / sizeof(override_keys[0]); i++)
+				append_list(buf, len, override_keys[i].key, i == 0);
+			append_list(buf, len, ")", true);
+			return buf;
+		}
+		if (!eq || parse_log_value(eq + 1, item_len - key_len - 1, &v)) {
+			snprintf(buf, len, "model limit '%.*s' needs a value 0..31 (a log2: %s=12)",
+				 (int)item_len, item, k->key);
+			return buf;
+		}
+	}
+	snprintf(buf, len, "invalid model spec '%s'", spec);
+	return buf;
 }

@@ -22,6 +22,10 @@ struct sim_profile_desc {
 /* The built-in profiles, NULL-terminated by name. */
 const struct sim_profile_desc *sim_profiles(void);
 
+/* Why a model spec ("PROFILE[,key=value...]", the part after "sim:") is refused, in one phrase
+ * naming the faulty part and what would be accepted; NULL if the spec is valid. */
+const char *sim_profile_explain(const char *spec, char *buf, size_t len);
+
 /*
  * Create a model device from a spec "PROFILE[,key=value...]" ("" or NULL = "cx6dx"). Keys override
  * the profile's 5-bit log limits: log_max_dek, log_max_tis, log_max_tir, log_max_pd,

@@ -239,6 +239,8 @@ static void test_deliver_v4_v6(void)
 	CU_ASSERT_EQUAL(ta.transport_domain, mlx5tls_td_num(f.td));
 	CU_ASSERT_FALSE(ta.tls_en);
 	CU_ASSERT_EQUAL(ta.flows, 2);
+	/* the device's own unicast and multicast loopback is blocked, as the kernel's TLS TIR */
+	CU_ASSERT_EQUAL(ta.self_lb_block, 3);
 
 	for (int i = 0; i < 64; i++)
 		pay[i] = (uint8_t)(i * 3);
