@@ -493,7 +493,7 @@ static void note_restart_segs(struct mlx5tls_rx *rx, const struct mlx5tls_rx_seg
 
 	rx->restart_ok = false;
 	while ((int32_t)(end - pos) >= 5) {
-		uint8_t hdr[5];
+		uint8_t hdr[5] = { 0 };
 		struct gather g = { hdr, 0 };
 
 		(void)segs_walk(segs, n, pos, pos + 5, gather_piece, &g);
@@ -531,7 +531,7 @@ int mlx5tls_rx_input_segs(struct mlx5tls_rx *rx, const struct mlx5tls_rx_seg *se
 		return libmlx5tls_err((int)end);
 	while (!ret && !rx->stop) {
 		uint32_t avail = (uint32_t)end - rx->next_seq, body = 0;
-		uint8_t hdr[5];
+		uint8_t hdr[5] = { 0 };
 		struct gather g = { hdr, 0 };
 
 		/* the segments wholly behind the stream are done with: the walks start after them

@@ -498,10 +498,11 @@ int rx_sw_pending(struct rx_sw *rx, uint8_t *buf, size_t cap)
 
 int rx_sw_restore(struct rx_sw *rx, uint8_t *data, size_t len, unsigned int mark)
 {
-	uint32_t body_off = rx_sw_body_offset(rx);
+	uint32_t body_off;
 
 	if (!rx || (!data && len) || !mark_valid(mark))
 		return -EINVAL;
+	body_off = rx_sw_body_offset(rx);
 	while (len) {
 		uint32_t want = rx_sw_to_boundary(rx);
 		uint32_t n = len < want ? (uint32_t)len : want;

@@ -145,15 +145,15 @@ int rx_pass_lib(struct rxb *b, const struct rx_set *s, bool zero_copy, struct rx
 		free(r);
 		return 1;
 	}
-	for (uint32_t i = 0; i < s->nframes && !ret; i += RX_LIB_CHUNK) {
-		uint32_t n = s->nframes - i < RX_LIB_CHUNK ? s->nframes - i : RX_LIB_CHUNK;
+	for (uint32_t i = 0; i < s->nframes && !ret;) {
+		uint32_t n = 0;
 		double t0;
 
 		/* the device's work: not timed */
-		for (uint32_t j = 0; j < n && !ret; j++)
+		for (; n < RX_LIB_CHUNK && i < s->nframes && !ret; n++, i++)
 			ret = mlx5tls_model_wire_rx(b->t->dev,
-						    s->frames + (size_t)(i + j) * RX_FRAME_STRIDE,
-						    rx_frame_len(s, i + j));
+						    s->frames + (size_t)i * RX_FRAME_STRIDE,
+						    rx_frame_len(s, i));
 		if (ret)
 			break;
 		t0 = bench_now_ns();
