@@ -140,9 +140,7 @@ static uint32_t be32_at(const uint8_t *b)
 static void rx_progress_read_back(struct mlx5tls_rx *rx, struct mlx5tls_rx_state *st)
 {
 	struct mlx5tls_qp *qp = rx->qp;
-	struct wqe_slot slot = { .kind = WQE_GET_PSV, .rx = rx };
 	const char *why = NULL;
-	uint8_t *w;
 
 	if (!st->has_tir) /* a GET_PSV naming a destroyed TIR would fail the queue */
 		why = "the TIR was destroyed before the context";
@@ -156,13 +154,7 @@ static void rx_progress_read_back(struct mlx5tls_rx *rx, struct mlx5tls_rx_state
 		snprintf(st->progress_reason, sizeof(st->progress_reason), "%s", why);
 		return;
 	}
-	memset(rx->psv_buf, 0, 64);
-	w = qp_wqe_begin(qp, 1);
-	wqe_build_get_psv(w, (uint16_t)qp->pc, qp->ring.sqn, rx->tirn, rx->psv_mr->lkey,
-			  (uintptr_t)rx->psv_buf);
-	qp_commit(qp, 1, &slot);
-	qp_doorbell(qp);
-	rx->psv_in_flight = true;
+	rx_post_get_psv(rx);
 	rx->psv_for_inspect = true;
 	rx->insp_psv_done = false;
 	for (uint32_t i = 0; i < PSV_WAIT_STEPS && !rx->insp_psv_done; i++) {

@@ -107,6 +107,7 @@ int rx_post_add_params(struct mlx5tls_rx *rx);
 void rx_hist_add(struct mlx5tls_rx *rx, uint32_t seq, uint64_t num);
 int rx_answer(struct mlx5tls_rx *rx, uint32_t seq, uint64_t num);
 void rx_resync_request(struct mlx5tls_rx *rx);
+void rx_post_get_psv(struct mlx5tls_rx *rx);
 
 /* rx.c: until the control queue consumed everything posted */
 void rx_params_wait(struct mlx5tls_rx *rx);

@@ -177,11 +177,25 @@ void rx_wqe_done(struct mlx5tls_rx *rx, uint8_t kind, bool ok)
 				 p[11]);
 }
 
-void rx_resync_request(struct mlx5tls_rx *rx)
+/* GET_PSV of the TIR's progress params into psv_buf (fact sheet 8.5); room was reserved. */
+void rx_post_get_psv(struct mlx5tls_rx *rx)
 {
 	struct mlx5tls_qp *qp = rx->qp;
 	struct wqe_slot slot = { .kind = WQE_GET_PSV, .rx = rx };
 	uint8_t *w;
+
+	memset(rx->psv_buf, 0, 64);
+	w = qp_wqe_begin(qp, 1);
+	wqe_build_get_psv(w, (uint16_t)qp->pc, qp->ring.sqn, rx->tirn, rx->psv_mr->lkey,
+			  (uintptr_t)rx->psv_buf);
+	qp_commit(qp, 1, &slot);
+	qp_doorbell(qp);
+	rx->psv_in_flight = true;
+}
+
+void rx_resync_request(struct mlx5tls_rx *rx)
+{
+	struct mlx5tls_qp *qp = rx->qp;
 
 	rx_cnt(rx, MLX5TLS_CNT_RX_TLS_RESYNC_REQ_PKT, 1);
 	if (rx->psv_in_flight || rx->answer_pending || rx->retry)
@@ -191,13 +205,7 @@ void rx_resync_request(struct mlx5tls_rx *rx)
 		return;
 	}
 	rx->resync_left--;
-	memset(rx->psv_buf, 0, 64);
-	w = qp_wqe_begin(qp, 1);
-	wqe_build_get_psv(w, (uint16_t)qp->pc, qp->ring.sqn, rx->tirn, rx->psv_mr->lkey,
-			  (uintptr_t)rx->psv_buf);
-	qp_commit(qp, 1, &slot);
-	qp_doorbell(qp);
-	rx->psv_in_flight = true;
+	rx_post_get_psv(rx);
 	rx_cnt(rx, MLX5TLS_CNT_RX_TLS_RESYNC_REQ_START, 1);
 }
 
