@@ -39,7 +39,7 @@ static void reuse_tir(uint16_t version)
 	lc_stream_init(&s[0], version, 128, 0);
 	lc_write_n(&s[0], 3000);
 	lc_start(&f, &s[0], isn, 0);
-	lc_settle(f.qp);
+	settle(f.qp);
 	lc_send_all(&f, &s[0], 0);
 	CU_ASSERT_FATAL(lc_got_all(&f, &s[0]));
 	for (unsigned int c = 1; c <= 200; c++) {
@@ -76,7 +76,7 @@ static void reuse_tir(uint16_t version)
 				forged_refused++;
 			continue;
 		}
-		lc_settle(f.qp);
+		settle(f.qp);
 		lc_write_n(cur, 6000);
 		lc_send_all(&f, cur, first_len);
 		if (!lc_got_all(&f, cur))
@@ -85,7 +85,7 @@ static void reuse_tir(uint16_t version)
 	CU_ASSERT_EQUAL(forged_delivered, 0);
 	CU_ASSERT_EQUAL(forged_refused, 100);
 	CU_ASSERT_EQUAL(valid_rejected, 0);
-	CU_ASSERT(lc_counter(f.dev, "rx_tls_tir_renew") >= 200);
+	CU_ASSERT(dev_counter(f.dev, "rx_tls_tir_renew") >= 200);
 	/* and the offload still works on the reused TIR: a connection whose params are in place
 	 * before its data is decrypted by the device throughout */
 	lc_stop_ctx(&f);
@@ -94,7 +94,7 @@ static void reuse_tir(uint16_t version)
 	lc_stream_init(&s[0], version, 128, 5);
 	lc_write_n(&s[0], 20000);
 	lc_start(&f, &s[0], isn, 0);
-	lc_settle(f.qp);
+	settle(f.qp);
 	lc_send_all(&f, &s[0], 0);
 	CU_ASSERT(lc_got_all(&f, &s[0]));
 	CU_ASSERT_EQUAL(mlx5tls_rx_query(f.rx, &info, sizeof(info)), 0);
@@ -138,7 +138,7 @@ static void test_foreign_status(void)
 	lc_start(&f, &s, 5000, 0);
 	CU_ASSERT_EQUAL(mlx5tls_rx_input(f.rx, 5000, buf, s.len, 0x4, lc_collect, &f), -EINVAL);
 	CU_ASSERT_EQUAL(mlx5tls_rx_packet(f.rx, 5000, s.len, 0x80), -EINVAL);
-	CU_ASSERT_EQUAL(lc_counter(f.dev, "rx_tls_untrusted"), 1);
+	CU_ASSERT_EQUAL(dev_counter(f.dev, "rx_tls_untrusted"), 1);
 	lc_close(&f);
 	lc_stream_fini(&s);
 }
@@ -225,12 +225,12 @@ static void rekey_run(const struct rekey_plan *p)
 		}
 	}
 	lc_start(&f, &s, 0xfffff000u, 0); /* the TCP sequence wraps on the way */
-	lc_settle(f.qp);
+	settle(f.qp);
 	if (p->loss > 0 || p->reorder > 0)
 		send_faulty(&f, &s, p->loss, p->reorder, st);
 	else
 		lc_send_all(&f, &s, 0);
-	lc_settle(f.qp);
+	settle(f.qp);
 	CU_ASSERT_EQUAL(f.err, 0);
 	CU_ASSERT(lc_got_all(&f, &s));
 	CU_ASSERT_EQUAL(f.rekeys, kus);
@@ -240,10 +240,10 @@ static void rekey_run(const struct rekey_plan *p)
 	CU_ASSERT_EQUAL(info.path, MLX5TLS_TX_PATH_DEVICE);
 	CU_ASSERT_EQUAL(info.untrusted_packets, 0);
 	/* outcomes add up; no fallback on a capable device */
-	asked = lc_counter(f.dev, "rx_tls_key_update");
-	ok = lc_counter(f.dev, "rx_tls_rekey_ok");
-	fail = lc_counter(f.dev, "rx_tls_rekey_fail");
-	sw = lc_counter(f.dev, "rx_tls_rekey_sw");
+	asked = dev_counter(f.dev, "rx_tls_key_update");
+	ok = dev_counter(f.dev, "rx_tls_rekey_ok");
+	fail = dev_counter(f.dev, "rx_tls_rekey_fail");
+	sw = dev_counter(f.dev, "rx_tls_rekey_sw");
 	CU_ASSERT_EQUAL(asked, kus);
 	CU_ASSERT_EQUAL(ok + fail + sw, asked);
 	CU_ASSERT_EQUAL(sw, 0);
@@ -298,7 +298,7 @@ static void test_rekey_late(void)
 	lc_write_n(&s, 12000); /* one record over nine segments */
 	lc_write_n(&s, 3000);
 	lc_start(&f, &s, 777, 0);
-	lc_settle(f.qp);
+	settle(f.qp);
 	/* every segment reaches the device first; the application holds them */
 	for (size_t off = 0; off < s.len; off += LC_MSS)
 		lc_arrive(&f, &s, off, (uint32_t)(s.len - off < LC_MSS ? s.len - off : LC_MSS),
@@ -335,8 +335,8 @@ static void test_rekey_late(void)
 	CU_ASSERT(info.reencrypted_bytes > 0); /* old-key plaintext was restored */
 	CU_ASSERT_EQUAL(info.untrusted_packets, 0);
 	CU_ASSERT_EQUAL(info.key_epoch, 1);
-	CU_ASSERT_EQUAL(lc_counter(f.dev, "rx_tls_rekey_fail"), 2);
-	CU_ASSERT_EQUAL(lc_counter(f.dev, "rx_tls_rekey_ok"), 1);
+	CU_ASSERT_EQUAL(dev_counter(f.dev, "rx_tls_rekey_fail"), 2);
+	CU_ASSERT_EQUAL(dev_counter(f.dev, "rx_tls_rekey_ok"), 1);
 	lc_close(&f);
 	lc_stream_fini(&s);
 }
@@ -354,7 +354,7 @@ static void test_rekey_tls12_refused(void)
 	lc_record_with(&s, 0, s.seq++, TLS_RT_HANDSHAKE, hs, sizeof(hs), 0);
 	lc_write_n(&s, 100);
 	lc_start(&f, &s, 1, 0);
-	lc_settle(f.qp);
+	settle(f.qp);
 	lc_send_all(&f, &s, 0);
 	CU_ASSERT(lc_got_all(&f, &s));
 	CU_ASSERT_EQUAL(f.types[TLS_RT_HANDSHAKE], 1);
@@ -418,9 +418,9 @@ static void test_rekey_openssl_peer(void)
 	CU_ASSERT_FATAL(w > 0);
 	s.len = (size_t)w;
 	lc_start(&f, &s, 0x12345678u, 0);
-	lc_settle(f.qp);
+	settle(f.qp);
 	lc_send_all(&f, &s, 0);
-	lc_settle(f.qp);
+	settle(f.qp);
 	CU_ASSERT(lc_got_all(&f, &s));
 	CU_ASSERT_EQUAL(f.rekeys, 3);
 	lc_close(&f);
@@ -448,7 +448,7 @@ static void control_interleaved(uint16_t version)
 	lc_write_n(&s, 10);
 	lc_record_with(&s, 0, s.seq++, TLS_RT_ALERT, alert, sizeof(alert), 0);
 	lc_start(&f, &s, 42, 0);
-	lc_settle(f.qp);
+	settle(f.qp);
 	lc_send_all(&f, &s, 0);
 	CU_ASSERT(lc_got_all(&f, &s));
 	CU_ASSERT_EQUAL(f.n_type_log, 5);
@@ -483,7 +483,7 @@ static void test_stop_at_control(void)
 	ctl_end = s.len;
 	lc_write_n(&s, 100); /* all in one segment */
 	lc_start(&f, &s, 9, MLX5TLS_RX_F_STOP_AT_CONTROL);
-	lc_settle(f.qp);
+	settle(f.qp);
 	f.resume_control = false;
 	lc_send_all(&f, &s, 0);
 	CU_ASSERT_EQUAL(f.err, -ECANCELED);
@@ -523,7 +523,7 @@ static void handback(uint16_t version)
 	lc_write_n(&s, 9000);
 	lc_write_n(&s, 9000);
 	lc_start(&f, &s, 100, 0);
-	lc_settle(f.qp);
+	settle(f.qp);
 	/* segments 0..2 consumed; 3..5 reached the device (decrypted) but the application holds
 	 * them */
 	for (size_t off = 0; off < cut; off += LC_MSS)
@@ -573,7 +573,7 @@ static void handback(uint16_t version)
 	CU_ASSERT_EQUAL(mlx5tls_rx_query(f.rx, &info, sizeof(info)), 0);
 	CU_ASSERT_EQUAL(info.stop, MLX5TLS_RX_STOP_HANDED_BACK);
 	CU_ASSERT_EQUAL(info.dek_id, 0); /* device state released */
-	CU_ASSERT_EQUAL(lc_counter(f.dev, "rx_tls_handback"), 1);
+	CU_ASSERT_EQUAL(dev_counter(f.dev, "rx_tls_handback"), 1);
 	free(out);
 	lc_close(&f);
 	lc_stream_fini(&s);
@@ -600,13 +600,13 @@ static void test_software_path(void)
 	half = s.len / 2;
 	lc_write_n(&s, 20000);
 	lc_start(&f, &s, 5, 0);
-	lc_settle(f.qp);
+	settle(f.qp);
 	lc_send_all(&f, &s, 0);
 	CU_ASSERT(lc_got_all(&f, &s));
 	lc_stop_ctx(&f);
 	/* switched midway */
 	lc_start(&f, &s, 5, 0);
-	lc_settle(f.qp);
+	settle(f.qp);
 	for (size_t off = 0; off < half; off += LC_MSS)
 		lc_arrive(&f, &s, off, LC_MSS, true);
 	CU_ASSERT_EQUAL(mlx5tls_rx_to_software(f.rx, "test: midway"), 0);
@@ -630,7 +630,7 @@ static void test_software_path(void)
 	CU_ASSERT_EQUAL(info.by_device, 0);
 	CU_ASSERT_EQUAL(info.path, MLX5TLS_TX_PATH_SOFTWARE);
 	CU_ASSERT_EQUAL(info.dek_id, 0);
-	CU_ASSERT_EQUAL(lc_counter(f.dev, "rx_tls_sw_ctx"), 2);
+	CU_ASSERT_EQUAL(dev_counter(f.dev, "rx_tls_sw_ctx"), 2);
 	lc_close(&f);
 	lc_stream_fini(&s);
 }
@@ -685,7 +685,7 @@ static void test_tls_stat(void)
 	CU_ASSERT_EQUAL(tls_stat("TlsRxDevice"), rx_dev + 1);
 	CU_ASSERT_EQUAL(mlx5tls_rx_rekey(f.rx, &s.keys[1].info, sizeof(s.keys[1].gcm128)),
 			-EINVAL); /* no KeyUpdate yet */
-	lc_settle(f.qp);
+	settle(f.qp);
 	lc_send_all(&f, &s, 0);
 	CU_ASSERT(lc_got_all(&f, &s));
 	CU_ASSERT_EQUAL(tls_stat("TlsRxRekeyReceived"), ku + 1);
@@ -703,7 +703,7 @@ static void test_tls_stat(void)
 	/* a record that fails */
 	s.wire[s.len - 3] ^= 1;
 	lc_start(&f, &s, 0, 0);
-	lc_settle(f.qp);
+	settle(f.qp);
 	lc_send_all(&f, &s, 0);
 	CU_ASSERT_EQUAL(f.err, -EBADMSG);
 	CU_ASSERT_EQUAL(tls_stat("TlsDecryptError"), dec_err + 1);
@@ -773,7 +773,7 @@ static void empty_and_padding(uint16_t version)
 	for (int i = 0; i < 20; i++)
 		lc_write_n(&s, 3); /* many records in one segment */
 	lc_start(&f, &s, 0, 0);
-	lc_settle(f.qp);
+	settle(f.qp);
 	lc_send_all(&f, &s, 0);
 	CU_ASSERT(lc_got_all(&f, &s));
 	CU_ASSERT_EQUAL(f.types[TLS_RT_APPLICATION_DATA], version == TLS_1_3_VERSION ? 25 : 23);
@@ -801,7 +801,7 @@ static void test_record_too_long(void)
 	lc_write_n(&s, 10);
 	lc_raw(&s, hdr, sizeof(hdr));
 	lc_start(&f, &s, 0, 0);
-	lc_settle(f.qp);
+	settle(f.qp);
 	lc_send_all(&f, &s, 0);
 	CU_ASSERT_EQUAL(f.err, -EMSGSIZE);
 	CU_ASSERT_EQUAL(f.got_len, 10);
@@ -820,7 +820,7 @@ static void test_record_too_long(void)
 		free(z);
 	}
 	lc_start(&f, &s, 0, 0);
-	lc_settle(f.qp);
+	settle(f.qp);
 	lc_send_all(&f, &s, 0);
 	CU_ASSERT_EQUAL(f.err, -EBADMSG);
 	lc_stop_ctx(&f);
@@ -830,7 +830,7 @@ static void test_record_too_long(void)
 	lc_stream_init(&s, TLS_1_3_VERSION, 128, 0);
 	lc_record_with(&s, 0, s.seq++, 0, NULL, 0, 10);
 	lc_start(&f, &s, 0, 0);
-	lc_settle(f.qp);
+	settle(f.qp);
 	lc_send_all(&f, &s, 0);
 	CU_ASSERT_EQUAL(f.err, -EBADMSG);
 	lc_close(&f);
@@ -850,7 +850,7 @@ static void seq_wrap(uint16_t version)
 	lc_write_n(&s, 700);
 	lc_write_n(&s, 700); /* numbered 2^64 - 1 */
 	lc_start(&f, &s, 0, 0);
-	lc_settle(f.qp);
+	settle(f.qp);
 	lc_send_all(&f, &s, 0);
 	CU_ASSERT_EQUAL(f.err, -EBADMSG);
 	CU_ASSERT_EQUAL(f.got_len, 1400);
@@ -880,7 +880,7 @@ static void test_split_every_boundary(void)
 	for (uint32_t a = 1; a < s.len; a += 3)
 		for (uint32_t b = a + 1; b < s.len; b += 17) {
 			lc_start(&f, &s, a * 1000u, 0);
-			lc_settle(f.qp);
+			settle(f.qp);
 			lc_arrive(&f, &s, 0, a, true);
 			lc_arrive(&f, &s, a, b - a, true);
 			lc_arrive(&f, &s, b, (uint32_t)(s.len - b), true);

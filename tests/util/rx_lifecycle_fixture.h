@@ -20,12 +20,13 @@
 #include <unistd.h>
 
 #include "mlx5tls/mlx5tls.h"
+#include "rx_frame.h"
 #include "test_util.h"
 #include "tls_peer.h"
 
 #define LC_MSS 1448u
 #define LC_MAX_KEYS 256u
-#define LC_HDRS 54u
+#define LC_HDRS RX_FRAME_HDRS
 
 /* ---- a TLS stream the test writes ---- */
 
@@ -213,29 +214,14 @@ struct lc {
 	unsigned int rekeys, stops;
 };
 
-static void lc_settle(struct mlx5tls_qp *qp)
-{
-	struct mlx5tls_qp_attr a;
-
-	for (int i = 0; i < 200000; i++) {
-		CU_ASSERT_EQUAL_FATAL(mlx5tls_qp_poll(qp, NULL, 0, 0), 0);
-		CU_ASSERT_EQUAL_FATAL(mlx5tls_qp_query(qp, &a, sizeof(a)), 0);
-		if (!a.inflight)
-			return;
-		usleep(10);
-	}
-	CU_FAIL("the control queue did not drain");
-}
 
 static void lc_flow(struct lc *f, uint16_t sport)
 {
-	struct mlx5tls_flow_match m = { .ip_version = 4, .dst_port = 40000 };
+	struct mlx5tls_flow_match m;
 
 	if (f->flow)
 		CU_ASSERT_EQUAL_FATAL(mlx5tls_flow_destroy(f->flow), 0);
-	m.src_port = sport;
-	m.src_ip[0] = 198, m.src_ip[1] = 18, m.src_ip[3] = 2;
-	m.dst_ip[0] = 198, m.dst_ip[1] = 18, m.dst_ip[3] = 1;
+	rx_flow_match(&m, sport, 40000);
 	f->flow = mlx5tls_flow_create(f->tir, &m);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f->flow);
 	f->sport = sport;
@@ -313,61 +299,15 @@ static void lc_close(struct lc *f)
 	CU_ASSERT_EQUAL(mlx5tls_device_close(f->dev), 0);
 }
 
-static void put16(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
 
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, v >> 16);
-	put16(p + 2, v);
-}
 
-static uint32_t sum16(uint32_t s, const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (n & 1)
-		s += (uint32_t)p[n - 1] << 8;
-	return s;
-}
 
-static uint16_t fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
 
 /* The peer's TCP segment (valid checksums) carrying payload at TCP sequence seq. */
 static size_t lc_frame(uint16_t sport, uint32_t seq, const uint8_t *payload, uint32_t len,
 		       uint8_t *fr)
 {
-	uint8_t *ip = fr + 14, *tcp = ip + 20;
-
-	memset(fr, 0, LC_HDRS);
-	fr[0] = 2, fr[5] = 1, fr[6] = 2, fr[11] = 2;
-	put16(fr + 12, 0x0800);
-	ip[0] = 0x45;
-	put16(ip + 2, 40 + len);
-	put16(ip + 6, 0x4000);
-	ip[8] = 64;
-	ip[9] = 6;
-	put32(ip + 12, 0xc6120002); /* 198.18.0.2 */
-	put32(ip + 16, 0xc6120001); /* 198.18.0.1 */
-	put16(ip + 10, fold(sum16(0, ip, 20)));
-	put16(tcp, sport);
-	put16(tcp + 2, 40000);
-	put32(tcp + 4, seq);
-	put32(tcp + 8, 1);
-	tcp[12] = 5 << 4;
-	tcp[13] = 0x18;
-	put16(tcp + 14, 65535);
-	memcpy(tcp + 20, payload, len);
-	put16(tcp + 16, fold(sum16(sum16(0, ip + 12, 8) + 6 + 20 + len, tcp, 20 + len)));
-	return LC_HDRS + len;
+	return rx_tcp_frame(sport, 40000, seq, payload, len, fr);
 }
 
 static void lc_note_type(struct lc *f, uint8_t type)
@@ -592,16 +532,5 @@ static bool lc_got_all(const struct lc *f, const struct lc_stream *s)
 	return !f->err && f->got_len == s->pt_len && !memcmp(f->got, s->pt, s->pt_len);
 }
 
-static uint64_t lc_counter(struct mlx5tls_device *dev, const char *name)
-{
-	uint64_t v[256];
-	int n = mlx5tls_device_counters(dev, v, 256);
-
-	for (int i = 0; i < n; i++)
-		if (!strcmp(mlx5tls_counter_name((unsigned int)i), name))
-			return v[i];
-	CU_FAIL("no such counter");
-	return 0;
-}
 
 #endif

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "mlx5tls/mlx5tls.h"
+#include "rx_frame.h"
 #include "test_util.h"
 #include "tls_peer.h"
 
@@ -53,78 +54,17 @@ struct rxf {
 	int last_err;
 };
 
-static void put16(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
 
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, v >> 16);
-	put16(p + 2, v);
-}
 
-static uint32_t sum16(uint32_t s, const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (n & 1)
-		s += (uint32_t)p[n - 1] << 8;
-	return s;
-}
 
-static uint16_t fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
 
-/* The peer's segment of stream bytes [off, off+len): Ethernet/IPv4/TCP 10.0.0.2:443 ->
- * 10.0.0.1:40000 with valid checksums (the device checks them). */
+/* The peer's segment of stream bytes [off, off+len): 198.18.0.2:443 -> 198.18.0.1:40000 with
+ * valid checksums (the device checks them). */
 static size_t frame(const struct rxf *f, uint32_t off, uint32_t len, uint8_t *fr)
 {
-	uint8_t *ip = fr + 14, *tcp = ip + 20;
-
-	memset(fr, 0, 54);
-	fr[0] = 2, fr[5] = 1, fr[6] = 2, fr[11] = 2;
-	put16(fr + 12, 0x0800);
-	ip[0] = 0x45;
-	put16(ip + 2, 40 + len);
-	put16(ip + 6, 0x4000);
-	ip[8] = 64;
-	ip[9] = 6;
-	put32(ip + 12, 0x0a000002);
-	put32(ip + 16, 0x0a000001);
-	put16(ip + 10, fold(sum16(0, ip, 20)));
-	put16(tcp, 443);
-	put16(tcp + 2, 40000);
-	put32(tcp + 4, ISN + off);
-	put32(tcp + 8, 1);
-	tcp[12] = 5 << 4;
-	tcp[13] = 0x18;
-	put16(tcp + 14, 65535);
-	memcpy(tcp + 20, f->wire + off, len);
-	put16(tcp + 16, fold(sum16(sum16(0, ip + 12, 8) + 6 + 20 + len, tcp, 20 + len)));
-	return 54 + len;
+	return rx_tcp_frame(443, 40000, ISN + off, f->wire + off, len, fr);
 }
 
-/* The control queue is done with everything posted (params, GET_PSV): on an asynchronous
- * device (the DevX interposer's doorbell watcher) the test waits, so both devices behave alike. */
-static void settle(struct mlx5tls_qp *qp)
-{
-	struct mlx5tls_qp_attr a;
-
-	for (int i = 0; i < 200000; i++) {
-		CU_ASSERT_EQUAL_FATAL(mlx5tls_qp_poll(qp, NULL, 0, 0), 0);
-		CU_ASSERT_EQUAL_FATAL(mlx5tls_qp_query(qp, &a, sizeof(a)), 0);
-		if (!a.inflight)
-			return;
-		usleep(10);
-	}
-	CU_FAIL("the control queue did not drain");
-}
 
 static int collect(void *ctx, uint8_t type, const void *pt, size_t len)
 {
@@ -141,7 +81,7 @@ static void fx_init(struct rxf *f, int version, unsigned int bits, size_t rec, u
 {
 	struct mlx5tls_qp_opts qo = { .sz = sizeof(qo), .flags = MLX5TLS_QP_F_MODEL_SYNC };
 	struct mlx5tls_tir_opts to = { .sz = sizeof(to), .tls_en = true };
-	struct mlx5tls_flow_match m = { .ip_version = 4, .src_port = 443, .dst_port = 40000 };
+	struct mlx5tls_flow_match m;
 	ssize_t w;
 
 	memset(f, 0, sizeof(*f));
@@ -172,8 +112,7 @@ static void fx_init(struct rxf *f, int version, unsigned int bits, size_t rec, u
 	CU_ASSERT_FATAL(f->qp && f->rq);
 	f->tir = mlx5tls_tir_create(f->rq, f->td, &to);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f->tir);
-	put32(m.src_ip, 0x0a000002);
-	put32(m.dst_ip, 0x0a000001);
+	rx_flow_match(&m, 443, 40000);
 	f->flow = mlx5tls_flow_create(f->tir, &m);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f->flow);
 	f->rx = mlx5tls_rx_create(f->qp, f->tir, &f->ci.info,
@@ -272,17 +211,6 @@ static void expect_all(struct rxf *f)
 		CU_ASSERT_EQUAL(memcmp(f->got, f->pt, f->pt_len), 0);
 }
 
-static uint64_t counter(struct mlx5tls_device *dev, const char *name)
-{
-	uint64_t v[128];
-	int n = mlx5tls_device_counters(dev, v, 128);
-
-	for (int i = 0; i < n; i++)
-		if (!strcmp(mlx5tls_counter_name((unsigned int)i), name))
-			return v[i];
-	CU_FAIL("no such counter");
-	return 0;
-}
 
 static void in_order(int version, unsigned int bits)
 {
@@ -297,7 +225,7 @@ static void in_order(int version, unsigned int bits)
 	CU_ASSERT_EQUAL(info.records, 10);
 	CU_ASSERT_EQUAL(info.by_device, 10);
 	CU_ASSERT_EQUAL(info.by_software, 0);
-	CU_ASSERT_EQUAL(counter(f.dev, "rx_tls_decrypted_packets"), nsegs(&f));
+	CU_ASSERT_EQUAL(dev_counter(f.dev, "rx_tls_decrypted_packets"), nsegs(&f));
 	fx_fini(&f);
 }
 
@@ -327,7 +255,7 @@ static void test_reorder(void)
 	CU_ASSERT(info.by_software >= 1);
 	CU_ASSERT(info.by_device >= 4);
 	/* no header was hidden: the device kept sync, nobody asked for a resync */
-	CU_ASSERT_EQUAL(counter(f.dev, "rx_tls_resync_req_pkt"), 0);
+	CU_ASSERT_EQUAL(dev_counter(f.dev, "rx_tls_resync_req_pkt"), 0);
 	CU_ASSERT_EQUAL(info.resync_answers, 0);
 	fx_fini(&f);
 }
@@ -352,10 +280,10 @@ static void resync_after_loss(int version)
 	}
 	expect_all(&f);
 	CU_ASSERT_EQUAL(mlx5tls_rx_query(f.rx, &info, sizeof(info)), 0);
-	CU_ASSERT(counter(f.dev, "rx_tls_resync_req_pkt") >= 1);
-	CU_ASSERT(counter(f.dev, "rx_tls_resync_req_start") >= 1);
-	CU_ASSERT(counter(f.dev, "rx_tls_resync_req_end") >= 1);
-	CU_ASSERT(counter(f.dev, "rx_tls_resync_res_ok") >= 1);
+	CU_ASSERT(dev_counter(f.dev, "rx_tls_resync_req_pkt") >= 1);
+	CU_ASSERT(dev_counter(f.dev, "rx_tls_resync_req_start") >= 1);
+	CU_ASSERT(dev_counter(f.dev, "rx_tls_resync_req_end") >= 1);
+	CU_ASSERT(dev_counter(f.dev, "rx_tls_resync_res_ok") >= 1);
 	CU_ASSERT(info.resync_answers >= 1);
 	CU_ASSERT(info.by_software >= 1);
 	/* decryption resumed: the last records were authenticated by the device again */
@@ -382,8 +310,8 @@ static void test_corrupted_record(void)
 	CU_ASSERT_EQUAL(f.last_err, -EBADMSG);
 	CU_ASSERT_EQUAL(f.got_len, 4 * 2000);
 	CU_ASSERT_EQUAL(memcmp(f.got, f.pt, f.got_len), 0);
-	CU_ASSERT(counter(f.dev, "rx_tls_err") >= 1);
-	CU_ASSERT_EQUAL(counter(f.dev, "rx_tls_auth_fail"), 1);
+	CU_ASSERT(dev_counter(f.dev, "rx_tls_err") >= 1);
+	CU_ASSERT_EQUAL(dev_counter(f.dev, "rx_tls_auth_fail"), 1);
 	fx_fini(&f);
 }
 
