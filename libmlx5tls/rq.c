@@ -604,14 +604,18 @@ int mlx5tls_tir_query(struct mlx5tls_tir *tir, struct mlx5tls_tir_attr *attr, si
 
 	if (!tir || !attr)
 		return libmlx5tls_err(-EINVAL);
+	/* the lock keeps a renewal (another thread's RX context) from destroying the object
+	 * under the query */
+	pthread_mutex_lock(&tir->lock);
 	DEVX_SET(query_tir_in, in, opcode, MLX5_CMD_OP_QUERY_TIR);
 	DEVX_SET(query_tir_in, in, tirn, tir->tirn);
+	a.tirn = tir->tirn;
 	ret = cmd_exec(tir->rq->dev, CMD_QUERY, tir->obj, NULL, in, sizeof(in), out, sizeof(out),
 		       NULL);
+	pthread_mutex_unlock(&tir->lock);
 	if (ret)
 		return libmlx5tls_err(ret);
 	tirc = DEVX_ADDR_OF(query_tir_out, out, tir_context);
-	a.tirn = tir->tirn;
 	a.tls_en = DEVX_GET(tirc, tirc, tls_en);
 	a.disp_type = (uint8_t)DEVX_GET(tirc, tirc, disp_type);
 	a.inline_rqn = DEVX_GET(tirc, tirc, inline_rqn);

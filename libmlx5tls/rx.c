@@ -147,6 +147,8 @@ static int device_setup(struct mlx5tls_rx *rx, const struct tls_crypto_info *ci,
 	unsigned int slot = rx_sw_epoch(rx->sw) % RX_SW_EPOCHS;
 	int ret;
 
+	if (!rx->tir)
+		return -ENODEV; /* the application destroyed the TIR: nothing to decrypt with */
 	if (rx->tir->tls_used) {
 		ret = rx_tir_renew(rx);
 		if (ret)
