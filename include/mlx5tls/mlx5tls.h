@@ -38,7 +38,7 @@ extern "C" {
 /* The version of this header; mlx5tls_version() gives the library's at run time. A program built
  * against MAJOR.MINOR runs with any library of the same MAJOR and a MINOR at least as high. */
 #define MLX5TLS_VERSION_MAJOR 0
-#define MLX5TLS_VERSION_MINOR 2
+#define MLX5TLS_VERSION_MINOR 3
 #define MLX5TLS_VERSION_PATCH 0
 /* One number that orders versions: MLX5TLS_VERSION_CODE >= MLX5TLS_VERSION_NUM(0, 2, 0) */
 #define MLX5TLS_VERSION_NUM(major, minor, patch) (((major) << 16) | ((minor) << 8) | (patch))
