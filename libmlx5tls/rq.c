@@ -556,6 +556,32 @@ struct mlx5tls_flow *mlx5tls_flow_create(struct mlx5tls_tir *tir,
 	return f;
 }
 
+struct mlx5tls_flow *mlx5tls_flow_create_default(struct mlx5tls_tir *tir)
+{
+	struct xport_flow_match xm = { 0 }; /* ip_version 0: the catch-all rule */
+	struct mlx5tls_device *dev;
+	struct mlx5tls_flow *f;
+	int ret;
+
+	if (!tir)
+		return libmlx5tls_err_ptr(-EINVAL);
+	dev = tir->rq->dev;
+	if (!dev->ops->flow_create)
+		return libmlx5tls_err_ptr(not_on_transport(dev));
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return libmlx5tls_err_ptr(-ENOMEM);
+	xm.default_rqn = tir->rq->ring.rqn;
+	ret = dev->ops->flow_create(dev->xp, &xm, tir->obj, tir->tirn, &f->xflow);
+	if (ret) {
+		free(f);
+		return libmlx5tls_err_ptr(ret);
+	}
+	f->tir = tir;
+	atomic_fetch_add(&tir->flows, 1);
+	return f;
+}
+
 int mlx5tls_flow_destroy(struct mlx5tls_flow *flow)
 {
 	int ret;
