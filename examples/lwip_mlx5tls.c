@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* An lwIP network interface on libmlx5tls (see lwip_mlx5tls.h). */
 #include <errno.h>
+#include <stdbool.h>
 #include <net/if.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 
 #include <lwip/etharp.h>
 #include <lwip/init.h>
+#include <lwip/tcp.h>
 #include <lwip/timeouts.h>
 #include <netif/ethernet.h>
 
@@ -20,6 +22,29 @@
 #define SLOT_SIZE 2048u
 #define RX_LOG_WQES 12u
 #define RX_BATCH 64
+#define CONN_BUCKETS 1024u
+
+/* A connection's 4-tuple as its frames carry it: addresses in network order, ports host. */
+struct tuple {
+	uint32_t local_ip, peer_ip;
+	uint16_t local_port, peer_port;
+};
+
+/* A transmit buffer a TLS context may still replay from, until the ack passes end_seq. */
+struct held {
+	uint32_t slot;
+	uint32_t end_seq;
+};
+
+struct lwmx_conn {
+	struct lwmx *l;
+	struct tuple t;
+	struct mlx5tls_tx *tx;
+	struct mlx5tls_rx *rx;
+	struct held *held; /* FIFO of frames sent through tx, in send order */
+	uint32_t held_head, held_n, held_cap;
+	struct lwmx_conn *next; /* bucket chain */
+};
 
 /* A received frame lent to lwIP: the pbuf first, so a struct pbuf * is one of these. */
 struct rx_pbuf {
@@ -41,6 +66,8 @@ struct lwmx {
 	uint32_t nslots;
 	uint32_t *free_slots;
 	uint32_t n_free;
+	uint8_t *slot_refs; /* 1: in flight; +1 while a TLS context may replay from it */
+	struct lwmx_conn *buckets[CONN_BUCKETS];
 	struct rx_pbuf *rxp; /* per receive buffer */
 	uint32_t nbufs;
 	struct netif netif;
@@ -64,6 +91,12 @@ uint32_t lwmx_pbuf_tls(const struct pbuf *p)
 	return mlx5tls_rx_pkt_tls(&r->pkt);
 }
 
+static void slot_put(struct lwmx *l, uint32_t slot)
+{
+	if (--l->slot_refs[slot] == 0)
+		l->free_slots[l->n_free++] = slot;
+}
+
 static void reap_tx(struct lwmx *l, unsigned int timeout_ms)
 {
 	struct mlx5tls_completion c[64];
@@ -71,9 +104,159 @@ static void reap_tx(struct lwmx *l, unsigned int timeout_ms)
 
 	while ((n = mlx5tls_qp_poll(l->qp, c, 64, timeout_ms)) > 0) {
 		for (int i = 0; i < n; i++)
-			l->free_slots[l->n_free++] = (uint32_t)c[i].cookie;
+			slot_put(l, (uint32_t)c[i].cookie);
 		timeout_ms = 0;
 	}
+}
+
+/* ---- the connection table ---- */
+
+static unsigned int tuple_hash(const struct tuple *t)
+{
+	uint32_t h = t->peer_ip * 2654435761u ^ (uint32_t)t->peer_port * 40503u ^ t->local_port;
+
+	return (h ^ h >> 16) % CONN_BUCKETS;
+}
+
+static struct lwmx_conn *conn_find(struct lwmx *l, const struct tuple *t)
+{
+	for (struct lwmx_conn *c = l->buckets[tuple_hash(t)]; c; c = c->next)
+		if (!memcmp(&c->t, t, sizeof(*t)))
+			return c;
+	return NULL;
+}
+
+/* The tuple of an IPv4 TCP frame, from this side's view (out: we send it), its TCP sequence
+ * and payload length. false for anything else. */
+static bool frame_tuple(const uint8_t *f, size_t len, bool out, struct tuple *t, uint32_t *seq,
+			uint32_t *pay_len)
+{
+	size_t l3 = 14, ihl, thl, tot;
+	const uint8_t *ip, *tcp;
+
+	if (len < 14 + 20 + 20)
+		return false;
+	if (f[12] == 0x81 && f[13] == 0x00)
+		l3 += 4;
+	if (f[l3 - 2] != 0x08 || f[l3 - 1] != 0x00 || len < l3 + 40)
+		return false;
+	ip = f + l3;
+	ihl = (size_t)(ip[0] & 0xf) * 4;
+	tot = (size_t)ip[2] << 8 | ip[3];
+	if ((ip[0] >> 4) != 4 || ip[9] != 6 || ihl < 20 || tot < ihl + 20 || l3 + tot > len)
+		return false;
+	tcp = ip + ihl;
+	thl = (size_t)(tcp[12] >> 4) * 4;
+	if (thl < 20 || ihl + thl > tot)
+		return false;
+	memset(t, 0, sizeof(*t));
+	memcpy(out ? &t->local_ip : &t->peer_ip, ip + 12, 4);
+	memcpy(out ? &t->peer_ip : &t->local_ip, ip + 16, 4);
+	t->local_port = (uint16_t)((out ? tcp[0] : tcp[2]) << 8 | (out ? tcp[1] : tcp[3]));
+	t->peer_port = (uint16_t)((out ? tcp[2] : tcp[0]) << 8 | (out ? tcp[3] : tcp[1]));
+	*seq = (uint32_t)tcp[4] << 24 | (uint32_t)tcp[5] << 16 | (uint32_t)tcp[6] << 8 | tcp[7];
+	*pay_len = (uint32_t)(tot - ihl - thl);
+	return true;
+}
+
+struct lwmx_conn *lwmx_conn_add(struct lwmx *l, const struct tcp_pcb *pcb)
+{
+	struct lwmx_conn *c = calloc(1, sizeof(*c));
+	unsigned int h;
+
+	if (!c)
+		return NULL;
+	c->l = l;
+	c->t.local_ip = ip4_addr_get_u32(ip_2_ip4(&pcb->local_ip));
+	c->t.peer_ip = ip4_addr_get_u32(ip_2_ip4(&pcb->remote_ip));
+	c->t.local_port = pcb->local_port;
+	c->t.peer_port = pcb->remote_port;
+	h = tuple_hash(&c->t);
+	c->next = l->buckets[h];
+	l->buckets[h] = c;
+	return c;
+}
+
+void lwmx_conn_set_tx(struct lwmx_conn *c, struct mlx5tls_tx *tx)
+{
+	c->tx = tx;
+}
+
+void lwmx_conn_set_rx(struct lwmx_conn *c, struct mlx5tls_rx *rx)
+{
+	c->rx = rx;
+}
+
+static bool seq_before_eq(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) <= 0;
+}
+
+void lwmx_conn_ack(struct lwmx_conn *c, uint32_t snd_una)
+{
+	if (c->tx)
+		(void)mlx5tls_tx_ack(c->tx, snd_una);
+	while (c->held_n && seq_before_eq(c->held[c->held_head].end_seq, snd_una)) {
+		slot_put(c->l, c->held[c->held_head].slot);
+		c->held_head = (c->held_head + 1) % c->held_cap;
+		c->held_n--;
+	}
+}
+
+void lwmx_conn_del(struct lwmx_conn *c)
+{
+	struct lwmx_conn **pp;
+
+	if (!c)
+		return;
+	for (pp = &c->l->buckets[tuple_hash(&c->t)]; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+	while (c->held_n) {
+		slot_put(c->l, c->held[c->held_head].slot);
+		c->held_head = (c->held_head + 1) % c->held_cap;
+		c->held_n--;
+	}
+	free(c->held);
+	free(c);
+}
+
+static bool hold_slot(struct lwmx_conn *c, uint32_t slot, uint32_t end_seq)
+{
+	if (c->held_n == c->held_cap) {
+		uint32_t cap = c->held_cap ? 2 * c->held_cap : 64;
+		struct held *h = malloc(cap * sizeof(*h));
+
+		if (!h)
+			return false;
+		for (uint32_t i = 0; i < c->held_n; i++)
+			h[i] = c->held[(c->held_head + i) % c->held_cap];
+		free(c->held);
+		c->held = h;
+		c->held_head = 0;
+		c->held_cap = cap;
+	}
+	c->held[(c->held_head + c->held_n++) % c->held_cap] = (struct held){ slot, end_seq };
+	c->l->slot_refs[slot]++;
+	return true;
+}
+
+struct mlx5tls_qp *lwmx_qp(struct lwmx *l)
+{
+	return l->qp;
+}
+
+struct mlx5tls_rq *lwmx_rq(struct lwmx *l)
+{
+	return l->rq;
+}
+
+struct mlx5tls_td *lwmx_td(struct lwmx *l)
+{
+	return l->td;
 }
 
 static err_t lwmx_linkoutput(struct netif *netif, struct pbuf *p)
@@ -98,9 +281,35 @@ static err_t lwmx_linkoutput(struct netif *netif, struct pbuf *p)
 	f.len = pbuf_copy_partial(p, buf, p->tot_len, 0);
 	f.mr = l->mr;
 	f.cookie = slot;
-	ret = mlx5tls_qp_send(l->qp, &f, 0);
+	l->slot_refs[slot] = 1;
+	{
+		struct lwmx_conn *c = NULL;
+		struct tuple t;
+		uint32_t seq, pay;
+
+		if (frame_tuple(buf, f.len, true, &t, &seq, &pay) && pay)
+			c = conn_find(l, &t);
+		if (c && c->tx) {
+			/* the context may replay these bytes until they are acknowledged */
+			if (!hold_slot(c, slot, seq + pay)) {
+				l->free_slots[l->n_free++] = slot;
+				return ERR_MEM;
+			}
+			ret = mlx5tls_tx_send(c->tx, &f, 0);
+			l->st.tx_tls_frames++;
+			if (ret == -ENODATA) {
+				/* dropped by the context (its record is released or it straddles
+				 * the offload start); TCP retransmits if it must */
+				l->st.tx_tls_dropped++;
+				slot_put(l, slot);
+				return ERR_OK;
+			}
+		} else {
+			ret = mlx5tls_qp_send(l->qp, &f, 0);
+		}
+	}
 	if (ret) {
-		l->free_slots[l->n_free++] = slot;
+		slot_put(l, slot);
 		l->st.tx_errors++;
 		return ERR_IF;
 	}
@@ -187,7 +396,8 @@ static int open_queues(struct lwmx *l, const struct lwmx_opts *o)
 	bytes = (size_t)l->nslots * SLOT_SIZE;
 	l->slots = aligned_alloc(4096, bytes);
 	l->free_slots = calloc(l->nslots, sizeof(*l->free_slots));
-	if (!l->rxp || !l->slots || !l->free_slots)
+	l->slot_refs = calloc(l->nslots, 1);
+	if (!l->rxp || !l->slots || !l->free_slots || !l->slot_refs)
 		return -1;
 	l->mr = mlx5tls_mr_reg(l->pd, l->slots, bytes);
 	if (!l->mr)
@@ -252,6 +462,19 @@ int lwmx_poll(struct lwmx *l, unsigned int timeout_ms)
 						pk[i].data, (u16_t)pk[i].len);
 			l->st.rx_frames++;
 			l->st.rx_bytes += pk[i].len;
+			{
+				/* a frame of an offloaded connection: its status, in arrival order */
+				struct lwmx_conn *c;
+				struct tuple t;
+				uint32_t seq, pay;
+
+				if (frame_tuple(pk[i].data, pk[i].len, false, &t, &seq, &pay) &&
+				    (c = conn_find(l, &t)) && c->rx) {
+					(void)mlx5tls_rx_packet(c->rx, seq, pay,
+								mlx5tls_rx_pkt_tls(&pk[i]));
+					l->st.rx_tls_frames++;
+				}
+			}
 			if (!p) {
 				(void)mlx5tls_rq_release(l->rq, &pk[i]);
 				continue;
@@ -317,5 +540,6 @@ void lwmx_close(struct lwmx *l)
 	free(l->rxp);
 	free(l->slots);
 	free(l->free_slots);
+	free(l->slot_refs);
 	free(l);
 }

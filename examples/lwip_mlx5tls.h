@@ -52,11 +52,40 @@ struct mlx5tls_device *lwmx_device(struct lwmx *l);
  * mlx5tls_rx_packet()/mlx5tls_rx_input(); 0 (not decrypted) for a pbuf the driver did not make. */
 uint32_t lwmx_pbuf_tls(const struct pbuf *p);
 
+/* ---- offloaded connections ---- */
+
+struct tcp_pcb;
+struct lwmx_conn;
+
+/*
+ * Register an lwIP connection whose frames go through TLS contexts: frames lwIP sends with
+ * payload go through tx (mlx5tls_tx_send, found by the 5-tuple) once set, and their buffers
+ * stay until the peer acknowledges them (the device may replay record bytes from there); frames
+ * that arrive for it are reported to rx (mlx5tls_rx_packet, TCP sequence and status word, in
+ * arrival order) once set. NULL on ENOMEM.
+ */
+struct lwmx_conn *lwmx_conn_add(struct lwmx *l, const struct tcp_pcb *pcb);
+void lwmx_conn_set_tx(struct lwmx_conn *c, struct mlx5tls_tx *tx);
+void lwmx_conn_set_rx(struct lwmx_conn *c, struct mlx5tls_rx *rx);
+/* The peer acknowledged every byte before snd_una (pcb->lastack, e.g. in the sent callback):
+ * mlx5tls_tx_ack() and the buffers of acknowledged frames go back to the pool. */
+void lwmx_conn_ack(struct lwmx_conn *c, uint32_t snd_una);
+/* Forget it (before destroying its contexts): its buffers are freed as their frames complete. */
+void lwmx_conn_del(struct lwmx_conn *c);
+
+/* The objects TLS contexts of this interface need. */
+struct mlx5tls_qp *lwmx_qp(struct lwmx *l);
+struct mlx5tls_rq *lwmx_rq(struct lwmx *l);
+struct mlx5tls_td *lwmx_td(struct lwmx *l);
+
 struct lwmx_stats {
 	uint64_t rx_frames, rx_bytes, tx_frames, tx_bytes;
 	uint64_t tx_no_slot;   /* lwIP got ERR_MEM: no free transmit buffer */
 	uint64_t tx_errors;    /* the queue refused a frame */
 	uint64_t rx_input_err; /* lwIP refused a frame */
+	uint64_t tx_tls_frames; /* through a TLS TX context */
+	uint64_t tx_tls_dropped; /* the context dropped the frame (-ENODATA) */
+	uint64_t rx_tls_frames; /* reported to a TLS RX context */
 };
 void lwmx_get_stats(struct lwmx *l, struct lwmx_stats *st);
 
