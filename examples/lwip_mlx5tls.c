@@ -194,9 +194,18 @@ static bool seq_before_eq(uint32_t a, uint32_t b)
 
 void lwmx_conn_ack(struct lwmx_conn *c, uint32_t snd_una)
 {
-	if (c->tx)
+	uint32_t hold = snd_una;
+
+	if (c->tx) {
+		struct mlx5tls_tx_info ti;
+
 		(void)mlx5tls_tx_ack(c->tx, snd_una);
-	while (c->held_n && seq_before_eq(c->held[c->held_head].end_seq, snd_una)) {
+		/* a frame's buffer stays while its record is held: a retransmission of a later
+		 * part of that record makes the device replay the record from its start */
+		if (!mlx5tls_tx_query(c->tx, &ti, sizeof(ti)))
+			hold = ti.hold_tcp_sn;
+	}
+	while (c->held_n && seq_before_eq(c->held[c->held_head].end_seq, hold)) {
 		slot_put(c->l, c->held[c->held_head].slot);
 		c->held_head = (c->held_head + 1) % c->held_cap;
 		c->held_n--;

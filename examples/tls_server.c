@@ -596,6 +596,11 @@ static int via_openssl(struct conn *c, const struct pbuf *p)
 
 			if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
 				return 0;
+			fprintf(stderr, "tls_server: handshake failed: %s\n",
+				ERR_reason_error_string(ERR_peek_last_error())
+					? ERR_reason_error_string(ERR_peek_last_error())
+					: "unknown");
+			ERR_clear_error();
 			return -EPROTO;
 		}
 		handshake_done(c);
@@ -685,17 +690,37 @@ static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 	return ERR_OK;
 }
 
+/* Bytes of an incomplete record received (the RX context has not consumed everything). */
+static bool rx_partial(struct conn *c)
+{
+	struct mlx5tls_rx_info ri;
+
+	if (!c->rx || mlx5tls_rx_query(c->rx, &ri, sizeof(ri)))
+		return false;
+	return ri.next_tcp_sn != c->rx_seq;
+}
+
 static void on_err(void *arg, err_t err)
 {
 	struct conn *c = arg;
 
 	if (!c)
 		return;
-	if (err != ERR_RST && err != ERR_CLSD) {
+	if (err == ERR_RST) {
+		/* a reset after the exchange ended (the client closed while our close_notify or
+		 * FIN was on its way) is how many clients close; one in the middle of a handshake,
+		 * a request, a response or a record is an error */
+		bool busy = !c->established || c->req_len || c->body_left ||
+			    c->hdr_off < c->hdr_len || c->olen || rx_partial(c);
+
+		if (busy) {
+			fprintf(stderr, "tls_server: connection reset by the client %s\n",
+				c->established ? "in the middle of an exchange" :
+						 "during the handshake");
+			g.errors++;
+		}
+	} else if (err != ERR_CLSD) {
 		fprintf(stderr, "tls_server: connection lost (%s)\n", lwip_strerr(err));
-		g.errors++;
-	} else if (!c->established) {
-		fprintf(stderr, "tls_server: reset during the handshake\n");
 		g.errors++;
 	}
 	c->pcb = NULL; /* lwIP freed it */

@@ -568,6 +568,10 @@ struct mlx5tls_tx_info {
 	uint64_t skip_no_sync_data, drop_no_sync_data;
 	uint64_t sw_packets, sw_bytes, sw_resyncs; /* software path */
 	uint64_t retx_bytes;
+	/* The library no longer reads the bytes sent before this TCP sequence (the start of the
+	 * oldest record an ack has not released yet; next_tcp_sn when none is held): a TCP stack
+	 * that copied frames into buffers of its own may reuse those holding only earlier bytes. */
+	uint32_t hold_tcp_sn;
 };
 /* State, position and counters of the context; never key material. */
 MLX5TLS_API int mlx5tls_tx_query(struct mlx5tls_tx *tx, struct mlx5tls_tx_info *info,
