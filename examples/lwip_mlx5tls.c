@@ -253,6 +253,46 @@ static bool hold_slot(struct lwmx_conn *c, uint32_t slot, uint32_t end_seq)
 	return true;
 }
 
+/* RFC 1071 sum of n bytes, added to sum. */
+static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t n)
+{
+	for (; n > 1; p += 2, n -= 2)
+		sum += (uint32_t)(p[0] << 8 | p[1]);
+	if (n)
+		sum += (uint32_t)p[0] << 8;
+	return sum;
+}
+
+/*
+ * The device checked the TCP checksum of the segment as it arrived (l4_ok) and then decrypted
+ * the TLS payload in place, so the checksum field no longer matches the bytes. The kernel trusts
+ * the CQE (CHECKSUM_UNNECESSARY); lwIP as Debian builds it checks every checksum in software
+ * (no LWIP_CHECKSUM_CTRL_PER_NETIF), so the driver writes the checksum of the plaintext.
+ */
+static void tcp_csum_fix(uint8_t *f, size_t len)
+{
+	size_t l3 = 14, ihl, tot;
+	uint8_t *ip, *tcp;
+	uint32_t sum;
+
+	if (f[12] == 0x81 && f[13] == 0x00)
+		l3 += 4;
+	ip = f + l3;
+	ihl = (size_t)(ip[0] & 0xf) * 4;
+	tot = (size_t)ip[2] << 8 | ip[3];
+	if (l3 + tot > len || tot < ihl + 20)
+		return;
+	tcp = ip + ihl;
+	tcp[16] = tcp[17] = 0;
+	sum = csum_add(0, ip + 12, 8) + 6 + (uint32_t)(tot - ihl);
+	sum = csum_add(sum, tcp, tot - ihl);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	sum = ~sum & 0xffff;
+	tcp[16] = (uint8_t)(sum >> 8);
+	tcp[17] = (uint8_t)sum;
+}
+
 struct mlx5tls_qp *lwmx_qp(struct lwmx *l)
 {
 	return l->qp;
@@ -482,6 +522,11 @@ int lwmx_poll(struct lwmx *l, unsigned int timeout_ms)
 					(void)mlx5tls_rx_packet(c->rx, seq, pay,
 								mlx5tls_rx_pkt_tls(&pk[i]));
 					l->st.rx_tls_frames++;
+					if (pk[i].tls_status == MLX5TLS_RX_TLS_DECRYPTED) {
+						l->st.rx_tls_decrypted++;
+						if (pk[i].l4_ok)
+							tcp_csum_fix(pk[i].data, pk[i].len);
+					}
 				}
 			}
 			if (!p) {

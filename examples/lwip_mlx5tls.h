@@ -86,6 +86,7 @@ struct lwmx_stats {
 	uint64_t tx_tls_frames; /* through a TLS TX context */
 	uint64_t tx_tls_dropped; /* the context dropped the frame (-ENODATA) */
 	uint64_t rx_tls_frames; /* reported to a TLS RX context */
+	uint64_t rx_tls_decrypted; /* of which the device decrypted */
 };
 void lwmx_get_stats(struct lwmx *l, struct lwmx_stats *st);
 

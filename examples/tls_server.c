@@ -1006,12 +1006,15 @@ int main(int argc, char **argv)
 	       g.rx_by_device, g.rx_by_software, g.rx_resync, g.rx_reenc, g.key_updates,
 	       g.handbacks);
 	printf("tls_server: wire: frames rx %" PRIu64 " tx %" PRIu64 " (tls tx %" PRIu64
-	       ", tls rx %" PRIu64 "), faults tx drop/reorder/dup %" PRIu64 "/%" PRIu64 "/%" PRIu64
+	       ", tls rx %" PRIu64 ", device-decrypted %" PRIu64 "), faults tx drop/reorder/dup %" PRIu64 "/%" PRIu64
+	       "/%" PRIu64
 	       " rx %" PRIu64 "/%" PRIu64 "/%" PRIu64 ", rx oversize %" PRIu64
-	       " csum_partial %" PRIu64 "\n",
-	       ls.rx_frames, ls.tx_frames, ls.tx_tls_frames, ls.rx_tls_frames, ws.tx_dropped,
+	       " csum_partial %" PRIu64 ", steered %" PRIu64 ", to default %" PRIu64 ", l4 bad %" PRIu64 "\n",
+	       ls.rx_frames, ls.tx_frames, ls.tx_tls_frames, ls.rx_tls_frames, ls.rx_tls_decrypted,
+	       ws.tx_dropped,
 	       ws.tx_reordered, ws.tx_duplicated, ws.rx_dropped, ws.rx_reordered,
-	       ws.rx_duplicated, ws.rx_oversize, ws.rx_csum_partial);
+	       ws.rx_duplicated, ws.rx_oversize, ws.rx_csum_partial, ws.rx_steered,
+	       ws.rx_to_default, ws.rx_l4_not_ok);
 	lwmx_close(g.l);
 	SSL_CTX_free(g.ctx);
 	return 0;
