@@ -578,14 +578,19 @@ void lwmx_close(struct lwmx *l)
 		}
 		mlx5tls_qp_destroy(l->qp);
 	}
-	if (l->mr)
-		mlx5tls_mr_dereg(l->mr);
+	if (l->mr && mlx5tls_mr_dereg(l->mr))
+		fprintf(stderr, "lwmx: transmit buffers still in use\n");
 	if (l->def)
 		mlx5tls_flow_destroy(l->def);
 	if (l->tir)
 		mlx5tls_tir_destroy(l->tir);
-	if (l->rq)
-		mlx5tls_rq_destroy(l->rq);
+	if (l->rq && mlx5tls_rq_destroy(l->rq)) {
+		struct mlx5tls_rq_attr ra;
+
+		if (!mlx5tls_rq_query(l->rq, &ra, sizeof(ra)))
+			fprintf(stderr, "lwmx: receive queue busy: %u buffers held, %u TIRs\n",
+				ra.held, ra.tirs);
+	}
 	if (l->td)
 		mlx5tls_td_dealloc(l->td);
 	if (l->pd)

@@ -49,6 +49,7 @@ struct conn {
 	SSL *ssl;
 	BIO *rbio, *wbio;
 	bool established; /* handshake done */
+	bool app_read;    /* OpenSSL delivered application data */
 	bool tls13;
 	bool want_tx_off, want_rx_off;
 	struct mlx5tls_tx *tx;
@@ -57,6 +58,8 @@ struct conn {
 	struct mlx5tls_flow *flow;
 	uint64_t tx_rec;   /* number of the next record this side builds (TLS 1.2 nonce) */
 	uint32_t rx_seq;   /* TCP sequence of the next byte lwIP delivers */
+	uint32_t rx_hdr_got, rx_body_left; /* where the RX stream is inside a record */
+	uint8_t rx_hdr[5];
 	/* outgoing bytes waiting for lwIP's send buffer */
 	uint8_t *obuf;
 	size_t olen, ocap;
@@ -489,6 +492,9 @@ static int key_update(struct conn *c)
 	return ret;
 }
 
+static void rx_track(struct conn *c, const uint8_t *p, size_t n);
+static bool rx_partial(const struct conn *c);
+
 static int rx_offloaded(struct conn *c, const uint8_t *p, size_t n, uint32_t word)
 {
 	int ret = mlx5tls_rx_input(c->rx, c->rx_seq, p, n, word, on_record, c);
@@ -578,8 +584,6 @@ static void handshake_done(struct conn *c)
 	drain_wbio(c); /* Finished / NewSessionTickets */
 	c->want_rx_off = g.offload == OFF_BOTH || g.offload == OFF_RX;
 	c->want_tx_off = g.offload == OFF_BOTH || g.offload == OFF_TX;
-	if (c->want_rx_off)
-		start_rx_offload(c);
 }
 
 /* Bytes through OpenSSL: the handshake, or records in software. */
@@ -604,14 +608,22 @@ static int via_openssl(struct conn *c, const struct pbuf *p)
 			return -EPROTO;
 		}
 		handshake_done(c);
-		if (c->rx)
-			return 0; /* the rest went to the RX context */
 	}
+	/*
+	 * The RX offload starts after the first request, read here by OpenSSL, at a record
+	 * boundary (nothing pending in OpenSSL): the device must see the first record of its
+	 * context from its first byte, and frames that reached the device before the
+	 * connection's flow existed (the first request usually comes with the client's Finished)
+	 * never went through the TLS TIR. A request/response client sends its next record only
+	 * after our answer, so the flow exists by then. (A device recovers from a missed start by
+	 * its own header search and resync; the model searches only after a full-size record.)
+	 */
 	for (;;) {
 		uint8_t buf[16384];
 		int n = SSL_read(c->ssl, buf, sizeof(buf));
 
 		if (n > 0) {
+			c->app_read = true;
 			if (http_feed(c, buf, (size_t)n))
 				return -EPROTO;
 			continue;
@@ -619,6 +631,8 @@ static int via_openssl(struct conn *c, const struct pbuf *p)
 		switch (SSL_get_error(c->ssl, n)) {
 		case SSL_ERROR_WANT_READ:
 			drain_wbio(c); /* e.g. OpenSSL's own KeyUpdate answer */
+			if (c->want_rx_off && c->app_read && !BIO_pending(c->rbio))
+				start_rx_offload(c);
 			return 0;
 		case SSL_ERROR_ZERO_RETURN:
 			c->close_after = true;
@@ -643,6 +657,11 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 		/* the peer closed its side */
 		if (p)
 			pbuf_free(p);
+		if (!c->established || rx_partial(c)) {
+			fprintf(stderr, "tls_server: the client closed %s\n",
+				c->established ? "in the middle of a record" : "during the handshake");
+			g.errors++;
+		}
 		c->closing = true;
 		try_close(c);
 		return ERR_OK;
@@ -651,6 +670,7 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 	if (c->rx) {
 		for (const struct pbuf *q = p; q && !ret; q = q->next) {
 			ret = rx_offloaded(c, q->payload, q->len, lwmx_pbuf_tls(q));
+			rx_track(c, q->payload, q->len);
 			c->rx_seq += q->len;
 		}
 	} else {
@@ -690,14 +710,31 @@ static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 	return ERR_OK;
 }
 
-/* Bytes of an incomplete record received (the RX context has not consumed everything). */
-static bool rx_partial(struct conn *c)
+/* Follow the record boundaries of the RX stream (to tell a reset in the middle of a record). */
+static void rx_track(struct conn *c, const uint8_t *p, size_t n)
 {
-	struct mlx5tls_rx_info ri;
+	while (n) {
+		if (c->rx_body_left) {
+			size_t k = n < c->rx_body_left ? n : c->rx_body_left;
 
-	if (!c->rx || mlx5tls_rx_query(c->rx, &ri, sizeof(ri)))
-		return false;
-	return ri.next_tcp_sn != c->rx_seq;
+			c->rx_body_left -= (uint32_t)k;
+			p += k;
+			n -= k;
+			continue;
+		}
+		c->rx_hdr[c->rx_hdr_got++] = *p++;
+		n--;
+		if (c->rx_hdr_got == 5) {
+			c->rx_body_left = (uint32_t)c->rx_hdr[3] << 8 | c->rx_hdr[4];
+			c->rx_hdr_got = 0;
+		}
+	}
+}
+
+/* Bytes of an incomplete record received. */
+static bool rx_partial(const struct conn *c)
+{
+	return c->rx_hdr_got || c->rx_body_left;
 }
 
 static void on_err(void *arg, err_t err)
@@ -873,7 +910,8 @@ static void usage(const char *prog)
 		"usage: %s --ifname IF [--ip A.B.C.D/N] [--port P] [--device DEV] [--cert PEM "
 		"--key PEM]\n"
 		"       [--offload both|tx|rx|none] [--wire-loss P] [--wire-reorder P] "
-		"[--wire-dup P] [--wire-seed N]\n"
+		"[--wire-dup P] [--wire-corrupt P]\n"
+		"       [--wire-seed N] [--wire-dir both|tx|rx]"
 		"       [--publish] [--pcap FILE] [--max-conns N] [--duration S]\n",
 		prog);
 }
@@ -889,6 +927,7 @@ int main(int argc, char **argv)
 		{ "duration", required_argument, NULL, 't' },
 		{ "wire-loss", required_argument, NULL, 1 }, { "wire-reorder", required_argument, NULL, 2 },
 		{ "wire-dup", required_argument, NULL, 3 },  { "wire-seed", required_argument, NULL, 4 },
+		{ "wire-corrupt", required_argument, NULL, 5 }, { "wire-dir", required_argument, NULL, 6 },
 		{ "help", no_argument, NULL, 'h' },          { NULL, 0, NULL, 0 },
 	};
 	static const char *const off_names[] = { "both", "tx", "rx", "none" };
@@ -941,6 +980,8 @@ int main(int argc, char **argv)
 		case 2: snprintf(faults + fl, sizeof(faults) - fl, ",wire_reorder=%s", optarg); break;
 		case 3: snprintf(faults + fl, sizeof(faults) - fl, ",wire_dup=%s", optarg); break;
 		case 4: snprintf(faults + fl, sizeof(faults) - fl, ",wire_seed=%s", optarg); break;
+		case 5: snprintf(faults + fl, sizeof(faults) - fl, ",wire_corrupt=%s", optarg); break;
+		case 6: snprintf(faults + fl, sizeof(faults) - fl, ",wire_dir=%s", optarg); break;
 		default:
 			usage(argv[0]);
 			return opt == 'h' ? 0 : 2;
@@ -1009,12 +1050,12 @@ int main(int argc, char **argv)
 	       ", tls rx %" PRIu64 ", device-decrypted %" PRIu64 "), faults tx drop/reorder/dup %" PRIu64 "/%" PRIu64
 	       "/%" PRIu64
 	       " rx %" PRIu64 "/%" PRIu64 "/%" PRIu64 ", rx oversize %" PRIu64
-	       " csum_partial %" PRIu64 ", steered %" PRIu64 ", to default %" PRIu64 ", l4 bad %" PRIu64 "\n",
+	       " csum_partial %" PRIu64 ", steered %" PRIu64 ", to default %" PRIu64 ", l4 bad %" PRIu64 ", corrupted tx/rx %" PRIu64 "/%" PRIu64 "\n",
 	       ls.rx_frames, ls.tx_frames, ls.tx_tls_frames, ls.rx_tls_frames, ls.rx_tls_decrypted,
 	       ws.tx_dropped,
 	       ws.tx_reordered, ws.tx_duplicated, ws.rx_dropped, ws.rx_reordered,
 	       ws.rx_duplicated, ws.rx_oversize, ws.rx_csum_partial, ws.rx_steered,
-	       ws.rx_to_default, ws.rx_l4_not_ok);
+	       ws.rx_to_default, ws.rx_l4_not_ok, ws.tx_corrupted, ws.rx_corrupted);
 	lwmx_close(g.l);
 	SSL_CTX_free(g.ctx);
 	return 0;

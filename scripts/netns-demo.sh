@@ -276,6 +276,7 @@ raw.close()
 EOF
 	fetch "after bad clients" 100000 --tlsv1.3
 	echo "   garbage ClientHello, aborted handshake, reset mid-record: server goes on"
+	expect_errors=3
 }
 
 run_clean() {
@@ -295,6 +296,9 @@ run_clean() {
 	parallel clean "$PAR_SIZE"
 	bad_clients
 	server_stop clean
+	# every connection accounted for: the bad ones and nothing else ended in error
+	grep -q "errors $expect_errors)" "$WORK/server.clean.log" ||
+		die "clean: expected exactly $expect_errors connections in error"
 }
 
 run_faults() {
@@ -306,6 +310,21 @@ run_faults() {
 	keepalive_and_404 faults
 	parallel faults "$PAR_SIZE_FAULTS"
 	server_stop faults
+}
+
+# corruption the TCP checksum does not catch, on the model's port (receive direction): the
+# record fails authentication, that connection ends (logged, counted), the server goes on
+run_corrupt() {
+	echo "== netns-demo: 2% of the client's segments corrupted (TCP checksum rewritten)"
+	server_start corrupt --offload both --wire-corrupt 0.02 --wire-dir rx --wire-seed 5
+	for _ in 1 2 3 4 5 6; do
+		C curl -sS -k --max-time 20 \
+			$(for i in $(seq 40); do echo "-o /dev/null $URL/bytes/100"; done) 2>/dev/null || true
+	done
+	server_stop corrupt
+	grep -q 'record failed authentication' "$WORK/server.corrupt.log" ||
+		die "corrupt: no connection ended by a failed record"
+	echo "   connections with a corrupted record ended alone (record failed authentication)"
 }
 
 # goodput and server CPU (its own thread) per byte: offload vs none, same transfer, same run
@@ -332,5 +351,6 @@ compare() {
 
 run_clean
 run_faults
+run_corrupt
 compare
 echo "netns-demo: passed"

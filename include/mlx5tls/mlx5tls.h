@@ -356,9 +356,10 @@ MLX5TLS_API int mlx5tls_model_wire(struct mlx5tls_device *dev,
 /*
  * Seeded faults on a model device's port, set with device options in its name:
  * "sim:cx6dx,wire_loss=0.02,wire_reorder=0.01,wire_dup=0.001,wire_seed=7,wire_dir=both".
- * wire_loss/wire_reorder/wire_dup are probabilities (0..1) per frame of dropping it, holding it
- * and sending it after the next frame (or after about 2 ms without one), and delivering it
- * twice; wire_seed (default 1) makes a run reproducible; wire_dir (both, tx or rx; default both)
+ * wire_loss/wire_reorder/wire_dup/wire_corrupt are probabilities (0..1) per frame of dropping
+ * it, holding it and sending it after the next frame (or after about 2 ms without one),
+ * delivering it twice, and flipping one byte of its TCP payload with the TCP checksum rewritten
+ * to match (corruption only TLS authentication catches); wire_seed (default 1) makes a run reproducible; wire_dir (both, tx or rx; default both)
  * says which directions of the port they apply to: tx = frames the device sends (what every
  * sink - receiver, pcap, interface - gets), rx = frames arriving from the interface or
  * mlx5tls_model_wire_rx(). Each direction draws from its own random stream.
@@ -383,6 +384,7 @@ struct mlx5tls_model_wire_stats {
 	uint64_t rx_to_default;            /* matched none, went to the default destination */
 	uint64_t rx_no_match;              /* matched none, no default: dropped */
 	uint64_t rx_l3_not_ok, rx_l4_not_ok;
+	uint64_t tx_corrupted, rx_corrupted; /* wire_corrupt faults */
 };
 
 /* Fills at most st_sz bytes of *st. 0, -EINVAL, -EOPNOTSUPP (hardware). */

@@ -2,7 +2,8 @@
 /*
  * Seeded faults on the model's Ethernet port (no `tc netem` on the machines this runs on): each
  * frame passing one direction of the port may be dropped, duplicated (delivered twice in a row)
- * or held back and delivered after the next frame (a reorder by one position). One stage per
+ * held back and delivered after the next frame (a reorder by one position), or have a TCP
+ * payload byte flipped (with a matching checksum). One stage per
  * direction, each with its own random stream (xorshift64*, seeded from wire_seed and the
  * direction), so a run with the same seed and the same frames makes the same decisions.
  *
@@ -21,6 +22,9 @@ struct sim_fault_cfg {
 	double loss;     /* probability a frame is dropped, 0..1 */
 	double reorder;  /* probability a frame is held and sent after the next one */
 	double dup;      /* probability a frame is delivered twice */
+	double corrupt;  /* probability one TCP payload byte of a frame is flipped, the TCP checksum
+			  * rewritten to match (corruption the checksum does not catch: what TLS
+			  * authentication must) */
 	uint64_t seed;   /* 0 = 1 */
 };
 
@@ -29,6 +33,7 @@ struct sim_fault_stats {
 	uint64_t dropped;
 	uint64_t reordered;  /* held back and delivered after a later frame (or flushed) */
 	uint64_t duplicated;
+	uint64_t corrupted;
 };
 
 typedef int (*sim_fault_deliver_fn)(void *ctx, const uint8_t *frame, size_t len);

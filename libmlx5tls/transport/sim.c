@@ -150,6 +150,8 @@ static int apply_wire_opt(const char *item, struct sim_fault_cfg *cfg, unsigned 
 		return parse_prob(v, &cfg->reorder);
 	if (!strncmp(item, "wire_dup=", 9))
 		return parse_prob(v, &cfg->dup);
+	if (!strncmp(item, "wire_corrupt=", 13))
+		return parse_prob(v, &cfg->corrupt);
 	if (!strncmp(item, "wire_seed=", 10)) {
 		char *end;
 		unsigned long long n;

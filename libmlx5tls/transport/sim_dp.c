@@ -404,12 +404,14 @@ int sim_wire_stats(struct mlx5tls_xport *xp, struct mlx5tls_model_wire_stats *st
 	st->tx_dropped = fs.dropped;
 	st->tx_reordered = fs.reordered;
 	st->tx_duplicated = fs.duplicated;
+	st->tx_corrupted = fs.corrupted;
 	st->rx_frames = atomic_load(&xp->rx_frames);
 	st->rx_bytes = atomic_load(&xp->rx_bytes);
 	sim_fault_get_stats(xp->rx_fault, &fs);
 	st->rx_dropped = fs.dropped;
 	st->rx_reordered = fs.reordered;
 	st->rx_duplicated = fs.duplicated;
+	st->rx_corrupted = fs.corrupted;
 	if (xp->afpacket) {
 		struct sim_afpacket_rx_stats as;
 
