@@ -631,7 +631,8 @@ static int via_openssl(struct conn *c, const struct pbuf *p)
 		switch (SSL_get_error(c->ssl, n)) {
 		case SSL_ERROR_WANT_READ:
 			drain_wbio(c); /* e.g. OpenSSL's own KeyUpdate answer */
-			if (c->want_rx_off && c->app_read && !BIO_pending(c->rbio))
+			if (c->want_rx_off && c->app_read && !BIO_pending(c->rbio) &&
+			    !SSL_has_pending(c->ssl))
 				start_rx_offload(c);
 			return 0;
 		case SSL_ERROR_ZERO_RETURN:
@@ -731,9 +732,11 @@ static void rx_track(struct conn *c, const uint8_t *p, size_t n)
 	}
 }
 
-/* Bytes of an incomplete record received. */
+/* Bytes of an incomplete record received (by the RX context, or by OpenSSL before it). */
 static bool rx_partial(const struct conn *c)
 {
+	if (!c->rx) /* OpenSSL keeps a partial record in its own buffer */
+		return BIO_pending(c->rbio) > 0 || SSL_has_pending(c->ssl);
 	return c->rx_hdr_got || c->rx_body_left;
 }
 
