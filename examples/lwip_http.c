@@ -89,12 +89,11 @@ static void pump(struct conn *c)
 		init = true;
 	}
 	while (c->body_left) {
+		uint64_t want = c->body_left < CHUNK ? c->body_left : CHUNK;
 		uint32_t room = tcp_sndbuf(c->pcb);
-		uint32_t n = (uint32_t)(c->body_left < CHUNK ? c->body_left : CHUNK);
+		uint32_t n = want < room ? (uint32_t)want : room;
 
-		if (n > room)
-			n = room;
-		if (!n)
+		if (n == 0)
 			break;
 		if (tcp_write(c->pcb, pattern + c->body_off % 251, (u16_t)n, TCP_WRITE_FLAG_COPY) !=
 		    ERR_OK)

@@ -450,7 +450,8 @@ static int on_record(void *ctx, uint8_t type, const void *pt, size_t len)
 			c->close_after = true; /* close_notify: answer it and close */
 			return 0;
 		}
-		fprintf(stderr, "tls_server: alert %u from the client\n", len >= 2 ? b[1] : 0);
+		fprintf(stderr, "tls_server: alert %u from the client\n",
+			(unsigned int)(len >= 2 ? b[1] : 0));
 		return -ECONNRESET;
 	case 22:
 		if (c->tls13 && len >= 5 && b[0] == 24) {
@@ -461,7 +462,7 @@ static int on_record(void *ctx, uint8_t type, const void *pt, size_t len)
 		if (c->tls13 && len >= 1 && b[0] == 4)
 			return 0; /* NewSessionTicket from a client: nothing to do */
 		fprintf(stderr, "tls_server: handshake message %u after the handshake\n",
-			len ? b[0] : 0);
+			(unsigned int)(len ? b[0] : 0));
 		return -EPROTO;
 	default:
 		return -EPROTO;

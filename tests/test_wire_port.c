@@ -355,7 +355,7 @@ static void test_afpacket_rx(void)
 	struct rxside r;
 	long ids[256];
 	size_t n = 0;
-	uint8_t fr[FRAME_LEN], got[2048];
+	uint8_t fr[FRAME_LEN];
 	int fd, seen_own = 0, peer_got = 0;
 
 	snprintf(a, sizeof(a), "m5wa%d", (int)getpid() % 100000);
@@ -404,6 +404,7 @@ static void test_afpacket_rx(void)
 		static uint8_t txbuf[FRAME_LEN];
 		struct mlx5tls_frame f = { .data = txbuf, .len = 0 };
 		struct mlx5tls_completion c[4];
+		uint8_t got[2048];
 
 		CU_ASSERT_PTR_NOT_NULL_FATAL(qp);
 		mr = mlx5tls_mr_reg(r.pd, txbuf, sizeof(txbuf));

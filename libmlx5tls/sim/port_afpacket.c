@@ -154,7 +154,7 @@ static bool afpacket_rx_one(struct afpacket *a, uint8_t *buf)
 	struct msghdr msg = {
 		.msg_name = &from, .msg_namelen = sizeof(from),
 		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = &ctl, .msg_controllen = sizeof(ctl),
+		.msg_control = ctl.b, .msg_controllen = sizeof(ctl),
 	};
 	bool csum_partial = false;
 	ssize_t n;
