@@ -13,6 +13,7 @@
 
 #include <lwip/etharp.h>
 #include <lwip/init.h>
+#include <lwip/priv/tcp_priv.h>
 #include <lwip/tcp.h>
 #include <lwip/timeouts.h>
 #include <netif/ethernet.h>
@@ -566,6 +567,10 @@ void lwmx_close(struct lwmx *l)
 {
 	if (!l)
 		return;
+	/* Connections lwIP still keeps on its own (closed by the application, in FIN_WAIT or
+	 * LAST_ACK) may hold received pbufs, i.e. receive buffers: reset them all. */
+	while (tcp_active_pcbs)
+		tcp_abort(tcp_active_pcbs);
 	if (l->netif.state == l)
 		netif_remove(&l->netif);
 	if (l->qp) {

@@ -278,8 +278,10 @@ static void flush(struct conn *c)
 			break;
 		off += k;
 	}
-	memmove(c->obuf, c->obuf + off, c->olen - off);
-	c->olen -= off;
+	if (off) {
+		memmove(c->obuf, c->obuf + off, c->olen - off);
+		c->olen -= off;
+	}
 	tcp_output(c->pcb);
 }
 

@@ -302,8 +302,9 @@ run_clean() {
 }
 
 run_faults() {
-	echo "== netns-demo: the same with 2% loss + 2% reorder on the model's port (both directions)"
-	server_start faults --offload both --wire-loss 0.02 --wire-reorder 0.02 --wire-seed 13
+	echo "== netns-demo: 2% loss, 2% reorder, 1% duplicates on the model's port (both directions)"
+	server_start faults --offload both --wire-loss 0.02 --wire-reorder 0.02 --wire-dup 0.01 \
+		--wire-seed 13
 	fetch "faults TLS 1.3" "$BIG_FAULTS" --tlsv1.3
 	fetch "faults TLS 1.2" "$BIG_FAULTS" --tlsv1.2 --tls-max 1.2
 	echo "   TLS 1.2 and 1.3, $BIG_FAULTS bytes each: content ok"
