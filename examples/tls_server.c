@@ -73,6 +73,7 @@ struct conn {
 	bool closing;      /* close once everything is acknowledged */
 	bool key_update_reply; /* the peer asked for our KeyUpdate */
 	bool tx_rekey_pending; /* our KeyUpdate record is queued: new keys once it is sent */
+	bool tx_rekey_followed; /* OpenSSL wrote that KeyUpdate: the capture has the keys */
 	struct conn *prev, *next;
 };
 
@@ -229,9 +230,10 @@ static void pump(struct conn *c)
 		start_tx_offload(c);
 	/* our KeyUpdate went through the context: the records after it use the next keys */
 	if (c->tx_rekey_pending && !c->olen && !c->pcb->unsent) {
-		int ret = tls_server_tx_rekey(c->ssl, c->tx);
+		int ret = tls_server_tx_rekey(c->ssl, c->tx, !c->tx_rekey_followed);
 
 		c->tx_rekey_pending = false;
+		c->tx_rekey_followed = false;
 		if (ret)
 			fprintf(stderr, "tls_server: TX rekey failed: %s\n", strerror(-ret));
 	}
@@ -633,7 +635,27 @@ static int via_openssl(struct conn *c, const struct pbuf *p)
 		}
 		switch (SSL_get_error(c->ssl, n)) {
 		case SSL_ERROR_WANT_READ:
-			drain_wbio(c); /* e.g. OpenSSL's own KeyUpdate answer */
+			/* a KeyUpdate with update_requested leaves ours pending in OpenSSL until
+			 * its next write: let it write it now (then take it over, below) */
+			if (c->tx && SSL_get_key_update_type(c->ssl) != SSL_KEY_UPDATE_NONE)
+				(void)SSL_do_handshake(c->ssl);
+			if (c->tx && BIO_pending(c->wbio) > 0) {
+				/* OpenSSL answered a KeyUpdate with update_requested with its own
+				 * KeyUpdate, under keys the device now has: the bytes are dropped and
+				 * the same message goes out through the TX context; the capture
+				 * already follows OpenSSL's key change */
+				static const uint8_t ku[5] = { 24, 0, 0, 1, 0 };
+				uint8_t junk[4096];
+
+				while (BIO_read(c->wbio, junk, sizeof(junk)) > 0)
+					;
+				OPENSSL_cleanse(junk, sizeof(junk));
+				send_plain(c, 22, ku, sizeof(ku));
+				c->tx_rekey_pending = true;
+				c->tx_rekey_followed = true;
+				g.key_updates++;
+			}
+			drain_wbio(c); /* e.g. OpenSSL's own KeyUpdate answer (TX in software) */
 			if (c->want_rx_off && c->app_read && !BIO_pending(c->rbio) &&
 			    !SSL_has_pending(c->ssl))
 				start_rx_offload(c);

@@ -35,13 +35,14 @@ int tls_server_rx_rekey(SSL *ssl, struct mlx5tls_rx *rx)
 	return ret;
 }
 
-int tls_server_tx_rekey(SSL *ssl, struct mlx5tls_tx *tx)
+int tls_server_tx_rekey(SSL *ssl, struct mlx5tls_tx *tx, int advance)
 {
 	union mlx5tls_crypto_info ci;
 	size_t len;
-	int ret;
+	int ret = 0;
 
-	ret = mlx5tls_ssl_key_update(ssl, MLX5TLS_SSL_TX);
+	if (advance)
+		ret = mlx5tls_ssl_key_update(ssl, MLX5TLS_SSL_TX);
 	if (!ret)
 		ret = mlx5tls_ssl_crypto_info(ssl, MLX5TLS_SSL_TX, &ci, &len);
 	if (!ret)

@@ -11,8 +11,10 @@
 
 /* The peer's next keys (it sent a KeyUpdate) to the RX context. 0 or -errno. */
 int tls_server_rx_rekey(SSL *ssl, struct mlx5tls_rx *rx);
-/* This side's next keys (its KeyUpdate record has been sent) to the TX context. */
-int tls_server_tx_rekey(SSL *ssl, struct mlx5tls_tx *tx);
+/* This side's next keys (its KeyUpdate record has been sent) to the TX context. advance: move
+ * the captured secret on (false when OpenSSL itself wrote a KeyUpdate and the capture followed
+ * it already). */
+int tls_server_tx_rekey(SSL *ssl, struct mlx5tls_tx *tx, int advance);
 /* A TLS 1.2 control record stopped the RX context: verify the rest in software, go on. */
 int tls_server_rx_handback(struct mlx5tls_rx *rx, uint64_t *count);
 

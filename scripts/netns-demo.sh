@@ -176,9 +176,20 @@ keepalive_and_404() {
 }
 
 # N requests on one connection through openssl s_client, with optional KeyUpdate commands
-# between them ("k": update ours, "K": ours and ask the server to update its own)
+# between them ("k": update ours, "K": ours and ask the server to update its own). Each line
+# waits for what the previous one caused (s_client reads its input in chunks: a command must
+# arrive alone).
+wait_count() { # FILE PATTERN N: until FILE holds N lines matching PATTERN (10 s at most)
+	for _ in $(seq 200); do
+		(($(grep -ac "$2" "$1" 2>/dev/null || true) >= $3)) && return 0
+		sleep 0.05
+	done
+	return 0
+}
 s_client_requests() {
 	local label=$1 n=$2 cmds=$3 i
+	: >"$WORK/sc.out"
+	: >"$WORK/sc.err"
 	{
 		for i in $(seq "$n"); do
 			if ((i == n)); then
@@ -186,13 +197,14 @@ s_client_requests() {
 			else
 				printf 'GET /bytes/%d HTTP/1.1\r\nHost: x\r\n\r\n' $((i * 1000))
 			fi
-			if [[ -n $cmds ]]; then
-				sleep 0.2
+			wait_count "$WORK/sc.out" '^HTTP/1.1 200' "$i"
+			if [[ -n $cmds ]] && ((i < n)); then
 				printf '%s\n' "${cmds:$(((i - 1) % ${#cmds})):1}"
+				wait_count "$WORK/sc.err" '^KEYUPDATE' "$i"
 			fi
-			sleep 0.2
 		done
-	} | C timeout 60 openssl s_client -connect 198.18.0.1:8443 -quiet -tls1_3 \
+		sleep 0.5
+	} | C timeout 60 openssl s_client -connect 198.18.0.1:8443 -quiet -no_ign_eof -tls1_3 \
 		>"$WORK/sc.out" 2>"$WORK/sc.err" || true
 	python3 - "$WORK/sc.out" "$n" <<'EOF' || die "$label: s_client responses (see above)"
 import sys
@@ -313,6 +325,18 @@ run_faults() {
 	server_stop faults
 }
 
+# KeyUpdate with the TX direction offloaded (the RX direction in OpenSSL, which processes the
+# client's KeyUpdate): the server's own KeyUpdate goes out through the device and the TX
+# context moves to the next keys (mlx5tls_ssl_key_update / mlx5tls_tx_rekey)
+run_keyupdate_tx() {
+	echo "== netns-demo: KeyUpdate from s_client (k, K) with --offload tx"
+	server_start ku-tx --offload tx
+	s_client_requests "KeyUpdate tx" 5 "kKkK"
+	server_stop ku-tx
+	grep -q 'key updates [1-9]' "$WORK/server.ku-tx.log" || die "KeyUpdate tx: no TX rekey"
+	echo "   5 requests with k/K between them: every byte ok, TX rekeyed on the device"
+}
+
 # corruption the TCP checksum does not catch, on the model's port (receive direction): the
 # record fails authentication, that connection ends (logged, counted), the server goes on
 run_corrupt() {
@@ -351,6 +375,7 @@ compare() {
 }
 
 run_clean
+run_keyupdate_tx
 run_faults
 run_corrupt
 compare
