@@ -335,7 +335,8 @@ struct mlx5tls_model_wire_opts {
 	size_t sz;
 	mlx5tls_wire_rx_fn rx; /* in-process receiver (a peer's TCP stack, a test) */
 	void *rx_ctx;
-	const char *pcap_path; /* also write the wire to this pcap file (libpcap) */
+	const char *pcap_path; /* also write the wire to this pcap file (libpcap): the frames
+				* the device sends and those it receives */
 	const char *ifname;    /* also send the frames on this interface (AF_PACKET; a veth/tap) */
 	uint32_t mtu;          /* L3 MTU of the modelled link; 0 = 1500 (or the interface's) */
 	uint32_t flags;        /* MLX5TLS_WIRE_F_* */

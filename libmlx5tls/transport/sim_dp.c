@@ -98,6 +98,9 @@ static int rx_to_dev(void *ctx, const uint8_t *frame, size_t len)
 {
 	const struct mlx5tls_xport *xp = ctx;
 
+	/* the capture shows both directions: what the device received, after the faults */
+	if (xp->pcap)
+		(void)sim_port_xmit(xp->pcap, frame, len);
 	return sim_dev_rx(xp->dev, frame, len);
 }
 
@@ -110,7 +113,7 @@ static int port_rx(void *ctx, const uint8_t *frame, size_t len)
 	atomic_fetch_add(&xp->rx_bytes, len);
 	if (xp->rx_fault)
 		return sim_fault_pass(xp->rx_fault, frame, len);
-	return sim_dev_rx(xp->dev, frame, len);
+	return rx_to_dev(xp, frame, len);
 }
 
 int sim_wire_init(struct mlx5tls_xport *xp)
@@ -143,6 +146,7 @@ void sim_wire_release(struct mlx5tls_xport *xp)
 	/* no receive thread calls into the stages or the device any more */
 	sim_port_afpacket_stop_rx(xp->afpacket);
 	xp->afpacket = NULL;
+	xp->pcap = NULL;
 	/* held frames leave: TX into the sinks (still there), RX into the device */
 	sim_fault_destroy(xp->tx_fault);
 	xp->tx_fault = NULL;
@@ -192,11 +196,16 @@ static int wire_build(struct mlx5tls_xport *xp, const struct mlx5tls_model_wire_
 			free(rx);
 		ret = wire_add(xp, p);
 	}
-	if (!ret && o && o->pcap_path)
-		ret = wire_add(xp, sim_port_pcap_create(o->pcap_path,
-							(o->flags & MLX5TLS_WIRE_F_PCAP_ZERO_TIME)
-								? SIM_PCAP_ZERO_TIME
-								: 0));
+	if (!ret && o && o->pcap_path) {
+		struct sim_port *pc = sim_port_pcap_create(o->pcap_path,
+							   (o->flags & MLX5TLS_WIRE_F_PCAP_ZERO_TIME)
+								   ? SIM_PCAP_ZERO_TIME
+								   : 0);
+
+		ret = wire_add(xp, pc);
+		if (!ret)
+			xp->pcap = pc; /* also gets the frames the device receives */
+	}
 	if (!ret && o && o->ifname) {
 		const struct sim_afpacket_rx arx = { .fn = port_rx, .tick = port_tick, .ctx = xp };
 		struct sim_port *af = sim_port_afpacket_create_rx(o->ifname, 0, &arx);

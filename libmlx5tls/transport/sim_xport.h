@@ -34,6 +34,7 @@ struct mlx5tls_xport {
 	struct sim_fault *tx_fault;    /* in front of the sinks, under `top` */
 	struct sim_fault *rx_fault;    /* in front of the device's receive path */
 	struct sim_port *afpacket;     /* the AF_PACKET port, when there is one (receives) */
+	struct sim_port *pcap;         /* the pcap sink: it records received frames too */
 	_Atomic uint64_t rx_frames, rx_bytes; /* arrived at the port */
 	bool has_default;              /* a catch-all flow is installed */
 };
