@@ -68,6 +68,7 @@ struct lwmx {
 	uint32_t *free_slots;
 	uint32_t n_free;
 	uint8_t *slot_refs; /* 1: in flight; +1 while a TLS context may replay from it */
+	uint32_t unflushed; /* frames posted since the last doorbell */
 	struct lwmx_conn *buckets[CONN_BUCKETS];
 	struct rx_pbuf *rxp; /* per receive buffer */
 	uint32_t nbufs;
@@ -319,8 +320,11 @@ static err_t lwmx_linkoutput(struct netif *netif, struct pbuf *p)
 
 	if (!l->n_free)
 		reap_tx(l, 0);
-	if (!l->n_free)
+	if (!l->n_free) {
+		(void)mlx5tls_qp_flush(l->qp); /* the device must see what it waits for */
+		l->unflushed = 0;
 		reap_tx(l, 5); /* the device is behind: wait a little for it */
+	}
 	if (!l->n_free || p->tot_len > SLOT_SIZE) {
 		l->st.tx_no_slot++;
 		return ERR_MEM;
@@ -345,7 +349,7 @@ static err_t lwmx_linkoutput(struct netif *netif, struct pbuf *p)
 				l->free_slots[l->n_free++] = slot;
 				return ERR_MEM;
 			}
-			ret = mlx5tls_tx_send(c->tx, &f, 0);
+			ret = mlx5tls_tx_send(c->tx, &f, MLX5TLS_SEND_F_MORE);
 			l->st.tx_tls_frames++;
 			if (ret == -ENODATA) {
 				/* dropped by the context (its record is released or it straddles
@@ -355,7 +359,7 @@ static err_t lwmx_linkoutput(struct netif *netif, struct pbuf *p)
 				return ERR_OK;
 			}
 		} else {
-			ret = mlx5tls_qp_send(l->qp, &f, 0);
+			ret = mlx5tls_qp_send(l->qp, &f, MLX5TLS_SEND_F_MORE);
 		}
 	}
 	if (ret) {
@@ -365,6 +369,11 @@ static err_t lwmx_linkoutput(struct netif *netif, struct pbuf *p)
 	}
 	l->st.tx_frames++;
 	l->st.tx_bytes += f.len;
+	/* one doorbell for a burst: at the end of lwmx_poll(), or every 32 frames */
+	if (++l->unflushed >= 32) {
+		(void)mlx5tls_qp_flush(l->qp);
+		l->unflushed = 0;
+	}
 	return ERR_OK;
 }
 
@@ -518,7 +527,7 @@ int lwmx_poll(struct lwmx *l, unsigned int timeout_ms)
 				struct tuple t;
 				uint32_t seq, pay;
 
-				if (frame_tuple(pk[i].data, pk[i].len, false, &t, &seq, &pay) &&
+				if (frame_tuple(pk[i].data, pk[i].len, false, &t, &seq, &pay) && pay &&
 				    (c = conn_find(l, &t)) && c->rx) {
 					(void)mlx5tls_rx_packet(c->rx, seq, pay,
 								mlx5tls_rx_pkt_tls(&pk[i]));
@@ -545,6 +554,10 @@ int lwmx_poll(struct lwmx *l, unsigned int timeout_ms)
 		n = mlx5tls_rq_poll(l->rq, pk, RX_BATCH, 0);
 	}
 	sys_check_timeouts();
+	if (l->unflushed) {
+		(void)mlx5tls_qp_flush(l->qp);
+		l->unflushed = 0;
+	}
 	return n < 0 ? n : total;
 }
 
@@ -574,6 +587,7 @@ void lwmx_close(struct lwmx *l)
 	if (l->netif.state == l)
 		netif_remove(&l->netif);
 	if (l->qp) {
+		(void)mlx5tls_qp_flush(l->qp);
 		while (l->n_free < l->nslots && l->mr) {
 			uint32_t before = l->n_free;
 
