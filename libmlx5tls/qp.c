@@ -375,3 +375,21 @@ int mlx5tls_model_wire(struct mlx5tls_device *dev, const struct mlx5tls_model_wi
 		return libmlx5tls_err(-EOPNOTSUPP);
 	return libmlx5tls_err(dev->ops->wire_set(dev->xp, opts));
 }
+
+int mlx5tls_model_wire_stats(struct mlx5tls_device *dev, struct mlx5tls_model_wire_stats *st,
+			     size_t st_sz)
+{
+	struct mlx5tls_model_wire_stats s;
+	int ret;
+
+	if (!dev || !st)
+		return libmlx5tls_err(-EINVAL);
+	if (!dev->ops->wire_stats)
+		return libmlx5tls_err(-EOPNOTSUPP);
+	memset(&s, 0, sizeof(s));
+	ret = dev->ops->wire_stats(dev->xp, &s);
+	if (ret)
+		return libmlx5tls_err(ret);
+	copy_out(st, st_sz, &s, sizeof(s));
+	return 0;
+}

@@ -685,6 +685,40 @@ struct mlx5tls_flow *mlx5tls_flow_create(struct mlx5tls_tir *tir,
 	return f;
 }
 
+struct mlx5tls_flow *mlx5tls_flow_create_default(struct mlx5tls_tir *tir)
+{
+	struct mlx5tls_device *dev;
+	struct mlx5tls_flow *f;
+	int ret;
+
+	if (!tir)
+		return libmlx5tls_err_ptr(-EINVAL);
+	dev = tir->rq->dev;
+	if (!dev->ops->flow_create)
+		return libmlx5tls_err_ptr(not_on_transport(dev));
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return libmlx5tls_err_ptr(-ENOMEM);
+	f->xm.default_rqn = tir->rq->ring.rqn; /* ip_version 0: the catch-all rule */
+	/* on the TIR's list like any flow: a renewal of the TIR moves it too */
+	pthread_mutex_lock(&tir->lock);
+	ret = dev->ops->flow_create(dev->xp, &f->xm, tir->obj, tir->tirn, tir->tag, &f->xflow);
+	if (!ret) {
+		f->tir = tir;
+		f->next = tir->flow_list;
+		if (f->next)
+			f->next->prev = f;
+		tir->flow_list = f;
+		atomic_fetch_add(&tir->flows, 1);
+	}
+	pthread_mutex_unlock(&tir->lock);
+	if (ret) {
+		free(f);
+		return libmlx5tls_err_ptr(ret);
+	}
+	return f;
+}
+
 int mlx5tls_flow_destroy(struct mlx5tls_flow *flow)
 {
 	struct mlx5tls_tir *tir;

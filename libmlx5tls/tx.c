@@ -451,6 +451,7 @@ int mlx5tls_tx_query(struct mlx5tls_tx *tx, struct mlx5tls_tx_info *info, size_t
 	i.sw_bytes = atomic_load(&tx->c[TXC_SW_BYTES]);
 	i.sw_resyncs = atomic_load(&tx->c[TXC_SW_RESYNC]);
 	i.retx_bytes = atomic_load(&tx->c[TXC_RETX_BYTES]);
+	i.hold_tcp_sn = tx_stream_first_seq(&tx->stream);
 	copy_out(info, info_sz, &i, sizeof(i));
 	return 0;
 }
