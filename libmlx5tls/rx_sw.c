@@ -9,6 +9,7 @@
 
 #include "mlx5tls_internal.h"
 #include "rx_sw.h"
+#include "secret.h"
 
 #define HDR_LEN 5u
 #define TAG_LEN 16u
@@ -53,7 +54,7 @@ int rx_sw_init(struct rx_sw **out, const struct tls_crypto_info *ci, size_t ci_l
 	if (ret)
 		return ret;
 	key_len = cf.key_len;
-	rx = calloc(1, sizeof(*rx));
+	rx = secret_alloc(sizeof(*rx)); /* key, and the plaintext of the record being verified */
 	if (!rx)
 		return -ENOMEM;
 	rx->tls13 = cf.tls13;
@@ -82,7 +83,7 @@ void rx_sw_free(struct rx_sw *rx)
 	EVP_CIPHER_CTX_free(rx->gcm); /* cleanses the key schedules */
 	EVP_CIPHER_CTX_free(rx->ctr);
 	explicit_bzero(rx, sizeof(*rx));
-	free(rx);
+	secret_free(rx, sizeof(*rx));
 }
 
 uint32_t rx_sw_held(const struct rx_sw *rx)

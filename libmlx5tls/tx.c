@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "inspect.h"
+#include "secret.h"
 #include "tx_internal.h"
 
 #define DEMOTE_MIN_BYTES_DEFAULT (1ull << 20)
@@ -86,6 +87,7 @@ static void epoch_release(struct tx_epoch *e)
 {
 	if (e->dek)
 		mlx5tls_dek_destroy(e->dek); /* a pooled DEK goes back to its pool */
+	secret_free(e->ci, sizeof(*e->ci));
 	explicit_bzero(e, sizeof(*e));
 }
 
@@ -107,7 +109,14 @@ static int epoch_load(struct mlx5tls_tx *tx, struct tx_epoch *e, const struct tl
 		}
 	}
 	if (keep_key) {
-		memcpy(&e->ci, ci, ci_len);
+		e->ci = secret_alloc(sizeof(*e->ci));
+		if (!e->ci) {
+			if (e->dek)
+				mlx5tls_dek_destroy(e->dek);
+			e->dek = NULL;
+			return -ENOMEM;
+		}
+		memcpy(e->ci, ci, ci_len);
 		e->ci_len = ci_len;
 		e->has_ci = true;
 	}

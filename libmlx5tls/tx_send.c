@@ -332,7 +332,7 @@ static int sw_position(struct mlx5tls_tx *tx, const struct tx_rec *rec, uint32_t
 	tx_sw_free(tx->sw);
 	tx->sw = NULL;
 	tx->sw_synced = false;
-	memcpy(&ci, &e->ci, e->ci_len);
+	memcpy(&ci, e->ci, e->ci_len);
 	memcpy(tx_ci_rec_seq(&ci), &be, sizeof(be));
 	ret = tx_sw_init(&tx->sw, &ci.info, e->ci_len);
 	explicit_bzero(&ci, sizeof(ci));
