@@ -86,6 +86,8 @@ struct mlx5tls_qp {
 	struct wqe_slot *slots;
 
 	struct completion_fifo done;
+	uint32_t frames_owed; /* frames posted whose completion is not yet in `done`; the FIFO
+			       * always has room for all of them (qp_frame_room) */
 	struct bounce_ring bounce;
 	uint8_t scratch[16 * MLX5TLS_WQEBB] __attribute__((aligned(64))); /* a WQE that wraps */
 	uint8_t *scratch_dst;
@@ -134,6 +136,10 @@ int qp_check_frame(const struct mlx5tls_qp *qp, const struct mlx5tls_frame *f,
  * the slot (for the replay after a recovery). */
 int qp_post_frame(struct mlx5tls_qp *qp, const struct mlx5tls_frame *f,
 		  const struct frame_info *fi, struct mlx5tls_tx *tx, uint32_t flags);
+/* Before posting a new frame (not a replay): room in the completion FIFO for its completion
+ * and every one still owed, so that no completion is ever lost to an allocation failure.
+ * 0 or -ENOMEM (nothing posted). */
+int qp_frame_room(struct mlx5tls_qp *qp);
 /* Reap CQEs: completions to the FIFO, DUMP counters, recovery on an error. 0 or -EIO. */
 int qp_reap(struct mlx5tls_qp *qp);
 

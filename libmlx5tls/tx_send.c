@@ -498,6 +498,11 @@ int tx_send_frame(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f, uint32_t
 		return ret;
 	if (!fi.tcp)
 		return -EINVAL;
+	if (!tx->qp->replaying) {
+		ret = qp_frame_room(tx->qp); /* its completion cannot be lost later */
+		if (ret)
+			return ret;
+	}
 	if (!fi.payload_len) { /* a pure ACK carries no record bytes */
 		ret = send_clear(tx, f, &fi);
 	} else {
