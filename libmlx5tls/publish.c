@@ -1318,7 +1318,7 @@ static int runtime_dir(const struct mlx5tls_publish_opts *opts, char *dir, size_
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-/* Create dir 0700 if missing; refuse one that someone else could plant a socket in. */
+/* Create dir 0700 if missing; refuse one not owned by the user or not exactly 0700. */
 static int dir_check(const char *dir)
 {
 	struct stat st;
@@ -1341,13 +1341,16 @@ static int dir_check(const char *dir)
 		return -ENOTDIR;
 	}
 	if (st.st_uid != geteuid()) {
-		pr_warn("publish: refusing %s: owned by uid %u, not by uid %u\n", dir,
-			(unsigned int)st.st_uid, (unsigned int)geteuid());
+		/* e.g. another user pre-created /tmp/mlx5tls-UID: it could watch or replace the
+		 * socket; set XDG_RUNTIME_DIR or MLX5TLS_RUNTIME_DIR to a directory of one's own */
+		pr_warn("publish: refusing %s: owned by uid %u, not by uid %u (remove it, or set "
+			"MLX5TLS_RUNTIME_DIR)\n", dir, (unsigned int)st.st_uid,
+			(unsigned int)geteuid());
 		return -EPERM;
 	}
-	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		pr_warn("publish: refusing %s: writable by group or others (mode %03o)\n", dir,
-			(unsigned int)(st.st_mode & 0777));
+	if ((st.st_mode & 07777) != 0700) {
+		pr_warn("publish: refusing %s: mode %04o, not 0700 (others could list or reach the "
+			"sockets in it)\n", dir, (unsigned int)(st.st_mode & 07777));
 		return -EPERM;
 	}
 	return 0;
