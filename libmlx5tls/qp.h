@@ -10,6 +10,7 @@
 #ifndef MLX5TLS_QP_H
 #define MLX5TLS_QP_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -93,7 +94,7 @@ struct mlx5tls_qp {
 	uint8_t *scratch_dst;
 
 	struct mlx5tls_tx *tls_list; /* contexts on this queue (re-armed after a recovery) */
-	uint32_t tls_contexts;
+	_Atomic uint32_t tls_contexts; /* also read by inspection on other threads */
 	bool in_error;     /* an error CQE was seen; recovering */
 	bool dead;         /* recovery failed: -EIO from now on */
 	bool replaying;    /* posting flushed frames again: no nested recovery */
@@ -102,7 +103,26 @@ struct mlx5tls_qp {
 	uint32_t n_replay;
 
 	struct mlx5tls_qp_attr stats;
+	/* What inspection reads from other threads (qp_snapshot): copies of the counters above,
+	 * stored by the queue's thread after every change (qp_publish); plain stores on x86. */
+	struct {
+		_Atomic uint32_t inflight;
+		_Atomic uint64_t recoveries;
+		_Atomic uint64_t reposted;
+		_Atomic uint64_t wqes;
+		_Atomic uint64_t doorbells;
+	} pub;
 };
+
+/* Single writer (the queue's thread): publish the counters for qp_snapshot. */
+static inline void qp_publish(struct mlx5tls_qp *qp)
+{
+	atomic_store_explicit(&qp->pub.inflight, qp->pc - qp->cc, memory_order_relaxed);
+	atomic_store_explicit(&qp->pub.recoveries, qp->stats.recoveries, memory_order_relaxed);
+	atomic_store_explicit(&qp->pub.reposted, qp->stats.reposted, memory_order_relaxed);
+	atomic_store_explicit(&qp->pub.wqes, qp->stats.wqes, memory_order_relaxed);
+	atomic_store_explicit(&qp->pub.doorbells, qp->stats.doorbells, memory_order_relaxed);
+}
 
 /* Max WQE size: MLX5_SEND_WQE_MAX_WQEBBS (fact sheet 8.1). */
 #define QP_MAX_WQEBBS 16u

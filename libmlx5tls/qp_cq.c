@@ -159,9 +159,12 @@ static int cq_consume_one(struct mlx5tls_qp *qp)
 	return 1;
 }
 
+/* The device reads the record on its own (the model's thread, atomically): one atomic store,
+ * after the CQEs it releases were read. Also publishes the queue's counters. */
 static void cq_update_dbrec(struct mlx5tls_qp *qp)
 {
-	qp->ring.cq_dbrec[0] = htobe32(qp->cq_ci & 0xffffff);
+	__atomic_store_n(&qp->ring.cq_dbrec[0], htobe32(qp->cq_ci & 0xffffff), __ATOMIC_RELEASE);
+	qp_publish(qp);
 }
 
 static uint64_t now_ns(void)
@@ -199,7 +202,7 @@ static int recover_ring(struct mlx5tls_qp *qp)
 	}
 	qp->pc = 0;
 	qp->cc = 0;
-	qp->ring.sq_dbrec[1] = 0;
+	__atomic_store_n(&qp->ring.sq_dbrec[1], 0, __ATOMIC_RELEASE);
 	qp->last_ctrl = NULL;
 	qp->db_pending = false;
 	qp->since_cqe = 0;
@@ -253,6 +256,7 @@ static int recover_and_replay(struct mlx5tls_qp *qp)
 		qp_doorbell(qp);
 	}
 	qp->replaying = false;
+	qp_publish(qp);
 	return qp->dead ? -EIO : 0;
 }
 

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "failalloc.h"
+#include "frame_util.h"
 #include "mlx5tls/mlx5tls.h"
 #include "test_util.h"
 #include "tls_peer.h"
@@ -38,60 +39,17 @@ static uint8_t rx_got[8192];
 static size_t rx_got_len;
 static struct tls12_crypto_info_aes_gcm_128 tx_ci, rx_ci;
 
-static void put16(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
 static void put32(uint8_t *p, uint32_t v)
 {
-	put16(p, v >> 16);
-	put16(p + 2, v);
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
 }
 
-static uint32_t sum16(uint32_t s, const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (n & 1)
-		s += (uint32_t)p[n - 1] << 8;
-	return s;
-}
-
-static uint16_t fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
-
-/* Ethernet/IPv4/TCP 198.18.0.1:40000 <-> 198.18.0.2:443 with valid checksums. */
 static size_t frame(uint8_t *fr, bool to_peer, uint32_t seq, const uint8_t *payload, uint32_t len)
 {
-	uint8_t *ip = fr + 14, *tcp = ip + 20;
-
-	memset(fr, 0, 54);
-	fr[0] = 2, fr[5] = 1, fr[6] = 2, fr[11] = 2;
-	put16(fr + 12, 0x0800);
-	ip[0] = 0x45;
-	put16(ip + 2, 40 + len);
-	put16(ip + 6, 0x4000);
-	ip[8] = 64;
-	ip[9] = 6;
-	put32(ip + 12, to_peer ? 0xc6120001 : 0xc6120002);
-	put32(ip + 16, to_peer ? 0xc6120002 : 0xc6120001);
-	put16(ip + 10, fold(sum16(0, ip, 20)));
-	put16(tcp, to_peer ? 40000 : 443);
-	put16(tcp + 2, to_peer ? 443 : 40000);
-	put32(tcp + 4, seq);
-	put32(tcp + 8, 1);
-	tcp[12] = 5 << 4;
-	tcp[13] = 0x18;
-	put16(tcp + 14, 65535);
-	memcpy(tcp + 20, payload, len);
-	put16(tcp + 16, fold(sum16(sum16(0, ip + 12, 8) + 6 + 20 + len, tcp, 20 + len)));
-	return 54 + len;
+	return test_tcp_frame(fr, to_peer, seq, payload, len);
 }
 
 /* Records for both directions, made before any failure is armed. */
