@@ -133,6 +133,9 @@ static void lists_add(struct mlx5tls_tx *tx)
 	tx->qp->tls_list = tx;
 	tx->qp->tls_contexts++;
 	pthread_mutex_lock(&dev->tx_lock);
+	/* numbered under the lock: ids fall along the device's list (the publisher resumes a
+	 * walk at an id after releasing the lock) */
+	tx->id = inspect_new_tx_id();
 	tx->dev_next = dev->tx_list;
 	dev->tx_list = tx;
 	pthread_mutex_unlock(&dev->tx_lock);
@@ -235,7 +238,6 @@ struct mlx5tls_tx *mlx5tls_tx_create(struct mlx5tls_qp *qp, const struct tls_cry
 	if (!tx)
 		return libmlx5tls_err_ptr(-ENOMEM);
 	tx->qp = qp;
-	tx->id = inspect_new_tx_id();
 	tx->tls13 = tls13;
 	tx->version = ci->version;
 	tx->cipher_type = ci->cipher_type;
