@@ -1288,31 +1288,13 @@ static int send_error(struct client *c, const char *text)
 	return client_queue(c, a, len);
 }
 
-/* Answer every complete line received. 0 to keep the client, -1 to close it. */
-static int client_input(struct client *c)
+/* Answer the complete lines received, one at a time: after an answer that could not be sent
+ * whole, the rest wait (in buf) until it is. 0 to keep the client, -1 to close it. */
+static int client_lines(struct client *c)
 {
-	ssize_t n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len, MSG_DONTWAIT);
 	char *nl;
 
-	if (n < 0)
-		return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -1;
-	if (n == 0) {
-		/* EOF: a last line without its newline (printf 'info' | nc -U) is answered */
-		if (c->len && !c->discard) {
-			c->buf[c->len] = '\0';
-			if (c->buf[c->len - 1] == '\r')
-				c->buf[c->len - 1] = '\0';
-			c->len = 0;
-			if (answer(c, c->buf))
-				return -1;
-		}
-		c->closing = true;
-		return c->out ? 0 : -1;
-	}
-	c->last_active = now_ms();
-	c->len += (size_t)n;
-	c->buf[c->len] = '\0';
-	while ((nl = memchr(c->buf, '\n', c->len))) {
+	while (!c->out && (nl = memchr(c->buf, '\n', c->len))) {
 		size_t used = (size_t)(nl - c->buf) + 1;
 		int ret = 0;
 
@@ -1331,7 +1313,7 @@ static int client_input(struct client *c)
 		c->len -= used;
 		c->buf[c->len] = '\0';
 	}
-	if (c->len >= sizeof(c->buf) - 1) {
+	if (!c->out && c->len >= sizeof(c->buf) - 1) {
 		/* no newline within reach: refuse the line now, skip the rest of it as it comes,
 		 * and serve the next one - the client need not reconnect */
 		if (!c->discard && send_error(c, "request line longer than 256 bytes"))
@@ -1340,6 +1322,31 @@ static int client_input(struct client *c)
 		c->len = 0;
 	}
 	return 0;
+}
+
+/* Read what the client sent and answer it. 0 to keep the client, -1 to close it. */
+static int client_input(struct client *c)
+{
+	ssize_t n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len, MSG_DONTWAIT);
+
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -1;
+	if (n == 0) {
+		/* EOF: the lines still held, and a last line without its newline
+		 * (printf 'info' | nc -U), are answered */
+		c->closing = true;
+		if (c->len && !memchr(c->buf, '\n', c->len) && !c->discard &&
+		    c->len < sizeof(c->buf) - 2)
+			c->buf[c->len++] = '\n';
+		c->buf[c->len] = '\0';
+		if (client_lines(c))
+			return -1;
+		return c->out ? 0 : -1;
+	}
+	c->last_active = now_ms();
+	c->len += (size_t)n;
+	c->buf[c->len] = '\0';
+	return client_lines(c);
 }
 
 /* A slot for a new client: a free one, else the one idle the longest (told why, if it reads). */
@@ -1425,10 +1432,12 @@ static void *publish_thread(void *arg)
 
 		pfd[0] = (struct pollfd){ .fd = pub.wake[0], .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = pub.listen_fd, .events = POLLIN };
-		/* a client with output pending is not read: its next requests wait */
+		/* a client with output pending is not read: its next requests wait; one that
+		 * sent EOF is only waited for to read its answers */
 		for (int i = 0; i < ncl; i++)
 			pfd[2 + i] = (struct pollfd){ .fd = cl[i].fd,
-						      .events = cl[i].out ? POLLOUT : POLLIN };
+						      .events = cl[i].out ? POLLOUT
+						      : cl[i].closing ? 0 : POLLIN };
 		if (poll(pfd, (nfds_t)(2 + ncl), timeout) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -1444,13 +1453,17 @@ static void *publish_thread(void *arg)
 
 			if (!pfd[2 + i].revents)
 				continue;
-			if (c->out)
-				ret = (pfd[2 + i].revents & (POLLERR | POLLHUP | POLLNVAL)) &&
-						      !(pfd[2 + i].revents & POLLOUT)
-					      ? -1
-					      : client_flush(c);
-			else
+			if (c->out) {
+				if ((pfd[2 + i].revents & (POLLERR | POLLHUP | POLLNVAL)) &&
+				    !(pfd[2 + i].revents & POLLOUT))
+					ret = -1;
+				else
+					ret = client_flush(c);
+				if (!ret && !c->out)
+					ret = client_lines(c); /* the requests that waited */
+			} else {
 				ret = client_input(c);
+			}
 			if (!ret && c->closing && !c->out)
 				ret = -1;
 			if (ret) {

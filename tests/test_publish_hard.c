@@ -26,6 +26,17 @@
 #include "mlx5tls/mlx5tls.h"
 #include "test_util.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+#ifndef UNDER_ASAN
+#define UNDER_ASAN 0
+#endif
+
 static char logbuf[4096];
 
 static int capture_print(enum mlx5tls_print_level level, const char *fmt, va_list args)
@@ -352,7 +363,9 @@ static void test_lock_hold(void)
 	printf("\n  longest lock hold %llu us CPU; worst create+destroy %lld us during %u answers "
 	       "about %u contexts ", (unsigned long long)publish_max_hold_ns() / 1000,
 	       (long long)worst, atomic_load(&l.answers), c.n);
-	CU_ASSERT_TRUE(publish_max_hold_ns() < 5000000ull);
+	/* 32 contexts with two firmware queries each: well under a millisecond; AddressSanitizer
+	 * makes it several times slower */
+	CU_ASSERT_TRUE(publish_max_hold_ns() < (UNDER_ASAN ? 25000000ull : 5000000ull));
 	ctxs_free(&c);
 }
 

@@ -201,6 +201,8 @@ static unsigned int stray_copies(const struct allowed *allow, unsigned int n_all
 	struct scan_args a = { allow, n_allow, live_ok, 1000 };
 	pthread_t t;
 
+	if (UNDER_ASAN)
+		return 0; /* its shadow memory is not to be read */
 	if (pthread_create(&t, NULL, scan_thread, &a))
 		return 1000;
 	pthread_join(t, NULL);
@@ -320,8 +322,12 @@ static void vmflags_of(const void *p, char *out, size_t cap)
 		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' '))
 			in = (uintptr_t)p >= lo && (uintptr_t)p < hi;
 		else if (in && !strncmp(line, "VmFlags:", 8)) {
-			strncpy(out, line + 8, cap - 1);
-			out[cap - 1] = 0;
+			size_t n = strlen(line + 8);
+
+			if (n >= cap)
+				n = cap - 1;
+			memcpy(out, line + 8, n);
+			out[n] = 0;
 			break;
 		}
 	}
