@@ -64,6 +64,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (valid && in_order && next == c.stream_len && c.got_len != c.pt_len)
 			abort(); /* the whole valid stream went in, not all of it came out */
 	}
+	if (getenv("FUZZ_DEBUG"))
+		fprintf(stderr, "delivered %zu of %zu plaintext bytes\n", c.got_len, c.pt_len);
 	rxc_fini(&c);
 	return 0;
 }

@@ -10,7 +10,9 @@
  */
 #include <endian.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -19,6 +21,7 @@
 #include "sim/port.h"
 #include "sim/sim.h"
 #include "sim/sq.h"
+#include "wqe.h"
 
 #define MR_ADDR ((void *)0x200000000000ull)
 #define MR_LEN (1u << 16)
@@ -68,9 +71,62 @@ static uint32_t create_dek(struct sim_dev *dev, uint16_t uid, uint32_t pd)
 	return (uint32_t)out[8] << 24 | (uint32_t)out[9] << 16 | (uint32_t)out[10] << 8 | out[11];
 }
 
+/* Seeds (fuzz/corpus/fuzz_sim_wqe, remade by fuzz/run.sh --seeds): what the library posts - static
+ * params, progress params, a DUMP of MR bytes, a fenced NOP - built by the library's own WQE
+ * builders for this setup's numbers, as rounds of this target's input format. */
+static void write_seeds(const char *dir, uint32_t sqn, uint32_t tisn, uint32_t dek, uint32_t lkey)
+{
+	uint8_t w[5][192], out[2048];
+	struct tls_static_info si = { .dek_index = dek };
+	void *bb[3] = { w[0], w[0] + 64, w[0] + 128 };
+	const struct {
+		const char *name;
+		unsigned int parts[5];
+		unsigned int n;
+		bool rounds;
+	} seeds[] = {
+		{ "tls_all_in_one", { 0, 1, 2 }, 3, false },
+		{ "tls_rounds", { 0, 1, 2 }, 3, true },
+		{ "nop_dump", { 3, 2 }, 2, true },
+	};
+	static const unsigned int nbb[4] = { 3, 1, 1, 1 };
+
+	memset(w, 0, sizeof(w));
+	si.rec_seq[7] = 1;
+	si.salt[0] = 0x11;
+	wqe_build_static_params(bb, 0, sqn, MLX5TLS_OPC_MOD_TIS, tisn, false, &si);
+	wqe_build_progress_params(w[1], 3, sqn, MLX5TLS_OPC_MOD_TIS, tisn, false, 0);
+	wqe_build_dump(w[2], 4, sqn, tisn, (uint64_t)(uintptr_t)MR_ADDR + 128, lkey, 300, true);
+	wqe_build_fence_nop(w[3], 0, sqn);
+	for (size_t k = 0; k < sizeof(seeds) / sizeof(seeds[0]); k++) {
+		char path[512];
+		size_t len = 0, start = 0;
+		FILE *f;
+
+		for (unsigned int i = 0; i < seeds[k].n; i++) {
+			unsigned int p = seeds[k].parts[i], bytes = nbb[p] * 64;
+
+			if (seeds[k].rounds || i == 0) {
+				start = len;
+				len += 2;
+			}
+			memcpy(out + len, w[p], bytes);
+			len += bytes;
+			out[start] = (uint8_t)((len - start - 2) >> 8);
+			out[start + 1] = (uint8_t)(len - start - 2);
+		}
+		snprintf(path, sizeof(path), "%s/%s", dir, seeds[k].name);
+		f = fopen(path, "wb");
+		if (!f || fwrite(out, 1, len, f) != len || fclose(f))
+			abort();
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t *mem;
+	static bool seeds_done;
+	uint32_t tls_tisn, dek;
 	struct sim_cq_attr ca = { .log_cqes = 6 };
 	struct sim_sq_attr sa = { .log_wqebbs = LOG_WQEBBS };
 	struct sim_sq_info si;
@@ -95,7 +151,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	pd = new_num(dev, uid, MLX5_CMD_OP_ALLOC_PD);
 	td = new_num(dev, uid, MLX5_CMD_OP_ALLOC_TRANSPORT_DOMAIN);
-	if (!pd || !td || !create_tis(dev, uid, td, pd, 1) || !create_dek(dev, uid, pd))
+	tls_tisn = pd && td ? create_tis(dev, uid, td, pd, 1) : 0;
+	dek = pd ? create_dek(dev, uid, pd) : 0;
+	if (!tls_tisn || !dek)
 		abort();
 	sa.tisn = create_tis(dev, uid, td, 0, 0);
 	cap = sim_port_capture_create(256);
@@ -110,6 +168,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	sim_sq_query(sq, &si);
 	sim_cq_query(cq, &ci);
+	if (!seeds_done && getenv("FUZZ_SEED_DIR")) {
+		write_seeds(getenv("FUZZ_SEED_DIR"), si.sqn, tls_tisn, dek, lkey);
+		seeds_done = true;
+	}
 	while (size >= 2 && rounds++ < 8) {
 		size_t n = (size_t)data[0] << 8 | data[1], nbb;
 		uint64_t ctrl8;

@@ -13,6 +13,7 @@
  * time it is sent (retransmitted bytes identical).
  */
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,7 +52,11 @@ static void wire_rx(void *ctx, const void *frame, size_t len)
 	hl = l3 + ihl + doff;
 	if (len < hl)
 		return;
-	plen = len - hl;
+	/* the IP total length: a short frame is padded to 60 bytes */
+	plen = (size_t)f[l3 + 2] << 8 | f[l3 + 3];
+	if (plen < ihl + doff || l3 + plen > len)
+		return;
+	plen -= ihl + doff;
 	seq = (uint32_t)f[l3 + ihl + 4] << 24 | (uint32_t)f[l3 + ihl + 5] << 16 |
 	      (uint32_t)f[l3 + ihl + 6] << 8 | f[l3 + ihl + 7];
 	for (size_t i = 0; i < plen; i++) {
@@ -59,8 +64,13 @@ static void wire_rx(void *ctx, const void *frame, size_t len)
 
 		if (off >= WIN)
 			continue;
-		if (seen[off] && wire[off] != f[hl + i])
+		if (seen[off] && wire[off] != f[hl + i]) {
+			if (!mismatch && getenv("FUZZ_DEBUG"))
+				fprintf(stderr, "mismatch at offset %u (seq %u, frame of %zu payload "
+					"bytes at %u): %02x then %02x\n", off, seq + (uint32_t)i, plen, seq,
+					wire[off], f[hl + i]);
 			mismatch = true;
+		}
 		seen[off] = 1;
 		wire[off] = f[hl + i];
 	}
@@ -154,6 +164,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 							 payload, (uint32_t)pl);
 		}
 		used += (len + 63) & ~(size_t)63;
+		if (getenv("FUZZ_DEBUG"))
+			fprintf(stderr, "frame %u: kind %u off %zu len %u mss %u\n", n, kind & 3,
+				kind & 1 ? (size_t)0 : a, f.len, f.mss);
 		if (mlx5tls_tx_send(tx, &f, 0) == 0) {
 			accepted[n] = true;
 			n_ok++;
