@@ -302,10 +302,68 @@ static void test_every_allocation_fails_once(void)
 	CU_ASSERT_TRUE(n > total);
 }
 
+/* A DEK pool whose key load (MODIFY_GENERAL_OBJECT) fails - here because the model cannot
+ * allocate the bulk's key storage - gives the element back: nothing stays counted in use, and the
+ * pool can be destroyed once the DEKs that were handed out are returned. */
+static int pool_round(bool *all_ok)
+{
+	struct mlx5tls_device *dev = mlx5tls_device_open("sim", NULL);
+	struct mlx5tls_pd *pd = dev ? mlx5tls_pd_alloc(dev) : NULL;
+	struct mlx5tls_dek_pool *pool = pd ? mlx5tls_dek_pool_create(pd, NULL) : NULL;
+	struct mlx5tls_dek_pool_stats st;
+	struct mlx5tls_dek *d[4] = { NULL };
+	unsigned int got = 0;
+	int bad = 0;
+
+	*all_ok = false;
+	if (pool) {
+		for (unsigned int i = 0; i < 4; i++) {
+			d[i] = mlx5tls_dek_pool_get(pool, &tx_ci.info, sizeof(tx_ci));
+			got += d[i] != NULL;
+		}
+		memset(&st, 0, sizeof(st));
+		if (mlx5tls_dek_pool_query(pool, &st, sizeof(st)) == 0 && st.in_use != got)
+			bad = 1; /* an element that failed to load is still counted */
+		for (unsigned int i = 0; i < 4; i++)
+			if (d[i] && mlx5tls_dek_destroy(d[i]))
+				bad = 1;
+		if (mlx5tls_dek_pool_destroy(pool))
+			bad = 1;
+		*all_ok = got == 4;
+	}
+	if (pd && mlx5tls_pd_dealloc(pd))
+		bad = 1;
+	if (dev && mlx5tls_device_close(dev))
+		bad = 1;
+	return bad;
+}
+
+static void test_dek_pool_failures(void)
+{
+	bool all_ok;
+	uint64_t total, n;
+
+	if (!tx_stream_len)
+		make_streams();
+	failalloc_arm(0);
+	CU_ASSERT_EQUAL_FATAL(pool_round(&all_ok), 0);
+	CU_ASSERT_TRUE_FATAL(all_ok);
+	total = failalloc_count();
+	for (n = 1; n <= total + 1; n++) {
+		failalloc_arm(n);
+		CU_ASSERT_EQUAL(pool_round(&all_ok), 0);
+		if (!failalloc_fired())
+			break;
+	}
+	failalloc_arm(0);
+	CU_ASSERT_TRUE(n > total);
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
 		{ "every allocation of the scenario fails in turn", test_every_allocation_fails_once },
+		{ "DEK pool: a failed key load leaks nothing", test_dek_pool_failures },
 		{ NULL, NULL },
 	};
 	static const struct test_suite suites[] = {

@@ -23,6 +23,7 @@
 #include "test_util.h"
 #include "tls_peer.h"
 #include "tx_harness.h"
+#include "tx_wqe_peek.h"
 
 /* ---- TX ---- */
 
@@ -307,6 +308,91 @@ static void test_trace_masks_tls13_iv(void)
 	unlink(path);
 }
 
+/* ---- DEK pool ---- */
+
+/* Bulk DEKs but no synchronize_dek: a freed element is never keyed again (the NIC may still cache
+ * its old key), so no SYNC_CRYPTO is ever needed or issued, and every DEK handed out is a fresh
+ * element. */
+static void test_bulk_without_synchronize_dek(void)
+{
+	struct mlx5tls_device *dev = mlx5tls_device_open("sim:cx6dx,synchronize_dek=0,"
+							 "log_dek_max_alloc=4", NULL);
+	struct tls12_crypto_info_aes_gcm_128 ci;
+	struct mlx5tls_dek_pool_stats st;
+	struct mlx5tls_dek_pool *pool;
+	struct mlx5tls_pd *pd;
+	uint32_t ids[100];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
+	pd = mlx5tls_pd_alloc(dev);
+	pool = pd ? mlx5tls_dek_pool_create(pd, NULL) : NULL;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pool);
+	test_ci128(&ci, TLS_1_2_VERSION, 0x13);
+	for (unsigned int i = 0; i < 100; i++) {
+		struct mlx5tls_dek *d = mlx5tls_dek_pool_get(pool, &ci.info, sizeof(ci));
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+		ids[i] = mlx5tls_dek_id(d);
+		for (unsigned int k = 0; k < i; k++)
+			CU_ASSERT_NOT_EQUAL(ids[k], ids[i]); /* no element keyed twice */
+		CU_ASSERT_EQUAL(mlx5tls_dek_destroy(d), 0);
+	}
+	memset(&st, 0, sizeof(st));
+	CU_ASSERT_EQUAL(mlx5tls_dek_pool_query(pool, &st, sizeof(st)), 0);
+	CU_ASSERT_TRUE(st.bulk);
+	CU_ASSERT_FALSE(st.reuse);
+	CU_ASSERT_EQUAL(st.syncs, 0);
+	CU_ASSERT_EQUAL(st.key_loads, 100);
+	CU_ASSERT_EQUAL(st.in_use, 0);
+	CU_ASSERT_EQUAL(mlx5tls_dek_pool_destroy(pool), 0);
+	CU_ASSERT_EQUAL(mlx5tls_pd_dealloc(pd), 0);
+	CU_ASSERT_EQUAL(mlx5tls_device_close(dev), 0);
+}
+
+/* ---- fences ---- */
+
+/* A retransmission inside the record the device already has static params for posts progress
+ * params alone: that SET_PSV must be fenced (nothing else orders it after the WQEs in flight),
+ * as must static params; progress params right after static params need not be. */
+static void test_set_psv_fences(void)
+{
+	struct txh_opts o = { .tls_version = TLS1_2_VERSION, .key_bits = 128, .isn = 300 };
+	uint8_t *pt = txh_pattern(12000, 8);
+	struct wqe_peek w[64];
+	unsigned int psv = 0, psv_alone = 0;
+	struct txh h;
+	uint32_t pc;
+	int n;
+
+	CU_ASSERT_EQUAL_FATAL(txh_init(&h, &o), 0);
+	txh_add_records(&h, pt, 12000, 4000);
+	CU_ASSERT_EQUAL(txh_send_segments(&h, 0, 6000, 1000), 0);
+	pc = h.qp->pc;
+	/* the device is in record 1 (4029..8058): resend bytes of it, then of record 0 */
+	CU_ASSERT_EQUAL(txh_send(&h, 4500, 500, 0), 0);
+	CU_ASSERT_EQUAL(txh_send(&h, 4200, 200, 0), 0); /* same record: progress params alone */
+	CU_ASSERT_EQUAL(txh_send(&h, 1000, 1000, 0), 0);
+	CU_ASSERT_EQUAL(txh_send_segments(&h, 6000, h.stream_len - 6000, 1000), 0);
+	n = peek_wqes(h.qp, pc, w, 64);
+	for (int i = 0; i < n; i++) {
+		if (w[i].opcode == PEEK_OP_UMR)
+			CU_ASSERT(w[i].fm_ce_se & MLX5TLS_WQE_FENCE_INITIATOR_SMALL);
+		if (w[i].opcode != PEEK_OP_SET_PSV)
+			continue;
+		psv++;
+		if (i == 0 || w[i - 1].opcode != PEEK_OP_UMR) {
+			psv_alone++;
+			CU_ASSERT(w[i].fm_ce_se & MLX5TLS_WQE_FENCE_INITIATOR_SMALL);
+		}
+	}
+	CU_ASSERT_TRUE(psv >= 2);
+	CU_ASSERT_TRUE(psv_alone >= 1);
+	CU_ASSERT(txh_drain(&h) > 0);
+	CU_ASSERT_EQUAL(txh_check_plaintext(&h, pt, 12000), 0);
+	txh_fini(&h);
+	free(pt);
+}
+
 int main(void)
 {
 	static const struct test_case tx_cases[] = {
@@ -324,6 +410,9 @@ int main(void)
 	};
 	static const struct test_case misc_cases[] = {
 		{ "TLS 1.3 trace masks all 12 salt/IV bytes", test_trace_masks_tls13_iv },
+		{ "bulk DEKs without synchronize_dek: one-shot, no SYNC_CRYPTO",
+		  test_bulk_without_synchronize_dek },
+		{ "SET_PSV fences after a same-record resync", test_set_psv_fences },
 		{ NULL, NULL },
 	};
 	static const struct test_suite suites[] = {
