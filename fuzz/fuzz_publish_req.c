@@ -71,7 +71,7 @@ static bool str(struct jr *j)
 	return false;
 }
 
-static bool num(struct jr *j)
+static bool number(struct jr *j)
 {
 	const char *s = j->p;
 
@@ -151,7 +151,7 @@ static bool value(struct jr *j)
 	case 'n':
 		return lit(j, "null");
 	default:
-		return num(j);
+		return number(j);
 	}
 }
 

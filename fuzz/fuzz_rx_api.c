@@ -17,7 +17,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct rxc c;
 	bool valid, trusted = false, in_order = true;
 	uint32_t next = 0;
-	int err = 0;
 
 	if (!size)
 		return 0;
@@ -50,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (off != next || st >= MLX5TLS_RX_TLS_ERROR)
 			in_order = false; /* a gap, an overlap, a device-reported failure */
 		(void)mlx5tls_rx_packet(c.rx, RX_ISN + off, len, st);
-		err = mlx5tls_rx_input(c.rx, RX_ISN + off, payload, len, st, rxc_collect, &c);
+		int err = mlx5tls_rx_input(c.rx, RX_ISN + off, payload, len, st, rxc_collect, &c);
 		if (err)
 			in_order = false;
 		else if (off <= next && off + len > next)

@@ -58,13 +58,13 @@ static void take(struct rxc *c, unsigned int *got)
 
 	for (int i = 0; i < n; i++) {
 		const uint8_t *f = p[i].data;
-		uint32_t seq, len;
 
 		(*got)++;
 		if (p[i].len >= TEST_FRAME_HDR && f[12] == 8 && f[13] == 0 && f[14] == 0x45 &&
 		    f[23] == 6 && p[i].l4_ok && n_held < 64) {
-			seq = (uint32_t)f[38] << 24 | (uint32_t)f[39] << 16 | (uint32_t)f[40] << 8 | f[41];
-			len = p[i].len - TEST_FRAME_HDR;
+			uint32_t seq = (uint32_t)f[38] << 24 | (uint32_t)f[39] << 16 | (uint32_t)f[40] << 8 | f[41];
+			uint32_t len = p[i].len - TEST_FRAME_HDR;
+
 			if (len <= sizeof(held[0].bytes) && seq - RX_ISN < 0x10000u) {
 				(void)mlx5tls_rx_packet(c->rx, seq, len, p[i].tls_status);
 				held[n_held].off = seq - RX_ISN;

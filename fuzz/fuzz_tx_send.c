@@ -115,12 +115,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	{
 		uint8_t pt[3000];
-		ssize_t r;
 
 		stream_len = 0;
 		memset(pt, 0x5c, sizeof(pt));
 		for (unsigned int k = 0; k < 4; k++) {
-			r = tls_record_layout(&ci.info, 23, k, pt, sizeof(pt), stream + stream_len,
+			ssize_t r = tls_record_layout(&ci.info, 23, k, pt, sizeof(pt), stream + stream_len,
 					      sizeof(stream) - stream_len);
 			if (r < 0)
 				abort();
@@ -165,7 +164,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		used += (len + 63) & ~(size_t)63;
 		if (getenv("FUZZ_DEBUG"))
-			fprintf(stderr, "frame %u: kind %u off %zu len %u mss %u\n", n, kind & 3,
+			fprintf(stderr, "frame %u: kind %u off %zu len %u mss %u\n", n, kind & 3u,
 				kind & 1 ? (size_t)0 : a, f.len, f.mss);
 		if (mlx5tls_tx_send(tx, &f, 0) == 0) {
 			accepted[n] = true;

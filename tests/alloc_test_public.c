@@ -312,11 +312,12 @@ static int pool_round(bool *all_ok)
 	struct mlx5tls_dek_pool *pool = pd ? mlx5tls_dek_pool_create(pd, NULL) : NULL;
 	struct mlx5tls_dek_pool_stats st;
 	struct mlx5tls_dek *d[4] = { NULL };
-	unsigned int got = 0;
 	int bad = 0;
 
 	*all_ok = false;
 	if (pool) {
+		unsigned int got = 0;
+
 		for (unsigned int i = 0; i < 4; i++) {
 			d[i] = mlx5tls_dek_pool_get(pool, &tx_ci.info, sizeof(tx_ci));
 			got += d[i] != NULL;

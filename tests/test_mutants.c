@@ -67,6 +67,31 @@ static void test_tx_tcp_options_tls13(void)
 	tx_with_options(TLS1_3_VERSION);
 }
 
+/* A TCP header length below 20 bytes (doff 4) or past the frame (doff 15 on a short frame) is
+ * refused before anything is posted. */
+static void test_tx_bad_doff(void)
+{
+	struct txh_opts o = { .tls_version = TLS1_2_VERSION, .key_bits = 128, .isn = 100 };
+	uint8_t *pt = txh_pattern(1000, 1);
+	struct mlx5tls_frame f;
+	struct txh h;
+
+	CU_ASSERT_EQUAL_FATAL(txh_init(&h, &o), 0);
+	txh_add_records(&h, pt, 1000, 1000);
+	CU_ASSERT_EQUAL_FATAL(txh_frame(&h, 0, 30, 0, &f), 0);
+	((uint8_t *)f.data)[14 + 20 + 12] = 4 << 4;
+	CU_ASSERT_EQUAL(mlx5tls_tx_send(h.tx, &f, 0), -EINVAL);
+	CU_ASSERT_EQUAL_FATAL(txh_frame(&h, 0, 30, 0, &f), 0);
+	((uint8_t *)f.data)[14 + 20 + 12] = 15 << 4;
+	CU_ASSERT_EQUAL(mlx5tls_tx_send(h.tx, &f, 0), -EINVAL);
+	/* the same bytes with the right header go through */
+	CU_ASSERT_EQUAL(txh_send_segments(&h, 0, h.stream_len, 1000), 0);
+	CU_ASSERT(txh_drain(&h) > 0);
+	CU_ASSERT_EQUAL(txh_check_plaintext(&h, pt, 1000), 0);
+	txh_fini(&h);
+	free(pt);
+}
+
 /* A frame that crosses the offload start by one byte, at either end: dropped (-ENODATA). */
 static void test_tx_cross_start_by_one(void)
 {
@@ -399,6 +424,7 @@ int main(void)
 		{ "TX frames with TCP timestamps (doff 8), TLS 1.2", test_tx_tcp_options_tls12 },
 		{ "TX frames with TCP timestamps (doff 8), TLS 1.3", test_tx_tcp_options_tls13 },
 		{ "TX frame crossing the offload start by one byte", test_tx_cross_start_by_one },
+		{ "TX frame with a TCP header length out of bounds", test_tx_bad_doff },
 		{ NULL, NULL },
 	};
 	static const struct test_case rx_cases[] = {

@@ -363,7 +363,6 @@ static void test_mlock_refused(void)
 	CU_ASSERT_FATAL(pid >= 0);
 	if (pid == 0) {
 		struct rlimit rl = { 0, 0 };
-		char flags[256];
 		void *big, *small;
 		int bad = 0;
 
@@ -373,6 +372,8 @@ static void test_mlock_refused(void)
 		small = secret_alloc(100);
 		bad |= !big || !small;
 		if (small) {
+			char flags[256];
+
 			vmflags_of(small, flags, sizeof(flags));
 			bad |= !strstr(flags, " dd");
 		}

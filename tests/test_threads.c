@@ -100,7 +100,7 @@ static void test_live_qps_exact(void)
 
 /* ---- the stress run: queues, TX/RX contexts on threads, a client querying the publisher ---- */
 
-#define WORKERS 3
+#define WORKERS 3u
 #define ROUNDS_DEFAULT 40
 #define FRAMES 6u
 #define ISN 7000u
