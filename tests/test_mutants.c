@@ -67,6 +67,35 @@ static void test_tx_tcp_options_tls13(void)
 	tx_with_options(TLS1_3_VERSION);
 }
 
+/* A record header the TX stream accepts: body between the version's minimum (TLS 1.2: explicit
+ * nonce + tag, 24; TLS 1.3: type + tag, 17) and 2^14 + 256; outside, the frame is refused
+ * (-EBADMSG) rather than its bytes taken for records. */
+static int tx_header_verdict(int version, uint32_t body)
+{
+	struct txh_opts o = { .tls_version = version, .key_bits = 128, .isn = 100 };
+	uint8_t hdr[5] = { 23, 3, 3, (uint8_t)(body >> 8), (uint8_t)body };
+	struct mlx5tls_frame f;
+	struct txh h;
+	int ret;
+
+	CU_ASSERT_EQUAL_FATAL(txh_init(&h, &o), 0);
+	CU_ASSERT_EQUAL_FATAL(txh_frame_at(&h, o.isn, hdr, sizeof(hdr), 0, &f), 0);
+	ret = mlx5tls_tx_send(h.tx, &f, 0);
+	(void)txh_drain(&h);
+	txh_fini(&h);
+	return ret;
+}
+
+static void test_tx_record_body_limits(void)
+{
+	CU_ASSERT_EQUAL(tx_header_verdict(TLS1_2_VERSION, 16640), 0);
+	CU_ASSERT_EQUAL(tx_header_verdict(TLS1_2_VERSION, 16641), -EBADMSG);
+	CU_ASSERT_EQUAL(tx_header_verdict(TLS1_2_VERSION, 24), 0);
+	CU_ASSERT_EQUAL(tx_header_verdict(TLS1_2_VERSION, 23), -EBADMSG);
+	CU_ASSERT_EQUAL(tx_header_verdict(TLS1_3_VERSION, 17), 0);
+	CU_ASSERT_EQUAL(tx_header_verdict(TLS1_3_VERSION, 16), -EBADMSG);
+}
+
 /* A TCP header length below 20 bytes (doff 4) or past the frame (doff 15 on a short frame) is
  * refused before anything is posted. */
 static void test_tx_bad_doff(void)
@@ -425,6 +454,8 @@ int main(void)
 		{ "TX frames with TCP timestamps (doff 8), TLS 1.3", test_tx_tcp_options_tls13 },
 		{ "TX frame crossing the offload start by one byte", test_tx_cross_start_by_one },
 		{ "TX frame with a TCP header length out of bounds", test_tx_bad_doff },
+		{ "TX record bodies: 16640 and the minimum accepted, beyond refused",
+		  test_tx_record_body_limits },
 		{ NULL, NULL },
 	};
 	static const struct test_case rx_cases[] = {
