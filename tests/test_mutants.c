@@ -320,6 +320,78 @@ static void test_rx_body_16641_refused(void)
 	rx_body_limit(16641, false);
 }
 
+
+/* TLS 1.3 (RFC 8446 5.2): the outer header is always application_data (23) and legacy version
+ * 03 03. Records whose header says otherwise are refused even when they authenticate (the
+ * header is the AAD, so a sender with the key could make one). */
+static void rx_header_refused(uint8_t type, uint8_t minor)
+{
+	static uint8_t wire[4000];
+	uint8_t *pt = txh_pattern(1000, 2);
+	struct rxm m;
+	ssize_t n;
+	int ret;
+
+	rxm_init(&m, TLS_1_3_VERSION);
+	n = tls_record_layout(&m.ci.info, 23, 0, pt, 1000, wire, sizeof(wire));
+	CU_ASSERT_FATAL(n > 0);
+	wire[0] = type;
+	wire[2] = minor;
+	CU_ASSERT_EQUAL_FATAL(tls_record_encrypt_sw(&m.ci.info, 0, wire, (size_t)n), 0);
+	ret = mlx5tls_rx_input(m.rx, RX_ISN, wire, (size_t)n, MLX5TLS_RX_TLS_NONE, rxm_collect, &m);
+	CU_ASSERT_TRUE(ret < 0);
+	CU_ASSERT_EQUAL(m.got, 0);
+	rxm_fini(&m);
+	free(pt);
+}
+
+static void test_rx_tls13_outer_header(void)
+{
+	rx_header_refused(22, 3); /* handshake */
+	rx_header_refused(23, 1); /* 03 01 */
+}
+
+/* A TLS status the device never gives is the caller's error, for both calls. */
+static void test_rx_bad_status(void)
+{
+	static uint8_t wire[8000];
+	struct rxm m;
+	size_t len;
+
+	rxm_init(&m, TLS_1_2_VERSION);
+	len = rxm_stream(&m, wire, sizeof(wire), 1, 1000);
+	CU_ASSERT_EQUAL(mlx5tls_rx_input(m.rx, RX_ISN, wire, len, MLX5TLS_RX_TLS_ERROR + 1,
+					 rxm_collect, &m), -EINVAL);
+	CU_ASSERT_EQUAL(m.got, 0);
+	CU_ASSERT_EQUAL(mlx5tls_rx_input(m.rx, RX_ISN, wire, len, MLX5TLS_RX_TLS_NONE,
+					 rxm_collect, &m), 0);
+	CU_ASSERT_EQUAL(m.got, 1000);
+	rxm_fini(&m);
+}
+
+/* A frame whose TCP header length is below 20 bytes is not TCP the device can parse: it is not
+ * decrypted (status NONE), whatever its payload. */
+static void test_rx_bad_doff_not_decrypted(void)
+{
+	static uint8_t wire[8000], fr[2048];
+	struct mlx5tls_rx_pkt p;
+	struct rxm m;
+	size_t len, flen;
+	int got;
+
+	rxm_init(&m, TLS_1_2_VERSION);
+	len = rxm_stream(&m, wire, sizeof(wire), 1, 1000);
+	flen = test_tcp_frame(fr, false, RX_ISN, wire, (uint32_t)len);
+	fr[14 + 20 + 12] = 4 << 4;
+	CU_ASSERT_EQUAL_FATAL(mlx5tls_model_wire_rx(m.dev, fr, flen), 0);
+	got = mlx5tls_rq_poll(m.rq, &p, 1, 0);
+	if (got == 1) {
+		CU_ASSERT_EQUAL(p.tls_status, MLX5TLS_RX_TLS_NONE);
+		CU_ASSERT_EQUAL(mlx5tls_rq_release(m.rq, &p), 0);
+	}
+	rxm_fini(&m);
+}
+
 /* ---- trace ---- */
 
 /* TLS 1.3: the static params' gcm_iv (salt, 4 bytes) and implicit_iv (8 bytes), params bytes
@@ -403,6 +475,75 @@ static void test_bulk_without_synchronize_dek(void)
 	CU_ASSERT_EQUAL(mlx5tls_device_close(dev), 0);
 }
 
+
+/* The pool syncs (and reuses) once sync_threshold freed elements wait, not one later. */
+static void test_dek_pool_sync_threshold(void)
+{
+	struct mlx5tls_device *dev = mlx5tls_device_open("sim:cx6dx,log_dek_max_alloc=4", NULL);
+	struct mlx5tls_dek_pool_opts po = { .sz = sizeof(po), .sync_threshold = 4 };
+	struct tls12_crypto_info_aes_gcm_128 ci;
+	struct mlx5tls_dek_pool_stats st;
+	struct mlx5tls_dek_pool *pool;
+	struct mlx5tls_dek *d[17];
+	struct mlx5tls_pd *pd;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
+	pd = mlx5tls_pd_alloc(dev);
+	pool = pd ? mlx5tls_dek_pool_create(pd, &po) : NULL;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pool);
+	test_ci128(&ci, TLS_1_2_VERSION, 0x29);
+	for (unsigned int i = 0; i < 16; i++) {
+		d[i] = mlx5tls_dek_pool_get(pool, &ci.info, sizeof(ci));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(d[i]);
+	}
+	for (unsigned int i = 0; i < 4; i++)
+		CU_ASSERT_EQUAL(mlx5tls_dek_destroy(d[i]), 0);
+	/* the bulk is full and exactly the threshold waits: sync and reuse, no new bulk */
+	d[16] = mlx5tls_dek_pool_get(pool, &ci.info, sizeof(ci));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d[16]);
+	memset(&st, 0, sizeof(st));
+	CU_ASSERT_EQUAL(mlx5tls_dek_pool_query(pool, &st, sizeof(st)), 0);
+	CU_ASSERT_EQUAL(st.syncs, 1);
+	CU_ASSERT_EQUAL(st.bulk_creates, 1);
+	for (unsigned int i = 4; i < 17; i++)
+		CU_ASSERT_EQUAL(mlx5tls_dek_destroy(d[i]), 0);
+	CU_ASSERT_EQUAL(mlx5tls_dek_pool_destroy(pool), 0);
+	CU_ASSERT_EQUAL(mlx5tls_pd_dealloc(pd), 0);
+	CU_ASSERT_EQUAL(mlx5tls_device_close(dev), 0);
+}
+
+/* TISes given back to a TIS pool wait there (up to its high mark, 4096 by default) for the next
+ * context instead of being destroyed. */
+static void test_tis_pool_keeps_freed(void)
+{
+	struct mlx5tls_device *dev = mlx5tls_device_open("sim", NULL);
+	struct mlx5tls_tis_pool_stats st;
+	struct mlx5tls_tis_pool *pool;
+	struct mlx5tls_tis *t[20];
+	struct mlx5tls_pd *pd;
+	struct mlx5tls_td *td;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
+	pd = mlx5tls_pd_alloc(dev);
+	td = mlx5tls_td_alloc(dev);
+	pool = pd && td ? mlx5tls_tis_pool_create(pd, td, NULL) : NULL;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pool);
+	for (unsigned int i = 0; i < 20; i++) {
+		t[i] = mlx5tls_tis_pool_get(pool);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(t[i]);
+	}
+	for (unsigned int i = 0; i < 20; i++)
+		CU_ASSERT_EQUAL(mlx5tls_tis_destroy(t[i]), 0);
+	memset(&st, 0, sizeof(st));
+	CU_ASSERT_EQUAL(mlx5tls_tis_pool_query(pool, &st, sizeof(st)), 0);
+	CU_ASSERT_EQUAL(st.free, 20);
+	CU_ASSERT_EQUAL(st.destroys, 0);
+	CU_ASSERT_EQUAL(mlx5tls_tis_pool_destroy(pool), 0);
+	CU_ASSERT_EQUAL(mlx5tls_td_dealloc(td), 0);
+	CU_ASSERT_EQUAL(mlx5tls_pd_dealloc(pd), 0);
+	CU_ASSERT_EQUAL(mlx5tls_device_close(dev), 0);
+}
+
 /* ---- fences ---- */
 
 /* A retransmission inside the record the device already has static params for posts progress
@@ -463,6 +604,10 @@ int main(void)
 		{ "RX input at next_seq + 1: -EPROTO", test_rx_gap_by_one },
 		{ "RX record body of 16640 bytes accepted", test_rx_body_16640_accepted },
 		{ "RX record body of 16641 bytes refused", test_rx_body_16641_refused },
+		{ "RX TLS 1.3 outer header other than 23 / 03 03 refused", test_rx_tls13_outer_header },
+		{ "RX TLS status the device never gives: -EINVAL", test_rx_bad_status },
+		{ "RX frame with a TCP header length below 20 not decrypted",
+		  test_rx_bad_doff_not_decrypted },
 		{ NULL, NULL },
 	};
 	static const struct test_case misc_cases[] = {
@@ -470,6 +615,8 @@ int main(void)
 		{ "bulk DEKs without synchronize_dek: one-shot, no SYNC_CRYPTO",
 		  test_bulk_without_synchronize_dek },
 		{ "SET_PSV fences after a same-record resync", test_set_psv_fences },
+		{ "DEK pool: sync at exactly sync_threshold", test_dek_pool_sync_threshold },
+		{ "TIS pool: freed TISes wait in the pool", test_tis_pool_keeps_freed },
 		{ NULL, NULL },
 	};
 	static const struct test_suite suites[] = {

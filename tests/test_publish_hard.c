@@ -254,7 +254,7 @@ static void test_client_never_reads(void)
 	int64_t t0;
 	long n;
 
-	ctxs_make(&c, 400);
+	ctxs_make(&c, 2000);
 	hog = connect_pub();
 	CU_ASSERT_FATAL(hog >= 0);
 	for (int i = 0; i < 200; i++)
