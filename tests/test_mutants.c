@@ -360,6 +360,7 @@ static void test_rx_bad_status(void)
 
 	rxm_init(&m, TLS_1_2_VERSION);
 	len = rxm_stream(&m, wire, sizeof(wire), 1, 1000);
+	CU_ASSERT_EQUAL(mlx5tls_rx_packet(m.rx, RX_ISN, len, MLX5TLS_RX_TLS_ERROR + 1), -EINVAL);
 	CU_ASSERT_EQUAL(mlx5tls_rx_input(m.rx, RX_ISN, wire, len, MLX5TLS_RX_TLS_ERROR + 1,
 					 rxm_collect, &m), -EINVAL);
 	CU_ASSERT_EQUAL(m.got, 0);
@@ -390,6 +391,45 @@ static void test_rx_bad_doff_not_decrypted(void)
 		CU_ASSERT_EQUAL(mlx5tls_rq_release(m.rq, &p), 0);
 	}
 	rxm_fini(&m);
+}
+
+
+/* ---- completions ---- */
+
+/* Far more frames than the completion FIFO's first size, sent without polling: every one comes
+ * back exactly once (the FIFO grows before a frame is posted, never loses or overwrites one). */
+static void test_many_completions_unpolled(void)
+{
+	struct txh_opts o = { .tls_version = TLS1_2_VERSION, .key_bits = 128, .isn = 100 };
+	static bool seen[600];
+	uint8_t payload[64];
+	struct txh h;
+	unsigned int got = 0;
+
+	memset(payload, 0x42, sizeof(payload));
+	memset(seen, 0, sizeof(seen));
+	CU_ASSERT_EQUAL_FATAL(txh_init(&h, &o), 0);
+	for (unsigned int i = 0; i < 600; i++) {
+		struct mlx5tls_frame f;
+
+		CU_ASSERT_EQUAL_FATAL(txh_frame_at(&h, 50, payload, sizeof(payload), 0, &f), 0);
+		f.cookie = i;
+		CU_ASSERT_EQUAL_FATAL(mlx5tls_qp_send(h.qp, &f, 0), 0);
+	}
+	for (int tries = 0; tries < 1000 && got < 600; tries++) {
+		struct mlx5tls_completion c[64];
+		int n = mlx5tls_qp_poll(h.qp, c, 64, 1);
+
+		CU_ASSERT_FATAL(n >= 0);
+		for (int k = 0; k < n; k++) {
+			CU_ASSERT_FATAL(c[k].cookie < 600);
+			CU_ASSERT_FALSE(seen[c[k].cookie]);
+			seen[c[k].cookie] = true;
+			got++;
+		}
+	}
+	CU_ASSERT_EQUAL(got, 600);
+	txh_fini(&h);
 }
 
 /* ---- trace ---- */
@@ -617,6 +657,7 @@ int main(void)
 		{ "SET_PSV fences after a same-record resync", test_set_psv_fences },
 		{ "DEK pool: sync at exactly sync_threshold", test_dek_pool_sync_threshold },
 		{ "TIS pool: freed TISes wait in the pool", test_tis_pool_keeps_freed },
+		{ "600 frames unpolled: every completion once", test_many_completions_unpolled },
 		{ NULL, NULL },
 	};
 	static const struct test_suite suites[] = {

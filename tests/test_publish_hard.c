@@ -268,6 +268,28 @@ static void test_client_never_reads(void)
 	CU_ASSERT_TRUE(n > 0);
 	printf("\n  answered in %lld ms while a client does not read ", (long long)(mono_ms() - t0));
 	CU_ASSERT_TRUE(mono_ms() - t0 < 500);
+	/* the hog is not dropped for having requests queued: its answers wait, one at a time, and
+	 * it gets them when it reads (no EOF while it is still owed some) */
+	{
+		int64_t until = mono_ms() + 300;
+		bool eof = false;
+		size_t total = 0;
+
+		while (!eof && mono_ms() < until) {
+			struct pollfd p = { .fd = hog, .events = POLLIN };
+			ssize_t r;
+
+			if (poll(&p, 1, 50) <= 0)
+				continue;
+			r = recv(hog, buf, sizeof(buf), MSG_DONTWAIT);
+			if (r == 0)
+				eof = true;
+			else if (r > 0)
+				total += (size_t)r;
+		}
+		CU_ASSERT_FALSE(eof);
+		CU_ASSERT_TRUE(total > 0);
+	}
 	close(other);
 	close(hog);
 	ctxs_free(&c);
