@@ -136,6 +136,11 @@ int qp_post_frame(struct mlx5tls_qp *qp, const struct mlx5tls_frame *f,
 		fi = &fi_local;
 	}
 	slot.retried = qp->replay_retried;
+	if (!qp->replaying) {
+		ret = qp_frame_room(qp);
+		if (ret)
+			return ret;
+	}
 	nbb = qp_send_wqebbs(fi, fi->payload_len);
 	/* 1: the queue was recovered meanwhile and the replay refilled the ring - ask again */
 	while ((ret = qp_reserve(qp, nbb)) == 1)

@@ -201,13 +201,15 @@ static int rq_reap(struct mlx5tls_rq *rq, struct mlx5tls_rx_pkt *pkts, int max)
 				pr_warn("receive queue %u: unexpected CQE opcode %u\n",
 					rq->ring.rqn, opcode);
 			rq->stats.err_cqes++;
-			rq->ring.cq_dbrec[0] = htobe32(rq->cq_ci & 0xffffff);
+			__atomic_store_n(&rq->ring.cq_dbrec[0], htobe32(rq->cq_ci & 0xffffff),
+					 __ATOMIC_RELEASE);
 			if (rq_recover(rq))
 				return n ? n : -EIO;
 		}
 	}
 	if (any)
-		rq->ring.cq_dbrec[0] = htobe32(rq->cq_ci & 0xffffff);
+		__atomic_store_n(&rq->ring.cq_dbrec[0], htobe32(rq->cq_ci & 0xffffff),
+				 __ATOMIC_RELEASE);
 	return n;
 }
 

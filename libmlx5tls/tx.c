@@ -13,6 +13,7 @@
 
 #include "inspect.h"
 #include "tls_stat.h"
+#include "secret.h"
 #include "tx_internal.h"
 
 #define DEMOTE_MIN_BYTES_DEFAULT (1ull << 20)
@@ -87,6 +88,7 @@ static void epoch_release(struct tx_epoch *e)
 {
 	if (e->dek)
 		mlx5tls_dek_destroy(e->dek); /* a pooled DEK goes back to its pool */
+	secret_free(e->ci, sizeof(*e->ci));
 	explicit_bzero(e, sizeof(*e));
 }
 
@@ -108,7 +110,14 @@ static int epoch_load(struct mlx5tls_tx *tx, struct tx_epoch *e, const struct tl
 		}
 	}
 	if (keep_key) {
-		memcpy(&e->ci, ci, ci_len);
+		e->ci = secret_alloc(sizeof(*e->ci));
+		if (!e->ci) {
+			if (e->dek)
+				mlx5tls_dek_destroy(e->dek);
+			e->dek = NULL;
+			return -ENOMEM;
+		}
+		memcpy(e->ci, ci, ci_len);
 		e->ci_len = ci_len;
 		e->has_ci = true;
 	}
@@ -125,6 +134,9 @@ static void lists_add(struct mlx5tls_tx *tx)
 	tx->qp->tls_list = tx;
 	tx->qp->tls_contexts++;
 	pthread_mutex_lock(&dev->tx_lock);
+	/* numbered under the lock: ids fall along the device's list (the publisher resumes a
+	 * walk at an id after releasing the lock) */
+	tx->id = inspect_new_tx_id();
 	tx->dev_next = dev->tx_list;
 	dev->tx_list = tx;
 	pthread_mutex_unlock(&dev->tx_lock);
@@ -233,7 +245,6 @@ struct mlx5tls_tx *mlx5tls_tx_create(struct mlx5tls_qp *qp, const struct tls_cry
 	}
 	tx->qp = qp;
 	tx->stat_curr = TLS_STAT_NONE;
-	tx->id = inspect_new_tx_id();
 	tx->tls13 = tls13;
 	tx->version = ci->version;
 	tx->cipher_type = ci->cipher_type;

@@ -17,6 +17,9 @@ PACKAGES=(
 	pandoc man-db groff-base
 	# static analysis run by .ci/run
 	cppcheck
+	# fuzzing (fuzz/: clang -fsanitize=fuzzer, libFuzzer is in libclang-rt-14-dev) and the
+	# key-hygiene stack scans (gdb is not needed); ThreadSanitizer comes with gcc
+	clang libclang-rt-14-dev
 	# Debian packaging
 	debhelper devscripts lintian fakeroot dpkg-dev
 	# copying the tree into a scratch directory for the package build

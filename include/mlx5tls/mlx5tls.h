@@ -756,8 +756,8 @@ MLX5TLS_API int mlx5tls_device_foreach_tx(struct mlx5tls_device *dev,
 struct mlx5tls_publish_opts {
 	size_t sz;
 	/* Directory of the socket; NULL = $MLX5TLS_RUNTIME_DIR, else $XDG_RUNTIME_DIR/mlx5tls,
-	 * else /tmp/mlx5tls-UID. Created 0700 if missing; refused if not owned by the effective
-	 * user or writable by group or others. */
+	 * else /tmp/mlx5tls-UID. Created 0700 if missing; refused (-EPERM, with a warning saying
+	 * why) if not owned by the effective user or its mode is not exactly 0700. */
 	const char *dir;
 	size_t : 0;
 };

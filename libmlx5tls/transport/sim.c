@@ -253,6 +253,7 @@ static int sim_open(const char *name, struct mlx5tls_xport **xpp, struct mlx5tls
 		return -ENOMEM;
 	xp->fault_cfg = fcfg;
 	xp->fault_dirs = fdirs;
+	pthread_mutex_init(&xp->wire_lock, NULL);
 	xp->dev = sim_dev_create(spec);
 	if (!xp->dev) {
 		/* sim_dev_create sets errno; never report success for a missing device */
@@ -296,6 +297,7 @@ static void sim_close(struct mlx5tls_xport *xp)
 	sim_wire_fini(xp);
 	sim_uctx_free(xp->dev, xp->uid);
 	sim_dev_destroy(xp->dev);
+	pthread_mutex_destroy(&xp->wire_lock);
 	free(xp);
 }
 

@@ -241,13 +241,45 @@ int sim_wire_set(struct mlx5tls_xport *xp, const struct mlx5tls_model_wire_opts 
 {
 	int ret;
 
-	if (xp->live_qps)
-		return -EBUSY;
+	pthread_mutex_lock(&xp->wire_lock);
+	if (xp->live_qps) {
+		ret = -EBUSY;
+		goto out;
+	}
 	sim_wire_release(xp);
 	ret = wire_build(xp, opts);
 	if (ret)
 		sim_wire_release(xp);
+out:
+	pthread_mutex_unlock(&xp->wire_lock);
 	return ret;
+}
+
+/* A queue pair about to be made holds the wire: built if there is none, then counted live so
+ * that sim_wire_set refuses to replace it. */
+static int wire_hold(struct mlx5tls_xport *xp, uint32_t mtu, struct sim_port **port)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&xp->wire_lock);
+	if (!xp->wire_top)
+		ret = wire_build(xp, NULL);
+	/* the queue cannot send frames the modelled link refuses */
+	if (!ret && mtu > sim_port_mtu(xp->wire_top))
+		ret = -EINVAL;
+	if (!ret) {
+		xp->live_qps++;
+		*port = xp->wire_top;
+	}
+	pthread_mutex_unlock(&xp->wire_lock);
+	return ret;
+}
+
+static void wire_unhold(struct mlx5tls_xport *xp)
+{
+	pthread_mutex_lock(&xp->wire_lock);
+	xp->live_qps--;
+	pthread_mutex_unlock(&xp->wire_lock);
 }
 
 /* ---- queues ---- */
@@ -260,19 +292,17 @@ int sim_qp_create(struct mlx5tls_xport *xp, const struct xport_qp_attr *attr,
 	struct sim_cq_info ci;
 	struct sim_sq_info si;
 	struct mlx5tls_xqp *x;
+	struct sim_port *port = NULL;
 	int ret;
 
-	if (!xp->wire_top) {
-		ret = wire_build(xp, NULL);
-		if (ret)
-			return ret;
-	}
-	/* the queue cannot send frames the modelled link refuses */
-	if (attr->mtu > sim_port_mtu(xp->wire_top))
-		return -EINVAL;
+	ret = wire_hold(xp, attr->mtu, &port);
+	if (ret)
+		return ret;
 	x = calloc(1, sizeof(*x));
-	if (!x)
+	if (!x) {
+		wire_unhold(xp);
 		return -ENOMEM;
+	}
 	x->xp = xp;
 	x->sync = attr->model_sync;
 	x->cq = sim_cq_create(xp->dev, &ca);
@@ -284,7 +314,7 @@ int sim_qp_create(struct mlx5tls_xport *xp, const struct xport_qp_attr *attr,
 	sa.cq = x->cq;
 	sa.tisn = attr->sq_tisn;
 	sa.pd = attr->pdn;
-	sa.port = xp->wire_top;
+	sa.port = port;
 	sa.flags = attr->model_sync ? 0 : SIM_SQ_F_ASYNC;
 	x->sq = sim_sq_create(xp->dev, &sa);
 	if (!x->sq) {
@@ -306,7 +336,6 @@ int sim_qp_create(struct mlx5tls_xport *xp, const struct xport_qp_attr *attr,
 	info->cq_buf = ci.buf;
 	info->cq_cqes = ci.cqe_cnt;
 	info->cq_dbrec = ci.dbrec;
-	xp->live_qps++;
 	*q = x;
 	return 0;
 
@@ -316,6 +345,7 @@ err_cq:
 	sim_cq_destroy(x->cq);
 err_free:
 	free(x);
+	wire_unhold(xp);
 	return ret;
 }
 
@@ -325,7 +355,7 @@ void sim_qp_destroy(struct mlx5tls_xqp *q)
 		return;
 	sim_sq_destroy(q->sq);
 	sim_cq_destroy(q->cq);
-	q->xp->live_qps--;
+	wire_unhold(q->xp);
 	free(q);
 }
 

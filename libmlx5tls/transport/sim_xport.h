@@ -4,6 +4,7 @@
 #ifndef MLX5TLS_TRANSPORT_SIM_XPORT_H
 #define MLX5TLS_TRANSPORT_SIM_XPORT_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -27,6 +28,9 @@ struct mlx5tls_xport {
 	struct sim_port *wire_top;                     /* NULL until the first queue or wire_set */
 	struct sim_port *wire_ports[SIM_WIRE_MAX_PORTS]; /* everything to destroy, top included */
 	unsigned int n_wire_ports;
+	/* wire_lock: the wire (wire_top, wire_ports) and live_qps; queue pairs are created and
+	 * destroyed on any thread, and the wire may only be replaced while none is alive */
+	pthread_mutex_t wire_lock;
 	unsigned int live_qps;
 	/* seeded faults from the device name's wire_* options (sim/fault.h) */
 	struct sim_fault_cfg fault_cfg;

@@ -787,12 +787,14 @@ static void test_empty_and_padding(void)
 	empty_and_padding(TLS_1_3_VERSION);
 }
 
-/* A record longer than TLS allows (RFC 8446 5.2: 2^14 + 256) -> -EMSGSIZE; 2^14 + 256 itself is a
- * length a record may have (it then fails as a forgery would); an inner plaintext of zeros only
- * -> -EBADMSG. */
+/* A record longer than TLS allows -> -EMSGSIZE at its header: the kernel's bound, 2^14 of
+ * plaintext with its overhead (TLS 1.3: 2^14 + 1 + 16 = 16401; beyond it the inner plaintext
+ * breaks RFC 8446 5.4), so also 2^14 + 256 (RFC 8446 5.2's ceiling); 16401 itself is a length a
+ * record may have (read to its end, it then fails as a forgery would); a full-size record
+ * (2^14 of data) goes through; an inner plaintext of zeros only -> -EBADMSG. */
 static void test_record_too_long(void)
 {
-	uint8_t hdr[5] = { 23, 3, 3, 0x41, 0x01 }; /* 16641 */
+	uint8_t hdr[5] = { 23, 3, 3, 0x40, 0x12 }; /* 16402 */
 	struct lc_stream s;
 	struct lc f;
 
@@ -809,14 +811,33 @@ static void test_record_too_long(void)
 	lc_stream_fini(&s);
 
 	lc_stream_init(&s, TLS_1_3_VERSION, 128, 0);
+	hdr[3] = 0x41, hdr[4] = 0x00; /* 16640 */
+	lc_raw(&s, hdr, sizeof(hdr));
+	lc_start(&f, &s, 0, 0);
+	settle(f.qp);
+	lc_send_all(&f, &s, 0);
+	CU_ASSERT_EQUAL(f.err, -EMSGSIZE);
+	lc_stop_ctx(&f);
+	lc_stream_fini(&s);
+
+	lc_stream_init(&s, TLS_1_3_VERSION, 128, 0);
+	lc_write_n(&s, 16384); /* body 16401: the largest */
+	lc_start(&f, &s, 0, 0);
+	settle(f.qp);
+	lc_send_all(&f, &s, 0);
+	CU_ASSERT(lc_got_all(&f, &s));
+	lc_stop_ctx(&f);
+	lc_stream_fini(&s);
+
+	lc_stream_init(&s, TLS_1_3_VERSION, 128, 0);
 	{
-		uint8_t *z = calloc(1, 16384 + 256);
+		uint8_t *z = calloc(1, 16401);
 
 		CU_ASSERT_PTR_NOT_NULL_FATAL(z);
-		/* 16640 accepted as a length: read to its end, then it fails authentication */
-		hdr[3] = 0x41, hdr[4] = 0x00;
+		/* 16401 accepted as a length: read to its end, then it fails authentication */
+		hdr[3] = 0x40, hdr[4] = 0x11;
 		lc_raw(&s, hdr, sizeof(hdr));
-		lc_raw(&s, z, 16384 + 256);
+		lc_raw(&s, z, 16401);
 		free(z);
 	}
 	lc_start(&f, &s, 0, 0);
