@@ -133,12 +133,62 @@ static void test_foreign_status(void)
 	CU_ASSERT_EQUAL(mlx5tls_rx_query(f.rx, &info, sizeof(info)), 0);
 	CU_ASSERT_EQUAL(info.untrusted_packets, 1);
 	CU_ASSERT_EQUAL(info.stop, MLX5TLS_RX_STOP_FAILED);
+	/* the zero-copy input: a whole record claiming DECRYPTED with a tag that is not the
+	 * context's is not handed over in place */
+	lc_stop_ctx(&f);
+	lc_start(&f, &s, 5000, 0);
+	settle(f.qp);
+	{
+		struct mlx5tls_rx_seg seg = { buf, 5000, (uint32_t)s.len,
+					      MLX5TLS_RX_TLS_DECRYPTED | 0x777u << 8 };
+		uint32_t next = 0;
+
+		CU_ASSERT_EQUAL(mlx5tls_rx_input_segs(f.rx, &seg, 1, NULL, NULL, &next), -EBADMSG);
+		CU_ASSERT_EQUAL(mlx5tls_rx_query(f.rx, &info, sizeof(info)), 0);
+		CU_ASSERT_EQUAL(info.records, 0);
+		CU_ASSERT_EQUAL(info.untrusted_packets, 1);
+	}
 	/* reserved bits of the word */
 	lc_stop_ctx(&f);
 	lc_start(&f, &s, 5000, 0);
 	CU_ASSERT_EQUAL(mlx5tls_rx_input(f.rx, 5000, buf, s.len, 0x4, lc_collect, &f), -EINVAL);
 	CU_ASSERT_EQUAL(mlx5tls_rx_packet(f.rx, 5000, s.len, 0x80), -EINVAL);
-	CU_ASSERT_EQUAL(dev_counter(f.dev, "rx_tls_untrusted"), 1);
+	CU_ASSERT_EQUAL(dev_counter(f.dev, "rx_tls_untrusted"), 2);
+	lc_close(&f);
+	lc_stream_fini(&s);
+}
+
+/* Destroying a context leaves no TLS state decrypting on its TIR: the next record of the same
+ * stream, steered by the same flow, arrives not decrypted (a fresh TIR object) and the TIR has
+ * another number. */
+static void test_destroy_clears_tir(void)
+{
+	struct mlx5tls_rx_pkt pk;
+	struct lc_stream s;
+	uint8_t fr[LC_HDRS + LC_MSS];
+	uint32_t tirn;
+	size_t first, n;
+	struct lc f;
+
+	lc_open(&f, true);
+	lc_stream_init(&s, TLS_1_3_VERSION, 128, 0);
+	lc_write_n(&s, 500);
+	first = s.len;
+	lc_write_n(&s, 500);
+	lc_start(&f, &s, 100, 0);
+	settle(f.qp);
+	lc_arrive(&f, &s, 0, (uint32_t)first, true);
+	CU_ASSERT_EQUAL(f.err, 0);
+	CU_ASSERT_EQUAL(f.got_len, 500);
+	tirn = mlx5tls_tir_num(f.tir);
+	lc_stop_ctx(&f);
+	CU_ASSERT_NOT_EQUAL(mlx5tls_tir_num(f.tir), tirn);
+	n = lc_frame(f.sport, 100 + (uint32_t)first, s.wire + first, (uint32_t)(s.len - first), fr);
+	CU_ASSERT_EQUAL_FATAL(rx_wire(f.dev, fr, n), 0);
+	CU_ASSERT_EQUAL_FATAL(mlx5tls_rq_poll(f.rq, &pk, 1, 0), 1);
+	CU_ASSERT_EQUAL(pk.tls_status, MLX5TLS_RX_TLS_NONE);
+	CU_ASSERT_EQUAL(memcmp((uint8_t *)pk.data + LC_HDRS, s.wire + first, s.len - first), 0);
+	CU_ASSERT_EQUAL(mlx5tls_rq_release(f.rq, &pk), 0);
 	lc_close(&f);
 	lc_stream_fini(&s);
 }
@@ -950,6 +1000,7 @@ static const struct test_case rx_lifecycle_cases[] = {
 	{ "zero_copy_segments", test_segs },
 	{ "reuse_tir_200_connections", test_reuse_tir },
 	{ "foreign_status", test_foreign_status },
+	{ "destroy_clears_tir", test_destroy_clears_tir },
 	{ "rekey_plans", test_rekey_plans },
 	{ "rekey_late_key", test_rekey_late },
 	{ "rekey_tls12_refused", test_rekey_tls12_refused },
