@@ -91,6 +91,7 @@ struct mlx5tls_qp {
 	uint8_t *scratch_dst;
 
 	struct mlx5tls_tx *tls_list; /* contexts on this queue (re-armed after a recovery) */
+	struct inspect_qp *insp_node; /* its entry on dev->insp_qps (inspect.c) */
 	uint32_t tls_contexts;
 	bool in_error;     /* an error CQE was seen; recovering */
 	bool dead;         /* recovery failed: -EIO from now on */

@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dlist.h"
 #include "inspect.h"
 #include "qp.h"
 #include "rx_internal.h"
@@ -381,8 +382,9 @@ struct mlx5tls_rx *mlx5tls_rx_create(struct mlx5tls_qp *qp, struct mlx5tls_tir *
 	/* listed only once complete: the publisher may read it from now on */
 	rx->id = inspect_new_tx_id();
 	pthread_mutex_lock(&qp->dev->insp_lock);
-	rx->insp_next = qp->dev->insp_rx;
-	qp->dev->insp_rx = rx;
+	DLIST_INSERT_HEAD(&qp->dev->insp_rx, rx, insp_next, insp_pprev);
+	if (rx->tir)
+		DLIST_INSERT_HEAD(&rx->tir->rx_list, rx, tir_next, tir_pprev);
 	pthread_mutex_unlock(&qp->dev->insp_lock);
 	return rx;
 err:
@@ -399,11 +401,8 @@ int mlx5tls_rx_destroy(struct mlx5tls_rx *rx)
 	qp = rx->qp;
 	/* unlisted first: once insp_lock is released no other thread reads rx */
 	pthread_mutex_lock(&qp->dev->insp_lock);
-	for (struct mlx5tls_rx **pp = &qp->dev->insp_rx; *pp; pp = &(*pp)->insp_next)
-		if (*pp == rx) {
-			*pp = rx->insp_next;
-			break;
-		}
+	DLIST_REMOVE(rx, insp_next, insp_pprev);
+	DLIST_REMOVE(rx, tir_next, tir_pprev);
 	pthread_mutex_unlock(&qp->dev->insp_lock);
 	rx_publish(rx); /* the per-packet counters still held in the context */
 	/* the TIR's TLS state goes with the context: the next context on the TIR, and the DEK's

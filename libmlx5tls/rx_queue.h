@@ -56,6 +56,7 @@ struct mlx5tls_tir {
 	struct mlx5tls_flow *flow_list;
 	atomic_uint flows;
 	struct conn_id flow_conn; /* the connection of its first steering rule (inspection) */
+	struct mlx5tls_rx *rx_list; /* RX contexts naming this TIR (dev->insp_lock) */
 };
 
 struct mlx5tls_flow {

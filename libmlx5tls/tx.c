@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dlist.h"
 #include "inspect.h"
 #include "tls_stat.h"
 #include "tx_internal.h"
@@ -121,32 +122,21 @@ static void lists_add(struct mlx5tls_tx *tx)
 {
 	struct mlx5tls_device *dev = tx->qp->dev;
 
-	tx->qp_next = tx->qp->tls_list;
-	tx->qp->tls_list = tx;
+	DLIST_INSERT_HEAD(&tx->qp->tls_list, tx, qp_next, qp_pprev);
 	tx->qp->tls_contexts++;
 	pthread_mutex_lock(&dev->tx_lock);
-	tx->dev_next = dev->tx_list;
-	dev->tx_list = tx;
+	DLIST_INSERT_HEAD(&dev->tx_list, tx, dev_next, dev_pprev);
 	pthread_mutex_unlock(&dev->tx_lock);
 }
 
 static void lists_del(struct mlx5tls_tx *tx)
 {
 	struct mlx5tls_device *dev = tx->qp->dev;
-	struct mlx5tls_tx **pp;
 
-	for (pp = &tx->qp->tls_list; *pp; pp = &(*pp)->qp_next)
-		if (*pp == tx) {
-			*pp = tx->qp_next;
-			break;
-		}
+	DLIST_REMOVE(tx, qp_next, qp_pprev);
 	tx->qp->tls_contexts--;
 	pthread_mutex_lock(&dev->tx_lock);
-	for (pp = &dev->tx_list; *pp; pp = &(*pp)->dev_next)
-		if (*pp == tx) {
-			*pp = tx->dev_next;
-			break;
-		}
+	DLIST_REMOVE(tx, dev_next, dev_pprev);
 	/* fold this context's counters into the device's */
 	for (unsigned int i = 0; i < TXC__MAX; i++)
 		atomic_fetch_add_explicit(&dev->counters[TXC_DEVICE_BASE + i],
@@ -439,6 +429,8 @@ int mlx5tls_tx_query(struct mlx5tls_tx *tx, struct mlx5tls_tx_info *info, size_t
 	tx_stream_tail(&tx->stream, &i.next_record, &i.next_record_tcp_sn, &i.record_offset);
 	i.records_held = tx_stream_records(&tx->stream);
 	i.key_epoch = tx->epoch;
+	i.mem_bytes = sizeof(*tx) + tx_stream_mem(&tx->stream) +
+		      (tx->sw_scratch ? SW_SCRATCH_BYTES : 0) + tx_sw_mem(tx->sw);
 	i.encrypted_packets = atomic_load(&tx->c[TXC_ENCRYPTED_PACKETS]);
 	i.encrypted_bytes = atomic_load(&tx->c[TXC_ENCRYPTED_BYTES]);
 	i.ooo = atomic_load(&tx->c[TXC_OOO]);

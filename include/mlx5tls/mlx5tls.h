@@ -599,6 +599,9 @@ struct mlx5tls_tx_info {
 	uint64_t skip_no_sync_data, drop_no_sync_data;
 	uint64_t sw_packets, sw_bytes, sw_resyncs; /* software path */
 	uint64_t retx_bytes;
+	/* heap bytes the library holds for this context: its struct, the record tracker and,
+	 * where the software path may run, its buffer (not the DEK/TIS, not the device's) */
+	uint64_t mem_bytes;
 };
 /* State, position and counters of the context; never key material. */
 MLX5TLS_API int mlx5tls_tx_query(struct mlx5tls_tx *tx, struct mlx5tls_tx_info *info,
