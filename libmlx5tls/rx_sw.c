@@ -52,9 +52,25 @@ struct rx_sw {
 	uint8_t hs_hdr[HS_HDR_LEN];
 	uint32_t hs_hdr_have;
 	struct rx_sw_stats st;
-	uint8_t rec[HDR_LEN + MAX_BODY];
-	uint8_t mark[HDR_LEN + MAX_BODY]; /* per byte: RX_SW_MARK_* or an epoch mark */
+	/* the record being assembled and, per byte, RX_SW_MARK_* or an epoch mark: one buffer of
+	 * 2 x REC_MAX allocated at the first byte assembled (a context whose records the device
+	 * hands over whole never needs it), kept until the context goes */
+	uint8_t *rec;
+	uint8_t *mark;
 };
+
+#define REC_MAX (HDR_LEN + MAX_BODY)
+
+static int rec_buf(struct rx_sw *rx)
+{
+	if (rx->rec)
+		return 0;
+	rx->rec = malloc(2 * (size_t)REC_MAX);
+	if (!rx->rec)
+		return -ENOMEM;
+	rx->mark = rx->rec + REC_MAX;
+	return 0;
+}
 
 static void put_be64(uint8_t *p, uint64_t v)
 {
@@ -121,6 +137,10 @@ void rx_sw_free(struct rx_sw *rx)
 		return;
 	EVP_CIPHER_CTX_free(rx->gcm); /* cleanses the key schedules */
 	EVP_CIPHER_CTX_free(rx->ctr);
+	if (rx->rec) {
+		explicit_bzero(rx->rec, 2 * (size_t)REC_MAX);
+		free(rx->rec);
+	}
 	explicit_bzero(rx, sizeof(*rx));
 	free(rx);
 }
@@ -451,6 +471,8 @@ int rx_sw_input(struct rx_sw *rx, const uint8_t *data, size_t len, unsigned int 
 		return -EINVAL;
 	if (rx->failed)
 		return rx->fail_err;
+	if (len && rec_buf(rx))
+		return -ENOMEM;
 	while (len && rx->stop == RX_SW_GOING) {
 		uint32_t want = rx_sw_to_boundary(rx);
 		uint32_t n = len < want ? (uint32_t)len : want;
@@ -486,6 +508,8 @@ int rx_sw_pending(struct rx_sw *rx, uint8_t *buf, size_t cap)
 
 	if (cap < rx->have)
 		return -ENOSPC;
+	if (!rx->have)
+		return 0;
 	memcpy(buf, rx->rec, rx->have);
 	if (rx->have <= body_off)
 		return 0;
@@ -503,6 +527,8 @@ int rx_sw_restore(struct rx_sw *rx, uint8_t *data, size_t len, unsigned int mark
 	if (!rx || (!data && len) || !mark_valid(mark))
 		return -EINVAL;
 	body_off = rx_sw_body_offset(rx);
+	if (len && rec_buf(rx))
+		return -ENOMEM;
 	while (len) {
 		uint32_t want = rx_sw_to_boundary(rx);
 		uint32_t n = len < want ? (uint32_t)len : want;

@@ -312,22 +312,44 @@ static bool epoch_in_flight(const struct mlx5tls_tx *tx, const struct tx_epoch *
 
 /* Keys no retained record uses any more are dropped (their DEKs go back to the pool), once the
  * device is done with every WQE that names them (an asynchronous queue may still hold a resync
- * for an old record); else at a later ack. Under tx_lock: inspection reads the epochs. */
+ * for an old record); else at a later ack. The epochs change only on this (the context's) thread,
+ * so it reads them without a lock; the device's tx_lock is taken only to release one (inspection
+ * reads the epochs under it): an ack after a rekey takes no device-wide lock once the old keys
+ * are gone, nor while their records are unacknowledged. */
+static bool epoch_unused(const struct mlx5tls_tx *tx, const struct tx_epoch *e, uint8_t oldest)
+{
+	uint8_t behind = (uint8_t)(oldest - (uint8_t)e->num);
+
+	/* records carry the epoch number mod 256; fewer than TX_EPOCHS are ever live */
+	return e->live && e->num != tx->epoch && behind > 0 && behind < 128;
+}
+
 static void epochs_release_unused(struct mlx5tls_tx *tx)
 {
 	uint8_t oldest = tx_stream_oldest_epoch(&tx->stream);
+	bool any = false, reaped = false;
 
-	/* completions the application has not polled yet still count: take them in (this may
-	 * run a recovery, which is the queue thread's business - this is that thread) */
-	(void)qp_reap(tx->qp);
+	for (unsigned int i = 0; i < TX_EPOCHS; i++) {
+		struct tx_epoch *e = &tx->epochs[i];
+
+		if (!epoch_unused(tx, e, oldest))
+			continue;
+		/* completions the application has not polled yet still count: take them in (this
+		 * may run a recovery, which is the queue thread's business - this is that thread) */
+		if (!reaped) {
+			(void)qp_reap(tx->qp);
+			reaped = true;
+		}
+		if (!epoch_in_flight(tx, e))
+			any = true;
+	}
+	if (!any)
+		return;
 	pthread_mutex_lock(&tx->qp->dev->tx_lock);
 	for (unsigned int i = 0; i < TX_EPOCHS; i++) {
 		struct tx_epoch *e = &tx->epochs[i];
-		uint8_t behind = (uint8_t)(oldest - (uint8_t)e->num);
 
-		/* records carry the epoch number mod 256; fewer than TX_EPOCHS are ever live */
-		if (e->live && e->num != tx->epoch && behind > 0 && behind < 128 &&
-		    !epoch_in_flight(tx, e))
+		if (epoch_unused(tx, e, oldest) && !epoch_in_flight(tx, e))
 			epoch_release(e);
 	}
 	pthread_mutex_unlock(&tx->qp->dev->tx_lock);

@@ -43,8 +43,8 @@
  *     record counting) and never output (fact sheet 8.6, 14b).
  *
  * Efficiency: one EVP_EncryptUpdate per contiguous payload run (in place), header/nonce/tag bytes
- * handled by small copies, no allocation after create (DUMP payload is encrypted into a scratch
- * buffer of the context, since DUMP output is discarded).
+ * handled by small copies, no allocation after create (DUMP payload is encrypted into a
+ * per-thread scratch buffer, since DUMP output is discarded).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -85,8 +85,11 @@ struct sim_tls_tx {
 	uint32_t expected_seq;
 
 	struct sim_tls_tx_stats c; /* counters only; state fields are filled by get_stats */
-	uint8_t scratch[SCRATCH_LEN]; /* DUMP ciphertext sink */
 };
+
+/* DUMP ciphertext sink: per thread, not per context (the engine state of an idle TIS stays
+ * small; its contents are discarded, so sharing it across contexts is harmless) */
+static _Thread_local uint8_t dump_scratch[SCRATCH_LEN];
 
 const char *sim_tls_tx_state_str(enum sim_tls_tx_state st)
 {
@@ -302,7 +305,7 @@ static int encrypt_run(struct sim_tls_tx *tx, const uint8_t *in, uint8_t *out, s
 	while (n) { /* DUMP: same GCM state update, output discarded */
 		size_t k = n < SCRATCH_LEN ? n : SCRATCH_LEN;
 
-		if (EVP_EncryptUpdate(tx->evp, tx->scratch, &outl, in, (int)k) != 1 ||
+		if (EVP_EncryptUpdate(tx->evp, dump_scratch, &outl, in, (int)k) != 1 ||
 		    (size_t)outl != k)
 			return -EIO;
 		in += k;
