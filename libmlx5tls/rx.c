@@ -56,9 +56,7 @@ static void control_drain(struct mlx5tls_rx *rx)
 	struct mlx5tls_qp *qp = rx->qp;
 
 	rx_params_wait(rx);
-	for (uint32_t i = 0; i < qp->ring.sq_wqebbs; i++)
-		if (qp->slots[i].rx == rx)
-			qp->slots[i].rx = NULL;
+	qp_forget_owner(qp, NULL, rx);
 	rx->psv_in_flight = false;
 	rx->psv_for_inspect = false;
 	rx->answer_pending = false;

@@ -291,9 +291,7 @@ int mlx5tls_tx_destroy(struct mlx5tls_tx *tx)
 		if (qp_reserve(qp, qp->ring.sq_wqebbs) < 0)
 			break;
 	/* nothing in the ring may point back at the context any more */
-	for (uint32_t i = 0; i < qp->ring.sq_wqebbs; i++)
-		if (qp->slots[i].tx == tx)
-			qp->slots[i].tx = NULL;
+	qp_forget_owner(qp, tx, NULL);
 	lists_del(tx);
 	counter_inc(qp->dev, MLX5TLS_CNT_TX_TLS_DEL);
 	tls_stat_move(&tx->stat_curr, TLS_STAT_NONE);

@@ -48,6 +48,9 @@ struct scale {
 	struct mlx5tls_tis_pool *tis_pool;
 	uint64_t rng;
 	uint32_t next_flow; /* a new 5-tuple per RX context */
+	int fw_idx;         /* the device counter "fw_cmds", -1 if absent */
+	unsigned int nr_counters;
+	uint64_t *counters;
 };
 
 struct scale_result {
@@ -56,7 +59,18 @@ struct scale_result {
 	double heap_per_ctx;     /* library + model, bytes */
 	double lib_per_ctx;      /* the library's share (mlx5tls_tx_query mem_bytes), TX only */
 	double create_per_sec;
+	double cmds_per_repl;    /* firmware commands per replacement */
 };
+
+static uint64_t fw_cmds(struct scale *s)
+{
+	int n;
+
+	if (s->fw_idx < 0)
+		return 0;
+	n = mlx5tls_device_counters(s->t->dev, s->counters, s->nr_counters);
+	return n > s->fw_idx ? s->counters[s->fw_idx] : 0;
+}
 
 static uint64_t rng_next(uint64_t *s)
 {
@@ -93,13 +107,14 @@ static struct mlx5tls_tx *tx_new(struct scale *s)
 static int run_tx(struct scale *s, uint32_t live, struct scale_result *r)
 {
 	struct mlx5tls_tx **tx = calloc(live, sizeof(*tx));
-	uint64_t heap0, n = 0, lib = 0;
+	uint64_t heap0, n = 0, lib = 0, c0;
 	double t0, t1;
 	int ret = 0;
 
 	if (!tx)
 		return tool_fail(s->t, "allocating", -ENOMEM);
 	r->live = live;
+	malloc_trim(0);
 	heap0 = heap_bytes();
 	t0 = now_sec();
 	for (uint32_t i = 0; i < live; i++) {
@@ -111,7 +126,7 @@ static int run_tx(struct scale *s, uint32_t live, struct scale_result *r)
 	}
 	t1 = now_sec();
 	r->create_per_sec = live / (t1 - t0);
-	r->heap_per_ctx = (double)(heap_bytes() - heap0) / live;
+	r->heap_per_ctx = ((double)heap_bytes() - (double)heap0) / live;
 	for (uint32_t i = 0; i < live; i++) {
 		struct mlx5tls_tx_info info;
 
@@ -120,6 +135,7 @@ static int run_tx(struct scale *s, uint32_t live, struct scale_result *r)
 			lib += info.mem_bytes;
 	}
 	r->lib_per_ctx = (double)lib / live;
+	c0 = fw_cmds(s);
 	t0 = now_sec();
 	do {
 		for (unsigned int k = 0; k < 1024; k++, n++) {
@@ -135,6 +151,7 @@ static int run_tx(struct scale *s, uint32_t live, struct scale_result *r)
 		t1 = now_sec();
 	} while (t1 - t0 < s->churn_seconds);
 	r->repl_per_sec = n / (t1 - t0);
+	r->cmds_per_repl = (double)(fw_cmds(s) - c0) / (double)n;
 out:
 	for (uint32_t i = 0; i < live; i++)
 		if (tx[i] && mlx5tls_tx_destroy(tx[i]) && !ret)
@@ -188,13 +205,14 @@ static int rx_del(struct rx_live *l)
 static int run_rx(struct scale *s, uint32_t live, struct scale_result *r)
 {
 	struct rx_live *l = calloc(live, sizeof(*l));
-	uint64_t heap0, n = 0;
+	uint64_t heap0, n = 0, c0;
 	double t0, t1;
 	int ret = 0;
 
 	if (!l)
 		return tool_fail(s->t, "allocating", -ENOMEM);
 	r->live = live;
+	malloc_trim(0);
 	heap0 = heap_bytes();
 	t0 = now_sec();
 	for (uint32_t i = 0; i < live; i++) {
@@ -206,7 +224,8 @@ static int run_rx(struct scale *s, uint32_t live, struct scale_result *r)
 	}
 	t1 = now_sec();
 	r->create_per_sec = live / (t1 - t0);
-	r->heap_per_ctx = (double)(heap_bytes() - heap0) / live;
+	r->heap_per_ctx = ((double)heap_bytes() - (double)heap0) / live;
+	c0 = fw_cmds(s);
 	t0 = now_sec();
 	do {
 		for (unsigned int k = 0; k < 256; k++, n++) {
@@ -223,6 +242,7 @@ static int run_rx(struct scale *s, uint32_t live, struct scale_result *r)
 		t1 = now_sec();
 	} while (t1 - t0 < s->churn_seconds);
 	r->repl_per_sec = n / (t1 - t0);
+	r->cmds_per_repl = (double)(fw_cmds(s) - c0) / (double)n;
 out:
 	for (uint32_t i = 0; i < live; i++)
 		if (rx_del(&l[i]) && !ret)
@@ -243,7 +263,8 @@ static void print_runs(const char *dir, const struct scale_result *res, unsigned
 		pr_text("  %s", dir);
 		pr_uint("live", " %7" PRIu64 " live:", r->live);
 		pr_double("create_per_sec", " create %s/s,", r->create_per_sec, 0);
-		pr_double("replace_per_sec", " random replace %s/s,", r->repl_per_sec, 0);
+		pr_double("replace_per_sec", " random replace %s/s", r->repl_per_sec, 0);
+		pr_double("fw_cmds_per_replace", " (%s fw commands each),", r->cmds_per_repl, 2);
 		pr_double("heap_per_context", " heap %s B/context", r->heap_per_ctx, 0);
 		if (r->lib_per_ctx > 0) {
 			pr_double("library_per_context", " (library %s B,", r->lib_per_ctx, 0);
@@ -306,6 +327,14 @@ static int scale_setup(struct scale *s)
 		return tool_fail(s->t, "making a key", errno);
 	if (getrandom(&s->rng, sizeof(s->rng), 0) != sizeof(s->rng) || s->rng == 0)
 		s->rng = 0x9e3779b97f4a7c15ull;
+	s->fw_idx = -1;
+	s->nr_counters = mlx5tls_counter_count();
+	s->counters = calloc(s->nr_counters ? s->nr_counters : 1, sizeof(*s->counters));
+	if (!s->counters)
+		return tool_fail(s->t, "allocating", -ENOMEM);
+	for (unsigned int i = 0; i < s->nr_counters; i++)
+		if (mlx5tls_counter_name(i) && !strcmp(mlx5tls_counter_name(i), "fw_cmds"))
+			s->fw_idx = (int)i;
 	s->pd = mlx5tls_pd_alloc(s->t->dev);
 	if (!s->pd)
 		return tool_fail(s->t, "PD alloc", errno);
@@ -332,6 +361,7 @@ static int scale_teardown(struct scale *s)
 	int ret = 0, err;
 
 	explicit_bzero(&s->ci, sizeof(s->ci));
+	free(s->counters);
 	if (s->rq && (err = mlx5tls_rq_destroy(s->rq)) && !ret)
 		ret = tool_fail(s->t, "receive queue destroy", err);
 	if (s->qp && (err = mlx5tls_qp_destroy(s->qp)) && !ret)
