@@ -100,9 +100,17 @@ static void release_device(struct mlx5tls_rx *rx)
 		return;
 	control_drain(rx);
 	rx->on_device = false;
-	if (rx_tir_renew(rx))
+	if (rx->tir && !rx->tir->rx_list && !rx->tir->stale_dek &&
+	    !atomic_load(&rx->tir->flows)) {
+		/* destroyed (no other context names the TIR) with no flow steering to it: no
+		 * packet can reach the state, so the renewal waits for the TIR's next flow or
+		 * context (or its destroy, which needs none); the DEK stays with the TIR until then */
+		rx->tir->stale_dek = rx->dek;
+		rx->dek = NULL;
+	} else if (rx_tir_renew(rx)) {
 		pr_warn("rx: TIR 0x%x keeps this context's TLS state (renewal failed)\n",
 			rx->tirn);
+	}
 	if (rx->dek) {
 		mlx5tls_dek_destroy(rx->dek);
 		rx->dek = NULL;
@@ -303,7 +311,6 @@ struct mlx5tls_rx *mlx5tls_rx_create(struct mlx5tls_qp *qp, struct mlx5tls_tir *
 				     uint32_t start_tcp_sn, const struct mlx5tls_rx_opts *opts)
 {
 	uint32_t flags = OPTS_GET(opts, flags, 0);
-	struct mlx5tls_tir_attr ta = { 0 };
 	struct ci_fields cf;
 	struct mlx5tls_rx *rx;
 	int ret;
@@ -311,11 +318,10 @@ struct mlx5tls_rx *mlx5tls_rx_create(struct mlx5tls_qp *qp, struct mlx5tls_tir *
 	if (!qp || !tir || !OPTS_VALID(opts, mlx5tls_rx_opts) ||
 	    (flags & ~(MLX5TLS_RX_F_STOP_AT_CONTROL | MLX5TLS_RX_F_SOFTWARE)))
 		return libmlx5tls_err_ptr(-EINVAL);
-	ret = mlx5tls_tir_query(tir, &ta, sizeof(ta));
-	if (ret)
-		return libmlx5tls_err_ptr(ret);
-	if (!ta.tls_en) {
-		pr_warn("rx: TIR %u is not TLS-enabled\n", ta.tirn);
+	/* the library created the TIR: what it is needs no QUERY_TIR (one command less per
+	 * connection) */
+	if (!tir->tls_en) {
+		pr_warn("rx: TIR %u is not TLS-enabled\n", tir->tirn);
 		return libmlx5tls_err_ptr(-EINVAL);
 	}
 	ret = crypto_info_fields(ci, ci_len, &cf);
@@ -339,7 +345,7 @@ struct mlx5tls_rx *mlx5tls_rx_create(struct mlx5tls_qp *qp, struct mlx5tls_tir *
 	rx->qp = qp;
 	rx->stat_curr = TLS_STAT_NONE;
 	rx->tir = tir;
-	rx->tirn = ta.tirn;
+	rx->tirn = tir->tirn;
 	rx->pool = OPTS_GET(opts, dek_pool, NULL);
 	rx->start_sn = start_tcp_sn;
 	rx->epoch_sn = start_tcp_sn;

@@ -188,13 +188,15 @@ static int rx_new(struct scale *s, struct rx_live *l)
 	return l->rx ? 0 : -errno;
 }
 
+/* The steering rule first: the context then leaves its TLS state on a TIR no packet reaches,
+ * and the library need not renew the TIR before it is destroyed. */
 static int rx_del(struct rx_live *l)
 {
 	int ret = 0, err;
 
-	if (l->rx && (err = mlx5tls_rx_destroy(l->rx)))
+	if (l->flow && (err = mlx5tls_flow_destroy(l->flow)))
 		ret = err;
-	if (l->flow && (err = mlx5tls_flow_destroy(l->flow)) && !ret)
+	if (l->rx && (err = mlx5tls_rx_destroy(l->rx)) && !ret)
 		ret = err;
 	if (l->tir && (err = mlx5tls_tir_destroy(l->tir)) && !ret)
 		ret = err;
