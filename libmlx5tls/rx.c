@@ -361,16 +361,7 @@ struct mlx5tls_rx *mlx5tls_rx_create(struct mlx5tls_qp *qp, struct mlx5tls_tir *
 	if (ret)
 		goto err;
 	rx_sw_set_stop_at_control(rx->sw, flags & MLX5TLS_RX_F_STOP_AT_CONTROL);
-	rx->psv_buf = aligned_alloc(64, 64);
-	if (!rx->psv_buf) {
-		ret = -ENOMEM;
-		goto err;
-	}
-	rx->psv_mr = mr_reg_access(qp->pd, rx->psv_buf, 64, XPORT_MR_LOCAL_WRITE);
-	if (!rx->psv_mr) {
-		ret = -errno;
-		goto err;
-	}
+	/* the GET_PSV buffer and its MR come with the first resync request (rx_psv_buf) */
 	if (flags & MLX5TLS_RX_F_SOFTWARE) {
 		/* a TIR that still holds a TLS state would decrypt under it: clear it first */
 		if (tir->tls_used && (ret = rx_tir_renew(rx)))

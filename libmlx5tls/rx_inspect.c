@@ -151,6 +151,8 @@ static void rx_progress_read_back(struct mlx5tls_rx *rx, struct mlx5tls_rx_state
 		why = "the context holds no device state (software path or handed back)";
 	else if (rx->psv_in_flight)
 		why = "a GET_PSV of this context is in flight";
+	else if (rx_psv_buf(rx))
+		why = "no memory for the GET_PSV buffer";
 	else if (qp_reserve(qp, 1))
 		why = "no room on the control queue for a GET_PSV";
 	if (why) {

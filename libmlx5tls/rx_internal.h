@@ -111,6 +111,9 @@ void rx_hist_add(struct mlx5tls_rx *rx, uint32_t seq, uint64_t num);
 int rx_answer(struct mlx5tls_rx *rx, uint32_t seq, uint64_t num);
 void rx_resync_request(struct mlx5tls_rx *rx);
 void rx_post_get_psv(struct mlx5tls_rx *rx);
+/* The GET_PSV buffer and its MR, made at the first request (most connections never resync):
+ * 0 or -errno. */
+int rx_psv_buf(struct mlx5tls_rx *rx);
 
 /* rx.c: until the control queue consumed everything posted */
 void rx_params_wait(struct mlx5tls_rx *rx);

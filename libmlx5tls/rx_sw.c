@@ -38,7 +38,10 @@ struct rx_sw {
 	int fail_err;
 	bool stop_at_control;
 	enum rx_sw_stop stop;
-	EVP_CIPHER_CTX *gcm; /* the current epoch's key */
+	/* OpenSSL contexts, made at the first record software has to verify or restore (a
+	 * connection the device decrypts throughout never needs them) */
+	EVP_CIPHER_CTX *gcm; /* the current epoch's key once gcm_keyed */
+	bool gcm_keyed;
 	EVP_CIPHER_CTX *ctr;
 	unsigned int epoch;
 	struct rx_key keys[RX_SW_EPOCHS];
@@ -83,6 +86,21 @@ static const EVP_CIPHER *gcm_cipher(size_t key_len)
 	return key_len == 32 ? EVP_aes_256_gcm() : EVP_aes_128_gcm();
 }
 
+/* The GCM context keyed with the current epoch's key. */
+static int gcm_ready(struct rx_sw *rx)
+{
+	const struct rx_key *k = &rx->keys[rx->epoch % RX_SW_EPOCHS];
+
+	if (!rx->gcm && !(rx->gcm = EVP_CIPHER_CTX_new()))
+		return -ENOMEM;
+	if (!rx->gcm_keyed) {
+		if (EVP_DecryptInit_ex(rx->gcm, gcm_cipher(k->key_len), NULL, k->key, NULL) != 1)
+			return -EIO;
+		rx->gcm_keyed = true;
+	}
+	return 0;
+}
+
 static int key_load(struct rx_sw *rx, unsigned int epoch, const struct tls_crypto_info *ci,
 		    size_t ci_len)
 {
@@ -100,8 +118,7 @@ static int key_load(struct rx_sw *rx, unsigned int epoch, const struct tls_crypt
 	memcpy(k->iv, cf.iv, sizeof(k->iv));
 	k->first_num = cf.first_record;
 	k->first_index = rx->index;
-	if (EVP_DecryptInit_ex(rx->gcm, gcm_cipher(k->key_len), NULL, k->key, NULL) != 1)
-		return -EIO;
+	rx->gcm_keyed = false; /* keyed when software first verifies under it (gcm_ready) */
 	rx->epoch = epoch;
 	rx->seq = cf.first_record;
 	return 0;
@@ -121,9 +138,7 @@ int rx_sw_init(struct rx_sw **out, const struct tls_crypto_info *ci, size_t ci_l
 	if (!rx)
 		return -ENOMEM;
 	rx->tls13 = cf.tls13;
-	rx->gcm = EVP_CIPHER_CTX_new();
-	rx->ctr = EVP_CIPHER_CTX_new();
-	if (!rx->gcm || !rx->ctr || key_load(rx, 0, ci, ci_len)) {
+	if (key_load(rx, 0, ci, ci_len)) {
 		rx_sw_free(rx);
 		return -EIO;
 	}
@@ -135,7 +150,7 @@ void rx_sw_free(struct rx_sw *rx)
 {
 	if (!rx)
 		return;
-	EVP_CIPHER_CTX_free(rx->gcm); /* cleanses the key schedules */
+	EVP_CIPHER_CTX_free(rx->gcm); /* cleanses the key schedules (NULL: nothing) */
 	EVP_CIPHER_CTX_free(rx->ctr);
 	if (rx->rec) {
 		explicit_bzero(rx->rec, 2 * (size_t)REC_MAX);
@@ -253,6 +268,8 @@ static int reencrypt(struct rx_sw *rx, unsigned int e, uint8_t *payload, uint32_
 	ctr[13] = (uint8_t)((block + 2) >> 16);
 	ctr[14] = (uint8_t)((block + 2) >> 8);
 	ctr[15] = (uint8_t)(block + 2);
+	if (!rx->ctr && !(rx->ctr = EVP_CIPHER_CTX_new()))
+		return -ENOMEM;
 	if (EVP_EncryptInit_ex(rx->ctr, k->key_len == 32 ? EVP_aes_256_ctr() : EVP_aes_128_ctr(),
 			       NULL, k->key, ctr) != 1 ||
 	    (off % 16 && EVP_EncryptUpdate(rx->ctr, skip, &outl, zeros, (int)(off % 16)) != 1) ||
@@ -333,6 +350,9 @@ static int verify_sw(struct rx_sw *rx, uint32_t body_off, uint32_t pt_len)
 		aad[12] = (uint8_t)pt_len;
 		aad_len = sizeof(aad);
 	}
+	ret = gcm_ready(rx);
+	if (ret)
+		return ret;
 	record_nonce(rx, rx->epoch % RX_SW_EPOCHS, nonce);
 	if (EVP_DecryptInit_ex(rx->gcm, NULL, NULL, NULL, nonce) != 1 ||
 	    EVP_DecryptUpdate(rx->gcm, NULL, &outl, aad, (int)aad_len) != 1 ||
