@@ -896,6 +896,20 @@ static void test_bench_setup_smoke(void)
 	pooled = number_after(r.out, "\"mode\":\"pooled\"", "\"cmds_per_context\":");
 	CU_ASSERT_TRUE(pooled > 0 && pooled <= 1.05);
 	run_free(&r);
+
+	/* --queues at small sizes: real contexts, counts (not timings) */
+	run(&r, BENCH, "-j", "setup", "--queues", "-l", "300", NULL);
+	expect_status(&r, 0, "bench -j setup --queues -l 300");
+	CU_ASSERT_TRUE(json_valid(r.out));
+	HAS(r.out, "\"tx\":[{\"live\":300,");
+	HAS(r.out, "\"rx\":[{\"live\":300,");
+	HAS(r.out, "\"tx_replace_target\":{\"met\":");
+	HAS(r.out, "\"rx_ratio_target\":{\"met\":");
+	/* a TX replacement is one key load; an RX one a TIR create and destroy and a key load */
+	CU_ASSERT_TRUE(number_after(r.out, "\"tx\":", "\"fw_cmds_per_replace\":") <= 1.05);
+	CU_ASSERT_TRUE(number_after(r.out, "\"rx\":", "\"fw_cmds_per_replace\":") <= 3.05);
+	CU_ASSERT_TRUE(number_after(r.out, "\"tx\":", "\"library_per_context\":") <= 1024);
+	run_free(&r);
 }
 
 static void test_bench_errors(void)

@@ -9,8 +9,9 @@
 int bench_setup(struct tool *t);
 void bench_setup_usage(FILE *fp);
 /* setup --queues [--full]: real TX and RX contexts on queues, 1k/100k(/1M) live, random
- * replacements per second and memory per context (bench_scale.c). */
-int bench_scale_run(struct tool *t, bool full);
+ * replacements per second and memory per context (bench_scale.c); live != 0: the sizes are
+ * min(1000, live) and live. */
+int bench_scale_run(struct tool *t, bool full, uint32_t live);
 
 /* tx [-d DEV] [--tls V] [--bits B] [-t SECONDS] [-j [-p]]: TLS TX datapath throughput against raw
  * EVP AES-GCM, and the library's cost per TLS data WQE against a plain send. */

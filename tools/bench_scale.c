@@ -384,23 +384,28 @@ static int scale_teardown(struct scale *s)
 	return ret;
 }
 
-int bench_scale_run(struct tool *t, bool full)
+int bench_scale_run(struct tool *t, bool full, uint32_t live)
 {
-	static const uint32_t tx_live[] = { 1000, 100000, 1000000 };
-	static const uint32_t rx_live[] = { 1000, 100000 };
+	uint32_t tx_live[] = { 1000, 100000, 1000000 };
+	uint32_t rx_live[] = { 1000, 100000 };
 	struct scale s = { .t = t, .full = full, .churn_seconds = SCALE_CHURN_SECONDS };
 	struct scale_result tx[3], rx[2];
-	unsigned int ntx = full ? 3 : 2;
+	unsigned int ntx = full ? 3 : 2, nrx = 2;
 	int ret;
 
 	memset(tx, 0, sizeof(tx));
 	memset(rx, 0, sizeof(rx));
+	if (live) {
+		tx_live[0] = rx_live[0] = live < 1000 ? live : 1000;
+		tx_live[1] = rx_live[1] = live;
+		ntx = nrx = live > 1000 ? 2 : 1;
+	}
 	if (tool_open_device(t, false))
 		return 1;
 	ret = scale_setup(&s);
 	for (unsigned int i = 0; !ret && i < ntx; i++)
 		ret = run_tx(&s, tx_live[i], &tx[i]);
-	for (unsigned int i = 0; !ret && i < 2; i++)
+	for (unsigned int i = 0; !ret && i < nrx; i++)
 		ret = run_rx(&s, rx_live[i], &rx[i]);
 	if (!ret) {
 		pr_open_object(NULL);
@@ -410,9 +415,9 @@ int bench_scale_run(struct tool *t, bool full)
 			  " one thread", s.churn_seconds, 1);
 		pr_nl();
 		print_runs("tx", tx, ntx);
-		print_runs("rx", rx, 2);
+		print_runs("rx", rx, nrx);
 		print_target("tx", tx, ntx);
-		print_target("rx", rx, 2);
+		print_target("rx", rx, nrx);
 		pr_close_object();
 	}
 	if (scale_teardown(&s) && !ret)

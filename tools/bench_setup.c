@@ -50,6 +50,7 @@ struct bench {
 	uint32_t live; /* LIVE */
 	bool queues;   /* --queues: real TX/RX contexts on queues at scale (bench_scale.c) */
 	bool full;     /* --full: with 1M live TX contexts */
+	bool live_set; /* -l given: with --queues, the largest size */
 	unsigned int fw_cmds_idx;
 	unsigned int nr_counters;
 	uint64_t *counters;
@@ -70,10 +71,11 @@ void bench_setup_usage(FILE *fp)
 		"           contexts (DEK + TLS TIS) open (default %u) and replaces a random one\n"
 		"           CONTEXTS times (default %u); reports firmware commands per context\n"
 		"           (target <= %.2f with pools) and contexts/s.\n"
-		"       mlx5tls-bench setup --queues [--full] [-d DEV] [-j [-p]]\n"
+		"       mlx5tls-bench setup --queues [--full | -l LIVE] [-d DEV] [-j [-p]]\n"
 		"           real TLS TX contexts on a queue (1k, 100k live; --full: and 1M) and RX\n"
 		"           contexts with their TIRs and flows (1k, 100k): random replacements/s\n"
-		"           (target >= 100k/s at the largest, >= 0.5x the 1k figure), heap/context.\n",
+		"           (target >= 100k/s at the largest, >= 0.5x the 1k figure), heap/context;\n"
+		"           -l LIVE: sizes min(1000, LIVE) and LIVE only.\n",
 		BENCH_DEFAULT_LIVE, BENCH_DEFAULT_CONTEXTS, BENCH_TARGET_CMDS_PER_CTX);
 }
 
@@ -461,6 +463,7 @@ static int parse_args(struct tool *t, struct bench *b)
 		case 'l':
 			if (parse_count(t, "-l", optarg, &b->live))
 				return 1;
+			b->live_set = true;
 			break;
 		case 'Q':
 			b->queues = true;
@@ -550,7 +553,7 @@ int bench_setup(struct tool *t)
 
 	pr_init(stdout, t->json, t->pretty);
 	if (b.queues) {
-		ret = bench_scale_run(t, b.full);
+		ret = bench_scale_run(t, b.full, b.live_set ? b.live : 0);
 		if (pr_finish() && !ret)
 			ret = tool_fail(t, "writing the output", -EIO);
 		free(b.counters);
