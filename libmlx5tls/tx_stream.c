@@ -28,14 +28,16 @@ static void *ring_at(const struct tx_ring *r, uint32_t i)
 
 static int ring_reserve(struct tx_ring *r, uint32_t extra)
 {
-	uint32_t ncap = r->cap ? r->cap : RING_INIT;
+	/* a ring given back when it emptied comes back at the size it had (one allocation per
+	 * burst, not a doubling chain) */
+	uint32_t ncap = r->cap ? r->cap : r->hint ? r->hint : RING_INIT;
 	uint8_t *ne;
 
 	while (r->count + extra > ncap)
 		ncap *= 2;
 	if (ncap == r->cap)
 		return 0;
-	ne = calloc(ncap, r->esize);
+	ne = malloc((size_t)ncap * r->esize);
 	if (!ne)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < r->count; i++)
@@ -70,6 +72,7 @@ static void ring_shrink(struct tx_ring *r)
 	uint8_t *ne;
 
 	if (!r->count) {
+		r->hint = r->cap;
 		free(r->e);
 		r->e = NULL;
 		r->cap = 0;

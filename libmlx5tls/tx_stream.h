@@ -51,6 +51,7 @@ struct tx_ring {
 	uint32_t cap; /* power of two */
 	uint32_t head;
 	uint32_t count;
+	uint32_t hint; /* capacity when it was last given back empty */
 };
 
 /* The record parser's position in the stream. */
