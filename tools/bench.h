@@ -35,6 +35,10 @@ const struct tool_suite *bench_find_suite(int version, unsigned int bits);
 double bench_now_ns(void);
 /* a / b, 0 when b is not positive. */
 double bench_ratio(double a, double b);
+/* SSL_write() of `records` records of rec_size bytes after an in-process handshake (bench_ssl.c):
+ * the best pass in *best_ns. 0 or -errno. */
+int bench_ssl_write(int version, unsigned int bits, uint32_t rec_size, uint32_t records,
+		    double seconds, double *best_ns);
 /* Big-endian store. */
 void bench_put64(uint8_t *p, uint64_t v);
 

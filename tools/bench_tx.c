@@ -30,6 +30,9 @@
 #include <string.h>
 
 #include <openssl/evp.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+#endif
 
 #include "bench.h"
 
@@ -81,6 +84,7 @@ struct tx_size_result {
 	 * between the timed parts), one SEND per segment and LSO with one record per WQE */
 	struct tx_best tls_lib, plain_lib, tls_lib_lso, plain_lib_lso;
 	uint32_t frames_lso;    /* WQEs per LSO pass (one record each) */
+	double ssl_ns;          /* SSL_write of the same records, best pass */
 };
 
 struct txb {
@@ -99,6 +103,9 @@ struct txb {
 	uint8_t *evp_buf;       /* a copy of the stream EVP encrypts in place */
 	struct mlx5tls_completion done[256];
 	double timer_ns;        /* cost of one bench_now_ns() pair, taken out of each interval */
+	double ghz;             /* the time-stamp counter's rate (0: not known on this CPU) */
+	int version;
+	unsigned int bits;
 	struct tx_size_result res[NR_SIZES];
 };
 
@@ -609,6 +616,30 @@ static void print_report(const struct txb *b)
 		pr_nl();
 	}
 	pr_close_array();
+	pr_text("cycles per byte on the sender (library only, LSO, a record per WQE; EVP AES-GCM per "
+		"record; OpenSSL SSL_write), TSC");
+	pr_double("tsc_ghz", " %s GHz:", b->ghz, 2);
+	pr_nl();
+	pr_open_array("cycles_per_byte");
+	for (size_t i = 0; i < NR_SIZES; i++) {
+		const struct tx_size_result *r = &b->res[i];
+		double bytes = (double)r->records * r->rec_size;
+		double nl = r->frames_lso > 1 ? r->frames_lso - 1.0 : 1.0;
+		/* frames_lso - 1 WQEs timed, each one record */
+		double lib = r->tls_lib_lso.ns / nl / r->rec_size * b->ghz;
+		double evp = bytes > 0 ? r->evp.ns / bytes * b->ghz : 0;
+		double ssl = bytes > 0 ? r->ssl_ns / bytes * b->ghz : 0;
+
+		pr_open_object(NULL);
+		pr_uint("record_size", "  record %5s:", r->rec_size);
+		pr_double("library", " library %s", lib, 3);
+		pr_double("evp", "  evp %s", evp, 3);
+		pr_double("ssl_write", "  SSL_write %s", ssl, 3);
+		pr_double("library_vs_ssl_write", "  library/SSL_write %s", bench_ratio(lib, ssl), 3);
+		pr_close_object();
+		pr_nl();
+	}
+	pr_close_array();
 	pr_open_object("target_wqe_cost");
 	pr_double("max_ratio", "target tx library per-WQE one SEND per segment <= %sx a plain send "
 		  "(16384-byte records):", TX_TARGET_WQE, 2);
@@ -740,6 +771,24 @@ static int measure(struct txb *b, struct tx_size_result *r)
 	return ret;
 }
 
+/* The time-stamp counter's rate in GHz, from 20 ms of the monotonic clock (x86 only; 0 else):
+ * cycles per byte are ns per byte times this. */
+static double tsc_ghz(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	double t0 = bench_now_ns(), t1;
+	uint64_t c0 = __rdtsc(), c1;
+
+	do
+		t1 = bench_now_ns();
+	while (t1 - t0 < 20e6);
+	c1 = __rdtsc();
+	return (double)(c1 - c0) / (t1 - t0);
+#else
+	return 0;
+#endif
+}
+
 /* The clock's own cost: the least of many back-to-back pairs (what one timed interval adds). */
 static double timer_cost(void)
 {
@@ -773,9 +822,15 @@ static int bench_run(struct txb *b, int version, unsigned int bits)
 	}
 	ret = setup(b);
 	b->timer_ns = timer_cost();
+	b->ghz = tsc_ghz();
+	b->version = version;
+	b->bits = bits;
 	for (size_t i = 0; !ret && i < NR_SIZES; i++) {
 		b->res[i].rec_size = rec_sizes[i];
 		ret = measure(b, &b->res[i]);
+		if (!ret && bench_ssl_write(version, bits, rec_sizes[i], b->res[i].records,
+					    b->seconds, &b->res[i].ssl_ns))
+			fprintf(stderr, "%s: SSL_write reference failed (not shown)\n", b->t->prog);
 	}
 	if (!ret)
 		print_report(b);
