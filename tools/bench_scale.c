@@ -35,7 +35,6 @@ struct rx_live {
 
 struct scale {
 	struct tool *t;
-	bool full;
 	double churn_seconds;
 	const struct tool_suite *suite;
 	union tool_crypto_info ci;
@@ -369,7 +368,7 @@ static int scale_teardown(struct scale *s)
 
 	explicit_bzero(&s->ci, sizeof(s->ci));
 	free(s->counters);
-	if (s->rq && (err = mlx5tls_rq_destroy(s->rq)) && !ret)
+	if (s->rq && (err = mlx5tls_rq_destroy(s->rq)))
 		ret = tool_fail(s->t, "receive queue destroy", err);
 	if (s->qp && (err = mlx5tls_qp_destroy(s->qp)) && !ret)
 		ret = tool_fail(s->t, "queue destroy", err);
@@ -388,7 +387,7 @@ int bench_scale_run(struct tool *t, bool full, uint32_t live)
 {
 	uint32_t tx_live[] = { 1000, 100000, 1000000 };
 	uint32_t rx_live[] = { 1000, 100000 };
-	struct scale s = { .t = t, .full = full, .churn_seconds = SCALE_CHURN_SECONDS };
+	struct scale s = { .t = t, .churn_seconds = SCALE_CHURN_SECONDS };
 	struct scale_result tx[3], rx[2];
 	unsigned int ntx = full ? 3 : 2, nrx = 2;
 	int ret;
