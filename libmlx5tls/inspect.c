@@ -89,10 +89,19 @@ void inspect_qp_del(struct mlx5tls_qp *qp)
 
 void qp_snapshot(const struct mlx5tls_qp *qp, struct mlx5tls_qp_attr *attr)
 {
-	/* mlx5tls_qp_query() stores into qp->stats; from another thread only read */
-	*attr = qp->stats;
-	attr->inflight = qp->pc - qp->cc;
-	attr->tls_contexts = qp->tls_contexts;
+	/* the queue's thread writes its counters: read the copies it publishes (qp_publish);
+	 * sqn, cqn, wqebbs and mtu are set before the queue is registered and never change */
+	memset(attr, 0, sizeof(*attr));
+	attr->sqn = qp->stats.sqn;
+	attr->cqn = qp->stats.cqn;
+	attr->wqebbs = qp->stats.wqebbs;
+	attr->mtu = qp->stats.mtu;
+	attr->inflight = atomic_load_explicit(&qp->pub.inflight, memory_order_relaxed);
+	attr->tls_contexts = atomic_load_explicit(&qp->tls_contexts, memory_order_relaxed);
+	attr->recoveries = atomic_load_explicit(&qp->pub.recoveries, memory_order_relaxed);
+	attr->reposted = atomic_load_explicit(&qp->pub.reposted, memory_order_relaxed);
+	attr->wqes = atomic_load_explicit(&qp->pub.wqes, memory_order_relaxed);
+	attr->doorbells = atomic_load_explicit(&qp->pub.doorbells, memory_order_relaxed);
 }
 
 /* ---- TLS TX contexts ---- */

@@ -90,5 +90,8 @@ bool publish_peer_allowed(uid_t peer, uid_t self);
 /* The answer to one request line (without its newline), as one JSON line ending in "\n", in a
  * malloc'd buffer; NULL when out of memory. */
 char *publish_answer(const char *line, size_t *len);
+/* The most CPU time the publisher spent holding a device's tx_lock or insp_lock in one step, in
+ * ns (tests). */
+uint64_t publish_max_hold_ns(void);
 
 #endif

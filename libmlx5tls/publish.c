@@ -3,9 +3,11 @@
  * Publishing (mlx5tls-inspect(7)): a library thread answers read-only requests on the UNIX
  * socket DIR/PID.sock with one JSON line each.
  *
- * The application must never wait for it: an answer is built in memory with the locks it needs
- * held only while it is built, then written with a deadline, so a slow or stuck client costs
- * the publisher, never the datapath. The thread blocks every signal: the application's handlers
+ * The application must never wait for it: an answer is built in memory, walking the device's
+ * lists in steps so that no lock the application takes is held for long, then queued for the
+ * client and sent as it reads (non-blocking, a per-client limit); idle clients are closed and a
+ * new client replaces the longest idle one when all slots are taken. A slow, stuck or idle
+ * client costs the publisher a little memory, never the datapath or the other clients. The thread blocks every signal: the application's handlers
  * keep running on the application's threads.
  */
 #include <arpa/inet.h>
@@ -14,6 +16,7 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,14 +31,17 @@
 #include "prm/mlx5_ifc_tls.h"
 
 #define REQ_MAX 256           /* longest request line (spec), newline excluded */
-#define MAX_CLIENTS 16        /* connections served at once; more are told so and closed */
-#define WRITE_TIMEOUT_MS 2000 /* a client that does not read its answer for this long is dropped */
+#define MAX_CLIENTS 16        /* connections served at once; a new one replaces the longest idle */
+#define OUT_LIMIT (16u << 20) /* answers pending for one client; beyond, it is dropped */
+#define IDLE_MS_DEFAULT 30000 /* a client that neither asks nor reads for this long is closed */
 #define STOP_JOIN_MS 2000     /* at exit: how long to wait for an answer being built */
 /* An answer lists at most this many contexts/DEKs/TISes ("truncated":true after): it is built in
  * memory while the device's context list is locked, and a million contexts would hold that lock
  * (and two firmware queries each) for seconds. Filter by id to see any one context. */
 #define ANSWER_MAX_ENTRIES 65536u
 #define JW_MAX_DEPTH 16
+/* Lists are walked in steps of this many contexts per hold of the device's lock. */
+#define STEP_ENTRIES 32u
 
 #ifndef MLX5TLS_LIB_VERSION
 #define MLX5TLS_LIB_VERSION "unknown"
@@ -785,17 +791,61 @@ bad_value:
 	return 0;
 }
 
-/* Calls fn for every TLS TX context (device's tx_lock held) until the entry cap. */
+static _Atomic uint64_t max_hold_ns;
+
+/* The publisher thread's CPU time: what a lock hold costs, without the scheduler's delays. */
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void hold_done(uint64_t start)
+{
+	uint64_t d = mono_ns() - start, m = atomic_load_explicit(&max_hold_ns, memory_order_relaxed);
+
+	while (d > m && !atomic_compare_exchange_weak(&max_hold_ns, &m, d))
+		;
+}
+
+uint64_t publish_max_hold_ns(void)
+{
+	return atomic_load(&max_hold_ns);
+}
+
+/* Calls fn for every TLS TX context until the entry cap, in steps: the device's tx_lock (which
+ * context create, destroy and rekey take) is held for at most STEP_ENTRIES contexts at a time,
+ * then released; the walk resumes after the last id seen (ids fall along the list: contexts are
+ * numbered and listed under the lock). A context created meanwhile is not shown, one destroyed
+ * meanwhile may or may not be. */
 static void for_each_tx(struct jw *w, void (*fn)(struct jw *w, struct mlx5tls_tx *tx, void *arg),
 			void *arg)
 {
 	struct mlx5tls_device *dev;
 
 	for (dev = inspect_devices_lock(); dev && !w->truncated; dev = dev->insp_next) {
-		pthread_mutex_lock(&dev->tx_lock);
-		for (struct mlx5tls_tx *tx = dev->tx_list; tx && !w->truncated; tx = tx->dev_next)
-			fn(w, tx, arg);
-		pthread_mutex_unlock(&dev->tx_lock);
+		uint64_t cursor = UINT64_MAX;
+		bool more = true;
+
+		while (more && !w->truncated) {
+			struct mlx5tls_tx *tx;
+			unsigned int n = 0;
+			uint64_t t0;
+
+			pthread_mutex_lock(&dev->tx_lock);
+			t0 = mono_ns();
+			for (tx = dev->tx_list; tx && tx->id >= cursor; tx = tx->dev_next)
+				;
+			for (; tx && n < STEP_ENTRIES && !w->truncated; tx = tx->dev_next, n++) {
+				fn(w, tx, arg);
+				cursor = tx->id;
+			}
+			more = tx != NULL;
+			hold_done(t0);
+			pthread_mutex_unlock(&dev->tx_lock);
+		}
 	}
 	inspect_devices_unlock();
 }
@@ -824,12 +874,28 @@ static void for_each_rx(struct jw *w, void (*fn)(struct jw *w, struct mlx5tls_rx
 {
 	struct mlx5tls_device *dev;
 
+	/* in steps, as for_each_tx (the RX list is newest first too) */
 	for (dev = inspect_devices_lock(); dev && !w->truncated; dev = dev->insp_next) {
-		pthread_mutex_lock(&dev->insp_lock);
-		for (struct mlx5tls_rx *rx = dev->insp_rx; rx && !w->truncated;
-		     rx = rx_insp_next(rx))
-			fn(w, rx, arg);
-		pthread_mutex_unlock(&dev->insp_lock);
+		uint64_t cursor = UINT64_MAX;
+		bool more = true;
+
+		while (more && !w->truncated) {
+			struct mlx5tls_rx *rx;
+			unsigned int n = 0;
+			uint64_t t0;
+
+			pthread_mutex_lock(&dev->insp_lock);
+			t0 = mono_ns();
+			for (rx = dev->insp_rx; rx && rx_insp_id(rx) >= cursor; rx = rx_insp_next(rx))
+				;
+			for (; rx && n < STEP_ENTRIES && !w->truncated; rx = rx_insp_next(rx), n++) {
+				fn(w, rx, arg);
+				cursor = rx_insp_id(rx);
+			}
+			more = rx != NULL;
+			hold_done(t0);
+			pthread_mutex_unlock(&dev->insp_lock);
+		}
 	}
 	inspect_devices_unlock();
 }
@@ -1159,13 +1225,6 @@ bool publish_peer_allowed(uid_t peer, uid_t self)
 
 /* ---- the server ---- */
 
-struct client {
-	int fd;
-	bool discard; /* skipping the rest of a refused (too long) line */
-	size_t len;
-	char buf[REQ_MAX + 3]; /* a line of REQ_MAX, "\r\n", NUL */
-};
-
 static struct {
 	pthread_mutex_t lock; /* start/stop */
 	bool running;
@@ -1186,76 +1245,115 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* The whole answer or -1: the socket is non-blocking, the client gets WRITE_TIMEOUT_MS. */
-static int send_all(int fd, const char *buf, size_t len)
-{
-	int64_t deadline = now_ms() + WRITE_TIMEOUT_MS;
+/*
+ * Clients. The thread never blocks on one: sockets are non-blocking, an answer is queued in the
+ * client's output and sent as the client reads it (POLLOUT); while output is pending the client's
+ * next requests wait in the socket. A client whose pending output would pass OUT_LIMIT, or that
+ * neither sends a request nor reads for idle_ms, is closed. When MAX_CLIENTS are connected, a new
+ * client takes the place of the one idle the longest (told so if it is listening).
+ */
+struct client {
+	int fd;
+	bool discard;      /* skipping the rest of a refused (too long) line */
+	bool closing;      /* close once the output is sent (EOF seen) */
+	size_t len;
+	char buf[REQ_MAX + 3]; /* a line of REQ_MAX, "\r\n", NUL */
+	char *out;         /* answers not yet sent: out[out_off, out_len) */
+	size_t out_len, out_off;
+	int64_t last_active; /* last request or progress in sending */
+};
 
-	while (len) {
-		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
-		struct pollfd p = { .fd = fd, .events = POLLOUT };
-		int64_t left;
+static int idle_ms = IDLE_MS_DEFAULT;
+
+static void client_close(struct client *c)
+{
+	close(c->fd);
+	free(c->out);
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+}
+
+/* Send what the socket takes now. 0, or -1 if the client is gone. */
+static int client_flush(struct client *c)
+{
+	while (c->out_off < c->out_len) {
+		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n > 0) {
-			buf += n;
-			len -= (size_t)n;
+			c->out_off += (size_t)n;
+			c->last_active = now_ms();
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
-			return -1;
-		left = deadline - now_ms();
-		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
-			return -1;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		return -1;
 	}
+	free(c->out);
+	c->out = NULL;
+	c->out_len = c->out_off = 0;
 	return 0;
 }
 
-static int answer(int fd, const char *line)
+/* Queue an answer (taken over) and send what can be sent. -1: the client is to be closed. */
+static int client_queue(struct client *c, char *a, size_t len)
 {
-	size_t len = 0;
-	char *a = publish_answer(line, &len);
-	int ret;
+	size_t pending = c->out_len - c->out_off;
+	char *nb;
 
 	if (!a)
 		return -1;
-	ret = send_all(fd, a, len);
-	free(a);
-	return ret;
+	if (pending + len > OUT_LIMIT) {
+		pr_debug("publish: a client that does not read its answers is dropped (%zu bytes "
+			 "pending)\n", pending + len);
+		free(a);
+		return -1;
+	}
+	if (!c->out) {
+		c->out = a;
+		c->out_len = len;
+		c->out_off = 0;
+	} else {
+		memmove(c->out, c->out + c->out_off, pending);
+		nb = realloc(c->out, pending + len);
+		if (!nb) {
+			free(a);
+			return -1;
+		}
+		memcpy(nb + pending, a, len);
+		free(a);
+		c->out = nb;
+		c->out_len = pending + len;
+		c->out_off = 0;
+	}
+	return client_flush(c);
 }
 
-static int send_error(int fd, const char *text)
+static int answer(struct client *c, const char *line)
+{
+	size_t len = 0;
+	char *a = publish_answer(line, &len);
+
+	return client_queue(c, a, len);
+}
+
+static int send_error(struct client *c, const char *text)
 {
 	size_t len = 0;
 	char *a = answer_error(text, &len);
-	int ret = a ? send_all(fd, a, len) : -1;
 
-	free(a);
-	return ret;
+	return client_queue(c, a, len);
 }
 
-/* Answer every complete line received. 0 to keep the client, -1 to close it. */
-static int client_input(struct client *c)
+/* Answer the complete lines received, one at a time: after an answer that could not be sent
+ * whole, the rest wait (in buf) until it is. 0 to keep the client, -1 to close it. */
+static int client_lines(struct client *c)
 {
-	ssize_t n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len, 0);
 	char *nl;
 
-	if (n < 0)
-		return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -1;
-	if (n == 0) {
-		/* EOF: a last line without its newline (printf 'info' | nc -U) is answered */
-		if (c->len && !c->discard) {
-			c->buf[c->len] = '\0';
-			if (c->buf[c->len - 1] == '\r')
-				c->buf[c->len - 1] = '\0';
-			(void)answer(c->fd, c->buf);
-		}
-		return -1;
-	}
-	c->len += (size_t)n;
-	c->buf[c->len] = '\0';
-	while ((nl = memchr(c->buf, '\n', c->len))) {
+	while (!c->out && (nl = memchr(c->buf, '\n', c->len))) {
 		size_t used = (size_t)(nl - c->buf) + 1;
 		int ret = 0;
 
@@ -1265,24 +1363,71 @@ static int client_input(struct client *c)
 		if (c->discard)
 			c->discard = false; /* the end of a line already refused */
 		else if (strlen(c->buf) > REQ_MAX)
-			ret = send_error(c->fd, "request line longer than 256 bytes");
+			ret = send_error(c, "request line longer than 256 bytes");
 		else
-			ret = answer(c->fd, c->buf);
+			ret = answer(c, c->buf);
 		if (ret)
 			return -1;
 		memmove(c->buf, c->buf + used, c->len - used);
 		c->len -= used;
 		c->buf[c->len] = '\0';
 	}
-	if (c->len >= sizeof(c->buf) - 1) {
+	if (!c->out && c->len >= sizeof(c->buf) - 1) {
 		/* no newline within reach: refuse the line now, skip the rest of it as it comes,
 		 * and serve the next one - the client need not reconnect */
-		if (!c->discard && send_error(c->fd, "request line longer than 256 bytes"))
+		if (!c->discard && send_error(c, "request line longer than 256 bytes"))
 			return -1;
 		c->discard = true;
 		c->len = 0;
 	}
 	return 0;
+}
+
+/* Read what the client sent and answer it. 0 to keep the client, -1 to close it. */
+static int client_input(struct client *c)
+{
+	ssize_t n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len, MSG_DONTWAIT);
+
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -1;
+	if (n == 0) {
+		/* EOF: the lines still held, and a last line without its newline
+		 * (printf 'info' | nc -U), are answered */
+		c->closing = true;
+		if (c->len && !memchr(c->buf, '\n', c->len) && !c->discard &&
+		    c->len < sizeof(c->buf) - 2)
+			c->buf[c->len++] = '\n';
+		c->buf[c->len] = '\0';
+		if (client_lines(c))
+			return -1;
+		return c->out ? 0 : -1;
+	}
+	c->last_active = now_ms();
+	c->len += (size_t)n;
+	c->buf[c->len] = '\0';
+	return client_lines(c);
+}
+
+/* A slot for a new client: a free one, else the one idle the longest (told why, if it reads). */
+static struct client *client_slot(struct client *cl, int *ncl)
+{
+	int oldest = 0;
+
+	if (*ncl < MAX_CLIENTS)
+		return &cl[(*ncl)++];
+	for (int i = 1; i < *ncl; i++)
+		if (cl[i].last_active < cl[oldest].last_active)
+			oldest = i;
+	{
+		size_t len = 0;
+		char *a = answer_error("closed: the longest idle of too many clients", &len);
+
+		if (a)
+			(void)send(cl[oldest].fd, a, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		free(a);
+	}
+	client_close(&cl[oldest]);
+	return &cl[oldest];
 }
 
 static void client_accept(struct client *cl, int *ncl)
@@ -1291,6 +1436,7 @@ static void client_accept(struct client *cl, int *ncl)
 		int fd = accept4(pub.listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct ucred cred;
 		socklen_t clen = sizeof(cred);
+		struct client *c;
 
 		if (fd < 0)
 			return; /* EAGAIN: all taken; other errors: next poll round */
@@ -1302,16 +1448,31 @@ static void client_accept(struct client *cl, int *ncl)
 			close(fd);
 			continue;
 		}
-		if (*ncl >= MAX_CLIENTS) {
-			(void)send_error(fd, "too many clients");
-			close(fd);
+		c = client_slot(cl, ncl);
+		memset(c, 0, sizeof(*c));
+		c->fd = fd;
+		c->last_active = now_ms();
+	}
+}
+
+/* Close the clients idle for idle_ms; the poll timeout until the next one would be. */
+static int clients_expire(struct client *cl, int *ncl)
+{
+	int64_t now = now_ms(), next = -1;
+
+	for (int i = *ncl - 1; i >= 0; i--) {
+		int64_t left = cl[i].last_active + idle_ms - now;
+
+		if (left <= 0) {
+			pr_debug("publish: closing a client idle for %d ms\n", idle_ms);
+			client_close(&cl[i]);
+			cl[i] = cl[--(*ncl)];
 			continue;
 		}
-		cl[*ncl].fd = fd;
-		cl[*ncl].len = 0;
-		cl[*ncl].discard = false;
-		(*ncl)++;
+		if (next < 0 || left < next)
+			next = left;
 	}
+	return next < 0 ? -1 : (int)(next > INT32_MAX ? INT32_MAX : next);
 }
 
 static void *publish_thread(void *arg)
@@ -1326,11 +1487,17 @@ static void *publish_thread(void *arg)
 		return NULL;
 	}
 	for (;;) {
+		int timeout = clients_expire(cl, &ncl);
+
 		pfd[0] = (struct pollfd){ .fd = pub.wake[0], .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = pub.listen_fd, .events = POLLIN };
+		/* a client with output pending is not read: its next requests wait; one that
+		 * sent EOF is only waited for to read its answers */
 		for (int i = 0; i < ncl; i++)
-			pfd[2 + i] = (struct pollfd){ .fd = cl[i].fd, .events = POLLIN };
-		if (poll(pfd, (nfds_t)(2 + ncl), -1) < 0) {
+			pfd[2 + i] = (struct pollfd){ .fd = cl[i].fd,
+						      .events = cl[i].out ? POLLOUT
+						      : cl[i].closing ? 0 : POLLIN };
+		if (poll(pfd, (nfds_t)(2 + ncl), timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			pr_warn("publish: poll failed: %s\n", strerror(errno));
@@ -1340,10 +1507,26 @@ static void *publish_thread(void *arg)
 			break;
 		/* downwards: a closed client is replaced by the last one, already served */
 		for (int i = ncl - 1; i >= 0; i--) {
+			struct client *c = &cl[i];
+			int ret = 0;
+
 			if (!pfd[2 + i].revents)
 				continue;
-			if (client_input(&cl[i])) {
-				close(cl[i].fd);
+			if (c->out) {
+				if ((pfd[2 + i].revents & (POLLERR | POLLHUP | POLLNVAL)) &&
+				    !(pfd[2 + i].revents & POLLOUT))
+					ret = -1;
+				else
+					ret = client_flush(c);
+				if (!ret && !c->out)
+					ret = client_lines(c); /* the requests that waited */
+			} else {
+				ret = client_input(c);
+			}
+			if (!ret && c->closing && !c->out)
+				ret = -1;
+			if (ret) {
+				client_close(c);
 				cl[i] = cl[--ncl];
 			}
 		}
@@ -1351,7 +1534,7 @@ static void *publish_thread(void *arg)
 			client_accept(cl, &ncl);
 	}
 	for (int i = 0; i < ncl; i++)
-		close(cl[i].fd);
+		client_close(&cl[i]);
 	free(cl);
 	return NULL;
 }
@@ -1377,7 +1560,7 @@ static int runtime_dir(const struct mlx5tls_publish_opts *opts, char *dir, size_
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-/* Create dir 0700 if missing; refuse one that someone else could plant a socket in. */
+/* Create dir 0700 if missing; refuse one not owned by the user or not exactly 0700. */
 static int dir_check(const char *dir)
 {
 	struct stat st;
@@ -1400,13 +1583,16 @@ static int dir_check(const char *dir)
 		return -ENOTDIR;
 	}
 	if (st.st_uid != geteuid()) {
-		pr_warn("publish: refusing %s: owned by uid %u, not by uid %u\n", dir,
-			(unsigned int)st.st_uid, (unsigned int)geteuid());
+		/* e.g. another user pre-created /tmp/mlx5tls-UID: it could watch or replace the
+		 * socket; set XDG_RUNTIME_DIR or MLX5TLS_RUNTIME_DIR to a directory of one's own */
+		pr_warn("publish: refusing %s: owned by uid %u, not by uid %u (remove it, or set "
+			"MLX5TLS_RUNTIME_DIR)\n", dir, (unsigned int)st.st_uid,
+			(unsigned int)geteuid());
 		return -EPERM;
 	}
-	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		pr_warn("publish: refusing %s: writable by group or others (mode %03o)\n", dir,
-			(unsigned int)(st.st_mode & 0777));
+	if ((st.st_mode & 07777) != 0700) {
+		pr_warn("publish: refusing %s: mode %04o, not 0700 (others could list or reach the "
+			"sockets in it)\n", dir, (unsigned int)(st.st_mode & 07777));
 		return -EPERM;
 	}
 	return 0;
@@ -1553,6 +1739,13 @@ static int start_locked(const struct mlx5tls_publish_opts *opts)
 	if (ret)
 		return ret;
 	remove_stale(dir);
+	{
+		/* how long an idle client is kept (mlx5tls-inspect(7)) */
+		const char *e = getenv("MLX5TLS_PUBLISH_IDLE_MS");
+		long v = e ? strtol(e, NULL, 10) : 0;
+
+		idle_ms = v > 0 && v <= INT32_MAX ? (int)v : IDLE_MS_DEFAULT;
+	}
 	if (pipe2(pub.wake, O_CLOEXEC | O_NONBLOCK))
 		return -errno;
 	pub.listen_fd = listen_socket(pub.path);

@@ -136,6 +136,11 @@ int qp_post_frame(struct mlx5tls_qp *qp, const struct mlx5tls_frame *f,
 		fi = &fi_local;
 	}
 	slot.retried = qp->replay_retried;
+	if (!qp->replaying) {
+		ret = qp_frame_room(qp);
+		if (ret)
+			return ret;
+	}
 	nbb = qp_send_wqebbs(fi, fi->payload_len);
 	/* 1: the queue was recovered meanwhile and the replay refilled the ring - ask again */
 	while ((ret = qp_reserve(qp, nbb)) == 1)
@@ -374,4 +379,22 @@ int mlx5tls_model_wire(struct mlx5tls_device *dev, const struct mlx5tls_model_wi
 	if (!dev->ops->wire_set)
 		return libmlx5tls_err(-EOPNOTSUPP);
 	return libmlx5tls_err(dev->ops->wire_set(dev->xp, opts));
+}
+
+int mlx5tls_model_wire_stats(struct mlx5tls_device *dev, struct mlx5tls_model_wire_stats *st,
+			     size_t st_sz)
+{
+	struct mlx5tls_model_wire_stats s;
+	int ret;
+
+	if (!dev || !st)
+		return libmlx5tls_err(-EINVAL);
+	if (!dev->ops->wire_stats)
+		return libmlx5tls_err(-EOPNOTSUPP);
+	memset(&s, 0, sizeof(s));
+	ret = dev->ops->wire_stats(dev->xp, &s);
+	if (ret)
+		return libmlx5tls_err(ret);
+	copy_out(st, st_sz, &s, sizeof(s));
+	return 0;
 }

@@ -10,6 +10,7 @@
 #ifndef MLX5TLS_QP_H
 #define MLX5TLS_QP_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -94,13 +95,15 @@ struct mlx5tls_qp {
 	struct wqe_slot *slots;
 
 	struct completion_fifo done;
+	uint32_t frames_owed; /* frames posted whose completion is not yet in `done`; the FIFO
+			       * always has room for all of them (qp_frame_room) */
 	struct bounce_ring bounce;
 	uint8_t scratch[16 * MLX5TLS_WQEBB] __attribute__((aligned(64))); /* a WQE that wraps */
 	uint8_t *scratch_dst;
 
 	struct mlx5tls_tx *tls_list; /* contexts on this queue (re-armed after a recovery) */
 	struct inspect_qp *insp_node; /* its entry on dev->insp_qps (inspect.c) */
-	uint32_t tls_contexts;
+	_Atomic uint32_t tls_contexts; /* also read by inspection on other threads */
 	bool in_error;     /* an error CQE was seen; recovering */
 	bool dead;         /* recovery failed: -EIO from now on */
 	bool replaying;    /* posting flushed frames again: no nested recovery */
@@ -109,7 +112,26 @@ struct mlx5tls_qp {
 	uint32_t n_replay;
 
 	struct mlx5tls_qp_attr stats;
+	/* What inspection reads from other threads (qp_snapshot): copies of the counters above,
+	 * stored by the queue's thread after every change (qp_publish); plain stores on x86. */
+	struct {
+		_Atomic uint32_t inflight;
+		_Atomic uint64_t recoveries;
+		_Atomic uint64_t reposted;
+		_Atomic uint64_t wqes;
+		_Atomic uint64_t doorbells;
+	} pub;
 };
+
+/* Single writer (the queue's thread): publish the counters for qp_snapshot. */
+static inline void qp_publish(struct mlx5tls_qp *qp)
+{
+	atomic_store_explicit(&qp->pub.inflight, qp->pc - qp->cc, memory_order_relaxed);
+	atomic_store_explicit(&qp->pub.recoveries, qp->stats.recoveries, memory_order_relaxed);
+	atomic_store_explicit(&qp->pub.reposted, qp->stats.reposted, memory_order_relaxed);
+	atomic_store_explicit(&qp->pub.wqes, qp->stats.wqes, memory_order_relaxed);
+	atomic_store_explicit(&qp->pub.doorbells, qp->stats.doorbells, memory_order_relaxed);
+}
 
 /* Max WQE size: MLX5_SEND_WQE_MAX_WQEBBS (fact sheet 8.1). */
 #define QP_MAX_WQEBBS 16u
@@ -143,6 +165,10 @@ int qp_check_frame(const struct mlx5tls_qp *qp, const struct mlx5tls_frame *f,
  * the slot (for the replay after a recovery). */
 int qp_post_frame(struct mlx5tls_qp *qp, const struct mlx5tls_frame *f,
 		  const struct frame_info *fi, struct mlx5tls_tx *tx, uint32_t flags);
+/* Before posting a new frame (not a replay): room in the completion FIFO for its completion
+ * and every one still owed, so that no completion is ever lost to an allocation failure.
+ * 0 or -ENOMEM (nothing posted). */
+int qp_frame_room(struct mlx5tls_qp *qp);
 /* Reap CQEs: completions to the FIFO, DUMP counters, recovery on an error. 0 or -EIO. */
 int qp_reap(struct mlx5tls_qp *qp);
 

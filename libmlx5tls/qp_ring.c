@@ -128,6 +128,8 @@ void qp_commit(struct mlx5tls_qp *qp, uint32_t nbb, const struct wqe_slot *slot)
 	}
 	*s = *slot;
 	s->nbb = (uint8_t)nbb;
+	if (slot->kind == WQE_FRAME && !qp->replaying)
+		qp->frames_owed++; /* qp_frame_room made room for its completion */
 	qp->last_ctrl = qp_wqebb(qp, 0);
 	if (++qp->since_cqe >= qp->cqe_every) {
 		qp->last_ctrl[11] |= MLX5TLS_WQE_CQ_UPDATE;
@@ -136,6 +138,7 @@ void qp_commit(struct mlx5tls_qp *qp, uint32_t nbb, const struct wqe_slot *slot)
 	qp->pc += nbb;
 	qp->db_pending = true;
 	qp->stats.wqes++;
+	qp_publish(qp);
 }
 
 void qp_doorbell(struct mlx5tls_qp *qp)
@@ -147,9 +150,10 @@ void qp_doorbell(struct mlx5tls_qp *qp)
 		qp->since_cqe = 0;
 	}
 	udma_to_device_barrier();
-	qp->ring.sq_dbrec[1] = htobe32(qp->pc & 0xffff);
+	__atomic_store_n(&qp->ring.sq_dbrec[1], htobe32(qp->pc & 0xffff), __ATOMIC_RELEASE);
 	mmio_wc_start();
 	qp->dev->ops->qp_doorbell(qp->xq, qp->last_ctrl);
 	qp->db_pending = false;
 	qp->stats.doorbells++;
+	qp_publish(qp);
 }

@@ -201,13 +201,15 @@ static int rq_reap(struct mlx5tls_rq *rq, struct mlx5tls_rx_pkt *pkts, int max)
 				pr_warn("receive queue %u: unexpected CQE opcode %u\n",
 					rq->ring.rqn, opcode);
 			rq->stats.err_cqes++;
-			rq->ring.cq_dbrec[0] = htobe32(rq->cq_ci & 0xffffff);
+			__atomic_store_n(&rq->ring.cq_dbrec[0], htobe32(rq->cq_ci & 0xffffff),
+					 __ATOMIC_RELEASE);
 			if (rq_recover(rq))
 				return n ? n : -EIO;
 		}
 	}
 	if (any)
-		rq->ring.cq_dbrec[0] = htobe32(rq->cq_ci & 0xffffff);
+		__atomic_store_n(&rq->ring.cq_dbrec[0], htobe32(rq->cq_ci & 0xffffff),
+				 __ATOMIC_RELEASE);
 	return n;
 }
 
@@ -694,6 +696,40 @@ struct mlx5tls_flow *mlx5tls_flow_create(struct mlx5tls_tir *tir,
 		memcpy(c.local_ip, m->dst_ip, sizeof(c.local_ip));
 		memcpy(c.remote_ip, m->src_ip, sizeof(c.remote_ip));
 		conn_set(&tir->flow_conn, &c, MLX5TLS_CONN_FLOW);
+	}
+	return f;
+}
+
+struct mlx5tls_flow *mlx5tls_flow_create_default(struct mlx5tls_tir *tir)
+{
+	struct mlx5tls_device *dev;
+	struct mlx5tls_flow *f;
+	int ret;
+
+	if (!tir)
+		return libmlx5tls_err_ptr(-EINVAL);
+	dev = tir->rq->dev;
+	if (!dev->ops->flow_create)
+		return libmlx5tls_err_ptr(not_on_transport(dev));
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return libmlx5tls_err_ptr(-ENOMEM);
+	f->xm.default_rqn = tir->rq->ring.rqn; /* ip_version 0: the catch-all rule */
+	/* on the TIR's list like any flow: a renewal of the TIR moves it too */
+	pthread_mutex_lock(&tir->lock);
+	ret = dev->ops->flow_create(dev->xp, &f->xm, tir->obj, tir->tirn, tir->tag, &f->xflow);
+	if (!ret) {
+		f->tir = tir;
+		f->next = tir->flow_list;
+		if (f->next)
+			f->next->prev = f;
+		tir->flow_list = f;
+		atomic_fetch_add(&tir->flows, 1);
+	}
+	pthread_mutex_unlock(&tir->lock);
+	if (ret) {
+		free(f);
+		return libmlx5tls_err_ptr(ret);
 	}
 	return f;
 }

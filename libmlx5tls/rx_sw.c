@@ -9,12 +9,16 @@
 
 #include "mlx5tls_internal.h"
 #include "rx_sw.h"
+#include "secret.h"
 
 #define HDR_LEN 5u
 #define TAG_LEN 16u
 #define NONCE12_LEN 8u
-#define MAX_BODY (16384u + 256u) /* RFC 8446 5.2: record_overflow above it */
+#define MAX_BODY (16384u + 256u) /* RFC 8446 5.2: what a record buffer holds at most */
 #define MAX_INNER (16384u + 1u)  /* RFC 8446 5.4: TLSInnerPlaintext at most 2^14 + 1 */
+#define MAX_BODY13 (MAX_INNER + TAG_LEN)                  /* 16401 */
+#define MAX_BODY12 (16384u + NONCE12_LEN + TAG_LEN)      /* 16408 */
+_Static_assert(MAX_BODY13 <= MAX_BODY && MAX_BODY12 <= MAX_BODY, "record buffer too small");
 #define TLS13_OUTER_TYPE 23u
 #define TYPE_HANDSHAKE 22u
 #define TYPE_APPDATA 23u
@@ -68,7 +72,9 @@ static int rec_buf(struct rx_sw *rx)
 {
 	if (rx->rec)
 		return 0;
-	rx->rec = malloc(2 * (size_t)REC_MAX);
+	/* the plaintext of the record being verified: secret memory, as the context (the one
+	 * allocation on the datapath, once per context, at its first assembled byte) */
+	rx->rec = secret_alloc(2 * (size_t)REC_MAX);
 	if (!rx->rec)
 		return -ENOMEM;
 	rx->mark = rx->rec + REC_MAX;
@@ -134,7 +140,7 @@ int rx_sw_init(struct rx_sw **out, const struct tls_crypto_info *ci, size_t ci_l
 	ret = crypto_info_fields(ci, ci_len, &cf);
 	if (ret)
 		return ret;
-	rx = calloc(1, sizeof(*rx));
+	rx = secret_alloc(sizeof(*rx)); /* keys, and the plaintext of the record being verified */
 	if (!rx)
 		return -ENOMEM;
 	rx->tls13 = cf.tls13;
@@ -152,12 +158,9 @@ void rx_sw_free(struct rx_sw *rx)
 		return;
 	EVP_CIPHER_CTX_free(rx->gcm); /* cleanses the key schedules (NULL: nothing) */
 	EVP_CIPHER_CTX_free(rx->ctr);
-	if (rx->rec) {
-		explicit_bzero(rx->rec, 2 * (size_t)REC_MAX);
-		free(rx->rec);
-	}
+	secret_free(rx->rec, 2 * (size_t)REC_MAX); /* wipes */
 	explicit_bzero(rx, sizeof(*rx));
-	free(rx);
+	secret_free(rx, sizeof(*rx));
 }
 
 void rx_sw_set_stop_at_control(struct rx_sw *rx, bool on)
@@ -469,7 +472,12 @@ static int complete_record(struct rx_sw *rx, rx_sw_record_fn cb, void *ctx)
 	return ret;
 }
 
-/* 0 and the body length, -EBADMSG (not a record header of this version), -EMSGSIZE. */
+/*
+ * 0 and the body length, -EBADMSG (not a record header of this version), -EMSGSIZE: a body
+ * longer than the largest plaintext (2^14, RFC 8446 5.1 / RFC 5246 6.2.1; TLS 1.3: plus the
+ * inner type, 5.4) with its AEAD overhead - the kernel's bound (tls_sw: TLS_MAX_PAYLOAD_SIZE +
+ * overhead), tighter than the 2^14 + 256 a sender may never exceed (RFC 8446 5.2).
+ */
 int rx_sw_header_check(const struct rx_sw *rx, const uint8_t *h, uint32_t *body)
 {
 	uint32_t min = (rx->tls13 ? 1u : NONCE12_LEN) + TAG_LEN;
@@ -479,7 +487,7 @@ int rx_sw_header_check(const struct rx_sw *rx, const uint8_t *h, uint32_t *body)
 		return -EBADMSG;
 	if (rx->tls13 ? h[0] != TLS13_OUTER_TYPE : h[0] < 20 || h[0] > 24)
 		return -EBADMSG;
-	if (*body > MAX_BODY)
+	if (*body > (rx->tls13 ? MAX_BODY13 : MAX_BODY12))
 		return -EMSGSIZE;
 	return *body < min ? -EBADMSG : 0;
 }

@@ -83,7 +83,8 @@ void rx_sw_set_stop_at_control(struct rx_sw *rx, bool on);
  * The next len bytes of the TCP payload stream, as one packet delivered them, with their mark.
  * Complete records go to cb. Returns 0; what cb returned if non-zero; -EBADMSG when a record does
  * not verify, a header is malformed, a KeyUpdate is not the last message of its record or the
- * record number would wrap; -EMSGSIZE for a record longer than RFC 8446 5.2 allows (errors are
+ * record number would wrap; -EMSGSIZE for a record longer than 2^14 bytes of plaintext and its
+ * overhead allow (rx_sw_header_check; errors are
  * sticky: every later call fails too); -EIO (OpenSSL). Consumes nothing while stopped: call it
  * with at most rx_sw_to_boundary() bytes to learn where a stop falls.
  */

@@ -14,6 +14,7 @@
 #include "dlist.h"
 #include "inspect.h"
 #include "tls_stat.h"
+#include "secret.h"
 #include "tx_internal.h"
 
 #define DEMOTE_MIN_BYTES_DEFAULT (1ull << 20)
@@ -88,6 +89,7 @@ static void epoch_release(struct tx_epoch *e)
 {
 	if (e->dek)
 		mlx5tls_dek_destroy(e->dek); /* a pooled DEK goes back to its pool */
+	secret_free(e->ci, sizeof(*e->ci));
 	explicit_bzero(e, sizeof(*e));
 }
 
@@ -109,7 +111,14 @@ static int epoch_load(struct mlx5tls_tx *tx, struct tx_epoch *e, const struct tl
 		}
 	}
 	if (keep_key) {
-		memcpy(&e->ci, ci, ci_len);
+		e->ci = secret_alloc(sizeof(*e->ci));
+		if (!e->ci) {
+			if (e->dek)
+				mlx5tls_dek_destroy(e->dek);
+			e->dek = NULL;
+			return -ENOMEM;
+		}
+		memcpy(e->ci, ci, ci_len);
 		e->ci_len = ci_len;
 		e->has_ci = true;
 	}
@@ -125,6 +134,9 @@ static void lists_add(struct mlx5tls_tx *tx)
 	DLIST_INSERT_HEAD(&tx->qp->tls_list, tx, qp_next, qp_pprev);
 	tx->qp->tls_contexts++;
 	pthread_mutex_lock(&dev->tx_lock);
+	/* numbered under the lock: ids fall along the device's list (the publisher resumes a
+	 * walk at an id after releasing the lock) */
+	tx->id = inspect_new_tx_id();
 	DLIST_INSERT_HEAD(&dev->tx_list, tx, dev_next, dev_pprev);
 	pthread_mutex_unlock(&dev->tx_lock);
 }
@@ -223,7 +235,6 @@ struct mlx5tls_tx *mlx5tls_tx_create(struct mlx5tls_qp *qp, const struct tls_cry
 	}
 	tx->qp = qp;
 	tx->stat_curr = TLS_STAT_NONE;
-	tx->id = inspect_new_tx_id();
 	tx->tls13 = tls13;
 	tx->version = ci->version;
 	tx->cipher_type = ci->cipher_type;
@@ -463,6 +474,7 @@ int mlx5tls_tx_query(struct mlx5tls_tx *tx, struct mlx5tls_tx_info *info, size_t
 	i.sw_bytes = atomic_load(&tx->c[TXC_SW_BYTES]);
 	i.sw_resyncs = atomic_load(&tx->c[TXC_SW_RESYNC]);
 	i.retx_bytes = atomic_load(&tx->c[TXC_RETX_BYTES]);
+	i.hold_tcp_sn = tx_stream_first_seq(&tx->stream);
 	copy_out(info, info_sz, &i, sizeof(i));
 	return 0;
 }

@@ -56,7 +56,7 @@ struct tx_epoch {
 	bool used;
 	uint32_t last_use_pc;
 	uint64_t last_use_recoveries;
-	union tx_crypto_info ci;
+	union tx_crypto_info *ci; /* in secret memory (secret.h) when has_ci */
 	size_t ci_len;
 };
 

@@ -333,7 +333,7 @@ static int sw_position(struct mlx5tls_tx *tx, const struct tx_rec *rec, uint32_t
 	tx_sw_free(tx->sw);
 	tx->sw = NULL;
 	tx->sw_synced = false;
-	memcpy(&ci, &e->ci, e->ci_len);
+	memcpy(&ci, e->ci, e->ci_len);
 	memcpy(tx_ci_rec_seq(&ci), &be, sizeof(be));
 	ret = tx_sw_init(&tx->sw, &ci.info, e->ci_len);
 	explicit_bzero(&ci, sizeof(ci));
@@ -500,6 +500,11 @@ int tx_send_frame(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f, uint32_t
 		return ret;
 	if (!fi.tcp)
 		return -EINVAL;
+	if (!tx->qp->replaying) {
+		ret = qp_frame_room(tx->qp); /* its completion cannot be lost later */
+		if (ret)
+			return ret;
+	}
 	if (!fi.payload_len) { /* a pure ACK carries no record bytes */
 		ret = send_clear(tx, f, &fi);
 	} else {

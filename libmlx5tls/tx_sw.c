@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 
 #include "mlx5tls_internal.h"
+#include "secret.h"
 
 #define HDR_LEN 5
 #define NONCE12_LEN 8
@@ -55,12 +56,12 @@ int tx_sw_init(struct tx_sw **out, const struct tls_crypto_info *ci, size_t ci_l
 		return libmlx5tls_err(ret);
 	cipher = cf.key_len == 32 ? EVP_aes_256_gcm() : EVP_aes_128_gcm();
 
-	sw = calloc(1, sizeof(*sw));
+	sw = secret_alloc(sizeof(*sw)); /* nonce and static IV */
 	if (!sw)
 		return libmlx5tls_err(-ENOMEM);
 	sw->ctx = EVP_CIPHER_CTX_new();
 	if (!sw->ctx) {
-		free(sw);
+		secret_free(sw, sizeof(*sw));
 		return libmlx5tls_err(-ENOMEM);
 	}
 	sw->tls13 = cf.tls13;
@@ -94,7 +95,7 @@ void tx_sw_free(struct tx_sw *sw)
 		return;
 	EVP_CIPHER_CTX_free(sw->ctx); /* cleanses the key schedule */
 	explicit_bzero(sw, sizeof(*sw));
-	free(sw);
+	secret_free(sw, sizeof(*sw));
 }
 
 /* Fail stickily. */

@@ -87,4 +87,17 @@ run "$BENCH" tx -t 0.3
 step "RX datapath: TLS RX offload through the device model"
 run "$BENCH" rx -t 0.3
 
+step "lwIP on the library against the kernel's TCP: curl in a second network namespace"
+# Two namespaces and a veth pair; the model's port on one end, lwIP (examples/lwip_mlx5tls.c)
+# serving HTTP on 198.18.0.1; curl fetches 64 MiB, keep-alive requests and 64 parallel
+# connections, every byte checked; again with 2% loss + 2% reorder on the model's port.
+# Skipped (exit 77) where namespaces cannot be created (not root).
+rc=0
+run bash scripts/netns-demo.sh "$BUILD_DIR" || rc=$?
+if ((rc == 77)); then
+	echo "(skipped: see the reason above)"
+elif ((rc != 0)); then
+	exit "$rc"
+fi
+
 step "Demo finished"

@@ -11,10 +11,15 @@ PACKAGES=(
 	libibverbs-dev ibverbs-providers libssl-dev openssl libbsd-dev libpcap-dev
 	# tests (iproute2: `ip` creates the veth pair of the AF_PACKET port test)
 	libcunit1-dev python3 iproute2
+	# lwIP on the library (examples/lwip_*) and its netns demo against the kernel's TCP
+	liblwip-dev ethtool curl bc
 	# man pages (Markdown -> roff) and their checking
 	pandoc man-db groff-base
 	# static analysis run by .ci/run
 	cppcheck
+	# fuzzing (fuzz/: clang -fsanitize=fuzzer, libFuzzer is in libclang-rt-14-dev) and the
+	# key-hygiene stack scans (gdb is not needed); ThreadSanitizer comes with gcc
+	clang libclang-rt-14-dev
 	# Debian packaging
 	debhelper devscripts lintian fakeroot dpkg-dev
 	# copying the tree into a scratch directory for the package build

@@ -579,7 +579,7 @@ static void test_publish(void)
 	a = ask("info");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
 	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"program\":\"test_inspect\""));
-	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"library\":\"0.2.0\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"library\":\"0.3.0\""));
 	{
 		char dev[96];
 

@@ -6,7 +6,7 @@
  *
  * The merged JSON document (stable; documented in mlx5tls-query(1)):
  *   {"schema":1, "socket_dir":"DIR",
- *    "processes":[{"pid":N, "program":"name", "library":"0.2.0", ...the members of the
+ *    "processes":[{"pid":N, "program":"name", "library":"0.3.0", ...the members of the
  *                  process's answer except "schema" and "pid"...},
  *                 {"pid":N, "program":..., "error":"text"}]}
  */

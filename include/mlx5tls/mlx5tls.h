@@ -38,7 +38,7 @@ extern "C" {
 /* The version of this header; mlx5tls_version() gives the library's at run time. A program built
  * against MAJOR.MINOR runs with any library of the same MAJOR and a MINOR at least as high. */
 #define MLX5TLS_VERSION_MAJOR 0
-#define MLX5TLS_VERSION_MINOR 2
+#define MLX5TLS_VERSION_MINOR 3
 #define MLX5TLS_VERSION_PATCH 0
 /* One number that orders versions: MLX5TLS_VERSION_CODE >= MLX5TLS_VERSION_NUM(0, 2, 0) */
 #define MLX5TLS_VERSION_NUM(major, minor, patch) (((major) << 16) | ((minor) << 8) | (patch))
@@ -371,7 +371,8 @@ struct mlx5tls_model_wire_opts {
 	size_t sz;
 	mlx5tls_wire_rx_fn rx; /* in-process receiver (a peer's TCP stack, a test) */
 	void *rx_ctx;
-	const char *pcap_path; /* also write the wire to this pcap file (libpcap) */
+	const char *pcap_path; /* also write the wire to this pcap file (libpcap): the frames
+				* the device sends and those it receives */
 	const char *ifname;    /* also send the frames on this interface (AF_PACKET; a veth/tap) */
 	uint32_t mtu;          /* L3 MTU of the modelled link; 0 = 1500 (or the interface's) */
 	uint32_t flags;        /* MLX5TLS_WIRE_F_* */
@@ -388,6 +389,44 @@ enum {
  * and discarded (the default). */
 MLX5TLS_API int mlx5tls_model_wire(struct mlx5tls_device *dev,
 				   const struct mlx5tls_model_wire_opts *opts);
+
+/*
+ * Seeded faults on a model device's port, set with device options in its name:
+ * "sim:cx6dx,wire_loss=0.02,wire_reorder=0.01,wire_dup=0.001,wire_seed=7,wire_dir=both".
+ * wire_loss/wire_reorder/wire_dup/wire_corrupt are probabilities (0..1) per frame of dropping
+ * it, holding it and sending it after the next frame (or after about 2 ms without one),
+ * delivering it twice, and flipping one byte of its TCP payload with the TCP checksum rewritten
+ * to match (corruption only TLS authentication catches); wire_seed (default 1) makes a run reproducible; wire_dir (both, tx or rx; default both)
+ * says which directions of the port they apply to: tx = frames the device sends (what every
+ * sink - receiver, pcap, interface - gets), rx = frames arriving from the interface or
+ * mlx5tls_model_wire_rx(). Each direction draws from its own random stream.
+ *
+ * The AF_PACKET port (opts.ifname) also receives: a thread of the model reads every frame
+ * arriving on the interface (not the port's own) and runs the device's receive path (steering,
+ * TIR, TLS RX, RQ) on it.
+ */
+struct mlx5tls_model_wire_stats {
+	uint64_t tx_frames, tx_bytes;      /* handed to the port by the device's queues */
+	uint64_t tx_dropped, tx_reordered, tx_duplicated; /* faults, send direction */
+	uint64_t tx_errors;                /* a sink refused a frame */
+	uint64_t rx_frames, rx_bytes;      /* arrived at the port (interface or wire_rx) */
+	uint64_t rx_dropped, rx_reordered, rx_duplicated; /* faults, receive direction */
+	uint64_t rx_oversize;              /* interface frames longer than the link allows
+					    * (GSO/GRO left on at the peer): dropped */
+	uint64_t rx_csum_partial;          /* interface frames with a partial checksum (TX
+					    * checksum offload left on at a veth peer) */
+	uint64_t rx_errors;                /* interface socket errors */
+	/* the device's receive path (after the faults) */
+	uint64_t rx_steered;               /* matched a flow */
+	uint64_t rx_to_default;            /* matched none, went to the default destination */
+	uint64_t rx_no_match;              /* matched none, no default: dropped */
+	uint64_t rx_l3_not_ok, rx_l4_not_ok;
+	uint64_t tx_corrupted, rx_corrupted; /* wire_corrupt faults */
+};
+
+/* Fills at most st_sz bytes of *st. 0, -EINVAL, -EOPNOTSUPP (hardware). */
+MLX5TLS_API int mlx5tls_model_wire_stats(struct mlx5tls_device *dev,
+					 struct mlx5tls_model_wire_stats *st, size_t st_sz);
 
 /* ---- raw Ethernet queue pair (send side) ---- */
 
@@ -599,6 +638,10 @@ struct mlx5tls_tx_info {
 	uint64_t skip_no_sync_data, drop_no_sync_data;
 	uint64_t sw_packets, sw_bytes, sw_resyncs; /* software path */
 	uint64_t retx_bytes;
+	/* The library no longer reads the bytes sent before this TCP sequence (the start of the
+	 * oldest record an ack has not released yet; next_tcp_sn when none is held): a TCP stack
+	 * that copied frames into buffers of its own may reuse those holding only earlier bytes. */
+	uint32_t hold_tcp_sn;
 	/* heap bytes the library holds for this context: its struct, the record tracker and,
 	 * where the software path may run, its buffer (not the DEK/TIS, not the device's) */
 	uint64_t mem_bytes;
@@ -716,8 +759,8 @@ MLX5TLS_API int mlx5tls_device_foreach_tx(struct mlx5tls_device *dev,
 struct mlx5tls_publish_opts {
 	size_t sz;
 	/* Directory of the socket; NULL = $MLX5TLS_RUNTIME_DIR, else $XDG_RUNTIME_DIR/mlx5tls,
-	 * else /tmp/mlx5tls-UID. Created 0700 if missing; refused if not owned by the effective
-	 * user or writable by group or others. */
+	 * else /tmp/mlx5tls-UID. Created 0700 if missing; refused (-EPERM, with a warning saying
+	 * why) if not owned by the effective user or its mode is not exactly 0700. */
 	const char *dir;
 	size_t : 0;
 };
@@ -885,6 +928,15 @@ struct mlx5tls_flow_match {
 MLX5TLS_API struct mlx5tls_flow *mlx5tls_flow_create(struct mlx5tls_tir *tir,
 						    const struct mlx5tls_flow_match *m);
 MLX5TLS_API int mlx5tls_flow_destroy(struct mlx5tls_flow *flow);
+
+/*
+ * The catch-all flow: every frame no other flow matches (ARP, connection setup, handshakes,
+ * connections not offloaded) goes to tir - normally a plain TIR (tls_en false) on the
+ * application's default receive queue. On hardware a flow rule of the lowest priority with an
+ * empty match; on the model its default destination. One per device: EEXIST for a second.
+ * Destroyed with mlx5tls_flow_destroy(). NULL and errno: EINVAL, EEXIST, EOPNOTSUPP.
+ */
+MLX5TLS_API struct mlx5tls_flow *mlx5tls_flow_create_default(struct mlx5tls_tir *tir);
 
 /* ---- TLS RX offload ---- */
 

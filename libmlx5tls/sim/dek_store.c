@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "secret.h"
+
 static uint32_t bitmap_words(uint32_t elems)
 {
 	return (elems + 63) / 64;
@@ -102,10 +104,10 @@ int sim_dek_alloc_ids(struct sim_dev *dev, uint8_t log_range, uint32_t *base)
 struct sim_dek *sim_dek_insert(struct sim_dev *dev, uint32_t base, uint8_t log_range)
 {
 	uint32_t elems = 1u << log_range, words = bitmap_words(elems);
-	/* A single DEK is always keyed at CREATE, so its 32 key bytes ride in the record. */
+	/* A single DEK is always keyed at CREATE, so its key storage comes with the record. Keys
+	 * live in secret memory (secret.h): out of core dumps, wiped on free. */
 	bool keys_inline = elems == 1;
-	size_t size = sizeof(struct sim_dek) + 3 * (size_t)words * sizeof(uint64_t) +
-		      (keys_inline ? SIM_DEK_KEY_MAX : 0);
+	size_t size = sizeof(struct sim_dek) + 3 * (size_t)words * sizeof(uint64_t);
 	struct sim_dek *d = calloc(1, size);
 
 	if (!d)
@@ -116,10 +118,15 @@ struct sim_dek *sim_dek_insert(struct sim_dev *dev, uint32_t base, uint8_t log_r
 	d->size_256 = d->bits + words;
 	d->loaded = d->bits + 2 * words;
 	if (keys_inline) {
-		d->keys = (uint8_t(*)[SIM_DEK_KEY_MAX])(d->bits + 3 * words);
+		d->keys = secret_alloc(SIM_DEK_KEY_MAX);
+		if (!d->keys) {
+			free(d);
+			return NULL;
+		}
 		d->keys_inline = true;
 	}
 	if (sim_objtab_put(&dev->deks, base, d)) {
+		secret_free(d->keys, SIM_DEK_KEY_MAX);
 		free(d);
 		return NULL;
 	}
@@ -141,11 +148,7 @@ void sim_dek_remove(struct sim_dev *dev, struct sim_dek *d, bool unlinked)
 	dev->stats.dek_objects--;
 	dev->stats.deks = (uint32_t)dev->dek_ids_live;
 	/* The model is the device: it held the keys, it must not leave them in freed memory. */
-	if (d->keys) {
-		explicit_bzero(d->keys, (size_t)elems * SIM_DEK_KEY_MAX);
-		if (!d->keys_inline)
-			free(d->keys);
-	}
+	secret_free(d->keys, (size_t)elems * SIM_DEK_KEY_MAX); /* wipes */
 	free(d);
 }
 
@@ -171,7 +174,7 @@ int sim_dek_elem_load(struct sim_dev *dev, struct sim_dek *d, uint32_t idx, cons
 	uint32_t elems = sim_dek_elems(d);
 
 	if (!d->keys) {
-		d->keys = calloc(elems, SIM_DEK_KEY_MAX);
+		d->keys = secret_alloc((size_t)elems * SIM_DEK_KEY_MAX);
 		if (!d->keys)
 			return -ENOMEM;
 	}

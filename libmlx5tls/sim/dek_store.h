@@ -28,9 +28,9 @@ struct sim_dek {
 	uint64_t *keyed;     /* element holds a key (bulk elements start empty) */
 	uint64_t *size_256;  /* element's key is 256-bit */
 	uint64_t *loaded;    /* element was keyed during `epoch` */
-	uint8_t (*keys)[SIM_DEK_KEY_MAX]; /* NULL until the first load, unless inline */
-	bool keys_inline;    /* single DEK: key storage is part of the record */
-	uint64_t bits[];     /* storage of the three bitmaps (+ inline key) */
+	uint8_t (*keys)[SIM_DEK_KEY_MAX]; /* secret memory; NULL until the first load of a bulk */
+	bool keys_inline;    /* single DEK: key storage allocated with the record */
+	uint64_t bits[];     /* storage of the three bitmaps */
 };
 
 static inline uint32_t sim_dek_elems(const struct sim_dek *d)

@@ -457,3 +457,8 @@ struct sim_port *sim_port_tee_create(struct sim_port *a, struct sim_port *b)
 		free(t);
 	return p;
 }
+
+void *sim_port_priv(struct sim_port *port)
+{
+	return port ? port->priv : NULL;
+}

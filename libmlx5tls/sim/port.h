@@ -120,4 +120,37 @@ struct sim_port *sim_port_tee_create(struct sim_port *a, struct sim_port *b);
  */
 struct sim_port *sim_port_afpacket_create(const char *ifname, uint32_t flags);
 
+/*
+ * The same port, also receiving: a thread of the port (one per port, started here, joined at
+ * destroy or sim_port_afpacket_stop_rx) reads every frame arriving on the interface (ETH_P_ALL,
+ * PACKET_IGNORE_OUTGOING: the port's own frames are not seen again) and calls fn(ctx, frame,
+ * len) - e.g. a model device's receive path - then tick(ctx) (optional) at least every
+ * millisecond. Frames longer than MTU + 22 bytes (GSO/GRO super-frames: offloads left on at the
+ * other end) are dropped and counted; frames whose checksum the kernel left partial (a veth
+ * peer's TX checksum offload) are passed as they are and counted - the model sees a bad L4
+ * checksum, as a NIC would. The netns demo turns those offloads off on the peer so the model
+ * sees what a cable carries.
+ */
+struct sim_afpacket_rx {
+	int (*fn)(void *ctx, const uint8_t *frame, size_t len);
+	void (*tick)(void *ctx);
+	void *ctx;
+};
+struct sim_port *sim_port_afpacket_create_rx(const char *ifname, uint32_t flags,
+					     const struct sim_afpacket_rx *rx);
+/* Stop and join the receive thread (no more fn/tick calls after it returns). No-op without. */
+void sim_port_afpacket_stop_rx(struct sim_port *port);
+
+struct sim_afpacket_rx_stats {
+	uint64_t frames;       /* handed to fn */
+	uint64_t bytes;
+	uint64_t oversize;     /* dropped: longer than the link allows */
+	uint64_t csum_partial; /* passed with a partial checksum */
+	uint64_t errors;       /* socket errors */
+};
+void sim_port_afpacket_rx_stats(struct sim_port *port, struct sim_afpacket_rx_stats *st);
+
+/* The priv a port was created with (for the port kinds' own accessors). */
+void *sim_port_priv(struct sim_port *port);
+
 #endif /* MLX5TLS_SIM_PORT_H */

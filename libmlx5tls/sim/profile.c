@@ -93,6 +93,14 @@ static const struct override_key override_keys[] = {
 	{ "log_max_num_deks", offsetof(struct sim_profile, log_max_num_deks) },
 };
 
+/* Capability bits a spec may turn off or on ("synchronize_dek=0"): a firmware that has bulk DEKs
+ * but does not promise synchronize_dek, for instance. */
+static const struct override_key override_bools[] = {
+	{ "synchronize_dek", offsetof(struct sim_profile, synchronize_dek) },
+	{ "sync_crypto", offsetof(struct sim_profile, sync_crypto) },
+	{ "bulk_dek", offsetof(struct sim_profile, bulk_dek) },
+};
+
 static int parse_log_value(const char *s, size_t len, uint8_t *val)
 {
 	unsigned v = 0;
@@ -119,6 +127,16 @@ static int apply_override(struct sim_profile *prof, const char *item, size_t len
 	if (!eq)
 		return -EINVAL;
 	key_len = (size_t)(eq - item);
+	for (size_t i = 0; i < sizeof(override_bools) / sizeof(override_bools[0]); i++) {
+		const struct override_key *k = &override_bools[i];
+
+		if (strlen(k->key) == key_len && !memcmp(k->key, item, key_len)) {
+			if (len - key_len - 1 != 1 || (eq[1] != '0' && eq[1] != '1'))
+				return -EINVAL;
+			*(bool *)((uint8_t *)prof + k->offset) = eq[1] == '1';
+			return 0;
+		}
+	}
 	for (size_t i = 0; i < sizeof(override_keys) / sizeof(override_keys[0]); i++) {
 		const struct override_key *k = &override_keys[i];
 

@@ -123,6 +123,7 @@
 #include <openssl/evp.h>
 
 #include "prm/mlx5_ifc_tls.h"
+#include "secret.h"
 #include "sim/tls_rx.h"
 
 #define HDR_LEN SIM_TLS_RX_HDR_LEN
@@ -265,7 +266,7 @@ static void put_be64(uint8_t *p, uint64_t v)
 
 struct sim_tls_rx *sim_tls_rx_create(void)
 {
-	struct sim_tls_rx *rx = calloc(1, sizeof(*rx));
+	struct sim_tls_rx *rx = secret_alloc(sizeof(*rx)); /* salt, IV, plaintext */
 
 	if (!rx) {
 		errno = ENOMEM;
@@ -276,7 +277,7 @@ struct sim_tls_rx *sim_tls_rx_create(void)
 	if (!rx->gcm || !rx->ctr) {
 		EVP_CIPHER_CTX_free(rx->gcm);
 		EVP_CIPHER_CTX_free(rx->ctr);
-		free(rx);
+		secret_free(rx, sizeof(*rx));
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -291,7 +292,7 @@ void sim_tls_rx_destroy(struct sim_tls_rx *rx)
 	EVP_CIPHER_CTX_free(rx->gcm); /* cleanses the key schedules */
 	EVP_CIPHER_CTX_free(rx->ctr);
 	explicit_bzero(rx, sizeof(*rx));
-	free(rx);
+	secret_free(rx, sizeof(*rx));
 }
 
 static bool all_zero(const uint8_t *p, size_t n)

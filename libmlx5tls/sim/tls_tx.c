@@ -53,6 +53,7 @@
 #include <openssl/evp.h>
 
 #include "prm/mlx5_ifc_tls.h"
+#include "secret.h"
 #include "sim/sq.h"
 #include "sim/tls_tx.h"
 
@@ -114,7 +115,7 @@ const char *sim_tls_tx_state_str(enum sim_tls_tx_state st)
 
 struct sim_tls_tx *sim_tls_tx_create(void)
 {
-	struct sim_tls_tx *tx = calloc(1, sizeof(*tx));
+	struct sim_tls_tx *tx = secret_alloc(sizeof(*tx)); /* salt, IV, nonces */
 
 	if (!tx) {
 		errno = ENOMEM;
@@ -122,7 +123,7 @@ struct sim_tls_tx *sim_tls_tx_create(void)
 	}
 	tx->evp = EVP_CIPHER_CTX_new();
 	if (!tx->evp) {
-		free(tx);
+		secret_free(tx, sizeof(*tx));
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -136,7 +137,7 @@ void sim_tls_tx_destroy(struct sim_tls_tx *tx)
 		return;
 	EVP_CIPHER_CTX_free(tx->evp); /* cleanses the key schedule */
 	explicit_bzero(tx, sizeof(*tx));
-	free(tx);
+	secret_free(tx, sizeof(*tx));
 }
 
 static void put_be64(uint8_t *p, uint64_t v)

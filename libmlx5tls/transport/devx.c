@@ -215,6 +215,13 @@ static int devx_obj_create(struct mlx5tls_xport *xp, const void *in, size_t inle
 		/* EREMOTEIO: the firmware rejected it, status/syndrome are in out. */
 		return devx_neg_errno(err);
 	}
+	/* a handle, yet a status that is not OK (as from a kernel that does not check it): no
+	 * object was made; the handle goes (its destroy fails, as there is nothing to destroy) */
+	if (devx_result(0, out, outlen)) {
+		(void)mlx5dv_devx_obj_destroy(obj->devx);
+		free(obj);
+		return -EREMOTEIO;
+	}
 	obj->xp = xp;
 	*objp = obj;
 	return 0;

@@ -583,7 +583,15 @@ int devx_flow_create(struct mlx5tls_xport *xp, const struct xport_flow_match *m,
 	x->xp = xp;
 	memset(&ma, 0, sizeof(ma));
 	ma.type = IBV_FLOW_ATTR_NORMAL;
-	ma.match_criteria_enable = MLX5_MATCH_OUTER_HEADERS;
+	if (m->ip_version) {
+		ma.match_criteria_enable = MLX5_MATCH_OUTER_HEADERS;
+	} else {
+		/* the catch-all: empty mask, below the exact rules (a higher number is a lower
+		 * priority), so it only takes what no connection's rule matches */
+		memset(mask->match_buf, 0, MATCH_SZ);
+		memset(value->match_buf, 0, MATCH_SZ);
+		ma.priority = 1;
+	}
 	ma.match_mask = mask;
 	errno = 0;
 	x->matcher = mlx5dv_create_flow_matcher(xp->ctx, &ma);

@@ -124,10 +124,108 @@ static int sim_list(struct mlx5tls_device_info **list, int *n)
 	return 0;
 }
 
+static int parse_prob(const char *v, double *out)
+{
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(v, &end);
+	if (errno || end == v || *end || !(d >= 0.0 && d <= 1.0))
+		return -EINVAL;
+	*out = d;
+	return 0;
+}
+
+static int apply_wire_opt(const char *item, struct sim_fault_cfg *cfg, unsigned int *dirs)
+{
+	const char *v = strchr(item, '=');
+
+	if (!v)
+		return -EINVAL;
+	v++;
+	if (!strncmp(item, "wire_loss=", 10))
+		return parse_prob(v, &cfg->loss);
+	if (!strncmp(item, "wire_reorder=", 13))
+		return parse_prob(v, &cfg->reorder);
+	if (!strncmp(item, "wire_dup=", 9))
+		return parse_prob(v, &cfg->dup);
+	if (!strncmp(item, "wire_corrupt=", 13))
+		return parse_prob(v, &cfg->corrupt);
+	if (!strncmp(item, "wire_seed=", 10)) {
+		char *end;
+		unsigned long long n;
+
+		if (*v < '0' || *v > '9')
+			return -EINVAL;
+		errno = 0;
+		n = strtoull(v, &end, 10);
+		if (errno || *end)
+			return -EINVAL;
+		cfg->seed = n;
+		return 0;
+	}
+	if (!strncmp(item, "wire_dir=", 9)) {
+		if (!strcmp(v, "both"))
+			*dirs = SIM_WIRE_FAULT_TX | SIM_WIRE_FAULT_RX;
+		else if (!strcmp(v, "tx"))
+			*dirs = SIM_WIRE_FAULT_TX;
+		else if (!strcmp(v, "rx"))
+			*dirs = SIM_WIRE_FAULT_RX;
+		else
+			return -EINVAL;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int sim_wire_parse_opts(const char *spec, char *rest, size_t rest_sz, struct sim_fault_cfg *cfg,
+			unsigned int *dirs)
+{
+	char item[128];
+	size_t used = 0;
+	const char *p = spec;
+
+	memset(cfg, 0, sizeof(*cfg));
+	*dirs = SIM_WIRE_FAULT_TX | SIM_WIRE_FAULT_RX;
+	if (!rest_sz)
+		return -ENAMETOOLONG;
+	rest[0] = '\0';
+	while (p && *p) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		bool first = p == spec;
+
+		if (len >= sizeof(item))
+			return -EINVAL;
+		memcpy(item, p, len);
+		item[len] = '\0';
+		if (!first && !strncmp(item, "wire_", 5)) {
+			int ret = apply_wire_opt(item, cfg, dirs);
+
+			if (ret)
+				return ret;
+		} else {
+			if (used + len + 2 > rest_sz)
+				return -ENAMETOOLONG;
+			if (!first)
+				rest[used++] = ',';
+			memcpy(rest + used, item, len);
+			used += len;
+			rest[used] = '\0';
+		}
+		p = comma ? comma + 1 : NULL;
+	}
+	return 0;
+}
+
 static int sim_open(const char *name, struct mlx5tls_xport **xpp, struct mlx5tls_device_attr *attr)
 {
 	const char *spec;
 	struct mlx5tls_xport *xp;
+	struct sim_fault_cfg fcfg;
+	unsigned int fdirs;
+	char dev_spec[256];
 	int ret;
 
 	if (!xpp)
@@ -141,9 +239,21 @@ static int sim_open(const char *name, struct mlx5tls_xport **xpp, struct mlx5tls
 	else
 		return -ENODEV;
 
+	if (spec) {
+		ret = sim_wire_parse_opts(spec, dev_spec, sizeof(dev_spec), &fcfg, &fdirs);
+		if (ret)
+			return ret == -ENAMETOOLONG ? -EINVAL : ret;
+		spec = dev_spec;
+	} else {
+		memset(&fcfg, 0, sizeof(fcfg));
+		fdirs = SIM_WIRE_FAULT_TX | SIM_WIRE_FAULT_RX;
+	}
 	xp = calloc(1, sizeof(*xp));
 	if (!xp)
 		return -ENOMEM;
+	xp->fault_cfg = fcfg;
+	xp->fault_dirs = fdirs;
+	pthread_mutex_init(&xp->wire_lock, NULL);
 	xp->dev = sim_dev_create(spec);
 	if (!xp->dev) {
 		/* sim_dev_create sets errno; never report success for a missing device */
@@ -152,6 +262,11 @@ static int sim_open(const char *name, struct mlx5tls_xport **xpp, struct mlx5tls
 		return ret;
 	}
 	ret = sim_uctx_alloc(xp->dev, &xp->uid);
+	if (!ret) {
+		ret = sim_wire_init(xp);
+		if (ret)
+			sim_uctx_free(xp->dev, xp->uid);
+	}
 	if (ret) {
 		sim_dev_destroy(xp->dev);
 		free(xp);
@@ -179,9 +294,10 @@ static void sim_close(struct mlx5tls_xport *xp)
 {
 	if (!xp)
 		return;
-	sim_wire_release(xp);
+	sim_wire_fini(xp);
 	sim_uctx_free(xp->dev, xp->uid);
 	sim_dev_destroy(xp->dev);
+	pthread_mutex_destroy(&xp->wire_lock);
 	free(xp);
 }
 
@@ -334,6 +450,7 @@ const struct mlx5tls_transport_ops mlx5tls_transport_sim = {
 	.mr_dereg = sim_mr_dereg_op,
 	.wire_set = sim_wire_set,
 	.wire_rx = sim_wire_rx,
+	.wire_stats = sim_wire_stats,
 	.rq_create = sim_rq_create_op,
 	.rq_destroy = sim_rq_destroy_op,
 	.rq_recover = sim_rq_recover_op,

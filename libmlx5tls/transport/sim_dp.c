@@ -6,6 +6,7 @@
  * only model-specific step is the doorbell, which stands for the MMIO store.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -35,6 +36,7 @@ struct mlx5tls_xrq {
 struct mlx5tls_xflow {
 	struct mlx5tls_xport *xp;
 	uint32_t rule_id;
+	bool is_default; /* the catch-all: the model's default destination */
 };
 
 struct mlx5tls_xmr {
@@ -74,8 +76,81 @@ static void wire_rx_free(void *priv)
 
 static const struct sim_port_ops wire_rx_ops = { .xmit = wire_rx_deliver, .destroy = wire_rx_free };
 
+/* ---- faults and the receive direction of the port ---- */
+
+/* A held (reordered) frame leaves after the next one, or after this long without one. */
+#define WIRE_HOLD_NS 2000000u
+
+static int fault_to_port(void *ctx, const uint8_t *frame, size_t len)
+{
+	return sim_port_xmit(ctx, frame, len);
+}
+
+static int fault_port_xmit(void *priv, const uint8_t *frame, size_t len)
+{
+	return sim_fault_pass(priv, frame, len);
+}
+
+/* The TX fault stage as a port; the stage itself is the xport's (destroyed in release). */
+static const struct sim_port_ops fault_port_ops = { .xmit = fault_port_xmit };
+
+static int rx_to_dev(void *ctx, const uint8_t *frame, size_t len)
+{
+	const struct mlx5tls_xport *xp = ctx;
+
+	/* the capture shows both directions: what the device received, after the faults */
+	if (xp->pcap)
+		(void)sim_port_xmit(xp->pcap, frame, len);
+	return sim_dev_rx(xp->dev, frame, len);
+}
+
+/* Every frame arriving at the port: the interface's (the AF_PACKET thread) or wire_rx's. */
+static int port_rx(void *ctx, const uint8_t *frame, size_t len)
+{
+	struct mlx5tls_xport *xp = ctx;
+
+	atomic_fetch_add(&xp->rx_frames, 1);
+	atomic_fetch_add(&xp->rx_bytes, len);
+	if (xp->rx_fault)
+		return sim_fault_pass(xp->rx_fault, frame, len);
+	return rx_to_dev(xp, frame, len);
+}
+
+int sim_wire_init(struct mlx5tls_xport *xp)
+{
+	if (sim_fault_cfg_active(&xp->fault_cfg) && (xp->fault_dirs & SIM_WIRE_FAULT_RX)) {
+		xp->rx_fault = sim_fault_create(&xp->fault_cfg, 2, rx_to_dev, xp);
+		if (!xp->rx_fault)
+			return errno ? -errno : -ENOMEM;
+	}
+	return 0;
+}
+
+void sim_wire_fini(struct mlx5tls_xport *xp)
+{
+	sim_wire_release(xp);
+	sim_fault_destroy(xp->rx_fault);
+	xp->rx_fault = NULL;
+}
+
+static void port_tick(void *ctx)
+{
+	struct mlx5tls_xport *xp = ctx;
+
+	sim_fault_flush(xp->tx_fault, WIRE_HOLD_NS);
+	sim_fault_flush(xp->rx_fault, WIRE_HOLD_NS);
+}
+
 void sim_wire_release(struct mlx5tls_xport *xp)
 {
+	/* no receive thread calls into the stages or the device any more */
+	sim_port_afpacket_stop_rx(xp->afpacket);
+	xp->afpacket = NULL;
+	xp->pcap = NULL;
+	/* held frames leave: TX into the sinks (still there), RX into the device */
+	sim_fault_destroy(xp->tx_fault);
+	xp->tx_fault = NULL;
+	sim_fault_flush(xp->rx_fault, 0);
 	/* tees first (they point at the sinks), i.e. in reverse order of creation */
 	while (xp->n_wire_ports)
 		sim_port_destroy(xp->wire_ports[--xp->n_wire_ports]);
@@ -107,6 +182,7 @@ static int wire_build(struct mlx5tls_xport *xp, const struct mlx5tls_model_wire_
 	uint32_t mtu = WIRE_MTU_DEFAULT;
 	int ret = 0;
 
+
 	if (o && o->rx) {
 		struct wire_rx *rx = calloc(1, sizeof(*rx));
 		struct sim_port *p;
@@ -120,20 +196,40 @@ static int wire_build(struct mlx5tls_xport *xp, const struct mlx5tls_model_wire_
 			free(rx);
 		ret = wire_add(xp, p);
 	}
-	if (!ret && o && o->pcap_path)
-		ret = wire_add(xp, sim_port_pcap_create(o->pcap_path,
-							(o->flags & MLX5TLS_WIRE_F_PCAP_ZERO_TIME)
-								? SIM_PCAP_ZERO_TIME
-								: 0));
+	if (!ret && o && o->pcap_path) {
+		struct sim_port *pc = sim_port_pcap_create(o->pcap_path,
+							   (o->flags & MLX5TLS_WIRE_F_PCAP_ZERO_TIME)
+								   ? SIM_PCAP_ZERO_TIME
+								   : 0);
+
+		ret = wire_add(xp, pc);
+		if (!ret)
+			xp->pcap = pc; /* also gets the frames the device receives */
+	}
 	if (!ret && o && o->ifname) {
-		struct sim_port *af = sim_port_afpacket_create(o->ifname, 0);
+		const struct sim_afpacket_rx arx = { .fn = port_rx, .tick = port_tick, .ctx = xp };
+		struct sim_port *af = sim_port_afpacket_create_rx(o->ifname, 0, &arx);
 
 		if (af)
 			mtu = sim_port_mtu(af); /* the interface's, unless the caller says */
 		ret = wire_add(xp, af);
+		if (!ret)
+			xp->afpacket = af;
 	}
 	if (!ret && !xp->wire_top)
 		ret = wire_add(xp, sim_port_create(&discard_ops, NULL));
+	if (!ret && sim_fault_cfg_active(&xp->fault_cfg) && (xp->fault_dirs & SIM_WIRE_FAULT_TX)) {
+		struct sim_port *fp;
+
+		xp->tx_fault = sim_fault_create(&xp->fault_cfg, 1, fault_to_port, xp->wire_top);
+		if (!xp->tx_fault)
+			return errno ? -errno : -ENOMEM;
+		fp = sim_port_create(&fault_port_ops, xp->tx_fault);
+		if (!fp)
+			return errno ? -errno : -ENOMEM;
+		xp->wire_ports[xp->n_wire_ports++] = fp;
+		xp->wire_top = fp;
+	}
 	if (!ret && o && o->mtu)
 		mtu = o->mtu;
 	if (!ret)
@@ -145,13 +241,45 @@ int sim_wire_set(struct mlx5tls_xport *xp, const struct mlx5tls_model_wire_opts 
 {
 	int ret;
 
-	if (xp->live_qps)
-		return -EBUSY;
+	pthread_mutex_lock(&xp->wire_lock);
+	if (xp->live_qps) {
+		ret = -EBUSY;
+		goto out;
+	}
 	sim_wire_release(xp);
 	ret = wire_build(xp, opts);
 	if (ret)
 		sim_wire_release(xp);
+out:
+	pthread_mutex_unlock(&xp->wire_lock);
 	return ret;
+}
+
+/* A queue pair about to be made holds the wire: built if there is none, then counted live so
+ * that sim_wire_set refuses to replace it. */
+static int wire_hold(struct mlx5tls_xport *xp, uint32_t mtu, struct sim_port **port)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&xp->wire_lock);
+	if (!xp->wire_top)
+		ret = wire_build(xp, NULL);
+	/* the queue cannot send frames the modelled link refuses */
+	if (!ret && mtu > sim_port_mtu(xp->wire_top))
+		ret = -EINVAL;
+	if (!ret) {
+		xp->live_qps++;
+		*port = xp->wire_top;
+	}
+	pthread_mutex_unlock(&xp->wire_lock);
+	return ret;
+}
+
+static void wire_unhold(struct mlx5tls_xport *xp)
+{
+	pthread_mutex_lock(&xp->wire_lock);
+	xp->live_qps--;
+	pthread_mutex_unlock(&xp->wire_lock);
 }
 
 /* ---- queues ---- */
@@ -164,19 +292,17 @@ int sim_qp_create(struct mlx5tls_xport *xp, const struct xport_qp_attr *attr,
 	struct sim_cq_info ci;
 	struct sim_sq_info si;
 	struct mlx5tls_xqp *x;
+	struct sim_port *port = NULL;
 	int ret;
 
-	if (!xp->wire_top) {
-		ret = wire_build(xp, NULL);
-		if (ret)
-			return ret;
-	}
-	/* the queue cannot send frames the modelled link refuses */
-	if (attr->mtu > sim_port_mtu(xp->wire_top))
-		return -EINVAL;
+	ret = wire_hold(xp, attr->mtu, &port);
+	if (ret)
+		return ret;
 	x = calloc(1, sizeof(*x));
-	if (!x)
+	if (!x) {
+		wire_unhold(xp);
 		return -ENOMEM;
+	}
 	x->xp = xp;
 	x->sync = attr->model_sync;
 	x->cq = sim_cq_create(xp->dev, &ca);
@@ -188,7 +314,7 @@ int sim_qp_create(struct mlx5tls_xport *xp, const struct xport_qp_attr *attr,
 	sa.cq = x->cq;
 	sa.tisn = attr->sq_tisn;
 	sa.pd = attr->pdn;
-	sa.port = xp->wire_top;
+	sa.port = port;
 	sa.flags = attr->model_sync ? 0 : SIM_SQ_F_ASYNC;
 	x->sq = sim_sq_create(xp->dev, &sa);
 	if (!x->sq) {
@@ -210,7 +336,6 @@ int sim_qp_create(struct mlx5tls_xport *xp, const struct xport_qp_attr *attr,
 	info->cq_buf = ci.buf;
 	info->cq_cqes = ci.cqe_cnt;
 	info->cq_dbrec = ci.dbrec;
-	xp->live_qps++;
 	*q = x;
 	return 0;
 
@@ -220,6 +345,7 @@ err_cq:
 	sim_cq_destroy(x->cq);
 err_free:
 	free(x);
+	wire_unhold(xp);
 	return ret;
 }
 
@@ -229,7 +355,7 @@ void sim_qp_destroy(struct mlx5tls_xqp *q)
 		return;
 	sim_sq_destroy(q->sq);
 	sim_cq_destroy(q->cq);
-	q->xp->live_qps--;
+	wire_unhold(q->xp);
 	free(q);
 }
 
@@ -297,7 +423,51 @@ int sim_mr_dereg_op(struct mlx5tls_xmr *mr)
 
 int sim_wire_rx(struct mlx5tls_xport *xp, const void *frame, size_t len)
 {
-	return sim_dev_rx(xp->dev, frame, len);
+	return port_rx(xp, frame, len);
+}
+
+int sim_wire_stats(struct mlx5tls_xport *xp, struct mlx5tls_model_wire_stats *st)
+{
+	struct sim_fault_stats fs;
+	struct sim_port_stats ps;
+	struct sim_rx_stats rs;
+
+	memset(st, 0, sizeof(*st));
+	if (xp->wire_top) {
+		sim_port_get_stats(xp->wire_top, &ps);
+		st->tx_frames = ps.frames + ps.errors;
+		st->tx_bytes = ps.bytes;
+		st->tx_errors = ps.errors;
+	}
+	sim_fault_get_stats(xp->tx_fault, &fs);
+	st->tx_dropped = fs.dropped;
+	st->tx_reordered = fs.reordered;
+	st->tx_duplicated = fs.duplicated;
+	st->tx_corrupted = fs.corrupted;
+	st->rx_frames = atomic_load(&xp->rx_frames);
+	st->rx_bytes = atomic_load(&xp->rx_bytes);
+	sim_fault_get_stats(xp->rx_fault, &fs);
+	st->rx_dropped = fs.dropped;
+	st->rx_reordered = fs.reordered;
+	st->rx_duplicated = fs.duplicated;
+	st->rx_corrupted = fs.corrupted;
+	if (xp->afpacket) {
+		struct sim_afpacket_rx_stats as;
+
+		sim_port_afpacket_rx_stats(xp->afpacket, &as);
+		st->rx_oversize = as.oversize;
+		st->rx_csum_partial = as.csum_partial;
+		st->rx_errors = as.errors;
+		/* oversize frames never reached port_rx: count them as arrived too */
+		st->rx_frames += as.oversize;
+	}
+	sim_dev_get_rx_stats(xp->dev, &rs);
+	st->rx_steered = rs.steered;
+	st->rx_to_default = rs.to_default;
+	st->rx_no_match = rs.no_match;
+	st->rx_l3_not_ok = rs.l3_not_ok;
+	st->rx_l4_not_ok = rs.l4_not_ok;
+	return 0;
 }
 
 int sim_rq_create_op(struct mlx5tls_xport *xp, const struct xport_rq_attr *attr,
@@ -390,9 +560,23 @@ int sim_flow_create_op(struct mlx5tls_xport *xp, const struct xport_flow_match *
 	int ret;
 
 	(void)tir_obj;
+	(void)tirn;
 	x = calloc(1, sizeof(*x));
 	if (!x)
 		return -ENOMEM;
+	if (!m->ip_version) {
+		/* the catch-all rule: the model's default destination (one per device) */
+		ret = xp->has_default ? -EEXIST : sim_steer_set_default(xp->dev, m->default_rqn);
+		if (ret) {
+			free(x);
+			return ret;
+		}
+		xp->has_default = true;
+		x->xp = xp;
+		x->is_default = true;
+		*f = x;
+		return 0;
+	}
 	sm.ip_version = m->ip_version;
 	sm.ip_proto = m->ip_proto;
 	memcpy(sm.src_ip, m->src_ip, sizeof(sm.src_ip));
@@ -415,6 +599,14 @@ int sim_flow_destroy_op(struct mlx5tls_xflow *f)
 
 	if (!f)
 		return 0;
+	if (f->is_default) {
+		ret = sim_steer_set_default(f->xp->dev, 0);
+		if (!ret) {
+			f->xp->has_default = false;
+			free(f);
+		}
+		return ret;
+	}
 	ret = sim_steer_del(f->xp->dev, f->rule_id);
 	if (!ret)
 		free(f);

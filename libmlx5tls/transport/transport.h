@@ -78,7 +78,11 @@ struct xport_rq_info {
 
 /* A 5-tuple steering rule, as the receiver sees the packet (src = the peer). */
 struct xport_flow_match {
-	uint8_t ip_version;          /* 4 or 6 */
+	/* 4 or 6; 0 = the catch-all rule (every frame no other rule matches; the rest of the
+	 * match is unused): on hardware a flow of lowest priority with an empty mask, on the
+	 * model its default destination, the TIR's RQ default_rqn */
+	uint8_t ip_version;
+	uint32_t default_rqn;
 	uint8_t ip_proto;            /* 6 = TCP */
 	uint8_t src_ip[16];          /* IPv4 in bytes 0..3; network order */
 	uint8_t dst_ip[16];
@@ -158,6 +162,8 @@ struct mlx5tls_transport_ops {
 	int (*wire_set)(struct mlx5tls_xport *xp, const struct mlx5tls_model_wire_opts *opts);
 	/* Model only (NULL on devx): a frame arrives from the wire (sim_dev_rx). */
 	int (*wire_rx)(struct mlx5tls_xport *xp, const void *frame, size_t len);
+	/* Model only (NULL on devx): the port's counters (faults included). */
+	int (*wire_stats)(struct mlx5tls_xport *xp, struct mlx5tls_model_wire_stats *st);
 
 	/* ---- receive side (NULL when the transport has none yet: -EOPNOTSUPP) ---- */
 

@@ -23,6 +23,7 @@
 #ifndef MLX5TLS_DEVX_SHIM_H
 #define MLX5TLS_DEVX_SHIM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,6 +54,13 @@ void devx_shim_reset_calls(void);
  * without DevX; EPERM: older kernels without CAP_NET_RAW), 0 to stop. Nothing else changes.
  */
 void devx_shim_fail_open(int err);
+
+/*
+ * Make the next DevX command with `opcode` (0: any) come back rejected with `status`/`syndrome`
+ * in its output mailbox without running it: with rc0, the rdma-core call returns 0 all the same
+ * (as a kernel that does not check the status would), else EREMOTEIO. status 0 disarms.
+ */
+void devx_shim_fail_next(uint16_t opcode, uint8_t status, uint32_t syndrome, bool rc0);
 
 /* Contexts currently open on device `name`, or -ENODEV. */
 int devx_shim_open_contexts(const char *name);

@@ -345,6 +345,44 @@ int devx_shim_set_devices(const char *spec)
 	return 0;
 }
 
+static struct {
+	pthread_mutex_t lock;
+	bool armed;
+	uint16_t opcode;
+	uint8_t status;
+	uint32_t syndrome;
+	bool rc0;
+} fail_next = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+void devx_shim_fail_next(uint16_t opcode, uint8_t status, uint32_t syndrome, bool rc0)
+{
+	pthread_mutex_lock(&fail_next.lock);
+	fail_next.armed = status != 0;
+	fail_next.opcode = opcode;
+	fail_next.status = status;
+	fail_next.syndrome = syndrome;
+	fail_next.rc0 = rc0;
+	pthread_mutex_unlock(&fail_next.lock);
+}
+
+/* The armed rejection, if this command is the one: out holds it; 0 (rc0) or -EREMOTEIO. */
+static bool take_fail_next(const void *in, void *out, size_t outlen, int *ret)
+{
+	bool hit;
+
+	pthread_mutex_lock(&fail_next.lock);
+	hit = fail_next.armed && (!fail_next.opcode || fail_next.opcode == shim_in_opcode(in));
+	if (hit) {
+		fail_next.armed = false;
+		memset(out, 0, outlen);
+		DEVX_SET(mbox_out, out, status, fail_next.status);
+		DEVX_SET(mbox_out, out, syndrome, fail_next.syndrome);
+		*ret = fail_next.rc0 ? 0 : -EREMOTEIO;
+	}
+	pthread_mutex_unlock(&fail_next.lock);
+	return hit;
+}
+
 void devx_shim_fail_open(int err)
 {
 	atomic_store(&open_fail_errno, err < 0 ? -err : err);
@@ -426,6 +464,8 @@ int shim_exec(struct shim_context *ctx, const void *in, size_t inlen, void *out,
 	uint8_t *copy;
 	int ret;
 
+	if (outlen >= 16 && inlen >= 16 && take_fail_next(in, out, outlen, &ret))
+		return ret; /* an injected rejection: the model never sees the command */
 	copy = malloc(inlen);
 	if (!copy)
 		return -ENOMEM;

@@ -16,6 +16,7 @@
  * the context's struct verbs_context ops, which shim_context_rx_init() fills.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,7 @@ struct mlx5dv_flow_matcher {
 	uint32_t magic;
 	struct shim_context *ctx;
 	uint8_t mask[MATCH_SZ];
+	bool catch_all;   /* empty mask, no criteria: the model's default destination */
 	atomic_int users; /* flows */
 };
 
@@ -53,6 +55,7 @@ struct shim_flow {
 	struct shim_context *ctx;
 	struct mlx5dv_flow_matcher *matcher;
 	uint32_t rule_id;
+	bool is_default;  /* the catch-all: the model's default RQ was set */
 	struct shim_flow *next;
 };
 
@@ -248,6 +251,23 @@ struct mlx5dv_flow_matcher *mlx5dv_create_flow_matcher(struct ibv_context *conte
 	shim_count(SHIM_MLX5DV_CREATE_FLOW_MATCHER);
 	if (!ctx || !attr || !attr->match_mask || attr->comp_mask)
 		return fail_ptr(EINVAL);
+	if (attr->type == IBV_FLOW_ATTR_NORMAL && !attr->match_criteria_enable &&
+	    attr->match_mask->match_sz == MATCH_SZ) {
+		static const uint8_t zero[MATCH_SZ];
+
+		/* a catch-all rule (empty mask, lower priority than the exact rules): the model's
+		 * default destination */
+		if (memcmp(attr->match_mask->match_buf, zero, MATCH_SZ) || !attr->priority)
+			return fail_ptr(EOPNOTSUPP);
+		fm = calloc(1, sizeof(*fm));
+		if (!fm)
+			return fail_ptr(ENOMEM);
+		fm->magic = SHIM_FM_MAGIC;
+		fm->ctx = ctx;
+		fm->catch_all = true;
+		atomic_init(&fm->users, 0);
+		return fm;
+	}
 	if (attr->type != IBV_FLOW_ATTR_NORMAL ||
 	    attr->match_criteria_enable != MLX5_MATCH_OUTER_HEADERS ||
 	    attr->match_mask->match_sz != MATCH_SZ) {
@@ -324,6 +344,25 @@ struct ibv_flow *mlx5dv_create_flow(struct mlx5dv_flow_matcher *matcher,
 	    (tir->enc_id >> 32) != OP_CREATE_TIR)
 		return fail_ptr(EINVAL);
 	v = (const uint8_t *)match_value->match_buf;
+	if (matcher->catch_all) {
+		uint32_t rqn = 0;
+
+		for (size_t i = 0; i < MATCH_SZ; i++)
+			if (v[i])
+				return fail_ptr(EINVAL);
+		ret = sim_tir_get(matcher->ctx->dev->sim, (uint32_t)tir->enc_id, NULL, NULL, &rqn);
+		if (!ret)
+			ret = sim_steer_set_default(matcher->ctx->dev->sim, rqn);
+		if (ret)
+			return fail_ptr(-ret);
+		fl = calloc(1, sizeof(*fl));
+		if (!fl) {
+			(void)sim_steer_set_default(matcher->ctx->dev->sim, 0);
+			return fail_ptr(ENOMEM);
+		}
+		fl->is_default = true;
+		goto link;
+	}
 	/* the value under the matcher's mask */
 	for (size_t i = 0; i < MATCH_SZ; i++)
 		if (v[i] & ~matcher->mask[i])
@@ -348,6 +387,7 @@ struct ibv_flow *mlx5dv_create_flow(struct mlx5dv_flow_matcher *matcher,
 		free(fl);
 		return fail_ptr(-ret);
 	}
+link:
 	fl->magic = SHIM_FLOW_MAGIC;
 	fl->ctx = matcher->ctx;
 	fl->matcher = matcher;
@@ -363,7 +403,10 @@ struct ibv_flow *mlx5dv_create_flow(struct mlx5dv_flow_matcher *matcher,
 
 static void flow_free(struct shim_flow *fl)
 {
-	(void)sim_steer_del(fl->ctx->dev->sim, fl->rule_id);
+	if (fl->is_default)
+		(void)sim_steer_set_default(fl->ctx->dev->sim, 0);
+	else
+		(void)sim_steer_del(fl->ctx->dev->sim, fl->rule_id);
 	atomic_fetch_sub(&fl->matcher->users, 1);
 	fl->magic = 0;
 	free(fl);

@@ -192,12 +192,62 @@ static void test_foreign_status(void)
 	CU_ASSERT_EQUAL(mlx5tls_rx_query(f.rx, &info, sizeof(info)), 0);
 	CU_ASSERT_EQUAL(info.untrusted_packets, 1);
 	CU_ASSERT_EQUAL(info.stop, MLX5TLS_RX_STOP_FAILED);
+	/* the zero-copy input: a whole record claiming DECRYPTED with a tag that is not the
+	 * context's is not handed over in place */
+	lc_stop_ctx(&f);
+	lc_start(&f, &s, 5000, 0);
+	settle(f.qp);
+	{
+		struct mlx5tls_rx_seg seg = { buf, 5000, (uint32_t)s.len,
+					      MLX5TLS_RX_TLS_DECRYPTED | 0x777u << 8 };
+		uint32_t next = 0;
+
+		CU_ASSERT_EQUAL(mlx5tls_rx_input_segs(f.rx, &seg, 1, NULL, NULL, &next), -EBADMSG);
+		CU_ASSERT_EQUAL(mlx5tls_rx_query(f.rx, &info, sizeof(info)), 0);
+		CU_ASSERT_EQUAL(info.records, 0);
+		CU_ASSERT_EQUAL(info.untrusted_packets, 1);
+	}
 	/* reserved bits of the word */
 	lc_stop_ctx(&f);
 	lc_start(&f, &s, 5000, 0);
 	CU_ASSERT_EQUAL(mlx5tls_rx_input(f.rx, 5000, buf, s.len, 0x4, lc_collect, &f), -EINVAL);
 	CU_ASSERT_EQUAL(mlx5tls_rx_packet(f.rx, 5000, s.len, 0x80), -EINVAL);
-	CU_ASSERT_EQUAL(dev_counter(f.dev, "rx_tls_untrusted"), 1);
+	CU_ASSERT_EQUAL(dev_counter(f.dev, "rx_tls_untrusted"), 2);
+	lc_close(&f);
+	lc_stream_fini(&s);
+}
+
+/* Destroying a context leaves no TLS state decrypting on its TIR: the next record of the same
+ * stream, steered by the same flow, arrives not decrypted (a fresh TIR object) and the TIR has
+ * another number. */
+static void test_destroy_clears_tir(void)
+{
+	struct mlx5tls_rx_pkt pk;
+	struct lc_stream s;
+	uint8_t fr[LC_HDRS + LC_MSS];
+	uint32_t tirn;
+	size_t first, n;
+	struct lc f;
+
+	lc_open(&f, true);
+	lc_stream_init(&s, TLS_1_3_VERSION, 128, 0);
+	lc_write_n(&s, 500);
+	first = s.len;
+	lc_write_n(&s, 500);
+	lc_start(&f, &s, 100, 0);
+	settle(f.qp);
+	lc_arrive(&f, &s, 0, (uint32_t)first, true);
+	CU_ASSERT_EQUAL(f.err, 0);
+	CU_ASSERT_EQUAL(f.got_len, 500);
+	tirn = mlx5tls_tir_num(f.tir);
+	lc_stop_ctx(&f);
+	CU_ASSERT_NOT_EQUAL(mlx5tls_tir_num(f.tir), tirn);
+	n = lc_frame(f.sport, 100 + (uint32_t)first, s.wire + first, (uint32_t)(s.len - first), fr);
+	CU_ASSERT_EQUAL_FATAL(rx_wire(f.dev, fr, n), 0);
+	CU_ASSERT_EQUAL_FATAL(mlx5tls_rq_poll(f.rq, &pk, 1, 0), 1);
+	CU_ASSERT_EQUAL(pk.tls_status, MLX5TLS_RX_TLS_NONE);
+	CU_ASSERT_EQUAL(memcmp((uint8_t *)pk.data + LC_HDRS, s.wire + first, s.len - first), 0);
+	CU_ASSERT_EQUAL(mlx5tls_rq_release(f.rq, &pk), 0);
 	lc_close(&f);
 	lc_stream_fini(&s);
 }
@@ -846,12 +896,14 @@ static void test_empty_and_padding(void)
 	empty_and_padding(TLS_1_3_VERSION);
 }
 
-/* A record longer than TLS allows (RFC 8446 5.2: 2^14 + 256) -> -EMSGSIZE; 2^14 + 256 itself is a
- * length a record may have (it then fails as a forgery would); an inner plaintext of zeros only
- * -> -EBADMSG. */
+/* A record longer than TLS allows -> -EMSGSIZE at its header: the kernel's bound, 2^14 of
+ * plaintext with its overhead (TLS 1.3: 2^14 + 1 + 16 = 16401; beyond it the inner plaintext
+ * breaks RFC 8446 5.4), so also 2^14 + 256 (RFC 8446 5.2's ceiling); 16401 itself is a length a
+ * record may have (read to its end, it then fails as a forgery would); a full-size record
+ * (2^14 of data) goes through; an inner plaintext of zeros only -> -EBADMSG. */
 static void test_record_too_long(void)
 {
-	uint8_t hdr[5] = { 23, 3, 3, 0x41, 0x01 }; /* 16641 */
+	uint8_t hdr[5] = { 23, 3, 3, 0x40, 0x12 }; /* 16402 */
 	struct lc_stream s;
 	struct lc f;
 
@@ -868,14 +920,33 @@ static void test_record_too_long(void)
 	lc_stream_fini(&s);
 
 	lc_stream_init(&s, TLS_1_3_VERSION, 128, 0);
+	hdr[3] = 0x41, hdr[4] = 0x00; /* 16640 */
+	lc_raw(&s, hdr, sizeof(hdr));
+	lc_start(&f, &s, 0, 0);
+	settle(f.qp);
+	lc_send_all(&f, &s, 0);
+	CU_ASSERT_EQUAL(f.err, -EMSGSIZE);
+	lc_stop_ctx(&f);
+	lc_stream_fini(&s);
+
+	lc_stream_init(&s, TLS_1_3_VERSION, 128, 0);
+	lc_write_n(&s, 16384); /* body 16401: the largest */
+	lc_start(&f, &s, 0, 0);
+	settle(f.qp);
+	lc_send_all(&f, &s, 0);
+	CU_ASSERT(lc_got_all(&f, &s));
+	lc_stop_ctx(&f);
+	lc_stream_fini(&s);
+
+	lc_stream_init(&s, TLS_1_3_VERSION, 128, 0);
 	{
-		uint8_t *z = calloc(1, 16384 + 256);
+		uint8_t *z = calloc(1, 16401);
 
 		CU_ASSERT_PTR_NOT_NULL_FATAL(z);
-		/* 16640 accepted as a length: read to its end, then it fails authentication */
-		hdr[3] = 0x41, hdr[4] = 0x00;
+		/* 16401 accepted as a length: read to its end, then it fails authentication */
+		hdr[3] = 0x40, hdr[4] = 0x11;
 		lc_raw(&s, hdr, sizeof(hdr));
-		lc_raw(&s, z, 16384 + 256);
+		lc_raw(&s, z, 16401);
 		free(z);
 	}
 	lc_start(&f, &s, 0, 0);
@@ -989,6 +1060,7 @@ static const struct test_case rx_lifecycle_cases[] = {
 	{ "reuse_tir_200_connections", test_reuse_tir },
 	{ "deferred_renewal", test_deferred_renewal },
 	{ "foreign_status", test_foreign_status },
+	{ "destroy_clears_tir", test_destroy_clears_tir },
 	{ "rekey_plans", test_rekey_plans },
 	{ "rekey_late_key", test_rekey_late },
 	{ "rekey_tls12_refused", test_rekey_tls12_refused },
