@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dlist.h"
 #include "inspect.h"
 
 /* GET_PSV (fact sheet 8.5, opc_mod 2) reads the progress parameters of a TIR: nothing in the
@@ -65,9 +66,9 @@ int inspect_qp_add(struct mlx5tls_qp *qp)
 	if (!n)
 		return -ENOMEM;
 	n->qp = qp;
+	qp->insp_node = n;
 	pthread_mutex_lock(&dev->insp_lock);
-	n->next = dev->insp_qps;
-	dev->insp_qps = n;
+	DLIST_INSERT_HEAD(&dev->insp_qps, n, next, pprev);
 	pthread_mutex_unlock(&dev->insp_lock);
 	return 0;
 }
@@ -75,16 +76,14 @@ int inspect_qp_add(struct mlx5tls_qp *qp)
 void inspect_qp_del(struct mlx5tls_qp *qp)
 {
 	struct mlx5tls_device *dev = qp->dev;
-	struct inspect_qp **pp, *n = NULL;
+	struct inspect_qp *n = qp->insp_node;
 
+	if (!n)
+		return;
 	pthread_mutex_lock(&dev->insp_lock);
-	for (pp = &dev->insp_qps; *pp; pp = &(*pp)->next)
-		if ((*pp)->qp == qp) {
-			n = *pp;
-			*pp = n->next;
-			break;
-		}
+	DLIST_REMOVE(n, next, pprev);
 	pthread_mutex_unlock(&dev->insp_lock);
+	qp->insp_node = NULL;
 	free(n);
 }
 

@@ -29,6 +29,7 @@ void inspect_devices_unlock(void);
 struct inspect_qp {
 	struct mlx5tls_qp *qp;
 	struct inspect_qp *next;
+	struct inspect_qp **pprev;
 };
 
 /* qp.c: after the queue is complete / before it is freed. 0 or -ENOMEM. */

@@ -39,12 +39,20 @@ struct wqe_slot {
 	uint8_t nbb;  /* WQEBBs of the WQE */
 	uint8_t kind; /* enum wqe_kind */
 	uint8_t retried; /* a frame already replayed once after failing itself */
+	uint8_t orphan;  /* its TLS context was destroyed: never replayed (not even in the clear) */
 	uint32_t dump_bytes;
 	uint64_t bounce_end; /* software path: bounce ring position released on completion */
 	struct mlx5tls_tx *tx; /* the TLS context of a frame or DUMP, NULL for plain frames */
 	struct mlx5tls_rx *rx; /* the RX context of a GET_PSV */
 	struct mlx5tls_frame frame;
 };
+
+/* A context is going: the WQEs still in flight ([cc, pc)) and the frames kept for a replay
+ * forget it. Completed slots are never read again (a slot is rewritten when it is posted), so
+ * this walks only what is outstanding - nothing at all once the queue has drained - not the
+ * whole ring. tx or rx may be NULL. */
+static inline void qp_forget_owner(struct mlx5tls_qp *qp, const struct mlx5tls_tx *tx,
+				   const struct mlx5tls_rx *rx);
 
 /* The software path's frame memory: a ring of bytes in a library-registered region, released
  * in completion order. */
@@ -94,6 +102,7 @@ struct mlx5tls_qp {
 	uint8_t *scratch_dst;
 
 	struct mlx5tls_tx *tls_list; /* contexts on this queue (re-armed after a recovery) */
+	struct inspect_qp *insp_node; /* its entry on dev->insp_qps (inspect.c) */
 	_Atomic uint32_t tls_contexts; /* also read by inspection on other threads */
 	bool in_error;     /* an error CQE was seen; recovering */
 	bool dead;         /* recovery failed: -EIO from now on */
@@ -185,5 +194,28 @@ void tx_qp_recovered(struct mlx5tls_tx *tx);
 void tx_dump_completed(struct mlx5tls_tx *tx, uint32_t bytes);
 /* Send one frame of a context (mlx5tls_tx_send without the public checks), used to replay. */
 int tx_send_frame(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f, uint32_t flags);
+
+static inline void qp_forget_owner(struct mlx5tls_qp *qp, const struct mlx5tls_tx *tx,
+				   const struct mlx5tls_rx *rx)
+{
+	for (uint32_t i = qp->cc; i != qp->pc; i++) {
+		struct wqe_slot *s = &qp->slots[i & qp->wqe_mask];
+
+		if (tx && s->tx == tx) {
+			s->tx = NULL;
+			s->orphan = 1;
+		}
+		if (rx && s->rx == rx)
+			s->rx = NULL;
+	}
+	for (uint32_t i = 0; i < qp->n_replay; i++) {
+		if (tx && qp->replay[i].tx == tx) {
+			qp->replay[i].tx = NULL;
+			qp->replay[i].orphan = 1;
+		}
+		if (rx && qp->replay[i].rx == rx)
+			qp->replay[i].rx = NULL;
+	}
+}
 
 #endif

@@ -237,8 +237,12 @@ static int recover_and_replay(struct mlx5tls_qp *qp)
 			struct wqe_slot *s = &list[i];
 
 			qp->replay_retried = s->retried;
-			ret = s->tx ? tx_send_frame(s->tx, &s->frame, MLX5TLS_SEND_F_MORE)
-				    : qp_post_frame(qp, &s->frame, NULL, NULL, MLX5TLS_SEND_F_MORE);
+			if (s->orphan) /* its context is gone: the plaintext record stays here */
+				ret = -ECANCELED;
+			else if (s->tx)
+				ret = tx_send_frame(s->tx, &s->frame, MLX5TLS_SEND_F_MORE);
+			else
+				ret = qp_post_frame(qp, &s->frame, NULL, NULL, MLX5TLS_SEND_F_MORE);
 			qp->replay_retried = 0;
 			if (ret == -EAGAIN && qp->in_error)
 				break; /* not posted: goes around again */

@@ -567,6 +567,10 @@ int tir_renew(struct mlx5tls_tir *tir)
 	tir->tag = tag;
 	tir->tls_used = false;
 	pthread_mutex_unlock(&tir->lock);
+	if (tir->stale_dek) { /* the object that named it is gone */
+		mlx5tls_dek_destroy(tir->stale_dek);
+		tir->stale_dek = NULL;
+	}
 	return err;
 }
 
@@ -582,6 +586,8 @@ int mlx5tls_tir_destroy(struct mlx5tls_tir *tir)
 	ret = tir_obj_destroy(tir->rq, tir->obj, tir->tirn);
 	if (ret)
 		return libmlx5tls_err(ret);
+	if (tir->stale_dek)
+		mlx5tls_dek_destroy(tir->stale_dek);
 	/* an RX context may outlive its TIR (the application's order): inspection forgets it */
 	rx_tir_gone(tir);
 	atomic_fetch_sub(&tir->rq->tirs, 1);
@@ -651,6 +657,13 @@ struct mlx5tls_flow *mlx5tls_flow_create(struct mlx5tls_tir *tir,
 	dev = tir->rq->dev;
 	if (!dev->ops->flow_create)
 		return libmlx5tls_err_ptr(not_on_transport(dev));
+	/* a destroyed context's TLS state must not see this flow's packets */
+	if (tir->stale_dek) {
+		ret = tir_renew(tir);
+		if (ret)
+			return libmlx5tls_err_ptr(ret);
+		counter_inc(dev, MLX5TLS_CNT_RX_TLS_TIR_RENEW);
+	}
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return libmlx5tls_err_ptr(-ENOMEM);

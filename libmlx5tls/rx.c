@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dlist.h"
 #include "inspect.h"
 #include "qp.h"
 #include "rx_internal.h"
@@ -55,9 +56,7 @@ static void control_drain(struct mlx5tls_rx *rx)
 	struct mlx5tls_qp *qp = rx->qp;
 
 	rx_params_wait(rx);
-	for (uint32_t i = 0; i < qp->ring.sq_wqebbs; i++)
-		if (qp->slots[i].rx == rx)
-			qp->slots[i].rx = NULL;
+	qp_forget_owner(qp, NULL, rx);
 	rx->psv_in_flight = false;
 	rx->psv_for_inspect = false;
 	rx->answer_pending = false;
@@ -101,9 +100,17 @@ static void release_device(struct mlx5tls_rx *rx)
 		return;
 	control_drain(rx);
 	rx->on_device = false;
-	if (rx_tir_renew(rx))
+	if (rx->tir && !rx->tir->rx_list && !rx->tir->stale_dek &&
+	    !atomic_load(&rx->tir->flows)) {
+		/* destroyed (no other context names the TIR) with no flow steering to it: no
+		 * packet can reach the state, so the renewal waits for the TIR's next flow or
+		 * context (or its destroy, which needs none); the DEK stays with the TIR until then */
+		rx->tir->stale_dek = rx->dek;
+		rx->dek = NULL;
+	} else if (rx_tir_renew(rx)) {
 		pr_warn("rx: TIR 0x%x keeps this context's TLS state (renewal failed)\n",
 			rx->tirn);
+	}
 	if (rx->dek) {
 		mlx5tls_dek_destroy(rx->dek);
 		rx->dek = NULL;
@@ -304,7 +311,6 @@ struct mlx5tls_rx *mlx5tls_rx_create(struct mlx5tls_qp *qp, struct mlx5tls_tir *
 				     uint32_t start_tcp_sn, const struct mlx5tls_rx_opts *opts)
 {
 	uint32_t flags = OPTS_GET(opts, flags, 0);
-	struct mlx5tls_tir_attr ta = { 0 };
 	struct ci_fields cf;
 	struct mlx5tls_rx *rx;
 	int ret;
@@ -312,11 +318,10 @@ struct mlx5tls_rx *mlx5tls_rx_create(struct mlx5tls_qp *qp, struct mlx5tls_tir *
 	if (!qp || !tir || !OPTS_VALID(opts, mlx5tls_rx_opts) ||
 	    (flags & ~(MLX5TLS_RX_F_STOP_AT_CONTROL | MLX5TLS_RX_F_SOFTWARE)))
 		return libmlx5tls_err_ptr(-EINVAL);
-	ret = mlx5tls_tir_query(tir, &ta, sizeof(ta));
-	if (ret)
-		return libmlx5tls_err_ptr(ret);
-	if (!ta.tls_en) {
-		pr_warn("rx: TIR %u is not TLS-enabled\n", ta.tirn);
+	/* the library created the TIR: what it is needs no QUERY_TIR (one command less per
+	 * connection) */
+	if (!tir->tls_en) {
+		pr_warn("rx: TIR %u is not TLS-enabled\n", tir->tirn);
 		return libmlx5tls_err_ptr(-EINVAL);
 	}
 	ret = crypto_info_fields(ci, ci_len, &cf);
@@ -340,7 +345,7 @@ struct mlx5tls_rx *mlx5tls_rx_create(struct mlx5tls_qp *qp, struct mlx5tls_tir *
 	rx->qp = qp;
 	rx->stat_curr = TLS_STAT_NONE;
 	rx->tir = tir;
-	rx->tirn = ta.tirn;
+	rx->tirn = tir->tirn;
 	rx->pool = OPTS_GET(opts, dek_pool, NULL);
 	rx->start_sn = start_tcp_sn;
 	rx->epoch_sn = start_tcp_sn;
@@ -356,16 +361,7 @@ struct mlx5tls_rx *mlx5tls_rx_create(struct mlx5tls_qp *qp, struct mlx5tls_tir *
 	if (ret)
 		goto err;
 	rx_sw_set_stop_at_control(rx->sw, flags & MLX5TLS_RX_F_STOP_AT_CONTROL);
-	rx->psv_buf = aligned_alloc(64, 64);
-	if (!rx->psv_buf) {
-		ret = -ENOMEM;
-		goto err;
-	}
-	rx->psv_mr = mr_reg_access(qp->pd, rx->psv_buf, 64, XPORT_MR_LOCAL_WRITE);
-	if (!rx->psv_mr) {
-		ret = -errno;
-		goto err;
-	}
+	/* the GET_PSV buffer and its MR come with the first resync request (rx_psv_buf) */
 	if (flags & MLX5TLS_RX_F_SOFTWARE) {
 		/* a TIR that still holds a TLS state would decrypt under it: clear it first */
 		if (tir->tls_used && (ret = rx_tir_renew(rx)))
@@ -381,8 +377,9 @@ struct mlx5tls_rx *mlx5tls_rx_create(struct mlx5tls_qp *qp, struct mlx5tls_tir *
 	/* listed only once complete: the publisher may read it from now on */
 	rx->id = inspect_new_tx_id();
 	pthread_mutex_lock(&qp->dev->insp_lock);
-	rx->insp_next = qp->dev->insp_rx;
-	qp->dev->insp_rx = rx;
+	DLIST_INSERT_HEAD(&qp->dev->insp_rx, rx, insp_next, insp_pprev);
+	if (rx->tir)
+		DLIST_INSERT_HEAD(&rx->tir->rx_list, rx, tir_next, tir_pprev);
 	pthread_mutex_unlock(&qp->dev->insp_lock);
 	return rx;
 err:
@@ -399,11 +396,8 @@ int mlx5tls_rx_destroy(struct mlx5tls_rx *rx)
 	qp = rx->qp;
 	/* unlisted first: once insp_lock is released no other thread reads rx */
 	pthread_mutex_lock(&qp->dev->insp_lock);
-	for (struct mlx5tls_rx **pp = &qp->dev->insp_rx; *pp; pp = &(*pp)->insp_next)
-		if (*pp == rx) {
-			*pp = rx->insp_next;
-			break;
-		}
+	DLIST_REMOVE(rx, insp_next, insp_pprev);
+	DLIST_REMOVE(rx, tir_next, tir_pprev);
 	pthread_mutex_unlock(&qp->dev->insp_lock);
 	rx_publish(rx); /* the per-packet counters still held in the context */
 	/* the TIR's TLS state goes with the context: the next context on the TIR, and the DEK's

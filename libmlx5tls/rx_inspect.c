@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "dlist.h"
 #include "inspect.h"
 #include "qp.h"
 #include "rx_internal.h"
@@ -33,14 +34,16 @@ uint64_t rx_insp_id(const struct mlx5tls_rx *rx)
 
 void rx_tir_gone(const struct mlx5tls_tir *tir)
 {
-	for (struct mlx5tls_device *dev = inspect_devices_lock(); dev; dev = dev->insp_next) {
-		pthread_mutex_lock(&dev->insp_lock);
-		for (struct mlx5tls_rx *rx = dev->insp_rx; rx; rx = rx->insp_next)
-			if (rx->tir == tir)
-				rx->tir = NULL;
-		pthread_mutex_unlock(&dev->insp_lock);
+	/* only the contexts on this TIR's own list (usually one) */
+	struct mlx5tls_device *dev = tir->rq->dev;
+	struct mlx5tls_rx *rx;
+
+	pthread_mutex_lock(&dev->insp_lock);
+	while ((rx = tir->rx_list) != NULL) {
+		DLIST_REMOVE(rx, tir_next, tir_pprev);
+		rx->tir = NULL;
 	}
-	inspect_devices_unlock();
+	pthread_mutex_unlock(&dev->insp_lock);
 }
 
 static void rx_dek_read_back(struct mlx5tls_rx *rx, struct mlx5tls_rx_state *st)
@@ -148,6 +151,8 @@ static void rx_progress_read_back(struct mlx5tls_rx *rx, struct mlx5tls_rx_state
 		why = "the context holds no device state (software path or handed back)";
 	else if (rx->psv_in_flight)
 		why = "a GET_PSV of this context is in flight";
+	else if (rx_psv_buf(rx))
+		why = "no memory for the GET_PSV buffer";
 	else if (qp_reserve(qp, 1))
 		why = "no room on the control queue for a GET_PSV";
 	if (why) {

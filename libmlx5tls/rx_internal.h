@@ -82,7 +82,10 @@ struct mlx5tls_rx {
 	/* inspection: immutable after create, except insp_next and tir (under dev->insp_lock) */
 	uint64_t id;
 	uint16_t version, cipher_type;
-	struct mlx5tls_rx *insp_next;
+	struct mlx5tls_rx *insp_next; /* the device's list, newest first (dlist.h) */
+	struct mlx5tls_rx **insp_pprev;
+	struct mlx5tls_rx *tir_next;  /* the contexts naming rx->tir (tir->rx_list) */
+	struct mlx5tls_rx **tir_pprev;
 	struct rx_pub pub;
 	/* mlx5tls_rx_inspect's own GET_PSV: its answer is kept here, not taken as a resync */
 	bool psv_for_inspect;
@@ -108,6 +111,9 @@ void rx_hist_add(struct mlx5tls_rx *rx, uint32_t seq, uint64_t num);
 int rx_answer(struct mlx5tls_rx *rx, uint32_t seq, uint64_t num);
 void rx_resync_request(struct mlx5tls_rx *rx);
 void rx_post_get_psv(struct mlx5tls_rx *rx);
+/* The GET_PSV buffer and its MR, made at the first request (most connections never resync):
+ * 0 or -errno. */
+int rx_psv_buf(struct mlx5tls_rx *rx);
 
 /* rx.c: until the control queue consumed everything posted */
 void rx_params_wait(struct mlx5tls_rx *rx);

@@ -193,6 +193,19 @@ void rx_post_get_psv(struct mlx5tls_rx *rx)
 	rx->psv_in_flight = true;
 }
 
+int rx_psv_buf(struct mlx5tls_rx *rx)
+{
+	if (rx->psv_mr)
+		return 0;
+	if (!rx->psv_buf) {
+		rx->psv_buf = aligned_alloc(64, 64);
+		if (!rx->psv_buf)
+			return -ENOMEM;
+	}
+	rx->psv_mr = mr_reg_access(rx->qp->pd, rx->psv_buf, 64, XPORT_MR_LOCAL_WRITE);
+	return rx->psv_mr ? 0 : -errno;
+}
+
 void rx_resync_request(struct mlx5tls_rx *rx)
 {
 	struct mlx5tls_qp *qp = rx->qp;
@@ -200,7 +213,7 @@ void rx_resync_request(struct mlx5tls_rx *rx)
 	rx_cnt(rx, MLX5TLS_CNT_RX_TLS_RESYNC_REQ_PKT, 1);
 	if (rx->psv_in_flight || rx->answer_pending || rx->retry)
 		return; /* one request at a time, as the kernel's resync state */
-	if (!rx->resync_left || qp_reserve(qp, 1)) {
+	if (!rx->resync_left || rx_psv_buf(rx) || qp_reserve(qp, 1)) {
 		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_RESYNC_REQ_SKIP, 1);
 		return;
 	}

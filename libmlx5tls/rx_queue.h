@@ -56,6 +56,12 @@ struct mlx5tls_tir {
 	struct mlx5tls_flow *flow_list;
 	atomic_uint flows;
 	struct conn_id flow_conn; /* the connection of its first steering rule (inspection) */
+	struct mlx5tls_rx *rx_list; /* RX contexts naming this TIR (dev->insp_lock) */
+	/* The DEK of a destroyed context whose TLS state the TIR object still holds: set when the
+	 * context went while no flow steered to the TIR (no packet can reach that state), so the
+	 * renewal is put off until the TIR gets a flow or a context again - or is destroyed, which
+	 * needs none. Given back after that. */
+	struct mlx5tls_dek *stale_dek;
 };
 
 struct mlx5tls_flow {

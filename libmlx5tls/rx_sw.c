@@ -42,7 +42,10 @@ struct rx_sw {
 	int fail_err;
 	bool stop_at_control;
 	enum rx_sw_stop stop;
-	EVP_CIPHER_CTX *gcm; /* the current epoch's key */
+	/* OpenSSL contexts, made at the first record software has to verify or restore (a
+	 * connection the device decrypts throughout never needs them) */
+	EVP_CIPHER_CTX *gcm; /* the current epoch's key once gcm_keyed */
+	bool gcm_keyed;
 	EVP_CIPHER_CTX *ctr;
 	unsigned int epoch;
 	struct rx_key keys[RX_SW_EPOCHS];
@@ -56,9 +59,27 @@ struct rx_sw {
 	uint8_t hs_hdr[HS_HDR_LEN];
 	uint32_t hs_hdr_have;
 	struct rx_sw_stats st;
-	uint8_t rec[HDR_LEN + MAX_BODY];
-	uint8_t mark[HDR_LEN + MAX_BODY]; /* per byte: RX_SW_MARK_* or an epoch mark */
+	/* the record being assembled and, per byte, RX_SW_MARK_* or an epoch mark: one buffer of
+	 * 2 x REC_MAX allocated at the first byte assembled (a context whose records the device
+	 * hands over whole never needs it), kept until the context goes */
+	uint8_t *rec;
+	uint8_t *mark;
 };
+
+#define REC_MAX (HDR_LEN + MAX_BODY)
+
+static int rec_buf(struct rx_sw *rx)
+{
+	if (rx->rec)
+		return 0;
+	/* the plaintext of the record being verified: secret memory, as the context (the one
+	 * allocation on the datapath, once per context, at its first assembled byte) */
+	rx->rec = secret_alloc(2 * (size_t)REC_MAX);
+	if (!rx->rec)
+		return -ENOMEM;
+	rx->mark = rx->rec + REC_MAX;
+	return 0;
+}
 
 static void put_be64(uint8_t *p, uint64_t v)
 {
@@ -69,6 +90,21 @@ static void put_be64(uint8_t *p, uint64_t v)
 static const EVP_CIPHER *gcm_cipher(size_t key_len)
 {
 	return key_len == 32 ? EVP_aes_256_gcm() : EVP_aes_128_gcm();
+}
+
+/* The GCM context keyed with the current epoch's key. */
+static int gcm_ready(struct rx_sw *rx)
+{
+	const struct rx_key *k = &rx->keys[rx->epoch % RX_SW_EPOCHS];
+
+	if (!rx->gcm && !(rx->gcm = EVP_CIPHER_CTX_new()))
+		return -ENOMEM;
+	if (!rx->gcm_keyed) {
+		if (EVP_DecryptInit_ex(rx->gcm, gcm_cipher(k->key_len), NULL, k->key, NULL) != 1)
+			return -EIO;
+		rx->gcm_keyed = true;
+	}
+	return 0;
 }
 
 static int key_load(struct rx_sw *rx, unsigned int epoch, const struct tls_crypto_info *ci,
@@ -88,8 +124,7 @@ static int key_load(struct rx_sw *rx, unsigned int epoch, const struct tls_crypt
 	memcpy(k->iv, cf.iv, sizeof(k->iv));
 	k->first_num = cf.first_record;
 	k->first_index = rx->index;
-	if (EVP_DecryptInit_ex(rx->gcm, gcm_cipher(k->key_len), NULL, k->key, NULL) != 1)
-		return -EIO;
+	rx->gcm_keyed = false; /* keyed when software first verifies under it (gcm_ready) */
 	rx->epoch = epoch;
 	rx->seq = cf.first_record;
 	return 0;
@@ -109,9 +144,7 @@ int rx_sw_init(struct rx_sw **out, const struct tls_crypto_info *ci, size_t ci_l
 	if (!rx)
 		return -ENOMEM;
 	rx->tls13 = cf.tls13;
-	rx->gcm = EVP_CIPHER_CTX_new();
-	rx->ctr = EVP_CIPHER_CTX_new();
-	if (!rx->gcm || !rx->ctr || key_load(rx, 0, ci, ci_len)) {
+	if (key_load(rx, 0, ci, ci_len)) {
 		rx_sw_free(rx);
 		return -EIO;
 	}
@@ -123,8 +156,9 @@ void rx_sw_free(struct rx_sw *rx)
 {
 	if (!rx)
 		return;
-	EVP_CIPHER_CTX_free(rx->gcm); /* cleanses the key schedules */
+	EVP_CIPHER_CTX_free(rx->gcm); /* cleanses the key schedules (NULL: nothing) */
 	EVP_CIPHER_CTX_free(rx->ctr);
+	secret_free(rx->rec, 2 * (size_t)REC_MAX); /* wipes */
 	explicit_bzero(rx, sizeof(*rx));
 	secret_free(rx, sizeof(*rx));
 }
@@ -237,6 +271,8 @@ static int reencrypt(struct rx_sw *rx, unsigned int e, uint8_t *payload, uint32_
 	ctr[13] = (uint8_t)((block + 2) >> 16);
 	ctr[14] = (uint8_t)((block + 2) >> 8);
 	ctr[15] = (uint8_t)(block + 2);
+	if (!rx->ctr && !(rx->ctr = EVP_CIPHER_CTX_new()))
+		return -ENOMEM;
 	if (EVP_EncryptInit_ex(rx->ctr, k->key_len == 32 ? EVP_aes_256_ctr() : EVP_aes_128_ctr(),
 			       NULL, k->key, ctr) != 1 ||
 	    (off % 16 && EVP_EncryptUpdate(rx->ctr, skip, &outl, zeros, (int)(off % 16)) != 1) ||
@@ -317,6 +353,9 @@ static int verify_sw(struct rx_sw *rx, uint32_t body_off, uint32_t pt_len)
 		aad[12] = (uint8_t)pt_len;
 		aad_len = sizeof(aad);
 	}
+	ret = gcm_ready(rx);
+	if (ret)
+		return ret;
 	record_nonce(rx, rx->epoch % RX_SW_EPOCHS, nonce);
 	if (EVP_DecryptInit_ex(rx->gcm, NULL, NULL, NULL, nonce) != 1 ||
 	    EVP_DecryptUpdate(rx->gcm, NULL, &outl, aad, (int)aad_len) != 1 ||
@@ -460,6 +499,8 @@ int rx_sw_input(struct rx_sw *rx, const uint8_t *data, size_t len, unsigned int 
 		return -EINVAL;
 	if (rx->failed)
 		return rx->fail_err;
+	if (len && rec_buf(rx))
+		return -ENOMEM;
 	while (len && rx->stop == RX_SW_GOING) {
 		uint32_t want = rx_sw_to_boundary(rx);
 		uint32_t n = len < want ? (uint32_t)len : want;
@@ -495,6 +536,8 @@ int rx_sw_pending(struct rx_sw *rx, uint8_t *buf, size_t cap)
 
 	if (cap < rx->have)
 		return -ENOSPC;
+	if (!rx->have)
+		return 0;
 	memcpy(buf, rx->rec, rx->have);
 	if (rx->have <= body_off)
 		return 0;
@@ -512,6 +555,8 @@ int rx_sw_restore(struct rx_sw *rx, uint8_t *data, size_t len, unsigned int mark
 	if (!rx || (!data && len) || !mark_valid(mark))
 		return -EINVAL;
 	body_off = rx_sw_body_offset(rx);
+	if (len && rec_buf(rx))
+		return -ENOMEM;
 	while (len) {
 		uint32_t want = rx_sw_to_boundary(rx);
 		uint32_t n = len < want ? (uint32_t)len : want;

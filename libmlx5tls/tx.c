@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dlist.h"
 #include "inspect.h"
 #include "tls_stat.h"
 #include "secret.h"
@@ -130,35 +131,24 @@ static void lists_add(struct mlx5tls_tx *tx)
 {
 	struct mlx5tls_device *dev = tx->qp->dev;
 
-	tx->qp_next = tx->qp->tls_list;
-	tx->qp->tls_list = tx;
+	DLIST_INSERT_HEAD(&tx->qp->tls_list, tx, qp_next, qp_pprev);
 	tx->qp->tls_contexts++;
 	pthread_mutex_lock(&dev->tx_lock);
 	/* numbered under the lock: ids fall along the device's list (the publisher resumes a
 	 * walk at an id after releasing the lock) */
 	tx->id = inspect_new_tx_id();
-	tx->dev_next = dev->tx_list;
-	dev->tx_list = tx;
+	DLIST_INSERT_HEAD(&dev->tx_list, tx, dev_next, dev_pprev);
 	pthread_mutex_unlock(&dev->tx_lock);
 }
 
 static void lists_del(struct mlx5tls_tx *tx)
 {
 	struct mlx5tls_device *dev = tx->qp->dev;
-	struct mlx5tls_tx **pp;
 
-	for (pp = &tx->qp->tls_list; *pp; pp = &(*pp)->qp_next)
-		if (*pp == tx) {
-			*pp = tx->qp_next;
-			break;
-		}
+	DLIST_REMOVE(tx, qp_next, qp_pprev);
 	tx->qp->tls_contexts--;
 	pthread_mutex_lock(&dev->tx_lock);
-	for (pp = &dev->tx_list; *pp; pp = &(*pp)->dev_next)
-		if (*pp == tx) {
-			*pp = tx->dev_next;
-			break;
-		}
+	DLIST_REMOVE(tx, dev_next, dev_pprev);
 	/* fold this context's counters into the device's */
 	for (unsigned int i = 0; i < TXC__MAX; i++)
 		atomic_fetch_add_explicit(&dev->counters[TXC_DEVICE_BASE + i],
@@ -312,9 +302,7 @@ int mlx5tls_tx_destroy(struct mlx5tls_tx *tx)
 		if (qp_reserve(qp, qp->ring.sq_wqebbs) < 0)
 			break;
 	/* nothing in the ring may point back at the context any more */
-	for (uint32_t i = 0; i < qp->ring.sq_wqebbs; i++)
-		if (qp->slots[i].tx == tx)
-			qp->slots[i].tx = NULL;
+	qp_forget_owner(qp, tx, NULL);
 	lists_del(tx);
 	counter_inc(qp->dev, MLX5TLS_CNT_TX_TLS_DEL);
 	tls_stat_move(&tx->stat_curr, TLS_STAT_NONE);
@@ -333,22 +321,44 @@ static bool epoch_in_flight(const struct mlx5tls_tx *tx, const struct tx_epoch *
 
 /* Keys no retained record uses any more are dropped (their DEKs go back to the pool), once the
  * device is done with every WQE that names them (an asynchronous queue may still hold a resync
- * for an old record); else at a later ack. Under tx_lock: inspection reads the epochs. */
+ * for an old record); else at a later ack. The epochs change only on this (the context's) thread,
+ * so it reads them without a lock; the device's tx_lock is taken only to release one (inspection
+ * reads the epochs under it): an ack after a rekey takes no device-wide lock once the old keys
+ * are gone, nor while their records are unacknowledged. */
+static bool epoch_unused(const struct mlx5tls_tx *tx, const struct tx_epoch *e, uint8_t oldest)
+{
+	uint8_t behind = (uint8_t)(oldest - (uint8_t)e->num);
+
+	/* records carry the epoch number mod 256; fewer than TX_EPOCHS are ever live */
+	return e->live && e->num != tx->epoch && behind > 0 && behind < 128;
+}
+
 static void epochs_release_unused(struct mlx5tls_tx *tx)
 {
 	uint8_t oldest = tx_stream_oldest_epoch(&tx->stream);
+	bool any = false, reaped = false;
 
-	/* completions the application has not polled yet still count: take them in (this may
-	 * run a recovery, which is the queue thread's business - this is that thread) */
-	(void)qp_reap(tx->qp);
+	for (unsigned int i = 0; i < TX_EPOCHS; i++) {
+		struct tx_epoch *e = &tx->epochs[i];
+
+		if (!epoch_unused(tx, e, oldest))
+			continue;
+		/* completions the application has not polled yet still count: take them in (this
+		 * may run a recovery, which is the queue thread's business - this is that thread) */
+		if (!reaped) {
+			(void)qp_reap(tx->qp);
+			reaped = true;
+		}
+		if (!epoch_in_flight(tx, e))
+			any = true;
+	}
+	if (!any)
+		return;
 	pthread_mutex_lock(&tx->qp->dev->tx_lock);
 	for (unsigned int i = 0; i < TX_EPOCHS; i++) {
 		struct tx_epoch *e = &tx->epochs[i];
-		uint8_t behind = (uint8_t)(oldest - (uint8_t)e->num);
 
-		/* records carry the epoch number mod 256; fewer than TX_EPOCHS are ever live */
-		if (e->live && e->num != tx->epoch && behind > 0 && behind < 128 &&
-		    !epoch_in_flight(tx, e))
+		if (epoch_unused(tx, e, oldest) && !epoch_in_flight(tx, e))
 			epoch_release(e);
 	}
 	pthread_mutex_unlock(&tx->qp->dev->tx_lock);
@@ -450,6 +460,8 @@ int mlx5tls_tx_query(struct mlx5tls_tx *tx, struct mlx5tls_tx_info *info, size_t
 	tx_stream_tail(&tx->stream, &i.next_record, &i.next_record_tcp_sn, &i.record_offset);
 	i.records_held = tx_stream_records(&tx->stream);
 	i.key_epoch = tx->epoch;
+	i.mem_bytes = sizeof(*tx) + tx_stream_mem(&tx->stream) +
+		      (tx->sw_scratch ? SW_SCRATCH_BYTES : 0) + tx_sw_mem(tx->sw);
 	i.encrypted_packets = atomic_load(&tx->c[TXC_ENCRYPTED_PACKETS]);
 	i.encrypted_bytes = atomic_load(&tx->c[TXC_ENCRYPTED_BYTES]);
 	i.ooo = atomic_load(&tx->c[TXC_OOO]);

@@ -63,8 +63,10 @@ struct tx_epoch {
 struct mlx5tls_tx {
 	struct mlx5tls_qp *qp;
 	uint64_t id;                 /* unique in the process, for inspection (never reused) */
-	struct mlx5tls_tx *qp_next;  /* the queue's list */
-	struct mlx5tls_tx *dev_next; /* the device's list (counters) */
+	struct mlx5tls_tx *qp_next;  /* the queue's list (dlist.h) */
+	struct mlx5tls_tx **qp_pprev;
+	struct mlx5tls_tx *dev_next; /* the device's list (counters), newest first */
+	struct mlx5tls_tx **dev_pprev;
 	struct mlx5tls_tis *tis;
 	bool tis_pooled;
 	bool tls13;

@@ -8,18 +8,17 @@
 
 #define RING_INIT 16u
 
-/* ---- growable rings ---- */
+/* ---- rings that grow with the data in flight and shrink back as it is acknowledged ----
+ * An idle context (everything acknowledged) holds no ring at all: the memory per idle
+ * connection is the context's struct only. A ring is allocated at the first push. */
 
-static int ring_init(struct tx_ring *r, uint32_t esize)
+static void ring_init(struct tx_ring *r, uint32_t esize)
 {
-	r->e = calloc(RING_INIT, esize);
-	if (!r->e)
-		return -ENOMEM;
+	r->e = NULL;
 	r->esize = esize;
-	r->cap = RING_INIT;
+	r->cap = 0;
 	r->head = 0;
 	r->count = 0;
-	return 0;
 }
 
 static void *ring_at(const struct tx_ring *r, uint32_t i)
@@ -29,14 +28,16 @@ static void *ring_at(const struct tx_ring *r, uint32_t i)
 
 static int ring_reserve(struct tx_ring *r, uint32_t extra)
 {
-	uint32_t ncap = r->cap;
+	/* a ring given back when it emptied comes back at the size it had (one allocation per
+	 * burst, not a doubling chain) */
+	uint32_t ncap = r->cap ? r->cap : r->hint ? r->hint : RING_INIT;
 	uint8_t *ne;
 
 	while (r->count + extra > ncap)
 		ncap *= 2;
 	if (ncap == r->cap)
 		return 0;
-	ne = calloc(ncap, r->esize);
+	ne = malloc((size_t)ncap * r->esize);
 	if (!ne)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < r->count; i++)
@@ -62,17 +63,44 @@ static void ring_pop(struct tx_ring *r)
 	r->count--;
 }
 
+/* After releases: an empty ring is freed; one at most a quarter full is halved (down to
+ * RING_INIT), so a burst's growth does not stay. O(count) only when it shrinks, which a
+ * quarter-full ring does at most once per halving. */
+static void ring_shrink(struct tx_ring *r)
+{
+	uint32_t ncap = r->cap;
+	uint8_t *ne;
+
+	if (!r->count) {
+		r->hint = r->cap;
+		free(r->e);
+		r->e = NULL;
+		r->cap = 0;
+		r->head = 0;
+		return;
+	}
+	while (ncap > RING_INIT && r->count <= ncap / 4)
+		ncap /= 2;
+	if (ncap == r->cap)
+		return;
+	ne = malloc((size_t)ncap * r->esize);
+	if (!ne)
+		return; /* keep the larger ring */
+	for (uint32_t i = 0; i < r->count; i++)
+		memcpy(ne + (size_t)i * r->esize, ring_at(r, i), r->esize);
+	free(r->e);
+	r->e = ne;
+	r->cap = ncap;
+	r->head = 0;
+}
+
 /* ---- stream ---- */
 
 int tx_stream_init(struct tx_stream *s, uint32_t start_seq, uint64_t first_num, bool tls13)
 {
 	memset(s, 0, sizeof(*s));
-	if (ring_init(&s->segs, sizeof(struct tx_seg)))
-		return -ENOMEM;
-	if (ring_init(&s->recs, sizeof(struct tx_rec))) {
-		free(s->segs.e);
-		return -ENOMEM;
-	}
+	ring_init(&s->segs, sizeof(struct tx_seg));
+	ring_init(&s->recs, sizeof(struct tx_rec));
 	s->next_seq = start_seq;
 	s->next_num = first_num;
 	/* TLS 1.2: explicit nonce + tag; TLS 1.3: content type + tag (RFC 5246, RFC 8446) */
@@ -335,7 +363,16 @@ uint32_t tx_stream_release(struct tx_stream *s, uint32_t ack)
 		}
 		break;
 	}
+	if (released) {
+		ring_shrink(&s->recs);
+		ring_shrink(&s->segs);
+	}
 	return released;
+}
+
+size_t tx_stream_mem(const struct tx_stream *s)
+{
+	return (size_t)s->segs.cap * s->segs.esize + (size_t)s->recs.cap * s->recs.esize;
 }
 
 uint8_t tx_stream_oldest_epoch(const struct tx_stream *s)

@@ -12,6 +12,7 @@
 #define MLX5TLS_TX_STREAM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define TLS_HDR_LEN 5u
@@ -50,6 +51,7 @@ struct tx_ring {
 	uint32_t cap; /* power of two */
 	uint32_t head;
 	uint32_t count;
+	uint32_t hint; /* capacity when it was last given back empty */
 };
 
 /* The record parser's position in the stream. */
@@ -147,6 +149,8 @@ int tx_stream_walk(const struct tx_stream *s, uint32_t from, uint32_t to, uint32
 /* The peer acknowledged everything before ack: release whole records before it and the bytes
  * no retained record needs. Returns the number of records released. */
 uint32_t tx_stream_release(struct tx_stream *s, uint32_t ack);
+/* Heap bytes the tracker holds (its rings). */
+size_t tx_stream_mem(const struct tx_stream *s);
 /* Epoch of the oldest retained record (or the current one if none). */
 uint8_t tx_stream_oldest_epoch(const struct tx_stream *s);
 

@@ -84,6 +84,11 @@ int tx_sw_init(struct tx_sw **out, const struct tls_crypto_info *ci, size_t ci_l
 	return 0;
 }
 
+size_t tx_sw_mem(const struct tx_sw *sw)
+{
+	return sw ? sizeof(*sw) : 0;
+}
+
 void tx_sw_free(struct tx_sw *sw)
 {
 	if (!sw)

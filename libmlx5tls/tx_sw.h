@@ -45,6 +45,8 @@ int tx_sw_init(struct tx_sw **out, const struct tls_crypto_info *ci, size_t ci_l
 
 /* Wipe and free. NULL is ignored. */
 void tx_sw_free(struct tx_sw *sw);
+/* Heap bytes of sw itself (0 for NULL; OpenSSL's cipher context not counted). */
+size_t tx_sw_mem(const struct tx_sw *sw);
 
 /*
  * Encrypt in place the next `len` bytes of the TCP payload stream.

@@ -78,6 +78,9 @@ run "$QUERY" selftest
 step "Connection setup under churn: pools on and off"
 run "$BENCH" setup -n "$BENCH_CONTEXTS" -l "$BENCH_LIVE"
 
+step "Real TLS contexts on queues: 1k and 100k live TX and RX, random replacements (--full: 1M TX)"
+run "$BENCH" setup --queues
+
 step "TX datapath: throughput vs raw EVP AES-GCM, cost per WQE vs a plain send (same run)"
 run "$BENCH" tx -t 0.3
 

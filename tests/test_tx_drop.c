@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "test_util.h"
 #include "tx_harness.h"
@@ -224,7 +225,139 @@ static void test_no_resync_tls13(void)
 	run_no_resync(TLS1_3_VERSION, 128);
 }
 
+/* ---- memory per idle connection (issue 10) ---- */
+
+/* The record tracker grows with the data in flight and gives it back as it is acknowledged: an
+ * idle context (everything acknowledged) holds at most 1 KiB in the library. */
+static void test_idle_memory(void)
+{
+	struct txh_opts o = { .tls_version = TLS1_3_VERSION, .key_bits = 128, .isn = 7 };
+	struct mlx5tls_tx_info info;
+	struct txh h;
+	size_t len = 64 * 16384, rl;
+	uint8_t *pt = txh_pattern(len, 11);
+	uint64_t created, busy;
+
+	CU_ASSERT_EQUAL_FATAL(txh_init(&h, &o), 0);
+	info_of(&h, &info);
+	created = info.mem_bytes;
+	CU_ASSERT(created > 0 && created <= 1024);
+	txh_add_records(&h, pt, len, 16384);
+	rl = tls_record_size(h.ktls_version, 16384);
+	CU_ASSERT_EQUAL(txh_send_segments(&h, 0, h.stream_len, 1448), 0);
+	CU_ASSERT(txh_drain(&h) > 0);
+	info_of(&h, &info);
+	busy = info.mem_bytes;
+	CU_ASSERT_EQUAL(info.records_held, 64);
+	CU_ASSERT(busy > created + 64 * 24); /* the rings grew to 64 records and more pieces */
+	/* half acknowledged: the rings stay (more than a quarter is held) */
+	CU_ASSERT_EQUAL(mlx5tls_tx_ack(h.tx, o.isn + (uint32_t)(32 * rl)), 0);
+	info_of(&h, &info);
+	CU_ASSERT_EQUAL(info.records_held, 32);
+	CU_ASSERT(info.mem_bytes <= busy);
+	/* 4 of 64 held: they shrink */
+	CU_ASSERT_EQUAL(mlx5tls_tx_ack(h.tx, o.isn + (uint32_t)(60 * rl)), 0);
+	info_of(&h, &info);
+	CU_ASSERT_EQUAL(info.records_held, 4);
+	CU_ASSERT(info.mem_bytes < busy);
+	/* a retransmission of a held record still goes out (the shrunken ring kept it) */
+	CU_ASSERT_EQUAL(txh_send(&h, 61 * rl + 100, 1000, 0), 0);
+	CU_ASSERT(txh_drain(&h) > 0);
+	/* all acknowledged: back to the context alone */
+	CU_ASSERT_EQUAL(mlx5tls_tx_ack(h.tx, o.isn + (uint32_t)h.stream_len), 0);
+	info_of(&h, &info);
+	CU_ASSERT_EQUAL(info.records_held, 0);
+	CU_ASSERT_EQUAL(info.mem_bytes, created);
+	CU_ASSERT(info.mem_bytes <= 1024);
+	/* and it goes on: the next record allocates again */
+	txh_add_records(&h, pt, 16384, 16384);
+	CU_ASSERT_EQUAL(txh_send_segments(&h, h.stream_len - rl, rl, 1448), 0);
+	CU_ASSERT(txh_drain(&h) > 0);
+	{
+		uint8_t *all = malloc(len + 16384);
+
+		CU_ASSERT_FATAL(all != NULL);
+		memcpy(all, pt, len);
+		memcpy(all + len, pt, 16384);
+		CU_ASSERT_EQUAL(txh_check_plaintext(&h, all, len + 16384), 0);
+		free(all);
+	}
+	txh_fini(&h);
+	free(pt);
+}
+
+/* ---- O(1) lifecycle: many contexts on one queue, destroyed oldest first ---- */
+
+static double txh_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct visit {
+	struct mlx5tls_tx **tx;
+	unsigned int n, seen, bad;
+};
+
+/* cppcheck-suppress constParameter ; the signature is mlx5tls_device_foreach_tx's callback */
+static int visit_cb(struct mlx5tls_tx *tx, void *arg)
+{
+	struct visit *v = arg;
+	bool found = false;
+
+	for (unsigned int i = 0; i < v->n; i++)
+		found |= v->tx[i] == tx;
+	v->seen++;
+	v->bad += !found;
+	return 0;
+}
+
+/* The contexts sit on doubly linked lists: destroying the oldest (at the far end of a list kept
+ * newest first) costs as much as destroying the newest. 20,000 contexts torn down oldest first
+ * took ~10 s with the singly linked lists (issue 10); the bound here is loose (sanitizers). */
+static void test_many_contexts(void)
+{
+	struct txh_opts o = { .tls_version = TLS1_2_VERSION, .key_bits = 128, .isn = 1 };
+	enum { N = 20000 };
+	struct mlx5tls_tx **tx = calloc(N, sizeof(*tx));
+	size_t ci_len;
+	struct visit v;
+	struct txh h;
+	double t0;
+
+	CU_ASSERT_FATAL(tx != NULL);
+	CU_ASSERT_EQUAL_FATAL(txh_init(&h, &o), 0);
+	ci_len = tls_peer_crypto_info_size(&h.ci.info);
+	for (unsigned int i = 0; i < N; i++) {
+		tx[i] = mlx5tls_tx_create(h.qp, &h.ci.info, ci_len, o.isn, NULL);
+		CU_ASSERT_FATAL(tx[i] != NULL);
+	}
+	/* the middle, the newest, the oldest go; the device's list still holds exactly the rest */
+	CU_ASSERT_EQUAL(mlx5tls_tx_destroy(tx[N / 2]), 0);
+	CU_ASSERT_EQUAL(mlx5tls_tx_destroy(tx[N - 1]), 0);
+	CU_ASSERT_EQUAL(mlx5tls_tx_destroy(tx[0]), 0);
+	tx[N / 2] = tx[N - 1] = tx[0] = NULL;
+	v = (struct visit){ .tx = tx, .n = N };
+	CU_ASSERT_EQUAL(mlx5tls_device_foreach_tx(h.dev, visit_cb, &v), 0);
+	CU_ASSERT_EQUAL(v.seen, N - 3 + 1); /* + the harness's own context */
+	CU_ASSERT_EQUAL(v.bad, 1);
+	t0 = txh_now();
+	for (unsigned int i = 1; i < N - 1; i++)
+		if (tx[i])
+			CU_ASSERT_EQUAL(mlx5tls_tx_destroy(tx[i]), 0);
+	CU_ASSERT(txh_now() - t0 < 5.0);
+	v = (struct visit){ .tx = tx, .n = 0 };
+	CU_ASSERT_EQUAL(mlx5tls_device_foreach_tx(h.dev, visit_cb, &v), 0);
+	CU_ASSERT_EQUAL(v.seen, 1);
+	txh_fini(&h);
+	free(tx);
+}
+
 static const struct test_case drop_cases[] = {
+	{ "idle_memory", test_idle_memory },
+	{ "many_contexts", test_many_contexts },
 	{ "after_release_tls12", test_after_release_tls12 },
 	{ "after_release_tls13", test_after_release_tls13 },
 	{ "before_start_tls12", test_before_start_tls12 },

@@ -8,6 +8,10 @@
 /* setup [-d DEV] [-n CONTEXTS] [-l LIVE] [-j [-p]]: connection-setup churn, pooled vs not. */
 int bench_setup(struct tool *t);
 void bench_setup_usage(FILE *fp);
+/* setup --queues [--full]: real TX and RX contexts on queues, 1k/100k(/1M) live, random
+ * replacements per second and memory per context (bench_scale.c); live != 0: the sizes are
+ * min(1000, live) and live. */
+int bench_scale_run(struct tool *t, bool full, uint32_t live);
 
 /* tx [-d DEV] [--tls V] [--bits B] [-t SECONDS] [-j [-p]]: TLS TX datapath throughput against raw
  * EVP AES-GCM, and the library's cost per TLS data WQE against a plain send. */
@@ -31,6 +35,10 @@ const struct tool_suite *bench_find_suite(int version, unsigned int bits);
 double bench_now_ns(void);
 /* a / b, 0 when b is not positive. */
 double bench_ratio(double a, double b);
+/* SSL_write() of `records` records of rec_size bytes after an in-process handshake (bench_ssl.c):
+ * the best pass in *best_ns. 0 or -errno. */
+int bench_ssl_write(int version, unsigned int bits, uint32_t rec_size, uint32_t records,
+		    double seconds, double *best_ns);
 /* Big-endian store. */
 void bench_put64(uint8_t *p, uint64_t v);
 

@@ -48,6 +48,9 @@ struct bench {
 	struct tool *t;
 	uint32_t contexts; /* N: contexts opened during churn */
 	uint32_t live; /* LIVE */
+	bool queues;   /* --queues: real TX/RX contexts on queues at scale (bench_scale.c) */
+	bool full;     /* --full: with 1M live TX contexts */
+	bool live_set; /* -l given: with --queues, the largest size */
 	unsigned int fw_cmds_idx;
 	unsigned int nr_counters;
 	uint64_t *counters;
@@ -67,7 +70,12 @@ void bench_setup_usage(FILE *fp)
 		"           connection-setup churn with and without DEK/TIS pools: keeps LIVE TX\n"
 		"           contexts (DEK + TLS TIS) open (default %u) and replaces a random one\n"
 		"           CONTEXTS times (default %u); reports firmware commands per context\n"
-		"           (target <= %.2f with pools) and contexts/s.\n",
+		"           (target <= %.2f with pools) and contexts/s.\n"
+		"       mlx5tls-bench setup --queues [--full | -l LIVE] [-d DEV] [-j [-p]]\n"
+		"           real TLS TX contexts on a queue (1k, 100k live; --full: and 1M) and RX\n"
+		"           contexts with their TIRs and flows (1k, 100k): random replacements/s\n"
+		"           (target >= 100k/s at the largest, >= 0.5x the 1k figure), heap/context;\n"
+		"           -l LIVE: sizes min(1000, LIVE) and LIVE only.\n",
 		BENCH_DEFAULT_LIVE, BENCH_DEFAULT_CONTEXTS, BENCH_TARGET_CMDS_PER_CTX);
 }
 
@@ -430,6 +438,8 @@ static int parse_args(struct tool *t, struct bench *b)
 		{ "device", required_argument, NULL, 'd' },
 		{ "contexts", required_argument, NULL, 'n' },
 		{ "live", required_argument, NULL, 'l' },
+		{ "queues", no_argument, NULL, 'Q' },
+		{ "full", no_argument, NULL, 'F' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
@@ -453,6 +463,14 @@ static int parse_args(struct tool *t, struct bench *b)
 		case 'l':
 			if (parse_count(t, "-l", optarg, &b->live))
 				return 1;
+			b->live_set = true;
+			break;
+		case 'Q':
+			b->queues = true;
+			break;
+		case 'F':
+			b->queues = true;
+			b->full = true;
 			break;
 		case 'j':
 			t->json = true;
@@ -534,6 +552,13 @@ int bench_setup(struct tool *t)
 		return ret < 0 ? 0 : ret;
 
 	pr_init(stdout, t->json, t->pretty);
+	if (b.queues) {
+		ret = bench_scale_run(t, b.full, b.live_set ? b.live : 0);
+		if (pr_finish() && !ret)
+			ret = tool_fail(t, "writing the output", -EIO);
+		free(b.counters);
+		return ret;
+	}
 	ret = bench_run(&b);
 	if (b.td && (err = mlx5tls_td_dealloc(b.td)) && !ret)
 		ret = tool_fail(t, "TD dealloc", err);

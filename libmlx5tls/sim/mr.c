@@ -137,6 +137,25 @@ int sim_mr_read(struct sim_dp *dp, uint32_t pd, uint32_t lkey, uint64_t addr, ui
 	return ret;
 }
 
+void sim_mr_read_lock(struct sim_dp *dp)
+{
+	pthread_rwlock_rdlock(&dp->mr_lock);
+}
+
+void sim_mr_read_unlock(struct sim_dp *dp)
+{
+	pthread_rwlock_unlock(&dp->mr_lock);
+}
+
+int sim_mr_ptr(struct sim_dp *dp, uint32_t pd, uint32_t lkey, uint64_t addr, uint32_t len,
+	       const uint8_t **p)
+{
+	int ret = mr_check(dp, pd, lkey, addr, len, false);
+
+	*p = ret ? NULL : (const uint8_t *)(uintptr_t)addr;
+	return ret;
+}
+
 int sim_mr_write(struct sim_dp *dp, uint32_t pd, uint32_t lkey, uint64_t addr, uint32_t len,
 		 const void *src)
 {

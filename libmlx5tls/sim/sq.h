@@ -273,6 +273,9 @@ struct sim_tls_engine_ops {
 	int (*set_progress)(void *ctx, const uint8_t params[12]);
 	int (*dump)(void *ctx, const uint8_t *data, size_t len);
 	int (*data)(void *ctx, uint32_t tcp_seq, uint8_t *payload, size_t len);
+	/* Optional: as data, reading the plaintext from in and writing the frame's bytes to out
+	 * (in == out allowed). NULL: the caller copies and calls data. */
+	int (*data_to)(void *ctx, uint32_t tcp_seq, const uint8_t *in, uint8_t *out, size_t len);
 };
 
 /* The built-in engine (sim/tls_tx.h: AES-GCM through OpenSSL EVP). */

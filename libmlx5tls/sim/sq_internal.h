@@ -86,6 +86,13 @@ int sim_mr_read(struct sim_dp *dp, uint32_t pd, uint32_t lkey, uint64_t addr, ui
 int sim_mr_write(struct sim_dp *dp, uint32_t pd, uint32_t lkey, uint64_t addr, uint32_t len,
 		 const void *src);
 void sim_mr_destroy_all(struct sim_dp *dp);
+/* The memory itself, for a reader that transforms it on the way (TLS LSO encrypts straight
+ * from it into the frame): sim_mr_read_lock(), then any number of sim_mr_ptr() (the same checks
+ * as sim_mr_read; the pointer is valid until the unlock: a dereg waits), sim_mr_read_unlock(). */
+void sim_mr_read_lock(struct sim_dp *dp);
+void sim_mr_read_unlock(struct sim_dp *dp);
+int sim_mr_ptr(struct sim_dp *dp, uint32_t pd, uint32_t lkey, uint64_t addr, uint32_t len,
+	       const uint8_t **p);
 
 /* ---- completion queue (cq.c) ---- */
 struct sim_cq {
@@ -120,6 +127,9 @@ void sim_tls_ctx_unlock(struct sim_tls_ctx *ctx);
 int sim_tls_ctx_progress(struct sim_tls_ctx *ctx, const uint8_t params[12]);
 int sim_tls_ctx_dump(struct sim_tls_ctx *ctx, const uint8_t *data, size_t len);
 int sim_tls_ctx_data(struct sim_tls_ctx *ctx, uint32_t tcp_seq, uint8_t *payload, size_t len);
+/* From in (the application's memory) into out (the frame). */
+int sim_tls_ctx_data_to(struct sim_tls_ctx *ctx, uint32_t tcp_seq, const uint8_t *in,
+			uint8_t *out, size_t len);
 void sim_tls_ctx_destroy_all(struct sim_dp *dp);
 /* Drop tisn's context (a destroyed TIS); no-op if none. */
 void sim_tls_ctx_drop(struct sim_dp *dp, uint32_t tisn);

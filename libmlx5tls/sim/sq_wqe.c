@@ -196,9 +196,20 @@ static int ctrl_tis(struct sim_sq *sq, const uint8_t *w, bool default_ok, struct
 	return 0;
 }
 
-/* Gather the data segments of w[off .. ds*16) after `have` bytes already in sq->pkt. */
+/* A payload piece of a TLS LSO WQE left in the application's memory: the TLS engine encrypts it
+ * straight from there into the frame (no gather copy first). */
+struct sq_piece {
+	uint32_t off; /* where it goes in sq->pkt */
+	uint32_t len;
+	const uint8_t *src;
+};
+#define SQ_MAX_PIECES (SQ_MAX_WQE_BYTES / SQ_DS)
+
+/* Gather the data segments of w[off .. ds*16) after `have` bytes already in sq->pkt. pieces:
+ * pointer segments are only checked and listed there, not copied (the caller holds the MR read
+ * lock until they are used). */
 static int gather(struct sim_sq *sq, const uint8_t *w, uint32_t off, uint32_t end, size_t *have,
-		  size_t limit)
+		  size_t limit, struct sq_piece *pieces, unsigned int *npieces)
 {
 	while (off < end) {
 		const uint8_t *seg = w + off;
@@ -223,8 +234,18 @@ static int gather(struct sim_sq *sq, const uint8_t *w, uint32_t off, uint32_t en
 				return SIM_VSYND_DATA_LEN_ZERO;
 			if (*have + bc > limit)
 				return SIM_VSYND_LSO_TOO_LONG;
-			vs = sim_mr_read(sq->dp, sq->pd, be32_at(seg + 4), be64_at(seg + 8), bc,
-					 sq->pkt + *have);
+			if (pieces) {
+				const uint8_t *src = NULL;
+
+				vs = sim_mr_ptr(sq->dp, sq->pd, be32_at(seg + 4), be64_at(seg + 8),
+						bc, &src);
+				if (!vs && *npieces < SQ_MAX_PIECES)
+					pieces[(*npieces)++] = (struct sq_piece){ (uint32_t)*have, bc,
+										  src };
+			} else {
+				vs = sim_mr_read(sq->dp, sq->pd, be32_at(seg + 4), be64_at(seg + 8), bc,
+						 sq->pkt + *have);
+			}
 			if (vs)
 				return vs;
 			*have += bc;
@@ -288,9 +309,35 @@ static int send_one(struct sim_sq *sq, struct sim_tls_ctx *ctx, size_t have, uin
 	return emit_frame(sq, sq->pkt, have, l2);
 }
 
-/* LSO: the inline headers (exactly L2..L4) are the template of every segment. */
+/* The payload [ihs, have) through the TLS engine into sq->pkt: the listed pieces from the
+ * application's memory, the bytes between them (inline data) in place. */
+static int lso_encrypt_pieces(struct sim_sq *sq, struct sim_tls_ctx *ctx, uint32_t seq0,
+			      uint32_t ihs, size_t have, const struct sq_piece *pieces,
+			      unsigned int n)
+{
+	uint32_t cur = ihs;
+	int vs = 0;
+
+	for (unsigned int i = 0; i <= n && !vs; i++) {
+		uint32_t next = i < n ? pieces[i].off : (uint32_t)have;
+
+		if (cur < next) /* inline bytes, already in the frame */
+			vs = sim_tls_ctx_data_to(ctx, seq0 + (cur - ihs), sq->pkt + cur,
+						 sq->pkt + cur, next - cur);
+		if (vs || i == n)
+			break;
+		vs = sim_tls_ctx_data_to(ctx, seq0 + (pieces[i].off - ihs), pieces[i].src,
+					 sq->pkt + pieces[i].off, pieces[i].len);
+		cur = pieces[i].off + pieces[i].len;
+	}
+	return vs;
+}
+
+/* LSO: the inline headers (exactly L2..L4) are the template of every segment. pieces: TLS
+ * payload still in the application's memory (gather without copy). */
 static int send_lso(struct sim_sq *sq, struct sim_tls_ctx *ctx, size_t have, uint16_t ihs,
-		    uint16_t mss, uint8_t cs_flags)
+		    uint16_t mss, uint8_t cs_flags, const struct sq_piece *pieces,
+		    unsigned int npieces)
 {
 	struct sim_pkt tpl;
 	uint32_t plen = (uint32_t)(have - ihs), seq0, maxseg, sent;
@@ -314,7 +361,8 @@ static int send_lso(struct sim_sq *sq, struct sim_tls_ctx *ctx, size_t have, uin
 	/* The TLS engine sees the segments' payloads back to back in sequence order, so the whole
 	 * payload goes through it in one call before it is cut: the same bytes, fewer calls. */
 	if (ctx) {
-		vs = sim_tls_ctx_data(ctx, seq0, sq->pkt + ihs, plen);
+		vs = pieces ? lso_encrypt_pieces(sq, ctx, seq0, ihs, have, pieces, npieces)
+			    : sim_tls_ctx_data(ctx, seq0, sq->pkt + ihs, plen);
 		if (vs)
 			return vs;
 		sq->stats.tls_frames += (plen + mss - 1u) / mss;
@@ -374,6 +422,9 @@ static int exec_send(struct sim_sq *sq, const uint8_t *w, uint32_t ds, bool lso)
 	uint8_t cs_flags;
 	struct tis_view tis = { 0 };
 	struct sim_tls_ctx *ctx = NULL;
+	struct sq_piece pieces[SQ_MAX_PIECES];
+	unsigned int npieces = 0;
+	bool fused;
 	size_t have;
 	uint32_t off;
 	int vs;
@@ -399,22 +450,35 @@ static int exec_send(struct sim_sq *sq, const uint8_t *w, uint32_t ds, bool lso)
 	memcpy(sq->pkt, eth + 14, ihs);
 	have = ihs;
 	off = 32 + (ihs > 2 ? (ihs - 2u + SQ_DS - 1) / SQ_DS * SQ_DS : 0);
+	/* TLS LSO: the payload is encrypted straight from the application's memory into the
+	 * frame (the regions stay read-locked until then) instead of gathered first */
+	fused = lso && tis.tls_en;
+	if (fused)
+		sim_mr_read_lock(sq->dp);
 	vs = gather(sq, w, off, end, &have,
-		    lso ? ihs + (size_t)SQ_LSO_MAX_PAYLOAD : ihs + (size_t)SQ_FRAME_MAX);
-	if (vs)
-		return vs == SIM_VSYND_LSO_TOO_LONG && !lso ? SIM_VSYND_FRAME_TOO_LONG : vs;
+		    lso ? ihs + (size_t)SQ_LSO_MAX_PAYLOAD : ihs + (size_t)SQ_FRAME_MAX,
+		    fused ? pieces : NULL, &npieces);
+	if (vs) {
+		vs = vs == SIM_VSYND_LSO_TOO_LONG && !lso ? SIM_VSYND_FRAME_TOO_LONG : vs;
+		goto out;
+	}
 	if (tis.tls_en) {
 		check_unfenced(sq, tis.tisn);
 		/* held for the whole WQE, so all its segments see one record stream */
 		ctx = sim_tls_ctx_lock(sq->dp, tis.tisn);
-		if (!ctx)
-			return SIM_VSYND_TIS_NO_CONTEXT;
+		if (!ctx) {
+			vs = SIM_VSYND_TIS_NO_CONTEXT;
+			goto out;
+		}
 	}
 	sq->stats.sends++;
-	vs = lso ? send_lso(sq, ctx, have, ihs, mss, cs_flags)
+	vs = lso ? send_lso(sq, ctx, have, ihs, mss, cs_flags, fused ? pieces : NULL, npieces)
 		 : send_one(sq, ctx, have, ihs, cs_flags);
 	if (ctx)
 		sim_tls_ctx_unlock(ctx);
+out:
+	if (fused)
+		sim_mr_read_unlock(sq->dp);
 	return vs;
 }
 

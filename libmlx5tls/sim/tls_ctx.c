@@ -188,6 +188,17 @@ int sim_tls_ctx_data(struct sim_tls_ctx *ctx, uint32_t tcp_seq, uint8_t *payload
 	return ctx->ops->data(ctx->st, tcp_seq, payload, len) ? SIM_VSYND_TLS_ENGINE : 0;
 }
 
+int sim_tls_ctx_data_to(struct sim_tls_ctx *ctx, uint32_t tcp_seq, const uint8_t *in,
+			uint8_t *out, size_t len)
+{
+	if (!ctx->ops->data_to) {
+		if (out != in)
+			memcpy(out, in, len);
+		return sim_tls_ctx_data(ctx, tcp_seq, out, len);
+	}
+	return ctx->ops->data_to(ctx->st, tcp_seq, in, out, len) ? SIM_VSYND_TLS_ENGINE : 0;
+}
+
 void sim_tls_ctx_drop(struct sim_dp *dp, uint32_t tisn)
 {
 	struct sim_tls_ctx *ctx;

@@ -112,7 +112,8 @@
  *     re-raises the same guess and has no timer (DOC: periodic restart "not deemed necessary").
  *
  * Efficiency: one EVP_DecryptUpdate per contiguous payload run, in place; restoring is needed
- * only on ERROR. No allocation after create: observed-only payload runs go through a small sink.
+ * only on ERROR. No allocation after create: observed-only payload runs go through a small
+ * per-thread sink.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -135,6 +136,10 @@
 #define TLS12_TYPE_MAX 24 /* heartbeat */
 #define GCM_IV_LEN 12
 #define SINK_LEN 2048
+
+/* output of payload runs that are only observed: per thread, not in every TIR's engine state
+ * (its contents are discarded) */
+static _Thread_local uint8_t sink[SINK_LEN];
 
 enum phase { PH_HDR, PH_NONCE, PH_PAYLOAD, PH_TAG };
 
@@ -177,7 +182,6 @@ struct sim_tls_rx {
 	uint64_t guess_rn;    /* w.rn of the guessed header's record */
 
 	struct sim_tls_rx_stats c; /* counters only; state fields are filled by get_stats */
-	uint8_t sink[SINK_LEN];    /* output of payload runs that are only observed */
 };
 
 /* What one packet's processing collected. */
@@ -463,7 +467,7 @@ static int payload_run(struct sim_tls_rx *rx, struct run *r, uint8_t *p, size_t 
 	while (n) {
 		size_t k = min_sz(n, SINK_LEN);
 
-		if (EVP_DecryptUpdate(rx->gcm, rx->sink, &outl, p, (int)k) != 1 ||
+		if (EVP_DecryptUpdate(rx->gcm, sink, &outl, p, (int)k) != 1 ||
 		    (size_t)outl != k)
 			return -EIO;
 		p += k;

@@ -43,8 +43,8 @@
  *     record counting) and never output (fact sheet 8.6, 14b).
  *
  * Efficiency: one EVP_EncryptUpdate per contiguous payload run (in place), header/nonce/tag bytes
- * handled by small copies, no allocation after create (DUMP payload is encrypted into a scratch
- * buffer of the context, since DUMP output is discarded).
+ * handled by small copies, no allocation after create (DUMP payload is encrypted into a
+ * per-thread scratch buffer, since DUMP output is discarded).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -86,8 +86,11 @@ struct sim_tls_tx {
 	uint32_t expected_seq;
 
 	struct sim_tls_tx_stats c; /* counters only; state fields are filled by get_stats */
-	uint8_t scratch[SCRATCH_LEN]; /* DUMP ciphertext sink */
 };
+
+/* DUMP ciphertext sink: per thread, not per context (the engine state of an idle TIS stays
+ * small; its contents are discarded, so sharing it across contexts is harmless) */
+static _Thread_local uint8_t dump_scratch[SCRATCH_LEN];
 
 const char *sim_tls_tx_state_str(enum sim_tls_tx_state st)
 {
@@ -303,7 +306,7 @@ static int encrypt_run(struct sim_tls_tx *tx, const uint8_t *in, uint8_t *out, s
 	while (n) { /* DUMP: same GCM state update, output discarded */
 		size_t k = n < SCRATCH_LEN ? n : SCRATCH_LEN;
 
-		if (EVP_EncryptUpdate(tx->evp, tx->scratch, &outl, in, (int)k) != 1 ||
+		if (EVP_EncryptUpdate(tx->evp, dump_scratch, &outl, in, (int)k) != 1 ||
 		    (size_t)outl != k)
 			return -EIO;
 		in += k;
@@ -314,7 +317,8 @@ static int encrypt_run(struct sim_tls_tx *tx, const uint8_t *in, uint8_t *out, s
 
 /*
  * Run len bytes through the record state. Data: out == in (payload encrypted in place, tag
- * written). DUMP: out == NULL (nothing written). Returns 0 or -EIO (OpenSSL failure).
+ * written) or out elsewhere (the frame: every byte written there, the clear ones copied). DUMP:
+ * out == NULL (nothing written). Returns 0 or -EIO (OpenSSL failure).
  */
 static int process(struct sim_tls_tx *tx, const uint8_t *in, uint8_t *out, size_t len)
 {
@@ -327,6 +331,8 @@ static int process(struct sim_tls_tx *tx, const uint8_t *in, uint8_t *out, size_
 		case SIM_TLS_TX_HEADER:
 			n = SIM_TLS_TX_HDR_LEN - tx->part;
 			n = n < len ? n : len;
+			if (out && out != in)
+				memcpy(out, in, n);
 			memcpy(tx->hdr + tx->part, in, n);
 			tx->part += (uint32_t)n;
 			if (tx->part < SIM_TLS_TX_HDR_LEN)
@@ -349,6 +355,8 @@ static int process(struct sim_tls_tx *tx, const uint8_t *in, uint8_t *out, size_
 		case SIM_TLS_TX_NONCE:
 			n = SIM_TLS_TX_NONCE_LEN - tx->part;
 			n = n < len ? n : len;
+			if (out && out != in)
+				memcpy(out, in, n);
 			memcpy(tx->nonce + tx->part, in, n);
 			tx->part += (uint32_t)n;
 			if (tx->part < SIM_TLS_TX_NONCE_LEN)
@@ -390,6 +398,8 @@ static int process(struct sim_tls_tx *tx, const uint8_t *in, uint8_t *out, size_
 			continue; /* rec_off restarts at the next record */
 		case SIM_TLS_TX_PASSTHROUGH: /* R6 */
 			n = len;
+			if (out && out != in)
+				memcpy(out, in, n);
 			if (out)
 				tx->c.passthrough_bytes += n;
 			break;
@@ -424,7 +434,13 @@ int sim_tls_tx_dump(struct sim_tls_tx *tx, const uint8_t *data, size_t len)
 
 int sim_tls_tx_data(struct sim_tls_tx *tx, uint32_t tcp_seq, uint8_t *payload, size_t len)
 {
-	if (!tx || (!payload && len))
+	return sim_tls_tx_data_to(tx, tcp_seq, payload, payload, len);
+}
+
+int sim_tls_tx_data_to(struct sim_tls_tx *tx, uint32_t tcp_seq, const uint8_t *in, uint8_t *out,
+		       size_t len)
+{
+	if (!tx || ((!in || !out) && len))
 		return -EINVAL;
 	if (!started(tx))
 		return -EPROTO; /* R4 */
@@ -437,7 +453,7 @@ int sim_tls_tx_data(struct sim_tls_tx *tx, uint32_t tcp_seq, uint8_t *payload, s
 	tx->expected_seq = tcp_seq + (uint32_t)len;
 	tx->c.data_segments++;
 	tx->c.data_bytes += len;
-	return process(tx, payload, payload, len);
+	return process(tx, in, out, len);
 }
 
 void sim_tls_tx_get_stats(const struct sim_tls_tx *tx, struct sim_tls_tx_stats *st)
@@ -485,6 +501,11 @@ static int ops_data(void *ctx, uint32_t tcp_seq, uint8_t *payload, size_t len)
 	return sim_tls_tx_data(ctx, tcp_seq, payload, len);
 }
 
+static int ops_data_to(void *ctx, uint32_t tcp_seq, const uint8_t *in, uint8_t *out, size_t len)
+{
+	return sim_tls_tx_data_to(ctx, tcp_seq, in, out, len);
+}
+
 const struct sim_tls_engine_ops sim_tls_tx_engine_ops = {
 	.create = ops_create,
 	.destroy = ops_destroy,
@@ -492,4 +513,5 @@ const struct sim_tls_engine_ops sim_tls_tx_engine_ops = {
 	.set_progress = ops_set_progress,
 	.dump = ops_dump,
 	.data = ops_data,
+	.data_to = ops_data_to,
 };

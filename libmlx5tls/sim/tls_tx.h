@@ -120,6 +120,10 @@ int sim_tls_tx_dump(struct sim_tls_tx *tx, const uint8_t *data, size_t len);
  * tcp_seq + len. len 0 changes nothing. -EPROTO without a START since the last static params.
  */
 int sim_tls_tx_data(struct sim_tls_tx *tx, uint32_t tcp_seq, uint8_t *payload, size_t len);
+/* The same with the plaintext read from in and the wire bytes written to out (in == out: in
+ * place). */
+int sim_tls_tx_data_to(struct sim_tls_tx *tx, uint32_t tcp_seq, const uint8_t *in, uint8_t *out,
+		       size_t len);
 
 void sim_tls_tx_get_stats(const struct sim_tls_tx *tx, struct sim_tls_tx_stats *st);
 

@@ -111,6 +111,65 @@ static void test_reuse_tir(void)
 	reuse_tir(TLS_1_2_VERSION);
 }
 
+/*
+ * A context destroyed after its flow: the TIR keeps the TLS state, which no packet can reach,
+ * and is renewed only when it gets a flow again (issue 10: two commands less per connection
+ * torn down flow first); a TIR destroyed in that state gives the DEK back. The next connection
+ * on the renewed TIR is decrypted by the device throughout.
+ */
+static void test_deferred_renewal(void)
+{
+	struct mlx5tls_tir_opts to = { .sz = sizeof(to), .tls_en = true };
+	struct lc_stream s;
+	struct mlx5tls_rx_info info;
+	struct lc f;
+	uint32_t tirn, isn = 0x2000;
+	uint64_t renew;
+
+	memset(&s, 0, sizeof(s));
+	lc_open(&f, true);
+	lc_stream_init(&s, TLS_1_3_VERSION, 128, 0);
+	lc_write_n(&s, 3000);
+	lc_start(&f, &s, isn, 0);
+	settle(f.qp);
+	lc_send_all(&f, &s, 0);
+	CU_ASSERT(lc_got_all(&f, &s));
+	tirn = mlx5tls_tir_num(f.tir);
+	renew = dev_counter(f.dev, "rx_tls_tir_renew");
+	/* flow first, then the context: no renewal yet */
+	CU_ASSERT_EQUAL(mlx5tls_flow_destroy(f.flow), 0);
+	f.flow = NULL;
+	lc_stop_ctx(&f);
+	CU_ASSERT_EQUAL(dev_counter(f.dev, "rx_tls_tir_renew"), renew);
+	CU_ASSERT_EQUAL(mlx5tls_tir_num(f.tir), tirn);
+	/* a flow again: renewed before it steers anything */
+	lc_flow(&f, 998);
+	CU_ASSERT_EQUAL(dev_counter(f.dev, "rx_tls_tir_renew"), renew + 1);
+	CU_ASSERT_NOT_EQUAL(mlx5tls_tir_num(f.tir), tirn);
+	lc_stream_fini(&s);
+	lc_stream_init(&s, TLS_1_3_VERSION, 128, 3);
+	lc_write_n(&s, 20000);
+	lc_start(&f, &s, isn, 0);
+	settle(f.qp);
+	lc_send_all(&f, &s, 0);
+	CU_ASSERT(lc_got_all(&f, &s));
+	CU_ASSERT_EQUAL(mlx5tls_rx_query(f.rx, &info, sizeof(info)), 0);
+	CU_ASSERT_EQUAL(info.by_device, info.records);
+	/* flow, context, TIR: the TIR goes with the stale state and its DEK (no leak, no renewal) */
+	renew = dev_counter(f.dev, "rx_tls_tir_renew");
+	CU_ASSERT_EQUAL(mlx5tls_flow_destroy(f.flow), 0);
+	lc_stop_ctx(&f);
+	CU_ASSERT_EQUAL(mlx5tls_tir_destroy(f.tir), 0);
+	CU_ASSERT_EQUAL(dev_counter(f.dev, "rx_tls_tir_renew"), renew);
+	/* lc_close wants a TIR and a flow */
+	f.tir = mlx5tls_tir_create(f.rq, f.td, &to);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f.tir);
+	f.flow = NULL;
+	lc_flow(&f, 997);
+	lc_close(&f);
+	lc_stream_fini(&s);
+}
+
 /* A DECRYPTED status whose flow tag is not the context's (or a bare status without the tag)
  * is no evidence: the bytes are taken as changed by a foreign state, and the record fails. */
 static void test_foreign_status(void)
@@ -1004,6 +1063,7 @@ static void test_segs(void)
 static const struct test_case rx_lifecycle_cases[] = {
 	{ "zero_copy_segments", test_segs },
 	{ "reuse_tir_200_connections", test_reuse_tir },
+	{ "deferred_renewal", test_deferred_renewal },
 	{ "foreign_status", test_foreign_status },
 	{ "destroy_clears_tir", test_destroy_clears_tir },
 	{ "rekey_plans", test_rekey_plans },

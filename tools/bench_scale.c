@@ -1,0 +1,425 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mlx5tls-bench setup --queues: real TLS contexts on queues at scale (issue 10).
+ *
+ * TX: LIVE TLS TX contexts (pooled DEK and TIS) on one queue pair; then for a fixed time a
+ * random live context is destroyed and a new one created in its place (a replacement), on this
+ * one thread (the model's queue is synchronous: its work is on this core too). Printed: the
+ * replacements per second at 1k, 100k (and 1M with --full) live contexts, the ratio of the
+ * largest to the 1k figure, and the heap per live context. RX: the same with TLS RX contexts,
+ * each with its own TLS TIR and steering rule (a replacement destroys and creates all three), at
+ * 1k and 100k live.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <malloc.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "bench.h"
+
+#define SCALE_TARGET_REPL_PER_SEC 100000.0
+#define SCALE_TARGET_RATIO 0.5
+#define SCALE_CHURN_SECONDS 0.5
+#define SCALE_TX_ISN 1000u
+#define SCALE_RX_ISN 5000u
+
+struct rx_live {
+	struct mlx5tls_tir *tir;
+	struct mlx5tls_flow *flow;
+	struct mlx5tls_rx *rx;
+};
+
+struct scale {
+	struct tool *t;
+	double churn_seconds;
+	const struct tool_suite *suite;
+	union tool_crypto_info ci;
+	size_t ci_len;
+	struct mlx5tls_pd *pd;
+	struct mlx5tls_td *td;
+	struct mlx5tls_qp *qp;
+	struct mlx5tls_rq *rq;
+	struct mlx5tls_dek_pool *dek_pool;
+	struct mlx5tls_tis_pool *tis_pool;
+	uint64_t rng;
+	uint32_t next_flow; /* a new 5-tuple per RX context */
+	int fw_idx;         /* the device counter "fw_cmds", -1 if absent */
+	unsigned int nr_counters;
+	uint64_t *counters;
+};
+
+struct scale_result {
+	uint32_t live;
+	double repl_per_sec;
+	double heap_per_ctx;     /* library + model, bytes */
+	double lib_per_ctx;      /* the library's share (mlx5tls_tx_query mem_bytes), TX only */
+	double create_per_sec;
+	double cmds_per_repl;    /* firmware commands per replacement */
+};
+
+static uint64_t fw_cmds(struct scale *s)
+{
+	int n;
+
+	if (s->fw_idx < 0)
+		return 0;
+	n = mlx5tls_device_counters(s->t->dev, s->counters, s->nr_counters);
+	return n > s->fw_idx ? s->counters[s->fw_idx] : 0;
+}
+
+static uint64_t rng_next(uint64_t *s)
+{
+	uint64_t x = *s;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	*s = x;
+	return x;
+}
+
+/* The thread's CPU time, not the wall clock: the figures are per core of work (the model's
+ * included, since its queue is synchronous) and do not move with other load on the machine. */
+static double now_sec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static uint64_t heap_bytes(void)
+{
+	struct mallinfo2 mi = mallinfo2();
+
+	return mi.uordblks + mi.hblkhd;
+}
+
+/* ---- TX ---- */
+
+static struct mlx5tls_tx *tx_new(struct scale *s)
+{
+	MLX5TLS_OPTS(mlx5tls_tx_opts, o, .dek_pool = s->dek_pool, .tis_pool = s->tis_pool);
+
+	return mlx5tls_tx_create(s->qp, &s->ci.info, s->ci_len, SCALE_TX_ISN, &o);
+}
+
+static int run_tx(struct scale *s, uint32_t live, struct scale_result *r)
+{
+	struct mlx5tls_tx **tx = calloc(live, sizeof(*tx));
+	uint64_t heap0, n = 0, lib = 0, c0;
+	double t0, t1;
+	int ret = 0;
+
+	if (!tx)
+		return tool_fail(s->t, "allocating", -ENOMEM);
+	r->live = live;
+	malloc_trim(0);
+	heap0 = heap_bytes();
+	t0 = now_sec();
+	for (uint32_t i = 0; i < live; i++) {
+		tx[i] = tx_new(s);
+		if (!tx[i]) {
+			ret = tool_fail(s->t, "TX context create", errno);
+			goto out;
+		}
+	}
+	t1 = now_sec();
+	r->create_per_sec = live / (t1 - t0);
+	r->heap_per_ctx = ((double)heap_bytes() - (double)heap0) / live;
+	for (uint32_t i = 0; i < live; i++) {
+		struct mlx5tls_tx_info info;
+
+		memset(&info, 0, sizeof(info));
+		if (mlx5tls_tx_query(tx[i], &info, sizeof(info)) == 0)
+			lib += info.mem_bytes;
+	}
+	r->lib_per_ctx = (double)lib / live;
+	c0 = fw_cmds(s);
+	t0 = now_sec();
+	do {
+		for (unsigned int k = 0; k < 1024; k++, n++) {
+			uint32_t i = (uint32_t)(rng_next(&s->rng) % live);
+
+			ret = mlx5tls_tx_destroy(tx[i]);
+			tx[i] = ret ? NULL : tx_new(s);
+			if (!tx[i]) {
+				ret = tool_fail(s->t, "TX context replace", ret ? ret : errno);
+				goto out;
+			}
+		}
+		t1 = now_sec();
+	} while (t1 - t0 < s->churn_seconds);
+	r->repl_per_sec = n / (t1 - t0);
+	r->cmds_per_repl = (double)(fw_cmds(s) - c0) / (double)n;
+out:
+	for (uint32_t i = 0; i < live; i++)
+		if (tx[i] && mlx5tls_tx_destroy(tx[i]) && !ret)
+			ret = tool_fail(s->t, "TX context destroy", errno);
+	free(tx);
+	return ret;
+}
+
+/* ---- RX ---- */
+
+static int rx_new(struct scale *s, struct rx_live *l)
+{
+	MLX5TLS_OPTS(mlx5tls_tir_opts, to, .tls_en = true);
+	MLX5TLS_OPTS(mlx5tls_rx_opts, ro, .dek_pool = s->dek_pool);
+	struct mlx5tls_flow_match m = { .ip_version = 4, .src_port = 443 };
+	uint32_t f = s->next_flow++;
+
+	l->tir = mlx5tls_tir_create(s->rq, s->td, &to);
+	if (!l->tir)
+		return -errno;
+	/* 198.18.0.0/15: peers 198.18.x.y port 443, this side 198.19.0.1, one port per flow */
+	m.src_ip[0] = 198;
+	m.src_ip[1] = 18;
+	m.src_ip[2] = (uint8_t)(f >> 24);
+	m.src_ip[3] = (uint8_t)(f >> 16);
+	m.dst_ip[0] = 198;
+	m.dst_ip[1] = 19;
+	m.dst_ip[3] = 1;
+	m.dst_port = (uint16_t)f;
+	l->flow = mlx5tls_flow_create(l->tir, &m);
+	if (!l->flow)
+		return -errno;
+	l->rx = mlx5tls_rx_create(s->qp, l->tir, &s->ci.info, s->ci_len, SCALE_RX_ISN, &ro);
+	return l->rx ? 0 : -errno;
+}
+
+/* The steering rule first: the context then leaves its TLS state on a TIR no packet reaches,
+ * and the library need not renew the TIR before it is destroyed. */
+static int rx_del(struct rx_live *l)
+{
+	int ret = 0, err;
+
+	if (l->flow && (err = mlx5tls_flow_destroy(l->flow)))
+		ret = err;
+	if (l->rx && (err = mlx5tls_rx_destroy(l->rx)) && !ret)
+		ret = err;
+	if (l->tir && (err = mlx5tls_tir_destroy(l->tir)) && !ret)
+		ret = err;
+	memset(l, 0, sizeof(*l));
+	return ret;
+}
+
+static int run_rx(struct scale *s, uint32_t live, struct scale_result *r)
+{
+	struct rx_live *l = calloc(live, sizeof(*l));
+	uint64_t heap0, n = 0, c0;
+	double t0, t1;
+	int ret = 0;
+
+	if (!l)
+		return tool_fail(s->t, "allocating", -ENOMEM);
+	r->live = live;
+	malloc_trim(0);
+	heap0 = heap_bytes();
+	t0 = now_sec();
+	for (uint32_t i = 0; i < live; i++) {
+		ret = rx_new(s, &l[i]);
+		if (ret) {
+			ret = tool_fail(s->t, "RX context (TIR, flow, context) create", ret);
+			goto out;
+		}
+	}
+	t1 = now_sec();
+	r->create_per_sec = live / (t1 - t0);
+	r->heap_per_ctx = ((double)heap_bytes() - (double)heap0) / live;
+	c0 = fw_cmds(s);
+	t0 = now_sec();
+	do {
+		for (unsigned int k = 0; k < 256; k++, n++) {
+			uint32_t i = (uint32_t)(rng_next(&s->rng) % live);
+
+			ret = rx_del(&l[i]);
+			if (!ret)
+				ret = rx_new(s, &l[i]);
+			if (ret) {
+				ret = tool_fail(s->t, "RX context replace", ret);
+				goto out;
+			}
+		}
+		t1 = now_sec();
+	} while (t1 - t0 < s->churn_seconds);
+	r->repl_per_sec = n / (t1 - t0);
+	r->cmds_per_repl = (double)(fw_cmds(s) - c0) / (double)n;
+out:
+	for (uint32_t i = 0; i < live; i++)
+		if (rx_del(&l[i]) && !ret)
+			ret = tool_fail(s->t, "RX context destroy", errno);
+	free(l);
+	return ret;
+}
+
+/* ---- report ---- */
+
+static void print_runs(const char *dir, const struct scale_result *res, unsigned int n)
+{
+	pr_open_array(dir);
+	for (unsigned int i = 0; i < n; i++) {
+		const struct scale_result *r = &res[i];
+
+		pr_open_object(NULL);
+		pr_text("  %s", dir);
+		pr_uint("live", " %7" PRIu64 " live:", r->live);
+		pr_double("create_per_sec", " create %s/s,", r->create_per_sec, 0);
+		pr_double("replace_per_sec", " random replace %s/s", r->repl_per_sec, 0);
+		pr_double("fw_cmds_per_replace", " (%s fw commands each),", r->cmds_per_repl, 2);
+		pr_double("heap_per_context", " heap %s B/context", r->heap_per_ctx, 0);
+		if (r->lib_per_ctx > 0) {
+			pr_double("library_per_context", " (library %s B,", r->lib_per_ctx, 0);
+			pr_double("model_per_context", " model %s B)",
+				  r->heap_per_ctx - r->lib_per_ctx, 0);
+		}
+		pr_close_object();
+		pr_nl();
+	}
+	pr_close_array();
+}
+
+static void print_target(const char *what, const struct scale_result *res, unsigned int n)
+{
+	const struct scale_result *big = &res[n - 1];
+	double ratio = bench_ratio(big->repl_per_sec, res[0].repl_per_sec);
+	bool met = big->repl_per_sec >= SCALE_TARGET_REPL_PER_SEC;
+	char key[64];
+
+	snprintf(key, sizeof(key), "%s_replace_target", what);
+	pr_open_object(key);
+	pr_text("target %s replace/s at %" PRIu32 " live >= %.0f:", what, big->live,
+		SCALE_TARGET_REPL_PER_SEC);
+	pr_bool("met", NULL, met);
+	pr_text(" %s", met ? "met" : "NOT met");
+	pr_double("value", " (%s)", big->repl_per_sec, 0);
+	pr_close_object();
+	pr_nl();
+	met = ratio >= SCALE_TARGET_RATIO;
+	snprintf(key, sizeof(key), "%s_ratio_target", what);
+	pr_open_object(key);
+	pr_text("target %s replace/s at %" PRIu32 " vs %" PRIu32 " live >= %.1fx:", what,
+		big->live, res[0].live, SCALE_TARGET_RATIO);
+	pr_bool("met", NULL, met);
+	pr_text(" %s", met ? "met" : "NOT met");
+	pr_double("value", " (%sx)", ratio, 2);
+	pr_close_object();
+	pr_nl();
+}
+
+static int scale_setup(struct scale *s)
+{
+	MLX5TLS_OPTS(mlx5tls_qp_opts, q, .flags = MLX5TLS_QP_F_MODEL_SYNC);
+	MLX5TLS_OPTS(mlx5tls_rq_opts, ro, .flags = MLX5TLS_RQ_F_MODEL_SYNC);
+	struct mlx5tls_caps caps;
+	int ret;
+
+	memset(&caps, 0, sizeof(caps));
+	ret = mlx5tls_query_caps(s->t->dev, &caps, sizeof(caps));
+	if (ret)
+		return tool_fail(s->t, "cannot query capabilities", ret);
+	s->suite = tool_pick_suite(caps.suites, MLX5TLS_SUITE_TLS12_AES_GCM_128);
+	if (!caps.tls_tx || !caps.tls_rx || !caps.dek_object || !s->suite) {
+		fprintf(stderr, "%s: device %s cannot offload TLS TX and RX\n", s->t->prog,
+			s->t->attr.name);
+		return 1;
+	}
+	s->ci_len = tool_crypto_info(&s->ci, s->suite, NULL, NULL);
+	if (!s->ci_len)
+		return tool_fail(s->t, "making a key", errno);
+	if (getrandom(&s->rng, sizeof(s->rng), 0) != sizeof(s->rng) || s->rng == 0)
+		s->rng = 0x9e3779b97f4a7c15ull;
+	s->fw_idx = -1;
+	s->nr_counters = mlx5tls_counter_count();
+	s->counters = calloc(s->nr_counters ? s->nr_counters : 1, sizeof(*s->counters));
+	if (!s->counters)
+		return tool_fail(s->t, "allocating", -ENOMEM);
+	for (unsigned int i = 0; i < s->nr_counters; i++)
+		if (mlx5tls_counter_name(i) && !strcmp(mlx5tls_counter_name(i), "fw_cmds"))
+			s->fw_idx = (int)i;
+	s->pd = mlx5tls_pd_alloc(s->t->dev);
+	if (!s->pd)
+		return tool_fail(s->t, "PD alloc", errno);
+	s->td = mlx5tls_td_alloc(s->t->dev);
+	if (!s->td)
+		return tool_fail(s->t, "TD alloc", errno);
+	s->dek_pool = mlx5tls_dek_pool_create(s->pd, NULL);
+	if (!s->dek_pool)
+		return tool_fail(s->t, "DEK pool", errno);
+	s->tis_pool = mlx5tls_tis_pool_create(s->pd, s->td, NULL);
+	if (!s->tis_pool)
+		return tool_fail(s->t, "TIS pool", errno);
+	s->qp = mlx5tls_qp_create(s->pd, s->td, &q);
+	if (!s->qp)
+		return tool_fail(s->t, "queue create", errno);
+	s->rq = mlx5tls_rq_create(s->pd, s->td, &ro);
+	if (!s->rq)
+		return tool_fail(s->t, "receive queue create", errno);
+	return 0;
+}
+
+static int scale_teardown(struct scale *s)
+{
+	int ret = 0, err;
+
+	explicit_bzero(&s->ci, sizeof(s->ci));
+	free(s->counters);
+	if (s->rq && (err = mlx5tls_rq_destroy(s->rq)))
+		ret = tool_fail(s->t, "receive queue destroy", err);
+	if (s->qp && (err = mlx5tls_qp_destroy(s->qp)) && !ret)
+		ret = tool_fail(s->t, "queue destroy", err);
+	if (s->tis_pool && (err = mlx5tls_tis_pool_destroy(s->tis_pool)) && !ret)
+		ret = tool_fail(s->t, "TIS pool destroy", err);
+	if (s->dek_pool && (err = mlx5tls_dek_pool_destroy(s->dek_pool)) && !ret)
+		ret = tool_fail(s->t, "DEK pool destroy", err);
+	if (s->td && (err = mlx5tls_td_dealloc(s->td)) && !ret)
+		ret = tool_fail(s->t, "TD dealloc", err);
+	if (s->pd && (err = mlx5tls_pd_dealloc(s->pd)) && !ret)
+		ret = tool_fail(s->t, "PD dealloc", err);
+	return ret;
+}
+
+int bench_scale_run(struct tool *t, bool full, uint32_t live)
+{
+	uint32_t tx_live[] = { 1000, 100000, 1000000 };
+	uint32_t rx_live[] = { 1000, 100000 };
+	struct scale s = { .t = t, .churn_seconds = SCALE_CHURN_SECONDS };
+	struct scale_result tx[3], rx[2];
+	unsigned int ntx = full ? 3 : 2, nrx = 2;
+	int ret;
+
+	memset(tx, 0, sizeof(tx));
+	memset(rx, 0, sizeof(rx));
+	if (live) {
+		tx_live[0] = rx_live[0] = live < 1000 ? live : 1000;
+		tx_live[1] = rx_live[1] = live;
+		ntx = nrx = live > 1000 ? 2 : 1;
+	}
+	if (tool_open_device(t, false))
+		return 1;
+	ret = scale_setup(&s);
+	for (unsigned int i = 0; !ret && i < ntx; i++)
+		ret = run_tx(&s, tx_live[i], &tx[i]);
+	for (unsigned int i = 0; !ret && i < nrx; i++)
+		ret = run_rx(&s, rx_live[i], &rx[i]);
+	if (!ret) {
+		pr_open_object(NULL);
+		pr_string("benchmark", "%s:", "setup --queues");
+		pr_string("device", " device %s,", t->attr.name);
+		pr_double("churn_seconds", " %s s (thread CPU time) of random replacements per size,"
+			  " one thread", s.churn_seconds, 1);
+		pr_nl();
+		print_runs("tx", tx, ntx);
+		print_runs("rx", rx, nrx);
+		print_target("tx", tx, ntx);
+		print_target("rx", rx, nrx);
+		pr_close_object();
+	}
+	if (scale_teardown(&s) && !ret)
+		ret = 1;
+	return ret;
+}
