@@ -595,14 +595,15 @@ void lwmx_close(struct lwmx *l)
 			if (l->n_free == before)
 				break;
 		}
-		mlx5tls_qp_destroy(l->qp);
+		if (mlx5tls_qp_destroy(l->qp))
+			fprintf(stderr, "lwmx: queue pair busy: %s\n", strerror(errno));
 	}
 	if (l->mr && mlx5tls_mr_dereg(l->mr))
 		fprintf(stderr, "lwmx: transmit buffers still in use\n");
-	if (l->def)
-		mlx5tls_flow_destroy(l->def);
-	if (l->tir)
-		mlx5tls_tir_destroy(l->tir);
+	if (l->def && mlx5tls_flow_destroy(l->def))
+		fprintf(stderr, "lwmx: default flow: %s\n", strerror(errno));
+	if (l->tir && mlx5tls_tir_destroy(l->tir))
+		fprintf(stderr, "lwmx: default TIR: %s\n", strerror(errno));
 	if (l->rq && mlx5tls_rq_destroy(l->rq)) {
 		struct mlx5tls_rq_attr ra;
 
@@ -610,11 +611,13 @@ void lwmx_close(struct lwmx *l)
 			fprintf(stderr, "lwmx: receive queue busy: %u buffers held, %u TIRs\n",
 				ra.held, ra.tirs);
 	}
-	if (l->td)
-		mlx5tls_td_dealloc(l->td);
-	if (l->pd)
-		mlx5tls_pd_dealloc(l->pd);
-	mlx5tls_device_close(l->dev);
+	/* a failure here leaves objects behind: say which, so a leak report has its cause */
+	if (l->td && mlx5tls_td_dealloc(l->td))
+		fprintf(stderr, "lwmx: transport domain busy: %s\n", strerror(errno));
+	if (l->pd && mlx5tls_pd_dealloc(l->pd))
+		fprintf(stderr, "lwmx: protection domain busy: %s\n", strerror(errno));
+	if (mlx5tls_device_close(l->dev))
+		fprintf(stderr, "lwmx: device close: %s\n", strerror(errno));
 	free(l->rxp);
 	free(l->slots);
 	free(l->free_slots);
