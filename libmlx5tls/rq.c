@@ -645,36 +645,25 @@ static bool match_valid(const struct mlx5tls_flow_match *m)
 	return m->ip_version == 6;
 }
 
-struct mlx5tls_flow *mlx5tls_flow_create(struct mlx5tls_tir *tir,
-					 const struct mlx5tls_flow_match *m)
+/*
+ * Install f (its match in f->xm) towards the TIR and put it on the TIR's list, so that a renewal
+ * moves it too. A destroyed context's TLS state must not see the flow's packets: a TIR still
+ * holding one is renewed first. f is freed on failure. f or NULL and errno.
+ */
+static struct mlx5tls_flow *flow_install(struct mlx5tls_tir *tir, struct mlx5tls_flow *f)
 {
-	struct mlx5tls_device *dev;
-	struct mlx5tls_flow *f;
-	int ret;
+	struct mlx5tls_device *dev = tir->rq->dev;
+	int ret = 0;
 
-	if (!tir || !m || !match_valid(m))
-		return libmlx5tls_err_ptr(-EINVAL);
-	dev = tir->rq->dev;
-	if (!dev->ops->flow_create)
-		return libmlx5tls_err_ptr(not_on_transport(dev));
-	/* a destroyed context's TLS state must not see this flow's packets */
 	if (tir->stale_dek) {
 		ret = tir_renew(tir);
-		if (ret)
-			return libmlx5tls_err_ptr(ret);
-		counter_inc(dev, MLX5TLS_CNT_RX_TLS_TIR_RENEW);
+		if (!ret)
+			counter_inc(dev, MLX5TLS_CNT_RX_TLS_TIR_RENEW);
 	}
-	f = calloc(1, sizeof(*f));
-	if (!f)
-		return libmlx5tls_err_ptr(-ENOMEM);
-	f->xm.ip_version = m->ip_version;
-	f->xm.ip_proto = 6; /* TCP */
-	memcpy(f->xm.src_ip, m->src_ip, sizeof(f->xm.src_ip));
-	memcpy(f->xm.dst_ip, m->dst_ip, sizeof(f->xm.dst_ip));
-	f->xm.src_port = m->src_port;
-	f->xm.dst_port = m->dst_port;
 	pthread_mutex_lock(&tir->lock);
-	ret = dev->ops->flow_create(dev->xp, &f->xm, tir->obj, tir->tirn, tir->tag, &f->xflow);
+	if (!ret)
+		ret = dev->ops->flow_create(dev->xp, &f->xm, tir->obj, tir->tirn, tir->tag,
+					    &f->xflow);
 	if (!ret) {
 		f->tir = tir;
 		f->next = tir->flow_list;
@@ -688,6 +677,29 @@ struct mlx5tls_flow *mlx5tls_flow_create(struct mlx5tls_tir *tir,
 		free(f);
 		return libmlx5tls_err_ptr(ret);
 	}
+	return f;
+}
+
+struct mlx5tls_flow *mlx5tls_flow_create(struct mlx5tls_tir *tir,
+					 const struct mlx5tls_flow_match *m)
+{
+	struct mlx5tls_flow *f;
+
+	if (!tir || !m || !match_valid(m))
+		return libmlx5tls_err_ptr(-EINVAL);
+	if (!tir->rq->dev->ops->flow_create)
+		return libmlx5tls_err_ptr(not_on_transport(tir->rq->dev));
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return libmlx5tls_err_ptr(-ENOMEM);
+	f->xm.ip_version = m->ip_version;
+	f->xm.ip_proto = 6; /* TCP */
+	memcpy(f->xm.src_ip, m->src_ip, sizeof(f->xm.src_ip));
+	memcpy(f->xm.dst_ip, m->dst_ip, sizeof(f->xm.dst_ip));
+	f->xm.src_port = m->src_port;
+	f->xm.dst_port = m->dst_port;
+	if (!flow_install(tir, f))
+		return NULL;
 	{
 		/* the receiver's view: src is the peer (remote), dst this side (local) */
 		struct mlx5tls_conn c = { .ip_version = m->ip_version, .local_port = m->dst_port,
@@ -702,36 +714,17 @@ struct mlx5tls_flow *mlx5tls_flow_create(struct mlx5tls_tir *tir,
 
 struct mlx5tls_flow *mlx5tls_flow_create_default(struct mlx5tls_tir *tir)
 {
-	struct mlx5tls_device *dev;
 	struct mlx5tls_flow *f;
-	int ret;
 
 	if (!tir)
 		return libmlx5tls_err_ptr(-EINVAL);
-	dev = tir->rq->dev;
-	if (!dev->ops->flow_create)
-		return libmlx5tls_err_ptr(not_on_transport(dev));
+	if (!tir->rq->dev->ops->flow_create)
+		return libmlx5tls_err_ptr(not_on_transport(tir->rq->dev));
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return libmlx5tls_err_ptr(-ENOMEM);
 	f->xm.default_rqn = tir->rq->ring.rqn; /* ip_version 0: the catch-all rule */
-	/* on the TIR's list like any flow: a renewal of the TIR moves it too */
-	pthread_mutex_lock(&tir->lock);
-	ret = dev->ops->flow_create(dev->xp, &f->xm, tir->obj, tir->tirn, tir->tag, &f->xflow);
-	if (!ret) {
-		f->tir = tir;
-		f->next = tir->flow_list;
-		if (f->next)
-			f->next->prev = f;
-		tir->flow_list = f;
-		atomic_fetch_add(&tir->flows, 1);
-	}
-	pthread_mutex_unlock(&tir->lock);
-	if (ret) {
-		free(f);
-		return libmlx5tls_err_ptr(ret);
-	}
-	return f;
+	return flow_install(tir, f);
 }
 
 int mlx5tls_flow_destroy(struct mlx5tls_flow *flow)
