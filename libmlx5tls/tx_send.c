@@ -32,6 +32,13 @@
 #define TRACKER_START 0
 #define AUTH_NO_OFFLOAD 0
 
+/* gso_segs as the kernel counts them: the segments the device cuts an LSO frame into. The
+ * division only for a frame longer than one segment. */
+static inline uint32_t gso_segs(uint32_t len, uint16_t mss)
+{
+	return !mss || len <= mss ? 1u : (len + mss - 1u) / mss;
+}
+
 /* Result of planning a frame (restartable: nothing changed yet). */
 enum tx_plan_kind {
 	PLAN_IN_ORDER, /* the device/encryptor is at seq */
@@ -295,8 +302,7 @@ static int device_send(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f,
 	post_data(tx, f, fi, tx->tis->tisn, data, f->mr->lkey, 0);
 	tx->dev_expected = pl->end;
 	tx->dev_synced = true;
-	txc_add(tx, TXC_ENCRYPTED_PACKETS,
-		f->mss ? (len + f->mss - 1u) / f->mss : 1u); /* gso_segs, as the kernel counts */
+	txc_add(tx, TXC_ENCRYPTED_PACKETS, gso_segs(len, f->mss));
 	txc_add(tx, TXC_ENCRYPTED_BYTES, len);
 	account(tx, pl, len);
 	return 0;
@@ -385,7 +391,7 @@ static int sw_send(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f,
 	post_data(tx, f, fi, 0, copy, qp->bounce.mr->lkey, bounce_end);
 	tx->sw_expected = pl->end;
 	tx->sw_synced = true;
-	txc_add(tx, TXC_SW_PACKETS, f->mss ? (len + f->mss - 1u) / f->mss : 1u);
+	txc_add(tx, TXC_SW_PACKETS, gso_segs(len, f->mss));
 	txc_add(tx, TXC_SW_BYTES, len);
 	account(tx, pl, len);
 	return 0;
@@ -422,39 +428,52 @@ static int send_clear(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f,
 }
 
 /*
- * The common case, kept apart so it stays cheap: the device is in sync, the frame continues the
- * stream exactly where the device expects it, and it holds no record header (a large record's
- * middle). Nothing to plan or parse: extend the record tracker and post the data WQE.
- * Returns 0 (sent), 1 (not this case, or the queue was recovered: take the general path) or
- * -errno.
+ * The common case, kept apart so it stays cheap: the device is in sync and the frame continues
+ * the stream exactly where the device expects it - new bytes, in order. Nothing to plan: learn
+ * the bytes (a large record's middle merely extends the tracker; record headers are checked
+ * and their records pushed) and post the data WQE. The same as plan_frame's PLAN_IN_ORDER
+ * through device_send, without the general planner.
+ * Returns 0 (sent), 1 (not this case: take the general path) or -errno (nothing sent).
  */
-static int send_in_record(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f,
-			  const struct frame_info *fi)
+static int send_in_order(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f,
+			 const struct frame_info *fi)
 {
+	const uint8_t *payload = (const uint8_t *)f->data + fi->hdr_len;
 	uint32_t len = fi->payload_len, nbb;
+	bool body_only;
 	int ret;
 
 	if (tx->path != MLX5TLS_TX_PATH_DEVICE || !tx->dev_synced ||
-	    fi->tcp_seq != tx->dev_expected || fi->tcp_seq != tx->stream.next_seq ||
-	    !tx_stream_in_body(&tx->stream, len))
+	    fi->tcp_seq != tx->dev_expected || fi->tcp_seq != tx->stream.next_seq)
 		return 1;
 	nbb = qp_send_wqebbs(fi, len);
 	ret = qp_reserve(tx->qp, nbb);
 	if (ret)
-		return ret;
-	ret = tx_stream_append_body(&tx->stream, (const uint8_t *)f->data + fi->hdr_len, len,
-				    f->mr->lkey);
+		return ret; /* 1: the queue was recovered meanwhile, the general path plans again */
+	body_only = tx_stream_in_body(&tx->stream, len);
+	if (body_only) {
+		ret = tx_stream_append_body(&tx->stream, payload, len, f->mr->lkey);
+	} else {
+		ret = tx_stream_learn_inline(&tx->stream, payload, len, f->mr->lkey);
+		if (ret == -EBADMSG)
+			pr_warn("tx: malformed TLS record header in the frame at TCP sequence %u\n",
+				fi->tcp_seq);
+	}
 	if (ret)
 		return ret;
 	post_data_nbb(tx, f, fi, tx->tis->tisn, f->data, f->mr->lkey, 0, nbb);
 	tx->dev_expected += len;
-	txc_add(tx, TXC_ENCRYPTED_PACKETS, f->mss ? (len + f->mss - 1u) / f->mss : 1u);
+	txc_add(tx, TXC_ENCRYPTED_PACKETS, gso_segs(len, f->mss));
 	txc_add(tx, TXC_ENCRYPTED_BYTES, len);
 	tx->total_bytes += len;
+	if (body_only && !tx_stream_at_boundary(&tx->stream))
+		tx_publish_position(tx); /* still inside the same record */
+	else
+		tx_publish(tx);
 	return 0;
 }
 
-/* Everything but the in-record fast path: plan (in order, resync, clear, drop), post, and plan
+/* Everything but the in-order fast path: plan (in order, resync, clear, drop), post, and plan
  * again if a queue recovery reset the context meanwhile. Kept out of line so the fast path's
  * caller stays small. */
 static __attribute__((noinline)) int send_general(struct mlx5tls_tx *tx,
@@ -507,17 +526,14 @@ int tx_send_frame(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f, uint32_t
 	}
 	if (!fi.payload_len) { /* a pure ACK carries no record bytes */
 		ret = send_clear(tx, f, &fi);
+		tx_publish(tx);
 	} else {
-		ret = send_in_record(tx, f, &fi);
-		if (!ret && !tx_stream_at_boundary(&tx->stream)) {
-			tx_publish_position(tx); /* still inside the same record */
-			goto doorbell;
-		}
-		if (ret > 0)
+		ret = send_in_order(tx, f, &fi);
+		if (ret > 0) {
 			ret = send_general(tx, f, &fi);
+			tx_publish(tx);
+		}
 	}
-	tx_publish(tx);
-doorbell:
 	if (!ret && !(flags & MLX5TLS_SEND_F_MORE))
 		qp_doorbell(tx->qp);
 	return ret < 0 ? ret : 0;

@@ -26,6 +26,23 @@ static void *ring_at(const struct tx_ring *r, uint32_t i)
 	return (uint8_t *)r->e + (size_t)((r->head + i) & (r->cap - 1)) * r->esize;
 }
 
+/* Move the entries of r into ne (capacity ncap), oldest first: two copies at most. */
+static void ring_move(struct tx_ring *r, uint8_t *ne, uint32_t ncap)
+{
+	uint32_t first = r->cap - r->head;
+
+	if (r->count) {
+		if (first > r->count)
+			first = r->count;
+		memcpy(ne, (uint8_t *)r->e + (size_t)r->head * r->esize, (size_t)first * r->esize);
+		memcpy(ne + (size_t)first * r->esize, r->e, (size_t)(r->count - first) * r->esize);
+	}
+	free(r->e);
+	r->e = ne;
+	r->cap = ncap;
+	r->head = 0;
+}
+
 static int ring_reserve(struct tx_ring *r, uint32_t extra)
 {
 	/* a ring given back when it emptied comes back at the size it had (one allocation per
@@ -40,21 +57,8 @@ static int ring_reserve(struct tx_ring *r, uint32_t extra)
 	ne = malloc((size_t)ncap * r->esize);
 	if (!ne)
 		return -ENOMEM;
-	for (uint32_t i = 0; i < r->count; i++)
-		memcpy(ne + (size_t)i * r->esize, ring_at(r, i), r->esize);
-	free(r->e);
-	r->e = ne;
-	r->cap = ncap;
-	r->head = 0;
+	ring_move(r, ne, ncap);
 	return 0;
-}
-
-static void *ring_push(struct tx_ring *r)
-{
-	void *e = ring_at(r, r->count); /* room reserved by the caller */
-
-	r->count++;
-	return e;
 }
 
 static void ring_pop(struct tx_ring *r)
@@ -63,10 +67,14 @@ static void ring_pop(struct tx_ring *r)
 	r->count--;
 }
 
-/* After releases: an empty ring is freed; one at most a quarter full is halved (down to
- * RING_INIT), so a burst's growth does not stay. O(count) only when it shrinks, which a
- * quarter-full ring does at most once per halving. */
-static void ring_shrink(struct tx_ring *r)
+/*
+ * After releases: an empty ring is freed (an idle connection holds no ring); one that was at
+ * most a quarter full even before this release (`peak`: between two acknowledgements a ring
+ * only grows, so its count before the release is its high-water mark since the last one) is
+ * halved, down to RING_INIT. A ring that fills up between acknowledgements keeps its size, so
+ * a steady flow neither shrinks nor regrows it on every acknowledgement.
+ */
+static void ring_shrink(struct tx_ring *r, uint32_t peak)
 {
 	uint32_t ncap = r->cap;
 	uint8_t *ne;
@@ -79,19 +87,14 @@ static void ring_shrink(struct tx_ring *r)
 		r->head = 0;
 		return;
 	}
-	while (ncap > RING_INIT && r->count <= ncap / 4)
+	while (ncap > RING_INIT && peak <= ncap / 4)
 		ncap /= 2;
 	if (ncap == r->cap)
 		return;
 	ne = malloc((size_t)ncap * r->esize);
 	if (!ne)
 		return; /* keep the larger ring */
-	for (uint32_t i = 0; i < r->count; i++)
-		memcpy(ne + (size_t)i * r->esize, ring_at(r, i), r->esize);
-	free(r->e);
-	r->e = ne;
-	r->cap = ncap;
-	r->head = 0;
+	ring_move(r, ne, ncap);
 }
 
 /* ---- stream ---- */
@@ -117,43 +120,59 @@ void tx_stream_fini(struct tx_stream *s)
 	s->recs.e = NULL;
 }
 
-/* A TLS 1.3 record is application_data outside, the real type is inside (RFC 8446 5.2); the
- * device does not encrypt any other (the model passes such a record through in the clear), so it
- * is malformed here as well. */
-#define TLS13_OUTER_TYPE 23
-
-static bool header_ok(const struct tx_stream *s, const uint8_t h[TLS_HDR_LEN], uint32_t *body)
+/* Room for one more entry in r: 0 or -ENOMEM (the ring grows; its entries keep their order). */
+static inline int ring_room(struct tx_ring *r)
 {
-	*body = (uint32_t)h[3] << 8 | h[4];
-	return h[1] == 3 && h[2] == 3 && *body >= s->min_body && *body <= TLS_MAX_BODY &&
-	       (!s->tls13 || h[0] == TLS13_OUTER_TYPE);
+	return r->count < r->cap ? 0 : ring_reserve(r, 1);
+}
+
+static inline struct tx_rec *rec_at(const struct tx_stream *s, uint32_t i)
+{
+	return &((struct tx_rec *)s->recs.e)[(s->recs.head + i) & (s->recs.cap - 1)];
+}
+
+/* A record starts at stream offset seq with (once complete) length len. */
+static int rec_start(struct tx_stream *s, uint32_t seq, uint32_t len)
+{
+	struct tx_rec *r;
+
+	if (ring_room(&s->recs))
+		return -ENOMEM;
+	r = rec_at(s, s->recs.count++);
+	*r = (struct tx_rec){ .seq = seq, .len = len, .num = s->next_num++, .epoch = s->epoch };
+	return 0;
 }
 
 /*
- * Run the parser over len bytes. With `learn`, records are pushed (room reserved by the caller)
- * and the state is committed; without, only the headers are checked. Returns 0, -EBADMSG, or
- * the number of records that start in these bytes (count mode: learn false, count non-NULL).
+ * Run the parser over len bytes. With `learn`, records are pushed (the record ring grows as
+ * needed: -ENOMEM) and the caller commits p; without, only the headers are checked. Returns 0,
+ * -EBADMSG or -ENOMEM. A header wholly inside the bytes is read in place; only one split
+ * across two sends goes through p->hdr. On an error the caller drops the records pushed.
  */
 static int parse_run(struct tx_stream *s, struct tx_parse *p, const uint8_t *d, uint32_t len,
-		     bool learn, uint32_t *starts)
+		     bool learn)
 {
-	uint32_t seq = s->next_seq, off = 0;
+	uint32_t seq = s->next_seq, off = 0, body = 0;
 
 	while (off < len) {
-		if (p->hdr_got < TLS_HDR_LEN) {
-			uint32_t take = TLS_HDR_LEN - p->hdr_got, body = 0;
+		if (p->hdr_got == TLS_HDR_LEN) { /* inside a body */
+			uint32_t take = p->body_left < len - off ? p->body_left : len - off;
 
-			if (p->hdr_got == 0) {
-				if (starts)
-					(*starts)++;
-				if (learn) {
-					struct tx_rec *r = ring_push(&s->recs);
+			p->body_left -= take;
+			off += take;
+		} else if (p->hdr_got == 0 && len - off >= TLS_HDR_LEN) { /* a whole header */
+			if (!tx_stream_header_ok(s, d + off, &body))
+				return -EBADMSG;
+			if (learn && rec_start(s, seq + off, TLS_HDR_LEN + body))
+				return -ENOMEM;
+			p->hdr_got = TLS_HDR_LEN;
+			p->body_left = body;
+			off += TLS_HDR_LEN;
+		} else { /* a header split across sends */
+			uint32_t take = TLS_HDR_LEN - p->hdr_got;
 
-					*r = (struct tx_rec){ .seq = seq + off,
-							      .num = s->next_num++,
-							      .epoch = s->epoch };
-				}
-			}
+			if (learn && p->hdr_got == 0 && rec_start(s, seq + off, 0))
+				return -ENOMEM;
 			if (take > len - off)
 				take = len - off;
 			memcpy(p->hdr + p->hdr_got, d + off, take);
@@ -161,19 +180,11 @@ static int parse_run(struct tx_stream *s, struct tx_parse *p, const uint8_t *d, 
 			off += take;
 			if (p->hdr_got < TLS_HDR_LEN)
 				break;
-			if (!header_ok(s, p->hdr, &body))
+			if (!tx_stream_header_ok(s, p->hdr, &body))
 				return -EBADMSG;
 			p->body_left = body;
-			if (learn) {
-				struct tx_rec *r = ring_at(&s->recs, s->recs.count - 1);
-
-				r->len = TLS_HDR_LEN + body;
-			}
-		} else {
-			uint32_t take = p->body_left < len - off ? p->body_left : len - off;
-
-			p->body_left -= take;
-			off += take;
+			if (learn)
+				rec_at(s, s->recs.count - 1)->len = TLS_HDR_LEN + body;
 		}
 		if (p->hdr_got == TLS_HDR_LEN && p->body_left == 0)
 			p->hdr_got = 0; /* record complete */
@@ -185,23 +196,23 @@ int tx_stream_check(const struct tx_stream *s, const uint8_t *data, uint32_t len
 {
 	struct tx_parse p = s->p;
 
-	return parse_run((struct tx_stream *)s, &p, data, len, false, NULL);
+	return parse_run((struct tx_stream *)s, &p, data, len, false);
 }
 
 /* Remember where [next_seq, next_seq + len) was sent from: one piece per send, contiguous sends
  * from one buffer merge into one. Room for one piece is reserved by the caller. */
 static void seg_append(struct tx_stream *s, const uint8_t *data, uint32_t len, uint32_t lkey)
 {
-	struct tx_seg *last = s->segs.count ? ring_at(&s->segs, s->segs.count - 1) : NULL;
+	struct tx_ring *r = &s->segs;
+	struct tx_seg *segs = r->e;
+	struct tx_seg *last = r->count ? &segs[(r->head + r->count - 1) & (r->cap - 1)] : NULL;
 
 	if (last && last->lkey == lkey && last->seq + last->len == s->next_seq &&
-	    last->addr + last->len == (uintptr_t)data && last->len + len > last->len) {
+	    last->addr + last->len == (uintptr_t)data && last->len + len > last->len)
 		last->len += len;
-	} else {
-		struct tx_seg *g = ring_push(&s->segs);
-
-		*g = (struct tx_seg){ s->next_seq, len, (uintptr_t)data, lkey };
-	}
+	else
+		segs[(r->head + r->count++) & (r->cap - 1)] =
+			(struct tx_seg){ s->next_seq, len, (uintptr_t)data, lkey };
 	s->next_seq += len;
 }
 
@@ -219,10 +230,6 @@ int tx_stream_append_body_slow(struct tx_stream *s, const uint8_t *data, uint32_
 
 int tx_stream_learn(struct tx_stream *s, const uint8_t *data, uint32_t len, uint32_t lkey)
 {
-	/* at most one record starts per smallest possible record (header + minimum body), plus
-	 * the one the bytes may begin with: reserving that much makes the single pass below
-	 * unable to fail half-way */
-	uint32_t max_starts = len / (TLS_HDR_LEN + s->min_body) + 1;
 	struct tx_parse p = s->p;
 	uint32_t recs = s->recs.count;
 	uint64_t next_num = s->next_num;
@@ -230,11 +237,10 @@ int tx_stream_learn(struct tx_stream *s, const uint8_t *data, uint32_t len, uint
 
 	if (!len)
 		return 0;
-	if (ring_reserve(&s->recs, max_starts) || ring_reserve(&s->segs, 1))
-		return -ENOMEM;
-	ret = parse_run(s, &p, data, len, true, NULL);
+	ret = ring_room(&s->segs) ? -ENOMEM : parse_run(s, &p, data, len, true);
 	if (ret) {
-		/* a malformed header: forget the records these bytes started */
+		/* a malformed header or no memory: forget the records these bytes started (the
+		 * ring may have grown; it keeps its order, so the count restores it) */
 		s->recs.count = recs;
 		s->next_num = next_num;
 		return ret;
@@ -290,22 +296,6 @@ uint32_t tx_stream_records(const struct tx_stream *s)
 	return s->recs.count;
 }
 
-void tx_stream_tail(const struct tx_stream *s, uint64_t *num, uint32_t *rec_seq,
-		    uint32_t *offset)
-{
-	if (!tx_stream_at_boundary(s) && s->recs.count) {
-		const struct tx_rec *r = ring_at(&s->recs, s->recs.count - 1);
-
-		*num = r->num;
-		*rec_seq = r->seq;
-		*offset = s->next_seq - r->seq;
-		return;
-	}
-	*num = s->next_num;
-	*rec_seq = s->next_seq;
-	*offset = 0;
-}
-
 int tx_stream_walk(const struct tx_stream *s, uint32_t from, uint32_t to, uint32_t max_chunk,
 		   tx_stream_piece_fn cb, void *ctx)
 {
@@ -336,7 +326,7 @@ int tx_stream_walk(const struct tx_stream *s, uint32_t from, uint32_t to, uint32
 
 uint32_t tx_stream_release(struct tx_stream *s, uint32_t ack)
 {
-	uint32_t released = 0, keep_from;
+	uint32_t released = 0, keep_from, recs_peak = s->recs.count, segs_peak = s->segs.count;
 
 	while (s->recs.count) {
 		const struct tx_rec *r = ring_at(&s->recs, 0);
@@ -364,8 +354,8 @@ uint32_t tx_stream_release(struct tx_stream *s, uint32_t ack)
 		break;
 	}
 	if (released) {
-		ring_shrink(&s->recs);
-		ring_shrink(&s->segs);
+		ring_shrink(&s->recs, recs_peak);
+		ring_shrink(&s->segs, segs_peak);
 	}
 	return released;
 }

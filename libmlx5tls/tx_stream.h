@@ -88,6 +88,47 @@ int tx_stream_check(const struct tx_stream *s, const uint8_t *data, uint32_t len
  * -ENOMEM; on an error nothing was learnt. */
 int tx_stream_learn(struct tx_stream *s, const uint8_t *data, uint32_t len, uint32_t lkey);
 
+/* A TLS 1.3 record is application_data outside, the real type is inside (RFC 8446 5.2); the
+ * device does not encrypt any other (the model passes such a record through in the clear), so
+ * it is malformed here as well. */
+#define TLS13_OUTER_TYPE 23
+
+/* A record header the device would take: TLS 1.2 legacy version 3.3 (also TLS 1.3's,
+ * RFC 8446 5.1), a length between the smallest body (nonce or inner type, and the tag) and
+ * 2^14 + 256; *body is its length field. */
+static inline bool tx_stream_header_ok(const struct tx_stream *s, const uint8_t h[TLS_HDR_LEN],
+				       uint32_t *body)
+{
+	*body = (uint32_t)h[3] << 8 | h[4];
+	return h[1] == 3 && h[2] == 3 && *body >= s->min_body && *body <= TLS_MAX_BODY &&
+	       (!s->tls13 || h[0] == TLS13_OUTER_TYPE);
+}
+
+/*
+ * tx_stream_learn() for the bytes of exactly one whole record at a record boundary - an LSO
+ * frame of one record, the common TX shape - done inline when both rings have room; anything
+ * else (several records, a partial one, a malformed header, a ring to grow) takes
+ * tx_stream_learn(), which gives the same result.
+ */
+static inline int tx_stream_learn_inline(struct tx_stream *s, const uint8_t *data, uint32_t len,
+					 uint32_t lkey)
+{
+	struct tx_ring *rr = &s->recs, *sr = &s->segs;
+	uint32_t body;
+
+	if (!tx_stream_at_boundary(s) || len < TLS_HDR_LEN || rr->count >= rr->cap ||
+	    sr->count >= sr->cap || !tx_stream_header_ok(s, data, &body) ||
+	    TLS_HDR_LEN + body != len)
+		return tx_stream_learn(s, data, len, lkey);
+	((struct tx_rec *)rr->e)[(rr->head + rr->count++) & (rr->cap - 1)] =
+		(struct tx_rec){ .seq = s->next_seq, .len = len, .num = s->next_num++,
+				 .epoch = s->epoch };
+	((struct tx_seg *)sr->e)[(sr->head + sr->count++) & (sr->cap - 1)] =
+		(struct tx_seg){ s->next_seq, len, (uintptr_t)data, lkey };
+	s->next_seq += len;
+	return 0;
+}
+
 /* True when the next len stream bytes are all body of the record in progress (no header among
  * them): then tx_stream_append_body() learns them without parsing. */
 static inline bool tx_stream_in_body(const struct tx_stream *s, uint32_t len)
@@ -137,8 +178,22 @@ uint32_t tx_stream_first_seq(const struct tx_stream *s);
 /* Number of records held. */
 uint32_t tx_stream_records(const struct tx_stream *s);
 /* The record in progress at next_seq (or the next to start): its number and start. */
-void tx_stream_tail(const struct tx_stream *s, uint64_t *num, uint32_t *rec_seq,
-		    uint32_t *offset);
+static inline void tx_stream_tail(const struct tx_stream *s, uint64_t *num, uint32_t *rec_seq,
+				  uint32_t *offset)
+{
+	if (!tx_stream_at_boundary(s) && s->recs.count) {
+		const struct tx_rec *r = &((const struct tx_rec *)s->recs.e)
+			[(s->recs.head + s->recs.count - 1) & (s->recs.cap - 1)];
+
+		*num = r->num;
+		*rec_seq = r->seq;
+		*offset = s->next_seq - r->seq;
+		return;
+	}
+	*num = s->next_num;
+	*rec_seq = s->next_seq;
+	*offset = 0;
+}
 
 /* Walk the bytes [from, to) as (addr, len, lkey) pieces of at most max_chunk bytes, in order.
  * cb returns 0 to go on. -ENOENT if a byte is not held. */
