@@ -25,7 +25,12 @@ static struct mlx5tls_device *registry;
 
 void inspect_device_add(struct mlx5tls_device *dev)
 {
+	static uint32_t seq;
+
 	pthread_mutex_lock(&registry_lock);
+	/* numbered under the lock: the registry lists devices newest first, by falling number
+	 * (the publisher's cursor names a device by it) */
+	dev->insp_seq = ++seq;
 	dev->insp_next = registry;
 	registry = dev;
 	pthread_mutex_unlock(&registry_lock);
@@ -283,8 +288,12 @@ int mlx5tls_device_foreach_tx(struct mlx5tls_device *dev,
 	if (!dev || !cb)
 		return libmlx5tls_err(-EINVAL);
 	pthread_mutex_lock(&dev->tx_lock);
-	for (struct mlx5tls_tx *tx = dev->tx_list; tx && !ret; tx = tx->dev_next)
-		ret = cb(tx, arg);
+	for (uint32_t s = 0; s < insp_table_end(&dev->tx_table) && !ret; s++) {
+		struct mlx5tls_tx *tx = insp_table_get(&dev->tx_table, s);
+
+		if (tx)
+			ret = cb(tx, arg);
+	}
 	pthread_mutex_unlock(&dev->tx_lock);
 	return ret < 0 ? libmlx5tls_err(ret) : ret;
 }

@@ -67,15 +67,14 @@ void tx_inspect_fill(struct mlx5tls_tx *tx, const struct tx_snap *snap,
 /* The firmware's status and syndrome of the query that just failed with err on this thread. */
 void inspect_fw_status(int err, uint8_t *status, uint32_t *syndrome);
 
-/* ---- TLS RX contexts (rx.c), on dev->insp_rx under dev->insp_lock ---- */
+/* ---- TLS RX contexts (rx.c), in dev->rx_table under dev->insp_lock ---- */
 
-struct mlx5tls_rx *rx_insp_next(const struct mlx5tls_rx *rx);
 uint64_t rx_insp_id(const struct mlx5tls_rx *rx);
 /* mlx5tls_rx_inspect() without the GET_PSV, for a thread that does not drive rx (the publisher,
  * holding dev->insp_lock): progress is reported "not available" with that reason. */
 void rx_inspect_fill(struct mlx5tls_rx *rx, struct mlx5tls_rx_state *st);
 /* rq.c, at TIR destroy: contexts still naming the TIR forget it (the publisher must not query a
- * freed TIR). Takes the registry lock and the devices' insp_lock. */
+ * freed TIR). Takes the TIR's device's insp_lock; O(contexts on this TIR), from its own list. */
 void rx_tir_gone(const struct mlx5tls_tir *tir);
 
 /* A queue's figures (mlx5tls_qp_query) read without writing the queue, from another thread. */
@@ -93,5 +92,8 @@ char *publish_answer(const char *line, size_t *len);
 /* The most CPU time the publisher spent holding a device's tx_lock or insp_lock in one step, in
  * ns (tests). */
 uint64_t publish_max_hold_ns(void);
+/* Tests: fn(arg) runs on the publisher's thread between two steps of a walk over contexts, with
+ * no device lock held (only the registry's); NULL to stop. */
+void publish_set_step_hook(void (*fn)(void *arg), void *arg);
 
 #endif

@@ -15,8 +15,11 @@
 #include "tls_stat.h"
 #include "publish_internal.h"
 
-/* Lists are walked in steps of this many contexts per hold of the device's lock. */
-#define STEP_ENTRIES 32u
+/* ctx lists at most this many contexts per answer unless "limit" says otherwise, and never more
+ * than the maximum: an answer is built in memory and queued whole for the client (a context is
+ * about 1.3 KiB of JSON; a client may have 16 MiB pending). */
+#define CTX_LIMIT_DEFAULT 1000u
+#define CTX_LIMIT_MAX 10000u
 
 #ifndef MLX5TLS_LIB_VERSION
 #define MLX5TLS_LIB_VERSION "unknown"
@@ -77,8 +80,7 @@ static int cmd_dev(struct jw *w, struct request *r)
 			qps++;
 		pthread_mutex_unlock(&dev->insp_lock);
 		pthread_mutex_lock(&dev->tx_lock);
-		for (const struct mlx5tls_tx *tx = dev->tx_list; tx; tx = tx->dev_next)
-			txs++;
+		txs = insp_table_live(&dev->tx_table);
 		pthread_mutex_unlock(&dev->tx_lock);
 
 		jw_open(w, NULL, '{');
@@ -138,6 +140,8 @@ struct ctx_filter {
 	bool rx;
 	bool by_path;
 	enum mlx5tls_tx_path path;
+	unsigned int limit;
+	struct walk_cursor from;
 };
 
 static int parse_u64(const char *s, uint64_t *v)
@@ -154,6 +158,8 @@ static int parse_u64(const char *s, uint64_t *v)
 static int parse_ctx_filter(struct request *r, struct ctx_filter *f)
 {
 	memset(f, 0, sizeof(*f));
+	f->limit = CTX_LIMIT_DEFAULT;
+	f->from = (struct walk_cursor)WALK_CURSOR_TX;
 	for (int i = 1; i < r->argc; i += 2) {
 		const char *key = r->argv[i], *val = i + 1 < r->argc ? r->argv[i + 1] : NULL;
 
@@ -180,9 +186,18 @@ static int parse_ctx_filter(struct request *r, struct ctx_filter *f)
 				f->path = MLX5TLS_TX_PATH_DEMOTED;
 			else
 				goto bad_value;
+		} else if (!strcmp(key, "limit")) {
+			uint64_t n;
+
+			if (parse_u64(val, &n) || !n)
+				goto bad_value;
+			f->limit = n > CTX_LIMIT_MAX ? CTX_LIMIT_MAX : (unsigned int)n;
+		} else if (!strcmp(key, "cursor")) {
+			if (walk_cursor_parse(val, &f->from))
+				goto bad_value;
 		} else {
 			snprintf(r->err, sizeof(r->err),
-				 "ctx: unknown filter \"%.32s\" (id, dir, path)", key);
+				 "ctx: unknown argument \"%.32s\" (id, dir, path, limit, cursor)", key);
 			return -1;
 		}
 		continue;
@@ -193,68 +208,10 @@ bad_value:
 	return 0;
 }
 
-static _Atomic uint64_t max_hold_ns;
-
-/* The publisher thread's CPU time: what a lock hold costs, without the scheduler's delays. */
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static void hold_done(uint64_t start)
-{
-	uint64_t d = mono_ns() - start, m = atomic_load_explicit(&max_hold_ns, memory_order_relaxed);
-
-	while (d > m && !atomic_compare_exchange_weak(&max_hold_ns, &m, d))
-		;
-}
-
-uint64_t publish_max_hold_ns(void)
-{
-	return atomic_load(&max_hold_ns);
-}
-
-/* Calls fn for every TLS TX context until the entry cap, in steps: the device's tx_lock (which
- * context create, destroy and rekey take) is held for at most STEP_ENTRIES contexts at a time,
- * then released; the walk resumes after the last id seen (ids fall along the list: contexts are
- * numbered and listed under the lock). A context created meanwhile is not shown, one destroyed
- * meanwhile may or may not be. */
-static void for_each_tx(struct jw *w, void (*fn)(struct jw *w, struct mlx5tls_tx *tx, void *arg),
-			void *arg)
-{
-	struct mlx5tls_device *dev;
-
-	for (dev = inspect_devices_lock(); dev && !w->truncated; dev = dev->insp_next) {
-		uint64_t cursor = UINT64_MAX;
-		bool more = true;
-
-		while (more && !w->truncated) {
-			struct mlx5tls_tx *tx;
-			unsigned int n = 0;
-			uint64_t t0;
-
-			pthread_mutex_lock(&dev->tx_lock);
-			t0 = mono_ns();
-			for (tx = dev->tx_list; tx && tx->id >= cursor; tx = tx->dev_next)
-				;
-			for (; tx && n < STEP_ENTRIES && !w->truncated; tx = tx->dev_next, n++) {
-				fn(w, tx, arg);
-				cursor = tx->id;
-			}
-			more = tx != NULL;
-			hold_done(t0);
-			pthread_mutex_unlock(&dev->tx_lock);
-		}
-	}
-	inspect_devices_unlock();
-}
-
-static void ctx_one(struct jw *w, struct mlx5tls_tx *tx, void *arg)
+static void ctx_one(struct jw *w, void *ctx, void *arg)
 {
 	const struct ctx_filter *f = arg;
+	struct mlx5tls_tx *tx = ctx;
 	struct mlx5tls_tx_state st;
 	struct tx_snap snap;
 
@@ -269,42 +226,10 @@ static void ctx_one(struct jw *w, struct mlx5tls_tx *tx, void *arg)
 	json_ctx(w, &st, &snap);
 }
 
-/* Calls fn for every TLS RX context (device's insp_lock held: none is freed meanwhile) until the
- * entry cap. */
-static void for_each_rx(struct jw *w, void (*fn)(struct jw *w, struct mlx5tls_rx *rx, void *arg),
-			void *arg)
-{
-	struct mlx5tls_device *dev;
-
-	/* in steps, as for_each_tx (the RX list is newest first too) */
-	for (dev = inspect_devices_lock(); dev && !w->truncated; dev = dev->insp_next) {
-		uint64_t cursor = UINT64_MAX;
-		bool more = true;
-
-		while (more && !w->truncated) {
-			struct mlx5tls_rx *rx;
-			unsigned int n = 0;
-			uint64_t t0;
-
-			pthread_mutex_lock(&dev->insp_lock);
-			t0 = mono_ns();
-			for (rx = dev->insp_rx; rx && rx_insp_id(rx) >= cursor; rx = rx_insp_next(rx))
-				;
-			for (; rx && n < STEP_ENTRIES && !w->truncated; rx = rx_insp_next(rx), n++) {
-				fn(w, rx, arg);
-				cursor = rx_insp_id(rx);
-			}
-			more = rx != NULL;
-			hold_done(t0);
-			pthread_mutex_unlock(&dev->insp_lock);
-		}
-	}
-	inspect_devices_unlock();
-}
-
-static void rx_ctx_one(struct jw *w, struct mlx5tls_rx *rx, void *arg)
+static void rx_ctx_one(struct jw *w, void *ctx, void *arg)
 {
 	const struct ctx_filter *f = arg;
+	struct mlx5tls_rx *rx = ctx;
 	struct mlx5tls_rx_state st;
 
 	/* an RX context's path is always the device's */
@@ -318,18 +243,33 @@ static void rx_ctx_one(struct jw *w, struct mlx5tls_rx *rx, void *arg)
 static int cmd_ctx(struct jw *w, struct request *r)
 {
 	struct ctx_filter f;
+	bool done;
 
 	if (parse_ctx_filter(r, &f))
 		return -1;
+	/* one direction asked for: the walk skips the other (a TX cursor with dir rx starts the
+	 * RX contexts) */
+	if (f.by_dir && f.rx && !f.from.rx)
+		f.from = (struct walk_cursor)WALK_CURSOR_RX;
 	jw_open(w, "contexts", '[');
-	for_each_tx(w, ctx_one, &f);
-	for_each_rx(w, rx_ctx_one, &f);
+	done = walk_tx(w, &f.from, f.limit, ctx_one, &f) &&
+	       ((f.by_dir && !f.rx) || walk_rx(w, &f.from, f.limit, rx_ctx_one, &f));
 	jw_close(w, ']');
+	/* "next": the cursor of the next page, null once every context was looked at */
+	if (done) {
+		jw_null(w, "next");
+	} else {
+		char next[WALK_CURSOR_LEN];
+
+		walk_cursor_format(&f.from, next, sizeof(next));
+		jw_str(w, "next", next);
+	}
 	return 0;
 }
 
-static void dek_one(struct jw *w, struct mlx5tls_tx *tx, void *arg)
+static void dek_one(struct jw *w, void *ctx, void *arg)
 {
+	struct mlx5tls_tx *tx = ctx;
 	struct tx_snap snap;
 
 	(void)arg;
@@ -359,18 +299,28 @@ static void dek_one(struct jw *w, struct mlx5tls_tx *tx, void *arg)
 	}
 }
 
+/* dek and tis: every TX context, up to the answer's cap ("truncated":true beyond). */
+static void walk_all_tx(struct jw *w, walk_fn *fn)
+{
+	struct walk_cursor c = WALK_CURSOR_TX;
+
+	if (!walk_tx(w, &c, ANSWER_MAX_ENTRIES, fn, NULL))
+		w->truncated = true;
+}
+
 static int cmd_dek(struct jw *w, struct request *r)
 {
 	if (no_args(r))
 		return -1;
 	jw_open(w, "deks", '[');
-	for_each_tx(w, dek_one, NULL);
+	walk_all_tx(w, dek_one);
 	jw_close(w, ']');
 	return 0;
 }
 
-static void tis_one(struct jw *w, struct mlx5tls_tx *tx, void *arg)
+static void tis_one(struct jw *w, void *ctx, void *arg)
 {
+	struct mlx5tls_tx *tx = ctx;
 	struct mlx5tls_tis_attr a;
 	struct mlx5tls_fw_error fe;
 	struct tx_snap snap;
@@ -402,13 +352,14 @@ static int cmd_tis(struct jw *w, struct request *r)
 	if (no_args(r))
 		return -1;
 	jw_open(w, "tises", '[');
-	for_each_tx(w, tis_one, NULL);
+	walk_all_tx(w, tis_one);
 	jw_close(w, ']');
 	return 0;
 }
 
-static void tir_one(struct jw *w, struct mlx5tls_rx *rx, void *arg)
+static void tir_one(struct jw *w, void *ctx, void *arg)
 {
+	struct mlx5tls_rx *rx = ctx;
 	struct mlx5tls_rx_state st;
 	unsigned int *n = arg;
 
@@ -430,7 +381,12 @@ static int cmd_tir(struct jw *w, struct request *r)
 	if (no_args(r))
 		return -1;
 	jw_open(w, "tirs", '[');
-	for_each_rx(w, tir_one, &n);
+	{
+		struct walk_cursor c = WALK_CURSOR_RX;
+
+		if (!walk_rx(w, &c, ANSWER_MAX_ENTRIES, tir_one, &n))
+			w->truncated = true;
+	}
 	jw_close(w, ']');
 	if (!n)
 		jw_str(w, "note", "no RX contexts");

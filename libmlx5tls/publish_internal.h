@@ -55,6 +55,33 @@ void json_rx_ctx(struct jw *w, const struct mlx5tls_rx_state *st);
 void json_dek_pool(struct jw *w, struct mlx5tls_dek_pool *pool, const char *dev_name);
 void json_tis_pool(struct jw *w, struct mlx5tls_tis_pool *pool, const char *dev_name);
 
+/* ---- walks over the contexts of every device, in steps (publish_walk.c) ---- */
+
+/* Where a walk stands: every TX context comes before every RX context; in a direction the
+ * devices come newest first (registry number dev->insp_seq falling), and in a device the slots
+ * of its table (insp_table.h) rising. As text (the answers' "next"): "t" or "r", the device's
+ * number, ".", the slot - "t3.4096". */
+struct walk_cursor {
+	bool rx;
+	uint32_t dev_seq; /* devices with a larger number are done */
+	uint32_t slot;    /* the next slot to look at in device dev_seq */
+};
+#define WALK_CURSOR_TX { false, UINT32_MAX, 0 }
+#define WALK_CURSOR_RX { true, UINT32_MAX, 0 }
+#define WALK_CURSOR_LEN 32 /* room for the text */
+
+int walk_cursor_parse(const char *s, struct walk_cursor *c); /* 0 or -1 */
+void walk_cursor_format(const struct walk_cursor *c, char *buf, size_t len);
+
+/* Called on each context (struct mlx5tls_tx or mlx5tls_rx) with its device's lock held. */
+typedef void walk_fn(struct jw *w, void *ctx, void *arg);
+
+/* fn on every TX (RX) context from *c on, until w has limit entries. true when the direction is
+ * done (*c then names the start of the RX contexts), false when stopped at the limit (*c is
+ * where to resume: the first context not looked at). */
+bool walk_tx(struct jw *w, struct walk_cursor *c, unsigned int limit, walk_fn *fn, void *arg);
+bool walk_rx(struct jw *w, struct walk_cursor *c, unsigned int limit, walk_fn *fn, void *arg);
+
 /* ---- answers (publish_cmd.c) ---- */
 
 /* The error answer {"schema":1,"pid":N,"error":text} with its newline; NULL when out of memory. */

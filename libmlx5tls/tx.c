@@ -127,18 +127,23 @@ static int epoch_load(struct mlx5tls_tx *tx, struct tx_epoch *e, const struct tl
 	return 0;
 }
 
-static void lists_add(struct mlx5tls_tx *tx)
+/* 0, or -ENOMEM with the context on no list. */
+static int lists_add(struct mlx5tls_tx *tx)
 {
 	struct mlx5tls_device *dev = tx->qp->dev;
+	int ret;
 
+	pthread_mutex_lock(&dev->tx_lock);
+	/* a slot the publisher resumes its walk at in O(1) (insp_table.h) */
+	ret = insp_table_add(&dev->tx_table, tx, &tx->dev_slot);
+	if (!ret)
+		tx->id = inspect_new_tx_id();
+	pthread_mutex_unlock(&dev->tx_lock);
+	if (ret)
+		return ret;
 	DLIST_INSERT_HEAD(&tx->qp->tls_list, tx, qp_next, qp_pprev);
 	tx->qp->tls_contexts++;
-	pthread_mutex_lock(&dev->tx_lock);
-	/* numbered under the lock: ids fall along the device's list (the publisher resumes a
-	 * walk at an id after releasing the lock) */
-	tx->id = inspect_new_tx_id();
-	DLIST_INSERT_HEAD(&dev->tx_list, tx, dev_next, dev_pprev);
-	pthread_mutex_unlock(&dev->tx_lock);
+	return 0;
 }
 
 static void lists_del(struct mlx5tls_tx *tx)
@@ -148,7 +153,7 @@ static void lists_del(struct mlx5tls_tx *tx)
 	DLIST_REMOVE(tx, qp_next, qp_pprev);
 	tx->qp->tls_contexts--;
 	pthread_mutex_lock(&dev->tx_lock);
-	DLIST_REMOVE(tx, dev_next, dev_pprev);
+	insp_table_del(&dev->tx_table, tx->dev_slot);
 	/* fold this context's counters into the device's */
 	for (unsigned int i = 0; i < TXC__MAX; i++)
 		atomic_fetch_add_explicit(&dev->counters[TXC_DEVICE_BASE + i],
@@ -160,10 +165,13 @@ static void lists_del(struct mlx5tls_tx *tx)
 void tx_counters_add_live(struct mlx5tls_device *dev, uint64_t *vals, unsigned int n)
 {
 	pthread_mutex_lock(&dev->tx_lock);
-	for (const struct mlx5tls_tx *tx = dev->tx_list; tx; tx = tx->dev_next)
-		for (unsigned int i = 0; i < TXC__MAX && TXC_DEVICE_BASE + i < n; i++)
+	for (uint32_t s = 0; s < insp_table_end(&dev->tx_table); s++) {
+		const struct mlx5tls_tx *tx = insp_table_get(&dev->tx_table, s);
+
+		for (unsigned int i = 0; tx && i < TXC__MAX && TXC_DEVICE_BASE + i < n; i++)
 			vals[TXC_DEVICE_BASE + i] +=
 				atomic_load_explicit(&tx->c[i], memory_order_relaxed);
+	}
 	pthread_mutex_unlock(&dev->tx_lock);
 }
 
@@ -274,7 +282,9 @@ struct mlx5tls_tx *mlx5tls_tx_create(struct mlx5tls_qp *qp, const struct tls_cry
 	tx->dev_expected = start_tcp_sn;
 	tx->sw_expected = start_tcp_sn;
 	tx_publish(tx);
-	lists_add(tx);
+	ret = lists_add(tx);
+	if (ret)
+		goto err;
 	counter_inc(qp->dev, MLX5TLS_CNT_TX_TLS_CTX);
 	tls_stat_move(&tx->stat_curr, tx->path == MLX5TLS_TX_PATH_DEVICE ? TLS_STAT_CURR_TX_DEVICE
 									 : TLS_STAT_CURR_TX_SW);

@@ -65,8 +65,7 @@ struct mlx5tls_tx {
 	uint64_t id;                 /* unique in the process, for inspection (never reused) */
 	struct mlx5tls_tx *qp_next;  /* the queue's list (dlist.h) */
 	struct mlx5tls_tx **qp_pprev;
-	struct mlx5tls_tx *dev_next; /* the device's list (counters), newest first */
-	struct mlx5tls_tx **dev_pprev;
+	uint32_t dev_slot;           /* in the device's tx_table (insp_table.h) */
 	struct mlx5tls_tis *tis;
 	bool tis_pooled;
 	bool tls13;
