@@ -86,10 +86,29 @@ void inspect_qp_del(struct mlx5tls_qp *qp)
 	if (!n)
 		return;
 	pthread_mutex_lock(&dev->insp_lock);
+	/* the queue's TLS counters become the device's as it leaves the list, under the lock a
+	 * counter read holds (mlx5tls_device_counters): counted once, never twice or not at all */
+	for (unsigned int i = 0; i < QP_TLS_COUNTERS; i++)
+		atomic_fetch_add_explicit(&dev->counters[TXC_DEVICE_BASE + i],
+					  atomic_load_explicit(&qp->tls_c[i], memory_order_relaxed),
+					  memory_order_relaxed);
 	DLIST_REMOVE(n, next, pprev);
 	pthread_mutex_unlock(&dev->insp_lock);
 	qp->insp_node = NULL;
 	free(n);
+}
+
+void inspect_counters_read(struct mlx5tls_device *dev, uint64_t *vals, unsigned int n)
+{
+	/* insp_lock: a queue folds its sums into the device's and leaves the list under it */
+	pthread_mutex_lock(&dev->insp_lock);
+	for (unsigned int i = 0; i < n; i++)
+		vals[i] = atomic_load_explicit(&dev->counters[i], memory_order_relaxed);
+	for (const struct inspect_qp *q = dev->insp_qps; q; q = q->next)
+		for (unsigned int i = 0; i < QP_TLS_COUNTERS && TXC_DEVICE_BASE + i < n; i++)
+			vals[TXC_DEVICE_BASE + i] +=
+				atomic_load_explicit(&q->qp->tls_c[i], memory_order_relaxed);
+	pthread_mutex_unlock(&dev->insp_lock);
 }
 
 void qp_snapshot(const struct mlx5tls_qp *qp, struct mlx5tls_qp_attr *attr)

@@ -177,10 +177,10 @@ int tis_pool_put(struct mlx5tls_tis *tis);
 /* mlx5tls_mr_reg with transport access bits (XPORT_MR_LOCAL_WRITE for receive buffers). */
 struct mlx5tls_mr *mr_reg_access(struct mlx5tls_pd *pd, void *addr, size_t len, uint32_t access);
 
-/* ---- TLS TX contexts (tx.c) ---- */
+/* ---- device counters (inspect.c) ---- */
 
-/* Add the counters of the device's live TX contexts to vals[0..n). */
-void tx_counters_add_live(struct mlx5tls_device *dev, uint64_t *vals, unsigned int n);
+/* vals[0..n) = the device's counters, its queues' TLS TX sums added: O(queues). */
+void inspect_counters_read(struct mlx5tls_device *dev, uint64_t *vals, unsigned int n);
 
 /* ---- capabilities (caps.c) ---- */
 

@@ -152,26 +152,9 @@ static void lists_del(struct mlx5tls_tx *tx)
 
 	DLIST_REMOVE(tx, qp_next, qp_pprev);
 	tx->qp->tls_contexts--;
+	/* its counters stay in the queue's sums (txc_add) */
 	pthread_mutex_lock(&dev->tx_lock);
 	insp_table_del(&dev->tx_table, tx->dev_slot);
-	/* fold this context's counters into the device's */
-	for (unsigned int i = 0; i < TXC__MAX; i++)
-		atomic_fetch_add_explicit(&dev->counters[TXC_DEVICE_BASE + i],
-					  atomic_load_explicit(&tx->c[i], memory_order_relaxed),
-					  memory_order_relaxed);
-	pthread_mutex_unlock(&dev->tx_lock);
-}
-
-void tx_counters_add_live(struct mlx5tls_device *dev, uint64_t *vals, unsigned int n)
-{
-	pthread_mutex_lock(&dev->tx_lock);
-	for (uint32_t s = 0; s < insp_table_end(&dev->tx_table); s++) {
-		const struct mlx5tls_tx *tx = insp_table_get(&dev->tx_table, s);
-
-		for (unsigned int i = 0; tx && i < TXC__MAX && TXC_DEVICE_BASE + i < n; i++)
-			vals[TXC_DEVICE_BASE + i] +=
-				atomic_load_explicit(&tx->c[i], memory_order_relaxed);
-	}
 	pthread_mutex_unlock(&dev->tx_lock);
 }
 
