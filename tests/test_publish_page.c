@@ -181,7 +181,7 @@ static void test_pages_cover_once(void)
 		unsigned int prev[N_ALL + 200], n;
 		char *ans;
 
-		snprintf(line, sizeof(line), "ctx limit %u%s%s", LIMIT, *cursor ? " cursor " : "",
+		snprintf(line, sizeof(line), "ctx limit %d%s%s", LIMIT, *cursor ? " cursor " : "",
 			 cursor);
 		ans = answer(line);
 		/* what was gone before this page must not be on it */
