@@ -15,11 +15,11 @@
 #include "tls_stat.h"
 #include "publish_internal.h"
 
-/* ctx lists at most this many contexts per answer unless "limit" says otherwise, and never more
- * than the maximum: an answer is built in memory and queued whole for the client (a context is
- * about 1.3 KiB of JSON; a client may have 16 MiB pending). */
-#define CTX_LIMIT_DEFAULT 1000u
-#define CTX_LIMIT_MAX 10000u
+/* A listing (ctx, dek, tis, tir) is a page of at most this many entries unless "limit" says
+ * otherwise, and never more than the maximum: an answer is built in memory and queued whole for
+ * the client (a context is about 1.3 KiB of JSON; a client may have 16 MiB pending). */
+#define PAGE_LIMIT_DEFAULT 1000u
+#define PAGE_LIMIT_MAX 10000u
 
 #ifndef MLX5TLS_LIB_VERSION
 #define MLX5TLS_LIB_VERSION "unknown"
@@ -133,15 +133,11 @@ static int cmd_qp(struct jw *w, struct request *r)
 	return 0;
 }
 
-struct ctx_filter {
-	bool by_id;
-	uint64_t id;
-	bool by_dir;
-	bool rx;
-	bool by_path;
-	enum mlx5tls_tx_path path;
+/* Where a listing's page starts and how long it may be ("limit N", "cursor C"). */
+struct page {
 	unsigned int limit;
 	struct walk_cursor from;
+	bool from_given;
 };
 
 static int parse_u64(const char *s, uint64_t *v)
@@ -155,19 +151,100 @@ static int parse_u64(const char *s, uint64_t *v)
 	return errno || *end ? -1 : 0;
 }
 
+static void page_init(struct page *pg, bool rx)
+{
+	pg->limit = PAGE_LIMIT_DEFAULT;
+	pg->from = rx ? (struct walk_cursor)WALK_CURSOR_RX : (struct walk_cursor)WALK_CURSOR_TX;
+	pg->from_given = false;
+}
+
+/* 1 if key is limit or cursor (val checked: 0 or -1 in ret), 0 if it is neither. */
+static int page_arg(struct page *pg, const char *key, const char *val, int *ret)
+{
+	uint64_t n;
+
+	*ret = 0;
+	if (!strcmp(key, "limit")) {
+		if (parse_u64(val, &n) || !n)
+			*ret = -1;
+		else
+			pg->limit = n > PAGE_LIMIT_MAX ? PAGE_LIMIT_MAX : (unsigned int)n;
+		return 1;
+	}
+	if (!strcmp(key, "cursor")) {
+		*ret = walk_cursor_parse(val, &pg->from);
+		pg->from_given = true;
+		return 1;
+	}
+	return 0;
+}
+
+/* "next": the cursor of the next page, null once every entry was looked at. */
+static void page_end(struct jw *w, bool done, const struct walk_cursor *c)
+{
+	char next[WALK_CURSOR_LEN];
+
+	if (done) {
+		jw_null(w, "next");
+		return;
+	}
+	walk_cursor_format(c, next, sizeof(next));
+	jw_str(w, "next", next);
+}
+
+/* The arguments of dek, tis and tir: limit and cursor only; a cursor of the other direction's
+ * listing is refused. */
+static int parse_page_only(struct request *r, struct page *pg, bool rx)
+{
+	page_init(pg, rx);
+	for (int i = 1; i < r->argc; i += 2) {
+		const char *key = r->argv[i], *val = i + 1 < r->argc ? r->argv[i + 1] : NULL;
+		int ret;
+
+		if (!val) {
+			snprintf(r->err, sizeof(r->err), "%s: %.32s needs a value", r->argv[0], key);
+			return -1;
+		}
+		if (!page_arg(pg, key, val, &ret)) {
+			snprintf(r->err, sizeof(r->err),
+				 "%s: unknown argument \"%.32s\" (limit, cursor)", r->argv[0], key);
+			return -1;
+		}
+		if (ret || pg->from.rx != rx) {
+			snprintf(r->err, sizeof(r->err), "%s: bad value \"%.32s\" for %s",
+				 r->argv[0], val, key);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+struct ctx_filter {
+	bool by_id;
+	uint64_t id;
+	bool by_dir;
+	bool rx;
+	bool by_path;
+	enum mlx5tls_tx_path path;
+	struct page pg;
+};
+
 static int parse_ctx_filter(struct request *r, struct ctx_filter *f)
 {
 	memset(f, 0, sizeof(*f));
-	f->limit = CTX_LIMIT_DEFAULT;
-	f->from = (struct walk_cursor)WALK_CURSOR_TX;
+	page_init(&f->pg, false);
 	for (int i = 1; i < r->argc; i += 2) {
 		const char *key = r->argv[i], *val = i + 1 < r->argc ? r->argv[i + 1] : NULL;
+		int ret;
 
 		if (!val) {
 			snprintf(r->err, sizeof(r->err), "ctx: %.32s needs a value", key);
 			return -1;
 		}
-		if (!strcmp(key, "id")) {
+		if (page_arg(&f->pg, key, val, &ret)) {
+			if (ret)
+				goto bad_value;
+		} else if (!strcmp(key, "id")) {
 			f->by_id = true;
 			if (parse_u64(val, &f->id))
 				goto bad_value;
@@ -185,15 +262,6 @@ static int parse_ctx_filter(struct request *r, struct ctx_filter *f)
 			else if (!strcmp(val, "demoted"))
 				f->path = MLX5TLS_TX_PATH_DEMOTED;
 			else
-				goto bad_value;
-		} else if (!strcmp(key, "limit")) {
-			uint64_t n;
-
-			if (parse_u64(val, &n) || !n)
-				goto bad_value;
-			f->limit = n > CTX_LIMIT_MAX ? CTX_LIMIT_MAX : (unsigned int)n;
-		} else if (!strcmp(key, "cursor")) {
-			if (walk_cursor_parse(val, &f->from))
 				goto bad_value;
 		} else {
 			snprintf(r->err, sizeof(r->err),
@@ -249,21 +317,13 @@ static int cmd_ctx(struct jw *w, struct request *r)
 		return -1;
 	/* one direction asked for: the walk skips the other (a TX cursor with dir rx starts the
 	 * RX contexts) */
-	if (f.by_dir && f.rx && !f.from.rx)
-		f.from = (struct walk_cursor)WALK_CURSOR_RX;
+	if (f.by_dir && f.rx && !f.pg.from.rx)
+		f.pg.from = (struct walk_cursor)WALK_CURSOR_RX;
 	jw_open(w, "contexts", '[');
-	done = walk_tx(w, &f.from, f.limit, ctx_one, &f) &&
-	       ((f.by_dir && !f.rx) || walk_rx(w, &f.from, f.limit, rx_ctx_one, &f));
+	done = walk_tx(w, &f.pg.from, f.pg.limit, ctx_one, &f) &&
+	       ((f.by_dir && !f.rx) || walk_rx(w, &f.pg.from, f.pg.limit, rx_ctx_one, &f));
 	jw_close(w, ']');
-	/* "next": the cursor of the next page, null once every context was looked at */
-	if (done) {
-		jw_null(w, "next");
-	} else {
-		char next[WALK_CURSOR_LEN];
-
-		walk_cursor_format(&f.from, next, sizeof(next));
-		jw_str(w, "next", next);
-	}
+	page_end(w, done, &f.pg.from);
 	return 0;
 }
 
@@ -299,23 +359,25 @@ static void dek_one(struct jw *w, void *ctx, void *arg)
 	}
 }
 
-/* dek and tis: every TX context, up to the answer's cap ("truncated":true beyond). */
-static void walk_all_tx(struct jw *w, walk_fn *fn)
+/* dek and tis: a page of the TX contexts' objects. A context's DEKs (one per live key) stay on
+ * one page: a page of dek may have up to TX_EPOCHS - 1 more entries than its limit. */
+static int page_tx(struct jw *w, struct request *r, const char *list, walk_fn *fn)
 {
-	struct walk_cursor c = WALK_CURSOR_TX;
+	struct page pg;
+	bool done;
 
-	if (!walk_tx(w, &c, ANSWER_MAX_ENTRIES, fn, NULL))
-		w->truncated = true;
+	if (parse_page_only(r, &pg, false))
+		return -1;
+	jw_open(w, list, '[');
+	done = walk_tx(w, &pg.from, pg.limit, fn, NULL);
+	jw_close(w, ']');
+	page_end(w, done, &pg.from);
+	return 0;
 }
 
 static int cmd_dek(struct jw *w, struct request *r)
 {
-	if (no_args(r))
-		return -1;
-	jw_open(w, "deks", '[');
-	walk_all_tx(w, dek_one);
-	jw_close(w, ']');
-	return 0;
+	return page_tx(w, r, "deks", dek_one);
 }
 
 static void tis_one(struct jw *w, void *ctx, void *arg)
@@ -349,12 +411,7 @@ static void tis_one(struct jw *w, void *ctx, void *arg)
 
 static int cmd_tis(struct jw *w, struct request *r)
 {
-	if (no_args(r))
-		return -1;
-	jw_open(w, "tises", '[');
-	walk_all_tx(w, tis_one);
-	jw_close(w, ']');
-	return 0;
+	return page_tx(w, r, "tises", tis_one);
 }
 
 static void tir_one(struct jw *w, void *ctx, void *arg)
@@ -377,18 +434,16 @@ static void tir_one(struct jw *w, void *ctx, void *arg)
 static int cmd_tir(struct jw *w, struct request *r)
 {
 	unsigned int n = 0;
+	struct page pg;
+	bool done;
 
-	if (no_args(r))
+	if (parse_page_only(r, &pg, true))
 		return -1;
 	jw_open(w, "tirs", '[');
-	{
-		struct walk_cursor c = WALK_CURSOR_RX;
-
-		if (!walk_rx(w, &c, ANSWER_MAX_ENTRIES, tir_one, &n))
-			w->truncated = true;
-	}
+	done = walk_rx(w, &pg.from, pg.limit, tir_one, &n);
 	jw_close(w, ']');
-	if (!n)
+	page_end(w, done, &pg.from);
+	if (!n && done && !pg.from_given)
 		jw_str(w, "note", "no RX contexts");
 	return 0;
 }

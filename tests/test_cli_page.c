@@ -44,7 +44,7 @@ static int serve(unsigned int n)
 	struct tls12_crypto_info_aes_gcm_128 ci;
 	struct mlx5tls_tx_opts to = { .sz = sizeof(to) };
 	unsigned int nrx = n > N_RX * 2 ? N_RX : 0, ntx = n - nrx;
-	struct mlx5tls_device *dev = mlx5tls_device_open("sim:cx6dx,log_max_tis=16", NULL);
+	struct mlx5tls_device *dev = mlx5tls_device_open(n > 60000 ? "sim:cx6dx,log_max_tis=21" : "sim:cx6dx,log_max_tis=16", NULL);
 	struct mlx5tls_pd *pd = dev ? mlx5tls_pd_alloc(dev) : NULL;
 	struct mlx5tls_td *td = dev ? mlx5tls_td_alloc(dev) : NULL;
 	struct mlx5tls_qp *qp = pd && td ? mlx5tls_qp_create(pd, td, NULL) : NULL;
@@ -252,6 +252,31 @@ static void test_refused(void)
 	}
 }
 
+/* dek, tis and tir show follow the pages too: every TX context's DEK and TIS, every RX
+ * context's TIR. */
+static void test_objects_all_pages(void)
+{
+	static const char *const args[] = { "dek show", "tis show", "tir show" };
+	static const char *const rowhead[] = { " dek ", " tisn ", " tirn " };
+	const unsigned int want[] = { N_TX, N_TX, N_RX };
+
+	for (unsigned int c = 0; c < 3; c++) {
+		char head[48];
+		unsigned int n = 0;
+		int st;
+		char *out = query(&st, args[c]);
+
+		CU_ASSERT_EQUAL(st, 0);
+		snprintf(head, sizeof(head), "pid %d%s", (int)server, rowhead[c]);
+		for (const char *l = out; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+			n += !strncmp(l, head, strlen(head));
+		if (n != want[c])
+			printf("\n  %s: %u rows, want %u", args[c], n, want[c]);
+		CU_ASSERT_EQUAL(n, want[c]);
+		free(out);
+	}
+}
+
 /* conn groups contexts into connections over every page too. */
 static void test_conn_all_pages(void)
 {
@@ -328,6 +353,7 @@ int main(int argc, char **argv)
 		{ "ctx show: limit, then on from its cursor; JSON next", test_limit_then_cursor },
 		{ "ctx show: cursor without pid, limit 0, bad cursor", test_refused },
 		{ "conn show: contexts of every page", test_conn_all_pages },
+		{ "dek, tis, tir show: every page", test_objects_all_pages },
 		{ NULL, NULL },
 	};
 	static const struct test_suite suites[] = {

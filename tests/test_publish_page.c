@@ -293,6 +293,74 @@ static void test_limits_and_bad_cursors(void)
 	bed_close(&b);
 }
 
+/* The count of "needle" in s. */
+static unsigned int count_of(const char *s, const char *needle)
+{
+	unsigned int n = 0;
+
+	for (const char *p = strstr(s, needle); p; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+/* dek, tis and tir page as ctx does: pages of 64 cover every context's DEK, TIS and TIR entry
+ * once; they take only limit and cursor, and a cursor of their own direction. */
+static void test_dek_tis_tir_pages(void)
+{
+	static const char *const cmds[] = { "dek", "tis", "tir" };
+	static const char *const lists[] = { "\"context\":", "\"context\":", "\"context\":" };
+	static unsigned int seen[3][MAX_IDS];
+	static struct ctx cs[300];
+	unsigned int want[3] = { 280, 280, 20 };
+	struct bed b;
+	size_t len;
+	char *a;
+
+	bed_open(&b);
+	for (unsigned int i = 0; i < 300; i++)
+		ctx_make(&cs[i], &b, i >= 280);
+	for (unsigned int c = 0; c < 3; c++) {
+		char cursor[64] = "", line[128];
+		unsigned int total = 0, pages = 0;
+		int more;
+
+		do {
+			snprintf(line, sizeof(line), "%s limit 64%s%s", cmds[c],
+				 *cursor ? " cursor " : "", cursor);
+			a = answer(line);
+			total += count_of(a, lists[c]);
+			for (const char *p = strstr(a, lists[c]); p; p = strstr(p + 1, lists[c])) {
+				unsigned long long id = strtoull(p + strlen(lists[c]), NULL, 10);
+
+				CU_ASSERT_FATAL(id < MAX_IDS);
+				seen[c][id]++;
+			}
+			CU_ASSERT_TRUE(count_of(a, lists[c]) <= 64);
+			more = page_next(a, cursor, sizeof(cursor));
+			CU_ASSERT_TRUE_FATAL(more >= 0);
+			free(a);
+			pages++;
+		} while (more && pages < 50);
+		CU_ASSERT_EQUAL(total, want[c]);
+		CU_ASSERT_TRUE(pages >= want[c] / 64);
+		for (unsigned int i = 0; i < 300; i++)
+			CU_ASSERT_EQUAL(seen[c][cs[i].id], (c == 2) == (i >= 280) ? 1u : 0u);
+	}
+	static const char *const bad[] = {
+		"dek id 1", "dek limit 0", "dek cursor r1.0", "tis cursor", "tir cursor t1.0",
+		"tir limit x", NULL,
+	};
+	for (const char *const *l = bad; *l; l++) {
+		a = publish_answer(*l, &len);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+		CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"error\":"));
+		free(a);
+	}
+	for (unsigned int i = 0; i < 300; i++)
+		ctx_drop(&cs[i]);
+	bed_close(&b);
+}
+
 /* Setup while an answer is being built: between two steps of the walk (the publisher's thread,
  * no device lock held) another thread destroys a context the walk has not reached yet and
  * creates and destroys one more, each time within 10 s. If the walk kept the device's lock
@@ -401,6 +469,7 @@ int main(void)
 		{ "ctx pages cover every context once while contexts come and go",
 		  test_pages_cover_once },
 		{ "ctx limits and refused cursors", test_limits_and_bad_cursors },
+		{ "dek, tis and tir pages", test_dek_tis_tir_pages },
 		{ "context setup goes on while an answer is built", test_setup_during_answer },
 		{ NULL, NULL },
 	};

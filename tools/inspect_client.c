@@ -225,14 +225,26 @@ struct jv *ic_ask(struct ic_proc *p, const char *request)
 
 /* ---- pages ---- */
 
+/* A page: request + " limit N" [+ " cursor C"]. A library from before pages refuses "limit"
+ * (ctx: an unknown filter; dek, tis, tir: no arguments): the first page is then asked as before
+ * (the whole list in one answer, without "next"), so this tool still reads older applications. */
 static struct jv *ask_page(struct ic_proc *p, const char *request, uint64_t limit,
 			   const char *cursor)
 {
 	char line[IC_REQUEST_MAX];
+	struct jv *ans;
 
 	snprintf(line, sizeof(line), "%s limit %llu%s%s", request, (unsigned long long)limit,
 		 *cursor ? " cursor " : "", cursor);
-	return ic_ask(p, line);
+	ans = ic_ask(p, line);
+	if (!ans && !*cursor && p->error &&
+	    ((strstr(p->error, "unknown") && strstr(p->error, "\"limit\"")) ||
+	     strstr(p->error, "takes no arguments"))) {
+		free(p->error);
+		p->error = NULL;
+		ans = ic_ask(p, request);
+	}
+	return ans;
 }
 
 /* The answer's next page into cursor: true if there is one. A cursor that does not move would
@@ -511,6 +523,7 @@ static unsigned int run_paged(struct tool *t, struct ic_proc *p, const struct ic
 	char cursor[IC_CURSOR_MAX] = "";
 	uint64_t left = q->limit;
 	unsigned int rows = 0;
+	struct jv *last = NULL;
 	bool more = true;
 
 	if (q->cursor)
@@ -540,10 +553,16 @@ static unsigned int run_paged(struct tool *t, struct ic_proc *p, const struct ic
 		rows += n;
 		left -= n < left ? n : left;
 		more = page_next(p, ans, cursor);
-		jv_free(ans);
+		jv_free(last);
+		last = ans;
 	}
 	if (pr_is_json()) {
 		pr_close_array();
+		/* the other members as the last page has them ("note" of tir) */
+		for (size_t m = 0; last && m < last->n; m++)
+			if (!is_reserved(last->keys[m]) && strcmp(last->keys[m], q->paged) &&
+			    strcmp(last->keys[m], "next"))
+				jv_emit(last->keys[m], last->items[m]);
 		if (p->error)
 			pr_string("error", NULL, p->error);
 		else
@@ -552,6 +571,7 @@ static unsigned int run_paged(struct tool *t, struct ic_proc *p, const struct ic
 	} else if (more && !p->error) {
 		pr_text("pid %ld more: cursor %s\n", p->pid, cursor);
 	}
+	jv_free(last);
 	return rows;
 }
 
