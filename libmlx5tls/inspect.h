@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Inspection (internal): the registry of open devices, the per-device lists of queues, pools and
- * RX contexts, the one place per direction that reads a context's datapath state from another
- * thread (tx_snapshot; rx_inspect_fill, from the RX context's published copies), and the
- * publisher (publish.c) that answers mlx5tls-inspect(7) requests from them.
+ * Inspection (internal): the registry of open devices, the per-device lists of queues and pools
+ * and tables of TX and RX contexts (insp_table.h), the one place per direction that reads a
+ * context's datapath state from another thread (tx_snapshot; rx_inspect_fill, from the RX
+ * context's published copies), the device counters with the queues' TLS sums, and the publisher
+ * (publish*.c) that answers mlx5tls-inspect(7) requests from them.
  *
  * Lock order: the registry lock (inspect_devices_lock) -> a device's tx_lock or insp_lock ->
  * a pool's lock. The application's calls take at most one of the first two at a time.
