@@ -14,9 +14,9 @@
 #include "inspect.h"
 
 #define REQ_MAX 256 /* longest request line (spec), newline excluded */
-/* An answer lists at most this many contexts/DEKs/TISes ("truncated":true after): it is built in
- * memory while the device's context list is locked, and a million contexts would hold that lock
- * (and two firmware queries each) for seconds. Filter by id to see any one context. */
+/* A safety cap on the entries of one answer ("truncated":true after). Listings page well below
+ * it (publish_cmd.c: at most 10000 contexts a page, up to 4 DEKs each); it bounds an answer's
+ * memory should a listing ever not. */
 #define ANSWER_MAX_ENTRIES 65536u
 #define JW_MAX_DEPTH 16
 
