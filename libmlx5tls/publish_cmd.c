@@ -17,7 +17,7 @@
 
 /* A listing (ctx, dek, tis, tir) is a page of at most this many entries unless "limit" says
  * otherwise, and never more than the maximum: an answer is built in memory and queued whole for
- * the client (a context is about 1.3 KiB of JSON; a client may have 16 MiB pending). */
+ * the client (a context is about 0.9 KiB of JSON; a client may have 16 MiB pending). */
 #define PAGE_LIMIT_DEFAULT 1000u
 #define PAGE_LIMIT_MAX 10000u
 
