@@ -7,8 +7,12 @@
  * lists in steps so that no lock the application takes is held for long, then queued for the
  * client and sent as it reads (non-blocking, a per-client limit); idle clients are closed and a
  * new client replaces the longest idle one when all slots are taken. A slow, stuck or idle
- * client costs the publisher a little memory, never the datapath or the other clients. The thread blocks every signal: the application's handlers
- * keep running on the application's threads.
+ * client costs the publisher a little memory, never the datapath or the other clients. The
+ * thread blocks every signal: the application's handlers keep running on the application's
+ * threads.
+ *
+ * This file is the socket server; the requests and their walks are publish_cmd.c and
+ * publish_walk.c, the JSON publish_json.c and publish_obj.c.
  */
 #include <arpa/inet.h>
 #include <dirent.h>
