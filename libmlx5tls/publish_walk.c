@@ -2,9 +2,9 @@
 /*
  * The publisher's walks over the TLS contexts of every open device (mlx5tls-inspect(7)), in
  * steps: a device's lock (tx_lock for TX contexts, which context create and destroy take;
- * insp_lock for RX contexts) is held for at most STEP_ENTRIES contexts or STEP_SLOTS slots at a
- * time, then released, so setup and teardown go on while an answer about a million contexts is
- * built. The walk goes up the slots of the device's table (insp_table.h) and resumes at a slot
+ * insp_lock for RX contexts) is held for at most STEP_ENTRIES contexts, STEP_SLOTS slots or
+ * STEP_NS of time, whichever comes first, then released, so setup and teardown go on while an
+ * answer about a million contexts is built. The walk goes up the slots of the device's table (insp_table.h) and resumes at a slot
  * number - in the same answer after a step, or in the next request from the cursor an answer
  * gave ("next"). A context that stays live is seen exactly once; one created meanwhile may or
  * may not be; one destroyed meanwhile is not seen after it is gone.
@@ -22,6 +22,10 @@
 #define STEP_ENTRIES 32u
 /* Slots looked at per hold: bounds a hold over a table with many free slots. */
 #define STEP_SLOTS 4096u
+/* Time per hold (wall clock, what a thread waiting for the lock sees): on hardware a context's
+ * QUERY commands go to the firmware and take tens of microseconds each, so 32 contexts could
+ * hold the lock for milliseconds; the step ends after the context that passes this. */
+#define STEP_NS 200000u
 
 static _Atomic uint64_t max_hold_ns;
 static void (*_Atomic step_hook)(void *arg);
@@ -33,6 +37,14 @@ static uint64_t mono_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
@@ -94,12 +106,13 @@ static bool walk_table(struct jw *w, pthread_mutex_t *lock, const struct insp_ta
 	for (;;) {
 		void (*hook)(void *arg);
 		unsigned int n = 0, scanned = 0;
-		bool end = false, full = false;
-		uint64_t t0;
+		bool end = false, full = false, late = false;
+		uint64_t t0, w0;
 
 		pthread_mutex_lock(lock);
 		t0 = mono_ns();
-		for (; n < STEP_ENTRIES && scanned < STEP_SLOTS; (*slot)++, scanned++) {
+		w0 = wall_ns();
+		for (; n < STEP_ENTRIES && scanned < STEP_SLOTS && !late; (*slot)++, scanned++) {
 			void *obj;
 
 			if (*slot >= insp_table_end(t)) {
@@ -115,6 +128,7 @@ static bool walk_table(struct jw *w, pthread_mutex_t *lock, const struct insp_ta
 			}
 			fn(w, obj, arg);
 			n++;
+			late = wall_ns() - w0 >= STEP_NS;
 		}
 		hold_done(t0);
 		pthread_mutex_unlock(lock);
