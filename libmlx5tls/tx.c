@@ -453,7 +453,8 @@ int mlx5tls_tx_query(struct mlx5tls_tx *tx, struct mlx5tls_tx_info *info, size_t
 	tx_stream_tail(&tx->stream, &i.next_record, &i.next_record_tcp_sn, &i.record_offset);
 	i.records_held = tx_stream_records(&tx->stream);
 	i.key_epoch = tx->epoch;
-	i.mem_bytes = sizeof(*tx) + tx_stream_mem(&tx->stream) +
+	/* with its slot in the device's table of contexts (insp_table.h) */
+	i.mem_bytes = sizeof(*tx) + sizeof(uintptr_t) + tx_stream_mem(&tx->stream) +
 		      (tx->sw_scratch ? SW_SCRATCH_BYTES : 0) + tx_sw_mem(tx->sw);
 	i.encrypted_packets = atomic_load(&tx->c[TXC_ENCRYPTED_PACKETS]);
 	i.encrypted_bytes = atomic_load(&tx->c[TXC_ENCRYPTED_BYTES]);
