@@ -36,7 +36,8 @@ for i, c in enumerate(cmds[:12]):
 # fuzz_publish_req: every command, filters
 for i, q in enumerate([b"info", b"dev", b"qp", b"ctx", b"ctx id 1", b"ctx dir tx path device",
                        b"ctx path software", b"dek", b"tis", b"tir", b"pool", b"stat", b"bogus x",
-                       b"ctx id", b"  ctx   dir  rx "]):
+                       b"ctx id", b"  ctx   dir  rx ", b"ctx limit 1", b"ctx limit 2 cursor t1.1",
+                       b"ctx dir rx cursor r1.0 limit 99999"]):
     put("fuzz_publish_req", "req%02d" % i, q)
 
 

@@ -128,8 +128,6 @@ int mlx5tls_device_counters(struct mlx5tls_device *dev, uint64_t *vals, unsigned
 		return libmlx5tls_err(-EINVAL);
 	if (n > MLX5TLS_CNT__MAX)
 		n = MLX5TLS_CNT__MAX;
-	for (unsigned int i = 0; i < n; i++)
-		vals[i] = atomic_load_explicit(&dev->counters[i], memory_order_relaxed);
-	tx_counters_add_live(dev, vals, n);
+	inspect_counters_read(dev, vals, n);
 	return (int)n;
 }

@@ -148,6 +148,8 @@ int mlx5tls_device_close(struct mlx5tls_device *dev)
 	inspect_device_del(dev);
 	trace_close(dev->trace);
 	dev->ops->close(dev->xp);
+	insp_table_fini(&dev->tx_table);
+	insp_table_fini(&dev->rx_table);
 	pthread_mutex_destroy(&dev->insp_lock);
 	pthread_mutex_destroy(&dev->tx_lock);
 	free(dev);

@@ -25,7 +25,12 @@ static struct mlx5tls_device *registry;
 
 void inspect_device_add(struct mlx5tls_device *dev)
 {
+	static uint32_t seq;
+
 	pthread_mutex_lock(&registry_lock);
+	/* numbered under the lock: the registry lists devices newest first, by falling number
+	 * (the publisher's cursor names a device by it) */
+	dev->insp_seq = ++seq;
 	dev->insp_next = registry;
 	registry = dev;
 	pthread_mutex_unlock(&registry_lock);
@@ -81,10 +86,29 @@ void inspect_qp_del(struct mlx5tls_qp *qp)
 	if (!n)
 		return;
 	pthread_mutex_lock(&dev->insp_lock);
+	/* the queue's TLS counters become the device's as it leaves the list, under the lock a
+	 * counter read holds (mlx5tls_device_counters): counted once, never twice or not at all */
+	for (unsigned int i = 0; i < QP_TLS_COUNTERS; i++)
+		atomic_fetch_add_explicit(&dev->counters[TXC_DEVICE_BASE + i],
+					  atomic_load_explicit(&qp->tls_c[i], memory_order_relaxed),
+					  memory_order_relaxed);
 	DLIST_REMOVE(n, next, pprev);
 	pthread_mutex_unlock(&dev->insp_lock);
 	qp->insp_node = NULL;
 	free(n);
+}
+
+void inspect_counters_read(struct mlx5tls_device *dev, uint64_t *vals, unsigned int n)
+{
+	/* insp_lock: a queue folds its sums into the device's and leaves the list under it */
+	pthread_mutex_lock(&dev->insp_lock);
+	for (unsigned int i = 0; i < n; i++)
+		vals[i] = atomic_load_explicit(&dev->counters[i], memory_order_relaxed);
+	for (const struct inspect_qp *q = dev->insp_qps; q; q = q->next)
+		for (unsigned int i = 0; i < QP_TLS_COUNTERS && TXC_DEVICE_BASE + i < n; i++)
+			vals[TXC_DEVICE_BASE + i] +=
+				atomic_load_explicit(&q->qp->tls_c[i], memory_order_relaxed);
+	pthread_mutex_unlock(&dev->insp_lock);
 }
 
 void qp_snapshot(const struct mlx5tls_qp *qp, struct mlx5tls_qp_attr *attr)
@@ -283,8 +307,12 @@ int mlx5tls_device_foreach_tx(struct mlx5tls_device *dev,
 	if (!dev || !cb)
 		return libmlx5tls_err(-EINVAL);
 	pthread_mutex_lock(&dev->tx_lock);
-	for (struct mlx5tls_tx *tx = dev->tx_list; tx && !ret; tx = tx->dev_next)
-		ret = cb(tx, arg);
+	for (uint32_t s = 0; s < insp_table_end(&dev->tx_table) && !ret; s++) {
+		struct mlx5tls_tx *tx = insp_table_get(&dev->tx_table, s);
+
+		if (tx)
+			ret = cb(tx, arg);
+	}
 	pthread_mutex_unlock(&dev->tx_lock);
 	return ret < 0 ? libmlx5tls_err(ret) : ret;
 }

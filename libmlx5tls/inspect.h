@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Inspection (internal): the registry of open devices, the per-device lists of queues, pools and
- * RX contexts, the one place per direction that reads a context's datapath state from another
- * thread (tx_snapshot; rx_inspect_fill, from the RX context's published copies), and the
- * publisher (publish.c) that answers mlx5tls-inspect(7) requests from them.
+ * Inspection (internal): the registry of open devices, the per-device lists of queues and pools
+ * and tables of TX and RX contexts (insp_table.h), the one place per direction that reads a
+ * context's datapath state from another thread (tx_snapshot; rx_inspect_fill, from the RX
+ * context's published copies), the device counters with the queues' TLS sums, and the publisher
+ * (publish*.c) that answers mlx5tls-inspect(7) requests from them.
  *
  * Lock order: the registry lock (inspect_devices_lock) -> a device's tx_lock or insp_lock ->
  * a pool's lock. The application's calls take at most one of the first two at a time.
@@ -67,15 +68,14 @@ void tx_inspect_fill(struct mlx5tls_tx *tx, const struct tx_snap *snap,
 /* The firmware's status and syndrome of the query that just failed with err on this thread. */
 void inspect_fw_status(int err, uint8_t *status, uint32_t *syndrome);
 
-/* ---- TLS RX contexts (rx.c), on dev->insp_rx under dev->insp_lock ---- */
+/* ---- TLS RX contexts (rx.c), in dev->rx_table under dev->insp_lock ---- */
 
-struct mlx5tls_rx *rx_insp_next(const struct mlx5tls_rx *rx);
 uint64_t rx_insp_id(const struct mlx5tls_rx *rx);
 /* mlx5tls_rx_inspect() without the GET_PSV, for a thread that does not drive rx (the publisher,
  * holding dev->insp_lock): progress is reported "not available" with that reason. */
 void rx_inspect_fill(struct mlx5tls_rx *rx, struct mlx5tls_rx_state *st);
 /* rq.c, at TIR destroy: contexts still naming the TIR forget it (the publisher must not query a
- * freed TIR). Takes the registry lock and the devices' insp_lock. */
+ * freed TIR). Takes the TIR's device's insp_lock; O(contexts on this TIR), from its own list. */
 void rx_tir_gone(const struct mlx5tls_tir *tir);
 
 /* A queue's figures (mlx5tls_qp_query) read without writing the queue, from another thread. */
@@ -93,5 +93,8 @@ char *publish_answer(const char *line, size_t *len);
 /* The most CPU time the publisher spent holding a device's tx_lock or insp_lock in one step, in
  * ns (tests). */
 uint64_t publish_max_hold_ns(void);
+/* Tests: fn(arg) runs on the publisher's thread between two steps of a walk over contexts, with
+ * no device lock held (only the registry's); NULL to stop. */
+void publish_set_step_hook(void (*fn)(void *arg), void *arg);
 
 #endif

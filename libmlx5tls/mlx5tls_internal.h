@@ -14,6 +14,7 @@
 #include "mlx5tls/mlx5tls.h"
 #include "transport/transport.h"
 #include "counters.h"
+#include "insp_table.h"
 #include "log.h"
 
 struct mlx5tls_trace;
@@ -28,17 +29,18 @@ struct mlx5tls_device {
 	atomic_uint live_children;   /* PDs and TDs */
 	atomic_uint tir_tag_next;    /* flow tags of TIR objects (rq.c) */
 	_Atomic uint64_t counters[MLX5TLS_CNT__MAX];
-	/* live TLS TX contexts: their counters are summed into the device's on read */
+	/* live TLS TX contexts (inspection, mlx5tls_device_foreach_tx): slot tx->dev_slot */
 	pthread_mutex_t tx_lock;
-	struct mlx5tls_tx *tx_list;
+	struct insp_table tx_table;
 	/* for inspection (inspect.c): queues and pools, linked and unlinked under insp_lock so
 	 * the publisher thread never sees one that is being freed; the registry of open devices */
 	pthread_mutex_t insp_lock;
 	struct inspect_qp *insp_qps;
 	struct mlx5tls_dek_pool *insp_dek_pools;
 	struct mlx5tls_tis_pool *insp_tis_pools;
-	struct mlx5tls_rx *insp_rx; /* live TLS RX contexts (rx.c), newest first */
+	struct insp_table rx_table; /* live TLS RX contexts (rx.c): slot rx->insp_slot */
 	struct mlx5tls_device *insp_next;
+	uint32_t insp_seq;          /* registry number, larger for a device opened later */
 };
 
 struct mlx5tls_pd {
@@ -175,10 +177,10 @@ int tis_pool_put(struct mlx5tls_tis *tis);
 /* mlx5tls_mr_reg with transport access bits (XPORT_MR_LOCAL_WRITE for receive buffers). */
 struct mlx5tls_mr *mr_reg_access(struct mlx5tls_pd *pd, void *addr, size_t len, uint32_t access);
 
-/* ---- TLS TX contexts (tx.c) ---- */
+/* ---- device counters (inspect.c) ---- */
 
-/* Add the counters of the device's live TX contexts to vals[0..n). */
-void tx_counters_add_live(struct mlx5tls_device *dev, uint64_t *vals, unsigned int n);
+/* vals[0..n) = the device's counters, its queues' TLS TX sums added: O(queues). */
+void inspect_counters_read(struct mlx5tls_device *dev, uint64_t *vals, unsigned int n);
 
 /* ---- capabilities (caps.c) ---- */
 

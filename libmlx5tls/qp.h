@@ -74,6 +74,8 @@ struct completion_fifo {
 	uint32_t count;
 };
 
+#define QP_TLS_COUNTERS 12 /* TXC__MAX (tx_internal.h) */
+
 struct mlx5tls_qp {
 	struct mlx5tls_device *dev;
 	struct mlx5tls_pd *pd;
@@ -112,6 +114,11 @@ struct mlx5tls_qp {
 	uint32_t n_replay;
 
 	struct mlx5tls_qp_attr stats;
+	/* The per-context TX counters (tx_internal.h, txc_add) of every TLS context the queue ever
+	 * had, summed as they count: a device's counters are read in O(queues), never by walking its
+	 * contexts. Single writer (the queue's thread); folded into the device's when the queue
+	 * goes (inspect_qp_del). */
+	_Atomic uint64_t tls_c[QP_TLS_COUNTERS];
 	/* What inspection reads from other threads (qp_snapshot): copies of the counters above,
 	 * stored by the queue's thread after every change (qp_publish); plain stores on x86. */
 	struct {

@@ -342,6 +342,15 @@ struct mlx5tls_rx *mlx5tls_rx_create(struct mlx5tls_qp *qp, struct mlx5tls_tir *
 		free(rx);
 		return libmlx5tls_err_ptr(ret);
 	}
+	/* the inspection slot first, while there is nothing else to undo; the publisher sees the
+	 * context only once it is complete (insp_table_set below) */
+	pthread_mutex_lock(&qp->dev->insp_lock);
+	ret = insp_table_add(&qp->dev->rx_table, NULL, &rx->insp_slot);
+	pthread_mutex_unlock(&qp->dev->insp_lock);
+	if (ret) {
+		free(rx);
+		return libmlx5tls_err_ptr(ret);
+	}
 	rx->qp = qp;
 	rx->stat_curr = TLS_STAT_NONE;
 	rx->tir = tir;
@@ -377,12 +386,15 @@ struct mlx5tls_rx *mlx5tls_rx_create(struct mlx5tls_qp *qp, struct mlx5tls_tir *
 	/* listed only once complete: the publisher may read it from now on */
 	rx->id = inspect_new_tx_id();
 	pthread_mutex_lock(&qp->dev->insp_lock);
-	DLIST_INSERT_HEAD(&qp->dev->insp_rx, rx, insp_next, insp_pprev);
+	insp_table_set(&qp->dev->rx_table, rx->insp_slot, rx);
 	if (rx->tir)
 		DLIST_INSERT_HEAD(&rx->tir->rx_list, rx, tir_next, tir_pprev);
 	pthread_mutex_unlock(&qp->dev->insp_lock);
 	return rx;
 err:
+	pthread_mutex_lock(&qp->dev->insp_lock);
+	insp_table_del(&qp->dev->rx_table, rx->insp_slot);
+	pthread_mutex_unlock(&qp->dev->insp_lock);
 	rx_free(rx);
 	return libmlx5tls_err_ptr(ret);
 }
@@ -396,7 +408,7 @@ int mlx5tls_rx_destroy(struct mlx5tls_rx *rx)
 	qp = rx->qp;
 	/* unlisted first: once insp_lock is released no other thread reads rx */
 	pthread_mutex_lock(&qp->dev->insp_lock);
-	DLIST_REMOVE(rx, insp_next, insp_pprev);
+	insp_table_del(&qp->dev->rx_table, rx->insp_slot);
 	DLIST_REMOVE(rx, tir_next, tir_pprev);
 	pthread_mutex_unlock(&qp->dev->insp_lock);
 	rx_publish(rx); /* the per-packet counters still held in the context */

@@ -22,11 +22,6 @@
 #define PUBLISHER_PSV_REASON "GET_PSV goes on the application's control queue: not available " \
 			     "from this thread"
 
-struct mlx5tls_rx *rx_insp_next(const struct mlx5tls_rx *rx)
-{
-	return rx->insp_next;
-}
-
 uint64_t rx_insp_id(const struct mlx5tls_rx *rx)
 {
 	return rx->id;

@@ -79,11 +79,10 @@ struct mlx5tls_rx {
 	bool params_lost;        /* params were flushed by a queue error: post them again */
 	struct mlx5tls_rx_info info;
 
-	/* inspection: immutable after create, except insp_next and tir (under dev->insp_lock) */
+	/* inspection: immutable after create, except tir (under dev->insp_lock) */
 	uint64_t id;
 	uint16_t version, cipher_type;
-	struct mlx5tls_rx *insp_next; /* the device's list, newest first (dlist.h) */
-	struct mlx5tls_rx **insp_pprev;
+	uint32_t insp_slot;           /* in the device's rx_table (insp_table.h) */
 	struct mlx5tls_rx *tir_next;  /* the contexts naming rx->tir (tir->rx_list) */
 	struct mlx5tls_rx **tir_pprev;
 	struct rx_pub pub;

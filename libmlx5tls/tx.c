@@ -127,18 +127,23 @@ static int epoch_load(struct mlx5tls_tx *tx, struct tx_epoch *e, const struct tl
 	return 0;
 }
 
-static void lists_add(struct mlx5tls_tx *tx)
+/* 0, or -ENOMEM with the context on no list. */
+static int lists_add(struct mlx5tls_tx *tx)
 {
 	struct mlx5tls_device *dev = tx->qp->dev;
+	int ret;
 
+	pthread_mutex_lock(&dev->tx_lock);
+	/* a slot the publisher resumes its walk at in O(1) (insp_table.h) */
+	ret = insp_table_add(&dev->tx_table, tx, &tx->dev_slot);
+	if (!ret)
+		tx->id = inspect_new_tx_id();
+	pthread_mutex_unlock(&dev->tx_lock);
+	if (ret)
+		return ret;
 	DLIST_INSERT_HEAD(&tx->qp->tls_list, tx, qp_next, qp_pprev);
 	tx->qp->tls_contexts++;
-	pthread_mutex_lock(&dev->tx_lock);
-	/* numbered under the lock: ids fall along the device's list (the publisher resumes a
-	 * walk at an id after releasing the lock) */
-	tx->id = inspect_new_tx_id();
-	DLIST_INSERT_HEAD(&dev->tx_list, tx, dev_next, dev_pprev);
-	pthread_mutex_unlock(&dev->tx_lock);
+	return 0;
 }
 
 static void lists_del(struct mlx5tls_tx *tx)
@@ -147,23 +152,9 @@ static void lists_del(struct mlx5tls_tx *tx)
 
 	DLIST_REMOVE(tx, qp_next, qp_pprev);
 	tx->qp->tls_contexts--;
+	/* its counters stay in the queue's sums (txc_add) */
 	pthread_mutex_lock(&dev->tx_lock);
-	DLIST_REMOVE(tx, dev_next, dev_pprev);
-	/* fold this context's counters into the device's */
-	for (unsigned int i = 0; i < TXC__MAX; i++)
-		atomic_fetch_add_explicit(&dev->counters[TXC_DEVICE_BASE + i],
-					  atomic_load_explicit(&tx->c[i], memory_order_relaxed),
-					  memory_order_relaxed);
-	pthread_mutex_unlock(&dev->tx_lock);
-}
-
-void tx_counters_add_live(struct mlx5tls_device *dev, uint64_t *vals, unsigned int n)
-{
-	pthread_mutex_lock(&dev->tx_lock);
-	for (const struct mlx5tls_tx *tx = dev->tx_list; tx; tx = tx->dev_next)
-		for (unsigned int i = 0; i < TXC__MAX && TXC_DEVICE_BASE + i < n; i++)
-			vals[TXC_DEVICE_BASE + i] +=
-				atomic_load_explicit(&tx->c[i], memory_order_relaxed);
+	insp_table_del(&dev->tx_table, tx->dev_slot);
 	pthread_mutex_unlock(&dev->tx_lock);
 }
 
@@ -274,7 +265,9 @@ struct mlx5tls_tx *mlx5tls_tx_create(struct mlx5tls_qp *qp, const struct tls_cry
 	tx->dev_expected = start_tcp_sn;
 	tx->sw_expected = start_tcp_sn;
 	tx_publish(tx);
-	lists_add(tx);
+	ret = lists_add(tx);
+	if (ret)
+		goto err;
 	counter_inc(qp->dev, MLX5TLS_CNT_TX_TLS_CTX);
 	tls_stat_move(&tx->stat_curr, tx->path == MLX5TLS_TX_PATH_DEVICE ? TLS_STAT_CURR_TX_DEVICE
 									 : TLS_STAT_CURR_TX_SW);
@@ -460,7 +453,8 @@ int mlx5tls_tx_query(struct mlx5tls_tx *tx, struct mlx5tls_tx_info *info, size_t
 	tx_stream_tail(&tx->stream, &i.next_record, &i.next_record_tcp_sn, &i.record_offset);
 	i.records_held = tx_stream_records(&tx->stream);
 	i.key_epoch = tx->epoch;
-	i.mem_bytes = sizeof(*tx) + tx_stream_mem(&tx->stream) +
+	/* with its slot in the device's table of contexts (insp_table.h) */
+	i.mem_bytes = sizeof(*tx) + sizeof(uintptr_t) + tx_stream_mem(&tx->stream) +
 		      (tx->sw_scratch ? SW_SCRATCH_BYTES : 0) + tx_sw_mem(tx->sw);
 	i.encrypted_packets = atomic_load(&tx->c[TXC_ENCRYPTED_PACKETS]);
 	i.encrypted_bytes = atomic_load(&tx->c[TXC_ENCRYPTED_BYTES]);

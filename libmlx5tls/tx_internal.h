@@ -34,6 +34,7 @@ enum tx_counter {
 	TXC__MAX
 };
 #define TXC_DEVICE_BASE MLX5TLS_CNT_TX_TLS_ENCRYPTED_PACKETS
+_Static_assert(TXC__MAX == QP_TLS_COUNTERS, "the queue sums every per-context counter");
 
 /* Up to this many keys live at once (TLS 1.3 KeyUpdate while older records await their ack). */
 #define TX_EPOCHS 4u
@@ -65,8 +66,7 @@ struct mlx5tls_tx {
 	uint64_t id;                 /* unique in the process, for inspection (never reused) */
 	struct mlx5tls_tx *qp_next;  /* the queue's list (dlist.h) */
 	struct mlx5tls_tx **qp_pprev;
-	struct mlx5tls_tx *dev_next; /* the device's list (counters), newest first */
-	struct mlx5tls_tx **dev_pprev;
+	uint32_t dev_slot;           /* in the device's tx_table (insp_table.h) */
 	struct mlx5tls_tis *tis;
 	bool tis_pooled;
 	bool tls13;
@@ -120,10 +120,15 @@ struct mlx5tls_tx {
 	struct conn_id conn;
 };
 
-/* Single writer (the queue's thread), readers anywhere: no locked instruction needed. */
+/* Single writer (the queue's thread), readers anywhere: no locked instruction needed. The
+ * queue's sum counts along (a device counter read adds the queues', not the contexts'). */
 static inline void txc_add(struct mlx5tls_tx *tx, enum tx_counter i, uint64_t n)
 {
+	_Atomic uint64_t *q = &tx->qp->tls_c[i];
+
 	atomic_store_explicit(&tx->c[i], atomic_load_explicit(&tx->c[i], memory_order_relaxed) + n,
+			      memory_order_relaxed);
+	atomic_store_explicit(q, atomic_load_explicit(q, memory_order_relaxed) + n,
 			      memory_order_relaxed);
 }
 

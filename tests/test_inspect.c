@@ -665,13 +665,13 @@ static void test_publish(void)
 	CU_ASSERT_EQUAL(count_of(a, "\"pooled\":true"), 2); /* the pooled context's DEK and TIS */
 	free(a);
 	a = ask("ctx path demoted");
-	CU_ASSERT_PTR_NOT_NULL(strstr(a ? a : "", "\"contexts\":[]}"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(a ? a : "", "\"contexts\":[],\"next\":null}"));
 	free(a);
 	a = ask("ctx dir rx");
-	CU_ASSERT_PTR_NOT_NULL(strstr(a ? a : "", "\"contexts\":[]}"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(a ? a : "", "\"contexts\":[],\"next\":null}"));
 	free(a);
 	a = ask("ctx id 999999999");
-	CU_ASSERT_PTR_NOT_NULL(strstr(a ? a : "", "\"contexts\":[]}"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(a ? a : "", "\"contexts\":[],\"next\":null}"));
 	free(a);
 
 	a = ask("dek");
@@ -691,7 +691,8 @@ static void test_publish(void)
 	free(a);
 
 	a = ask("tir");
-	CU_ASSERT_PTR_NOT_NULL(strstr(a ? a : "", "\"tirs\":[],\"note\":\"no RX contexts\"}"));
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(a ? a : "", "\"tirs\":[],\"next\":null,\"note\":\"no RX contexts\"}"));
 	free(a);
 
 	a = ask("pool");
@@ -1271,7 +1272,8 @@ static void test_publish_rx(void)
 	free(a);
 	rx_fix_fini(&f);
 	a = ask("tir");
-	CU_ASSERT_PTR_NOT_NULL(strstr(a ? a : "", "\"tirs\":[],\"note\":\"no RX contexts\"}"));
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(a ? a : "", "\"tirs\":[],\"next\":null,\"note\":\"no RX contexts\"}"));
 	free(a);
 	unpublish();
 }

@@ -327,7 +327,7 @@ static int conn_show(struct tool *t)
 
 		if (s.procs[i].error)
 			continue;
-		answers[i] = ic_ask(&s.procs[i], "ctx");
+		answers[i] = ic_ask_all(&s.procs[i], "ctx", "contexts");
 		ctxs = jv_get(answers[i], "contexts");
 		for (size_t k = 0; ctxs && ctxs->type == JV_ARR && k < ctxs->n; k++) {
 			const struct jv *x = ctxs->items[k];

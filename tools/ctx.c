@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * mlx5tls-query ctx [show|list] [pid N] [id N] [dir tx|rx] [path device|software|demoted]: the TLS
- * contexts of the publishing processes, one row each: where the context is (pid, id, device,
- * direction), what it runs (version, cipher), whether the NIC really does the crypto (path, and
- * why not), its device objects (DEK and TIS - TIR for an RX context - as the device reports them
- * on query), the record tracker and the key counters. -d adds every member of the answer.
+ * mlx5tls-query ctx [show|list] [pid N] [id N] [dir tx|rx] [path device|software|demoted]
+ * [limit N] [cursor C]: the TLS contexts of the publishing processes, one row each: where the
+ * context is (pid, id, device, direction), what it runs (version, cipher), whether the NIC really
+ * does the crypto (path, and why not), its device objects (DEK and TIS - TIR for an RX context -
+ * as the device reports them on query), the record tracker and the key counters. -d adds every
+ * member of the answer.
+ *
+ * Every context is shown: the process answers 1000 at a time and the tool asks for the next page
+ * until the last (inspect_client.c), printing each page as it comes. limit N stops after N rows
+ * per process and prints where to go on from (cursor C, for one pid).
  */
 #include <string.h>
 
@@ -15,7 +20,7 @@ static const char *const dir_words[] = { "tx", "rx", NULL };
 static const char *const path_words[] = { "device", "software", "demoted", NULL };
 
 /* the connection filters (conn.c) come first, then ctx's own */
-enum { F_PID = CONN_F_NR, F_ID, F_DIR, F_PATH, F_NR };
+enum { F_PID = CONN_F_NR, F_ID, F_DIR, F_PATH, F_LIMIT, F_CURSOR, F_NR };
 
 static struct filter_def ctx_filters[F_NR + 1];
 
@@ -26,6 +31,8 @@ static void ctx_filters_init(void)
 	ctx_filters[F_ID] = (struct filter_def){ "id", FILTER_NUMS, NULL };
 	ctx_filters[F_DIR] = (struct filter_def){ "dir", FILTER_WORD, dir_words };
 	ctx_filters[F_PATH] = (struct filter_def){ "path", FILTER_WORD, path_words };
+	ctx_filters[F_LIMIT] = (struct filter_def){ "limit", FILTER_UINT, NULL };
+	ctx_filters[F_CURSOR] = (struct filter_def){ "cursor", FILTER_ARG, NULL };
 	ctx_filters[F_NR] = (struct filter_def){ NULL, 0, NULL };
 }
 
@@ -40,10 +47,13 @@ static void ctx_help(FILE *fp)
 		"Usage: mlx5tls-query [-d] [-j [-p]] ctx [ show | list ] [ pid PIDS ]\n"
 		"                     [ id IDS ] [ dir { tx | rx } ]\n"
 		"                     [ path { device | software | demoted } ]\n"
+		"                     [ limit N ] [ cursor C ]\n"
 		"The TLS contexts of the processes that publish (MLX5TLS_PUBLISH=1): device,\n"
 		"direction, suite, offload path and why, DEK and TIS (TIR for RX) as the\n"
 		"device reports them, record tracker and counters. PIDS/IDS: numbers and\n"
-		"ranges, 1,3-5; dev DEV shows the contexts of DEV only; -d prints every member.\n");
+		"ranges, 1,3-5; dev DEV shows the contexts of DEV only; -d prints every member.\n"
+		"Every context is shown, asked 1000 at a time; limit N stops after N per\n"
+		"process and prints \"pid P more: cursor C\"; cursor C (with pid P) goes on there.\n");
 }
 
 static int ctx_help_cmd(struct tool *t)
@@ -207,6 +217,20 @@ static int ctx_show(struct tool *t)
 	ctx_filters_init();
 	if (filter_parse(t, ctx_filters, f, "ctx show") || conn_filter_check(t, f))
 		return 1;
+	if (f[F_LIMIT].set && !f[F_LIMIT].num) {
+		tool_error(t, "ctx show: limit must be at least 1");
+		return 1;
+	}
+	/* a cursor is one process's place in its own contexts */
+	if (f[F_CURSOR].set && !(f[F_PID].set && f[F_PID].single)) {
+		tool_error(t, "ctx show: cursor needs the one pid it came from (pid P cursor C)");
+		return 1;
+	}
+	if (f[F_CURSOR].set && (strlen(f[F_CURSOR].arg) >= IC_CURSOR_MAX ||
+				strpbrk(f[F_CURSOR].arg, " \t\n"))) {
+		tool_error(t, "ctx show: bad cursor \"%.64s\"", f[F_CURSOR].arg);
+		return 1;
+	}
 	/* The process filters too (less to send); the tool filters again for ranges and -d. */
 	if (f[F_ID].set && f[F_ID].single)
 		snprintf(request + strlen(request), sizeof(request) - strlen(request), " id %llu",
@@ -218,6 +242,9 @@ static int ctx_show(struct tool *t)
 		snprintf(request + strlen(request), sizeof(request) - strlen(request), " path %s",
 			 f[F_PATH].word);
 	q.request = request;
+	q.paged = "contexts";
+	q.limit = f[F_LIMIT].set ? f[F_LIMIT].num : 0;
+	q.cursor = f[F_CURSOR].set ? f[F_CURSOR].arg : NULL;
 
 	if (ic_open(t, &s, &f[F_PID]))
 		return 1;

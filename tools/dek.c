@@ -79,7 +79,7 @@ static int dek_show(struct tool *t)
 	static const char *const lists[] = { "deks", NULL };
 	struct filter_val f[F_NR];
 	struct ic_query q = { .request = "dek", .lists = lists, .keep = dek_keep, .arg = f,
-			      .text = dek_text };
+			      .text = dek_text, .paged = "deks" };
 	unsigned int rows = 0;
 	struct ic_set s;
 	int ret;

@@ -23,6 +23,7 @@
 /* How long one answer may take to start arriving (and each further chunk): a publisher that
  * hangs must not hang the tool. */
 #define IC_TIMEOUT_S 5
+#define IC_REQUEST_MAX 300 /* a request line, with room for "limit" and "cursor" */
 /* An answer larger than this is refused (a million contexts take a few hundred MiB). */
 #define IC_MAX_ANSWER (1u << 30)
 
@@ -166,7 +167,7 @@ static int recv_line(int fd, char **out, size_t *out_len)
 
 struct jv *ic_ask(struct ic_proc *p, const char *request)
 {
-	char line[300], err[128];
+	char line[IC_REQUEST_MAX], err[128];
 	struct jv *ans;
 	const char *msg;
 	size_t len = 0;
@@ -220,6 +221,71 @@ struct jv *ic_ask(struct ic_proc *p, const char *request)
 		}
 	}
 	return ans;
+}
+
+/* ---- pages ---- */
+
+/* A page: request + " limit N" [+ " cursor C"]. A library from before pages refuses "limit"
+ * (ctx: an unknown filter; dek, tis, tir: no arguments): the first page is then asked as before
+ * (the whole list in one answer, without "next"), so this tool still reads older applications. */
+static struct jv *ask_page(struct ic_proc *p, const char *request, uint64_t limit,
+			   const char *cursor)
+{
+	char line[IC_REQUEST_MAX];
+	struct jv *ans;
+
+	snprintf(line, sizeof(line), "%s limit %llu%s%s", request, (unsigned long long)limit,
+		 *cursor ? " cursor " : "", cursor);
+	ans = ic_ask(p, line);
+	if (!ans && !*cursor && p->error &&
+	    ((strstr(p->error, "unknown") && strstr(p->error, "\"limit\"")) ||
+	     strstr(p->error, "takes no arguments"))) {
+		free(p->error);
+		p->error = NULL;
+		ans = ic_ask(p, request);
+	}
+	return ans;
+}
+
+/* The answer's next page into cursor: true if there is one. A cursor that does not move would
+ * ask the same page for ever: p fails instead. */
+static bool page_next(struct ic_proc *p, const struct jv *ans, char *cursor)
+{
+	const char *next = jv_str(jv_get(ans, "next"));
+
+	if (!next)
+		return false;
+	if (strlen(next) >= IC_CURSOR_MAX || !strcmp(next, cursor)) {
+		ic_fail(p, "the process's next page does not follow (cursor \"%.64s\")", next);
+		return false;
+	}
+	snprintf(cursor, IC_CURSOR_MAX, "%s", next);
+	return true;
+}
+
+struct jv *ic_ask_all(struct ic_proc *p, const char *request, const char *list)
+{
+	char cursor[IC_CURSOR_MAX] = "";
+	struct jv *all = ask_page(p, request, IC_PAGE, cursor);
+	bool more = all && page_next(p, all, cursor);
+
+	while (more) {
+		struct jv *ans = ask_page(p, request, IC_PAGE, cursor);
+
+		if (!ans)
+			break;
+		more = page_next(p, ans, cursor);
+		if (jv_array_move(jv_get_array_mut(all, list), jv_get_array_mut(ans, list))) {
+			ic_fail(p, "out of memory for the answers");
+			more = false;
+		}
+		jv_free(ans);
+	}
+	if (p->error) {
+		jv_free(all);
+		return NULL;
+	}
+	return all;
 }
 
 /* ---- the set of publishing processes ---- */
@@ -451,6 +517,64 @@ static void json_proc_head(const struct ic_proc *p)
 	pr_string("library", NULL, jv_str(jv_get(p->info, "library")));
 }
 
+/* One process's pages, asked and printed in turn; the rows printed. */
+static unsigned int run_paged(struct tool *t, struct ic_proc *p, const struct ic_query *q)
+{
+	char cursor[IC_CURSOR_MAX] = "";
+	uint64_t left = q->limit;
+	unsigned int rows = 0;
+	struct jv *last = NULL;
+	bool more = true;
+
+	if (q->cursor)
+		snprintf(cursor, sizeof(cursor), "%s", q->cursor);
+	if (pr_is_json()) {
+		pr_open_object(NULL);
+		json_proc_head(p);
+		pr_open_array(q->paged);
+	}
+	while (more && !p->error && (!q->limit || left)) {
+		struct jv *ans = ask_page(p, q->request, left && left < IC_PAGE ? left : IC_PAGE,
+					  cursor);
+		const struct jv *arr;
+		unsigned int n = 0;
+
+		if (!ans)
+			break;
+		if (q->keep)
+			jv_array_filter(jv_get_array_mut(ans, q->paged), q->keep, q->arg);
+		arr = jv_get(ans, q->paged);
+		if (pr_is_json()) {
+			for (size_t i = 0; arr && arr->type == JV_ARR && i < arr->n; i++, n++)
+				jv_emit(NULL, arr->items[i]);
+		} else {
+			n = q->text(t, p, ans, q->arg);
+		}
+		rows += n;
+		left -= n < left ? n : left;
+		more = page_next(p, ans, cursor);
+		jv_free(last);
+		last = ans;
+	}
+	if (pr_is_json()) {
+		pr_close_array();
+		/* the other members as the last page has them ("note" of tir) */
+		for (size_t m = 0; last && m < last->n; m++)
+			if (!is_reserved(last->keys[m]) && strcmp(last->keys[m], q->paged) &&
+			    strcmp(last->keys[m], "next"))
+				jv_emit(last->keys[m], last->items[m]);
+		if (p->error)
+			pr_string("error", NULL, p->error);
+		else
+			pr_string("next", NULL, more ? cursor : NULL);
+		pr_close_object();
+	} else if (more && !p->error) {
+		pr_text("pid %ld more: cursor %s\n", p->pid, cursor);
+	}
+	jv_free(last);
+	return rows;
+}
+
 int ic_run(struct tool *t, struct ic_set *s, const struct ic_query *q, unsigned int *rows)
 {
 	unsigned int nr_rows = 0;
@@ -461,7 +585,13 @@ int ic_run(struct tool *t, struct ic_set *s, const struct ic_query *q, unsigned 
 	pr_open_array("processes");
 	for (size_t i = 0; i < s->n; i++) {
 		struct ic_proc *p = &s->procs[i];
-		struct jv *ans = p->error ? NULL : ic_ask(p, q->request);
+		struct jv *ans;
+
+		if (q->paged && !p->error) {
+			nr_rows += run_paged(t, p, q);
+			continue;
+		}
+		ans = p->error ? NULL : ic_ask(p, q->request);
 
 		if (ans && q->keep) {
 			for (const char *const *l = q->lists; l && *l; l++)

@@ -55,6 +55,13 @@ void ic_close(struct ic_set *s);
 /* Send one request line, read and parse the answer. NULL with p->error set on failure or when
  * the answer is an error answer. The caller frees the answer. */
 struct jv *ic_ask(struct ic_proc *p, const char *request);
+
+/* Pages (mlx5tls-inspect(7)): a request that lists contexts is answered IC_PAGE at a time, each
+ * answer naming the next page in "next" (a cursor, null after the last page). */
+#define IC_PAGE 1000u
+#define IC_CURSOR_MAX 64
+/* ic_ask for every page of `list`, merged into the first answer (its "next" null). */
+struct jv *ic_ask_all(struct ic_proc *p, const char *request, const char *list);
 /* Record why p failed (printf-style); the first reason is kept. */
 void ic_fail(struct ic_proc *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -69,6 +76,14 @@ struct ic_query {
 	/* Text mode: print one process's answer; returns the number of rows it printed. */
 	unsigned int (*text)(const struct tool *t, const struct ic_proc *p, const struct jv *ans,
 			     const void *arg);
+	/* Paged requests: `paged` names the list the process answers in pages (lists[0]); each
+	 * page is asked and printed in turn, so the tool holds one page at a time. Every row
+	 * unless limit (rows printed per process) stops earlier: then the place to go on from is
+	 * printed (text: "pid N more: cursor C"; JSON: the process's "next"). cursor: where the
+	 * first page starts (one process only). */
+	const char *paged;
+	uint64_t limit;
+	const char *cursor;
 };
 
 /* Ask, filter and print. *rows (if not NULL) gets the rows printed in text mode or kept for the

@@ -539,6 +539,28 @@ void jv_array_filter(struct jv *arr, bool (*keep)(const struct jv *item, const v
 	arr->n = w;
 }
 
+int jv_array_move(struct jv *dst, struct jv *src)
+{
+	if (!dst || !src || dst->type != JV_ARR || src->type != JV_ARR)
+		return -EINVAL;
+	if (dst->n + src->n > dst->cap) {
+		size_t cap = dst->cap ? dst->cap : 16;
+		struct jv **items;
+
+		while (cap < dst->n + src->n)
+			cap *= 2;
+		items = realloc(dst->items, cap * sizeof(*items));
+		if (!items)
+			return -ENOMEM;
+		dst->items = items;
+		dst->cap = cap;
+	}
+	memcpy(dst->items + dst->n, src->items, src->n * sizeof(*src->items));
+	dst->n += src->n;
+	src->n = 0;
+	return 0;
+}
+
 struct jv *jv_get_array_mut(struct jv *v, const char *key)
 {
 	if (!v || v->type != JV_OBJ)

@@ -47,6 +47,9 @@ void jv_array_filter(struct jv *arr, bool (*keep)(const struct jv *item, const v
 		     const void *arg);
 /* The array member `key` of object v, for editing; NULL if there is none. */
 struct jv *jv_get_array_mut(struct jv *v, const char *key);
+/* Move every element of array src to the end of array dst (src is left empty). 0 or -ENOMEM
+ * (both unchanged). */
+int jv_array_move(struct jv *dst, struct jv *src);
 
 /* Write v through the print path (print.h) as the JSON member `key` (NULL inside arrays). */
 void jv_emit(const char *key, const struct jv *v);

@@ -61,11 +61,12 @@ static unsigned int tir_text(const struct tool *t, const struct ic_proc *p, cons
 		pr_nl();
 		rows++;
 	}
-	if (!rows) {
+	/* the process says why it has none (on its only page); a page the filters emptied is
+	 * not worth a line */
+	if (!rows && note && *note) {
 		char buf[128];
 
-		pr_text("pid %ld no TIRs (%s)\n", p->pid,
-			note && *note ? ic_clean(note, buf, sizeof(buf)) : "no RX contexts");
+		pr_text("pid %ld no TIRs (%s)\n", p->pid, ic_clean(note, buf, sizeof(buf)));
 	}
 	return rows;
 }
@@ -75,7 +76,7 @@ static int tir_show(struct tool *t)
 	static const char *const lists[] = { "tirs", NULL };
 	struct filter_val f[F_NR];
 	struct ic_query q = { .request = "tir", .lists = lists, .keep = tir_keep, .arg = f,
-			      .text = tir_text };
+			      .text = tir_text, .paged = "tirs" };
 	struct ic_set s;
 	int ret;
 

@@ -77,7 +77,7 @@ static int tis_show(struct tool *t)
 	static const char *const lists[] = { "tises", NULL };
 	struct filter_val f[F_NR];
 	struct ic_query q = { .request = "tis", .lists = lists, .keep = tis_keep, .arg = f,
-			      .text = tis_text };
+			      .text = tis_text, .paged = "tises" };
 	unsigned int rows = 0;
 	struct ic_set s;
 	int ret;

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A table of live objects for inspection (internal): every object holds one slot for its whole
+ * life and never moves, so a walk that goes up the slot numbers and resumes at a slot number
+ * after releasing the lock sees every object that stays live exactly once, whatever is created
+ * or destroyed between its steps - and resuming costs nothing, where a list would have to be
+ * walked again from its head to find the place. Add, delete and look-up are O(1).
+ *
+ * Two levels: chunks of INSP_CHUNK slots that never move once allocated, and a directory of
+ * chunks that doubles when full (a few pointers per million slots), so growing never copies the
+ * slots. A free slot holds the number of the next free one (tagged, low bit set: objects are
+ * aligned); freed slots are reused newest first. The caller provides the locking.
+ */
+#ifndef MLX5TLS_INSP_TABLE_H
+#define MLX5TLS_INSP_TABLE_H
+
+#include <stdint.h>
+
+#define INSP_CHUNK_SHIFT 12u
+#define INSP_CHUNK (1u << INSP_CHUNK_SHIFT)
+
+struct insp_table {
+	uintptr_t **chunks; /* directory; chunk i holds slots i * INSP_CHUNK ... */
+	uint32_t nchunks;   /* chunks allocated */
+	uint32_t dir_cap;
+	uint32_t end;       /* slots ever handed out: every slot >= end is free */
+	uint32_t free_head; /* a free slot below end, plus 1; 0 when none */
+	uint32_t live;      /* objects in the table */
+};
+
+/* Take a slot for obj (at least 2-byte aligned). 0 or -ENOMEM (obj not added). obj NULL
+ * reserves the slot: walks skip it until insp_table_set puts the object there. */
+int insp_table_add(struct insp_table *t, void *obj, uint32_t *slot);
+/* Put obj in a slot this table handed out. */
+void insp_table_set(struct insp_table *t, uint32_t slot, void *obj);
+/* Give back a slot taken by insp_table_add. */
+void insp_table_del(struct insp_table *t, uint32_t slot);
+/* The object in slot, NULL when the slot is free or past the end. */
+void *insp_table_get(const struct insp_table *t, uint32_t slot);
+/* Every slot at or past this number is free (a walk's bound). */
+static inline uint32_t insp_table_end(const struct insp_table *t)
+{
+	return t->end;
+}
+static inline uint32_t insp_table_live(const struct insp_table *t)
+{
+	return t->live;
+}
+/* Free the table's memory (the objects are the caller's). */
+void insp_table_fini(struct insp_table *t);
+
+#endif

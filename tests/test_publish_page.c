@@ -1,0 +1,482 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The publisher's answers about many contexts (issue 10): ctx pages ("limit", "cursor", the
+ * answer's "next") cover every context exactly once while contexts come and go between pages,
+ * on several devices and both directions; and context setup goes on while an answer is being
+ * built (the walk releases the device's lock between its steps).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "inspect.h"
+#include "mlx5tls/mlx5tls.h"
+#include "test_util.h"
+
+#define MAX_IDS 65536u
+
+struct bed {
+	struct mlx5tls_device *dev;
+	struct mlx5tls_pd *pd;
+	struct mlx5tls_td *td;
+	struct mlx5tls_qp *qp;
+	struct mlx5tls_dek_pool *dpool;
+	struct mlx5tls_tis_pool *tpool;
+	struct mlx5tls_rq *rq;
+	struct mlx5tls_tir *tir;
+	struct mlx5tls_tx_opts to;
+	struct tls12_crypto_info_aes_gcm_128 ci;
+};
+
+static void bed_open(struct bed *b)
+{
+	struct mlx5tls_tir_opts tiro = { .sz = sizeof(tiro), .tls_en = true };
+
+	memset(b, 0, sizeof(*b));
+	b->dev = mlx5tls_device_open("sim:cx6dx,log_max_tis=16", NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b->dev);
+	b->pd = mlx5tls_pd_alloc(b->dev);
+	b->td = mlx5tls_td_alloc(b->dev);
+	CU_ASSERT_FATAL(b->pd && b->td);
+	b->qp = mlx5tls_qp_create(b->pd, b->td, NULL);
+	b->dpool = mlx5tls_dek_pool_create(b->pd, NULL);
+	b->tpool = mlx5tls_tis_pool_create(b->pd, b->td, NULL);
+	b->rq = mlx5tls_rq_create(b->pd, b->td, NULL);
+	CU_ASSERT_FATAL(b->qp && b->dpool && b->tpool && b->rq);
+	b->tir = mlx5tls_tir_create(b->rq, b->td, &tiro);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b->tir);
+	b->to = (struct mlx5tls_tx_opts){ .sz = sizeof(b->to), .dek_pool = b->dpool,
+					  .tis_pool = b->tpool };
+	test_ci128(&b->ci, TLS_1_2_VERSION, 7);
+}
+
+static void bed_close(struct bed *b)
+{
+	CU_ASSERT_EQUAL(mlx5tls_tir_destroy(b->tir), 0);
+	CU_ASSERT_EQUAL(mlx5tls_rq_destroy(b->rq), 0);
+	CU_ASSERT_EQUAL(mlx5tls_tis_pool_destroy(b->tpool), 0);
+	CU_ASSERT_EQUAL(mlx5tls_dek_pool_destroy(b->dpool), 0);
+	CU_ASSERT_EQUAL(mlx5tls_qp_destroy(b->qp), 0);
+	CU_ASSERT_EQUAL(mlx5tls_td_dealloc(b->td), 0);
+	CU_ASSERT_EQUAL(mlx5tls_pd_dealloc(b->pd), 0);
+	CU_ASSERT_EQUAL(mlx5tls_device_close(b->dev), 0);
+}
+
+/* A context of either direction, with the id inspection gives it. */
+struct ctx {
+	struct bed *bed;
+	struct mlx5tls_tx *tx;
+	struct mlx5tls_rx *rx;
+	uint64_t id;
+};
+
+static void ctx_make(struct ctx *c, struct bed *b, bool rx)
+{
+	memset(c, 0, sizeof(*c));
+	c->bed = b;
+	if (rx) {
+		struct mlx5tls_rx_opts ro = { .sz = sizeof(ro), .flags = MLX5TLS_RX_F_SOFTWARE };
+		struct mlx5tls_rx_state st;
+
+		c->rx = mlx5tls_rx_create(b->qp, b->tir, &b->ci.info, sizeof(b->ci), 1000, &ro);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(c->rx);
+		CU_ASSERT_EQUAL_FATAL(mlx5tls_rx_inspect(c->rx, &st, sizeof(st)), 0);
+		c->id = st.id;
+	} else {
+		struct mlx5tls_tx_state st;
+
+		c->tx = mlx5tls_tx_create(b->qp, &b->ci.info, sizeof(b->ci), 1000, &b->to);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(c->tx);
+		CU_ASSERT_EQUAL_FATAL(mlx5tls_tx_inspect(c->tx, &st, sizeof(st)), 0);
+		c->id = st.id;
+	}
+	CU_ASSERT_FATAL(c->id > 0 && c->id < MAX_IDS);
+}
+
+static void ctx_drop(struct ctx *c)
+{
+	if (c->tx)
+		CU_ASSERT_EQUAL(mlx5tls_tx_destroy(c->tx), 0);
+	if (c->rx)
+		CU_ASSERT_EQUAL(mlx5tls_rx_destroy(c->rx), 0);
+	c->tx = NULL;
+	c->rx = NULL;
+}
+
+/* The ids of the contexts in an answer ({"id":N,"device": opens each one; the DEK's and TIS's
+ * objects have no device member) into seen[] (counts), and how many there were. */
+static unsigned int page_ids(const char *a, unsigned int *seen)
+{
+	unsigned int n = 0;
+
+	for (const char *p = strstr(a, "{\"id\":"); p; p = strstr(p + 1, "{\"id\":")) {
+		unsigned long long id;
+		int len = 0;
+
+		if (sscanf(p, "{\"id\":%llu,\"device\":%n", &id, &len) != 1 || !len)
+			continue;
+		CU_ASSERT_FATAL(id < MAX_IDS);
+		seen[id]++;
+		n++;
+	}
+	return n;
+}
+
+/* The answer's "next": 1 with the cursor in buf, 0 when null, -1 when missing. */
+static int page_next(const char *a, char *buf, size_t len)
+{
+	const char *p = strstr(a, "\"next\":");
+
+	if (!p)
+		return -1;
+	p += strlen("\"next\":");
+	if (!strncmp(p, "null", 4))
+		return 0;
+	if (*p != '"' || !strchr(p + 1, '"') || (size_t)(strchr(p + 1, '"') - p) > len)
+		return -1;
+	snprintf(buf, (size_t)(strchr(p + 1, '"') - p), "%s", p + 1);
+	return 1;
+}
+
+static char *answer(const char *line)
+{
+	size_t len = 0;
+	char *a = publish_answer(line, &len);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_PTR_NULL(strstr(a, "\"error\""));
+	return a;
+}
+
+/* Pages of 250 over ~2,300 contexts on two devices (TX on both, RX on one) while, between pages,
+ * contexts already listed and contexts not listed yet are destroyed and new ones created: every
+ * context live from the first page to the last is listed exactly once, a destroyed one never
+ * after it is gone, a new one at most once, and no page is longer than its limit. */
+static void test_pages_cover_once(void)
+{
+	enum { N_A = 1400, N_B = 800, N_RX = 60, N_ALL = N_A + N_B + N_RX, LIMIT = 250 };
+	static unsigned int seen[MAX_IDS];
+	static bool gone_at[MAX_IDS], born[MAX_IDS];
+	static struct ctx cs[N_ALL + 200];
+	unsigned int ncs = 0, pages = 0, listed_gone = 0;
+	char cursor[64] = "", line[128];
+	struct bed a, b;
+	unsigned int rnd = 12345;
+	int more;
+
+	memset(seen, 0, sizeof(seen));
+	bed_open(&a);
+	bed_open(&b);
+	for (unsigned int i = 0; i < N_A; i++)
+		ctx_make(&cs[ncs++], &a, false);
+	for (unsigned int i = 0; i < N_RX; i++)
+		ctx_make(&cs[ncs++], &a, true);
+	for (unsigned int i = 0; i < N_B; i++)
+		ctx_make(&cs[ncs++], &b, false);
+
+	do {
+		unsigned int prev[N_ALL + 200], n;
+		char *ans;
+
+		snprintf(line, sizeof(line), "ctx limit %d%s%s", LIMIT, *cursor ? " cursor " : "",
+			 cursor);
+		ans = answer(line);
+		/* what was gone before this page must not be on it */
+		for (unsigned int i = 0; i < ncs; i++)
+			prev[i] = seen[cs[i].id];
+		n = page_ids(ans, seen);
+		for (unsigned int i = 0; i < ncs; i++)
+			if (gone_at[cs[i].id] && seen[cs[i].id] != prev[i])
+				listed_gone++;
+		CU_ASSERT_TRUE(n <= LIMIT);
+		more = page_next(ans, cursor, sizeof(cursor));
+		CU_ASSERT_TRUE_FATAL(more >= 0);
+		if (more) {
+			CU_ASSERT_EQUAL(n, LIMIT); /* a page is short only at the end */
+		}
+		free(ans);
+		pages++;
+		/* between pages: drop 9 live contexts anywhere (listed or not), add 5 */
+		for (unsigned int k = 0; more && k < 9; k++) {
+			struct ctx *c;
+
+			do {
+				rnd = rnd * 1103515245u + 12345u;
+				c = &cs[(rnd >> 8) % ncs];
+			} while (!c->tx && !c->rx);
+			ctx_drop(c);
+			gone_at[c->id] = true;
+		}
+		for (unsigned int k = 0; more && k < 5 && ncs < N_ALL + 200; k++) {
+			ctx_make(&cs[ncs], k & 1 ? &b : &a, k == 4);
+			born[cs[ncs].id] = true;
+			ncs++;
+		}
+	} while (more && pages < 100);
+
+	CU_ASSERT_TRUE(pages >= (N_ALL - 9 * N_ALL / LIMIT) / LIMIT);
+	CU_ASSERT_EQUAL(listed_gone, 0);
+	for (unsigned int i = 0; i < ncs; i++) {
+		uint64_t id = cs[i].id;
+
+		if (born[id] || gone_at[id]) {
+			CU_ASSERT_TRUE(seen[id] <= 1);
+		} else {
+			CU_ASSERT_EQUAL(seen[id], 1); /* live throughout: exactly once */
+		}
+	}
+	for (unsigned int i = 0; i < ncs; i++)
+		ctx_drop(&cs[i]);
+	bed_close(&b);
+	bed_close(&a);
+}
+
+/* Without a limit a page has at most 1000 contexts; limits past 10000 are taken as 10000, and
+ * a limit of 0 or a cursor that is not one is refused. dir rx starts at the RX contexts. */
+static void test_limits_and_bad_cursors(void)
+{
+	static unsigned int seen[MAX_IDS];
+	static struct ctx cs[1100];
+	char cursor[64], *a;
+	struct bed b;
+	size_t len;
+
+	bed_open(&b);
+	for (unsigned int i = 0; i < 1100; i++)
+		ctx_make(&cs[i], &b, i == 1099);
+	a = answer("ctx");
+	CU_ASSERT_EQUAL(page_ids(a, seen), 1000);
+	CU_ASSERT_EQUAL(page_next(a, cursor, sizeof(cursor)), 1);
+	free(a);
+	a = answer("ctx limit 4000000000");
+	CU_ASSERT_EQUAL(page_ids(a, seen), 1100);
+	CU_ASSERT_EQUAL(page_next(a, cursor, sizeof(cursor)), 0);
+	free(a);
+	/* the one RX context: the walk reaches the end of the table after it, no next page */
+	a = answer("ctx dir rx limit 1");
+	CU_ASSERT_EQUAL(page_ids(a, seen), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"dir\":\"rx\""));
+	CU_ASSERT_EQUAL(page_next(a, cursor, sizeof(cursor)), 0);
+	free(a);
+	/* the last TX context: the next page starts at the RX ones; dir tx ends there */
+	a = answer("ctx limit 1098");
+	CU_ASSERT_EQUAL(page_ids(a, seen), 1098);
+	CU_ASSERT_EQUAL(page_next(a, cursor, sizeof(cursor)), 1);
+	free(a);
+	{
+		char line[128];
+
+		snprintf(line, sizeof(line), "ctx dir tx cursor %s", cursor);
+		a = answer(line);
+		CU_ASSERT_EQUAL(page_ids(a, seen), 1);
+		CU_ASSERT_EQUAL(page_next(a, cursor, sizeof(cursor)), 0);
+		free(a);
+	}
+	static const char *const bad[] = {
+		"ctx limit 0", "ctx limit -1", "ctx cursor", "ctx cursor x1.2", "ctx cursor t1",
+		"ctx cursor t1.", "ctx cursor t.1", "ctx cursor t1.2x", "ctx cursor t99999999999.1",
+		"ctx cursor r1.99999999999", NULL,
+	};
+	for (const char *const *l = bad; *l; l++) {
+		a = publish_answer(*l, &len);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+		if (!strstr(a, "\"error\":"))
+			printf("\n  not refused: %s -> %.120s", *l, a);
+		CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"error\":"));
+		free(a);
+	}
+	for (unsigned int i = 0; i < 1100; i++)
+		ctx_drop(&cs[i]);
+	bed_close(&b);
+}
+
+/* The count of "needle" in s. */
+static unsigned int count_of(const char *s, const char *needle)
+{
+	unsigned int n = 0;
+
+	for (const char *p = strstr(s, needle); p; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+/* dek, tis and tir page as ctx does: pages of 64 cover every context's DEK, TIS and TIR entry
+ * once; they take only limit and cursor, and a cursor of their own direction. */
+static void test_dek_tis_tir_pages(void)
+{
+	static const char *const cmds[] = { "dek", "tis", "tir" };
+	static const char *const lists[] = { "\"context\":", "\"context\":", "\"context\":" };
+	static unsigned int seen[3][MAX_IDS];
+	static struct ctx cs[300];
+	unsigned int want[3] = { 280, 280, 20 };
+	struct bed b;
+	size_t len;
+	char *a;
+
+	bed_open(&b);
+	for (unsigned int i = 0; i < 300; i++)
+		ctx_make(&cs[i], &b, i >= 280);
+	for (unsigned int c = 0; c < 3; c++) {
+		char cursor[64] = "", line[128];
+		unsigned int total = 0, pages = 0;
+		int more;
+
+		do {
+			snprintf(line, sizeof(line), "%s limit 64%s%s", cmds[c],
+				 *cursor ? " cursor " : "", cursor);
+			a = answer(line);
+			total += count_of(a, lists[c]);
+			for (const char *p = strstr(a, lists[c]); p; p = strstr(p + 1, lists[c])) {
+				unsigned long long id = strtoull(p + strlen(lists[c]), NULL, 10);
+
+				CU_ASSERT_FATAL(id < MAX_IDS);
+				seen[c][id]++;
+			}
+			CU_ASSERT_TRUE(count_of(a, lists[c]) <= 64);
+			more = page_next(a, cursor, sizeof(cursor));
+			CU_ASSERT_TRUE_FATAL(more >= 0);
+			free(a);
+			pages++;
+		} while (more && pages < 50);
+		CU_ASSERT_EQUAL(total, want[c]);
+		CU_ASSERT_TRUE(pages >= want[c] / 64);
+		for (unsigned int i = 0; i < 300; i++)
+			CU_ASSERT_EQUAL(seen[c][cs[i].id], (c == 2) == (i >= 280) ? 1u : 0u);
+	}
+	static const char *const bad[] = {
+		"dek id 1", "dek limit 0", "dek cursor r1.0", "tis cursor", "tir cursor t1.0",
+		"tir limit x", NULL,
+	};
+	for (const char *const *l = bad; *l; l++) {
+		a = publish_answer(*l, &len);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+		CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"error\":"));
+		free(a);
+	}
+	for (unsigned int i = 0; i < 300; i++)
+		ctx_drop(&cs[i]);
+	bed_close(&b);
+}
+
+/* Setup while an answer is being built: between two steps of the walk (the publisher's thread,
+ * no device lock held) another thread destroys a context the walk has not reached yet and
+ * creates and destroys one more, each time within 10 s. If the walk kept the device's lock
+ * across steps, that thread would wait for the whole answer and the hook would time out. */
+struct churn {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	unsigned int asked, done, timeouts, steps;
+	bool stop;
+	struct bed *bed;
+	struct ctx *cs;
+	unsigned int ncs;
+};
+
+static void *churn_thread(void *arg)
+{
+	struct churn *ch = arg;
+
+	pthread_mutex_lock(&ch->lock);
+	for (;;) {
+		struct ctx extra;
+
+		while (ch->done == ch->asked && !ch->stop)
+			pthread_cond_wait(&ch->cond, &ch->lock);
+		if (ch->stop)
+			break;
+		pthread_mutex_unlock(&ch->lock);
+		/* the last contexts are in the highest slots: not reached in the first steps */
+		ctx_drop(&ch->cs[--ch->ncs]);
+		ctx_make(&extra, ch->bed, false);
+		ctx_drop(&extra);
+		pthread_mutex_lock(&ch->lock);
+		ch->done++;
+		pthread_cond_broadcast(&ch->cond);
+	}
+	pthread_mutex_unlock(&ch->lock);
+	return NULL;
+}
+
+static void step_hook(void *arg)
+{
+	struct churn *ch = arg;
+	struct timespec until;
+
+	pthread_mutex_lock(&ch->lock);
+	ch->steps++;
+	if (ch->asked < 20) {
+		ch->asked++;
+		pthread_cond_broadcast(&ch->cond);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 10;
+		while (ch->done != ch->asked)
+			if (pthread_cond_timedwait(&ch->cond, &ch->lock, &until) == ETIMEDOUT) {
+				ch->timeouts++;
+				break;
+			}
+	}
+	pthread_mutex_unlock(&ch->lock);
+}
+
+static void test_setup_during_answer(void)
+{
+	enum { N = 3000 };
+	static struct ctx cs[N];
+	static unsigned int seen[MAX_IDS];
+	struct churn ch = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+	char cursor[64];
+	struct bed b;
+	pthread_t t;
+	char *a;
+
+	bed_open(&b);
+	for (unsigned int i = 0; i < N; i++)
+		ctx_make(&cs[i], &b, false);
+	ch.bed = &b;
+	ch.cs = cs;
+	ch.ncs = N;
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, churn_thread, &ch), 0);
+	publish_set_step_hook(step_hook, &ch);
+	a = answer("ctx limit 10000");
+	publish_set_step_hook(NULL, NULL);
+	pthread_mutex_lock(&ch.lock);
+	ch.stop = true;
+	pthread_cond_broadcast(&ch.cond);
+	pthread_mutex_unlock(&ch.lock);
+	pthread_join(t, NULL);
+
+	/* every churn round ran while the answer was being built, none waited for it */
+	CU_ASSERT_EQUAL(ch.timeouts, 0);
+	CU_ASSERT_EQUAL(ch.done, 20);
+	CU_ASSERT_TRUE(ch.steps >= N / 32);
+	/* the answer lists exactly the contexts left, the ones destroyed meanwhile not */
+	CU_ASSERT_EQUAL(page_ids(a, seen), N - 20);
+	for (unsigned int i = 0; i < N; i++)
+		CU_ASSERT_EQUAL(seen[cs[i].id], i < N - 20 ? 1u : 0u);
+	CU_ASSERT_EQUAL(page_next(a, cursor, sizeof(cursor)), 0);
+	free(a);
+	for (unsigned int i = 0; i < N - 20; i++)
+		ctx_drop(&cs[i]);
+	bed_close(&b);
+}
+
+int main(void)
+{
+	static const struct test_case cases[] = {
+		{ "ctx pages cover every context once while contexts come and go",
+		  test_pages_cover_once },
+		{ "ctx limits and refused cursors", test_limits_and_bad_cursors },
+		{ "dek, tis and tir pages", test_dek_tis_tir_pages },
+		{ "context setup goes on while an answer is built", test_setup_during_answer },
+		{ NULL, NULL },
+	};
+	static const struct test_suite suites[] = {
+		{ "publisher: pages", NULL, NULL, cases },
+		{ NULL, NULL, NULL, NULL },
+	};
+
+	return test_run_suites(suites);
+}
