@@ -2,7 +2,7 @@
 /*
  * What the send engine needs to know about a frame to offload it: where L3, L4 and the payload
  * are (Ethernet II with up to two 802.1Q/802.1ad tags, IPv4 with options or IPv6 without
- * extension headers, TCP or UDP), and the Internet checksum (RFC 1071) for the checksum offloads
+ * extension headers, TCP or UDP), and the Internet checksums (RFC 1071 sum: csum.c) for the offloads
  * (fact sheet 8.1 cs_flags: L3_CSUM 0x40 = IPv4 header checksum, L4_CSUM 0x80 = TCP/UDP checksum
  * including the pseudo-header, RFC 793 / RFC 768 for IPv4, RFC 8200 section 8.1 for IPv6).
  *
@@ -106,58 +106,6 @@ int sim_pkt_parse(const uint8_t *f, size_t len, struct sim_pkt *pkt, bool templa
 no_l4:
 	pkt->l4_proto = 0;
 	return 0;
-}
-
-/* Native 32-bit words summed into 64 bits: no carry is lost below 2^32 words. Written as a plain
- * loop the compiler vectorises (O3 for this function only: the checksum is on every byte the
- * model sends). */
-__attribute__((optimize("O3", "tree-vectorize")))
-static uint64_t sum_words32(const uint8_t *p, size_t nwords)
-{
-	uint64_t acc = 0;
-
-	for (size_t i = 0; i < nwords; i++) {
-		uint32_t w;
-
-		memcpy(&w, p + 4 * i, sizeof(w));
-		acc += w;
-	}
-	return acc;
-}
-
-/*
- * RFC 1071 sum of the big-endian 16-bit words of p, added to sum. The one's-complement sum does not
- * depend on byte order except for a final swap (RFC 1071 section 2 B), so the bulk is summed as
- * native 32-bit words, folded, and swapped back on little-endian hosts.
- */
-uint32_t sim_csum_add(uint32_t sum, const uint8_t *p, size_t len)
-{
-	size_t i = len / 4 * 4;
-	uint64_t acc = sum_words32(p, len / 4);
-	uint32_t folded;
-
-	while (acc >> 16)
-		acc = (acc & 0xffff) + (acc >> 16);
-	folded = (uint32_t)acc;
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	folded = ((folded & 0xff) << 8) | (folded >> 8);
-#endif
-	sum += folded;
-	for (; i + 1 < len; i += 2)
-		sum += rd16(p + i);
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	/* keep it from overflowing on long inputs */
-	while (sum >> 31)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return sum;
-}
-
-uint16_t sim_csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
 }
 
 void sim_pkt_csum(uint8_t *f, const struct sim_pkt *pkt, uint8_t cs_flags)

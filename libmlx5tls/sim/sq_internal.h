@@ -181,8 +181,15 @@ int sim_pkt_parse(const uint8_t *frame, size_t len, struct sim_pkt *pkt, bool te
 /* Compute the checksums cs_flags asks for (0x40 IPv4 header, 0x80 TCP/UDP incl. pseudo-header),
  * over the packet as it is now (the fields are zeroed first). */
 void sim_pkt_csum(uint8_t *frame, const struct sim_pkt *pkt, uint8_t cs_flags);
+/* csum.c: RFC 1071 sum of the big-endian 16-bit words of p[0, len) (a last odd byte is the high
+ * half of a word) added to the partial sum `sum` (at most 31 bits); chain calls over pieces that
+ * start at even offsets. sim_csum_fold: the checksum field for a partial sum (its complement). */
 uint32_t sim_csum_add(uint32_t sum, const uint8_t *p, size_t len);
 uint16_t sim_csum_fold(uint32_t sum);
+/* csum.c: the same sum without the vector path (tests compare the two), and which path
+ * sim_csum_add takes on this machine ("avx2" or "portable") */
+uint32_t sim_csum_add_portable(uint32_t sum, const uint8_t *p, size_t len);
+const char *sim_csum_impl(void);
 
 /* ---- send queue (sq.c, sq_wqe.c) ---- */
 struct sim_sq {
