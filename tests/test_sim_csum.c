@@ -64,8 +64,10 @@ static void test_ipv4_header(void)
 {
 	/* a 20-byte IPv4 header (192.168.0.1 -> 192.168.0.199, UDP, total length 0x73) whose
 	 * checksum field, zero here, is b861 */
-	static const uint8_t ip[20] = { 0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11,
-					0x00, 0x00, 0xc0, 0xa8, 0x00, 0x01, 0xc0, 0xa8, 0x00, 0xc7 };
+	static const uint8_t ip[20] = {
+		0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11,
+		0x00, 0x00, 0xc0, 0xa8, 0x00, 0x01, 0xc0, 0xa8, 0x00, 0xc7,
+	};
 	uint8_t with[20];
 
 	CU_ASSERT_EQUAL(sim_csum_fold(sim_csum_add(0, ip, sizeof(ip))), 0xb861);
@@ -270,13 +272,14 @@ static void test_lso_sums(void)
 		CU_ASSERT_FATAL(tpl.l4_proto == 6 && tpl.pay_off == ihs);
 		sim_lso_sums_init(&sums, hdr, &tpl);
 		for (uint32_t seg = 1; seg <= 1448; seg += seg < 40 ? 1 : 97) {
-			for (uint8_t cs = 0x40; cs; cs = cs == 0x40 ? 0x80 : cs == 0x80 ? 0xc0 : 0) {
+			/* cs_flags 0x40, 0x80, 0xc0 */
+			for (uint8_t cs = 0x40; cs; cs = cs == 0xc0 ? 0 : (uint8_t)(cs + 0x40)) {
 				uint8_t a[1600], b[1600];
 				uint8_t *ip = a + tpl.l3_off, *tcp = a + tpl.l4_off;
 				uint32_t l3len = (uint32_t)(ihs - tpl.l3_off + seg);
 				struct sim_pkt fp;
 
-				/* a segment as send_lso cuts it: this one's lengths, id, seq, flags */
+				/* a segment as send_lso cuts it: its lengths, id, seq, flags */
 				memcpy(a, hdr, ihs);
 				memcpy(a + ihs, pay + seg, seg);
 				if (v6) {

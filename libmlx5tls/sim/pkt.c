@@ -2,9 +2,10 @@
 /*
  * What the send engine needs to know about a frame to offload it: where L3, L4 and the payload
  * are (Ethernet II with up to two 802.1Q/802.1ad tags, IPv4 with options or IPv6 without
- * extension headers, TCP or UDP), and the Internet checksums (RFC 1071 sum: csum.c) for the offloads
- * (fact sheet 8.1 cs_flags: L3_CSUM 0x40 = IPv4 header checksum, L4_CSUM 0x80 = TCP/UDP checksum
- * including the pseudo-header, RFC 793 / RFC 768 for IPv4, RFC 8200 section 8.1 for IPv6).
+ * extension headers, TCP or UDP), and the Internet checksums (RFC 1071 sum: csum.c) for the
+ * offloads (fact sheet 8.1 cs_flags: L3_CSUM 0x40 = IPv4 header checksum, L4_CSUM 0x80 = TCP/UDP
+ * checksum including the pseudo-header, RFC 793 / RFC 768 for IPv4, RFC 8200 section 8.1 for
+ * IPv6).
  *
  * Model choice: the device computes the checksums from scratch. It ignores whatever the driver
  * left in the checksum fields (Linux puts the pseudo-header sum there for CHECKSUM_PARTIAL; mlx5

@@ -389,7 +389,7 @@ void sim_rq_deliver_locked(struct sim_rq *rq, const struct sim_rx_frame *rx)
 	enum rq_dest dest = DEST_FAIL;
 	uint8_t cqe[CQE_SIZE] = { 0 };
 	uint8_t *dst = NULL;
-	uint16_t pc, avail, idx = rq->ci;
+	uint16_t idx = rq->ci;
 	bool mr_locked = false;
 	int vs = 0;
 
@@ -403,8 +403,9 @@ void sim_rq_deliver_locked(struct sim_rq *rq, const struct sim_rx_frame *rx)
 		/* rdma-core MLX5_RCV_DBR: dbrec[0] = BE32(producer counter & 0xffff), read when
 		 * needed; the WQE is read after it (acquire, pairing with the driver's barrier
 		 * before its dbrec store) */
-		pc = (uint16_t)be32toh(__atomic_load_n(&rq->dbrec[0], __ATOMIC_ACQUIRE));
-		avail = (uint16_t)(pc - rq->ci);
+		uint16_t pc = (uint16_t)be32toh(__atomic_load_n(&rq->dbrec[0], __ATOMIC_ACQUIRE));
+		uint16_t avail = (uint16_t)(pc - rq->ci);
+
 		if (!avail) {
 			dest = DEST_NO_WQE;
 		} else if (avail > n) {

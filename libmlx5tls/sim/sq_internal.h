@@ -93,7 +93,8 @@ void sim_mr_read_lock(struct sim_dp *dp);
 void sim_mr_read_unlock(struct sim_dp *dp);
 int sim_mr_ptr(struct sim_dp *dp, uint32_t pd, uint32_t lkey, uint64_t addr, uint32_t len,
 	       const uint8_t **p);
-/* The same for a writer (the receive path decrypts in the receive buffer): sim_mr_write's checks. */
+/* The same for a writer (the receive path decrypts in the receive buffer), with the checks of
+ * sim_mr_write. */
 int sim_mr_wptr(struct sim_dp *dp, uint32_t pd, uint32_t lkey, uint64_t addr, uint32_t len,
 		uint8_t **p);
 
