@@ -747,6 +747,59 @@ static void test_checksum_flags(void)
 	fx_fini(&f);
 }
 
+/* The L4 verdict and its counters whether the frame is delivered, has no receive WQE or is
+ * dropped by steering; Ethernet padding after the IP packet is delivered but not summed. */
+static void test_checksum_dropped_and_padded(void)
+{
+	static const uint8_t pay[1448] = { 0x17, 0x03, 0x03, 0xff, 0xfe, 0xfd };
+	uint8_t fr[1600], good[1600];
+	struct sim_rx_stats rs;
+	struct sim_rq_stats st;
+	size_t n, ng;
+	struct fx f;
+
+	FX_INIT(&f, NULL, 3, 3);
+	/* no destination at all: steering drops it, its bad checksum is still counted */
+	n = frame(fr, &flow_v4, 6, 9, 0x18, pay, sizeof(pay), CS_BAD_L4, false);
+	ng = frame(good, &flow_v4, 6, 9, 0x18, pay, sizeof(pay), CS_GOOD, false);
+	CU_ASSERT_EQUAL(sim_dev_rx(f.dev, fr, n), 0);
+	CU_ASSERT_EQUAL(sim_dev_rx(f.dev, good, ng), 0);
+	sim_dev_get_rx_stats(f.dev, &rs);
+	CU_ASSERT_EQUAL(rs.no_match, 2);
+	CU_ASSERT_EQUAL(rs.l4_not_ok, 1);
+	/* a destination without receive WQEs: dropped there, counted by steering only */
+	CU_ASSERT_EQUAL_FATAL(sim_steer_set_default(f.dev, f.q.ri.rqn), 0);
+	CU_ASSERT_EQUAL(sim_dev_rx(f.dev, fr, n), 0);
+	CU_ASSERT_EQUAL(sim_dev_rx(f.dev, good, ng), 0);
+	sim_dev_get_rx_stats(f.dev, &rs);
+	sim_rq_get_stats(f.q.rq, &st);
+	CU_ASSERT_EQUAL(rs.l4_not_ok, 2);
+	CU_ASSERT_EQUAL(st.out_of_buffer, 2);
+	CU_ASSERT_EQUAL(st.l4_not_ok, 0);
+	/* delivered: bad, good, and good with 6 bytes of Ethernet padding after the IP packet */
+	rxq_post(&f.q, 3);
+	memset(good + ng, 0xee, 6);
+	CU_ASSERT_EQUAL(sim_dev_rx(f.dev, fr, n), 0);
+	CU_ASSERT_EQUAL(sim_dev_rx(f.dev, good, ng), 0);
+	CU_ASSERT_EQUAL(sim_dev_rx(f.dev, good, ng + 6), 0);
+	for (uint16_t i = 0; i < 3; i++) {
+		const struct mlx5_cqe64 *c = rxq_poll(&f.q);
+		size_t len = i == 0 ? n : i == 1 ? ng : ng + 6;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+		CU_ASSERT_EQUAL(be32toh(c->byte_cnt), len);
+		CU_ASSERT_EQUAL(c->hds_ip_ext, i ? 7 : 3); /* L2 L3 [L4] OK */
+		CU_ASSERT_EQUAL(memcmp(rxq_buf(&f.q, i), i ? good : fr, len), 0);
+	}
+	sim_dev_get_rx_stats(f.dev, &rs);
+	sim_rq_get_stats(f.q.rq, &st);
+	CU_ASSERT_EQUAL(rs.frames, 7);
+	CU_ASSERT_EQUAL(rs.l4_not_ok, 3);
+	CU_ASSERT_EQUAL(st.l4_not_ok, 1);
+	CU_ASSERT_EQUAL(st.packets, 3);
+	fx_fini(&f);
+}
+
 /* Exact 5-tuple rules to TIRs, the default destination, drops, IPv6, rule API errors; a plain
  * TIR delivers frames unchanged with TLS status 0, a TLS TIR without static params too. */
 static void test_steering(void)
@@ -1598,6 +1651,7 @@ static const struct test_case cases[] = {
 	{ "delivery, CQE fields, owner-bit wrap", test_delivery_and_wrap },
 	{ "out of buffer", test_out_of_buffer },
 	{ "checksum flags and header types", test_checksum_flags },
+	{ "checksum of dropped and padded frames", test_checksum_dropped_and_padded },
 	{ "steering", test_steering },
 	{ "RQ errors and CQ overrun", test_rq_errors },
 	{ "loopback port from another device", test_loopback_port },

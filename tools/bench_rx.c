@@ -20,8 +20,11 @@
  *     one whose header was lost had to be completed in software before the device authenticated
  *     records again, and the device's resync counters. Every byte must arrive intact.
  *
- * No target is set for RX; the ratio to EVP is printed. Passes alternate and the best counts; the
- * ratio is between figures of this run (as bench tx).
+ * Target (issue 10): the model path at >= 0.60x EVP for 16 KiB records. Per-packet AES-GCM costs
+ * more than one EVP update per record by design (12 updates, partial blocks at the segment edges);
+ * the rest is the device's receive path (checksum, steering, one copy into the receive buffer,
+ * CQE) and the library's. Passes alternate and the best counts; the ratio is between figures of
+ * this run (as bench tx).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -49,10 +52,10 @@ void bench_rx_usage(FILE *fp)
 		"           TLS RX datapath on one core (device model only): Gbit/s and\n"
 		"           records/s of 16 KiB and 1 KiB records arriving in %u-byte segments,\n"
 		"           decrypted by the device and delivered by the library, vs EVP AES-GCM\n"
-		"           decryption of the same records; and the records completed in software\n"
-		"           after a lost header segment until the device resyncs. Default TLS 1.3\n"
-		"           AES-GCM-128, %.1f s per measurement.\n",
-		RX_MSS, RX_DEFAULT_SECONDS);
+		"           decryption of the same records (target >= %.2fx at 16 KiB); and the\n"
+		"           records completed in software after a lost header segment until the\n"
+		"           device resyncs. Default TLS 1.3 AES-GCM-128, %.1f s per measurement.\n",
+		RX_MSS, RX_TARGET_MODEL, RX_DEFAULT_SECONDS);
 }
 
 
@@ -662,6 +665,20 @@ static void print_report(const struct rxb *b)
 		pr_nl();
 	}
 	pr_close_array();
+	{
+		const struct rx_size_result *r = &b->res[0]; /* 16 KiB records */
+		double ratio = bench_ratio(r->evp.ns, r->model.ns);
+		bool met = ratio >= RX_TARGET_MODEL;
+
+		pr_open_object("target_throughput");
+		pr_double("min_ratio", "target rx model per 16KiB record >= %sx EVP:",
+			  RX_TARGET_MODEL, 2);
+		pr_bool("met", NULL, met);
+		pr_text(" %s", met ? "met" : "NOT met");
+		pr_double("ratio", " (%s)", ratio, 3);
+		pr_close_object();
+		pr_nl();
+	}
 
 	pr_text("library only (the device's work outside the timed region: poll, packet, input, "
 		"callback, release) as a share of EVP decryption of the same records:");

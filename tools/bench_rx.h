@@ -19,6 +19,7 @@
 #define RX_ISN 0x7fff0000u          /* a pass crosses 2^31: sequence arithmetic must wrap right */
 #define RX_DEFAULT_SECONDS 0.4
 #define RX_MIN_PASSES 5u
+#define RX_TARGET_MODEL 0.60       /* model path vs EVP at 16 KiB records (issue 10) */
 #define RX_LOSS_FROM 40u            /* the segment lost is at or after this one: in sync by then */
 #define RX_RETX_DELAY 20u           /* 28960 bytes later: more than a max-size record (16645) */
 #define RX_HOLD_MAX 64u             /* out-of-order packets the application holds */

@@ -156,6 +156,15 @@ int sim_mr_ptr(struct sim_dp *dp, uint32_t pd, uint32_t lkey, uint64_t addr, uin
 	return ret;
 }
 
+int sim_mr_wptr(struct sim_dp *dp, uint32_t pd, uint32_t lkey, uint64_t addr, uint32_t len,
+		uint8_t **p)
+{
+	int ret = mr_check(dp, pd, lkey, addr, len, true);
+
+	*p = ret ? NULL : (uint8_t *)(uintptr_t)addr;
+	return ret;
+}
+
 int sim_mr_write(struct sim_dp *dp, uint32_t pd, uint32_t lkey, uint64_t addr, uint32_t len,
 		 const void *src)
 {

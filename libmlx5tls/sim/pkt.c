@@ -2,9 +2,10 @@
 /*
  * What the send engine needs to know about a frame to offload it: where L3, L4 and the payload
  * are (Ethernet II with up to two 802.1Q/802.1ad tags, IPv4 with options or IPv6 without
- * extension headers, TCP or UDP), and the Internet checksum (RFC 1071) for the checksum offloads
- * (fact sheet 8.1 cs_flags: L3_CSUM 0x40 = IPv4 header checksum, L4_CSUM 0x80 = TCP/UDP checksum
- * including the pseudo-header, RFC 793 / RFC 768 for IPv4, RFC 8200 section 8.1 for IPv6).
+ * extension headers, TCP or UDP), and the Internet checksums (RFC 1071 sum: csum.c) for the
+ * offloads (fact sheet 8.1 cs_flags: L3_CSUM 0x40 = IPv4 header checksum, L4_CSUM 0x80 = TCP/UDP
+ * checksum including the pseudo-header, RFC 793 / RFC 768 for IPv4, RFC 8200 section 8.1 for
+ * IPv6).
  *
  * Model choice: the device computes the checksums from scratch. It ignores whatever the driver
  * left in the checksum fields (Linux puts the pseudo-header sum there for CHECKSUM_PARTIAL; mlx5
@@ -108,58 +109,6 @@ no_l4:
 	return 0;
 }
 
-/* Native 32-bit words summed into 64 bits: no carry is lost below 2^32 words. Written as a plain
- * loop the compiler vectorises (O3 for this function only: the checksum is on every byte the
- * model sends). */
-__attribute__((optimize("O3", "tree-vectorize")))
-static uint64_t sum_words32(const uint8_t *p, size_t nwords)
-{
-	uint64_t acc = 0;
-
-	for (size_t i = 0; i < nwords; i++) {
-		uint32_t w;
-
-		memcpy(&w, p + 4 * i, sizeof(w));
-		acc += w;
-	}
-	return acc;
-}
-
-/*
- * RFC 1071 sum of the big-endian 16-bit words of p, added to sum. The one's-complement sum does not
- * depend on byte order except for a final swap (RFC 1071 section 2 B), so the bulk is summed as
- * native 32-bit words, folded, and swapped back on little-endian hosts.
- */
-uint32_t sim_csum_add(uint32_t sum, const uint8_t *p, size_t len)
-{
-	size_t i = len / 4 * 4;
-	uint64_t acc = sum_words32(p, len / 4);
-	uint32_t folded;
-
-	while (acc >> 16)
-		acc = (acc & 0xffff) + (acc >> 16);
-	folded = (uint32_t)acc;
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	folded = ((folded & 0xff) << 8) | (folded >> 8);
-#endif
-	sum += folded;
-	for (; i + 1 < len; i += 2)
-		sum += rd16(p + i);
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	/* keep it from overflowing on long inputs */
-	while (sum >> 31)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return sum;
-}
-
-uint16_t sim_csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 void sim_pkt_csum(uint8_t *f, const struct sim_pkt *pkt, uint8_t cs_flags)
 {
 	if ((cs_flags & 0x40) && pkt->ipv4) {
@@ -190,5 +139,64 @@ void sim_pkt_csum(uint8_t *f, const struct sim_pkt *pkt, uint8_t cs_flags)
 		if (pkt->l4_proto == IPPROTO_UDP_ && c == 0)
 			c = 0xffff;
 		wr16(cks, c);
+	}
+}
+
+/* A partial sum folded to 16 bits (not complemented): small enough to add words to. */
+static uint32_t sum16(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return sum;
+}
+
+/*
+ * LSO (sq_wqe.c): the segments of a WQE carry the template's headers with only these fields
+ * changed (fact sheet 8.1; Linux TSO semantics): IPv4 total length and identification, IPv6
+ * payload length, TCP sequence number and flags, and the two checksums. The sum is commutative
+ * (RFC 1071 section 2 (A)), so everything else - with the pseudo-header's addresses and protocol
+ * - is summed once per WQE here, with those fields and the checksums left out.
+ */
+void sim_lso_sums_init(struct sim_lso_sums *s, const uint8_t *hdr, const struct sim_pkt *tpl)
+{
+	const uint8_t *ip = hdr + tpl->l3_off, *tcp = hdr + tpl->l4_off;
+	uint32_t tcp_len = (uint32_t)(tpl->pay_off - tpl->l4_off), sum;
+
+	s->ip = 0;
+	if (tpl->ipv4) {
+		uint32_t ihl = (ip[0] & 0xfu) * 4u;
+
+		/* version..tos, then flags/fragment..protocol, then addresses and options */
+		s->ip = sum16(sim_csum_add(sim_csum_add(sim_csum_add(0, ip, 2), ip + 6, 4), ip + 12,
+					   ihl - 12));
+		sum = sim_csum_add(0, ip + 12, 8);
+	} else {
+		sum = sim_csum_add(0, ip + 8, 32);
+	}
+	sum += IPPROTO_TCP_;
+	/* ports, acknowledgement number, data offset (the flags byte is the segment's), window,
+	 * then urgent pointer and options */
+	sum = sim_csum_add(sum, tcp, 4);
+	sum = sim_csum_add(sum, tcp + 8, 4);
+	sum += (uint32_t)tcp[12] << 8;
+	sum = sim_csum_add(sum, tcp + 14, 2);
+	sum = sim_csum_add(sum, tcp + 18, tcp_len - 18);
+	s->l4 = sum16(sum);
+}
+
+void sim_lso_csum(uint8_t *f, const struct sim_pkt *tpl, const struct sim_lso_sums *s,
+		  uint32_t seg, uint8_t cs_flags)
+{
+	uint8_t *ip = f + tpl->l3_off, *tcp = f + tpl->l4_off;
+
+	if ((cs_flags & 0x40) && tpl->ipv4)
+		/* total length and identification as this segment has them */
+		wr16(ip + 10, sim_csum_fold(s->ip + rd16(ip + 2) + rd16(ip + 4)));
+	if (cs_flags & 0x80) {
+		uint32_t l4len = tpl->pay_off - tpl->l4_off + seg;
+		uint32_t sum = s->l4 + (l4len & 0xffff) + (l4len >> 16) + rd16(tcp + 4) +
+			       rd16(tcp + 6) + tcp[13];
+
+		wr16(tcp + 16, sim_csum_fold(sim_csum_add(sum, f + tpl->pay_off, seg)));
 	}
 }

@@ -328,9 +328,9 @@ static uint8_t l4_l3_type(const struct sim_rx_frame *rx)
 	return (uint8_t)(l4 << 4 | l3 << 2);
 }
 
-/* The TLS RX stage of a TLS TIR: decrypts the TCP payload in rq->scratch in place, or leaves it;
- * returns the CQE status. */
-static enum sim_tls_rx_status rq_tls(struct sim_rq *rq, const struct sim_rx_frame *rx)
+/* The TLS RX stage of a TLS TIR: decrypts the TCP payload in buf (a copy of the frame) in place,
+ * or leaves it; returns the CQE status. */
+static enum sim_tls_rx_status rq_tls(struct sim_rq *rq, const struct sim_rx_frame *rx, uint8_t *buf)
 {
 	const struct sim_pkt *p = &rx->pkt;
 	enum sim_tls_rx_status st = SIM_TLS_RX_NOT_DECRYPTED;
@@ -349,11 +349,11 @@ static enum sim_tls_rx_status rq_tls(struct sim_rq *rq, const struct sim_rx_fram
 	}
 	plen = p->l3_end - p->pay_off;
 	ret = sim_tls_rx_ctx_packet(ctx, be32_at(rx->frame + p->l4_off + 4),
-				    rq->scratch + p->pay_off, plen, rx->l4_ok, &st);
+				    buf + p->pay_off, plen, rx->l4_ok, &st);
 	sim_tls_rx_ctx_unlock(ctx);
 	if (ret) {
 		/* OpenSSL failed: deliver what came off the wire, undecided */
-		memcpy(rq->scratch + p->pay_off, rx->frame + p->pay_off, plen);
+		memcpy(buf + p->pay_off, rx->frame + p->pay_off, plen);
 		rq->stats.tls_engine_errors++;
 		return SIM_TLS_RX_NOT_DECRYPTED;
 	}
@@ -374,57 +374,89 @@ static enum sim_tls_rx_status rq_tls(struct sim_rq *rq, const struct sim_rx_fram
 	return st;
 }
 
+/* Where a delivery goes, found before the TLS stage; its outcome is applied after it. */
+enum rq_dest {
+	DEST_BUFFER,   /* the next receive WQE's buffer */
+	DEST_NO_STATE, /* the RQ is not RDY: dropped */
+	DEST_NO_WQE,   /* no receive WQE posted: dropped */
+	DEST_FAIL,     /* the WQE cannot take it: error CQE */
+};
+
 void sim_rq_deliver_locked(struct sim_rq *rq, const struct sim_rx_frame *rx)
 {
 	uint32_t n = 1u << rq->log_wqes;
 	enum sim_tls_rx_status tls = SIM_TLS_RX_NOT_DECRYPTED;
+	enum rq_dest dest = DEST_FAIL;
 	uint8_t cqe[CQE_SIZE] = { 0 };
-	const uint8_t *wqe;
-	uint16_t pc, avail, idx;
-	uint32_t bc;
-	int vs;
+	uint8_t *dst = NULL;
+	uint16_t idx = rq->ci;
+	bool mr_locked = false;
+	int vs = 0;
 
-	memcpy(rq->scratch, rx->frame, rx->len);
-	/* rq.h: the TIR's crypto stage comes before the RQ's scatter (model reading) */
-	if (rx->tls_en)
-		tls = rq_tls(rq, rx);
+	/* The receive WQE and its buffer are looked up first so the frame can be copied once,
+	 * into that buffer, and decrypted there; what the lookup found takes effect after the
+	 * TLS stage, in the order below (rq.h: the TIR's crypto stage comes before the RQ's
+	 * scatter, model reading - a frame dropped for want of a buffer still went through it). */
 	if (rq->state != SIM_RQ_RDY) {
+		dest = DEST_NO_STATE;
+	} else {
+		/* rdma-core MLX5_RCV_DBR: dbrec[0] = BE32(producer counter & 0xffff), read when
+		 * needed; the WQE is read after it (acquire, pairing with the driver's barrier
+		 * before its dbrec store) */
+		uint16_t pc = (uint16_t)be32toh(__atomic_load_n(&rq->dbrec[0], __ATOMIC_ACQUIRE));
+		uint16_t avail = (uint16_t)(pc - rq->ci);
+
+		if (!avail) {
+			dest = DEST_NO_WQE;
+		} else if (avail > n) {
+			/* the driver overwrote WQEs the device had not consumed: nothing can be
+			 * trusted */
+			vs = SIM_VSYND_DB_OVERFLOW;
+		} else {
+			const uint8_t *wqe = rq->buf + (size_t)(idx & (n - 1)) * RQ_WQE_SIZE;
+			uint32_t bc = be32_at(wqe);
+
+			if (bc & DATA_SEG_INLINE) {
+				vs = SIM_VSYND_RQ_WQE_FORMAT;
+			} else if (rx->len > bc) {
+				vs = SIM_VSYND_RQ_BUF_TOO_SMALL;
+			} else {
+				/* held until the buffer is written: a dereg waits (mr.c) */
+				sim_mr_read_lock(rq->dp);
+				mr_locked = true;
+				vs = sim_mr_wptr(rq->dp, rq->pd, be32_at(wqe + 4), be64_at(wqe + 8),
+						 (uint32_t)rx->len, &dst);
+				if (!vs)
+					dest = DEST_BUFFER;
+			}
+		}
+	}
+	if (dest == DEST_BUFFER) {
+		memcpy(dst, rx->frame, rx->len);
+		if (rx->tls_en)
+			tls = rq_tls(rq, rx, dst);
+	} else if (rx->tls_en) {
+		/* nowhere to deliver, but the TLS engine sees the packet all the same */
+		memcpy(rq->scratch, rx->frame, rx->len);
+		(void)rq_tls(rq, rx, rq->scratch);
+	}
+	if (mr_locked)
+		sim_mr_read_unlock(rq->dp);
+	switch (dest) {
+	case DEST_NO_STATE:
 		rq->stats.dropped_state++;
 		return;
-	}
-	/* rdma-core MLX5_RCV_DBR: dbrec[0] = BE32(producer counter & 0xffff), read when needed */
-	pc = (uint16_t)be32toh(__atomic_load_n(&rq->dbrec[0], __ATOMIC_ACQUIRE));
-	avail = (uint16_t)(pc - rq->ci);
-	idx = rq->ci;
-	if (!avail) {
+	case DEST_NO_WQE:
 		rq->stats.out_of_buffer++;
 		return;
-	}
-	if (avail > n) {
-		/* the driver overwrote WQEs the device had not consumed: nothing can be trusted */
+	case DEST_FAIL:
 		rq->ci++;
-		rq_fail(rq, idx, SIM_VSYND_DB_OVERFLOW);
-		return;
-	}
-	/* the WQE is read after the producer counter (acquire above pairs with the driver's
-	 * barrier before its dbrec store) */
-	wqe = rq->buf + (size_t)(idx & (n - 1)) * RQ_WQE_SIZE;
-	bc = be32_at(wqe);
-	rq->ci++;
-	if (bc & DATA_SEG_INLINE) {
-		rq_fail(rq, idx, SIM_VSYND_RQ_WQE_FORMAT);
-		return;
-	}
-	if (rx->len > bc) {
-		rq_fail(rq, idx, SIM_VSYND_RQ_BUF_TOO_SMALL);
-		return;
-	}
-	vs = sim_mr_write(rq->dp, rq->pd, be32_at(wqe + 4), be64_at(wqe + 8), (uint32_t)rx->len,
-			  rq->scratch);
-	if (vs) {
 		rq_fail(rq, idx, vs);
 		return;
+	case DEST_BUFFER:
+		break;
 	}
+	rq->ci++;
 	cqe[CQE_TLS_BYTE] = (uint8_t)(tls << CQE_TLS_SHIFT);
 	cqe[CQE_HDS_IP_EXT] = CQE_L2_OK | (rx->l3_ok ? CQE_L3_OK : 0) | (rx->l4_ok ? CQE_L4_OK : 0);
 	cqe[CQE_L4_L3_TYPE] = l4_l3_type(rx);

@@ -93,6 +93,10 @@ void sim_mr_read_lock(struct sim_dp *dp);
 void sim_mr_read_unlock(struct sim_dp *dp);
 int sim_mr_ptr(struct sim_dp *dp, uint32_t pd, uint32_t lkey, uint64_t addr, uint32_t len,
 	       const uint8_t **p);
+/* The same for a writer (the receive path decrypts in the receive buffer), with the checks of
+ * sim_mr_write. */
+int sim_mr_wptr(struct sim_dp *dp, uint32_t pd, uint32_t lkey, uint64_t addr, uint32_t len,
+		uint8_t **p);
 
 /* ---- completion queue (cq.c) ---- */
 struct sim_cq {
@@ -181,8 +185,27 @@ int sim_pkt_parse(const uint8_t *frame, size_t len, struct sim_pkt *pkt, bool te
 /* Compute the checksums cs_flags asks for (0x40 IPv4 header, 0x80 TCP/UDP incl. pseudo-header),
  * over the packet as it is now (the fields are zeroed first). */
 void sim_pkt_csum(uint8_t *frame, const struct sim_pkt *pkt, uint8_t cs_flags);
+/* The same for the segments of an LSO WQE (a TCP template, parsed with `template`): the sums of
+ * the header fields all segments share, taken once per WQE from the template (hdr) ... */
+struct sim_lso_sums {
+	uint32_t ip; /* IPv4 header without total length, identification and checksum */
+	uint32_t l4; /* pseudo-header addresses and protocol, TCP header without sequence number,
+		      * flags and checksum */
+};
+void sim_lso_sums_init(struct sim_lso_sums *s, const uint8_t *hdr, const struct sim_pkt *tpl);
+/* ... and one segment's checksums (frame f: the template's headers with this segment's fields,
+ * then seg payload bytes), as sim_pkt_csum computes them. */
+void sim_lso_csum(uint8_t *f, const struct sim_pkt *tpl, const struct sim_lso_sums *s,
+		  uint32_t seg, uint8_t cs_flags);
+/* csum.c: RFC 1071 sum of the big-endian 16-bit words of p[0, len) (a last odd byte is the high
+ * half of a word) added to the partial sum `sum` (at most 31 bits); chain calls over pieces that
+ * start at even offsets. sim_csum_fold: the checksum field for a partial sum (its complement). */
 uint32_t sim_csum_add(uint32_t sum, const uint8_t *p, size_t len);
 uint16_t sim_csum_fold(uint32_t sum);
+/* csum.c: the same sum without the vector path (tests compare the two), and which path
+ * sim_csum_add takes on this machine ("avx2" or "portable") */
+uint32_t sim_csum_add_portable(uint32_t sum, const uint8_t *p, size_t len);
+const char *sim_csum_impl(void);
 
 /* ---- send queue (sq.c, sq_wqe.c) ---- */
 struct sim_sq {

@@ -340,6 +340,7 @@ static int send_lso(struct sim_sq *sq, struct sim_tls_ctx *ctx, size_t have, uin
 		    unsigned int npieces)
 {
 	struct sim_pkt tpl;
+	struct sim_lso_sums sums;
 	uint32_t plen = (uint32_t)(have - ihs), seq0, maxseg, sent;
 	uint8_t hdr[SQ_MAX_WQE_BYTES]; /* the template: the first segment's copy is overwritten */
 	uint16_t id0 = 0;
@@ -371,6 +372,8 @@ static int send_lso(struct sim_sq *sq, struct sim_tls_ctx *ctx, size_t have, uin
 	if (tpl.ipv4)
 		id0 = be16_at(sq->pkt + tpl.l3_off + 4);
 	memcpy(hdr, sq->pkt, ihs);
+	if (cs_flags)
+		sim_lso_sums_init(&sums, hdr, &tpl);
 	for (sent = 0; sent < plen;) {
 		uint32_t seg = plen - sent < mss ? plen - sent : mss;
 		bool first = sent == 0, last = sent + seg == plen;
@@ -380,7 +383,6 @@ static int send_lso(struct sim_sq *sq, struct sim_tls_ctx *ctx, size_t have, uin
 		uint8_t *f = ihs + seg < SQ_FRAME_MIN_PAD && !last ? sq->frame : sq->pkt + sent;
 		uint8_t *ip = f + tpl.l3_off, *tcp = f + tpl.l4_off;
 		uint32_t l3len = ihs - tpl.l3_off + seg;
-		struct sim_pkt fp;
 
 		if (f == sq->frame)
 			memcpy(f + ihs, sq->pkt + ihs + sent, seg);
@@ -400,11 +402,8 @@ static int send_lso(struct sim_sq *sq, struct sim_tls_ctx *ctx, size_t have, uin
 			tcp[13] &= (uint8_t)~0x09;
 		if (!first)
 			tcp[13] &= (uint8_t)~0x80;
-		/* the template's layout, with this segment's IP length */
-		fp = tpl;
-		fp.l3_end = ihs + seg;
 		if (cs_flags)
-			sim_pkt_csum(f, &fp, cs_flags);
+			sim_lso_csum(f, &tpl, &sums, seg, cs_flags);
 		vs = emit_frame(sq, f, ihs + seg, tpl.l3_off);
 		if (vs)
 			return vs;

@@ -62,15 +62,22 @@ static void make_key(uint8_t key[KEY_LEN], uint8_t version, uint8_t proto, const
 	key[37] = (uint8_t)dport;
 }
 
+/* Every received frame is hashed: 8 bytes per step (multiply-xorshift, the 64-bit constants of
+ * splitmix64), not one multiply per byte; any alignment. Only bucket spread depends on it. */
 static uint32_t key_hash(const uint8_t key[KEY_LEN])
 {
-	uint32_t h = 2166136261u; /* FNV-1a */
+	uint64_t h = 0x9e3779b97f4a7c15ull;
+	size_t i = 0;
 
-	for (size_t i = 0; i < KEY_LEN; i++) {
-		h ^= key[i];
-		h *= 16777619u;
+	for (; i < KEY_LEN; i += 8) {
+		uint64_t w = 0;
+
+		memcpy(&w, key + i, KEY_LEN - i < 8 ? KEY_LEN - i : 8);
+		h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+		h ^= h >> 31;
 	}
-	return h;
+	h *= 0x94d049bb133111ebull;
+	return (uint32_t)(h ^ h >> 32);
 }
 
 static struct steer_rule *find_rule(const struct sim_steer *s, const uint8_t key[KEY_LEN],
