@@ -8,29 +8,39 @@
  * left and at least `sync_threshold` (kernel: 128) freed elements wait, or when the device is out
  * of DEK space. After a sync only one idle bulk is kept (fact sheet 12.5).
  *
- * Element states, two bits as in the kernel: (keyed since sync, in use):
- *   (0,0) ready   (1,1) in use   (1,0) freed, awaiting sync.
+ * Every allocate/free path is O(1) in the number of bulks and elements: each bulk keeps its
+ * element numbers in one array, ready ones stacked from the bottom (the most recently synced on
+ * top, whose cache lines in the device's key store are still warm) and freed ones awaiting the
+ * sync stacked from the top; the pool links the bulks with ready elements (avail), those with
+ * freed elements awaiting a sync (dirty: a sync visits only those) and those with nothing in use
+ * (idle: the candidates for destruction after a sync).
  * Without SYNC_CRYPTO support elements are used once; a bulk whose elements are all used and freed
  * is destroyed. Without bulk support every DEK is a single CREATE/DESTROY (fact sheet 12.1).
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "dek_cmd.h"
+#include "dlist.h"
 #include "inspect.h"
 
 #define DEK_POOL_MAX_LOG_BULK 12     /* fact sheet 12.1: min(12, log_dek_max_alloc) */
 #define DEK_POOL_SYNC_THRESHOLD 128  /* fact sheet 12.4: MLX5_CRYPTO_DEK_POOL_SYNC_THRESH */
 
+/* A bulk's elements are each in exactly one state: ready (keyless or synced since its last use),
+ * in use, or freed awaiting SYNC_CRYPTO (fact sheet 12.4); ready + in_use + awaiting = size. */
 struct dek_bulk {
 	struct mlx5tls_xobj *obj;
 	uint32_t base;
 	uint32_t size;
-	uint32_t ready;
+	uint32_t ready;     /* slots[0, ready): ready elements, the next one taken is on top */
+	uint32_t awaiting;  /* slots[size - awaiting, size): freed since the last sync, newest lowest */
 	uint32_t in_use;
-	uint32_t scan_word; /* where the last ready element was found */
-	uint64_t *keyed;    /* keyed since the last SYNC_CRYPTO */
-	uint64_t *used;     /* handed out */
-	struct dek_bulk *next;
+	uint32_t *slots;    /* element numbers (offsets from base) */
+	struct dek_bulk *next, **pprev;             /* pool->bulks: all */
+	struct dek_bulk *avail_next, **avail_pprev; /* pool->avail: ready > 0 */
+	struct dek_bulk *dirty_next, **dirty_pprev; /* pool->dirty: awaiting > 0 */
+	struct dek_bulk *idle_next, **idle_pprev;   /* pool->idle: in_use == 0 */
 };
 
 struct mlx5tls_dek_pool {
@@ -42,18 +52,16 @@ struct mlx5tls_dek_pool {
 	uint32_t sync_threshold;
 	uint64_t max_deks;
 	struct dek_bulk *bulks;
-	struct dek_bulk *cursor; /* bulk of the last allocation */
+	struct dek_bulk *avail;
+	struct dek_bulk *dirty;
+	struct dek_bulk *idle;
+	uint32_t nr_bulks;
 	uint64_t in_use;
 	uint64_t ready;
 	uint64_t awaiting_sync;
 	struct mlx5tls_dek_pool_stats stats;
 	struct mlx5tls_dek_pool *insp_next; /* the device's pools (dev->insp_lock) */
 };
-
-static size_t bulk_words(const struct dek_bulk *b)
-{
-	return (b->size + 63) / 64;
-}
 
 struct mlx5tls_xobj *dek_bulk_obj(const struct mlx5tls_dek *dek)
 {
@@ -71,12 +79,14 @@ static int bulk_create(struct mlx5tls_dek_pool *pool, struct dek_bulk **out)
 	if (!b)
 		return -ENOMEM;
 	b->size = 1u << pool->log_bulk;
-	b->keyed = calloc(bulk_words(b), sizeof(uint64_t));
-	b->used = calloc(bulk_words(b), sizeof(uint64_t));
-	if (!b->keyed || !b->used) {
+	b->slots = malloc(b->size * sizeof(*b->slots));
+	if (!b->slots) {
 		ret = -ENOMEM;
 		goto err;
 	}
+	/* element 0 on top: a fresh bulk hands out base, base + 1, ... */
+	for (uint32_t i = 0; i < b->size; i++)
+		b->slots[i] = b->size - 1 - i;
 	dek_encode_create_bulk(in, pool->pd->pdn, pool->log_bulk);
 	ret = cmd_exec(dev, CMD_CREATE, NULL, &b->obj, in, sizeof(in), cmd_out, sizeof(cmd_out),
 		       NULL);
@@ -85,16 +95,17 @@ static int bulk_create(struct mlx5tls_dek_pool *pool, struct dek_bulk **out)
 	/* fact sheet 3.5: a range create returns the base id; element i is base + i */
 	b->base = DEVX_GET(general_obj_out_cmd_hdr, cmd_out, obj_id);
 	b->ready = b->size;
-	b->next = pool->bulks;
-	pool->bulks = b;
+	DLIST_INSERT_HEAD(&pool->bulks, b, next, pprev);
+	DLIST_INSERT_HEAD(&pool->avail, b, avail_next, avail_pprev);
+	DLIST_INSERT_HEAD(&pool->idle, b, idle_next, idle_pprev);
+	pool->nr_bulks++;
 	pool->ready += b->size;
 	pool->stats.bulk_creates++;
 	counter_inc(dev, MLX5TLS_CNT_DEK_BULK_ALLOC);
 	*out = b;
 	return 0;
 err:
-	free(b->keyed);
-	free(b->used);
+	free(b->slots);
 	free(b);
 	return ret;
 }
@@ -105,7 +116,6 @@ static int bulk_destroy(struct mlx5tls_dek_pool *pool, struct dek_bulk *b)
 	uint8_t in[DEK_HDR_IN_SZ] = { 0 };
 	uint8_t out[DEK_HDR_OUT_SZ] = { 0 };
 	struct mlx5tls_device *dev = pool->pd->dev;
-	struct dek_bulk **pp;
 	int ret;
 
 	dek_encode_destroy(in, b->base);
@@ -114,29 +124,49 @@ static int bulk_destroy(struct mlx5tls_dek_pool *pool, struct dek_bulk *b)
 		pr_warn("DEK bulk 0x%x: destroy failed (%d)\n", b->base, ret);
 		return ret;
 	}
-	for (pp = &pool->bulks; *pp != b; pp = &(*pp)->next)
-		;
-	*pp = b->next;
-	if (pool->cursor == b)
-		pool->cursor = NULL;
+	DLIST_REMOVE(b, next, pprev);
+	DLIST_REMOVE(b, avail_next, avail_pprev);
+	DLIST_REMOVE(b, dirty_next, dirty_pprev);
+	DLIST_REMOVE(b, idle_next, idle_pprev);
+	pool->nr_bulks--;
 	pool->ready -= b->ready;
+	pool->awaiting_sync -= b->awaiting;
 	pool->stats.bulk_destroys++;
 	counter_inc(dev, MLX5TLS_CNT_DEK_BULK_FREE);
-	free(b->keyed);
-	free(b->used);
+	free(b->slots);
 	free(b);
 	return 0;
 }
 
+/* The freed elements of b become ready, the most recently freed on top. */
+static void bulk_synced(struct mlx5tls_dek_pool *pool, struct dek_bulk *b)
+{
+	uint32_t *fresh = &b->slots[b->ready];
+	uint32_t n = b->awaiting;
+
+	memmove(fresh, &b->slots[b->size - n], n * sizeof(*fresh));
+	for (uint32_t i = 0; i < n / 2; i++) {
+		uint32_t t = fresh[i];
+
+		fresh[i] = fresh[n - 1 - i];
+		fresh[n - 1 - i] = t;
+	}
+	if (!b->ready && n)
+		DLIST_INSERT_HEAD(&pool->avail, b, avail_next, avail_pprev);
+	b->ready += n;
+	b->awaiting = 0;
+	pool->ready += n;
+}
+
 /* fact sheet 12.5: after a sync, freed elements become ready, and of the bulks left with nothing
- * in use only one is kept. */
+ * in use only one is kept. Visits only the bulks that had frees (at most one per freed element
+ * since the last sync) and the idle ones. */
 static int pool_sync_locked(struct mlx5tls_dek_pool *pool)
 {
 	uint8_t in[SYNC_CRYPTO_IN_SZ] = { 0 };
 	uint8_t out[SYNC_CRYPTO_OUT_SZ] = { 0 };
 	struct mlx5tls_device *dev = pool->pd->dev;
 	struct dek_bulk *b, *next;
-	bool kept_idle = false;
 	int ret;
 
 	/* fact sheet 3.6: crypto_type BIT(key_purpose) = 0x2 syncs TLS DEKs */
@@ -146,25 +176,15 @@ static int pool_sync_locked(struct mlx5tls_dek_pool *pool)
 		return ret;
 	pool->stats.syncs++;
 	counter_inc(dev, MLX5TLS_CNT_DEK_SYNC);
-	for (b = pool->bulks; b; b = b->next) {
-		for (size_t w = 0; w < bulk_words(b); w++) {
-			uint64_t freed = b->keyed[w] & ~b->used[w];
-
-			b->keyed[w] = b->used[w];
-			b->ready += (uint32_t)__builtin_popcountll(freed);
-			pool->ready += (uint64_t)__builtin_popcountll(freed);
-		}
-		b->scan_word = 0;
+	while ((b = pool->dirty) != NULL) {
+		DLIST_REMOVE(b, dirty_next, dirty_pprev);
+		bulk_synced(pool, b);
 	}
 	pool->awaiting_sync = 0;
-	for (b = pool->bulks; b; b = next) {
-		next = b->next;
-		if (b->in_use)
-			continue;
-		if (!kept_idle) {
-			kept_idle = true;
-			continue;
-		}
+	if (!pool->idle)
+		return 0;
+	for (b = pool->idle->idle_next; b; b = next) {
+		next = b->idle_next;
 		ret = bulk_destroy(pool, b);
 		if (ret)
 			return ret;
@@ -172,40 +192,26 @@ static int pool_sync_locked(struct mlx5tls_dek_pool *pool)
 	return 0;
 }
 
-static struct dek_bulk *find_ready_bulk(struct mlx5tls_dek_pool *pool)
+/* Take the top ready element of b (b->ready > 0). */
+static uint32_t bulk_take(struct mlx5tls_dek_pool *pool, struct dek_bulk *b)
 {
-	struct dek_bulk *b;
+	uint32_t idx = b->slots[--b->ready];
 
-	if (pool->cursor && pool->cursor->ready)
-		return pool->cursor;
-	for (b = pool->bulks; b; b = b->next)
-		if (b->ready)
-			return b;
-	return NULL;
+	if (!b->ready)
+		DLIST_REMOVE(b, avail_next, avail_pprev);
+	if (!b->in_use++)
+		DLIST_REMOVE(b, idle_next, idle_pprev);
+	pool->ready--;
+	pool->in_use++;
+	return idx;
 }
 
-static uint32_t bulk_take(struct dek_bulk *b)
+/* One element of b is no longer in use (freed or never keyed). */
+static void bulk_release(struct mlx5tls_dek_pool *pool, struct dek_bulk *b)
 {
-	size_t words = bulk_words(b);
-
-	for (size_t i = 0; i < words; i++) {
-		size_t w = (b->scan_word + i) % words;
-		uint64_t free_bits = ~(b->keyed[w] | b->used[w]);
-		uint32_t bit;
-
-		if (w == words - 1 && b->size % 64)
-			free_bits &= (1ull << (b->size % 64)) - 1;
-		if (!free_bits)
-			continue;
-		bit = (uint32_t)__builtin_ctzll(free_bits);
-		b->keyed[w] |= 1ull << bit;
-		b->used[w] |= 1ull << bit;
-		b->scan_word = (uint32_t)w;
-		b->ready--;
-		b->in_use++;
-		return (uint32_t)(w * 64 + bit);
-	}
-	return UINT32_MAX; /* not reached: callers check b->ready */
+	if (!--b->in_use)
+		DLIST_INSERT_HEAD(&pool->idle, b, idle_next, idle_pprev);
+	pool->in_use--;
 }
 
 static bool device_out_of_deks(int ret)
@@ -223,7 +229,7 @@ static int reserve_element(struct mlx5tls_dek_pool *pool, struct dek_bulk **bulk
 	int ret;
 
 	for (;;) {
-		b = find_ready_bulk(pool);
+		b = pool->avail;
 		if (b)
 			break;
 		if (pool->reuse && pool->awaiting_sync >= pool->sync_threshold) {
@@ -247,10 +253,7 @@ static int reserve_element(struct mlx5tls_dek_pool *pool, struct dek_bulk **bulk
 		pr_warn("DEK pool: the device has no room for another DEK bulk (limits exceeded)\n");
 		return -ENOSPC;
 	}
-	*idx = bulk_take(b);
-	pool->cursor = b;
-	pool->ready--;
-	pool->in_use++;
+	*idx = bulk_take(pool, b);
 	*bulk = b;
 	return 0;
 }
@@ -258,12 +261,11 @@ static int reserve_element(struct mlx5tls_dek_pool *pool, struct dek_bulk **bulk
 /* Give back a reserved element whose key load failed: it was never keyed, so it is ready. */
 static void unreserve_element(struct mlx5tls_dek_pool *pool, struct dek_bulk *b, uint32_t idx)
 {
-	b->keyed[idx / 64] &= ~(1ull << (idx % 64));
-	b->used[idx / 64] &= ~(1ull << (idx % 64));
-	b->ready++;
-	b->in_use--;
+	if (!b->ready)
+		DLIST_INSERT_HEAD(&pool->avail, b, avail_next, avail_pprev);
+	b->slots[b->ready++] = idx;
 	pool->ready++;
-	pool->in_use--;
+	bulk_release(pool, b);
 }
 
 static int load_key(struct mlx5tls_dek_pool *pool, struct dek_bulk *b, uint32_t idx,
@@ -377,10 +379,11 @@ int dek_pool_put(struct mlx5tls_dek *dek)
 	}
 
 	pthread_mutex_lock(&pool->lock);
-	b->used[idx / 64] &= ~(1ull << (idx % 64));
-	b->in_use--;
-	pool->in_use--;
+	bulk_release(pool, b);
 	if (pool->reuse) {
+		if (!b->awaiting)
+			DLIST_INSERT_HEAD(&pool->dirty, b, dirty_next, dirty_pprev);
+		b->slots[b->size - ++b->awaiting] = idx;
 		pool->awaiting_sync++;
 	} else if (!b->in_use && !b->ready) {
 		/* one-shot elements all spent: the bulk has no further use */
@@ -510,7 +513,6 @@ int mlx5tls_dek_pool_query(struct mlx5tls_dek_pool *pool, struct mlx5tls_dek_poo
 			   size_t stats_sz)
 {
 	struct mlx5tls_dek_pool_stats s;
-	const struct dek_bulk *b;
 
 	if (!pool || !stats)
 		return libmlx5tls_err(-EINVAL);
@@ -519,9 +521,7 @@ int mlx5tls_dek_pool_query(struct mlx5tls_dek_pool *pool, struct mlx5tls_dek_poo
 	s.bulk = pool->bulk;
 	s.reuse = pool->reuse;
 	s.bulk_size = pool->bulk ? 1u << pool->log_bulk : 0;
-	s.bulks = 0;
-	for (b = pool->bulks; b; b = b->next)
-		s.bulks++;
+	s.bulks = pool->nr_bulks;
 	s.in_use = pool->in_use;
 	s.ready = pool->ready;
 	s.awaiting_sync = pool->awaiting_sync;

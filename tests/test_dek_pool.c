@@ -207,6 +207,89 @@ static void test_one_idle_bulk_kept(void)
 }
 
 /* The pool's own limit: the (max+1)th DEK is refused with ENOSPC, nothing leaks. */
+/* Frees spread over several bulks come back after one sync, each bulk handing out its most
+ * recently freed element first; a sync leaves one idle bulk; the counts add up at every step. */
+static void test_across_bulks(void)
+{
+	MLX5TLS_OPTS(mlx5tls_dek_pool_opts, o, .log_bulk_size = 2, .sync_threshold = 4);
+	struct mlx5tls_dek_pool *pool = mlx5tls_dek_pool_create(pd, &o);
+	static const int freed[] = { 1, 5, 2, 9 }; /* bulks 0, 1, 0, 2 */
+	struct mlx5tls_dek *d[12], *again[4];
+	uint32_t ids[12];
+	struct mlx5tls_dek_pool_stats st;
+	int pos_1 = -1, pos_2 = -1;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pool);
+	for (int i = 0; i < 12; i++) {
+		CU_ASSERT_PTR_NOT_NULL_FATAL(d[i] = get(pool, (uint8_t)i));
+		ids[i] = mlx5tls_dek_id(d[i]);
+	}
+	st = stats_of(pool);
+	CU_ASSERT_EQUAL(st.bulks, 3);
+	CU_ASSERT_EQUAL(st.ready, 0);
+	CU_ASSERT_EQUAL(st.in_use, 12);
+	/* each bulk hands out base, base + 1, ... */
+	CU_ASSERT_EQUAL(ids[5], ids[4] + 1);
+	CU_ASSERT_EQUAL(ids[9], ids[8] + 1);
+	for (int i = 0; i < 4; i++) {
+		CU_ASSERT_EQUAL(mlx5tls_dek_destroy(d[freed[i]]), 0);
+		d[freed[i]] = NULL;
+	}
+	st = stats_of(pool);
+	CU_ASSERT_EQUAL(st.awaiting_sync, 4);
+	CU_ASSERT_EQUAL(st.in_use, 8);
+	CU_ASSERT_EQUAL(st.ready, 0);
+	/* nothing ready and the threshold reached: one sync, no new bulk */
+	for (int i = 0; i < 4; i++)
+		CU_ASSERT_PTR_NOT_NULL_FATAL(again[i] = get(pool, (uint8_t)(0x40 + i)));
+	st = stats_of(pool);
+	CU_ASSERT_EQUAL(st.syncs, 1);
+	CU_ASSERT_EQUAL(st.bulks, 3);
+	CU_ASSERT_EQUAL(st.bulk_creates, 3);
+	CU_ASSERT_EQUAL(st.awaiting_sync, 0);
+	CU_ASSERT_EQUAL(st.ready, 0);
+	CU_ASSERT_EQUAL(st.in_use, 12);
+	for (int i = 0; i < 4; i++) {
+		uint32_t id = mlx5tls_dek_id(again[i]);
+		int hits = 0;
+
+		for (int k = 0; k < 4; k++)
+			hits += id == ids[freed[k]];
+		CU_ASSERT_EQUAL(hits, 1); /* exactly the freed elements, each once */
+		if (id == ids[1])
+			pos_1 = i;
+		if (id == ids[2])
+			pos_2 = i;
+	}
+	/* bulk 0: element 2 was freed after element 1, so it is reused first */
+	CU_ASSERT_TRUE(pos_2 >= 0 && pos_1 > pos_2);
+	/* a fifth needs a new bulk */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d[1] = get(pool, 0x50));
+	CU_ASSERT_EQUAL(stats_of(pool).bulks, 4);
+	CU_ASSERT_EQUAL(stats_of(pool).ready, 3);
+	for (int i = 0; i < 4; i++)
+		CU_ASSERT_EQUAL(mlx5tls_dek_destroy(again[i]), 0);
+	for (int i = 0; i < 12; i++)
+		if (d[i])
+			CU_ASSERT_EQUAL(mlx5tls_dek_destroy(d[i]), 0);
+	st = stats_of(pool);
+	CU_ASSERT_EQUAL(st.in_use, 0);
+	CU_ASSERT_EQUAL(st.awaiting_sync, 13);
+	CU_ASSERT_EQUAL(mlx5tls_dek_pool_sync(pool), 0);
+	st = stats_of(pool);
+	CU_ASSERT_EQUAL(st.bulks, 1);
+	CU_ASSERT_EQUAL(st.bulk_destroys, 3);
+	CU_ASSERT_EQUAL(st.ready, 4);
+	CU_ASSERT_EQUAL(st.awaiting_sync, 0);
+	/* the kept bulk serves again (its elements were synced: the model accepts the MODIFYs) */
+	for (int i = 0; i < 4; i++)
+		CU_ASSERT_PTR_NOT_NULL_FATAL(again[i] = get(pool, (uint8_t)(0x60 + i)));
+	CU_ASSERT_EQUAL(stats_of(pool).bulks, 1);
+	for (int i = 0; i < 4; i++)
+		CU_ASSERT_EQUAL(mlx5tls_dek_destroy(again[i]), 0);
+	CU_ASSERT_EQUAL(mlx5tls_dek_pool_destroy(pool), 0);
+}
+
 static void test_pool_limit(void)
 {
 	MLX5TLS_OPTS(mlx5tls_dek_pool_opts, o, .log_bulk_size = 2, .max_deks = 3);
@@ -402,6 +485,7 @@ static const struct test_case pool_cases[] = {
 	{ "pooled DEK query", test_pooled_query },
 	{ "freed DEKs reused only after SYNC_CRYPTO", test_reuse_after_sync },
 	{ "one idle bulk kept after sync", test_one_idle_bulk_kept },
+	{ "allocate and free across bulks", test_across_bulks },
 	{ "pool limit gives ENOSPC", test_pool_limit },
 	{ "device exhaustion gives ENOSPC, sync reclaims", test_device_exhaustion },
 	{ "fallback to single DEKs without bulk", test_fallback_single },
