@@ -21,6 +21,7 @@
 #include "sim/sq.h"
 #include "sim_test_util.h"
 #include "test_util.h"
+#include "dek_cmd.h"
 #include "wqe.h"
 
 #define MEM_LEN (1u << 20)
@@ -1737,6 +1738,81 @@ static void test_tls_errors(void)
 	CU_ASSERT_EQUAL(fake_ctx_count, 0);
 }
 
+/* Run a DEK command built by the library's encoders; 0 or the model's -errno. */
+static int dek_cmd(struct fx *f, const uint8_t *in, size_t inlen, uint8_t out[DEK_HDR_OUT_SZ])
+{
+	memset(out, 0, DEK_HDR_OUT_SZ);
+	return sim_cmd_exec(f->dev, f->uid, in, inlen, out, DEK_HDR_OUT_SZ);
+}
+
+/* A TIS's engine state goes with the key it was made from (issue 10: a pooled TIS whose
+ * connection went away holds none): re-keying its DEK element after a sync, or destroying the
+ * DEK, drops it; a TIS keyed from another element keeps its own; new static params bring it back. */
+static void test_tls_ctx_follows_dek(void)
+{
+	uint8_t in[DEK_MODIFY_IN_SZ], out[DEK_HDR_OUT_SZ], h[64];
+	struct tls_static_info si;
+	struct cmd_secret secret;
+	uint32_t base, single, tis2;
+	uint16_t idx;
+	struct fx f;
+
+	FX_INIT(&f, .log_wqebbs = 5, .log_cqes = 6, .ops = &fake_ops);
+	memset(in, 0, sizeof(in));
+	dek_encode_create_bulk(in, f.pd, 2);
+	CU_ASSERT_EQUAL_FATAL(dek_cmd(&f, in, DEK_CREATE_IN_SZ, out), 0);
+	base = get32(out + 8);
+	for (uint32_t i = 0; i < 2; i++) {
+		memset(in, 0, sizeof(in));
+		dek_encode_modify(in, base, i, f.pd, key128, 16, &secret);
+		CU_ASSERT_EQUAL_FATAL(dek_cmd(&f, in, DEK_MODIFY_IN_SZ, out), 0);
+	}
+	single = create_dek(f.dev, f.uid, f.pd, key128, 16);
+	tis2 = create_tis(f.dev, f.uid, f.td, f.pd, 1);
+	CU_ASSERT_FATAL(single && tis2);
+	static_info(&si, base, 0);
+	post_static(&f, f.tls_tis, false, &si);
+	static_info(&si, base + 1, 0);
+	post_static(&f, tis2, false, &si);
+	ring_db(&f);
+	CU_ASSERT_EQUAL(sim_sq_process(f.sq), 2);
+	CU_ASSERT_EQUAL(fake_ctx_count, 2);
+
+	/* element 0 freed, synced and re-keyed: the first TIS's state goes, the second's stays */
+	memset(in, 0, sizeof(in));
+	sync_crypto_encode(in, MLX5_SYNC_CRYPTO_TYPE_TLS);
+	CU_ASSERT_EQUAL(dek_cmd(&f, in, SYNC_CRYPTO_IN_SZ, out), 0);
+	memset(in, 0, sizeof(in));
+	dek_encode_modify(in, base, 0, f.pd, key128, 16, &secret);
+	CU_ASSERT_EQUAL(dek_cmd(&f, in, DEK_MODIFY_IN_SZ, out), 0);
+	CU_ASSERT_EQUAL(fake_ctx_count, 1);
+	/* data on it fails as it would before any static params */
+	hdr_v4(h, 1, 100, 1, 0x18);
+	idx = post_send(&f, f.tls_tis, 0, 0xc0, h, 54, 0, 100);
+	ring_db(&f);
+	sim_sq_process(f.sq);
+	expect_cqe(&f, idx, MLX5_CQE_SYNDROME_LOCAL_QP_OP_ERR, SIM_VSYND_TIS_NO_CONTEXT);
+	recover(&f);
+
+	/* its next user's static params make a new one; destroying that DEK drops it again */
+	static_info(&si, single, 0);
+	post_static(&f, f.tls_tis, false, &si);
+	ring_db(&f);
+	CU_ASSERT_EQUAL(sim_sq_process(f.sq), 1);
+	CU_ASSERT_EQUAL(fake_ctx_count, 2);
+	memset(in, 0, sizeof(in));
+	dek_encode_destroy(in, single);
+	CU_ASSERT_EQUAL(dek_cmd(&f, in, DEK_HDR_IN_SZ, out), 0);
+	CU_ASSERT_EQUAL(fake_ctx_count, 1);
+	/* the whole bulk goes: so does the second TIS's state */
+	memset(in, 0, sizeof(in));
+	dek_encode_destroy(in, base);
+	CU_ASSERT_EQUAL(dek_cmd(&f, in, DEK_HDR_IN_SZ, out), 0);
+	CU_ASSERT_EQUAL(fake_ctx_count, 0);
+	CU_ASSERT_EQUAL(destroy_tis(f.dev, f.uid, tis2), 0);
+	fx_fini(&f);
+}
+
 /* The profile's tls_cap decides what static params may ask for (fact sheet 5.3). */
 static void test_tls_suites(void)
 {
@@ -2184,6 +2260,7 @@ static const struct test_case sq_cases[] = {
 static const struct test_case tls_cases[] = {
 	{ "recording engine: params, DUMP, SEND, LSO", test_tls_fake_engine },
 	{ "TLS WQE errors", test_tls_errors },
+	{ "TLS engine state goes with its DEK", test_tls_ctx_follows_dek },
 	{ "profile TLS suites", test_tls_suites },
 	{ "built-in engine: TLS 1.2 AES-128, SEND+LSO, resync", test_tls12_builtin },
 	{ "built-in engine: TLS 1.3 AES-256", test_tls13_builtin },

@@ -17,6 +17,7 @@ static void dp_free(struct sim_dp *dp)
 	sim_mr_destroy_all(dp);
 	sim_objtab_fini(&dp->tls_rx);
 	sim_objtab_fini(&dp->rqs);
+	sim_objtab_fini(&dp->tls_by_dek);
 	sim_objtab_fini(&dp->tls);
 	sim_objtab_fini(&dp->mrs);
 	sim_objtab_fini(&dp->sqs);
@@ -42,8 +43,10 @@ static struct sim_dp *dp_alloc(void)
 		goto err_sqs;
 	if (sim_objtab_init(&dp->tls))
 		goto err_mrs;
-	if (sim_objtab_init(&dp->rqs))
+	if (sim_objtab_init(&dp->tls_by_dek))
 		goto err_tls;
+	if (sim_objtab_init(&dp->rqs))
+		goto err_by_dek;
 	if (sim_objtab_init(&dp->tls_rx))
 		goto err_rqs;
 	if (pthread_mutex_init(&dp->lock, NULL))
@@ -70,6 +73,8 @@ err_tls_rx:
 	sim_objtab_fini(&dp->tls_rx);
 err_rqs:
 	sim_objtab_fini(&dp->rqs);
+err_by_dek:
+	sim_objtab_fini(&dp->tls_by_dek);
 err_tls:
 	sim_objtab_fini(&dp->tls);
 err_mrs:
@@ -118,6 +123,13 @@ void sim_dp_tis_destroyed_locked(struct sim_dev *dev, uint32_t tisn)
 	 * the engine never takes dev->lock while holding either of the other two. */
 	if (dev && dev->dp)
 		sim_tls_ctx_drop(dev->dp, tisn);
+}
+
+void sim_dp_deks_gone_locked(struct sim_dev *dev, uint32_t first, uint32_t n)
+{
+	/* dev->lock held, then dp->tls_lock, then a context's lock (as for TISes) */
+	if (dev && dev->dp)
+		sim_tls_ctx_deks_gone(dev->dp, first, n);
 }
 
 void sim_dp_tir_destroyed_locked(struct sim_dev *dev, uint32_t tirn)

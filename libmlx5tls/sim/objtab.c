@@ -82,6 +82,19 @@ int sim_objtab_put(struct sim_objtab *t, uint32_t key, void *val)
 	return 0;
 }
 
+int sim_objtab_replace(struct sim_objtab *t, uint32_t key, void *val)
+{
+	if (!key)
+		return -ENOENT;
+	for (uint32_t i = slot_of(key, t->mask); t->slots[i].key; i = (i + 1) & t->mask) {
+		if (t->slots[i].key == key) {
+			t->slots[i].val = val;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 void *sim_objtab_del(struct sim_objtab *t, uint32_t key)
 {
 	uint32_t i, j;

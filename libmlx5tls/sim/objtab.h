@@ -29,6 +29,8 @@ void sim_objtab_fini(struct sim_objtab *t);
 void *sim_objtab_get(const struct sim_objtab *t, uint32_t key);
 /* key must be non-zero and absent. 0 or -ENOMEM (table unchanged). */
 int sim_objtab_put(struct sim_objtab *t, uint32_t key, void *val);
+/* Point a present key at another record (never reallocates): 0, or -ENOENT if absent. */
+int sim_objtab_replace(struct sim_objtab *t, uint32_t key, void *val);
 /* Removes key; returns its record, or NULL if absent. */
 void *sim_objtab_del(struct sim_objtab *t, uint32_t key);
 

@@ -63,8 +63,9 @@ struct sim_dp {
 	uint32_t mr_cursor;
 	uint8_t mr_variant;
 
-	pthread_mutex_t tls_lock; /* the table; each context has its own lock */
+	pthread_mutex_t tls_lock; /* the tables; each context has its own lock */
 	struct sim_objtab tls;    /* TIS number -> struct sim_tls_ctx */
+	struct sim_objtab tls_by_dek; /* DEK id -> the first context keyed from it (a chain) */
 
 	struct sim_objtab rqs;    /* under `lock`, like cqs and sqs */
 	uint32_t rq_cursor;
@@ -137,6 +138,8 @@ int sim_tls_ctx_data_to(struct sim_tls_ctx *ctx, uint32_t tcp_seq, const uint8_t
 void sim_tls_ctx_destroy_all(struct sim_dp *dp);
 /* Drop tisn's context (a destroyed TIS); no-op if none. */
 void sim_tls_ctx_drop(struct sim_dp *dp, uint32_t tisn);
+/* DEK ids [first, first + n) were re-keyed or destroyed: drop the contexts keyed from them. */
+void sim_tls_ctx_deks_gone(struct sim_dp *dp, uint32_t first, uint32_t n);
 /* Shared with the RX contexts: the constants and reserved fields of tls_static_params (fact
  * sheet 6), and a DEK's key, PD and owner if dek_id is a live, keyed DEK (0 or -ENOENT). */
 bool sim_tls_static_params_valid(const uint8_t *p, bool *tls13);

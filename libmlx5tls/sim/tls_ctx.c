@@ -2,8 +2,12 @@
 /*
  * Per-TIS TLS TX contexts, keyed by TIS number (DOC "Normal operation": the device keeps crypto
  * state per TIS; fact sheet 14b). A context is created by the first static-params UMR that names
- * the TIS and lives until the TIS is destroyed (sim_dp_tis_destroyed_locked) or the device's
- * datapath state goes. The crypto itself is the TLS TX engine's (struct sim_tls_engine_ops); this
+ * the TIS and lives until the TIS is destroyed (sim_dp_tis_destroyed_locked), the DEK its key
+ * came from is re-keyed or destroyed (sim_dp_deks_gone_locked) or the device's datapath state
+ * goes. The DEK rule is the model's reading of fact sheet 3.6/12.4 (a freed DEK is re-keyed only
+ * after SYNC_CRYPTO flushed the device's copies): the key the context holds is then gone, and a
+ * pooled TIS whose connection went away keeps no engine state (about 1.2 KB of OpenSSL context)
+ * until its next user posts static params, as every user does first. The crypto itself is the TLS TX engine's (struct sim_tls_engine_ops); this
  * file checks what the static params and the DEK must be before handing them over.
  */
 #include <endian.h>
@@ -18,6 +22,8 @@
 struct sim_tls_ctx {
 	pthread_mutex_t lock; /* serialises the engine calls of this context */
 	uint32_t tisn;
+	uint32_t dek_id;                /* its key's DEK, 0 before the first static params */
+	struct sim_tls_ctx *dek_next;   /* the chain of contexts keyed from dek_id (dp->tls_by_dek) */
 	const struct sim_tls_engine_ops *ops;
 	void *st;
 };
@@ -102,6 +108,46 @@ static struct sim_tls_ctx *ctx_new(const struct sim_tls_engine_ops *ops, uint32_
 	return ctx;
 }
 
+/* Take ctx off its DEK's chain (dp->tls_lock held). Chains are one context long unless several
+ * TISes share a DEK. */
+static void dek_unlink(struct sim_dp *dp, struct sim_tls_ctx *ctx)
+{
+	struct sim_tls_ctx *head = ctx->dek_id ? sim_objtab_get(&dp->tls_by_dek, ctx->dek_id) : NULL;
+
+	if (head == ctx) {
+		if (ctx->dek_next)
+			(void)sim_objtab_replace(&dp->tls_by_dek, ctx->dek_id, ctx->dek_next);
+		else
+			sim_objtab_del(&dp->tls_by_dek, ctx->dek_id);
+	} else {
+		for (; head && head->dek_next != ctx; head = head->dek_next)
+			;
+		if (head)
+			head->dek_next = ctx->dek_next;
+	}
+	ctx->dek_id = 0;
+	ctx->dek_next = NULL;
+}
+
+/* Put ctx on dek_id's chain (dp->tls_lock held). 0 or -ENOMEM (then on no chain). */
+static int dek_link(struct sim_dp *dp, struct sim_tls_ctx *ctx, uint32_t dek_id)
+{
+	struct sim_tls_ctx *head;
+
+	if (ctx->dek_id == dek_id)
+		return 0;
+	dek_unlink(dp, ctx);
+	head = sim_objtab_get(&dp->tls_by_dek, dek_id);
+	if (head) {
+		ctx->dek_next = head->dek_next;
+		head->dek_next = ctx;
+	} else if (sim_objtab_put(&dp->tls_by_dek, dek_id, ctx)) {
+		return -ENOMEM;
+	}
+	ctx->dek_id = dek_id;
+	return 0;
+}
+
 int sim_tls_ctx_static(struct sim_dev *dev, struct sim_dp *dp, const struct sim_tls_engine_ops *ops,
 		       uint32_t tisn, uint32_t tis_pd, const uint8_t params[64])
 {
@@ -140,6 +186,17 @@ int sim_tls_ctx_static(struct sim_dev *dev, struct sim_dp *dp, const struct sim_
 			ctx_free(ctx);
 			ctx = NULL;
 		}
+	}
+	if (ctx && dek_link(dp, ctx, dek_id)) {
+		/* not findable by its DEK, so it would outlive the key: it goes now */
+		sim_objtab_del(&dp->tls, tisn);
+		dek_unlink(dp, ctx);
+		pthread_mutex_lock(&ctx->lock); /* an SQ may be using it */
+		pthread_mutex_unlock(&ctx->lock);
+		pthread_mutex_unlock(&dp->tls_lock);
+		ctx_free(ctx);
+		ret = SIM_VSYND_TLS_ENGINE;
+		goto out;
 	}
 	if (ctx)
 		pthread_mutex_lock(&ctx->lock);
@@ -206,6 +263,7 @@ void sim_tls_ctx_drop(struct sim_dp *dp, uint32_t tisn)
 	pthread_mutex_lock(&dp->tls_lock);
 	ctx = sim_objtab_del(&dp->tls, tisn);
 	if (ctx) {
+		dek_unlink(dp, ctx);
 		/* wait for an SQ that is using it; it cannot be found again */
 		pthread_mutex_lock(&ctx->lock);
 		pthread_mutex_unlock(&ctx->lock);
@@ -213,6 +271,30 @@ void sim_tls_ctx_drop(struct sim_dp *dp, uint32_t tisn)
 	pthread_mutex_unlock(&dp->tls_lock);
 	if (ctx)
 		ctx_free(ctx);
+}
+
+void sim_tls_ctx_deks_gone(struct sim_dp *dp, uint32_t first, uint32_t n)
+{
+	struct sim_tls_ctx *gone = NULL, *ctx, *next;
+
+	pthread_mutex_lock(&dp->tls_lock);
+	for (uint32_t i = 0; i < n && dp->tls_by_dek.count; i++) {
+		for (ctx = sim_objtab_del(&dp->tls_by_dek, first + i); ctx; ctx = next) {
+			next = ctx->dek_next;
+			sim_objtab_del(&dp->tls, ctx->tisn);
+			/* wait for an SQ that is using it; it cannot be found again */
+			pthread_mutex_lock(&ctx->lock);
+			pthread_mutex_unlock(&ctx->lock);
+			ctx->dek_id = 0;
+			ctx->dek_next = gone;
+			gone = ctx;
+		}
+	}
+	pthread_mutex_unlock(&dp->tls_lock);
+	for (ctx = gone; ctx; ctx = next) {
+		next = ctx->dek_next;
+		ctx_free(ctx);
+	}
 }
 
 static bool ctx_any(const void *val, void *arg)
