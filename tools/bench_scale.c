@@ -6,7 +6,10 @@
  * random live context is destroyed and a new one created in its place (a replacement), on this
  * one thread (the model's queue is synchronous: its work is on this core too). Printed: the
  * replacements per second at 1k, 100k (and 1M with --full) live contexts, the ratio of the
- * largest to the 1k figure, and the heap per live context. RX: the same with TLS RX contexts,
+ * largest to the 1k figure, and the heap per live context. Then the memory of an idle context
+ * that has been used (one record sent and acknowledged: the record tracker gave back what it
+ * took, the model holds the TIS's engine state) and of fresh contexts that replaced used ones
+ * (the model dropped that state with the DEKs it came from). RX: the same with TLS RX contexts,
  * each with its own TLS TIR and steering rule (a replacement destroys and creates all three), at
  * 1k and 100k live.
  */
@@ -26,6 +29,10 @@
 #define SCALE_CHURN_SECONDS 0.5
 #define SCALE_TX_ISN 1000u
 #define SCALE_RX_ISN 5000u
+#define SCALE_USED_LIVE 10000u      /* contexts for the memory-after-use figures */
+#define SCALE_TARGET_IDLE_LIB 1024.0 /* library bytes per idle TX context (issue 10) */
+#define SCALE_REC_PT 100u           /* plaintext bytes of the one record each context sends */
+#define SCALE_FRAME_HDR 54u         /* Ethernet + IPv4 + TCP */
 
 struct rx_live {
 	struct mlx5tls_tir *tir;
@@ -50,6 +57,13 @@ struct scale {
 	int fw_idx;         /* the device counter "fw_cmds", -1 if absent */
 	unsigned int nr_counters;
 	uint64_t *counters;
+};
+
+/* Memory per context, after use (run_tx_used). */
+struct scale_mem {
+	uint32_t live;
+	double idle_heap, idle_lib;   /* one record sent and acknowledged, context live */
+	double fresh_heap, fresh_lib; /* replaced by contexts that sent nothing */
 };
 
 struct scale_result {
@@ -160,6 +174,146 @@ out:
 	for (uint32_t i = 0; i < live; i++)
 		if (tx[i] && mlx5tls_tx_destroy(tx[i]) && !ret)
 			ret = tool_fail(s->t, "TX context destroy", errno);
+	free(tx);
+	return ret;
+}
+
+/* One TLS record in one frame (kTLS layout: the tag's room is the device's to fill), from the
+ * record number of the crypto info: every context sends this same frame as its first. */
+static size_t used_frame(const struct scale *s, uint8_t *f)
+{
+	bool tls12 = s->ci.info.version == TLS_1_2_VERSION;
+	size_t body = (tls12 ? 8u : 1u) + SCALE_REC_PT + 16u, len = SCALE_FRAME_HDR + 5 + body;
+	const uint8_t *rec_seq = s->ci.info.cipher_type == TLS_CIPHER_AES_GCM_256
+					 ? s->ci.gcm256.rec_seq : s->ci.gcm128.rec_seq;
+	uint8_t *ip = f + 14, *tcp = ip + 20, *p = f + SCALE_FRAME_HDR;
+
+	memset(f, 0, len);
+	f[0] = 0x02;
+	f[6] = 0x02;
+	f[12] = 0x08; /* IPv4 */
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)((len - 14) >> 8);
+	ip[3] = (uint8_t)(len - 14);
+	ip[8] = 64;
+	ip[9] = 6;
+	ip[12] = 10;
+	ip[15] = 1;
+	ip[16] = 10;
+	ip[19] = 2;
+	tcp[0] = 443 >> 8;
+	tcp[1] = 443 & 0xff;
+	tcp[2] = 40000 >> 8;
+	tcp[3] = 40000 & 0xff;
+	tcp[4] = (uint8_t)(SCALE_TX_ISN >> 24);
+	tcp[5] = (uint8_t)(SCALE_TX_ISN >> 16);
+	tcp[6] = (uint8_t)(SCALE_TX_ISN >> 8);
+	tcp[7] = (uint8_t)SCALE_TX_ISN;
+	tcp[12] = 5 << 4;
+	tcp[13] = 0x18;
+	tcp[14] = 0xff;
+	p[0] = 23;
+	p[1] = 3;
+	p[2] = 3;
+	p[3] = (uint8_t)(body >> 8);
+	p[4] = (uint8_t)body;
+	if (tls12)
+		memcpy(p + 5, rec_seq, 8); /* explicit nonce = record number */
+	else
+		p[5 + SCALE_REC_PT] = 23; /* inner content type */
+	return len;
+}
+
+static double lib_bytes(struct mlx5tls_tx **tx, uint32_t n)
+{
+	double lib = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		struct mlx5tls_tx_info info;
+
+		memset(&info, 0, sizeof(info));
+		if (mlx5tls_tx_query(tx[i], &info, sizeof(info)) == 0)
+			lib += (double)info.mem_bytes;
+	}
+	return lib / n;
+}
+
+/* Reap every completion (the model's queue is synchronous: all are there). */
+static int reap_all(struct scale *s)
+{
+	struct mlx5tls_completion done[64];
+	int n;
+
+	do {
+		n = mlx5tls_qp_poll(s->qp, done, 64, 0);
+		for (int i = 0; i < n; i++)
+			if (done[i].status)
+				return done[i].status;
+	} while (n == 64);
+	return n < 0 ? n : 0;
+}
+
+/* LIVE contexts each send one record and have it acknowledged: heap and library bytes per
+ * context; then all are destroyed and LIVE fresh ones created (same pools): the same again. */
+static int run_tx_used(struct scale *s, uint32_t live, struct scale_mem *m)
+{
+	struct mlx5tls_tx **tx = calloc(live, sizeof(*tx));
+	uint8_t *buf = aligned_alloc(4096, 4096);
+	struct mlx5tls_mr *mr = NULL;
+	struct mlx5tls_frame f;
+	uint64_t heap0;
+	int ret = 0;
+
+	m->live = live;
+	if (!tx || !buf) {
+		ret = tool_fail(s->t, "allocating", -ENOMEM);
+		goto out;
+	}
+	f = (struct mlx5tls_frame){ .data = buf, .len = (uint32_t)used_frame(s, buf) };
+	mr = mlx5tls_mr_reg(s->pd, buf, 4096);
+	if (!mr) {
+		ret = tool_fail(s->t, "MR register", errno);
+		goto out;
+	}
+	f.mr = mr;
+	malloc_trim(0);
+	heap0 = heap_bytes();
+	for (uint32_t i = 0; i < live && !ret; i++) {
+		tx[i] = tx_new(s);
+		if (!tx[i])
+			ret = tool_fail(s->t, "TX context create", errno);
+		else if ((ret = mlx5tls_tx_send(tx[i], &f, 0)) || (ret = reap_all(s)) ||
+			 (ret = mlx5tls_tx_ack(tx[i], SCALE_TX_ISN + f.len - SCALE_FRAME_HDR)))
+			ret = tool_fail(s->t, "TX send, completion and ack", ret);
+	}
+	if (ret)
+		goto out;
+	m->idle_heap = ((double)heap_bytes() - (double)heap0) / live;
+	m->idle_lib = lib_bytes(tx, live);
+	for (uint32_t i = 0; i < live; i++) {
+		ret = mlx5tls_tx_destroy(tx[i]);
+		tx[i] = NULL;
+		if (ret) {
+			ret = tool_fail(s->t, "TX context destroy", ret);
+			goto out;
+		}
+	}
+	for (uint32_t i = 0; i < live; i++) {
+		tx[i] = tx_new(s);
+		if (!tx[i]) {
+			ret = tool_fail(s->t, "TX context create", errno);
+			goto out;
+		}
+	}
+	m->fresh_heap = ((double)heap_bytes() - (double)heap0) / live;
+	m->fresh_lib = lib_bytes(tx, live);
+out:
+	for (uint32_t i = 0; tx && i < live; i++)
+		if (tx[i] && mlx5tls_tx_destroy(tx[i]) && !ret)
+			ret = tool_fail(s->t, "TX context destroy", errno);
+	if (mr && mlx5tls_mr_dereg(mr) && !ret)
+		ret = tool_fail(s->t, "MR deregister", errno);
+	free(buf);
 	free(tx);
 	return ret;
 }
@@ -283,6 +437,37 @@ static void print_runs(const char *dir, const struct scale_result *res, unsigned
 	pr_close_array();
 }
 
+static void print_mem(const struct scale_mem *m)
+{
+	pr_open_object("tx_used");
+	pr_text("  tx");
+	pr_uint("live", " %7" PRIu64 " live", m->live);
+	pr_text(", each sent one record, acknowledged:");
+	pr_double("idle_heap_per_context", " heap %s B/context", m->idle_heap, 0);
+	pr_double("idle_library_per_context", " (library %s B,", m->idle_lib, 0);
+	pr_double("idle_model_per_context", " model %s B);", m->idle_heap - m->idle_lib, 0);
+	pr_double("fresh_heap_per_context", " replaced by fresh ones: heap %s B/context",
+		  m->fresh_heap, 0);
+	pr_double("fresh_library_per_context", " (library %s B,", m->fresh_lib, 0);
+	pr_double("fresh_model_per_context", " model %s B)", m->fresh_heap - m->fresh_lib, 0);
+	pr_close_object();
+	pr_nl();
+}
+
+static void print_mem_target(const struct scale_mem *m)
+{
+	bool met = m->idle_lib <= SCALE_TARGET_IDLE_LIB;
+
+	pr_open_object("tx_idle_memory_target");
+	pr_text("target tx library memory per idle context after use <= %.0f B:",
+		SCALE_TARGET_IDLE_LIB);
+	pr_bool("met", NULL, met);
+	pr_text(" %s", met ? "met" : "NOT met");
+	pr_double("value", " (%s B)", m->idle_lib, 0);
+	pr_close_object();
+	pr_nl();
+}
+
 static void print_target(const char *what, const struct scale_result *res, unsigned int n)
 {
 	const struct scale_result *big = &res[n - 1];
@@ -389,11 +574,13 @@ int bench_scale_run(struct tool *t, bool full, uint32_t live)
 	uint32_t rx_live[] = { 1000, 100000 };
 	struct scale s = { .t = t, .churn_seconds = SCALE_CHURN_SECONDS };
 	struct scale_result tx[3], rx[2];
+	struct scale_mem used;
 	unsigned int ntx = full ? 3 : 2, nrx = 2;
 	int ret;
 
 	memset(tx, 0, sizeof(tx));
 	memset(rx, 0, sizeof(rx));
+	memset(&used, 0, sizeof(used));
 	if (live) {
 		tx_live[0] = rx_live[0] = live < 1000 ? live : 1000;
 		tx_live[1] = rx_live[1] = live;
@@ -404,6 +591,8 @@ int bench_scale_run(struct tool *t, bool full, uint32_t live)
 	ret = scale_setup(&s);
 	for (unsigned int i = 0; !ret && i < ntx; i++)
 		ret = run_tx(&s, tx_live[i], &tx[i]);
+	if (!ret)
+		ret = run_tx_used(&s, live && live < SCALE_USED_LIVE ? live : SCALE_USED_LIVE, &used);
 	for (unsigned int i = 0; !ret && i < nrx; i++)
 		ret = run_rx(&s, rx_live[i], &rx[i]);
 	if (!ret) {
@@ -414,9 +603,11 @@ int bench_scale_run(struct tool *t, bool full, uint32_t live)
 			  " one thread", s.churn_seconds, 1);
 		pr_nl();
 		print_runs("tx", tx, ntx);
+		print_mem(&used);
 		print_runs("rx", rx, nrx);
 		print_target("tx", tx, ntx);
 		print_target("rx", rx, nrx);
+		print_mem_target(&used);
 		pr_close_object();
 	}
 	if (scale_teardown(&s) && !ret)

@@ -75,6 +75,7 @@ void bench_setup_usage(FILE *fp)
 		"           real TLS TX contexts on a queue (1k, 100k live; --full: and 1M) and RX\n"
 		"           contexts with their TIRs and flows (1k, 100k): random replacements/s\n"
 		"           (target >= 100k/s at the largest, >= 0.5x the 1k figure), heap/context;\n"
+		"           then heap/context after one record each, acknowledged (library <= 1 KiB);\n"
 		"           -l LIVE: sizes min(1000, LIVE) and LIVE only.\n",
 		BENCH_DEFAULT_LIVE, BENCH_DEFAULT_CONTEXTS, BENCH_TARGET_CMDS_PER_CTX);
 }
