@@ -260,6 +260,7 @@ static void qp_free(struct mlx5tls_qp *qp)
 	free(qp->slots);
 	free(qp->done.e);
 	free(qp->replay);
+	tx_ring_park_fini(&qp->tx_park);
 	free(qp);
 }
 

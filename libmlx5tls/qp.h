@@ -16,6 +16,7 @@
 
 #include "frame.h"
 #include "mlx5tls_internal.h"
+#include "tx_stream.h"
 #include "wqe.h"
 
 struct mlx5tls_mr {
@@ -112,6 +113,8 @@ struct mlx5tls_qp {
 	uint8_t replay_retried; /* `retried` of the frame being replayed, for its new slot */
 	struct wqe_slot *replay; /* frames to post again after a recovery */
 	uint32_t n_replay;
+
+	struct tx_ring_park tx_park; /* record tracker buffers between bursts (tx_stream.h) */
 
 	struct mlx5tls_qp_attr stats;
 	/* The per-context TX counters (tx_internal.h, txc_add) of every TLS context the queue ever

@@ -242,7 +242,7 @@ struct mlx5tls_tx *mlx5tls_tx_create(struct mlx5tls_qp *qp, const struct tls_cry
 	first_num = tx_ci_first_record(ci, ci_len);
 	/* the key stays in the library only where software may have to use it */
 	keep_key = tx->path != MLX5TLS_TX_PATH_DEVICE || tx->demote_permille;
-	ret = tx_stream_init(&tx->stream, start_tcp_sn, first_num, tls13);
+	ret = tx_stream_init(&tx->stream, start_tcp_sn, first_num, tls13, &qp->tx_park);
 	if (ret) {
 		free(tx);
 		return libmlx5tls_err_ptr(ret);

@@ -43,7 +43,54 @@ static void ring_move(struct tx_ring *r, uint8_t *ne, uint32_t ncap)
 	r->head = 0;
 }
 
-static int ring_reserve(struct tx_ring *r, uint32_t extra)
+/* The parking slot of r's kind (segments 0, records 1). */
+static uint32_t ring_kind(const struct tx_stream *s, const struct tx_ring *r)
+{
+	return r == &s->recs;
+}
+
+/* Memory for ncap entries: the parked buffer of this kind if it is large enough, else heap. */
+static void *ring_mem(struct tx_stream *s, struct tx_ring *r, uint32_t *ncap)
+{
+	struct tx_ring_park *pk = s->park;
+	uint32_t k = ring_kind(s, r);
+	void *e;
+
+	if (pk && pk->e[k] && pk->cap[k] >= *ncap) {
+		e = pk->e[k];
+		*ncap = pk->cap[k];
+		pk->e[k] = NULL;
+		return e;
+	}
+	return malloc((size_t)*ncap * r->esize);
+}
+
+/* Give back r's buffer (r is empty): parked if the slot is free and it is not too large. */
+static void ring_give_back(struct tx_stream *s, struct tx_ring *r)
+{
+	struct tx_ring_park *pk = s->park;
+	uint32_t k = ring_kind(s, r);
+
+	if (pk && !pk->e[k] && r->cap <= TX_RING_PARK_MAX) {
+		pk->e[k] = r->e;
+		pk->cap[k] = r->cap;
+	} else {
+		free(r->e);
+	}
+	r->e = NULL;
+	r->cap = 0;
+	r->head = 0;
+}
+
+void tx_ring_park_fini(struct tx_ring_park *pk)
+{
+	for (unsigned int k = 0; k < 2; k++) {
+		free(pk->e[k]);
+		pk->e[k] = NULL;
+	}
+}
+
+static int ring_reserve(struct tx_stream *s, struct tx_ring *r, uint32_t extra)
 {
 	/* a ring given back when it emptied comes back at the size it had (one allocation per
 	 * burst, not a doubling chain) */
@@ -54,7 +101,7 @@ static int ring_reserve(struct tx_ring *r, uint32_t extra)
 		ncap *= 2;
 	if (ncap == r->cap)
 		return 0;
-	ne = malloc((size_t)ncap * r->esize);
+	ne = r->cap ? malloc((size_t)ncap * r->esize) : ring_mem(s, r, &ncap);
 	if (!ne)
 		return -ENOMEM;
 	ring_move(r, ne, ncap);
@@ -74,17 +121,14 @@ static void ring_pop(struct tx_ring *r)
  * halved, down to RING_INIT. A ring that fills up between acknowledgements keeps its size, so
  * a steady flow neither shrinks nor regrows it on every acknowledgement.
  */
-static void ring_shrink(struct tx_ring *r, uint32_t peak)
+static void ring_shrink(struct tx_stream *s, struct tx_ring *r, uint32_t peak)
 {
 	uint32_t ncap = r->cap;
 	uint8_t *ne;
 
 	if (!r->count) {
 		r->hint = r->cap;
-		free(r->e);
-		r->e = NULL;
-		r->cap = 0;
-		r->head = 0;
+		ring_give_back(s, r);
 		return;
 	}
 	while (ncap > RING_INIT && peak <= ncap / 4)
@@ -99,7 +143,8 @@ static void ring_shrink(struct tx_ring *r, uint32_t peak)
 
 /* ---- stream ---- */
 
-int tx_stream_init(struct tx_stream *s, uint32_t start_seq, uint64_t first_num, bool tls13)
+int tx_stream_init(struct tx_stream *s, uint32_t start_seq, uint64_t first_num, bool tls13,
+		   struct tx_ring_park *park)
 {
 	memset(s, 0, sizeof(*s));
 	ring_init(&s->segs, sizeof(struct tx_seg));
@@ -109,21 +154,24 @@ int tx_stream_init(struct tx_stream *s, uint32_t start_seq, uint64_t first_num, 
 	/* TLS 1.2: explicit nonce + tag; TLS 1.3: content type + tag (RFC 5246, RFC 8446) */
 	s->min_body = tls13 ? 1 + TLS_TAG_LEN : TLS12_NONCE_LEN + TLS_TAG_LEN;
 	s->tls13 = tls13;
+	s->park = park;
 	return 0;
 }
 
 void tx_stream_fini(struct tx_stream *s)
 {
-	free(s->segs.e);
-	free(s->recs.e);
-	s->segs.e = NULL;
-	s->recs.e = NULL;
+	s->segs.count = 0;
+	s->recs.count = 0;
+	if (s->segs.e)
+		ring_give_back(s, &s->segs);
+	if (s->recs.e)
+		ring_give_back(s, &s->recs);
 }
 
 /* Room for one more entry in r: 0 or -ENOMEM (the ring grows; its entries keep their order). */
-static inline int ring_room(struct tx_ring *r)
+static inline int ring_room(struct tx_stream *s, struct tx_ring *r)
 {
-	return r->count < r->cap ? 0 : ring_reserve(r, 1);
+	return r->count < r->cap ? 0 : ring_reserve(s, r, 1);
 }
 
 static inline struct tx_rec *rec_at(const struct tx_stream *s, uint32_t i)
@@ -136,7 +184,7 @@ static int rec_start(struct tx_stream *s, uint32_t seq, uint32_t len)
 {
 	struct tx_rec *r;
 
-	if (ring_room(&s->recs))
+	if (ring_room(s, &s->recs))
 		return -ENOMEM;
 	r = rec_at(s, s->recs.count++);
 	*r = (struct tx_rec){ .seq = seq, .len = len, .num = s->next_num++, .epoch = s->epoch };
@@ -219,7 +267,7 @@ static void seg_append(struct tx_stream *s, const uint8_t *data, uint32_t len, u
 int tx_stream_append_body_slow(struct tx_stream *s, const uint8_t *data, uint32_t len,
 			       uint32_t lkey)
 {
-	if (ring_reserve(&s->segs, 1))
+	if (ring_reserve(s, &s->segs, 1))
 		return -ENOMEM;
 	s->p.body_left -= len;
 	if (!s->p.body_left)
@@ -237,7 +285,7 @@ int tx_stream_learn(struct tx_stream *s, const uint8_t *data, uint32_t len, uint
 
 	if (!len)
 		return 0;
-	ret = ring_room(&s->segs) ? -ENOMEM : parse_run(s, &p, data, len, true);
+	ret = ring_room(s, &s->segs) ? -ENOMEM : parse_run(s, &p, data, len, true);
 	if (ret) {
 		/* a malformed header or no memory: forget the records these bytes started (the
 		 * ring may have grown; it keeps its order, so the count restores it) */
@@ -354,8 +402,8 @@ uint32_t tx_stream_release(struct tx_stream *s, uint32_t ack)
 		break;
 	}
 	if (released) {
-		ring_shrink(&s->recs, recs_peak);
-		ring_shrink(&s->segs, segs_peak);
+		ring_shrink(s, &s->recs, recs_peak);
+		ring_shrink(s, &s->segs, segs_peak);
 	}
 	return released;
 }

@@ -61,6 +61,20 @@ struct tx_parse {
 	uint32_t body_left; /* body bytes still to come once the header is complete */
 };
 
+/*
+ * One ring buffer of each kind parked by a queue: the rings of a context that acknowledges
+ * everything are given back (an idle connection holds none), and the next burst of the same
+ * or another context on that queue takes the buffer back instead of allocating. At most one
+ * buffer per kind, of at most TX_RING_PARK_MAX entries, per queue; used by the queue's thread
+ * only (a queue and its contexts are used by one thread at a time).
+ */
+#define TX_RING_PARK_MAX 256u
+struct tx_ring_park {
+	void *e[2];
+	uint32_t cap[2];
+};
+void tx_ring_park_fini(struct tx_ring_park *pk);
+
 struct tx_stream {
 	struct tx_ring segs;
 	struct tx_ring recs;
@@ -70,9 +84,11 @@ struct tx_stream {
 	uint32_t min_body;  /* smallest legal length field: nonce (1.2) + 1 (1.3 type) + tag */
 	bool tls13;         /* outer type must be application_data */
 	struct tx_parse p;
+	struct tx_ring_park *park; /* the queue's parked buffers (NULL: none) */
 };
 
-int tx_stream_init(struct tx_stream *s, uint32_t start_seq, uint64_t first_num, bool tls13);
+int tx_stream_init(struct tx_stream *s, uint32_t start_seq, uint64_t first_num, bool tls13,
+		   struct tx_ring_park *park);
 void tx_stream_fini(struct tx_stream *s);
 
 /* True at a record boundary (no record in progress). */
