@@ -552,8 +552,8 @@ static void print_report(const struct txb *b)
 	}
 	pr_close_array();
 	pr_open_object("target_throughput");
-	pr_double("min_ratio", "target >= %s of EVP at 16384-byte records (LSO, the device cuts "
-		  "the 1448-byte segments):", TX_TARGET_RATIO, 2);
+	pr_double("min_ratio", "target tx model per 16KiB record (LSO, the device cuts the "
+		  "1448-byte segments) >= %sx EVP:", TX_TARGET_RATIO, 2);
 	pr_bool("met", NULL, tput_met);
 	pr_text(" %s", tput_met ? "met" : "NOT met");
 	pr_double("ratio", " (%s)", tput, 3);
@@ -641,8 +641,8 @@ static void print_report(const struct txb *b)
 	}
 	pr_close_array();
 	pr_open_object("target_wqe_cost");
-	pr_double("max_ratio", "target tx library per-WQE one SEND per segment <= %sx a plain send "
-		  "(16384-byte records):", TX_TARGET_WQE, 2);
+	pr_double("max_ratio", "target tx library per-WQE one SEND per segment (16384-byte records) "
+		  "<= %sx a plain send:", TX_TARGET_WQE, 2);
 	pr_bool("met", NULL, wqe_met);
 	pr_text(" %s", wqe_met ? "met" : "NOT met");
 	pr_double("ratio", " (%s)", wqe, 3);
