@@ -108,12 +108,6 @@ static int ring_reserve(struct tx_stream *s, struct tx_ring *r, uint32_t extra)
 	return 0;
 }
 
-static void ring_pop(struct tx_ring *r)
-{
-	r->head = (r->head + 1) & (r->cap - 1);
-	r->count--;
-}
-
 /*
  * After releases: an empty ring is freed (an idle connection holds no ring); one that was at
  * most a quarter full even before this release (`peak`: between two acknowledgements a ring
@@ -372,34 +366,64 @@ int tx_stream_walk(const struct tx_stream *s, uint32_t from, uint32_t to, uint32
 	return from == to ? 0 : -ENOENT;
 }
 
+/* Index of the last segment starting at or before seq, or -1 (segments are in stream order). */
+static long seg_index(const struct tx_stream *s, uint32_t seq)
+{
+	long lo = 0, hi = (long)s->segs.count - 1, found = -1;
+
+	while (lo <= hi) {
+		long mid = (lo + hi) / 2;
+		const struct tx_seg *g = ring_at(&s->segs, (uint32_t)mid);
+
+		if (seq_le(g->seq, seq)) {
+			found = mid;
+			lo = mid + 1;
+		} else {
+			hi = mid - 1;
+		}
+	}
+	return found;
+}
+
+static void ring_drop(struct tx_ring *r, uint32_t n)
+{
+	r->head = (r->head + n) & (r->cap - 1);
+	r->count -= n;
+}
+
+/*
+ * Records and pieces are in stream order, so what an acknowledgement releases is a prefix of
+ * each ring, found by binary search: O(log n) however many records one ack covers (a bulk
+ * acknowledgement of a whole burst is the common case).
+ */
 uint32_t tx_stream_release(struct tx_stream *s, uint32_t ack)
 {
 	uint32_t released = 0, keep_from, recs_peak = s->recs.count, segs_peak = s->segs.count;
+	long i;
 
-	while (s->recs.count) {
-		const struct tx_rec *r = ring_at(&s->recs, 0);
+	i = rec_index(s, ack);
+	if (i >= 0) {
+		const struct tx_rec *r = ring_at(&s->recs, (uint32_t)i);
 
-		if (!r->len || !seq_le(r->seq + r->len, ack))
-			break;
-		ring_pop(&s->recs);
-		released++;
+		/* records before the last one starting at or before ack end at or before it */
+		released = (uint32_t)i + (r->len && seq_le(r->seq + r->len, ack));
+		ring_drop(&s->recs, released);
 	}
 	keep_from = tx_stream_first_seq(s);
-	while (s->segs.count) {
-		struct tx_seg *g = ring_at(&s->segs, 0);
+	i = seg_index(s, keep_from);
+	if (i >= 0) {
+		struct tx_seg *g = ring_at(&s->segs, (uint32_t)i);
 
 		if (seq_le(g->seq + g->len, keep_from)) {
-			ring_pop(&s->segs);
-			continue;
-		}
-		if (seq_lt(g->seq, keep_from)) { /* trim the released front */
-			uint32_t cut = keep_from - g->seq;
+			ring_drop(&s->segs, (uint32_t)i + 1);
+		} else {
+			uint32_t cut = keep_from - g->seq; /* trim the released front */
 
+			ring_drop(&s->segs, (uint32_t)i);
 			g->seq += cut;
 			g->addr += cut;
 			g->len -= cut;
 		}
-		break;
 	}
 	if (released) {
 		ring_shrink(s, &s->recs, recs_peak);
