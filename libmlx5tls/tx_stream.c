@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The TX record tracker (tx_stream.h). */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -292,16 +293,21 @@ int tx_stream_learn(struct tx_stream *s, const uint8_t *data, uint32_t len, uint
 	return 0;
 }
 
-/* Index of the last record starting at or before seq, or -1. */
-static long rec_index(const struct tx_stream *s, uint32_t seq)
+/* Records and pieces both begin with their stream sequence (the searches below read it). */
+_Static_assert(offsetof(struct tx_rec, seq) == 0 && offsetof(struct tx_seg, seq) == 0,
+	       "tx_rec and tx_seg start with seq");
+
+/* Index of the last entry of r (records or pieces, in stream order) starting at or before seq,
+ * or -1. */
+static long ring_index(const struct tx_ring *r, uint32_t seq)
 {
-	long lo = 0, hi = (long)s->recs.count - 1, found = -1;
+	long lo = 0, hi = (long)r->count - 1, found = -1;
 
 	while (lo <= hi) {
 		long mid = (lo + hi) / 2;
-		const struct tx_rec *r = ring_at(&s->recs, (uint32_t)mid);
+		const uint32_t *start = ring_at(r, (uint32_t)mid);
 
-		if (seq_le(r->seq, seq)) {
+		if (seq_le(*start, seq)) {
 			found = mid;
 			lo = mid + 1;
 		} else {
@@ -309,6 +315,11 @@ static long rec_index(const struct tx_stream *s, uint32_t seq)
 		}
 	}
 	return found;
+}
+
+static long rec_index(const struct tx_stream *s, uint32_t seq)
+{
+	return ring_index(&s->recs, seq);
 }
 
 int tx_stream_find(const struct tx_stream *s, uint32_t seq, struct tx_rec *rec)
@@ -366,25 +377,6 @@ int tx_stream_walk(const struct tx_stream *s, uint32_t from, uint32_t to, uint32
 	return from == to ? 0 : -ENOENT;
 }
 
-/* Index of the last segment starting at or before seq, or -1 (segments are in stream order). */
-static long seg_index(const struct tx_stream *s, uint32_t seq)
-{
-	long lo = 0, hi = (long)s->segs.count - 1, found = -1;
-
-	while (lo <= hi) {
-		long mid = (lo + hi) / 2;
-		const struct tx_seg *g = ring_at(&s->segs, (uint32_t)mid);
-
-		if (seq_le(g->seq, seq)) {
-			found = mid;
-			lo = mid + 1;
-		} else {
-			hi = mid - 1;
-		}
-	}
-	return found;
-}
-
 static void ring_drop(struct tx_ring *r, uint32_t n)
 {
 	r->head = (r->head + n) & (r->cap - 1);
@@ -410,7 +402,7 @@ uint32_t tx_stream_release(struct tx_stream *s, uint32_t ack)
 		ring_drop(&s->recs, released);
 	}
 	keep_from = tx_stream_first_seq(s);
-	i = seg_index(s, keep_from);
+	i = ring_index(&s->segs, keep_from);
 	if (i >= 0) {
 		struct tx_seg *g = ring_at(&s->segs, (uint32_t)i);
 
