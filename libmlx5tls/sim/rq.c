@@ -341,7 +341,7 @@ static enum sim_tls_rx_status rq_tls(struct sim_rq *rq, const struct sim_rx_fram
 	/* the engine sees TCP payload only; a pure ACK or a non-TCP frame is not a TLS segment */
 	if (!rx->parsed || p->l4_proto != 6 || p->l3_end <= p->pay_off)
 		return st;
-	ctx = sim_tls_rx_ctx_lock(rq->dp, rx->tirn);
+	ctx = sim_tls_rx_ctx_lock_rq(rq, rx->tirn);
 	if (!ctx) {
 		/* fact sheet 11.2: before the static params there is nothing to decrypt with */
 		rq->stats.tls_no_context++;
