@@ -489,7 +489,13 @@ static int complete_record(struct rx_sw *rx, rx_sw_record_fn cb, void *ctx)
 		rx->stop = RX_SW_STOP_CONTROL;
 	}
 	ret = cb ? cb(ctx, type, pt, pt_len) : 0;
-	explicit_bzero(rx->rec, body_off + pt_len);
+	/* Plaintext software decrypted exists only here: wiped once delivered. The device's was
+	 * decrypted in the application's receive buffers, where the same bytes stay until the
+	 * application reuses them, so wiping this copy would protect nothing (and cost a pass over
+	 * every record); the next record overwrites it and rx_sw_free wipes the buffer (secret
+	 * memory: locked, not dumped). Unverified plaintext never gets here (verify_sw failed). */
+	if (!by_device)
+		explicit_bzero(rx->rec, body_off + pt_len);
 	return ret;
 }
 
