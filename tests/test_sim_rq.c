@@ -1659,7 +1659,7 @@ static void *tir_race_inject(void *arg)
 
 	while (!__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE)) {
 		sim_dev_rx(c->f->dev, c->fr, c->n);
-		c->sent++;
+		__atomic_fetch_add(&c->sent, 1, __ATOMIC_RELEASE);
 	}
 	return NULL;
 }
@@ -1710,9 +1710,18 @@ static void test_tir_destroy_in_flight(void)
 			errors++;
 			break;
 		}
-		for (int k = 0; k < 20 + (i % 7) * 30; k++)
-			sched_yield();
-		/* every few rounds the TIR goes with frames of it between rule and destroy */
+		/* frames through the rule (two: the first may have begun before it), a different
+		 * number each round; the TIR then goes while the next ones are on their way */
+		{
+			uint64_t s0 = __atomic_load_n(&c.sent, __ATOMIC_ACQUIRE);
+			uint64_t want = s0 + 2 + (uint64_t)(i % 7) * 10;
+			long spins = 0;
+
+			while (__atomic_load_n(&c.sent, __ATOMIC_ACQUIRE) < want && spins++ < 50000000)
+				sched_yield();
+			if (spins >= 50000000)
+				errors++; /* the injector stopped */
+		}
 		if (sim_steer_del(f.dev, rule) || destroy_tir(f.dev, f.uid, tirn))
 			errors++;
 	}
