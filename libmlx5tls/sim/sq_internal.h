@@ -165,9 +165,10 @@ void sim_tls_rx_ctx_unlock(struct sim_tls_rx_ctx *ctx);
 /* SET_PSV / GET_PSV on a locked context: 0 or a vsynd. */
 int sim_tls_rx_ctx_progress(struct sim_tls_rx_ctx *ctx, const uint8_t params[12]);
 int sim_tls_rx_ctx_get_progress(struct sim_tls_rx_ctx *ctx, uint8_t out[16]);
-/* One received TCP segment through the engine: 0 (status set) or -errno from the engine. */
-int sim_tls_rx_ctx_packet(struct sim_tls_rx_ctx *ctx, uint32_t tcp_seq, uint8_t *payload,
-			  size_t len, bool l4_csum_ok, enum sim_tls_rx_status *status);
+/* One received TCP segment through the engine, from in (as received) to out (what the device
+ * writes): 0 (status set) or -errno from the engine (out then undefined). */
+int sim_tls_rx_ctx_packet(struct sim_tls_rx_ctx *ctx, uint32_t tcp_seq, const uint8_t *in,
+			  uint8_t *out, size_t len, bool l4_csum_ok, enum sim_tls_rx_status *status);
 /* Drop tirn's context (its TIR, which delivers to rq, is being destroyed; dev->lock held, no
  * other lock). */
 void sim_tls_rx_ctx_drop(struct sim_dp *dp, uint32_t tirn, struct sim_rq *rq);

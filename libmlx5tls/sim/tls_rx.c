@@ -113,7 +113,9 @@
  *
  * Efficiency: one EVP_DecryptUpdate per contiguous payload run, in place; restoring is needed
  * only on ERROR. No allocation after create: observed-only payload runs go through a small
- * per-thread sink.
+ * per-thread sink. Out of place (sim_tls_rx_packet_to: the RQ's receive buffer from the frame),
+ * payload runs are decrypted from the frame into the buffer and every other byte copied, so the
+ * payload is written once; on ERROR the buffer is simply copied from the untouched frame.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -201,6 +203,11 @@ struct run {
 	bool bad_hdr;            /* walk stopped at an invalid header ... */
 	size_t stop;             /* ... ending at this packet offset */
 	uint64_t inplace_bytes;
+	/* out of place: the walk reads `in`; a decrypted run goes to the same offset of `out`,
+	 * whose bytes [0, copied) are written (NULL out: in place) */
+	const uint8_t *in;
+	uint8_t *out;
+	size_t copied;
 	bool resync;             /* S2: a chain header eligible for RESYNC */
 	uint32_t resync_seq;
 	uint64_t resync_rn;
@@ -459,7 +466,17 @@ static int payload_run(struct sim_tls_rx *rx, struct run *r, uint8_t *p, size_t 
 	if (r->mode == RUN_RESTORE)
 		return ctr_restore(rx, p, n);
 	if (r->mode == RUN_INPLACE && !r->fail) {
-		if (EVP_DecryptUpdate(rx->gcm, p, &outl, p, (int)n) != 1 || (size_t)outl != n)
+		uint8_t *dst = p;
+
+		if (r->out) {
+			size_t off = (size_t)(p - r->in);
+
+			if (off > r->copied) /* framing bytes before the run, as received */
+				memcpy(r->out + r->copied, r->in + r->copied, off - r->copied);
+			dst = r->out + off;
+			r->copied = off + n;
+		}
+		if (EVP_DecryptUpdate(rx->gcm, dst, &outl, p, (int)n) != 1 || (size_t)outl != n)
 			return -EIO;
 		r->inplace_bytes += n;
 		return 0;
@@ -766,7 +783,7 @@ static int sync_packet(struct sim_tls_rx *rx, uint8_t *p, size_t len, struct run
 			r->fail_pos = r->stop;
 		}
 	}
-	if (r->fail && r->mode == RUN_INPLACE) {
+	if (r->fail && r->mode == RUN_INPLACE && !r->out) { /* out of place: copied whole */
 		ret = restore(rx, &snap, p, pos, r->fail_pos);
 		if (ret)
 			return ret;
@@ -788,22 +805,20 @@ static int sync_packet(struct sim_tls_rx *rx, uint8_t *p, size_t len, struct run
 	return 0;
 }
 
-int sim_tls_rx_packet(struct sim_tls_rx *rx, uint32_t tcp_seq, uint8_t *payload, size_t len,
-		      bool l4_csum_ok, enum sim_tls_rx_status *status)
+/* The packet's bytes p (in place, or `in` read only while out gets the result). */
+static int packet(struct sim_tls_rx *rx, uint32_t tcp_seq, uint8_t *payload, const uint8_t *in,
+		  uint8_t *out, size_t len, bool l4_csum_ok, enum sim_tls_rx_status *status)
 {
 	struct run r;
 	int ret = 0;
 
-	if (!rx || !status || (!payload && len) || len > INT32_MAX)
-		return -EINVAL;
-	*status = SIM_TLS_RX_NOT_DECRYPTED;
-	if (!len)
-		return 0;
 	rx->c.packets++;
 	rx->c.bytes += len;
 	memset(&r, 0, sizeof(r));
 	r.pkt_seq = tcp_seq;
 	r.pkt_len = len;
+	r.in = in;
+	r.out = out;
 	if (!l4_csum_ok) { /* R3 */
 		rx->c.csum_bad++;
 	} else if (rx->state == SIM_TLS_RX_NO_STATIC || rx->state == SIM_TLS_RX_WAIT_START) {
@@ -855,7 +870,41 @@ int sim_tls_rx_packet(struct sim_tls_rx *rx, uint32_t tcp_seq, uint8_t *payload,
 		rx->c.pkt_not_decrypted++;
 		break;
 	}
+	if (out) {
+		/* DECRYPTED: the bytes after the last run as received; anything else is delivered
+		 * exactly as received (R3-R9; an ERROR packet's runs decrypted before the failure
+		 * are undone by copying the untouched frame, as restore() does in place) */
+		if (*status != SIM_TLS_RX_DECRYPTED)
+			r.copied = 0;
+		memcpy(out + r.copied, in + r.copied, len - r.copied);
+	}
 	return ret < 0 ? ret : 0;
+}
+
+int sim_tls_rx_packet(struct sim_tls_rx *rx, uint32_t tcp_seq, uint8_t *payload, size_t len,
+		      bool l4_csum_ok, enum sim_tls_rx_status *status)
+{
+	if (!rx || !status || (!payload && len) || len > INT32_MAX)
+		return -EINVAL;
+	*status = SIM_TLS_RX_NOT_DECRYPTED;
+	if (!len)
+		return 0;
+	return packet(rx, tcp_seq, payload, NULL, NULL, len, l4_csum_ok, status);
+}
+
+int sim_tls_rx_packet_to(struct sim_tls_rx *rx, uint32_t tcp_seq, const uint8_t *in, uint8_t *out,
+			 size_t len, bool l4_csum_ok, enum sim_tls_rx_status *status)
+{
+	if (!rx || !status || ((!in || !out) && len) || len > INT32_MAX)
+		return -EINVAL;
+	*status = SIM_TLS_RX_NOT_DECRYPTED;
+	if (!len)
+		return 0;
+	if (in == out)
+		return packet(rx, tcp_seq, out, NULL, NULL, len, l4_csum_ok, status);
+	/* the walk reads `in` and never writes through this pointer out of place (payload_run
+	 * writes `out`; restore() is not used) */
+	return packet(rx, tcp_seq, (uint8_t *)(uintptr_t)in, in, out, len, l4_csum_ok, status);
 }
 
 /*
@@ -1111,6 +1160,12 @@ static int ops_packet(void *ctx, uint32_t tcp_seq, uint8_t *payload, size_t len,
 	return sim_tls_rx_packet(ctx, tcp_seq, payload, len, l4_csum_ok, status);
 }
 
+static int ops_packet_to(void *ctx, uint32_t tcp_seq, const uint8_t *in, uint8_t *out, size_t len,
+			 bool l4_csum_ok, enum sim_tls_rx_status *status)
+{
+	return sim_tls_rx_packet_to(ctx, tcp_seq, in, out, len, l4_csum_ok, status);
+}
+
 const struct sim_tls_rx_engine_ops sim_tls_rx_engine_ops = {
 	.create = ops_create,
 	.destroy = ops_destroy,
@@ -1118,4 +1173,5 @@ const struct sim_tls_rx_engine_ops sim_tls_rx_engine_ops = {
 	.set_progress = ops_set_progress,
 	.get_progress = ops_get_progress,
 	.packet = ops_packet,
+	.packet_to = ops_packet_to,
 };

@@ -169,10 +169,14 @@ int sim_tls_rx_ctx_get_progress(struct sim_tls_rx_ctx *ctx, uint8_t out[16])
 	return ctx->ops->get_progress(ctx->st, out) ? SIM_VSYND_TIR_NO_CONTEXT : 0;
 }
 
-int sim_tls_rx_ctx_packet(struct sim_tls_rx_ctx *ctx, uint32_t tcp_seq, uint8_t *payload,
-			  size_t len, bool l4_csum_ok, enum sim_tls_rx_status *status)
+int sim_tls_rx_ctx_packet(struct sim_tls_rx_ctx *ctx, uint32_t tcp_seq, const uint8_t *in,
+			  uint8_t *out, size_t len, bool l4_csum_ok, enum sim_tls_rx_status *status)
 {
-	return ctx->ops->packet(ctx->st, tcp_seq, payload, len, l4_csum_ok, status);
+	if (ctx->ops->packet_to)
+		return ctx->ops->packet_to(ctx->st, tcp_seq, in, out, len, l4_csum_ok, status);
+	/* an engine without it: in place, on a copy */
+	memcpy(out, in, len);
+	return ctx->ops->packet(ctx->st, tcp_seq, out, len, l4_csum_ok, status);
 }
 
 void sim_tls_rx_ctx_drop(struct sim_dp *dp, uint32_t tirn, struct sim_rq *rq)
