@@ -284,7 +284,7 @@ struct sim_rq {
 	enum sim_rq_state state;
 	uint16_t ci; /* receive WQEs consumed */
 	struct sim_rq_stats stats;
-	uint8_t *scratch; /* the frame being delivered (TLS decrypts in place here) */
+	uint8_t *scratch; /* the TLS stage's output for a frame with no receive buffer */
 	/* The TLS RX context of the last TIR delivered through, so that a delivery does not take
 	 * the context table's lock (tls_rx_ctx.c LIFETIME): only a TIR whose RQ this is steers
 	 * frames here, and dropping its context clears this under this lock first. */
