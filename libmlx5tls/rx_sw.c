@@ -54,6 +54,11 @@ struct rx_sw {
 	uint32_t have;      /* bytes of it held */
 	uint32_t need;      /* its total length; 0 while the header is incomplete */
 	unsigned int last_mark;
+	/* marks of bytes [0, mark_have) are in `mark`; bytes [mark_have, have) all carry
+	 * last_mark (written out only when a byte with another mark follows them or a reader
+	 * needs every byte's): a record from packets all decrypted under the same keys - the
+	 * common case - costs no per-byte mark writes or compares */
+	uint32_t mark_have;
 	/* handshake message framing across records (a KeyUpdate must end its record) */
 	uint32_t hs_skip;
 	uint8_t hs_hdr[HS_HDR_LEN];
@@ -303,6 +308,14 @@ static int mark_epoch(const struct rx_sw *rx, unsigned int mark)
 	return (int)e;
 }
 
+/* Write out the marks of the bytes [mark_have, have) (all last_mark). */
+static void marks_flush(struct rx_sw *rx)
+{
+	if (rx->have > rx->mark_have)
+		memset(rx->mark + rx->mark_have, (int)rx->last_mark, rx->have - rx->mark_have);
+	rx->mark_have = rx->have;
+}
+
 /*
  * Restore payload bytes buf[from, to) of the held record (marks in m, payload offsets counted
  * from body_off) to what was sent: every run a device decrypted is encrypted again under the
@@ -340,6 +353,7 @@ static int verify_sw(struct rx_sw *rx, uint32_t body_off, uint32_t pt_len)
 	int outl = 0, ret;
 
 	/* encrypt the device-decrypted runs again: the whole record is then as sent */
+	marks_flush(rx);
 	ret = restore_runs(rx, rx->rec, rx->mark, body_off, body_off + pt_len, body_off);
 	if (ret)
 		return ret;
@@ -425,10 +439,16 @@ static int complete_record(struct rx_sw *rx, rx_sw_record_fn cb, void *ctx)
 	uint8_t type = rx->rec[0];
 	int ret = 0, ku = 0;
 
-	/* all marks equal to own: the first is, and each equals the next (one vectorised pass) */
-	if (by_device && pt_len)
+	/* all marks equal to own: those not written out are last_mark; of the others the first
+	 * is, and each equals the next (one vectorised pass) */
+	if (by_device && pt_len && rx->mark_have > body_off) {
+		uint32_t m_end = rx->mark_have < body_off + pt_len ? rx->mark_have
+								   : body_off + pt_len;
+
 		by_device = rx->mark[body_off] == own &&
-			    !memcmp(rx->mark + body_off, rx->mark + body_off + 1, pt_len - 1);
+			    !memcmp(rx->mark + body_off, rx->mark + body_off + 1,
+				    m_end - body_off - 1);
+	}
 	/* the next number would wrap: TLS forbids it (RFC 8446 5.3, kernel tls_advance_record_sn) */
 	if (rx->seq == UINT64_MAX)
 		return fail(rx, -EBADMSG);
@@ -460,6 +480,7 @@ static int complete_record(struct rx_sw *rx, rx_sw_record_fn cb, void *ctx)
 	rx->seq++;
 	rx->index++;
 	rx->have = 0;
+	rx->mark_have = 0;
 	rx->need = 0;
 	if (ku) {
 		rx->st.key_updates++;
@@ -468,7 +489,13 @@ static int complete_record(struct rx_sw *rx, rx_sw_record_fn cb, void *ctx)
 		rx->stop = RX_SW_STOP_CONTROL;
 	}
 	ret = cb ? cb(ctx, type, pt, pt_len) : 0;
-	explicit_bzero(rx->rec, body_off + pt_len);
+	/* Plaintext software decrypted exists only here: wiped once delivered. The device's was
+	 * decrypted in the application's receive buffers, where the same bytes stay until the
+	 * application reuses them, so wiping this copy would protect nothing (and cost a pass over
+	 * every record); the next record overwrites it and rx_sw_free wipes the buffer (secret
+	 * memory: locked, not dumped). Unverified plaintext never gets here (verify_sw failed). */
+	if (!by_device)
+		explicit_bzero(rx->rec, body_off + pt_len);
 	return ret;
 }
 
@@ -505,8 +532,9 @@ int rx_sw_input(struct rx_sw *rx, const uint8_t *data, size_t len, unsigned int 
 		uint32_t want = rx_sw_to_boundary(rx);
 		uint32_t n = len < want ? (uint32_t)len : want;
 
+		if (mark != rx->last_mark)
+			marks_flush(rx); /* the held run ends here */
 		memcpy(rx->rec + rx->have, data, n);
-		memset(rx->mark + rx->have, (int)mark, n);
 		rx->last_mark = mark;
 		rx->have += n;
 		data += n;
@@ -538,6 +566,7 @@ int rx_sw_pending(struct rx_sw *rx, uint8_t *buf, size_t cap)
 		return -ENOSPC;
 	if (!rx->have)
 		return 0;
+	marks_flush(rx);
 	memcpy(buf, rx->rec, rx->have);
 	if (rx->have <= body_off)
 		return 0;
@@ -557,6 +586,9 @@ int rx_sw_restore(struct rx_sw *rx, uint8_t *data, size_t len, unsigned int mark
 	body_off = rx_sw_body_offset(rx);
 	if (len && rec_buf(rx))
 		return -ENOMEM;
+	/* the bytes restored here get no marks written (their array bytes keep what they held,
+	 * as before marks were written lazily) */
+	marks_flush(rx);
 	while (len) {
 		uint32_t want = rx_sw_to_boundary(rx);
 		uint32_t n = len < want ? (uint32_t)len : want;
@@ -580,6 +612,7 @@ int rx_sw_restore(struct rx_sw *rx, uint8_t *data, size_t len, unsigned int mark
 			}
 		}
 		rx->have += n;
+		rx->mark_have = rx->have;
 		data += n;
 		len -= n;
 		if (!rx->need && rx->have == HDR_LEN) {
@@ -593,6 +626,7 @@ int rx_sw_restore(struct rx_sw *rx, uint8_t *data, size_t len, unsigned int mark
 			rx->seq++;
 			rx->index++;
 			rx->have = 0;
+			rx->mark_have = 0;
 			rx->need = 0;
 		}
 	}

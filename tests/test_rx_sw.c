@@ -255,6 +255,54 @@ static void test_tampered_record(void)
 	fx_fini(&f);
 }
 
+/* Marks that change inside one record: the device decrypted every segment, but the middle one
+ * of record 0 reaches rx_sw as it came off the wire (marked received). Its tag's packet is the
+ * device's, so only the per-byte marks say the record is mixed: it must be completed in
+ * software (the device runs encrypted again), never delivered as the device's with ciphertext
+ * in it. */
+static void test_mixed_marks_middle_run(void)
+{
+	uint8_t *seg[4];
+	struct rx_fixture f;
+	struct rx_sw_stats st;
+	size_t mss = 1448;
+
+	fx_init(&f, TLS1_3_VERSION, 128, 4000, 2); /* records of 4022 bytes: segments 0-2, 2-5 */
+	CU_ASSERT_FATAL(f.wire_len > 3 * mss && f.wire_len <= 6 * mss);
+	for (size_t i = 0; i < 4; i++) {
+		seg[i] = malloc(mss);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(seg[i]);
+		CU_ASSERT_EQUAL(device(&f, i * mss, mss, seg[i]), SIM_TLS_RX_DECRYPTED);
+	}
+	CU_ASSERT_EQUAL(rx_sw_input(f.sw, seg[0], mss, rx_sw_mark(0), collect, &f), 0);
+	CU_ASSERT_EQUAL(rx_sw_input(f.sw, f.wire + mss, mss, RX_SW_MARK_RECEIVED, collect, &f), 0);
+	CU_ASSERT_EQUAL(rx_sw_input(f.sw, seg[2], mss, rx_sw_mark(0), collect, &f), 0);
+	rx_sw_get_stats(f.sw, &st);
+	CU_ASSERT_EQUAL(st.records, 1);
+	CU_ASSERT_EQUAL(st.by_software, 1);
+	CU_ASSERT_EQUAL(st.by_device, 0);
+	/* the payload in segment 0 (after the header) and in segment 2 (up to the tag at
+	 * 4022 - 16): 1443 + 1110 bytes */
+	CU_ASSERT_EQUAL(st.reencrypted_bytes, (mss - 5) + (4022 - 16 - 2 * mss));
+	CU_ASSERT_EQUAL(f.got_len, 4000);
+	CU_ASSERT_EQUAL(memcmp(f.got, f.pt, 4000), 0);
+	/* record 1 starts in segment 2 and continues in the device's segments: the device's */
+	CU_ASSERT_EQUAL(rx_sw_input(f.sw, seg[3], mss, rx_sw_mark(0), collect, &f), 0);
+	for (size_t i = 4; i * mss < f.wire_len; i++) {
+		size_t n = f.wire_len - i * mss < mss ? f.wire_len - i * mss : mss;
+
+		CU_ASSERT_EQUAL(device(&f, i * mss, n, seg[0]), SIM_TLS_RX_DECRYPTED);
+		CU_ASSERT_EQUAL(rx_sw_input(f.sw, seg[0], n, rx_sw_mark(0), collect, &f), 0);
+	}
+	expect_all(&f);
+	rx_sw_get_stats(f.sw, &st);
+	CU_ASSERT_EQUAL(st.records, 2);
+	CU_ASSERT_EQUAL(st.by_device, 1);
+	for (size_t i = 0; i < 4; i++)
+		free(seg[i]);
+	fx_fini(&f);
+}
+
 /* No device at all (every packet not decrypted): software verifies every record. */
 static void test_all_software(void)
 {
@@ -298,6 +346,7 @@ static const struct test_case cases[] = {
 	{ "in_order_matrix_by_device", test_in_order_matrix },
 	{ "reorder_mixed_record", test_reorder_mixed_record },
 	{ "header_loss_software", test_header_loss_software },
+	{ "mixed_marks_middle_run", test_mixed_marks_middle_run },
 	{ "tampered_record", test_tampered_record },
 	{ "all_software", test_all_software },
 	{ "bad_input", test_bad_input },

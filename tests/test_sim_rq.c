@@ -15,6 +15,7 @@
 #include <infiniband/mlx5dv.h>
 #include <openssl/ssl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1640,6 +1641,120 @@ static void test_concurrency(void)
 	fx_fini(&f);
 }
 
+/* ---- a TLS TIR destroyed while frames for it are delivered (tls_rx_ctx.c LIFETIME) ---- */
+
+#define TIR_ROUNDS 150
+
+struct tir_race {
+	struct fx *f;
+	uint8_t fr[256];
+	size_t n;
+	int stop;
+	uint64_t sent;
+};
+
+static void *tir_race_inject(void *arg)
+{
+	struct tir_race *c = arg;
+
+	while (!__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE)) {
+		sim_dev_rx(c->f->dev, c->fr, c->n);
+		__atomic_fetch_add(&c->sent, 1, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+/* One thread receives frames of a flow without pause; this one creates a TLS TIR, keys it
+ * (static and progress params through an SQ), steers the flow to it, lets frames through, then
+ * deletes the rule and destroys the TIR (its context goes), TIR_ROUNDS times. The RQ caches the
+ * context of the TIR it delivers for: no delivery may use a context after its TIR's destroy
+ * freed it (ASan/TSan builds see it), every frame steered to a TLS TIR went through the TLS
+ * stage with that TIR's context (no frame of a live rule finds none), and the others were
+ * dropped for want of a rule, as the device drops them. A TIR number reused later starts with
+ * no context. */
+static void test_tir_destroy_in_flight(void)
+{
+	struct fx f;
+	struct txq t;
+	struct tir_race c = { 0 };
+	struct tls_static_info si = { 0 };
+	struct sim_flow_match m;
+	struct sim_rq_stats st;
+	struct sim_rx_stats rs;
+	uint8_t key[16] = { 7, 6, 5 };
+	uint32_t dek, tirn = 0;
+	pthread_t inj;
+	int errors = 0;
+
+	FX_INIT(&f, NULL, 6, 8);
+	CU_ASSERT_EQUAL_FATAL(txq_init(&t, f.dev, f.tis, f.pd, NULL), 0);
+	dek = create_dek(f.dev, f.uid, f.pd, key, 16);
+	CU_ASSERT_FATAL(dek != 0);
+	si.dek_index = dek;
+	flow_match(&flow_v4, 6, &m);
+	c.f = &f;
+	c.n = frame(c.fr, &flow_v4, 6, 1, 0x18, payload, 64, CS_GOOD, false);
+	rxq_post(&f.q, 64);
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&inj, NULL, tir_race_inject, &c), 0);
+	for (int i = 0; i < TIR_ROUNDS; i++) {
+		uint32_t rule = 0;
+
+		tirn = create_tir(f.dev, f.uid, f.td, f.q.ri.rqn, 1);
+		if (!tirn) {
+			errors++;
+			break;
+		}
+		post_static_tir(&t, tirn, &si);
+		post_progress_tir(&t, tirn, 1);
+		if (txq_run(&t) || sim_steer_add(f.dev, &m, tirn, &rule)) {
+			errors++;
+			break;
+		}
+		/* frames through the rule (two: the first may have begun before it), a different
+		 * number each round; the TIR then goes while the next ones are on their way */
+		{
+			uint64_t s0 = __atomic_load_n(&c.sent, __ATOMIC_ACQUIRE);
+			uint64_t want = s0 + 2 + (uint64_t)(i % 7) * 10;
+			long spins = 0;
+
+			while (__atomic_load_n(&c.sent, __ATOMIC_ACQUIRE) < want && spins++ < 50000000)
+				sched_yield();
+			if (spins >= 50000000)
+				errors++; /* the injector stopped */
+		}
+		if (sim_steer_del(f.dev, rule) || destroy_tir(f.dev, f.uid, tirn))
+			errors++;
+	}
+	__atomic_store_n(&c.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(inj, NULL);
+	CU_ASSERT_EQUAL(errors, 0);
+	sim_rq_get_stats(f.q.rq, &st);
+	sim_dev_get_rx_stats(f.dev, &rs);
+	CU_ASSERT_EQUAL(rs.frames, c.sent);
+	CU_ASSERT_EQUAL(rs.steered + rs.no_match, c.sent);
+	CU_ASSERT(rs.steered > 0);
+	/* each steered frame through the TLS stage of a keyed TIR */
+	CU_ASSERT_EQUAL(st.tls_no_context, 0);
+	CU_ASSERT_EQUAL(st.tls_engine_errors, 0);
+	CU_ASSERT_EQUAL(st.tls_not_decrypted + st.tls_decrypted + st.tls_resync + st.tls_error,
+			rs.steered);
+	CU_ASSERT_EQUAL(st.packets + st.out_of_buffer, rs.steered);
+	/* a new TIR on the same RQ, not keyed: its frames find no context (not the cached one) */
+	tirn = create_tir(f.dev, f.uid, f.td, f.q.ri.rqn, 1);
+	{
+		uint32_t rule = 0;
+
+		CU_ASSERT_EQUAL_FATAL(sim_steer_add(f.dev, &m, tirn, &rule), 0);
+		sim_dev_rx(f.dev, c.fr, c.n);
+		sim_rq_get_stats(f.q.rq, &st);
+		CU_ASSERT_EQUAL(st.tls_no_context, 1);
+		CU_ASSERT_EQUAL(sim_steer_del(f.dev, rule), 0);
+	}
+	CU_ASSERT_EQUAL(destroy_tir(f.dev, f.uid, tirn), 0);
+	txq_fini(&t);
+	fx_fini(&f);
+}
+
 static int suite_cleanup(void)
 {
 	tls_peer_global_cleanup();
@@ -1658,6 +1773,7 @@ static const struct test_case cases[] = {
 	{ "TIR WQEs through the SQ", test_tir_wqes },
 	{ "TLS RX end to end: in order, corrupted, header lost", test_tls_end_to_end },
 	{ "receive path against control plane and driver threads", test_concurrency },
+	{ "TLS TIR destroyed while its frames are delivered", test_tir_destroy_in_flight },
 	{ NULL, NULL },
 };
 

@@ -22,9 +22,10 @@
  *
  * Target (issue 10): the model path at >= 0.60x EVP for 16 KiB records. Per-packet AES-GCM costs
  * more than one EVP update per record by design (12 updates, partial blocks at the segment edges);
- * the rest is the device's receive path (checksum, steering, one copy into the receive buffer,
- * CQE) and the library's. Passes alternate and the best counts; the ratio is between figures of
- * this run (as bench tx).
+ * the rest is the device's receive path (checksum, steering, the receive buffer written once -
+ * payload decrypted from the frame into it - and the CQE) and the library's (mlx5tls_rx_input
+ * copies each record into one buffer to hand it over whole). Passes alternate and the best
+ * counts; the ratio is between figures of this run (as bench tx).
  */
 #include <errno.h>
 #include <inttypes.h>

@@ -132,11 +132,12 @@ void sim_dp_deks_gone_locked(struct sim_dev *dev, uint32_t first, uint32_t n)
 		sim_tls_ctx_deks_gone(dev->dp, first, n);
 }
 
-void sim_dp_tir_destroyed_locked(struct sim_dev *dev, uint32_t tirn)
+void sim_dp_tir_destroyed_locked(struct sim_dev *dev, uint32_t tirn, struct sim_rq *rq)
 {
-	/* as for TISes: dev->lock held, then dp->tls_rx_lock, then the context's lock */
+	/* dev->lock held, then (one at a time) dp->tls_rx_lock, the TIR's RQ's lock, the
+	 * context's lock (tls_rx_ctx.c) */
 	if (dev && dev->dp)
-		sim_tls_rx_ctx_drop(dev->dp, tirn);
+		sim_tls_rx_ctx_drop(dev->dp, tirn, rq);
 }
 
 void sim_dp_dev_destroy(struct sim_dev *dev)

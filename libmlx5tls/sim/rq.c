@@ -328,8 +328,9 @@ static uint8_t l4_l3_type(const struct sim_rx_frame *rx)
 	return (uint8_t)(l4 << 4 | l3 << 2);
 }
 
-/* The TLS RX stage of a TLS TIR: decrypts the TCP payload in buf (a copy of the frame) in place,
- * or leaves it; returns the CQE status. */
+/* The TLS RX stage of a TLS TIR: writes the frame into buf (the receive buffer) with its TCP
+ * payload decrypted on the way, or as received; returns the CQE status. The payload is written
+ * once, by the engine (sim_tls_rx_packet_to), not copied and then decrypted in place. */
 static enum sim_tls_rx_status rq_tls(struct sim_rq *rq, const struct sim_rx_frame *rx, uint8_t *buf)
 {
 	const struct sim_pkt *p = &rx->pkt;
@@ -339,17 +340,23 @@ static enum sim_tls_rx_status rq_tls(struct sim_rq *rq, const struct sim_rx_fram
 	int ret;
 
 	/* the engine sees TCP payload only; a pure ACK or a non-TCP frame is not a TLS segment */
-	if (!rx->parsed || p->l4_proto != 6 || p->l3_end <= p->pay_off)
+	if (!rx->parsed || p->l4_proto != 6 || p->l3_end <= p->pay_off) {
+		memcpy(buf, rx->frame, rx->len);
 		return st;
-	ctx = sim_tls_rx_ctx_lock(rq->dp, rx->tirn);
+	}
+	ctx = sim_tls_rx_ctx_lock_rq(rq, rx->tirn);
 	if (!ctx) {
 		/* fact sheet 11.2: before the static params there is nothing to decrypt with */
 		rq->stats.tls_no_context++;
+		memcpy(buf, rx->frame, rx->len);
 		return st;
 	}
 	plen = p->l3_end - p->pay_off;
+	/* headers, then what follows the IP packet (Ethernet padding), as received */
+	memcpy(buf, rx->frame, p->pay_off);
+	memcpy(buf + p->l3_end, rx->frame + p->l3_end, rx->len - p->l3_end);
 	ret = sim_tls_rx_ctx_packet(ctx, be32_at(rx->frame + p->l4_off + 4),
-				    buf + p->pay_off, plen, rx->l4_ok, &st);
+				    rx->frame + p->pay_off, buf + p->pay_off, plen, rx->l4_ok, &st);
 	sim_tls_rx_ctx_unlock(ctx);
 	if (ret) {
 		/* OpenSSL failed: deliver what came off the wire, undecided */
@@ -432,12 +439,12 @@ void sim_rq_deliver_locked(struct sim_rq *rq, const struct sim_rx_frame *rx)
 		}
 	}
 	if (dest == DEST_BUFFER) {
-		memcpy(dst, rx->frame, rx->len);
 		if (rx->tls_en)
 			tls = rq_tls(rq, rx, dst);
+		else
+			memcpy(dst, rx->frame, rx->len);
 	} else if (rx->tls_en) {
 		/* nowhere to deliver, but the TLS engine sees the packet all the same */
-		memcpy(rq->scratch, rx->frame, rx->len);
 		(void)rq_tls(rq, rx, rq->scratch);
 	}
 	if (mr_locked)

@@ -171,7 +171,7 @@ void sim_dp_dev_destroy(struct sim_dev *dev);
  * number starts clean. Called with dev->lock held. */
 void sim_dp_tis_destroyed_locked(struct sim_dev *dev, uint32_t tisn);
 /* The same for a TIR and its TLS RX context. */
-void sim_dp_tir_destroyed_locked(struct sim_dev *dev, uint32_t tirn);
+void sim_dp_tir_destroyed_locked(struct sim_dev *dev, uint32_t tirn, struct sim_rq *rq);
 /* DEK ids [first, first + n) were re-keyed (MODIFY, a bulk element) or destroyed: the TLS TX
  * contexts keyed from them hold a key that is gone, so they are dropped (a TIS back in a pool
  * keeps no engine state; its next user posts static params anyway). Called with dev->lock held. */

@@ -158,14 +158,20 @@ int sim_tls_rx_ctx_static(struct sim_dev *dev, struct sim_dp *dp,
 			  const uint8_t params[64]);
 /* Look up tirn's context, locked; NULL if none. Unlock with sim_tls_rx_ctx_unlock. */
 struct sim_tls_rx_ctx *sim_tls_rx_ctx_lock(struct sim_dp *dp, uint32_t tirn);
+/* The same for a delivery into rq (rq->lock held) of a frame TIR tirn steered: through rq's
+ * cached context when it is tirn's, else looked up and cached. */
+struct sim_tls_rx_ctx *sim_tls_rx_ctx_lock_rq(struct sim_rq *rq, uint32_t tirn);
 void sim_tls_rx_ctx_unlock(struct sim_tls_rx_ctx *ctx);
 /* SET_PSV / GET_PSV on a locked context: 0 or a vsynd. */
 int sim_tls_rx_ctx_progress(struct sim_tls_rx_ctx *ctx, const uint8_t params[12]);
 int sim_tls_rx_ctx_get_progress(struct sim_tls_rx_ctx *ctx, uint8_t out[16]);
-/* One received TCP segment through the engine: 0 (status set) or -errno from the engine. */
-int sim_tls_rx_ctx_packet(struct sim_tls_rx_ctx *ctx, uint32_t tcp_seq, uint8_t *payload,
-			  size_t len, bool l4_csum_ok, enum sim_tls_rx_status *status);
-void sim_tls_rx_ctx_drop(struct sim_dp *dp, uint32_t tirn);
+/* One received TCP segment through the engine, from in (as received) to out (what the device
+ * writes): 0 (status set) or -errno from the engine (out then undefined). */
+int sim_tls_rx_ctx_packet(struct sim_tls_rx_ctx *ctx, uint32_t tcp_seq, const uint8_t *in,
+			  uint8_t *out, size_t len, bool l4_csum_ok, enum sim_tls_rx_status *status);
+/* Drop tirn's context (its TIR, which delivers to rq, is being destroyed; dev->lock held, no
+ * other lock). */
+void sim_tls_rx_ctx_drop(struct sim_dp *dp, uint32_t tirn, struct sim_rq *rq);
 void sim_tls_rx_ctx_destroy_all(struct sim_dp *dp);
 
 /* ---- packets (pkt.c) ---- */
@@ -278,7 +284,12 @@ struct sim_rq {
 	enum sim_rq_state state;
 	uint16_t ci; /* receive WQEs consumed */
 	struct sim_rq_stats stats;
-	uint8_t *scratch; /* the frame being delivered (TLS decrypts in place here) */
+	uint8_t *scratch; /* the TLS stage's output for a frame with no receive buffer */
+	/* The TLS RX context of the last TIR delivered through, so that a delivery does not take
+	 * the context table's lock (tls_rx_ctx.c LIFETIME): only a TIR whose RQ this is steers
+	 * frames here, and dropping its context clears this under this lock first. */
+	struct sim_tls_rx_ctx *tls_ctx;
+	uint32_t tls_ctx_tirn;
 };
 
 /* A received frame as the receive path has classified it. */

@@ -62,31 +62,76 @@ static void make_key(uint8_t key[KEY_LEN], uint8_t version, uint8_t proto, const
 	key[37] = (uint8_t)dport;
 }
 
-/* Every received frame is hashed: 8 bytes per step (multiply-xorshift, the 64-bit constants of
- * splitmix64), not one multiply per byte; any alignment. Only bucket spread depends on it. */
-static uint32_t key_hash(const uint8_t key[KEY_LEN])
+/*
+ * A 5-tuple as its fields, read where they are: a received frame's headers or a rule's match.
+ * The receive path hashes and compares the frame's bytes in place; building the 38-byte key
+ * there first cost a store-forwarding stall per hash word (byte and field stores read back as
+ * 8-byte words) on every frame.
+ */
+struct flow {
+	uint8_t version;
+	uint8_t proto;
+	uint16_t sport;
+	uint16_t dport;
+	const uint8_t *src; /* 4 (IPv4) or 16 bytes */
+	const uint8_t *dst;
+};
+
+static uint64_t mix(uint64_t h, uint64_t w)
 {
-	uint64_t h = 0x9e3779b97f4a7c15ull;
-	size_t i = 0;
+	h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+	return h ^ h >> 31;
+}
 
-	for (; i < KEY_LEN; i += 8) {
-		uint64_t w = 0;
+static uint64_t mix_addr(uint64_t h, const uint8_t *a, size_t alen)
+{
+	uint64_t w = 0;
 
-		memcpy(&w, key + i, KEY_LEN - i < 8 ? KEY_LEN - i : 8);
-		h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
-		h ^= h >> 31;
+	if (alen == 4) {
+		uint32_t v;
+
+		memcpy(&v, a, 4);
+		return mix(h, v);
 	}
+	memcpy(&w, a, 8);
+	h = mix(h, w);
+	memcpy(&w, a + 8, 8);
+	return mix(h, w);
+}
+
+/* 8 bytes per step (multiply-xorshift, the 64-bit constants of splitmix64), not one multiply per
+ * byte. Only bucket spread depends on it. */
+static uint32_t flow_hash(const struct flow *f)
+{
+	size_t alen = f->version == 4 ? 4 : 16;
+	uint64_t h = 0x9e3779b97f4a7c15ull;
+
+	h = mix(h, (uint64_t)f->version | (uint64_t)f->proto << 8 | (uint64_t)f->sport << 16 |
+			   (uint64_t)f->dport << 32);
+	h = mix_addr(h, f->src, alen);
+	h = mix_addr(h, f->dst, alen);
 	h *= 0x94d049bb133111ebull;
 	return (uint32_t)(h ^ h >> 32);
 }
 
-static struct steer_rule *find_rule(const struct sim_steer *s, const uint8_t key[KEY_LEN],
+/* The rule's key (make_key) holds exactly this 5-tuple. */
+static bool key_is_flow(const uint8_t key[KEY_LEN], const struct flow *f)
+{
+	size_t alen = f->version == 4 ? 4 : 16;
+
+	return key[0] == f->version && key[1] == f->proto &&
+	       key[34] == (uint8_t)(f->sport >> 8) && key[35] == (uint8_t)f->sport &&
+	       key[36] == (uint8_t)(f->dport >> 8) && key[37] == (uint8_t)f->dport &&
+	       !memcmp(key + 2, f->src, alen) && !memcmp(key + 18, f->dst, alen);
+}
+
+static struct steer_rule *find_rule(const struct sim_steer *s, const struct flow *f,
 				    uint32_t hash)
 {
 	struct steer_rule *r;
 
 	for (r = s->buckets[hash & s->mask]; r; r = r->next)
-		if (r->hash == hash && !memcmp(r->key, key, KEY_LEN))
+		if (r->hash == hash && key_is_flow(r->key, f))
 			return r;
 	return NULL;
 }
@@ -205,6 +250,7 @@ int sim_steer_add_tagged(struct sim_dev *dev, const struct sim_flow_match *m, ui
 	struct steer_rule *rule;
 	struct sim_tir_rx *tir;
 	struct sim_steer *s;
+	struct flow f;
 	uint32_t id = 0;
 	int ret = 0;
 
@@ -216,7 +262,9 @@ int sim_steer_add_tagged(struct sim_dev *dev, const struct sim_flow_match *m, ui
 	rule->tag = tag;
 	make_key(rule->key, m->ip_version, m->ip_proto, m->src_ip, m->dst_ip, m->src_port,
 		 m->dst_port);
-	rule->hash = key_hash(rule->key);
+	f = (struct flow){ m->ip_version, m->ip_proto, m->src_port, m->dst_port, m->src_ip,
+			   m->dst_ip };
+	rule->hash = flow_hash(&f);
 	s = dev->steer;
 	pthread_mutex_lock(&dev->lock);
 	tir = sim_tir_rx_find_locked(dev, tirn);
@@ -225,7 +273,7 @@ int sim_steer_add_tagged(struct sim_dev *dev, const struct sim_flow_match *m, ui
 		goto out_dev;
 	}
 	pthread_mutex_lock(&s->lock);
-	if (find_rule(s, rule->key, rule->hash)) {
+	if (find_rule(s, &f, rule->hash)) {
 		ret = -EEXIST;
 	} else if (sim_objtab_alloc_num(&s->by_id, &s->id_cursor, RULE_ID_FIRST, UINT32_MAX,
 					&id) ||
@@ -329,19 +377,19 @@ void sim_steer_tir_gone_locked(struct sim_dev *dev, const struct sim_tir_rx *tir
 }
 
 /* The frame's 5-tuple as a rule key; false if it has none (not IP, a fragment, not TCP/UDP). */
-static bool frame_key(const struct sim_rx_frame *rx, uint8_t key[KEY_LEN])
+static bool frame_flow(const struct sim_rx_frame *rx, struct flow *f)
 {
 	const struct sim_pkt *p = &rx->pkt;
 	const uint8_t *ip = rx->frame + p->l3_off, *l4 = rx->frame + p->l4_off;
 
 	if (!rx->parsed || (p->l4_proto != 6 && p->l4_proto != 17))
 		return false;
-	if (p->ipv4)
-		make_key(key, 4, p->l4_proto, ip + 12, ip + 16, (uint16_t)(l4[0] << 8 | l4[1]),
-			 (uint16_t)(l4[2] << 8 | l4[3]));
-	else
-		make_key(key, 6, p->l4_proto, ip + 8, ip + 24, (uint16_t)(l4[0] << 8 | l4[1]),
-			 (uint16_t)(l4[2] << 8 | l4[3]));
+	f->version = p->ipv4 ? 4 : 6;
+	f->proto = p->l4_proto;
+	f->sport = (uint16_t)(l4[0] << 8 | l4[1]);
+	f->dport = (uint16_t)(l4[2] << 8 | l4[3]);
+	f->src = p->ipv4 ? ip + 12 : ip + 8;
+	f->dst = p->ipv4 ? ip + 16 : ip + 24;
 	return true;
 }
 
@@ -349,17 +397,17 @@ struct sim_rq *sim_steer_resolve(struct sim_dev *dev, struct sim_rx_frame *rx)
 {
 	struct sim_steer *s = dev->steer;
 	const struct steer_rule *rule = NULL;
-	uint8_t key[KEY_LEN];
 	struct sim_rq *rq = NULL;
+	struct flow f;
 
 	rx->tirn = 0;
 	rx->tls_en = false;
 	rx->flow_tag = 0;
-	if (frame_key(rx, key)) {
-		uint32_t h = key_hash(key);
+	if (frame_flow(rx, &f)) {
+		uint32_t h = flow_hash(&f);
 
 		pthread_mutex_lock(&s->lock);
-		rule = find_rule(s, key, h);
+		rule = find_rule(s, &f, h);
 	} else {
 		pthread_mutex_lock(&s->lock);
 	}

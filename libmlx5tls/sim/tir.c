@@ -215,7 +215,8 @@ static void tir_free(struct sim_dev *dev, struct sim_tir *t)
 	if (t->rx.rule_refs)
 		sim_steer_tir_gone_locked(dev, &t->rx);
 	/* its TLS RX state dies with it, so a later TIR reusing the number starts clean */
-	sim_dp_tir_destroyed_locked(dev, t->rx.tirn);
+	/* before the RQ is unpinned: dropping the context synchronises with its deliveries */
+	sim_dp_tir_destroyed_locked(dev, t->rx.tirn, t->rx.rq);
 	sim_td_ref(dev, t->td, -1);
 	if (t->rx.rq)
 		sim_rq_pin_locked(t->rx.rq, -1);

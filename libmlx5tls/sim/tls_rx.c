@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * TLS RX crypto engine of the device model (interface and record formats: tls_rx.h).
+ * TLS RX crypto engine of the device model (interface and record formats: tls_rx.h): the packet
+ * path. The object and its control (params, GET_PSV image, counters, ops table) are in
+ * tls_rx_params.c, the shared state in tls_rx_internal.h.
  *
  * Rules (DESIGN.md "Its behaviour is cited"; DOC = kernel Documentation/networking/
  * tls-offload.rst, read in full for this file; where the public record is silent the model takes
@@ -113,7 +115,9 @@
  *
  * Efficiency: one EVP_DecryptUpdate per contiguous payload run, in place; restoring is needed
  * only on ERROR. No allocation after create: observed-only payload runs go through a small
- * per-thread sink.
+ * per-thread sink. Out of place (sim_tls_rx_packet_to: the RQ's receive buffer from the frame),
+ * payload runs are decrypted from the frame into the buffer and every other byte copied, so the
+ * payload is written once; on ERROR the buffer is simply copied from the untouched frame.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -122,67 +126,13 @@
 
 #include <openssl/evp.h>
 
-#include "prm/mlx5_ifc_tls.h"
-#include "secret.h"
-#include "sim/tls_rx.h"
+#include "sim/tls_rx_internal.h"
 
-#define HDR_LEN SIM_TLS_RX_HDR_LEN
-#define TAG_LEN SIM_TLS_RX_TAG_LEN
-#define NONCE_LEN SIM_TLS_RX_NONCE_LEN
-#define TLS12_OVERHEAD (NONCE_LEN + TAG_LEN) /* 24 */
-#define TLS13_OVERHEAD (1u + TAG_LEN)        /* 17 */
-#define TLS13_OUTER_TYPE 0x17
-#define TLS12_TYPE_MIN 20 /* change_cipher_spec */
-#define TLS12_TYPE_MAX 24 /* heartbeat */
-#define GCM_IV_LEN 12
 #define SINK_LEN 2048
 
 /* output of payload runs that are only observed: per thread, not in every TIR's engine state
  * (its contents are discarded) */
 static _Thread_local uint8_t sink[SINK_LEN];
-
-enum phase { PH_HDR, PH_NONCE, PH_PAYLOAD, PH_TAG };
-
-/* The record being tracked. Plain data, so that a packet's starting point can be snapshotted. */
-struct rx_rec {
-	uint64_t rn;      /* its record number (SYNC/LOST) or its index in a scan chain */
-	uint32_t seq;     /* TCP sequence of its first header byte */
-	uint32_t len;     /* 5 + length field; 0 while the header is incomplete */
-	uint32_t off;     /* bytes of it seen or skipped */
-	uint32_t part;    /* bytes of the current header / nonce / tag field seen */
-	uint32_t pay_len; /* payload (ciphertext) bytes */
-	uint32_t pay_off; /* payload bytes processed */
-	uint8_t phase;    /* enum phase */
-	bool crypt;       /* GCM running: it is decrypted and authenticated */
-	bool skip;        /* bytes of it were not seen (or came before a resync): passed as is */
-	uint8_t hdr[HDR_LEN];
-	uint8_t nonce[NONCE_LEN];
-	uint8_t tag[TAG_LEN];
-	uint8_t iv[GCM_IV_LEN]; /* its GCM nonce, once begun */
-};
-
-struct sim_tls_rx {
-	EVP_CIPHER_CTX *gcm; /* record decryption, keyed by set_static, IV per record */
-	EVP_CIPHER_CTX *ctr; /* the same key in CTR mode: re-encrypts on ERROR (R5) */
-	enum sim_tls_rx_state state;
-	bool tls13;
-	bool started;        /* SYNC: a byte was processed since START (R12) */
-	uint32_t key_bits;
-	uint8_t salt[4];
-	uint8_t implicit_iv[8];
-	uint64_t initial_rn; /* initial_record_number of the last static params */
-	uint32_t expected;   /* next TCP sequence the tracker needs */
-	struct rx_rec w;
-	/* stream scan */
-	uint8_t win[HDR_LEN]; /* the last bytes scanned, ending at `expected` */
-	uint32_t win_len;
-	bool walking;         /* SEARCHING/RESYNC_PENDING: w is a chain's record */
-	uint32_t chain;       /* headers in the chain */
-	uint32_t resync_seq;  /* hw_resync_tcp_sn */
-	uint64_t guess_rn;    /* w.rn of the guessed header's record */
-
-	struct sim_tls_rx_stats c; /* counters only; state fields are filled by get_stats */
-};
 
 /* What one packet's processing collected. */
 enum run_mode {
@@ -201,44 +151,15 @@ struct run {
 	bool bad_hdr;            /* walk stopped at an invalid header ... */
 	size_t stop;             /* ... ending at this packet offset */
 	uint64_t inplace_bytes;
+	/* out of place: the walk reads `in`; a decrypted run goes to the same offset of `out`,
+	 * whose bytes [0, copied) are written (NULL out: in place) */
+	const uint8_t *in;
+	uint8_t *out;
+	size_t copied;
 	bool resync;             /* S2: a chain header eligible for RESYNC */
 	uint32_t resync_seq;
 	uint64_t resync_rn;
 };
-
-const char *sim_tls_rx_state_str(enum sim_tls_rx_state st)
-{
-	switch (st) {
-	case SIM_TLS_RX_NO_STATIC:
-		return "NO_STATIC";
-	case SIM_TLS_RX_WAIT_START:
-		return "WAIT_START";
-	case SIM_TLS_RX_SYNC:
-		return "SYNC";
-	case SIM_TLS_RX_LOST:
-		return "LOST";
-	case SIM_TLS_RX_SEARCHING:
-		return "SEARCHING";
-	case SIM_TLS_RX_RESYNC_PENDING:
-		return "RESYNC_PENDING";
-	}
-	return "?";
-}
-
-const char *sim_tls_rx_status_str(enum sim_tls_rx_status s)
-{
-	switch (s) {
-	case SIM_TLS_RX_NOT_DECRYPTED:
-		return "NOT_DECRYPTED";
-	case SIM_TLS_RX_DECRYPTED:
-		return "DECRYPTED";
-	case SIM_TLS_RX_RESYNC:
-		return "RESYNC";
-	case SIM_TLS_RX_ERROR:
-		return "ERROR";
-	}
-	return "?";
-}
 
 /* TCP sequence arithmetic, modulo 2^32 (the kernel's before()/after()). */
 static bool seq_lt(uint32_t a, uint32_t b)
@@ -262,45 +183,6 @@ static void put_be64(uint8_t *p, uint64_t v)
 		p[i] = (uint8_t)v;
 		v >>= 8;
 	}
-}
-
-struct sim_tls_rx *sim_tls_rx_create(void)
-{
-	struct sim_tls_rx *rx = secret_alloc(sizeof(*rx)); /* salt, IV, plaintext */
-
-	if (!rx) {
-		errno = ENOMEM;
-		return NULL;
-	}
-	rx->gcm = EVP_CIPHER_CTX_new();
-	rx->ctr = EVP_CIPHER_CTX_new();
-	if (!rx->gcm || !rx->ctr) {
-		EVP_CIPHER_CTX_free(rx->gcm);
-		EVP_CIPHER_CTX_free(rx->ctr);
-		secret_free(rx, sizeof(*rx));
-		errno = ENOMEM;
-		return NULL;
-	}
-	rx->state = SIM_TLS_RX_NO_STATIC;
-	return rx;
-}
-
-void sim_tls_rx_destroy(struct sim_tls_rx *rx)
-{
-	if (!rx)
-		return;
-	EVP_CIPHER_CTX_free(rx->gcm); /* cleanses the key schedules */
-	EVP_CIPHER_CTX_free(rx->ctr);
-	explicit_bzero(rx, sizeof(*rx));
-	secret_free(rx, sizeof(*rx));
-}
-
-static bool all_zero(const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i])
-			return false;
-	return true;
 }
 
 static uint32_t hdr_length(const uint8_t *h)
@@ -459,7 +341,17 @@ static int payload_run(struct sim_tls_rx *rx, struct run *r, uint8_t *p, size_t 
 	if (r->mode == RUN_RESTORE)
 		return ctr_restore(rx, p, n);
 	if (r->mode == RUN_INPLACE && !r->fail) {
-		if (EVP_DecryptUpdate(rx->gcm, p, &outl, p, (int)n) != 1 || (size_t)outl != n)
+		uint8_t *dst = p;
+
+		if (r->out) {
+			size_t off = (size_t)(p - r->in);
+
+			if (off > r->copied) /* framing bytes before the run, as received */
+				memcpy(r->out + r->copied, r->in + r->copied, off - r->copied);
+			dst = r->out + off;
+			r->copied = off + n;
+		}
+		if (EVP_DecryptUpdate(rx->gcm, dst, &outl, p, (int)n) != 1 || (size_t)outl != n)
 			return -EIO;
 		r->inplace_bytes += n;
 		return 0;
@@ -766,7 +658,7 @@ static int sync_packet(struct sim_tls_rx *rx, uint8_t *p, size_t len, struct run
 			r->fail_pos = r->stop;
 		}
 	}
-	if (r->fail && r->mode == RUN_INPLACE) {
+	if (r->fail && r->mode == RUN_INPLACE && !r->out) { /* out of place: copied whole */
 		ret = restore(rx, &snap, p, pos, r->fail_pos);
 		if (ret)
 			return ret;
@@ -788,22 +680,20 @@ static int sync_packet(struct sim_tls_rx *rx, uint8_t *p, size_t len, struct run
 	return 0;
 }
 
-int sim_tls_rx_packet(struct sim_tls_rx *rx, uint32_t tcp_seq, uint8_t *payload, size_t len,
-		      bool l4_csum_ok, enum sim_tls_rx_status *status)
+/* The packet's bytes p (in place, or `in` read only while out gets the result). */
+static int packet(struct sim_tls_rx *rx, uint32_t tcp_seq, uint8_t *payload, const uint8_t *in,
+		  uint8_t *out, size_t len, bool l4_csum_ok, enum sim_tls_rx_status *status)
 {
 	struct run r;
 	int ret = 0;
 
-	if (!rx || !status || (!payload && len) || len > INT32_MAX)
-		return -EINVAL;
-	*status = SIM_TLS_RX_NOT_DECRYPTED;
-	if (!len)
-		return 0;
 	rx->c.packets++;
 	rx->c.bytes += len;
 	memset(&r, 0, sizeof(r));
 	r.pkt_seq = tcp_seq;
 	r.pkt_len = len;
+	r.in = in;
+	r.out = out;
 	if (!l4_csum_ok) { /* R3 */
 		rx->c.csum_bad++;
 	} else if (rx->state == SIM_TLS_RX_NO_STATIC || rx->state == SIM_TLS_RX_WAIT_START) {
@@ -855,7 +745,41 @@ int sim_tls_rx_packet(struct sim_tls_rx *rx, uint32_t tcp_seq, uint8_t *payload,
 		rx->c.pkt_not_decrypted++;
 		break;
 	}
+	if (out) {
+		/* DECRYPTED: the bytes after the last run as received; anything else is delivered
+		 * exactly as received (R3-R9; an ERROR packet's runs decrypted before the failure
+		 * are undone by copying the untouched frame, as restore() does in place) */
+		if (*status != SIM_TLS_RX_DECRYPTED)
+			r.copied = 0;
+		memcpy(out + r.copied, in + r.copied, len - r.copied);
+	}
 	return ret < 0 ? ret : 0;
+}
+
+int sim_tls_rx_packet(struct sim_tls_rx *rx, uint32_t tcp_seq, uint8_t *payload, size_t len,
+		      bool l4_csum_ok, enum sim_tls_rx_status *status)
+{
+	if (!rx || !status || (!payload && len) || len > INT32_MAX)
+		return -EINVAL;
+	*status = SIM_TLS_RX_NOT_DECRYPTED;
+	if (!len)
+		return 0;
+	return packet(rx, tcp_seq, payload, NULL, NULL, len, l4_csum_ok, status);
+}
+
+int sim_tls_rx_packet_to(struct sim_tls_rx *rx, uint32_t tcp_seq, const uint8_t *in, uint8_t *out,
+			 size_t len, bool l4_csum_ok, enum sim_tls_rx_status *status)
+{
+	if (!rx || !status || ((!in || !out) && len) || len > INT32_MAX)
+		return -EINVAL;
+	*status = SIM_TLS_RX_NOT_DECRYPTED;
+	if (!len)
+		return 0;
+	if (in == out)
+		return packet(rx, tcp_seq, out, NULL, NULL, len, l4_csum_ok, status);
+	/* the walk reads `in` and never writes through this pointer out of place (payload_run
+	 * writes `out`; restore() is not used) */
+	return packet(rx, tcp_seq, (uint8_t *)(uintptr_t)in, in, out, len, l4_csum_ok, status);
 }
 
 /*
@@ -863,7 +787,7 @@ int sim_tls_rx_packet(struct sim_tls_rx *rx, uint32_t tcp_seq, uint8_t *payload,
  * record continues under them only if none of its payload was processed; otherwise it is passed
  * unauthenticated.
  */
-static int resume_record(struct sim_tls_rx *rx)
+int sim_tls_rx_resume_record(struct sim_tls_rx *rx)
 {
 	struct rx_rec *w = &rx->w;
 
@@ -879,243 +803,3 @@ static int resume_record(struct sim_tls_rx *rx)
 	w->skip = true;
 	return 0;
 }
-
-int sim_tls_rx_set_static(struct sim_tls_rx *rx, const uint8_t params[64], const uint8_t *key,
-			  size_t key_len)
-{
-	uint64_t p[DEVX_ST_SZ_QW(tls_static_params)]; /* aligned copy for DEVX_GET64 */
-	const EVP_CIPHER *gcm, *ctr;
-	enum sim_tls_rx_state prev;
-	uint32_t version, resync_tcp_sn;
-	uint64_t rn;
-	bool running;
-	int ret = 0;
-
-	if (!rx || !params || !key)
-		return -EINVAL;
-	memcpy(p, params, sizeof(p));
-	version = DEVX_GET(tls_static_params, p, tls_version);
-	/* R1: fact sheet 6 constants and reserved fields */
-	if (DEVX_GET(tls_static_params, p, const_2) != 2 ||
-	    DEVX_GET(tls_static_params, p, const_1) != 1 ||
-	    DEVX_GET(tls_static_params, p, encryption_standard) !=
-		    MLX5_STATIC_PARAMS_ENCRYPTION_STANDARD_TLS ||
-	    (version != MLX5_STATIC_PARAMS_TLS_VERSION_1_2 &&
-	     version != MLX5_STATIC_PARAMS_TLS_VERSION_1_3) ||
-	    DEVX_GET(tls_static_params, p, reserved_at_8) ||
-	    DEVX_GET(tls_static_params, p, reserved_at_20) ||
-	    DEVX_GET(tls_static_params, p, reserved_at_100) || !all_zero(params + 36, 28)) {
-		explicit_bzero(p, sizeof(p));
-		return -EINVAL;
-	}
-	if (key_len == 16) {
-		gcm = EVP_aes_128_gcm();
-		ctr = EVP_aes_128_ctr();
-	} else if (key_len == 32) {
-		gcm = EVP_aes_256_gcm();
-		ctr = EVP_aes_256_ctr();
-	} else {
-		explicit_bzero(p, sizeof(p));
-		return -EINVAL;
-	}
-	prev = rx->state;
-	running = prev != SIM_TLS_RX_NO_STATIC && prev != SIM_TLS_RX_WAIT_START;
-	if (running && rx->tls13 != (version == MLX5_STATIC_PARAMS_TLS_VERSION_1_3)) {
-		explicit_bzero(p, sizeof(p));
-		return -EINVAL; /* R1 */
-	}
-	if (EVP_DecryptInit_ex(rx->gcm, gcm, NULL, key, NULL) != 1 ||
-	    EVP_EncryptInit_ex(rx->ctr, ctr, NULL, key, NULL) != 1) {
-		rx->state = SIM_TLS_RX_NO_STATIC;
-		rx->key_bits = 0;
-		explicit_bzero(p, sizeof(p));
-		return -EIO;
-	}
-	rx->tls13 = version == MLX5_STATIC_PARAMS_TLS_VERSION_1_3;
-	rx->key_bits = (uint32_t)key_len * 8;
-	memcpy(rx->salt, DEVX_ADDR_OF(tls_static_params, p, gcm_iv), sizeof(rx->salt));
-	memcpy(rx->implicit_iv, DEVX_ADDR_OF(tls_static_params, p, implicit_iv),
-	       sizeof(rx->implicit_iv));
-	rn = DEVX_GET64(tls_static_params, p, initial_record_number);
-	resync_tcp_sn = DEVX_GET(tls_static_params, p, resync_tcp_sn);
-	explicit_bzero(p, sizeof(p));
-	rx->initial_rn = rn;
-	rx->c.statics++;
-
-	switch (prev) {
-	case SIM_TLS_RX_NO_STATIC:
-	case SIM_TLS_RX_WAIT_START:
-		rx->state = SIM_TLS_RX_WAIT_START; /* R1 */
-		break;
-	case SIM_TLS_RX_RESYNC_PENDING:
-		if (resync_tcp_sn == rx->resync_seq) { /* R10 */
-			rx->w.rn = rn + (rx->w.rn - rx->guess_rn);
-			rx->state = SIM_TLS_RX_SYNC;
-			rx->started = true;
-			rx->walking = false;
-			rx->c.resync_answers++;
-			ret = resume_record(rx);
-		} else {
-			rx->c.resync_ignored++; /* R11 */
-		}
-		break;
-	case SIM_TLS_RX_SYNC:
-	case SIM_TLS_RX_LOST: /* R11 */
-		if (resync_tcp_sn == rx->w.seq)
-			rx->w.rn = rn;
-		else
-			rx->c.resync_ignored++;
-		/* the re-key reset the GCM state: re-begin the record or pass it unauthenticated */
-		rx->w.crypt = false;
-		ret = resume_record(rx);
-		break;
-	default: /* SEARCHING: nothing to place it on (R11) */
-		rx->c.resync_ignored++;
-		break;
-	}
-	return ret;
-}
-
-int sim_tls_rx_set_progress(struct sim_tls_rx *rx, const uint8_t params[12])
-{
-	uint32_t p[DEVX_ST_SZ_DW(tls_progress_params)];
-
-	if (!rx || !params)
-		return -EINVAL;
-	if (rx->state == SIM_TLS_RX_NO_STATIC)
-		return -EPROTO;
-	memcpy(p, params, sizeof(p));
-	/* R2: what the kernel posts at add (fact sheet 7, 11.2) */
-	if (DEVX_GET(tls_progress_params, p, record_tracker_state) !=
-		    MLX5_TLS_PROGRESS_PARAMS_RECORD_TRACKER_STATE_START ||
-	    DEVX_GET(tls_progress_params, p, auth_state) !=
-		    MLX5_TLS_PROGRESS_PARAMS_AUTH_STATE_NO_OFFLOAD ||
-	    DEVX_GET(tls_progress_params, p, hw_resync_tcp_sn) ||
-	    DEVX_GET(tls_progress_params, p, reserved_at_44) ||
-	    DEVX_GET(tls_progress_params, p, hw_offset_record_number))
-		return -EINVAL;
-	memset(&rx->w, 0, sizeof(rx->w));
-	rx->w.seq = DEVX_GET(tls_progress_params, p, next_record_tcp_sn);
-	rx->w.rn = rx->initial_rn;
-	rx->expected = rx->w.seq;
-	rx->state = SIM_TLS_RX_SYNC;
-	rx->started = false;
-	rx->walking = false;
-	rx->chain = 0;
-	rx->win_len = 0;
-	rx->resync_seq = 0; /* the SET_PSV writes the device fields too (R12) */
-	rx->guess_rn = 0;
-	rx->c.starts++;
-	return 0;
-}
-
-/* R12: the first byte of the next header the tracker has not begun. */
-static uint32_t next_header_seq(const struct sim_tls_rx *rx)
-{
-	return rx->w.len ? rx->w.seq + rx->w.len : rx->w.seq;
-}
-
-int sim_tls_rx_get_progress(const struct sim_tls_rx *rx, uint8_t out[16])
-{
-	uint32_t p[DEVX_ST_SZ_DW(tls_progress_params)];
-	uint32_t tracker = MLX5_TLS_PROGRESS_PARAMS_RECORD_TRACKER_STATE_START;
-	uint32_t auth = MLX5_TLS_PROGRESS_PARAMS_AUTH_STATE_NO_OFFLOAD;
-	uint32_t next = 0, offset = 0;
-
-	if (!rx || !out)
-		return -EINVAL;
-	if (rx->state == SIM_TLS_RX_NO_STATIC)
-		return -EPROTO;
-	switch (rx->state) {
-	case SIM_TLS_RX_SYNC:
-		next = next_header_seq(rx);
-		if (rx->started) {
-			tracker = MLX5_TLS_PROGRESS_PARAMS_RECORD_TRACKER_STATE_TRACKING;
-			auth = MLX5_TLS_PROGRESS_PARAMS_AUTH_STATE_OFFLOAD;
-		}
-		break;
-	case SIM_TLS_RX_LOST:
-		next = next_header_seq(rx);
-		tracker = MLX5_TLS_PROGRESS_PARAMS_RECORD_TRACKER_STATE_SEARCHING;
-		break;
-	case SIM_TLS_RX_SEARCHING:
-		next = rx->walking ? next_header_seq(rx) : 0;
-		tracker = MLX5_TLS_PROGRESS_PARAMS_RECORD_TRACKER_STATE_SEARCHING;
-		break;
-	case SIM_TLS_RX_RESYNC_PENDING:
-		next = next_header_seq(rx);
-		tracker = MLX5_TLS_PROGRESS_PARAMS_RECORD_TRACKER_STATE_TRACKING;
-		offset = (uint32_t)(rx->w.rn - rx->guess_rn) & 0xffffffu;
-		break;
-	default: /* WAIT_START: no SET_PSV yet, the progress context is zero */
-		break;
-	}
-	memset(p, 0, sizeof(p));
-	DEVX_SET(tls_progress_params, p, next_record_tcp_sn, next);
-	DEVX_SET(tls_progress_params, p, hw_resync_tcp_sn, rx->resync_seq);
-	DEVX_SET(tls_progress_params, p, record_tracker_state, tracker);
-	DEVX_SET(tls_progress_params, p, auth_state, auth);
-	DEVX_SET(tls_progress_params, p, hw_offset_record_number, offset);
-	memset(out, 0, 4); /* tis_tir_number: the caller's */
-	memcpy(out + 4, p, sizeof(p));
-	return 0;
-}
-
-void sim_tls_rx_get_stats(const struct sim_tls_rx *rx, struct sim_tls_rx_stats *st)
-{
-	*st = rx->c;
-	st->state = rx->state;
-	st->tls13 = rx->tls13;
-	st->key_bits = rx->key_bits;
-	st->expected_seq = rx->expected;
-	st->record_number = rx->w.rn;
-	st->record_seq = rx->w.seq;
-	st->record_offset = rx->w.off;
-	st->record_len = rx->w.len;
-	st->record_skip = rx->w.skip;
-	st->resync_seq = rx->resync_seq;
-	st->resync_offset = rx->state == SIM_TLS_RX_RESYNC_PENDING ?
-				    (uint32_t)(rx->w.rn - rx->guess_rn) & 0xffffffu : 0;
-}
-
-/* ---- struct sim_tls_rx_engine_ops adapter ---- */
-
-static void *ops_create(void)
-{
-	return sim_tls_rx_create();
-}
-
-static void ops_destroy(void *ctx)
-{
-	sim_tls_rx_destroy(ctx);
-}
-
-static int ops_set_static(void *ctx, const uint8_t params[64], const uint8_t *key, size_t key_len)
-{
-	return sim_tls_rx_set_static(ctx, params, key, key_len);
-}
-
-static int ops_set_progress(void *ctx, const uint8_t params[12])
-{
-	return sim_tls_rx_set_progress(ctx, params);
-}
-
-static int ops_get_progress(const void *ctx, uint8_t out[16])
-{
-	return sim_tls_rx_get_progress(ctx, out);
-}
-
-static int ops_packet(void *ctx, uint32_t tcp_seq, uint8_t *payload, size_t len, bool l4_csum_ok,
-		      enum sim_tls_rx_status *status)
-{
-	return sim_tls_rx_packet(ctx, tcp_seq, payload, len, l4_csum_ok, status);
-}
-
-const struct sim_tls_rx_engine_ops sim_tls_rx_engine_ops = {
-	.create = ops_create,
-	.destroy = ops_destroy,
-	.set_static = ops_set_static,
-	.set_progress = ops_set_progress,
-	.get_progress = ops_get_progress,
-	.packet = ops_packet,
-};

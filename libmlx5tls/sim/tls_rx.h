@@ -165,6 +165,11 @@ int sim_tls_rx_get_progress(const struct sim_tls_rx *rx, uint8_t out[16]);
  */
 int sim_tls_rx_packet(struct sim_tls_rx *rx, uint32_t tcp_seq, uint8_t *payload, size_t len,
 		      bool l4_csum_ok, enum sim_tls_rx_status *status);
+/* The same out of place: in[0, len) is the segment as received (not changed), out[0, len) gets
+ * what sim_tls_rx_packet would leave in place - byte for byte, with the same status and engine
+ * state. in == out is sim_tls_rx_packet; otherwise they must not overlap. */
+int sim_tls_rx_packet_to(struct sim_tls_rx *rx, uint32_t tcp_seq, const uint8_t *in, uint8_t *out,
+			 size_t len, bool l4_csum_ok, enum sim_tls_rx_status *status);
 
 void sim_tls_rx_get_stats(const struct sim_tls_rx *rx, struct sim_tls_rx_stats *st);
 
@@ -177,6 +182,8 @@ struct sim_tls_rx_engine_ops {
 	int (*get_progress)(const void *ctx, uint8_t out[16]);
 	int (*packet)(void *ctx, uint32_t tcp_seq, uint8_t *payload, size_t len, bool l4_csum_ok,
 		      enum sim_tls_rx_status *status);
+	int (*packet_to)(void *ctx, uint32_t tcp_seq, const uint8_t *in, uint8_t *out, size_t len,
+			 bool l4_csum_ok, enum sim_tls_rx_status *status);
 };
 
 /* The built-in engine above (AES-GCM through OpenSSL EVP). */

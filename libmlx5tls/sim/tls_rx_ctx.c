@@ -9,7 +9,21 @@
  *
  * Locks: dp->tls_rx_lock covers the table; each context has its own lock, held across every
  * engine call. Order: dev->lock, then tls_rx_lock, then a context; nothing here takes dev->lock
- * while holding either (the DEK is fetched before).
+ * while holding either (the DEK is fetched before). A delivery holds its RQ's lock around all of
+ * it: rq->lock, then tls_rx_lock (only when its cache misses), then a context.
+ *
+ * LIFETIME. The receive path does not look a context up per frame: each RQ caches the context of
+ * the last TIR it delivered for (rq->tls_ctx, under rq->lock). That is safe because
+ *  - a frame with TIR number T reaches only T's RQ (T1: DIRECT, inline_rqn fixed for the TIR's
+ *    life; steering hands over the RQ locked, steer.c), so only that RQ can cache T's context;
+ *  - a context leaves only when its TIR is destroyed (or with the whole datapath state, after
+ *    every RQ), and sim_tls_rx_ctx_drop then: removes it from the table (no delivery or SQ can
+ *    find it any more), takes the TIR's RQ's lock - waiting for the delivery using it, if any -
+ *    and clears that RQ's cache if it holds it, then takes the context's lock (waiting for an SQ
+ *    that found it before) and frees it. Frames of the destroyed TIR still in flight were steered
+ *    before its rule went (T9: no rule names a TIR being destroyed) and are delivered before the
+ *    drop gets the RQ's lock, with the context; later ones no longer carry T.
+ * A context number reused by a new TIR is a new context: the old one was dropped first.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -119,6 +133,22 @@ struct sim_tls_rx_ctx *sim_tls_rx_ctx_lock(struct sim_dp *dp, uint32_t tirn)
 	return ctx;
 }
 
+struct sim_tls_rx_ctx *sim_tls_rx_ctx_lock_rq(struct sim_rq *rq, uint32_t tirn)
+{
+	struct sim_tls_rx_ctx *ctx = rq->tls_ctx;
+
+	if (ctx && rq->tls_ctx_tirn == tirn) {
+		pthread_mutex_lock(&ctx->lock);
+		return ctx;
+	}
+	ctx = sim_tls_rx_ctx_lock(rq->dp, tirn);
+	if (ctx) { /* still in the table: its drop has not begun and will clear this (LIFETIME) */
+		rq->tls_ctx = ctx;
+		rq->tls_ctx_tirn = tirn;
+	}
+	return ctx;
+}
+
 void sim_tls_rx_ctx_unlock(struct sim_tls_rx_ctx *ctx)
 {
 	pthread_mutex_unlock(&ctx->lock);
@@ -139,26 +169,37 @@ int sim_tls_rx_ctx_get_progress(struct sim_tls_rx_ctx *ctx, uint8_t out[16])
 	return ctx->ops->get_progress(ctx->st, out) ? SIM_VSYND_TIR_NO_CONTEXT : 0;
 }
 
-int sim_tls_rx_ctx_packet(struct sim_tls_rx_ctx *ctx, uint32_t tcp_seq, uint8_t *payload,
-			  size_t len, bool l4_csum_ok, enum sim_tls_rx_status *status)
+int sim_tls_rx_ctx_packet(struct sim_tls_rx_ctx *ctx, uint32_t tcp_seq, const uint8_t *in,
+			  uint8_t *out, size_t len, bool l4_csum_ok, enum sim_tls_rx_status *status)
 {
-	return ctx->ops->packet(ctx->st, tcp_seq, payload, len, l4_csum_ok, status);
+	if (ctx->ops->packet_to)
+		return ctx->ops->packet_to(ctx->st, tcp_seq, in, out, len, l4_csum_ok, status);
+	/* an engine without it: in place, on a copy */
+	memcpy(out, in, len);
+	return ctx->ops->packet(ctx->st, tcp_seq, out, len, l4_csum_ok, status);
 }
 
-void sim_tls_rx_ctx_drop(struct sim_dp *dp, uint32_t tirn)
+void sim_tls_rx_ctx_drop(struct sim_dp *dp, uint32_t tirn, struct sim_rq *rq)
 {
 	struct sim_tls_rx_ctx *ctx;
 
 	pthread_mutex_lock(&dp->tls_rx_lock);
-	ctx = sim_objtab_del(&dp->tls_rx, tirn);
-	if (ctx) {
-		/* wait for a delivery or an SQ that is using it; it cannot be found again */
-		pthread_mutex_lock(&ctx->lock);
-		pthread_mutex_unlock(&ctx->lock);
-	}
+	ctx = sim_objtab_del(&dp->tls_rx, tirn); /* it cannot be found again */
 	pthread_mutex_unlock(&dp->tls_rx_lock);
-	if (ctx)
-		ctx_free(ctx);
+	if (!ctx)
+		return;
+	/* LIFETIME: the delivery using it through the RQ's cache ends first; not with
+	 * tls_rx_lock held (a delivery takes it under rq->lock) */
+	if (rq) {
+		pthread_mutex_lock(&rq->lock);
+		if (rq->tls_ctx == ctx)
+			rq->tls_ctx = NULL;
+		pthread_mutex_unlock(&rq->lock);
+	}
+	/* an SQ that found it before it left the table */
+	pthread_mutex_lock(&ctx->lock);
+	pthread_mutex_unlock(&ctx->lock);
+	ctx_free(ctx);
 }
 
 static bool ctx_any(const void *val, void *arg)

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The TLS RX engine's state (sim/tls_rx.h is its interface), shared by its two files: tls_rx.c,
+ * the packet path (the rules R1-R13, S1-S3 are stated there), and tls_rx_params.c, the object and
+ * its control (create/destroy, static and progress params, the GET_PSV image, counters, the ops
+ * table).
+ */
+#ifndef MLX5TLS_SIM_TLS_RX_INTERNAL_H
+#define MLX5TLS_SIM_TLS_RX_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+
+#include "sim/tls_rx.h"
+
+#define HDR_LEN SIM_TLS_RX_HDR_LEN
+#define TAG_LEN SIM_TLS_RX_TAG_LEN
+#define NONCE_LEN SIM_TLS_RX_NONCE_LEN
+#define TLS12_OVERHEAD (NONCE_LEN + TAG_LEN) /* 24 */
+#define TLS13_OVERHEAD (1u + TAG_LEN)        /* 17 */
+#define TLS13_OUTER_TYPE 0x17
+#define TLS12_TYPE_MIN 20 /* change_cipher_spec */
+#define TLS12_TYPE_MAX 24 /* heartbeat */
+#define GCM_IV_LEN 12
+
+enum phase { PH_HDR, PH_NONCE, PH_PAYLOAD, PH_TAG };
+
+/* The record being tracked. Plain data, so that a packet's starting point can be snapshotted. */
+struct rx_rec {
+	uint64_t rn;      /* its record number (SYNC/LOST) or its index in a scan chain */
+	uint32_t seq;     /* TCP sequence of its first header byte */
+	uint32_t len;     /* 5 + length field; 0 while the header is incomplete */
+	uint32_t off;     /* bytes of it seen or skipped */
+	uint32_t part;    /* bytes of the current header / nonce / tag field seen */
+	uint32_t pay_len; /* payload (ciphertext) bytes */
+	uint32_t pay_off; /* payload bytes processed */
+	uint8_t phase;    /* enum phase */
+	bool crypt;       /* GCM running: it is decrypted and authenticated */
+	bool skip;        /* bytes of it were not seen (or came before a resync): passed as is */
+	uint8_t hdr[HDR_LEN];
+	uint8_t nonce[NONCE_LEN];
+	uint8_t tag[TAG_LEN];
+	uint8_t iv[GCM_IV_LEN]; /* its GCM nonce, once begun */
+};
+
+struct sim_tls_rx {
+	EVP_CIPHER_CTX *gcm; /* record decryption, keyed by set_static, IV per record */
+	EVP_CIPHER_CTX *ctr; /* the same key in CTR mode: re-encrypts on ERROR (R5) */
+	enum sim_tls_rx_state state;
+	bool tls13;
+	bool started;        /* SYNC: a byte was processed since START (R12) */
+	uint32_t key_bits;
+	uint8_t salt[4];
+	uint8_t implicit_iv[8];
+	uint64_t initial_rn; /* initial_record_number of the last static params */
+	uint32_t expected;   /* next TCP sequence the tracker needs */
+	struct rx_rec w;
+	/* stream scan */
+	uint8_t win[HDR_LEN]; /* the last bytes scanned, ending at `expected` */
+	uint32_t win_len;
+	bool walking;         /* SEARCHING/RESYNC_PENDING: w is a chain's record */
+	uint32_t chain;       /* headers in the chain */
+	uint32_t resync_seq;  /* hw_resync_tcp_sn */
+	uint64_t guess_rn;    /* w.rn of the guessed header's record */
+
+	struct sim_tls_rx_stats c; /* counters only; state fields are filled by get_stats */
+};
+
+/* After static params changed the crypto context or the record number (R10, R11): re-begin the
+ * tracked record or pass it unauthenticated (tls_rx.c). 0 or -EIO. */
+int sim_tls_rx_resume_record(struct sim_tls_rx *rx);
+
+#endif /* MLX5TLS_SIM_TLS_RX_INTERNAL_H */
