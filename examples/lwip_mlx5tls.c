@@ -52,6 +52,7 @@ struct rx_pbuf {
 	struct pbuf_custom pc;
 	struct lwmx *l;
 	struct mlx5tls_rx_pkt pkt;
+	bool held; /* handed to lwIP, not freed yet */
 };
 
 struct lwmx {
@@ -81,7 +82,35 @@ static void rx_pbuf_free(struct pbuf *p)
 {
 	struct rx_pbuf *r = (struct rx_pbuf *)(void *)p;
 
+	r->held = false;
 	(void)mlx5tls_rq_release(r->l->rq, &r->pkt);
+}
+
+/* At close, a receive buffer still held by a pbuf: say which frame it was, so a busy queue at
+ * exit names its holder's traffic. */
+static void report_held(const struct lwmx *l)
+{
+	for (uint32_t b = 0; b < l->nbufs; b++) {
+		const struct rx_pbuf *r = &l->rxp[b];
+		const uint8_t *f = r->pkt.data;
+		uint32_t len = r->pkt.len;
+
+		if (!r->held)
+			continue;
+		if (len >= 14 + 20 + 20 && f[12] == 0x08 && f[13] == 0x00 && f[14 + 9] == 6) {
+			const uint8_t *tcp = f + 14 + (f[14] & 0xf) * 4;
+
+			fprintf(stderr, "lwmx: buffer %u held: IPv4 frag 0x%02x%02x, TCP %u -> %u flags "
+				"0x%02x seq %u, %u bytes\n", b, f[20], f[21], tcp[0] << 8 | tcp[1],
+				tcp[2] << 8 | tcp[3], tcp[13],
+				(uint32_t)tcp[4] << 24 | (uint32_t)tcp[5] << 16 | (uint32_t)tcp[6] << 8 |
+					tcp[7],
+				len);
+		} else {
+			fprintf(stderr, "lwmx: buffer %u held: ethertype 0x%02x%02x, %u bytes\n", b,
+				len >= 14 ? f[12] : 0, len >= 14 ? f[13] : 0, len);
+		}
+	}
 }
 
 uint32_t lwmx_pbuf_tls(const struct pbuf *p)
@@ -519,6 +548,7 @@ int lwmx_poll(struct lwmx *l, unsigned int timeout_ms)
 			r->pc.custom_free_function = rx_pbuf_free;
 			p = pbuf_alloced_custom(PBUF_RAW, (u16_t)pk[i].len, PBUF_REF, &r->pc,
 						pk[i].data, (u16_t)pk[i].len);
+			r->held = p != NULL;
 			l->st.rx_frames++;
 			l->st.rx_bytes += pk[i].len;
 			{
@@ -610,6 +640,7 @@ void lwmx_close(struct lwmx *l)
 		if (!mlx5tls_rq_query(l->rq, &ra, sizeof(ra)))
 			fprintf(stderr, "lwmx: receive queue busy: %u buffers held, %u TIRs\n",
 				ra.held, ra.tirs);
+		report_held(l);
 	}
 	/* a failure here leaves objects behind: say which, so a leak report has its cause */
 	if (l->td && mlx5tls_td_dealloc(l->td))

@@ -45,6 +45,8 @@ enum offload { OFF_BOTH, OFF_TX, OFF_RX, OFF_NONE };
 
 struct conn {
 	struct tcp_pcb *pcb;
+	struct conn *close_next; /* on g.close_pending (queued) */
+	bool close_queued;
 	struct lwmx_conn *lc;
 	SSL *ssl;
 	BIO *rbio, *wbio;
@@ -83,6 +85,7 @@ static struct {
 	SSL_CTX *ctx;
 	struct lwmx *l;
 	struct conn *list;
+	struct conn *close_pending; /* connections to try_close() once lwIP's input is done */
 	uint64_t conns, live, refused, errors, requests, bytes, handbacks, key_updates;
 	uint64_t tx_dev_bytes, tx_sw_bytes, tx_ooo, tx_dump, tx_retx;
 	uint64_t rx_by_device, rx_by_software, rx_resync, rx_reenc;
@@ -383,6 +386,13 @@ static void conn_stats(struct conn *c)
 /* Everything of the connection but the pcb (lwIP's). */
 static void conn_teardown(struct conn *c)
 {
+	if (c->close_queued) {
+		struct conn **pp = &g.close_pending;
+
+		while (*pp != c)
+			pp = &(*pp)->close_next;
+		*pp = c->close_next;
+	}
 	conn_stats(c);
 	lwmx_conn_del(c->lc); /* no frame goes through the contexts any more */
 	if (c->tx)
@@ -717,6 +727,33 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 	return ERR_OK;
 }
 
+/*
+ * Close later, outside lwIP's input processing. An ACK can carry data (a client's close_notify
+ * with the ACK of our last bytes): lwIP calls the sent callback before it delivers that data,
+ * and a tcp_close() there resets the connection (data not yet read) and frees it - and the
+ * data lwIP was about to deliver is then never freed. With zero-copy receive that pins a
+ * receive buffer for good (a busy queue at exit). So the sent callback only queues.
+ */
+static void queue_close(struct conn *c)
+{
+	if (c->close_queued)
+		return;
+	c->close_queued = true;
+	c->close_next = g.close_pending;
+	g.close_pending = c;
+}
+
+static void run_pending_closes(void)
+{
+	while (g.close_pending) {
+		struct conn *c = g.close_pending;
+
+		g.close_pending = c->close_next;
+		c->close_queued = false;
+		try_close(c);
+	}
+}
+
 static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 {
 	struct conn *c = arg;
@@ -732,7 +769,7 @@ static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 		c->closing = true;
 		pump(c);
 	}
-	try_close(c);
+	queue_close(c);
 	return ERR_OK;
 }
 
@@ -1047,9 +1084,11 @@ int main(int argc, char **argv)
 	       port, device, off_names[g.offload]);
 	fflush(stdout);
 	t0 = now_s();
-	while (!g_stop && (duration <= 0 || now_s() - t0 < duration))
+	while (!g_stop && (duration <= 0 || now_s() - t0 < duration)) {
 		if (lwmx_poll(g.l, 1) < 0)
 			break;
+		run_pending_closes();
+	}
 	tcp_close(lpcb);
 	while (g.list) {
 		struct conn *c = g.list;

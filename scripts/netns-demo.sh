@@ -59,7 +59,10 @@ cleanup() {
 	ip link del "$VS" 2>/dev/null || true
 	if ((rc != 0 && rc != 77)); then
 		for f in "$WORK"/server.*.log; do
-			[[ -f $f ]] && { echo "--- $f" >&2; tail -40 "$f" >&2; }
+			# the server's own messages first (a leak report at exit would push them out of
+			# the tail), then the end of the log
+			[[ -f $f ]] && { echo "--- $f" >&2; grep -v '^ *#[0-9]\|^$' "$f" | head -40 >&2
+					 echo "--- (end of) $f" >&2; tail -40 "$f" >&2; }
 		done
 	fi
 	rm -rf "$WORK"
