@@ -87,7 +87,8 @@ static void rx_pbuf_free(struct pbuf *p)
 }
 
 /* At close, a receive buffer still held by a pbuf: say which frame it was, so a busy queue at
- * exit names its holder's traffic. */
+ * exit names its holder's traffic. The TCP fields are printed as the buffer holds them now:
+ * lwIP's tcp_input turns a header it parsed into host order in place ("as seen"). */
 static void report_held(const struct lwmx *l)
 {
 	for (uint32_t b = 0; b < l->nbufs; b++) {
@@ -100,8 +101,8 @@ static void report_held(const struct lwmx *l)
 		if (len >= 14 + 20 + 20 && f[12] == 0x08 && f[13] == 0x00 && f[14 + 9] == 6) {
 			const uint8_t *tcp = f + 14 + (f[14] & 0xf) * 4;
 
-			fprintf(stderr, "lwmx: buffer %u held: IPv4 frag 0x%02x%02x, TCP %u -> %u flags "
-				"0x%02x seq %u, %u bytes\n", b, f[20], f[21], tcp[0] << 8 | tcp[1],
+			fprintf(stderr, "lwmx: buffer %u held: IPv4 frag 0x%02x%02x, TCP (as seen) %u -> %u "
+				"flags 0x%02x seq %u, %u bytes\n", b, f[20], f[21], tcp[0] << 8 | tcp[1],
 				tcp[2] << 8 | tcp[3], tcp[13],
 				(uint32_t)tcp[4] << 24 | (uint32_t)tcp[5] << 16 | (uint32_t)tcp[6] << 8 |
 					tcp[7],
