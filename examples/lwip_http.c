@@ -34,10 +34,14 @@ struct conn {
 	uint64_t body_off;  /* position in the body (for i % 251) */
 	bool close_after;
 	bool closing;
+	bool close_queued;        /* on g_close_pending */
+	struct conn *close_next;
 	struct conn *prev, *next; /* every live connection, for the shutdown */
 };
 
 static struct conn *g_list;
+/* Connections to close once lwIP's input is done (see on_sent). */
+static struct conn *g_close_pending;
 
 static volatile sig_atomic_t g_stop;
 static uint64_t g_conns, g_live, g_requests, g_bytes, g_errors, g_refused;
@@ -51,6 +55,13 @@ static void on_signal(int sig)
 
 static void conn_free(struct conn *c)
 {
+	if (c->close_queued) {
+		struct conn **pp = &g_close_pending;
+
+		while (*pp != c)
+			pp = &(*pp)->close_next;
+		*pp = c->close_next;
+	}
 	if (c->pcb) {
 		tcp_arg(c->pcb, NULL);
 		tcp_recv(c->pcb, NULL);
@@ -148,7 +159,23 @@ static void serve(struct conn *c)
 		c->req_len -= used;
 	}
 	if (!c->body_left && c->close_after && !c->closing) {
-		c->closing = true;
+		/* later, outside lwIP's input: from the sent callback, a tcp_close() that resets
+		 * (data arrived with the ACK) loses the pbuf lwIP was about to deliver, and with
+		 * zero-copy receive its receive buffer with it */
+		c->closing = true; /* serves nothing more */
+		c->close_queued = true;
+		c->close_next = g_close_pending;
+		g_close_pending = c;
+	}
+}
+
+static void run_pending_closes(void)
+{
+	while (g_close_pending) {
+		struct conn *c = g_close_pending;
+
+		g_close_pending = c->close_next;
+		c->close_queued = false;
 		conn_close(c);
 	}
 }
@@ -336,6 +363,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "lwip_http: receive queue failed\n");
 			break;
 		}
+		run_pending_closes();
 	}
 	tcp_close(lpcb);
 	/* whatever is still open is reset; its pbufs go back to the receive queue */
