@@ -102,8 +102,8 @@ static void report_held(const struct lwmx *l)
 			const uint8_t *tcp = f + 14 + (f[14] & 0xf) * 4;
 
 			fprintf(stderr, "lwmx: buffer %u held: IPv4 frag 0x%02x%02x, TCP (as seen) %u -> %u "
-				"flags 0x%02x seq %u, %u bytes\n", b, f[20], f[21], tcp[0] << 8 | tcp[1],
-				tcp[2] << 8 | tcp[3], tcp[13],
+				"flags 0x%02x seq %u, %u bytes\n", b, f[20], f[21], (unsigned int)(tcp[0] << 8 | tcp[1]),
+				(unsigned int)(tcp[2] << 8 | tcp[3]), tcp[13],
 				(uint32_t)tcp[4] << 24 | (uint32_t)tcp[5] << 16 | (uint32_t)tcp[6] << 8 |
 					tcp[7],
 				len);

@@ -55,10 +55,10 @@ static void *ring_mem(struct tx_stream *s, struct tx_ring *r, uint32_t *ncap)
 {
 	struct tx_ring_park *pk = s->park;
 	uint32_t k = ring_kind(s, r);
-	void *e;
 
 	if (pk && pk->e[k] && pk->cap[k] >= *ncap) {
-		e = pk->e[k];
+		void *e = pk->e[k];
+
 		*ncap = pk->cap[k];
 		pk->e[k] = NULL;
 		return e;

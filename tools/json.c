@@ -573,6 +573,10 @@ struct jv *jv_get_array_mut(struct jv *v, const char *key)
 
 void jv_emit(const char *key, const struct jv *v)
 {
+	if (!v) { /* a member the answer lacks: null */
+		pr_string(key, NULL, NULL);
+		return;
+	}
 	switch (v->type) {
 	case JV_NULL:
 		pr_string(key, NULL, NULL);
