@@ -379,6 +379,11 @@ static int verify_sw(struct rx_sw *rx, uint32_t body_off, uint32_t pt_len)
 	else if (EVP_DecryptFinal_ex(rx->gcm, payload + pt_len, &outl) != 1)
 		ret = -EBADMSG;
 	explicit_bzero(nonce, sizeof(nonce));
+	/* a record that does not verify was decrypted in place all the same: its plaintext is
+	 * nobody's to read (the context has failed; hand-back refuses) - wipe it now rather than
+	 * at free */
+	if (ret)
+		explicit_bzero(payload, pt_len);
 	return ret;
 }
 
