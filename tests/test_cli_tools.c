@@ -884,7 +884,7 @@ static void test_bench_setup_smoke(void)
 	CU_ASSERT_TRUE(unpooled >= 3.99 && unpooled <= 4.01);
 	HAS(r.out, "contexts_per_s ");
 	HAS(r.out, "pooled/unpooled contexts_per_s ratio ");
-	HAS(r.out, "target <= 1.05 fw commands/context with pools: met");
+	HAS(r.out, "target setup fw commands per context (pools) <= 1.05: met");
 	run_free(&r);
 
 	run(&r, BENCH, "-j", "setup", "-n", "500", "-l", "64", NULL);
@@ -939,7 +939,7 @@ static void test_bench_errors(void)
 	run(&r, BENCH, "setup", "-d", "sim:cx6dx-legacy", "-n", "100", "-l", "8", NULL);
 	expect_status(&r, 0, "bench on legacy");
 	HAS(r.out, "dek_pool bulk no");
-	HAS(r.out, "target <= 1.05 fw commands/context with pools: NOT met");
+	HAS(r.out, "target setup fw commands per context (pools) <= 1.05: NOT met");
 	run_free(&r);
 
 	/* a firmware rejection: strerror, then opcode, status name and syndrome */

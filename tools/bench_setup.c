@@ -406,7 +406,7 @@ static void print_report(const struct bench *b, const struct bench_mode *pooled,
 		  unpooled_rate > 0 ? ctx_per_sec(b, pooled) / unpooled_rate : 0.0, 2);
 	pr_nl();
 	pr_open_object("target");
-	pr_double("max_cmds_per_context", "target <= %s fw commands/context with pools:",
+	pr_double("max_cmds_per_context", "target setup fw commands per context (pools) <= %s:",
 		  BENCH_TARGET_CMDS_PER_CTX, 2);
 	pr_bool("met", NULL, met);
 	pr_text(" %s", met ? "met" : "NOT met");
