@@ -39,6 +39,18 @@ static inline uint32_t gso_segs(uint32_t len, uint16_t mss)
 	return !mss || len <= mss ? 1u : (len + mss - 1u) / mss;
 }
 
+/* A frame the device encrypts, counted as the kernel counts tx_tls_encrypted_{packets,bytes}. */
+static inline void count_encrypted(struct mlx5tls_tx *tx, uint32_t len, uint16_t mss)
+{
+	txc_add(tx, TXC_ENCRYPTED_PACKETS, gso_segs(len, mss));
+	txc_add(tx, TXC_ENCRYPTED_BYTES, len);
+}
+
+static void warn_malformed(uint32_t tcp_seq)
+{
+	pr_warn("tx: malformed TLS record header in the frame at TCP sequence %u\n", tcp_seq);
+}
+
 /* Result of planning a frame (restartable: nothing changed yet). */
 enum tx_plan_kind {
 	PLAN_IN_ORDER, /* the device/encryptor is at seq */
@@ -85,8 +97,7 @@ static int plan_frame(struct mlx5tls_tx *tx, const struct frame_info *fi, const 
 		int ret = tx_stream_check(st, payload + pl->new_off, len - pl->new_off);
 
 		if (ret) {
-			pr_warn("tx: malformed TLS record header in the frame at TCP sequence %u\n",
-				pl->seq);
+			warn_malformed(pl->seq);
 			return ret;
 		}
 	}
@@ -264,8 +275,7 @@ static int learn_new(struct mlx5tls_tx *tx, const struct tx_plan *pl, const uint
 		return 0;
 	ret = tx_stream_learn(&tx->stream, payload + pl->new_off, len - pl->new_off, lkey);
 	if (ret == -EBADMSG)
-		pr_warn("tx: malformed TLS record header in the frame at TCP sequence %u\n",
-			pl->seq);
+		warn_malformed(pl->seq);
 	return ret;
 }
 
@@ -302,8 +312,7 @@ static int device_send(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f,
 	post_data(tx, f, fi, tx->tis->tisn, data, f->mr->lkey, 0);
 	tx->dev_expected = pl->end;
 	tx->dev_synced = true;
-	txc_add(tx, TXC_ENCRYPTED_PACKETS, gso_segs(len, f->mss));
-	txc_add(tx, TXC_ENCRYPTED_BYTES, len);
+	count_encrypted(tx, len, f->mss);
 	account(tx, pl, len);
 	return 0;
 }
@@ -456,15 +465,13 @@ static int send_in_order(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f,
 	} else {
 		ret = tx_stream_learn_inline(&tx->stream, payload, len, f->mr->lkey);
 		if (ret == -EBADMSG)
-			pr_warn("tx: malformed TLS record header in the frame at TCP sequence %u\n",
-				fi->tcp_seq);
+			warn_malformed(fi->tcp_seq);
 	}
 	if (ret)
 		return ret;
 	post_data_nbb(tx, f, fi, tx->tis->tisn, f->data, f->mr->lkey, 0, nbb);
 	tx->dev_expected += len;
-	txc_add(tx, TXC_ENCRYPTED_PACKETS, gso_segs(len, f->mss));
-	txc_add(tx, TXC_ENCRYPTED_BYTES, len);
+	count_encrypted(tx, len, f->mss);
 	tx->total_bytes += len;
 	if (body_only && !tx_stream_at_boundary(&tx->stream))
 		tx_publish_position(tx); /* still inside the same record */
