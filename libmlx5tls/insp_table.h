@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * A table of live objects for inspection (internal): every object holds one slot for its whole
- * life and never moves, so a walk that goes up the slot numbers and resumes at a slot number
- * after releasing the lock sees every object that stays live exactly once, whatever is created
- * or destroyed between its steps - and resuming costs nothing, where a list would have to be
- * walked again from its head to find the place. Add, delete and look-up are O(1).
+ * A table of live objects (internal: the device's for inspection, a queue's of its contexts):
+ * every object holds one slot for its whole life and never moves, so a walk that goes up the
+ * slot numbers and resumes at a slot number after releasing the lock sees every object that
+ * stays live exactly once, whatever is created or destroyed between its steps - and resuming
+ * costs nothing, where a list would have to be walked again from its head to find the place.
+ * Add, delete and look-up are O(1), and deleting touches no other object.
  *
  * Two levels: chunks of INSP_CHUNK slots that never move once allocated, and a directory of
  * chunks that doubles when full (a few pointers per million slots), so growing never copies the

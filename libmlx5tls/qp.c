@@ -261,6 +261,7 @@ static void qp_free(struct mlx5tls_qp *qp)
 	free(qp->done.e);
 	free(qp->replay);
 	tx_ring_park_fini(&qp->tx_park);
+	insp_table_fini(&qp->tls_table);
 	free(qp);
 }
 

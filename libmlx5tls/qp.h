@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "frame.h"
+#include "insp_table.h"
 #include "mlx5tls_internal.h"
 #include "tx_stream.h"
 #include "wqe.h"
@@ -104,7 +105,9 @@ struct mlx5tls_qp {
 	uint8_t scratch[16 * MLX5TLS_WQEBB] __attribute__((aligned(64))); /* a WQE that wraps */
 	uint8_t *scratch_dst;
 
-	struct mlx5tls_tx *tls_list; /* contexts on this queue (re-armed after a recovery) */
+	/* contexts on this queue (re-armed after a recovery): a slot table, not a list - removing
+	 * one touches its own slot, not two neighbouring contexts (cold at 1M contexts) */
+	struct insp_table tls_table;
 	struct inspect_qp *insp_node; /* its entry on dev->insp_qps (inspect.c) */
 	_Atomic uint32_t tls_contexts; /* also read by inspection on other threads */
 	bool in_error;     /* an error CQE was seen; recovering */
@@ -196,8 +199,6 @@ int qp_bounce_get(struct mlx5tls_qp *qp, uint32_t n, uint8_t **mem, uint64_t *en
 void rx_wqe_done(struct mlx5tls_rx *rx, uint8_t kind, bool ok);
 
 /* ---- hooks into the TLS TX contexts (tx.c) ---- */
-/* The next context on the same queue (the queue's list). */
-struct mlx5tls_tx *tx_next_on_qp(const struct mlx5tls_tx *tx);
 /* The queue was recovered: post the params again before the next frame. */
 void tx_qp_recovered(struct mlx5tls_tx *tx);
 /* A DUMP of this context completed. */

@@ -210,8 +210,12 @@ static int recover_ring(struct mlx5tls_qp *qp)
 	qp->in_error = false;
 	qp->stats.recoveries++;
 	counter_inc(qp->dev, MLX5TLS_CNT_QP_RECOVER);
-	for (struct mlx5tls_tx *tx = qp->tls_list; tx; tx = tx_next_on_qp(tx))
-		tx_qp_recovered(tx);
+	for (uint32_t s = 0; s < insp_table_end(&qp->tls_table); s++) {
+		struct mlx5tls_tx *tx = insp_table_get(&qp->tls_table, s);
+
+		if (tx)
+			tx_qp_recovered(tx);
+	}
 	return 0;
 }
 

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dlist.h"
 #include "inspect.h"
 #include "tls_stat.h"
 #include "secret.h"
@@ -141,7 +140,14 @@ static int lists_add(struct mlx5tls_tx *tx)
 	pthread_mutex_unlock(&dev->tx_lock);
 	if (ret)
 		return ret;
-	DLIST_INSERT_HEAD(&tx->qp->tls_list, tx, qp_next, qp_pprev);
+	/* the queue's table: O(1) add and delete (the slot freed last is taken first) */
+	ret = insp_table_add(&tx->qp->tls_table, tx, &tx->qp_slot);
+	if (ret) {
+		pthread_mutex_lock(&dev->tx_lock);
+		insp_table_del(&dev->tx_table, tx->dev_slot);
+		pthread_mutex_unlock(&dev->tx_lock);
+		return ret;
+	}
 	tx->qp->tls_contexts++;
 	return 0;
 }
@@ -150,7 +156,7 @@ static void lists_del(struct mlx5tls_tx *tx)
 {
 	struct mlx5tls_device *dev = tx->qp->dev;
 
-	DLIST_REMOVE(tx, qp_next, qp_pprev);
+	insp_table_del(&tx->qp->tls_table, tx->qp_slot);
 	tx->qp->tls_contexts--;
 	/* its counters stay in the queue's sums (txc_add) */
 	pthread_mutex_lock(&dev->tx_lock);
@@ -158,22 +164,20 @@ static void lists_del(struct mlx5tls_tx *tx)
 	pthread_mutex_unlock(&dev->tx_lock);
 }
 
-struct mlx5tls_tx *tx_next_on_qp(const struct mlx5tls_tx *tx)
-{
-	return tx->qp_next;
-}
-
 static void tx_free(struct mlx5tls_tx *tx)
 {
+	/* the mask, not each epoch's flag: an idle context's other epochs stay untouched (cold) */
 	for (unsigned int i = 0; i < TX_EPOCHS; i++)
-		if (tx->epochs[i].live)
+		if (tx->live_epochs & 1u << i)
 			epoch_release(&tx->epochs[i]);
 	if (tx->tis)
 		mlx5tls_tis_destroy(tx->tis); /* a pooled TIS goes back to its pool */
 	tx_sw_free(tx->sw);
 	free(tx->sw_scratch);
 	tx_stream_fini(&tx->stream);
-	explicit_bzero(tx, sizeof(*tx));
+	/* Nothing secret is left to wipe: each key's salt and IV went with its epoch
+	 * (epoch_release), keys live in secret memory and tx_sw wipes its own. Wiping all of the
+	 * context would write every cache line of it - a dozen misses per destroy at 1M contexts. */
 	free(tx);
 }
 
@@ -262,6 +266,7 @@ struct mlx5tls_tx *mlx5tls_tx_create(struct mlx5tls_qp *qp, const struct tls_cry
 	ret = epoch_load(tx, &tx->epochs[0], ci, ci_len, OPTS_GET(opts, dek_pool, NULL), keep_key);
 	if (ret)
 		goto err;
+	tx->live_epochs = 1;
 	tx->dev_expected = start_tcp_sn;
 	tx->sw_expected = start_tcp_sn;
 	tx_publish(tx);
@@ -351,8 +356,10 @@ static void epochs_release_unused(struct mlx5tls_tx *tx)
 	for (unsigned int i = 0; i < TX_EPOCHS; i++) {
 		struct tx_epoch *e = &tx->epochs[i];
 
-		if (epoch_unused(tx, e, oldest) && !epoch_in_flight(tx, e))
+		if (epoch_unused(tx, e, oldest) && !epoch_in_flight(tx, e)) {
 			epoch_release(e);
+			tx->live_epochs &= (uint8_t)~(1u << i);
+		}
 	}
 	pthread_mutex_unlock(&tx->qp->dev->tx_lock);
 }
@@ -404,6 +411,7 @@ static int tx_rekey(struct mlx5tls_tx *tx, const struct tls_crypto_info *ci, siz
 	pthread_mutex_lock(&tx->qp->dev->tx_lock);
 	ne.num = tx->epoch + 1;
 	*e = ne;
+	tx->live_epochs |= (uint8_t)(1u << ((tx->epoch + 1) % TX_EPOCHS));
 	tx->epoch++;
 	pthread_mutex_unlock(&tx->qp->dev->tx_lock);
 	explicit_bzero(&ne, sizeof(ne));
@@ -453,8 +461,8 @@ int mlx5tls_tx_query(struct mlx5tls_tx *tx, struct mlx5tls_tx_info *info, size_t
 	tx_stream_tail(&tx->stream, &i.next_record, &i.next_record_tcp_sn, &i.record_offset);
 	i.records_held = tx_stream_records(&tx->stream);
 	i.key_epoch = tx->epoch;
-	/* with its slot in the device's table of contexts (insp_table.h) */
-	i.mem_bytes = sizeof(*tx) + sizeof(uintptr_t) + tx_stream_mem(&tx->stream) +
+	/* with its slots in the device's and the queue's tables of contexts (insp_table.h) */
+	i.mem_bytes = sizeof(*tx) + 2 * sizeof(uintptr_t) + tx_stream_mem(&tx->stream) +
 		      (tx->sw_scratch ? SW_SCRATCH_BYTES : 0) + tx_sw_mem(tx->sw);
 	i.encrypted_packets = atomic_load(&tx->c[TXC_ENCRYPTED_PACKETS]);
 	i.encrypted_bytes = atomic_load(&tx->c[TXC_ENCRYPTED_BYTES]);

@@ -546,8 +546,9 @@ static void conn2_send(struct txh *h, struct conn2 *c, struct cookies *ck, size_
 	CU_ASSERT(h->qp->pc - h->qp->cc <= h->qp->ring.sq_wqebbs);
 }
 
-/* Two TLS contexts (TLS 1.2 and 1.3) interleaved on one queue; an error CQE on one's frame
- * recovers the queue and both re-post their params; both readers get every byte. */
+/* Two TLS contexts (TLS 1.2 and 1.3) interleaved on one queue, a third one gone between them;
+ * an error CQE on one's frame recovers the queue and both re-post their params; both readers get
+ * every byte. */
 static void test_two_contexts_recovery(void)
 {
 	struct txh_opts o = { .tls_version = TLS1_2_VERSION, .key_bits = 128, .isn = 1000 };
@@ -555,6 +556,7 @@ static void test_two_contexts_recovery(void)
 	struct cookies ck = { 0 };
 	struct mlx5tls_tx_info i1, i2;
 	struct mlx5tls_qp_attr a;
+	struct mlx5tls_tx *hole;
 	struct txh h;
 	uint8_t *pt = txh_pattern(30000, 113), got[30001];
 	uint64_t num = 0;
@@ -567,9 +569,15 @@ static void test_two_contexts_recovery(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c->pair);
 	CU_ASSERT_EQUAL_FATAL(tls_peer_export_tx(c->pair, TLS_PEER_SERVER, 0, &c->ci), 0);
 	c->isn = 0x40000000u;
+	/* a context that comes and goes first leaves a free slot before the second one in the
+	 * queue's table: the recovery must walk past it and still re-arm the second */
+	hole = mlx5tls_tx_create(h.qp, &c->ci.info, tls_peer_crypto_info_size(&c->ci.info), 7,
+				 NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(hole);
 	c->tx = mlx5tls_tx_create(h.qp, &c->ci.info, tls_peer_crypto_info_size(&c->ci.info),
 				  c->isn, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c->tx);
+	CU_ASSERT_EQUAL(mlx5tls_tx_destroy(hole), 0);
 	for (size_t p = 0; p < 30000; p += 6000) {
 		n = tls_record_layout(&c->ci.info, TLS_RT_APPLICATION_DATA, num++, pt + p, 6000,
 				      c->stream + c->len, sizeof(c->stream) - c->len);
@@ -616,13 +624,16 @@ static void test_two_contexts_recovery(void)
 	CU_ASSERT_EQUAL(mlx5tls_tx_query(c->tx, &i2, sizeof(i2)), 0);
 	CU_ASSERT(i1.encrypted_bytes >= h.stream_len);
 	CU_ASSERT(i2.encrypted_bytes >= c->len);
+	/* the recovery re-armed it (past the free slot): its next frame resynchronised in order,
+	 * not as an out-of-order frame found later */
+	CU_ASSERT_EQUAL(i2.ooo, 0);
 	CU_ASSERT_EQUAL(counter(h.dev, "tx_tls_encrypted_bytes"),
 			i1.encrypted_bytes + i2.encrypted_bytes);
 	CU_ASSERT_EQUAL(mlx5tls_qp_destroy(h.qp), -EBUSY);
 	CU_ASSERT_EQUAL(mlx5tls_tx_destroy(c->tx), 0);
 	CU_ASSERT_EQUAL(counter(h.dev, "tx_tls_encrypted_bytes"),
 			i1.encrypted_bytes + i2.encrypted_bytes);
-	CU_ASSERT_EQUAL(counter(h.dev, "tx_tls_del"), 1);
+	CU_ASSERT_EQUAL(counter(h.dev, "tx_tls_del"), 2);
 	tls_peer_crypto_info_wipe(&c->ci);
 	tls_peer_pair_destroy(c->pair);
 	txh_fini(&h);
