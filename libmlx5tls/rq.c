@@ -127,7 +127,9 @@ static void rq_refill(struct mlx5tls_rq *rq)
 	}
 	if (rq->pc != start) {
 		udma_to_device_barrier(); /* WQEs before the producer counter */
-		rq->ring.rq_dbrec[0] = htobe32(rq->pc & 0xffff);
+		/* atomic, as the SQ's and CQs' records (qp_ring.c): the device reads it whenever
+		 * a frame arrives, which the model does on its port's receive thread */
+		__atomic_store_n(&rq->ring.rq_dbrec[0], htobe32(rq->pc & 0xffff), __ATOMIC_RELEASE);
 	}
 }
 
@@ -141,7 +143,7 @@ static int rq_recover(struct mlx5tls_rq *rq)
 	rq->pc = 0;
 	rq->cc = 0;
 	/* the device reads dbrec[0] again once RDY: it must say "nothing posted" by then */
-	rq->ring.rq_dbrec[0] = 0;
+	__atomic_store_n(&rq->ring.rq_dbrec[0], 0, __ATOMIC_RELEASE);
 	udma_to_device_barrier();
 	ret = rq->dev->ops->rq_recover(rq->xrq);
 	if (ret) {

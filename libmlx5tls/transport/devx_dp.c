@@ -278,16 +278,25 @@ void devx_qp_doorbell(struct mlx5tls_xqp *q, const void *ctrl8)
 	 * 64-bit store to the doorbell register. Always the same address: these are doorbells,
 	 * not BlueFlame copies, so there is no BF half to alternate (as the kernel's mlx5e and
 	 * DPDK ring theirs). The caller did steps 1-3 (qp_ring.c).
+	 *
+	 * A C11 atomic store, as rdma-core's mmio_write64_be is (util/mmio.h), so the compiler
+	 * can neither tear, merge nor elide it (volatile too), and a concurrent observer is no
+	 * data race: a plain volatile store was one for ThreadSanitizer against the test shim's
+	 * doorbell watcher. Release where rdma-core says relaxed: the observer reads the WQE
+	 * the doorbell names at once (the model does, sim_sq_ring_doorbell), and release is
+	 * what steps 1 and 3 promise the device, said in the C memory model. The machine code
+	 * is unchanged on x86-64 (a mov; step 3's sfence still orders it for write-combining
+	 * memory); AArch64 gets stlr after step 3's dsb st.
 	 */
 	memcpy(&v, ctrl8, sizeof(v));
-	*(volatile uint64_t *)q->bf_reg = v;
+	__atomic_store_n((volatile uint64_t *)q->bf_reg, v, __ATOMIC_RELEASE);
 #else
 	uint32_t w[2] = { 0, 0 };
 
 	memcpy(w, ctrl8, sizeof(w));
 	pthread_mutex_lock(&db32_lock);
-	((volatile uint32_t *)q->bf_reg)[0] = w[0];
-	((volatile uint32_t *)q->bf_reg)[1] = w[1];
+	__atomic_store_n(&((volatile uint32_t *)q->bf_reg)[0], w[0], __ATOMIC_RELEASE);
+	__atomic_store_n(&((volatile uint32_t *)q->bf_reg)[1], w[1], __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&db32_lock);
 #endif
 	/* B3 step 5: push the write-combined store out of the CPU now, not when the WC buffer

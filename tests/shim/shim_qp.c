@@ -198,7 +198,9 @@ static void *watcher_main(void *arg)
 		pthread_mutex_lock(&dev->qp_lock);
 		for (struct shim_qp *q = dev->qps; q; q = q->dev_next) {
 			/* One 8-byte load of an aligned word: it sees the caller's 8-byte store
-			 * whole, never half of it (x86-64, AArch64). */
+			 * whole, never half of it (x86-64, AArch64). Acquire, pairing with the
+			 * library's release store of the doorbell (devx_dp.c): the model reads
+			 * the WQE the doorbell names right away (sim_sq_ring_doorbell). */
 			uint64_t v = __atomic_load_n(q->db_reg, __ATOMIC_ACQUIRE);
 
 			if (v == q->db_last)
