@@ -299,20 +299,51 @@ int mlx5tls_tx_inspect(struct mlx5tls_tx *tx, struct mlx5tls_tx_state *st, size_
 	return 0;
 }
 
+/* Contexts visited per hold of tx_lock, and slots looked at (a table with many free slots):
+ * context setup and teardown on other threads wait for at most one step, not the whole walk. */
+#define FOREACH_STEP_ENTRIES 32u
+#define FOREACH_STEP_SLOTS 4096u
+
+static void (*_Atomic foreach_step_hook)(void *arg);
+static void *_Atomic foreach_step_hook_arg;
+
+void inspect_set_foreach_step_hook(void (*fn)(void *arg), void *arg)
+{
+	atomic_store(&foreach_step_hook_arg, arg);
+	atomic_store(&foreach_step_hook, fn);
+}
+
+/* In steps up the slots of the device's table (insp_table.h): slots never move, so a context
+ * live for the whole walk is visited exactly once, whatever is created or destroyed between
+ * the steps. */
 int mlx5tls_device_foreach_tx(struct mlx5tls_device *dev,
 			      int (*cb)(struct mlx5tls_tx *tx, void *arg), void *arg)
 {
+	uint32_t s = 0;
+	bool more = true;
 	int ret = 0;
 
 	if (!dev || !cb)
 		return libmlx5tls_err(-EINVAL);
-	pthread_mutex_lock(&dev->tx_lock);
-	for (uint32_t s = 0; s < insp_table_end(&dev->tx_table) && !ret; s++) {
-		struct mlx5tls_tx *tx = insp_table_get(&dev->tx_table, s);
+	while (more && !ret) {
+		uint32_t stop = s + FOREACH_STEP_SLOTS, n = 0;
+		void (*hook)(void *arg);
 
-		if (tx)
-			ret = cb(tx, arg);
+		pthread_mutex_lock(&dev->tx_lock);
+		for (; s < insp_table_end(&dev->tx_table) && s < stop && n < FOREACH_STEP_ENTRIES &&
+		       !ret; s++) {
+			struct mlx5tls_tx *tx = insp_table_get(&dev->tx_table, s);
+
+			if (tx) {
+				ret = cb(tx, arg);
+				n++;
+			}
+		}
+		more = s < insp_table_end(&dev->tx_table);
+		pthread_mutex_unlock(&dev->tx_lock);
+		hook = atomic_load(&foreach_step_hook);
+		if (more && !ret && hook)
+			hook(atomic_load(&foreach_step_hook_arg));
 	}
-	pthread_mutex_unlock(&dev->tx_lock);
 	return ret < 0 ? libmlx5tls_err(ret) : ret;
 }

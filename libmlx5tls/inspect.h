@@ -96,5 +96,8 @@ uint64_t publish_max_hold_ns(void);
 /* Tests: fn(arg) runs on the publisher's thread between two steps of a walk over contexts, with
  * no device lock held (only the registry's); NULL to stop. */
 void publish_set_step_hook(void (*fn)(void *arg), void *arg);
+/* Tests: fn(arg) runs on the walking thread between two steps of mlx5tls_device_foreach_tx,
+ * with no lock held; NULL to stop. */
+void inspect_set_foreach_step_hook(void (*fn)(void *arg), void *arg);
 
 #endif

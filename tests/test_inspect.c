@@ -389,6 +389,93 @@ static void test_foreach_and_ids(void)
 	txh_fini(&h);
 }
 
+/* A walk in steps: the hook runs between them with no lock held, and creates and destroys a
+ * context there, as another thread could; every context live throughout is seen once. */
+enum { STEP_CTXS = 200 };
+
+struct step_walk {
+	struct txh *h;
+	struct mlx5tls_tx *cs[STEP_CTXS];
+	unsigned int visits[STEP_CTXS + 2]; /* cs[], then h->tx, then the late one */
+	struct mlx5tls_tx *late;
+	unsigned int steps, lock_free, stray;
+};
+
+/* cppcheck-suppress constParameter ; the signature is mlx5tls_device_foreach_tx's callback */
+static int step_visit_cb(struct mlx5tls_tx *tx, void *arg)
+{
+	struct step_walk *w = arg;
+
+	for (unsigned int i = 0; i < STEP_CTXS; i++)
+		if (w->cs[i] == tx) {
+			w->visits[i]++;
+			return 0;
+		}
+	if (tx == w->h->tx)
+		w->visits[STEP_CTXS]++;
+	else if (tx == w->late)
+		w->visits[STEP_CTXS + 1]++;
+	else
+		w->stray++;
+	return 0;
+}
+
+static void step_hook(void *arg)
+{
+	MLX5TLS_OPTS(mlx5tls_tx_opts, sw, .flags = MLX5TLS_TX_F_SOFTWARE);
+	struct step_walk *w = arg;
+	struct txh *h = w->h;
+
+	if (pthread_mutex_trylock(&h->dev->tx_lock) == 0) {
+		pthread_mutex_unlock(&h->dev->tx_lock);
+		w->lock_free++;
+	}
+	if (w->steps++ || w->lock_free != 1)
+		return;
+	/* the last one is not visited yet (slots go up); its slot goes to a new context */
+	CU_ASSERT_EQUAL(mlx5tls_tx_destroy(w->cs[STEP_CTXS - 1]), 0);
+	w->cs[STEP_CTXS - 1] = NULL;
+	w->late = mlx5tls_tx_create(h->qp, &h->ci.info, tls_peer_crypto_info_size(&h->ci.info), 0,
+				    &sw);
+	CU_ASSERT_PTR_NOT_NULL(w->late);
+}
+
+static void test_foreach_steps(void)
+{
+	MLX5TLS_OPTS(mlx5tls_tx_opts, sw, .flags = MLX5TLS_TX_F_SOFTWARE);
+	struct txh_opts o = { .tls_version = TLS1_3_VERSION, .key_bits = 128 };
+	struct step_walk *w = calloc(1, sizeof(*w));
+	struct txh h;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	CU_ASSERT_EQUAL_FATAL(txh_init(&h, &o), 0);
+	w->h = &h;
+	for (unsigned int i = 0; i < STEP_CTXS; i++) {
+		w->cs[i] = mlx5tls_tx_create(h.qp, &h.ci.info,
+					     tls_peer_crypto_info_size(&h.ci.info), 0, &sw);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(w->cs[i]);
+	}
+	inspect_set_foreach_step_hook(step_hook, w);
+	CU_ASSERT_EQUAL(mlx5tls_device_foreach_tx(h.dev, step_visit_cb, w), 0);
+	inspect_set_foreach_step_hook(NULL, NULL);
+	/* 201 contexts in steps of at most 32: the lock was free at every step's end */
+	CU_ASSERT(w->steps >= (STEP_CTXS + 1) / 32);
+	CU_ASSERT_EQUAL(w->lock_free, w->steps);
+	CU_ASSERT_EQUAL(w->stray, 0);
+	for (unsigned int i = 0; i < STEP_CTXS - 1; i++)
+		CU_ASSERT_EQUAL(w->visits[i], 1);
+	CU_ASSERT_EQUAL(w->visits[STEP_CTXS - 1], 0); /* destroyed before its turn */
+	CU_ASSERT_EQUAL(w->visits[STEP_CTXS], 1);
+	CU_ASSERT(w->visits[STEP_CTXS + 1] <= 1); /* created during the walk: may be seen, once */
+	for (unsigned int i = 0; i < STEP_CTXS; i++)
+		if (w->cs[i])
+			CU_ASSERT_EQUAL(mlx5tls_tx_destroy(w->cs[i]), 0);
+	if (w->late)
+		CU_ASSERT_EQUAL(mlx5tls_tx_destroy(w->late), 0);
+	txh_fini(&h);
+	free(w);
+}
+
 /* ---- publishing ---- */
 
 static char pub_dir[64];
@@ -1283,6 +1370,7 @@ static const struct test_case inspect_cases[] = {
 	{ "tx_inspect: device path, DEK and TIS read back", test_inspect_device_path },
 	{ "tx_inspect: software path", test_inspect_software_path },
 	{ "context ids and foreach_tx", test_foreach_and_ids },
+	{ "foreach_tx walks in steps, setup goes on between them", test_foreach_steps },
 	{ "rx_inspect: DEK, TIR and GET_PSV read back", test_rx_inspect },
 	{ NULL, NULL },
 };
