@@ -93,6 +93,8 @@ char *publish_answer(const char *line, size_t *len);
 /* The most CPU time the publisher spent holding a device's tx_lock or insp_lock in one step, in
  * ns (tests). */
 uint64_t publish_max_hold_ns(void);
+/* Tests: the table slots the publisher has looked at so far (walks and look-ups by id). */
+uint64_t publish_slots_looked(void);
 /* Tests: fn(arg) runs on the publisher's thread between two steps of a walk over contexts, with
  * no device lock held (only the registry's); NULL to stop. */
 void publish_set_step_hook(void (*fn)(void *arg), void *arg);

@@ -320,8 +320,13 @@ static int cmd_ctx(struct jw *w, struct request *r)
 	if (f.by_dir && f.rx && !f.pg.from.rx)
 		f.pg.from = (struct walk_cursor)WALK_CURSOR_RX;
 	jw_open(w, "contexts", '[');
-	done = walk_tx(w, &f.pg.from, f.pg.limit, ctx_one, &f) &&
-	       ((f.by_dir && !f.rx) || walk_rx(w, &f.pg.from, f.pg.limit, rx_ctx_one, &f));
+	if (f.by_id) { /* one context, found through the index: the answer is the last page */
+		(void)walk_find(w, f.id, &f.pg.from, ctx_one, rx_ctx_one, &f);
+		done = true;
+	} else {
+		done = walk_tx(w, &f.pg.from, f.pg.limit, ctx_one, &f) &&
+		       ((f.by_dir && !f.rx) || walk_rx(w, &f.pg.from, f.pg.limit, rx_ctx_one, &f));
+	}
 	jw_close(w, ']');
 	page_end(w, done, &f.pg.from);
 	return 0;
