@@ -71,6 +71,8 @@ void inspect_fw_status(int err, uint8_t *status, uint32_t *syndrome);
 /* ---- TLS RX contexts (rx.c), in dev->rx_table under dev->insp_lock ---- */
 
 uint64_t rx_insp_id(const struct mlx5tls_rx *rx);
+/* Its TIR's number as its inspection reports it (mlx5tls_rx_state.tirn). */
+uint32_t rx_insp_tirn(const struct mlx5tls_rx *rx);
 /* mlx5tls_rx_inspect() without the GET_PSV, for a thread that does not drive rx (the publisher,
  * holding dev->insp_lock): progress is reported "not available" with that reason. */
 void rx_inspect_fill(struct mlx5tls_rx *rx, struct mlx5tls_rx_state *st);

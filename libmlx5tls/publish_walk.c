@@ -208,8 +208,11 @@ bool walk_find(struct jw *w, uint64_t id, const struct walk_cursor *c, walk_fn *
 	struct mlx5tls_device *dev;
 	bool found = false;
 
-	/* an id is one context's, TX or RX, on one device: at most one table has it */
+	/* an id is one context's, TX or RX, on one device: at most one table has it; a direction
+	 * without a function is not looked in */
 	for (int rx = 0; rx < 2 && !found; rx++) {
+		if (!(rx ? rx_fn : tx_fn))
+			continue;
 		for (dev = inspect_devices_lock(); dev && !found; dev = dev->insp_next) {
 			pthread_mutex_t *lock = rx ? &dev->insp_lock : &dev->tx_lock;
 			const struct insp_table *t = rx ? &dev->rx_table : &dev->tx_table;

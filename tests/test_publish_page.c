@@ -311,7 +311,8 @@ static unsigned int count_of(const char *s, const char *needle)
 }
 
 /* dek, tis and tir page as ctx does: pages of 64 cover every context's DEK, TIS and TIR entry
- * once; they take only limit and cursor, and a cursor of their own direction. */
+ * once; they take a cursor of their own direction only. ctx N gives one context's objects, found
+ * without a walk; id (dek), tisn, tirn one object by its number. */
 static void test_dek_tis_tir_pages(void)
 {
 	static const char *const cmds[] = { "dek", "tis", "tir" };
@@ -353,9 +354,61 @@ static void test_dek_tis_tir_pages(void)
 		for (unsigned int i = 0; i < 300; i++)
 			CU_ASSERT_EQUAL(seen[c][cs[i].id], (c == 2) == (i >= 280) ? 1u : 0u);
 	}
+	/* one context's objects (ctx N: through the index, a few slots looked at), and one object
+	 * by its number: DEK id, tisn, tirn */
+	for (unsigned int i = 0; i < 300; i += 150) {
+		struct mlx5tls_tx_state tst;
+		char line[128], ctx_m[64];
+		uint64_t looked;
+
+		snprintf(line, sizeof(line), "%s ctx %llu", i < 280 ? "dek" : "tir",
+			 (unsigned long long)cs[i].id);
+		looked = publish_slots_looked();
+		a = answer(line);
+		CU_ASSERT_TRUE(publish_slots_looked() - looked <= 8);
+		snprintf(ctx_m, sizeof(ctx_m), "\"context\":%llu,", (unsigned long long)cs[i].id);
+		CU_ASSERT_EQUAL(count_of(a, "\"context\":"), 1);
+		CU_ASSERT_PTR_NOT_NULL(strstr(a, ctx_m));
+		CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"next\":null"));
+		free(a);
+		if (i >= 280)
+			break;
+		CU_ASSERT_EQUAL_FATAL(mlx5tls_tx_inspect(cs[i].tx, &tst, sizeof(tst)), 0);
+		snprintf(line, sizeof(line), "tis ctx %llu", (unsigned long long)cs[i].id);
+		a = answer(line);
+		CU_ASSERT_EQUAL(count_of(a, "\"context\":"), 1);
+		CU_ASSERT_PTR_NOT_NULL(strstr(a, ctx_m));
+		free(a);
+		for (unsigned int c = 0; c < 2; c++) {
+			unsigned long long num = c ? tst.tisn : tst.dek_id;
+
+			snprintf(line, sizeof(line), "%s %llu", c ? "tis tisn" : "dek id", num);
+			a = answer(line);
+			CU_ASSERT_EQUAL(count_of(a, "\"context\":"), 1);
+			CU_ASSERT_PTR_NOT_NULL(strstr(a, ctx_m));
+			free(a);
+		}
+	}
+	{
+		struct mlx5tls_rx_state rst;
+		char line[128], ctx_m[64];
+
+		CU_ASSERT_EQUAL_FATAL(mlx5tls_rx_inspect(cs[290].rx, &rst, sizeof(rst)), 0);
+		snprintf(line, sizeof(line), "tir tirn %llu", (unsigned long long)rst.tirn);
+		a = answer(line);
+		/* every RX context here is on the one TIR */
+		CU_ASSERT_EQUAL(count_of(a, "\"context\":"), 20);
+		snprintf(ctx_m, sizeof(ctx_m), "\"tirn\":%llu,", (unsigned long long)rst.tirn);
+		CU_ASSERT_EQUAL(count_of(a, ctx_m), 20);
+		free(a);
+		a = answer("tir tirn 999999 ctx 1");
+		CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"tirs\":[]"));
+		CU_ASSERT_PTR_NULL(strstr(a, "\"note\""));
+		free(a);
+	}
 	static const char *const bad[] = {
-		"dek id 1", "dek limit 0", "dek cursor r1.0", "tis cursor", "tir cursor t1.0",
-		"tir limit x", NULL,
+		"dek tisn 1", "dek limit 0", "dek cursor r1.0", "tis cursor", "tis id 1",
+		"tir cursor t1.0", "tir limit x", "tir ctx x", "dek ctx", NULL,
 	};
 	for (const char *const *l = bad; *l; l++) {
 		a = publish_answer(*l, &len);
