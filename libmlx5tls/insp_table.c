@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* A table of live objects for inspection: slots that never move (insp_table.h). */
+/* A table of live objects for inspection: slots that never move, and an index of them by key
+ * (insp_table.h). */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,30 +16,138 @@
 #define SLOTS_MAX (UINT32_MAX - 1)
 #endif
 
+#define UNKEYED UINT32_MAX /* link of a slot that is in no chain */
+/* The index starts with a chunk of buckets; more keys than buckets split one more. */
+#define LEVEL_FIRST INSP_CHUNK_SHIFT
+
+struct insp_chunk {
+	uintptr_t obj[INSP_CHUNK];
+	uint64_t key[INSP_CHUNK];
+	uint32_t link[INSP_CHUNK]; /* the next slot in the chain, plus 1; 0 at its end; UNKEYED */
+};
+
 static uintptr_t *slot_ref(const struct insp_table *t, uint32_t slot)
 {
-	return &t->chunks[slot >> INSP_CHUNK_SHIFT][slot & (INSP_CHUNK - 1)];
+	return &t->chunks[slot >> INSP_CHUNK_SHIFT]->obj[slot & (INSP_CHUNK - 1)];
 }
 
-/* Make room for slot t->end: a new chunk, and a larger directory every doubling. */
+static uint64_t *key_ref(const struct insp_table *t, uint32_t slot)
+{
+	return &t->chunks[slot >> INSP_CHUNK_SHIFT]->key[slot & (INSP_CHUNK - 1)];
+}
+
+static uint32_t *link_ref(const struct insp_table *t, uint32_t slot)
+{
+	return &t->chunks[slot >> INSP_CHUNK_SHIFT]->link[slot & (INSP_CHUNK - 1)];
+}
+
+static uint32_t *bucket_ref(const struct insp_table *t, uint32_t b)
+{
+	return &t->buckets[b >> INSP_CHUNK_SHIFT][b & (INSP_CHUNK - 1)];
+}
+
+/* The ids are consecutive numbers: mixed (splitmix64's finalizer), so that every bit a bucket
+ * number takes depends on all of the key's. */
+static uint64_t key_hash(uint64_t k)
+{
+	k = (k ^ (k >> 30)) * 0xbf58476d1ce4e5b9ull;
+	k = (k ^ (k >> 27)) * 0x94d049bb133111ebull;
+	return k ^ (k >> 31);
+}
+
+/* Linear hashing: buckets below `split` are split already and use one bit more. */
+static uint32_t bucket_of(const struct insp_table *t, uint64_t h)
+{
+	uint32_t b = (uint32_t)(h & ((1ull << t->level) - 1));
+
+	if (b < t->split)
+		b = (uint32_t)(h & ((1ull << (t->level + 1)) - 1));
+	return b;
+}
+
+/* A zeroed chunk of buckets for bucket b, if it has none yet. 0 or -ENOMEM. */
+static int bucket_room(struct insp_table *t, uint32_t b)
+{
+	uint32_t *chunk;
+
+	if ((b >> INSP_CHUNK_SHIFT) < t->nbchunks)
+		return 0;
+	if (t->nbchunks == t->bdir_cap) {
+		uint32_t cap = t->bdir_cap ? t->bdir_cap * 2 : 8;
+		uint32_t **dir = realloc(t->buckets, cap * sizeof(*dir));
+
+		if (!dir)
+			return -ENOMEM;
+		t->buckets = dir;
+		t->bdir_cap = cap;
+	}
+	chunk = calloc(INSP_CHUNK, sizeof(*chunk));
+	if (!chunk)
+		return -ENOMEM;
+	t->buckets[t->nbchunks++] = chunk;
+	return 0;
+}
+
+/* Split bucket `split` into itself and the bucket 2^level above it: the keys whose next hash bit
+ * is set move up. */
+static void split_one(struct insp_table *t)
+{
+	uint32_t lo = t->split, hi, *from, keep = 0, move = 0, *keep_tail = &keep,
+		 *move_tail = &move;
+
+	/* at 2^31 buckets, or without memory for more, the chains grow longer instead */
+	if (t->level >= 31)
+		return;
+	hi = (1u << t->level) + t->split;
+	if (bucket_room(t, hi))
+		return;
+	from = bucket_ref(t, lo);
+	for (uint32_t s1 = *from; s1;) {
+		uint32_t s = s1 - 1;
+		bool up = (key_hash(*key_ref(t, s)) >> t->level) & 1;
+
+		s1 = *link_ref(t, s);
+		*(up ? move_tail : keep_tail) = s + 1;
+		if (up)
+			move_tail = link_ref(t, s);
+		else
+			keep_tail = link_ref(t, s);
+	}
+	*keep_tail = 0;
+	*move_tail = 0;
+	*from = keep;
+	*bucket_ref(t, hi) = move;
+	if (++t->split == 1u << t->level) { /* every bucket split: one bit more for all */
+		t->level++;
+		t->split = 0;
+	}
+}
+
+/* Make room for slot t->end: a new chunk, and a larger directory every doubling; the index's
+ * first buckets with the first chunk. */
 static int grow(struct insp_table *t)
 {
-	uintptr_t *chunk;
+	struct insp_chunk *chunk;
 
 	if (t->end >= SLOTS_MAX)
 		return -ENOMEM;
+	if (!t->nbchunks) {
+		if (bucket_room(t, 0))
+			return -ENOMEM;
+		t->level = LEVEL_FIRST;
+	}
 	if ((t->end >> INSP_CHUNK_SHIFT) < t->nchunks)
 		return 0;
 	if (t->nchunks == t->dir_cap) {
 		uint32_t cap = t->dir_cap ? t->dir_cap * 2 : 8;
-		uintptr_t **dir = realloc(t->chunks, cap * sizeof(*dir));
+		struct insp_chunk **dir = realloc(t->chunks, cap * sizeof(*dir));
 
 		if (!dir)
 			return -ENOMEM;
 		t->chunks = dir;
 		t->dir_cap = cap;
 	}
-	chunk = malloc(INSP_CHUNK * sizeof(*chunk));
+	chunk = malloc(sizeof(*chunk));
 	if (!chunk)
 		return -ENOMEM;
 	t->chunks[t->nchunks++] = chunk;
@@ -59,6 +169,7 @@ int insp_table_add(struct insp_table *t, void *obj, uint32_t *slot)
 		s = t->end++;
 	}
 	*slot_ref(t, s) = (uintptr_t)obj;
+	*link_ref(t, s) = UNKEYED;
 	t->live++;
 	*slot = s;
 	return 0;
@@ -69,8 +180,57 @@ void insp_table_set(struct insp_table *t, uint32_t slot, void *obj)
 	*slot_ref(t, slot) = (uintptr_t)obj;
 }
 
+void insp_table_key(struct insp_table *t, uint32_t slot, uint64_t key)
+{
+	uint32_t *head;
+
+	if (t->keys >= (1u << t->level) + t->split)
+		split_one(t);
+	head = bucket_ref(t, bucket_of(t, key_hash(key)));
+	*key_ref(t, slot) = key;
+	*link_ref(t, slot) = *head;
+	*head = slot + 1;
+	t->keys++;
+}
+
+void *insp_table_find(const struct insp_table *t, uint64_t key, uint32_t *slot,
+		      unsigned int *probes)
+{
+	unsigned int n = 0;
+	uint32_t s1 = t->nbchunks ? *bucket_ref(t, bucket_of(t, key_hash(key))) : 0;
+	void *obj = NULL;
+
+	for (; s1; s1 = *link_ref(t, s1 - 1)) {
+		n++;
+		if (*key_ref(t, s1 - 1) == key) {
+			*slot = s1 - 1;
+			obj = (void *)*slot_ref(t, s1 - 1);
+			break;
+		}
+	}
+	if (probes)
+		*probes = n;
+	return obj;
+}
+
+/* Take slot out of its chain (a chain is a few slots long: O(1)). */
+static void unkey(struct insp_table *t, uint32_t slot)
+{
+	uint32_t *p = bucket_ref(t, bucket_of(t, key_hash(*key_ref(t, slot))));
+
+	while (*p && *p != slot + 1)
+		p = link_ref(t, *p - 1);
+	if (*p) {
+		*p = *link_ref(t, slot);
+		t->keys--;
+	}
+	*link_ref(t, slot) = UNKEYED;
+}
+
 void insp_table_del(struct insp_table *t, uint32_t slot)
 {
+	if (*link_ref(t, slot) != UNKEYED)
+		unkey(t, slot);
 	*slot_ref(t, slot) = (uintptr_t)t->free_head << 1 | FREE_TAG;
 	t->free_head = slot + 1;
 	t->live--;
@@ -91,5 +251,8 @@ void insp_table_fini(struct insp_table *t)
 	for (uint32_t i = 0; i < t->nchunks; i++)
 		free(t->chunks[i]);
 	free(t->chunks);
+	for (uint32_t i = 0; i < t->nbchunks; i++)
+		free(t->buckets[i]);
+	free(t->buckets);
 	memset(t, 0, sizeof(*t));
 }

@@ -11,6 +11,11 @@
  * chunks that doubles when full (a few pointers per million slots), so growing never copies the
  * slots. A free slot holds the number of the next free one (tagged, low bit set: objects are
  * aligned); freed slots are reused newest first. The caller provides the locking.
+ *
+ * An index by key (the contexts' ids): a slot entered with insp_table_key is found from its key
+ * in O(1) - a hash of chains through the slots, its buckets in chunks like the slots. It grows by
+ * linear hashing, one bucket split per key entered while there are more keys than buckets, so no
+ * call rehashes the table (the caller's lock is never held for more than a chain's length).
  */
 #ifndef MLX5TLS_INSP_TABLE_H
 #define MLX5TLS_INSP_TABLE_H
@@ -20,13 +25,22 @@
 #define INSP_CHUNK_SHIFT 12u
 #define INSP_CHUNK (1u << INSP_CHUNK_SHIFT)
 
+struct insp_chunk;
+
 struct insp_table {
-	uintptr_t **chunks; /* directory; chunk i holds slots i * INSP_CHUNK ... */
+	struct insp_chunk **chunks; /* directory; chunk i holds slots i * INSP_CHUNK ... */
 	uint32_t nchunks;   /* chunks allocated */
 	uint32_t dir_cap;
 	uint32_t end;       /* slots ever handed out: every slot >= end is free */
 	uint32_t free_head; /* a free slot below end, plus 1; 0 when none */
 	uint32_t live;      /* objects in the table */
+	/* the index: bucket b's chain starts at slot buckets[b / INSP_CHUNK][b % INSP_CHUNK] - 1 */
+	uint32_t **buckets;
+	uint32_t nbchunks;  /* bucket chunks allocated */
+	uint32_t bdir_cap;
+	uint32_t level;     /* 2^level buckets, plus `split` split off past them */
+	uint32_t split;     /* the next bucket to split */
+	uint32_t keys;      /* slots in the index */
 };
 
 /* Take a slot for obj (at least 2-byte aligned). 0 or -ENOMEM (obj not added). obj NULL
@@ -34,7 +48,14 @@ struct insp_table {
 int insp_table_add(struct insp_table *t, void *obj, uint32_t *slot);
 /* Put obj in a slot this table handed out. */
 void insp_table_set(struct insp_table *t, uint32_t slot, void *obj);
-/* Give back a slot taken by insp_table_add. */
+/* Enter slot (handed out, not in the index yet) in the index under key. Never fails: when a
+ * bucket chunk cannot be allocated the chains just grow longer. */
+void insp_table_key(struct insp_table *t, uint32_t slot, uint64_t key);
+/* The object entered under key (the slot's object now, NULL when reserved), its slot in *slot;
+ * NULL when no slot has that key. *probes (if not NULL) is set to the slots looked at. */
+void *insp_table_find(const struct insp_table *t, uint64_t key, uint32_t *slot,
+		      unsigned int *probes);
+/* Give back a slot taken by insp_table_add (and its key, if it has one). */
 void insp_table_del(struct insp_table *t, uint32_t slot);
 /* The object in slot, NULL when the slot is free or past the end. */
 void *insp_table_get(const struct insp_table *t, uint32_t slot);

@@ -71,6 +71,8 @@ void inspect_fw_status(int err, uint8_t *status, uint32_t *syndrome);
 /* ---- TLS RX contexts (rx.c), in dev->rx_table under dev->insp_lock ---- */
 
 uint64_t rx_insp_id(const struct mlx5tls_rx *rx);
+/* Its TIR's number as its inspection reports it (mlx5tls_rx_state.tirn). */
+uint32_t rx_insp_tirn(const struct mlx5tls_rx *rx);
 /* mlx5tls_rx_inspect() without the GET_PSV, for a thread that does not drive rx (the publisher,
  * holding dev->insp_lock): progress is reported "not available" with that reason. */
 void rx_inspect_fill(struct mlx5tls_rx *rx, struct mlx5tls_rx_state *st);
@@ -93,6 +95,8 @@ char *publish_answer(const char *line, size_t *len);
 /* The most CPU time the publisher spent holding a device's tx_lock or insp_lock in one step, in
  * ns (tests). */
 uint64_t publish_max_hold_ns(void);
+/* Tests: the table slots the publisher has looked at so far (walks and look-ups by id). */
+uint64_t publish_slots_looked(void);
 /* Tests: fn(arg) runs on the publisher's thread between two steps of a walk over contexts, with
  * no device lock held (only the registry's); NULL to stop. */
 void publish_set_step_hook(void (*fn)(void *arg), void *arg);

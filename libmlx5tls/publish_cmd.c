@@ -192,27 +192,42 @@ static void page_end(struct jw *w, bool done, const struct walk_cursor *c)
 	jw_str(w, "next", next);
 }
 
-/* The arguments of dek, tis and tir: limit and cursor only; a cursor of the other direction's
- * listing is refused. */
-static int parse_page_only(struct request *r, struct page *pg, bool rx)
+/* The arguments of dek, tis and tir: limit and cursor; ctx N, the objects of context N only
+ * (found through the index, not walked to); and the object's own number (`key`: id, tisn or
+ * tirn). A cursor of the other direction's listing is refused. */
+struct obj_filter {
+	struct page pg;
+	bool by_ctx, by_num;
+	uint64_t ctx, num;
+};
+
+static int parse_obj_filter(struct request *r, struct obj_filter *f, bool rx, const char *key)
 {
-	page_init(pg, rx);
+	memset(f, 0, sizeof(*f));
+	page_init(&f->pg, rx);
 	for (int i = 1; i < r->argc; i += 2) {
-		const char *key = r->argv[i], *val = i + 1 < r->argc ? r->argv[i + 1] : NULL;
-		int ret;
+		const char *k = r->argv[i], *val = i + 1 < r->argc ? r->argv[i + 1] : NULL;
+		int ret = 0;
 
 		if (!val) {
-			snprintf(r->err, sizeof(r->err), "%s: %.32s needs a value", r->argv[0], key);
+			snprintf(r->err, sizeof(r->err), "%s: %.32s needs a value", r->argv[0], k);
 			return -1;
 		}
-		if (!page_arg(pg, key, val, &ret)) {
+		if (!strcmp(k, "ctx")) {
+			f->by_ctx = true;
+			ret = parse_u64(val, &f->ctx);
+		} else if (!strcmp(k, key)) {
+			f->by_num = true;
+			ret = parse_u64(val, &f->num);
+		} else if (!page_arg(&f->pg, k, val, &ret)) {
 			snprintf(r->err, sizeof(r->err),
-				 "%s: unknown argument \"%.32s\" (limit, cursor)", r->argv[0], key);
+				 "%s: unknown argument \"%.32s\" (%s, ctx, limit, cursor)", r->argv[0],
+				 k, key);
 			return -1;
 		}
-		if (ret || pg->from.rx != rx) {
+		if (ret || f->pg.from.rx != rx) {
 			snprintf(r->err, sizeof(r->err), "%s: bad value \"%.32s\" for %s",
-				 r->argv[0], val, key);
+				 r->argv[0], val, k);
 			return -1;
 		}
 	}
@@ -320,8 +335,13 @@ static int cmd_ctx(struct jw *w, struct request *r)
 	if (f.by_dir && f.rx && !f.pg.from.rx)
 		f.pg.from = (struct walk_cursor)WALK_CURSOR_RX;
 	jw_open(w, "contexts", '[');
-	done = walk_tx(w, &f.pg.from, f.pg.limit, ctx_one, &f) &&
-	       ((f.by_dir && !f.rx) || walk_rx(w, &f.pg.from, f.pg.limit, rx_ctx_one, &f));
+	if (f.by_id) { /* one context, found through the index: the answer is the last page */
+		(void)walk_find(w, f.id, &f.pg.from, ctx_one, rx_ctx_one, &f);
+		done = true;
+	} else {
+		done = walk_tx(w, &f.pg.from, f.pg.limit, ctx_one, &f) &&
+		       ((f.by_dir && !f.rx) || walk_rx(w, &f.pg.from, f.pg.limit, rx_ctx_one, &f));
+	}
 	jw_close(w, ']');
 	page_end(w, done, &f.pg.from);
 	return 0;
@@ -329,10 +349,10 @@ static int cmd_ctx(struct jw *w, struct request *r)
 
 static void dek_one(struct jw *w, void *ctx, void *arg)
 {
+	const struct obj_filter *f = arg;
 	struct mlx5tls_tx *tx = ctx;
 	struct tx_snap snap;
 
-	(void)arg;
 	tx_snapshot(tx, &snap);
 	for (unsigned int k = 0; k < snap.n_deks && jw_entry_ok(w); k++) {
 		struct mlx5tls_dek *dek = snap.deks[k];
@@ -341,6 +361,9 @@ static void dek_one(struct jw *w, void *ctx, void *arg)
 		uint8_t status = 0;
 		uint32_t syndrome = 0;
 		int err;
+
+		if (f->by_num && mlx5tls_dek_id(dek) != f->num)
+			continue;
 
 		memset(&a, 0, sizeof(a));
 		err = mlx5tls_dek_query(dek, &a, sizeof(a));
@@ -359,29 +382,43 @@ static void dek_one(struct jw *w, void *ctx, void *arg)
 	}
 }
 
+/* The objects of one direction's contexts, fn on each context (its filter in f): a page of the
+ * walk, or with ctx N the one context (the last page). */
+static bool page_objs(struct jw *w, struct obj_filter *f, bool rx, walk_fn *fn)
+{
+	if (f->by_ctx) {
+		(void)walk_find(w, f->ctx, &f->pg.from, rx ? NULL : fn, rx ? fn : NULL, f);
+		return true;
+	}
+	return rx ? walk_rx(w, &f->pg.from, f->pg.limit, fn, f)
+		  : walk_tx(w, &f->pg.from, f->pg.limit, fn, f);
+}
+
 /* dek and tis: a page of the TX contexts' objects. A context's DEKs (one per live key) stay on
  * one page: a page of dek may have up to TX_EPOCHS - 1 more entries than its limit. */
-static int page_tx(struct jw *w, struct request *r, const char *list, walk_fn *fn)
+static int page_tx(struct jw *w, struct request *r, const char *list, const char *key,
+		   walk_fn *fn)
 {
-	struct page pg;
+	struct obj_filter f;
 	bool done;
 
-	if (parse_page_only(r, &pg, false))
+	if (parse_obj_filter(r, &f, false, key))
 		return -1;
 	jw_open(w, list, '[');
-	done = walk_tx(w, &pg.from, pg.limit, fn, NULL);
+	done = page_objs(w, &f, false, fn);
 	jw_close(w, ']');
-	page_end(w, done, &pg.from);
+	page_end(w, done, &f.pg.from);
 	return 0;
 }
 
 static int cmd_dek(struct jw *w, struct request *r)
 {
-	return page_tx(w, r, "deks", dek_one);
+	return page_tx(w, r, "deks", "id", dek_one);
 }
 
 static void tis_one(struct jw *w, void *ctx, void *arg)
 {
+	const struct obj_filter *f = arg;
 	struct mlx5tls_tx *tx = ctx;
 	struct mlx5tls_tis_attr a;
 	struct mlx5tls_fw_error fe;
@@ -390,9 +427,8 @@ static void tis_one(struct jw *w, void *ctx, void *arg)
 	uint32_t syndrome = 0;
 	int err;
 
-	(void)arg;
 	tx_snapshot(tx, &snap);
-	if (!snap.tis || !jw_entry_ok(w))
+	if (!snap.tis || (f->by_num && mlx5tls_tis_num(snap.tis) != f->num) || !jw_entry_ok(w))
 		return;
 	memset(&a, 0, sizeof(a));
 	err = mlx5tls_tis_query(snap.tis, &a, sizeof(a));
@@ -411,16 +447,22 @@ static void tis_one(struct jw *w, void *ctx, void *arg)
 
 static int cmd_tis(struct jw *w, struct request *r)
 {
-	return page_tx(w, r, "tises", tis_one);
+	return page_tx(w, r, "tises", "tisn", tis_one);
 }
+
+struct tir_walk {
+	struct obj_filter f;
+	unsigned int n; /* TIRs listed */
+};
 
 static void tir_one(struct jw *w, void *ctx, void *arg)
 {
 	struct mlx5tls_rx *rx = ctx;
 	struct mlx5tls_rx_state st;
-	unsigned int *n = arg;
+	struct tir_walk *tw = arg;
 
-	if (!jw_entry_ok(w))
+	/* the TIR the context's inspection reports (rx_inspect_fill), without filling it all */
+	if ((tw->f.by_num && rx_insp_tirn(rx) != tw->f.num) || !jw_entry_ok(w))
 		return;
 	rx_inspect_fill(rx, &st);
 	jw_open(w, NULL, '{');
@@ -428,22 +470,23 @@ static void tir_one(struct jw *w, void *ctx, void *arg)
 	jw_u64(w, "context", st.id);
 	jw_str(w, "device", st.device);
 	jw_close(w, '}');
-	(*n)++;
+	tw->n++;
 }
 
 static int cmd_tir(struct jw *w, struct request *r)
 {
-	unsigned int n = 0;
-	struct page pg;
+	struct tir_walk tw;
 	bool done;
 
-	if (parse_page_only(r, &pg, true))
+	if (parse_obj_filter(r, &tw.f, true, "tirn"))
 		return -1;
+	tw.n = 0;
 	jw_open(w, "tirs", '[');
-	done = walk_rx(w, &pg.from, pg.limit, tir_one, &n);
+	/* tw starts with its filter: the walk's callbacks take it as either */
+	done = page_objs(w, &tw.f, true, tir_one);
 	jw_close(w, ']');
-	page_end(w, done, &pg.from);
-	if (!n && done && !pg.from_given)
+	page_end(w, done, &tw.f.pg.from);
+	if (!tw.n && done && !tw.f.pg.from_given && !tw.f.by_ctx && !tw.f.by_num)
 		jw_str(w, "note", "no RX contexts");
 	return 0;
 }

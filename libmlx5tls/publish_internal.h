@@ -81,6 +81,10 @@ typedef void walk_fn(struct jw *w, void *ctx, void *arg);
  * where to resume: the first context not looked at). */
 bool walk_tx(struct jw *w, struct walk_cursor *c, unsigned int limit, walk_fn *fn, void *arg);
 bool walk_rx(struct jw *w, struct walk_cursor *c, unsigned int limit, walk_fn *fn, void *arg);
+/* The context with that id, through the tables' index (O(1) per device, no walk): tx_fn or rx_fn
+ * on it if it is at or after cursor c. Whether a context has the id. */
+bool walk_find(struct jw *w, uint64_t id, const struct walk_cursor *c, walk_fn *tx_fn,
+	       walk_fn *rx_fn, void *arg);
 
 /* ---- answers (publish_cmd.c) ---- */
 

@@ -4,10 +4,11 @@
  * steps: a device's lock (tx_lock for TX contexts, which context create and destroy take;
  * insp_lock for RX contexts) is held for at most STEP_ENTRIES contexts, STEP_SLOTS slots or
  * STEP_NS of time, whichever comes first, then released, so setup and teardown go on while an
- * answer about a million contexts is built. The walk goes up the slots of the device's table (insp_table.h) and resumes at a slot
- * number - in the same answer after a step, or in the next request from the cursor an answer
+ * answer about a million contexts is built. The walk goes up the slots of the device's table
+ * (insp_table.h) and resumes at a slot number - in the same answer after a step, or in the next request from the cursor an answer
  * gave ("next"). A context that stays live is seen exactly once; one created meanwhile may or
- * may not be; one destroyed meanwhile is not seen after it is gone.
+ * may not be; one destroyed meanwhile is not seen after it is gone. One context by its id is
+ * found through the tables' index instead (walk_find): one hold per device and direction.
  */
 #include <inttypes.h>
 #include <stdatomic.h>
@@ -28,6 +29,7 @@
 #define STEP_NS 200000u
 
 static _Atomic uint64_t max_hold_ns;
+static _Atomic uint64_t slots_looked;
 static void (*_Atomic step_hook)(void *arg);
 static void *_Atomic step_hook_arg;
 
@@ -59,6 +61,11 @@ static void hold_done(uint64_t start)
 uint64_t publish_max_hold_ns(void)
 {
 	return atomic_load(&max_hold_ns);
+}
+
+uint64_t publish_slots_looked(void)
+{
+	return atomic_load(&slots_looked);
 }
 
 void publish_set_step_hook(void (*fn)(void *arg), void *arg)
@@ -132,6 +139,7 @@ static bool walk_table(struct jw *w, pthread_mutex_t *lock, const struct insp_ta
 		}
 		hold_done(t0);
 		pthread_mutex_unlock(lock);
+		atomic_fetch_add_explicit(&slots_looked, scanned, memory_order_relaxed);
 		if (end || full)
 			return end;
 		hook = atomic_load(&step_hook);
@@ -182,4 +190,48 @@ bool walk_rx(struct jw *w, struct walk_cursor *c, unsigned int limit, walk_fn *f
 		return false;
 	*c = (struct walk_cursor)WALK_CURSOR_RX;
 	return true;
+}
+
+/* Whether the context in (rx, dev_seq, slot) comes at or after cursor c in a walk's order. */
+static bool at_or_after(const struct walk_cursor *c, bool rx, uint32_t dev_seq, uint32_t slot)
+{
+	if (c->rx != rx)
+		return rx; /* every TX context comes before every RX one */
+	if (dev_seq != c->dev_seq)
+		return dev_seq < c->dev_seq; /* newest device first */
+	return slot >= c->slot;
+}
+
+bool walk_find(struct jw *w, uint64_t id, const struct walk_cursor *c, walk_fn *tx_fn,
+	       walk_fn *rx_fn, void *arg)
+{
+	struct mlx5tls_device *dev;
+	bool found = false;
+
+	/* an id is one context's, TX or RX, on one device: at most one table has it; a direction
+	 * without a function is not looked in */
+	for (int rx = 0; rx < 2 && !found; rx++) {
+		if (!(rx ? rx_fn : tx_fn))
+			continue;
+		for (dev = inspect_devices_lock(); dev && !found; dev = dev->insp_next) {
+			pthread_mutex_t *lock = rx ? &dev->insp_lock : &dev->tx_lock;
+			const struct insp_table *t = rx ? &dev->rx_table : &dev->tx_table;
+			unsigned int probes = 0;
+			uint32_t slot = 0;
+			uint64_t t0;
+			void *obj;
+
+			pthread_mutex_lock(lock);
+			t0 = mono_ns();
+			obj = insp_table_find(t, id, &slot, &probes);
+			found = obj != NULL;
+			if (found && at_or_after(c, rx, dev->insp_seq, slot))
+				(rx ? rx_fn : tx_fn)(w, obj, arg);
+			hold_done(t0);
+			pthread_mutex_unlock(lock);
+			atomic_fetch_add_explicit(&slots_looked, probes, memory_order_relaxed);
+		}
+		inspect_devices_unlock();
+	}
+	return found;
 }

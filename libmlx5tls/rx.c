@@ -387,6 +387,7 @@ struct mlx5tls_rx *mlx5tls_rx_create(struct mlx5tls_qp *qp, struct mlx5tls_tir *
 	rx->id = inspect_new_tx_id();
 	pthread_mutex_lock(&qp->dev->insp_lock);
 	insp_table_set(&qp->dev->rx_table, rx->insp_slot, rx);
+	insp_table_key(&qp->dev->rx_table, rx->insp_slot, rx->id); /* ctx id N finds it in O(1) */
 	if (rx->tir)
 		DLIST_INSERT_HEAD(&rx->tir->rx_list, rx, tir_next, tir_pprev);
 	pthread_mutex_unlock(&qp->dev->insp_lock);

@@ -27,6 +27,11 @@ uint64_t rx_insp_id(const struct mlx5tls_rx *rx)
 	return rx->id;
 }
 
+uint32_t rx_insp_tirn(const struct mlx5tls_rx *rx)
+{
+	return atomic_load_explicit(&rx->pub.tirn, memory_order_relaxed); /* as rx_inspect_fill */
+}
+
 void rx_tir_gone(const struct mlx5tls_tir *tir)
 {
 	/* only the contexts on this TIR's own list (usually one) */

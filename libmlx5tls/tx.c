@@ -133,10 +133,12 @@ static int lists_add(struct mlx5tls_tx *tx)
 	int ret;
 
 	pthread_mutex_lock(&dev->tx_lock);
-	/* a slot the publisher resumes its walk at in O(1) (insp_table.h) */
+	/* a slot the publisher resumes its walk at in O(1), found by id in O(1) (insp_table.h) */
 	ret = insp_table_add(&dev->tx_table, tx, &tx->dev_slot);
-	if (!ret)
+	if (!ret) {
 		tx->id = inspect_new_tx_id();
+		insp_table_key(&dev->tx_table, tx->dev_slot, tx->id);
+	}
 	pthread_mutex_unlock(&dev->tx_lock);
 	if (ret)
 		return ret;

@@ -2,8 +2,9 @@
 /*
  * The publisher's answers about many contexts (issue 10): ctx pages ("limit", "cursor", the
  * answer's "next") cover every context exactly once while contexts come and go between pages,
- * on several devices and both directions; and context setup goes on while an answer is being
- * built (the walk releases the device's lock between its steps).
+ * on several devices and both directions; context setup goes on while an answer is being
+ * built (the walk releases the device's lock between its steps); and one context by its id is
+ * found without a walk, looking at a few slots whatever the number of contexts.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "insp_table.h"
 #include "inspect.h"
 #include "mlx5tls/mlx5tls.h"
 #include "test_util.h"
@@ -31,12 +33,12 @@ struct bed {
 	struct tls12_crypto_info_aes_gcm_128 ci;
 };
 
-static void bed_open(struct bed *b)
+static void bed_open_dev(struct bed *b, const char *name)
 {
 	struct mlx5tls_tir_opts tiro = { .sz = sizeof(tiro), .tls_en = true };
 
 	memset(b, 0, sizeof(*b));
-	b->dev = mlx5tls_device_open("sim:cx6dx,log_max_tis=16", NULL);
+	b->dev = mlx5tls_device_open(name, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(b->dev);
 	b->pd = mlx5tls_pd_alloc(b->dev);
 	b->td = mlx5tls_td_alloc(b->dev);
@@ -51,6 +53,11 @@ static void bed_open(struct bed *b)
 	b->to = (struct mlx5tls_tx_opts){ .sz = sizeof(b->to), .dek_pool = b->dpool,
 					  .tis_pool = b->tpool };
 	test_ci128(&b->ci, TLS_1_2_VERSION, 7);
+}
+
+static void bed_open(struct bed *b)
+{
+	bed_open_dev(b, "sim:cx6dx,log_max_tis=16");
 }
 
 static void bed_close(struct bed *b)
@@ -304,7 +311,8 @@ static unsigned int count_of(const char *s, const char *needle)
 }
 
 /* dek, tis and tir page as ctx does: pages of 64 cover every context's DEK, TIS and TIR entry
- * once; they take only limit and cursor, and a cursor of their own direction. */
+ * once; they take a cursor of their own direction only. ctx N gives one context's objects, found
+ * without a walk; id (dek), tisn, tirn one object by its number. */
 static void test_dek_tis_tir_pages(void)
 {
 	static const char *const cmds[] = { "dek", "tis", "tir" };
@@ -346,9 +354,61 @@ static void test_dek_tis_tir_pages(void)
 		for (unsigned int i = 0; i < 300; i++)
 			CU_ASSERT_EQUAL(seen[c][cs[i].id], (c == 2) == (i >= 280) ? 1u : 0u);
 	}
+	/* one context's objects (ctx N: through the index, a few slots looked at), and one object
+	 * by its number: DEK id, tisn, tirn */
+	for (unsigned int i = 0; i < 300; i += 150) {
+		struct mlx5tls_tx_state tst;
+		char line[128], ctx_m[64];
+		uint64_t looked;
+
+		snprintf(line, sizeof(line), "%s ctx %llu", i < 280 ? "dek" : "tir",
+			 (unsigned long long)cs[i].id);
+		looked = publish_slots_looked();
+		a = answer(line);
+		CU_ASSERT_TRUE(publish_slots_looked() - looked <= 8);
+		snprintf(ctx_m, sizeof(ctx_m), "\"context\":%llu,", (unsigned long long)cs[i].id);
+		CU_ASSERT_EQUAL(count_of(a, "\"context\":"), 1);
+		CU_ASSERT_PTR_NOT_NULL(strstr(a, ctx_m));
+		CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"next\":null"));
+		free(a);
+		if (i >= 280)
+			break;
+		CU_ASSERT_EQUAL_FATAL(mlx5tls_tx_inspect(cs[i].tx, &tst, sizeof(tst)), 0);
+		snprintf(line, sizeof(line), "tis ctx %llu", (unsigned long long)cs[i].id);
+		a = answer(line);
+		CU_ASSERT_EQUAL(count_of(a, "\"context\":"), 1);
+		CU_ASSERT_PTR_NOT_NULL(strstr(a, ctx_m));
+		free(a);
+		for (unsigned int c = 0; c < 2; c++) {
+			unsigned long long num = c ? tst.tisn : tst.dek_id;
+
+			snprintf(line, sizeof(line), "%s %llu", c ? "tis tisn" : "dek id", num);
+			a = answer(line);
+			CU_ASSERT_EQUAL(count_of(a, "\"context\":"), 1);
+			CU_ASSERT_PTR_NOT_NULL(strstr(a, ctx_m));
+			free(a);
+		}
+	}
+	{
+		struct mlx5tls_rx_state rst;
+		char line[128], ctx_m[64];
+
+		CU_ASSERT_EQUAL_FATAL(mlx5tls_rx_inspect(cs[290].rx, &rst, sizeof(rst)), 0);
+		snprintf(line, sizeof(line), "tir tirn %llu", (unsigned long long)rst.tirn);
+		a = answer(line);
+		/* every RX context here is on the one TIR */
+		CU_ASSERT_EQUAL(count_of(a, "\"context\":"), 20);
+		snprintf(ctx_m, sizeof(ctx_m), "\"tirn\":%llu,", (unsigned long long)rst.tirn);
+		CU_ASSERT_EQUAL(count_of(a, ctx_m), 20);
+		free(a);
+		a = answer("tir tirn 999999 ctx 1");
+		CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"tirs\":[]"));
+		CU_ASSERT_PTR_NULL(strstr(a, "\"note\""));
+		free(a);
+	}
 	static const char *const bad[] = {
-		"dek id 1", "dek limit 0", "dek cursor r1.0", "tis cursor", "tir cursor t1.0",
-		"tir limit x", NULL,
+		"dek tisn 1", "dek limit 0", "dek cursor r1.0", "tis cursor", "tis id 1",
+		"tir cursor t1.0", "tir limit x", "tir ctx x", "dek ctx", NULL,
 	};
 	for (const char *const *l = bad; *l; l++) {
 		a = publish_answer(*l, &len);
@@ -463,6 +523,151 @@ static void test_setup_during_answer(void)
 	bed_close(&b);
 }
 
+/* The index by id on its own (insp_table.h): keys entered and slots given back at random while
+ * the table grows past a few bucket splits; every live key is found in its slot, a key given
+ * back is not, and the chains stay short. */
+static void test_index_by_id(void)
+{
+	enum { N = 150000, OPS = 600000 };
+	static uint32_t slot_of[N]; /* key i + 1 in slot_of[i], UINT32_MAX when not live */
+	static int objs[1];
+	struct insp_table t;
+	unsigned int rnd = 777, probes = 0, max_probes = 0, live = 0;
+	uint64_t probes_sum = 0, finds = 0;
+
+	memset(&t, 0, sizeof(t));
+	memset(slot_of, 0xff, sizeof(slot_of));
+	for (unsigned int op = 0; op < OPS; op++) {
+		unsigned int i;
+		uint32_t slot = 0;
+		void *obj;
+
+		rnd = rnd * 1103515245u + 12345u;
+		/* up to N live keys, half as many removals as additions */
+		i = (rnd >> 4) % (op < OPS / 2 ? (op / 3 + 1 < N ? op / 3 + 1 : N) : N);
+		if (slot_of[i] == UINT32_MAX && (rnd & 3) != 0) {
+			CU_ASSERT_EQUAL_FATAL(insp_table_add(&t, objs, &slot_of[i]), 0);
+			insp_table_key(&t, slot_of[i], i + 1ull);
+			live++;
+		} else if (slot_of[i] != UINT32_MAX && (rnd & 3) == 0) {
+			insp_table_del(&t, slot_of[i]);
+			slot_of[i] = UINT32_MAX;
+			live--;
+		}
+		obj = insp_table_find(&t, i + 1ull, &slot, &probes);
+		CU_ASSERT_EQUAL_FATAL(obj != NULL, slot_of[i] != UINT32_MAX);
+		if (obj)
+			CU_ASSERT_EQUAL_FATAL(slot, slot_of[i]);
+		probes_sum += probes;
+		finds++;
+		if (probes > max_probes)
+			max_probes = probes;
+	}
+	CU_ASSERT_EQUAL(insp_table_live(&t), live);
+	CU_ASSERT_TRUE(live > N / 2);
+	/* more keys than the first chunk of buckets: it split */
+	CU_ASSERT_TRUE(t.level > INSP_CHUNK_SHIFT || t.split > 0);
+	/* at most one key per bucket on average: a look-up reads a slot or two */
+	CU_ASSERT_TRUE(probes_sum < 3 * finds);
+	CU_ASSERT_TRUE(max_probes <= 16);
+	for (unsigned int i = 0; i < N; i++) {
+		uint32_t slot = 0;
+
+		CU_ASSERT_EQUAL_FATAL(insp_table_find(&t, i + 1ull, &slot, NULL) != NULL,
+				      slot_of[i] != UINT32_MAX);
+	}
+	insp_table_fini(&t);
+}
+
+/* ctx id N among 200,000 contexts: the answer is that one context and the last page, and the
+ * publisher looks at a few slots of each device's tables to find it (a walk looks at every
+ * slot up to it: 200,000 for the last one). The same for an RX context, an id that is gone, one
+ * that never was, and an id whose context the cursor or dir has passed. */
+static void test_ctx_by_id(void)
+{
+	enum { N = 200000 };
+	struct mlx5tls_rx_opts ro = { .sz = sizeof(ro), .flags = MLX5TLS_RX_F_SOFTWARE };
+	struct mlx5tls_tx **tx = calloc(N, sizeof(*tx));
+	struct mlx5tls_rx_state rst;
+	struct mlx5tls_tx_state st;
+	struct mlx5tls_rx *rx;
+	uint64_t ids[4], rx_id, gone_id, looked;
+	char line[128], cursor[64], *a;
+	struct bed b, small;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tx);
+	bed_open_dev(&b, "sim:cx6dx,log_max_tis=18");
+	bed_open(&small); /* a second device: the look-up asks each */
+	for (unsigned int i = 0; i < N; i++) {
+		tx[i] = mlx5tls_tx_create(b.qp, &b.ci.info, sizeof(b.ci), 1000, &b.to);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(tx[i]);
+	}
+	rx = mlx5tls_rx_create(b.qp, b.tir, &b.ci.info, sizeof(b.ci), 1000, &ro);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rx);
+	CU_ASSERT_EQUAL_FATAL(mlx5tls_rx_inspect(rx, &rst, sizeof(rst)), 0);
+	rx_id = rst.id;
+	for (unsigned int k = 0; k < 4; k++) {
+		unsigned int i = (unsigned int[]){ 0, N / 2, N - 2, N - 1 }[k];
+
+		CU_ASSERT_EQUAL_FATAL(mlx5tls_tx_inspect(tx[i], &st, sizeof(st)), 0);
+		ids[k] = st.id;
+	}
+	gone_id = ids[2];
+	CU_ASSERT_EQUAL(mlx5tls_tx_destroy(tx[N - 2]), 0);
+	tx[N - 2] = NULL;
+
+	for (unsigned int k = 0; k < 5; k++) {
+		uint64_t id = k < 4 ? ids[k] : rx_id;
+		unsigned int seen = 0, seen_slots;
+
+		snprintf(line, sizeof(line), "ctx id %llu", (unsigned long long)id);
+		looked = publish_slots_looked();
+		a = answer(line);
+		seen_slots = (unsigned int)(publish_slots_looked() - looked);
+		if (seen_slots > 32)
+			printf("\n  ctx id %llu: %u slots looked at", (unsigned long long)id,
+			       seen_slots);
+		CU_ASSERT_TRUE(seen_slots <= 32);
+		snprintf(line, sizeof(line), "{\"id\":%llu,\"device\":", (unsigned long long)id);
+		seen = count_of(a, "{\"id\":");
+		if (id == gone_id) {
+			CU_ASSERT_EQUAL(seen, 0);
+		} else {
+			CU_ASSERT_PTR_NOT_NULL(strstr(a, line));
+			CU_ASSERT_PTR_NOT_NULL(strstr(a, k < 4 ? "\"dir\":\"tx\"" : "\"dir\":\"rx\""));
+		}
+		/* the context's own object and its DEK's: nothing else */
+		CU_ASSERT_TRUE(seen <= 2);
+		CU_ASSERT_EQUAL(page_next(a, cursor, sizeof(cursor)), 0);
+		free(a);
+	}
+	/* an id no context ever had; a TX context asked with dir rx, or behind the cursor */
+	snprintf(line, sizeof(line), "ctx id %llu", (unsigned long long)rx_id + 1000000);
+	a = answer(line);
+	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"contexts\":[]"));
+	free(a);
+	snprintf(line, sizeof(line), "ctx id %llu dir rx", (unsigned long long)ids[1]);
+	a = answer(line);
+	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"contexts\":[]"));
+	free(a);
+	snprintf(line, sizeof(line), "ctx id %llu cursor r1.0", (unsigned long long)ids[1]);
+	a = answer(line);
+	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"contexts\":[]"));
+	free(a);
+	/* a walk still looks at the slots it passes */
+	looked = publish_slots_looked();
+	free(answer("ctx limit 100"));
+	CU_ASSERT_TRUE(publish_slots_looked() - looked >= 100);
+
+	CU_ASSERT_EQUAL(mlx5tls_rx_destroy(rx), 0);
+	for (unsigned int i = 0; i < N; i++)
+		if (tx[i])
+			CU_ASSERT_EQUAL(mlx5tls_tx_destroy(tx[i]), 0);
+	free(tx);
+	bed_close(&small);
+	bed_close(&b);
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
@@ -471,6 +676,8 @@ int main(void)
 		{ "ctx limits and refused cursors", test_limits_and_bad_cursors },
 		{ "dek, tis and tir pages", test_dek_tis_tir_pages },
 		{ "context setup goes on while an answer is built", test_setup_during_answer },
+		{ "the tables' index by id", test_index_by_id },
+		{ "ctx id N looks at a few slots among 200,000 contexts", test_ctx_by_id },
 		{ NULL, NULL },
 	};
 	static const struct test_suite suites[] = {

@@ -1422,8 +1422,8 @@ static void test_tls_end_to_end(void)
 	}
 }
 
-/* The TIR WQEs' own rules (sq_wqe.c): unknown / plain TIR, params before static, GET_PSV format,
- * alignment and memory access, the DEK's owner. */
+/* The TIR WQEs' own rules (sq_tls_wqe.c): unknown / plain TIR, params before static, GET_PSV
+ * format, alignment and memory access, the DEK's owner. */
 static void test_tir_wqes(void)
 {
 	struct fx f;

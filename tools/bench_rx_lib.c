@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench_rx.h"
+#include "bench_rx_shared.h"
 
 #define RX_LIB_CHUNK 256u
 #define RX_LIB_HELD (RX_LIB_CHUNK + 64u) /* a chunk and the partial record before it */
@@ -52,11 +52,6 @@ static int on_record_iov(void *ctx, uint8_t type, const struct iovec *iov, unsig
 		return -EPROTO;
 	k->records++;
 	return 0;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
 /* Poll what the device delivered, note each packet at arrival and hold it. */

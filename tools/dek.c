@@ -76,15 +76,22 @@ static unsigned int dek_text(const struct tool *t, const struct ic_proc *p, cons
 
 static int dek_show(struct tool *t)
 {
+	char request[96] = "dek";
 	static const char *const lists[] = { "deks", NULL };
 	struct filter_val f[F_NR];
-	struct ic_query q = { .request = "dek", .lists = lists, .keep = dek_keep, .arg = f,
+	struct ic_query q = { .lists = lists, .keep = dek_keep, .arg = f,
 			      .text = dek_text, .paged = "deks" };
 	unsigned int rows = 0;
 	struct ic_set s;
 	int ret;
 
-	if (filter_parse(t, dek_filters, f, "dek show") || ic_open(t, &s, &f[F_PID]))
+	if (filter_parse(t, dek_filters, f, "dek show"))
+		return 1;
+	/* the process filters too (less to send; ctx N: no walk); the tool again */
+	filter_request_num(request, sizeof(request), "id", &f[F_ID]);
+	filter_request_num(request, sizeof(request), "ctx", &f[F_CTX]);
+	q.request = request;
+	if (ic_open(t, &s, &f[F_PID]))
 		return 1;
 	ret = ic_run(t, &s, &q, &rows);
 	if (!t->json && !rows && !ret)

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -186,4 +187,12 @@ bool filter_match_device(const char *dev_filter, const char *name)
 		return true;
 	len = strlen(dev_filter);
 	return !strchr(dev_filter, ':') && strncmp(name, dev_filter, len) == 0 && name[len] == ':';
+}
+
+void filter_request_num(char *req, size_t len, const char *key, const struct filter_val *f)
+{
+	size_t used = strlen(req);
+
+	if (f->set && f->single && used < len)
+		snprintf(req + used, len - used, " %s %llu", key, (unsigned long long)f->lo[0]);
 }

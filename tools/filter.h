@@ -53,6 +53,10 @@ int filter_parse(struct tool *t, const struct filter_def *defs, struct filter_va
 bool filter_match_num(const struct filter_val *f, uint64_t v);
 bool filter_match_word(const struct filter_val *f, const char *v);
 
+/* A request to a publishing process asks it to filter too when f is one number: " key N" is
+ * appended to req (the tool filters again, for ranges). */
+void filter_request_num(char *req, size_t len, const char *key, const struct filter_val *f);
+
 /* -d DEV as a filter of live objects: exact, or DEV:PROFILE when DEV has no ':' ("sim"). */
 bool filter_match_device(const char *dev_filter, const char *name);
 

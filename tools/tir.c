@@ -73,14 +73,20 @@ static unsigned int tir_text(const struct tool *t, const struct ic_proc *p, cons
 
 static int tir_show(struct tool *t)
 {
+	char request[96] = "tir";
 	static const char *const lists[] = { "tirs", NULL };
 	struct filter_val f[F_NR];
-	struct ic_query q = { .request = "tir", .lists = lists, .keep = tir_keep, .arg = f,
+	struct ic_query q = { .lists = lists, .keep = tir_keep, .arg = f,
 			      .text = tir_text, .paged = "tirs" };
 	struct ic_set s;
 	int ret;
 
-	if (filter_parse(t, tir_filters, f, "tir show") || ic_open(t, &s, &f[F_PID]))
+	if (filter_parse(t, tir_filters, f, "tir show"))
+		return 1;
+	/* the process filters too (less to send; ctx N: no walk); the tool again */
+	filter_request_num(request, sizeof(request), "tirn", &f[F_TIRN]);
+	q.request = request;
+	if (ic_open(t, &s, &f[F_PID]))
 		return 1;
 	ret = ic_run(t, &s, &q, NULL);
 	ic_close(&s);

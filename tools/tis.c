@@ -74,15 +74,22 @@ static unsigned int tis_text(const struct tool *t, const struct ic_proc *p, cons
 
 static int tis_show(struct tool *t)
 {
+	char request[96] = "tis";
 	static const char *const lists[] = { "tises", NULL };
 	struct filter_val f[F_NR];
-	struct ic_query q = { .request = "tis", .lists = lists, .keep = tis_keep, .arg = f,
+	struct ic_query q = { .lists = lists, .keep = tis_keep, .arg = f,
 			      .text = tis_text, .paged = "tises" };
 	unsigned int rows = 0;
 	struct ic_set s;
 	int ret;
 
-	if (filter_parse(t, tis_filters, f, "tis show") || ic_open(t, &s, &f[F_PID]))
+	if (filter_parse(t, tis_filters, f, "tis show"))
+		return 1;
+	/* the process filters too (less to send; ctx N: no walk); the tool again */
+	filter_request_num(request, sizeof(request), "tisn", &f[F_TISN]);
+	filter_request_num(request, sizeof(request), "ctx", &f[F_CTX]);
+	q.request = request;
+	if (ic_open(t, &s, &f[F_PID]))
 		return 1;
 	ret = ic_run(t, &s, &q, &rows);
 	if (!t->json && !rows && !ret)

@@ -151,7 +151,7 @@ static uint32_t sum16(uint32_t sum)
 }
 
 /*
- * LSO (sq_wqe.c): the segments of a WQE carry the template's headers with only these fields
+ * LSO (sq_send.c): the segments of a WQE carry the template's headers with only these fields
  * changed (fact sheet 8.1; Linux TSO semantics): IPv4 total length and identification, IPv6
  * payload length, TCP sequence number and flags, and the two checksums. The sum is commutative
  * (RFC 1071 section 2 (A)), so everything else - with the pseudo-header's addresses and protocol

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Send-queue objects: creation over model or caller memory, the doorbell, the device thread,
- * MODIFY_SQ state changes, fault injection and counters. The WQE engine itself is sq_wqe.c.
+ * MODIFY_SQ state changes, fault injection and counters. The WQE engine itself is sq_wqe.c
+ * (with sq_send.c and sq_tls_wqe.c).
  *
  * Locks: proc_lock is held while WQEs are consumed (step mode or the device thread) and by
  * modify/query; db_lock covers the doorbell latch and the thread handshake, so a doorbell never

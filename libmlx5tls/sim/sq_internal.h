@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The datapath engines' private structures: send queue (sq.c, sq_wqe.c), receive queue and
- * receive path (rq.c, steer.c, rx.c), cq.c, mr.c, the TLS contexts (tls_ctx.c, tls_rx_ctx.c),
- * pkt.c. */
+/* The datapath engines' private structures: send queue (sq.c; the WQE engine sq_wqe.c,
+ * sq_send.c, sq_tls_wqe.c), receive queue and receive path (rq.c, steer.c, rx.c), cq.c, mr.c, the
+ * TLS contexts (tls_ctx.c, tls_rx_ctx.c), pkt.c. */
 #ifndef MLX5TLS_SIM_SQ_INTERNAL_H
 #define MLX5TLS_SIM_SQ_INTERNAL_H
 
@@ -216,7 +216,7 @@ uint16_t sim_csum_fold(uint32_t sum);
 uint32_t sim_csum_add_portable(uint32_t sum, const uint8_t *p, size_t len);
 const char *sim_csum_impl(void);
 
-/* ---- send queue (sq.c, sq_wqe.c) ---- */
+/* ---- send queue (sq.c; the WQE engine sq_wqe.c, sq_send.c, sq_tls_wqe.c) ---- */
 struct sim_sq {
 	struct sim_dev *dev;
 	struct sim_dp *dp;

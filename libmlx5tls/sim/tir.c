@@ -11,7 +11,7 @@
  *     kernel's TLS TIR is INDIRECT over a one-RQ table, which delivers the same way.
  *  T2 tls_en needs the profile's tls_rx capability (fact sheet 5.2; cx6dx-legacy has none):
  *     TIR_TLS_UNSUPPORTED. A TLS TIR has no PD: its DEK is checked against the TIR's uid when
- *     static params arrive (sq_wqe.c).
+ *     static params arrive (sq_tls_wqe.c).
  *  T3 transport_domain: a live TD of the uid, pinned while the TIR lives (DEALLOC_TD ->
  *     TD_IN_USE), as for TISes.
  *  T4 rx_hash_fn: NONE, INVERTED_XOR8 (what the kernel sets) or TOEPLITZ, stored and reported;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* mlx5tls-bench rx: what bench_rx.c (device model + library passes, resync) and bench_rx_lib.c
- * (library-only passes) share. */
-#ifndef MLX5TLS_BENCH_RX_H
-#define MLX5TLS_BENCH_RX_H
+/* mlx5tls-bench rx: what its files share - bench_rx.c (the run: setup, measuring, teardown),
+ * bench_rx_stream.c (the peer's records and frames), bench_rx_pass.c (the passes through the
+ * device model), bench_rx_lib.c (the library-only passes) and bench_rx_report.c. */
+#ifndef MLX5TLS_BENCH_RX_SHARED_H
+#define MLX5TLS_BENCH_RX_SHARED_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -30,7 +31,7 @@
 
 #define NR_SIZES 2u
 
-#define NR_RCNT 5u /* resync counters (bench_rx.c resync_counters) */
+#define NR_RCNT 5u /* resync counters (bench_rx_report.c rx_resync_counters) */
 
 /* One stream of records as the peer sent it, and its frames. */
 struct rx_set {
@@ -103,12 +104,66 @@ struct rxb {
 };
 
 
-/* bench_rx.c */
+/* Big-endian loads and stores of the frames' header fields. */
+static inline void put16(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, v >> 16);
+	put16(p + 2, v);
+}
+
+static inline uint32_t get16(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 8 | p[1];
+}
+
+static inline uint32_t get32(const uint8_t *p)
+{
+	return get16(p) << 16 | get16(p + 2);
+}
+
+static inline bool is_tls12(const struct rxb *b)
+{
+	return b->suite->version == TLS_1_2_VERSION;
+}
+
+/* Where a record's payload starts: after the header and, in TLS 1.2, the explicit nonce. */
+static inline size_t body_off(const struct rxb *b)
+{
+	return TLS_HDR + (is_tls12(b) ? TLS12_NONCE : 0u);
+}
+
+/* bench_rx_stream.c: the stream of rec_size records and its frames, built (0 or -errno; free
+ * with rx_set_free either way); the length of frame i; a record's GCM nonce and AAD as the
+ * sender computes them (returns the AAD length). */
+int rx_set_build(struct rxb *b, struct rx_set *s, uint32_t rec_size);
+void rx_set_free(struct rx_set *s);
+uint32_t rx_frame_len(const struct rx_set *s, uint32_t i);
+size_t rx_record_crypto(const struct rxb *b, const uint8_t *rec, uint64_t seq, size_t pt_len,
+			uint8_t nonce[12], uint8_t aad[13]);
+
+/* bench_rx_pass.c: a pass's best time; the record callback and what it checks; an RX context on
+ * the bench's queue and TIR (NULL reported). */
 void best_add(struct rx_best *b, double ns);
 int rx_on_record_cb(void *ctx, uint8_t type, const void *plaintext, size_t len);
 int rx_consume(struct rx_sink *k, uint8_t type, const uint8_t *p, size_t len);
 struct mlx5tls_rx *rx_open(struct rxb *b);
-uint32_t rx_frame_len(const struct rx_set *s, uint32_t i);
+/* The passes over one stream, 0 or 1 (reported). Through the device in order, every record the
+ * device's (best NULL: untimed, every byte compared); the same records with EVP; a lost header
+ * segment retransmitted later, what the resync cost in r. */
+int rx_pass_model(struct rxb *b, const struct rx_set *s, struct rx_best *best);
+int rx_pass_evp(struct rxb *b, const struct rx_set *s, struct rx_best *best);
+int rx_pass_resync(struct rxb *b, const struct rx_set *s, struct rx_resync_result *r);
+
+/* bench_rx_report.c: the resync counters by name; every figure and the target lines of a
+ * measured run. */
+extern const char *const rx_resync_counters[NR_RCNT];
+void bench_rx_print_report(const struct rxb *b);
 
 /*
  * bench_rx_lib.c: the library alone. The frames go through the model first, outside the timed
