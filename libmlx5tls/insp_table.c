@@ -20,25 +20,31 @@
 /* The index starts with a chunk of buckets; more keys than buckets split one more. */
 #define LEVEL_FIRST INSP_CHUNK_SHIFT
 
+/* A slot's fields side by side: deleting a context at a million touches one line of the slot
+ * (and one bucket), not three arrays' lines (each a cache miss when contexts go at random). */
+struct insp_slot {
+	uintptr_t obj;
+	uint64_t key;
+	uint32_t link; /* the next slot in the chain, plus 1; 0 at its end; UNKEYED */
+};
+
 struct insp_chunk {
-	uintptr_t obj[INSP_CHUNK];
-	uint64_t key[INSP_CHUNK];
-	uint32_t link[INSP_CHUNK]; /* the next slot in the chain, plus 1; 0 at its end; UNKEYED */
+	struct insp_slot s[INSP_CHUNK];
 };
 
 static uintptr_t *slot_ref(const struct insp_table *t, uint32_t slot)
 {
-	return &t->chunks[slot >> INSP_CHUNK_SHIFT]->obj[slot & (INSP_CHUNK - 1)];
+	return &t->chunks[slot >> INSP_CHUNK_SHIFT]->s[slot & (INSP_CHUNK - 1)].obj;
 }
 
 static uint64_t *key_ref(const struct insp_table *t, uint32_t slot)
 {
-	return &t->chunks[slot >> INSP_CHUNK_SHIFT]->key[slot & (INSP_CHUNK - 1)];
+	return &t->chunks[slot >> INSP_CHUNK_SHIFT]->s[slot & (INSP_CHUNK - 1)].key;
 }
 
 static uint32_t *link_ref(const struct insp_table *t, uint32_t slot)
 {
-	return &t->chunks[slot >> INSP_CHUNK_SHIFT]->link[slot & (INSP_CHUNK - 1)];
+	return &t->chunks[slot >> INSP_CHUNK_SHIFT]->s[slot & (INSP_CHUNK - 1)].link;
 }
 
 static uint32_t *bucket_ref(const struct insp_table *t, uint32_t b)
@@ -46,13 +52,13 @@ static uint32_t *bucket_ref(const struct insp_table *t, uint32_t b)
 	return &t->buckets[b >> INSP_CHUNK_SHIFT][b & (INSP_CHUNK - 1)];
 }
 
-/* The ids are consecutive numbers: mixed (splitmix64's finalizer), so that every bit a bucket
- * number takes depends on all of the key's. */
+/* The ids are consecutive numbers, handed out in order: their low bits spread them evenly over
+ * the buckets as they are, and a context created next lands in the bucket next to the last
+ * one's, in a cache line that is already there (a mixing hash would make every create a miss
+ * at a million contexts). */
 static uint64_t key_hash(uint64_t k)
 {
-	k = (k ^ (k >> 30)) * 0xbf58476d1ce4e5b9ull;
-	k = (k ^ (k >> 27)) * 0x94d049bb133111ebull;
-	return k ^ (k >> 31);
+	return k;
 }
 
 /* Linear hashing: buckets below `split` are split already and use one bit more. */
@@ -255,4 +261,9 @@ void insp_table_fini(struct insp_table *t)
 		free(t->buckets[i]);
 	free(t->buckets);
 	memset(t, 0, sizeof(*t));
+}
+
+size_t insp_table_slot_bytes(void)
+{
+	return sizeof(struct insp_slot);
 }

@@ -20,6 +20,7 @@
 #ifndef MLX5TLS_INSP_TABLE_H
 #define MLX5TLS_INSP_TABLE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define INSP_CHUNK_SHIFT 12u
@@ -68,6 +69,8 @@ static inline uint32_t insp_table_live(const struct insp_table *t)
 {
 	return t->live;
 }
+/* Memory per slot (a keyed table adds a bucket per slot at most): for memory accounting. */
+size_t insp_table_slot_bytes(void);
 /* Free the table's memory (the objects are the caller's). */
 void insp_table_fini(struct insp_table *t);
 

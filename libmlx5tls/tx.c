@@ -463,8 +463,10 @@ int mlx5tls_tx_query(struct mlx5tls_tx *tx, struct mlx5tls_tx_info *info, size_t
 	tx_stream_tail(&tx->stream, &i.next_record, &i.next_record_tcp_sn, &i.record_offset);
 	i.records_held = tx_stream_records(&tx->stream);
 	i.key_epoch = tx->epoch;
-	/* with its slots in the device's and the queue's tables of contexts (insp_table.h) */
-	i.mem_bytes = sizeof(*tx) + 2 * sizeof(uintptr_t) + tx_stream_mem(&tx->stream) +
+	/* with its slots in the device's (and a bucket of its id index) and the queue's tables of
+	 * contexts (insp_table.h) */
+	i.mem_bytes = sizeof(*tx) + 2 * insp_table_slot_bytes() + sizeof(uint32_t) +
+		      tx_stream_mem(&tx->stream) +
 		      (tx->sw_scratch ? SW_SCRATCH_BYTES : 0) + tx_sw_mem(tx->sw);
 	i.encrypted_packets = atomic_load(&tx->c[TXC_ENCRYPTED_PACKETS]);
 	i.encrypted_bytes = atomic_load(&tx->c[TXC_ENCRYPTED_BYTES]);
