@@ -233,13 +233,35 @@ static void unkey(struct insp_table *t, uint32_t slot)
 	*link_ref(t, slot) = UNKEYED;
 }
 
+/* The last object went: give back every chunk of slots and buckets but the first. Slots never
+ * move while any object lives, so this is the only moment the table can shrink without breaking
+ * a walk (a cursor past the new end just ends it). Each chunk is freed once per time it was
+ * allocated: O(1) per add, amortised. */
+static void shrink_empty(struct insp_table *t)
+{
+	for (uint32_t i = 1; i < t->nchunks; i++)
+		free(t->chunks[i]);
+	t->nchunks = t->nchunks ? 1 : 0;
+	for (uint32_t i = 1; i < t->nbchunks; i++)
+		free(t->buckets[i]);
+	t->nbchunks = t->nbchunks ? 1 : 0;
+	if (t->nbchunks)
+		memset(t->buckets[0], 0, INSP_CHUNK * sizeof(*t->buckets[0]));
+	t->end = 0;
+	t->free_head = 0;
+	t->level = LEVEL_FIRST;
+	t->split = 0;
+	t->keys = 0;
+}
+
 void insp_table_del(struct insp_table *t, uint32_t slot)
 {
 	if (*link_ref(t, slot) != UNKEYED)
 		unkey(t, slot);
 	*slot_ref(t, slot) = (uintptr_t)t->free_head << 1 | FREE_TAG;
 	t->free_head = slot + 1;
-	t->live--;
+	if (--t->live == 0 && t->end > INSP_CHUNK)
+		shrink_empty(t);
 }
 
 void *insp_table_get(const struct insp_table *t, uint32_t slot)

@@ -11,6 +11,8 @@
  * chunks that doubles when full (a few pointers per million slots), so growing never copies the
  * slots. A free slot holds the number of the next free one (tagged, low bit set: objects are
  * aligned); freed slots are reused newest first. The caller provides the locking.
+ * When the last object goes, the table gives back all its chunks but the first (a queue or
+ * device drained after a peak keeps no memory for it); while any object lives it cannot shrink.
  *
  * An index by key (the contexts' ids): a slot entered with insp_table_key is found from its key
  * in O(1) - a hash of chains through the slots, its buckets in chunks like the slots. It grows by

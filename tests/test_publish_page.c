@@ -576,6 +576,30 @@ static void test_index_by_id(void)
 		CU_ASSERT_EQUAL_FATAL(insp_table_find(&t, i + 1ull, &slot, NULL) != NULL,
 				      slot_of[i] != UINT32_MAX);
 	}
+	/* drained: the table gives its memory back down to one chunk, and works on */
+	CU_ASSERT_TRUE(t.nchunks > 1 && t.nbchunks > 1);
+	for (unsigned int i = 0; i < N; i++)
+		if (slot_of[i] != UINT32_MAX)
+			insp_table_del(&t, slot_of[i]);
+	CU_ASSERT_EQUAL(insp_table_live(&t), 0);
+	CU_ASSERT_EQUAL(t.nchunks, 1);
+	CU_ASSERT_EQUAL(t.nbchunks, 1);
+	CU_ASSERT_EQUAL(insp_table_end(&t), 0);
+	for (unsigned int i = 0; i < 2 * INSP_CHUNK; i++) {
+		CU_ASSERT_EQUAL_FATAL(insp_table_add(&t, objs, &slot_of[i]), 0);
+		insp_table_key(&t, slot_of[i], N + i + 1ull);
+	}
+	for (unsigned int i = 0; i < N; i++) {
+		uint32_t slot = 0;
+
+		CU_ASSERT_PTR_NULL_FATAL(insp_table_find(&t, i + 1ull, &slot, NULL));
+	}
+	for (unsigned int i = 0; i < 2 * INSP_CHUNK; i++) {
+		uint32_t slot = 0;
+
+		CU_ASSERT_PTR_EQUAL_FATAL(insp_table_find(&t, N + i + 1ull, &slot, NULL), objs);
+		CU_ASSERT_EQUAL_FATAL(slot, slot_of[i]);
+	}
 	insp_table_fini(&t);
 }
 
