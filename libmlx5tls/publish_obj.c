@@ -261,19 +261,47 @@ static void json_conn(struct jw *w, const struct mlx5tls_conn *c, enum mlx5tls_c
 	jw_str(w, "label", label);
 }
 
-void json_ctx(struct jw *w, const struct mlx5tls_tx_state *st, const struct tx_snap *snap)
+/* A context's opening members, the same for both directions (it opens the object). */
+static void json_ctx_head(struct jw *w, uint64_t id, const char *device, const char *dir,
+			  uint32_t sqn, uint16_t version, uint16_t cipher, enum mlx5tls_tx_path path,
+			  const char *reason)
 {
 	char b1[16], b2[16];
 
 	jw_open(w, NULL, '{');
-	jw_u64(w, "id", st->id);
-	jw_str(w, "device", st->device);
-	jw_str(w, "dir", "tx");
-	jw_u64(w, "sqn", st->sqn);
-	jw_str(w, "tls_version", tls_version_name(st->tls_version, b1, sizeof(b1)));
-	jw_str(w, "cipher", cipher_name(st->cipher_type, b2, sizeof(b2)));
-	jw_str(w, "path", path_name(st->path));
-	jw_str(w, "reason", st->reason);
+	jw_u64(w, "id", id);
+	jw_str(w, "device", device);
+	jw_str(w, "dir", dir);
+	jw_u64(w, "sqn", sqn);
+	jw_str(w, "tls_version", tls_version_name(version, b1, sizeof(b1)));
+	jw_str(w, "cipher", cipher_name(cipher, b2, sizeof(b2)));
+	jw_str(w, "path", path_name(path));
+	jw_str(w, "reason", reason);
+}
+
+/* "dek":{"id",...QUERY_GENERAL_OBJECT} of a context's current key. */
+static void json_ctx_dek(struct jw *w, const struct mlx5tls_dek_attr *a, int err,
+			 uint8_t status, uint32_t syndrome)
+{
+	jw_open(w, "dek", '{');
+	jw_u64(w, "id", a->id);
+	json_dek_query(w, err, status, syndrome, a);
+	jw_close(w, '}');
+}
+
+/* "progress":{"available","reason"}: whether the device's progress parameters could be read. */
+static void json_progress(struct jw *w, bool available, const char *reason)
+{
+	jw_open(w, "progress", '{');
+	jw_bool(w, "available", available);
+	jw_str(w, "reason", reason);
+	jw_close(w, '}');
+}
+
+void json_ctx(struct jw *w, const struct mlx5tls_tx_state *st, const struct tx_snap *snap)
+{
+	json_ctx_head(w, st->id, st->device, "tx", st->sqn, st->tls_version, st->cipher_type,
+		      st->path, st->reason);
 	if (st->has_dek) {
 		struct mlx5tls_dek_attr a = {
 			.id = st->dek_id, .pooled = st->dek_pooled, .state = st->dek_state,
@@ -281,10 +309,7 @@ void json_ctx(struct jw *w, const struct mlx5tls_tx_state *st, const struct tx_s
 			.pd = st->dek_pd,
 		};
 
-		jw_open(w, "dek", '{');
-		jw_u64(w, "id", st->dek_id);
-		json_dek_query(w, st->dek_error, st->dek_fw_status, st->dek_fw_syndrome, &a);
-		jw_close(w, '}');
+		json_ctx_dek(w, &a, st->dek_error, st->dek_fw_status, st->dek_fw_syndrome);
 	} else {
 		jw_null(w, "dek");
 	}
@@ -303,10 +328,7 @@ void json_ctx(struct jw *w, const struct mlx5tls_tx_state *st, const struct tx_s
 		jw_null(w, "tis");
 	}
 	json_conn(w, &st->conn, st->conn_source, st->label);
-	jw_open(w, "progress", '{');
-	jw_bool(w, "available", st->progress_available);
-	jw_str(w, "reason", st->progress_reason);
-	jw_close(w, '}');
+	json_progress(w, st->progress_available, st->progress_reason);
 	jw_open(w, "tracker", '{');
 	jw_u64(w, "start_tcp_sn", st->start_tcp_sn);
 	jw_u64(w, "next_tcp_sn", st->next_tcp_sn);
@@ -362,31 +384,17 @@ void json_rx_ctx(struct jw *w, const struct mlx5tls_rx_state *st)
 		.id = st->dek_id, .pooled = st->dek_pooled, .state = st->dek_state,
 		.key_bits = st->dek_key_bits, .key_purpose = st->dek_key_purpose, .pd = st->dek_pd,
 	};
-	char b1[16], b2[16];
 
-	jw_open(w, NULL, '{');
-	jw_u64(w, "id", st->id);
-	jw_str(w, "device", st->device);
-	jw_str(w, "dir", "rx");
-	jw_u64(w, "sqn", st->sqn);
-	jw_str(w, "tls_version", tls_version_name(st->tls_version, b1, sizeof(b1)));
-	jw_str(w, "cipher", cipher_name(st->cipher_type, b2, sizeof(b2)));
-	jw_str(w, "path", path_name(st->path));
-	jw_str(w, "reason", st->reason);
+	json_ctx_head(w, st->id, st->device, "rx", st->sqn, st->tls_version, st->cipher_type,
+		      st->path, st->reason);
 	jw_u64(w, "key_epoch", st->key_epoch);
 	jw_str(w, "stop", rx_stop_name(st->stop));
-	jw_open(w, "dek", '{');
-	jw_u64(w, "id", st->dek_id);
-	json_dek_query(w, st->dek_error, st->dek_fw_status, st->dek_fw_syndrome, &a);
-	jw_close(w, '}');
+	json_ctx_dek(w, &a, st->dek_error, st->dek_fw_status, st->dek_fw_syndrome);
 	jw_open(w, "tir", '{');
 	json_rx_tir(w, st);
 	jw_close(w, '}');
 	json_conn(w, &st->conn, st->conn_source, st->label);
-	jw_open(w, "progress", '{');
-	jw_bool(w, "available", st->progress_available);
-	jw_str(w, "reason", st->progress_reason);
-	jw_close(w, '}');
+	json_progress(w, st->progress_available, st->progress_reason);
 	jw_open(w, "tracker", '{');
 	jw_u64(w, "start_tcp_sn", st->start_tcp_sn);
 	jw_u64(w, "next_tcp_sn", st->next_tcp_sn);
