@@ -7,12 +7,14 @@
 #ifndef EXAMPLE_TLS_H
 #define EXAMPLE_TLS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include <openssl/ssl.h>
 
 #include <mlx5tls/mlx5tls.h>
+#include <mlx5tls/ssl.h>
 
 /* What differs between the examples' TLS sessions. */
 struct example_tls_cfg {
@@ -21,30 +23,23 @@ struct example_tls_cfg {
 	int tls_version;         /* TLS1_2_VERSION / TLS1_3_VERSION */
 	unsigned int bits;       /* AES-GCM key size: 128 or 256 */
 	const char *keylog_path; /* append the NSS key log here (SSLKEYLOGFILE), or NULL */
-};
-
-union example_crypto_info {
-	struct tls_crypto_info info;
-	struct tls12_crypto_info_aes_gcm_128 gcm128;
-	struct tls12_crypto_info_aes_gcm_256 gcm256;
+	bool capture;            /* capture the server's secrets (example_tls_export_server_tx) */
 };
 
 /*
  * An OpenSSL server and client in this process, for cfg's version and suite, trusting a
  * self-signed EC certificate made in memory, each on a pair of memory BIOs (the caller moves
- * the bytes). The server's secrets are captured for example_tls_export_server_tx(). The objects
- * made are stored even on failure (the caller frees them). 0 or -ENOMEM.
+ * the bytes). With cfg->capture, the server's secrets are captured (mlx5tls_ssl_capture) for
+ * example_tls_export_server_tx(). The objects made are stored even on failure (the caller frees
+ * them). 0 or -ENOMEM.
  */
 int example_tls_peers(const struct example_tls_cfg *cfg, SSL_CTX **sctx, SSL_CTX **cctx,
 		      SSL **server, SSL **client);
 
-/* After the handshake: the server's write keys as kTLS takes them. The struct size, 0 on
- * failure. The caller wipes ci after use (OPENSSL_cleanse). */
-size_t example_tls_export_server_tx(SSL *server, const struct example_tls_cfg *cfg,
-				    union example_crypto_info *ci);
-
-/* Wipe the captured secrets (at teardown). */
-void example_tls_wipe(void);
+/* After the handshake: the server's write keys as kTLS takes them (mlx5tls_ssl_crypto_info). The
+ * struct size, 0 on failure. The caller wipes ci after use (OPENSSL_cleanse); the secrets behind
+ * it are wiped by SSL_free(server). */
+size_t example_tls_export_server_tx(SSL *server, union mlx5tls_crypto_info *ci);
 
 /* ---- byte order ---- */
 

@@ -804,7 +804,6 @@ static int teardown(struct app *a)
 	SSL_CTX_free(a->sctx);
 	free(a->plain);
 	free(a->stream);
-	example_tls_wipe();
 	return ret;
 }
 
@@ -849,9 +848,10 @@ static int run(struct app *a)
 	MLX5TLS_OPTS(mlx5tls_rx_opts, xo, .resync_max = 64);
 	struct mlx5tls_rx_info ri;
 	const struct example_tls_cfg cfg = { .prog = PROG, .cn = "tls-rx-offload.example",
-					     .tls_version = a->o.tls_version, .bits = a->o.bits };
+					     .tls_version = a->o.tls_version, .bits = a->o.bits,
+					     .capture = true };
 	struct arrival *arr = NULL;
-	union example_crypto_info ci;
+	union mlx5tls_crypto_info ci;
 	size_t ci_len, hs_bytes = 0;
 	int ret;
 
@@ -869,7 +869,7 @@ static int run(struct app *a)
 	a->isn = (uint32_t)rng_next(&a->rng);
 	a->start_sn = a->isn + 1 + (uint32_t)hs_bytes;
 
-	ci_len = example_tls_export_server_tx(a->server, &cfg, &ci);
+	ci_len = example_tls_export_server_tx(a->server, &ci);
 	if (!ci_len) {
 		fprintf(stderr, PROG ": cannot derive the server's write keys\n");
 		return -EPROTO;

@@ -1044,7 +1044,6 @@ static int teardown(struct app *a)
 	free(a->c_rx.have);
 	free(a->s_rx.data);
 	free(a->s_rx.have);
-	example_tls_wipe();
 	return ret;
 }
 
@@ -1089,9 +1088,9 @@ static int run(struct app *a)
 	/* SSLKEYLOGFILE: the NSS key log lines of the handshake are appended there */
 	const struct example_tls_cfg cfg = { .prog = PROG, .cn = "tls-tx-offload.example",
 					     .tls_version = a->o.tls_version, .bits = a->o.bits,
-					     .keylog_path = getenv("SSLKEYLOGFILE") };
+					     .keylog_path = getenv("SSLKEYLOGFILE"), .capture = true };
 	struct mlx5tls_qp_attr qa;
-	union example_crypto_info ci;
+	union mlx5tls_crypto_info ci;
 	size_t ci_len;
 	uint64_t first_record;
 	int ret;
@@ -1111,7 +1110,7 @@ static int run(struct app *a)
 
 	/* The offload starts at the first server byte after the handshake. */
 	a->start_sn = a->s_tx.snd_nxt;
-	ci_len = example_tls_export_server_tx(a->server, &cfg, &ci);
+	ci_len = example_tls_export_server_tx(a->server, &ci);
 	if (!ci_len) {
 		fprintf(stderr, PROG ": cannot derive the server's write keys\n");
 		return -EPROTO;

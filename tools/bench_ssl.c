@@ -86,7 +86,6 @@ int bench_ssl_write(int version, unsigned int bits, uint32_t rec_size, uint32_t 
 	SSL_free(client);
 	SSL_CTX_free(sctx);
 	SSL_CTX_free(cctx);
-	example_tls_wipe();
 	free(pt);
 	return ret;
 }
