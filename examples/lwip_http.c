@@ -272,32 +272,6 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 	return ERR_OK;
 }
 
-static int parse_cidr(const char *s, struct lwmx_opts *o)
-{
-	char buf[32];
-	char *slash;
-	int bits = 24;
-
-	snprintf(buf, sizeof(buf), "%s", s);
-	slash = strchr(buf, '/');
-	if (slash) {
-		*slash = '\0';
-		bits = atoi(slash + 1);
-	}
-	if (!ip4addr_aton(buf, &o->ip) || bits < 1 || bits > 32)
-		return -1;
-	ip4_addr_set_u32(&o->netmask, lwip_htonl(bits == 32 ? 0xffffffffu : ~(0xffffffffu >> bits)));
-	ip4_addr_set_zero(&o->gw);
-	return 0;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 int main(int argc, char **argv)
 {
@@ -312,20 +286,20 @@ int main(int argc, char **argv)
 	struct mlx5tls_model_wire_stats ws;
 	struct lwmx_stats ls;
 	struct tcp_pcb *lpcb;
-	double duration = 0, t0;
+	double duration = 0;
 	unsigned int port = 8080;
 	struct lwmx *l;
 	int opt;
 
 	o.device = "sim";
-	if (parse_cidr("198.18.0.1/24", &o))
+	if (lwmx_parse_cidr("198.18.0.1/24", &o))
 		return 2;
 	while ((opt = getopt_long(argc, argv, "d:i:a:p:w:t:m:h", lo, NULL)) != -1) {
 		switch (opt) {
 		case 'd': o.device = optarg; break;
 		case 'i': o.ifname = optarg; break;
 		case 'a':
-			if (parse_cidr(optarg, &o)) {
+			if (lwmx_parse_cidr(optarg, &o)) {
 				fprintf(stderr, "lwip_http: bad --ip %s\n", optarg);
 				return 2;
 			}
@@ -346,25 +320,15 @@ int main(int argc, char **argv)
 	l = lwmx_open(&o);
 	if (!l)
 		return 1;
-	lpcb = tcp_new_ip_type(IPADDR_TYPE_V4);
-	if (!lpcb || tcp_bind(lpcb, IP4_ADDR_ANY, (u16_t)port) != ERR_OK) {
-		fprintf(stderr, "lwip_http: cannot bind port %u\n", port);
+	lpcb = lwmx_listen(port, on_accept, "lwip_http");
+	if (!lpcb) {
 		lwmx_close(l);
 		return 1;
 	}
-	lpcb = tcp_listen_with_backlog(lpcb, 255);
-	tcp_accept(lpcb, on_accept);
 	printf("lwip_http: listening on %s:%u (device %s%s%s)\n", ip4addr_ntoa(&o.ip), port,
 	       o.device, o.ifname ? ", port on " : "", o.ifname ? o.ifname : "");
 	fflush(stdout);
-	t0 = now_s();
-	while (!g_stop && (duration <= 0 || now_s() - t0 < duration)) {
-		if (lwmx_poll(l, 1) < 0) {
-			fprintf(stderr, "lwip_http: receive queue failed\n");
-			break;
-		}
-		run_pending_closes();
-	}
+	(void)lwmx_run(l, duration, &g_stop, run_pending_closes, "lwip_http");
 	tcp_close(lpcb);
 	/* whatever is still open is reset; its pbufs go back to the receive queue */
 	while (g_list)

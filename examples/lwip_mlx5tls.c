@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -655,4 +656,72 @@ void lwmx_close(struct lwmx *l)
 	free(l->free_slots);
 	free(l->slot_refs);
 	free(l);
+}
+
+/* ---- what both servers' main() needs ---- */
+
+int lwmx_parse_cidr(const char *s, struct lwmx_opts *opts)
+{
+	char buf[32];
+	char *slash;
+	int bits = 24;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	slash = strchr(buf, '/');
+	if (slash) {
+		*slash = '\0';
+		bits = atoi(slash + 1);
+	}
+	if (!ip4addr_aton(buf, &opts->ip) || bits < 1 || bits > 32)
+		return -1;
+	ip4_addr_set_u32(&opts->netmask,
+			 lwip_htonl(bits == 32 ? 0xffffffffu : ~(0xffffffffu >> bits)));
+	ip4_addr_set_zero(&opts->gw);
+	return 0;
+}
+
+struct tcp_pcb *lwmx_listen(unsigned int port, tcp_accept_fn accept_fn, const char *prog)
+{
+	struct tcp_pcb *pcb = tcp_new_ip_type(IPADDR_TYPE_V4), *lpcb;
+
+	if (!pcb || port > 65535 || tcp_bind(pcb, IP4_ADDR_ANY, (u16_t)port) != ERR_OK) {
+		fprintf(stderr, "%s: cannot bind port %u\n", prog, port);
+		if (pcb)
+			tcp_close(pcb);
+		return NULL;
+	}
+	lpcb = tcp_listen_with_backlog(pcb, 255);
+	if (!lpcb) {
+		fprintf(stderr, "%s: cannot listen on port %u\n", prog, port);
+		tcp_close(pcb);
+		return NULL;
+	}
+	tcp_accept(lpcb, accept_fn);
+	return lpcb;
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int lwmx_run(struct lwmx *l, double duration, const volatile sig_atomic_t *stop,
+	     void (*after_poll)(void), const char *prog)
+{
+	double t0 = mono_s();
+
+	while (!*stop && (duration <= 0 || mono_s() - t0 < duration)) {
+		int ret = lwmx_poll(l, 1);
+
+		if (ret < 0) {
+			fprintf(stderr, "%s: receive queue failed: %s\n", prog, strerror(-ret));
+			return ret;
+		}
+		if (after_poll)
+			after_poll();
+	}
+	return 0;
 }

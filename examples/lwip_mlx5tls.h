@@ -17,11 +17,13 @@
 #ifndef LWIP_MLX5TLS_H
 #define LWIP_MLX5TLS_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #include <lwip/ip4_addr.h>
 #include <lwip/netif.h>
 #include <lwip/pbuf.h>
+#include <lwip/tcp.h>
 
 #include <mlx5tls/mlx5tls.h>
 
@@ -47,6 +49,21 @@ int lwmx_poll(struct lwmx *l, unsigned int timeout_ms);
 
 struct netif *lwmx_netif(struct lwmx *l);
 struct mlx5tls_device *lwmx_device(struct lwmx *l);
+
+/* ---- what both servers' main() needs ---- */
+
+/* "A.B.C.D[/N]" (N defaults to 24) into opts->ip and opts->netmask; no gateway. 0 or -1. */
+int lwmx_parse_cidr(const char *s, struct lwmx_opts *opts);
+
+/* A listening IPv4 TCP pcb on port, accepts going to accept_fn (backlog 255). NULL when the
+ * port cannot be bound (logged with prog). */
+struct tcp_pcb *lwmx_listen(unsigned int port, tcp_accept_fn accept_fn, const char *prog);
+
+/* Poll until *stop is set, duration seconds have passed (duration > 0) or the receive queue
+ * fails (logged with prog: -errno); after_poll (may be NULL) runs after every turn. 0 or
+ * -errno. */
+int lwmx_run(struct lwmx *l, double duration, const volatile sig_atomic_t *stop,
+	     void (*after_poll)(void), const char *prog);
 
 /* The TLS status word of the received bytes in pbuf p (one pbuf = one received frame), for
  * mlx5tls_rx_packet()/mlx5tls_rx_input(); 0 (not decrypted) for a pbuf the driver did not make. */

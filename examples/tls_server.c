@@ -942,32 +942,6 @@ static SSL_CTX *make_ctx(const char *cert, const char *key)
 	return ctx;
 }
 
-static int parse_cidr(const char *s, struct lwmx_opts *o)
-{
-	char buf[32];
-	char *slash;
-	int bits = 24;
-
-	snprintf(buf, sizeof(buf), "%s", s);
-	slash = strchr(buf, '/');
-	if (slash) {
-		*slash = '\0';
-		bits = atoi(slash + 1);
-	}
-	if (!ip4addr_aton(buf, &o->ip) || bits < 1 || bits > 32)
-		return -1;
-	ip4_addr_set_u32(&o->netmask, lwip_htonl(bits == 32 ? 0xffffffffu : ~(0xffffffffu >> bits)));
-	ip4_addr_set_zero(&o->gw);
-	return 0;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void usage(const char *prog)
 {
@@ -1002,7 +976,7 @@ int main(int argc, char **argv)
 	struct mlx5tls_model_wire_stats ws;
 	struct lwmx_stats ls;
 	struct tcp_pcb *lpcb;
-	double duration = 0, t0;
+	double duration = 0;
 	unsigned int port = 8443;
 	bool publish = false;
 	int opt;
@@ -1011,7 +985,7 @@ int main(int argc, char **argv)
 	g.keylog = getenv("SSLKEYLOGFILE");
 	if (g.keylog && !*g.keylog)
 		g.keylog = NULL;
-	if (parse_cidr("198.18.0.1/24", &o))
+	if (lwmx_parse_cidr("198.18.0.1/24", &o))
 		return 2;
 	while ((opt = getopt_long(argc, argv, "d:i:a:p:c:k:o:w:Pm:t:h", lo, NULL)) != -1) {
 		size_t fl = strlen(faults);
@@ -1020,7 +994,7 @@ int main(int argc, char **argv)
 		case 'd': dev = optarg; break;
 		case 'i': o.ifname = optarg; break;
 		case 'a':
-			if (parse_cidr(optarg, &o)) {
+			if (lwmx_parse_cidr(optarg, &o)) {
 				fprintf(stderr, "tls_server: bad --ip %s\n", optarg);
 				return 2;
 			}
@@ -1071,24 +1045,16 @@ int main(int argc, char **argv)
 		SSL_CTX_free(g.ctx);
 		return 1;
 	}
-	lpcb = tcp_new_ip_type(IPADDR_TYPE_V4);
-	if (!lpcb || tcp_bind(lpcb, IP4_ADDR_ANY, (u16_t)port) != ERR_OK) {
-		fprintf(stderr, "tls_server: cannot bind port %u\n", port);
+	lpcb = lwmx_listen(port, on_accept, "tls_server");
+	if (!lpcb) {
 		lwmx_close(g.l);
 		SSL_CTX_free(g.ctx);
 		return 1;
 	}
-	lpcb = tcp_listen_with_backlog(lpcb, 255);
-	tcp_accept(lpcb, on_accept);
 	printf("tls_server: listening on %s:%u (device %s, offload %s)\n", ip4addr_ntoa(&o.ip),
 	       port, device, off_names[g.offload]);
 	fflush(stdout);
-	t0 = now_s();
-	while (!g_stop && (duration <= 0 || now_s() - t0 < duration)) {
-		if (lwmx_poll(g.l, 1) < 0)
-			break;
-		run_pending_closes();
-	}
+	(void)lwmx_run(g.l, duration, &g_stop, run_pending_closes, "tls_server");
 	tcp_close(lpcb);
 	while (g.list) {
 		struct conn *c = g.list;
@@ -1114,13 +1080,13 @@ int main(int argc, char **argv)
 	       g.rx_by_device, g.rx_by_software, g.rx_resync, g.rx_reenc, g.key_updates,
 	       g.handbacks);
 	printf("tls_server: wire: frames rx %" PRIu64 " tx %" PRIu64 " (tls tx %" PRIu64
-	       ", tls rx %" PRIu64 ", device-decrypted %" PRIu64 "), faults tx drop/reorder/dup %" PRIu64 "/%" PRIu64
-	       "/%" PRIu64
-	       " rx %" PRIu64 "/%" PRIu64 "/%" PRIu64 ", rx oversize %" PRIu64
-	       " csum_partial %" PRIu64 ", steered %" PRIu64 ", to default %" PRIu64 ", l4 bad %" PRIu64 ", corrupted tx/rx %" PRIu64 "/%" PRIu64 "\n",
+	       ", tls rx %" PRIu64 ", device-decrypted %" PRIu64 "), faults tx drop/reorder/dup %"
+	       PRIu64 "/%" PRIu64 "/%" PRIu64 " rx %" PRIu64 "/%" PRIu64 "/%" PRIu64
+	       ", rx oversize %" PRIu64 " csum_partial %" PRIu64 ", steered %" PRIu64
+	       ", to default %" PRIu64 ", l4 bad %" PRIu64 ", corrupted tx/rx %" PRIu64 "/%" PRIu64
+	       "\n",
 	       ls.rx_frames, ls.tx_frames, ls.tx_tls_frames, ls.rx_tls_frames, ls.rx_tls_decrypted,
-	       ws.tx_dropped,
-	       ws.tx_reordered, ws.tx_duplicated, ws.rx_dropped, ws.rx_reordered,
+	       ws.tx_dropped, ws.tx_reordered, ws.tx_duplicated, ws.rx_dropped, ws.rx_reordered,
 	       ws.rx_duplicated, ws.rx_oversize, ws.rx_csum_partial, ws.rx_steered,
 	       ws.rx_to_default, ws.rx_l4_not_ok, ws.tx_corrupted, ws.rx_corrupted);
 	lwmx_close(g.l);

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The publisher's walks over the TLS contexts of every open device (mlx5tls-inspect(7)), in
- * steps: a device's lock (tx_lock for TX contexts, which context create and destroy take;
- * insp_lock for RX contexts) is held for at most STEP_ENTRIES contexts, STEP_SLOTS slots or
- * STEP_NS of time, whichever comes first, then released, so setup and teardown go on while an
- * answer about a million contexts is built. The walk goes up the slots of the device's table
- * (insp_table.h) and resumes at a slot number - in the same answer after a step, or in the next request from the cursor an answer
- * gave ("next"). A context that stays live is seen exactly once; one created meanwhile may or
- * may not be; one destroyed meanwhile is not seen after it is gone. One context by its id is
- * found through the tables' index instead (walk_find): one hold per device and direction.
+ * The publisher's walks over the TLS contexts of every open device (mlx5tls-inspect(7)), in steps:
+ * a device's lock (tx_lock for TX contexts, which context create and destroy take; insp_lock for RX
+ * contexts) is held for at most STEP_ENTRIES contexts, STEP_SLOTS slots or STEP_NS of time,
+ * whichever comes first, then released, so setup and teardown go on while an answer about a million
+ * contexts is built. The walk goes up the slots of the device's table (insp_table.h) and resumes at
+ * a slot number - in the same answer after a step, or in the next request from the cursor an answer
+ * gave ("next"). A context that stays live is seen exactly once; one created meanwhile may or may
+ * not be; one destroyed meanwhile is not seen after it is gone. One context by its id is found
+ * through the tables' index instead (walk_find): one hold per device and direction.
  */
 #include <inttypes.h>
 #include <stdatomic.h>

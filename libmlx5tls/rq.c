@@ -463,12 +463,12 @@ static int tir_obj_create(struct mlx5tls_rq *rq, struct mlx5tls_td *td, bool tls
 
 	/*
 	 * DIRECT to the RQ, as rdma-core's raw-packet QP TIR and libdpcp's TLS RX TIRs (the
-	 * kernel's INDIRECT over a one-RQ table delivers the same way). No RSS hash (DIRECT does not hash),
-	 * no LRO. self_lb_block = unicast | multicast (fact sheet 4.3: the kernel's TLS RX TIR sets
-	 * both): a frame this function sends itself - a TX queue of the same vport whose 5-tuple
-	 * happens to match the steering rule - must not come back into the TLS receive path as if the
-	 * peer had sent it. Frames from the wire are not affected (the model stores and reports the
-	 * value; its receive path only carries wire frames, sim/tir.c T6).
+	 * kernel's INDIRECT over a one-RQ table delivers the same way). No RSS hash (DIRECT does
+	 * not hash), no LRO. self_lb_block = unicast | multicast (fact sheet 4.3: the kernel's TLS
+	 * RX TIR sets both): a frame this function sends itself - a TX queue of the same vport
+	 * whose 5-tuple happens to match the steering rule - must not come back into the TLS
+	 * receive path as if the peer had sent it. Frames from the wire are not affected (the model
+	 * stores and reports the value; its receive path only carries wire frames, sim/tir.c T6).
 	 */
 	DEVX_SET(create_tir_in, in, opcode, MLX5_CMD_OP_CREATE_TIR);
 	tirc = DEVX_ADDR_OF(create_tir_in, in, ctx);

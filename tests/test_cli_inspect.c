@@ -420,7 +420,8 @@ static void test_bad_words(void)
 
 	query(&r, "ctx", "show", "bogus", "1", NULL);
 	expect_status(&r, 1, "unknown filter");
-	HAS(r.err, "ctx show: unknown filter 'bogus' (one of: laddr raddr addr lport rport port label pid id dir path limit cursor)");
+	HAS(r.err, "ctx show: unknown filter 'bogus' (one of: laddr raddr addr lport rport port "
+		   "label pid id dir path limit cursor)");
 	run_free(&r);
 
 	query(&r, "ctx", "show", "dir", "sideways", NULL);

@@ -1747,7 +1747,8 @@ static int dek_cmd(struct fx *f, const uint8_t *in, size_t inlen, uint8_t out[DE
 
 /* A TIS's engine state goes with the key it was made from (issue 10: a pooled TIS whose
  * connection went away holds none): re-keying its DEK element after a sync, or destroying the
- * DEK, drops it; a TIS keyed from another element keeps its own; new static params bring it back. */
+ * DEK, drops it; a TIS keyed from another element keeps its own; new static params bring it
+ * back. */
 static void test_tls_ctx_follows_dek(void)
 {
 	uint8_t in[DEK_MODIFY_IN_SZ], out[DEK_HDR_OUT_SZ], h[64];

@@ -349,11 +349,13 @@ static int check_dir(const struct tool *t, const struct ic_set *s)
 		return -ENOTDIR;
 	}
 	if (uid != 0 && st.st_uid != uid) {
-		tool_error(t, "%s belongs to uid %u, not to you (uid %u): not trusted", s->dir, (unsigned int)st.st_uid, (unsigned int)uid);
+		tool_error(t, "%s belongs to uid %u, not to you (uid %u): not trusted", s->dir,
+			   (unsigned int)st.st_uid, (unsigned int)uid);
 		return -EPERM;
 	}
 	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		tool_error(t, "%s is writable by other users (mode %04o): not trusted", s->dir, (unsigned int)(st.st_mode & 07777));
+		tool_error(t, "%s is writable by other users (mode %04o): not trusted", s->dir,
+			   (unsigned int)(st.st_mode & 07777));
 		return -EPERM;
 	}
 	return 0;

@@ -34,7 +34,8 @@ static bool profile_has_sync_crypto(const struct sim_profile *prof)
 
 #define IN1(t) { DEVX_ST_SZ_BYTES(t), 0 }
 #define OUT1(t) { DEVX_ST_SZ_BYTES(t), 0 }
-#define DEK_SHORT_LEN (DEVX_ST_SZ_BYTES(general_obj_in_cmd_hdr) + DEVX_ST_SZ_BYTES(encryption_key_obj_short))
+#define DEK_SHORT_LEN \
+	(DEVX_ST_SZ_BYTES(general_obj_in_cmd_hdr) + DEVX_ST_SZ_BYTES(encryption_key_obj_short))
 #define DEK_QUERY_SHORT_LEN \
 	(DEVX_ST_SZ_BYTES(general_obj_out_cmd_hdr) + DEVX_ST_SZ_BYTES(encryption_key_obj_short))
 

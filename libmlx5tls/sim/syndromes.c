@@ -67,7 +67,8 @@ static const struct sim_syndrome_info syndrome_table[] = {
 	ROW(TIS_UNKNOWN, BAD_RES_ERR, "TIS number does not name a live TIS"),
 	ROW(TIS_NOT_OWNED, BAD_RES_ERR, "TIS belongs to another uid"),
 	ROW(TIS_LIMIT, LIM_ERR, "more TISes than 2^log_max_tis"),
-	ROW(TIS_MODIFY_FIELD_UNSUPPORTED, BAD_PARAM_ERR, "MODIFY_TIS bitmask selects a field other than prio"),
+	ROW(TIS_MODIFY_FIELD_UNSUPPORTED, BAD_PARAM_ERR,
+	    "MODIFY_TIS bitmask selects a field other than prio"),
 
 	ROW(TIR_TLS_UNSUPPORTED, BAD_PARAM_ERR, "tls_en on a device without tls_rx"),
 	ROW(TIR_DISP_TYPE_INVALID, BAD_PARAM_ERR, "disp_type is neither DIRECT 0 nor INDIRECT 1"),

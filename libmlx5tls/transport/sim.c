@@ -89,7 +89,8 @@ static bool is_object_cmd(uint16_t opcode)
 	return false;
 }
 
-/* The object a query/modify/destroy mailbox names, as the kernel's devx_is_valid_obj_id reads it. */
+/* The object a query/modify/destroy mailbox names, as the kernel's devx_is_valid_obj_id reads
+ * it. */
 static bool names_object(const struct mlx5tls_xobj *obj, const struct hdr_copy *h)
 {
 	if (obj->family->general)
