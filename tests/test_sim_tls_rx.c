@@ -602,6 +602,58 @@ static void test_in_order(void)
 	}
 }
 
+/* New keys at a record boundary (a TLS 1.3 KeyUpdate, or a new context on the same flow): the
+ * second stream is another connection's, so key, salt and iv all change. Re-added with static +
+ * progress params (mode 0) or with static params alone, placed on the tracked header (R11,
+ * mode 1). Every record of both decrypts: the salt is part of the GCM context's IV and must
+ * follow the key. */
+static void test_new_keys(void)
+{
+	for (int k = 0; k < 4; k++) {
+		static const size_t sizes[] = { 16384, 1, 5000, 16384, 700 };
+		const size_t n = sizeof(sizes) / sizeof(sizes[0]);
+		struct rstream a, b;
+		size_t cuts_a[64], cuts_b[64], na = 0, nb = 0;
+		uint8_t *got_a, *got_b;
+
+		CU_ASSERT_EQUAL_FATAL(rstream_build(&a, SUITE_TLS13[k], SUITE_BITS[k], sizes, n), 0);
+		CU_ASSERT_EQUAL_FATAL(rstream_build(&b, SUITE_TLS13[k], SUITE_BITS[k], sizes, n), 0);
+		CU_ASSERT_NOT_EQUAL(memcmp(a.salt, b.salt, 4) || memcmp(a.key, b.key, a.key_len), 0);
+		got_a = malloc(a.len);
+		got_b = malloc(b.len);
+		CU_ASSERT_FATAL(got_a && got_b);
+		for (size_t p = MSS; p < a.len; p += MSS)
+			cuts_a[na++] = p;
+		for (size_t p = MSS; p < b.len; p += MSS)
+			cuts_b[nb++] = p;
+		for (int mode = 0; mode < 2; mode++) {
+			struct sim_tls_rx *rx = engine_new(&a, a.rn[0], SEQ_WRAP);
+			uint32_t seq_b = SEQ_WRAP + (uint32_t)a.len;
+			struct sim_tls_rx_stats st;
+
+			CU_ASSERT_PTR_NOT_NULL_FATAL(rx);
+			CU_ASSERT_EQUAL(feed_in_order(rx, &a, SEQ_WRAP, cuts_a, na, got_a), 0);
+			if (mode == 0) {
+				CU_ASSERT_EQUAL(engine_sync(rx, &b, b.rn[0], seq_b), 0);
+			} else {
+				CU_ASSERT_EQUAL(engine_answer(rx, &b, b.rn[0], seq_b), 0);
+			}
+			CU_ASSERT_EQUAL(feed_in_order(rx, &b, seq_b, cuts_b, nb, got_b), 0);
+			CU_ASSERT_EQUAL(memcmp(got_a, a.img, a.len), 0);
+			CU_ASSERT_EQUAL(memcmp(got_b, b.img, b.len), 0);
+			stats(rx, &st);
+			CU_ASSERT_EQUAL(st.records_ok, 2 * n);
+			CU_ASSERT_EQUAL(st.auth_failures, 0);
+			CU_ASSERT_EQUAL(st.record_number, b.rn[0] + n);
+			sim_tls_rx_destroy(rx);
+		}
+		free(got_a);
+		free(got_b);
+		rstream_free(&a);
+		rstream_free(&b);
+	}
+}
+
 /* R4: a 3-record stream cut into 2 and 3 segments at every pair of positions, and into 1-byte
  * segments; the tracker is restarted with progress params between runs (R2). */
 static void test_every_split(void)
@@ -1732,6 +1784,7 @@ static int suite_out_of_place(void)
 static const struct test_case tls_rx_cases[] = {
 	{ "static/progress params decoding, states, GET_PSV image", test_params },
 	{ "in-order OpenSSL records x 4 suites, all segmentations", test_in_order },
+	{ "new keys at a record boundary: re-add, static params alone", test_new_keys },
 	{ "3-record stream split at every pair of positions", test_every_split },
 	{ "START inside a segment", test_start_mid_segment },
 	{ "corrupted byte: ERROR, delivered as received, sync kept", test_corrupt },

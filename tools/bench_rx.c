@@ -6,10 +6,15 @@
  *     EVP AES-GCM exactly as a TLS 1.2/1.3 sender does, cuts it into 1448-byte TCP segments
  *     (Ethernet/IPv4/TCP with valid checksums: the device checks them) and times, on one core:
  *     frames into the model's port (mlx5tls_model_wire_rx; the model's receive path runs on the
- *     calling thread) -> mlx5tls_rq_poll every 32 frames -> mlx5tls_rx_packet at arrival ->
- *     mlx5tls_rx_input in TCP order (records to a callback that checks type and length) -> mlx5tls_rq_release. Next to it, in the same run on the same records:
- *     software decryption with EVP (EVP_DecryptInit_ex per record, AAD, one update, tag check)
- *     and the same callback. Each pass must have every record authenticated by the device
+ *     calling thread), RX_BATCH at a time -> mlx5tls_rq_poll -> mlx5tls_rx_packet at arrival ->
+ *     mlx5tls_rx_input_segs over the packets held (records to a callback that checks type and
+ *     length, read in the receive buffers where the device wrote them, as a zero-copy
+ *     application - lwIP's pbufs, an XLIO-style stack - reads them) -> mlx5tls_rq_release_n of
+ *     the packets wholly consumed. Next to it, in the same run on the same records: software
+ *     decryption with EVP (EVP_DecryptInit_ex per record, AAD, one update, tag check) and the
+ *     same checks. Either way the application gets the plaintext where the decryption wrote it;
+ *     what mlx5tls_rx_input's copy into one contiguous record adds is reported with the library
+ *     figures (bench_rx_lib.c). Each pass must have every record authenticated by the device
  *     (mlx5tls_rx_query: by_device == records, by_software == 0), else the bench fails: a pass
  *     that silently fell back to software would measure the wrong thing.
  *
@@ -23,8 +28,8 @@
  * Target (issue 10): the model path at >= 0.60x EVP for 16 KiB records. Per-packet AES-GCM costs
  * more than one EVP update per record by design (12 updates, partial blocks at the segment edges);
  * the rest is the device's receive path (checksum, steering, the receive buffer written once -
- * payload decrypted from the frame into it - and the CQE) and the library's (mlx5tls_rx_input
- * copies each record into one buffer to hand it over whole). Passes alternate and the best
+ * payload decrypted from the frame into it - and the CQE) and the library's (poll, packet
+ * status, record boundaries over the held segments, release). Passes alternate and the best
  * counts; the ratio is between figures of this run (as bench tx).
  */
 #include <errno.h>

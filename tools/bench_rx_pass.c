@@ -2,9 +2,9 @@
 /*
  * mlx5tls-bench rx: the passes through the device model (bench_rx.c names what they measure).
  * The application's side - the record callback, and the packets handed to the RX context in TCP
- * order - and the three passes over one stream: in order through the device (timed, or checking
- * every byte), the same records decrypted with EVP, and a header segment lost and retransmitted
- * (the resync).
+ * order - and two passes over one stream: the same records decrypted with EVP, and a header
+ * segment lost and retransmitted (the resync). The in-order throughput pass through the device
+ * is rx_pass_model (bench_rx_lib.c: the zero-copy path with the device's work timed).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -182,27 +182,6 @@ static int run_stream(struct rxb *b, const struct rx_set *s, const uint32_t *ord
 		ret = tool_fail(b->t, "TLS RX context destroy", err);
 	k->rx = NULL;
 	return ret ? 1 : 0;
-}
-
-/* Throughput: in order, every record must be the device's. best NULL: a pass that compares
- * every byte delivered with what was sent, not timed. */
-int rx_pass_model(struct rxb *b, const struct rx_set *s, struct rx_best *best)
-{
-	struct rx_sink k = { .s = s, .check = !best };
-	struct mlx5tls_rx_info info;
-	double ns = 0;
-
-	if (run_stream(b, s, NULL, RX_BATCH, &k, &info, &ns))
-		return 1;
-	if (info.records != s->records || info.by_device != s->records || info.by_software) {
-		fprintf(stderr, "%s: in-order stream not decrypted by the device: %" PRIu64
-			" records of %u, %" PRIu64 " by the device, %" PRIu64 " in software\n",
-			b->t->prog, info.records, s->records, info.by_device, info.by_software);
-		return 1;
-	}
-	if (best)
-		best_add(best, ns);
-	return 0;
 }
 
 /* The same records decrypted and verified with EVP AES-GCM, out of place, into the same

@@ -153,10 +153,8 @@ void best_add(struct rx_best *b, double ns);
 int rx_on_record_cb(void *ctx, uint8_t type, const void *plaintext, size_t len);
 int rx_consume(struct rx_sink *k, uint8_t type, const uint8_t *p, size_t len);
 struct mlx5tls_rx *rx_open(struct rxb *b);
-/* The passes over one stream, 0 or 1 (reported). Through the device in order, every record the
- * device's (best NULL: untimed, every byte compared); the same records with EVP; a lost header
- * segment retransmitted later, what the resync cost in r. */
-int rx_pass_model(struct rxb *b, const struct rx_set *s, struct rx_best *best);
+/* The passes over one stream, 0 or 1 (reported): the same records with EVP; a lost header
+ * segment retransmitted later (mlx5tls_rx_input in TCP order), what the resync cost in r. */
 int rx_pass_evp(struct rxb *b, const struct rx_set *s, struct rx_best *best);
 int rx_pass_resync(struct rxb *b, const struct rx_set *s, struct rx_resync_result *r);
 
@@ -170,7 +168,11 @@ void bench_rx_print_report(const struct rxb *b);
  * region, a chunk at a time; then timed: polling the receive queue, mlx5tls_rx_packet,
  * mlx5tls_rx_input_segs (zero_copy) or mlx5tls_rx_input per packet, the record callback,
  * releasing the buffers. Every record must be the device's. 0 or 1 (reported).
+ * rx_pass_model: the throughput pass through the device - the same zero-copy path with the
+ * model's receive path timed too, RX_BATCH frames between polls (best NULL: untimed, every
+ * byte compared).
  */
 int rx_pass_lib(struct rxb *b, const struct rx_set *s, bool zero_copy, struct rx_best *best);
+int rx_pass_model(struct rxb *b, const struct rx_set *s, struct rx_best *best);
 
 #endif

@@ -139,9 +139,20 @@ int sim_tls_rx_set_static(struct sim_tls_rx *rx, const uint8_t params[64], const
 		explicit_bzero(p, sizeof(p));
 		return -EIO;
 	}
+	memcpy(rx->salt, DEVX_ADDR_OF(tls_static_params, p, gcm_iv), sizeof(rx->salt));
+	/* Every record's nonce starts with the salt (RFC 5288 3; RFC 8446 5.3: the record number
+	 * is XORed into the last 8 of the 12 bytes): the salt is the GCM context's fixed IV part
+	 * and each record sets only the 8 bytes after it (tls_rx.c gcm_begin). A new key makes a
+	 * new OpenSSL context, so the fixed part is set after every key. */
+	if (EVP_CIPHER_CTX_ctrl(rx->gcm, EVP_CTRL_GCM_SET_IV_FIXED, (int)sizeof(rx->salt),
+				rx->salt) != 1) {
+		rx->state = SIM_TLS_RX_NO_STATIC;
+		rx->key_bits = 0;
+		explicit_bzero(p, sizeof(p));
+		return -EIO;
+	}
 	rx->tls13 = version == MLX5_STATIC_PARAMS_TLS_VERSION_1_3;
 	rx->key_bits = (uint32_t)key_len * 8;
-	memcpy(rx->salt, DEVX_ADDR_OF(tls_static_params, p, gcm_iv), sizeof(rx->salt));
 	memcpy(rx->implicit_iv, DEVX_ADDR_OF(tls_static_params, p, implicit_iv),
 	       sizeof(rx->implicit_iv));
 	rn = DEVX_GET64(tls_static_params, p, initial_record_number);
