@@ -73,8 +73,8 @@ void tool_usage_error(const struct tool *t);
  * ("object", "command") and the usage, and returns 1. Returns the handler's exit status.
  */
 int tool_exec_cmd(struct tool *t, const struct tool_cmd *cmds, const char *what);
-/* As tool_exec_cmd(), but a word that names no command is left for entry 0, the default command,
- * as its first argument (`ctx pid 42` is `ctx show pid 42`); entry 0 rejects what it cannot take. */
+/* As tool_exec_cmd(), but a word that names no command is left for entry 0, the default command, as
+ * its first argument (`ctx pid 42` is `ctx show pid 42`); entry 0 rejects what it cannot take. */
 int tool_exec_cmd_default(struct tool *t, const struct tool_cmd *cmds);
 const char *tool_word(const struct tool *t); /* next word or NULL */
 void tool_next(struct tool *t);
