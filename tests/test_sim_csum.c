@@ -175,7 +175,8 @@ static void test_chaining(void)
 	CU_ASSERT_EQUAL(bad, 0);
 }
 
-/* Long input: the bulk over many blocks (the vector path's accumulators) */
+/* Long input: the bulk over many blocks (the vector path's accumulators, past the blocks one
+ * vector call takes); all-ff and all-00 words are the largest and smallest the vector lanes add. */
 static void test_long(void)
 {
 	size_t n = 1u << 20;
@@ -191,6 +192,10 @@ static void test_long(void)
 	CU_ASSERT_EQUAL(sum_portable(p + 1, n), ref_sum(p + 1, n));
 	memset(p, 0xff, n + 1);
 	CU_ASSERT_EQUAL(sum_fast(p, n), 0xffff);
+	CU_ASSERT_EQUAL(sum_fast(p + 1, n - 37), ref_sum(p + 1, n - 37));
+	memset(p, 0, n + 1);
+	CU_ASSERT_EQUAL(sum_fast(p, n), 0);
+	CU_ASSERT_EQUAL(sum_fast(p + 1, n - 37), 0);
 	free(p);
 	printf("(checksum path on this machine: %s) ", sim_csum_impl());
 	CU_ASSERT(!strcmp(sim_csum_impl(), "avx2") || !strcmp(sim_csum_impl(), "portable"));
