@@ -69,6 +69,17 @@ static uint64_t sum64_portable(const uint8_t *p, size_t n8)
 	return add_eac(r, c0 + c1 + c2 + c3);
 }
 
+/* Fold a one's complement partial sum to 16 bits; 0 only if it was 0. */
+static uint32_t fold16(uint64_t a)
+{
+	a = (a & 0xffffffffu) + (a >> 32); /* < 2^33 */
+	a = (a & 0xffffffffu) + (a >> 32); /* <= 2^32 */
+	a = (a & 0xffff) + (a >> 16);      /* <= 0x1ffff */
+	a = (a & 0xffff) + (a >> 16);      /* <= 0x10000 */
+	a = (a & 0xffff) + (a >> 16);      /* <= 0xffff */
+	return (uint32_t)a;
+}
+
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define CSUM_HAVE_AVX2 1
 #include <immintrin.h>
@@ -113,6 +124,29 @@ __attribute__((target("avx2"))) static uint64_t sum_avx2(const uint8_t *p, size_
 	return (uint64_t)(s + (int64_t)n32 * 16 * 32768);
 }
 
+/* The native-order sum of p[0, len & ~1), folded to 16 bits: whole vectors, then the last words
+ * one by one (a 1448-byte segment: 45 vectors and 4 words), in one call - the general bulk's
+ * chunking and 8-byte portable tail cost about a third of a segment's sum on top. */
+__attribute__((target("avx2"))) static uint32_t bulk_avx2(const uint8_t *p, size_t len)
+{
+	uint64_t acc = 0, tail = 0;
+
+	while (len >= 32) {
+		size_t blocks = len / 32 < CSUM_AVX2_BLOCKS ? len / 32 : CSUM_AVX2_BLOCKS;
+
+		acc = add_eac(acc, sum_avx2(p, blocks));
+		p += blocks * 32;
+		len -= blocks * 32;
+	}
+	for (; len >= 2; len -= 2, p += 2) { /* at most 15 words: no overflow */
+		uint16_t w;
+
+		memcpy(&w, p, 2);
+		tail += w;
+	}
+	return fold16(add_eac(acc, tail));
+}
+
 static int have_avx2(void)
 {
 	/* 0 unknown, 1 no, 2 yes; a race only repeats the probe */
@@ -130,38 +164,15 @@ static int have_avx2(void)
 #define CSUM_HAVE_AVX2 0
 #endif
 
-/* Fold a one's complement partial sum to 16 bits; 0 only if it was 0. */
-static uint32_t fold16(uint64_t a)
-{
-	a = (a & 0xffffffffu) + (a >> 32); /* < 2^33 */
-	a = (a & 0xffffffffu) + (a >> 32); /* <= 2^32 */
-	a = (a & 0xffff) + (a >> 16);      /* <= 0x1ffff */
-	a = (a & 0xffff) + (a >> 16);      /* <= 0x10000 */
-	a = (a & 0xffff) + (a >> 16);      /* <= 0xffff */
-	return (uint32_t)a;
-}
-
-/* The native-order sum of p[0, len & ~7), folded to 16 bits. */
-static uint32_t bulk(const uint8_t *p, size_t len, bool vector)
+/* The native-order sum of p[0, len & ~7), folded to 16 bits (portable). */
+static uint32_t bulk(const uint8_t *p, size_t len)
 {
 	uint64_t acc = 0;
 
 	while (len >= 8) {
 		size_t n = len < CSUM_CHUNK ? len & ~(size_t)7 : CSUM_CHUNK;
-		size_t done = 0;
 
-#if CSUM_HAVE_AVX2
-		while (vector && n - done >= 64) {
-			size_t blocks = (n - done) / 32;
-
-			blocks = blocks < CSUM_AVX2_BLOCKS ? blocks : CSUM_AVX2_BLOCKS;
-			acc = add_eac(acc, sum_avx2(p + done, blocks));
-			done += blocks * 32;
-		}
-#else
-		(void)vector;
-#endif
-		acc = add_eac(acc, sum64_portable(p + done, (n - done) / 8));
+		acc = add_eac(acc, sum64_portable(p, n / 8));
 		p += n;
 		len -= n;
 	}
@@ -172,9 +183,20 @@ static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len, bool vector
 {
 	size_t i = len & ~(size_t)7;
 
+#if CSUM_HAVE_AVX2
+	if (vector) /* every whole word in the vector path, only an odd last byte left */
+		i = len & ~(size_t)1;
+#else
+	(void)vector;
+#endif
 	if (i) {
-		uint32_t folded = bulk(p, len, vector);
+		uint32_t folded;
 
+#if CSUM_HAVE_AVX2
+		folded = vector ? bulk_avx2(p, i) : bulk(p, i);
+#else
+		folded = bulk(p, i);
+#endif
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 		folded = ((folded & 0xff) << 8) | (folded >> 8);
 #endif
