@@ -13,6 +13,7 @@
 #define CS_L3 0x40
 #define CS_L4 0x80
 #define PORT_MTU_DEFAULT 1500u
+#define SQ_LSO_SUM_BATCH 64u /* segments whose payload sums are taken in one call */
 
 static uint32_t port_mtu(const struct sim_sq *sq)
 {
@@ -178,7 +179,10 @@ static int send_lso(struct sim_sq *sq, struct sim_tls_ctx *ctx, size_t have, uin
 {
 	struct sim_pkt tpl;
 	struct sim_lso_sums sums;
-	uint32_t plen = (uint32_t)(have - ihs), seq0, maxseg, sent;
+	uint32_t plen = (uint32_t)(have - ihs), seq0, maxseg, sent, k = 0;
+	/* The segments' payload sums, a batch at a time: one call for many segments, not one
+	 * per segment (bench tx: the per-call overhead was about a third of a segment's sum) */
+	uint32_t pay_sums[SQ_LSO_SUM_BATCH] = { 0 };
 	uint8_t hdr[SQ_MAX_WQE_BYTES]; /* the template: the first segment's copy is overwritten */
 	uint16_t id0 = 0;
 	uint8_t flags0;
@@ -245,12 +249,21 @@ static int send_lso(struct sim_sq *sq, struct sim_tls_ctx *ctx, size_t have, uin
 			tcp[13] &= (uint8_t)~0x09;
 		if (!first)
 			tcp[13] &= (uint8_t)~0x80;
-		if (cs_flags)
-			sim_lso_csum(f, &tpl, &sums, seg, cs_flags);
+		if (cs_flags) {
+			/* the payload sums of the next batch of segments, while all their bytes
+			 * are still there (each segment's headers go over the previous one's
+			 * tail) */
+			if (k % SQ_LSO_SUM_BATCH == 0 && (cs_flags & CS_L4))
+				sim_csum_segments(sq->pkt + ihs + sent, plen - sent, mss, pay_sums,
+						  SQ_LSO_SUM_BATCH);
+			sim_lso_csum(f, &tpl, &sums, seg, pay_sums[k % SQ_LSO_SUM_BATCH],
+				     cs_flags);
+		}
 		vs = emit_frame(sq, f, ihs + seg, tpl.l3_off, held);
 		if (vs)
 			break;
 		sent += seg;
+		k++;
 	}
 	if (held)
 		sim_port_release(sq->port);
