@@ -193,7 +193,6 @@ static int send_lso(struct sim_sq *sq, struct sim_tls_ctx *ctx, size_t have, uin
 	uint16_t id0 = 0;
 	uint8_t flags0;
 	bool held;
-	int vs = 0;
 
 	if (sim_pkt_parse(sq->pkt, ihs, &tpl, true) || tpl.l4_proto != 6 || tpl.ipv4_frag ||
 	    tpl.pay_off != ihs)
@@ -210,8 +209,8 @@ static int send_lso(struct sim_sq *sq, struct sim_tls_ctx *ctx, size_t have, uin
 	/* The TLS engine sees the segments' payloads back to back in sequence order, so the whole
 	 * payload goes through it in one call before it is cut: the same bytes, fewer calls. */
 	if (ctx) {
-		vs = pieces ? lso_encrypt_pieces(sq, ctx, seq0, ihs, have, pieces, npieces)
-			    : sim_tls_ctx_data(ctx, seq0, sq->pkt + ihs, plen);
+		int vs = pieces ? lso_encrypt_pieces(sq, ctx, seq0, ihs, have, pieces, npieces)
+				: sim_tls_ctx_data(ctx, seq0, sq->pkt + ihs, plen);
 		if (vs)
 			return vs;
 		sq->stats.tls_frames += (plen + mss - 1u) / mss;
