@@ -175,7 +175,8 @@ static void test_chaining(void)
 	CU_ASSERT_EQUAL(bad, 0);
 }
 
-/* Long input: the bulk over many blocks (the vector path's accumulators) */
+/* Long input: the bulk over many blocks (the vector path's accumulators, past the blocks one
+ * vector call takes); all-ff and all-00 words are the largest and smallest the vector lanes add. */
 static void test_long(void)
 {
 	size_t n = 1u << 20;
@@ -191,6 +192,10 @@ static void test_long(void)
 	CU_ASSERT_EQUAL(sum_portable(p + 1, n), ref_sum(p + 1, n));
 	memset(p, 0xff, n + 1);
 	CU_ASSERT_EQUAL(sum_fast(p, n), 0xffff);
+	CU_ASSERT_EQUAL(sum_fast(p + 1, n - 37), ref_sum(p + 1, n - 37));
+	memset(p, 0, n + 1);
+	CU_ASSERT_EQUAL(sum_fast(p, n), 0);
+	CU_ASSERT_EQUAL(sum_fast(p + 1, n - 37), 0);
 	free(p);
 	printf("(checksum path on this machine: %s) ", sim_csum_impl());
 	CU_ASSERT(!strcmp(sim_csum_impl(), "avx2") || !strcmp(sim_csum_impl(), "portable"));
@@ -298,13 +303,52 @@ static void test_lso_sums(void)
 				memcpy(b, a, ihs + seg);
 				CU_ASSERT_FATAL(sim_pkt_parse(b, ihs + seg, &fp, false) == 0);
 				sim_pkt_csum(b, &fp, cs);
-				sim_lso_csum(a, &tpl, &sums, seg, cs);
+				sim_lso_csum(a, &tpl, &sums, seg, sim_csum_add(0, a + ihs, seg), cs);
 				bad += memcmp(a, b, ihs + seg) != 0;
 				checked++;
 			}
 		}
 	}
 	CU_ASSERT(checked > 1000);
+	CU_ASSERT_EQUAL(bad, 0);
+}
+
+/* The payload sums of a run of segments in one call: each the sum a call per piece gives, for
+ * even and odd segment sizes (odd: pieces start at odd offsets), a short last piece, and no more
+ * than n pieces written. */
+static void test_segments(void)
+{
+	static uint8_t pay[70000];
+	static const uint32_t msss[] = { 1, 7, 63, 64, 65, 536, 1447, 1448, 1460, 8948, 9000 };
+	static const size_t lens[] = { 1, 100, 1448, 1449, 65000, 69999 };
+	uint32_t sums[70];
+	unsigned int bad = 0, checked = 0, seed = 11;
+
+	for (size_t i = 0; i < sizeof(pay); i++) {
+		seed = seed * 1103515245u + 12345u;
+		pay[i] = (uint8_t)(seed >> 16);
+	}
+	for (size_t m = 0; m < sizeof(msss) / sizeof(msss[0]); m++) {
+		for (size_t l = 0; l < sizeof(lens) / sizeof(lens[0]); l++) {
+			uint32_t mss = msss[m];
+			size_t len = lens[l], n = 0;
+
+			/* the pieces there are, at most 64 */
+			for (size_t off = 0; off < len && n < 64; off += mss)
+				n++;
+
+			memset(sums, 0xee, sizeof(sums));
+			sim_csum_segments(pay + 1, len, mss, sums, n);
+			for (size_t i = 0; i < n; i++) {
+				size_t off = i * mss, k = len - off < mss ? len - off : mss;
+
+				bad += sums[i] != sim_csum_add(0, pay + 1 + off, k);
+				checked++;
+			}
+			bad += sums[n] != 0xeeeeeeeeu;
+		}
+	}
+	CU_ASSERT(checked > 500);
 	CU_ASSERT_EQUAL(bad, 0);
 }
 
@@ -317,6 +361,7 @@ static const struct test_case csum_cases[] = {
 	{ "chaining", test_chaining },
 	{ "long input", test_long },
 	{ "LSO segment sums", test_lso_sums },
+	{ "segment payload sums in one call", test_segments },
 	{ NULL, NULL },
 };
 

@@ -185,7 +185,7 @@ void sim_lso_sums_init(struct sim_lso_sums *s, const uint8_t *hdr, const struct 
 }
 
 void sim_lso_csum(uint8_t *f, const struct sim_pkt *tpl, const struct sim_lso_sums *s,
-		  uint32_t seg, uint8_t cs_flags)
+		  uint32_t seg, uint32_t pay_sum, uint8_t cs_flags)
 {
 	uint8_t *ip = f + tpl->l3_off, *tcp = f + tpl->l4_off;
 
@@ -194,9 +194,10 @@ void sim_lso_csum(uint8_t *f, const struct sim_pkt *tpl, const struct sim_lso_su
 		wr16(ip + 10, sim_csum_fold(s->ip + rd16(ip + 2) + rd16(ip + 4)));
 	if (cs_flags & 0x80) {
 		uint32_t l4len = tpl->pay_off - tpl->l4_off + seg;
+		/* six terms below 2^16 and pay_sum below 2^31 (sim_csum_add): no overflow */
 		uint32_t sum = s->l4 + (l4len & 0xffff) + (l4len >> 16) + rd16(tcp + 4) +
-			       rd16(tcp + 6) + tcp[13];
+			       rd16(tcp + 6) + tcp[13] + pay_sum;
 
-		wr16(tcp + 16, sim_csum_fold(sim_csum_add(sum, f + tpl->pay_off, seg)));
+		wr16(tcp + 16, sim_csum_fold(sum));
 	}
 }

@@ -59,6 +59,20 @@ void sim_port_destroy(struct sim_port *port)
 	free(port);
 }
 
+/* One frame into the sink; the port lock held. */
+static int xmit_locked(struct sim_port *port, const void *frame, size_t len)
+{
+	int ret = port->ops->xmit(port->priv, frame, len);
+
+	if (ret) {
+		port->stats.errors++;
+	} else {
+		port->stats.frames++;
+		port->stats.bytes += len;
+	}
+	return ret;
+}
+
 int sim_port_xmit(struct sim_port *port, const void *frame, size_t len)
 {
 	int ret;
@@ -66,15 +80,24 @@ int sim_port_xmit(struct sim_port *port, const void *frame, size_t len)
 	if (!port || (!frame && len))
 		return -EINVAL;
 	pthread_mutex_lock(&port->lock);
-	ret = port->ops->xmit(port->priv, frame, len);
-	if (ret) {
-		port->stats.errors++;
-	} else {
-		port->stats.frames++;
-		port->stats.bytes += len;
-	}
+	ret = xmit_locked(port, frame, len);
 	pthread_mutex_unlock(&port->lock);
 	return ret;
+}
+
+void sim_port_hold(struct sim_port *port)
+{
+	pthread_mutex_lock(&port->lock);
+}
+
+int sim_port_xmit_held(struct sim_port *port, const void *frame, size_t len)
+{
+	return frame || !len ? xmit_locked(port, frame, len) : -EINVAL;
+}
+
+void sim_port_release(struct sim_port *port)
+{
+	pthread_mutex_unlock(&port->lock);
 }
 
 int sim_port_set_mtu(struct sim_port *port, uint32_t mtu)

@@ -40,6 +40,13 @@ void sim_port_destroy(struct sim_port *port);
 
 /* Deliver one frame (used by the queue engine). 0 or the sink's -errno. */
 int sim_port_xmit(struct sim_port *port, const void *frame, size_t len);
+/* A burst from one queue (the segments of an LSO WQE): hold the port (its lock) once, deliver
+ * each frame with sim_port_xmit_held, release. The frames reach the sink back to back, as a NIC
+ * sends one TSO burst; nothing else may use the port (xmit, stats, capture) in between, so the
+ * holder calls nothing but sim_port_xmit_held on it until it releases. */
+void sim_port_hold(struct sim_port *port);
+int sim_port_xmit_held(struct sim_port *port, const void *frame, size_t len);
+void sim_port_release(struct sim_port *port);
 
 /*
  * The L3 MTU of the link: default 1500, range 68..9978 (9978 is the max_mtu the Linux mlx5e

@@ -203,14 +203,19 @@ struct sim_lso_sums {
 };
 void sim_lso_sums_init(struct sim_lso_sums *s, const uint8_t *hdr, const struct sim_pkt *tpl);
 /* ... and one segment's checksums (frame f: the template's headers with this segment's fields,
- * then seg payload bytes), as sim_pkt_csum computes them. */
+ * then seg payload bytes whose sim_csum_add partial sum is pay_sum), as sim_pkt_csum computes
+ * them. */
 void sim_lso_csum(uint8_t *f, const struct sim_pkt *tpl, const struct sim_lso_sums *s,
-		  uint32_t seg, uint8_t cs_flags);
+		  uint32_t seg, uint32_t pay_sum, uint8_t cs_flags);
 /* csum.c: RFC 1071 sum of the big-endian 16-bit words of p[0, len) (a last odd byte is the high
  * half of a word) added to the partial sum `sum` (at most 31 bits); chain calls over pieces that
  * start at even offsets. sim_csum_fold: the checksum field for a partial sum (its complement). */
 uint32_t sim_csum_add(uint32_t sum, const uint8_t *p, size_t len);
 uint16_t sim_csum_fold(uint32_t sum);
+/* csum.c: sums[i] = sim_csum_add(0, the i-th mss-byte piece of p[0, len)) for the first n pieces
+ * (the last one may be shorter; n at most the pieces there are): an LSO WQE's segment payloads in
+ * one call. */
+void sim_csum_segments(const uint8_t *p, size_t len, uint32_t mss, uint32_t *sums, size_t n);
 /* csum.c: the same sum without the vector path (tests compare the two), and which path
  * sim_csum_add takes on this machine ("avx2" or "portable") */
 uint32_t sim_csum_add_portable(uint32_t sum, const uint8_t *p, size_t len);
