@@ -642,8 +642,9 @@ struct mlx5tls_tx_info {
 	 * oldest record an ack has not released yet; next_tcp_sn when none is held): a TCP stack
 	 * that copied frames into buffers of its own may reuse those holding only earlier bytes. */
 	uint32_t hold_tcp_sn;
-	/* heap bytes the library holds for this context: its struct, the record tracker and,
-	 * where the software path may run, its buffer (not the DEK/TIS, not the device's) */
+	/* heap bytes the library holds for this context: its struct and table slots, the record
+	 * tracker and, where the software path may run, its buffer (not the DEK/TIS, not the
+	 * device's) */
 	uint64_t mem_bytes;
 };
 /* State, position and counters of the context; never key material. */
