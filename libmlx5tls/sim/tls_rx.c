@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * TLS RX crypto engine of the device model (interface and record formats: tls_rx.h): the packet
- * path. The object and its control (params, GET_PSV image, counters, ops table) are in
- * tls_rx_params.c, the shared state in tls_rx_internal.h.
+ * path. One record's AES-GCM is in tls_rx_rec.c; the object and its control (params, GET_PSV
+ * image, counters, ops table) are in tls_rx_params.c; the shared state is in tls_rx_internal.h.
  *
  * Rules (DESIGN.md "Its behaviour is cited"; DOC = kernel Documentation/networking/
  * tls-offload.rst, read in full for this file; where the public record is silent the model takes
@@ -124,44 +124,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/core_names.h>
-#include <openssl/evp.h>
-#include <openssl/params.h>
-
 #include "sim/tls_rx_internal.h"
-
-#define SINK_LEN 2048
-
-/* output of payload runs that are only observed: per thread, not in every TIR's engine state
- * (its contents are discarded) */
-static _Thread_local uint8_t sink[SINK_LEN];
-
-/* What one packet's processing collected. */
-enum run_mode {
-	RUN_INPLACE, /* payload decrypted in place (until a failure) */
-	RUN_OBSERVE, /* GCM state advanced, output discarded */
-	RUN_RESTORE, /* re-walk a snapshot, re-encrypting what RUN_INPLACE decrypted */
-};
-
-struct run {
-	enum run_mode mode;
-	bool offload;            /* the tracker is in sync: records are decrypted */
-	uint32_t pkt_seq;
-	size_t pkt_len;
-	bool fail;               /* a tag failed or a header was invalid (R5) */
-	size_t fail_pos;         /* packet offset at which the first failure was complete */
-	bool bad_hdr;            /* walk stopped at an invalid header ... */
-	size_t stop;             /* ... ending at this packet offset */
-	uint64_t inplace_bytes;
-	/* out of place: the walk reads `in`; a decrypted run goes to the same offset of `out`,
-	 * whose bytes [0, copied) are written (NULL out: in place) */
-	const uint8_t *in;
-	uint8_t *out;
-	size_t copied;
-	bool resync;             /* S2: a chain header eligible for RESYNC */
-	uint32_t resync_seq;
-	uint64_t resync_rn;
-};
 
 /* TCP sequence arithmetic, modulo 2^32 (the kernel's before()/after()). */
 static bool seq_lt(uint32_t a, uint32_t b)
@@ -174,24 +137,6 @@ static bool seq_le(uint32_t a, uint32_t b)
 	return (int32_t)(a - b) <= 0;
 }
 
-static size_t min_sz(size_t a, size_t b)
-{
-	return a < b ? a : b;
-}
-
-static void put_be64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--) {
-		p[i] = (uint8_t)v;
-		v >>= 8;
-	}
-}
-
-static uint32_t hdr_length(const uint8_t *h)
-{
-	return (uint32_t)h[3] << 8 | h[4];
-}
-
 /* S1: a header the tracker accepts, in sync or as a scan candidate. */
 static bool hdr_valid(const struct sim_tls_rx *rx, const uint8_t *h)
 {
@@ -202,189 +147,6 @@ static bool hdr_valid(const struct sim_tls_rx *rx, const uint8_t *h)
 	if (rx->tls13)
 		return h[0] == TLS13_OUTER_TYPE && len >= TLS13_OVERHEAD;
 	return h[0] >= TLS12_TYPE_MIN && h[0] <= TLS12_TYPE_MAX && len >= TLS12_OVERHEAD;
-}
-
-/* The GCM nonce of the tracked record (RFC 5288 3 / RFC 8446 5.3). */
-static void rec_iv(struct sim_tls_rx *rx)
-{
-	struct rx_rec *w = &rx->w;
-
-	memcpy(w->iv, rx->salt, sizeof(rx->salt));
-	if (rx->tls13) {
-		memcpy(w->iv + 4, rx->implicit_iv, sizeof(rx->implicit_iv));
-		for (int i = 0; i < 8; i++)
-			w->iv[4 + i] ^= (uint8_t)(w->rn >> (56 - 8 * i));
-	} else {
-		memcpy(w->iv + 4, w->nonce, NONCE_LEN);
-	}
-}
-
-/*
- * Start the tracked record's GCM operation: nonce and AAD (RFC 5246 6.2.3.3 / RFC 8446 5.2).
- * The nonce goes in as its last 8 bytes (the first 4 are the salt, set with the key:
- * sim_tls_rx_set_static), through one prepared parameter: EVP_DecryptInit_ex with the whole IV
- * asks the provider for the IV length by name on every call (OpenSSL 3 EVP_CIPHER_CTX_get_iv_
- * length), about 20 ns more per record; setting it restarts the GCM state the same way
- * (CRYPTO_gcm128_setiv).
- */
-static int gcm_begin(struct sim_tls_rx *rx)
-{
-	struct rx_rec *w = &rx->w;
-	OSSL_PARAM prm[] = {
-		OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_AEAD_TLS1_SET_IV_INV, w->iv + 4,
-					GCM_IV_LEN - 4),
-		OSSL_PARAM_END,
-	};
-	uint8_t aad[13];
-	size_t aad_len;
-	int outl = 0;
-
-	if (rx->tls13) {
-		memcpy(aad, w->hdr, HDR_LEN);
-		aad_len = HDR_LEN;
-	} else {
-		put_be64(aad, w->rn);
-		aad[8] = w->hdr[0];
-		aad[9] = w->hdr[1];
-		aad[10] = w->hdr[2];
-		aad[11] = (uint8_t)(w->pay_len >> 8);
-		aad[12] = (uint8_t)w->pay_len;
-		aad_len = 13;
-	}
-	if (EVP_CIPHER_CTX_set_params(rx->gcm, prm) != 1 ||
-	    EVP_DecryptUpdate(rx->gcm, NULL, &outl, aad, (int)aad_len) != 1)
-		return -EIO;
-	return 0;
-}
-
-/* Header (and TLS 1.2 nonce) complete: the payload follows. */
-static int rec_begin(struct sim_tls_rx *rx, const struct run *r)
-{
-	struct rx_rec *w = &rx->w;
-	uint32_t len = hdr_length(w->hdr);
-
-	w->pay_len = len - (rx->tls13 ? TAG_LEN : TLS12_OVERHEAD);
-	w->pay_off = 0;
-	w->part = 0;
-	w->phase = w->pay_len ? PH_PAYLOAD : PH_TAG;
-	w->crypt = r->offload && !w->skip;
-	if (!w->crypt)
-		return 0;
-	rec_iv(rx);
-	return r->mode == RUN_RESTORE ? 0 : gcm_begin(rx);
-}
-
-/* The record's last byte was passed: check its tag if it was decrypted, go to the next one. */
-static int rec_end(struct sim_tls_rx *rx, struct run *r, size_t pos)
-{
-	struct rx_rec *w = &rx->w;
-	bool count = r->mode != RUN_RESTORE;
-
-	if (w->crypt && count) {
-		/* the tag as one prepared parameter (EVP_CIPHER_CTX_ctrl builds the same one) */
-		OSSL_PARAM prm[] = {
-			OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, w->tag, TAG_LEN),
-			OSSL_PARAM_END,
-		};
-		uint8_t fin[16];
-		int outl = 0;
-
-		if (EVP_CIPHER_CTX_set_params(rx->gcm, prm) != 1)
-			return -EIO;
-		if (EVP_DecryptFinal_ex(rx->gcm, fin, &outl) == 1) {
-			rx->c.records_ok++;
-		} else {
-			rx->c.auth_failures++;
-			if (!r->fail) {
-				r->fail = true;
-				r->fail_pos = pos;
-			}
-		}
-	} else if (r->offload && count) {
-		rx->c.records_skipped++;
-	}
-	w->seq += w->len;
-	w->rn++;
-	w->len = 0;
-	w->off = 0;
-	w->part = 0;
-	w->pay_len = 0;
-	w->pay_off = 0;
-	w->phase = PH_HDR;
-	w->crypt = false;
-	w->skip = false;
-	return 0;
-}
-
-/* R8 / S2: d bytes of the tracked record (header complete, d <= what is left of it) were not
- * seen; it can no longer be authenticated. */
-static void rec_skip(struct sim_tls_rx *rx, struct run *r, uint32_t d)
-{
-	struct rx_rec *w = &rx->w;
-
-	w->skip = true;
-	w->crypt = false;
-	w->off += d;
-	if (w->off == w->len)
-		(void)rec_end(rx, r, 0); /* cannot fail: no tag check */
-}
-
-/* R5 restore: re-encrypt n payload bytes at the tracked record's payload offset with the GCM
- * keystream: counter block IV || BE32(2 + offset / 16), inc32(J0) being the first payload block
- * (NIST SP 800-38D 7.1). */
-static int ctr_restore(struct sim_tls_rx *rx, uint8_t *p, size_t n)
-{
-	const struct rx_rec *w = &rx->w;
-	uint32_t blk = 2u + w->pay_off / 16u;
-	uint8_t ctr[16], junk[16] = { 0 };
-	int skip = (int)(w->pay_off % 16u), outl = 0;
-
-	memcpy(ctr, w->iv, GCM_IV_LEN);
-	ctr[12] = (uint8_t)(blk >> 24);
-	ctr[13] = (uint8_t)(blk >> 16);
-	ctr[14] = (uint8_t)(blk >> 8);
-	ctr[15] = (uint8_t)blk;
-	if (EVP_EncryptInit_ex(rx->ctr, NULL, NULL, NULL, ctr) != 1)
-		return -EIO;
-	if (skip && EVP_EncryptUpdate(rx->ctr, junk, &outl, junk, skip) != 1)
-		return -EIO;
-	if (EVP_EncryptUpdate(rx->ctr, p, &outl, p, (int)n) != 1 || (size_t)outl != n)
-		return -EIO;
-	return 0;
-}
-
-static int payload_run(struct sim_tls_rx *rx, struct run *r, uint8_t *p, size_t n)
-{
-	int outl = 0;
-
-	if (r->mode == RUN_RESTORE)
-		return ctr_restore(rx, p, n);
-	if (r->mode == RUN_INPLACE && !r->fail) {
-		uint8_t *dst = p;
-
-		if (r->out) {
-			size_t off = (size_t)(p - r->in);
-
-			if (off > r->copied) /* framing bytes before the run, as received */
-				memcpy(r->out + r->copied, r->in + r->copied, off - r->copied);
-			dst = r->out + off;
-			r->copied = off + n;
-		}
-		if (EVP_DecryptUpdate(rx->gcm, dst, &outl, p, (int)n) != 1 || (size_t)outl != n)
-			return -EIO;
-		r->inplace_bytes += n;
-		return 0;
-	}
-	while (n) {
-		size_t k = min_sz(n, SINK_LEN);
-
-		if (EVP_DecryptUpdate(rx->gcm, sink, &outl, p, (int)k) != 1 ||
-		    (size_t)outl != k)
-			return -EIO;
-		p += k;
-		n -= k;
-	}
-	return 0;
 }
 
 /* S2: a header of the chain was reached and is valid. */
@@ -418,7 +180,7 @@ static int walk(struct sim_tls_rx *rx, uint8_t *p, size_t pos, size_t end, struc
 			w->off += (uint32_t)n;
 			pos += n;
 			if (w->off == w->len)
-				ret = rec_end(rx, r, pos);
+				ret = sim_tls_rx_rec_end(rx, r, pos);
 			if (ret)
 				return ret;
 			continue;
@@ -442,7 +204,7 @@ static int walk(struct sim_tls_rx *rx, uint8_t *p, size_t pos, size_t end, struc
 			if (!r->offload && r->mode != RUN_RESTORE)
 				chain_header(rx, r);
 			if (rx->tls13)
-				ret = rec_begin(rx, r);
+				ret = sim_tls_rx_rec_begin(rx, r);
 			else
 				w->phase = PH_NONCE;
 			break;
@@ -453,12 +215,12 @@ static int walk(struct sim_tls_rx *rx, uint8_t *p, size_t pos, size_t end, struc
 			w->off += (uint32_t)n;
 			pos += n;
 			if (w->part == NONCE_LEN)
-				ret = rec_begin(rx, r);
+				ret = sim_tls_rx_rec_begin(rx, r);
 			break;
 		case PH_PAYLOAD:
 			n = min_sz(left, w->pay_len - w->pay_off);
 			if (w->crypt)
-				ret = payload_run(rx, r, p + pos, n);
+				ret = sim_tls_rx_payload_run(rx, r, p + pos, n);
 			w->pay_off += (uint32_t)n;
 			w->off += (uint32_t)n;
 			pos += n;
@@ -474,7 +236,7 @@ static int walk(struct sim_tls_rx *rx, uint8_t *p, size_t pos, size_t end, struc
 			w->off += (uint32_t)n;
 			pos += n;
 			if (w->part == TAG_LEN)
-				ret = rec_end(rx, r, pos);
+				ret = sim_tls_rx_rec_end(rx, r, pos);
 			break;
 		}
 		if (ret)
@@ -509,7 +271,7 @@ static size_t scan(struct sim_tls_rx *rx, struct run *r, const uint8_t *p, size_
 		rx->chain = 1;
 		rx->c.scan_candidates++;
 		if (rx->tls13)
-			(void)rec_begin(rx, r); /* not offloaded: no crypto, cannot fail */
+			(void)sim_tls_rx_rec_begin(rx, r); /* not offloaded: no crypto, cannot fail */
 		else
 			w->phase = PH_NONCE;
 		return pos + 1;
@@ -592,7 +354,7 @@ static int search_packet(struct sim_tls_rx *rx, uint8_t *p, size_t len, struct r
 
 		if (rx->walking && w->len && d <= w->len - w->off) { /* R8 for the chain */
 			rx->c.gap_packets++;
-			rec_skip(rx, r, d);
+			sim_tls_rx_rec_skip(rx, r, d);
 		} else {
 			if (rx->walking) { /* S2/S3: a header may be hidden */
 				rx->c.scan_restarts++;
@@ -625,7 +387,7 @@ static void lose_sync(struct sim_tls_rx *rx, struct run *r)
 	struct rx_rec *w = &rx->w;
 
 	if (w->len)
-		rec_skip(rx, r, w->len - w->off);
+		sim_tls_rx_rec_skip(rx, r, w->len - w->off);
 	rx->expected = w->seq + w->off;
 	rx->state = SIM_TLS_RX_LOST;
 	rx->c.sync_lost++;
@@ -660,7 +422,7 @@ static int sync_packet(struct sim_tls_rx *rx, uint8_t *p, size_t len, struct run
 			return 1;
 		}
 		rx->c.gap_packets++;
-		rec_skip(rx, r, d);
+		sim_tls_rx_rec_skip(rx, r, d);
 	}
 	if (w->len && w->skip) /* R8: the packet holds bytes of a record that is passed as is */
 		r->mode = RUN_OBSERVE;
@@ -799,26 +561,4 @@ int sim_tls_rx_packet_to(struct sim_tls_rx *rx, uint32_t tcp_seq, const uint8_t 
 	/* the walk reads `in` and never writes through this pointer out of place (payload_run
 	 * writes `out`; restore() is not used) */
 	return packet(rx, tcp_seq, (uint8_t *)(uintptr_t)in, in, out, len, l4_csum_ok, status);
-}
-
-/*
- * After static params changed the crypto context or the record number (R10, R11): the tracked
- * record continues under them only if none of its payload was processed; otherwise it is passed
- * unauthenticated.
- */
-int sim_tls_rx_resume_record(struct sim_tls_rx *rx)
-{
-	struct rx_rec *w = &rx->w;
-
-	if (!w->len || w->skip || w->phase == PH_NONCE)
-		return 0; /* header / nonce incomplete: rec_begin runs later, with the new params */
-	if ((w->phase == PH_PAYLOAD && w->pay_off == 0) ||
-	    (w->phase == PH_TAG && w->pay_len == 0 && w->part == 0)) {
-		w->crypt = true;
-		rec_iv(rx);
-		return gcm_begin(rx);
-	}
-	w->crypt = false;
-	w->skip = true;
-	return 0;
 }

@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The TLS RX engine's state (sim/tls_rx.h is its interface), shared by its two files: tls_rx.c,
- * the packet path (the rules R1-R13, S1-S3 are stated there), and tls_rx_params.c, the object and
- * its control (create/destroy, static and progress params, the GET_PSV image, counters, the ops
- * table).
+ * The TLS RX engine's state (sim/tls_rx.h is its interface), shared by its three files: tls_rx.c,
+ * the packet path (the rules R1-R13, S1-S3 are stated there), tls_rx_rec.c, one record's AES-GCM,
+ * and tls_rx_params.c, the object and its control (create/destroy, static and progress params,
+ * the GET_PSV image, counters, the ops table).
  */
 #ifndef MLX5TLS_SIM_TLS_RX_INTERNAL_H
 #define MLX5TLS_SIM_TLS_RX_INTERNAL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <openssl/evp.h>
@@ -68,8 +69,57 @@ struct sim_tls_rx {
 	struct sim_tls_rx_stats c; /* counters only; state fields are filled by get_stats */
 };
 
+/* What one packet's processing collected. */
+enum run_mode {
+	RUN_INPLACE, /* payload decrypted in place (until a failure) */
+	RUN_OBSERVE, /* GCM state advanced, output discarded */
+	RUN_RESTORE, /* re-walk a snapshot, re-encrypting what RUN_INPLACE decrypted */
+};
+
+struct run {
+	enum run_mode mode;
+	bool offload;            /* the tracker is in sync: records are decrypted */
+	uint32_t pkt_seq;
+	size_t pkt_len;
+	bool fail;               /* a tag failed or a header was invalid (R5) */
+	size_t fail_pos;         /* packet offset at which the first failure was complete */
+	bool bad_hdr;            /* walk stopped at an invalid header ... */
+	size_t stop;             /* ... ending at this packet offset */
+	uint64_t inplace_bytes;
+	/* out of place: the walk reads `in`; a decrypted run goes to the same offset of `out`,
+	 * whose bytes [0, copied) are written (NULL out: in place) */
+	const uint8_t *in;
+	uint8_t *out;
+	size_t copied;
+	bool resync;             /* S2: a chain header eligible for RESYNC */
+	uint32_t resync_seq;
+	uint64_t resync_rn;
+};
+
+static inline size_t min_sz(size_t a, size_t b)
+{
+	return a < b ? a : b;
+}
+
+static inline uint32_t hdr_length(const uint8_t *h)
+{
+	return (uint32_t)h[3] << 8 | h[4];
+}
+
+/* ---- one record's AES-GCM (tls_rx_rec.c) ---- */
+
+/* Header (and TLS 1.2 nonce) complete: the payload follows. 0 or -EIO. */
+int sim_tls_rx_rec_begin(struct sim_tls_rx *rx, const struct run *r);
+/* The record's last byte was passed (at packet offset pos): its tag checked if it was decrypted,
+ * on to the next one. 0 or -EIO. */
+int sim_tls_rx_rec_end(struct sim_tls_rx *rx, struct run *r, size_t pos);
+/* R8 / S2: d bytes of the tracked record were not seen; it can no longer be authenticated. */
+void sim_tls_rx_rec_skip(struct sim_tls_rx *rx, struct run *r, uint32_t d);
+/* n payload bytes of the tracked record at p, as r->mode says (decrypted, observed, restored).
+ * 0 or -EIO. */
+int sim_tls_rx_payload_run(struct sim_tls_rx *rx, struct run *r, uint8_t *p, size_t n);
 /* After static params changed the crypto context or the record number (R10, R11): re-begin the
- * tracked record or pass it unauthenticated (tls_rx.c). 0 or -EIO. */
+ * tracked record or pass it unauthenticated. 0 or -EIO. */
 int sim_tls_rx_resume_record(struct sim_tls_rx *rx);
 
 #endif /* MLX5TLS_SIM_TLS_RX_INTERNAL_H */
