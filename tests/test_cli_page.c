@@ -278,6 +278,32 @@ static void test_objects_all_pages(void)
 	}
 }
 
+/* tir ctx N: the row of RX context N only (ids: the TX contexts 1..N_TX, then the RX ones);
+ * a TX context's id picks no TIR row. */
+static void test_tir_by_ctx(void)
+{
+	char args[64], head[64];
+	unsigned int n = 0;
+	int st;
+	char *out;
+
+	snprintf(args, sizeof(args), "tir show ctx %u", N_TX + 7);
+	out = query(&st, args);
+	CU_ASSERT_EQUAL(st, 0);
+	snprintf(head, sizeof(head), "pid %d tirn ", (int)server);
+	for (const char *l = out; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		n += !strncmp(l, head, strlen(head));
+	CU_ASSERT_EQUAL(n, 1);
+	snprintf(head, sizeof(head), " ctx %u ", N_TX + 7);
+	CU_ASSERT_PTR_NOT_NULL(out ? strstr(out, head) : NULL);
+	free(out);
+	out = query(&st, "tir show ctx 1");
+	CU_ASSERT_EQUAL(st, 0);
+	snprintf(head, sizeof(head), "pid %d tirn ", (int)server);
+	CU_ASSERT_PTR_NULL(out ? strstr(out, head) : NULL);
+	free(out);
+}
+
 /* conn groups contexts into connections over every page too. */
 static void test_conn_all_pages(void)
 {
@@ -355,6 +381,7 @@ int main(int argc, char **argv)
 		{ "ctx show: cursor without pid, limit 0, bad cursor", test_refused },
 		{ "conn show: contexts of every page", test_conn_all_pages },
 		{ "dek, tis, tir show: every page", test_objects_all_pages },
+		{ "tir show ctx N: that RX context's row", test_tir_by_ctx },
 		{ NULL, NULL },
 	};
 	static const struct test_suite suites[] = {

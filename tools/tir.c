@@ -1,24 +1,25 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * mlx5tls-query tir [show] [pid N] [tirn N]: the TLS TIRs of the publishing processes' RX
+ * mlx5tls-query tir [show] [pid N] [tirn N] [ctx N]: the TLS TIRs of the publishing processes' RX
  * contexts, with their QUERY_TIR. A process without RX contexts gets a line saying so (with the
  * process's own note) instead of nothing.
  */
 #include "inspect_client.h"
 #include "query.h"
 
-enum { F_PID, F_TIRN, F_NR };
+enum { F_PID, F_TIRN, F_CTX, F_NR };
 
 static const struct filter_def tir_filters[] = {
 	[F_PID] = { "pid", FILTER_NUMS, NULL },
 	[F_TIRN] = { "tirn", FILTER_NUMS, NULL },
+	[F_CTX] = { "ctx", FILTER_NUMS, NULL },
 	[F_NR] = { NULL, 0, NULL },
 };
 
 static void tir_help(FILE *fp)
 {
 	fprintf(fp,
-		"Usage: mlx5tls-query [-j [-p]] tir [ show ] [ pid PIDS ] [ tirn TIRNS ]\n"
+		"Usage: mlx5tls-query [-j [-p]] tir [ show ] [ pid PIDS ] [ tirn TIRNS ] [ ctx IDS ]\n"
 		"The TLS TIRs of the publishing processes' RX contexts and their QUERY_TIR\n"
 		"(tls_en, inline RQ, transport domain, flows).\n");
 }
@@ -35,8 +36,10 @@ static bool tir_keep(const struct jv *row, const void *arg)
 	const struct filter_val *f = arg;
 	uint64_t v = 0;
 
-	return !f[F_TIRN].set || (jv_u64(jv_get(row, "tirn"), &v) &&
-				  filter_match_num(&f[F_TIRN], v));
+	if (f[F_TIRN].set && !(jv_u64(jv_get(row, "tirn"), &v) && filter_match_num(&f[F_TIRN], v)))
+		return false;
+	return !f[F_CTX].set || (jv_u64(jv_get(row, "context"), &v) &&
+				 filter_match_num(&f[F_CTX], v));
 }
 
 static unsigned int tir_text(const struct tool *t, const struct ic_proc *p, const struct jv *ans,
@@ -85,6 +88,7 @@ static int tir_show(struct tool *t)
 		return 1;
 	/* the process filters too (less to send; ctx N: no walk); the tool again */
 	filter_request_num(request, sizeof(request), "tirn", &f[F_TIRN]);
+	filter_request_num(request, sizeof(request), "ctx", &f[F_CTX]);
 	q.request = request;
 	if (ic_open(t, &s, &f[F_PID]))
 		return 1;
