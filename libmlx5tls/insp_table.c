@@ -19,6 +19,9 @@
 #define UNKEYED UINT32_MAX /* link of a slot that is in no chain */
 /* The index starts with a chunk of buckets; more keys than buckets split one more. */
 #define LEVEL_FIRST INSP_CHUNK_SHIFT
+/* Buckets merged at most per key removed: enough to keep up with removals at twice as many
+ * buckets as keys (each removal asks for two), without a long pause on any one. */
+#define MERGES_PER_DEL 4u
 
 /* A slot's fields side by side: deleting a context at a million touches one line of the slot
  * (and one bucket), not three arrays' lines (each a cache miss when contexts go at random). */
@@ -34,17 +37,17 @@ struct insp_chunk {
 
 static uintptr_t *slot_ref(const struct insp_table *t, uint32_t slot)
 {
-	return &t->chunks[slot >> INSP_CHUNK_SHIFT]->s[slot & (INSP_CHUNK - 1)].obj;
+	return &t->dir[slot >> INSP_CHUNK_SHIFT].c->s[slot & (INSP_CHUNK - 1)].obj;
 }
 
 static uint64_t *key_ref(const struct insp_table *t, uint32_t slot)
 {
-	return &t->chunks[slot >> INSP_CHUNK_SHIFT]->s[slot & (INSP_CHUNK - 1)].key;
+	return &t->dir[slot >> INSP_CHUNK_SHIFT].c->s[slot & (INSP_CHUNK - 1)].key;
 }
 
 static uint32_t *link_ref(const struct insp_table *t, uint32_t slot)
 {
-	return &t->chunks[slot >> INSP_CHUNK_SHIFT]->s[slot & (INSP_CHUNK - 1)].link;
+	return &t->dir[slot >> INSP_CHUNK_SHIFT].c->s[slot & (INSP_CHUNK - 1)].link;
 }
 
 static uint32_t *bucket_ref(const struct insp_table *t, uint32_t b)
@@ -129,6 +132,53 @@ static void split_one(struct insp_table *t)
 	}
 }
 
+/* Undo the last split: the chain of the last bucket joins the one it was split from. A chunk of
+ * buckets that no bucket uses any more is freed. */
+static void merge_one(struct insp_table *t)
+{
+	uint32_t lo, hi, *p;
+
+	if (!t->split) {
+		if (t->level <= LEVEL_FIRST)
+			return;
+		t->level--;
+		t->split = 1u << t->level;
+	}
+	lo = --t->split;
+	hi = (1u << t->level) + lo;
+	for (p = bucket_ref(t, lo); *p;)
+		p = link_ref(t, *p - 1);
+	*p = *bucket_ref(t, hi);
+	*bucket_ref(t, hi) = 0;
+	if (!(hi & (INSP_CHUNK - 1)) && (hi >> INSP_CHUNK_SHIFT) + 1 == t->nbchunks)
+		free(t->buckets[--t->nbchunks]);
+}
+
+static void mark_free(struct insp_table *t, uint32_t c, bool has)
+{
+	if (has)
+		t->has_free[c / 64] |= 1ull << (c % 64);
+	else
+		t->has_free[c / 64] &= ~(1ull << (c % 64));
+}
+
+/* The lowest chunk with a slot on its free list, nchunks when none: a word per 64 chunks
+ * (256k slots), four words at a million slots. */
+static uint32_t lowest_free(const struct insp_table *t)
+{
+	for (uint32_t w = 0; w * 64 < t->nchunks; w++)
+		if (t->has_free[w])
+			return w * 64 + (uint32_t)__builtin_ctzll(t->has_free[w]);
+	return t->nchunks;
+}
+
+/* At most twice the slots the live objects need (and a chunk): the table is kept as it is and a
+ * slot given back is taken again first; past that, new objects fill it from the bottom. */
+static bool dense(const struct insp_table *t)
+{
+	return t->end <= 2 * ((uint64_t)t->live + INSP_CHUNK);
+}
+
 /* Make room for slot t->end: a new chunk, and a larger directory every doubling; the index's
  * first buckets with the first chunk. */
 static int grow(struct insp_table *t)
@@ -145,28 +195,47 @@ static int grow(struct insp_table *t)
 	if ((t->end >> INSP_CHUNK_SHIFT) < t->nchunks)
 		return 0;
 	if (t->nchunks == t->dir_cap) {
-		uint32_t cap = t->dir_cap ? t->dir_cap * 2 : 8;
-		struct insp_chunk **dir = realloc(t->chunks, cap * sizeof(*dir));
+		uint32_t cap = t->dir_cap ? t->dir_cap * 2 : 64;
+		struct insp_dir *dir = realloc(t->dir, cap * sizeof(*dir));
+		uint64_t *map;
 
 		if (!dir)
 			return -ENOMEM;
-		t->chunks = dir;
+		t->dir = dir;
+		map = realloc(t->has_free, cap / 64 * sizeof(*map));
+		if (!map)
+			return -ENOMEM;
+		memset(map + t->dir_cap / 64, 0, (cap - t->dir_cap) / 64 * sizeof(*map));
+		t->has_free = map;
 		t->dir_cap = cap;
 	}
 	chunk = malloc(sizeof(*chunk));
 	if (!chunk)
 		return -ENOMEM;
-	t->chunks[t->nchunks++] = chunk;
+	t->dir[t->nchunks++] = (struct insp_dir){ .c = chunk };
 	return 0;
+}
+
+/* Take the first slot of chunk c's free list. */
+static uint32_t pop_free(struct insp_table *t, uint32_t c)
+{
+	struct insp_dir *d = &t->dir[c];
+	uint32_t s = d->free_head - 1;
+
+	d->free_head = (uint32_t)(*slot_ref(t, s) >> 1);
+	if (!d->free_head)
+		mark_free(t, c, false);
+	return s;
 }
 
 int insp_table_add(struct insp_table *t, void *obj, uint32_t *slot)
 {
-	uint32_t s;
+	uint32_t s, c;
 
-	if (t->free_head) {
-		s = t->free_head - 1;
-		t->free_head = (uint32_t)(*slot_ref(t, s) >> 1);
+	if (t->nchunks && t->dir[t->last_freed].free_head && dense(t)) {
+		s = pop_free(t, t->last_freed);
+	} else if ((c = t->nchunks ? lowest_free(t) : 0) < t->nchunks) {
+		s = pop_free(t, c);
 	} else {
 		int ret = grow(t);
 
@@ -176,6 +245,7 @@ int insp_table_add(struct insp_table *t, void *obj, uint32_t *slot)
 	}
 	*slot_ref(t, s) = (uintptr_t)obj;
 	*link_ref(t, s) = UNKEYED;
+	t->dir[s >> INSP_CHUNK_SHIFT].live++;
 	t->live++;
 	*slot = s;
 	return 0;
@@ -231,6 +301,9 @@ static void unkey(struct insp_table *t, uint32_t slot)
 		t->keys--;
 	}
 	*link_ref(t, slot) = UNKEYED;
+	for (unsigned int i = 0;
+	     i < MERGES_PER_DEL && (uint64_t)t->keys * 2 < (1ull << t->level) + t->split; i++)
+		merge_one(t);
 }
 
 /* The last object went: give back every chunk of slots and buckets but the first. Slots never
@@ -240,28 +313,55 @@ static void unkey(struct insp_table *t, uint32_t slot)
 static void shrink_empty(struct insp_table *t)
 {
 	for (uint32_t i = 1; i < t->nchunks; i++)
-		free(t->chunks[i]);
+		free(t->dir[i].c);
 	t->nchunks = t->nchunks ? 1 : 0;
+	if (t->nchunks)
+		t->dir[0].free_head = 0;
+	memset(t->has_free, 0, t->dir_cap / 64 * sizeof(*t->has_free));
+	t->last_freed = 0;
 	for (uint32_t i = 1; i < t->nbchunks; i++)
 		free(t->buckets[i]);
 	t->nbchunks = t->nbchunks ? 1 : 0;
 	if (t->nbchunks)
 		memset(t->buckets[0], 0, INSP_CHUNK * sizeof(*t->buckets[0]));
 	t->end = 0;
-	t->free_head = 0;
 	t->level = LEVEL_FIRST;
 	t->split = 0;
 	t->keys = 0;
 }
 
+/* Sparse: free the chunks at the tail that have no object left (their slots are on no list but
+ * their own). Each chunk is freed once per time it was allocated: O(1) per add, amortised. */
+static void shrink_tail(struct insp_table *t)
+{
+	while (t->nchunks > 1 && !t->dir[t->nchunks - 1].live && !dense(t)) {
+		uint32_t c = --t->nchunks;
+
+		free(t->dir[c].c);
+		mark_free(t, c, false);
+		t->end = c << INSP_CHUNK_SHIFT;
+		if (t->last_freed >= t->nchunks)
+			t->last_freed = 0;
+	}
+}
+
 void insp_table_del(struct insp_table *t, uint32_t slot)
 {
+	uint32_t c = slot >> INSP_CHUNK_SHIFT;
+	struct insp_dir *d = &t->dir[c];
+
 	if (*link_ref(t, slot) != UNKEYED)
 		unkey(t, slot);
-	*slot_ref(t, slot) = (uintptr_t)t->free_head << 1 | FREE_TAG;
-	t->free_head = slot + 1;
+	*slot_ref(t, slot) = (uintptr_t)d->free_head << 1 | FREE_TAG;
+	if (!d->free_head)
+		mark_free(t, c, true);
+	d->free_head = slot + 1;
+	d->live--;
+	t->last_freed = c;
 	if (--t->live == 0 && t->end > INSP_CHUNK)
 		shrink_empty(t);
+	else
+		shrink_tail(t);
 }
 
 void *insp_table_get(const struct insp_table *t, uint32_t slot)
@@ -277,8 +377,9 @@ void *insp_table_get(const struct insp_table *t, uint32_t slot)
 void insp_table_fini(struct insp_table *t)
 {
 	for (uint32_t i = 0; i < t->nchunks; i++)
-		free(t->chunks[i]);
-	free(t->chunks);
+		free(t->dir[i].c);
+	free(t->dir);
+	free(t->has_free);
 	for (uint32_t i = 0; i < t->nbchunks; i++)
 		free(t->buckets[i]);
 	free(t->buckets);

@@ -10,14 +10,21 @@
  * Two levels: chunks of INSP_CHUNK slots that never move once allocated, and a directory of
  * chunks that doubles when full (a few pointers per million slots), so growing never copies the
  * slots. A free slot holds the number of the next free one (tagged, low bit set: objects are
- * aligned); freed slots are reused newest first. The caller provides the locking.
- * When the last object goes, the table gives back all its chunks but the first (a queue or
- * device drained after a peak keeps no memory for it); while any object lives it cannot shrink.
+ * aligned), on its chunk's list of free slots. The caller provides the locking.
+ *
+ * Giving memory back while objects live: an object never moves, so a chunk can go only once
+ * its last object has. While the table is dense (at most twice the slots it needs) a slot given
+ * back is the next one taken - the line a churn has just touched. Once it is sparse, new objects
+ * take the lowest free slot (a bitmap of the chunks that have one), so the tail empties as the
+ * objects made before the peak go, and each chunk at the tail is freed once it is empty. The
+ * last object gone, every chunk but the first goes at once.
  *
  * An index by key (the contexts' ids): a slot entered with insp_table_key is found from its key
  * in O(1) - a hash of chains through the slots, its buckets in chunks like the slots. It grows by
  * linear hashing, one bucket split per key entered while there are more keys than buckets, so no
- * call rehashes the table (the caller's lock is never held for more than a chain's length).
+ * call rehashes the table (the caller's lock is never held for more than a chain's length); it
+ * contracts the same way, a few buckets merged per key removed while there are more than twice
+ * as many buckets as keys.
  */
 #ifndef MLX5TLS_INSP_TABLE_H
 #define MLX5TLS_INSP_TABLE_H
@@ -30,13 +37,22 @@
 
 struct insp_chunk;
 
+/* A directory entry: a chunk and its free slots (kept here, not in the chunk, so choosing a slot
+ * reads no chunk but the one it takes). */
+struct insp_dir {
+	struct insp_chunk *c;
+	uint32_t free_head; /* a free slot of this chunk below end, plus 1; 0 when none */
+	uint32_t live;      /* objects in this chunk */
+};
+
 struct insp_table {
-	struct insp_chunk **chunks; /* directory; chunk i holds slots i * INSP_CHUNK ... */
-	uint32_t nchunks;   /* chunks allocated */
+	struct insp_dir *dir; /* chunk i holds slots i * INSP_CHUNK ... */
+	uint64_t *has_free;   /* bit i: chunk i has a slot on its free list */
+	uint32_t nchunks;     /* chunks allocated */
 	uint32_t dir_cap;
-	uint32_t end;       /* slots ever handed out: every slot >= end is free */
-	uint32_t free_head; /* a free slot below end, plus 1; 0 when none */
-	uint32_t live;      /* objects in the table */
+	uint32_t end;         /* slots handed out: every slot >= end is free, in no list */
+	uint32_t last_freed;  /* the chunk a slot was last given back to */
+	uint32_t live;        /* objects in the table */
 	/* the index: bucket b's chain starts at slot buckets[b / INSP_CHUNK][b % INSP_CHUNK] - 1 */
 	uint32_t **buckets;
 	uint32_t nbchunks;  /* bucket chunks allocated */

@@ -603,6 +603,66 @@ static void test_index_by_id(void)
 	insp_table_fini(&t);
 }
 
+/* After a peak the table gives its memory back while objects still live: objects made while it
+ * is sparse take the lowest free slots, so the tail empties as the old objects go, and each
+ * chunk of slots (and of index buckets) at the tail is freed once empty. While the table is
+ * dense a slot given back is the next one taken (the line a churn just touched). */
+static void test_table_shrinks_after_peak(void)
+{
+	enum { N = 200000, KEEP = 1000, SURV = N / KEEP };
+	static uint32_t slot_of[N];
+	static int objs[1];
+	struct insp_table t;
+	uint32_t slot, again, seen = 0;
+
+	memset(&t, 0, sizeof(t));
+	for (unsigned int i = 0; i < N; i++) {
+		CU_ASSERT_EQUAL_FATAL(insp_table_add(&t, objs, &slot_of[i]), 0);
+		insp_table_key(&t, slot_of[i], i + 1ull);
+	}
+	/* dense: a churn reuses the slot it just gave back */
+	insp_table_del(&t, slot_of[N / 2]);
+	CU_ASSERT_EQUAL_FATAL(insp_table_add(&t, objs, &again), 0);
+	CU_ASSERT_EQUAL(again, slot_of[N / 2]);
+	insp_table_key(&t, again, N / 2 + 1ull);
+	/* down to one object in KEEP, spread over every chunk: nothing can go yet */
+	for (unsigned int i = 0; i < N; i++)
+		if (i % KEEP)
+			insp_table_del(&t, slot_of[i]);
+	CU_ASSERT_EQUAL(insp_table_live(&t), SURV);
+	/* each survivor replaced by a new object: the new ones fill the bottom, the tail empties */
+	for (unsigned int k = 0; k < SURV; k++) {
+		insp_table_del(&t, slot_of[k * KEEP]);
+		CU_ASSERT_EQUAL_FATAL(insp_table_add(&t, objs, &slot), 0);
+		CU_ASSERT_TRUE_FATAL(slot < 2 * INSP_CHUNK);
+		insp_table_key(&t, slot, N + k + 1ull);
+		slot_of[k] = slot;
+	}
+	CU_ASSERT_EQUAL(insp_table_live(&t), SURV);
+	CU_ASSERT_TRUE(insp_table_end(&t) <= 2 * INSP_CHUNK);
+	CU_ASSERT_TRUE(t.nchunks <= 2);
+	CU_ASSERT_TRUE(t.nbchunks <= 2);
+	for (unsigned int k = 0; k < SURV; k++) {
+		CU_ASSERT_PTR_EQUAL_FATAL(insp_table_find(&t, N + k + 1ull, &slot, NULL), objs);
+		CU_ASSERT_EQUAL_FATAL(slot, slot_of[k]);
+		CU_ASSERT_PTR_NULL_FATAL(insp_table_find(&t, k * KEEP + 1ull, &slot, NULL));
+	}
+	for (uint32_t s = 0; s < insp_table_end(&t); s++)
+		seen += insp_table_get(&t, s) != NULL;
+	CU_ASSERT_EQUAL(seen, SURV);
+	/* and it grows again */
+	for (unsigned int i = 0; i < N; i++) {
+		CU_ASSERT_EQUAL_FATAL(insp_table_add(&t, objs, &slot_of[i]), 0);
+		insp_table_key(&t, slot_of[i], 2ull * N + i + 1);
+	}
+	CU_ASSERT_EQUAL(insp_table_live(&t), N + SURV);
+	for (unsigned int i = 0; i < N; i += 97) {
+		CU_ASSERT_PTR_EQUAL_FATAL(insp_table_find(&t, 2ull * N + i + 1, &slot, NULL), objs);
+		CU_ASSERT_EQUAL_FATAL(slot, slot_of[i]);
+	}
+	insp_table_fini(&t);
+}
+
 /* ctx id N among 200,000 contexts: the answer is that one context and the last page, and the
  * publisher looks at a few slots of each device's tables to find it (a walk looks at every
  * slot up to it: 200,000 for the last one). The same for an RX context, an id that is gone, one
@@ -701,6 +761,7 @@ int main(void)
 		{ "dek, tis and tir pages", test_dek_tis_tir_pages },
 		{ "context setup goes on while an answer is built", test_setup_during_answer },
 		{ "the tables' index by id", test_index_by_id },
+		{ "a table shrinks after a peak", test_table_shrinks_after_peak },
 		{ "ctx id N looks at a few slots among 200,000 contexts", test_ctx_by_id },
 		{ NULL, NULL },
 	};
