@@ -914,6 +914,27 @@ static void test_bench_setup_smoke(void)
 	HAS(r.out, "\"tx_idle_memory_target\":{\"met\":true");
 	CU_ASSERT_TRUE(number_after(r.out, "\"tx_used\":", "\"idle_library_per_context\":") <= 1024);
 	run_free(&r);
+
+	/* the text says which size each line is */
+	run(&r, BENCH, "setup", "--queues", "-l", "200", NULL);
+	expect_status(&r, 0, "bench setup --queues -l 200");
+	HAS(r.out, "  tx     200 live: create ");
+	HAS(r.out, "  rx     200 live: create ");
+	HAS(r.out, "  tx     200 live, each sent one record");
+	run_free(&r);
+
+	/* --threads: contexts on a queue per thread, each thread's own operations */
+	run(&r, BENCH, "-j", "setup", "--threads", "3", "-l", "50", NULL);
+	expect_status(&r, 0, "bench -j setup --threads 3 -l 50");
+	CU_ASSERT_TRUE(json_valid(r.out));
+	HAS(r.out, "\"benchmark\":\"setup --threads\",");
+	HAS(r.out, "\"live_per_thread\":50,");
+	HAS(r.out, "\"runs\":[{\"threads\":1,\"ops_per_sec\":");
+	HAS(r.out, "},{\"threads\":3,\"ops_per_sec\":");
+	CU_ASSERT_TRUE(number_after(r.out, "{\"threads\":1,", "\"ops_per_sec\":") > 0);
+	CU_ASSERT_TRUE(number_after(r.out, "{\"threads\":3,", "\"ops_per_sec\":") > 0);
+	HAS(r.out, "\"ideal\":3,");
+	run_free(&r);
 }
 
 static void test_bench_errors(void)
@@ -948,6 +969,21 @@ static void test_bench_errors(void)
 	HAS(r.err, strerror(EREMOTEIO));
 	HAS(r.err, "; firmware: CREATE_TIS (opcode 0x0912 op_mod 0x0000) status ");
 	HAS(r.err, " syndrome 0x");
+	run_free(&r);
+
+	run(&r, BENCH, "setup", "--threads", "0", NULL);
+	expect_status(&r, 1, "bench --threads 0");
+	HAS(r.err, "--threads needs a positive count, not '0'");
+	run_free(&r);
+	run(&r, BENCH, "setup", "--threads", "257", NULL);
+	expect_status(&r, 1, "bench --threads 257");
+	HAS(r.err, "--threads: at most 256");
+	run_free(&r);
+	/* a thread's contexts refused by the firmware: the error, everything given back */
+	run(&r, BENCH, "setup", "-d", "sim:cx6dx,log_max_tis=4", "--threads", "2", "-l", "32",
+	    NULL);
+	expect_status(&r, 1, "bench --threads past log_max_tis");
+	HAS(r.err, "; firmware: CREATE_TIS (opcode 0x0912 op_mod 0x0000) status ");
 	run_free(&r);
 
 	run(&r, BENCH, "-h", NULL);

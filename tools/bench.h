@@ -12,6 +12,23 @@ void bench_setup_usage(FILE *fp);
  * replacements per second and memory per context (bench_scale.c); live != 0: the sizes are
  * min(1000, live) and live. */
 int bench_scale_run(struct tool *t, bool full, uint32_t live);
+/* setup --threads N [-l LIVE]: contexts on N queues, one per thread, each thread destroying,
+ * creating, sending on and acknowledging its own contexts; N threads against one
+ * (bench_threads.c). */
+int bench_threads_run(struct tool *t, unsigned int threads, uint32_t live);
+#define BENCH_MAX_THREADS 256u
+#define BENCH_THREADS_LIVE 10000u /* contexts per thread without -l */
+
+/* ---- shared by setup --queues and --threads (bench_scale.c) ---- */
+
+#define BENCH_FIRST_RECORD_ISN 1000u /* the TCP sequence number contexts are created at */
+#define BENCH_FIRST_RECORD_HDR 54u   /* Ethernet + IPv4 + TCP in front of the record */
+/* A context's first record (100 bytes of plaintext, application data, kTLS layout: the tag's
+ * room is the device's to fill) in one frame at BENCH_FIRST_RECORD_ISN, written to f (at least
+ * 256 bytes): its length. Acknowledged at ISN + length - BENCH_FIRST_RECORD_HDR. */
+size_t bench_first_record(const union tool_crypto_info *ci, uint8_t *f);
+/* Reap every completion of a synchronous model queue: 0, a completion's status, or -errno. */
+int bench_reap_all(struct mlx5tls_qp *qp);
 
 /* tx [-d DEV] [--tls V] [--bits B] [-t SECONDS] [-j [-p]]: TLS TX datapath throughput against raw
  * EVP AES-GCM, and the library's cost per TLS data WQE against a plain send. */

@@ -27,12 +27,12 @@
 #define SCALE_TARGET_REPL_PER_SEC 100000.0
 #define SCALE_TARGET_RATIO 0.5
 #define SCALE_CHURN_SECONDS 0.5
-#define SCALE_TX_ISN 1000u
+#define SCALE_TX_ISN BENCH_FIRST_RECORD_ISN
 #define SCALE_RX_ISN 5000u
 #define SCALE_USED_LIVE 10000u      /* contexts for the memory-after-use figures */
 #define SCALE_TARGET_IDLE_LIB 1024.0 /* library bytes per idle TX context (issue 10) */
 #define SCALE_REC_PT 100u           /* plaintext bytes of the one record each context sends */
-#define SCALE_FRAME_HDR 54u         /* Ethernet + IPv4 + TCP */
+#define SCALE_FRAME_HDR BENCH_FIRST_RECORD_HDR
 
 struct rx_live {
 	struct mlx5tls_tir *tir;
@@ -180,12 +180,12 @@ out:
 
 /* One TLS record in one frame (kTLS layout: the tag's room is the device's to fill), from the
  * record number of the crypto info: every context sends this same frame as its first. */
-static size_t used_frame(const struct scale *s, uint8_t *f)
+size_t bench_first_record(const union tool_crypto_info *ci, uint8_t *f)
 {
-	bool tls12 = s->ci.info.version == TLS_1_2_VERSION;
+	bool tls12 = ci->info.version == TLS_1_2_VERSION;
 	size_t body = (tls12 ? 8u : 1u) + SCALE_REC_PT + 16u, len = SCALE_FRAME_HDR + 5 + body;
-	const uint8_t *rec_seq = s->ci.info.cipher_type == TLS_CIPHER_AES_GCM_256
-					 ? s->ci.gcm256.rec_seq : s->ci.gcm128.rec_seq;
+	const uint8_t *rec_seq = ci->info.cipher_type == TLS_CIPHER_AES_GCM_256
+					 ? ci->gcm256.rec_seq : ci->gcm128.rec_seq;
 	uint8_t *ip = f + 14, *tcp = ip + 20, *p = f + SCALE_FRAME_HDR;
 
 	memset(f, 0, len);
@@ -238,14 +238,13 @@ static double lib_bytes(struct mlx5tls_tx **tx, uint32_t n)
 	return lib / n;
 }
 
-/* Reap every completion (the model's queue is synchronous: all are there). */
-static int reap_all(struct scale *s)
+int bench_reap_all(struct mlx5tls_qp *qp)
 {
 	struct mlx5tls_completion done[64];
 	int n;
 
 	do {
-		n = mlx5tls_qp_poll(s->qp, done, 64, 0);
+		n = mlx5tls_qp_poll(qp, done, 64, 0);
 		for (int i = 0; i < n; i++)
 			if (done[i].status)
 				return done[i].status;
@@ -269,7 +268,7 @@ static int run_tx_used(struct scale *s, uint32_t live, struct scale_mem *m)
 		ret = tool_fail(s->t, "allocating", -ENOMEM);
 		goto out;
 	}
-	f = (struct mlx5tls_frame){ .data = buf, .len = (uint32_t)used_frame(s, buf) };
+	f = (struct mlx5tls_frame){ .data = buf, .len = (uint32_t)bench_first_record(&s->ci, buf) };
 	mr = mlx5tls_mr_reg(s->pd, buf, 4096);
 	if (!mr) {
 		ret = tool_fail(s->t, "MR register", errno);
@@ -282,7 +281,7 @@ static int run_tx_used(struct scale *s, uint32_t live, struct scale_mem *m)
 		tx[i] = tx_new(s);
 		if (!tx[i])
 			ret = tool_fail(s->t, "TX context create", errno);
-		else if ((ret = mlx5tls_tx_send(tx[i], &f, 0)) || (ret = reap_all(s)) ||
+		else if ((ret = mlx5tls_tx_send(tx[i], &f, 0)) || (ret = bench_reap_all(s->qp)) ||
 			 (ret = mlx5tls_tx_ack(tx[i], SCALE_TX_ISN + f.len - SCALE_FRAME_HDR)))
 			ret = tool_fail(s->t, "TX send, completion and ack", ret);
 	}
@@ -421,7 +420,7 @@ static void print_runs(const char *dir, const struct scale_result *res, unsigned
 
 		pr_open_object(NULL);
 		pr_text("  %s", dir);
-		pr_uint("live", " %7" PRIu64 " live:", r->live);
+		pr_uint("live", " %7s live:", r->live);
 		pr_double("create_per_sec", " create %s/s,", r->create_per_sec, 0);
 		pr_double("replace_per_sec", " random replace %s/s", r->repl_per_sec, 0);
 		pr_double("fw_cmds_per_replace", " (%s fw commands each),", r->cmds_per_repl, 2);
@@ -441,7 +440,7 @@ static void print_mem(const struct scale_mem *m)
 {
 	pr_open_object("tx_used");
 	pr_text("  tx");
-	pr_uint("live", " %7" PRIu64 " live", m->live);
+	pr_uint("live", " %7s live", m->live);
 	pr_text(", each sent one record, acknowledged:");
 	pr_double("idle_heap_per_context", " heap %s B/context", m->idle_heap, 0);
 	pr_double("idle_library_per_context", " (library %s B,", m->idle_lib, 0);

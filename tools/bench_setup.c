@@ -51,6 +51,7 @@ struct bench {
 	bool queues;   /* --queues: real TX/RX contexts on queues at scale (bench_scale.c) */
 	bool full;     /* --full: with 1M live TX contexts */
 	bool live_set; /* -l given: with --queues, the largest size */
+	uint32_t threads; /* --threads N: contexts on N queues from N threads (bench_threads.c) */
 	unsigned int fw_cmds_idx;
 	unsigned int nr_counters;
 	uint64_t *counters;
@@ -76,8 +77,14 @@ void bench_setup_usage(FILE *fp)
 		"           contexts with their TIRs and flows (1k, 100k): random replacements/s\n"
 		"           (target >= 100k/s at the largest, >= 0.5x the 1k figure), heap/context;\n"
 		"           then heap/context after one record each, acknowledged (library <= 1 KiB);\n"
-		"           -l LIVE: sizes min(1000, LIVE) and LIVE only.\n",
-		BENCH_DEFAULT_LIVE, BENCH_DEFAULT_CONTEXTS, BENCH_TARGET_CMDS_PER_CTX);
+		"           -l LIVE: sizes min(1000, LIVE) and LIVE only.\n"
+		"       mlx5tls-bench setup --threads N [-l LIVE] [-d DEV] [-j [-p]]\n"
+		"           TLS TX contexts on N queues, one per thread (LIVE each, default %u),\n"
+		"           each thread replacing its own at random and sending, completing and\n"
+		"           acknowledging each new one's first record: operations/s of N threads\n"
+		"           against one, and how busy each thread's core was.\n",
+		BENCH_DEFAULT_LIVE, BENCH_DEFAULT_CONTEXTS, BENCH_TARGET_CMDS_PER_CTX,
+		BENCH_THREADS_LIVE);
 }
 
 /* xorshift64*: victims and (non-secret, never printed) benchmark keys. */
@@ -441,6 +448,7 @@ static int parse_args(struct tool *t, struct bench *b)
 		{ "live", required_argument, NULL, 'l' },
 		{ "queues", no_argument, NULL, 'Q' },
 		{ "full", no_argument, NULL, 'F' },
+		{ "threads", required_argument, NULL, 'T' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
@@ -472,6 +480,15 @@ static int parse_args(struct tool *t, struct bench *b)
 		case 'F':
 			b->queues = true;
 			b->full = true;
+			break;
+		case 'T':
+			if (parse_count(t, "--threads", optarg, &b->threads))
+				return 1;
+			if (b->threads > BENCH_MAX_THREADS) {
+				fprintf(stderr, "%s: --threads: at most %u\n", t->prog,
+					BENCH_MAX_THREADS);
+				return 1;
+			}
 			break;
 		case 'j':
 			t->json = true;
@@ -553,6 +570,13 @@ int bench_setup(struct tool *t)
 		return ret < 0 ? 0 : ret;
 
 	pr_init(stdout, t->json, t->pretty);
+	if (b.threads) {
+		ret = bench_threads_run(t, b.threads, b.live_set ? b.live : BENCH_THREADS_LIVE);
+		if (pr_finish() && !ret)
+			ret = tool_fail(t, "writing the output", -EIO);
+		free(b.counters);
+		return ret;
+	}
 	if (b.queues) {
 		ret = bench_scale_run(t, b.full, b.live_set ? b.live : 0);
 		if (pr_finish() && !ret)
