@@ -238,10 +238,7 @@ int sim_tls_tx_set_progress(struct sim_tls_tx *tx, const uint8_t params[12])
 static int record_begin(struct sim_tls_tx *tx)
 {
 	uint8_t iv[GCM_IV_LEN], aad[13];
-	OSSL_PARAM prm[] = {
-		OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_AEAD_TLS1_IV_FIXED, iv, (size_t)-1),
-		OSSL_PARAM_END,
-	};
+	OSSL_PARAM prm[2];
 	uint32_t len = (uint32_t)tx->hdr[3] << 8 | tx->hdr[4];
 	size_t aad_len;
 	int outl = 0;
@@ -271,6 +268,9 @@ static int record_begin(struct sim_tls_tx *tx)
 		aad_len = 13;
 		tx->pay_left = pay;
 	}
+	prm[0] = OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TLS1_IV_FIXED, iv,
+						   (size_t)-1);
+	prm[1] = OSSL_PARAM_construct_end();
 	if (EVP_CIPHER_CTX_set_params(tx->evp, prm) != 1 ||
 	    EVP_EncryptUpdate(tx->evp, NULL, &outl, aad, (int)aad_len) != 1)
 		return -EIO;
