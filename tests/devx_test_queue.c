@@ -19,6 +19,7 @@
 #include <infiniband/verbs.h>
 #include <openssl/ssl.h>
 
+#include "be_bytes.h"
 #include "devx_shim.h"
 #include "mlx5tls/mlx5tls.h"
 #include "test_util.h"
@@ -33,28 +34,6 @@
 #define HDRS (ETH_HLEN + IP_HLEN + TCP_HLEN)
 
 /* ---- frames: IPv4/TCP with the checksum fields left wrong for the device to fill ---- */
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)get16(p) << 16 | get16(p + 2);
-}
 
 /* RFC 1071 one's-complement sum, independent of the model's */
 static uint32_t sum16(uint32_t sum, const uint8_t *p, size_t len)

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "be_bytes.h"
 #include "prm/mlx5_ifc_tls.h"
 #include "sim/port.h"
 #include "sim/rq.h"
@@ -38,40 +39,7 @@
 #define MSS 1448u
 #define SEQ0 0xfffff000u      /* the TLS streams wrap the TCP sequence space */
 
-/* ---- byte helpers ---- */
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)(v >> 32));
-	put32(p + 4, (uint32_t)v);
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)get16(p) << 16 | get16(p + 2);
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) << 32 | get32(p + 4);
-}
+/* ---- checksums (byte order: be_bytes.h) ---- */
 
 /* RFC 1071 */
 static uint32_t csum_sum(const uint8_t *p, size_t len, uint32_t sum)

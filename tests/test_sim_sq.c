@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "be_bytes.h"
 #include "prm/mlx5_ifc_tls.h"
 #include "sim/port.h"
 #include "sim/sim.h"
@@ -26,35 +27,7 @@
 
 #define MEM_LEN (1u << 20)
 
-/* ---- byte helpers ---- */
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)(v >> 32));
-	put32(p + 4, (uint32_t)v);
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)get16(p) << 16 | get16(p + 2);
-}
+/* ---- checksums (byte order: be_bytes.h) ---- */
 
 /* RFC 1071: one's complement of the one's complement sum of 16-bit words (odd byte padded). */
 static uint32_t rfc1071_sum(const uint8_t *p, size_t len, uint32_t sum)

@@ -3,17 +3,7 @@
 
 #include <string.h>
 
-static void put16(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, v >> 16);
-	put16(p + 2, v);
-}
+#include "be_bytes.h"
 
 static uint32_t sum16(uint32_t s, const uint8_t *p, size_t n)
 {

@@ -12,24 +12,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "be_bytes.h"
 #include "mlx5tls/mlx5tls.h"
 #include "test_util.h"
 
 #define RX_FRAME_HDRS 54u /* Ethernet + IPv4 + TCP without options */
 #define RX_PEER_IP 0xc6120002u /* 198.18.0.2 */
 #define RX_LOCAL_IP 0xc6120001u /* 198.18.0.1 */
-
-static inline void put16(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, v >> 16);
-	put16(p + 2, v);
-}
 
 static inline uint32_t sum16(uint32_t s, const uint8_t *p, size_t n)
 {

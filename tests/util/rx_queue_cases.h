@@ -21,22 +21,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "be_bytes.h"
 #include "mlx5tls/mlx5tls.h"
 #include "test_util.h"
 
 /* ---- frames ---- */
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
 
 static uint32_t csum_sum(const uint8_t *p, size_t len, uint32_t sum)
 {

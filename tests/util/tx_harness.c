@@ -7,6 +7,7 @@
 
 #include <openssl/ssl.h>
 
+#include "be_bytes.h"
 #include "tx_harness.h"
 
 #define ETH_HLEN 14u
@@ -15,30 +16,6 @@
 #define TCP_HLEN 20u
 #define VLAN_HLEN 4u
 #define ARENA_DEFAULT (64u << 20)
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 /* RFC 1071, written here independently of the model's implementation. */
 static uint32_t sum16(uint32_t sum, const uint8_t *p, size_t len)
