@@ -746,6 +746,50 @@ static void test_objects(void)
 	}
 }
 
+/*
+ * A range of numbers is filtered by the tool, not by the process (which takes one number only):
+ * `OBJ show pid P KEY N-N+1` keeps the row whose `word` is N, `N+1-N+2` keeps none. N is read
+ * from the unfiltered listing of the device example.
+ */
+static void expect_member_range(const char *obj, const char *key, const char *word,
+				const char *none)
+{
+	char pid[16], range[48], row[64];
+	long long n;
+	struct run r;
+
+	pid_str(&ex_dev, pid, sizeof(pid));
+	query(&r, obj, "show", "pid", pid, NULL);
+	expect_status(&r, 0, obj);
+	n = number_after(r.out, word);
+	run_free(&r);
+	CU_ASSERT_FATAL(n >= 0);
+	snprintf(row, sizeof(row), "%s%lld ", word, n);
+
+	snprintf(range, sizeof(range), "%lld-%lld", n, n + 1);
+	query(&r, obj, "show", "pid", pid, key, range, NULL);
+	expect_status(&r, 0, range);
+	HAS(r.out, row);
+	run_free(&r);
+
+	snprintf(range, sizeof(range), "%lld-%lld", n + 1, n + 2);
+	query(&r, obj, "show", "pid", pid, key, range, NULL);
+	expect_status(&r, 0, range);
+	HAS(r.out, none);
+	HAS_NOT(r.out, row);
+	run_free(&r);
+}
+
+static void test_object_ranges(void)
+{
+	expect_member_range("dek", "id", " dek ", "no DEK matches");
+	expect_member_range("dek", "ctx", " ctx ", "no DEK matches");
+	expect_member_range("tis", "tisn", " tisn ", "no TIS matches");
+	expect_member_range("tis", "ctx", " ctx ", "no TIS matches");
+	expect_member_range("qp", "sqn", " qp ", "no queue pair matches");
+	expect_member_range("ctx", "id", " ctx ", "no TLS context matches");
+}
+
 static void test_stat(void)
 {
 	char prefix[64], row[256];
@@ -1051,6 +1095,7 @@ static const struct test_case live_cases[] = {
 	{ "ctx filters", test_ctx_filters },
 	{ "conn view and connection filters", test_conn_view },
 	{ "dek, tis, tir, qp, pool", test_objects },
+	{ "dek, tis, qp, ctx: number ranges", test_object_ranges },
 	{ "stat show, stat watch", test_stat },
 	{ "trace file masks the key", test_trace_file_masked },
 	{ "trace show decodes", test_trace_show },
