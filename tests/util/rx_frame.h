@@ -3,7 +3,7 @@
  * What the receive-side test suites share (rx_offload_cases.h, rx_lifecycle_fixture.h): the
  * peer's TCP segments as frames with valid checksums (the device checks them), between addresses
  * of 198.18.0.0/15 - 198.18.0.2 (the peer) to 198.18.0.1 (this side); waiting for the control
- * queue; reading a device counter by name.
+ * queue. (A device counter by name: test_counter in test_util.h.)
  */
 #ifndef MLX5TLS_TEST_RX_FRAME_H
 #define MLX5TLS_TEST_RX_FRAME_H
@@ -90,18 +90,6 @@ static inline void settle(struct mlx5tls_qp *qp)
 		usleep(10);
 	}
 	CU_FAIL("the control queue did not drain");
-}
-
-static inline uint64_t dev_counter(struct mlx5tls_device *dev, const char *name)
-{
-	uint64_t v[256];
-	int n = mlx5tls_device_counters(dev, v, 256);
-
-	for (int i = 0; i < n; i++)
-		if (!strcmp(mlx5tls_counter_name((unsigned int)i), name))
-			return v[i];
-	CU_FAIL("no such counter");
-	return 0;
 }
 
 #endif

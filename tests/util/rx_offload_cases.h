@@ -225,7 +225,7 @@ static void in_order(int version, unsigned int bits)
 	CU_ASSERT_EQUAL(info.records, 10);
 	CU_ASSERT_EQUAL(info.by_device, 10);
 	CU_ASSERT_EQUAL(info.by_software, 0);
-	CU_ASSERT_EQUAL(dev_counter(f.dev, "rx_tls_decrypted_packets"), nsegs(&f));
+	CU_ASSERT_EQUAL(test_counter(f.dev, "rx_tls_decrypted_packets"), nsegs(&f));
 	fx_fini(&f);
 }
 
@@ -255,7 +255,7 @@ static void test_reorder(void)
 	CU_ASSERT(info.by_software >= 1);
 	CU_ASSERT(info.by_device >= 4);
 	/* no header was hidden: the device kept sync, nobody asked for a resync */
-	CU_ASSERT_EQUAL(dev_counter(f.dev, "rx_tls_resync_req_pkt"), 0);
+	CU_ASSERT_EQUAL(test_counter(f.dev, "rx_tls_resync_req_pkt"), 0);
 	CU_ASSERT_EQUAL(info.resync_answers, 0);
 	fx_fini(&f);
 }
@@ -280,10 +280,10 @@ static void resync_after_loss(int version)
 	}
 	expect_all(&f);
 	CU_ASSERT_EQUAL(mlx5tls_rx_query(f.rx, &info, sizeof(info)), 0);
-	CU_ASSERT(dev_counter(f.dev, "rx_tls_resync_req_pkt") >= 1);
-	CU_ASSERT(dev_counter(f.dev, "rx_tls_resync_req_start") >= 1);
-	CU_ASSERT(dev_counter(f.dev, "rx_tls_resync_req_end") >= 1);
-	CU_ASSERT(dev_counter(f.dev, "rx_tls_resync_res_ok") >= 1);
+	CU_ASSERT(test_counter(f.dev, "rx_tls_resync_req_pkt") >= 1);
+	CU_ASSERT(test_counter(f.dev, "rx_tls_resync_req_start") >= 1);
+	CU_ASSERT(test_counter(f.dev, "rx_tls_resync_req_end") >= 1);
+	CU_ASSERT(test_counter(f.dev, "rx_tls_resync_res_ok") >= 1);
 	CU_ASSERT(info.resync_answers >= 1);
 	CU_ASSERT(info.by_software >= 1);
 	/* decryption resumed: the last records were authenticated by the device again */
@@ -310,8 +310,8 @@ static void test_corrupted_record(void)
 	CU_ASSERT_EQUAL(f.last_err, -EBADMSG);
 	CU_ASSERT_EQUAL(f.got_len, 4 * 2000);
 	CU_ASSERT_EQUAL(memcmp(f.got, f.pt, f.got_len), 0);
-	CU_ASSERT(dev_counter(f.dev, "rx_tls_err") >= 1);
-	CU_ASSERT_EQUAL(dev_counter(f.dev, "rx_tls_auth_fail"), 1);
+	CU_ASSERT(test_counter(f.dev, "rx_tls_err") >= 1);
+	CU_ASSERT_EQUAL(test_counter(f.dev, "rx_tls_auth_fail"), 1);
 	fx_fini(&f);
 }
 
