@@ -13,28 +13,13 @@
 #include <unistd.h>
 
 #include "be_bytes.h"
+#include "inet_csum.h"
 #include "mlx5tls/mlx5tls.h"
 #include "test_util.h"
 
 #define RX_FRAME_HDRS 54u /* Ethernet + IPv4 + TCP without options */
 #define RX_PEER_IP 0xc6120002u /* 198.18.0.2 */
 #define RX_LOCAL_IP 0xc6120001u /* 198.18.0.1 */
-
-static inline uint32_t sum16(uint32_t s, const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (n & 1)
-		s += (uint32_t)p[n - 1] << 8;
-	return s;
-}
-
-static inline uint16_t fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
 
 /* The peer's segment: Ethernet / IPv4 / TCP sport -> dport, payload at TCP sequence seq. */
 static inline size_t rx_tcp_frame(uint16_t sport, uint16_t dport, uint32_t seq,
@@ -52,7 +37,7 @@ static inline size_t rx_tcp_frame(uint16_t sport, uint16_t dport, uint32_t seq,
 	ip[9] = 6;
 	put32(ip + 12, RX_PEER_IP);
 	put32(ip + 16, RX_LOCAL_IP);
-	put16(ip + 10, fold(sum16(0, ip, 20)));
+	put16(ip + 10, test_csum_field(test_csum_add(0, ip, 20)));
 	put16(tcp, sport);
 	put16(tcp + 2, dport);
 	put32(tcp + 4, seq);
@@ -61,7 +46,8 @@ static inline size_t rx_tcp_frame(uint16_t sport, uint16_t dport, uint32_t seq,
 	tcp[13] = 0x18;
 	put16(tcp + 14, 65535);
 	memcpy(tcp + 20, payload, len);
-	put16(tcp + 16, fold(sum16(sum16(0, ip + 12, 8) + 6 + 20 + len, tcp, 20 + len)));
+	put16(tcp + 16, test_csum_field(test_csum_add(test_csum_add(0, ip + 12, 8) + 6 + 20 + len,
+						      tcp, 20 + len)));
 	return RX_FRAME_HDRS + len;
 }
 
