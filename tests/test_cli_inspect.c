@@ -14,7 +14,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -941,15 +940,7 @@ static void test_examples_exit(void)
 
 static int find_build_dir(void)
 {
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-	if (n <= 0)
-		return -1;
-	self[n] = '\0';
-	/* BUILD/tests/test_cli_inspect -> BUILD */
-	snprintf(build_dir, sizeof(build_dir), "%s/..", dirname(self));
-	return 0;
+	return cli_build_dir(build_dir, sizeof(build_dir));
 }
 
 static int suite_errors_init(void)

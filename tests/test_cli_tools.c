@@ -11,7 +11,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -933,15 +932,7 @@ static void test_example(void)
 
 static int suite_init(void)
 {
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-	if (n <= 0)
-		return -1;
-	self[n] = '\0';
-	/* BUILD/tests/test_cli_tools -> BUILD */
-	snprintf(build_dir, sizeof(build_dir), "%s/..", dirname(self));
-	return 0;
+	return cli_build_dir(build_dir, sizeof(build_dir));
 }
 
 static const struct test_case query_cases[] = {

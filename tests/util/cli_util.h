@@ -13,6 +13,9 @@ struct run {
 	char *err;
 };
 
+/* The build tree of this test program (BUILD/tests/test_x -> "BUILD/tests/.."), into buf.
+ * 0, or -1 if /proc/self/exe cannot be read. */
+int cli_build_dir(char *buf, size_t len);
 /* In a child before exec: drop MLX5TLS_DEVICE, MLX5TLS_TRACE, MLX5TLS_PUBLISH,
  * MLX5TLS_RUNTIME_DIR and SSLKEYLOGFILE, then put env ("NAME=VALUE", NULL-terminated; NULL:
  * none). */
