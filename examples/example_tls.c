@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * example_tls: an in-process OpenSSL handshake and its keys in <linux/tls.h> form, shared by the
- * examples tls_tx_offload and tls_rx_offload.
+ * examples tls_tx_offload and tls_rx_offload, and their report of a failed library call.
  *
  * The server's keys come from the library's OpenSSL glue (<mlx5tls/ssl.h>): mlx5tls_ssl_capture()
  * before the handshake, mlx5tls_ssl_crypto_info() after it. The secrets stay in the library's
@@ -198,4 +198,17 @@ int example_tls_peers(const struct example_tls_cfg *cfg, SSL_CTX **sctx, SSL_CTX
 		return -ENOMEM;
 	/* before the handshake: OpenSSL hands its secrets out only while it derives them */
 	return cfg->capture ? mlx5tls_ssl_capture(*server) : 0;
+}
+
+/* A failed library call; -EREMOTEIO means the firmware refused a command: say which and why. */
+void example_report(const char *prog, const char *what, int err)
+{
+	struct mlx5tls_fw_error fw;
+
+	fprintf(stderr, "%s: %s: %s\n", prog, what, strerror(err < 0 ? -err : err));
+	if ((err == -EREMOTEIO || err == EREMOTEIO) && mlx5tls_last_fw_error(&fw) == 0)
+		fprintf(stderr, "  firmware: %s status %s syndrome 0x%08x%s%s\n",
+			fw.opcode_name ? fw.opcode_name : "?",
+			fw.status_name ? fw.status_name : "?", fw.syndrome,
+			fw.syndrome_text ? ": " : "", fw.syndrome_text ? fw.syndrome_text : "");
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * example_tls: an in-process OpenSSL handshake and its keys in <linux/tls.h> form, for the
- * examples tls_tx_offload and tls_rx_offload. Also the byte-order and pseudo-random helpers
- * both examples use to build their frames.
+ * examples tls_tx_offload and tls_rx_offload. Also their error report of a failed library call,
+ * and the byte-order and pseudo-random helpers both examples use to build their frames.
  */
 #ifndef EXAMPLE_TLS_H
 #define EXAMPLE_TLS_H
@@ -40,6 +40,10 @@ int example_tls_peers(const struct example_tls_cfg *cfg, SSL_CTX **sctx, SSL_CTX
  * struct size, 0 on failure. The caller wipes ci after use (OPENSSL_cleanse); the secrets behind
  * it are wiped by SSL_free(server). */
 size_t example_tls_export_server_tx(SSL *server, union mlx5tls_crypto_info *ci);
+
+/* A failed library call on stderr, "PROG: WHAT: strerror"; -EREMOTEIO means the firmware refused
+ * a command: also say which and why (mlx5tls_last_fw_error). */
+void example_report(const char *prog, const char *what, int err);
 
 /* ---- byte order ---- */
 

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "be_bytes.h"
 #include "failalloc.h"
 #include "frame_util.h"
 #include "mlx5tls/mlx5tls.h"
@@ -38,14 +39,6 @@ static size_t rx_wire_len, rx_pt_len;
 static uint8_t rx_got[8192];
 static size_t rx_got_len;
 static struct tls12_crypto_info_aes_gcm_128 tx_ci, rx_ci;
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 static size_t frame(uint8_t *fr, bool to_peer, uint32_t seq, const uint8_t *payload, uint32_t len)
 {

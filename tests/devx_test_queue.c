@@ -19,6 +19,8 @@
 #include <infiniband/verbs.h>
 #include <openssl/ssl.h>
 
+#include "be_bytes.h"
+#include "inet_csum.h"
 #include "devx_shim.h"
 #include "mlx5tls/mlx5tls.h"
 #include "test_util.h"
@@ -33,45 +35,6 @@
 #define HDRS (ETH_HLEN + IP_HLEN + TCP_HLEN)
 
 /* ---- frames: IPv4/TCP with the checksum fields left wrong for the device to fill ---- */
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)get16(p) << 16 | get16(p + 2);
-}
-
-/* RFC 1071 one's-complement sum, independent of the model's */
-static uint32_t sum16(uint32_t sum, const uint8_t *p, size_t len)
-{
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	return sum;
-}
-
-static uint16_t fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
 
 /* Ethernet / IPv4 / TCP with `plen` payload bytes derived from `seed`. The IPv4 and TCP
  * checksum fields hold junk: cs_flags L3|L4 make the device compute them. */
@@ -114,10 +77,10 @@ static void expected_frame(uint8_t *e, const uint8_t *f, size_t len)
 
 	memcpy(e, f, len);
 	put16(ip + 10, 0);
-	put16(ip + 10, (uint16_t)~fold(sum16(0, ip, IP_HLEN)));
+	put16(ip + 10, test_csum_field(test_csum_add(0, ip, IP_HLEN)));
 	put16(tcp + 16, 0);
-	sum = sum16(0, ip + 12, 8) + 6 + (uint32_t)l4len;
-	put16(tcp + 16, (uint16_t)~fold(sum16(sum, tcp, l4len)));
+	sum = test_csum_add(0, ip + 12, 8) + 6 + (uint32_t)l4len;
+	put16(tcp + 16, test_csum_field(test_csum_add(sum, tcp, l4len)));
 }
 
 /* ---- a device, PD, TD, memory region and queue on mlx5_0 ---- */
@@ -512,13 +475,13 @@ static size_t wire_stream(struct txh *h, uint8_t *rx, uint8_t *have, size_t cap,
 		}
 		ip = fr + ETH_HLEN;
 		tcp = ip + IP_HLEN;
-		if (fold(sum16(0, ip, IP_HLEN)) != 0xffff) {
+		if (test_csum_fold(test_csum_add(0, ip, IP_HLEN)) != 0xffff) {
 			(*bad)++;
 			continue;
 		}
 		l4len = get16(ip + 2) - IP_HLEN;
-		sum = sum16(0, ip + 12, 8) + 6 + (uint32_t)l4len;
-		if (fold(sum16(sum, tcp, l4len)) != 0xffff) {
+		sum = test_csum_add(0, ip + 12, 8) + 6 + (uint32_t)l4len;
+		if (test_csum_fold(test_csum_add(sum, tcp, l4len)) != 0xffff) {
 			(*bad)++;
 			continue;
 		}

@@ -11,7 +11,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,65 +170,13 @@ static void test_json_checker(void)
 
 /*
  * Run BUILD/<rel> with the arguments args (NULL-terminated); env is a NULL-terminated list of
- * "NAME=VALUE" (NULL: none) set on top of an environment without MLX5TLS_DEVICE/MLX5TLS_TRACE.
+ * "NAME=VALUE" (NULL: none) set on top of an environment without the library's variables
+ * (cli_run).
  */
 static void run_env(struct run *r, const char *const *env, const char *rel,
 		    const char *const *args)
 {
-	char path[PATH_MAX + 64];
-	const char *argv[32];
-	int nargs = 1, fd_out, fd_err;
-	pid_t pid;
-
-	memset(r, 0, sizeof(*r));
-	r->status = -1;
-	snprintf(path, sizeof(path), "%s/%s", build_dir, rel);
-	argv[0] = path;
-	for (const char *const *a = args; *a && nargs < 31; a++)
-		argv[nargs++] = *a;
-	argv[nargs] = NULL;
-
-	if (access(path, X_OK)) {
-		fprintf(stderr, "\n%s: %s (build the tools and the examples first)\n", path,
-			strerror(errno));
-		r->out = strdup("");
-		r->err = strdup("");
-		return;
-	}
-	fd_out = memfd_create("stdout", MFD_CLOEXEC);
-	fd_err = memfd_create("stderr", MFD_CLOEXEC);
-	CU_ASSERT_FATAL(fd_out >= 0 && fd_err >= 0);
-	fflush(NULL);
-	pid = fork();
-	CU_ASSERT_FATAL(pid >= 0);
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_RDONLY);
-
-		if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(fd_out, 1) < 0 || dup2(fd_err, 2) < 0)
-			_exit(127);
-		unsetenv("MLX5TLS_DEVICE");
-		unsetenv("MLX5TLS_TRACE");
-		for (const char *const *e = env; e && *e; e++)
-			putenv((char *)*e);
-		execv(path, (char *const *)argv);
-		_exit(127);
-	}
-	for (;;) {
-		int st;
-
-		if (waitpid(pid, &st, 0) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-		break;
-	}
-	r->out = slurp_fd(fd_out);
-	r->err = slurp_fd(fd_err);
-	close(fd_out);
-	close(fd_err);
-
+	cli_run(r, build_dir, env, NULL, rel, args);
 	/* No output of any tool may carry key material (DESIGN: never print key material). */
 	CU_ASSERT_FALSE(has_hex_run(r->out, 32));
 	CU_ASSERT_FALSE(has_hex_run(r->err, 32));
@@ -1021,15 +968,7 @@ static void test_example(void)
 
 static int suite_init(void)
 {
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-	if (n <= 0)
-		return -1;
-	self[n] = '\0';
-	/* BUILD/tests/test_cli_tools -> BUILD */
-	snprintf(build_dir, sizeof(build_dir), "%s/..", dirname(self));
-	return 0;
+	return cli_build_dir(build_dir, sizeof(build_dir));
 }
 
 static const struct test_case query_cases[] = {

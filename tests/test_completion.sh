@@ -52,6 +52,35 @@ expect mlx5tls-query ctx c "cursor"
 expect mlx5tls-query ctx limit "" ""
 expect mlx5tls-query trace show "" "FILES"
 expect mlx5tls-query stat w "watch"
+# the filters of dek, tis, tir and qp (tools/dek.c, tis.c, tir.c, qp.c; mlx5tls-query(1))
+expect mlx5tls-query dek "" "ctx dev help id list pid show"
+expect mlx5tls-query dek show i "id"
+expect mlx5tls-query dek id 3 c "ctx"
+expect mlx5tls-query dek id "" ""
+expect mlx5tls-query dek ctx "" ""
+expect mlx5tls-query tis "" "ctx dev help list pid show tisn"
+expect mlx5tls-query tis t "tisn"
+expect mlx5tls-query tis tisn "" ""
+expect mlx5tls-query tis show ctx "" ""
+expect mlx5tls-query tir "" "ctx dev help list pid show tirn"
+expect mlx5tls-query tir ctx 2 t "tirn"
+expect mlx5tls-query tir tirn "" ""
+expect mlx5tls-query tir ctx "" ""
+expect mlx5tls-query qp s "show sqn"
+expect mlx5tls-query qp sqn "" ""
+# "ctx" as the object is still completed as one
+expect mlx5tls-query ctx "" \
+	"addr cursor dev dir help id label laddr limit list lport path pid port raddr rport show"
+expect mlx5tls-query -j ctx i "id"
+# trace's filters and status's words
+expect mlx5tls-query trace show f.jsonl "" "help opcode show status"
+expect mlx5tls-query trace show f.jsonl status "" "failed ok"
+expect mlx5tls-query trace show f.jsonl opcode "" ""
+# pid: the processes with a control socket in the runtime directory
+rundir=$(mktemp -d) || exit 1
+trap 'rm -rf "$rundir"' EXIT
+touch "$rundir/4242.sock" "$rundir/4343.sock" "$rundir/other"
+MLX5TLS_RUNTIME_DIR=$rundir expect mlx5tls-query tis pid "" "4242 4343"
 
 ((fails == 0)) || { echo "$fails completion case(s) failed"; exit 1; }
 echo "completion: all cases pass"

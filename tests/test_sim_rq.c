@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "be_bytes.h"
+#include "inet_csum.h"
 #include "prm/mlx5_ifc_tls.h"
 #include "sim/port.h"
 #include "sim/rq.h"
@@ -37,58 +39,6 @@
 #define PSV_OFF (MEM_LEN - 4096u)
 #define MSS 1448u
 #define SEQ0 0xfffff000u      /* the TLS streams wrap the TCP sequence space */
-
-/* ---- byte helpers ---- */
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)(v >> 32));
-	put32(p + 4, (uint32_t)v);
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)get16(p) << 16 | get16(p + 2);
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) << 32 | get32(p + 4);
-}
-
-/* RFC 1071 */
-static uint32_t csum_sum(const uint8_t *p, size_t len, uint32_t sum)
-{
-	for (size_t i = 0; i < len; i += 2) {
-		sum += (uint32_t)(p[i] << 8) | (i + 1 < len ? p[i + 1] : 0);
-		sum = (sum & 0xffff) + (sum >> 16);
-	}
-	return sum;
-}
-
-static uint16_t csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
 
 /* ---- frames ---- */
 
@@ -155,7 +105,7 @@ static size_t frame(uint8_t *f, const struct flow *fl, uint8_t proto, uint32_t s
 		ip[9] = proto;
 		memcpy(ip + 12, fl->src, 4);
 		memcpy(ip + 16, fl->dst, 4);
-		put16(ip + 10, csum_fold(csum_sum(ip, 20, 0)));
+		put16(ip + 10, test_csum_field(test_csum_add(0, ip, 20)));
 		if (cs == CS_BAD_IP)
 			ip[10] ^= 0x55;
 		memcpy(ph, ip + 12, 8);
@@ -175,9 +125,9 @@ static size_t frame(uint8_t *f, const struct flow *fl, uint8_t proto, uint32_t s
 	}
 	memcpy(t + l4, pay, plen);
 	if (cs != CS_ZERO_L4) {
-		uint32_t sum = csum_sum(t, l4len, csum_sum(ph, fl->v6 ? 40 : 12, 0));
+		uint32_t sum = test_csum_add(test_csum_add(0, ph, fl->v6 ? 40 : 12), t, l4len);
 
-		put16(t + (proto == 6 ? 16 : 6), csum_fold(sum));
+		put16(t + (proto == 6 ? 16 : 6), test_csum_field(sum));
 		if (cs == CS_BAD_L4)
 			t[proto == 6 ? 17 : 7] ^= 0x0f;
 	}

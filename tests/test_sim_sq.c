@@ -15,6 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "be_bytes.h"
+#include "inet_csum.h"
 #include "prm/mlx5_ifc_tls.h"
 #include "sim/port.h"
 #include "sim/sim.h"
@@ -25,57 +27,6 @@
 #include "wqe.h"
 
 #define MEM_LEN (1u << 20)
-
-/* ---- byte helpers ---- */
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)(v >> 32));
-	put32(p + 4, (uint32_t)v);
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)get16(p) << 16 | get16(p + 2);
-}
-
-/* RFC 1071: one's complement of the one's complement sum of 16-bit words (odd byte padded). */
-static uint32_t rfc1071_sum(const uint8_t *p, size_t len, uint32_t sum)
-{
-	for (size_t i = 0; i < len; i += 2) {
-		uint16_t word = (uint16_t)(p[i] << 8);
-
-		if (i + 1 < len)
-			word |= p[i + 1];
-		sum += word;
-		sum = (sum & 0xffff) + (sum >> 16);
-	}
-	return sum;
-}
-
-static uint16_t rfc1071(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
 
 /* Checksum of a TCP/UDP segment incl. its IPv4/IPv6 pseudo-header, with the field as it is. */
 static uint16_t l4_csum(const uint8_t *ip, bool v6, const uint8_t *l4, uint32_t l4len,
@@ -95,7 +46,7 @@ static uint16_t l4_csum(const uint8_t *ip, bool v6, const uint8_t *l4, uint32_t 
 		put16(ph + 10, (uint16_t)l4len);
 		phlen = 12;
 	}
-	return rfc1071(rfc1071_sum(l4, l4len, rfc1071_sum(ph, phlen, 0)));
+	return test_csum_field(test_csum_add(test_csum_add(0, ph, phlen), l4, l4len));
 }
 
 /* Fill in the IPv4 header and TCP checksums of a frame (l3 at 14), the way the test expects. */
@@ -107,7 +58,7 @@ static void fix_csums_v4(uint8_t *f, size_t len)
 
 	(void)len;
 	put16(ip + 10, 0);
-	put16(ip + 10, rfc1071(rfc1071_sum(ip, ihl, 0)));
+	put16(ip + 10, test_csum_field(test_csum_add(0, ip, ihl)));
 	put16(tcp + 16, 0);
 	put16(tcp + 16, l4_csum(ip, false, tcp, tot - ihl, 6));
 }
@@ -724,7 +675,7 @@ static void test_send_ipv4_exact(void)
 		fr = sim_port_capture_frame(f.cap, i, &len);
 		CU_ASSERT_EQUAL_FATAL(len, 154);
 		TEST_ASSERT_BYTES("SEND frame", fr, want, 154);
-		CU_ASSERT_EQUAL(rfc1071(rfc1071_sum(fr + 14, 20, 0)), 0);
+		CU_ASSERT_EQUAL(test_csum_field(test_csum_add(0, fr + 14, 20)), 0);
 		CU_ASSERT_EQUAL(l4_csum(fr + 14, false, fr + 34, 120, 6), 0);
 	}
 	fr = sim_port_capture_frame(f.cap, 2, &len);
@@ -775,7 +726,7 @@ static void test_send_gather_ipv6_vlan_pad(void)
 	CU_ASSERT_EQUAL_FATAL(len, 60);
 	CU_ASSERT_EQUAL(get16(fr + 16), 40); /* IP total length says 40 */
 	CU_ASSERT(all_zero(fr + 54, 6));
-	CU_ASSERT_EQUAL(rfc1071(rfc1071_sum(fr + 14, 20, 0)), 0);
+	CU_ASSERT_EQUAL(test_csum_field(test_csum_add(0, fr + 14, 20)), 0);
 	CU_ASSERT_EQUAL(l4_csum(fr + 14, false, fr + 34, 20, 6), 0);
 	fx_fini(&f);
 }
@@ -795,7 +746,7 @@ static void check_lso_seg(const uint8_t *fr, size_t len, const uint8_t *tpl, con
 	CU_ASSERT_EQUAL(fr[47], flags);
 	CU_ASSERT_EQUAL(memcmp(fr + 48, tpl + 48, 2), 0);      /* window */
 	CU_ASSERT_EQUAL(memcmp(fr + 54, payload + off, seg), 0);
-	CU_ASSERT_EQUAL(rfc1071(rfc1071_sum(fr + 14, 20, 0)), 0);
+	CU_ASSERT_EQUAL(test_csum_field(test_csum_add(0, fr + 14, 20)), 0);
 	CU_ASSERT_EQUAL(l4_csum(fr + 14, false, fr + 34, 20 + seg, 6), 0);
 }
 
@@ -1595,7 +1546,7 @@ static void test_tls_fake_engine(void)
 		/* checksums cover the ciphertext (fact sheet 14b: the device replaces the TCP sum)
 		 */
 		CU_ASSERT_EQUAL(l4_csum(fr + 14, false, fr + 34, (uint32_t)len - 34, 6), 0);
-		CU_ASSERT_EQUAL(rfc1071(rfc1071_sum(fr + 14, 20, 0)), 0);
+		CU_ASSERT_EQUAL(test_csum_field(test_csum_add(0, fr + 14, 20)), 0);
 	}
 	sim_sq_get_stats(f.sq, &st);
 	CU_ASSERT_EQUAL(st.tls_static, 1);
@@ -2068,7 +2019,7 @@ static size_t reassemble(struct sim_port *cap, size_t first, uint32_t seq0, uint
 		const uint8_t *fr = sim_port_capture_frame(cap, i, &len);
 		uint32_t tot = get16(fr + 16), plen = tot - 40, off = get32(fr + 38) - seq0;
 
-		CU_ASSERT_EQUAL(rfc1071(rfc1071_sum(fr + 14, 20, 0)), 0);
+		CU_ASSERT_EQUAL(test_csum_field(test_csum_add(0, fr + 14, 20)), 0);
 		CU_ASSERT_EQUAL(l4_csum(fr + 14, false, fr + 34, tot - 20, 6), 0);
 		CU_ASSERT_FATAL(off + plen <= cap_len);
 		memcpy(stream + off, fr + 54, plen);

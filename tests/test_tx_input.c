@@ -29,20 +29,6 @@ static uint64_t qp_wqes(struct txh *h)
 	return a.wqes;
 }
 
-static uint64_t counter(struct mlx5tls_device *dev, const char *name)
-{
-	uint64_t v[64] = { 0 };
-	unsigned int n = mlx5tls_counter_count();
-
-	CU_ASSERT_FATAL(n <= 64);
-	CU_ASSERT_EQUAL(mlx5tls_device_counters(dev, v, n), (int)n);
-	for (unsigned int i = 0; i < n; i++)
-		if (!strcmp(mlx5tls_counter_name(i), name))
-			return v[i];
-	CU_FAIL("counter missing");
-	return 0;
-}
-
 /* Send a frame of arbitrary payload at the stream's next sequence: must fail with `want` and
  * leave the queue and the record tracker as they were. */
 static void expect_rejected(struct txh *h, const uint8_t *payload, size_t len, int want)
@@ -265,7 +251,7 @@ static void test_bad_crypto_info(void)
 	}
 	CU_ASSERT_EQUAL(mlx5tls_qp_query(h.qp, &a, sizeof(a)), 0);
 	CU_ASSERT_EQUAL(a.tls_contexts, 1); /* the harness's own */
-	CU_ASSERT_EQUAL(counter(h.dev, "tx_tls_ctx"), 1);
+	CU_ASSERT_EQUAL(test_counter(h.dev, "tx_tls_ctx"), 1);
 	txh_fini(&h);
 }
 

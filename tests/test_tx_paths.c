@@ -20,20 +20,6 @@ static void info_of(struct txh *h, struct mlx5tls_tx_info *info)
 	CU_ASSERT_EQUAL(mlx5tls_tx_query(h->tx, info, sizeof(*info)), 0);
 }
 
-static uint64_t counter(struct mlx5tls_device *dev, const char *name)
-{
-	uint64_t v[64] = { 0 };
-	unsigned int n = mlx5tls_counter_count();
-
-	CU_ASSERT_FATAL(n <= 64);
-	CU_ASSERT_EQUAL(mlx5tls_device_counters(dev, v, n), (int)n);
-	for (unsigned int i = 0; i < n; i++)
-		if (!strcmp(mlx5tls_counter_name(i), name))
-			return v[i];
-	CU_FAIL("counter missing");
-	return 0;
-}
-
 /* The reassembled wire equals the reference encryption of the stream, byte for byte. */
 static void expect_reference_wire(struct txh *h)
 {
@@ -87,9 +73,9 @@ static void run_software(int version, unsigned int bits)
 	/* the first frame and the two retransmissions positioned the encryptor */
 	CU_ASSERT_EQUAL(info.sw_resyncs, 3);
 	CU_ASSERT_EQUAL(info.retx_bytes, 2000);
-	CU_ASSERT_EQUAL(counter(h.dev, "tx_tls_sw_ctx"), 1);
-	CU_ASSERT_EQUAL(counter(h.dev, "tx_tls_sw_bytes"), h.stream_len + 2000);
-	CU_ASSERT_EQUAL(counter(h.dev, "tx_tls_encrypted_bytes"), 0);
+	CU_ASSERT_EQUAL(test_counter(h.dev, "tx_tls_sw_ctx"), 1);
+	CU_ASSERT_EQUAL(test_counter(h.dev, "tx_tls_sw_bytes"), h.stream_len + 2000);
+	CU_ASSERT_EQUAL(test_counter(h.dev, "tx_tls_encrypted_bytes"), 0);
 	txh_fini(&h);
 	free(pt);
 }
@@ -164,11 +150,11 @@ static void run_fallback(const char *device, int version, unsigned int bits, con
 		CU_ASSERT_EQUAL(info.path, MLX5TLS_TX_PATH_SOFTWARE);
 		CU_ASSERT_STRING_EQUAL(info.reason, reason);
 		CU_ASSERT_EQUAL(info.sw_bytes, h.stream_len + 2000);
-		CU_ASSERT_EQUAL(counter(h.dev, "tx_tls_sw_ctx"), 1);
+		CU_ASSERT_EQUAL(test_counter(h.dev, "tx_tls_sw_ctx"), 1);
 	} else {
 		CU_ASSERT_EQUAL(info.path, MLX5TLS_TX_PATH_DEVICE);
 		CU_ASSERT_EQUAL(info.encrypted_bytes, h.stream_len + 2000);
-		CU_ASSERT_EQUAL(counter(h.dev, "tx_tls_sw_ctx"), 0);
+		CU_ASSERT_EQUAL(test_counter(h.dev, "tx_tls_sw_ctx"), 0);
 	}
 	txh_fini(&h);
 	free(pt);
@@ -234,12 +220,12 @@ static void run_demote(int version, unsigned int bits, uint32_t permille, uint64
 		CU_ASSERT(info.sw_bytes > len / 2);            /* then software */
 		CU_ASSERT_EQUAL(info.encrypted_bytes + info.sw_bytes, info.retx_bytes + h.stream_len);
 		CU_ASSERT(info.sw_resyncs >= 1);
-		CU_ASSERT_EQUAL(counter(h.dev, "tx_tls_demoted"), 1);
+		CU_ASSERT_EQUAL(test_counter(h.dev, "tx_tls_demoted"), 1);
 	} else {
 		CU_ASSERT_EQUAL(info.path, MLX5TLS_TX_PATH_DEVICE);
 		CU_ASSERT_STRING_EQUAL(info.reason, "");
 		CU_ASSERT_EQUAL(info.sw_bytes, 0);
-		CU_ASSERT_EQUAL(counter(h.dev, "tx_tls_demoted"), 0);
+		CU_ASSERT_EQUAL(test_counter(h.dev, "tx_tls_demoted"), 0);
 	}
 	txh_fini(&h);
 	free(pt);
@@ -360,7 +346,7 @@ static void run_rekey(unsigned int bits, uint32_t tx_flags)
 	pt_off = a_len;
 	CU_ASSERT_EQUAL(decrypt_records(h.rx, a_end, h.stream_len, &h.ci.info, 3, pt, &pt_off),
 			0);
-	CU_ASSERT_EQUAL(counter(h.dev, "tx_tls_rekey"), 1);
+	CU_ASSERT_EQUAL(test_counter(h.dev, "tx_tls_rekey"), 1);
 	tls_peer_crypto_info_wipe(&nk);
 	txh_fini(&h);
 	free(got);

@@ -31,20 +31,6 @@ static void qp_attr(struct txh *h, struct mlx5tls_qp_attr *a)
 	CU_ASSERT_EQUAL(mlx5tls_qp_query(h->qp, a, sizeof(*a)), 0);
 }
 
-static uint64_t counter(struct mlx5tls_device *dev, const char *name)
-{
-	uint64_t v[64] = { 0 };
-	unsigned int n = mlx5tls_counter_count();
-
-	CU_ASSERT_FATAL(n <= 64);
-	CU_ASSERT_EQUAL(mlx5tls_device_counters(dev, v, n), (int)n);
-	for (unsigned int i = 0; i < n; i++)
-		if (!strcmp(mlx5tls_counter_name(i), name))
-			return v[i];
-	CU_FAIL("counter missing");
-	return 0;
-}
-
 /* Post fenced NOPs (library internals) until the next WQE starts at ring index `idx`. */
 static void pad_ring_to(struct mlx5tls_qp *qp, uint32_t idx)
 {
@@ -334,8 +320,8 @@ static void run_recovery(int version, unsigned int bits, enum fail_at at, uint32
 	qp_attr(&h, &a);
 	CU_ASSERT_EQUAL(a.recoveries, 1);
 	CU_ASSERT(a.reposted > 0);
-	CU_ASSERT_EQUAL(counter(h.dev, "qp_recover"), 1);
-	CU_ASSERT_EQUAL(counter(h.dev, "qp_repost"), a.reposted);
+	CU_ASSERT_EQUAL(test_counter(h.dev, "qp_recover"), 1);
+	CU_ASSERT_EQUAL(test_counter(h.dev, "qp_repost"), a.reposted);
 	/* the rest of the stream goes on normally */
 	next = at == FAIL_STATIC_FIRST || at == FAIL_DATA ? 8000 : 10000;
 	CU_ASSERT_EQUAL(txh_send_segments(&h, next, h.stream_len - next, 1000), 0);
@@ -627,13 +613,13 @@ static void test_two_contexts_recovery(void)
 	/* the recovery re-armed it (past the free slot): its next frame resynchronised in order,
 	 * not as an out-of-order frame found later */
 	CU_ASSERT_EQUAL(i2.ooo, 0);
-	CU_ASSERT_EQUAL(counter(h.dev, "tx_tls_encrypted_bytes"),
+	CU_ASSERT_EQUAL(test_counter(h.dev, "tx_tls_encrypted_bytes"),
 			i1.encrypted_bytes + i2.encrypted_bytes);
 	CU_ASSERT_EQUAL(mlx5tls_qp_destroy(h.qp), -EBUSY);
 	CU_ASSERT_EQUAL(mlx5tls_tx_destroy(c->tx), 0);
-	CU_ASSERT_EQUAL(counter(h.dev, "tx_tls_encrypted_bytes"),
+	CU_ASSERT_EQUAL(test_counter(h.dev, "tx_tls_encrypted_bytes"),
 			i1.encrypted_bytes + i2.encrypted_bytes);
-	CU_ASSERT_EQUAL(counter(h.dev, "tx_tls_del"), 2);
+	CU_ASSERT_EQUAL(test_counter(h.dev, "tx_tls_del"), 2);
 	tls_peer_crypto_info_wipe(&c->ci);
 	tls_peer_pair_destroy(c->pair);
 	txh_fini(&h);

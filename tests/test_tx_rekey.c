@@ -34,18 +34,6 @@ static uint32_t lcg(uint32_t *st)
 	return *st >> 8;
 }
 
-static uint64_t counter(struct mlx5tls_device *dev, const char *name)
-{
-	uint64_t v[256];
-	int n = mlx5tls_device_counters(dev, v, 256);
-
-	for (int i = 0; i < n; i++)
-		if (!strcmp(mlx5tls_counter_name((unsigned int)i), name))
-			return v[i];
-	CU_FAIL("no such counter");
-	return 0;
-}
-
 /* Send stream bytes [from, to) in 1448-byte segments; lost ones are remembered. */
 static void send_range(struct txh *h, size_t from, size_t to, const struct plan *p,
 		       uint32_t *st, size_t *lost, size_t *n_lost)
@@ -135,15 +123,15 @@ static void run(const struct plan *p)
 	CU_ASSERT_EQUAL(h.rx_mismatch, 0);
 	CU_ASSERT_EQUAL(txh_check_plaintext(&h, pt, pt_len), 0);
 	/* outcomes add up; on a capable device none fell back to software */
-	CU_ASSERT_EQUAL(counter(h.dev, "tx_tls_rekey") + counter(h.dev, "tx_tls_rekey_fail"),
-			asked);
-	CU_ASSERT_EQUAL(counter(h.dev, "tx_tls_rekey_sw"), 0);
-	CU_ASSERT_EQUAL(counter(h.dev, "tx_tls_rekey_fail"), busy);
+	CU_ASSERT_EQUAL(test_counter(h.dev, "tx_tls_rekey") +
+			test_counter(h.dev, "tx_tls_rekey_fail"), asked);
+	CU_ASSERT_EQUAL(test_counter(h.dev, "tx_tls_rekey_sw"), 0);
+	CU_ASSERT_EQUAL(test_counter(h.dev, "tx_tls_rekey_fail"), busy);
 	if (busy)
 		fprintf(stderr, "tx rekey %s: %u key updates waited for acknowledgements\n",
 			p->name, busy);
-	CU_ASSERT_EQUAL(counter(h.dev, "tx_tls_rekey"), kus);
-	CU_ASSERT_EQUAL(counter(h.dev, "tx_tls_sw_packets"), 0);
+	CU_ASSERT_EQUAL(test_counter(h.dev, "tx_tls_rekey"), kus);
+	CU_ASSERT_EQUAL(test_counter(h.dev, "tx_tls_sw_packets"), 0);
 	txh_fini(&h);
 	free(lost);
 	free(got);
@@ -179,7 +167,7 @@ static void test_refused(void)
 	nk = h.ci;
 	CU_ASSERT_EQUAL(mlx5tls_tx_rekey(h.tx, &nk.info, tls_peer_crypto_info_size(&nk.info)),
 			-EINVAL);
-	CU_ASSERT_EQUAL(counter(h.dev, "tx_tls_rekey_fail"), 1);
+	CU_ASSERT_EQUAL(test_counter(h.dev, "tx_tls_rekey_fail"), 1);
 	txh_fini(&h);
 	CU_ASSERT_EQUAL_FATAL(txh_init(&h, &o13), 0);
 	nk = h.ci;
@@ -189,8 +177,8 @@ static void test_refused(void)
 	nk = h.ci;
 	nk.info.cipher_type = TLS_CIPHER_AES_GCM_256;
 	CU_ASSERT_EQUAL(mlx5tls_tx_rekey(h.tx, &nk.info, sizeof(nk.gcm256)), -EINVAL);
-	CU_ASSERT_EQUAL(counter(h.dev, "tx_tls_rekey_fail"), 2);
-	CU_ASSERT_EQUAL(counter(h.dev, "tx_tls_rekey"), 0);
+	CU_ASSERT_EQUAL(test_counter(h.dev, "tx_tls_rekey_fail"), 2);
+	CU_ASSERT_EQUAL(test_counter(h.dev, "tx_tls_rekey"), 0);
 	tls_peer_crypto_info_wipe(&nk);
 	txh_fini(&h);
 }

@@ -56,7 +56,4 @@ double bench_ratio(double a, double b);
  * the best pass in *best_ns. 0 or -errno. */
 int bench_ssl_write(int version, unsigned int bits, uint32_t rec_size, uint32_t records,
 		    double seconds, double *best_ns);
-/* Big-endian store. */
-void bench_put64(uint8_t *p, uint64_t v);
-
 #endif /* MLX5TLS_TOOLS_BENCH_H */

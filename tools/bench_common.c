@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mlx5tls-bench: what the TLS datapath benchmarks (tx, rx) share: their options (-d, --tls,
- * --bits, -t, -j, -p), the suite they measure, the clock and byte order.
+ * --bits, -t, -j, -p), the suite they measure and the clock.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -22,12 +22,6 @@ double bench_now_ns(void)
 double bench_ratio(double a, double b)
 {
 	return b > 0 ? a / b : 0.0;
-}
-
-void bench_put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
 }
 
 const struct tool_suite *bench_find_suite(int version, unsigned int bits)

@@ -10,6 +10,7 @@
 
 #include <openssl/evp.h>
 
+#include "be_bytes.h"
 #include "bench.h"
 
 #define RX_MSS 1448u
@@ -102,30 +103,6 @@ struct rxb {
 	struct mlx5tls_rx_pkt held[RX_HOLD_MAX];
 	struct rx_size_result res[NR_SIZES];
 };
-
-
-/* Big-endian loads and stores of the frames' header fields. */
-static inline void put16(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, v >> 16);
-	put16(p + 2, v);
-}
-
-static inline uint32_t get16(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 8 | p[1];
-}
-
-static inline uint32_t get32(const uint8_t *p)
-{
-	return get16(p) << 16 | get16(p + 2);
-}
 
 static inline bool is_tls12(const struct rxb *b)
 {

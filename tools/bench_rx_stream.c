@@ -48,7 +48,7 @@ size_t rx_record_crypto(const struct rxb *b, const uint8_t *rec, uint64_t seq, s
 	memcpy(nonce, ci_salt(b), 4);
 	if (is_tls12(b)) {
 		memcpy(nonce + 4, rec + TLS_HDR, TLS12_NONCE);
-		bench_put64(aad, seq);
+		put64(aad, seq);
 		memcpy(aad + 8, rec, 3);
 		put16(aad + 11, (uint32_t)pt_len);
 		return 13;
@@ -81,7 +81,7 @@ static int encrypt_stream(struct rxb *b, struct rx_set *s)
 		rec[2] = 3;
 		put16(rec + 3, (uint32_t)(s->rec_len - TLS_HDR));
 		if (is_tls12(b))
-			bench_put64(rec + TLS_HDR, r); /* explicit nonce = record number, as kTLS */
+			put64(rec + TLS_HDR, r); /* explicit nonce = record number, as kTLS */
 		memcpy(body, s->pt + (size_t)r * s->rec_size, s->rec_size);
 		if (!is_tls12(b))
 			body[s->rec_size] = RX_CT_APP;

@@ -34,6 +34,7 @@
 #include <x86intrin.h>
 #endif
 
+#include "be_bytes.h"
 #include "bench.h"
 
 #include "bench_tx.h"
@@ -61,21 +62,6 @@ static void best_add(struct tx_best *b, double ns)
 	b->sum += ns;
 	b->passes++;
 }
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 
 static bool is_tls12(const struct txb *b)
 {
@@ -123,7 +109,7 @@ static int set_build(struct txb *b, struct tx_set *s, uint32_t rec_size, uint32_
 		put16(p + 3, (uint16_t)(rl - TLS_HDR));
 		p += TLS_HDR;
 		if (is_tls12(b)) {
-			bench_put64(p, r);
+			put64(p, r);
 			p += TLS12_NONCE;
 		}
 		for (uint32_t i = 0; i < rec_size; i++)
@@ -291,7 +277,7 @@ static int pass_evp(struct txb *b, const struct tx_set *s, bool segmented, struc
 		memcpy(nonce, salt, 4);
 		if (is_tls12(b)) {
 			memcpy(nonce + 4, rec + TLS_HDR, 8);
-			bench_put64(aad, r);
+			put64(aad, r);
 			memcpy(aad + 8, rec, 3);
 			put16(aad + 11, (uint16_t)s->rec_size);
 			aad_len = 13;

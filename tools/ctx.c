@@ -66,12 +66,9 @@ static int ctx_help_cmd(struct tool *t)
 static bool ctx_keep(const struct jv *row, const void *arg)
 {
 	const struct ctx_filter *cf = arg;
-	uint64_t id = 0;
 
-	if (cf->f[F_ID].set && (!jv_u64(jv_get(row, "id"), &id) ||
-				!filter_match_num(&cf->f[F_ID], id)))
-		return false;
-	return conn_filter_match(cf->f, row) &&
+	return filter_match_member_num(&cf->f[F_ID], row, "id") &&
+	       conn_filter_match(cf->f, row) &&
 	       filter_match_word(&cf->f[F_DIR], jv_str(jv_get(row, "dir"))) &&
 	       filter_match_word(&cf->f[F_PATH], jv_str(jv_get(row, "path"))) &&
 	       filter_match_device(cf->dev, jv_str(jv_get(row, "device")));

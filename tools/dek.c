@@ -32,19 +32,12 @@ static int dek_help_cmd(struct tool *t)
 	return 0;
 }
 
-static bool num_member_matches(const struct jv *row, const char *key, const struct filter_val *f)
-{
-	uint64_t v = 0;
-
-	return !f->set || (jv_u64(jv_get(row, key), &v) && filter_match_num(f, v));
-}
-
 static bool dek_keep(const struct jv *row, const void *arg)
 {
 	const struct filter_val *f = arg;
 
-	return num_member_matches(row, "id", &f[F_ID]) &&
-	       num_member_matches(row, "context", &f[F_CTX]);
+	return filter_match_member_num(&f[F_ID], row, "id") &&
+	       filter_match_member_num(&f[F_CTX], row, "context");
 }
 
 static unsigned int dek_text(const struct tool *t, const struct ic_proc *p, const struct jv *ans,

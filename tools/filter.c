@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
+
 static bool prefix_of(const char *word, const char *name)
 {
 	size_t len = strlen(word);
@@ -173,6 +175,13 @@ bool filter_match_num(const struct filter_val *f, uint64_t v)
 bool filter_match_word(const struct filter_val *f, const char *v)
 {
 	return !f->set || (v && strcmp(f->word, v) == 0);
+}
+
+bool filter_match_member_num(const struct filter_val *f, const struct jv *row, const char *key)
+{
+	uint64_t v = 0;
+
+	return !f->set || (jv_u64(jv_get(row, key), &v) && filter_match_num(f, v));
 }
 
 bool filter_match_device(const char *dev_filter, const char *name)

@@ -13,6 +13,8 @@
 
 #include "tool.h"
 
+struct jv; /* json.h */
+
 enum filter_kind {
 	FILTER_NUMS,  /* a list of numbers and ranges */
 	FILTER_WORD,  /* one of `words` */
@@ -52,6 +54,9 @@ int filter_parse(struct tool *t, const struct filter_def *defs, struct filter_va
 /* An unset filter matches everything. */
 bool filter_match_num(const struct filter_val *f, uint64_t v);
 bool filter_match_word(const struct filter_val *f, const char *v);
+/* A number filter on a member of an answer's row: unset matches every row; set matches a row
+ * whose member `key` is a number it takes (a row without that member does not match). */
+bool filter_match_member_num(const struct filter_val *f, const struct jv *row, const char *key);
 
 /* A request to a publishing process asks it to filter too when f is one number: " key N" is
  * appended to req (the tool filters again, for ranges). */

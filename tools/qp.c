@@ -38,12 +38,9 @@ static int qp_help_cmd(struct tool *t)
 static bool qp_keep(const struct jv *row, const void *arg)
 {
 	const struct qp_filter *qf = arg;
-	uint64_t sqn = 0;
 
-	if (qf->f[F_SQN].set && (!jv_u64(jv_get(row, "sqn"), &sqn) ||
-				 !filter_match_num(&qf->f[F_SQN], sqn)))
-		return false;
-	return filter_match_device(qf->dev, jv_str(jv_get(row, "device")));
+	return filter_match_member_num(&qf->f[F_SQN], row, "sqn") &&
+	       filter_match_device(qf->dev, jv_str(jv_get(row, "device")));
 }
 
 static unsigned int qp_text(const struct tool *t, const struct ic_proc *p, const struct jv *ans,

@@ -34,12 +34,9 @@ static int tir_help_cmd(struct tool *t)
 static bool tir_keep(const struct jv *row, const void *arg)
 {
 	const struct filter_val *f = arg;
-	uint64_t v = 0;
 
-	if (f[F_TIRN].set && !(jv_u64(jv_get(row, "tirn"), &v) && filter_match_num(&f[F_TIRN], v)))
-		return false;
-	return !f[F_CTX].set || (jv_u64(jv_get(row, "context"), &v) &&
-				 filter_match_num(&f[F_CTX], v));
+	return filter_match_member_num(&f[F_TIRN], row, "tirn") &&
+	       filter_match_member_num(&f[F_CTX], row, "context");
 }
 
 static unsigned int tir_text(const struct tool *t, const struct ic_proc *p, const struct jv *ans,

@@ -9,6 +9,7 @@
 
 #include <openssl/evp.h>
 
+#include "be_bytes.h"
 #include "tls_wire.h"
 
 #define ETH_HLEN 14u
@@ -17,18 +18,6 @@
 #define HDRS (ETH_HLEN + IP_HLEN + TCP_HLEN)
 #define TAG_LEN 16u
 #define NONCE12_LEN 8u
-
-static void put16(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, v >> 16);
-	put16(p + 2, v);
-}
 
 struct ci_view {
 	const uint8_t *key, *salt, *iv, *rec_seq;

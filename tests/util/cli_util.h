@@ -13,6 +13,21 @@ struct run {
 	char *err;
 };
 
+/* The build tree of this test program (BUILD/tests/test_x -> "BUILD/tests/.."), into buf.
+ * 0, or -1 if /proc/self/exe cannot be read. */
+int cli_build_dir(char *buf, size_t len);
+/* In a child before exec: drop MLX5TLS_DEVICE, MLX5TLS_TRACE, MLX5TLS_PUBLISH,
+ * MLX5TLS_RUNTIME_DIR and SSLKEYLOGFILE, then put env ("NAME=VALUE", NULL-terminated; NULL:
+ * none). */
+void cli_child_env(const char *const *env);
+/*
+ * Run build_dir/rel with args (NULL-terminated, at most 30) and wait for it: stdin is
+ * stdin_text (NULL: /dev/null), the environment as cli_child_env() leaves it. A program that is
+ * not there gives status -1 and empty output, with a word on stderr. The caller checks the
+ * output (key material, ...).
+ */
+void cli_run(struct run *r, const char *build_dir, const char *const *env, const char *stdin_text,
+	     const char *rel, const char *const *args);
 void run_free(struct run *r);
 /* Assert the exit status; on a mismatch show the command's output, so a CI log says why. */
 void expect_status(const struct run *r, int status, const char *what);

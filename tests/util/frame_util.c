@@ -3,33 +3,8 @@
 
 #include <string.h>
 
-static void put16(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, v >> 16);
-	put16(p + 2, v);
-}
-
-static uint32_t sum16(uint32_t s, const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (n & 1)
-		s += (uint32_t)p[n - 1] << 8;
-	return s;
-}
-
-static uint16_t fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
+#include "be_bytes.h"
+#include "inet_csum.h"
 
 size_t test_tcp_frame(uint8_t *fr, bool to_peer, uint32_t seq, const uint8_t *payload,
 		      uint32_t len)
@@ -53,7 +28,7 @@ size_t test_tcp_frame_opts(uint8_t *fr, bool to_peer, uint32_t seq, const uint8_
 	ip[9] = 6;
 	put32(ip + 12, to_peer ? 0xc6120001 : 0xc6120002);
 	put32(ip + 16, to_peer ? 0xc6120002 : 0xc6120001);
-	put16(ip + 10, fold(sum16(0, ip, 20)));
+	put16(ip + 10, test_csum_field(test_csum_add(0, ip, 20)));
 	put16(tcp, to_peer ? 40000 : 443);
 	put16(tcp + 2, to_peer ? 443 : 40000);
 	put32(tcp + 4, seq);
@@ -69,6 +44,7 @@ size_t test_tcp_frame_opts(uint8_t *fr, bool to_peer, uint32_t seq, const uint8_
 	}
 	if (len)
 		memmove(tcp + thl, payload, len);
-	put16(tcp + 16, fold(sum16(sum16(0, ip + 12, 8) + 6 + thl + len, tcp, thl + len)));
+	put16(tcp + 16, test_csum_field(test_csum_add(test_csum_add(0, ip + 12, 8) + 6 + thl + len,
+						      tcp, thl + len)));
 	return 14 + 20 + thl + len;
 }

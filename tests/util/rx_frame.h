@@ -3,7 +3,7 @@
  * What the receive-side test suites share (rx_offload_cases.h, rx_lifecycle_fixture.h): the
  * peer's TCP segments as frames with valid checksums (the device checks them), between addresses
  * of 198.18.0.0/15 - 198.18.0.2 (the peer) to 198.18.0.1 (this side); waiting for the control
- * queue; reading a device counter by name.
+ * queue. (A device counter by name: test_counter in test_util.h.)
  */
 #ifndef MLX5TLS_TEST_RX_FRAME_H
 #define MLX5TLS_TEST_RX_FRAME_H
@@ -12,40 +12,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "be_bytes.h"
+#include "inet_csum.h"
 #include "mlx5tls/mlx5tls.h"
 #include "test_util.h"
 
 #define RX_FRAME_HDRS 54u /* Ethernet + IPv4 + TCP without options */
 #define RX_PEER_IP 0xc6120002u /* 198.18.0.2 */
 #define RX_LOCAL_IP 0xc6120001u /* 198.18.0.1 */
-
-static inline void put16(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, v >> 16);
-	put16(p + 2, v);
-}
-
-static inline uint32_t sum16(uint32_t s, const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (n & 1)
-		s += (uint32_t)p[n - 1] << 8;
-	return s;
-}
-
-static inline uint16_t fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
 
 /* The peer's segment: Ethernet / IPv4 / TCP sport -> dport, payload at TCP sequence seq. */
 static inline size_t rx_tcp_frame(uint16_t sport, uint16_t dport, uint32_t seq,
@@ -63,7 +37,7 @@ static inline size_t rx_tcp_frame(uint16_t sport, uint16_t dport, uint32_t seq,
 	ip[9] = 6;
 	put32(ip + 12, RX_PEER_IP);
 	put32(ip + 16, RX_LOCAL_IP);
-	put16(ip + 10, fold(sum16(0, ip, 20)));
+	put16(ip + 10, test_csum_field(test_csum_add(0, ip, 20)));
 	put16(tcp, sport);
 	put16(tcp + 2, dport);
 	put32(tcp + 4, seq);
@@ -72,7 +46,8 @@ static inline size_t rx_tcp_frame(uint16_t sport, uint16_t dport, uint32_t seq,
 	tcp[13] = 0x18;
 	put16(tcp + 14, 65535);
 	memcpy(tcp + 20, payload, len);
-	put16(tcp + 16, fold(sum16(sum16(0, ip + 12, 8) + 6 + 20 + len, tcp, 20 + len)));
+	put16(tcp + 16, test_csum_field(test_csum_add(test_csum_add(0, ip + 12, 8) + 6 + 20 + len,
+						      tcp, 20 + len)));
 	return RX_FRAME_HDRS + len;
 }
 
@@ -101,18 +76,6 @@ static inline void settle(struct mlx5tls_qp *qp)
 		usleep(10);
 	}
 	CU_FAIL("the control queue did not drain");
-}
-
-static inline uint64_t dev_counter(struct mlx5tls_device *dev, const char *name)
-{
-	uint64_t v[256];
-	int n = mlx5tls_device_counters(dev, v, 256);
-
-	for (int i = 0; i < n; i++)
-		if (!strcmp(mlx5tls_counter_name((unsigned int)i), name))
-			return v[i];
-	CU_FAIL("no such counter");
-	return 0;
 }
 
 #endif

@@ -85,7 +85,7 @@ static void reuse_tir(uint16_t version)
 	CU_ASSERT_EQUAL(forged_delivered, 0);
 	CU_ASSERT_EQUAL(forged_refused, 100);
 	CU_ASSERT_EQUAL(valid_rejected, 0);
-	CU_ASSERT(dev_counter(f.dev, "rx_tls_tir_renew") >= 200);
+	CU_ASSERT(test_counter(f.dev, "rx_tls_tir_renew") >= 200);
 	/* and the offload still works on the reused TIR: a connection whose params are in place
 	 * before its data is decrypted by the device throughout */
 	lc_stop_ctx(&f);
@@ -135,16 +135,16 @@ static void test_deferred_renewal(void)
 	lc_send_all(&f, &s, 0);
 	CU_ASSERT(lc_got_all(&f, &s));
 	tirn = mlx5tls_tir_num(f.tir);
-	renew = dev_counter(f.dev, "rx_tls_tir_renew");
+	renew = test_counter(f.dev, "rx_tls_tir_renew");
 	/* flow first, then the context: no renewal yet */
 	CU_ASSERT_EQUAL(mlx5tls_flow_destroy(f.flow), 0);
 	f.flow = NULL;
 	lc_stop_ctx(&f);
-	CU_ASSERT_EQUAL(dev_counter(f.dev, "rx_tls_tir_renew"), renew);
+	CU_ASSERT_EQUAL(test_counter(f.dev, "rx_tls_tir_renew"), renew);
 	CU_ASSERT_EQUAL(mlx5tls_tir_num(f.tir), tirn);
 	/* a flow again: renewed before it steers anything */
 	lc_flow(&f, 998);
-	CU_ASSERT_EQUAL(dev_counter(f.dev, "rx_tls_tir_renew"), renew + 1);
+	CU_ASSERT_EQUAL(test_counter(f.dev, "rx_tls_tir_renew"), renew + 1);
 	CU_ASSERT_NOT_EQUAL(mlx5tls_tir_num(f.tir), tirn);
 	lc_stream_fini(&s);
 	lc_stream_init(&s, TLS_1_3_VERSION, 128, 3);
@@ -156,11 +156,11 @@ static void test_deferred_renewal(void)
 	CU_ASSERT_EQUAL(mlx5tls_rx_query(f.rx, &info, sizeof(info)), 0);
 	CU_ASSERT_EQUAL(info.by_device, info.records);
 	/* flow, context, TIR: the TIR goes with the stale state and its DEK (no leak, no renewal) */
-	renew = dev_counter(f.dev, "rx_tls_tir_renew");
+	renew = test_counter(f.dev, "rx_tls_tir_renew");
 	CU_ASSERT_EQUAL(mlx5tls_flow_destroy(f.flow), 0);
 	lc_stop_ctx(&f);
 	CU_ASSERT_EQUAL(mlx5tls_tir_destroy(f.tir), 0);
-	CU_ASSERT_EQUAL(dev_counter(f.dev, "rx_tls_tir_renew"), renew);
+	CU_ASSERT_EQUAL(test_counter(f.dev, "rx_tls_tir_renew"), renew);
 	/* lc_close wants a TIR and a flow */
 	f.tir = mlx5tls_tir_create(f.rq, f.td, &to);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f.tir);
@@ -217,7 +217,7 @@ static void test_foreign_status(void)
 	lc_start(&f, &s, 5000, 0);
 	CU_ASSERT_EQUAL(mlx5tls_rx_input(f.rx, 5000, buf, s.len, 0x4, lc_collect, &f), -EINVAL);
 	CU_ASSERT_EQUAL(mlx5tls_rx_packet(f.rx, 5000, s.len, 0x80), -EINVAL);
-	CU_ASSERT_EQUAL(dev_counter(f.dev, "rx_tls_untrusted"), 2);
+	CU_ASSERT_EQUAL(test_counter(f.dev, "rx_tls_untrusted"), 2);
 	lc_close(&f);
 	lc_stream_fini(&s);
 }
@@ -354,10 +354,10 @@ static void rekey_run(const struct rekey_plan *p)
 	CU_ASSERT_EQUAL(info.path, MLX5TLS_TX_PATH_DEVICE);
 	CU_ASSERT_EQUAL(info.untrusted_packets, 0);
 	/* outcomes add up; no fallback on a capable device */
-	asked = dev_counter(f.dev, "rx_tls_key_update");
-	ok = dev_counter(f.dev, "rx_tls_rekey_ok");
-	fail = dev_counter(f.dev, "rx_tls_rekey_fail");
-	sw = dev_counter(f.dev, "rx_tls_rekey_sw");
+	asked = test_counter(f.dev, "rx_tls_key_update");
+	ok = test_counter(f.dev, "rx_tls_rekey_ok");
+	fail = test_counter(f.dev, "rx_tls_rekey_fail");
+	sw = test_counter(f.dev, "rx_tls_rekey_sw");
 	CU_ASSERT_EQUAL(asked, kus);
 	CU_ASSERT_EQUAL(ok + fail + sw, asked);
 	CU_ASSERT_EQUAL(sw, 0);
@@ -449,8 +449,8 @@ static void test_rekey_late(void)
 	CU_ASSERT(info.reencrypted_bytes > 0); /* old-key plaintext was restored */
 	CU_ASSERT_EQUAL(info.untrusted_packets, 0);
 	CU_ASSERT_EQUAL(info.key_epoch, 1);
-	CU_ASSERT_EQUAL(dev_counter(f.dev, "rx_tls_rekey_fail"), 2);
-	CU_ASSERT_EQUAL(dev_counter(f.dev, "rx_tls_rekey_ok"), 1);
+	CU_ASSERT_EQUAL(test_counter(f.dev, "rx_tls_rekey_fail"), 2);
+	CU_ASSERT_EQUAL(test_counter(f.dev, "rx_tls_rekey_ok"), 1);
 	lc_close(&f);
 	lc_stream_fini(&s);
 }
@@ -687,7 +687,7 @@ static void handback(uint16_t version)
 	CU_ASSERT_EQUAL(mlx5tls_rx_query(f.rx, &info, sizeof(info)), 0);
 	CU_ASSERT_EQUAL(info.stop, MLX5TLS_RX_STOP_HANDED_BACK);
 	CU_ASSERT_EQUAL(info.dek_id, 0); /* device state released */
-	CU_ASSERT_EQUAL(dev_counter(f.dev, "rx_tls_handback"), 1);
+	CU_ASSERT_EQUAL(test_counter(f.dev, "rx_tls_handback"), 1);
 	free(out);
 	lc_close(&f);
 	lc_stream_fini(&s);
@@ -744,7 +744,7 @@ static void test_software_path(void)
 	CU_ASSERT_EQUAL(info.by_device, 0);
 	CU_ASSERT_EQUAL(info.path, MLX5TLS_TX_PATH_SOFTWARE);
 	CU_ASSERT_EQUAL(info.dek_id, 0);
-	CU_ASSERT_EQUAL(dev_counter(f.dev, "rx_tls_sw_ctx"), 2);
+	CU_ASSERT_EQUAL(test_counter(f.dev, "rx_tls_sw_ctx"), 2);
 	lc_close(&f);
 	lc_stream_fini(&s);
 }

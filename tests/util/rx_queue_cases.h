@@ -21,38 +21,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "be_bytes.h"
+#include "inet_csum.h"
 #include "mlx5tls/mlx5tls.h"
 #include "test_util.h"
 
 /* ---- frames ---- */
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
-static uint32_t csum_sum(const uint8_t *p, size_t len, uint32_t sum)
-{
-	for (size_t i = 0; i < len; i += 2) {
-		sum += (uint32_t)(p[i] << 8) | (i + 1 < len ? p[i + 1] : 0);
-		sum = (sum & 0xffff) + (sum >> 16);
-	}
-	return sum;
-}
-
-static uint16_t csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
 
 struct flow {
 	bool v6;
@@ -102,7 +76,7 @@ static size_t tcp_frame(uint8_t *f, const struct flow *fl, uint32_t seq, const u
 		ip[9] = 6;
 		memcpy(ip + 12, fl->src, 4);
 		memcpy(ip + 16, fl->dst, 4);
-		put16(ip + 10, csum_fold(csum_sum(ip, 20, 0)));
+		put16(ip + 10, test_csum_field(test_csum_add(0, ip, 20)));
 		if (cs == CS_BAD_IP)
 			ip[10] ^= 0x55;
 		memcpy(ph, ip + 12, 8);
@@ -117,7 +91,8 @@ static size_t tcp_frame(uint8_t *f, const struct flow *fl, uint32_t seq, const u
 	t[13] = 0x18; /* PSH ACK */
 	put16(t + 14, 0xffff);
 	memcpy(t + 20, pay, plen);
-	put16(t + 16, csum_fold(csum_sum(t, l4len, csum_sum(ph, fl->v6 ? 40 : 12, 0))));
+	put16(t + 16,
+	      test_csum_field(test_csum_add(test_csum_add(0, ph, fl->v6 ? 40 : 12), t, l4len)));
 	if (cs == CS_BAD_L4)
 		t[17] ^= 0x0f;
 	return 14 + l3 + l4len;

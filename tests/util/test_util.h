@@ -39,6 +39,10 @@ int test_bytes_differ(const char *what, const void *got, const void *want, size_
 void test_ci128(struct tls12_crypto_info_aes_gcm_128 *ci, uint16_t version, uint8_t key_byte);
 void test_ci256(struct tls12_crypto_info_aes_gcm_256 *ci, uint16_t version, uint8_t key_byte);
 
+/* The value of the device counter `name` (mlx5tls_counter_name); a CUnit failure and 0 if the
+ * library has no such counter. */
+uint64_t test_counter(struct mlx5tls_device *dev, const char *name);
+
 /* Status of the calling thread's last firmware error, or -1 if there is none. */
 int test_last_fw_status(void);
 

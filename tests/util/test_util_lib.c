@@ -27,6 +27,20 @@ void test_ci256(struct tls12_crypto_info_aes_gcm_256 *ci, uint16_t version, uint
 	memcpy(ci->salt, "\x01\x02\x03\x04", 4);
 }
 
+uint64_t test_counter(struct mlx5tls_device *dev, const char *name)
+{
+	uint64_t v[256] = { 0 };
+	unsigned int n = mlx5tls_counter_count();
+
+	CU_ASSERT_FATAL(n <= 256);
+	CU_ASSERT_EQUAL(mlx5tls_device_counters(dev, v, n), (int)n);
+	for (unsigned int i = 0; i < n; i++)
+		if (!strcmp(mlx5tls_counter_name(i), name))
+			return v[i];
+	CU_FAIL("no such counter");
+	return 0;
+}
+
 int test_last_fw_status(void)
 {
 	struct mlx5tls_fw_error err;

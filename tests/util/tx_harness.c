@@ -7,6 +7,8 @@
 
 #include <openssl/ssl.h>
 
+#include "be_bytes.h"
+#include "inet_csum.h"
 #include "tx_harness.h"
 
 #define ETH_HLEN 14u
@@ -15,47 +17,6 @@
 #define TCP_HLEN 20u
 #define VLAN_HLEN 4u
 #define ARENA_DEFAULT (64u << 20)
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-/* RFC 1071, written here independently of the model's implementation. */
-static uint32_t sum16(uint32_t sum, const uint8_t *p, size_t len)
-{
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	return sum;
-}
-
-static uint16_t fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
 
 /* ---- receiver ---- */
 
@@ -74,14 +35,15 @@ static bool csum_ok(const uint8_t *f, size_t len, size_t l3, bool v6, size_t *l4
 	if (!v6) {
 		size_t iplen;
 
-		if (len < l3 + IPV4_HLEN || fold(sum16(0, ip, IPV4_HLEN)) != 0xffff)
+		if (len < l3 + IPV4_HLEN ||
+		    test_csum_fold(test_csum_add(0, ip, IPV4_HLEN)) != 0xffff)
 			return false;
 		iplen = get16(ip + 2);
 		if (l3 + iplen > len || iplen < IPV4_HLEN + TCP_HLEN)
 			return false;
 		l4len = iplen - IPV4_HLEN;
 		*l4 = l3 + IPV4_HLEN;
-		sum = sum16(0, ip + 12, 8) + 6 + (uint32_t)l4len;
+		sum = test_csum_add(0, ip + 12, 8) + 6 + (uint32_t)l4len;
 	} else {
 		if (len < l3 + IPV6_HLEN)
 			return false;
@@ -89,10 +51,10 @@ static bool csum_ok(const uint8_t *f, size_t len, size_t l3, bool v6, size_t *l4
 		if (l3 + IPV6_HLEN + l4len > len || l4len < TCP_HLEN)
 			return false;
 		*l4 = l3 + IPV6_HLEN;
-		sum = sum16(0, ip + 8, 32) + 6 + (uint32_t)l4len;
+		sum = test_csum_add(0, ip + 8, 32) + 6 + (uint32_t)l4len;
 	}
 	*plen = l4len - (size_t)(f[*l4 + 12] >> 4) * 4u;
-	return fold(sum16(sum, f + *l4, l4len)) == 0xffff;
+	return test_csum_fold(test_csum_add(sum, f + *l4, l4len)) == 0xffff;
 }
 
 /* The frame is ours: right ethertype (behind the right VLAN tag when tagged). */
