@@ -26,6 +26,7 @@
 #include "sim/sim.h"
 #include "sim/sq.h"
 #include "sim/syndromes.h"
+#include "sim/tls_evp.h"
 #include "sim/tls_rx.h"
 #include "sim_test_util.h"
 #include "test_util.h"
@@ -1257,12 +1258,15 @@ static const char *suite_name(const struct stream *s)
  * retransmitted intact. */
 static void run_in_order(const struct stream *s)
 {
+	uint64_t live0 = sim_tls_evp_live();
 	struct tlsfx x;
 	struct sim_rq_stats st;
 	int bad = 0;
 	size_t segs = 0;
 
 	CU_ASSERT_EQUAL_FATAL(tlsfx_init(&x, s), 0);
+	/* issue 10: static and progress params posted, no record yet: no OpenSSL context */
+	CU_ASSERT_EQUAL(sim_tls_evp_live(), live0);
 	for (size_t a = 0; a < s->len; a += MSS, segs++) {
 		size_t len = s->len - a < MSS ? s->len - a : MSS;
 
@@ -1278,13 +1282,18 @@ static void run_in_order(const struct stream *s)
 	CU_ASSERT_EQUAL(st.tls_decrypted, segs);
 	CU_ASSERT_EQUAL(st.tls_not_decrypted, 1);
 	CU_ASSERT_EQUAL(st.l4_not_ok, 1);
+	/* the first record made the GCM one; the RQ decrypts out of place, so an ERROR would
+	 * need no CTR context either */
+	CU_ASSERT_EQUAL(sim_tls_evp_live(), live0 + 1);
 	tlsfx_fini(&x);
+	CU_ASSERT_EQUAL(sim_tls_evp_live(), live0); /* destroying the TIR gave it back */
 }
 
 /* A corrupted tag byte: the segment holding the end of that record is ERROR and delivered as
  * received; the stream stays in sync and every later segment decrypts. */
 static void run_corrupt(const struct stream *s)
 {
+	uint64_t live0 = sim_tls_evp_live();
 	struct tlsfx x;
 	size_t k = 9, bad_at = s->off[k] + s->rlen[k] - 1, seg_a = bad_at / MSS * MSS;
 	static uint8_t seg[MSS];
@@ -1312,6 +1321,9 @@ static void run_corrupt(const struct stream *s)
 	}
 	CU_ASSERT_EQUAL(bad, 0);
 	CU_ASSERT_EQUAL(errors, 1);
+	/* the ERROR segment goes out as received from the frame (out of place): the engine made
+	 * no CTR context for a restore */
+	CU_ASSERT_EQUAL(sim_tls_evp_live(), live0 + 1);
 	tlsfx_fini(&x);
 }
 
