@@ -301,6 +301,7 @@ static void rx_free(struct mlx5tls_rx *rx)
 	if (rx->psv_mr)
 		mlx5tls_mr_dereg(rx->psv_mr);
 	free(rx->psv_buf);
+	free(rx->hist);
 	rx_sw_free(rx->sw);
 	/* Only the salt and IV are key material here (the key is the DEK's, and rx_sw wipes its
 	 * own): wiping all of the context would write every one of its cache lines - a miss each

@@ -57,8 +57,10 @@ struct mlx5tls_rx {
 	 * RX_SW_EPOCHS), 0 = none: a DECRYPTED packet is taken as evidence only with one of these */
 	uint32_t tags[RX_SW_EPOCHS];
 
-	/* record starts seen, oldest first (a ring of hist[], below) */
-	uint32_t hist_head, hist_count;
+	/* record starts seen, oldest first: a ring of RX_HISTORY, allocated at the first record
+	 * start (rx_hist_add; a context that receives nothing does not need its 1 KB) */
+	struct rx_start *hist;
+	uint32_t hist_head, hist_count; /* entries [hist_head, + hist_count) are valid */
 
 	/* resync */
 	uint8_t *psv_buf;        /* 64-byte GET_PSV result (fact sheet 8.5), device-writable */
@@ -91,10 +93,9 @@ struct mlx5tls_rx {
 
 	/* Not zeroed at create (RX_ZEROED): each is written before it is read, and the create of a
 	 * context that replaces another at random among many need not write (and miss on) these
-	 * lines - most of the context. */
+	 * lines. */
 	char reason[96];              /* why the path is SOFTWARE; "" (reason[0] set at create) */
 	uint8_t insp_psv[16];         /* read once insp_psv_done */
-	struct rx_start hist[RX_HISTORY]; /* entries [hist_head, + hist_count) are valid */
 };
 
 /* The bytes of struct mlx5tls_rx that mlx5tls_rx_create zeroes: all but the tail above. */
