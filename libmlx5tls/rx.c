@@ -301,6 +301,7 @@ static void rx_free(struct mlx5tls_rx *rx)
 	if (rx->psv_mr)
 		mlx5tls_mr_dereg(rx->psv_mr);
 	free(rx->psv_buf);
+	free(rx->hist);
 	rx_sw_free(rx->sw);
 	/* Only the salt and IV are key material here (the key is the DEK's, and rx_sw wipes its
 	 * own): wiping all of the context would write every one of its cache lines - a miss each
@@ -338,9 +339,12 @@ struct mlx5tls_rx *mlx5tls_rx_create(struct mlx5tls_qp *qp, struct mlx5tls_tir *
 			qp->dev->attr.name);
 		return libmlx5tls_err_ptr(-EOPNOTSUPP);
 	}
-	rx = calloc(1, sizeof(*rx));
+	/* zeroed but for the tail that is written before it is read (rx_internal.h) */
+	rx = malloc(sizeof(*rx));
 	if (!rx)
 		return libmlx5tls_err_ptr(-ENOMEM);
+	memset(rx, 0, RX_ZEROED);
+	rx->reason[0] = '\0';
 	ret = conn_init(&rx->conn, OPTS_GET(opts, conn, NULL), OPTS_GET(opts, label, NULL));
 	if (ret) {
 		free(rx);
@@ -416,7 +420,8 @@ int mlx5tls_rx_destroy(struct mlx5tls_rx *rx)
 	insp_table_del(&qp->dev->rx_table, rx->insp_slot);
 	DLIST_REMOVE(rx, tir_next, tir_pprev);
 	pthread_mutex_unlock(&qp->dev->insp_lock);
-	rx_publish(rx); /* the per-packet counters still held in the context */
+	/* the counts still held in the context; its published figures have no reader left */
+	rx_count_pending(rx, NULL);
 	/* the TIR's TLS state goes with the context: the next context on the TIR, and the DEK's
 	 * next owner (a pooled DEK is keyed again), must not find it decrypting */
 	release_device(rx);

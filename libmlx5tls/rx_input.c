@@ -21,10 +21,9 @@
 
 /* ---- published figures ---- */
 
-void rx_publish(struct mlx5tls_rx *rx)
+void rx_count_pending(struct mlx5tls_rx *rx, struct rx_sw_stats *st_out)
 {
 	struct rx_sw_stats st;
-	struct rx_pub *p = &rx->pub;
 
 	if (rx->pend_decrypted_pkts) {
 		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_DECRYPTED_PACKETS, rx->pend_decrypted_pkts);
@@ -45,6 +44,16 @@ void rx_publish(struct mlx5tls_rx *rx)
 		tls_stat_add(TLS_STAT_RX_REKEY_RECEIVED, st.key_updates - rx->ku_counted);
 		rx->ku_counted = st.key_updates;
 	}
+	if (st_out)
+		*st_out = st;
+}
+
+void rx_publish(struct mlx5tls_rx *rx)
+{
+	struct rx_sw_stats st;
+	struct rx_pub *p = &rx->pub;
+
+	rx_count_pending(rx, &st);
 	atomic_store_explicit(&p->next_record, rx_sw_next_record(rx->sw), memory_order_relaxed);
 	atomic_store_explicit(&p->records, rx->info.records, memory_order_relaxed);
 	atomic_store_explicit(&p->bytes, rx->info.bytes, memory_order_relaxed);

@@ -5,6 +5,7 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "conn.h"
@@ -52,14 +53,14 @@ struct mlx5tls_rx {
 	bool failed;             /* a record did not verify: the stream is over */
 	enum mlx5tls_rx_stop stop;
 	uint8_t stat_curr;       /* its TlsCurr* entry (tls_stat.h) */
-	char reason[96];         /* why the path is SOFTWARE */
 	/* flow tag of the TIR object that decrypted under each key epoch's keys (slot = epoch %
 	 * RX_SW_EPOCHS), 0 = none: a DECRYPTED packet is taken as evidence only with one of these */
 	uint32_t tags[RX_SW_EPOCHS];
 
-	/* record starts seen, oldest first (a ring) */
-	struct rx_start hist[RX_HISTORY];
-	uint32_t hist_head, hist_count;
+	/* record starts seen, oldest first: a ring of RX_HISTORY, allocated at the first record
+	 * start (rx_hist_add; a context that receives nothing does not need its 1 KB) */
+	struct rx_start *hist;
+	uint32_t hist_head, hist_count; /* entries [hist_head, + hist_count) are valid */
 
 	/* resync */
 	uint8_t *psv_buf;        /* 64-byte GET_PSV result (fact sheet 8.5), device-writable */
@@ -89,8 +90,16 @@ struct mlx5tls_rx {
 	/* mlx5tls_rx_inspect's own GET_PSV: its answer is kept here, not taken as a resync */
 	bool psv_for_inspect;
 	bool insp_psv_done, insp_psv_ok;
-	uint8_t insp_psv[16];
+
+	/* Not zeroed at create (RX_ZEROED): each is written before it is read, and the create of a
+	 * context that replaces another at random among many need not write (and miss on) these
+	 * lines. */
+	char reason[96];              /* why the path is SOFTWARE; "" (reason[0] set at create) */
+	uint8_t insp_psv[16];         /* read once insp_psv_done */
 };
+
+/* The bytes of struct mlx5tls_rx that mlx5tls_rx_create zeroes: all but the tail above. */
+#define RX_ZEROED offsetof(struct mlx5tls_rx, reason)
 
 static inline void rx_cnt(struct mlx5tls_rx *rx, enum mlx5tls_counter_id id, uint64_t n)
 {
@@ -98,6 +107,10 @@ static inline void rx_cnt(struct mlx5tls_rx *rx, enum mlx5tls_counter_id id, uin
 }
 
 /* rx_input.c: the datapath figures for other threads; status words; stops */
+/* The counts the context holds back (per-packet device counters, software records, KeyUpdates)
+ * added to the device's; the software path's figures in *st when st is not NULL. */
+void rx_count_pending(struct mlx5tls_rx *rx, struct rx_sw_stats *st);
+/* rx_count_pending, then the figures other threads read (rx->pub). */
 void rx_publish(struct mlx5tls_rx *rx);
 bool rx_word_valid(uint32_t word);
 unsigned int rx_word_mark(struct mlx5tls_rx *rx, uint32_t word);

@@ -96,6 +96,11 @@ void rx_hist_add(struct mlx5tls_rx *rx, uint32_t seq, uint64_t num)
 {
 	uint32_t i = (rx->hist_head + rx->hist_count) % RX_HISTORY;
 
+	/* The ring comes with the first record start, once per context. Without memory the start
+	 * is not remembered: a GET_PSV guess at it is then answered as one behind the stream with
+	 * no record start (resync_guess: skipped, the device asks again), never wrongly. */
+	if (!rx->hist && !(rx->hist = malloc(RX_HISTORY * sizeof(*rx->hist))))
+		return;
 	rx->hist[i] = (struct rx_start){ seq, num };
 	if (rx->hist_count < RX_HISTORY)
 		rx->hist_count++;

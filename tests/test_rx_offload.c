@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* TLS RX offload end to end on the model through the sim transport (cases: rx_offload_cases.h). */
+/* TLS RX offload end to end on the model through the sim transport (cases: rx_offload_cases.h),
+ * and what a context holds before and after its first record (library and model internals). */
 #include "mlx5tls/mlx5tls.h"
+#include "qp.h" /* rx_internal.h's inline helpers */
+#include "rx_internal.h"
+#include "sim/tls_evp.h"
 
 #define RX_DEV "sim"
 
@@ -11,7 +15,52 @@ static int rx_wire(struct mlx5tls_device *dev, const void *frame, size_t len)
 
 #include "rx_offload_cases.h"
 
+/*
+ * Issue 10: a context with its TIR and flow that has received nothing holds no record-start ring
+ * in the library and no OpenSSL context in the model (static and progress params were posted:
+ * the TIR's engine state exists); its stream then arrives and every record reaches the
+ * application verified by the device, the ring and one GCM context made on the way; destroying
+ * everything gives the model's context back.
+ */
+static void test_idle_context_state(void)
+{
+	uint64_t live0 = sim_tls_evp_live();
+	struct mlx5tls_rx_info info;
+	struct rxf f;
+
+	fx_init(&f, TLS1_3_VERSION, 256, 3000, 4);
+	CU_ASSERT_PTR_NULL(f.rx->hist);
+	CU_ASSERT_EQUAL(sim_tls_evp_live(), live0);
+	for (uint32_t k = 0; k < nsegs(&f); k++)
+		arrive(&f, k, UINT32_MAX);
+	expect_all(&f);
+	CU_ASSERT_EQUAL(mlx5tls_rx_query(f.rx, &info, sizeof(info)), 0);
+	CU_ASSERT_EQUAL(info.by_device, 4);
+	CU_ASSERT_PTR_NOT_NULL(f.rx->hist);
+	CU_ASSERT_EQUAL(f.rx->hist_count, 4);
+	CU_ASSERT_EQUAL(sim_tls_evp_live(), live0 + 1);
+	fx_fini(&f);
+	CU_ASSERT_EQUAL(sim_tls_evp_live(), live0);
+}
+
+static const struct test_case sim_cases[] = {
+	{ "idle_context_state", test_idle_context_state },
+	{ NULL, NULL },
+};
+
+static int suite_cleanup(void)
+{
+	tls_peer_global_cleanup();
+	return 0;
+}
+
 int main(void)
 {
-	return tls_peer_run_suite("rx_offload", rx_offload_cases);
+	const struct test_suite suites[] = {
+		{ "rx_offload", NULL, NULL, rx_offload_cases },
+		{ "rx_offload sim internals", NULL, suite_cleanup, sim_cases },
+		{ NULL, NULL, NULL, NULL },
+	};
+
+	return test_run_suites(suites);
 }

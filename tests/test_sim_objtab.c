@@ -130,10 +130,43 @@ static void test_alloc_num(void)
 	sim_objtab_fini(&t);
 }
 
+/* Until the cursor wraps, the allocator takes the number at the cursor without looking it up:
+ * a number above every one put is absent. After a wrap it looks again (a taken number is skipped),
+ * and max_key stays the largest key ever put, deletions or not. */
+static void test_alloc_above_max(void)
+{
+	struct sim_objtab t;
+	uint32_t cursor = 100, num;
+
+	CU_ASSERT_EQUAL_FATAL(sim_objtab_init(&t), 0);
+	CU_ASSERT_EQUAL(t.max_key, 0);
+	for (uint32_t want = 100; want < 110; want++) {
+		CU_ASSERT_EQUAL(sim_objtab_alloc_num(&t, &cursor, 100, 1000, &num), 0);
+		CU_ASSERT_EQUAL(num, want);
+		CU_ASSERT_EQUAL(sim_objtab_put(&t, num, val_of(num)), 0);
+		CU_ASSERT_EQUAL(t.max_key, num);
+	}
+	sim_objtab_del(&t, 109);
+	CU_ASSERT_EQUAL(t.max_key, 109);
+	/* a key put out of order (another allocator's, or a test's) raises it: the cursor skips it */
+	CU_ASSERT_EQUAL(sim_objtab_put(&t, 111, val_of(111)), 0);
+	CU_ASSERT_EQUAL(sim_objtab_alloc_num(&t, &cursor, 100, 1000, &num), 0);
+	CU_ASSERT_EQUAL(num, 110);
+	CU_ASSERT_EQUAL(sim_objtab_put(&t, num, val_of(num)), 0);
+	CU_ASSERT_EQUAL(sim_objtab_alloc_num(&t, &cursor, 100, 1000, &num), 0);
+	CU_ASSERT_EQUAL(num, 112);
+	/* wrapped: 100..108 are taken, 109 was freed */
+	cursor = 100;
+	CU_ASSERT_EQUAL(sim_objtab_alloc_num(&t, &cursor, 100, 1000, &num), 0);
+	CU_ASSERT_EQUAL(num, 109);
+	sim_objtab_fini(&t);
+}
+
 static const struct test_case cases[] = {
 	{ "random against reference", test_random_against_reference },
 	{ "iterate and remove_if", test_iterate_and_remove_if },
 	{ "number allocator", test_alloc_num },
+	{ "number allocator above the largest key", test_alloc_above_max },
 	{ NULL, NULL },
 };
 

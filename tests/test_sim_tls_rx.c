@@ -21,7 +21,9 @@
 #include <openssl/ssl.h>
 
 #include "prm/mlx5_ifc_tls.h"
+#include "sim/tls_evp.h"
 #include "sim/tls_rx.h"
+#include "sim/tls_rx_internal.h" /* the key copy: wiped once both contexts hold it */
 #include "test_util.h"
 #include "tls_peer.h"
 #include "wqe.h"
@@ -1735,6 +1737,105 @@ static void test_big_record_numbers(void)
 	}
 }
 
+static bool bytes_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/*
+ * Issue 10: a context's OpenSSL contexts are made by its first record, not by static params. A
+ * context given static params (first another connection's key, then its own: a key update before
+ * any record), START, a GET_PSV and a partial header holds none; its first record still decrypts
+ * to the ideal image under the last key; an ERROR packet (a tag byte flipped) is delivered as
+ * received, in place after the restore that makes the CTR context; the key copy is wiped once
+ * both contexts hold it, and destroy gives them back. x 4 suites.
+ */
+static void test_lazy_engine(void)
+{
+	for (int k = 0; k < 4; k++) {
+		static const size_t sizes[] = { 100, 300, 50 };
+		const uint32_t seq0 = SEQ_WRAP;
+		uint64_t live0 = sim_tls_evp_live();
+		struct rstream rs, other;
+		struct sim_tls_rx_stats st;
+		struct sim_tls_rx *idle[8];
+		struct sim_tls_rx *rx;
+		uint8_t sp[64], pp[12], out[16], *got, *bad;
+		size_t first = 3, tag_at;
+
+		CU_ASSERT_EQUAL_FATAL(rstream_build(&rs, SUITE_TLS13[k], SUITE_BITS[k], sizes, 3), 0);
+		CU_ASSERT_EQUAL_FATAL(
+			rstream_build(&other, SUITE_TLS13[k], SUITE_BITS[k], sizes, 1), 0);
+		got = malloc(rs.len);
+		bad = malloc(rs.len);
+		CU_ASSERT_FATAL(got && bad);
+		/* contexts that only get static and progress params hold no OpenSSL state */
+		for (size_t i = 0; i < 8; i++) {
+			idle[i] = engine_new(&rs, rs.rn[0], seq0);
+			CU_ASSERT_PTR_NOT_NULL_FATAL(idle[i]);
+		}
+		CU_ASSERT_EQUAL(sim_tls_evp_live(), live0);
+
+		rx = sim_tls_rx_create();
+		CU_ASSERT_PTR_NOT_NULL_FATAL(rx);
+		static_params(sp, &other, rs.rn[0], 0);
+		CU_ASSERT_EQUAL(sim_tls_rx_set_static(rx, sp, other.key, other.key_len), 0);
+		progress_start(pp, seq0);
+		CU_ASSERT_EQUAL(sim_tls_rx_set_progress(rx, pp), 0);
+		/* R11: its own key, salt and iv, placed on the tracked header before any byte */
+		static_params(sp, &rs, rs.rn[0], seq0);
+		CU_ASSERT_EQUAL(sim_tls_rx_set_static(rx, sp, rs.key, rs.key_len), 0);
+		CU_ASSERT_EQUAL(sim_tls_rx_get_progress(rx, out), 0);
+		CU_ASSERT_EQUAL(get_be32(out + 4), seq0);
+		/* a partial header begins no record */
+		CU_ASSERT_EQUAL(deliver(rx, seq0, rs.wire, 0, first, true, got), SIM_TLS_RX_DECRYPTED);
+		stats(rx, &st);
+		CU_ASSERT_EQUAL(st.evp_ctxs, 0);
+		CU_ASSERT_EQUAL(st.key_bits, SUITE_BITS[k]);
+		CU_ASSERT_EQUAL(sim_tls_evp_live(), live0);
+		CU_ASSERT_FALSE(bytes_zero(rx->key, rs.key_len)); /* kept until a context holds it */
+
+		/* the rest of record 0 and record 1: the GCM context, keyed with the last key */
+		CU_ASSERT_EQUAL(deliver(rx, seq0, rs.wire, first, rs.off[2] - first, true, got),
+				SIM_TLS_RX_DECRYPTED);
+		CU_ASSERT_EQUAL(memcmp(got, rs.img, rs.off[2]), 0);
+		stats(rx, &st);
+		CU_ASSERT_EQUAL(st.records_ok, 2);
+		CU_ASSERT_EQUAL(st.evp_ctxs, 1);
+		CU_ASSERT_EQUAL(sim_tls_evp_live(), live0 + 1);
+		CU_ASSERT_FALSE(bytes_zero(rx->key, rs.key_len)); /* the CTR context may need it */
+
+		/* record 2 with a tag byte flipped: ERROR. In place, the decrypted payload is
+		 * restored with the CTR context (R5); out of place (the RQ's way) the output is the
+		 * frame as received and no CTR context is made */
+		memcpy(bad, rs.wire, rs.len);
+		tag_at = rs.off[2] + rs.rlen[2] - 1;
+		bad[tag_at] ^= 0x01;
+		CU_ASSERT_EQUAL(deliver(rx, seq0, bad, rs.off[2], rs.rlen[2], true, got),
+				SIM_TLS_RX_ERROR);
+		CU_ASSERT_EQUAL(memcmp(got + rs.off[2], bad + rs.off[2], rs.rlen[2]), 0);
+		stats(rx, &st);
+		CU_ASSERT_EQUAL(st.auth_failures, 1);
+		CU_ASSERT_EQUAL(st.evp_ctxs, out_of_place ? 1 : 2);
+		CU_ASSERT_EQUAL(sim_tls_evp_live(), live0 + (out_of_place ? 1 : 2));
+		/* wiped once both contexts hold it */
+		CU_ASSERT_EQUAL(bytes_zero(rx->key, sizeof(rx->key)), !out_of_place);
+
+		sim_tls_rx_destroy(rx);
+		for (size_t i = 0; i < 8; i++)
+			sim_tls_rx_destroy(idle[i]);
+		CU_ASSERT_EQUAL(sim_tls_evp_live(), live0);
+		explicit_bzero(sp, sizeof(sp));
+		free(got);
+		free(bad);
+		rstream_free(&rs);
+		rstream_free(&other);
+	}
+}
+
 /* The ops table for an RQ engine. */
 static void test_ops(void)
 {
@@ -1796,6 +1897,7 @@ static const struct test_case tls_rx_cases[] = {
 	{ "header loss: scan, RESYNC, GET_PSV, answer, resume", test_header_loss_resync },
 	{ "static params in sync / searching / pending", test_static_posts },
 	{ "record numbers above 2^32", test_big_record_numbers },
+	{ "OpenSSL contexts made by the first record, key wiped once held", test_lazy_engine },
 	{ "engine ops table", test_ops },
 	{ NULL, NULL },
 };

@@ -17,7 +17,9 @@
 #include <openssl/evp.h>
 
 #include "prm/mlx5_ifc_tls.h"
+#include "secret.h"
 #include "sim/sq.h"
+#include "sim/tls_evp.h"
 #include "sim/tls_tx.h"
 #include "test_util.h"
 #include "wqe.h"
@@ -1038,6 +1040,101 @@ static void test_dump_whole_records(void)
 	suite_wipe(&s);
 }
 
+struct key_scan {
+	const uint8_t *key;
+	size_t len;
+	int found;
+};
+
+static void key_scan_region(void *ctx, const void *addr, size_t len)
+{
+	struct key_scan *k = ctx;
+	const uint8_t *p = addr;
+
+	for (size_t i = 0; i + k->len <= len; i++)
+		if (p[i] == k->key[0] && !memcmp(p + i, k->key, k->len))
+			k->found++;
+}
+
+/* Copies of key in secret memory (where the engine state lives). */
+static int key_copies(const struct suite *s)
+{
+	struct key_scan k = { s->key, s->key_len, 0 };
+
+	secret_for_each_region(key_scan_region, &k);
+	return k.found;
+}
+
+/*
+ * Issue 10: a TIS's OpenSSL context is made by its first record, not by static params. Contexts
+ * given static params and START (and one given another key first: a key update before any
+ * record) hold none, also after a partial header; the first record still encrypts byte-exact
+ * under the last key, after which the engine's key copy is gone from secret memory; static
+ * params posted again (a resync) key the same context again; destroy gives it back. x 4 suites.
+ */
+static void test_lazy_engine(void)
+{
+	struct suite s4[4];
+
+	suites4(s4, 9);
+	for (int k = 0; k < 4; k++) {
+		static const size_t data[2] = { 300, 40 };
+		const struct suite *s = &s4[k];
+		uint64_t live0 = sim_tls_evp_live();
+		struct sim_tls_tx *idle[8], *tx;
+		struct sim_tls_tx_stats st;
+		struct stream str;
+		struct suite other;
+		uint8_t buf[1024];
+
+		suite_init(&other, s->tls13, s->key_len, 0);
+		CU_ASSERT_EQUAL_FATAL(stream_build(&str, s, data, 2, s->rn0), 0);
+		CU_ASSERT_FATAL(str.len <= sizeof(buf));
+		for (size_t i = 0; i < 8; i++) {
+			idle[i] = engine_new(&other);
+			CU_ASSERT_PTR_NOT_NULL_FATAL(idle[i]);
+		}
+		CU_ASSERT_EQUAL(sim_tls_evp_live(), live0);
+
+		tx = engine_new(&other);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(tx);
+		CU_ASSERT_EQUAL(engine_sync(tx, s, s->rn0), 0); /* its own key, before any record */
+		CU_ASSERT_EQUAL(key_copies(s), 1);
+		memcpy(buf, str.plain, str.len);
+		CU_ASSERT_EQUAL(sim_tls_tx_data(tx, 0, buf, 3), 0); /* a partial header */
+		sim_tls_tx_get_stats(tx, &st);
+		CU_ASSERT_EQUAL(st.evp_ctxs, 0);
+		CU_ASSERT_EQUAL(st.key_bits, s->key_len * 8);
+		CU_ASSERT_EQUAL(sim_tls_evp_live(), live0);
+
+		CU_ASSERT_EQUAL(sim_tls_tx_data(tx, 3, buf + 3, str.len - 3), 0);
+		CU_ASSERT(stream_ok(s, &str, buf));
+		sim_tls_tx_get_stats(tx, &st);
+		CU_ASSERT_EQUAL(st.records, 2);
+		CU_ASSERT_EQUAL(st.evp_ctxs, 1);
+		CU_ASSERT_EQUAL(sim_tls_evp_live(), live0 + 1);
+		CU_ASSERT_EQUAL(key_copies(s), 0); /* OpenSSL holds it now: the copy is wiped */
+
+		/* resync to record 1 (R1, R2): static params again, START, the record re-sent */
+		CU_ASSERT_EQUAL(engine_sync(tx, s, str.rn[1]), 0);
+		memcpy(buf, str.plain + str.off[1], str.rlen[1]);
+		CU_ASSERT_EQUAL(sim_tls_tx_data(tx, (uint32_t)str.off[1], buf, str.rlen[1]), 0);
+		CU_ASSERT_EQUAL(memcmp(buf, str.expect + str.off[1], str.rlen[1]), 0);
+		CU_ASSERT_EQUAL(sim_tls_evp_live(), live0 + 1);
+		CU_ASSERT_EQUAL(key_copies(s), 0);
+
+		sim_tls_tx_destroy(tx);
+		for (size_t i = 0; i < 8; i++)
+			sim_tls_tx_destroy(idle[i]);
+		CU_ASSERT_EQUAL(sim_tls_evp_live(), live0);
+		CU_ASSERT_EQUAL(key_copies(&other), 0); /* destroy wiped the idle ones' */
+		stream_free(&str);
+		suite_wipe(&other);
+	}
+	for (int k = 0; k < 4; k++)
+		suite_wipe(&s4[k]);
+}
+
 /* The struct sim_tls_engine_ops adapter the SQ engine uses. */
 static void test_ops(void)
 {
@@ -1078,6 +1175,7 @@ static const struct test_case tls_tx_cases[] = {
 	{ "malformed record header: counted, passthrough until START", test_malformed },
 	{ "record length bounds", test_length_bounds },
 	{ "DUMP of whole records", test_dump_whole_records },
+	{ "OpenSSL context made by the first record, key copy wiped", test_lazy_engine },
 	{ "engine ops adapter", test_ops },
 	{ NULL, NULL },
 };

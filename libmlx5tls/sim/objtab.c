@@ -20,6 +20,7 @@ int sim_objtab_init(struct sim_objtab *t)
 		return -ENOMEM;
 	t->mask = OBJTAB_MIN_CAP - 1;
 	t->count = 0;
+	t->max_key = 0;
 	return 0;
 }
 
@@ -29,6 +30,7 @@ void sim_objtab_fini(struct sim_objtab *t)
 	t->slots = NULL;
 	t->mask = 0;
 	t->count = 0;
+	t->max_key = 0;
 }
 
 static void insert_slot(struct sim_objtab_slot *slots, uint32_t mask, uint32_t key, void *val)
@@ -79,6 +81,8 @@ int sim_objtab_put(struct sim_objtab *t, uint32_t key, void *val)
 	}
 	insert_slot(t->slots, t->mask, key, val);
 	t->count++;
+	if (key > t->max_key)
+		t->max_key = key;
 	return 0;
 }
 
@@ -181,7 +185,8 @@ int sim_objtab_alloc_num(const struct sim_objtab *t, uint32_t *cursor, uint32_t 
 	uint32_t n = (*cursor >= first && *cursor < limit) ? *cursor : first;
 
 	for (uint32_t tries = limit - first; tries; tries--) {
-		if (!sim_objtab_get(t, n)) {
+		/* above max_key: absent without a look-up (a random slot, a cache miss at scale) */
+		if (n > t->max_key || !sim_objtab_get(t, n)) {
 			*num = n;
 			*cursor = n + 1 < limit ? n + 1 : first;
 			return 0;

@@ -20,6 +20,7 @@ struct sim_objtab {
 	struct sim_objtab_slot *slots;
 	uint32_t mask; /* capacity - 1; capacity is a power of two */
 	uint32_t count;
+	uint32_t max_key; /* the largest key ever put: every key above it is absent */
 };
 
 int sim_objtab_init(struct sim_objtab *t);
@@ -51,7 +52,8 @@ void sim_objtab_remove_if(struct sim_objtab *t, bool (*pred)(const void *val, vo
  * Allocate a number in [first, limit) that is not in the table, searching upward from *cursor and
  * wrapping to `first`, so a freed number is not handed out again until the space has been walked
  * through (stale numbers are then caught as unknown). Advances *cursor past the result.
- * 0 or -ENOSPC if every number is taken.
+ * 0 or -ENOSPC if every number is taken. Until the cursor first wraps, the number it points at
+ * is above every number handed out (max_key) and is taken without a look-up.
  */
 int sim_objtab_alloc_num(const struct sim_objtab *t, uint32_t *cursor, uint32_t first,
 			 uint32_t limit, uint32_t *num);

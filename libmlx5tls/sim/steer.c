@@ -23,11 +23,10 @@
 #include "sim/sq_internal.h"
 
 #define KEY_LEN 38 /* version, proto, src[16], dst[16], sport, dport */
-#define STEER_MIN_BUCKETS 64u
+#define STEER_MIN_SLOTS 64u
 #define RULE_ID_FIRST 1u
 
 struct steer_rule {
-	struct steer_rule *next; /* bucket chain */
 	uint32_t id;
 	uint32_t hash;
 	uint8_t key[KEY_LEN];
@@ -35,11 +34,23 @@ struct steer_rule {
 	uint32_t tag; /* flow tag action, 0 = none */
 };
 
+/*
+ * The rules by 5-tuple: open addressing, linear probing, each slot holding a rule's hash beside
+ * the rule. A probe compares hashes in the slot array and reads a rule only when its hash is the
+ * frame's - a new flow's add finds its slot free without reading any other rule, and a rule's
+ * removal finds it in its own probe run - where a bucket chain made each of them read every
+ * rule before it in the bucket, each a cache miss among 100k flows. Deletion by backward shift.
+ */
+struct steer_slot {
+	uint32_t hash;
+	struct steer_rule *rule; /* NULL = empty */
+};
+
 struct sim_steer {
 	pthread_mutex_t lock;
-	struct steer_rule **buckets;
-	uint32_t mask;
-	uint32_t count;
+	struct steer_slot *slots;
+	uint32_t mask;  /* slots - 1, a power of two */
+	uint32_t count; /* rules in slots */
 	struct sim_objtab by_id;
 	uint32_t id_cursor;
 	struct sim_rq *def; /* default destination (pinned), NULL = drop */
@@ -128,47 +139,61 @@ static bool key_is_flow(const uint8_t key[KEY_LEN], const struct flow *f)
 static struct steer_rule *find_rule(const struct sim_steer *s, const struct flow *f,
 				    uint32_t hash)
 {
-	struct steer_rule *r;
-
-	for (r = s->buckets[hash & s->mask]; r; r = r->next)
-		if (r->hash == hash && key_is_flow(r->key, f))
-			return r;
+	for (uint32_t i = hash & s->mask; s->slots[i].rule; i = (i + 1) & s->mask)
+		if (s->slots[i].hash == hash && key_is_flow(s->slots[i].rule->key, f))
+			return s->slots[i].rule;
 	return NULL;
+}
+
+static void insert_slot(struct steer_slot *slots, uint32_t mask, struct steer_rule *rule)
+{
+	uint32_t i = rule->hash & mask;
+
+	while (slots[i].rule)
+		i = (i + 1) & mask;
+	slots[i].hash = rule->hash;
+	slots[i].rule = rule;
 }
 
 static void unlink_rule(struct sim_steer *s, const struct steer_rule *rule)
 {
-	struct steer_rule **pp = &s->buckets[rule->hash & s->mask];
+	uint32_t i, j;
 
-	while (*pp && *pp != rule)
-		pp = &(*pp)->next;
-	if (*pp)
-		*pp = rule->next;
+	for (i = rule->hash & s->mask; s->slots[i].rule != rule; i = (i + 1) & s->mask)
+		if (!s->slots[i].rule)
+			return; /* not in the table */
+	/* backward shift: pull later members of the probe run into the hole when their home does
+	 * not lie cyclically in (hole, j] */
+	for (j = (i + 1) & s->mask; s->slots[j].rule; j = (j + 1) & s->mask) {
+		uint32_t home = s->slots[j].hash & s->mask;
+
+		if (((j - home) & s->mask) >= ((j - i) & s->mask)) {
+			s->slots[i] = s->slots[j];
+			i = j;
+		}
+	}
+	s->slots[i].rule = NULL;
+	s->slots[i].hash = 0;
 	s->count--;
 }
 
-/* Double the buckets at load 1; a failed grow keeps the longer chains. */
+/* Double the slots above load 3/4; a failed grow keeps the longer probe runs (the table never
+ * fills: sim_steer_add_tagged refuses the rule that would take the last empty slot). */
 static void maybe_grow(struct sim_steer *s)
 {
 	uint32_t n = s->mask + 1;
-	struct steer_rule **nb;
+	struct steer_slot *ns;
 
-	if (s->count < n || n > UINT32_MAX / 2)
+	if ((uint64_t)s->count * 4 <= (uint64_t)n * 3 || n > UINT32_MAX / 2)
 		return;
-	nb = calloc((size_t)n * 2, sizeof(*nb));
-	if (!nb)
+	ns = calloc((size_t)n * 2, sizeof(*ns));
+	if (!ns)
 		return;
-	for (uint32_t i = 0; i < n; i++) {
-		struct steer_rule *r = s->buckets[i], *next;
-
-		for (; r; r = next) {
-			next = r->next;
-			r->next = nb[r->hash & (n * 2 - 1)];
-			nb[r->hash & (n * 2 - 1)] = r;
-		}
-	}
-	free(s->buckets);
-	s->buckets = nb;
+	for (uint32_t i = 0; i < n; i++)
+		if (s->slots[i].rule)
+			insert_slot(ns, n * 2 - 1, s->slots[i].rule);
+	free(s->slots);
+	s->slots = ns;
 	s->mask = n * 2 - 1;
 }
 
@@ -178,19 +203,19 @@ int sim_steer_init(struct sim_dev *dev)
 
 	if (!s)
 		return -ENOMEM;
-	s->buckets = calloc(STEER_MIN_BUCKETS, sizeof(*s->buckets));
-	if (!s->buckets || sim_objtab_init(&s->by_id))
+	s->slots = calloc(STEER_MIN_SLOTS, sizeof(*s->slots));
+	if (!s->slots || sim_objtab_init(&s->by_id))
 		goto err;
 	if (pthread_mutex_init(&s->lock, NULL)) {
 		sim_objtab_fini(&s->by_id);
 		goto err;
 	}
-	s->mask = STEER_MIN_BUCKETS - 1;
+	s->mask = STEER_MIN_SLOTS - 1;
 	s->id_cursor = RULE_ID_FIRST;
 	dev->steer = s;
 	return 0;
 err:
-	free(s->buckets);
+	free(s->slots);
 	free(s);
 	return -ENOMEM;
 }
@@ -219,7 +244,7 @@ void sim_steer_fini(struct sim_dev *dev)
 	sim_objtab_remove_if(&s->by_id, rule_any, rule_free, NULL);
 	sim_objtab_fini(&s->by_id);
 	pthread_mutex_destroy(&s->lock);
-	free(s->buckets);
+	free(s->slots);
 	free(s);
 	dev->steer = NULL;
 }
@@ -275,6 +300,8 @@ int sim_steer_add_tagged(struct sim_dev *dev, const struct sim_flow_match *m, ui
 	pthread_mutex_lock(&s->lock);
 	if (find_rule(s, &f, rule->hash)) {
 		ret = -EEXIST;
+	} else if (s->count + 1 >= s->mask + 1) {
+		ret = -ENOMEM; /* growing failed: one slot always stays empty, ending every probe */
 	} else if (sim_objtab_alloc_num(&s->by_id, &s->id_cursor, RULE_ID_FIRST, UINT32_MAX,
 					&id) ||
 		   sim_objtab_put(&s->by_id, id, rule)) {
@@ -282,8 +309,7 @@ int sim_steer_add_tagged(struct sim_dev *dev, const struct sim_flow_match *m, ui
 	} else {
 		rule->id = id;
 		rule->tir = tir;
-		rule->next = s->buckets[rule->hash & s->mask];
-		s->buckets[rule->hash & s->mask] = rule;
+		insert_slot(s->slots, s->mask, rule);
 		s->count++;
 		maybe_grow(s);
 		tir->rule_refs++;

@@ -6,8 +6,9 @@
  * from is re-keyed or destroyed (sim_dp_deks_gone_locked) or the device's datapath state goes. The
  * DEK rule is the model's reading of fact sheet 3.6/12.4 (a freed DEK is re-keyed only after
  * SYNC_CRYPTO flushed the device's copies): the key the context holds is then gone, and a pooled
- * TIS whose connection went away keeps no engine state (about 1.2 KB of OpenSSL context) until its
- * next user posts static params, as every user does first. The crypto itself is the TLS TX engine's
+ * TIS whose connection went away keeps no engine state until its next user posts static params,
+ * as every user does first; its OpenSSL context (about 1 KB) comes only with the first record
+ * (tls_evp.h). The crypto itself is the TLS TX engine's
  * (struct sim_tls_engine_ops); this file checks what the static params and the DEK must be before
  * handing them over.
  */

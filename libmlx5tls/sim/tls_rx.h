@@ -17,8 +17,10 @@
  * Headers, explicit nonces and tags are never modified ("leaves record framing unmodified", 14b);
  * payload bytes become plaintext only in packets reported DECRYPTED. Every other packet is left
  * exactly as received (DOC "Error handling": no partial in-place decryption). The engine is pure:
- * no queues, no locks (the caller serialises all calls on one context), no allocation after
- * create. The rules it implements, with their sources, are listed at the top of tls_rx.c.
+ * no queues, no locks (the caller serialises all calls on one context); it allocates after
+ * create only its OpenSSL contexts, at the first record (and the first R5 restore), so that a
+ * TIR that carries no record holds none (tls_evp.h). The rules it implements, with their
+ * sources, are listed at the top of tls_rx.c.
  *
  * Lifecycle of one context (one TLS TIR, fact sheet 11.2 / 11.4):
  *   create -> set_static (resync_tcp_sn 0, rec_seq) -> set_progress (START, next_record_tcp_sn =
@@ -106,6 +108,8 @@ struct sim_tls_rx_stats {
 	/* current state */
 	enum sim_tls_rx_state state;
 	bool tls13;
+	uint8_t evp_ctxs;          /* OpenSSL contexts held: 0 until the first record is decrypted,
+				    * 1 (GCM), 2 once an ERROR packet was restored (CTR, R5) */
 	uint32_t key_bits;         /* 128, 256; 0 before static params */
 	uint32_t expected_seq;     /* the next TCP sequence the tracker needs */
 	/* the record being tracked (SYNC, LOST, RESYNC_PENDING, SEARCHING while verifying) */
@@ -129,8 +133,9 @@ void sim_tls_rx_destroy(struct sim_tls_rx *rx);
  * of the DEK named by dek_index, which the caller resolves (key_len 16 = AES-GCM-128, 32 =
  * AES-GCM-256). -EINVAL if const_2/const_1/encryption_standard are not 2/1/1, tls_version is not 2
  * or 3, a reserved field is not zero, key_len is neither 16 nor 32, or the TLS version differs
- * from the context's after a START; the context is then unchanged. -EIO if OpenSSL refuses the
- * key; the context then has no static params. On success:
+ * from the context's after a START; the context is then unchanged. The key is kept (in secret
+ * memory) and given to OpenSSL when a record first needs it: a refusal then fails that packet
+ * (-EIO). On success:
  *  - before any START: the parameters are stored and the tracker waits for START;
  *  - later: the key, salt and iv replace the old ones, and (resync_tcp_sn, initial_record_number)
  *    is taken as "the record numbered initial_record_number begins at resync_tcp_sn": the resync

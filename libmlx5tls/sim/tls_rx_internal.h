@@ -47,12 +47,21 @@ struct rx_rec {
 };
 
 struct sim_tls_rx {
-	EVP_CIPHER_CTX *gcm; /* record decryption, keyed by set_static, IV per record */
+	/* OpenSSL contexts, made and keyed from key[] when first needed (tls_evp.h): the GCM one by
+	 * the first record this engine decrypts, the CTR one by the first R5 restore. A TIR whose
+	 * connection never carries a record holds neither. */
+	EVP_CIPHER_CTX *gcm; /* record decryption, IV per record */
 	EVP_CIPHER_CTX *ctr; /* the same key in CTR mode: re-encrypts on ERROR (R5) */
+	bool gcm_keyed;      /* gcm / ctr hold the key of the last static params */
+	bool ctr_keyed;
 	enum sim_tls_rx_state state;
 	bool tls13;
 	bool started;        /* SYNC: a byte was processed since START (R12) */
-	uint32_t key_bits;
+	uint32_t key_bits;   /* 128 or 256: the length of key[]; 0 before static params */
+	/* The key of the DEK the last static params named, as tls_rx_ctx.c read it when they were
+	 * posted (a later MODIFY of that DEK does not reach this TIR, fact sheet 3.6/12.4): here,
+	 * in secret memory like the whole engine state, until both contexts hold it, then wiped. */
+	uint8_t key[32];
 	uint8_t salt[4];
 	uint8_t implicit_iv[8];
 	uint64_t initial_rn; /* initial_record_number of the last static params */

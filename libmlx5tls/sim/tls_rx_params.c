@@ -13,6 +13,7 @@
 
 #include "prm/mlx5_ifc_tls.h"
 #include "secret.h"
+#include "sim/tls_evp.h"
 #include "sim/tls_rx_internal.h"
 
 const char *sim_tls_rx_state_str(enum sim_tls_rx_state st)
@@ -51,21 +52,13 @@ const char *sim_tls_rx_status_str(enum sim_tls_rx_status s)
 
 struct sim_tls_rx *sim_tls_rx_create(void)
 {
-	struct sim_tls_rx *rx = secret_alloc(sizeof(*rx)); /* salt, IV, plaintext */
+	struct sim_tls_rx *rx = secret_alloc(sizeof(*rx)); /* key, salt, IV, plaintext */
 
 	if (!rx) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	rx->gcm = EVP_CIPHER_CTX_new();
-	rx->ctr = EVP_CIPHER_CTX_new();
-	if (!rx->gcm || !rx->ctr) {
-		EVP_CIPHER_CTX_free(rx->gcm);
-		EVP_CIPHER_CTX_free(rx->ctr);
-		secret_free(rx, sizeof(*rx));
-		errno = ENOMEM;
-		return NULL;
-	}
+	/* no OpenSSL context yet: the first record makes it (tls_evp.h) */
 	rx->state = SIM_TLS_RX_NO_STATIC;
 	return rx;
 }
@@ -74,8 +67,8 @@ void sim_tls_rx_destroy(struct sim_tls_rx *rx)
 {
 	if (!rx)
 		return;
-	EVP_CIPHER_CTX_free(rx->gcm); /* cleanses the key schedules */
-	EVP_CIPHER_CTX_free(rx->ctr);
+	sim_tls_evp_free(&rx->gcm);
+	sim_tls_evp_free(&rx->ctr);
 	explicit_bzero(rx, sizeof(*rx));
 	secret_free(rx, sizeof(*rx));
 }
@@ -92,7 +85,6 @@ int sim_tls_rx_set_static(struct sim_tls_rx *rx, const uint8_t params[64], const
 			  size_t key_len)
 {
 	uint64_t p[DEVX_ST_SZ_QW(tls_static_params)]; /* aligned copy for DEVX_GET64 */
-	const EVP_CIPHER *gcm, *ctr;
 	enum sim_tls_rx_state prev;
 	uint32_t version, resync_tcp_sn;
 	uint64_t rn;
@@ -116,13 +108,7 @@ int sim_tls_rx_set_static(struct sim_tls_rx *rx, const uint8_t params[64], const
 		explicit_bzero(p, sizeof(p));
 		return -EINVAL;
 	}
-	if (key_len == 16) {
-		gcm = EVP_aes_128_gcm();
-		ctr = EVP_aes_128_ctr();
-	} else if (key_len == 32) {
-		gcm = EVP_aes_256_gcm();
-		ctr = EVP_aes_256_ctr();
-	} else {
+	if (key_len != 16 && key_len != 32) { /* AES-GCM-128 / -256 */
 		explicit_bzero(p, sizeof(p));
 		return -EINVAL;
 	}
@@ -132,25 +118,14 @@ int sim_tls_rx_set_static(struct sim_tls_rx *rx, const uint8_t params[64], const
 		explicit_bzero(p, sizeof(p));
 		return -EINVAL; /* R1 */
 	}
-	if (EVP_DecryptInit_ex(rx->gcm, gcm, NULL, key, NULL) != 1 ||
-	    EVP_EncryptInit_ex(rx->ctr, ctr, NULL, key, NULL) != 1) {
-		rx->state = SIM_TLS_RX_NO_STATIC;
-		rx->key_bits = 0;
-		explicit_bzero(p, sizeof(p));
-		return -EIO;
-	}
+	/* The new key replaces the old one in both contexts (tls_rx_rec.c keys them again before
+	 * their next use, the GCM one with the salt as its fixed IV part): the GCM state of the
+	 * tracked record is reset, as the cases below take into account. */
+	explicit_bzero(rx->key, sizeof(rx->key));
+	memcpy(rx->key, key, key_len);
+	rx->gcm_keyed = false;
+	rx->ctr_keyed = false;
 	memcpy(rx->salt, DEVX_ADDR_OF(tls_static_params, p, gcm_iv), sizeof(rx->salt));
-	/* Every record's nonce starts with the salt (RFC 5288 3; RFC 8446 5.3: the record number
-	 * is XORed into the last 8 of the 12 bytes): the salt is the GCM context's fixed IV part
-	 * and each record sets only the 8 bytes after it (tls_rx.c gcm_begin). A new key makes a
-	 * new OpenSSL context, so the fixed part is set after every key. */
-	if (EVP_CIPHER_CTX_ctrl(rx->gcm, EVP_CTRL_GCM_SET_IV_FIXED, (int)sizeof(rx->salt),
-				rx->salt) != 1) {
-		rx->state = SIM_TLS_RX_NO_STATIC;
-		rx->key_bits = 0;
-		explicit_bzero(p, sizeof(p));
-		return -EIO;
-	}
 	rx->tls13 = version == MLX5_STATIC_PARAMS_TLS_VERSION_1_3;
 	rx->key_bits = (uint32_t)key_len * 8;
 	memcpy(rx->implicit_iv, DEVX_ADDR_OF(tls_static_params, p, implicit_iv),
@@ -285,6 +260,7 @@ void sim_tls_rx_get_stats(const struct sim_tls_rx *rx, struct sim_tls_rx_stats *
 	*st = rx->c;
 	st->state = rx->state;
 	st->tls13 = rx->tls13;
+	st->evp_ctxs = (uint8_t)((rx->gcm != NULL) + (rx->ctr != NULL));
 	st->key_bits = rx->key_bits;
 	st->expected_seq = rx->expected;
 	st->record_number = rx->w.rn;

@@ -2,7 +2,8 @@
 /*
  * TLS RX crypto engine of the device model: one record's AES-GCM - its nonce and AAD, the payload
  * runs (decrypted in place or into the receive buffer, or only observed), the tag check, and R5's
- * re-encryption with AES-CTR on ERROR. The packet path that drives it, and the rules it follows,
+ * re-encryption with AES-CTR on ERROR, and the OpenSSL contexts for them, made when first needed.
+ * The packet path that drives it, and the rules it follows,
  * are in tls_rx.c; the shared state is in tls_rx_internal.h.
  */
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
+#include "sim/tls_evp.h"
 #include "sim/tls_rx_internal.h"
 
 #define SINK_LEN 2048
@@ -27,6 +29,47 @@ static void put_be64(uint8_t *p, uint64_t v)
 		p[i] = (uint8_t)v;
 		v >>= 8;
 	}
+}
+
+/* Both contexts hold the key: its copy is no longer needed. */
+static void key_used(struct sim_tls_rx *rx)
+{
+	if (rx->gcm_keyed && rx->ctr_keyed)
+		explicit_bzero(rx->key, sizeof(rx->key));
+}
+
+/*
+ * The GCM context, keyed with the key of the last static params: made at the first record (and
+ * keyed again at the first record after new static params). Every record's nonce starts with
+ * the salt (RFC 5288 3; RFC 8446 5.3: the record number is XORed into the last 8 of the 12
+ * bytes): the salt is the context's fixed IV part and each record sets only the 8 bytes after
+ * it (gcm_begin). A new key resets the OpenSSL context, so the fixed part is set after every key.
+ */
+static int gcm_ready(struct sim_tls_rx *rx)
+{
+	if (rx->gcm_keyed)
+		return 0;
+	if (sim_tls_evp_key(&rx->gcm, rx->key_bits == 256 ? EVP_aes_256_gcm() : EVP_aes_128_gcm(),
+			    rx->key, false) ||
+	    EVP_CIPHER_CTX_ctrl(rx->gcm, EVP_CTRL_GCM_SET_IV_FIXED, (int)sizeof(rx->salt),
+				rx->salt) != 1)
+		return -EIO;
+	rx->gcm_keyed = true;
+	key_used(rx);
+	return 0;
+}
+
+/* The CTR context with the same key: made at the first R5 restore (an ERROR packet). */
+static int ctr_ready(struct sim_tls_rx *rx)
+{
+	if (rx->ctr_keyed)
+		return 0;
+	if (sim_tls_evp_key(&rx->ctr, rx->key_bits == 256 ? EVP_aes_256_ctr() : EVP_aes_128_ctr(),
+			    rx->key, true))
+		return -EIO;
+	rx->ctr_keyed = true;
+	key_used(rx);
+	return 0;
 }
 
 /* The GCM nonce of the tracked record (RFC 5288 3 / RFC 8446 5.3). */
@@ -47,7 +90,7 @@ static void rec_iv(struct sim_tls_rx *rx)
 /*
  * Start the tracked record's GCM operation: nonce and AAD (RFC 5246 6.2.3.3 / RFC 8446 5.2).
  * The nonce goes in as its last 8 bytes (the first 4 are the salt, set with the key:
- * sim_tls_rx_set_static), through one prepared parameter: EVP_DecryptInit_ex with the whole IV
+ * gcm_ready), through one prepared parameter: EVP_DecryptInit_ex with the whole IV
  * asks the provider for the IV length by name on every call (OpenSSL 3 EVP_CIPHER_CTX_get_iv_
  * length), about 20 ns more per record; setting it restarts the GCM state the same way
  * (CRYPTO_gcm128_setiv).
@@ -64,6 +107,8 @@ static int gcm_begin(struct sim_tls_rx *rx)
 	size_t aad_len;
 	int outl = 0;
 
+	if (gcm_ready(rx))
+		return -EIO;
 	if (rx->tls13) {
 		memcpy(aad, w->hdr, HDR_LEN);
 		aad_len = HDR_LEN;
@@ -164,6 +209,8 @@ static int ctr_restore(struct sim_tls_rx *rx, uint8_t *p, size_t n)
 	uint8_t ctr[16], junk[16] = { 0 };
 	int skip = (int)(w->pay_off % 16u), outl = 0;
 
+	if (ctr_ready(rx))
+		return -EIO;
 	memcpy(ctr, w->iv, GCM_IV_LEN);
 	ctr[12] = (uint8_t)(blk >> 24);
 	ctr[13] = (uint8_t)(blk >> 16);

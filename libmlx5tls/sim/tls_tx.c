@@ -43,8 +43,9 @@
  *     record counting) and never output (fact sheet 8.6, 14b).
  *
  * Efficiency: one EVP_EncryptUpdate per contiguous payload run (in place), header/nonce/tag bytes
- * handled by small copies, no allocation after create (DUMP payload is encrypted into a
- * per-thread scratch buffer, since DUMP output is discarded).
+ * handled by small copies, no allocation after create but the OpenSSL context at the first
+ * record (tls_evp.h: a TIS that sends nothing holds none); DUMP payload is encrypted into a
+ * per-thread scratch buffer, since DUMP output is discarded.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -57,6 +58,7 @@
 #include "prm/mlx5_ifc_tls.h"
 #include "secret.h"
 #include "sim/sq.h"
+#include "sim/tls_evp.h"
 #include "sim/tls_tx.h"
 
 #define TLS12_OVERHEAD (SIM_TLS_TX_NONCE_LEN + SIM_TLS_TX_TAG_LEN) /* 24 */
@@ -66,10 +68,13 @@
 #define SCRATCH_LEN 4096
 
 struct sim_tls_tx {
-	EVP_CIPHER_CTX *evp; /* keyed by set_static; IV per record */
+	/* made and keyed from key[] by the first record after static params (tls_evp.h): a TIS
+	 * whose connection never sends a record holds none; IV per record */
+	EVP_CIPHER_CTX *evp;
 	enum sim_tls_tx_state state;
 	bool tls13;
-	uint32_t key_bits;
+	bool keyed;               /* evp holds the key of the last static params */
+	uint32_t key_bits;        /* 128 or 256: the length of key[]; 0 before static params */
 	uint8_t salt[4];          /* gcm_iv */
 	uint8_t implicit_iv[8];   /* TLS 1.3 */
 	uint64_t initial_rn;      /* initial_record_number of the last static params */
@@ -88,6 +93,10 @@ struct sim_tls_tx {
 	uint32_t expected_seq;
 
 	struct sim_tls_tx_stats c; /* counters only; state fields are filled by get_stats */
+	/* The key of the DEK the last static params named, as tls_ctx.c read it when they were
+	 * posted: here, in secret memory like the whole engine state, until evp holds it, then
+	 * wiped. Last, so that the state fills a 256-byte secret chunk exactly. */
+	uint8_t key[32];
 };
 
 /* DUMP ciphertext sink: per thread, not per context (the engine state of an idle TIS stays
@@ -117,18 +126,13 @@ const char *sim_tls_tx_state_str(enum sim_tls_tx_state st)
 
 struct sim_tls_tx *sim_tls_tx_create(void)
 {
-	struct sim_tls_tx *tx = secret_alloc(sizeof(*tx)); /* salt, IV, nonces */
+	struct sim_tls_tx *tx = secret_alloc(sizeof(*tx)); /* key, salt, IV, nonces */
 
 	if (!tx) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	tx->evp = EVP_CIPHER_CTX_new();
-	if (!tx->evp) {
-		secret_free(tx, sizeof(*tx));
-		errno = ENOMEM;
-		return NULL;
-	}
+	/* no OpenSSL context yet: the first record makes it (tls_evp.h) */
 	tx->state = SIM_TLS_TX_NO_STATIC;
 	return tx;
 }
@@ -137,7 +141,7 @@ void sim_tls_tx_destroy(struct sim_tls_tx *tx)
 {
 	if (!tx)
 		return;
-	EVP_CIPHER_CTX_free(tx->evp); /* cleanses the key schedule */
+	sim_tls_evp_free(&tx->evp);
 	explicit_bzero(tx, sizeof(*tx));
 	secret_free(tx, sizeof(*tx));
 }
@@ -154,7 +158,6 @@ int sim_tls_tx_set_static(struct sim_tls_tx *tx, const uint8_t params[64], const
 			  size_t key_len)
 {
 	uint64_t p[DEVX_ST_SZ_QW(tls_static_params)]; /* aligned copy for DEVX_GET64 */
-	const EVP_CIPHER *cipher;
 	uint32_t version;
 
 	if (!tx || !params || !key)
@@ -168,20 +171,13 @@ int sim_tls_tx_set_static(struct sim_tls_tx *tx, const uint8_t params[64], const
 		    MLX5_STATIC_PARAMS_ENCRYPTION_STANDARD_TLS ||
 	    (version != 2 && version != 3))
 		return -EINVAL;
-	/* fact sheet 6: the cipher is the DEK's key size, not a params field */
-	if (key_len == 16)
-		cipher = EVP_aes_128_gcm();
-	else if (key_len == 32)
-		cipher = EVP_aes_256_gcm();
-	else
+	/* fact sheet 6: the cipher is the DEK's key size (AES-GCM-128 / -256), not a params field */
+	if (key_len != 16 && key_len != 32)
 		return -EINVAL;
-
-	tx->state = SIM_TLS_TX_NO_STATIC;
-	tx->key_bits = 0;
-	if (EVP_EncryptInit_ex(tx->evp, cipher, NULL, key, NULL) != 1) {
-		explicit_bzero(p, sizeof(p));
-		return -EIO;
-	}
+	/* the new key replaces the old one; record_begin gives it to OpenSSL before its next use */
+	explicit_bzero(tx->key, sizeof(tx->key));
+	memcpy(tx->key, key, key_len);
+	tx->keyed = false;
 	tx->tls13 = version == 3;
 	tx->key_bits = (uint32_t)key_len * 8;
 	memcpy(tx->salt, DEVX_ADDR_OF(tls_static_params, p, gcm_iv), sizeof(tx->salt));
@@ -267,6 +263,14 @@ static int record_begin(struct sim_tls_tx *tx)
 		aad[12] = (uint8_t)pay;
 		aad_len = 13;
 		tx->pay_left = pay;
+	}
+	if (!tx->keyed) { /* the first record since static params: the context, keyed */
+		if (sim_tls_evp_key(&tx->evp,
+				    tx->key_bits == 256 ? EVP_aes_256_gcm() : EVP_aes_128_gcm(),
+				    tx->key, true))
+			return -EIO;
+		tx->keyed = true;
+		explicit_bzero(tx->key, sizeof(tx->key));
 	}
 	prm[0] = OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TLS1_IV_FIXED, iv,
 						   (size_t)-1);
@@ -477,6 +481,7 @@ void sim_tls_tx_get_stats(const struct sim_tls_tx *tx, struct sim_tls_tx_stats *
 	*st = tx->c;
 	st->state = tx->state;
 	st->tls13 = tx->tls13;
+	st->evp_ctxs = tx->evp != NULL;
 	st->key_bits = tx->key_bits;
 	st->record_number = tx->rn;
 	st->record_offset = tx->rec_off;

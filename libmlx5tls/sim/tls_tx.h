@@ -16,7 +16,8 @@
  * the 16 bytes the driver reserved for the tag are overwritten with the tag. Segments may start
  * anywhere in a record and carry several records; partial header, nonce, GCM and tag state is
  * carried across segments. The engine is pure: no queues, no locks (the caller serialises all
- * calls on one context, as the SQ engine does), no allocation after create.
+ * calls on one context, as the SQ engine does), no allocation after create but its OpenSSL
+ * context, at the first record (sim/tls_evp.h).
  *
  * Lifecycle of one context (one TLS TIS):
  *   create -> set_static (key, salt, record number) -> set_progress (START) -> data/dump ...
@@ -72,6 +73,7 @@ struct sim_tls_tx_stats {
 	/* current state */
 	enum sim_tls_tx_state state;
 	bool tls13;
+	uint8_t evp_ctxs;         /* OpenSSL contexts held: 0 until the first record, then 1 */
 	uint32_t key_bits;        /* 128, 256; 0 before static params */
 	uint64_t record_number;   /* record in progress, or the next one to start */
 	uint32_t record_offset;   /* bytes of the current record seen (header included); in
@@ -92,9 +94,10 @@ void sim_tls_tx_destroy(struct sim_tls_tx *tx);
  * of the DEK named by its dek_index, which the caller resolves (key_len 16 = AES-GCM-128, 32 =
  * AES-GCM-256; the cipher comes from the DEK, not from the params). -EINVAL if const_1/const_2/
  * encryption_standard are not 1/2/1, tls_version is not 2 (TLS 1.2) or 3 (TLS 1.3), or key_len
- * is neither 16 nor 32; the context is then unchanged. -EIO if OpenSSL refuses the key; the
- * context then has no static params. On success the record tracker waits for progress params
- * START (reserved bits are the caller's to check; the SQ engine's tls_ctx.c does).
+ * is neither 16 nor 32; the context is then unchanged. The key is kept (in secret memory) and
+ * given to OpenSSL when the next record begins: a refusal then fails that DUMP or data call
+ * (-EIO). On success the record tracker waits for progress params START (reserved bits are the
+ * caller's to check; the SQ engine's tls_ctx.c does).
  */
 int sim_tls_tx_set_static(struct sim_tls_tx *tx, const uint8_t params[64], const uint8_t *key,
 			  size_t key_len);
