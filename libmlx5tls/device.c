@@ -6,6 +6,7 @@
 #include "cmd.h"
 #include "sim/sim.h"
 #include "inspect.h"
+#include "rx_sw.h"
 
 static bool is_model_name(const char *name)
 {
@@ -84,6 +85,7 @@ struct mlx5tls_device *mlx5tls_device_open(const char *name,
 		return libmlx5tls_err_ptr(-ENOMEM);
 	pthread_mutex_init(&dev->tx_lock, NULL);
 	pthread_mutex_init(&dev->insp_lock, NULL);
+	rec_pool_init(&dev->rx_rec_pool, rx_sw_rec_bytes());
 
 	name = default_device_name(name);
 	dev->ops = name && is_model_name(name) ? &mlx5tls_transport_sim : &mlx5tls_transport_devx;
@@ -129,6 +131,7 @@ err_trace:
 err_close:
 	dev->ops->close(dev->xp);
 err_free:
+	rec_pool_fini(&dev->rx_rec_pool);
 	pthread_mutex_destroy(&dev->insp_lock);
 	pthread_mutex_destroy(&dev->tx_lock);
 	free(dev);
@@ -150,6 +153,7 @@ int mlx5tls_device_close(struct mlx5tls_device *dev)
 	dev->ops->close(dev->xp);
 	insp_table_fini(&dev->tx_table);
 	insp_table_fini(&dev->rx_table);
+	rec_pool_fini(&dev->rx_rec_pool);
 	pthread_mutex_destroy(&dev->insp_lock);
 	pthread_mutex_destroy(&dev->tx_lock);
 	free(dev);

@@ -16,6 +16,7 @@
 #include "counters.h"
 #include "insp_table.h"
 #include "log.h"
+#include "rec_pool.h"
 
 struct mlx5tls_trace;
 struct inspect_qp;
@@ -39,6 +40,7 @@ struct mlx5tls_device {
 	struct mlx5tls_dek_pool *insp_dek_pools;
 	struct mlx5tls_tis_pool *insp_tis_pools;
 	struct insp_table rx_table; /* live TLS RX contexts (rx.c): slot rx->insp_slot */
+	struct rec_pool rx_rec_pool; /* record buffers of its RX contexts' software path */
 	struct mlx5tls_device *insp_next;
 	uint32_t insp_seq;          /* registry number, larger for a device opened later */
 };

@@ -377,6 +377,7 @@ struct mlx5tls_rx *mlx5tls_rx_create(struct mlx5tls_qp *qp, struct mlx5tls_tir *
 	ret = rx_sw_init(&rx->sw, ci, ci_len);
 	if (ret)
 		goto err;
+	rx_sw_set_rec_pool(rx->sw, &qp->dev->rx_rec_pool);
 	rx_sw_set_stop_at_control(rx->sw, flags & MLX5TLS_RX_F_STOP_AT_CONTROL);
 	/* the GET_PSV buffer and its MR come with the first resync request (rx_psv_buf) */
 	if (flags & MLX5TLS_RX_F_SOFTWARE) {
@@ -451,6 +452,10 @@ int mlx5tls_rx_query(struct mlx5tls_rx *rx, struct mlx5tls_rx_info *info, size_t
 	rx->info.stop = rx->stop;
 	rx->info.path = rx->reason[0] ? MLX5TLS_TX_PATH_SOFTWARE : MLX5TLS_TX_PATH_DEVICE;
 	rx->info.key_epoch = rx_sw_epoch(rx->sw);
+	/* with its slot in the device's table of RX contexts (and a bucket of its id index) */
+	rx->info.mem_bytes = sizeof(*rx) + insp_table_slot_bytes() + sizeof(uint32_t) +
+			     (rx->hist ? RX_HISTORY * sizeof(*rx->hist) : 0) +
+			     (rx->psv_buf ? RX_PSV_BYTES : 0) + rx_sw_mem(rx->sw);
 	copy_out(info, info_sz, &rx->info, sizeof(rx->info));
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include "rx_sw.h"
 
 #define RX_HISTORY 64u /* record starts remembered for a late GET_PSV answer */
+#define RX_PSV_BYTES 64u /* a GET_PSV result (fact sheet 8.5) */
 
 /* Copies of the datapath figures for other threads (the publisher): the driving thread stores
  * them at the end of every call that changes them (rx_publish), the reader loads them without

@@ -189,7 +189,7 @@ void rx_post_get_psv(struct mlx5tls_rx *rx)
 	struct wqe_slot slot = { .kind = WQE_GET_PSV, .rx = rx };
 	uint8_t *w;
 
-	memset(rx->psv_buf, 0, 64);
+	memset(rx->psv_buf, 0, RX_PSV_BYTES);
 	w = qp_wqe_begin(qp, 1);
 	wqe_build_get_psv(w, (uint16_t)qp->pc, qp->ring.sqn, rx->tirn, rx->psv_mr->lkey,
 			  (uintptr_t)rx->psv_buf);
@@ -203,11 +203,11 @@ int rx_psv_buf(struct mlx5tls_rx *rx)
 	if (rx->psv_mr)
 		return 0;
 	if (!rx->psv_buf) {
-		rx->psv_buf = aligned_alloc(64, 64);
+		rx->psv_buf = aligned_alloc(64, RX_PSV_BYTES);
 		if (!rx->psv_buf)
 			return -ENOMEM;
 	}
-	rx->psv_mr = mr_reg_access(rx->qp->pd, rx->psv_buf, 64, XPORT_MR_LOCAL_WRITE);
+	rx->psv_mr = mr_reg_access(rx->qp->pd, rx->psv_buf, RX_PSV_BYTES, XPORT_MR_LOCAL_WRITE);
 	return rx->psv_mr ? 0 : -errno;
 }
 

@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 
 #include "mlx5tls_internal.h"
+#include "rec_pool.h"
 #include "rx_sw.h"
 #include "secret.h"
 
@@ -65,25 +66,51 @@ struct rx_sw {
 	uint32_t hs_hdr_have;
 	struct rx_sw_stats st;
 	/* the record being assembled and, per byte, RX_SW_MARK_* or an epoch mark: one buffer of
-	 * 2 x REC_MAX allocated at the first byte assembled (a context whose records the device
-	 * hands over whole never needs it), kept until the context goes */
+	 * 2 x REC_MAX taken at the first byte assembled and given back when a call ends between
+	 * records (a context whose records the device hands over whole never needs it; an idle
+	 * connection holds none), from the device's pool when it has one (rec_pool.h) */
 	uint8_t *rec;
 	uint8_t *mark;
+	struct rec_pool *pool;
 };
 
 #define REC_MAX (HDR_LEN + MAX_BODY)
+
+size_t rx_sw_rec_bytes(void)
+{
+	return 2 * (size_t)REC_MAX;
+}
+
+void rx_sw_set_rec_pool(struct rx_sw *rx, struct rec_pool *pool)
+{
+	rx->pool = pool;
+}
 
 static int rec_buf(struct rx_sw *rx)
 {
 	if (rx->rec)
 		return 0;
-	/* the plaintext of the record being verified: secret memory, as the context (the one
-	 * allocation on the datapath, once per context, at its first assembled byte) */
-	rx->rec = secret_alloc(2 * (size_t)REC_MAX);
+	/* the plaintext of the record being verified: secret memory, as the context (taken on
+	 * the datapath at a record's first assembled byte, from the pool when there is one) */
+	rx->rec = rx->pool ? rec_pool_get(rx->pool) : secret_alloc(rx_sw_rec_bytes());
 	if (!rx->rec)
 		return -ENOMEM;
 	rx->mark = rx->rec + REC_MAX;
 	return 0;
+}
+
+/* Between records: nothing is held, the buffer goes back (an idle connection keeps none). */
+static void rec_idle(struct rx_sw *rx)
+{
+	if (!rx->rec || rx->have)
+		return;
+	if (rx->pool)
+		rec_pool_put(rx->pool, rx->rec);
+	else
+		secret_free(rx->rec, rx_sw_rec_bytes()); /* wipes */
+	rx->rec = NULL;
+	rx->mark = NULL;
+	rx->mark_have = 0;
 }
 
 static void put_be64(uint8_t *p, uint64_t v)
@@ -163,7 +190,8 @@ void rx_sw_free(struct rx_sw *rx)
 		return;
 	EVP_CIPHER_CTX_free(rx->gcm); /* cleanses the key schedules (NULL: nothing) */
 	EVP_CIPHER_CTX_free(rx->ctr);
-	secret_free(rx->rec, 2 * (size_t)REC_MAX); /* wipes */
+	rx->have = 0;
+	rec_idle(rx); /* wiped when it leaves secret memory (the pool's: when the device goes) */
 	explicit_bzero(rx, sizeof(*rx));
 	secret_free(rx, sizeof(*rx));
 }
@@ -219,6 +247,11 @@ uint32_t rx_sw_held(const struct rx_sw *rx)
 uint32_t rx_sw_to_boundary(const struct rx_sw *rx)
 {
 	return rx->need ? rx->need - rx->have : HDR_LEN - rx->have;
+}
+
+size_t rx_sw_mem(const struct rx_sw *rx)
+{
+	return rx ? sizeof(*rx) + (rx->rec ? rx_sw_rec_bytes() : 0) : 0;
 }
 
 uint64_t rx_sw_next_record(const struct rx_sw *rx)
@@ -524,11 +557,9 @@ int rx_sw_header_check(const struct rx_sw *rx, const uint8_t *h, uint32_t *body)
 	return *body < min ? -EBADMSG : 0;
 }
 
-int rx_sw_input(struct rx_sw *rx, const uint8_t *data, size_t len, unsigned int mark,
-		rx_sw_record_fn cb, void *ctx)
+static int input(struct rx_sw *rx, const uint8_t *data, size_t len, unsigned int mark,
+		 rx_sw_record_fn cb, void *ctx)
 {
-	if (!rx || (!data && len) || !mark_valid(mark))
-		return -EINVAL;
 	if (rx->failed)
 		return rx->fail_err;
 	if (len && rec_buf(rx))
@@ -563,6 +594,18 @@ int rx_sw_input(struct rx_sw *rx, const uint8_t *data, size_t len, unsigned int 
 	return 0;
 }
 
+int rx_sw_input(struct rx_sw *rx, const uint8_t *data, size_t len, unsigned int mark,
+		rx_sw_record_fn cb, void *ctx)
+{
+	int ret;
+
+	if (!rx || (!data && len) || !mark_valid(mark))
+		return -EINVAL;
+	ret = input(rx, data, len, mark, cb, ctx);
+	rec_idle(rx);
+	return ret;
+}
+
 int rx_sw_pending(struct rx_sw *rx, uint8_t *buf, size_t cap)
 {
 	uint32_t body_off = rx_sw_body_offset(rx), end;
@@ -582,13 +625,10 @@ int rx_sw_pending(struct rx_sw *rx, uint8_t *buf, size_t cap)
 	return restore_runs(rx, buf, rx->mark, body_off, end, body_off);
 }
 
-int rx_sw_restore(struct rx_sw *rx, uint8_t *data, size_t len, unsigned int mark)
+static int restore(struct rx_sw *rx, uint8_t *data, size_t len, unsigned int mark)
 {
-	uint32_t body_off;
+	uint32_t body_off = rx_sw_body_offset(rx);
 
-	if (!rx || (!data && len) || !mark_valid(mark))
-		return -EINVAL;
-	body_off = rx_sw_body_offset(rx);
 	if (len && rec_buf(rx))
 		return -ENOMEM;
 	/* the bytes restored here get no marks written (their array bytes keep what they held,
@@ -636,6 +676,17 @@ int rx_sw_restore(struct rx_sw *rx, uint8_t *data, size_t len, unsigned int mark
 		}
 	}
 	return 0;
+}
+
+int rx_sw_restore(struct rx_sw *rx, uint8_t *data, size_t len, unsigned int mark)
+{
+	int ret;
+
+	if (!rx || (!data && len) || !mark_valid(mark))
+		return -EINVAL;
+	ret = restore(rx, data, len, mark);
+	rec_idle(rx);
+	return ret;
 }
 
 bool rx_sw_tls13(const struct rx_sw *rx)

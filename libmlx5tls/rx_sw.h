@@ -135,6 +135,14 @@ int rx_sw_header_check(const struct rx_sw *rx, const uint8_t *hdr, uint32_t *bod
 uint32_t rx_sw_body_offset(const struct rx_sw *rx);
 bool rx_sw_tls13(const struct rx_sw *rx);
 
+struct rec_pool;
+/* Bytes of the record buffer (the record and its marks); take record buffers from pool (NULL:
+ * straight from secret memory). */
+size_t rx_sw_rec_bytes(void);
+void rx_sw_set_rec_pool(struct rx_sw *rx, struct rec_pool *pool);
+/* Heap held: the structure (secret memory) and the record buffer while a record is being
+ * assembled. */
+size_t rx_sw_mem(const struct rx_sw *rx);
 /* Record number of the next record to complete. */
 uint64_t rx_sw_next_record(const struct rx_sw *rx);
 void rx_sw_get_stats(const struct rx_sw *rx, struct rx_sw_stats *st);

@@ -70,7 +70,7 @@ struct scale_result {
 	uint32_t live;
 	double repl_per_sec;
 	double heap_per_ctx;     /* library + model, bytes */
-	double lib_per_ctx;      /* the library's share (mlx5tls_tx_query mem_bytes), TX only */
+	double lib_per_ctx;      /* the library context's share (mlx5tls_tx/rx_query mem_bytes) */
 	double create_per_sec;
 	double cmds_per_repl;    /* firmware commands per replacement */
 };
@@ -364,7 +364,7 @@ static int rx_del(struct rx_live *l)
 static int run_rx(struct scale *s, uint32_t live, struct scale_result *r)
 {
 	struct rx_live *l = calloc(live, sizeof(*l));
-	uint64_t heap0, n = 0, c0;
+	uint64_t heap0, n = 0, c0, lib = 0;
 	double t0, t1;
 	int ret = 0;
 
@@ -384,6 +384,14 @@ static int run_rx(struct scale *s, uint32_t live, struct scale_result *r)
 	t1 = now_sec();
 	r->create_per_sec = live / (t1 - t0);
 	r->heap_per_ctx = ((double)heap_bytes() - (double)heap0) / live;
+	for (uint32_t i = 0; i < live; i++) {
+		struct mlx5tls_rx_info info;
+
+		memset(&info, 0, sizeof(info));
+		if (mlx5tls_rx_query(l[i].rx, &info, sizeof(info)) == 0)
+			lib += info.mem_bytes;
+	}
+	r->lib_per_ctx = (double)lib / live;
 	c0 = fw_cmds(s);
 	t0 = now_sec();
 	do {
@@ -425,10 +433,16 @@ static void print_runs(const char *dir, const struct scale_result *res, unsigned
 		pr_double("replace_per_sec", " random replace %s/s", r->repl_per_sec, 0);
 		pr_double("fw_cmds_per_replace", " (%s fw commands each),", r->cmds_per_repl, 2);
 		pr_double("heap_per_context", " heap %s B/context", r->heap_per_ctx, 0);
-		if (r->lib_per_ctx > 0) {
+		if (r->lib_per_ctx > 0 && !strcmp(dir, "tx")) {
 			pr_double("library_per_context", " (library %s B,", r->lib_per_ctx, 0);
 			pr_double("model_per_context", " model %s B)",
 				  r->heap_per_ctx - r->lib_per_ctx, 0);
+		} else if (r->lib_per_ctx > 0) {
+			/* not a share of the heap figure: mem_bytes counts the context's software
+			 * state, which is secret memory (mapped, not malloc's), and not the
+			 * library's TIR and flow */
+			pr_double("library_per_context", "; the library's RX context %s B"
+				  " (heap and secret memory)", r->lib_per_ctx, 0);
 		}
 		pr_close_object();
 		pr_nl();

@@ -1122,6 +1122,9 @@ struct mlx5tls_rx_info {
 	uint64_t untrusted_packets; /* DECRYPTED statuses not taken as evidence (another TLS state
 				     * of the TIR processed them) */
 	uint8_t last_type;          /* content type of the last record delivered */
+	/* heap the library holds for the context: its structure and slot, and what it took as it
+	 * went (record-start ring, resync buffer, software state and record buffer) */
+	uint64_t mem_bytes;
 };
 MLX5TLS_API int mlx5tls_rx_query(struct mlx5tls_rx *rx, struct mlx5tls_rx_info *info,
 				 size_t info_sz);

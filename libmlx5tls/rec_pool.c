@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Record buffers for the RX software path: a device's few free ones (rec_pool.h). */
+#include <errno.h>
+
+#include "rec_pool.h"
+#include "secret.h"
+
+void rec_pool_init(struct rec_pool *p, size_t len)
+{
+	pthread_mutex_init(&p->lock, NULL);
+	p->len = len;
+	p->nfree = 0;
+}
+
+uint8_t *rec_pool_get(struct rec_pool *p)
+{
+	uint8_t *buf = NULL;
+
+	pthread_mutex_lock(&p->lock);
+	if (p->nfree)
+		buf = p->free[--p->nfree];
+	pthread_mutex_unlock(&p->lock);
+	return buf ? buf : secret_alloc(p->len);
+}
+
+void rec_pool_put(struct rec_pool *p, uint8_t *buf)
+{
+	if (!buf)
+		return;
+	pthread_mutex_lock(&p->lock);
+	if (p->nfree < REC_POOL_KEEP) {
+		p->free[p->nfree++] = buf;
+		buf = NULL;
+	}
+	pthread_mutex_unlock(&p->lock);
+	secret_free(buf, p->len); /* more free than kept: wiped and unmapped (NULL: kept) */
+}
+
+void rec_pool_fini(struct rec_pool *p)
+{
+	while (p->nfree)
+		secret_free(p->free[--p->nfree], p->len);
+	pthread_mutex_destroy(&p->lock);
+}
