@@ -162,10 +162,23 @@ void qp_commit(struct mlx5tls_qp *qp, uint32_t nbb, const struct wqe_slot *slot)
 /* Ring the doorbell for everything posted (no-op if nothing). */
 void qp_doorbell(struct mlx5tls_qp *qp);
 
+/* Bytes of a SEND/LSO WQE: ctrl and eth segments, the inline headers past the eth segment's 2
+ * bytes padded to 16, the data segment. Inline: every data WQE asks. */
+static inline uint32_t send_wqe_bytes(uint32_t ihs, uint32_t payload_len)
+{
+	uint32_t inl = ihs > 2 ? (ihs - 2 + MLX5TLS_WQE_DS - 1) / MLX5TLS_WQE_DS * MLX5TLS_WQE_DS
+			       : 0;
+
+	return 2 * MLX5TLS_WQE_DS + inl + (payload_len ? MLX5TLS_WQE_DS : 0);
+}
+
+static inline uint32_t qp_send_wqebbs(const struct frame_info *fi, uint32_t payload_len)
+{
+	return (send_wqe_bytes(fi->hdr_len, payload_len) + MLX5TLS_WQEBB - 1) / MLX5TLS_WQEBB;
+}
 /* Build a SEND (mss 0) or LSO WQE for a frame: ctrl, eth segment with cs_flags and the L2..L4
  * headers inline, one data segment for the payload. tisn 0 = the SQ's default TIS. Returns the
  * number of WQEBBs used (qp_reserve'd by the caller with qp_send_wqebbs()). */
-uint32_t qp_send_wqebbs(const struct frame_info *fi, uint32_t payload_len);
 void qp_build_send(struct mlx5tls_qp *qp, uint8_t *wqe, uint32_t nbb, const uint8_t *hdr,
 		   const struct frame_info *fi, uint64_t payload_addr, uint32_t payload_len,
 		   uint32_t lkey, uint16_t mss, uint32_t tisn);

@@ -94,10 +94,9 @@ struct mlx5tls_tx {
 	bool sw_synced;
 	uint32_t sw_expected;
 
-	/* demotion rule */
+	/* demotion rule (the payload sent so far is encrypted_bytes + sw_bytes, tx_payload_bytes) */
 	uint32_t demote_permille;
 	uint64_t demote_min_bytes;
-	uint64_t total_bytes;
 
 	_Atomic uint64_t c[TXC__MAX];
 
@@ -132,6 +131,14 @@ static inline void txc_add(struct mlx5tls_tx *tx, enum tx_counter i, uint64_t n)
 			      memory_order_relaxed);
 	atomic_store_explicit(q, atomic_load_explicit(q, memory_order_relaxed) + n,
 			      memory_order_relaxed);
+}
+
+/* Payload bytes sent on the device and the software path, retransmissions included: every
+ * payload byte the context sent is counted in exactly one of the two. */
+static inline uint64_t tx_payload_bytes(const struct mlx5tls_tx *tx)
+{
+	return atomic_load_explicit(&tx->c[TXC_ENCRYPTED_BYTES], memory_order_relaxed) +
+	       atomic_load_explicit(&tx->c[TXC_SW_BYTES], memory_order_relaxed);
 }
 
 /* The rec_seq field of either AES-GCM layout (its offset differs with the key size). */

@@ -243,9 +243,10 @@ static int device_resync(struct mlx5tls_tx *tx, const struct tx_plan *pl)
 	return ret ? -EIO : 0;
 }
 
-static int post_data_nbb(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f,
-			 const struct frame_info *fi, uint32_t tisn, const uint8_t *data,
-			 uint32_t lkey, uint64_t bounce_end, uint32_t nbb)
+/* inlined: it is most of the in-order fast path's posting */
+static inline __attribute__((always_inline)) int
+post_data_nbb(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f, const struct frame_info *fi,
+	      uint32_t tisn, const uint8_t *data, uint32_t lkey, uint64_t bounce_end, uint32_t nbb)
 {
 	struct mlx5tls_qp *qp = tx->qp;
 	struct wqe_slot slot = { .kind = WQE_FRAME, .tx = tx, .frame = *f,
@@ -279,11 +280,10 @@ static int learn_new(struct mlx5tls_tx *tx, const struct tx_plan *pl, const uint
 	return ret;
 }
 
-static void account(struct mlx5tls_tx *tx, const struct tx_plan *pl, uint32_t len)
+static void account(struct mlx5tls_tx *tx, const struct tx_plan *pl)
 {
 	if (pl->new_off)
 		txc_add(tx, TXC_RETX_BYTES, pl->new_off);
-	tx->total_bytes += len;
 }
 
 static int device_send(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f,
@@ -313,7 +313,7 @@ static int device_send(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f,
 	tx->dev_expected = pl->end;
 	tx->dev_synced = true;
 	count_encrypted(tx, len, f->mss);
-	account(tx, pl, len);
+	account(tx, pl);
 	return 0;
 }
 
@@ -402,7 +402,7 @@ static int sw_send(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f,
 	tx->sw_synced = true;
 	txc_add(tx, TXC_SW_PACKETS, gso_segs(len, f->mss));
 	txc_add(tx, TXC_SW_BYTES, len);
-	account(tx, pl, len);
+	account(tx, pl);
 	return 0;
 }
 
@@ -412,16 +412,16 @@ static int sw_send(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f,
 void tx_demote_check(struct mlx5tls_tx *tx)
 {
 	uint64_t retx = atomic_load_explicit(&tx->c[TXC_RETX_BYTES], memory_order_relaxed);
+	uint64_t total = tx_payload_bytes(tx);
 
 	if (tx->path != MLX5TLS_TX_PATH_DEVICE || !tx->demote_permille ||
-	    tx->total_bytes < tx->demote_min_bytes ||
-	    retx * 1000u <= tx->total_bytes * tx->demote_permille)
+	    total < tx->demote_min_bytes || retx * 1000u <= total * tx->demote_permille)
 		return;
 	tx->path = MLX5TLS_TX_PATH_DEMOTED;
 	tx->sw_synced = false;
 	snprintf(tx->reason, sizeof(tx->reason),
 		 "demoted: %llu of %llu payload bytes retransmitted (limit %u per mille)",
-		 (unsigned long long)retx, (unsigned long long)tx->total_bytes,
+		 (unsigned long long)retx, (unsigned long long)total,
 		 tx->demote_permille);
 	counter_inc(tx->qp->dev, MLX5TLS_CNT_TX_TLS_DEMOTED);
 	tls_stat_move(&tx->stat_curr, TLS_STAT_CURR_TX_SW);
@@ -439,17 +439,20 @@ static int send_clear(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f,
 /*
  * The common case, kept apart so it stays cheap: the device is in sync and the frame continues
  * the stream exactly where the device expects it - new bytes, in order. Nothing to plan: learn
- * the bytes (a large record's middle merely extends the tracker; record headers are checked
- * and their records pushed) and post the data WQE. The same as plan_frame's PLAN_IN_ORDER
- * through device_send, without the general planner.
+ * the bytes (tx_stream_learn_fast: a large record's middle merely extends the tracker; the one
+ * new record header is checked and its record pushed) and post the data WQE. The same as
+ * plan_frame's PLAN_IN_ORDER through device_send, without the general planner. Inlined into
+ * the send entry points, as is the posting: the common case makes no call of its own beyond
+ * the queue's.
  * Returns 0 (sent), 1 (not this case: take the general path) or -errno (nothing sent).
  */
-static int send_in_order(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f,
-			 const struct frame_info *fi)
+static inline __attribute__((always_inline)) int send_in_order(struct mlx5tls_tx *tx,
+							       const struct mlx5tls_frame *f,
+							       const struct frame_info *fi)
 {
 	const uint8_t *payload = (const uint8_t *)f->data + fi->hdr_len;
 	uint32_t len = fi->payload_len, nbb;
-	bool body_only;
+	uint64_t next_num = tx->stream.next_num;
 	int ret;
 
 	if (tx->path != MLX5TLS_TX_PATH_DEVICE || !tx->dev_synced ||
@@ -459,22 +462,18 @@ static int send_in_order(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f,
 	ret = qp_reserve(tx->qp, nbb);
 	if (ret)
 		return ret; /* 1: the queue was recovered meanwhile, the general path plans again */
-	body_only = tx_stream_in_body(&tx->stream, len);
-	if (body_only) {
-		ret = tx_stream_append_body(&tx->stream, payload, len, f->mr->lkey);
-	} else {
-		ret = tx_stream_learn_inline(&tx->stream, payload, len, f->mr->lkey);
+	ret = tx_stream_learn_fast(&tx->stream, payload, len, f->mr->lkey);
+	if (ret) {
 		if (ret == -EBADMSG)
 			warn_malformed(fi->tcp_seq);
-	}
-	if (ret)
 		return ret;
+	}
 	post_data_nbb(tx, f, fi, tx->tis->tisn, f->data, f->mr->lkey, 0, nbb);
 	tx->dev_expected += len;
 	count_encrypted(tx, len, f->mss);
-	tx->total_bytes += len;
-	if (body_only && !tx_stream_at_boundary(&tx->stream))
-		tx_publish_position(tx); /* still inside the same record */
+	/* inside the same record only the stream position moves */
+	if (tx->stream.next_num == next_num && !tx_stream_at_boundary(&tx->stream))
+		tx_publish_position(tx);
 	else
 		tx_publish(tx);
 	return 0;
@@ -516,7 +515,29 @@ static __attribute__((noinline)) int send_general(struct mlx5tls_tx *tx,
 	return ret;
 }
 
-int tx_send_frame(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f, uint32_t flags)
+/* What is not the in-order fast path, once the frame is checked: a pure ACK, or a frame
+ * send_in_order() left to the general planner. */
+static __attribute__((noinline)) int send_slow(struct mlx5tls_tx *tx,
+					       const struct mlx5tls_frame *f,
+					       const struct frame_info *fi, uint32_t flags)
+{
+	int ret;
+
+	if (!fi->payload_len) /* a pure ACK carries no record bytes */
+		ret = send_clear(tx, f, fi);
+	else
+		ret = send_general(tx, f, fi);
+	tx_publish(tx);
+	if (!ret && !(flags & MLX5TLS_SEND_F_MORE))
+		qp_doorbell(tx->qp);
+	return ret < 0 ? ret : 0;
+}
+
+/* Check the frame, then the in-order fast path inline, everything else out of line. Inlined
+ * into both callers, so the common case makes no call of its own beyond the queue's. */
+static inline __attribute__((always_inline)) int send_frame(struct mlx5tls_tx *tx,
+							    const struct mlx5tls_frame *f,
+							    uint32_t flags)
 {
 	struct frame_info fi;
 	int ret;
@@ -531,19 +552,20 @@ int tx_send_frame(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f, uint32_t
 		if (ret)
 			return ret;
 	}
-	if (!fi.payload_len) { /* a pure ACK carries no record bytes */
-		ret = send_clear(tx, f, &fi);
-		tx_publish(tx);
-	} else {
+	if (fi.payload_len) {
 		ret = send_in_order(tx, f, &fi);
-		if (ret > 0) {
-			ret = send_general(tx, f, &fi);
-			tx_publish(tx);
+		if (ret <= 0) {
+			if (!ret && !(flags & MLX5TLS_SEND_F_MORE))
+				qp_doorbell(tx->qp);
+			return ret;
 		}
 	}
-	if (!ret && !(flags & MLX5TLS_SEND_F_MORE))
-		qp_doorbell(tx->qp);
-	return ret < 0 ? ret : 0;
+	return send_slow(tx, f, &fi, flags);
+}
+
+int tx_send_frame(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f, uint32_t flags)
+{
+	return send_frame(tx, f, flags);
 }
 
 int mlx5tls_tx_send(struct mlx5tls_tx *tx, const struct mlx5tls_frame *frame, uint32_t flags)
@@ -554,5 +576,5 @@ int mlx5tls_tx_send(struct mlx5tls_tx *tx, const struct mlx5tls_frame *frame, ui
 	if (__builtin_expect(!atomic_load_explicit(&tx->conn.claimed, memory_order_relaxed), 0) &&
 	    frame->data)
 		conn_learn_tx_frame(&tx->conn, frame->data, frame->len);
-	return libmlx5tls_err(tx_send_frame(tx, frame, flags));
+	return libmlx5tls_err(send_frame(tx, frame, flags));
 }
