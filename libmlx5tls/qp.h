@@ -152,6 +152,14 @@ static inline void qp_publish(struct mlx5tls_qp *qp)
 /* Room for nbb WQEBBs, reaping completions (and waiting for the device up to a bound) when the
  * ring is full. 0, -EAGAIN or -EIO. */
 int qp_reserve(struct mlx5tls_qp *qp, uint32_t nbb);
+/* qp_reserve() with its common case (a live queue with room) decided inline, for the TLS
+ * in-order path: no call while the frame's state is live in registers. */
+static inline int qp_reserve_fast(struct mlx5tls_qp *qp, uint32_t nbb)
+{
+	if (__builtin_expect(!qp->dead && qp->ring.sq_wqebbs - (qp->pc - qp->cc) >= nbb, 1))
+		return 0;
+	return qp_reserve(qp, nbb);
+}
 /* Zeroed memory for the next WQE of nbb WQEBBs (ring memory, or a scratch copy when it would
  * wrap; qp_commit copies it in). Call qp_reserve first. */
 uint8_t *qp_wqe_begin(struct mlx5tls_qp *qp, uint32_t nbb);
@@ -195,6 +203,13 @@ int qp_post_frame(struct mlx5tls_qp *qp, const struct mlx5tls_frame *f,
  * and every one still owed, so that no completion is ever lost to an allocation failure.
  * 0 or -ENOMEM (nothing posted). */
 int qp_frame_room(struct mlx5tls_qp *qp);
+/* qp_frame_room() with its common case (the FIFO has room) decided inline. */
+static inline int qp_frame_room_fast(struct mlx5tls_qp *qp)
+{
+	if (__builtin_expect(qp->done.count + qp->frames_owed < qp->done.cap, 1))
+		return 0;
+	return qp_frame_room(qp);
+}
 /* Reap CQEs: completions to the FIFO, DUMP counters, recovery on an error. 0 or -EIO. */
 int qp_reap(struct mlx5tls_qp *qp);
 

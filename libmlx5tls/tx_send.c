@@ -459,7 +459,7 @@ static inline __attribute__((always_inline)) int send_in_order(struct mlx5tls_tx
 	    fi->tcp_seq != tx->dev_expected || fi->tcp_seq != tx->stream.next_seq)
 		return 1;
 	nbb = qp_send_wqebbs(fi, len);
-	ret = qp_reserve(tx->qp, nbb);
+	ret = qp_reserve_fast(tx->qp, nbb);
 	if (ret)
 		return ret; /* 1: the queue was recovered meanwhile, the general path plans again */
 	ret = tx_stream_learn_fast(&tx->stream, payload, len, f->mr->lkey);
@@ -548,7 +548,7 @@ static inline __attribute__((always_inline)) int send_frame(struct mlx5tls_tx *t
 	if (!fi.tcp)
 		return -EINVAL;
 	if (!tx->qp->replaying) {
-		ret = qp_frame_room(tx->qp); /* its completion cannot be lost later */
+		ret = qp_frame_room_fast(tx->qp); /* its completion cannot be lost later */
 		if (ret)
 			return ret;
 	}
