@@ -310,7 +310,7 @@ static int device_send(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f,
 	if (ret)
 		return ret;
 	post_data(tx, f, fi, tx->tis->tisn, data, f->mr->lkey, 0);
-	tx->dev_expected = pl->end;
+	tx_set_dev_expected(tx, pl->end); /* after learning: next_seq has moved */
 	tx->dev_synced = true;
 	count_encrypted(tx, len, f->mss);
 	account(tx, pl);
@@ -452,30 +452,28 @@ static inline __attribute__((always_inline)) int send_in_order(struct mlx5tls_tx
 {
 	const uint8_t *payload = (const uint8_t *)f->data + fi->hdr_len;
 	uint32_t len = fi->payload_len, nbb;
-	uint64_t next_num = tx->stream.next_num;
 	int ret;
 
-	if (tx->path != MLX5TLS_TX_PATH_DEVICE || !tx->dev_synced ||
-	    fi->tcp_seq != tx->dev_expected || fi->tcp_seq != tx->stream.next_seq)
+	/* the device is at the stream's end (dev_behind 0) and the frame continues it; after it
+	 * the device is at the new end: dev_behind stays 0 */
+	if (tx->path != MLX5TLS_TX_PATH_DEVICE || !tx->dev_synced || tx->dev_behind ||
+	    fi->tcp_seq != tx->stream.next_seq)
 		return 1;
 	nbb = qp_send_wqebbs(fi, len);
 	ret = qp_reserve_fast(tx->qp, nbb);
 	if (ret)
 		return ret; /* 1: the queue was recovered meanwhile, the general path plans again */
 	ret = tx_stream_learn_fast(&tx->stream, payload, len, f->mr->lkey);
-	if (ret) {
+	if (ret < 0) {
 		if (ret == -EBADMSG)
 			warn_malformed(fi->tcp_seq);
 		return ret;
 	}
-	post_data_nbb(tx, f, fi, tx->tis->tisn, f->data, f->mr->lkey, 0, nbb);
-	tx->dev_expected += len;
+	/* nothing can fail from here: publish and count first, so that no value of these stays
+	 * live across the posting's calls */
+	tx_publish_fast(tx, ret);
 	count_encrypted(tx, len, f->mss);
-	/* inside the same record only the stream position moves */
-	if (tx->stream.next_num == next_num && !tx_stream_at_boundary(&tx->stream))
-		tx_publish_position(tx);
-	else
-		tx_publish(tx);
+	post_data_nbb(tx, f, fi, tx->tis->tisn, f->data, f->mr->lkey, 0, nbb);
 	return 0;
 }
 
@@ -494,7 +492,7 @@ static __attribute__((noinline)) int send_general(struct mlx5tls_tx *tx,
 
 		ret = plan_frame(tx, fi, (const uint8_t *)f->data + fi->hdr_len,
 				 device ? tx->dev_synced : tx->sw_synced,
-				 device ? tx->dev_expected : tx->sw_expected, &pl);
+				 device ? tx_dev_expected(tx) : tx->sw_expected, &pl);
 		if (ret)
 			return ret;
 		if (pl.kind == PLAN_CLEAR) {

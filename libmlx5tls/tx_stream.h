@@ -143,6 +143,9 @@ static inline bool tx_stream_header_ok(const struct tx_stream *s, const uint8_t 
  * Invariants used: hdr_got is 0 (then body_left is 0: at a boundary) or a partial header
  * (1..4: the slow path) or TLS_HDR_LEN (body_left > 0: inside a body); the last piece held
  * always ends at next_seq (pieces are appended there and only ever trimmed at the front).
+ * Returns 0 when only the position moved (the bytes are inside the record in progress, which
+ * goes on), 1 when a record started or ended here (or the general learn ran), or -errno as
+ * tx_stream_learn() (nothing learnt).
  */
 static inline __attribute__((always_inline)) int
 tx_stream_learn_fast(struct tx_stream *s, const uint8_t *data, uint32_t len, uint32_t lkey)
@@ -151,9 +154,10 @@ tx_stream_learn_fast(struct tx_stream *s, const uint8_t *data, uint32_t len, uin
 	struct tx_seg *segs = sr->e, *last = NULL;
 	uint32_t k = s->p.body_left, n = sr->count, mask = sr->cap - 1, tail = sr->head + n;
 	uint32_t seq = s->next_seq;
+	int moved = 0;
 
 	if (s->p.hdr_got && s->p.hdr_got != TLS_HDR_LEN)
-		return tx_stream_learn(s, data, len, lkey);
+		goto general;
 	if (n) {
 		last = &segs[(tail - 1) & mask];
 		/* contiguous sends from one buffer merge into one piece */
@@ -162,11 +166,13 @@ tx_stream_learn_fast(struct tx_stream *s, const uint8_t *data, uint32_t len, uin
 			last = NULL;
 	}
 	if (!last && n == sr->cap)
-		return tx_stream_learn(s, data, len, lkey);
+		goto general;
 	if (len <= k) {
 		s->p.body_left = k - len;
-		if (len == k)
+		if (len == k) {
 			s->p.hdr_got = 0; /* record complete */
+			moved = 1;
+		}
 	} else {
 		struct tx_ring *rr = &s->recs;
 		uint32_t rest = len - k, body = 0, left;
@@ -174,7 +180,7 @@ tx_stream_learn_fast(struct tx_stream *s, const uint8_t *data, uint32_t len, uin
 
 		if (rest < TLS_HDR_LEN || rr->count == rr->cap ||
 		    !tx_stream_header_ok(s, data + k, &body) || TLS_HDR_LEN + body < rest)
-			return tx_stream_learn(s, data, len, lkey);
+			goto general;
 		r = &((struct tx_rec *)rr->e)[(rr->head + rr->count) & (rr->cap - 1)];
 		rr->count++;
 		r->seq = seq + k;
@@ -184,6 +190,7 @@ tx_stream_learn_fast(struct tx_stream *s, const uint8_t *data, uint32_t len, uin
 		left = TLS_HDR_LEN + body - rest;
 		s->p.body_left = left;
 		s->p.hdr_got = left ? TLS_HDR_LEN : 0;
+		moved = 1;
 	}
 	if (last) {
 		last->len += len;
@@ -197,7 +204,12 @@ tx_stream_learn_fast(struct tx_stream *s, const uint8_t *data, uint32_t len, uin
 		sr->count = n + 1;
 	}
 	s->next_seq = seq + len;
-	return 0;
+	return moved;
+general: {
+	int ret = tx_stream_learn(s, data, len, lkey);
+
+	return ret ? ret : 1;
+}
 }
 
 /* The record holding byte `seq` (or, at the stream end at a boundary, none: -ENOENT) or
