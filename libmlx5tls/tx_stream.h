@@ -140,9 +140,13 @@ static inline bool tx_stream_header_ok(const struct tx_stream *s, const uint8_t 
  * Nothing is parsed twice: the body length of the record in progress is already in p, so its
  * remaining bytes are skipped, and the one new header is read in place and checked
  * (tx_stream_header_ok) before anything is stored.
+ * Every frame gets a piece of its own: pieces of two frames are never contiguous in memory
+ * (each frame's L2..L4 headers sit before its payload and the bytes sent must stay as they
+ * are until acknowledged), so the general learn's merge is not tried here. Everything is read
+ * before anything is stored (with -fno-strict-aliasing each store would make the compiler
+ * read the tracker again).
  * Invariants used: hdr_got is 0 (then body_left is 0: at a boundary) or a partial header
- * (1..4: the slow path) or TLS_HDR_LEN (body_left > 0: inside a body); the last piece held
- * always ends at next_seq (pieces are appended there and only ever trimmed at the front).
+ * (1..4: the slow path) or TLS_HDR_LEN (body_left > 0: inside a body).
  * Returns 0 when only the position moved (the bytes are inside the record in progress, which
  * goes on), 1 when a record started or ended here (or the general learn ran), or -errno as
  * tx_stream_learn() (nothing learnt).
@@ -151,58 +155,42 @@ static inline __attribute__((always_inline)) int
 tx_stream_learn_fast(struct tx_stream *s, const uint8_t *data, uint32_t len, uint32_t lkey)
 {
 	struct tx_ring *sr = &s->segs;
-	struct tx_seg *segs = sr->e, *last = NULL;
-	uint32_t k = s->p.body_left, n = sr->count, mask = sr->cap - 1, tail = sr->head + n;
-	uint32_t seq = s->next_seq;
+	uint32_t k = s->p.body_left, n = sr->count, seq = s->next_seq;
+	uint8_t hdr_got = s->p.hdr_got;
+	struct tx_seg *g;
 	int moved = 0;
 
-	if (s->p.hdr_got && s->p.hdr_got != TLS_HDR_LEN)
+	if ((hdr_got && hdr_got != TLS_HDR_LEN) || n == sr->cap)
 		goto general;
-	if (n) {
-		last = &segs[(tail - 1) & mask];
-		/* contiguous sends from one buffer merge into one piece */
-		if (last->addr + last->len != (uintptr_t)data || last->lkey != lkey ||
-		    last->len + len < len)
-			last = NULL;
-	}
-	if (!last && n == sr->cap)
-		goto general;
-	if (len <= k) {
+	g = &((struct tx_seg *)sr->e)[(sr->head + n) & (sr->cap - 1)];
+	if (len < k) {
 		s->p.body_left = k - len;
-		if (len == k) {
-			s->p.hdr_got = 0; /* record complete */
-			moved = 1;
-		}
+	} else if (len == k) {
+		s->p.body_left = 0;
+		s->p.hdr_got = 0; /* record complete */
+		moved = 1;
 	} else {
 		struct tx_ring *rr = &s->recs;
-		uint32_t rest = len - k, body = 0, left;
+		uint32_t rest = len - k, body = 0, left, rn = rr->count;
+		uint64_t num = s->next_num;
+		uint8_t epoch = s->epoch;
 		struct tx_rec *r;
 
-		if (rest < TLS_HDR_LEN || rr->count == rr->cap ||
-		    !tx_stream_header_ok(s, data + k, &body) || TLS_HDR_LEN + body < rest)
+		if (rest < TLS_HDR_LEN || rn == rr->cap || !tx_stream_header_ok(s, data + k, &body) ||
+		    TLS_HDR_LEN + body < rest)
 			goto general;
-		r = &((struct tx_rec *)rr->e)[(rr->head + rr->count) & (rr->cap - 1)];
-		rr->count++;
-		r->seq = seq + k;
-		r->len = TLS_HDR_LEN + body;
-		r->num = s->next_num++;
-		r->epoch = s->epoch;
+		r = &((struct tx_rec *)rr->e)[(rr->head + rn) & (rr->cap - 1)];
 		left = TLS_HDR_LEN + body - rest;
+		*r = (struct tx_rec){ .seq = seq + k, .len = TLS_HDR_LEN + body, .num = num,
+				      .epoch = epoch };
+		rr->count = rn + 1;
+		s->next_num = num + 1;
 		s->p.body_left = left;
 		s->p.hdr_got = left ? TLS_HDR_LEN : 0;
 		moved = 1;
 	}
-	if (last) {
-		last->len += len;
-	} else {
-		struct tx_seg *g = &segs[tail & mask];
-
-		g->seq = seq;
-		g->len = len;
-		g->addr = (uintptr_t)data;
-		g->lkey = lkey;
-		sr->count = n + 1;
-	}
+	*g = (struct tx_seg){ seq, len, (uintptr_t)data, lkey };
+	sr->count = n + 1;
 	s->next_seq = seq + len;
 	return moved;
 general: {
