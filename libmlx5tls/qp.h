@@ -10,9 +10,11 @@
 #ifndef MLX5TLS_QP_H
 #define MLX5TLS_QP_H
 
+#include <endian.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "frame.h"
 #include "insp_table.h"
@@ -167,6 +169,25 @@ uint8_t *qp_wqe_begin(struct mlx5tls_qp *qp, uint32_t nbb);
 uint8_t *qp_wqebb(struct mlx5tls_qp *qp, uint32_t i);
 /* Account the WQE just built at pc: slot info, CQE moderation, pc += nbb. */
 void qp_commit(struct mlx5tls_qp *qp, uint32_t nbb, const struct wqe_slot *slot);
+
+/* qp_commit() once the slot at pc holds the WQE's info (s, written in place or copied): its
+ * size, the frame's completion owed, CQE moderation, pc, the counters. qp_commit's own tail,
+ * inline for the TLS in-order path, which writes its slot in place. */
+static inline void qp_commit_slot(struct mlx5tls_qp *qp, uint32_t nbb, struct wqe_slot *s)
+{
+	s->nbb = (uint8_t)nbb;
+	if (s->kind == WQE_FRAME && !qp->replaying)
+		qp->frames_owed++; /* qp_frame_room made room for its completion */
+	qp->last_ctrl = (uint8_t *)qp->ring.sq_buf + (size_t)(qp->pc & qp->wqe_mask) * MLX5TLS_WQEBB;
+	if (++qp->since_cqe >= qp->cqe_every) {
+		qp->last_ctrl[11] |= MLX5TLS_WQE_CQ_UPDATE;
+		qp->since_cqe = 0;
+	}
+	qp->pc += nbb;
+	qp->db_pending = true;
+	qp->stats.wqes++;
+	qp_publish(qp);
+}
 /* Ring the doorbell for everything posted (no-op if nothing). */
 void qp_doorbell(struct mlx5tls_qp *qp);
 
@@ -190,6 +211,53 @@ static inline uint32_t qp_send_wqebbs(const struct frame_info *fi, uint32_t payl
 void qp_build_send(struct mlx5tls_qp *qp, uint8_t *wqe, uint32_t nbb, const uint8_t *hdr,
 		   const struct frame_info *fi, uint64_t payload_addr, uint32_t payload_len,
 		   uint32_t lkey, uint16_t mss, uint32_t tisn);
+
+#define QP_CS_L3_L4 0xc0 /* MLX5_ETH_WQE_L3_CSUM | MLX5_ETH_WQE_L4_CSUM */
+
+static inline void qp_put_be16(uint8_t *p, uint16_t v)
+{
+	v = htobe16(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+static inline void qp_put_be32(uint8_t *p, uint32_t v)
+{
+	v = htobe32(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+static inline void qp_put_be64(uint8_t *p, uint64_t v)
+{
+	v = htobe64(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+/* qp_build_send() inline, for the TLS in-order path (tx_send.c): the same statements, so the
+ * same bytes (test_wqe_inline compares them over frame shapes). qp.c keeps its own copy out of
+ * line, unchanged: mlx5tls_qp_send is the TLS per-WQE benchmark's baseline. */
+static inline void qp_build_send_inl(struct mlx5tls_qp *qp, uint8_t *wqe, uint32_t nbb,
+				     const uint8_t *hdr, const struct frame_info *fi,
+				     uint64_t payload_addr, uint32_t payload_len, uint32_t lkey,
+				     uint16_t mss, uint32_t tisn)
+{
+	uint32_t bytes = send_wqe_bytes(fi->hdr_len, payload_len);
+	uint8_t *eth = wqe + MLX5TLS_WQE_DS;
+
+	(void)nbb;
+	wqe_ctrl_fill(wqe, 0, (uint16_t)qp->pc, mss ? MLX5TLS_OPCODE_LSO : MLX5TLS_OPCODE_SEND,
+		      qp->ring.sqn, (uint8_t)(bytes / MLX5TLS_WQE_DS), 0, tisn << 8);
+	eth[4] = fi->l4_off ? QP_CS_L3_L4 : 0;
+	qp_put_be16(eth + 6, mss);
+	qp_put_be16(eth + 12, fi->hdr_len);
+	memcpy(eth + 14, hdr, fi->hdr_len);
+	if (payload_len) {
+		uint8_t *d = wqe + bytes - MLX5TLS_WQE_DS;
+
+		qp_put_be32(d, payload_len);
+		qp_put_be32(d + 4, lkey);
+		qp_put_be64(d + 8, payload_addr);
+	}
+}
 
 /* Check and parse a frame handed to a send call: inside its MR, a frame the device can send
  * within the MTU. 0, -EINVAL, -EFAULT or -EMSGSIZE. */

@@ -243,10 +243,9 @@ static int device_resync(struct mlx5tls_tx *tx, const struct tx_plan *pl)
 	return ret ? -EIO : 0;
 }
 
-/* inlined: it is most of the in-order fast path's posting */
-static inline __attribute__((always_inline)) int
-post_data_nbb(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f, const struct frame_info *fi,
-	      uint32_t tisn, const uint8_t *data, uint32_t lkey, uint64_t bounce_end, uint32_t nbb)
+static int post_data_nbb(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f,
+			 const struct frame_info *fi, uint32_t tisn, const uint8_t *data,
+			 uint32_t lkey, uint64_t bounce_end, uint32_t nbb)
 {
 	struct mlx5tls_qp *qp = tx->qp;
 	struct wqe_slot slot = { .kind = WQE_FRAME, .tx = tx, .frame = *f,
@@ -257,6 +256,36 @@ post_data_nbb(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f, const struct
 		      lkey, f->mss, tisn);
 	qp_commit(qp, nbb, &slot);
 	return 0;
+}
+
+/*
+ * post_data_nbb() for the in-order path: the same WQE and slot, built in ring memory and the
+ * slot array directly (qp_build_send_inl, qp_commit_slot) instead of through a stack copy and
+ * three calls, unless the WQE wraps the ring end (then post_data_nbb, which builds it in the
+ * queue's scratch memory).
+ */
+static inline __attribute__((always_inline)) void
+post_data_fast(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f, const struct frame_info *fi,
+	       uint32_t nbb)
+{
+	struct mlx5tls_qp *qp = tx->qp;
+	const uint8_t *data = f->data;
+	uint32_t idx = qp->pc & qp->wqe_mask, lkey = f->mr->lkey;
+	struct wqe_slot *s;
+	uint8_t *w;
+
+	if (__builtin_expect(idx + nbb > qp->ring.sq_wqebbs, 0)) {
+		post_data_nbb(tx, f, fi, tx->tis->tisn, data, lkey, 0, nbb);
+		return;
+	}
+	w = (uint8_t *)qp->ring.sq_buf + (size_t)idx * MLX5TLS_WQEBB;
+	memset(w, 0, (size_t)nbb * MLX5TLS_WQEBB);
+	qp_build_send_inl(qp, w, nbb, data, fi, (uintptr_t)(data + fi->hdr_len), fi->payload_len,
+			  lkey, f->mss, tx->tis->tisn);
+	s = &qp->slots[idx];
+	*s = (struct wqe_slot){ .kind = WQE_FRAME, .tx = tx, .frame = *f,
+				.retried = qp->replay_retried };
+	qp_commit_slot(qp, nbb, s);
 }
 
 static int post_data(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f,
@@ -473,7 +502,7 @@ static inline __attribute__((always_inline)) int send_in_order(struct mlx5tls_tx
 	 * live across the posting's calls */
 	tx_publish_fast(tx, ret);
 	count_encrypted(tx, len, f->mss);
-	post_data_nbb(tx, f, fi, tx->tis->tisn, f->data, f->mr->lkey, 0, nbb);
+	post_data_fast(tx, f, fi, nbb);
 	return 0;
 }
 
