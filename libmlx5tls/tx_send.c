@@ -262,7 +262,8 @@ static int post_data_nbb(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f,
  * post_data_nbb() for the in-order path: the same WQE and slot, built in ring memory and the
  * slot array directly (qp_build_send_inl, qp_commit_slot) instead of through a stack copy and
  * three calls, unless the WQE wraps the ring end (then post_data_nbb, which builds it in the
- * queue's scratch memory).
+ * queue's scratch memory). qp->scratch_dst is NULL here: it is set only by a wrapping
+ * qp_wqe_begin and cleared by the qp_commit every caller makes right after it.
  */
 static inline __attribute__((always_inline)) void
 post_data_fast(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f, const struct frame_info *fi,
