@@ -170,13 +170,12 @@ uint8_t *qp_wqebb(struct mlx5tls_qp *qp, uint32_t i);
 /* Account the WQE just built at pc: slot info, CQE moderation, pc += nbb. */
 void qp_commit(struct mlx5tls_qp *qp, uint32_t nbb, const struct wqe_slot *slot);
 
-/* qp_commit() once the slot at pc holds the WQE's info (s, written in place or copied): its
- * size, the frame's completion owed, CQE moderation, pc, the counters. qp_commit's own tail,
- * inline for the TLS in-order path, which writes its slot in place. */
-static inline void qp_commit_slot(struct mlx5tls_qp *qp, uint32_t nbb, struct wqe_slot *s)
+/* qp_commit() for a frame's WQE whose slot at pc the caller wrote whole, nbb included (the TLS
+ * in-order path writes it in place): the completion owed, CQE moderation, pc, the counters -
+ * qp_commit's accounting, the same statements. */
+static inline void qp_commit_frame_slot(struct mlx5tls_qp *qp, uint32_t nbb)
 {
-	s->nbb = (uint8_t)nbb;
-	if (s->kind == WQE_FRAME && !qp->replaying)
+	if (!qp->replaying)
 		qp->frames_owed++; /* qp_frame_room made room for its completion */
 	qp->last_ctrl = (uint8_t *)qp->ring.sq_buf + (size_t)(qp->pc & qp->wqe_mask) * MLX5TLS_WQEBB;
 	if (++qp->since_cqe >= qp->cqe_every) {
@@ -244,8 +243,13 @@ static inline void qp_build_send_inl(struct mlx5tls_qp *qp, uint8_t *wqe, uint32
 	uint8_t *eth = wqe + MLX5TLS_WQE_DS;
 
 	(void)nbb;
-	wqe_ctrl_fill(wqe, 0, (uint16_t)qp->pc, mss ? MLX5TLS_OPCODE_LSO : MLX5TLS_OPCODE_SEND,
-		      qp->ring.sqn, (uint8_t)(bytes / MLX5TLS_WQE_DS), 0, tisn << 8);
+	/* wqe_ctrl_fill(wqe, 0, pc, opcode, sqn, ds, 0, tisn << 8), inline: bytes 0..3
+	 * pc << 8 | opcode, 4..7 sqn << 8 | ds, 8..11 0 (fm_ce_se 0), 12..15 the TIS field */
+	qp_put_be32(wqe, (uint32_t)(uint16_t)qp->pc << 8 |
+				 (mss ? MLX5TLS_OPCODE_LSO : MLX5TLS_OPCODE_SEND));
+	qp_put_be32(wqe + 4, qp->ring.sqn << 8 | ((bytes / MLX5TLS_WQE_DS) & 0x3f));
+	memset(wqe + 8, 0, 4);
+	qp_put_be32(wqe + 12, tisn << 8);
 	eth[4] = fi->l4_off ? QP_CS_L3_L4 : 0;
 	qp_put_be16(eth + 6, mss);
 	qp_put_be16(eth + 12, fi->hdr_len);

@@ -260,9 +260,9 @@ static int post_data_nbb(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f,
 
 /*
  * post_data_nbb() for the in-order path: the same WQE and slot, built in ring memory and the
- * slot array directly (qp_build_send_inl, qp_commit_slot) instead of through a stack copy and
- * three calls, unless the WQE wraps the ring end (then post_data_nbb, which builds it in the
- * queue's scratch memory). qp->scratch_dst is NULL here: it is set only by a wrapping
+ * slot array directly (qp_build_send_inl, qp_commit_frame_slot) instead of through a stack
+ * copy and three calls, unless the WQE wraps the ring end (then post_data_nbb, which builds
+ * it in the queue's scratch memory). qp->scratch_dst is NULL here: it is set only by a wrapping
  * qp_wqe_begin and cleared by the qp_commit every caller makes right after it.
  */
 static inline __attribute__((always_inline)) void
@@ -283,10 +283,21 @@ post_data_fast(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f, const struc
 	memset(w, 0, (size_t)nbb * MLX5TLS_WQEBB);
 	qp_build_send_inl(qp, w, nbb, data, fi, (uintptr_t)(data + fi->hdr_len), fi->payload_len,
 			  lkey, f->mss, tx->tis->tisn);
+	/* every field of the slot, written once (a compound literal would zero it first); a field
+	 * added to struct wqe_slot must be written here too */
+	_Static_assert(sizeof(struct wqe_slot) == 4 + 4 + 8 + 8 + 8 + sizeof(struct mlx5tls_frame),
+		       "post_data_fast writes every field of struct wqe_slot");
 	s = &qp->slots[idx];
-	*s = (struct wqe_slot){ .kind = WQE_FRAME, .tx = tx, .frame = *f,
-				.retried = qp->replay_retried };
-	qp_commit_slot(qp, nbb, s);
+	s->nbb = (uint8_t)nbb;
+	s->kind = WQE_FRAME;
+	s->retried = qp->replay_retried;
+	s->orphan = 0;
+	s->dump_bytes = 0;
+	s->bounce_end = 0;
+	s->tx = tx;
+	s->rx = NULL;
+	s->frame = *f;
+	qp_commit_frame_slot(qp, nbb);
 }
 
 static int post_data(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f,
