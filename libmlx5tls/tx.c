@@ -194,6 +194,7 @@ static int tx_take_tis(struct mlx5tls_tx *tx, struct mlx5tls_tis_pool *pool)
 		pr_warn("tx: the TIS pool is on another PD than the queue\n");
 		return -EINVAL;
 	}
+	tx->tisn = tx->tis->tisn;
 	return 0;
 }
 

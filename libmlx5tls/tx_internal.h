@@ -10,6 +10,7 @@
 
 #include <linux/tls.h>
 #include <stdatomic.h>
+#include <stddef.h>
 
 #include "conn.h"
 #include "qp.h"
@@ -80,7 +81,9 @@ struct mlx5tls_tx {
 	uint32_t start_sn;
 	uint64_t id;                 /* unique in the process, for inspection (never reused) */
 
-	/* the fields the in-order path touches come first, together (a few cache lines) */
+	/* The fields the in-order path touches come next, together in the next 192 bytes (three
+	 * or four cache lines: the allocation is not line-aligned): the tracker and the device's
+	 * position, then what it publishes and counts. */
 	struct tx_stream stream;
 
 	/* device path: what the device was told */
@@ -88,22 +91,9 @@ struct mlx5tls_tx {
 	/* how far the device's expected sequence is behind stream.next_seq: 0 while every byte
 	 * learnt went to the device in order, so the in-order path stores nothing here */
 	uint32_t dev_behind;
-	bool static_valid;           /* the last static params are known */
-	uint64_t static_num;         /* their initial_record_number */
-	uint8_t static_epoch;
 
-	/* software path */
-	bool sw_synced;
-	uint32_t sw_expected;
-
-	/* demotion rule (the payload sent so far is encrypted_bytes + sw_bytes, tx_payload_bytes) */
-	uint32_t demote_permille;
-	uint64_t demote_min_bytes;
-
-	_Atomic uint64_t c[TXC__MAX];
-
-	/* What inspection reads from other threads (tx_snapshot): copies of the datapath fields
-	 * above, stored by the queue's thread after every change (tx_publish). Encoded so that the
+	/* What inspection reads from other threads (tx_snapshot): copies of the datapath fields,
+	 * stored by the queue's thread after every change (tx_publish). Encoded so that the
 	 * in-order path stores only what moved: inside a record the position alone, for a whole
 	 * record the position, the record count and number (tx_publish_fast). The epochs and
 	 * their DEKs change only under the device's tx_lock (rekey, release on ack). */
@@ -116,6 +106,23 @@ struct mlx5tls_tx {
 		_Atomic uint32_t records_held;
 		_Atomic uint64_t next_num;     /* number of the next record to start */
 	} pub;
+	uint32_t tisn;               /* tis->tisn, for the data WQEs (the TIS never changes) */
+	bool conn_known;             /* conn.claimed seen set: stop trying to learn it */
+
+	_Atomic uint64_t c[TXC__MAX];
+
+	bool static_valid;           /* the last static params are known */
+	uint64_t static_num;         /* their initial_record_number */
+	uint8_t static_epoch;
+
+	/* software path */
+	bool sw_synced;
+	uint32_t sw_expected;
+
+	/* demotion rule (the payload sent so far is encrypted_bytes + sw_bytes, tx_payload_bytes) */
+	uint32_t demote_permille;
+	uint64_t demote_min_bytes;
+
 
 	/* cold: keys, and why the path is not the device's */
 	uint32_t epoch;              /* current key epoch (rekeys so far) */
@@ -125,6 +132,8 @@ struct mlx5tls_tx {
 	/* the connection and label, for inspection (learnt from the first frame if not given) */
 	struct conn_id conn;
 };
+_Static_assert(offsetof(struct mlx5tls_tx, c[TXC_ENCRYPTED_BYTES]) < 4 * 64,
+	       "the in-order path's fields stay in the context's first 256 bytes");
 
 /* Single writer (the queue's thread), readers anywhere: no locked instruction needed. The
  * queue's sum counts along (a device counter read adds the queues', not the contexts'). */

@@ -276,13 +276,13 @@ post_data_fast(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f, const struc
 	uint8_t *w;
 
 	if (__builtin_expect(idx + nbb > qp->ring.sq_wqebbs, 0)) {
-		post_data_nbb(tx, f, fi, tx->tis->tisn, data, lkey, 0, nbb);
+		post_data_nbb(tx, f, fi, tx->tisn, data, lkey, 0, nbb);
 		return;
 	}
 	w = (uint8_t *)qp->ring.sq_buf + (size_t)idx * MLX5TLS_WQEBB;
 	memset(w, 0, (size_t)nbb * MLX5TLS_WQEBB);
 	qp_build_send_inl(qp, w, nbb, data, fi, (uintptr_t)(data + fi->hdr_len), fi->payload_len,
-			  lkey, f->mss, tx->tis->tisn);
+			  lkey, f->mss, tx->tisn);
 	/* every field of the slot, written once (a compound literal would zero it first); a field
 	 * added to struct wqe_slot must be written here too */
 	_Static_assert(sizeof(struct wqe_slot) == 4 + 4 + 8 + 8 + 8 + sizeof(struct mlx5tls_frame),
@@ -612,8 +612,11 @@ int mlx5tls_tx_send(struct mlx5tls_tx *tx, const struct mlx5tls_frame *frame, ui
 	if (!tx || !frame || (flags & ~MLX5TLS_SEND_F_MORE))
 		return libmlx5tls_err(-EINVAL);
 	/* the connection, from the first frame's headers when the application did not give it */
-	if (__builtin_expect(!atomic_load_explicit(&tx->conn.claimed, memory_order_relaxed), 0) &&
-	    frame->data)
-		conn_learn_tx_frame(&tx->conn, frame->data, frame->len);
+	if (__builtin_expect(!tx->conn_known, 0)) {
+		if (frame->data)
+			conn_learn_tx_frame(&tx->conn, frame->data, frame->len);
+		/* given, learnt now, or set by another thread: this thread stops looking */
+		tx->conn_known = atomic_load_explicit(&tx->conn.claimed, memory_order_relaxed);
+	}
 	return libmlx5tls_err(send_frame(tx, frame, flags));
 }
