@@ -6,7 +6,8 @@
  * ending exactly at one, an LSO frame of one whole record, frames of several small records (the
  * general learn), acknowledgements, a retransmission (the device then expects a sequence behind
  * the stream's end) and the software path. The fast path stores only what moved
- * (tx_publish_fast); a field it forgot would show here as a stale value.
+ * (tx_publish_fast); a field it forgot would show here as a stale value. At the end the
+ * context's packet and byte counters equal what was sent, frame by frame.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,8 @@
 #define ISN 0xffff0000u /* the sequence wraps inside the stream */
 
 static unsigned int checks;
+/* what the device path must have counted: every frame sent, LSO frames as their segments */
+static uint64_t want_packets, want_bytes;
 
 /* The published view against the live state, field for field. */
 static void same_view(struct txh *h)
@@ -49,6 +52,10 @@ static int send_check(struct txh *h, size_t off, size_t len)
 {
 	int ret = txh_send(h, off, len, len > 1448 ? 1448 : 0);
 
+	if (!ret) {
+		want_packets += (len + 1447) / 1448;
+		want_bytes += len;
+	}
 	same_view(h);
 	return ret;
 }
@@ -64,6 +71,8 @@ static void run(int version, uint32_t tx_flags)
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(pt);
 	CU_ASSERT_EQUAL_FATAL(txh_init(&h, &o), 0);
+	want_packets = 0;
+	want_bytes = 0;
 	same_view(&h);
 	/* four 16 KiB records (rec bytes each on the wire), then 1 KiB ones */
 	txh_add_records(&h, pt, 4 * 16384, 16384);
@@ -112,6 +121,10 @@ static void run(int version, uint32_t tx_flags)
 	CU_ASSERT_EQUAL(mlx5tls_tx_query(h.tx, &info, sizeof(info)), 0);
 	CU_ASSERT_EQUAL(info.records_held, 0);
 	CU_ASSERT_EQUAL(info.record_offset, 0);
+	/* the counters are exact: every frame, on whichever path it went */
+	CU_ASSERT_EQUAL(tx_flags ? info.sw_packets : info.encrypted_packets, want_packets);
+	CU_ASSERT_EQUAL(tx_flags ? info.sw_bytes : info.encrypted_bytes, want_bytes);
+	CU_ASSERT_EQUAL(tx_flags ? info.encrypted_bytes : info.sw_bytes, 0);
 	txh_fini(&h);
 	free(pt);
 }
