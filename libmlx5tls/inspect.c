@@ -157,10 +157,18 @@ void tx_snapshot(struct mlx5tls_tx *tx, struct tx_snap *s)
 	i->tisn = tx->tis ? tx->tis->tisn : 0;
 	i->start_tcp_sn = tx->start_sn;
 	i->next_tcp_sn = atomic_load_explicit(&tx->pub.next_seq, memory_order_relaxed);
-	i->expected_tcp_sn = atomic_load_explicit(&tx->pub.expected, memory_order_relaxed);
-	i->next_record = atomic_load_explicit(&tx->pub.next_record, memory_order_relaxed);
-	i->next_record_tcp_sn = atomic_load_explicit(&tx->pub.next_record_tcp_sn,
-						     memory_order_relaxed);
+	i->expected_tcp_sn = i->next_tcp_sn - atomic_load_explicit(&tx->pub.behind,
+								   memory_order_relaxed);
+	/* the record in progress is the last one started (tx_stream_tail): its number is one
+	 * before the next; at a boundary the next record starts at the stream's end */
+	i->next_record = atomic_load_explicit(&tx->pub.next_num, memory_order_relaxed);
+	if (atomic_load_explicit(&tx->pub.at_boundary, memory_order_relaxed)) {
+		i->next_record_tcp_sn = i->next_tcp_sn;
+	} else {
+		i->next_record--;
+		i->next_record_tcp_sn = atomic_load_explicit(&tx->pub.rec_tcp_sn,
+							     memory_order_relaxed);
+	}
 	i->record_offset = i->next_tcp_sn - i->next_record_tcp_sn;
 	i->records_held = atomic_load_explicit(&tx->pub.records_held, memory_order_relaxed);
 	i->key_epoch = tx->epoch;

@@ -52,19 +52,6 @@ static void put_be64(uint8_t *p, uint64_t v)
 
 /* ---- WQE builder ---- */
 
-static uint32_t send_wqe_bytes(uint32_t ihs, uint32_t payload_len)
-{
-	uint32_t inl = ihs > 2 ? (ihs - 2 + MLX5TLS_WQE_DS - 1) / MLX5TLS_WQE_DS * MLX5TLS_WQE_DS
-			       : 0;
-
-	return 2 * MLX5TLS_WQE_DS + inl + (payload_len ? MLX5TLS_WQE_DS : 0);
-}
-
-uint32_t qp_send_wqebbs(const struct frame_info *fi, uint32_t payload_len)
-{
-	return (send_wqe_bytes(fi->hdr_len, payload_len) + MLX5TLS_WQEBB - 1) / MLX5TLS_WQEBB;
-}
-
 void qp_build_send(struct mlx5tls_qp *qp, uint8_t *wqe, uint32_t nbb, const uint8_t *hdr,
 		   const struct frame_info *fi, uint64_t payload_addr, uint32_t payload_len,
 		   uint32_t lkey, uint16_t mss, uint32_t tisn)

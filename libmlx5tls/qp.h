@@ -10,9 +10,11 @@
 #ifndef MLX5TLS_QP_H
 #define MLX5TLS_QP_H
 
+#include <endian.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "frame.h"
 #include "insp_table.h"
@@ -152,6 +154,14 @@ static inline void qp_publish(struct mlx5tls_qp *qp)
 /* Room for nbb WQEBBs, reaping completions (and waiting for the device up to a bound) when the
  * ring is full. 0, -EAGAIN or -EIO. */
 int qp_reserve(struct mlx5tls_qp *qp, uint32_t nbb);
+/* qp_reserve() with its common case (a live queue with room) decided inline, for the TLS
+ * in-order path: no call while the frame's state is live in registers. */
+static inline int qp_reserve_fast(struct mlx5tls_qp *qp, uint32_t nbb)
+{
+	if (__builtin_expect(!qp->dead && qp->ring.sq_wqebbs - (qp->pc - qp->cc) >= nbb, 1))
+		return 0;
+	return qp_reserve(qp, nbb);
+}
 /* Zeroed memory for the next WQE of nbb WQEBBs (ring memory, or a scratch copy when it would
  * wrap; qp_commit copies it in). Call qp_reserve first. */
 uint8_t *qp_wqe_begin(struct mlx5tls_qp *qp, uint32_t nbb);
@@ -159,16 +169,99 @@ uint8_t *qp_wqe_begin(struct mlx5tls_qp *qp, uint32_t nbb);
 uint8_t *qp_wqebb(struct mlx5tls_qp *qp, uint32_t i);
 /* Account the WQE just built at pc: slot info, CQE moderation, pc += nbb. */
 void qp_commit(struct mlx5tls_qp *qp, uint32_t nbb, const struct wqe_slot *slot);
+
+/* qp_commit() for a frame's WQE whose slot at pc the caller wrote whole, nbb included (the TLS
+ * in-order path writes it in place): the completion owed, CQE moderation, pc, the counters -
+ * qp_commit's accounting, the same statements. */
+static inline void qp_commit_frame_slot(struct mlx5tls_qp *qp, uint32_t nbb)
+{
+	if (!qp->replaying)
+		qp->frames_owed++; /* qp_frame_room made room for its completion */
+	qp->last_ctrl = (uint8_t *)qp->ring.sq_buf + (size_t)(qp->pc & qp->wqe_mask) * MLX5TLS_WQEBB;
+	if (++qp->since_cqe >= qp->cqe_every) {
+		qp->last_ctrl[11] |= MLX5TLS_WQE_CQ_UPDATE;
+		qp->since_cqe = 0;
+	}
+	qp->pc += nbb;
+	qp->db_pending = true;
+	qp->stats.wqes++;
+	qp_publish(qp);
+}
 /* Ring the doorbell for everything posted (no-op if nothing). */
 void qp_doorbell(struct mlx5tls_qp *qp);
 
+/* Bytes of a SEND/LSO WQE: ctrl and eth segments, the inline headers past the eth segment's 2
+ * bytes padded to 16, the data segment. Inline: every data WQE asks. */
+static inline uint32_t send_wqe_bytes(uint32_t ihs, uint32_t payload_len)
+{
+	uint32_t inl = ihs > 2 ? (ihs - 2 + MLX5TLS_WQE_DS - 1) / MLX5TLS_WQE_DS * MLX5TLS_WQE_DS
+			       : 0;
+
+	return 2 * MLX5TLS_WQE_DS + inl + (payload_len ? MLX5TLS_WQE_DS : 0);
+}
+
+static inline uint32_t qp_send_wqebbs(const struct frame_info *fi, uint32_t payload_len)
+{
+	return (send_wqe_bytes(fi->hdr_len, payload_len) + MLX5TLS_WQEBB - 1) / MLX5TLS_WQEBB;
+}
 /* Build a SEND (mss 0) or LSO WQE for a frame: ctrl, eth segment with cs_flags and the L2..L4
  * headers inline, one data segment for the payload. tisn 0 = the SQ's default TIS. Returns the
  * number of WQEBBs used (qp_reserve'd by the caller with qp_send_wqebbs()). */
-uint32_t qp_send_wqebbs(const struct frame_info *fi, uint32_t payload_len);
 void qp_build_send(struct mlx5tls_qp *qp, uint8_t *wqe, uint32_t nbb, const uint8_t *hdr,
 		   const struct frame_info *fi, uint64_t payload_addr, uint32_t payload_len,
 		   uint32_t lkey, uint16_t mss, uint32_t tisn);
+
+#define QP_CS_L3_L4 0xc0 /* MLX5_ETH_WQE_L3_CSUM | MLX5_ETH_WQE_L4_CSUM */
+
+static inline void qp_put_be16(uint8_t *p, uint16_t v)
+{
+	v = htobe16(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+static inline void qp_put_be32(uint8_t *p, uint32_t v)
+{
+	v = htobe32(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+static inline void qp_put_be64(uint8_t *p, uint64_t v)
+{
+	v = htobe64(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+/* qp_build_send() inline, for the TLS in-order path (tx_send.c): the same statements, so the
+ * same bytes (test_wqe_inline compares them over frame shapes). qp.c keeps its own copy out of
+ * line, unchanged: mlx5tls_qp_send is the TLS per-WQE benchmark's baseline. */
+static inline void qp_build_send_inl(struct mlx5tls_qp *qp, uint8_t *wqe, uint32_t nbb,
+				     const uint8_t *hdr, const struct frame_info *fi,
+				     uint64_t payload_addr, uint32_t payload_len, uint32_t lkey,
+				     uint16_t mss, uint32_t tisn)
+{
+	uint32_t bytes = send_wqe_bytes(fi->hdr_len, payload_len);
+	uint8_t *eth = wqe + MLX5TLS_WQE_DS;
+
+	(void)nbb;
+	/* wqe_ctrl_fill(wqe, 0, pc, opcode, sqn, ds, 0, tisn << 8), inline: bytes 0..3
+	 * pc << 8 | opcode, 4..7 sqn << 8 | ds, 8..11 0 (fm_ce_se 0), 12..15 the TIS field */
+	qp_put_be32(wqe, (uint32_t)(uint16_t)qp->pc << 8 |
+				 (mss ? MLX5TLS_OPCODE_LSO : MLX5TLS_OPCODE_SEND));
+	qp_put_be32(wqe + 4, qp->ring.sqn << 8 | ((bytes / MLX5TLS_WQE_DS) & 0x3f));
+	memset(wqe + 8, 0, 4);
+	qp_put_be32(wqe + 12, tisn << 8);
+	eth[4] = fi->l4_off ? QP_CS_L3_L4 : 0;
+	qp_put_be16(eth + 6, mss);
+	qp_put_be16(eth + 12, fi->hdr_len);
+	memcpy(eth + 14, hdr, fi->hdr_len);
+	if (payload_len) {
+		uint8_t *d = wqe + bytes - MLX5TLS_WQE_DS;
+
+		qp_put_be32(d, payload_len);
+		qp_put_be32(d + 4, lkey);
+		qp_put_be64(d + 8, payload_addr);
+	}
+}
 
 /* Check and parse a frame handed to a send call: inside its MR, a frame the device can send
  * within the MTU. 0, -EINVAL, -EFAULT or -EMSGSIZE. */
@@ -182,6 +275,13 @@ int qp_post_frame(struct mlx5tls_qp *qp, const struct mlx5tls_frame *f,
  * and every one still owed, so that no completion is ever lost to an allocation failure.
  * 0 or -ENOMEM (nothing posted). */
 int qp_frame_room(struct mlx5tls_qp *qp);
+/* qp_frame_room() with its common case (the FIFO has room) decided inline. */
+static inline int qp_frame_room_fast(struct mlx5tls_qp *qp)
+{
+	if (__builtin_expect(qp->done.count + qp->frames_owed < qp->done.cap, 1))
+		return 0;
+	return qp_frame_room(qp);
+}
 /* Reap CQEs: completions to the FIFO, DUMP counters, recovery on an error. 0 or -EIO. */
 int qp_reap(struct mlx5tls_qp *qp);
 

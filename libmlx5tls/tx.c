@@ -194,6 +194,7 @@ static int tx_take_tis(struct mlx5tls_tx *tx, struct mlx5tls_tis_pool *pool)
 		pr_warn("tx: the TIS pool is on another PD than the queue\n");
 		return -EINVAL;
 	}
+	tx->tisn = tx->tis->tisn;
 	return 0;
 }
 
@@ -269,7 +270,7 @@ struct mlx5tls_tx *mlx5tls_tx_create(struct mlx5tls_qp *qp, const struct tls_cry
 	if (ret)
 		goto err;
 	tx->live_epochs = 1;
-	tx->dev_expected = start_tcp_sn;
+	tx->dev_behind = 0; /* the device expects start_tcp_sn, where the stream starts */
 	tx->sw_expected = start_tcp_sn;
 	tx_publish(tx);
 	ret = lists_add(tx);
@@ -459,7 +460,7 @@ int mlx5tls_tx_query(struct mlx5tls_tx *tx, struct mlx5tls_tx_info *info, size_t
 	i.tisn = tx->tis ? tx->tis->tisn : 0;
 	i.start_tcp_sn = tx->start_sn;
 	i.next_tcp_sn = tx->stream.next_seq;
-	i.expected_tcp_sn = tx->path == MLX5TLS_TX_PATH_DEVICE ? tx->dev_expected : tx->sw_expected;
+	i.expected_tcp_sn = tx_expected(tx);
 	tx_stream_tail(&tx->stream, &i.next_record, &i.next_record_tcp_sn, &i.record_offset);
 	i.records_held = tx_stream_records(&tx->stream);
 	i.key_epoch = tx->epoch;

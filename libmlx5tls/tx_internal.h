@@ -10,6 +10,7 @@
 
 #include <linux/tls.h>
 #include <stdatomic.h>
+#include <stddef.h>
 
 #include "conn.h"
 #include "qp.h"
@@ -80,12 +81,36 @@ struct mlx5tls_tx {
 	uint32_t start_sn;
 	uint64_t id;                 /* unique in the process, for inspection (never reused) */
 
-	/* the fields the in-order path touches come first, together (a few cache lines) */
+	/* The fields the in-order path touches come next, together in the next 192 bytes (three
+	 * or four cache lines: the allocation is not line-aligned): the tracker and the device's
+	 * position, then what it publishes and counts. */
 	struct tx_stream stream;
 
 	/* device path: what the device was told */
-	bool dev_synced;             /* dev_expected is valid */
-	uint32_t dev_expected;
+	bool dev_synced;             /* the device's position (tx_dev_expected) is valid */
+	/* how far the device's expected sequence is behind stream.next_seq: 0 while every byte
+	 * learnt went to the device in order, so the in-order path stores nothing here */
+	uint32_t dev_behind;
+
+	/* What inspection reads from other threads (tx_snapshot): copies of the datapath fields,
+	 * stored by the queue's thread after every change (tx_publish). Encoded so that the
+	 * in-order path stores only what moved: inside a record the position alone, for a whole
+	 * record the position, the record count and number (tx_publish_fast). The epochs and
+	 * their DEKs change only under the device's tx_lock (rekey, release on ack). */
+	struct {
+		_Atomic uint32_t path;
+		_Atomic uint32_t next_seq;
+		_Atomic uint32_t behind;       /* expected = next_seq - behind */
+		_Atomic uint32_t at_boundary;  /* no record in progress */
+		_Atomic uint32_t rec_tcp_sn;   /* start of the record in progress (!at_boundary) */
+		_Atomic uint32_t records_held;
+		_Atomic uint64_t next_num;     /* number of the next record to start */
+	} pub;
+	uint32_t tisn;               /* tis->tisn, for the data WQEs (the TIS never changes) */
+	bool conn_known;             /* conn.claimed seen set: stop trying to learn it */
+
+	_Atomic uint64_t c[TXC__MAX];
+
 	bool static_valid;           /* the last static params are known */
 	uint64_t static_num;         /* their initial_record_number */
 	uint8_t static_epoch;
@@ -94,24 +119,10 @@ struct mlx5tls_tx {
 	bool sw_synced;
 	uint32_t sw_expected;
 
-	/* demotion rule */
+	/* demotion rule (the payload sent so far is encrypted_bytes + sw_bytes, tx_payload_bytes) */
 	uint32_t demote_permille;
 	uint64_t demote_min_bytes;
-	uint64_t total_bytes;
 
-	_Atomic uint64_t c[TXC__MAX];
-
-	/* What inspection reads from other threads (tx_snapshot): copies of the datapath fields
-	 * above, stored by the queue's thread after every change (tx_publish). The epochs and
-	 * their DEKs change only under the device's tx_lock (rekey, release on ack). */
-	struct {
-		_Atomic uint32_t path;
-		_Atomic uint32_t next_seq;
-		_Atomic uint32_t expected;
-		_Atomic uint32_t next_record_tcp_sn; /* record_offset = next_seq - this */
-		_Atomic uint32_t records_held;
-		_Atomic uint64_t next_record;
-	} pub;
 
 	/* cold: keys, and why the path is not the device's */
 	uint32_t epoch;              /* current key epoch (rekeys so far) */
@@ -121,6 +132,8 @@ struct mlx5tls_tx {
 	/* the connection and label, for inspection (learnt from the first frame if not given) */
 	struct conn_id conn;
 };
+_Static_assert(offsetof(struct mlx5tls_tx, c[TXC_ENCRYPTED_BYTES]) < 4 * 64,
+	       "the in-order path's fields stay in the context's first 256 bytes");
 
 /* Single writer (the queue's thread), readers anywhere: no locked instruction needed. The
  * queue's sum counts along (a device counter read adds the queues', not the contexts'). */
@@ -132,6 +145,14 @@ static inline void txc_add(struct mlx5tls_tx *tx, enum tx_counter i, uint64_t n)
 			      memory_order_relaxed);
 	atomic_store_explicit(q, atomic_load_explicit(q, memory_order_relaxed) + n,
 			      memory_order_relaxed);
+}
+
+/* Payload bytes sent on the device and the software path, retransmissions included: every
+ * payload byte the context sent is counted in exactly one of the two. */
+static inline uint64_t tx_payload_bytes(const struct mlx5tls_tx *tx)
+{
+	return atomic_load_explicit(&tx->c[TXC_ENCRYPTED_BYTES], memory_order_relaxed) +
+	       atomic_load_explicit(&tx->c[TXC_SW_BYTES], memory_order_relaxed);
 }
 
 /* The rec_seq field of either AES-GCM layout (its offset differs with the key size). */
@@ -149,32 +170,67 @@ static inline uint64_t tx_ci_first_record(const struct tls_crypto_info *ci, size
 	return crypto_info_fields(ci, ci_len, &cf) ? 0 : cf.first_record;
 }
 
+/* The sequence the device expects next (valid while dev_synced) and setting it. */
+static inline uint32_t tx_dev_expected(const struct mlx5tls_tx *tx)
+{
+	return tx->stream.next_seq - tx->dev_behind;
+}
+
+static inline void tx_set_dev_expected(struct mlx5tls_tx *tx, uint32_t seq)
+{
+	tx->dev_behind = tx->stream.next_seq - seq;
+}
+
+/* The position of the path in use. */
+static inline uint32_t tx_expected(const struct mlx5tls_tx *tx)
+{
+	return tx->path == MLX5TLS_TX_PATH_DEVICE ? tx_dev_expected(tx) : tx->sw_expected;
+}
+
 /* Store the inspected fields into tx->pub (relaxed: each field is read whole; inspection is a
  * view, not a transaction). */
 static inline void tx_publish(struct mlx5tls_tx *tx)
 {
+	const struct tx_stream *s = &tx->stream;
 	uint64_t num = 0;
 	uint32_t rseq = 0, off = 0;
 
-	tx_stream_tail(&tx->stream, &num, &rseq, &off);
+	tx_stream_tail(s, &num, &rseq, &off);
 	atomic_store_explicit(&tx->pub.path, (uint32_t)tx->path, memory_order_release);
-	atomic_store_explicit(&tx->pub.next_seq, tx->stream.next_seq, memory_order_relaxed);
-	atomic_store_explicit(&tx->pub.expected,
-			      tx->path == MLX5TLS_TX_PATH_DEVICE ? tx->dev_expected
-								  : tx->sw_expected,
-			      memory_order_relaxed);
-	(void)off;
-	atomic_store_explicit(&tx->pub.next_record_tcp_sn, rseq, memory_order_relaxed);
-	atomic_store_explicit(&tx->pub.records_held, tx_stream_records(&tx->stream),
-			      memory_order_relaxed);
-	atomic_store_explicit(&tx->pub.next_record, num, memory_order_relaxed);
+	atomic_store_explicit(&tx->pub.next_seq, s->next_seq, memory_order_relaxed);
+	atomic_store_explicit(&tx->pub.behind, s->next_seq - tx_expected(tx), memory_order_relaxed);
+	atomic_store_explicit(&tx->pub.at_boundary, tx_stream_at_boundary(s), memory_order_relaxed);
+	atomic_store_explicit(&tx->pub.rec_tcp_sn, rseq, memory_order_relaxed);
+	atomic_store_explicit(&tx->pub.records_held, tx_stream_records(s), memory_order_relaxed);
+	atomic_store_explicit(&tx->pub.next_num, s->next_num, memory_order_relaxed);
 }
 
-/* The fast path's update: inside a record only the stream position moves. */
-static inline void tx_publish_position(struct mlx5tls_tx *tx)
+/*
+ * The in-order path's update (path DEVICE and dev_behind 0 before and after, so path and
+ * behind do not move): the position; when a record started or ended (`records`), the record
+ * count and number, the boundary flag and the start of a record in progress. Leaves pub as
+ * tx_publish() would.
+ */
+static inline void tx_publish_fast(struct mlx5tls_tx *tx, bool records)
 {
-	atomic_store_explicit(&tx->pub.next_seq, tx->stream.next_seq, memory_order_relaxed);
-	atomic_store_explicit(&tx->pub.expected, tx->dev_expected, memory_order_relaxed);
+	const struct tx_stream *s = &tx->stream;
+
+	atomic_store_explicit(&tx->pub.next_seq, s->next_seq, memory_order_relaxed);
+	if (records) {
+		bool at_boundary = tx_stream_at_boundary(s);
+
+		atomic_store_explicit(&tx->pub.records_held, tx_stream_records(s),
+				      memory_order_relaxed);
+		atomic_store_explicit(&tx->pub.next_num, s->next_num, memory_order_relaxed);
+		atomic_store_explicit(&tx->pub.at_boundary, at_boundary, memory_order_relaxed);
+		if (!at_boundary) {
+			uint64_t num;
+			uint32_t rseq, off;
+
+			tx_stream_tail(s, &num, &rseq, &off);
+			atomic_store_explicit(&tx->pub.rec_tcp_sn, rseq, memory_order_relaxed);
+		}
+	}
 }
 
 /* Software path helpers (tx_send.c), used when a context is demoted (tx.c). */

@@ -258,6 +258,48 @@ static int post_data_nbb(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f,
 	return 0;
 }
 
+/*
+ * post_data_nbb() for the in-order path: the same WQE and slot, built in ring memory and the
+ * slot array directly (qp_build_send_inl, qp_commit_frame_slot) instead of through a stack
+ * copy and three calls, unless the WQE wraps the ring end (then post_data_nbb, which builds
+ * it in the queue's scratch memory). qp->scratch_dst is NULL here: it is set only by a wrapping
+ * qp_wqe_begin and cleared by the qp_commit every caller makes right after it.
+ */
+static inline __attribute__((always_inline)) void
+post_data_fast(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f, const struct frame_info *fi,
+	       uint32_t nbb)
+{
+	struct mlx5tls_qp *qp = tx->qp;
+	const uint8_t *data = f->data;
+	uint32_t idx = qp->pc & qp->wqe_mask, lkey = f->mr->lkey;
+	struct wqe_slot *s;
+	uint8_t *w;
+
+	if (__builtin_expect(idx + nbb > qp->ring.sq_wqebbs, 0)) {
+		post_data_nbb(tx, f, fi, tx->tisn, data, lkey, 0, nbb);
+		return;
+	}
+	w = (uint8_t *)qp->ring.sq_buf + (size_t)idx * MLX5TLS_WQEBB;
+	memset(w, 0, (size_t)nbb * MLX5TLS_WQEBB);
+	qp_build_send_inl(qp, w, nbb, data, fi, (uintptr_t)(data + fi->hdr_len), fi->payload_len,
+			  lkey, f->mss, tx->tisn);
+	/* every field of the slot, written once (a compound literal would zero it first); a field
+	 * added to struct wqe_slot must be written here too */
+	_Static_assert(sizeof(struct wqe_slot) == 4 + 4 + 8 + 8 + 8 + sizeof(struct mlx5tls_frame),
+		       "post_data_fast writes every field of struct wqe_slot");
+	s = &qp->slots[idx];
+	s->nbb = (uint8_t)nbb;
+	s->kind = WQE_FRAME;
+	s->retried = qp->replay_retried;
+	s->orphan = 0;
+	s->dump_bytes = 0;
+	s->bounce_end = 0;
+	s->tx = tx;
+	s->rx = NULL;
+	s->frame = *f;
+	qp_commit_frame_slot(qp, nbb);
+}
+
 static int post_data(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f,
 		     const struct frame_info *fi, uint32_t tisn, const uint8_t *data,
 		     uint32_t lkey, uint64_t bounce_end)
@@ -279,11 +321,10 @@ static int learn_new(struct mlx5tls_tx *tx, const struct tx_plan *pl, const uint
 	return ret;
 }
 
-static void account(struct mlx5tls_tx *tx, const struct tx_plan *pl, uint32_t len)
+static void account(struct mlx5tls_tx *tx, const struct tx_plan *pl)
 {
 	if (pl->new_off)
 		txc_add(tx, TXC_RETX_BYTES, pl->new_off);
-	tx->total_bytes += len;
 }
 
 static int device_send(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f,
@@ -310,10 +351,10 @@ static int device_send(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f,
 	if (ret)
 		return ret;
 	post_data(tx, f, fi, tx->tis->tisn, data, f->mr->lkey, 0);
-	tx->dev_expected = pl->end;
+	tx_set_dev_expected(tx, pl->end); /* after learning: next_seq has moved */
 	tx->dev_synced = true;
 	count_encrypted(tx, len, f->mss);
-	account(tx, pl, len);
+	account(tx, pl);
 	return 0;
 }
 
@@ -402,7 +443,7 @@ static int sw_send(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f,
 	tx->sw_synced = true;
 	txc_add(tx, TXC_SW_PACKETS, gso_segs(len, f->mss));
 	txc_add(tx, TXC_SW_BYTES, len);
-	account(tx, pl, len);
+	account(tx, pl);
 	return 0;
 }
 
@@ -412,16 +453,16 @@ static int sw_send(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f,
 void tx_demote_check(struct mlx5tls_tx *tx)
 {
 	uint64_t retx = atomic_load_explicit(&tx->c[TXC_RETX_BYTES], memory_order_relaxed);
+	uint64_t total = tx_payload_bytes(tx);
 
 	if (tx->path != MLX5TLS_TX_PATH_DEVICE || !tx->demote_permille ||
-	    tx->total_bytes < tx->demote_min_bytes ||
-	    retx * 1000u <= tx->total_bytes * tx->demote_permille)
+	    total < tx->demote_min_bytes || retx * 1000u <= total * tx->demote_permille)
 		return;
 	tx->path = MLX5TLS_TX_PATH_DEMOTED;
 	tx->sw_synced = false;
 	snprintf(tx->reason, sizeof(tx->reason),
 		 "demoted: %llu of %llu payload bytes retransmitted (limit %u per mille)",
-		 (unsigned long long)retx, (unsigned long long)tx->total_bytes,
+		 (unsigned long long)retx, (unsigned long long)total,
 		 tx->demote_permille);
 	counter_inc(tx->qp->dev, MLX5TLS_CNT_TX_TLS_DEMOTED);
 	tls_stat_move(&tx->stat_curr, TLS_STAT_CURR_TX_SW);
@@ -439,44 +480,41 @@ static int send_clear(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f,
 /*
  * The common case, kept apart so it stays cheap: the device is in sync and the frame continues
  * the stream exactly where the device expects it - new bytes, in order. Nothing to plan: learn
- * the bytes (a large record's middle merely extends the tracker; record headers are checked
- * and their records pushed) and post the data WQE. The same as plan_frame's PLAN_IN_ORDER
- * through device_send, without the general planner.
+ * the bytes (tx_stream_learn_fast: a large record's middle merely extends the tracker; the one
+ * new record header is checked and its record pushed) and post the data WQE. The same as
+ * plan_frame's PLAN_IN_ORDER through device_send, without the general planner. Inlined into
+ * the send entry points, as is the posting: the common case makes no call of its own beyond
+ * the queue's.
  * Returns 0 (sent), 1 (not this case: take the general path) or -errno (nothing sent).
  */
-static int send_in_order(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f,
-			 const struct frame_info *fi)
+static inline __attribute__((always_inline)) int send_in_order(struct mlx5tls_tx *tx,
+							       const struct mlx5tls_frame *f,
+							       const struct frame_info *fi)
 {
 	const uint8_t *payload = (const uint8_t *)f->data + fi->hdr_len;
 	uint32_t len = fi->payload_len, nbb;
-	bool body_only;
 	int ret;
 
-	if (tx->path != MLX5TLS_TX_PATH_DEVICE || !tx->dev_synced ||
-	    fi->tcp_seq != tx->dev_expected || fi->tcp_seq != tx->stream.next_seq)
+	/* the device is at the stream's end (dev_behind 0) and the frame continues it; after it
+	 * the device is at the new end: dev_behind stays 0 */
+	if (tx->path != MLX5TLS_TX_PATH_DEVICE || !tx->dev_synced || tx->dev_behind ||
+	    fi->tcp_seq != tx->stream.next_seq)
 		return 1;
 	nbb = qp_send_wqebbs(fi, len);
-	ret = qp_reserve(tx->qp, nbb);
+	ret = qp_reserve_fast(tx->qp, nbb);
 	if (ret)
 		return ret; /* 1: the queue was recovered meanwhile, the general path plans again */
-	body_only = tx_stream_in_body(&tx->stream, len);
-	if (body_only) {
-		ret = tx_stream_append_body(&tx->stream, payload, len, f->mr->lkey);
-	} else {
-		ret = tx_stream_learn_inline(&tx->stream, payload, len, f->mr->lkey);
+	ret = tx_stream_learn_fast(&tx->stream, payload, len, f->mr->lkey);
+	if (ret < 0) {
 		if (ret == -EBADMSG)
 			warn_malformed(fi->tcp_seq);
-	}
-	if (ret)
 		return ret;
-	post_data_nbb(tx, f, fi, tx->tis->tisn, f->data, f->mr->lkey, 0, nbb);
-	tx->dev_expected += len;
+	}
+	/* nothing can fail from here: publish and count first, so that no value of these stays
+	 * live across the posting's calls */
+	tx_publish_fast(tx, ret);
 	count_encrypted(tx, len, f->mss);
-	tx->total_bytes += len;
-	if (body_only && !tx_stream_at_boundary(&tx->stream))
-		tx_publish_position(tx); /* still inside the same record */
-	else
-		tx_publish(tx);
+	post_data_fast(tx, f, fi, nbb);
 	return 0;
 }
 
@@ -495,7 +533,7 @@ static __attribute__((noinline)) int send_general(struct mlx5tls_tx *tx,
 
 		ret = plan_frame(tx, fi, (const uint8_t *)f->data + fi->hdr_len,
 				 device ? tx->dev_synced : tx->sw_synced,
-				 device ? tx->dev_expected : tx->sw_expected, &pl);
+				 device ? tx_dev_expected(tx) : tx->sw_expected, &pl);
 		if (ret)
 			return ret;
 		if (pl.kind == PLAN_CLEAR) {
@@ -516,7 +554,29 @@ static __attribute__((noinline)) int send_general(struct mlx5tls_tx *tx,
 	return ret;
 }
 
-int tx_send_frame(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f, uint32_t flags)
+/* What is not the in-order fast path, once the frame is checked: a pure ACK, or a frame
+ * send_in_order() left to the general planner. */
+static __attribute__((noinline)) int send_slow(struct mlx5tls_tx *tx,
+					       const struct mlx5tls_frame *f,
+					       const struct frame_info *fi, uint32_t flags)
+{
+	int ret;
+
+	if (!fi->payload_len) /* a pure ACK carries no record bytes */
+		ret = send_clear(tx, f, fi);
+	else
+		ret = send_general(tx, f, fi);
+	tx_publish(tx);
+	if (!ret && !(flags & MLX5TLS_SEND_F_MORE))
+		qp_doorbell(tx->qp);
+	return ret < 0 ? ret : 0;
+}
+
+/* Check the frame, then the in-order fast path inline, everything else out of line. Inlined
+ * into both callers, so the common case makes no call of its own beyond the queue's. */
+static inline __attribute__((always_inline)) int send_frame(struct mlx5tls_tx *tx,
+							    const struct mlx5tls_frame *f,
+							    uint32_t flags)
 {
 	struct frame_info fi;
 	int ret;
@@ -527,23 +587,24 @@ int tx_send_frame(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f, uint32_t
 	if (!fi.tcp)
 		return -EINVAL;
 	if (!tx->qp->replaying) {
-		ret = qp_frame_room(tx->qp); /* its completion cannot be lost later */
+		ret = qp_frame_room_fast(tx->qp); /* its completion cannot be lost later */
 		if (ret)
 			return ret;
 	}
-	if (!fi.payload_len) { /* a pure ACK carries no record bytes */
-		ret = send_clear(tx, f, &fi);
-		tx_publish(tx);
-	} else {
+	if (fi.payload_len) {
 		ret = send_in_order(tx, f, &fi);
-		if (ret > 0) {
-			ret = send_general(tx, f, &fi);
-			tx_publish(tx);
+		if (ret <= 0) {
+			if (!ret && !(flags & MLX5TLS_SEND_F_MORE))
+				qp_doorbell(tx->qp);
+			return ret;
 		}
 	}
-	if (!ret && !(flags & MLX5TLS_SEND_F_MORE))
-		qp_doorbell(tx->qp);
-	return ret < 0 ? ret : 0;
+	return send_slow(tx, f, &fi, flags);
+}
+
+int tx_send_frame(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f, uint32_t flags)
+{
+	return send_frame(tx, f, flags);
 }
 
 int mlx5tls_tx_send(struct mlx5tls_tx *tx, const struct mlx5tls_frame *frame, uint32_t flags)
@@ -551,8 +612,11 @@ int mlx5tls_tx_send(struct mlx5tls_tx *tx, const struct mlx5tls_frame *frame, ui
 	if (!tx || !frame || (flags & ~MLX5TLS_SEND_F_MORE))
 		return libmlx5tls_err(-EINVAL);
 	/* the connection, from the first frame's headers when the application did not give it */
-	if (__builtin_expect(!atomic_load_explicit(&tx->conn.claimed, memory_order_relaxed), 0) &&
-	    frame->data)
-		conn_learn_tx_frame(&tx->conn, frame->data, frame->len);
-	return libmlx5tls_err(tx_send_frame(tx, frame, flags));
+	if (__builtin_expect(!tx->conn_known, 0)) {
+		if (frame->data)
+			conn_learn_tx_frame(&tx->conn, frame->data, frame->len);
+		/* given, learnt now, or set by another thread: this thread stops looking */
+		tx->conn_known = atomic_load_explicit(&tx->conn.claimed, memory_order_relaxed);
+	}
+	return libmlx5tls_err(send_frame(tx, frame, flags));
 }

@@ -148,7 +148,8 @@ int tx_stream_init(struct tx_stream *s, uint32_t start_seq, uint64_t first_num, 
 	s->next_num = first_num;
 	/* TLS 1.2: explicit nonce + tag; TLS 1.3: content type + tag (RFC 5246, RFC 8446) */
 	s->min_body = tls13 ? 1 + TLS_TAG_LEN : TLS12_NONCE_LEN + TLS_TAG_LEN;
-	s->tls13 = tls13;
+	s->hdr_mask = 0x00ffff00u | (tls13 ? 0xffu : 0);
+	s->hdr_want = 0x00030300u | (tls13 ? TLS13_OUTER_TYPE : 0);
 	s->park = park;
 	return 0;
 }
@@ -259,18 +260,6 @@ static void seg_append(struct tx_stream *s, const uint8_t *data, uint32_t len, u
 	s->next_seq += len;
 }
 
-int tx_stream_append_body_slow(struct tx_stream *s, const uint8_t *data, uint32_t len,
-			       uint32_t lkey)
-{
-	if (ring_reserve(s, &s->segs, 1))
-		return -ENOMEM;
-	s->p.body_left -= len;
-	if (!s->p.body_left)
-		s->p.hdr_got = 0; /* record complete */
-	seg_append(s, data, len, lkey);
-	return 0;
-}
-
 int tx_stream_learn(struct tx_stream *s, const uint8_t *data, uint32_t len, uint32_t lkey)
 {
 	struct tx_parse p = s->p;
@@ -342,11 +331,6 @@ int tx_stream_find(const struct tx_stream *s, uint32_t seq, struct tx_rec *rec)
 uint32_t tx_stream_first_seq(const struct tx_stream *s)
 {
 	return s->recs.count ? ((const struct tx_rec *)ring_at(&s->recs, 0))->seq : s->next_seq;
-}
-
-uint32_t tx_stream_records(const struct tx_stream *s)
-{
-	return s->recs.count;
 }
 
 int tx_stream_walk(const struct tx_stream *s, uint32_t from, uint32_t to, uint32_t max_chunk,

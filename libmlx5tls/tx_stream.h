@@ -11,9 +11,11 @@
 #ifndef MLX5TLS_TX_STREAM_H
 #define MLX5TLS_TX_STREAM_H
 
+#include <endian.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define TLS_HDR_LEN 5u
 #define TLS_TAG_LEN 16u
@@ -82,7 +84,9 @@ struct tx_stream {
 	uint64_t next_num;  /* record number the next record starts with */
 	uint8_t epoch;      /* key epoch of records that start from now on */
 	uint32_t min_body;  /* smallest legal length field: nonce (1.2) + 1 (1.3 type) + tag */
-	bool tls13;         /* outer type must be application_data */
+	/* header bytes 0..2 (type, legacy version) as a little-endian word: the bits checked
+	 * and their values (version 3.3; TLS 1.3: also the outer type, application_data) */
+	uint32_t hdr_mask, hdr_want;
 	struct tx_parse p;
 	struct tx_ring_park *park; /* the queue's parked buffers (NULL: none) */
 };
@@ -111,79 +115,89 @@ int tx_stream_learn(struct tx_stream *s, const uint8_t *data, uint32_t len, uint
 
 /* A record header the device would take: TLS 1.2 legacy version 3.3 (also TLS 1.3's,
  * RFC 8446 5.1), a length between the smallest body (nonce or inner type, and the tag) and
- * 2^14 + 256; *body is its length field. */
+ * 2^14 + 256; *body is its length field. Bytes 0..2 are compared as one word (hdr_mask,
+ * hdr_want) and the length range as one unsigned comparison: it runs for every record. */
 static inline bool tx_stream_header_ok(const struct tx_stream *s, const uint8_t h[TLS_HDR_LEN],
 				       uint32_t *body)
 {
+	uint32_t w;
+
+	memcpy(&w, h, sizeof(w)); /* bytes 0..3 of the 5 */
 	*body = (uint32_t)h[3] << 8 | h[4];
-	return h[1] == 3 && h[2] == 3 && *body >= s->min_body && *body <= TLS_MAX_BODY &&
-	       (!s->tls13 || h[0] == TLS13_OUTER_TYPE);
+	return (le32toh(w) & s->hdr_mask) == s->hdr_want &&
+	       *body - s->min_body <= TLS_MAX_BODY - s->min_body;
 }
 
 /*
- * tx_stream_learn() for the bytes of exactly one whole record at a record boundary - an LSO
- * frame of one record, the common TX shape - done inline when both rings have room; anything
- * else (several records, a partial one, a malformed header, a ring to grow) takes
- * tx_stream_learn(), which gives the same result.
+ * tx_stream_learn(), inline, for the shapes in-order TX sends almost always have; anything else
+ * (a header split across sends, a frame starting or ending more than one record, a malformed
+ * header, a ring to grow) takes tx_stream_learn(), which gives the same result:
+ *  - body only: the bytes are all inside the body of the record in progress (the middle
+ *    segments of a large record);
+ *  - the rest of the record in progress (possibly nothing: at a boundary), then one whole
+ *    header whose record ends at or after the frame's end (an MSS segment crossing into the
+ *    next record; an LSO frame of exactly one record).
+ * Nothing is parsed twice: the body length of the record in progress is already in p, so its
+ * remaining bytes are skipped, and the one new header is read in place and checked
+ * (tx_stream_header_ok) before anything is stored.
+ * Every frame gets a piece of its own: pieces of two frames are never contiguous in memory
+ * (each frame's L2..L4 headers sit before its payload and the bytes sent must stay as they
+ * are until acknowledged), so the general learn's merge is not tried here. Everything is read
+ * before anything is stored (with -fno-strict-aliasing each store would make the compiler
+ * read the tracker again).
+ * Invariants used: hdr_got is 0 (then body_left is 0: at a boundary) or a partial header
+ * (1..4: the slow path) or TLS_HDR_LEN (body_left > 0: inside a body).
+ * Returns 0 when only the position moved (the bytes are inside the record in progress, which
+ * goes on), 1 when a record started or ended here (or the general learn ran), or -errno as
+ * tx_stream_learn() (nothing learnt).
  */
-static inline int tx_stream_learn_inline(struct tx_stream *s, const uint8_t *data, uint32_t len,
-					 uint32_t lkey)
+static inline __attribute__((always_inline)) int
+tx_stream_learn_fast(struct tx_stream *s, const uint8_t *data, uint32_t len, uint32_t lkey)
 {
-	struct tx_ring *rr = &s->recs, *sr = &s->segs;
-	uint32_t body;
+	struct tx_ring *sr = &s->segs;
+	uint32_t k = s->p.body_left, n = sr->count, seq = s->next_seq;
+	uint8_t hdr_got = s->p.hdr_got;
+	struct tx_seg *g;
+	int moved = 0;
 
-	if (!tx_stream_at_boundary(s) || len < TLS_HDR_LEN || rr->count >= rr->cap ||
-	    sr->count >= sr->cap || !tx_stream_header_ok(s, data, &body) ||
-	    TLS_HDR_LEN + body != len)
-		return tx_stream_learn(s, data, len, lkey);
-	((struct tx_rec *)rr->e)[(rr->head + rr->count++) & (rr->cap - 1)] =
-		(struct tx_rec){ .seq = s->next_seq, .len = len, .num = s->next_num++,
-				 .epoch = s->epoch };
-	((struct tx_seg *)sr->e)[(sr->head + sr->count++) & (sr->cap - 1)] =
-		(struct tx_seg){ s->next_seq, len, (uintptr_t)data, lkey };
-	s->next_seq += len;
-	return 0;
-}
-
-/* True when the next len stream bytes are all body of the record in progress (no header among
- * them): then tx_stream_append_body() learns them without parsing. */
-static inline bool tx_stream_in_body(const struct tx_stream *s, uint32_t len)
-{
-	return s->p.hdr_got == TLS_HDR_LEN && s->p.body_left >= len;
-}
-/* tx_stream_append_body() when the segment ring is full (grows it). */
-int tx_stream_append_body_slow(struct tx_stream *s, const uint8_t *data, uint32_t len,
-			       uint32_t lkey);
-
-/* Learn len body bytes at next_seq sent from data/lkey (tx_stream_in_body() holds). 0/-ENOMEM.
- * Inline: it runs for most frames of large records (the datapath's fast path). */
-static inline int tx_stream_append_body(struct tx_stream *s, const uint8_t *data, uint32_t len,
-					uint32_t lkey)
-{
-	struct tx_ring *r = &s->segs;
-	struct tx_seg *segs = r->e;
-
-	if (r->count) {
-		struct tx_seg *last = &segs[(r->head + r->count - 1) & (r->cap - 1)];
-
-		/* contiguous sends from one buffer merge into one piece */
-		if (last->lkey == lkey && last->seq + last->len == s->next_seq &&
-		    last->addr + last->len == (uintptr_t)data && last->len + len > last->len) {
-			last->len += len;
-			goto learnt;
-		}
-	}
-	if (r->count == r->cap)
-		return tx_stream_append_body_slow(s, data, len, lkey);
-	segs[(r->head + r->count) & (r->cap - 1)] =
-		(struct tx_seg){ s->next_seq, len, (uintptr_t)data, lkey };
-	r->count++;
-learnt:
-	s->next_seq += len;
-	s->p.body_left -= len;
-	if (!s->p.body_left)
+	if ((hdr_got && hdr_got != TLS_HDR_LEN) || n == sr->cap)
+		goto general;
+	g = &((struct tx_seg *)sr->e)[(sr->head + n) & (sr->cap - 1)];
+	if (len < k) {
+		s->p.body_left = k - len;
+	} else if (len == k) {
+		s->p.body_left = 0;
 		s->p.hdr_got = 0; /* record complete */
-	return 0;
+		moved = 1;
+	} else {
+		struct tx_ring *rr = &s->recs;
+		uint32_t rest = len - k, body = 0, left, rn = rr->count;
+		uint64_t num = s->next_num;
+		uint8_t epoch = s->epoch;
+		struct tx_rec *r;
+
+		if (rest < TLS_HDR_LEN || rn == rr->cap || !tx_stream_header_ok(s, data + k, &body) ||
+		    TLS_HDR_LEN + body < rest)
+			goto general;
+		r = &((struct tx_rec *)rr->e)[(rr->head + rn) & (rr->cap - 1)];
+		left = TLS_HDR_LEN + body - rest;
+		*r = (struct tx_rec){ .seq = seq + k, .len = TLS_HDR_LEN + body, .num = num,
+				      .epoch = epoch };
+		rr->count = rn + 1;
+		s->next_num = num + 1;
+		s->p.body_left = left;
+		s->p.hdr_got = left ? TLS_HDR_LEN : 0;
+		moved = 1;
+	}
+	*g = (struct tx_seg){ seq, len, (uintptr_t)data, lkey };
+	sr->count = n + 1;
+	s->next_seq = seq + len;
+	return moved;
+general: {
+	int ret = tx_stream_learn(s, data, len, lkey);
+
+	return ret ? ret : 1;
+}
 }
 
 /* The record holding byte `seq` (or, at the stream end at a boundary, none: -ENOENT) or
@@ -192,7 +206,10 @@ int tx_stream_find(const struct tx_stream *s, uint32_t seq, struct tx_rec *rec);
 /* First retained record start (== next_seq if none). */
 uint32_t tx_stream_first_seq(const struct tx_stream *s);
 /* Number of records held. */
-uint32_t tx_stream_records(const struct tx_stream *s);
+static inline uint32_t tx_stream_records(const struct tx_stream *s)
+{
+	return s->recs.count;
+}
 /* The record in progress at next_seq (or the next to start): its number and start. */
 static inline void tx_stream_tail(const struct tx_stream *s, uint64_t *num, uint32_t *rec_seq,
 				  uint32_t *offset)

@@ -191,7 +191,7 @@ static void run_no_resync(int version, unsigned int bits)
 	h.rx_drop_next = 1;
 	CU_ASSERT_EQUAL(txh_send_segments(&h, 5000, h.stream_len - 5000, 1000), 0);
 	/* make the library believe the device expects the lost frame next */
-	h.tx->dev_expected = o.isn + 5000;
+	tx_set_dev_expected(h.tx, o.isn + 5000);
 	CU_ASSERT_EQUAL(txh_send(&h, 5000, 1000, 0), 0);
 	CU_ASSERT(txh_drain(&h) > 0);
 	info_of(&h, &info);
