@@ -29,26 +29,7 @@
 #define CQE_EVERY_DEFAULT 32u
 #define BOUNCE_DEFAULT (1u << 20)
 #define LSO_MAX_PAYLOAD (256u * 1024u) /* the model's and ConnectX's LSO limit */
-#define CS_L3_L4 0xc0                   /* MLX5_ETH_WQE_L3_CSUM | MLX5_ETH_WQE_L4_CSUM */
 #define ETH_HLEN 14u
-
-static void put_be16(uint8_t *p, uint16_t v)
-{
-	v = htobe16(v);
-	memcpy(p, &v, sizeof(v));
-}
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	v = htobe32(v);
-	memcpy(p, &v, sizeof(v));
-}
-
-static void put_be64(uint8_t *p, uint64_t v)
-{
-	v = htobe64(v);
-	memcpy(p, &v, sizeof(v));
-}
 
 /* ---- WQE builder ---- */
 
@@ -56,23 +37,7 @@ void qp_build_send(struct mlx5tls_qp *qp, uint8_t *wqe, uint32_t nbb, const uint
 		   const struct frame_info *fi, uint64_t payload_addr, uint32_t payload_len,
 		   uint32_t lkey, uint16_t mss, uint32_t tisn)
 {
-	uint32_t bytes = send_wqe_bytes(fi->hdr_len, payload_len);
-	uint8_t *eth = wqe + MLX5TLS_WQE_DS;
-
-	(void)nbb;
-	wqe_ctrl_fill(wqe, 0, (uint16_t)qp->pc, mss ? MLX5TLS_OPCODE_LSO : MLX5TLS_OPCODE_SEND,
-		      qp->ring.sqn, (uint8_t)(bytes / MLX5TLS_WQE_DS), 0, tisn << 8);
-	eth[4] = fi->l4_off ? CS_L3_L4 : 0;
-	put_be16(eth + 6, mss);
-	put_be16(eth + 12, fi->hdr_len);
-	memcpy(eth + 14, hdr, fi->hdr_len);
-	if (payload_len) {
-		uint8_t *d = wqe + bytes - MLX5TLS_WQE_DS;
-
-		put_be32(d, payload_len);
-		put_be32(d + 4, lkey);
-		put_be64(d + 8, payload_addr);
-	}
+	qp_build_send_inl(qp, wqe, nbb, hdr, fi, payload_addr, payload_len, lkey, mss, tisn);
 }
 
 /* ---- frames ---- */
@@ -108,12 +73,10 @@ int qp_check_frame(const struct mlx5tls_qp *qp, const struct mlx5tls_frame *f,
 int qp_post_frame(struct mlx5tls_qp *qp, const struct mlx5tls_frame *f,
 		  const struct frame_info *fi_in, struct mlx5tls_tx *tx, uint32_t flags)
 {
-	struct wqe_slot slot = { .kind = WQE_FRAME, .tx = tx, .frame = *f };
 	struct frame_info fi_local;
 	const struct frame_info *fi = fi_in;
 	const uint8_t *data = f->data;
 	uint32_t nbb;
-	uint8_t *w;
 	int ret;
 
 	if (!fi) {
@@ -122,7 +85,6 @@ int qp_post_frame(struct mlx5tls_qp *qp, const struct mlx5tls_frame *f,
 			return ret;
 		fi = &fi_local;
 	}
-	slot.retried = qp->replay_retried;
 	if (!qp->replaying) {
 		ret = qp_frame_room(qp);
 		if (ret)
@@ -134,10 +96,17 @@ int qp_post_frame(struct mlx5tls_qp *qp, const struct mlx5tls_frame *f,
 		;
 	if (ret < 0)
 		return ret;
-	w = qp_wqe_begin(qp, nbb);
-	qp_build_send(qp, w, nbb, data, fi, (uintptr_t)(data + fi->hdr_len), fi->payload_len,
-		      f->mr->lkey, f->mss, 0);
-	qp_commit(qp, nbb, &slot);
+	/* built in place unless it wraps the ring's end (the TLS in-order path posts the same way:
+	 * the per-WQE benchmark compares the two) */
+	if (!qp_post_frame_inplace(qp, f, fi, tx, 0, nbb)) {
+		struct wqe_slot slot = { .kind = WQE_FRAME, .tx = tx, .frame = *f,
+					 .retried = qp->replay_retried };
+		uint8_t *w = qp_wqe_begin(qp, nbb);
+
+		qp_build_send(qp, w, nbb, data, fi, (uintptr_t)(data + fi->hdr_len),
+			      fi->payload_len, f->mr->lkey, f->mss, 0);
+		qp_commit(qp, nbb, &slot);
+	}
 	if (!(flags & MLX5TLS_SEND_F_MORE))
 		qp_doorbell(qp);
 	return 0;

@@ -231,9 +231,10 @@ static inline void qp_put_be64(uint8_t *p, uint64_t v)
 	memcpy(p, &v, sizeof(v));
 }
 
-/* qp_build_send() inline, for the TLS in-order path (tx_send.c): the same statements, so the
- * same bytes (test_wqe_inline compares them over frame shapes). qp.c keeps its own copy out of
- * line, unchanged: mlx5tls_qp_send is the TLS per-WQE benchmark's baseline. */
+/* The SEND/LSO builder (qp_build_send is its out-of-line instance), inline for the posting fast
+ * paths. Layout: fact sheet 8.1 (ctrl segment; eth segment: cs_flags@4, mss@6, inline header size
+ * @12 and the headers from @14; data segment), 8.2 (opcodes); test_wqe_inline checks the bytes
+ * against literal WQEs. */
 static inline void qp_build_send_inl(struct mlx5tls_qp *qp, uint8_t *wqe, uint32_t nbb,
 				     const uint8_t *hdr, const struct frame_info *fi,
 				     uint64_t payload_addr, uint32_t payload_len, uint32_t lkey,
@@ -261,6 +262,48 @@ static inline void qp_build_send_inl(struct mlx5tls_qp *qp, uint8_t *wqe, uint32
 		qp_put_be32(d + 4, lkey);
 		qp_put_be64(d + 8, payload_addr);
 	}
+}
+
+/*
+ * Post a frame's WQE (reserved: nbb WQEBBs at pc) built straight in ring memory and its slot
+ * written in place - no stack copy of either, no calls - unless it would wrap the ring's end:
+ * then false and nothing done (the caller builds it through qp_wqe_begin/qp_commit, which
+ * handle the wrap). qp->scratch_dst is NULL here: only a wrapping qp_wqe_begin sets it, and the
+ * qp_commit every caller makes right after clears it. Used by mlx5tls_qp_send and the TLS
+ * in-order path alike.
+ */
+static inline __attribute__((always_inline)) bool
+qp_post_frame_inplace(struct mlx5tls_qp *qp, const struct mlx5tls_frame *f,
+		      const struct frame_info *fi, struct mlx5tls_tx *tx, uint32_t tisn,
+		      uint32_t nbb)
+{
+	uint32_t idx = qp->pc & qp->wqe_mask;
+	const uint8_t *data = f->data;
+	struct wqe_slot *s;
+	uint8_t *w;
+
+	if (__builtin_expect(idx + nbb > qp->ring.sq_wqebbs, 0))
+		return false;
+	w = (uint8_t *)qp->ring.sq_buf + (size_t)idx * MLX5TLS_WQEBB;
+	memset(w, 0, (size_t)nbb * MLX5TLS_WQEBB);
+	qp_build_send_inl(qp, w, nbb, data, fi, (uintptr_t)(data + fi->hdr_len), fi->payload_len,
+			  f->mr->lkey, f->mss, tisn);
+	/* every field of the slot, written once (a compound literal would zero it first); a field
+	 * added to struct wqe_slot must be written here too */
+	_Static_assert(sizeof(struct wqe_slot) == 4 + 4 + 8 + 8 + 8 + sizeof(struct mlx5tls_frame),
+		       "qp_post_frame_inplace writes every field of struct wqe_slot");
+	s = &qp->slots[idx];
+	s->nbb = (uint8_t)nbb;
+	s->kind = WQE_FRAME;
+	s->retried = qp->replay_retried;
+	s->orphan = 0;
+	s->dump_bytes = 0;
+	s->bounce_end = 0;
+	s->tx = tx;
+	s->rx = NULL;
+	s->frame = *f;
+	qp_commit_frame_slot(qp, nbb);
+	return true;
 }
 
 /* Check and parse a frame handed to a send call: inside its MR, a frame the device can send

@@ -258,46 +258,14 @@ static int post_data_nbb(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f,
 	return 0;
 }
 
-/*
- * post_data_nbb() for the in-order path: the same WQE and slot, built in ring memory and the
- * slot array directly (qp_build_send_inl, qp_commit_frame_slot) instead of through a stack
- * copy and three calls, unless the WQE wraps the ring end (then post_data_nbb, which builds
- * it in the queue's scratch memory). qp->scratch_dst is NULL here: it is set only by a wrapping
- * qp_wqe_begin and cleared by the qp_commit every caller makes right after it.
- */
+/* post_data_nbb() for the in-order path: the WQE and its slot built in place
+ * (qp_post_frame_inplace), unless the WQE wraps the ring's end. */
 static inline __attribute__((always_inline)) void
 post_data_fast(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f, const struct frame_info *fi,
 	       uint32_t nbb)
 {
-	struct mlx5tls_qp *qp = tx->qp;
-	const uint8_t *data = f->data;
-	uint32_t idx = qp->pc & qp->wqe_mask, lkey = f->mr->lkey;
-	struct wqe_slot *s;
-	uint8_t *w;
-
-	if (__builtin_expect(idx + nbb > qp->ring.sq_wqebbs, 0)) {
-		post_data_nbb(tx, f, fi, tx->tisn, data, lkey, 0, nbb);
-		return;
-	}
-	w = (uint8_t *)qp->ring.sq_buf + (size_t)idx * MLX5TLS_WQEBB;
-	memset(w, 0, (size_t)nbb * MLX5TLS_WQEBB);
-	qp_build_send_inl(qp, w, nbb, data, fi, (uintptr_t)(data + fi->hdr_len), fi->payload_len,
-			  lkey, f->mss, tx->tisn);
-	/* every field of the slot, written once (a compound literal would zero it first); a field
-	 * added to struct wqe_slot must be written here too */
-	_Static_assert(sizeof(struct wqe_slot) == 4 + 4 + 8 + 8 + 8 + sizeof(struct mlx5tls_frame),
-		       "post_data_fast writes every field of struct wqe_slot");
-	s = &qp->slots[idx];
-	s->nbb = (uint8_t)nbb;
-	s->kind = WQE_FRAME;
-	s->retried = qp->replay_retried;
-	s->orphan = 0;
-	s->dump_bytes = 0;
-	s->bounce_end = 0;
-	s->tx = tx;
-	s->rx = NULL;
-	s->frame = *f;
-	qp_commit_frame_slot(qp, nbb);
+	if (__builtin_expect(!qp_post_frame_inplace(tx->qp, f, fi, tx, tx->tisn, nbb), 0))
+		post_data_nbb(tx, f, fi, tx->tisn, f->data, f->mr->lkey, 0, nbb);
 }
 
 static int post_data(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f,
