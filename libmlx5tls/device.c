@@ -6,7 +6,6 @@
 #include "cmd.h"
 #include "sim/sim.h"
 #include "inspect.h"
-#include "rx_sw.h"
 
 static bool is_model_name(const char *name)
 {
@@ -85,7 +84,7 @@ struct mlx5tls_device *mlx5tls_device_open(const char *name,
 		return libmlx5tls_err_ptr(-ENOMEM);
 	pthread_mutex_init(&dev->tx_lock, NULL);
 	pthread_mutex_init(&dev->insp_lock, NULL);
-	rec_pool_init(&dev->rx_rec_pool, rx_sw_rec_bytes());
+	rec_pool_init(&dev->rx_rec_pool);
 
 	name = default_device_name(name);
 	dev->ops = name && is_model_name(name) ? &mlx5tls_transport_sim : &mlx5tls_transport_devx;

@@ -24,16 +24,17 @@
 
 struct rec_pool {
 	pthread_mutex_t lock;
-	size_t len;                     /* bytes of each buffer */
+	size_t len;                     /* bytes of each free buffer */
 	unsigned int nfree;
 	uint8_t *free[REC_POOL_KEEP];
 };
 
-void rec_pool_init(struct rec_pool *p, size_t len);
-/* A buffer of p->len bytes of secret memory (contents undefined), or NULL with errno ENOMEM. */
-uint8_t *rec_pool_get(struct rec_pool *p);
-/* Give back a buffer rec_pool_get returned (NULL: nothing). */
-void rec_pool_put(struct rec_pool *p, uint8_t *buf);
+void rec_pool_init(struct rec_pool *p);
+/* A buffer of len bytes of secret memory (contents undefined), or NULL with errno ENOMEM. Every
+ * buffer of a pool has the same length (its user's record buffer). */
+uint8_t *rec_pool_get(struct rec_pool *p, size_t len);
+/* Give back a buffer rec_pool_get(p, len) returned (NULL: nothing). */
+void rec_pool_put(struct rec_pool *p, uint8_t *buf, size_t len);
 /* Wipe and unmap the free buffers (the device goes; every buffer was given back). */
 void rec_pool_fini(struct rec_pool *p);
 

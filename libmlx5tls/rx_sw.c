@@ -92,7 +92,8 @@ static int rec_buf(struct rx_sw *rx)
 		return 0;
 	/* the plaintext of the record being verified: secret memory, as the context (taken on
 	 * the datapath at a record's first assembled byte, from the pool when there is one) */
-	rx->rec = rx->pool ? rec_pool_get(rx->pool) : secret_alloc(rx_sw_rec_bytes());
+	rx->rec = rx->pool ? rec_pool_get(rx->pool, rx_sw_rec_bytes())
+			   : secret_alloc(rx_sw_rec_bytes());
 	if (!rx->rec)
 		return -ENOMEM;
 	rx->mark = rx->rec + REC_MAX;
@@ -105,7 +106,7 @@ static void rec_idle(struct rx_sw *rx)
 	if (!rx->rec || rx->have)
 		return;
 	if (rx->pool)
-		rec_pool_put(rx->pool, rx->rec);
+		rec_pool_put(rx->pool, rx->rec, rx_sw_rec_bytes());
 	else
 		secret_free(rx->rec, rx_sw_rec_bytes()); /* wipes */
 	rx->rec = NULL;
