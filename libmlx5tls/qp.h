@@ -170,12 +170,11 @@ uint8_t *qp_wqebb(struct mlx5tls_qp *qp, uint32_t i);
 /* Account the WQE just built at pc: slot info, CQE moderation, pc += nbb. */
 void qp_commit(struct mlx5tls_qp *qp, uint32_t nbb, const struct wqe_slot *slot);
 
-/* qp_commit() for a frame's WQE whose slot at pc the caller wrote whole, nbb included (the TLS
- * in-order path writes it in place): the completion owed, CQE moderation, pc, the counters -
- * qp_commit's accounting, the same statements. */
-static inline void qp_commit_frame_slot(struct mlx5tls_qp *qp, uint32_t nbb)
+/* The accounting of a WQE whose slot at pc is written (qp_commit, and the in-place poster, which
+ * writes the slot itself): the completion a frame owes, CQE moderation, pc, the counters. */
+static inline void qp_commit_account(struct mlx5tls_qp *qp, uint32_t nbb, bool frame)
 {
-	if (!qp->replaying)
+	if (frame && !qp->replaying)
 		qp->frames_owed++; /* qp_frame_room made room for its completion */
 	qp->last_ctrl = (uint8_t *)qp->ring.sq_buf + (size_t)(qp->pc & qp->wqe_mask) * MLX5TLS_WQEBB;
 	if (++qp->since_cqe >= qp->cqe_every) {
@@ -302,7 +301,7 @@ qp_post_frame_inplace(struct mlx5tls_qp *qp, const struct mlx5tls_frame *f,
 	s->tx = tx;
 	s->rx = NULL;
 	s->frame = *f;
-	qp_commit_frame_slot(qp, nbb);
+	qp_commit_account(qp, nbb, true);
 	return true;
 }
 

@@ -128,17 +128,7 @@ void qp_commit(struct mlx5tls_qp *qp, uint32_t nbb, const struct wqe_slot *slot)
 	}
 	*s = *slot;
 	s->nbb = (uint8_t)nbb;
-	if (slot->kind == WQE_FRAME && !qp->replaying)
-		qp->frames_owed++; /* qp_frame_room made room for its completion */
-	qp->last_ctrl = qp_wqebb(qp, 0);
-	if (++qp->since_cqe >= qp->cqe_every) {
-		qp->last_ctrl[11] |= MLX5TLS_WQE_CQ_UPDATE;
-		qp->since_cqe = 0;
-	}
-	qp->pc += nbb;
-	qp->db_pending = true;
-	qp->stats.wqes++;
-	qp_publish(qp);
+	qp_commit_account(qp, nbb, slot->kind == WQE_FRAME);
 }
 
 void qp_doorbell(struct mlx5tls_qp *qp)

@@ -50,6 +50,8 @@ int bench_parse_args(struct tool *t, int *version, unsigned int *bits, double *s
 const struct tool_suite *bench_find_suite(int version, unsigned int bits);
 /* CLOCK_MONOTONIC in nanoseconds. */
 double bench_now_ns(void);
+/* xorshift64: which context goes next in the churn benchmarks (*s not 0). */
+uint64_t bench_rng_next(uint64_t *s);
 /* a / b, 0 when b is not positive. */
 double bench_ratio(double a, double b);
 /* SSL_write() of `records` records of rec_size bytes after an in-process handshake (bench_ssl.c):

@@ -85,17 +85,6 @@ static uint64_t fw_cmds(struct scale *s)
 	return n > s->fw_idx ? s->counters[s->fw_idx] : 0;
 }
 
-static uint64_t rng_next(uint64_t *s)
-{
-	uint64_t x = *s;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	*s = x;
-	return x;
-}
-
 /* The thread's CPU time, not the wall clock: the figures are per core of work (the model's
  * included, since its queue is synchronous) and do not move with other load on the machine. */
 static double now_sec(void)
@@ -157,7 +146,7 @@ static int run_tx(struct scale *s, uint32_t live, struct scale_result *r)
 	t0 = now_sec();
 	do {
 		for (unsigned int k = 0; k < 1024; k++, n++) {
-			uint32_t i = (uint32_t)(rng_next(&s->rng) % live);
+			uint32_t i = (uint32_t)(bench_rng_next(&s->rng) % live);
 
 			ret = mlx5tls_tx_destroy(tx[i]);
 			tx[i] = ret ? NULL : tx_new(s);
@@ -396,7 +385,7 @@ static int run_rx(struct scale *s, uint32_t live, struct scale_result *r)
 	t0 = now_sec();
 	do {
 		for (unsigned int k = 0; k < 256; k++, n++) {
-			uint32_t i = (uint32_t)(rng_next(&s->rng) % live);
+			uint32_t i = (uint32_t)(bench_rng_next(&s->rng) % live);
 
 			ret = rx_del(&l[i]);
 			if (!ret)

@@ -74,17 +74,6 @@ static double clock_sec(clockid_t id)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static uint64_t rng_next(uint64_t *s)
-{
-	uint64_t x = *s;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	*s = x;
-	return x;
-}
-
 static struct mlx5tls_tx *tx_new(struct worker *w)
 {
 	MLX5TLS_OPTS(mlx5tls_tx_opts, o, .dek_pool = w->dek_pool, .tis_pool = w->tis_pool);
@@ -102,7 +91,7 @@ static int fail(struct worker *w, const char *what, int err)
 /* A context replaced, and the new one's first record sent, completed and acknowledged. */
 static int one_op(struct worker *w)
 {
-	uint32_t i = (uint32_t)(rng_next(&w->rng) % w->live);
+	uint32_t i = (uint32_t)(bench_rng_next(&w->rng) % w->live);
 	int ret;
 
 	ret = mlx5tls_tx_destroy(w->tx[i]);
