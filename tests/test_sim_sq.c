@@ -1677,6 +1677,12 @@ static void test_tls_errors(void)
 	g_case = "static params for a destroyed TIS";
 	tis3 = create_tis(f.dev, f.uid, f.td, f.pd, 1);
 	CU_ASSERT_FATAL(tis3 != 0);
+	/* first taken through it: the queue's last look-up is this TIS (sim_tis_get_cached), and
+	 * must not outlive it */
+	post_static(&f, tis3, false, &si);
+	ring_db(&f);
+	CU_ASSERT_EQUAL(sim_sq_process(f.sq), 1);
+	expect_no_cqe(&f);
 	CU_ASSERT_EQUAL(destroy_tis(f.dev, f.uid, tis3), 0);
 	idx = post_static(&f, tis3, false, &si);
 	ring_db(&f);

@@ -79,6 +79,18 @@ void sim_dev_get_stats(struct sim_dev *dev, struct sim_dev_stats *st);
  */
 int sim_dek_get_key(struct sim_dev *dev, uint32_t dek_id, uint8_t *key, size_t *key_len);
 int sim_tis_get(struct sim_dev *dev, uint32_t tisn, int *tls_en, uint32_t *pd, uint32_t *td);
+/* A send queue's last TIS look-up (sim_tis_get_cached). */
+struct sim_tis_cache {
+	uint32_t tisn; /* 0: empty */
+	uint32_t pd;
+	int tls_en;
+	uint64_t gen;  /* dev->tis_gen when it was looked up */
+};
+/* sim_tis_get's tls_en and pd through the caller's cache: a WQE naming the TIS the last one
+ * named takes no device lock while no TIS has gone since (a TIS's tls_en and pd never change
+ * while it lives). The cache is the caller's (a send queue's, under its processing lock). */
+int sim_tis_get_cached(struct sim_dev *dev, struct sim_tis_cache *c, uint32_t tisn, int *tls_en,
+		       uint32_t *pd);
 /* A TIR's tls_en, owner uid and (DIRECT) RQ number; NULL outputs are skipped. */
 int sim_tir_get(struct sim_dev *dev, uint32_t tirn, int *tls_en, uint16_t *uid, uint32_t *rqn);
 

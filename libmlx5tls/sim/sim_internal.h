@@ -98,6 +98,9 @@ struct sim_dev {
 
 	/* Bumped by each SYNC_CRYPTO covering TLS; a DEK element may be loaded once per epoch. */
 	uint64_t sync_epoch;
+	/* Bumped (under `lock`) whenever a TIS goes: a send queue's cached look-up of a TIS
+	 * (sim_tis_get_cached) holds while it is unchanged, read without `lock`. */
+	_Atomic uint64_t tis_gen;
 
 	struct sim_dev_stats stats;
 

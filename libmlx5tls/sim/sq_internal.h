@@ -244,6 +244,7 @@ struct sim_sq {
 	uint16_t ci;             /* consumer counter, WQEBBs */
 	int64_t inject_after;    /* -1 = off */
 	uint32_t last_params_tisn; /* TIS of the last static/progress params not yet fenced */
+	struct sim_tis_cache tis_cache; /* the last TIS a WQE named (sim_tis_get_cached) */
 	bool cq_dead;            /* the CQ overran: nothing is completed any more */
 	struct sim_sq_stats stats;
 	uint8_t wqe[SQ_MAX_WQE_BYTES + SQ_WQEBB]; /* snapshot of the WQE being executed */

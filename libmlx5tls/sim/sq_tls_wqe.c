@@ -98,7 +98,7 @@ int sim_sq_exec_set_psv(struct sim_sq *sq, const uint8_t *w, uint32_t ds)
 {
 	const uint8_t *seg = w + 16, *pp = w + 20;
 	struct sim_tls_ctx *ctx;
-	uint32_t tisn = be32_at(seg);
+	uint32_t tisn = be32_at(seg), pd = 0;
 	int tls_en = 0, vs;
 
 	if (w[0] != OPC_MOD_TIS && w[0] != OPC_MOD_TIR)
@@ -110,7 +110,8 @@ int sim_sq_exec_set_psv(struct sim_sq *sq, const uint8_t *w, uint32_t ds)
 		return SIM_VSYND_PROGRESS_PARAMS;
 	if (w[0] == OPC_MOD_TIR)
 		return set_psv_tir(sq, tisn, pp);
-	if (!tisn || tisn >= SIM_OBJ_NUM_LIMIT || sim_tis_get(sq->dev, tisn, &tls_en, NULL, NULL))
+	if (!tisn || tisn >= SIM_OBJ_NUM_LIMIT ||
+	    sim_tis_get_cached(sq->dev, &sq->tis_cache, tisn, &tls_en, &pd))
 		return SIM_VSYND_TIS_UNKNOWN;
 	if (!tls_en)
 		return SIM_VSYND_TIS_NOT_TLS;

@@ -5,6 +5,7 @@
  * number, so a million TISes cost one small record each and lookups are O(1).
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "prm/mlx5_ifc_tls.h"
@@ -116,6 +117,8 @@ int sim_cmd_query_tis(struct sim_cmd *c)
 
 static void tis_free(struct sim_dev *dev, struct sim_tis *t)
 {
+	/* before it goes: a send queue that reads the old generation has looked it up earlier */
+	atomic_fetch_add_explicit(&dev->tis_gen, 1, memory_order_release);
 	/* the TIS's TLS crypto state dies with it, so a later TIS reusing the number starts clean */
 	sim_dp_tis_destroyed_locked(dev, t->num);
 	sim_td_ref(dev, t->td, -1);
@@ -180,6 +183,32 @@ int sim_tis_get(struct sim_dev *dev, uint32_t tisn, int *tls_en, uint32_t *pd, u
 			*pd = t->pd;
 		if (td)
 			*td = t->td;
+		ret = 0;
+	}
+	pthread_mutex_unlock(&dev->lock);
+	return ret;
+}
+
+int sim_tis_get_cached(struct sim_dev *dev, struct sim_tis_cache *c, uint32_t tisn, int *tls_en,
+		       uint32_t *pd)
+{
+	const struct sim_tis *t;
+	int ret = -ENOENT;
+
+	if (c->tisn == tisn && tisn &&
+	    c->gen == atomic_load_explicit(&dev->tis_gen, memory_order_acquire)) {
+		*tls_en = c->tls_en;
+		*pd = c->pd;
+		return 0;
+	}
+	pthread_mutex_lock(&dev->lock);
+	t = sim_objtab_get(&dev->tises, tisn);
+	if (t) {
+		*tls_en = t->tls_en;
+		*pd = t->pd;
+		*c = (struct sim_tis_cache){ .tisn = tisn, .pd = t->pd, .tls_en = t->tls_en,
+					    .gen = atomic_load_explicit(&dev->tis_gen,
+									memory_order_relaxed) };
 		ret = 0;
 	}
 	pthread_mutex_unlock(&dev->lock);

@@ -75,7 +75,7 @@ static inline int ctrl_tis(struct sim_sq *sq, const uint8_t *w, bool default_ok,
 			return SIM_VSYND_TIS_UNKNOWN;
 		t->tisn = sq->tisn;
 	}
-	if (sim_tis_get(sq->dev, t->tisn, &t->tls_en, &t->pd, NULL))
+	if (sim_tis_get_cached(sq->dev, &sq->tis_cache, t->tisn, &t->tls_en, &t->pd))
 		return SIM_VSYND_TIS_UNKNOWN;
 	return 0;
 }
