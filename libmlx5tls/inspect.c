@@ -190,9 +190,10 @@ void tx_snapshot(struct mlx5tls_tx *tx, struct tx_snap *s)
 	s->tis = tx->tis;
 	for (unsigned int k = 0; k < TX_EPOCHS; k++) {
 		/* oldest key first: epoch numbers grow with every rekey */
-		const struct tx_epoch *e = &tx->epochs[(tx->epoch + 1 + k) % TX_EPOCHS];
+		unsigned int idx = (tx->epoch + 1 + k) % TX_EPOCHS;
+		const struct tx_epoch *e = &tx->epochs[idx];
 
-		if (e->live && e->dek) {
+		if ((tx->live_epochs & 1u << idx) && e->dek) {
 			s->deks[s->n_deks] = e->dek;
 			s->dek_epochs[s->n_deks] = e->num;
 			s->n_deks++;

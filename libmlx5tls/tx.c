@@ -122,7 +122,6 @@ static int epoch_load(struct mlx5tls_tx *tx, struct tx_epoch *e, const struct tl
 		e->has_ci = true;
 	}
 	epoch_keep_salt(e, ci, ci_len);
-	e->live = true;
 	return 0;
 }
 
@@ -223,9 +222,13 @@ struct mlx5tls_tx *mlx5tls_tx_create(struct mlx5tls_qp *qp, const struct tls_cry
 		pr_warn("tx: %s: %s\n", qp->dev->attr.name, refusal);
 		return libmlx5tls_err_ptr(-EOPNOTSUPP);
 	}
-	tx = calloc(1, sizeof(*tx));
+	/* zeroed up to the key slots: at a million contexts each line written here is a cache miss,
+	 * and the slots past the first and most of the reason text are never read before written */
+	tx = malloc(sizeof(*tx));
 	if (!tx)
 		return libmlx5tls_err_ptr(-ENOMEM);
+	memset(tx, 0, offsetof(struct mlx5tls_tx, epochs));
+	tx->reason[0] = '\0';
 	ret = conn_init(&tx->conn, OPTS_GET(opts, conn, NULL), OPTS_GET(opts, label, NULL));
 	if (ret) {
 		free(tx);
@@ -326,12 +329,16 @@ static bool epoch_in_flight(const struct mlx5tls_tx *tx, const struct tx_epoch *
  * so it reads them without a lock; the device's tx_lock is taken only to release one (inspection
  * reads the epochs under it): an ack after a rekey takes no device-wide lock once the old keys
  * are gone, nor while their records are unacknowledged. */
-static bool epoch_unused(const struct mlx5tls_tx *tx, const struct tx_epoch *e, uint8_t oldest)
+static bool epoch_unused(const struct mlx5tls_tx *tx, unsigned int i, uint8_t oldest)
 {
-	uint8_t behind = (uint8_t)(oldest - (uint8_t)e->num);
+	const struct tx_epoch *e = &tx->epochs[i];
+	uint8_t behind;
 
+	if (!(tx->live_epochs & 1u << i))
+		return false;
+	behind = (uint8_t)(oldest - (uint8_t)e->num);
 	/* records carry the epoch number mod 256; fewer than TX_EPOCHS are ever live */
-	return e->live && e->num != tx->epoch && behind > 0 && behind < 128;
+	return e->num != tx->epoch && behind > 0 && behind < 128;
 }
 
 static void epochs_release_unused(struct mlx5tls_tx *tx)
@@ -342,7 +349,7 @@ static void epochs_release_unused(struct mlx5tls_tx *tx)
 	for (unsigned int i = 0; i < TX_EPOCHS; i++) {
 		struct tx_epoch *e = &tx->epochs[i];
 
-		if (!epoch_unused(tx, e, oldest))
+		if (!epoch_unused(tx, i, oldest))
 			continue;
 		/* completions the application has not polled yet still count: take them in (this
 		 * may run a recovery, which is the queue thread's business - this is that thread) */
@@ -359,7 +366,7 @@ static void epochs_release_unused(struct mlx5tls_tx *tx)
 	for (unsigned int i = 0; i < TX_EPOCHS; i++) {
 		struct tx_epoch *e = &tx->epochs[i];
 
-		if (epoch_unused(tx, e, oldest) && !epoch_in_flight(tx, e)) {
+		if (epoch_unused(tx, i, oldest) && !epoch_in_flight(tx, e)) {
 			epoch_release(e);
 			tx->live_epochs &= (uint8_t)~(1u << i);
 		}
@@ -400,7 +407,7 @@ static int tx_rekey(struct mlx5tls_tx *tx, const struct tls_crypto_info *ci, siz
 	}
 	e = &tx->epochs[(tx->epoch + 1) % TX_EPOCHS];
 	/* (the ack path releases keys whose records are all acknowledged) */
-	if (e->live) {
+	if (tx->live_epochs & 1u << ((tx->epoch + 1) % TX_EPOCHS)) {
 		pr_warn("tx: %u older keys still have unacknowledged records\n", TX_EPOCHS - 1);
 		return -EBUSY;
 	}

@@ -46,8 +46,9 @@ union tx_crypto_info {
 	struct tls12_crypto_info_aes_gcm_256 gcm256;
 };
 
+/* A key slot. Whether it holds a key is the context's live_epochs bit, not a field here: a
+ * context is created with only its first slot written (the others are not even zeroed). */
 struct tx_epoch {
-	bool live;
 	uint32_t num;            /* epoch number (0 = the first key) */
 	struct mlx5tls_dek *dek; /* device path */
 	uint8_t salt[4];
@@ -71,7 +72,7 @@ struct mlx5tls_tx {
 	uint8_t *sw_scratch;         /* replay buffer for repositioning */
 	uint32_t dev_slot;           /* in the device's tx_table (insp_table.h) */
 	uint32_t qp_slot;            /* in the queue's tls_table */
-	uint8_t live_epochs;         /* bit i: epochs[i].live */
+	uint8_t live_epochs;         /* bit i: epochs[i] holds a key (the only record of it) */
 	uint8_t stat_curr;           /* its TlsCurr* entry (tls_stat.h) */
 	bool tis_pooled;
 	bool tls13;
@@ -124,7 +125,10 @@ struct mlx5tls_tx {
 	uint64_t demote_min_bytes;
 
 
-	/* cold: keys, and why the path is not the device's */
+	/* cold: keys, and why the path is not the device's. Not zeroed at create (a context made at
+	 * a million live ones writes only the lines it uses): epochs[0] is loaded, the others are
+	 * read only once live_epochs says they hold a key; reason is a C string set with its
+	 * terminator. */
 	uint32_t epoch;              /* current key epoch (rekeys so far) */
 	struct tx_epoch epochs[TX_EPOCHS];
 	char reason[96];
