@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * mlx5tls-query against running applications (mlx5tls-inspect(7)) and against their firmware
- * command traces. Two copies of examples/tls_tx_offload run with MLX5TLS_PUBLISH (--publish) in
+ * mlx5tls-query against running applications (mlx5tls-inspect(7)); firmware command traces are
+ * test_cli_trace.c. Two copies of examples/tls_tx_offload run with MLX5TLS_PUBLISH (--publish) in
  * a private socket directory and stay alive after their transfer (--hold):
- *   - "dev": sim:cx6dx, TLS 1.3 AES-GCM-128, the device encrypts; it also writes MLX5TLS_TRACE;
+ *   - "dev": sim:cx6dx, TLS 1.3 AES-GCM-128, the device encrypts;
  *   - "sw": sim:cx6dx-legacy, TLS 1.3 with --fallback: the legacy firmware lacks TLS 1.3, so the
  *     library encrypts in software and says why.
  * The tool's text rows must hold what the examples did, its JSON must parse with a JSON parser
@@ -45,9 +45,8 @@ struct example {
 };
 
 static char build_dir[PATH_MAX];
-static char work_dir[64];  /* trace, key log, the examples' output (a mkdtemp name) */
+static char work_dir[64];  /* key log, the examples' output (a mkdtemp name) */
 static char sock_dir[64];  /* MLX5TLS_RUNTIME_DIR of the examples and the tool (mkdtemp) */
-static char trace_path[PATH_MAX];
 static char keylog_path[PATH_MAX];
 static char env_dir[PATH_MAX + 32];
 
@@ -55,36 +54,10 @@ static struct example ex_dev = { .name = "dev" }, ex_sw = { .name = "sw" };
 
 /* ---- helpers ---- */
 
-/* The secrets of the key log ("LABEL CLIENT_RANDOM SECRET"): none may appear in any output. */
+/* The secrets of the key log: none may appear in any output. */
 static void check_no_secrets(const char *what, const char *s)
 {
-	char *log = test_read_file(keylog_path);
-	char *save = NULL;
-
-	if (!log)
-		return;
-	for (char *line = strtok_r(log, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		const char *secret = strrchr(line, ' ');
-
-		if (!secret || strlen(secret + 1) < 32)
-			continue;
-		if (strcasestr(s, secret + 1))
-			fprintf(stderr, "\n%s: output holds a TLS secret of the key log\n", what);
-		CU_ASSERT_PTR_NULL(strcasestr(s, secret + 1));
-	}
-	free(log);
-}
-
-/* How many secrets the key log holds: the secret check above must have something to look for. */
-static unsigned int keylog_secrets(void)
-{
-	char *log = test_read_file(keylog_path);
-	unsigned int n = 0;
-
-	for (const char *p = log; p && (p = strstr(p, "_SECRET")); p++)
-		n++;
-	free(log);
-	return n;
+	cli_check_no_secrets(keylog_path, what, s);
 }
 
 static void check_no_key_material(const char *what, const char *s)
@@ -121,26 +94,6 @@ static void run_env_in(struct run *r, const char *const *env, const char *stdin_
 	CU_ASSERT_PTR_NULL(strstr((s), (needle))); \
 } while (0)
 
-/* Is s valid JSON for python3's parser? lines: one document per line (JSON Lines). */
-static bool python_json_ok(const char *s, bool lines)
-{
-	const char *cmd = lines ?
-		"python3 -c 'import json,sys; [json.loads(l) for l in sys.stdin if l.strip()]'" :
-		"python3 -c 'import json,sys; json.load(sys.stdin)'";
-	FILE *p;
-	int st;
-
-	fflush(NULL);
-	p = popen(cmd, "w");
-	if (!p)
-		return false;
-	fputs(s, p);
-	st = pclose(p);
-	if (st != 0)
-		fprintf(stderr, "\npython3 rejects the JSON:\n%s\n", s);
-	return st == 0;
-}
-
 /* The number after `key` in s, or -1. */
 static long long number_after(const char *s, const char *key)
 {
@@ -162,16 +115,15 @@ static void sleep_ms(unsigned int ms)
 /* Start BUILD/examples/tls_tx_offload with args, publishing into sock_dir; wait until it has
  * finished its transfer ("hold:" on its stdout) and its socket exists. Runs from a suite's init,
  * where CUnit assertions are not allowed: 0 or -1 (said on stderr). */
-static int example_start(struct example *ex, const char *const *args, const char *trace)
+static int example_start(struct example *ex, const char *const *args)
 {
-	char path[PATH_MAX + 64], sock[PATH_MAX + 32], env_trace[PATH_MAX + 32];
+	char path[PATH_MAX + 64], sock[PATH_MAX + 32];
 	char env_keylog[PATH_MAX + 32];
 	const char *argv[24];
 	int nargs = 1, fd;
 
 	snprintf(path, sizeof(path), "%s/%s", build_dir, EXAMPLE);
 	snprintf(ex->out_path, sizeof(ex->out_path), "%s/%s.out", work_dir, ex->name);
-	snprintf(env_trace, sizeof(env_trace), "MLX5TLS_TRACE=%s", trace ? trace : "");
 	snprintf(env_keylog, sizeof(env_keylog), "SSLKEYLOGFILE=%s", keylog_path);
 	argv[0] = path;
 	for (const char *const *a = args; *a && nargs < 23; a++)
@@ -191,7 +143,7 @@ static int example_start(struct example *ex, const char *const *args, const char
 		return -1;
 	}
 	if (ex->pid == 0) {
-		const char *const env[] = { env_dir, env_keylog, trace ? env_trace : NULL, NULL };
+		const char *const env[] = { env_dir, env_keylog, NULL };
 		int devnull = open("/dev/null", O_RDONLY);
 
 		if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
@@ -419,7 +371,7 @@ static void test_proc(void)
 	struct run r;
 
 	/* TLS 1.3: handshake and traffic secrets of both examples */
-	CU_ASSERT_TRUE(keylog_secrets() >= 8);
+	CU_ASSERT_TRUE(cli_keylog_secrets(keylog_path) >= 8);
 
 	query(&r, "proc", NULL);
 	expect_status(&r, 0, "proc");
@@ -433,7 +385,7 @@ static void test_proc(void)
 
 	query(&r, "-j", "-d", "proc", NULL);
 	expect_status(&r, 0, "-j -D proc");
-	CU_ASSERT_TRUE(python_json_ok(r.out, false));
+	CU_ASSERT_TRUE(cli_python_json_ok(r.out, false));
 	HAS(r.out, "\"schema\":1,\"socket_dir\":\"");
 	HAS(r.out, "\"program\":\"tls_tx_offload\"");
 	HAS(r.out, "\"device_info\":[{\"name\":\"sim:cx6dx\"");
@@ -484,7 +436,7 @@ static void test_ctx_json(void)
 	pid_str(&ex_dev, pid, sizeof(pid));
 	query(&r, "-j", "ctx", "show", "pid", pid, NULL);
 	expect_status(&r, 0, "-j ctx show pid N");
-	CU_ASSERT_TRUE(python_json_ok(r.out, false));
+	CU_ASSERT_TRUE(cli_python_json_ok(r.out, false));
 	snprintf(want, sizeof(want), "\"processes\":[{\"pid\":%s,", pid);
 	HAS(r.out, want);
 	HAS(r.out, "\"program\":\"tls_tx_offload\"");
@@ -501,7 +453,7 @@ static void test_ctx_json(void)
 
 	query(&r, "-j", "-p", "ctx", NULL);
 	expect_status(&r, 0, "-j -p ctx");
-	CU_ASSERT_TRUE(python_json_ok(r.out, false));
+	CU_ASSERT_TRUE(cli_python_json_ok(r.out, false));
 	HAS(r.out, "\"path\": \"software\"");
 	HAS(r.out, "\"dek\": null");
 	run_free(&r);
@@ -569,7 +521,7 @@ static void test_conn_view(void)
 
 	query(&r, "-j", "conn", "pid", pid_dev, NULL);
 	expect_status(&r, 0, "-j conn");
-	CU_ASSERT_TRUE(python_json_ok(r.out, false));
+	CU_ASSERT_TRUE(cli_python_json_ok(r.out, false));
 	HAS(r.out, "\"conn\":{\"ip_version\":4,\"local\":\"192.168.0.1\",\"local_port\":443,"
 		   "\"remote\":\"192.168.0.2\",\"remote_port\":50000,\"source\":\"frame\"},"
 		   "\"label\":\"web-front\",\"tls\":{\"version\":\"1.3\",\"cipher\":\"aes-gcm-128\","
@@ -605,7 +557,7 @@ static void test_ctx_filters(void)
 
 	query(&r, "-j", "ctx", "show", "path", "device", NULL);
 	expect_status(&r, 0, "-j ctx show path device");
-	CU_ASSERT_TRUE(python_json_ok(r.out, false));
+	CU_ASSERT_TRUE(cli_python_json_ok(r.out, false));
 	HAS(r.out, "\"path\":\"device\"");
 	HAS_NOT(r.out, "\"path\":\"software\"");
 	run_free(&r);
@@ -670,7 +622,7 @@ static void test_objects(void)
 	for (size_t i = 0; i < sizeof(objs) / sizeof(objs[0]); i++) {
 		query(&r, "-j", objs[i], NULL);
 		expect_status(&r, 0, objs[i]);
-		CU_ASSERT_TRUE(python_json_ok(r.out, false));
+		CU_ASSERT_TRUE(cli_python_json_ok(r.out, false));
 		HAS(r.out, "{\"schema\":1,\"socket_dir\":");
 		run_free(&r);
 	}
@@ -743,7 +695,7 @@ static void test_stat(void)
 
 	query(&r, "-j", "stat", NULL);
 	expect_status(&r, 0, "-j stat");
-	CU_ASSERT_TRUE(python_json_ok(r.out, false));
+	CU_ASSERT_TRUE(cli_python_json_ok(r.out, false));
 	HAS(r.out, "\"devices\":[{\"name\":\"sim:cx6dx\",\"counters\":{\"fw_cmds\":");
 	run_free(&r);
 
@@ -758,7 +710,7 @@ static void test_stat(void)
 
 	query(&r, "-j", "stat", "watch", "interval", "0.05", "count", "2", NULL);
 	expect_status(&r, 0, "-j stat watch count 2");
-	CU_ASSERT_TRUE(python_json_ok(r.out, true));
+	CU_ASSERT_TRUE(cli_python_json_ok(r.out, true));
 	HAS(r.out, "{\"schema\":1,\"sample\":1,\"elapsed\":");
 	HAS(r.out, "\"sample\":2,");
 	HAS(r.out, "\"changed\":{}");
@@ -767,7 +719,7 @@ static void test_stat(void)
 	/* -p does not break the lines: one compact document per sample, still JSON Lines */
 	query(&r, "-j", "-p", "stat", "watch", "interval", "0.05", "count", "2", NULL);
 	expect_status(&r, 0, "-j -p stat watch count 2");
-	CU_ASSERT_TRUE(python_json_ok(r.out, true));
+	CU_ASSERT_TRUE(cli_python_json_ok(r.out, true));
 	{
 		unsigned int lines = 0;
 
@@ -776,148 +728,6 @@ static void test_stat(void)
 		CU_ASSERT_EQUAL(lines, 2);
 	}
 	run_free(&r);
-}
-
-/* ---- trace files ---- */
-
-/* Every DEK command of the example's trace masks the key (fact sheet 3.4: command bytes 80..111;
- * a 128-bit key in 96..111). */
-static void test_trace_file_masked(void)
-{
-	unsigned int keyed = 0;
-	char *line = NULL;
-	size_t cap = 0;
-	FILE *f = fopen(trace_path, "r");
-
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	while (getline(&line, &cap, f) > 0) {
-		const char *in = strstr(line, "\"in\":\"");
-
-		check_no_secrets("trace file", line);
-		if (!in || !strstr(line, "\"obj_type\":\"0x000c\"") ||
-		    (!strstr(line, "\"opcode\":\"0x0a00\"") &&
-		     !strstr(line, "\"opcode\":\"0x0a01\"")))
-			continue;
-		in += 6;
-		CU_ASSERT_TRUE_FATAL(strcspn(in, "\"") >= 2 * 112);
-		for (int b = 96; b < 112; b++)
-			CU_ASSERT_TRUE(in[2 * b] == '*' && in[2 * b + 1] == '*');
-		keyed++;
-	}
-	free(line);
-	fclose(f);
-	CU_ASSERT_TRUE(keyed >= 1);
-}
-
-static void test_trace_show(void)
-{
-	char line[512];
-	struct run r;
-
-	query(&r, "trace", "show", trace_path, NULL);
-	expect_status(&r, 0, "trace show");
-	HAS(r.out, " sim:cx6dx QUERY_HCA_CAP (opcode 0x100) op_mod 0x23 (TLS, current) status OK");
-	HAS(r.out, "    out: tls_1_2_aes_gcm_128 1 tls_1_3_aes_gcm_128 1");
-	HAS(r.out, " ALLOC_PD (opcode 0x800) op_mod 0x0 status OK\n    out: pd ");
-	CU_ASSERT_PTR_NOT_NULL(line_starting(strstr(r.out, "CREATE_GENERAL_OBJECT") ?
-					     strstr(r.out, "CREATE_GENERAL_OBJECT") : r.out,
-					     "    in: ", line, sizeof(line)));
-	HAS(line, "key_size 128 key_purpose tls pd ");
-	HAS(line, "key ** (16 bytes masked)");
-	HAS(r.out, "obj_type 0xc (ENCRYPTION_KEY) status OK");
-	HAS(r.out, "    in: tls_en 1 pd ");
-	HAS(r.out, "    out: tisn ");
-	HAS(r.out, " commands, 0 failed, ");
-	HAS_NOT(r.out, "NOT-MASKED");
-	run_free(&r);
-
-	query(&r, "trace", "show", trace_path, "opcode", "create_tis", NULL);
-	expect_status(&r, 0, "trace show opcode create_tis");
-	HAS(r.out, "CREATE_TIS");
-	HAS_NOT(r.out, "ALLOC_PD");
-	HAS_NOT(r.out, "QUERY_HCA_CAP");
-	run_free(&r);
-
-	query(&r, "-j", "trace", "show", trace_path, NULL);
-	expect_status(&r, 0, "-j trace show");
-	CU_ASSERT_TRUE(python_json_ok(r.out, false));
-	HAS(r.out, "\"key\":\"**\",\"key_masked_bytes\":16");
-	HAS(r.out, "\"cap_type\":\"TLS\",\"cap_mode\":\"current\"");
-	HAS(r.out, "\"summary\":{\"commands\":");
-	run_free(&r);
-
-	query(&r, "trace", "show", trace_path, "opcode", "NO_SUCH_OP", NULL);
-	expect_status(&r, 1, "unknown opcode");
-	HAS(r.err, "unknown opcode 'NO_SUCH_OP'");
-	run_free(&r);
-
-	query(&r, "trace", "show", "/nonexistent/trace.jsonl", NULL);
-	expect_status(&r, 1, "missing trace file");
-	HAS(r.err, "cannot open /nonexistent/trace.jsonl");
-	run_free(&r);
-}
-
-/* Hand-made records: a failed command with the model's text, an unmasked key (must not be
- * printed), a bad line, a future "wqe" record and an unknown kind, read from standard input. */
-static void test_trace_records(void)
-{
-	/* CREATE_GENERAL_OBJECT of a DEK: 16-byte header + the object's first 96 bytes; the key
-	 * (bytes 96..111) given in clear as 0xa5 bytes */
-	char dek[2048], hdr[64], obj[512];
-	char *text;
-	struct run r;
-	size_t n = 0;
-
-	snprintf(hdr, sizeof(hdr), "0a0000000000000c0000000000000000");
-	obj[0] = '\0';
-	for (int b = 0; b < 96; b++) {
-		const char *byte = b == 11 ? "01" : b == 15 ? "10" : b >= 80 ? "a5" : "00";
-
-		n += (size_t)snprintf(obj + n, sizeof(obj) - n, "%s", byte);
-	}
-	snprintf(dek, sizeof(dek),
-		 "{\"dev\":\"sim:cx6dx\",\"opcode\":\"0x0a00\",\"name\":\"CREATE_GENERAL_OBJECT\","
-		 "\"op_mod\":\"0x0000\",\"obj_type\":\"0x000c\",\"in\":\"%s%s\",\"out\":"
-		 "\"00000000000000000000010000000000\",\"status\":0,\"syndrome\":\"0x00000000\"}\n",
-		 hdr, obj);
-	CU_ASSERT_FATAL(asprintf(&text,
-		"{\"seq\":7,\"dev\":\"sim:cx6dx\",\"opcode\":\"0x0912\",\"name\":\"CREATE_TIS\","
-		"\"op_mod\":\"0x0000\",\"in\":\"0912\","
-		"\"out\":\"08000000001234560000000000000000\",\"status\":8,"
-		"\"syndrome\":\"0x00123456\",\"syndrome_text\":\"no room for a TIS\"}\n"
-		"%s"
-		"this is not JSON\n"
-		"{\"kind\":\"wqe\",\"wqe\":\"progress_params\",\"dev\":\"sim:cx6dx\",\"sqn\":4096,"
-		"\"obj\":\"tir\",\"tirn\":77,\"data\":\"000003e8000000005000002a\"}\n"
-		"{\"kind\":\"flow\",\"dev\":\"sim:cx6dx\"}\n", dek) > 0);
-
-	run_env_in(&r, (const char *const[]){ env_dir, NULL }, text, QUERY,
-		   (const char *const[]){ "trace", "show", "-", NULL });
-	expect_status(&r, 1, "trace show: bad line, unmasked key");
-	HAS(r.out, "line 1 seq 7 sim:cx6dx CREATE_TIS (opcode 0x912) op_mod 0x0 status limits "
-		   "exceeded (0x08) syndrome 0x123456 (no room for a TIS)");
-	HAS(r.out, "key_size 128 key_purpose tls pd 16");
-	HAS(r.out, "key NOT-MASKED (16 key bytes in the trace in clear; not shown)");
-	HAS_NOT(r.out, "a5a5");
-	HAS(r.out, "line 4 wqe sim:cx6dx sqn 4096 tirn 77 progress_params\n    next_record_tcp_sn 1000 "
-		   "hw_resync_tcp_sn 0 record_tracker_state tracking auth_state offload "
-		   "hw_offset_record_number 42");
-	/* the whole line: no stray yes/no of the JSON-only "decoded" member */
-	HAS(r.out, "line 5 kind flow (not decoded: this mlx5tls-query knows cmd and wqe records)\n");
-	HAS(r.out, "2 commands, 1 failed, 3 shown, 1 records of other kinds, 1 bad lines, 1 "
-		   "commands with UNMASKED key bytes");
-	HAS(r.err, "-:3: not a trace record");
-	HAS(r.err, "carry key bytes in clear (not shown)");
-	run_free(&r);
-
-	run_env_in(&r, (const char *const[]){ env_dir, NULL }, text, QUERY,
-		   (const char *const[]){ "-j", "trace", "show", "-", "status", "failed", NULL });
-	expect_status(&r, 1, "-j trace show status failed");
-	CU_ASSERT_TRUE(python_json_ok(r.out, false));
-	HAS(r.out, "\"syndrome_text\":\"no room for a TIS\"");
-	HAS_NOT(r.out, "CREATE_GENERAL_OBJECT");
-	run_free(&r);
-	free(text);
 }
 
 /* ---- the end: SIGTERM, clean exit ---- */
@@ -969,7 +779,6 @@ static int suite_live_cleanup(void)
 		example_stop(&ex_dev);
 	if (ex_sw.running)
 		example_stop(&ex_sw);
-	remove_file(work_dir, "trace.jsonl");
 	remove_file(work_dir, "keys.log");
 	remove_file(work_dir, "dev.out");
 	remove_file(work_dir, "sw.out");
@@ -993,10 +802,9 @@ static int suite_live_init(void)
 	if (!mkdtemp(tmpl))
 		return -1;
 	snprintf(work_dir, sizeof(work_dir), "%s", tmpl);
-	snprintf(trace_path, sizeof(trace_path), "%s/trace.jsonl", work_dir);
 	snprintf(keylog_path, sizeof(keylog_path), "%s/keys.log", work_dir);
-	if (example_start(&ex_dev, dev_args, trace_path) ||
-	    example_start(&ex_sw, sw_args, NULL)) {
+	if (example_start(&ex_dev, dev_args) ||
+	    example_start(&ex_sw, sw_args)) {
 		suite_live_cleanup();
 		return -1;
 	}
@@ -1019,9 +827,6 @@ static const struct test_case live_cases[] = {
 	{ "dek, tis, tir, qp, pool", test_objects },
 	{ "dek, tis, qp, ctx: number ranges", test_object_ranges },
 	{ "stat show, stat watch", test_stat },
-	{ "trace file masks the key", test_trace_file_masked },
-	{ "trace show decodes", test_trace_show },
-	{ "trace show: hand-made records", test_trace_records },
 	{ "examples exit on SIGTERM", test_examples_exit },
 	{ NULL, NULL },
 };

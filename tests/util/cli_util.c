@@ -15,6 +15,7 @@
 #include <CUnit/CUnit.h>
 
 #include "cli_util.h"
+#include "test_util.h"
 
 int cli_build_dir(char *buf, size_t len)
 {
@@ -152,4 +153,61 @@ const char *line_starting(const char *s, const char *prefix, char *buf, size_t l
 		}
 	}
 	return NULL;
+}
+
+void cli_run_nokey(struct run *r, const char *build_dir, const char *const *env,
+		   const char *stdin_text, const char *rel, const char *const *args)
+{
+	cli_run(r, build_dir, env, stdin_text, rel, args);
+	CU_ASSERT_FALSE(has_hex_run(r->out, 32));
+	CU_ASSERT_FALSE(has_hex_run(r->err, 32));
+}
+
+void cli_check_no_secrets(const char *keylog_path, const char *what, const char *s)
+{
+	char *log = test_read_file(keylog_path);
+	char *save = NULL;
+
+	if (!log)
+		return;
+	for (char *line = strtok_r(log, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		const char *secret = strrchr(line, ' ');
+
+		if (!secret || strlen(secret + 1) < 32)
+			continue;
+		if (strcasestr(s, secret + 1))
+			fprintf(stderr, "\n%s: output holds a TLS secret of the key log\n", what);
+		CU_ASSERT_PTR_NULL(strcasestr(s, secret + 1));
+	}
+	free(log);
+}
+
+unsigned int cli_keylog_secrets(const char *keylog_path)
+{
+	char *log = test_read_file(keylog_path);
+	unsigned int n = 0;
+
+	for (const char *p = log; p && (p = strstr(p, "_SECRET")); p++)
+		n++;
+	free(log);
+	return n;
+}
+
+bool cli_python_json_ok(const char *s, bool lines)
+{
+	const char *cmd = lines ?
+		"python3 -c 'import json,sys; [json.loads(l) for l in sys.stdin if l.strip()]'" :
+		"python3 -c 'import json,sys; json.load(sys.stdin)'";
+	FILE *p;
+	int st;
+
+	fflush(NULL);
+	p = popen(cmd, "w");
+	if (!p)
+		return false;
+	fputs(s, p);
+	st = pclose(p);
+	if (st != 0)
+		fprintf(stderr, "\npython3 rejects the JSON:\n%s\n", s);
+	return st == 0;
 }

@@ -28,6 +28,10 @@ void cli_child_env(const char *const *env);
  */
 void cli_run(struct run *r, const char *build_dir, const char *const *env, const char *stdin_text,
 	     const char *rel, const char *const *args);
+/* cli_run, and assert that neither stdout nor stderr holds key material (DESIGN: never print
+ * key material): no run of 32 or more hex digits, a 128-bit key printed as hex. */
+void cli_run_nokey(struct run *r, const char *build_dir, const char *const *env,
+		   const char *stdin_text, const char *rel, const char *const *args);
 void run_free(struct run *r);
 /* Assert the exit status; on a mismatch show the command's output, so a CI log says why. */
 void expect_status(const struct run *r, int status, const char *what);
@@ -38,5 +42,14 @@ bool has_hex_run(const char *s, size_t min);
 char *slurp_fd(int fd);
 /* The line of s that starts with prefix, copied into buf (NULL if none). */
 const char *line_starting(const char *s, const char *prefix, char *buf, size_t len);
+
+/* The secrets of an SSLKEYLOGFILE ("LABEL CLIENT_RANDOM SECRET" lines): assert that s holds
+ * none of them (what names the output in the failure message). */
+void cli_check_no_secrets(const char *keylog_path, const char *what, const char *s);
+/* How many secrets the key log holds: a secret check must have something to look for. */
+unsigned int cli_keylog_secrets(const char *keylog_path);
+/* Is s valid JSON for python3's parser (a parser nobody here wrote)? lines: one document per
+ * line (JSON Lines). */
+bool cli_python_json_ok(const char *s, bool lines);
 
 #endif
