@@ -265,32 +265,6 @@ static void veth_delete(void)
 	must_run("ip link del dev %s", g_veth.tx);
 }
 
-/*
- * Wait (up to 5 s) until ifname's operational state is "up". `ip link set up` returns before the
- * kernel's link watch has attached the device's real qdisc: until then frames go to the noop
- * qdisc, which drops them while send() reports success (NET_XMIT_CN is no error), so a frame
- * sent too early is lost without a trace - under load the link watch runs late. The state turns
- * "up" when the link watch has run.
- */
-static bool wait_oper_up(const char *ifname)
-{
-	char path[64 + IFNAMSIZ], state[16];
-
-	snprintf(path, sizeof(path), "/sys/class/net/%s/operstate", ifname);
-	for (int waited = 0; waited < 5000; waited += 10) {
-		FILE *f = fopen(path, "r");
-		bool up = f && fgets(state, sizeof(state), f) && strncmp(state, "up", 2) == 0;
-
-		if (f)
-			fclose(f);
-		if (up)
-			return true;
-		usleep(10 * 1000);
-	}
-	fprintf(stderr, "\n%s: operstate not up after 5 s\n", ifname);
-	return false;
-}
-
 /* Create the pair and bring both ends up. false (and a SKIP line) when this environment cannot. */
 static bool veth_create(struct veth *v)
 {
@@ -312,8 +286,8 @@ static bool veth_create(struct veth *v)
 	if (!atexit_done && atexit(veth_delete) == 0)
 		atexit_done = true;
 	return must_run("ip link set dev %s up", v->tx) == 0 &&
-	       must_run("ip link set dev %s up", v->rx) == 0 && wait_oper_up(v->tx) &&
-	       wait_oper_up(v->rx);
+	       must_run("ip link set dev %s up", v->rx) == 0 && test_wait_oper_up(v->tx) &&
+	       test_wait_oper_up(v->rx);
 }
 
 /* A packet socket receiving every frame that arrives on ifname, with a receive timeout. */

@@ -369,6 +369,7 @@ static void test_afpacket_rx(void)
 	atexit(veth_cleanup);
 	snprintf(cmd, sizeof(cmd), "ip link set dev %s up && ip link set dev %s up", a, b);
 	CU_ASSERT_EQUAL_FATAL(sh(cmd), 0);
+	CU_ASSERT_FATAL(test_wait_oper_up(a) && test_wait_oper_up(b));
 
 	rxside_open(&r, "sim");
 	/* the wire can only be set before the first queue: reopen the order */

@@ -2,8 +2,12 @@
 #include "test_util.h"
 
 #include <CUnit/Basic.h>
+#include <net/if.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 int test_run_suites(const struct test_suite *suites)
 {
@@ -79,4 +83,29 @@ char *test_read_file(const char *path)
 	}
 	fclose(f);
 	return buf;
+}
+
+/*
+ * `ip link set up` returns before the kernel's link watch has attached the device's real qdisc:
+ * until then frames go to the noop qdisc, which drops them while send() reports success
+ * (NET_XMIT_CN is no error), so a frame sent too early is lost without a trace - and under load
+ * the link watch runs late. The operational state turns "up" when the link watch has run.
+ */
+bool test_wait_oper_up(const char *ifname)
+{
+	char path[64 + IFNAMSIZ], state[16];
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/operstate", ifname);
+	for (int waited = 0; waited < 5000; waited += 10) {
+		FILE *f = fopen(path, "r");
+		bool up = f && fgets(state, sizeof(state), f) && strncmp(state, "up", 2) == 0;
+
+		if (f)
+			fclose(f);
+		if (up)
+			return true;
+		usleep(10 * 1000);
+	}
+	fprintf(stderr, "\n%s: operstate not up after 5 s\n", ifname);
+	return false;
 }

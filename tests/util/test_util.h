@@ -4,6 +4,7 @@
 #define MLX5TLS_TEST_UTIL_H
 
 #include <CUnit/CUnit.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -48,4 +49,7 @@ int test_last_fw_status(void);
 
 /* Read a whole file into a NUL-terminated malloc'd buffer (NULL if missing). */
 char *test_read_file(const char *path);
+/* Wait (up to 5 s) until network interface ifname's operational state is "up": frames sent
+ * before that can be dropped without an error (test_util.c says why). false on a timeout. */
+bool test_wait_oper_up(const char *ifname);
 #endif
