@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * TLS RX contexts over their whole life through the library's real devx transport, over the DevX
- * interposer (tests/shim): the same cases as test_rx_lifecycle.c (rx_lifecycle_cases.h).
+ * interposer (tests/shim): the same cases as test_rx_lifecycle.c (rx_lifecycle_cases.h,
+ * rx_record_cases.h).
  */
 #include <errno.h>
 
@@ -19,9 +20,9 @@ static int rx_wire(struct mlx5tls_device *dev, const void *frame, size_t len)
 	return devx_shim_wire_rx(a.name, frame, len);
 }
 
-#include "rx_lifecycle_cases.h"
+#include "rx_record_cases.h"
 
 int main(void)
 {
-	return tls_peer_run_suite("devx_rx_lifecycle", rx_lifecycle_cases);
+	return rx_lifecycle_run("devx_rx_lifecycle", "devx_rx_records");
 }

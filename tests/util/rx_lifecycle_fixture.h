@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * A receive-side fixture for TLS RX contexts over their whole life, shared by the sim and DevX
- * suites (rx_lifecycle_cases.h): records sealed with keys the test makes (tls_record_encrypt_sw,
- * the reference encryptor) or by an OpenSSL peer, cut into TCP segments of a connection
- * 198.18.0.2:port -> 198.18.0.1:40000, steered by the device to a TLS TIR, decrypted inline, and
- * handed to the RX context by an application that reorders by TCP sequence and answers the
- * context's stops (KeyUpdate: the next key; control: resume).
+ * suites (rx_lifecycle_cases.h, rx_record_cases.h): records sealed with keys the test makes
+ * (tls_record_encrypt_sw, the reference encryptor) or by an OpenSSL peer, cut into TCP segments
+ * of a connection 198.18.0.2:port -> 198.18.0.1:40000, steered by the device to a TLS TIR,
+ * decrypted inline, and handed to the RX context by an application that reorders by TCP
+ * sequence and answers the context's stops (KeyUpdate: the next key; control: resume).
  *
  * The including file defines RX_DEV and rx_wire() (as for rx_offload_cases.h).
  */
