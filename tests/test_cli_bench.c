@@ -98,6 +98,11 @@ static void test_bench_setup_smoke(void)
 	CU_ASSERT_TRUE(number_after(r.out, "{\"threads\":1,", "\"ops_per_sec\":") > 0);
 	CU_ASSERT_TRUE(number_after(r.out, "{\"threads\":3,", "\"ops_per_sec\":") > 0);
 	HAS(r.out, "\"ideal\":3,");
+	/* then RX connections (TIR, rule, context) the same way */
+	HAS(r.out, "\"rx\":{\"live_per_thread\":50,\"runs\":[{\"threads\":1,\"ops_per_sec\":");
+	CU_ASSERT_TRUE(number_after(r.out, "\"rx\":{", "\"ops_per_sec\":") > 0);
+	CU_ASSERT_TRUE(number_after(r.out, "\"rx\":{\"live_per_thread\":50,\"runs\":[{\"threads\":1,",
+				    "{\"threads\":3,\"ops_per_sec\":") > 0);
 	run_free(&r);
 }
 
@@ -148,6 +153,13 @@ static void test_bench_errors(void)
 	    NULL);
 	expect_status(&r, 1, "bench --threads past log_max_tis");
 	HAS(r.err, "; firmware: CREATE_TIS (opcode 0x0912 op_mod 0x0000) status ");
+	run_free(&r);
+	/* the RX connections' TIRs refused: the same */
+	run(&r, BENCH, "setup", "-d", "sim:cx6dx,log_max_tir=4", "--threads", "2", "-l", "32",
+	    NULL);
+	expect_status(&r, 1, "bench --threads past log_max_tir");
+	HAS(r.err, "RX connection create");
+	HAS(r.err, "; firmware: CREATE_TIR (opcode 0x0900 op_mod 0x0000) status ");
 	run_free(&r);
 
 	run(&r, BENCH, "-h", NULL);

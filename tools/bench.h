@@ -13,7 +13,8 @@ void bench_setup_usage(FILE *fp);
  * min(1000, live) and live. */
 int bench_scale_run(struct tool *t, bool full, uint32_t live);
 /* setup --threads N [-l LIVE]: contexts on N queues, one per thread, each thread destroying,
- * creating, sending on and acknowledging its own contexts; N threads against one
+ * creating, sending on and acknowledging its own contexts; then RX connections (TIR, steering
+ * rule, RX context) on N receive queues, each thread replacing its own; N threads against one
  * (bench_threads.c). */
 int bench_threads_run(struct tool *t, unsigned int threads, uint32_t live);
 #define BENCH_MAX_THREADS 256u
@@ -29,6 +30,32 @@ int bench_threads_run(struct tool *t, unsigned int threads, uint32_t live);
 size_t bench_first_record(const union tool_crypto_info *ci, uint8_t *f);
 /* Reap every completion of a synchronous model queue: 0, a completion's status, or -errno. */
 int bench_reap_all(struct mlx5tls_qp *qp);
+
+/* An RX connection as a server holds one: its TLS TIR, the steering rule of its 4-tuple and its
+ * RX context (on queue qp, at TCP sequence number isn). */
+struct bench_rx_conn {
+	struct mlx5tls_tir *tir;
+	struct mlx5tls_flow *flow;
+	struct mlx5tls_rx *rx;
+};
+
+struct bench_rx_env {
+	struct mlx5tls_qp *qp;
+	struct mlx5tls_rq *rq;
+	struct mlx5tls_td *td;
+	struct mlx5tls_dek_pool *dek_pool;
+	const union tool_crypto_info *ci;
+	size_t ci_len;
+	uint32_t isn;
+};
+
+/* Make c, the flow_no-th connection (a distinct 4-tuple in 198.18.0.0/15 per number: unique on
+ * the device as long as flow_no is). 0 or -errno, with whatever was made left in c for
+ * bench_rx_conn_del. */
+int bench_rx_conn_new(const struct bench_rx_env *e, uint32_t flow_no, struct bench_rx_conn *c);
+/* Destroy what c holds, rule first (the context then leaves its TLS state on a TIR no packet
+ * reaches, so the TIR need not be renewed), and zero it. 0 or the first error. */
+int bench_rx_conn_del(struct bench_rx_conn *c);
 
 /* tx [-d DEV] [--tls V] [--bits B] [-t SECONDS] [-j [-p]]: TLS TX datapath throughput against raw
  * EVP AES-GCM, and the library's cost per TLS data WQE against a plain send. */

@@ -34,12 +34,6 @@
 #define SCALE_REC_PT 100u           /* plaintext bytes of the one record each context sends */
 #define SCALE_FRAME_HDR BENCH_FIRST_RECORD_HDR
 
-struct rx_live {
-	struct mlx5tls_tir *tir;
-	struct mlx5tls_flow *flow;
-	struct mlx5tls_rx *rx;
-};
-
 struct scale {
 	struct tool *t;
 	double churn_seconds;
@@ -308,15 +302,14 @@ out:
 
 /* ---- RX ---- */
 
-static int rx_new(struct scale *s, struct rx_live *l)
+int bench_rx_conn_new(const struct bench_rx_env *e, uint32_t f, struct bench_rx_conn *c)
 {
 	MLX5TLS_OPTS(mlx5tls_tir_opts, to, .tls_en = true);
-	MLX5TLS_OPTS(mlx5tls_rx_opts, ro, .dek_pool = s->dek_pool);
+	MLX5TLS_OPTS(mlx5tls_rx_opts, ro, .dek_pool = e->dek_pool);
 	struct mlx5tls_flow_match m = { .ip_version = 4, .src_port = 443 };
-	uint32_t f = s->next_flow++;
 
-	l->tir = mlx5tls_tir_create(s->rq, s->td, &to);
-	if (!l->tir)
+	c->tir = mlx5tls_tir_create(e->rq, e->td, &to);
+	if (!c->tir)
 		return -errno;
 	/* 198.18.0.0/15: peers 198.18.x.y port 443, this side 198.19.0.1, one port per flow */
 	m.src_ip[0] = 198;
@@ -327,32 +320,39 @@ static int rx_new(struct scale *s, struct rx_live *l)
 	m.dst_ip[1] = 19;
 	m.dst_ip[3] = 1;
 	m.dst_port = (uint16_t)f;
-	l->flow = mlx5tls_flow_create(l->tir, &m);
-	if (!l->flow)
+	c->flow = mlx5tls_flow_create(c->tir, &m);
+	if (!c->flow)
 		return -errno;
-	l->rx = mlx5tls_rx_create(s->qp, l->tir, &s->ci.info, s->ci_len, SCALE_RX_ISN, &ro);
-	return l->rx ? 0 : -errno;
+	c->rx = mlx5tls_rx_create(e->qp, c->tir, &e->ci->info, e->ci_len, e->isn, &ro);
+	return c->rx ? 0 : -errno;
 }
 
-/* The steering rule first: the context then leaves its TLS state on a TIR no packet reaches,
- * and the library need not renew the TIR before it is destroyed. */
-static int rx_del(struct rx_live *l)
+int bench_rx_conn_del(struct bench_rx_conn *c)
 {
 	int ret = 0, err;
 
-	if (l->flow && (err = mlx5tls_flow_destroy(l->flow)))
+	if (c->flow && (err = mlx5tls_flow_destroy(c->flow)))
 		ret = err;
-	if (l->rx && (err = mlx5tls_rx_destroy(l->rx)) && !ret)
+	if (c->rx && (err = mlx5tls_rx_destroy(c->rx)) && !ret)
 		ret = err;
-	if (l->tir && (err = mlx5tls_tir_destroy(l->tir)) && !ret)
+	if (c->tir && (err = mlx5tls_tir_destroy(c->tir)) && !ret)
 		ret = err;
-	memset(l, 0, sizeof(*l));
+	memset(c, 0, sizeof(*c));
 	return ret;
+}
+
+static int rx_new(struct scale *s, struct bench_rx_conn *c)
+{
+	const struct bench_rx_env e = { .qp = s->qp, .rq = s->rq, .td = s->td,
+					.dek_pool = s->dek_pool, .ci = &s->ci,
+					.ci_len = s->ci_len, .isn = SCALE_RX_ISN };
+
+	return bench_rx_conn_new(&e, s->next_flow++, c);
 }
 
 static int run_rx(struct scale *s, uint32_t live, struct scale_result *r)
 {
-	struct rx_live *l = calloc(live, sizeof(*l));
+	struct bench_rx_conn *l = calloc(live, sizeof(*l));
 	uint64_t heap0, n = 0, c0, lib = 0;
 	double t0, t1;
 	int ret = 0;
@@ -387,7 +387,7 @@ static int run_rx(struct scale *s, uint32_t live, struct scale_result *r)
 		for (unsigned int k = 0; k < 256; k++, n++) {
 			uint32_t i = (uint32_t)(bench_rng_next(&s->rng) % live);
 
-			ret = rx_del(&l[i]);
+			ret = bench_rx_conn_del(&l[i]);
 			if (!ret)
 				ret = rx_new(s, &l[i]);
 			if (ret) {
@@ -401,7 +401,7 @@ static int run_rx(struct scale *s, uint32_t live, struct scale_result *r)
 	r->cmds_per_repl = (double)(fw_cmds(s) - c0) / (double)n;
 out:
 	for (uint32_t i = 0; i < live; i++)
-		if (rx_del(&l[i]) && !ret)
+		if (bench_rx_conn_del(&l[i]) && !ret)
 			ret = tool_fail(s->t, "RX context destroy", errno);
 	free(l);
 	return ret;

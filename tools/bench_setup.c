@@ -81,8 +81,10 @@ void bench_setup_usage(FILE *fp)
 		"       mlx5tls-bench setup --threads N [-l LIVE] [-d DEV] [-j [-p]]\n"
 		"           TLS TX contexts on N queues, one per thread (LIVE each, default %u),\n"
 		"           each thread replacing its own at random and sending, completing and\n"
-		"           acknowledging each new one's first record: operations/s of N threads\n"
-		"           against one, and how busy each thread's core was.\n",
+		"           acknowledging each new one's first record; then RX connections (TLS\n"
+		"           TIR, steering rule, RX context) on N receive queues, each thread\n"
+		"           replacing its own: operations/s of N threads against one, and how busy\n"
+		"           each thread's core was.\n",
 		BENCH_DEFAULT_LIVE, BENCH_DEFAULT_CONTEXTS, BENCH_TARGET_CMDS_PER_CTX,
 		BENCH_THREADS_LIVE);
 }

@@ -13,6 +13,10 @@
  * scaling), and how busy each thread's core was (its CPU time over the wall time: below 1 it
  * waited - a lock, or a core shared with something else).
  *
+ * Then RX, the same way: each thread owns a queue pair and a receive queue and keeps LIVE
+ * RX connections on them - a TLS TIR, its steering rule and the RX context; an operation
+ * destroys a random one (rule, context, TIR) and makes a new one on a 4-tuple of its own.
+ *
  * The scaling is a property of the machine as much as of the library: with fewer free cores
  * than threads it cannot reach N, so the number of online CPUs is printed with it.
  */
@@ -29,6 +33,7 @@
 
 #define THREADS_SECONDS 0.5
 #define THREADS_BATCH 64u /* operations between two looks at the clock */
+#define THREADS_RX_ISN 5000u
 
 struct worker {
 	struct tool *t;
@@ -43,6 +48,12 @@ struct worker {
 	uint8_t *buf;
 	struct mlx5tls_frame f;
 	struct mlx5tls_tx **tx;
+	/* RX: the receive queue and connections; flow numbers index, index + n, ... (unique on
+	 * the device across the threads) */
+	bool rx;
+	struct mlx5tls_rq *rq;
+	struct bench_rx_conn *rxc;
+	uint32_t flow_next, flow_step;
 	uint32_t live;
 	uint64_t rng;
 	struct start *start;
@@ -88,12 +99,37 @@ static int fail(struct worker *w, const char *what, int err)
 	return w->err;
 }
 
+static int rx_new(struct worker *w, struct bench_rx_conn *c)
+{
+	const struct bench_rx_env e = { .qp = w->qp, .rq = w->rq, .td = w->td,
+					.dek_pool = w->dek_pool, .ci = w->ci, .ci_len = w->ci_len,
+					.isn = THREADS_RX_ISN };
+
+	w->flow_next += w->flow_step;
+	return bench_rx_conn_new(&e, w->flow_next - w->flow_step, c);
+}
+
+/* An RX connection replaced: its rule, context and TIR destroyed, new ones made. */
+static int one_rx_op(struct worker *w)
+{
+	struct bench_rx_conn *c = &w->rxc[bench_rng_next(&w->rng) % w->live];
+	int ret;
+
+	ret = bench_rx_conn_del(c);
+	if (ret)
+		return fail(w, "RX connection destroy", ret);
+	ret = rx_new(w, c);
+	return ret ? fail(w, "RX connection create", ret) : 0;
+}
+
 /* A context replaced, and the new one's first record sent, completed and acknowledged. */
 static int one_op(struct worker *w)
 {
 	uint32_t i = (uint32_t)(bench_rng_next(&w->rng) % w->live);
 	int ret;
 
+	if (w->rx)
+		return one_rx_op(w);
 	ret = mlx5tls_tx_destroy(w->tx[i]);
 	w->tx[i] = NULL;
 	if (ret)
@@ -136,6 +172,26 @@ static void *worker_run(void *arg)
 	return NULL;
 }
 
+/* RX: the thread's receive queue and LIVE connections. */
+static int worker_setup_rx(struct worker *w)
+{
+	MLX5TLS_OPTS(mlx5tls_rq_opts, ro, .flags = MLX5TLS_RQ_F_MODEL_SYNC);
+
+	w->rq = mlx5tls_rq_create(w->pd, w->td, &ro);
+	if (!w->rq)
+		return fail(w, "receive queue create", -errno);
+	w->rxc = calloc(w->live, sizeof(*w->rxc));
+	if (!w->rxc)
+		return fail(w, "allocating", -ENOMEM);
+	for (uint32_t i = 0; i < w->live; i++) {
+		int ret = rx_new(w, &w->rxc[i]);
+
+		if (ret)
+			return fail(w, "RX connection create", ret);
+	}
+	return 0;
+}
+
 /* The thread's queue, pools, frame and LIVE contexts (made here, on the main thread). */
 static int worker_setup(struct worker *w)
 {
@@ -150,6 +206,8 @@ static int worker_setup(struct worker *w)
 	w->qp = mlx5tls_qp_create(w->pd, w->td, &q);
 	if (!w->qp)
 		return fail(w, "queue create", -errno);
+	if (w->rx)
+		return worker_setup_rx(w);
 	w->buf = aligned_alloc(4096, 4096);
 	w->tx = calloc(w->live, sizeof(*w->tx));
 	if (!w->buf || !w->tx)
@@ -176,6 +234,12 @@ static int worker_teardown(struct worker *w)
 		if (w->tx[i] && (err = mlx5tls_tx_destroy(w->tx[i])) && !ret)
 			ret = fail(w, "TX context destroy", err);
 	free(w->tx);
+	for (uint32_t i = 0; w->rxc && i < w->live; i++)
+		if ((err = bench_rx_conn_del(&w->rxc[i])) && !ret)
+			ret = fail(w, "RX connection destroy", err);
+	free(w->rxc);
+	if (w->rq && (err = mlx5tls_rq_destroy(w->rq)) && !ret)
+		ret = fail(w, "receive queue destroy", err);
 	if (w->mr && (err = mlx5tls_mr_dereg(w->mr)) && !ret)
 		ret = fail(w, "MR deregister", err);
 	free(w->buf);
@@ -206,6 +270,8 @@ static int run_threads(struct worker *proto, unsigned int n, struct threads_resu
 		w[i] = *proto;
 		w[i].start = &start;
 		w[i].rng = proto->rng + 0x9e3779b97f4a7c15ull * (i + 1);
+		w[i].flow_next = i;
+		w[i].flow_step = n;
 		if (worker_setup(&w[i]))
 			ret = tool_fail(proto->t, w[i].what, w[i].err);
 	}
@@ -247,7 +313,24 @@ static void print_run(const struct threads_result *r)
 	pr_nl();
 }
 
-static int threads_report(struct tool *t, uint32_t live, const struct threads_result r[2])
+/* One direction's two runs and their ratio. */
+static void report_runs(const struct threads_result r[2], long cpus)
+{
+	pr_open_array("runs");
+	print_run(&r[0]);
+	print_run(&r[1]);
+	pr_close_array();
+	pr_uint("threads", "  %s threads together:", r[1].threads);
+	pr_double("scaling", " %sx the operations/s of one", bench_ratio(r[1].ops_per_sec,
+		  r[0].ops_per_sec), 2);
+	pr_uint("ideal", " (ideal %sx;", r[1].threads);
+	pr_int("online_cpus", " %s CPUs online)", cpus);
+	pr_nl();
+}
+
+/* TX at the top level (as before RX was measured), RX in an object of its own. */
+static int threads_report(struct tool *t, uint32_t live, const struct threads_result tx[2],
+			  const struct threads_result rx[2])
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
@@ -259,17 +342,16 @@ static int threads_report(struct tool *t, uint32_t live, const struct threads_re
 		" completed and acknowledged;");
 	pr_double("seconds", " %s s wall clock per run", THREADS_SECONDS, 1);
 	pr_nl();
-	pr_open_array("runs");
-	print_run(&r[0]);
-	print_run(&r[1]);
-	pr_close_array();
-	pr_uint("threads", "  %s threads together:", r[1].threads);
-	pr_double("scaling", " %sx the operations/s of one", bench_ratio(r[1].ops_per_sec,
-		  r[0].ops_per_sec), 2);
-	pr_uint("ideal", " (ideal %sx;", r[1].threads);
-	pr_int("online_cpus", " %s CPUs online)", cpus);
-	pr_close_object();
+	report_runs(tx, cpus);
+	pr_open_object("rx");
+	pr_uint("live_per_thread", "RX: %s live TLS RX connections per thread on its own queues",
+		live);
+	pr_text(" (a TLS TIR, its steering rule, the RX context); an operation: a random one"
+		" destroyed, a new one made");
 	pr_nl();
+	report_runs(rx, cpus);
+	pr_close_object();
+	pr_close_object();
 	return 0;
 }
 
@@ -277,12 +359,13 @@ int bench_threads_run(struct tool *t, unsigned int threads, uint32_t live)
 {
 	struct mlx5tls_caps caps;
 	struct worker proto = { .t = t, .live = live };
-	struct threads_result r[2];
+	struct threads_result r[2], rx[2];
 	union tool_crypto_info ci;
 	const struct tool_suite *suite;
 	int ret = 0, err;
 
 	memset(r, 0, sizeof(r));
+	memset(rx, 0, sizeof(rx));
 	memset(&caps, 0, sizeof(caps));
 	if (tool_open_device(t, false))
 		return 1;
@@ -290,8 +373,9 @@ int bench_threads_run(struct tool *t, unsigned int threads, uint32_t live)
 	if (ret)
 		return tool_fail(t, "cannot query capabilities", ret);
 	suite = tool_pick_suite(caps.suites, MLX5TLS_SUITE_TLS12_AES_GCM_128);
-	if (!caps.tls_tx || !caps.dek_object || !suite) {
-		fprintf(stderr, "%s: device %s cannot offload TLS TX\n", t->prog, t->attr.name);
+	if (!caps.tls_tx || !caps.tls_rx || !caps.dek_object || !suite) {
+		fprintf(stderr, "%s: device %s cannot offload TLS TX and RX\n", t->prog,
+			t->attr.name);
 		return 1;
 	}
 	proto.ci_len = tool_crypto_info(&ci, suite, NULL, NULL);
@@ -308,8 +392,13 @@ int bench_threads_run(struct tool *t, unsigned int threads, uint32_t live)
 		ret = run_threads(&proto, 1, &r[0]);
 	if (!ret)
 		ret = run_threads(&proto, threads, &r[1]);
+	proto.rx = true;
 	if (!ret)
-		ret = threads_report(t, live, r);
+		ret = run_threads(&proto, 1, &rx[0]);
+	if (!ret)
+		ret = run_threads(&proto, threads, &rx[1]);
+	if (!ret)
+		ret = threads_report(t, live, r, rx);
 	explicit_bzero(&ci, sizeof(ci));
 	if (proto.td && (err = mlx5tls_td_dealloc(proto.td)) && !ret)
 		ret = tool_fail(t, "TD dealloc", err);
