@@ -128,6 +128,10 @@ static inline bool tx_stream_header_ok(const struct tx_stream *s, const uint8_t 
 	       *body - s->min_body <= TLS_MAX_BODY - s->min_body;
 }
 
+/* Room for one more entry in r (s->segs or s->recs): 0, or -ENOMEM. A ring given back when it
+ * emptied is taken from the park (or allocated) at the size it had; a full one doubles. */
+int tx_stream_ring_room(struct tx_stream *s, struct tx_ring *r);
+
 /*
  * tx_stream_learn(), inline, for the shapes in-order TX sends almost always have; anything else
  * (a header split across sends, a frame starting or ending more than one record, a malformed
@@ -163,7 +167,11 @@ tx_stream_learn_fast(struct tx_stream *s, const uint8_t *data, uint32_t len, uin
 	struct tx_seg *g;
 	int moved = 0;
 
-	if ((hdr_got && hdr_got != TLS_HDR_LEN) || sr->count == sr->cap)
+	if (hdr_got && hdr_got != TLS_HDR_LEN)
+		goto general;
+	/* a full ring - or none: given back when the last ack emptied it - grows or comes back
+	 * from the queue's park here, as the general learn would take it */
+	if (__builtin_expect(sr->count == sr->cap, 0) && tx_stream_ring_room(s, sr))
 		goto general;
 	if (len < k) {
 		s->p.body_left = k - len;
@@ -177,8 +185,11 @@ tx_stream_learn_fast(struct tx_stream *s, const uint8_t *data, uint32_t len, uin
 		uint64_t num;
 		struct tx_rec *r;
 
-		if (rest < TLS_HDR_LEN || rn == rr->cap || !tx_stream_header_ok(s, data + k, &body) ||
+		if (rest < TLS_HDR_LEN || !tx_stream_header_ok(s, data + k, &body) ||
 		    TLS_HDR_LEN + body < rest)
+			goto general;
+		/* (after the header's check: a malformed record takes no ring) */
+		if (__builtin_expect(rn == rr->cap, 0) && tx_stream_ring_room(s, rr))
 			goto general;
 		r = &((struct tx_rec *)rr->e)[(rr->head + rn) & (rr->cap - 1)];
 		num = s->next_num;
