@@ -222,36 +222,61 @@ general: {
 }
 
 /*
- * After learning a frame (payload, len) on the in-order path: ask for the cache line of the next
- * record header when it falls in the next frame or TX_PREFETCH_AHEAD frames ahead, the frames
- * guessed to be as long as this one and to lie as far apart in memory as this one lies after the
- * last (frames from a pool of equal buffers). A header is the one payload line the library reads
- * and a plain send does not; cold, it is a miss on the in-order path that a prefetch one frame
- * ahead hides only in part (the next frame comes sooner than memory does). Only a header after
- * a body's continuation (body_left > 0): at a boundary it follows the frame's own headers, in
- * lines every send reads. A wrong guess costs one useless prefetch.
+ * After learning a frame (payload, len) on the in-order path: ask for the cache lines of record
+ * headers a few frames ahead, the frames guessed to be as long as this one and to lie as far
+ * apart in memory as this one lies after the last (frames from a pool of equal buffers). A
+ * header is the one payload line the library reads and a plain send does not; cold, it is a miss
+ * on the in-order path that a prefetch one frame ahead hides only in part (the next frame comes
+ * sooner than memory does). Only headers after a body's continuation (body_left > 0): at a
+ * boundary the header follows the frame's own headers, in lines every send reads. A wrong guess
+ * costs a useless prefetch.
+ *  - the next header further than the next frame (large records): its line when it is
+ *    TX_PREFETCH_AHEAD frames ahead, so once per record;
+ *  - in the next frame (small records, or a large one's end): its line, and the headers
+ *    TX_PREFETCH_AHEAD frames ahead, guessed to follow every `R` bytes, R the length of the
+ *    record in progress (one division; at most TX_PREFETCH_MAX lines).
  */
 #define TX_PREFETCH_AHEAD 6u
+#define TX_PREFETCH_MAX 4u
 static inline __attribute__((always_inline)) void
 tx_stream_prefetch_next(const struct tx_stream *s, const uint8_t *payload, uint32_t len)
 {
 	const struct tx_ring *sr = &s->segs;
-	uint32_t k = s->p.body_left, d = 1;
+	uint32_t k = s->p.body_left;
+	bool far = k >= len;
+	/* addresses as integers: a guess may point anywhere, which pointer arithmetic may not */
+	uintptr_t at = (uintptr_t)payload, stride;
 
-	if (!k || sr->count < 2)
+	if (!k)
 		return;
-	if (k >= len) {
+	if (far) {
 		/* unsigned: wraps, and fails, when the header is less than that far ahead */
 		k -= (TX_PREFETCH_AHEAD - 1) * len;
 		if (k >= len)
 			return;
-		d = TX_PREFETCH_AHEAD;
 	}
+	if (sr->count < 2)
+		return;
+	stride = at - ((const struct tx_seg *)sr->e)
+		[(sr->head + sr->count - 2) & (sr->cap - 1)].addr;
+	if (far) {
+		__builtin_prefetch((const void *)(at + TX_PREFETCH_AHEAD * stride + k));
+		return;
+	}
+	__builtin_prefetch((const void *)(at + stride + k));
 	{
-		const struct tx_seg *prev = &((const struct tx_seg *)sr->e)
-			[(sr->head + sr->count - 2) & (sr->cap - 1)];
+		const struct tx_rec *r = &((const struct tx_rec *)s->recs.e)
+			[(s->recs.head + s->recs.count - 1) & (s->recs.cap - 1)];
+		uint32_t rl = r->len, from = (TX_PREFETCH_AHEAD - 1) * len, off;
+		uintptr_t f = at + TX_PREFETCH_AHEAD * stride;
 
-		__builtin_prefetch(payload + d * ((uintptr_t)payload - prev->addr) + k);
+		/* (a record in progress is the last one held: recs.count >= 1) */
+		if (!rl)
+			return;
+		/* the first header at or after the frame's start: k + m * rl >= from */
+		off = k + (from - k + rl - 1) / rl * rl - from;
+		for (uint32_t n = 0; off < len && n < TX_PREFETCH_MAX; n++, off += rl)
+			__builtin_prefetch((const void *)(f + off));
 	}
 }
 
