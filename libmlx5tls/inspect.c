@@ -141,6 +141,7 @@ void tx_snapshot(struct mlx5tls_tx *tx, struct tx_snap *s)
 {
 	const struct tx_epoch *cur;
 	struct mlx5tls_tx_info *i = &s->info;
+	uint32_t held_bnd;
 
 	memset(s, 0, sizeof(*s));
 	/* The datapath fields come from the copies the queue's thread publishes (tx->pub); the
@@ -160,9 +161,13 @@ void tx_snapshot(struct mlx5tls_tx *tx, struct tx_snap *s)
 	i->expected_tcp_sn = i->next_tcp_sn - atomic_load_explicit(&tx->pub.behind,
 								   memory_order_relaxed);
 	/* the record in progress is the last one started (tx_stream_tail): its number is one
-	 * before the next; at a boundary the next record starts at the stream's end */
-	i->next_record = atomic_load_explicit(&tx->pub.next_num, memory_order_relaxed);
-	if (atomic_load_explicit(&tx->pub.at_boundary, memory_order_relaxed)) {
+	 * before the next; at a boundary the next record starts at the stream's end. The next
+	 * number is num_base + the records held (tx_publish). */
+	held_bnd = atomic_load_explicit(&tx->pub.held_bnd, memory_order_relaxed);
+	i->records_held = held_bnd >> 1;
+	i->next_record = atomic_load_explicit(&tx->pub.num_base, memory_order_relaxed) +
+			 i->records_held;
+	if (held_bnd & 1) {
 		i->next_record_tcp_sn = i->next_tcp_sn;
 	} else {
 		i->next_record--;
@@ -170,7 +175,6 @@ void tx_snapshot(struct mlx5tls_tx *tx, struct tx_snap *s)
 							     memory_order_relaxed);
 	}
 	i->record_offset = i->next_tcp_sn - i->next_record_tcp_sn;
-	i->records_held = atomic_load_explicit(&tx->pub.records_held, memory_order_relaxed);
 	i->key_epoch = tx->epoch;
 	for (unsigned int k = 0; k < TXC__MAX; k++)
 		s->c[k] = atomic_load_explicit(&tx->c[k], memory_order_relaxed);

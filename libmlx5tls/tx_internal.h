@@ -96,16 +96,18 @@ struct mlx5tls_tx {
 	/* What inspection reads from other threads (tx_snapshot): copies of the datapath fields,
 	 * stored by the queue's thread after every change (tx_publish). Encoded so that the
 	 * in-order path stores only what moved: inside a record the position alone, for a whole
-	 * record the position, the record count and number (tx_publish_fast). The epochs and
-	 * their DEKs change only under the device's tx_lock (rekey, release on ack). */
+	 * record the position and one word for the record count and the boundary flag
+	 * (tx_publish_fast). The next record's number is not stored per record: learning a
+	 * record adds one to both it and the count, so their difference (num_base) moves only
+	 * when records are released (ack) or numbered anew (rekey), which publish it all. The
+	 * epochs and their DEKs change only under the device's tx_lock (rekey, release on ack). */
 	struct {
 		_Atomic uint32_t path;
 		_Atomic uint32_t next_seq;
 		_Atomic uint32_t behind;       /* expected = next_seq - behind */
-		_Atomic uint32_t at_boundary;  /* no record in progress */
 		_Atomic uint32_t rec_tcp_sn;   /* start of the record in progress (!at_boundary) */
-		_Atomic uint32_t records_held;
-		_Atomic uint64_t next_num;     /* number of the next record to start */
+		_Atomic uint32_t held_bnd;     /* records held << 1 | at a boundary (tx_pub_held_bnd) */
+		_Atomic uint64_t num_base;     /* next record's number - records held */
 	} pub;
 	uint32_t tisn;               /* tis->tisn, for the data WQEs (the TIS never changes) */
 	bool conn_known;             /* conn.claimed seen set: stop trying to learn it */
@@ -191,6 +193,13 @@ static inline uint32_t tx_expected(const struct mlx5tls_tx *tx)
 	return tx->path == MLX5TLS_TX_PATH_DEVICE ? tx_dev_expected(tx) : tx->sw_expected;
 }
 
+/* pub.held_bnd: the records held and the boundary flag in one word (a count of 2^31 records
+ * would be 2^31 headers in flight: not representable in memory anyway). */
+static inline uint32_t tx_pub_held_bnd(const struct tx_stream *s)
+{
+	return tx_stream_records(s) << 1 | (uint32_t)tx_stream_at_boundary(s);
+}
+
 /* Store the inspected fields into tx->pub (relaxed: each field is read whole; inspection is a
  * view, not a transaction). */
 static inline void tx_publish(struct mlx5tls_tx *tx)
@@ -203,17 +212,18 @@ static inline void tx_publish(struct mlx5tls_tx *tx)
 	atomic_store_explicit(&tx->pub.path, (uint32_t)tx->path, memory_order_release);
 	atomic_store_explicit(&tx->pub.next_seq, s->next_seq, memory_order_relaxed);
 	atomic_store_explicit(&tx->pub.behind, s->next_seq - tx_expected(tx), memory_order_relaxed);
-	atomic_store_explicit(&tx->pub.at_boundary, tx_stream_at_boundary(s), memory_order_relaxed);
 	atomic_store_explicit(&tx->pub.rec_tcp_sn, rseq, memory_order_relaxed);
-	atomic_store_explicit(&tx->pub.records_held, tx_stream_records(s), memory_order_relaxed);
-	atomic_store_explicit(&tx->pub.next_num, s->next_num, memory_order_relaxed);
+	atomic_store_explicit(&tx->pub.held_bnd, tx_pub_held_bnd(s), memory_order_relaxed);
+	atomic_store_explicit(&tx->pub.num_base, s->next_num - tx_stream_records(s),
+			      memory_order_relaxed);
 }
 
 /*
  * The in-order path's update (path DEVICE and dev_behind 0 before and after, so path and
  * behind do not move): the position; when a record started or ended (`records`), the record
- * count and number, the boundary flag and the start of a record in progress. Leaves pub as
- * tx_publish() would.
+ * count with the boundary flag and the start of a record in progress. num_base does not move:
+ * a record learnt adds one to both the next number and the count. Leaves pub as tx_publish()
+ * would.
  */
 static inline void tx_publish_fast(struct mlx5tls_tx *tx, bool records)
 {
@@ -223,10 +233,7 @@ static inline void tx_publish_fast(struct mlx5tls_tx *tx, bool records)
 	if (records) {
 		bool at_boundary = tx_stream_at_boundary(s);
 
-		atomic_store_explicit(&tx->pub.records_held, tx_stream_records(s),
-				      memory_order_relaxed);
-		atomic_store_explicit(&tx->pub.next_num, s->next_num, memory_order_relaxed);
-		atomic_store_explicit(&tx->pub.at_boundary, at_boundary, memory_order_relaxed);
+		atomic_store_explicit(&tx->pub.held_bnd, tx_pub_held_bnd(s), memory_order_relaxed);
 		if (!at_boundary) {
 			uint64_t num;
 			uint32_t rseq, off;

@@ -105,6 +105,12 @@ static int ring_reserve(struct tx_stream *s, struct tx_ring *r, uint32_t extra)
 	ne = r->cap ? malloc((size_t)ncap * r->esize) : ring_mem(s, r, &ncap);
 	if (!ne)
 		return -ENOMEM;
+	if (!r->cap) { /* none held (given back when it emptied): nothing to move or free */
+		r->e = ne;
+		r->cap = ncap;
+		r->head = 0;
+		return 0;
+	}
 	ring_move(r, ne, ncap);
 	return 0;
 }
@@ -173,6 +179,11 @@ static inline int ring_room(struct tx_stream *s, struct tx_ring *r)
 static inline struct tx_rec *rec_at(const struct tx_stream *s, uint32_t i)
 {
 	return &((struct tx_rec *)s->recs.e)[(s->recs.head + i) & (s->recs.cap - 1)];
+}
+
+int tx_stream_ring_room(struct tx_stream *s, struct tx_ring *r)
+{
+	return ring_room(s, r) ? -ENOMEM : 0;
 }
 
 /* A record starts at stream offset seq with (once complete) length len. */
@@ -376,6 +387,19 @@ uint32_t tx_stream_release(struct tx_stream *s, uint32_t ack)
 {
 	uint32_t released = 0, keep_from, recs_peak = s->recs.count, segs_peak = s->segs.count;
 	long i;
+
+	/* Everything acknowledged at a record boundary (a bulk sender's ack of its whole burst):
+	 * every record and piece goes, as the searches below would find; none is searched. */
+	if (ack == s->next_seq && tx_stream_at_boundary(s)) {
+		released = s->recs.count;
+		ring_drop(&s->recs, released);
+		ring_drop(&s->segs, s->segs.count);
+		if (released) {
+			ring_shrink(s, &s->recs, recs_peak);
+			ring_shrink(s, &s->segs, segs_peak);
+		}
+		return released;
+	}
 
 	i = rec_index(s, ack);
 	if (i >= 0) {
