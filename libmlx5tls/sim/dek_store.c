@@ -163,14 +163,13 @@ bool sim_dek_elem_is_256(const struct sim_dek *d, uint32_t idx)
 	return test_bit(d->size_256, idx);
 }
 
-bool sim_dek_elem_loaded_this_epoch(const struct sim_dev *dev, const struct sim_dek *d,
-				    uint32_t idx)
+bool sim_dek_elem_loaded_this_epoch(const struct sim_dek *d, uint64_t epoch, uint32_t idx)
 {
-	return d->epoch == dev->sync_epoch && test_bit(d->loaded, idx);
+	return d->epoch == epoch && test_bit(d->loaded, idx);
 }
 
-int sim_dek_elem_load(struct sim_dev *dev, struct sim_dek *d, uint32_t idx, const uint8_t *key,
-		      bool is_256)
+int sim_dek_elem_load(struct sim_dev *dev, struct sim_dek *d, uint64_t epoch, uint32_t idx,
+		      const uint8_t *key, bool is_256)
 {
 	uint32_t elems = sim_dek_elems(d);
 
@@ -181,9 +180,9 @@ int sim_dek_elem_load(struct sim_dev *dev, struct sim_dek *d, uint32_t idx, cons
 	}
 	/* SYNC_CRYPTO only bumps the device epoch; a record's `loaded` bits are cleared lazily here,
 	 * so a sync costs O(1) however many DEKs are live. */
-	if (d->epoch != dev->sync_epoch) {
+	if (d->epoch != epoch) {
 		memset(d->loaded, 0, bitmap_words(elems) * sizeof(uint64_t));
-		d->epoch = dev->sync_epoch;
+		d->epoch = epoch;
 	}
 	/* a TIS keyed from the old key has nothing left to encrypt with */
 	if (test_bit(d->keyed, idx))

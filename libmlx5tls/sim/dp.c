@@ -93,8 +93,13 @@ struct sim_dp *sim_dp_get(struct sim_dev *dev)
 	struct sim_dp *dp;
 
 	pthread_mutex_lock(&dev->lock);
-	if (!dev->dp)
-		dev->dp = dp_alloc();
+	if (!dev->dp) {
+		/* dek_lock too: DEK MODIFY reaches dev->dp under it alone (sim_internal.h) */
+		dp = dp_alloc();
+		pthread_rwlock_wrlock(&dev->dek_lock);
+		dev->dp = dp;
+		pthread_rwlock_unlock(&dev->dek_lock);
+	}
 	dp = dev->dp;
 	if (dp)
 		dp->refs++;
@@ -109,7 +114,9 @@ void sim_dp_put(struct sim_dev *dev)
 	pthread_mutex_lock(&dev->lock);
 	if (dev->dp && --dev->dp->refs == 0) {
 		dp = dev->dp;
+		pthread_rwlock_wrlock(&dev->dek_lock);
 		dev->dp = NULL;
+		pthread_rwlock_unlock(&dev->dek_lock);
 	}
 	pthread_mutex_unlock(&dev->lock);
 	if (dp)
@@ -127,7 +134,8 @@ void sim_dp_tis_destroyed_locked(struct sim_dev *dev, uint32_t tisn)
 
 void sim_dp_deks_gone_locked(struct sim_dev *dev, uint32_t first, uint32_t n)
 {
-	/* dev->lock held, then dp->tls_lock, then a context's lock (as for TISes) */
+	/* dev->dek_lock held (keeps dev->dp, sim_internal.h), then dp->tls_lock, then a
+	 * context's lock */
 	if (dev && dev->dp)
 		sim_tls_ctx_deks_gone(dev->dp, first, n);
 }
@@ -147,8 +155,10 @@ void sim_dp_dev_destroy(struct sim_dev *dev)
 	if (!dev)
 		return;
 	pthread_mutex_lock(&dev->lock);
+	pthread_rwlock_wrlock(&dev->dek_lock);
 	dp = dev->dp;
 	dev->dp = NULL;
+	pthread_rwlock_unlock(&dev->dek_lock);
 	pthread_mutex_unlock(&dev->lock);
 	/* SQs, RQs and CQs must be gone already (sq.h, rq.h LIFETIME); what may remain are memory
 	 * regions and TLS contexts, which this frees. */

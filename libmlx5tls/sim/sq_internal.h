@@ -125,10 +125,15 @@ struct sim_tls_ctx;
  * params' constants and reserved bits, the DEK (live, keyed, same PD) and the profile's suites.
  * 0 or a vsynd. */
 int sim_tls_ctx_static(struct sim_dev *dev, struct sim_dp *dp, const struct sim_tls_engine_ops *ops,
-		       uint32_t tisn, uint32_t tis_pd, const uint8_t params[64]);
-/* Look up tisn's context, locked; NULL if none. Unlock with sim_tls_ctx_unlock. */
-struct sim_tls_ctx *sim_tls_ctx_lock(struct sim_dp *dp, uint32_t tisn);
+		       struct sim_tls_ctx **cache, uint32_t tisn, uint32_t tis_pd,
+		       const uint8_t params[64]);
+/* tisn's context, locked; NULL if none. Through *cache (an SQ's, under its proc_lock): when it
+ * holds tisn's live context no table lock is taken; otherwise the table's answer is cached, with
+ * a reference (tls_ctx.c LIFETIME). Unlock with sim_tls_ctx_unlock. */
+struct sim_tls_ctx *sim_tls_ctx_lock(struct sim_dp *dp, struct sim_tls_ctx **cache, uint32_t tisn);
 void sim_tls_ctx_unlock(struct sim_tls_ctx *ctx);
+/* Drop the cache's reference (the SQ goes). */
+void sim_tls_ctx_uncache(struct sim_tls_ctx **cache);
 int sim_tls_ctx_progress(struct sim_tls_ctx *ctx, const uint8_t params[12]);
 int sim_tls_ctx_dump(struct sim_tls_ctx *ctx, const uint8_t *data, size_t len);
 int sim_tls_ctx_data(struct sim_tls_ctx *ctx, uint32_t tcp_seq, uint8_t *payload, size_t len);
@@ -245,6 +250,8 @@ struct sim_sq {
 	int64_t inject_after;    /* -1 = off */
 	uint32_t last_params_tisn; /* TIS of the last static/progress params not yet fenced */
 	struct sim_tis_cache tis_cache; /* the last TIS a WQE named (sim_tis_get_cached) */
+	struct sim_tls_ctx *tls_ctx;    /* the TLS context of the last TIS a TLS WQE named, with a
+					 * reference (tls_ctx.c LIFETIME) */
 	bool cq_dead;            /* the CQ overran: nothing is completed any more */
 	struct sim_sq_stats stats;
 	uint8_t wqe[SQ_MAX_WQE_BYTES + SQ_WQEBB]; /* snapshot of the WQE being executed */

@@ -11,9 +11,24 @@
  * (tls_evp.h). The crypto itself is the TLS TX engine's
  * (struct sim_tls_engine_ops); this file checks what the static params and the DEK must be before
  * handing them over.
+ *
+ * Locks: dp->tls_lock covers the two tables (by TIS, by DEK) and nothing else; each context has
+ * its own lock, held across every engine call. Order: dev->lock, then dev->dek_lock and a DEK
+ * shard (the DEK hooks run under them), then dp->tls_lock, then a context; nothing here takes a
+ * device or DEK lock while holding tls_lock or a context (the DEK is fetched first).
+ *
+ * LIFETIME. A WQE does not look its TIS's context up in the table: each send queue keeps the
+ * context of the last TIS its TLS WQEs named (sq->tls_ctx, under the SQ's proc_lock) and holds a
+ * reference on it. A context's record therefore lives while the table or any SQ's cache refers
+ * to it (refs), but its crypto state does not: a drop (TIS destroyed, DEK re-keyed or destroyed)
+ * takes it out of the table, then under its lock marks it dead and frees the engine state (the
+ * key copy goes with the key). An SQ whose cached context is dead, or of another TIS, looks the
+ * TIS up again under tls_lock; so a context in the table is exactly a context not dead, and a
+ * TIS number reused by a new TIS finds the new context (or none: TIS_NO_CONTEXT), never the old.
  */
 #include <endian.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,7 +37,9 @@
 #include "sim/tls_tx.h"
 
 struct sim_tls_ctx {
-	pthread_mutex_t lock; /* serialises the engine calls of this context */
+	pthread_mutex_t lock; /* serialises the engine calls of this context; guards dead and st */
+	_Atomic uint32_t refs; /* the table's (while in it) + one per SQ caching it */
+	bool dead;            /* out of the table: its engine state is gone (LIFETIME) */
 	uint32_t tisn;
 	uint32_t dek_id;                /* its key's DEK, 0 before the first static params */
 	struct sim_tls_ctx *dek_next;   /* the chain of contexts keyed from dek_id (dp->tls_by_dek) */
@@ -50,22 +67,12 @@ bool sim_tls_static_params_valid(const uint8_t *p, bool *tls13)
 	return true;
 }
 
-/* The DEK's key, PD and owner, if dek_id is a live, keyed DEK (bulk elements included). */
+/* The DEK's key, PD and owner, if dek_id is a live, keyed DEK (bulk elements included): one look
+ * under the DEK locks, none under dev->lock. */
 int sim_tls_dek_fetch(struct sim_dev *dev, uint32_t dek_id, uint8_t *key, size_t *key_len,
 		      uint32_t *pd, uint16_t *uid)
 {
-	const struct sim_dek *d;
-	int ret;
-
-	ret = sim_dek_get_key(dev, dek_id, key, key_len);
-	if (ret)
-		return ret;
-	pthread_mutex_lock(&dev->lock);
-	d = sim_dek_find(dev, dek_id);
-	*pd = d ? d->pd : 0;
-	*uid = d ? d->uid : 0;
-	pthread_mutex_unlock(&dev->lock);
-	return d ? 0 : -ENOENT; /* destroyed in between */
+	return sim_dek_fetch(dev, dek_id, key, key_len, pd, uid);
 }
 
 /* Fact sheet 5.3: one tls_cap bit per (version, key size), shared by TX and RX; the direction
@@ -89,6 +96,30 @@ static void ctx_free(struct sim_tls_ctx *ctx)
 	free(ctx);
 }
 
+static void ctx_release(struct sim_tls_ctx *ctx)
+{
+	/* acq_rel: the last holder sees every write the others made under the context's lock */
+	if (atomic_fetch_sub_explicit(&ctx->refs, 1, memory_order_acq_rel) == 1)
+		ctx_free(ctx);
+}
+
+/* ctx has left the table (tls_lock held, or ctx was never shared): wait for a WQE using it, end
+ * its crypto state now (the key it holds is gone), and drop the table's reference. SQ caches
+ * that still point at it see `dead` and look again (LIFETIME). */
+static void ctx_kill(struct sim_tls_ctx *ctx)
+{
+	void *st;
+
+	pthread_mutex_lock(&ctx->lock);
+	ctx->dead = true;
+	st = ctx->st;
+	ctx->st = NULL;
+	pthread_mutex_unlock(&ctx->lock);
+	if (st)
+		ctx->ops->destroy(st);
+	ctx_release(ctx);
+}
+
 static struct sim_tls_ctx *ctx_new(const struct sim_tls_engine_ops *ops, uint32_t tisn)
 {
 	struct sim_tls_ctx *ctx = calloc(1, sizeof(*ctx));
@@ -99,6 +130,7 @@ static struct sim_tls_ctx *ctx_new(const struct sim_tls_engine_ops *ops, uint32_
 		free(ctx);
 		return NULL;
 	}
+	atomic_init(&ctx->refs, 1);
 	ctx->tisn = tisn;
 	ctx->ops = ops;
 	ctx->st = ops->create();
@@ -150,14 +182,43 @@ static int dek_link(struct sim_dp *dp, struct sim_tls_ctx *ctx, uint32_t dek_id)
 	return 0;
 }
 
+/* Make ctx (locked, with a reference taken for it) the SQ's cached context. */
+static void cache_set(struct sim_tls_ctx **cache, struct sim_tls_ctx *ctx)
+{
+	struct sim_tls_ctx *old = *cache;
+
+	*cache = ctx;
+	if (old)
+		ctx_release(old); /* if old is ctx itself, the table's reference remains */
+}
+
+/* tisn's context from the table, locked, cached in *cache (tls_lock not held); NULL if none. */
+static struct sim_tls_ctx *lookup_locked_ctx(struct sim_dp *dp, struct sim_tls_ctx **cache,
+					     uint32_t tisn)
+{
+	struct sim_tls_ctx *ctx;
+
+	pthread_mutex_lock(&dp->tls_lock);
+	ctx = sim_objtab_get(&dp->tls, tisn);
+	if (ctx) {
+		atomic_fetch_add_explicit(&ctx->refs, 1, memory_order_relaxed);
+		pthread_mutex_lock(&ctx->lock);
+	}
+	pthread_mutex_unlock(&dp->tls_lock);
+	if (ctx)
+		cache_set(cache, ctx);
+	return ctx;
+}
+
 int sim_tls_ctx_static(struct sim_dev *dev, struct sim_dp *dp, const struct sim_tls_engine_ops *ops,
-		       uint32_t tisn, uint32_t tis_pd, const uint8_t params[64])
+		       struct sim_tls_ctx **cache, uint32_t tisn, uint32_t tis_pd,
+		       const uint8_t params[64])
 {
 	uint8_t key[SIM_DEK_KEY_MAX];
 	size_t key_len = 0;
 	uint32_t dek_pd = 0, dek_id;
 	uint16_t dek_uid = 0;
-	struct sim_tls_ctx *ctx;
+	struct sim_tls_ctx *ctx, *gone = NULL;
 	bool tls13 = false;
 	int ret = 0;
 
@@ -180,6 +241,8 @@ int sim_tls_ctx_static(struct sim_dev *dev, struct sim_dp *dp, const struct sim_
 		ret = SIM_VSYND_TLS_ENGINE;
 		goto out;
 	}
+	/* Under tls_lock throughout: the DEK chain changes with it (a later re-key of dek_id must
+	 * find this context). */
 	pthread_mutex_lock(&dp->tls_lock);
 	ctx = sim_objtab_get(&dp->tls, tisn);
 	if (!ctx) {
@@ -193,20 +256,21 @@ int sim_tls_ctx_static(struct sim_dev *dev, struct sim_dp *dp, const struct sim_
 		/* not findable by its DEK, so it would outlive the key: it goes now */
 		sim_objtab_del(&dp->tls, tisn);
 		dek_unlink(dp, ctx);
-		pthread_mutex_lock(&ctx->lock); /* an SQ may be using it */
-		pthread_mutex_unlock(&ctx->lock);
-		pthread_mutex_unlock(&dp->tls_lock);
-		ctx_free(ctx);
-		ret = SIM_VSYND_TLS_ENGINE;
-		goto out;
+		gone = ctx;
+		ctx = NULL;
 	}
-	if (ctx)
+	if (ctx) {
+		atomic_fetch_add_explicit(&ctx->refs, 1, memory_order_relaxed);
 		pthread_mutex_lock(&ctx->lock);
+	}
 	pthread_mutex_unlock(&dp->tls_lock);
+	if (gone)
+		ctx_kill(gone);
 	if (!ctx) {
 		ret = SIM_VSYND_TLS_ENGINE;
 		goto out;
 	}
+	cache_set(cache, ctx); /* the SET_PSV and data after it find it without tls_lock */
 	if (ctx->ops->set_static(ctx->st, params, key, key_len))
 		ret = SIM_VSYND_TLS_ENGINE;
 	pthread_mutex_unlock(&ctx->lock);
@@ -215,16 +279,26 @@ out:
 	return ret;
 }
 
-struct sim_tls_ctx *sim_tls_ctx_lock(struct sim_dp *dp, uint32_t tisn)
+struct sim_tls_ctx *sim_tls_ctx_lock(struct sim_dp *dp, struct sim_tls_ctx **cache, uint32_t tisn)
 {
-	struct sim_tls_ctx *ctx;
+	struct sim_tls_ctx *ctx = *cache;
 
-	pthread_mutex_lock(&dp->tls_lock);
-	ctx = sim_objtab_get(&dp->tls, tisn);
-	if (ctx)
+	/* LIFETIME: the cache's reference keeps the record; `dead` says whether it is still the
+	 * context the table gives for tisn */
+	if (ctx && ctx->tisn == tisn) {
 		pthread_mutex_lock(&ctx->lock);
-	pthread_mutex_unlock(&dp->tls_lock);
-	return ctx;
+		if (!ctx->dead)
+			return ctx;
+		pthread_mutex_unlock(&ctx->lock);
+	}
+	return lookup_locked_ctx(dp, cache, tisn);
+}
+
+void sim_tls_ctx_uncache(struct sim_tls_ctx **cache)
+{
+	if (*cache)
+		ctx_release(*cache);
+	*cache = NULL;
 }
 
 void sim_tls_ctx_unlock(struct sim_tls_ctx *ctx)
@@ -263,16 +337,12 @@ void sim_tls_ctx_drop(struct sim_dp *dp, uint32_t tisn)
 	struct sim_tls_ctx *ctx;
 
 	pthread_mutex_lock(&dp->tls_lock);
-	ctx = sim_objtab_del(&dp->tls, tisn);
-	if (ctx) {
+	ctx = sim_objtab_del(&dp->tls, tisn); /* it cannot be found again */
+	if (ctx)
 		dek_unlink(dp, ctx);
-		/* wait for an SQ that is using it; it cannot be found again */
-		pthread_mutex_lock(&ctx->lock);
-		pthread_mutex_unlock(&ctx->lock);
-	}
 	pthread_mutex_unlock(&dp->tls_lock);
 	if (ctx)
-		ctx_free(ctx);
+		ctx_kill(ctx); /* dead before the DESTROY_TIS completes */
 }
 
 void sim_tls_ctx_deks_gone(struct sim_dp *dp, uint32_t first, uint32_t n)
@@ -283,19 +353,17 @@ void sim_tls_ctx_deks_gone(struct sim_dp *dp, uint32_t first, uint32_t n)
 	for (uint32_t i = 0; i < n && dp->tls_by_dek.count; i++) {
 		for (ctx = sim_objtab_del(&dp->tls_by_dek, first + i); ctx; ctx = next) {
 			next = ctx->dek_next;
-			sim_objtab_del(&dp->tls, ctx->tisn);
-			/* wait for an SQ that is using it; it cannot be found again */
-			pthread_mutex_lock(&ctx->lock);
-			pthread_mutex_unlock(&ctx->lock);
+			sim_objtab_del(&dp->tls, ctx->tisn); /* it cannot be found again */
 			ctx->dek_id = 0;
 			ctx->dek_next = gone;
 			gone = ctx;
 		}
 	}
 	pthread_mutex_unlock(&dp->tls_lock);
+	/* dead before the MODIFY/DESTROY of the DEK completes */
 	for (ctx = gone; ctx; ctx = next) {
 		next = ctx->dek_next;
-		ctx_free(ctx);
+		ctx_kill(ctx);
 	}
 }
 
@@ -309,7 +377,7 @@ static bool ctx_any(const void *val, void *arg)
 static void ctx_drop_cb(void *val, void *arg)
 {
 	(void)arg;
-	ctx_free(val);
+	ctx_kill(val); /* every SQ is gone, so this is the last reference */
 }
 
 void sim_tls_ctx_destroy_all(struct sim_dp *dp)
