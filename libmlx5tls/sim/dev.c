@@ -55,9 +55,12 @@ struct sim_dev *sim_dev_create(const char *spec)
 	ret = -pthread_rwlock_init(&dev->tis_lock, NULL);
 	if (ret)
 		goto err_lock;
-	ret = -pthread_rwlock_init(&dev->dek_lock, NULL);
+	ret = -pthread_rwlock_init(&dev->tir_lock, NULL);
 	if (ret)
 		goto err_tis_lock;
+	ret = -pthread_rwlock_init(&dev->dek_lock, NULL);
+	if (ret)
+		goto err_tir_lock;
 	ret = dek_shards_init(dev);
 	if (ret)
 		goto err_dek_lock;
@@ -77,6 +80,8 @@ err_shards:
 	dek_shards_fini(dev, SIM_DEK_SHARDS);
 err_dek_lock:
 	pthread_rwlock_destroy(&dev->dek_lock);
+err_tir_lock:
+	pthread_rwlock_destroy(&dev->tir_lock);
 err_tis_lock:
 	pthread_rwlock_destroy(&dev->tis_lock);
 err_lock:
@@ -121,6 +126,7 @@ void sim_dev_destroy(struct sim_dev *dev)
 	sim_objtab_fini(&dev->pds);
 	dek_shards_fini(dev, SIM_DEK_SHARDS);
 	pthread_rwlock_destroy(&dev->dek_lock);
+	pthread_rwlock_destroy(&dev->tir_lock);
 	pthread_rwlock_destroy(&dev->tis_lock);
 	pthread_mutex_destroy(&dev->lock);
 	free(dev);

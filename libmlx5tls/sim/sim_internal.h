@@ -85,6 +85,8 @@ struct sim_tir_rx {
  *   tis_lock    (rwlock) the TIS table's changes (made under `lock` too) against the send
  *               queues' look-ups, which hold it alone (tis.c). Only tls_en, pd and td are read
  *               so; they never change. Held for writing across a uid's TIS teardown.
+ *   tir_lock    (rwlock) the same for the TIR table and sim_tir_get (tir.c); its writers take
+ *               the steering, RQ and TLS RX locks inside it.
  *   dek_lock    (rwlock) the DEK table: deks, dek_cursor, dek_objs_by_log, dek_ids_live and
  *               stats.dek_objects/deks. Writers (DEK CREATE/DESTROY, a uid's teardown) hold
  *               `lock` too; readers (DEK MODIFY/QUERY, the engines' key fetch) hold it alone,
@@ -99,6 +101,7 @@ struct sim_tir_rx {
 struct sim_dev {
 	pthread_mutex_t lock;
 	pthread_rwlock_t tis_lock;
+	pthread_rwlock_t tir_lock;
 	pthread_rwlock_t dek_lock;
 	pthread_mutex_t dek_shard[SIM_DEK_SHARDS];
 	struct sim_profile prof;
