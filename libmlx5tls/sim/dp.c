@@ -126,8 +126,9 @@ void sim_dp_put(struct sim_dev *dev)
 void sim_dp_tis_destroyed_locked(struct sim_dev *dev, uint32_t tisn)
 {
 	/* dev->lock is held (the DESTROY_TIS handler runs under it), so dev->dp cannot be cleared
-	 * and freed meanwhile. Lock order: dev->lock, then dp->tls_lock, then a context's lock;
-	 * the engine never takes dev->lock while holding either of the other two. */
+	 * and freed meanwhile. Lock order: dev->lock (and dev->tis_lock for a uid's teardown),
+	 * then dp->tls_lock, then a context's lock; the engine never takes a device lock while
+	 * holding either of the last two (sim_internal.h). */
 	if (dev && dev->dp)
 		sim_tls_ctx_drop(dev->dp, tisn);
 }
