@@ -218,7 +218,7 @@ int sim_tls_ctx_static(struct sim_dev *dev, struct sim_dp *dp, const struct sim_
 	size_t key_len = 0;
 	uint32_t dek_pd = 0, dek_id;
 	uint16_t dek_uid = 0;
-	struct sim_tls_ctx *ctx, *gone = NULL;
+	struct sim_tls_ctx *ctx, *gone = NULL, *fresh = NULL;
 	bool tls13 = false;
 	int ret = 0;
 
@@ -241,14 +241,20 @@ int sim_tls_ctx_static(struct sim_dev *dev, struct sim_dp *dp, const struct sim_
 		ret = SIM_VSYND_TLS_ENGINE;
 		goto out;
 	}
+	/* A queue's cache holding another TIS's context (or none) means a new connection on this
+	 * TIS, whose context its last user's DEK took along: made here, outside tls_lock (the
+	 * engine state is secret memory, allocated under the library's own lock). */
+	if (!*cache || (*cache)->tisn != tisn)
+		fresh = ctx_new(ops, tisn);
 	/* Under tls_lock throughout: the DEK chain changes with it (a later re-key of dek_id must
 	 * find this context). */
 	pthread_mutex_lock(&dp->tls_lock);
 	ctx = sim_objtab_get(&dp->tls, tisn);
 	if (!ctx) {
-		ctx = ctx_new(ops, tisn);
+		ctx = fresh ? fresh : ctx_new(ops, tisn);
+		fresh = NULL; /* it is ctx now */
 		if (ctx && sim_objtab_put(&dp->tls, tisn, ctx)) {
-			ctx_free(ctx);
+			fresh = ctx; /* never shared: freed below */
 			ctx = NULL;
 		}
 	}
@@ -264,6 +270,8 @@ int sim_tls_ctx_static(struct sim_dev *dev, struct sim_dp *dp, const struct sim_
 		pthread_mutex_lock(&ctx->lock);
 	}
 	pthread_mutex_unlock(&dp->tls_lock);
+	if (fresh)
+		ctx_free(fresh); /* not needed after all, or not put in the table */
 	if (gone)
 		ctx_kill(gone);
 	if (!ctx) {
