@@ -63,7 +63,10 @@ struct sim_dp {
 	uint32_t mr_cursor;
 	uint8_t mr_variant;
 
-	pthread_mutex_t tls_lock; /* the tables; each context has its own lock */
+	/* tls_lock: the two tables below, taken after the device's DEK locks and before a
+	 * context's own lock (sim_internal.h); not on the per-WQE path, where each SQ reaches its
+	 * TIS's context through its cached reference (tls_ctx.c LIFETIME) */
+	pthread_mutex_t tls_lock;
 	struct sim_objtab tls;    /* TIS number -> struct sim_tls_ctx */
 	struct sim_objtab tls_by_dek; /* DEK id -> the first context keyed from it (a chain) */
 
