@@ -534,6 +534,62 @@ static void test_cached_ctx_follows_tis(void)
 	sim_dev_destroy(b.dev);
 }
 
+/*
+ * A context re-keyed from another DEK by new static params is no longer the old DEK's: the old
+ * one's re-key leaves it (the frame still shows the new key), the new one's destroy drops it. A
+ * TIS destroyed while its context is linked to a live DEK, and that DEK destroyed afterwards,
+ * leave nothing behind (the by-DEK index's stale entries; ASan would report a leak).
+ */
+static void test_ctx_moves_between_deks(void)
+{
+	uint32_t tis, tis2, bulk, single;
+	struct base b;
+	struct q q;
+
+	base_init(&b);
+	tis = create_tis(b.dev, b.uid, b.td, b.pd);
+	tis2 = create_tis(b.dev, b.uid, b.td, b.pd);
+	bulk = create_bulk(b.dev, b.uid, b.pd, 1);
+	single = create_dek(b.dev, b.uid, b.pd, 0x61);
+	CU_ASSERT_FATAL(tis && tis2 && bulk && single);
+	CU_ASSERT_EQUAL_FATAL(q_init(&q, b.dev, b.pd, tis), 0);
+	CU_ASSERT_EQUAL(modify_dek(b.dev, b.uid, b.pd, bulk, 0, 0x71, NULL), 0);
+
+	post_static(&q, tis, bulk);
+	CU_ASSERT_EQUAL(send_check(&q, tis, 0x71), 0);
+	post_static(&q, tis, single); /* the same context, now keyed from the single DEK */
+	CU_ASSERT_EQUAL(send_check(&q, tis, 0x61), 0);
+	CU_ASSERT_EQUAL(atomic_load(&live_states), 1);
+	CU_ASSERT_EQUAL(sync_crypto(b.dev, b.uid), 0);
+	CU_ASSERT_EQUAL(modify_dek(b.dev, b.uid, b.pd, bulk, 0, 0x72, NULL), 0);
+	CU_ASSERT_EQUAL(atomic_load(&live_states), 1); /* not the bulk's any more */
+	CU_ASSERT_EQUAL(send_check(&q, tis, 0x61), 0);
+	/* back to the bulk element and to the single DEK again: each DEK's index holds it twice */
+	post_static(&q, tis, bulk);
+	CU_ASSERT_EQUAL(send_check(&q, tis, 0x72), 0);
+	post_static(&q, tis, single);
+	CU_ASSERT_EQUAL(send_check(&q, tis, 0x61), 0);
+	CU_ASSERT_EQUAL(destroy_dek(b.dev, b.uid, single), 0);
+	CU_ASSERT_EQUAL(atomic_load(&live_states), 0);
+	CU_ASSERT_EQUAL(send_check(&q, tis, 0x61), SIM_VSYND_TIS_NO_CONTEXT);
+
+	/* a context linked to a live DEK, its TIS destroyed, then the DEK */
+	post_static(&q, tis2, bulk);
+	CU_ASSERT_EQUAL(send_check(&q, tis2, 0x72), 0);
+	CU_ASSERT_EQUAL(destroy_tis(b.dev, b.uid, tis2), 0);
+	CU_ASSERT_EQUAL(atomic_load(&live_states), 0);
+	CU_ASSERT_EQUAL(send_check(&q, tis2, 0x72), SIM_VSYND_TIS_UNKNOWN);
+	post_static(&q, tis, bulk);
+	CU_ASSERT_EQUAL(send_check(&q, tis, 0x72), 0);
+	CU_ASSERT_EQUAL(destroy_dek(b.dev, b.uid, bulk), 0);
+	CU_ASSERT_EQUAL(atomic_load(&live_states), 0);
+	CU_ASSERT_EQUAL(send_check(&q, tis, 0x72), SIM_VSYND_TIS_NO_CONTEXT);
+
+	q_fini(&q);
+	CU_ASSERT_EQUAL(destroy_tis(b.dev, b.uid, tis), 0);
+	sim_dev_destroy(b.dev);
+}
+
 /* ---- two threads, each on its own queue ---- */
 
 struct worker {
@@ -653,6 +709,7 @@ static void test_two_queues_churn(void)
 static const struct test_case cases[] = {
 	{ "cached TLS context follows its DEK", test_cached_ctx_follows_dek },
 	{ "cached TLS context follows its TIS", test_cached_ctx_follows_tis },
+	{ "a context re-keyed from another DEK", test_ctx_moves_between_deks },
 	{ "two queues: DEK and TIS churn with traffic", test_two_queues_churn },
 	{ NULL, NULL },
 };

@@ -325,31 +325,51 @@ void sim_dek_destroy_owned(struct sim_dev *dev, int uid)
 	pthread_rwlock_unlock(&dev->dek_lock);
 }
 
-int sim_dek_fetch(struct sim_dev *dev, uint32_t dek_id, uint8_t *key, size_t *key_len,
-		  uint32_t *pd, uint16_t *uid)
+int sim_dek_hold(struct sim_dev *dev, uint32_t dek_id, struct sim_dek_hold *h)
 {
 	const struct sim_dek *d;
-	int ret = -ENOENT;
 
 	pthread_rwlock_rdlock(&dev->dek_lock);
 	d = dek_id < SIM_OBJ_NUM_LIMIT ? sim_dek_find(dev, dek_id) : NULL;
 	if (d) {
-		uint32_t idx = dek_id - d->base;
-
 		pthread_mutex_lock(sim_dek_shard(dev, d));
-		if (sim_dek_elem_keyed(d, idx)) {
-			size_t len = sim_dek_elem_is_256(d, idx) ? 32 : 16;
-
-			memcpy(key, d->keys[idx], len);
-			*key_len = len;
-			*pd = d->pd;
-			*uid = d->uid;
-			ret = 0;
+		if (sim_dek_elem_keyed(d, dek_id - d->base)) {
+			*h = (struct sim_dek_hold){ d, dek_id - d->base, sim_dek_shard_index(d) };
+			return 0;
 		}
 		pthread_mutex_unlock(sim_dek_shard(dev, d));
 	}
 	pthread_rwlock_unlock(&dev->dek_lock);
-	return ret;
+	return -ENOENT;
+}
+
+void sim_dek_release(struct sim_dev *dev, struct sim_dek_hold *h)
+{
+	pthread_mutex_unlock(&dev->dek_shard[h->shard]);
+	pthread_rwlock_unlock(&dev->dek_lock);
+	h->d = NULL;
+}
+
+size_t sim_dek_hold_key(const struct sim_dek_hold *h, uint8_t *key)
+{
+	size_t len = sim_dek_elem_is_256(h->d, h->idx) ? 32 : 16;
+
+	memcpy(key, h->d->keys[h->idx], len);
+	return len;
+}
+
+int sim_dek_fetch(struct sim_dev *dev, uint32_t dek_id, uint8_t *key, size_t *key_len,
+		  uint32_t *pd, uint16_t *uid)
+{
+	struct sim_dek_hold h;
+
+	if (sim_dek_hold(dev, dek_id, &h))
+		return -ENOENT;
+	*key_len = sim_dek_hold_key(&h, key);
+	*pd = h.d->pd;
+	*uid = h.d->uid;
+	sim_dek_release(dev, &h);
+	return 0;
 }
 
 int sim_dek_get_key(struct sim_dev *dev, uint32_t dek_id, uint8_t *key, size_t *key_len)

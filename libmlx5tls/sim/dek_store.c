@@ -141,7 +141,7 @@ void sim_dek_remove(struct sim_dev *dev, struct sim_dek *d, bool unlinked)
 {
 	uint32_t elems = sim_dek_elems(d);
 
-	sim_dp_deks_gone_locked(dev, d->base, elems);
+	sim_dp_deks_gone_locked(dev, sim_dek_shard_index(d), d->base, elems);
 	if (!unlinked)
 		sim_objtab_del(&dev->deks, d->base);
 	dev->dek_objs_by_log[d->log_range]--;
@@ -186,7 +186,7 @@ int sim_dek_elem_load(struct sim_dev *dev, struct sim_dek *d, uint64_t epoch, ui
 	}
 	/* a TIS keyed from the old key has nothing left to encrypt with */
 	if (test_bit(d->keyed, idx))
-		sim_dp_deks_gone_locked(dev, d->base + idx, 1);
+		sim_dp_deks_gone_locked(dev, sim_dek_shard_index(d), d->base + idx, 1);
 	explicit_bzero(d->keys[idx], SIM_DEK_KEY_MAX);
 	memcpy(d->keys[idx], key, is_256 ? 32 : 16);
 	put_bit(d->keyed, idx, true);

@@ -45,13 +45,32 @@ static inline uint32_t sim_dek_elems(const struct sim_dek *d)
 /* The DEK object whose id range contains `id`, or NULL (dev->dek_lock held, either way). */
 struct sim_dek *sim_dek_find(struct sim_dev *dev, uint32_t id);
 
-/* The lock over d's element state for a reader of dev->dek_lock (sim_internal.h): records
- * spread over the shards by base id, so commands on different DEK objects rarely meet. */
+/* The shard of d's element state (sim_internal.h dek_shard): records spread over the shards by
+ * base id, so commands on different DEK objects rarely meet. The datapath keys its per-DEK
+ * index of TLS contexts by the same number (tls_ctx.c), under the same lock. */
+static inline uint32_t sim_dek_shard_index(const struct sim_dek *d)
+{
+	return (uint32_t)(((uint64_t)d->base * 0x9e3779b97f4a7c15ull) >> 58) % SIM_DEK_SHARDS;
+}
+
 static inline pthread_mutex_t *sim_dek_shard(struct sim_dev *dev, const struct sim_dek *d)
 {
-	return &dev->dek_shard[(uint32_t)(((uint64_t)d->base * 0x9e3779b97f4a7c15ull) >> 58) %
-			       SIM_DEK_SHARDS];
+	return &dev->dek_shard[sim_dek_shard_index(d)];
 }
+
+/* A live, keyed DEK element held: dev->dek_lock for reading and its record's shard, so that it
+ * is neither re-keyed nor destroyed until sim_dek_release. */
+struct sim_dek_hold {
+	const struct sim_dek *d;
+	uint32_t idx;
+	uint32_t shard;
+};
+
+/* 0 with *h held, or -ENOENT (unknown or unkeyed id; nothing held). */
+int sim_dek_hold(struct sim_dev *dev, uint32_t dek_id, struct sim_dek_hold *h);
+void sim_dek_release(struct sim_dev *dev, struct sim_dek_hold *h);
+/* The held element's key (16 or 32 bytes) into key; its length. */
+size_t sim_dek_hold_key(const struct sim_dek_hold *h, uint8_t *key);
 
 /* A live, keyed DEK id's key (16 or 32 bytes), PD and owner, read in one look under the DEK
  * locks (the caller wipes its copy): 0 or -ENOENT. */

@@ -95,7 +95,7 @@ struct sim_tir_rx {
  *               either keeps it.
  *   dek_shard[] a DEK record's element state (bits, keys, epoch), for readers of dek_lock; a
  *               writer of dek_lock needs none. One record's shard only, never two at once.
- *   then the datapath's locks (sq_internal.h: dp->tls_lock, then a TLS context's lock).
+ *   then the datapath's locks (sq_internal.h: a TLS stripe's lock, then a TLS context's).
  * uid_used, sync_epoch, tis_gen and the command counters are atomics, read without a lock.
  */
 struct sim_dev {
@@ -207,8 +207,9 @@ void sim_dp_tir_destroyed_locked(struct sim_dev *dev, uint32_t tirn, struct sim_
 /* DEK ids [first, first + n) were re-keyed (MODIFY, a bulk element) or destroyed: the TLS TX
  * contexts keyed from them hold a key that is gone, so they are dropped (a TIS back in a pool
  * keeps no engine state; its next user posts static params anyway). Called with dev->dek_lock
- * held (read, with the record's shard, for a MODIFY; write for a DESTROY), which keeps dev->dp. */
-void sim_dp_deks_gone_locked(struct sim_dev *dev, uint32_t first, uint32_t n);
+ * held (read, with the record's shard `shard`, for a MODIFY; write for a DESTROY), which keeps
+ * dev->dp and the datapath's index of contexts by DEK for that shard (tls_ctx.c). */
+void sim_dp_deks_gone_locked(struct sim_dev *dev, uint32_t shard, uint32_t first, uint32_t n);
 
 /* ---- the receive side's control hooks (dev->lock held) ---- */
 /* The live TIR numbered tirn, or NULL (tir.c). */
