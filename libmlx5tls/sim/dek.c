@@ -3,8 +3,15 @@
  * The DEK (ENCRYPTION_KEY, general object type 0xc) commands: CREATE (single or bulk), MODIFY
  * (load a key into one element), QUERY (never returns key bytes) and DESTROY (whole object), as
  * the kernel's lib/crypto.c issues them (fact sheet 3.4, 3.5, 12).
+ *
+ * Locks (sim_internal.h): CREATE and DESTROY change the DEK table, so they run under dev->lock
+ * (they take and drop PD references) and take dev->dek_lock for writing. MODIFY and QUERY read
+ * the table and one record, so they run without dev->lock (cmd.c), under dev->dek_lock for
+ * reading and the record's shard: a create's key load does not wait for another queue's TIS or
+ * DEK command, nor for a MODIFY of a DEK in another shard.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "prm/mlx5_ifc_tls.h"
@@ -104,6 +111,28 @@ static int element_of(struct sim_cmd *c, const struct sim_dek *d, uint32_t *idx)
 	return 0;
 }
 
+/* A new record of 2^log_range ids in the table (dev->dek_lock held for writing); NULL after a
+ * rejection. */
+static struct sim_dek *create_locked(struct sim_cmd *c, uint8_t log_range, uint32_t *base)
+{
+	struct sim_dev *dev = c->dev;
+	struct sim_dek *d;
+
+	/* Bulk elements count one id each against 2^log_max_dek (fact sheet 13). */
+	if (dev->dek_ids_live + (1ull << log_range) > (1ull << dev->prof.log_max_dek)) {
+		sim_reject(c, SIM_SYND_DEK_LIMIT);
+		return NULL;
+	}
+	if (sim_dek_alloc_ids(dev, log_range, base)) {
+		sim_reject(c, SIM_SYND_NUMBER_SPACE_EXHAUSTED);
+		return NULL;
+	}
+	d = sim_dek_insert(dev, *base, log_range);
+	if (!d)
+		sim_reject(c, SIM_SYND_MODEL_NO_MEMORY);
+	return d;
+}
+
 int sim_cmd_create_dek(struct sim_cmd *c)
 {
 	struct sim_dev *dev = c->dev;
@@ -141,26 +170,51 @@ int sim_cmd_create_dek(struct sim_cmd *c)
 	}
 	if (sim_pd_check(c, pd))
 		return -1;
-	/* Bulk elements count one id each against 2^log_max_dek (fact sheet 13). */
-	if (dev->dek_ids_live + (1ull << log_range) > (1ull << dev->prof.log_max_dek))
-		return sim_reject(c, SIM_SYND_DEK_LIMIT);
-	if (sim_dek_alloc_ids(dev, (uint8_t)log_range, &base))
-		return sim_reject(c, SIM_SYND_NUMBER_SPACE_EXHAUSTED);
-	d = sim_dek_insert(dev, base, (uint8_t)log_range);
+	pthread_rwlock_wrlock(&dev->dek_lock);
+	d = create_locked(c, (uint8_t)log_range, &base);
+	if (d) {
+		d->uid = c->uid;
+		d->pd = pd;
+		d->key_purpose = (uint8_t)DEVX_GET(encryption_key_obj, obj, key_purpose);
+		d->opaque = DEVX_GET64(encryption_key_obj, obj, opaque);
+		/* A single DEK is keyed by its CREATE: that is its one load of this sync epoch.
+		 * Its key storage is inline, so the load cannot fail. */
+		if (!log_range)
+			sim_dek_elem_load(dev, d,
+					  atomic_load_explicit(&dev->sync_epoch, memory_order_relaxed),
+					  0, key_field + key_offset(key_size),
+					  key_size == MLX5_ENCRYPTION_KEY_OBJ_KEY_SIZE_256);
+	}
+	pthread_rwlock_unlock(&dev->dek_lock);
 	if (!d)
-		return sim_reject(c, SIM_SYND_MODEL_NO_MEMORY);
-	d->uid = c->uid;
-	d->pd = pd;
-	d->key_purpose = (uint8_t)DEVX_GET(encryption_key_obj, obj, key_purpose);
-	d->opaque = DEVX_GET64(encryption_key_obj, obj, opaque);
-	/* A single DEK is keyed by its CREATE: that is its one load of this sync epoch. Its key
-	 * storage is inline, so the load cannot fail. */
-	if (!log_range)
-		sim_dek_elem_load(dev, d, 0, key_field + key_offset(key_size),
-				  key_size == MLX5_ENCRYPTION_KEY_OBJ_KEY_SIZE_256);
+		return -1;
 	sim_pd_ref(dev, pd, 1);
 	DEVX_SET(general_obj_out_cmd_hdr, c->out, obj_id, base);
 	return 0;
+}
+
+/* Load a key into element idx of d (dev->dek_lock held for reading): 0 or -1 after a rejection. */
+static int modify_element(struct sim_cmd *c, struct sim_dek *d, uint32_t idx, const uint8_t *key,
+			  bool is_256)
+{
+	pthread_mutex_t *shard = sim_dek_shard(c->dev, d);
+	uint64_t epoch;
+	int ret = 0;
+
+	pthread_mutex_lock(shard);
+	/* read under the shard: loads of one record then see non-decreasing epochs */
+	epoch = atomic_load_explicit(&c->dev->sync_epoch, memory_order_acquire);
+	/*
+	 * Fact sheet 3.6/12: the NIC caches DEKs, so a freed DEK may be re-keyed only after a
+	 * SYNC_CRYPTO flushed the caches. Firmware cannot know "freed", so the model enforces the
+	 * observable rule: at most one key load per element per sync epoch.
+	 */
+	if (sim_dek_elem_loaded_this_epoch(d, epoch, idx))
+		ret = sim_reject(c, SIM_SYND_DEK_REKEY_BEFORE_SYNC);
+	else if (sim_dek_elem_load(c->dev, d, epoch, idx, key, is_256))
+		ret = sim_reject(c, SIM_SYND_MODEL_NO_MEMORY);
+	pthread_mutex_unlock(shard);
+	return ret;
 }
 
 int sim_cmd_modify_dek(struct sim_cmd *c)
@@ -181,20 +235,13 @@ int sim_cmd_modify_dek(struct sim_cmd *c)
 		return sim_reject(c, SIM_SYND_DEK_MFS_INVALID);
 	if (check_object_fields(c, obj) || check_key_bytes(c, key_field, key_size))
 		return -1;
-	if (lookup_object(c, DEVX_GET(general_obj_in_cmd_hdr, c->in, obj_id), &d) ||
-	    element_of(c, d, &idx))
-		return -1;
-	/*
-	 * Fact sheet 3.6/12: the NIC caches DEKs, so a freed DEK may be re-keyed only after a
-	 * SYNC_CRYPTO flushed the caches. Firmware cannot know "freed", so the model enforces the
-	 * observable rule: at most one key load per element per sync epoch.
-	 */
-	if (sim_dek_elem_loaded_this_epoch(c->dev, d, idx))
-		return sim_reject(c, SIM_SYND_DEK_REKEY_BEFORE_SYNC);
-	if (sim_dek_elem_load(c->dev, d, idx, key_field + key_offset(key_size),
-			      key_size == MLX5_ENCRYPTION_KEY_OBJ_KEY_SIZE_256))
-		return sim_reject(c, SIM_SYND_MODEL_NO_MEMORY);
-	return 0;
+	pthread_rwlock_rdlock(&c->dev->dek_lock);
+	if (!lookup_object(c, DEVX_GET(general_obj_in_cmd_hdr, c->in, obj_id), &d) &&
+	    !element_of(c, d, &idx))
+		modify_element(c, d, idx, key_field + key_offset(key_size),
+			       key_size == MLX5_ENCRYPTION_KEY_OBJ_KEY_SIZE_256);
+	pthread_rwlock_unlock(&c->dev->dek_lock);
+	return c->status ? -1 : 0;
 }
 
 int sim_cmd_query_dek(struct sim_cmd *c)
@@ -202,23 +249,30 @@ int sim_cmd_query_dek(struct sim_cmd *c)
 	void *obj = DEVX_ADDR_OF(query_encryption_key_out, c->out, obj);
 	struct sim_dek *d = NULL;
 	uint32_t idx = 0;
-	bool keyed;
+	bool keyed, is_256;
 
 	if (check_header(c, true))
 		return -1;
+	pthread_rwlock_rdlock(&c->dev->dek_lock);
 	if (lookup_object(c, DEVX_GET(general_obj_in_cmd_hdr, c->in, obj_id), &d) ||
-	    element_of(c, d, &idx))
+	    element_of(c, d, &idx)) {
+		pthread_rwlock_unlock(&c->dev->dek_lock);
 		return -1;
+	}
+	pthread_mutex_lock(sim_dek_shard(c->dev, d));
 	keyed = sim_dek_elem_keyed(d, idx);
+	is_256 = keyed && sim_dek_elem_is_256(d, idx);
+	pthread_mutex_unlock(sim_dek_shard(c->dev, d));
+	/* the fields below are fixed for the record's life, but it may go once the lock is off */
 	/* devx-userspace B6: firmware returns the key as 0, so the key field stays zero. state is
 	 * READY (0); modify_field_select is 0; an element never keyed reports key_size 0. */
 	DEVX_SET(encryption_key_obj, obj, state, MLX5_ENCRYPTION_KEY_OBJ_STATE_READY);
 	DEVX_SET(encryption_key_obj, obj, key_size,
-		 keyed && sim_dek_elem_is_256(d, idx) ? MLX5_ENCRYPTION_KEY_OBJ_KEY_SIZE_256
-						      : MLX5_ENCRYPTION_KEY_OBJ_KEY_SIZE_128);
+		 is_256 ? MLX5_ENCRYPTION_KEY_OBJ_KEY_SIZE_256 : MLX5_ENCRYPTION_KEY_OBJ_KEY_SIZE_128);
 	DEVX_SET(encryption_key_obj, obj, key_purpose, d->key_purpose);
 	DEVX_SET(encryption_key_obj, obj, pd, d->pd);
 	DEVX_SET64(encryption_key_obj, obj, opaque, d->opaque);
+	pthread_rwlock_unlock(&c->dev->dek_lock);
 	return 0;
 }
 
@@ -235,10 +289,11 @@ int sim_cmd_destroy_dek(struct sim_cmd *c)
 	if (check_header(c, false))
 		return -1;
 	/* Destroying a bulk's base destroys the whole bulk (fact sheet 3.5). */
-	if (lookup_object(c, DEVX_GET(general_obj_in_cmd_hdr, c->in, obj_id), &d))
-		return -1;
-	release_object(c->dev, d, false);
-	return 0;
+	pthread_rwlock_wrlock(&c->dev->dek_lock);
+	if (!lookup_object(c, DEVX_GET(general_obj_in_cmd_hdr, c->in, obj_id), &d))
+		release_object(c->dev, d, false);
+	pthread_rwlock_unlock(&c->dev->dek_lock);
+	return c->status ? -1 : 0;
 }
 
 struct owned_ctx {
@@ -265,26 +320,64 @@ void sim_dek_destroy_owned(struct sim_dev *dev, int uid)
 {
 	struct owned_ctx o = { dev, uid };
 
+	pthread_rwlock_wrlock(&dev->dek_lock);
 	sim_objtab_remove_if(&dev->deks, dek_is_owned, dek_drop, &o);
+	pthread_rwlock_unlock(&dev->dek_lock);
+}
+
+int sim_dek_hold(struct sim_dev *dev, uint32_t dek_id, struct sim_dek_hold *h)
+{
+	const struct sim_dek *d;
+
+	pthread_rwlock_rdlock(&dev->dek_lock);
+	d = dek_id < SIM_OBJ_NUM_LIMIT ? sim_dek_find(dev, dek_id) : NULL;
+	if (d) {
+		pthread_mutex_lock(sim_dek_shard(dev, d));
+		if (sim_dek_elem_keyed(d, dek_id - d->base)) {
+			*h = (struct sim_dek_hold){ d, dek_id - d->base, sim_dek_shard_index(d) };
+			return 0;
+		}
+		pthread_mutex_unlock(sim_dek_shard(dev, d));
+	}
+	pthread_rwlock_unlock(&dev->dek_lock);
+	return -ENOENT;
+}
+
+void sim_dek_release(struct sim_dev *dev, struct sim_dek_hold *h)
+{
+	pthread_mutex_unlock(&dev->dek_shard[h->shard]);
+	pthread_rwlock_unlock(&dev->dek_lock);
+	h->d = NULL;
+}
+
+size_t sim_dek_hold_key(const struct sim_dek_hold *h, uint8_t *key)
+{
+	size_t len = sim_dek_elem_is_256(h->d, h->idx) ? 32 : 16;
+
+	memcpy(key, h->d->keys[h->idx], len);
+	return len;
+}
+
+int sim_dek_fetch(struct sim_dev *dev, uint32_t dek_id, uint8_t *key, size_t *key_len,
+		  uint32_t *pd, uint16_t *uid)
+{
+	struct sim_dek_hold h;
+
+	if (sim_dek_hold(dev, dek_id, &h))
+		return -ENOENT;
+	*key_len = sim_dek_hold_key(&h, key);
+	*pd = h.d->pd;
+	*uid = h.d->uid;
+	sim_dek_release(dev, &h);
+	return 0;
 }
 
 int sim_dek_get_key(struct sim_dev *dev, uint32_t dek_id, uint8_t *key, size_t *key_len)
 {
-	const struct sim_dek *d;
-	int ret = -ENOENT;
+	uint32_t pd;
+	uint16_t uid;
 
 	if (!dev || !key || !key_len)
 		return -EINVAL;
-	pthread_mutex_lock(&dev->lock);
-	d = dek_id < SIM_OBJ_NUM_LIMIT ? sim_dek_find(dev, dek_id) : NULL;
-	if (d && sim_dek_elem_keyed(d, dek_id - d->base)) {
-		uint32_t idx = dek_id - d->base;
-		size_t len = sim_dek_elem_is_256(d, idx) ? 32 : 16;
-
-		memcpy(key, d->keys[idx], len);
-		*key_len = len;
-		ret = 0;
-	}
-	pthread_mutex_unlock(&dev->lock);
-	return ret;
+	return sim_dek_fetch(dev, dek_id, key, key_len, &pd, &uid);
 }

@@ -141,7 +141,7 @@ void sim_dek_remove(struct sim_dev *dev, struct sim_dek *d, bool unlinked)
 {
 	uint32_t elems = sim_dek_elems(d);
 
-	sim_dp_deks_gone_locked(dev, d->base, elems);
+	sim_dp_deks_gone_locked(dev, sim_dek_shard_index(d), d->base, elems);
 	if (!unlinked)
 		sim_objtab_del(&dev->deks, d->base);
 	dev->dek_objs_by_log[d->log_range]--;
@@ -163,14 +163,13 @@ bool sim_dek_elem_is_256(const struct sim_dek *d, uint32_t idx)
 	return test_bit(d->size_256, idx);
 }
 
-bool sim_dek_elem_loaded_this_epoch(const struct sim_dev *dev, const struct sim_dek *d,
-				    uint32_t idx)
+bool sim_dek_elem_loaded_this_epoch(const struct sim_dek *d, uint64_t epoch, uint32_t idx)
 {
-	return d->epoch == dev->sync_epoch && test_bit(d->loaded, idx);
+	return d->epoch == epoch && test_bit(d->loaded, idx);
 }
 
-int sim_dek_elem_load(struct sim_dev *dev, struct sim_dek *d, uint32_t idx, const uint8_t *key,
-		      bool is_256)
+int sim_dek_elem_load(struct sim_dev *dev, struct sim_dek *d, uint64_t epoch, uint32_t idx,
+		      const uint8_t *key, bool is_256)
 {
 	uint32_t elems = sim_dek_elems(d);
 
@@ -181,13 +180,13 @@ int sim_dek_elem_load(struct sim_dev *dev, struct sim_dek *d, uint32_t idx, cons
 	}
 	/* SYNC_CRYPTO only bumps the device epoch; a record's `loaded` bits are cleared lazily here,
 	 * so a sync costs O(1) however many DEKs are live. */
-	if (d->epoch != dev->sync_epoch) {
+	if (d->epoch != epoch) {
 		memset(d->loaded, 0, bitmap_words(elems) * sizeof(uint64_t));
-		d->epoch = dev->sync_epoch;
+		d->epoch = epoch;
 	}
 	/* a TIS keyed from the old key has nothing left to encrypt with */
 	if (test_bit(d->keyed, idx))
-		sim_dp_deks_gone_locked(dev, d->base + idx, 1);
+		sim_dp_deks_gone_locked(dev, sim_dek_shard_index(d), d->base + idx, 1);
 	explicit_bzero(d->keys[idx], SIM_DEK_KEY_MAX);
 	memcpy(d->keys[idx], key, is_256 ? 32 : 16);
 	put_bit(d->keyed, idx, true);

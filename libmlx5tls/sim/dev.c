@@ -1,10 +1,30 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* A model device: its profile, its object tables, its user contexts and its counters. */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sim/sim_internal.h"
+
+static void dek_shards_fini(struct sim_dev *dev, uint32_t n)
+{
+	while (n--)
+		pthread_mutex_destroy(&dev->dek_shard[n]);
+}
+
+static int dek_shards_init(struct sim_dev *dev)
+{
+	for (uint32_t i = 0; i < SIM_DEK_SHARDS; i++) {
+		int ret = pthread_mutex_init(&dev->dek_shard[i], NULL);
+
+		if (ret) {
+			dek_shards_fini(dev, i);
+			return -ret;
+		}
+	}
+	return 0;
+}
 
 struct sim_dev *sim_dev_create(const char *spec)
 {
@@ -32,18 +52,38 @@ struct sim_dev *sim_dev_create(const char *spec)
 	ret = -pthread_mutex_init(&dev->lock, NULL);
 	if (ret)
 		goto err_deks;
-	ret = sim_steer_init(dev);
+	ret = -pthread_rwlock_init(&dev->tis_lock, NULL);
 	if (ret)
 		goto err_lock;
+	ret = -pthread_rwlock_init(&dev->tir_lock, NULL);
+	if (ret)
+		goto err_tis_lock;
+	ret = -pthread_rwlock_init(&dev->dek_lock, NULL);
+	if (ret)
+		goto err_tir_lock;
+	ret = dek_shards_init(dev);
+	if (ret)
+		goto err_dek_lock;
+	ret = sim_steer_init(dev);
+	if (ret)
+		goto err_shards;
 	dev->uid_cursor = 1;
 	dev->pd_cursor = SIM_PD_NUM_FIRST;
 	dev->td_cursor = SIM_TD_NUM_FIRST;
 	dev->tis_cursor = SIM_TIS_NUM_FIRST;
 	dev->tir_cursor = SIM_TIR_NUM_FIRST;
 	dev->dek_cursor = SIM_DEK_ID_FIRST;
-	dev->sync_epoch = 1;
+	atomic_init(&dev->sync_epoch, 1);
 	return dev;
 
+err_shards:
+	dek_shards_fini(dev, SIM_DEK_SHARDS);
+err_dek_lock:
+	pthread_rwlock_destroy(&dev->dek_lock);
+err_tir_lock:
+	pthread_rwlock_destroy(&dev->tir_lock);
+err_tis_lock:
+	pthread_rwlock_destroy(&dev->tis_lock);
 err_lock:
 	pthread_mutex_destroy(&dev->lock);
 err_deks:
@@ -84,6 +124,10 @@ void sim_dev_destroy(struct sim_dev *dev)
 	sim_objtab_fini(&dev->tises);
 	sim_objtab_fini(&dev->tds);
 	sim_objtab_fini(&dev->pds);
+	dek_shards_fini(dev, SIM_DEK_SHARDS);
+	pthread_rwlock_destroy(&dev->dek_lock);
+	pthread_rwlock_destroy(&dev->tir_lock);
+	pthread_rwlock_destroy(&dev->tis_lock);
 	pthread_mutex_destroy(&dev->lock);
 	free(dev);
 }
@@ -98,12 +142,14 @@ const char *sim_dev_fw_ver(const struct sim_dev *dev)
 	return dev->prof.fw_ver;
 }
 
-static bool uid_bit(const struct sim_dev *dev, uint32_t uid)
+/* Read without `lock` by the commands that run outside it (cmd.c); written under it. */
+static bool uid_bit(struct sim_dev *dev, uint32_t uid)
 {
-	return dev->uid_used[uid / 8] & (1u << (uid % 8));
+	return atomic_load_explicit(&dev->uid_used[uid / 8], memory_order_acquire) &
+	       (1u << (uid % 8));
 }
 
-bool sim_uid_valid(const struct sim_dev *dev, uint16_t uid)
+bool sim_uid_valid(struct sim_dev *dev, uint16_t uid)
 {
 	return uid == 0 || uid_bit(dev, uid);
 }
@@ -118,7 +164,8 @@ int sim_uctx_alloc(struct sim_dev *dev, uint16_t *uid)
 	/* Monotonic with wrap, like object numbers, so a stale uid is not instantly valid again. */
 	for (uint32_t tries = SIM_UID_SPACE - 1, u = dev->uid_cursor; tries; tries--) {
 		if (!uid_bit(dev, u)) {
-			dev->uid_used[u / 8] |= (uint8_t)(1u << (u % 8));
+			atomic_fetch_or_explicit(&dev->uid_used[u / 8], (uint8_t)(1u << (u % 8)),
+						 memory_order_release);
 			dev->uid_cursor = u + 1 < SIM_UID_SPACE ? u + 1 : 1;
 			*uid = (uint16_t)u;
 			ret = 0;
@@ -138,7 +185,8 @@ void sim_uctx_free(struct sim_dev *dev, uint16_t uid)
 	if (uid_bit(dev, uid)) {
 		/* As closing a DevX fd does (devx-userspace A2): what the uid still owns goes. */
 		destroy_owned(dev, uid);
-		dev->uid_used[uid / 8] &= (uint8_t)~(1u << (uid % 8));
+		atomic_fetch_and_explicit(&dev->uid_used[uid / 8], (uint8_t)~(1u << (uid % 8)),
+					  memory_order_release);
 	}
 	pthread_mutex_unlock(&dev->lock);
 }
@@ -150,4 +198,6 @@ void sim_dev_get_stats(struct sim_dev *dev, struct sim_dev_stats *st)
 	pthread_mutex_lock(&dev->lock);
 	*st = dev->stats;
 	pthread_mutex_unlock(&dev->lock);
+	st->cmds = atomic_load_explicit(&dev->cmds, memory_order_relaxed);
+	st->cmd_errors = atomic_load_explicit(&dev->cmd_errors, memory_order_relaxed);
 }

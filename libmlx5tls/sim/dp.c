@@ -12,18 +12,15 @@
 
 static void dp_free(struct sim_dp *dp)
 {
-	sim_tls_ctx_destroy_all(dp);
+	sim_tls_ctx_destroy_all(dp); /* and their tables */
 	sim_tls_rx_ctx_destroy_all(dp);
 	sim_mr_destroy_all(dp);
 	sim_objtab_fini(&dp->tls_rx);
 	sim_objtab_fini(&dp->rqs);
-	sim_objtab_fini(&dp->tls_by_dek);
-	sim_objtab_fini(&dp->tls);
 	sim_objtab_fini(&dp->mrs);
 	sim_objtab_fini(&dp->sqs);
 	sim_objtab_fini(&dp->cqs);
 	pthread_mutex_destroy(&dp->tls_rx_lock);
-	pthread_mutex_destroy(&dp->tls_lock);
 	pthread_rwlock_destroy(&dp->mr_lock);
 	pthread_mutex_destroy(&dp->lock);
 	free(dp);
@@ -41,30 +38,24 @@ static struct sim_dp *dp_alloc(void)
 		goto err_cqs;
 	if (sim_objtab_init(&dp->mrs))
 		goto err_sqs;
-	if (sim_objtab_init(&dp->tls))
+	if (sim_tls_ctx_init(dp))
 		goto err_mrs;
-	if (sim_objtab_init(&dp->tls_by_dek))
-		goto err_tls;
 	if (sim_objtab_init(&dp->rqs))
-		goto err_by_dek;
+		goto err_tls;
 	if (sim_objtab_init(&dp->tls_rx))
 		goto err_rqs;
 	if (pthread_mutex_init(&dp->lock, NULL))
 		goto err_tls_rx;
 	if (pthread_rwlock_init(&dp->mr_lock, NULL))
 		goto err_lock;
-	if (pthread_mutex_init(&dp->tls_lock, NULL))
-		goto err_mr_lock;
 	if (pthread_mutex_init(&dp->tls_rx_lock, NULL))
-		goto err_tls_lock;
+		goto err_mr_lock;
 	dp->cq_cursor = SIM_CQ_NUM_FIRST;
 	dp->sq_cursor = SIM_SQ_NUM_FIRST;
 	dp->mr_cursor = SIM_MR_INDEX_FIRST;
 	dp->rq_cursor = SIM_RQ_NUM_FIRST;
 	return dp;
 
-err_tls_lock:
-	pthread_mutex_destroy(&dp->tls_lock);
 err_mr_lock:
 	pthread_rwlock_destroy(&dp->mr_lock);
 err_lock:
@@ -73,10 +64,8 @@ err_tls_rx:
 	sim_objtab_fini(&dp->tls_rx);
 err_rqs:
 	sim_objtab_fini(&dp->rqs);
-err_by_dek:
-	sim_objtab_fini(&dp->tls_by_dek);
 err_tls:
-	sim_objtab_fini(&dp->tls);
+	sim_tls_ctx_destroy_all(dp);
 err_mrs:
 	sim_objtab_fini(&dp->mrs);
 err_sqs:
@@ -93,8 +82,13 @@ struct sim_dp *sim_dp_get(struct sim_dev *dev)
 	struct sim_dp *dp;
 
 	pthread_mutex_lock(&dev->lock);
-	if (!dev->dp)
-		dev->dp = dp_alloc();
+	if (!dev->dp) {
+		/* dek_lock too: DEK MODIFY reaches dev->dp under it alone (sim_internal.h) */
+		dp = dp_alloc();
+		pthread_rwlock_wrlock(&dev->dek_lock);
+		dev->dp = dp;
+		pthread_rwlock_unlock(&dev->dek_lock);
+	}
 	dp = dev->dp;
 	if (dp)
 		dp->refs++;
@@ -109,7 +103,9 @@ void sim_dp_put(struct sim_dev *dev)
 	pthread_mutex_lock(&dev->lock);
 	if (dev->dp && --dev->dp->refs == 0) {
 		dp = dev->dp;
+		pthread_rwlock_wrlock(&dev->dek_lock);
 		dev->dp = NULL;
+		pthread_rwlock_unlock(&dev->dek_lock);
 	}
 	pthread_mutex_unlock(&dev->lock);
 	if (dp)
@@ -119,17 +115,19 @@ void sim_dp_put(struct sim_dev *dev)
 void sim_dp_tis_destroyed_locked(struct sim_dev *dev, uint32_t tisn)
 {
 	/* dev->lock is held (the DESTROY_TIS handler runs under it), so dev->dp cannot be cleared
-	 * and freed meanwhile. Lock order: dev->lock, then dp->tls_lock, then a context's lock;
-	 * the engine never takes dev->lock while holding either of the other two. */
+	 * and freed meanwhile. Lock order: dev->lock (and dev->tis_lock for a uid's teardown),
+	 * then a TLS stripe, then a context's lock; the engine never takes a device lock while
+	 * holding either of the last two (sim_internal.h). */
 	if (dev && dev->dp)
 		sim_tls_ctx_drop(dev->dp, tisn);
 }
 
-void sim_dp_deks_gone_locked(struct sim_dev *dev, uint32_t first, uint32_t n)
+void sim_dp_deks_gone_locked(struct sim_dev *dev, uint32_t shard, uint32_t first, uint32_t n)
 {
-	/* dev->lock held, then dp->tls_lock, then a context's lock (as for TISes) */
+	/* dev->dek_lock held (keeps dev->dp, sim_internal.h) with the shard's lock or for
+	 * writing, then a TLS stripe, then a context's lock */
 	if (dev && dev->dp)
-		sim_tls_ctx_deks_gone(dev->dp, first, n);
+		sim_tls_ctx_deks_gone(dev->dp, shard, first, n);
 }
 
 void sim_dp_tir_destroyed_locked(struct sim_dev *dev, uint32_t tirn, struct sim_rq *rq)
@@ -147,8 +145,10 @@ void sim_dp_dev_destroy(struct sim_dev *dev)
 	if (!dev)
 		return;
 	pthread_mutex_lock(&dev->lock);
+	pthread_rwlock_wrlock(&dev->dek_lock);
 	dp = dev->dp;
 	dev->dp = NULL;
+	pthread_rwlock_unlock(&dev->dek_lock);
 	pthread_mutex_unlock(&dev->lock);
 	/* SQs, RQs and CQs must be gone already (sq.h, rq.h LIFETIME); what may remain are memory
 	 * regions and TLS contexts, which this frees. */

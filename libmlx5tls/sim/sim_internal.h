@@ -76,18 +76,44 @@ struct sim_tir_rx {
 	uint32_t rule_refs;
 };
 
+#define SIM_DEK_SHARDS 64u /* locks over DEK records' element state, by base id (dek_store.h) */
+
+/*
+ * Locks, in the order they nest (a later one is never held while an earlier one is taken):
+ *   lock        the control plane: every command but DEK MODIFY/QUERY and QUERY_HCA_CAP (which
+ *               touch only DEK state or nothing), the PD/TD/TIS/TIR tables, stats, uid_cursor.
+ *   tis_lock    (rwlock) the TIS table's changes (made under `lock` too) against the send
+ *               queues' look-ups, which hold it alone (tis.c). Only tls_en, pd and td are read
+ *               so; they never change. Held for writing across a uid's TIS teardown.
+ *   tir_lock    (rwlock) the same for the TIR table and sim_tir_get (tir.c); its writers take
+ *               the steering, RQ and TLS RX locks inside it.
+ *   dek_lock    (rwlock) the DEK table: deks, dek_cursor, dek_objs_by_log, dek_ids_live and
+ *               stats.dek_objects/deks. Writers (DEK CREATE/DESTROY, a uid's teardown) hold
+ *               `lock` too; readers (DEK MODIFY/QUERY, the engines' key fetch) hold it alone,
+ *               so firmware commands on DEKs do not queue behind other objects' commands. It
+ *               also pins `dp`: dp is set and cleared with `lock` and dek_lock (write) held, so
+ *               either keeps it.
+ *   dek_shard[] a DEK record's element state (bits, keys, epoch), for readers of dek_lock; a
+ *               writer of dek_lock needs none. One record's shard only, never two at once.
+ *   then the datapath's locks (sq_internal.h: a TLS stripe's lock, then a TLS context's).
+ * uid_used, sync_epoch, tis_gen and the command counters are atomics, read without a lock.
+ */
 struct sim_dev {
-	pthread_mutex_t lock; /* every command and every lookup runs under it */
+	pthread_mutex_t lock;
+	pthread_rwlock_t tis_lock;
+	pthread_rwlock_t tir_lock;
+	pthread_rwlock_t dek_lock;
+	pthread_mutex_t dek_shard[SIM_DEK_SHARDS];
 	struct sim_profile prof;
 
-	uint8_t uid_used[SIM_UID_SPACE / 8];
+	_Atomic uint8_t uid_used[SIM_UID_SPACE / 8]; /* written under `lock` */
 	uint32_t uid_cursor;
 
 	struct sim_objtab pds;
 	struct sim_objtab tds;
 	struct sim_objtab tises;
 	struct sim_objtab tirs;
-	struct sim_objtab deks; /* keyed by a DEK object's base id */
+	struct sim_objtab deks; /* keyed by a DEK object's base id; dek_lock */
 	uint32_t pd_cursor;
 	uint32_t td_cursor;
 	uint32_t tis_cursor;
@@ -96,16 +122,19 @@ struct sim_dev {
 	uint32_t dek_objs_by_log[32]; /* live DEK objects per log_obj_range, to bound id lookups */
 	uint64_t dek_ids_live;        /* bulk elements counted */
 
-	/* Bumped by each SYNC_CRYPTO covering TLS; a DEK element may be loaded once per epoch. */
-	uint64_t sync_epoch;
+	/* Bumped by each SYNC_CRYPTO covering TLS (under `lock`); a DEK element may be loaded once
+	 * per epoch. A DEK MODIFY reads it once, so it falls wholly before or after a sync. */
+	_Atomic uint64_t sync_epoch;
 	/* Bumped (under `lock`) whenever a TIS goes: a send queue's cached look-up of a TIS
 	 * (sim_tis_get_cached) holds while it is unchanged, read without `lock`. */
 	_Atomic uint64_t tis_gen;
 
-	struct sim_dev_stats stats;
+	struct sim_dev_stats stats; /* cmds and cmd_errors are the atomics below */
+	_Atomic uint64_t cmds;
+	_Atomic uint64_t cmd_errors;
 
 	/* Datapath state of the send-queue engine (sim/sq.h, sim/sq_internal.h): created with the
-	 * first SQ, CQ or memory region, under `lock`. */
+	 * first SQ, CQ or memory region (see dek_lock for who may read it). */
 	struct sim_dp *dp;
 
 	/* The receive side's 5-tuple table and default destination (steer.c), created with the
@@ -113,7 +142,7 @@ struct sim_dev {
 	struct sim_steer *steer;
 };
 
-bool sim_uid_valid(const struct sim_dev *dev, uint16_t uid);
+bool sim_uid_valid(struct sim_dev *dev, uint16_t uid);
 
 /* One command in flight. `in`/`out` are private, 8-byte aligned copies (so DEVX_GET64 is legal
  * whatever the caller's alignment, and the caller cannot change the input mid-command). */
@@ -177,8 +206,10 @@ void sim_dp_tis_destroyed_locked(struct sim_dev *dev, uint32_t tisn);
 void sim_dp_tir_destroyed_locked(struct sim_dev *dev, uint32_t tirn, struct sim_rq *rq);
 /* DEK ids [first, first + n) were re-keyed (MODIFY, a bulk element) or destroyed: the TLS TX
  * contexts keyed from them hold a key that is gone, so they are dropped (a TIS back in a pool
- * keeps no engine state; its next user posts static params anyway). Called with dev->lock held. */
-void sim_dp_deks_gone_locked(struct sim_dev *dev, uint32_t first, uint32_t n);
+ * keeps no engine state; its next user posts static params anyway). Called with dev->dek_lock
+ * held (read, with the record's shard `shard`, for a MODIFY; write for a DESTROY), which keeps
+ * dev->dp and the datapath's index of contexts by DEK for that shard (tls_ctx.c). */
+void sim_dp_deks_gone_locked(struct sim_dev *dev, uint32_t shard, uint32_t first, uint32_t n);
 
 /* ---- the receive side's control hooks (dev->lock held) ---- */
 /* The live TIR numbered tirn, or NULL (tir.c). */

@@ -220,6 +220,7 @@ void sim_sq_destroy(struct sim_sq *sq)
 	sim_objtab_del(&sq->dp->sqs, sq->sqn);
 	pthread_mutex_unlock(&sq->dp->lock);
 	sim_cq_attach(sq->cq, -1);
+	sim_tls_ctx_uncache(&sq->tls_ctx); /* before the datapath state can go */
 	sq_locks_fini(sq);
 	sq_free(sq);
 	sim_dp_put(dev);

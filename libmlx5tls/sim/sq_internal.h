@@ -46,6 +46,8 @@
 #define SQ_FRAME_MAX (9978u + 14u + 8u) /* max MTU + Ethernet + two VLAN tags */
 #define SQ_FRAME_MIN_PAD 60u            /* 64-byte minimum frame less the FCS */
 
+#define SIM_TLS_STRIPES 64u
+
 /*
  * Per-device datapath state, created with the first datapath object and freed with the last (the
  * control-plane sim_dev has no teardown hook for it yet; see sim_dp_dev_destroy in sim.h).
@@ -63,9 +65,16 @@ struct sim_dp {
 	uint32_t mr_cursor;
 	uint8_t mr_variant;
 
-	pthread_mutex_t tls_lock; /* the tables; each context has its own lock */
-	struct sim_objtab tls;    /* TIS number -> struct sim_tls_ctx */
-	struct sim_objtab tls_by_dek; /* DEK id -> the first context keyed from it (a chain) */
+	/* The TLS TX contexts (tls_ctx.c LIFETIME), not on the per-WQE path, where each SQ reaches
+	 * its TIS's context through its cached reference. By TIS number in stripes, each under its
+	 * own lock; by DEK id in one index per DEK shard, under that shard's lock (or dek_lock held
+	 * for writing), which the DEK's commands and the static params' key fetch hold anyway.
+	 * Order (sim_internal.h): DEK locks, then a stripe, then a context's lock. */
+	struct sim_tls_stripe {
+		pthread_mutex_t lock;
+		struct sim_objtab tls; /* TIS number -> struct sim_tls_ctx */
+	} tls_stripes[SIM_TLS_STRIPES];
+	struct sim_objtab tls_by_dek[SIM_DEK_SHARDS]; /* DEK id -> chain of links (tls_ctx.c) */
 
 	struct sim_objtab rqs;    /* under `lock`, like cqs and sqs */
 	uint32_t rq_cursor;
@@ -125,21 +134,29 @@ struct sim_tls_ctx;
  * params' constants and reserved bits, the DEK (live, keyed, same PD) and the profile's suites.
  * 0 or a vsynd. */
 int sim_tls_ctx_static(struct sim_dev *dev, struct sim_dp *dp, const struct sim_tls_engine_ops *ops,
-		       uint32_t tisn, uint32_t tis_pd, const uint8_t params[64]);
-/* Look up tisn's context, locked; NULL if none. Unlock with sim_tls_ctx_unlock. */
-struct sim_tls_ctx *sim_tls_ctx_lock(struct sim_dp *dp, uint32_t tisn);
+		       struct sim_tls_ctx **cache, uint32_t tisn, uint32_t tis_pd,
+		       const uint8_t params[64]);
+/* tisn's context, locked; NULL if none. Through *cache (an SQ's, under its proc_lock): when it
+ * holds tisn's live context no table lock is taken; otherwise the table's answer is cached, with
+ * a reference (tls_ctx.c LIFETIME). Unlock with sim_tls_ctx_unlock. */
+struct sim_tls_ctx *sim_tls_ctx_lock(struct sim_dp *dp, struct sim_tls_ctx **cache, uint32_t tisn);
 void sim_tls_ctx_unlock(struct sim_tls_ctx *ctx);
+/* Drop the cache's reference (the SQ goes). */
+void sim_tls_ctx_uncache(struct sim_tls_ctx **cache);
 int sim_tls_ctx_progress(struct sim_tls_ctx *ctx, const uint8_t params[12]);
 int sim_tls_ctx_dump(struct sim_tls_ctx *ctx, const uint8_t *data, size_t len);
 int sim_tls_ctx_data(struct sim_tls_ctx *ctx, uint32_t tcp_seq, uint8_t *payload, size_t len);
 /* From in (the application's memory) into out (the frame). */
 int sim_tls_ctx_data_to(struct sim_tls_ctx *ctx, uint32_t tcp_seq, const uint8_t *in,
 			uint8_t *out, size_t len);
+/* The TX contexts' tables (dp_alloc, dp_free): 0 or -ENOMEM; destroy_all frees every context. */
+int sim_tls_ctx_init(struct sim_dp *dp);
 void sim_tls_ctx_destroy_all(struct sim_dp *dp);
 /* Drop tisn's context (a destroyed TIS); no-op if none. */
 void sim_tls_ctx_drop(struct sim_dp *dp, uint32_t tisn);
-/* DEK ids [first, first + n) were re-keyed or destroyed: drop the contexts keyed from them. */
-void sim_tls_ctx_deks_gone(struct sim_dp *dp, uint32_t first, uint32_t n);
+/* DEK ids [first, first + n) of a record in DEK shard `shard` were re-keyed or destroyed (that
+ * shard's lock or dek_lock for writing held): drop the contexts keyed from them. */
+void sim_tls_ctx_deks_gone(struct sim_dp *dp, uint32_t shard, uint32_t first, uint32_t n);
 /* Shared with the RX contexts: the constants and reserved fields of tls_static_params (fact
  * sheet 6), and a DEK's key, PD and owner if dek_id is a live, keyed DEK (0 or -ENOENT). */
 bool sim_tls_static_params_valid(const uint8_t *p, bool *tls13);
@@ -245,6 +262,8 @@ struct sim_sq {
 	int64_t inject_after;    /* -1 = off */
 	uint32_t last_params_tisn; /* TIS of the last static/progress params not yet fenced */
 	struct sim_tis_cache tis_cache; /* the last TIS a WQE named (sim_tis_get_cached) */
+	struct sim_tls_ctx *tls_ctx;    /* the TLS context of the last TIS a TLS WQE named, with a
+					 * reference (tls_ctx.c LIFETIME) */
 	bool cq_dead;            /* the CQ overran: nothing is completed any more */
 	struct sim_sq_stats stats;
 	uint8_t wqe[SQ_MAX_WQE_BYTES + SQ_WQEBB]; /* snapshot of the WQE being executed */

@@ -334,7 +334,7 @@ int sim_sq_exec_send(struct sim_sq *sq, const uint8_t *w, uint32_t ds, bool lso)
 	if (tis.tls_en) {
 		check_unfenced(sq, tis.tisn);
 		/* held for the whole WQE, so all its segments see one record stream */
-		ctx = sim_tls_ctx_lock(sq->dp, tis.tisn);
+		ctx = sim_tls_ctx_lock(sq->dp, &sq->tls_ctx, tis.tisn);
 		if (!ctx) {
 			vs = SIM_VSYND_TIS_NO_CONTEXT;
 			goto out;

@@ -66,7 +66,8 @@ int sim_sq_exec_umr(struct sim_sq *sq, const uint8_t *w, uint32_t ds)
 		return vs;
 	if (!tis.tls_en)
 		return SIM_VSYND_TIS_NOT_TLS;
-	vs = sim_tls_ctx_static(sq->dev, sq->dp, sq->tls_ops, tis.tisn, tis.pd, w + 128);
+	vs = sim_tls_ctx_static(sq->dev, sq->dp, sq->tls_ops, &sq->tls_ctx, tis.tisn, tis.pd,
+			       w + 128);
 	if (vs)
 		return vs;
 	sq->stats.tls_static++;
@@ -115,7 +116,7 @@ int sim_sq_exec_set_psv(struct sim_sq *sq, const uint8_t *w, uint32_t ds)
 		return SIM_VSYND_TIS_UNKNOWN;
 	if (!tls_en)
 		return SIM_VSYND_TIS_NOT_TLS;
-	ctx = sim_tls_ctx_lock(sq->dp, tisn);
+	ctx = sim_tls_ctx_lock(sq->dp, &sq->tls_ctx, tisn);
 	if (!ctx)
 		return SIM_VSYND_TIS_NO_CONTEXT;
 	vs = sim_tls_ctx_progress(ctx, pp);
@@ -205,7 +206,7 @@ int sim_sq_exec_dump(struct sim_sq *sq, const uint8_t *w, uint32_t ds)
 	if (vs)
 		return vs;
 	check_unfenced(sq, tis.tisn);
-	ctx = sim_tls_ctx_lock(sq->dp, tis.tisn);
+	ctx = sim_tls_ctx_lock(sq->dp, &sq->tls_ctx, tis.tisn);
 	if (!ctx)
 		return SIM_VSYND_TIS_NO_CONTEXT;
 	vs = sim_tls_ctx_dump(ctx, sq->pkt, bc);

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* SYNC_CRYPTO (fact sheet 3.6): flush the NIC's DEK caches so freed DEKs may be re-keyed. */
+#include <stdatomic.h>
+
 #include "prm/mlx5_ifc_tls.h"
 #include "sim/sim_internal.h"
 
@@ -15,7 +17,7 @@ int sim_cmd_sync_crypto(struct sim_cmd *c)
 		return sim_reject(c, SIM_SYND_SYNC_TYPE_INVALID);
 	/* Both accepted bits cover TLS DEKs: every DEK element may be loaded once more. A new
 	 * epoch invalidates all records' "loaded" bits at once (dek_store.c clears them lazily). */
-	c->dev->sync_epoch++;
+	atomic_fetch_add_explicit(&c->dev->sync_epoch, 1, memory_order_relaxed);
 	c->dev->stats.syncs++;
 	return 0;
 }

@@ -157,10 +157,13 @@ int sim_cmd_create_tir(struct sim_cmd *c)
 	t->self_lb_block = (uint8_t)DEVX_GET(tirc, ctx, self_lb_block);
 	t->tunneled_offload_en = (uint8_t)DEVX_GET(tirc, ctx, tunneled_offload_en);
 	take_lro(t, ctx);
+	pthread_rwlock_wrlock(&dev->tir_lock); /* sim_tir_get reads without dev->lock */
 	if (sim_objtab_put(&dev->tirs, num, t)) {
+		pthread_rwlock_unlock(&dev->tir_lock);
 		free(t);
 		return sim_reject(c, SIM_SYND_MODEL_NO_MEMORY);
 	}
+	pthread_rwlock_unlock(&dev->tir_lock);
 	sim_td_ref(dev, td, 1);
 	sim_rq_pin_locked(rq, 1);
 	dev->stats.tirs++;
@@ -233,7 +236,9 @@ int sim_cmd_destroy_tir(struct sim_cmd *c)
 		return -1;
 	if (t->rx.rule_refs)
 		return sim_reject(c, SIM_SYND_TIR_IN_USE);
+	pthread_rwlock_wrlock(&c->dev->tir_lock);
 	sim_objtab_del(&c->dev->tirs, tirn);
+	pthread_rwlock_unlock(&c->dev->tir_lock);
 	tir_free(c->dev, t);
 	return 0;
 }
@@ -262,7 +267,11 @@ void sim_tir_destroy_owned(struct sim_dev *dev, int uid)
 {
 	struct owned_ctx o = { dev, uid };
 
+	/* tir_drop runs with tir_lock held: the steering, RQ and TLS RX locks it takes nest
+	 * inside (a reader of tir_lock holds no other lock) */
+	pthread_rwlock_wrlock(&dev->tir_lock);
 	sim_objtab_remove_if(&dev->tirs, tir_is_owned, tir_drop, &o);
+	pthread_rwlock_unlock(&dev->tir_lock);
 }
 
 struct sim_tir_rx *sim_tir_rx_find_locked(struct sim_dev *dev, uint32_t tirn)
@@ -279,7 +288,8 @@ int sim_tir_get(struct sim_dev *dev, uint32_t tirn, int *tls_en, uint16_t *uid, 
 
 	if (!dev)
 		return -EINVAL;
-	pthread_mutex_lock(&dev->lock);
+	/* tls_en, uid and the RQ are fixed for the TIR's life (the RQ pinned by it) */
+	pthread_rwlock_rdlock(&dev->tir_lock);
 	t = sim_objtab_get(&dev->tirs, tirn);
 	if (t) {
 		if (tls_en)
@@ -290,6 +300,6 @@ int sim_tir_get(struct sim_dev *dev, uint32_t tirn, int *tls_en, uint16_t *uid, 
 			*rqn = t->rx.rq ? sim_rq_num(t->rx.rq) : 0;
 		ret = 0;
 	}
-	pthread_mutex_unlock(&dev->lock);
+	pthread_rwlock_unlock(&dev->tir_lock);
 	return ret;
 }

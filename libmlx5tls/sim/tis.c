@@ -3,6 +3,13 @@
  * TIS objects (fact sheet 4.1, 4.2): CREATE/MODIFY/QUERY/DESTROY_TIS. The model keeps what the TLS
  * TX engine needs from the tisc (tls_en, pd, transport_domain) plus prio, in a hash table by
  * number, so a million TISes cost one small record each and lookups are O(1).
+ *
+ * Locks: the commands run under dev->lock, which orders every change of the table; the changes
+ * themselves (put, del) also take dev->tis_lock for writing, so that the send queues' look-ups
+ * (sim_tis_get, sim_tis_get_cached on a miss) read the table under tis_lock for reading alone:
+ * a queue's first WQE through another TIS does not wait for another queue's firmware command.
+ * A record leaves the table before tis_gen is bumped and it is freed (tis_free), so a reader
+ * that found it under tis_lock read the generation it caches before the bump.
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -73,10 +80,13 @@ int sim_cmd_create_tis(struct sim_cmd *c)
 	t->prio = (uint8_t)DEVX_GET(tisc, ctx, prio);
 	t->td = td;
 	t->pd = pd;
+	pthread_rwlock_wrlock(&dev->tis_lock);
 	if (sim_objtab_put(&dev->tises, num, t)) {
+		pthread_rwlock_unlock(&dev->tis_lock);
 		free(t);
 		return sim_reject(c, SIM_SYND_MODEL_NO_MEMORY);
 	}
+	pthread_rwlock_unlock(&dev->tis_lock);
 	sim_td_ref(dev, td, 1);
 	if (pd)
 		sim_pd_ref(dev, pd, 1);
@@ -135,7 +145,9 @@ int sim_cmd_destroy_tis(struct sim_cmd *c)
 
 	if (tis_lookup(c, tisn, &t))
 		return -1;
+	pthread_rwlock_wrlock(&c->dev->tis_lock);
 	sim_objtab_del(&c->dev->tises, tisn);
+	pthread_rwlock_unlock(&c->dev->tis_lock);
 	tis_free(c->dev, t);
 	return 0;
 }
@@ -164,7 +176,10 @@ void sim_tis_destroy_owned(struct sim_dev *dev, int uid)
 {
 	struct owned_ctx o = { dev, uid };
 
+	/* tis_drop runs with tis_lock held: it takes the datapath's TLS locks, which nest inside */
+	pthread_rwlock_wrlock(&dev->tis_lock);
 	sim_objtab_remove_if(&dev->tises, tis_is_owned, tis_drop, &o);
+	pthread_rwlock_unlock(&dev->tis_lock);
 }
 
 int sim_tis_get(struct sim_dev *dev, uint32_t tisn, int *tls_en, uint32_t *pd, uint32_t *td)
@@ -174,7 +189,7 @@ int sim_tis_get(struct sim_dev *dev, uint32_t tisn, int *tls_en, uint32_t *pd, u
 
 	if (!dev)
 		return -EINVAL;
-	pthread_mutex_lock(&dev->lock);
+	pthread_rwlock_rdlock(&dev->tis_lock);
 	t = sim_objtab_get(&dev->tises, tisn);
 	if (t) {
 		if (tls_en)
@@ -185,7 +200,7 @@ int sim_tis_get(struct sim_dev *dev, uint32_t tisn, int *tls_en, uint32_t *pd, u
 			*td = t->td;
 		ret = 0;
 	}
-	pthread_mutex_unlock(&dev->lock);
+	pthread_rwlock_unlock(&dev->tis_lock);
 	return ret;
 }
 
@@ -201,7 +216,7 @@ int sim_tis_get_cached(struct sim_dev *dev, struct sim_tis_cache *c, uint32_t ti
 		*pd = c->pd;
 		return 0;
 	}
-	pthread_mutex_lock(&dev->lock);
+	pthread_rwlock_rdlock(&dev->tis_lock);
 	t = sim_objtab_get(&dev->tises, tisn);
 	if (t) {
 		*tls_en = t->tls_en;
@@ -211,6 +226,6 @@ int sim_tis_get_cached(struct sim_dev *dev, struct sim_tis_cache *c, uint32_t ti
 									memory_order_relaxed) };
 		ret = 0;
 	}
-	pthread_mutex_unlock(&dev->lock);
+	pthread_rwlock_unlock(&dev->tis_lock);
 	return ret;
 }
