@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@
 #define MAX_SHIFT 12u /* 4 KiB */
 #define NCLASS (MAX_SHIFT - MIN_SHIFT + 1u)
 #define MAX_REGIONS 4096u /* 256 MiB of slab for allocations of 4 KiB or less */
+#define NARENA 16u        /* see struct arena */
 
 struct chunk {
 	struct chunk *next;
@@ -23,11 +25,36 @@ struct region {
 	size_t len;
 };
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static struct chunk *free_list[NCLASS];
+/*
+ * The free chunks, in arenas: a thread takes chunks from its own arena and gives the chunks it
+ * frees to its own arena (a chunk made by one thread and freed by another just changes arena),
+ * so threads that make and drop contexts at the same time - each TX context's model engine
+ * state and every key copy are secret memory - do not queue on one lock. A thread gets its arena
+ * at its first call, round robin: up to NARENA threads have one each. Each arena counts its own
+ * allocations and frees; the counts of an arena where chunks were freed but not made go below
+ * zero (unsigned wrap), and only their sum over the arenas means anything (secret_get_stats).
+ * Lock order: an arena's lock -> map_lock.
+ */
+struct arena {
+	pthread_mutex_t lock;
+	struct chunk *free_list[NCLASS];
+	uint64_t live, live_bytes, allocs, frees;
+} __attribute__((aligned(64))); /* one arena's lock shares no line with another's */
+
+#define ARENA_INIT { .lock = PTHREAD_MUTEX_INITIALIZER }
+static struct arena arenas[NARENA] = {
+	ARENA_INIT, ARENA_INIT, ARENA_INIT, ARENA_INIT, ARENA_INIT, ARENA_INIT, ARENA_INIT,
+	ARENA_INIT, ARENA_INIT, ARENA_INIT, ARENA_INIT, ARENA_INIT, ARENA_INIT, ARENA_INIT,
+	ARENA_INIT, ARENA_INIT,
+};
+static atomic_uint arena_next;
+static _Thread_local unsigned int my_arena; /* the thread's arena, plus 1; 0 until its first call */
+
+/* The mappings: slab regions, large mappings and what they add up to. */
+static pthread_mutex_t map_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct region regions[MAX_REGIONS]; /* slab regions, for secret_owns / iteration */
 static unsigned int nregions;
-static struct secret_stats stats;
+static struct secret_stats map_stats; /* mapped_bytes, locked_bytes, mlock_refused */
 
 /* Large mappings (more than 4 KiB), each with this record in its first 64 bytes. */
 struct large {
@@ -49,7 +76,7 @@ static unsigned int class_of(size_t len)
 	return c;
 }
 
-/* Map len bytes (page multiple) excluded from dumps, locked if allowed. Under the lock. */
+/* Map len bytes (page multiple) excluded from dumps, locked if allowed. Under map_lock. */
 static void *map_secret(size_t len, bool *locked)
 {
 	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -62,14 +89,14 @@ static void *map_secret(size_t len, bool *locked)
 #ifdef MADV_WIPEONFORK
 	(void)madvise(p, len, MADV_WIPEONFORK);
 #endif
-	if (!stats.mlock_refused) {
+	if (!map_stats.mlock_refused) {
 		if (mlock(p, len) == 0) {
-			stats.locked_bytes += len;
+			map_stats.locked_bytes += len;
 			*locked = true;
 		} else
-			stats.mlock_refused = true; /* RLIMIT_MEMLOCK or EPERM: stop trying, quietly */
+			map_stats.mlock_refused = true; /* RLIMIT_MEMLOCK or EPERM: stop, quietly */
 	}
-	stats.mapped_bytes += len;
+	map_stats.mapped_bytes += len;
 	return p;
 }
 
@@ -85,10 +112,14 @@ static void *large_alloc(size_t len)
 	struct large *l;
 	size_t maplen = page_round(len + 64); /* the record lives in the mapping's first 64 bytes */
 	bool locked = false;
-	uint8_t *p = map_secret(maplen, &locked);
+	uint8_t *p;
 
-	if (!p)
+	pthread_mutex_lock(&map_lock);
+	p = map_secret(maplen, &locked);
+	if (!p) {
+		pthread_mutex_unlock(&map_lock);
 		return NULL;
+	}
 	l = (struct large *)(void *)p;
 	l->addr = p;
 	l->len = maplen;
@@ -98,6 +129,7 @@ static void *large_alloc(size_t len)
 	if (large_list)
 		large_list->prev = l;
 	large_list = l;
+	pthread_mutex_unlock(&map_lock);
 	return p + 64;
 }
 
@@ -111,6 +143,7 @@ static void large_free(void *q, size_t len)
 	if (secret_wipe_hook)
 		secret_wipe_hook(q, len);
 	l = (struct large *)(void *)p;
+	pthread_mutex_lock(&map_lock);
 	maplen = l->len;
 	if (l->prev)
 		l->prev->next = l->next;
@@ -118,61 +151,74 @@ static void large_free(void *q, size_t len)
 		large_list = l->next;
 	if (l->next)
 		l->next->prev = l->prev;
-	stats.mapped_bytes -= maplen;
+	map_stats.mapped_bytes -= maplen;
 	if (l->locked)
-		stats.locked_bytes -= maplen;
+		map_stats.locked_bytes -= maplen;
+	pthread_mutex_unlock(&map_lock);
 	munmap(p, maplen); /* unlocks too */
 }
 
-static int slab_grow(unsigned int c)
+/* A new region of class c's chunks on arena a's free list. Under a's lock. */
+static int slab_grow(struct arena *a, unsigned int c)
 {
 	size_t csz = (size_t)1 << (MIN_SHIFT + c);
 	bool locked = false;
-	uint8_t *p;
+	uint8_t *p = NULL;
 
-	if (nregions == MAX_REGIONS)
-		return -ENOMEM;
-	p = map_secret(REGION_BYTES, &locked);
+	pthread_mutex_lock(&map_lock);
+	if (nregions < MAX_REGIONS)
+		p = map_secret(REGION_BYTES, &locked);
+	if (p)
+		regions[nregions++] = (struct region){ p, REGION_BYTES };
+	pthread_mutex_unlock(&map_lock);
 	if (!p)
 		return -ENOMEM;
-	regions[nregions++] = (struct region){ p, REGION_BYTES };
 	for (size_t off = REGION_BYTES; off >= csz; off -= csz) {
 		struct chunk *ch = (struct chunk *)(void *)(p + off - csz);
 
-		ch->next = free_list[c];
-		free_list[c] = ch;
+		ch->next = a->free_list[c];
+		a->free_list[c] = ch;
 	}
 	return 0;
 }
 
+static struct arena *arena_of_thread(void)
+{
+	if (!my_arena)
+		my_arena = atomic_fetch_add_explicit(&arena_next, 1, memory_order_relaxed) %
+				   NARENA + 1;
+	return &arenas[my_arena - 1];
+}
+
 void *secret_alloc(size_t len)
 {
+	struct arena *a = arena_of_thread();
 	void *p = NULL;
 
 	if (len == 0) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	pthread_mutex_lock(&lock);
-	if (len > ((size_t)1 << MAX_SHIFT)) {
+	if (len > ((size_t)1 << MAX_SHIFT))
 		p = large_alloc(len);
-	} else {
+	pthread_mutex_lock(&a->lock);
+	if (len <= ((size_t)1 << MAX_SHIFT)) {
 		unsigned int c = class_of(len);
 
-		if (free_list[c] || slab_grow(c) == 0) {
-			struct chunk *ch = free_list[c];
+		if (a->free_list[c] || slab_grow(a, c) == 0) {
+			struct chunk *ch = a->free_list[c];
 
-			free_list[c] = ch->next;
+			a->free_list[c] = ch->next;
 			ch->next = NULL;
 			p = ch;
 		}
 	}
 	if (p) {
-		stats.live++;
-		stats.live_bytes += len;
-		stats.allocs++;
+		a->live++;
+		a->live_bytes += len;
+		a->allocs++;
 	}
-	pthread_mutex_unlock(&lock);
+	pthread_mutex_unlock(&a->lock);
 	if (!p) {
 		errno = ENOMEM;
 		return NULL;
@@ -182,15 +228,18 @@ void *secret_alloc(size_t len)
 
 void secret_free(void *p, size_t len)
 {
+	struct arena *a;
+
 	if (!p)
 		return;
-	pthread_mutex_lock(&lock);
-	stats.live--;
-	stats.live_bytes -= len;
-	stats.frees++;
-	if (len > ((size_t)1 << MAX_SHIFT)) {
+	if (len > ((size_t)1 << MAX_SHIFT))
 		large_free(p, len);
-	} else {
+	a = arena_of_thread();
+	pthread_mutex_lock(&a->lock);
+	a->live--;
+	a->live_bytes -= len;
+	a->frees++;
+	if (len <= ((size_t)1 << MAX_SHIFT)) {
 		unsigned int c = class_of(len);
 		struct chunk *ch = p;
 
@@ -198,17 +247,30 @@ void secret_free(void *p, size_t len)
 		explicit_bzero(p, (size_t)1 << (MIN_SHIFT + c));
 		if (secret_wipe_hook)
 			secret_wipe_hook(p, len);
-		ch->next = free_list[c];
-		free_list[c] = ch;
+		ch->next = a->free_list[c];
+		a->free_list[c] = ch;
 	}
-	pthread_mutex_unlock(&lock);
+	pthread_mutex_unlock(&a->lock);
 }
 
 void secret_get_stats(struct secret_stats *st)
 {
-	pthread_mutex_lock(&lock);
-	*st = stats;
-	pthread_mutex_unlock(&lock);
+	memset(st, 0, sizeof(*st));
+	for (unsigned int i = 0; i < NARENA; i++) {
+		struct arena *a = &arenas[i];
+
+		pthread_mutex_lock(&a->lock);
+		st->live += a->live;
+		st->live_bytes += a->live_bytes;
+		st->allocs += a->allocs;
+		st->frees += a->frees;
+		pthread_mutex_unlock(&a->lock);
+	}
+	pthread_mutex_lock(&map_lock);
+	st->mapped_bytes = map_stats.mapped_bytes;
+	st->locked_bytes = map_stats.locked_bytes;
+	st->mlock_refused = map_stats.mlock_refused;
+	pthread_mutex_unlock(&map_lock);
 }
 
 bool secret_owns(const void *p, size_t len)
@@ -216,22 +278,22 @@ bool secret_owns(const void *p, size_t len)
 	uintptr_t a = (uintptr_t)p, e = a + len;
 	bool ok = false;
 
-	pthread_mutex_lock(&lock);
+	pthread_mutex_lock(&map_lock);
 	for (unsigned int i = 0; i < nregions && !ok; i++)
 		ok = a >= (uintptr_t)regions[i].addr &&
 		     e <= (uintptr_t)regions[i].addr + regions[i].len;
 	for (const struct large *l = large_list; l && !ok; l = l->next)
 		ok = a >= (uintptr_t)l->addr && e <= (uintptr_t)l->addr + l->len;
-	pthread_mutex_unlock(&lock);
+	pthread_mutex_unlock(&map_lock);
 	return ok;
 }
 
 void secret_for_each_region(void (*fn)(void *ctx, const void *addr, size_t len), void *ctx)
 {
-	pthread_mutex_lock(&lock);
+	pthread_mutex_lock(&map_lock);
 	for (unsigned int i = 0; i < nregions; i++)
 		fn(ctx, regions[i].addr, regions[i].len);
 	for (const struct large *l = large_list; l; l = l->next)
 		fn(ctx, l->addr, l->len);
-	pthread_mutex_unlock(&lock);
+	pthread_mutex_unlock(&map_lock);
 }

@@ -6,8 +6,10 @@
  *
  * Small allocations share 64 KiB regions carved into power-of-two chunks (32 B .. 4 KiB, one
  * free list per size); larger ones get their own mapping, unmapped after the wipe. Regions of
- * the slab are kept for reuse (their chunks are wiped when freed). Thread-safe (one mutex; only
- * object create/destroy allocates secrets, never the datapath).
+ * the slab are kept for reuse (their chunks are wiped when freed). Thread-safe: a thread takes
+ * and gives back chunks through an arena of its own (up to 16 threads one each), so threads that
+ * make and drop contexts at once do not queue on one lock; only object create/destroy
+ * allocates secrets, never the datapath.
  */
 #ifndef MLX5TLS_SECRET_H
 #define MLX5TLS_SECRET_H
