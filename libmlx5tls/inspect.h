@@ -6,8 +6,9 @@
  * context's published copies), the device counters with the queues' TLS sums, and the publisher
  * (publish*.c) that answers mlx5tls-inspect(7) requests from them.
  *
- * Lock order: the registry lock (inspect_devices_lock) -> a device's tx_lock or insp_lock ->
- * a pool's lock. The application's calls take at most one of the first two at a time.
+ * Lock order: the registry lock (inspect_devices_lock) -> a device's insp_lock or one of its TX
+ * shards' locks (mlx5tls_internal.h) -> a pool's lock. The application's calls take at most one
+ * of the first two at a time, and at most one shard lock.
  */
 #ifndef MLX5TLS_INSPECT_H
 #define MLX5TLS_INSPECT_H
@@ -49,7 +50,7 @@ struct mlx5tls_device *tis_pool_device(const struct mlx5tls_tis_pool *pool);
 uint64_t inspect_new_tx_id(void);
 
 /* What a context's datapath thread keeps without locks, read at once. The caller keeps the
- * context alive (holds the device's tx_lock, or owns the context). */
+ * context alive (holds the lock of the context's shard, or owns the context). */
 struct tx_snap {
 	struct mlx5tls_tx_info info;       /* as mlx5tls_tx_query() */
 	uint64_t c[TXC__MAX];              /* the counters by index (names: counters.c) */
@@ -92,7 +93,7 @@ bool publish_peer_allowed(uid_t peer, uid_t self);
 /* The answer to one request line (without its newline), as one JSON line ending in "\n", in a
  * malloc'd buffer; NULL when out of memory. */
 char *publish_answer(const char *line, size_t *len);
-/* The most CPU time the publisher spent holding a device's tx_lock or insp_lock in one step, in
+/* The most CPU time the publisher spent holding a TX shard's lock or insp_lock in one step, in
  * ns (tests). */
 uint64_t publish_max_hold_ns(void);
 /* Tests: the table slots the publisher has looked at so far (walks and look-ups by id). */

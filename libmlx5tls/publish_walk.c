@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The publisher's walks over the TLS contexts of every open device (mlx5tls-inspect(7)), in steps:
- * a device's lock (tx_lock for TX contexts, which context create and destroy take; insp_lock for RX
- * contexts) is held for at most STEP_ENTRIES contexts, STEP_SLOTS slots or STEP_NS of time,
- * whichever comes first, then released, so setup and teardown go on while an answer about a million
- * contexts is built. The walk goes up the slots of the device's table (insp_table.h) and resumes at
- * a slot number - in the same answer after a step, or in the next request from the cursor an answer
- * gave ("next"). A context that stays live is seen exactly once; one created meanwhile may or may
+ * a lock (for TX contexts a shard's, which context create and destroy on the shard's queues take -
+ * mlx5tls_internal.h; the device's insp_lock for RX contexts) is held for at most STEP_ENTRIES
+ * contexts, STEP_SLOTS slots or STEP_NS of time, whichever comes first, then released, so setup
+ * and teardown go on while an answer about a million contexts is built (on queues of the other
+ * shards they never wait for it). The walk goes up the slots of each table (insp_table.h) and
+ * resumes at a (shard,) slot number - in the same answer after a step, or in the next request from
+ * the cursor an answer gave ("next"). A context that stays live is seen exactly once; one created meanwhile may or may
  * not be; one destroyed meanwhile is not seen after it is gone. One context by its id is found
  * through the tables' index instead (walk_find): one hold per device and direction.
  */
@@ -74,32 +75,55 @@ void publish_set_step_hook(void (*fn)(void *arg), void *arg)
 	atomic_store(&step_hook, fn);
 }
 
-/* ---- cursors: "t" or "r", the device's registry number, ".", the slot ---- */
+/* ---- cursors: "t" seq "." shard "." slot, or "r" seq "." slot (publish_internal.h) ---- */
+
+/* A decimal number up to max at *s (no sign, no space), *s moved past it. 0 or -1. */
+static int cursor_num(const char **s, unsigned long long max, unsigned long long *v)
+{
+	char *end = NULL;
+
+	if (**s < '0' || **s > '9')
+		return -1;
+	errno = 0;
+	*v = strtoull(*s, &end, 10);
+	if (errno || *v > max)
+		return -1;
+	*s = end;
+	return 0;
+}
 
 int walk_cursor_parse(const char *s, struct walk_cursor *c)
 {
-	unsigned long long seq, slot;
-	char dir, *end = NULL;
+	unsigned long long seq, a, b = 0;
+	bool three = false;
+	char dir;
 
 	dir = *s++;
-	if ((dir != 't' && dir != 'r') || *s < '0' || *s > '9')
+	if ((dir != 't' && dir != 'r') || cursor_num(&s, UINT32_MAX, &seq) || *s++ != '.' ||
+	    cursor_num(&s, UINT32_MAX, &a))
 		return -1;
-	errno = 0;
-	seq = strtoull(s, &end, 10);
-	if (errno || *end != '.' || seq > UINT32_MAX || end[1] < '0' || end[1] > '9')
-		return -1;
-	slot = strtoull(end + 1, &end, 10);
-	if (errno || *end || slot > UINT32_MAX)
+	if (*s == '.') { /* a TX shard, then the slot */
+		s++;
+		three = true;
+		if (dir != 't' || a >= TX_SHARDS || cursor_num(&s, UINT32_MAX, &b))
+			return -1;
+	}
+	if (*s)
 		return -1;
 	c->rx = dir == 'r';
 	c->dev_seq = (uint32_t)seq;
-	c->slot = (uint32_t)slot;
+	c->shard = three ? (uint32_t)a : 0;
+	c->slot = (uint32_t)(three ? b : a);
 	return 0;
 }
 
 void walk_cursor_format(const struct walk_cursor *c, char *buf, size_t len)
 {
-	snprintf(buf, len, "%c%" PRIu32 ".%" PRIu32, c->rx ? 'r' : 't', c->dev_seq, c->slot);
+	if (c->rx)
+		snprintf(buf, len, "r%" PRIu32 ".%" PRIu32, c->dev_seq, c->slot);
+	else
+		snprintf(buf, len, "t%" PRIu32 ".%" PRIu32 ".%" PRIu32, c->dev_seq, c->shard,
+			 c->slot);
 }
 
 /* ---- walks ---- */
@@ -158,16 +182,31 @@ static bool walk_dir(struct jw *w, bool rx, struct walk_cursor *c, unsigned int 
 	if (c->rx != rx)
 		return true; /* the cursor is past this direction, or (RX) before it */
 	for (dev = inspect_devices_lock(); dev; dev = dev->insp_next) {
-		uint32_t slot;
+		uint32_t slot, shard = 0;
+		bool here;
 
 		if (dev->insp_seq > c->dev_seq)
 			continue; /* walked before the cursor was given */
-		slot = dev->insp_seq == c->dev_seq ? c->slot : 0;
-		if (!walk_table(w, rx ? &dev->insp_lock : &dev->tx_lock,
-				rx ? &dev->rx_table : &dev->tx_table, &slot, limit, fn, arg)) {
+		here = dev->insp_seq == c->dev_seq;
+		slot = here ? c->slot : 0;
+		if (rx) {
+			if (!walk_table(w, &dev->insp_lock, &dev->rx_table, &slot, limit, fn, arg))
+				done = false;
+		} else {
+			/* shard by shard, each under its own lock (mlx5tls_internal.h) */
+			for (shard = here ? c->shard : 0; shard < TX_SHARDS; shard++, slot = 0) {
+				struct tx_shard *sh = &dev->tx_shards[shard];
+
+				if (!walk_table(w, &sh->lock, &sh->table, &slot, limit, fn, arg)) {
+					done = false;
+					break;
+				}
+			}
+		}
+		if (!done) {
 			c->dev_seq = dev->insp_seq;
+			c->shard = rx ? 0 : shard;
 			c->slot = slot;
-			done = false;
 			break;
 		}
 	}
@@ -192,13 +231,17 @@ bool walk_rx(struct jw *w, struct walk_cursor *c, unsigned int limit, walk_fn *f
 	return true;
 }
 
-/* Whether the context in (rx, dev_seq, slot) comes at or after cursor c in a walk's order. */
-static bool at_or_after(const struct walk_cursor *c, bool rx, uint32_t dev_seq, uint32_t slot)
+/* Whether the context in (rx, dev_seq, shard, slot) comes at or after cursor c in a walk's
+ * order. */
+static bool at_or_after(const struct walk_cursor *c, bool rx, uint32_t dev_seq, uint32_t shard,
+			uint32_t slot)
 {
 	if (c->rx != rx)
 		return rx; /* every TX context comes before every RX one */
 	if (dev_seq != c->dev_seq)
 		return dev_seq < c->dev_seq; /* newest device first */
+	if (shard != c->shard)
+		return shard > c->shard;
 	return slot >= c->slot;
 }
 
@@ -213,9 +256,14 @@ bool walk_find(struct jw *w, uint64_t id, const struct walk_cursor *c, walk_fn *
 	for (int rx = 0; rx < 2 && !found; rx++) {
 		if (!(rx ? rx_fn : tx_fn))
 			continue;
+		/* a TX id names its shard (mlx5tls_internal.h): one table per device to look in */
+		uint32_t shard = (uint32_t)(id >> TX_ID_SHARD_SHIFT);
+
+		if (!rx && shard >= TX_SHARDS)
+			continue; /* no TX context has that id */
 		for (dev = inspect_devices_lock(); dev && !found; dev = dev->insp_next) {
-			pthread_mutex_t *lock = rx ? &dev->insp_lock : &dev->tx_lock;
-			const struct insp_table *t = rx ? &dev->rx_table : &dev->tx_table;
+			pthread_mutex_t *lock = rx ? &dev->insp_lock : &dev->tx_shards[shard].lock;
+			const struct insp_table *t = rx ? &dev->rx_table : &dev->tx_shards[shard].table;
 			unsigned int probes = 0;
 			uint32_t slot = 0;
 			uint64_t t0;
@@ -225,7 +273,7 @@ bool walk_find(struct jw *w, uint64_t id, const struct walk_cursor *c, walk_fn *
 			t0 = mono_ns();
 			obj = insp_table_find(t, id, &slot, &probes);
 			found = obj != NULL;
-			if (found && at_or_after(c, rx, dev->insp_seq, slot))
+			if (found && at_or_after(c, rx, dev->insp_seq, rx ? 0 : shard, slot))
 				(rx ? rx_fn : tx_fn)(w, obj, arg);
 			hold_done(t0);
 			pthread_mutex_unlock(lock);
