@@ -84,8 +84,8 @@ struct mlx5tls_device *mlx5tls_device_open(const char *name,
 	if (!dev)
 		return libmlx5tls_err_ptr(-ENOMEM);
 	memset(dev, 0, sizeof(*dev));
-	for (unsigned int i = 0; i < TX_SHARDS; i++)
-		pthread_mutex_init(&dev->tx_shards[i].lock, NULL);
+	for (unsigned int i = 0; i < CTX_SHARDS; i++)
+		pthread_mutex_init(&dev->ctx_shards[i].lock, NULL);
 	pthread_mutex_init(&dev->insp_lock, NULL);
 	rec_pool_init(&dev->rx_rec_pool);
 
@@ -135,8 +135,8 @@ err_close:
 err_free:
 	rec_pool_fini(&dev->rx_rec_pool);
 	pthread_mutex_destroy(&dev->insp_lock);
-	for (unsigned int i = 0; i < TX_SHARDS; i++)
-		pthread_mutex_destroy(&dev->tx_shards[i].lock);
+	for (unsigned int i = 0; i < CTX_SHARDS; i++)
+		pthread_mutex_destroy(&dev->ctx_shards[i].lock);
 	free(dev);
 	return libmlx5tls_err_ptr(ret);
 }
@@ -154,11 +154,11 @@ int mlx5tls_device_close(struct mlx5tls_device *dev)
 	inspect_device_del(dev);
 	trace_close(dev->trace);
 	dev->ops->close(dev->xp);
-	for (unsigned int i = 0; i < TX_SHARDS; i++) {
-		insp_table_fini(&dev->tx_shards[i].table);
-		pthread_mutex_destroy(&dev->tx_shards[i].lock);
+	for (unsigned int i = 0; i < CTX_SHARDS; i++) {
+		insp_table_fini(&dev->ctx_shards[i].tx);
+		insp_table_fini(&dev->ctx_shards[i].rx);
+		pthread_mutex_destroy(&dev->ctx_shards[i].lock);
 	}
-	insp_table_fini(&dev->rx_table);
 	rec_pool_fini(&dev->rx_rec_pool);
 	pthread_mutex_destroy(&dev->insp_lock);
 	free(dev);

@@ -62,16 +62,16 @@ void inspect_devices_unlock(void)
 
 /* ---- queues of a device ---- */
 
-/* The shard with the fewest queues, the lowest of those: while a device has at most TX_SHARDS
+/* The shard with the fewest queues, the lowest of those: while a device has at most CTX_SHARDS
  * queues each has a shard of its own, so contexts on two queues never share a lock; a device's
  * first queue takes shard 0 (its contexts' ids are the plain sequence numbers). */
-static struct tx_shard *tx_shard_pick(struct mlx5tls_device *dev)
+static struct ctx_shard *ctx_shard_pick(struct mlx5tls_device *dev)
 {
-	struct tx_shard *best = &dev->tx_shards[0];
+	struct ctx_shard *best = &dev->ctx_shards[0];
 
-	for (unsigned int i = 1; i < TX_SHARDS; i++)
-		if (dev->tx_shards[i].qps < best->qps)
-			best = &dev->tx_shards[i];
+	for (unsigned int i = 1; i < CTX_SHARDS; i++)
+		if (dev->ctx_shards[i].qps < best->qps)
+			best = &dev->ctx_shards[i];
 	return best;
 }
 
@@ -86,8 +86,8 @@ int inspect_qp_add(struct mlx5tls_qp *qp)
 	n->qp = qp;
 	qp->insp_node = n;
 	pthread_mutex_lock(&dev->insp_lock);
-	qp->tx_shard = tx_shard_pick(dev);
-	qp->tx_shard->qps++;
+	qp->shard = ctx_shard_pick(dev);
+	qp->shard->qps++;
 	DLIST_INSERT_HEAD(&dev->insp_qps, n, next, pprev);
 	pthread_mutex_unlock(&dev->insp_lock);
 	return 0;
@@ -108,7 +108,7 @@ void inspect_qp_del(struct mlx5tls_qp *qp)
 					  atomic_load_explicit(&qp->tls_c[i], memory_order_relaxed),
 					  memory_order_relaxed);
 	DLIST_REMOVE(n, next, pprev);
-	qp->tx_shard->qps--; /* its contexts are gone (mlx5tls_qp_destroy refuses before) */
+	qp->shard->qps--; /* its contexts are gone (mlx5tls_qp_destroy refuses before) */
 	pthread_mutex_unlock(&dev->insp_lock);
 	qp->insp_node = NULL;
 	free(n);
@@ -146,11 +146,13 @@ void qp_snapshot(const struct mlx5tls_qp *qp, struct mlx5tls_qp_attr *attr)
 
 /* ---- TLS TX contexts ---- */
 
-uint64_t inspect_new_tx_id(void)
+uint64_t inspect_new_ctx_id(const struct mlx5tls_qp *qp)
 {
 	static atomic_uint_fast64_t last_id;
+	uint64_t seq = (uint64_t)atomic_fetch_add_explicit(&last_id, 1, memory_order_relaxed) + 1;
 
-	return (uint64_t)atomic_fetch_add_explicit(&last_id, 1, memory_order_relaxed) + 1;
+	return (uint64_t)(qp->shard - qp->dev->ctx_shards) << CTX_ID_SHARD_SHIFT |
+	       (seq & CTX_ID_SEQ_MASK);
 }
 
 void tx_snapshot(struct mlx5tls_tx *tx, struct tx_snap *s)
@@ -351,30 +353,30 @@ int mlx5tls_device_foreach_tx(struct mlx5tls_device *dev,
 
 	if (!dev || !cb)
 		return libmlx5tls_err(-EINVAL);
-	while (shard < TX_SHARDS && !ret) {
-		struct tx_shard *sh = &dev->tx_shards[shard];
+	while (shard < CTX_SHARDS && !ret) {
+		struct ctx_shard *sh = &dev->ctx_shards[shard];
 		uint32_t stop = s + FOREACH_STEP_SLOTS, n = 0;
 		void (*hook)(void *arg);
 		bool more;
 
 		pthread_mutex_lock(&sh->lock);
-		for (; s < insp_table_end(&sh->table) && s < stop && n < FOREACH_STEP_ENTRIES &&
+		for (; s < insp_table_end(&sh->tx) && s < stop && n < FOREACH_STEP_ENTRIES &&
 		       !ret; s++) {
-			struct mlx5tls_tx *tx = insp_table_get(&sh->table, s);
+			struct mlx5tls_tx *tx = insp_table_get(&sh->tx, s);
 
 			if (tx) {
 				ret = cb(tx, arg);
 				n++;
 			}
 		}
-		more = s < insp_table_end(&sh->table);
+		more = s < insp_table_end(&sh->tx);
 		pthread_mutex_unlock(&sh->lock);
 		if (!more) {
 			shard++;
 			s = 0;
 		}
 		hook = atomic_load(&foreach_step_hook);
-		if (shard < TX_SHARDS && !ret && hook && (more || n))
+		if (shard < CTX_SHARDS && !ret && hook && (more || n))
 			hook(atomic_load(&foreach_step_hook_arg));
 	}
 	return ret < 0 ? libmlx5tls_err(ret) : ret;

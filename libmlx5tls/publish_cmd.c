@@ -79,10 +79,10 @@ static int cmd_dev(struct jw *w, struct request *r)
 		for (const struct inspect_qp *n = dev->insp_qps; n; n = n->next)
 			qps++;
 		pthread_mutex_unlock(&dev->insp_lock);
-		for (unsigned int i = 0; i < TX_SHARDS; i++) {
-			pthread_mutex_lock(&dev->tx_shards[i].lock);
-			txs += insp_table_live(&dev->tx_shards[i].table);
-			pthread_mutex_unlock(&dev->tx_shards[i].lock);
+		for (unsigned int i = 0; i < CTX_SHARDS; i++) {
+			pthread_mutex_lock(&dev->ctx_shards[i].lock);
+			txs += insp_table_live(&dev->ctx_shards[i].tx);
+			pthread_mutex_unlock(&dev->ctx_shards[i].lock);
 		}
 
 		jw_open(w, NULL, '{');

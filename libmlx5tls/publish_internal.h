@@ -58,14 +58,14 @@ void json_tis_pool(struct jw *w, struct mlx5tls_tis_pool *pool, const char *dev_
 /* ---- walks over the contexts of every device, in steps (publish_walk.c) ---- */
 
 /* Where a walk stands: every TX context comes before every RX context; in a direction the
- * devices come newest first (registry number dev->insp_seq falling), in a device the TX shards
- * (mlx5tls_internal.h) by rising index, and in a table its slots (insp_table.h) rising. As text
- * (the answers' "next"): "t", the device's number, ".", the shard, ".", the slot - "t3.1.4096";
- * "r", the device's number, ".", the slot - "r3.4096". "t3.4096" is read as shard 0. */
+ * devices come newest first (registry number dev->insp_seq falling), in a device its shards
+ * (mlx5tls_internal.h) by rising index, and in a shard the slots of its table (insp_table.h)
+ * rising. As text (the answers' "next"): "t" or "r", the device's number, ".", the shard, ".",
+ * the slot - "t3.1.4096"; "t3.4096" is read as shard 0. */
 struct walk_cursor {
 	bool rx;
 	uint32_t dev_seq; /* devices with a larger number are done */
-	uint32_t shard;   /* TX: the shard of device dev_seq the slot is in (lower ones are done) */
+	uint32_t shard;   /* the shard of device dev_seq the slot is in (lower ones are done) */
 	uint32_t slot;    /* the next slot to look at there */
 };
 #define WALK_CURSOR_TX { false, UINT32_MAX, 0, 0 }

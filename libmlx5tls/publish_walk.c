@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The publisher's walks over the TLS contexts of every open device (mlx5tls-inspect(7)), in steps:
- * a lock (for TX contexts a shard's, which context create and destroy on the shard's queues take -
- * mlx5tls_internal.h; the device's insp_lock for RX contexts) is held for at most STEP_ENTRIES
+ * a shard's lock (which context create and destroy on the shard's queues take, mlx5tls_internal.h)
+ * is held for at most STEP_ENTRIES
  * contexts, STEP_SLOTS slots or STEP_NS of time, whichever comes first, then released, so setup
  * and teardown go on while an answer about a million contexts is built (on queues of the other
  * shards they never wait for it). The walk goes up the slots of each table (insp_table.h) and
- * resumes at a (shard,) slot number - in the same answer after a step, or in the next request from
+ * resumes at a shard and slot number - in the same answer after a step, or in the next request from
  * the cursor an answer gave ("next"). A context that stays live is seen exactly once; one created meanwhile may or may
  * not be; one destroyed meanwhile is not seen after it is gone. One context by its id is found
  * through the tables' index instead (walk_find): one hold per device and direction.
@@ -75,7 +75,7 @@ void publish_set_step_hook(void (*fn)(void *arg), void *arg)
 	atomic_store(&step_hook, fn);
 }
 
-/* ---- cursors: "t" seq "." shard "." slot, or "r" seq "." slot (publish_internal.h) ---- */
+/* ---- cursors: "t" or "r", the device's number, ".", the shard, ".", the slot ---- */
 
 /* A decimal number up to max at *s (no sign, no space), *s moved past it. 0 or -1. */
 static int cursor_num(const char **s, unsigned long long max, unsigned long long *v)
@@ -102,10 +102,10 @@ int walk_cursor_parse(const char *s, struct walk_cursor *c)
 	if ((dir != 't' && dir != 'r') || cursor_num(&s, UINT32_MAX, &seq) || *s++ != '.' ||
 	    cursor_num(&s, UINT32_MAX, &a))
 		return -1;
-	if (*s == '.') { /* a TX shard, then the slot */
+	if (*s == '.') { /* the shard, then the slot */
 		s++;
 		three = true;
-		if (dir != 't' || a >= TX_SHARDS || cursor_num(&s, UINT32_MAX, &b))
+		if (a >= CTX_SHARDS || cursor_num(&s, UINT32_MAX, &b))
 			return -1;
 	}
 	if (*s)
@@ -119,11 +119,8 @@ int walk_cursor_parse(const char *s, struct walk_cursor *c)
 
 void walk_cursor_format(const struct walk_cursor *c, char *buf, size_t len)
 {
-	if (c->rx)
-		snprintf(buf, len, "r%" PRIu32 ".%" PRIu32, c->dev_seq, c->slot);
-	else
-		snprintf(buf, len, "t%" PRIu32 ".%" PRIu32 ".%" PRIu32, c->dev_seq, c->shard,
-			 c->slot);
+	snprintf(buf, len, "%c%" PRIu32 ".%" PRIu32 ".%" PRIu32, c->rx ? 'r' : 't', c->dev_seq,
+		 c->shard, c->slot);
 }
 
 /* ---- walks ---- */
@@ -182,30 +179,26 @@ static bool walk_dir(struct jw *w, bool rx, struct walk_cursor *c, unsigned int 
 	if (c->rx != rx)
 		return true; /* the cursor is past this direction, or (RX) before it */
 	for (dev = inspect_devices_lock(); dev; dev = dev->insp_next) {
-		uint32_t slot, shard = 0;
+		uint32_t slot, shard;
 		bool here;
 
 		if (dev->insp_seq > c->dev_seq)
 			continue; /* walked before the cursor was given */
 		here = dev->insp_seq == c->dev_seq;
-		slot = here ? c->slot : 0;
-		if (rx) {
-			if (!walk_table(w, &dev->insp_lock, &dev->rx_table, &slot, limit, fn, arg))
-				done = false;
-		} else {
-			/* shard by shard, each under its own lock (mlx5tls_internal.h) */
-			for (shard = here ? c->shard : 0; shard < TX_SHARDS; shard++, slot = 0) {
-				struct tx_shard *sh = &dev->tx_shards[shard];
+		/* shard by shard, each under its own lock (mlx5tls_internal.h) */
+		for (shard = here ? c->shard : 0, slot = here ? c->slot : 0; shard < CTX_SHARDS;
+		     shard++, slot = 0) {
+			struct ctx_shard *sh = &dev->ctx_shards[shard];
 
-				if (!walk_table(w, &sh->lock, &sh->table, &slot, limit, fn, arg)) {
-					done = false;
-					break;
-				}
+			if (!walk_table(w, &sh->lock, rx ? &sh->rx : &sh->tx, &slot, limit, fn,
+					arg)) {
+				done = false;
+				break;
 			}
 		}
 		if (!done) {
 			c->dev_seq = dev->insp_seq;
-			c->shard = rx ? 0 : shard;
+			c->shard = shard;
 			c->slot = slot;
 			break;
 		}
@@ -249,21 +242,21 @@ bool walk_find(struct jw *w, uint64_t id, const struct walk_cursor *c, walk_fn *
 	       walk_fn *rx_fn, void *arg)
 {
 	struct mlx5tls_device *dev;
+	/* an id names its shard (mlx5tls_internal.h): one table per device and direction */
+	uint32_t shard = (uint32_t)(id >> CTX_ID_SHARD_SHIFT);
 	bool found = false;
 
+	if (shard >= CTX_SHARDS)
+		return false; /* no context has that id */
 	/* an id is one context's, TX or RX, on one device: at most one table has it; a direction
 	 * without a function is not looked in */
 	for (int rx = 0; rx < 2 && !found; rx++) {
 		if (!(rx ? rx_fn : tx_fn))
 			continue;
-		/* a TX id names its shard (mlx5tls_internal.h): one table per device to look in */
-		uint32_t shard = (uint32_t)(id >> TX_ID_SHARD_SHIFT);
-
-		if (!rx && shard >= TX_SHARDS)
-			continue; /* no TX context has that id */
 		for (dev = inspect_devices_lock(); dev && !found; dev = dev->insp_next) {
-			pthread_mutex_t *lock = rx ? &dev->insp_lock : &dev->tx_shards[shard].lock;
-			const struct insp_table *t = rx ? &dev->rx_table : &dev->tx_shards[shard].table;
+			struct ctx_shard *sh = &dev->ctx_shards[shard];
+			pthread_mutex_t *lock = &sh->lock;
+			const struct insp_table *t = rx ? &sh->rx : &sh->tx;
 			unsigned int probes = 0;
 			uint32_t slot = 0;
 			uint64_t t0;
@@ -273,7 +266,7 @@ bool walk_find(struct jw *w, uint64_t id, const struct walk_cursor *c, walk_fn *
 			t0 = mono_ns();
 			obj = insp_table_find(t, id, &slot, &probes);
 			found = obj != NULL;
-			if (found && at_or_after(c, rx, dev->insp_seq, rx ? 0 : shard, slot))
+			if (found && at_or_after(c, rx, dev->insp_seq, shard, slot))
 				(rx ? rx_fn : tx_fn)(w, obj, arg);
 			hold_done(t0);
 			pthread_mutex_unlock(lock);

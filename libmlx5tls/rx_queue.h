@@ -56,7 +56,11 @@ struct mlx5tls_tir {
 	struct mlx5tls_flow *flow_list;
 	atomic_uint flows;
 	struct conn_id flow_conn; /* the connection of its first steering rule (inspection) */
-	struct mlx5tls_rx *rx_list; /* RX contexts naming this TIR (dev->insp_lock) */
+	/* RX contexts naming this TIR, under rx_lock - not lock: the publisher queries the TIR
+	 * (lock) holding a context shard's lock, and the TIR going clears each context's TIR
+	 * under its shard's lock holding this one (lock order: rx_lock, a shard's, lock) */
+	pthread_mutex_t rx_lock;
+	struct mlx5tls_rx *rx_list;
 	/* The DEK of a destroyed context whose TLS state the TIR object still holds: set when the
 	 * context went while no flow steered to the TIR (no packet can reach that state), so the
 	 * renewal is put off until the TIR gets a flow or a context again - or is destroyed, which

@@ -125,25 +125,19 @@ static int epoch_load(struct mlx5tls_tx *tx, struct tx_epoch *e, const struct tl
 	return 0;
 }
 
-/* The shard's index, in the id's top bits (mlx5tls_internal.h). */
-static uint64_t tx_shard_id_bits(const struct mlx5tls_qp *qp)
-{
-	return (uint64_t)(qp->tx_shard - qp->dev->tx_shards) << TX_ID_SHARD_SHIFT;
-}
-
 /* 0, or -ENOMEM with the context on no list. Only the queue's shard is locked: contexts on
  * queues of other shards are created at the same time without waiting (mlx5tls_internal.h). */
 static int lists_add(struct mlx5tls_tx *tx)
 {
-	struct tx_shard *sh = tx->qp->tx_shard;
+	struct ctx_shard *sh = tx->qp->shard;
 	int ret;
 
-	tx->id = tx_shard_id_bits(tx->qp) | inspect_new_tx_id();
+	tx->id = inspect_new_ctx_id(tx->qp);
 	pthread_mutex_lock(&sh->lock);
 	/* a slot the publisher resumes its walk at in O(1), found by id in O(1) (insp_table.h) */
-	ret = insp_table_add(&sh->table, tx, &tx->dev_slot);
+	ret = insp_table_add(&sh->tx, tx, &tx->dev_slot);
 	if (!ret)
-		insp_table_key(&sh->table, tx->dev_slot, tx->id);
+		insp_table_key(&sh->tx, tx->dev_slot, tx->id);
 	pthread_mutex_unlock(&sh->lock);
 	if (ret)
 		return ret;
@@ -151,7 +145,7 @@ static int lists_add(struct mlx5tls_tx *tx)
 	ret = insp_table_add(&tx->qp->tls_table, tx, &tx->qp_slot);
 	if (ret) {
 		pthread_mutex_lock(&sh->lock);
-		insp_table_del(&sh->table, tx->dev_slot);
+		insp_table_del(&sh->tx, tx->dev_slot);
 		pthread_mutex_unlock(&sh->lock);
 		return ret;
 	}
@@ -161,13 +155,13 @@ static int lists_add(struct mlx5tls_tx *tx)
 
 static void lists_del(struct mlx5tls_tx *tx)
 {
-	struct tx_shard *sh = tx->qp->tx_shard;
+	struct ctx_shard *sh = tx->qp->shard;
 
 	insp_table_del(&tx->qp->tls_table, tx->qp_slot);
 	tx->qp->tls_contexts--;
 	/* its counters stay in the queue's sums (txc_add) */
 	pthread_mutex_lock(&sh->lock);
-	insp_table_del(&sh->table, tx->dev_slot);
+	insp_table_del(&sh->tx, tx->dev_slot);
 	pthread_mutex_unlock(&sh->lock);
 }
 
@@ -369,7 +363,7 @@ static void epochs_release_unused(struct mlx5tls_tx *tx)
 	}
 	if (!any)
 		return;
-	pthread_mutex_lock(&tx->qp->tx_shard->lock);
+	pthread_mutex_lock(&tx->qp->shard->lock);
 	for (unsigned int i = 0; i < TX_EPOCHS; i++) {
 		struct tx_epoch *e = &tx->epochs[i];
 
@@ -378,7 +372,7 @@ static void epochs_release_unused(struct mlx5tls_tx *tx)
 			tx->live_epochs &= (uint8_t)~(1u << i);
 		}
 	}
-	pthread_mutex_unlock(&tx->qp->tx_shard->lock);
+	pthread_mutex_unlock(&tx->qp->shard->lock);
 }
 
 int mlx5tls_tx_ack(struct mlx5tls_tx *tx, uint32_t tcp_seq)
@@ -425,12 +419,12 @@ static int tx_rekey(struct mlx5tls_tx *tx, const struct tls_crypto_info *ci, siz
 			 tx->epochs[tx->epoch % TX_EPOCHS].has_ci);
 	if (ret)
 		return ret;
-	pthread_mutex_lock(&tx->qp->tx_shard->lock);
+	pthread_mutex_lock(&tx->qp->shard->lock);
 	ne.num = tx->epoch + 1;
 	*e = ne;
 	tx->live_epochs |= (uint8_t)(1u << ((tx->epoch + 1) % TX_EPOCHS));
 	tx->epoch++;
-	pthread_mutex_unlock(&tx->qp->tx_shard->lock);
+	pthread_mutex_unlock(&tx->qp->shard->lock);
 	explicit_bzero(&ne, sizeof(ne));
 	tx->stream.epoch = (uint8_t)tx->epoch;
 	tx->stream.next_num = tx_ci_first_record(ci, ci_len);

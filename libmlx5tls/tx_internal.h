@@ -70,7 +70,7 @@ struct mlx5tls_tx {
 	struct mlx5tls_tis *tis;
 	struct tx_sw *sw;
 	uint8_t *sw_scratch;         /* replay buffer for repositioning */
-	uint32_t dev_slot;           /* in its queue's shard's table (qp->tx_shard) */
+	uint32_t dev_slot;           /* in its queue's shard's table (qp->shard) */
 	uint32_t qp_slot;            /* in the queue's tls_table */
 	uint8_t live_epochs;         /* bit i: epochs[i] holds a key (the only record of it) */
 	uint8_t stat_curr;           /* its TlsCurr* entry (tls_stat.h) */

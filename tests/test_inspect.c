@@ -427,9 +427,9 @@ static void step_hook(void *arg)
 	struct txh *h = w->h;
 	unsigned int held = 0;
 
-	for (unsigned int i = 0; i < TX_SHARDS; i++) {
-		if (pthread_mutex_trylock(&h->dev->tx_shards[i].lock) == 0)
-			pthread_mutex_unlock(&h->dev->tx_shards[i].lock);
+	for (unsigned int i = 0; i < CTX_SHARDS; i++) {
+		if (pthread_mutex_trylock(&h->dev->ctx_shards[i].lock) == 0)
+			pthread_mutex_unlock(&h->dev->ctx_shards[i].lock);
 		else
 			held++;
 	}
