@@ -1,16 +1,20 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * TLS TX contexts on different queues of one device, driven from different threads (issue 10:
+ * TLS contexts on different queues of one device, driven from different threads (issue 10:
  * "contexts on different queues created, destroyed and acked from different threads scale ...
  * no device-wide lock"):
- *  - while a walk over the device's contexts holds its lock for a step over one queue's
+ *  - while a walk over the device's TX contexts holds its lock for a step over one queue's
  *    contexts, another thread creates, sends on, acknowledges, rekeys (the ack then releases
- *    the old key) and destroys contexts on its own queue, and finds them by id, without waiting
- *    for the walk (a device-wide lock makes it wait until the step ends: the test then fails);
- *  - threads churn contexts on their queues (replace, send, complete, acknowledge, rekey) while
- *    this thread walks the device's contexts (mlx5tls_device_foreach_tx, and the publisher's
- *    paged "ctx" answers): every context that stays live is seen exactly once per walk, none
- *    twice, and a context just made is found by its id. Also run under ThreadSanitizer (CI).
+ *    the old key) and destroys TX contexts, and creates and destroys RX contexts, on its own
+ *    queue, and finds them by id, without waiting for the walk (a device-wide lock makes it wait
+ *    until the step ends: the test then fails);
+ *  - threads churn TX and RX contexts on their queues (replace, send, complete, acknowledge,
+ *    rekey) while this thread walks the device's contexts (mlx5tls_device_foreach_tx, and the
+ *    publisher's paged "ctx" answers): every context that stays live is seen exactly once per
+ *    walk, none twice, and a context just made is found by its id. Also run under
+ *    ThreadSanitizer (CI);
+ *  - the walk's cursors name a shard (mlx5tls_internal.h), and pages over two queues' contexts
+ *    list each once.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -34,6 +38,8 @@
 struct q {
 	struct mlx5tls_qp *qp;
 	struct mlx5tls_mr *mr;
+	struct mlx5tls_rq *rq;
+	struct mlx5tls_tir *tir; /* for the queue's RX contexts */
 	uint8_t *buf;
 	uint8_t key;
 };
@@ -63,6 +69,7 @@ static void bed_close(struct bed *b)
 static void q_open(struct q *q, const struct bed *b)
 {
 	struct mlx5tls_qp_opts qo = { .sz = sizeof(qo), .flags = MLX5TLS_QP_F_MODEL_SYNC };
+	struct mlx5tls_tir_opts tio = { .sz = sizeof(tio), .tls_en = true };
 
 	memset(q, 0, sizeof(*q));
 	q->qp = mlx5tls_qp_create(b->pd, b->td, &qo);
@@ -70,10 +77,16 @@ static void q_open(struct q *q, const struct bed *b)
 	CU_ASSERT_FATAL(q->qp && q->buf);
 	q->mr = mlx5tls_mr_reg(b->pd, q->buf, 4096);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(q->mr);
+	q->rq = mlx5tls_rq_create(b->pd, b->td, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(q->rq);
+	q->tir = mlx5tls_tir_create(q->rq, b->td, &tio);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(q->tir);
 }
 
 static void q_close(struct q *q)
 {
+	CU_ASSERT_EQUAL(mlx5tls_tir_destroy(q->tir), 0);
+	CU_ASSERT_EQUAL(mlx5tls_rq_destroy(q->rq), 0);
 	CU_ASSERT_EQUAL(mlx5tls_mr_dereg(q->mr), 0);
 	CU_ASSERT_EQUAL(mlx5tls_qp_destroy(q->qp), 0);
 	free(q->buf);
@@ -160,8 +173,27 @@ static uint64_t ctx_id(struct mlx5tls_tx *tx)
 	return st.id;
 }
 
-/* The publisher's answer to "ctx id N" lists that context. */
-static bool found_by_id(uint64_t id)
+/* A TLS RX context on q (software path, on q's TIR); its id in *id. NULL when it fails. */
+static struct mlx5tls_rx *rx_make(struct q *q, uint64_t *id)
+{
+	struct mlx5tls_rx_opts ro = { .sz = sizeof(ro), .flags = MLX5TLS_RX_F_SOFTWARE };
+	struct tls12_crypto_info_aes_gcm_128 ci;
+	struct mlx5tls_rx_state st;
+	struct mlx5tls_rx *rx;
+
+	test_ci128(&ci, TLS_1_2_VERSION, q->key++);
+	rx = mlx5tls_rx_create(q->qp, q->tir, &ci.info, sizeof(ci), ISN, &ro);
+	if (rx && mlx5tls_rx_inspect(rx, &st, sizeof(st))) {
+		mlx5tls_rx_destroy(rx);
+		return NULL;
+	}
+	if (rx)
+		*id = st.id;
+	return rx;
+}
+
+/* The publisher's answer to "ctx id N" lists that context, of that direction. */
+static bool found_dir_by_id(uint64_t id, bool rx)
 {
 	char line[64], want[64], *a;
 	size_t len = 0;
@@ -170,9 +202,14 @@ static bool found_by_id(uint64_t id)
 	snprintf(line, sizeof(line), "ctx id %llu", (unsigned long long)id);
 	snprintf(want, sizeof(want), "{\"id\":%llu,\"device\":", (unsigned long long)id);
 	a = publish_answer(line, &len);
-	ok = a && strstr(a, want) && strstr(a, "\"dir\":\"tx\"");
+	ok = a && strstr(a, want) && strstr(a, rx ? "\"dir\":\"rx\"" : "\"dir\":\"tx\"");
 	free(a);
 	return ok;
+}
+
+static bool found_by_id(uint64_t id)
+{
+	return found_dir_by_id(id, false);
 }
 
 /* ---- another queue's thread goes on while a walk holds a step over this queue's contexts ---- */
@@ -208,8 +245,17 @@ static void *other_queue(void *arg)
 
 		if (!tx)
 			break;
+		uint64_t rx_id = 0;
+		struct mlx5tls_rx *rx = rx_make(&h->b, &rx_id);
+
 		if (!found_by_id(ctx_id(tx)))
 			what = "ctx id look-up";
+		if (!rx)
+			what = "rx_create";
+		else if (!found_dir_by_id(rx_id, true))
+			what = "ctx id look-up (RX)";
+		if (rx && mlx5tls_rx_destroy(rx) && !what)
+			what = "rx_destroy";
 		if (mlx5tls_tx_destroy(tx) && !what)
 			what = "tx_destroy";
 		if (!what)
@@ -294,6 +340,7 @@ static void test_other_queue_during_walk(void)
 #define CHURN_QUEUES 3u
 #define PINNED 6u  /* per queue: live for the whole test */
 #define CHURNED 10u /* per queue: replaced at random */
+#define PINNED_RX 2u /* per queue: RX contexts live for the whole test */
 #define ROUNDS_DEFAULT 1000u
 #define MAX_SEEN 4096u
 
@@ -302,6 +349,9 @@ struct churn_worker {
 	struct mlx5tls_tx *pinned[PINNED];
 	struct mlx5tls_tx *churned[CHURNED];
 	uint64_t pinned_id[PINNED];
+	struct mlx5tls_rx *pinned_rx[PINNED_RX];
+	uint64_t pinned_rx_id[PINNED_RX];
+	struct mlx5tls_rx *churned_rx; /* replaced every third round */
 	unsigned int rounds;
 	uint64_t rng;
 	_Atomic(const char *) failed;
@@ -325,6 +375,17 @@ static void *churn_run(void *arg)
 		w->churned[i] = what ? NULL : ctx_cycle(&w->q, r % 4 == 0, &what);
 		if (w->churned[i] && r % 16 == 0 && !found_by_id(ctx_id(w->churned[i])))
 			what = "a new context by its id";
+		if (r % 3 == 0 && !what) {
+			uint64_t id = 0;
+
+			if (w->churned_rx && mlx5tls_rx_destroy(w->churned_rx))
+				what = "rx_destroy";
+			w->churned_rx = what ? NULL : rx_make(&w->q, &id);
+			if (!what && !w->churned_rx)
+				what = "rx_create";
+			else if (!what && r % 16 == 0 && !found_dir_by_id(id, true))
+				what = "a new RX context by its id";
+		}
 	}
 	atomic_store(&w->failed, what);
 	atomic_store(&w->done, true);
@@ -372,8 +433,8 @@ static int id_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The publisher's "ctx dir tx" in pages of 7: each pinned context's id exactly once, no id twice
- * (ids are never reused: a context seen twice would be). Failures counted. */
+/* The publisher's "ctx" in pages of 7 (TX, then RX): each pinned context's id exactly once, no
+ * id twice (ids are never reused: a context seen twice would be). Failures counted. */
 static unsigned int check_pages(const struct churn_worker *w, uint64_t *ids)
 {
 	char cursor[64] = "", line[128];
@@ -384,7 +445,7 @@ static unsigned int check_pages(const struct churn_worker *w, uint64_t *ids)
 		size_t len = 0;
 		char *a, *p;
 
-		snprintf(line, sizeof(line), "ctx dir tx limit 7%s%s", *cursor ? " cursor " : "",
+		snprintf(line, sizeof(line), "ctx limit 7%s%s", *cursor ? " cursor " : "",
 			 cursor);
 		a = publish_answer(line, &len);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(a);
@@ -411,9 +472,12 @@ static unsigned int check_pages(const struct churn_worker *w, uint64_t *ids)
 	qsort(ids, n, sizeof(*ids), id_cmp);
 	for (unsigned int i = 1; i < n; i++)
 		bad += ids[i] == ids[i - 1];
-	for (unsigned int k = 0; k < CHURN_QUEUES; k++)
+	for (unsigned int k = 0; k < CHURN_QUEUES; k++) {
 		for (unsigned int p = 0; p < PINNED; p++)
 			bad += !bsearch(&w[k].pinned_id[p], ids, n, sizeof(*ids), id_cmp);
+		for (unsigned int p = 0; p < PINNED_RX; p++)
+			bad += !bsearch(&w[k].pinned_rx_id[p], ids, n, sizeof(*ids), id_cmp);
+	}
 	return bad;
 }
 
@@ -442,6 +506,10 @@ static void test_churn_while_walking(void)
 			w[k].pinned_id[p] = ctx_id(w[k].pinned[p]);
 			CU_ASSERT_FATAL(w[k].pinned_id[p] != 0);
 		}
+		for (unsigned int p = 0; p < PINNED_RX; p++) {
+			w[k].pinned_rx[p] = rx_make(&w[k].q, &w[k].pinned_rx_id[p]);
+			CU_ASSERT_PTR_NOT_NULL_FATAL(w[k].pinned_rx[p]);
+		}
 	}
 	for (unsigned int k = 0; k < CHURN_QUEUES; k++)
 		CU_ASSERT_EQUAL_FATAL(pthread_create(&th[k], NULL, churn_run, &w[k]), 0);
@@ -452,7 +520,8 @@ static void test_churn_while_walking(void)
 		bad_foreach += check_foreach(b.dev, w, s);
 		bad_pages += check_pages(w, ids);
 		for (unsigned int k = 0; k < CHURN_QUEUES; k++)
-			bad_pages += !found_by_id(w[k].pinned_id[walks % PINNED]);
+			bad_pages += !found_by_id(w[k].pinned_id[walks % PINNED]) +
+				     !found_dir_by_id(w[k].pinned_rx_id[walks % PINNED_RX], true);
 		walks++;
 	} while (!all_done);
 	for (unsigned int k = 0; k < CHURN_QUEUES; k++)
@@ -471,12 +540,92 @@ static void test_churn_while_walking(void)
 		for (unsigned int i = 0; i < CHURNED; i++)
 			if (w[k].churned[i])
 				CU_ASSERT_EQUAL(mlx5tls_tx_destroy(w[k].churned[i]), 0);
+		for (unsigned int p = 0; p < PINNED_RX; p++)
+			CU_ASSERT_EQUAL(mlx5tls_rx_destroy(w[k].pinned_rx[p]), 0);
+		if (w[k].churned_rx)
+			CU_ASSERT_EQUAL(mlx5tls_rx_destroy(w[k].churned_rx), 0);
 		q_close(&w[k].q);
 	}
 	bed_close(&b);
 	free(ids);
 	free(s);
 	free(w);
+}
+
+/* Cursors name a shard: "t<dev>.<shard>.<slot>", shard below 16; "t<dev>.<slot>" is shard 0. A
+ * page's "next" from the second queue's contexts resumes there, and nothing is listed twice. */
+static void test_cursors(void)
+{
+	static const char *const good[] = { "ctx cursor t1.0", "ctx cursor t1.15.7",
+					    "ctx cursor r1.2.0", "ctx cursor r1.4", NULL };
+	static const char *const bad[] = { "ctx cursor t1.16.0", "ctx cursor t1.1.",
+					   "ctx cursor t1..1", "ctx cursor t1.1.1.1",
+					   "ctx cursor r1.1.99999999999", NULL };
+	struct mlx5tls_tx *tx[2][3];
+	struct q q[2];
+	const char *what = NULL;
+	struct bed b;
+	uint64_t ids[64];
+	char *a, *p, cursor[64] = "", line[128];
+	unsigned int n = 0;
+	size_t len;
+
+	for (const char *const *l = good; *l; l++) {
+		a = publish_answer(*l, &len);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+		CU_ASSERT_PTR_NULL(strstr(a, "\"error\""));
+		free(a);
+	}
+	for (const char *const *l = bad; *l; l++) {
+		a = publish_answer(*l, &len);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+		CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"error\""));
+		free(a);
+	}
+	bed_open(&b);
+	for (unsigned int k = 0; k < 2; k++) {
+		q_open(&q[k], &b);
+		for (unsigned int i = 0; i < 3; i++) {
+			tx[k][i] = ctx_cycle(&q[k], false, &what);
+			CU_ASSERT_PTR_NOT_NULL_FATAL(tx[k][i]);
+		}
+	}
+	/* pages of 2 over 6 contexts on two queues: 3 pages, each id once */
+	for (unsigned int page = 0; page < 10; page++) {
+		snprintf(line, sizeof(line), "ctx dir tx limit 2%s%s", *cursor ? " cursor " : "",
+			 cursor);
+		a = publish_answer(line, &len);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+		for (p = strstr(a, "{\"id\":"); p; p = strstr(p + 1, "{\"id\":")) {
+			unsigned long long id;
+			int k = 0;
+
+			if (sscanf(p, "{\"id\":%llu,\"device\":%n", &id, &k) == 1 && k && n < 64)
+				ids[n++] = id;
+		}
+		p = strstr(a, "\"next\":\"");
+		if (p) {
+			p += strlen("\"next\":\"");
+			snprintf(cursor, sizeof(cursor), "%.*s", (int)strcspn(p, "\""), p);
+		}
+		free(a);
+		if (!p)
+			break;
+	}
+	CU_ASSERT_EQUAL(n, 6);
+	for (unsigned int k = 0; k < 2; k++)
+		for (unsigned int i = 0; i < 3; i++) {
+			uint64_t id = ctx_id(tx[k][i]);
+			unsigned int times = 0;
+
+			for (unsigned int j = 0; j < n; j++)
+				times += ids[j] == id;
+			CU_ASSERT_EQUAL(times, 1);
+			CU_ASSERT_EQUAL(mlx5tls_tx_destroy(tx[k][i]), 0);
+		}
+	q_close(&q[0]);
+	q_close(&q[1]);
+	bed_close(&b);
 }
 
 int main(void)
@@ -486,6 +635,8 @@ int main(void)
 		  test_other_queue_during_walk },
 		{ "contexts churned on 3 queues' threads while walked and looked up",
 		  test_churn_while_walking },
+		{ "cursors name a shard; pages over two queues list each context once",
+		  test_cursors },
 		{ NULL, NULL },
 	};
 	static const struct test_suite suites[] = {
