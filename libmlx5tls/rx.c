@@ -396,9 +396,9 @@ struct mlx5tls_rx *mlx5tls_rx_create(struct mlx5tls_qp *qp, struct mlx5tls_tir *
 	 * that the TIR going clears rx->tir; then listed for the publisher, now complete. No
 	 * device-wide lock: contexts on queues of other shards are set up meanwhile. */
 	if (rx->tir) {
-		pthread_mutex_lock(&rx->tir->rx_lock);
+		pthread_spin_lock(&rx->tir->rx_lock);
 		DLIST_INSERT_HEAD(&rx->tir->rx_list, rx, tir_next, tir_pprev);
-		pthread_mutex_unlock(&rx->tir->rx_lock);
+		pthread_spin_unlock(&rx->tir->rx_lock);
 	}
 	rx->id = inspect_new_ctx_id(qp);
 	pthread_mutex_lock(&qp->shard->lock);
@@ -428,9 +428,9 @@ int mlx5tls_rx_destroy(struct mlx5tls_rx *rx)
 	insp_table_del(&qp->shard->rx, rx->insp_slot);
 	pthread_mutex_unlock(&qp->shard->lock);
 	if (rx->tir) {
-		pthread_mutex_lock(&rx->tir->rx_lock);
+		pthread_spin_lock(&rx->tir->rx_lock);
 		DLIST_REMOVE(rx, tir_next, tir_pprev);
-		pthread_mutex_unlock(&rx->tir->rx_lock);
+		pthread_spin_unlock(&rx->tir->rx_lock);
 	}
 	/* the counts still held in the context; its published figures have no reader left */
 	rx_count_pending(rx, NULL);

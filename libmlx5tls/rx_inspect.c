@@ -39,7 +39,7 @@ void rx_tir_gone(struct mlx5tls_tir *tir)
 
 	/* the list under the TIR's rx_lock; each context's TIR under its shard's lock, which the
 	 * publisher holds while it reads it (lock order: rx_lock, then a shard's; rx_queue.h) */
-	pthread_mutex_lock(&tir->rx_lock);
+	pthread_spin_lock(&tir->rx_lock);
 	while ((rx = tir->rx_list) != NULL) {
 		struct ctx_shard *sh = rx->qp->shard;
 
@@ -48,7 +48,7 @@ void rx_tir_gone(struct mlx5tls_tir *tir)
 		rx->tir = NULL;
 		pthread_mutex_unlock(&sh->lock);
 	}
-	pthread_mutex_unlock(&tir->rx_lock);
+	pthread_spin_unlock(&tir->rx_lock);
 }
 
 static void rx_dek_read_back(struct mlx5tls_rx *rx, struct mlx5tls_rx_state *st)
