@@ -144,7 +144,7 @@ void qp_snapshot(const struct mlx5tls_qp *qp, struct mlx5tls_qp_attr *attr)
 	attr->doorbells = atomic_load_explicit(&qp->pub.doorbells, memory_order_relaxed);
 }
 
-/* ---- TLS TX contexts ---- */
+/* ---- TLS contexts ---- */
 
 static atomic_uint_fast64_t ctx_id_last; /* the sequence of context ids, TX and RX */
 
@@ -328,8 +328,9 @@ int mlx5tls_tx_inspect(struct mlx5tls_tx *tx, struct mlx5tls_tx_state *st, size_
 	return 0;
 }
 
-/* Contexts visited per hold of a shard's lock, and slots looked at (a table with many free slots):
- * context setup and teardown on other threads wait for at most one step, not the whole walk. */
+/* Contexts visited per hold of a shard's lock, and slots looked at (a table with many free
+ * slots): context setup and teardown on other threads wait for at most one step, not the whole
+ * walk. */
 #define FOREACH_STEP_ENTRIES 32u
 #define FOREACH_STEP_SLOTS 4096u
 

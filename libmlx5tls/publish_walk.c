@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The publisher's walks over the TLS contexts of every open device (mlx5tls-inspect(7)), in steps:
- * a shard's lock (which context create and destroy on the shard's queues take, mlx5tls_internal.h)
- * is held for at most STEP_ENTRIES
- * contexts, STEP_SLOTS slots or STEP_NS of time, whichever comes first, then released, so setup
- * and teardown go on while an answer about a million contexts is built (on queues of the other
- * shards they never wait for it). The walk goes up the slots of each table (insp_table.h) and
- * resumes at a shard and slot number - in the same answer after a step, or in the next request from
- * the cursor an answer gave ("next"). A context that stays live is seen exactly once; one created meanwhile may or may
- * not be; one destroyed meanwhile is not seen after it is gone. One context by its id is found
- * through the tables' index instead (walk_find): one hold per device and direction.
+ * a context shard's lock (which context create and destroy on the shard's queues take;
+ * mlx5tls_internal.h) is held for at most STEP_ENTRIES contexts, STEP_SLOTS slots or STEP_NS of
+ * time, whichever comes first, then released, so setup and teardown go on while an answer about a
+ * million contexts is built (on the queues of other shards they never wait for it). The walk goes
+ * shard by shard up the slots of each one's table (insp_table.h) and resumes at a shard and slot
+ * number - in the same answer after a step, or in the next request from the cursor an answer gave
+ * ("next"). A context stays in one shard and slot, so one that stays live is seen exactly once;
+ * one created meanwhile may or may not be; one destroyed meanwhile is not seen after it is gone.
+ * One context by its id is found through the index of the one table its id names instead
+ * (walk_find): one hold per device and direction.
  */
 #include <inttypes.h>
 #include <stdatomic.h>
