@@ -13,6 +13,8 @@
  *    publisher's paged "ctx" answers): every context that stays live is seen exactly once per
  *    walk, none twice, and a context just made is found by its id. Also run under
  *    ThreadSanitizer (CI);
+ *  - the same for RX contexts made and dropped on another queue while the publisher's walk over
+ *    RX contexts holds a step over this queue's;
  *  - the walk's cursors name a shard (mlx5tls_internal.h), and pages over two queues' contexts
  *    list each once.
  */
@@ -27,6 +29,7 @@
 #include "frame_util.h"
 #include "inspect.h"
 #include "mlx5tls/mlx5tls.h"
+#include "publish_internal.h"
 #include "test_util.h"
 #include "tls_peer.h"
 
@@ -335,6 +338,119 @@ static void test_other_queue_during_walk(void)
 	free(h);
 }
 
+/* ---- the same for RX contexts, with the publisher's walk over RX contexts holding a step ---- */
+
+struct rx_hold {
+	struct q a, b;
+	struct mlx5tls_rx *a_rx[HOLD_CTXS];
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool go, done, in_time;
+	unsigned int a_visits, b_in_time;
+	atomic_uint b_done;
+	const char *failed;
+};
+
+/* Thread of queue b: once told, RX contexts made, inspected and destroyed on it. (Not "ctx id":
+ * the walk holds the registry of devices, which a look-up by id takes too.) */
+static void *other_queue_rx(void *arg)
+{
+	struct rx_hold *h = arg;
+	const char *what = NULL;
+
+	pthread_mutex_lock(&h->lock);
+	while (!h->go)
+		pthread_cond_wait(&h->cond, &h->lock);
+	pthread_mutex_unlock(&h->lock);
+	for (unsigned int i = 0; i < OTHER_ROUNDS && !what; i++) {
+		uint64_t id = 0;
+		struct mlx5tls_rx *rx = rx_make(&h->b, &id);
+
+		if (!rx || !id)
+			what = "rx_create (and rx_inspect)";
+		else if (mlx5tls_rx_destroy(rx))
+			what = "rx_destroy";
+		if (!what)
+			atomic_fetch_add(&h->b_done, 1);
+	}
+	pthread_mutex_lock(&h->lock);
+	h->failed = what;
+	h->done = true;
+	pthread_cond_signal(&h->cond);
+	pthread_mutex_unlock(&h->lock);
+	return NULL;
+}
+
+/* The publisher's walk over RX contexts (publish_walk.c) calls this with the step's lock held:
+ * on the first of queue a's contexts, queue b's thread does its work now. */
+/* cppcheck-suppress constParameter ; the signature is walk_fn's */
+static void rx_hold_fn(struct jw *w, void *ctx, void *arg)
+{
+	struct rx_hold *h = arg;
+	struct timespec until;
+	bool mine = false;
+
+	(void)w;
+	for (unsigned int i = 0; i < HOLD_CTXS; i++)
+		mine |= ctx == (void *)h->a_rx[i];
+	if (!mine || h->a_visits++)
+		return;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += HOLD_WAIT_S;
+	pthread_mutex_lock(&h->lock);
+	h->go = true;
+	pthread_cond_broadcast(&h->cond);
+	while (!h->done)
+		if (pthread_cond_timedwait(&h->cond, &h->lock, &until) == ETIMEDOUT)
+			break;
+	h->in_time = h->done;
+	h->b_in_time = atomic_load(&h->b_done);
+	pthread_mutex_unlock(&h->lock);
+}
+
+static void test_other_queue_during_rx_walk(void)
+{
+	struct rx_hold *h = calloc(1, sizeof(*h));
+	struct walk_cursor c = WALK_CURSOR_RX;
+	struct jw w = { 0 };
+	uint64_t id;
+	struct bed b;
+	pthread_t th;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	bed_open(&b);
+	q_open(&h->a, &b);
+	q_open(&h->b, &b);
+	h->b.key = 100;
+	pthread_mutex_init(&h->lock, NULL);
+	pthread_cond_init(&h->cond, NULL);
+	for (unsigned int i = 0; i < HOLD_CTXS; i++) {
+		h->a_rx[i] = rx_make(&h->a, &id);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(h->a_rx[i]);
+	}
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&th, NULL, other_queue_rx, h), 0);
+	CU_ASSERT_TRUE(walk_rx(&w, &c, 1000, rx_hold_fn, h));
+	pthread_join(th, NULL);
+	free(w.buf);
+	if (!h->in_time)
+		printf("\n  queue b's thread waited for the RX walk's step on queue a (%u of %u rounds "
+		       "done in %d s)", h->b_in_time, OTHER_ROUNDS, HOLD_WAIT_S);
+	if (h->failed)
+		printf("\n  queue b: %s failed", h->failed);
+	CU_ASSERT_EQUAL(h->a_visits, HOLD_CTXS);
+	CU_ASSERT_TRUE(h->in_time);
+	CU_ASSERT_PTR_NULL(h->failed);
+	CU_ASSERT_EQUAL(atomic_load(&h->b_done), OTHER_ROUNDS);
+	for (unsigned int i = 0; i < HOLD_CTXS; i++)
+		CU_ASSERT_EQUAL(mlx5tls_rx_destroy(h->a_rx[i]), 0);
+	q_close(&h->a);
+	q_close(&h->b);
+	pthread_cond_destroy(&h->cond);
+	pthread_mutex_destroy(&h->lock);
+	bed_close(&b);
+	free(h);
+}
+
 /* ---- churn on several queues' threads, walks and look-ups meanwhile ---- */
 
 #define CHURN_QUEUES 3u
@@ -633,6 +749,8 @@ int main(void)
 	static const struct test_case cases[] = {
 		{ "another queue's contexts go on while a walk step holds this queue's",
 		  test_other_queue_during_walk },
+		{ "another queue's RX contexts go on while an RX walk step holds this queue's",
+		  test_other_queue_during_rx_walk },
 		{ "contexts churned on 3 queues' threads while walked and looked up",
 		  test_churn_while_walking },
 		{ "cursors name a shard; pages over two queues list each context once",
