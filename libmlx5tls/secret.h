@@ -6,7 +6,8 @@
  *
  * Small allocations share 64 KiB regions carved into power-of-two chunks (32 B .. 4 KiB, one
  * free list per size); larger ones get their own mapping, unmapped after the wipe. Regions of
- * the slab are kept for reuse (their chunks are wiped when freed). Thread-safe (one mutex; only
+ * the slab are kept for reuse (their chunks are wiped when freed). Thread-safe: one mutex, and
+ * each thread keeps a few chunks per size it freed for its next allocations without it (only
  * object create/destroy allocates secrets, never the datapath).
  */
 #ifndef MLX5TLS_SECRET_H
