@@ -79,10 +79,13 @@ struct mlx5tls_device *mlx5tls_device_open(const char *name,
 
 	if (!OPTS_VALID(opts, mlx5tls_device_opts))
 		return libmlx5tls_err_ptr(-EINVAL);
-	dev = calloc(1, sizeof(*dev));
+	/* line-aligned: the TX shards' locks each have lines of their own (mlx5tls_internal.h) */
+	dev = aligned_alloc(_Alignof(struct mlx5tls_device), sizeof(*dev));
 	if (!dev)
 		return libmlx5tls_err_ptr(-ENOMEM);
-	pthread_mutex_init(&dev->tx_lock, NULL);
+	memset(dev, 0, sizeof(*dev));
+	for (unsigned int i = 0; i < CTX_SHARDS; i++)
+		pthread_mutex_init(&dev->ctx_shards[i].lock, NULL);
 	pthread_mutex_init(&dev->insp_lock, NULL);
 	rec_pool_init(&dev->rx_rec_pool);
 
@@ -132,7 +135,8 @@ err_close:
 err_free:
 	rec_pool_fini(&dev->rx_rec_pool);
 	pthread_mutex_destroy(&dev->insp_lock);
-	pthread_mutex_destroy(&dev->tx_lock);
+	for (unsigned int i = 0; i < CTX_SHARDS; i++)
+		pthread_mutex_destroy(&dev->ctx_shards[i].lock);
 	free(dev);
 	return libmlx5tls_err_ptr(ret);
 }
@@ -150,11 +154,13 @@ int mlx5tls_device_close(struct mlx5tls_device *dev)
 	inspect_device_del(dev);
 	trace_close(dev->trace);
 	dev->ops->close(dev->xp);
-	insp_table_fini(&dev->tx_table);
-	insp_table_fini(&dev->rx_table);
+	for (unsigned int i = 0; i < CTX_SHARDS; i++) {
+		insp_table_fini(&dev->ctx_shards[i].tx);
+		insp_table_fini(&dev->ctx_shards[i].rx);
+		pthread_mutex_destroy(&dev->ctx_shards[i].lock);
+	}
 	rec_pool_fini(&dev->rx_rec_pool);
 	pthread_mutex_destroy(&dev->insp_lock);
-	pthread_mutex_destroy(&dev->tx_lock);
 	free(dev);
 	return 0;
 }

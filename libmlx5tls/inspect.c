@@ -62,6 +62,19 @@ void inspect_devices_unlock(void)
 
 /* ---- queues of a device ---- */
 
+/* The shard with the fewest queues, the lowest of those: while a device has at most CTX_SHARDS
+ * queues each has a shard of its own, so contexts on two queues never share a lock; a device's
+ * first queue takes shard 0 (its contexts' ids are the plain sequence numbers). */
+static struct ctx_shard *ctx_shard_pick(struct mlx5tls_device *dev)
+{
+	struct ctx_shard *best = &dev->ctx_shards[0];
+
+	for (unsigned int i = 1; i < CTX_SHARDS; i++)
+		if (dev->ctx_shards[i].qps < best->qps)
+			best = &dev->ctx_shards[i];
+	return best;
+}
+
 int inspect_qp_add(struct mlx5tls_qp *qp)
 {
 	struct mlx5tls_device *dev = qp->dev;
@@ -73,6 +86,8 @@ int inspect_qp_add(struct mlx5tls_qp *qp)
 	n->qp = qp;
 	qp->insp_node = n;
 	pthread_mutex_lock(&dev->insp_lock);
+	qp->shard = ctx_shard_pick(dev);
+	qp->shard->qps++;
 	DLIST_INSERT_HEAD(&dev->insp_qps, n, next, pprev);
 	pthread_mutex_unlock(&dev->insp_lock);
 	return 0;
@@ -93,6 +108,7 @@ void inspect_qp_del(struct mlx5tls_qp *qp)
 					  atomic_load_explicit(&qp->tls_c[i], memory_order_relaxed),
 					  memory_order_relaxed);
 	DLIST_REMOVE(n, next, pprev);
+	qp->shard->qps--; /* its contexts are gone (mlx5tls_qp_destroy refuses before) */
 	pthread_mutex_unlock(&dev->insp_lock);
 	qp->insp_node = NULL;
 	free(n);
@@ -128,13 +144,17 @@ void qp_snapshot(const struct mlx5tls_qp *qp, struct mlx5tls_qp_attr *attr)
 	attr->doorbells = atomic_load_explicit(&qp->pub.doorbells, memory_order_relaxed);
 }
 
-/* ---- TLS TX contexts ---- */
+/* ---- TLS contexts ---- */
 
-uint64_t inspect_new_tx_id(void)
+static atomic_uint_fast64_t ctx_id_last; /* the sequence of context ids, TX and RX */
+
+uint64_t inspect_new_ctx_id(const struct mlx5tls_qp *qp)
 {
-	static atomic_uint_fast64_t last_id;
+	uint64_t shard = (uint64_t)(qp->shard - qp->dev->ctx_shards);
 
-	return (uint64_t)atomic_fetch_add_explicit(&last_id, 1, memory_order_relaxed) + 1;
+	return shard << CTX_ID_SHARD_SHIFT |
+	       (((uint64_t)atomic_fetch_add_explicit(&ctx_id_last, 1, memory_order_relaxed) + 1) &
+		CTX_ID_SEQ_MASK);
 }
 
 void tx_snapshot(struct mlx5tls_tx *tx, struct tx_snap *s)
@@ -145,8 +165,8 @@ void tx_snapshot(struct mlx5tls_tx *tx, struct tx_snap *s)
 
 	memset(s, 0, sizeof(*s));
 	/* The datapath fields come from the copies the queue's thread publishes (tx->pub); the
-	 * immutable ones are read directly; epochs and DEKs are stable under the device's tx_lock,
-	 * which every caller holds (or the caller is the queue's own thread). */
+	 * immutable ones are read directly; epochs and DEKs are stable under the lock of the
+	 * context's shard, which every caller holds (or the caller is the queue's own thread). */
 	i->path = (enum mlx5tls_tx_path)atomic_load_explicit(&tx->pub.path, memory_order_acquire);
 	/* the reason is written before the path that goes with it is published (demotion) */
 	snprintf(i->reason, sizeof(i->reason), "%s", i->path == MLX5TLS_TX_PATH_DEVICE ? ""
@@ -312,8 +332,9 @@ int mlx5tls_tx_inspect(struct mlx5tls_tx *tx, struct mlx5tls_tx_state *st, size_
 	return 0;
 }
 
-/* Contexts visited per hold of tx_lock, and slots looked at (a table with many free slots):
- * context setup and teardown on other threads wait for at most one step, not the whole walk. */
+/* Contexts visited per hold of a shard's lock, and slots looked at (a table with many free
+ * slots): context setup and teardown on other threads wait for at most one step, not the whole
+ * walk. */
 #define FOREACH_STEP_ENTRIES 32u
 #define FOREACH_STEP_SLOTS 4096u
 
@@ -326,36 +347,43 @@ void inspect_set_foreach_step_hook(void (*fn)(void *arg), void *arg)
 	atomic_store(&foreach_step_hook, fn);
 }
 
-/* In steps up the slots of the device's table (insp_table.h): slots never move, so a context
- * live for the whole walk is visited exactly once, whatever is created or destroyed between
- * the steps. */
+/* In steps up the slots of each TX shard's table in turn (insp_table.h, mlx5tls_internal.h): a
+ * context stays in one shard and slots never move, so a context live for the whole walk is
+ * visited exactly once, whatever is created or destroyed between the steps. A step holds one
+ * shard's lock: contexts on the queues of the other shards are made and dropped meanwhile. */
 int mlx5tls_device_foreach_tx(struct mlx5tls_device *dev,
 			      int (*cb)(struct mlx5tls_tx *tx, void *arg), void *arg)
 {
+	unsigned int shard = 0;
 	uint32_t s = 0;
-	bool more = true;
 	int ret = 0;
 
 	if (!dev || !cb)
 		return libmlx5tls_err(-EINVAL);
-	while (more && !ret) {
+	while (shard < CTX_SHARDS && !ret) {
+		struct ctx_shard *sh = &dev->ctx_shards[shard];
 		uint32_t stop = s + FOREACH_STEP_SLOTS, n = 0;
 		void (*hook)(void *arg);
+		bool more;
 
-		pthread_mutex_lock(&dev->tx_lock);
-		for (; s < insp_table_end(&dev->tx_table) && s < stop && n < FOREACH_STEP_ENTRIES &&
+		pthread_mutex_lock(&sh->lock);
+		for (; s < insp_table_end(&sh->tx) && s < stop && n < FOREACH_STEP_ENTRIES &&
 		       !ret; s++) {
-			struct mlx5tls_tx *tx = insp_table_get(&dev->tx_table, s);
+			struct mlx5tls_tx *tx = insp_table_get(&sh->tx, s);
 
 			if (tx) {
 				ret = cb(tx, arg);
 				n++;
 			}
 		}
-		more = s < insp_table_end(&dev->tx_table);
-		pthread_mutex_unlock(&dev->tx_lock);
+		more = s < insp_table_end(&sh->tx);
+		pthread_mutex_unlock(&sh->lock);
+		if (!more) {
+			shard++;
+			s = 0;
+		}
 		hook = atomic_load(&foreach_step_hook);
-		if (more && !ret && hook)
+		if (shard < CTX_SHARDS && !ret && hook && (more || n))
 			hook(atomic_load(&foreach_step_hook_arg));
 	}
 	return ret < 0 ? libmlx5tls_err(ret) : ret;

@@ -6,8 +6,10 @@
  * context's published copies), the device counters with the queues' TLS sums, and the publisher
  * (publish*.c) that answers mlx5tls-inspect(7) requests from them.
  *
- * Lock order: the registry lock (inspect_devices_lock) -> a device's tx_lock or insp_lock ->
- * a pool's lock. The application's calls take at most one of the first two at a time.
+ * Lock order: the registry lock (inspect_devices_lock) -> a TIR's rx_lock -> a device's insp_lock
+ * or one of its context shards' locks (mlx5tls_internal.h) -> a TIR's lock (queries), a pool's
+ * lock. The application's calls take at most one of insp_lock and a shard's lock at a time, and
+ * at most one shard's lock.
  */
 #ifndef MLX5TLS_INSPECT_H
 #define MLX5TLS_INSPECT_H
@@ -45,11 +47,12 @@ struct mlx5tls_device *tis_pool_device(const struct mlx5tls_tis_pool *pool);
 
 /* ---- reading a context or a queue from another thread ---- */
 
-/* The context id for a new TLS TX context (tx.c). */
-uint64_t inspect_new_tx_id(void);
+/* The id of a new TLS context (TX or RX) on qp: its queue's shard and a process-wide sequence
+ * number (mlx5tls_internal.h). */
+uint64_t inspect_new_ctx_id(const struct mlx5tls_qp *qp);
 
 /* What a context's datapath thread keeps without locks, read at once. The caller keeps the
- * context alive (holds the device's tx_lock, or owns the context). */
+ * context alive (holds the lock of the context's shard, or owns the context). */
 struct tx_snap {
 	struct mlx5tls_tx_info info;       /* as mlx5tls_tx_query() */
 	uint64_t c[TXC__MAX];              /* the counters by index (names: counters.c) */
@@ -68,17 +71,18 @@ void tx_inspect_fill(struct mlx5tls_tx *tx, const struct tx_snap *snap,
 /* The firmware's status and syndrome of the query that just failed with err on this thread. */
 void inspect_fw_status(int err, uint8_t *status, uint32_t *syndrome);
 
-/* ---- TLS RX contexts (rx.c), in dev->rx_table under dev->insp_lock ---- */
+/* ---- TLS RX contexts (rx.c), in their queue's shard's rx table under its lock ---- */
 
 uint64_t rx_insp_id(const struct mlx5tls_rx *rx);
 /* Its TIR's number as its inspection reports it (mlx5tls_rx_state.tirn). */
 uint32_t rx_insp_tirn(const struct mlx5tls_rx *rx);
 /* mlx5tls_rx_inspect() without the GET_PSV, for a thread that does not drive rx (the publisher,
- * holding dev->insp_lock): progress is reported "not available" with that reason. */
+ * holding the lock of rx's shard): progress is reported "not available" with that reason. */
 void rx_inspect_fill(struct mlx5tls_rx *rx, struct mlx5tls_rx_state *st);
 /* rq.c, at TIR destroy: contexts still naming the TIR forget it (the publisher must not query a
- * freed TIR). Takes the TIR's device's insp_lock; O(contexts on this TIR), from its own list. */
-void rx_tir_gone(const struct mlx5tls_tir *tir);
+ * freed TIR). Takes the TIR's rx_lock, and each context's shard's; O(contexts on this TIR), from
+ * its own list. */
+void rx_tir_gone(struct mlx5tls_tir *tir);
 
 /* A queue's figures (mlx5tls_qp_query) read without writing the queue, from another thread. */
 void qp_snapshot(const struct mlx5tls_qp *qp, struct mlx5tls_qp_attr *attr);
@@ -92,7 +96,7 @@ bool publish_peer_allowed(uid_t peer, uid_t self);
 /* The answer to one request line (without its newline), as one JSON line ending in "\n", in a
  * malloc'd buffer; NULL when out of memory. */
 char *publish_answer(const char *line, size_t *len);
-/* The most CPU time the publisher spent holding a device's tx_lock or insp_lock in one step, in
+/* The most CPU time the publisher spent holding a context shard's lock in one step, in
  * ns (tests). */
 uint64_t publish_max_hold_ns(void);
 /* Tests: the table slots the publisher has looked at so far (walks and look-ups by id). */

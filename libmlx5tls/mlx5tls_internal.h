@@ -21,6 +21,34 @@
 struct mlx5tls_trace;
 struct inspect_qp;
 
+/*
+ * The device's TLS contexts (TX and RX) are listed for inspection in CTX_SHARDS shards, each its
+ * own lock and tables (insp_table.h), and a queue's contexts all go to its queue's shard
+ * (qp->shard, the one with the fewest queues when the queue is made): a queue is driven by one
+ * thread (qp.h), so creating, destroying and acknowledging contexts on queues of different
+ * threads take locks no other of these threads takes - only the publisher, for a step of its
+ * walk at a time. (A table per queue would do the same but a walk's cursor would then name a
+ * queue, which comes and goes, and finding a context by id would need an index of the queues.)
+ *
+ * A context's id carries its shard in bits CTX_ID_SHARD_SHIFT and up, above a number from one
+ * process-wide sequence (TX and RX alike): ids stay unique in the process, and the id names
+ * the one table to look in, so a look-up by id stays O(1). The contexts of a device's first
+ * queue (shard 0) have the plain sequence numbers; 2^48 contexts made keep the ids of 16 shards
+ * below 2^52, exact in a JSON number (a double).
+ */
+#define CTX_SHARDS 16u
+#define CTX_ID_SHARD_SHIFT 48
+#define CTX_ID_SEQ_MASK ((1ull << CTX_ID_SHARD_SHIFT) - 1)
+
+struct ctx_shard {
+	/* the tables; the epochs of its TX contexts (tx_snapshot); the TIR and TIR number of its
+	 * RX contexts as inspection reads them (rx_inspect_fill) */
+	pthread_mutex_t lock;
+	struct insp_table tx;     /* live TLS TX contexts, keyed by id: slot tx->dev_slot */
+	struct insp_table rx;     /* live TLS RX contexts, keyed by id: slot rx->insp_slot */
+	uint32_t qps;             /* queues on this shard (dev->insp_lock) */
+} __attribute__((aligned(64))); /* a shard's lock shares no line with another's */
+
 struct mlx5tls_device {
 	const struct mlx5tls_transport_ops *ops;
 	struct mlx5tls_xport *xp;
@@ -30,16 +58,15 @@ struct mlx5tls_device {
 	atomic_uint live_children;   /* PDs and TDs */
 	atomic_uint tir_tag_next;    /* flow tags of TIR objects (rq.c) */
 	_Atomic uint64_t counters[MLX5TLS_CNT__MAX];
-	/* live TLS TX contexts (inspection, mlx5tls_device_foreach_tx): slot tx->dev_slot */
-	pthread_mutex_t tx_lock;
-	struct insp_table tx_table;
+	/* live TLS contexts (inspection, mlx5tls_device_foreach_tx) in the shard of their queue
+	 * (qp->shard), which is ctx_shards[id >> CTX_ID_SHARD_SHIFT] */
+	struct ctx_shard ctx_shards[CTX_SHARDS];
 	/* for inspection (inspect.c): queues and pools, linked and unlinked under insp_lock so
 	 * the publisher thread never sees one that is being freed; the registry of open devices */
 	pthread_mutex_t insp_lock;
 	struct inspect_qp *insp_qps;
 	struct mlx5tls_dek_pool *insp_dek_pools;
 	struct mlx5tls_tis_pool *insp_tis_pools;
-	struct insp_table rx_table; /* live TLS RX contexts (rx.c): slot rx->insp_slot */
 	struct rec_pool rx_rec_pool; /* record buffers of its RX contexts' software path */
 	struct mlx5tls_device *insp_next;
 	uint32_t insp_seq;          /* registry number, larger for a device opened later */

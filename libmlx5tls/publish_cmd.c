@@ -79,9 +79,11 @@ static int cmd_dev(struct jw *w, struct request *r)
 		for (const struct inspect_qp *n = dev->insp_qps; n; n = n->next)
 			qps++;
 		pthread_mutex_unlock(&dev->insp_lock);
-		pthread_mutex_lock(&dev->tx_lock);
-		txs = insp_table_live(&dev->tx_table);
-		pthread_mutex_unlock(&dev->tx_lock);
+		for (unsigned int i = 0; i < CTX_SHARDS; i++) {
+			pthread_mutex_lock(&dev->ctx_shards[i].lock);
+			txs += insp_table_live(&dev->ctx_shards[i].tx);
+			pthread_mutex_unlock(&dev->ctx_shards[i].lock);
+		}
 
 		jw_open(w, NULL, '{');
 		jw_str(w, "name", dev->attr.name);
@@ -526,7 +528,7 @@ static int cmd_stat(struct jw *w, struct request *r)
 	if (no_args(r))
 		return -1;
 	jw_open(w, "devices", '[');
-	/* mlx5tls_device_counters takes the device's tx_lock: only the registry is held here */
+	/* mlx5tls_device_counters takes the device's insp_lock: only the registry is held here */
 	for (dev = inspect_devices_lock(); dev; dev = dev->insp_next) {
 		int n;
 

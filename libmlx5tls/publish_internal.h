@@ -58,16 +58,18 @@ void json_tis_pool(struct jw *w, struct mlx5tls_tis_pool *pool, const char *dev_
 /* ---- walks over the contexts of every device, in steps (publish_walk.c) ---- */
 
 /* Where a walk stands: every TX context comes before every RX context; in a direction the
- * devices come newest first (registry number dev->insp_seq falling), and in a device the slots
- * of its table (insp_table.h) rising. As text (the answers' "next"): "t" or "r", the device's
- * number, ".", the slot - "t3.4096". */
+ * devices come newest first (registry number dev->insp_seq falling), in a device its shards
+ * (mlx5tls_internal.h) by rising index, and in a shard the slots of its table (insp_table.h)
+ * rising. As text (the answers' "next"): "t" or "r", the device's number, ".", the shard, ".",
+ * the slot - "t3.1.4096"; "t3.4096" is read as shard 0. */
 struct walk_cursor {
 	bool rx;
 	uint32_t dev_seq; /* devices with a larger number are done */
-	uint32_t slot;    /* the next slot to look at in device dev_seq */
+	uint32_t shard;   /* the shard of device dev_seq the slot is in (lower ones are done) */
+	uint32_t slot;    /* the next slot to look at there */
 };
-#define WALK_CURSOR_TX { false, UINT32_MAX, 0 }
-#define WALK_CURSOR_RX { true, UINT32_MAX, 0 }
+#define WALK_CURSOR_TX { false, UINT32_MAX, 0, 0 }
+#define WALK_CURSOR_RX { true, UINT32_MAX, 0, 0 }
 #define WALK_CURSOR_LEN 32 /* room for the text */
 
 int walk_cursor_parse(const char *s, struct walk_cursor *c); /* 0 or -1 */

@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The publisher's walks over the TLS contexts of every open device (mlx5tls-inspect(7)), in steps:
- * a device's lock (tx_lock for TX contexts, which context create and destroy take; insp_lock for RX
- * contexts) is held for at most STEP_ENTRIES contexts, STEP_SLOTS slots or STEP_NS of time,
- * whichever comes first, then released, so setup and teardown go on while an answer about a million
- * contexts is built. The walk goes up the slots of the device's table (insp_table.h) and resumes at
- * a slot number - in the same answer after a step, or in the next request from the cursor an answer
- * gave ("next"). A context that stays live is seen exactly once; one created meanwhile may or may
- * not be; one destroyed meanwhile is not seen after it is gone. One context by its id is found
- * through the tables' index instead (walk_find): one hold per device and direction.
+ * a context shard's lock (which context create and destroy on the shard's queues take;
+ * mlx5tls_internal.h) is held for at most STEP_ENTRIES contexts, STEP_SLOTS slots or STEP_NS of
+ * time, whichever comes first, then released, so setup and teardown go on while an answer about a
+ * million contexts is built (on the queues of other shards they never wait for it). The walk goes
+ * shard by shard up the slots of each one's table (insp_table.h) and resumes at a shard and slot
+ * number - in the same answer after a step, or in the next request from the cursor an answer gave
+ * ("next"). A context stays in one shard and slot, so one that stays live is seen exactly once;
+ * one created meanwhile may or may not be; one destroyed meanwhile is not seen after it is gone.
+ * One context by its id is found through the index of the one table its id names instead
+ * (walk_find): one hold per device and direction.
  */
 #include <inttypes.h>
 #include <stdatomic.h>
@@ -74,32 +76,52 @@ void publish_set_step_hook(void (*fn)(void *arg), void *arg)
 	atomic_store(&step_hook, fn);
 }
 
-/* ---- cursors: "t" or "r", the device's registry number, ".", the slot ---- */
+/* ---- cursors: "t" or "r", the device's number, ".", the shard, ".", the slot ---- */
+
+/* A decimal number up to max at *s (no sign, no space), *s moved past it. 0 or -1. */
+static int cursor_num(const char **s, unsigned long long max, unsigned long long *v)
+{
+	char *end = NULL;
+
+	if (**s < '0' || **s > '9')
+		return -1;
+	errno = 0;
+	*v = strtoull(*s, &end, 10);
+	if (errno || *v > max)
+		return -1;
+	*s = end;
+	return 0;
+}
 
 int walk_cursor_parse(const char *s, struct walk_cursor *c)
 {
-	unsigned long long seq, slot;
-	char dir, *end = NULL;
+	unsigned long long seq, a, b = 0;
+	bool three = false;
+	char dir;
 
 	dir = *s++;
-	if ((dir != 't' && dir != 'r') || *s < '0' || *s > '9')
+	if ((dir != 't' && dir != 'r') || cursor_num(&s, UINT32_MAX, &seq) || *s++ != '.' ||
+	    cursor_num(&s, UINT32_MAX, &a))
 		return -1;
-	errno = 0;
-	seq = strtoull(s, &end, 10);
-	if (errno || *end != '.' || seq > UINT32_MAX || end[1] < '0' || end[1] > '9')
-		return -1;
-	slot = strtoull(end + 1, &end, 10);
-	if (errno || *end || slot > UINT32_MAX)
+	if (*s == '.') { /* the shard, then the slot */
+		s++;
+		three = true;
+		if (a >= CTX_SHARDS || cursor_num(&s, UINT32_MAX, &b))
+			return -1;
+	}
+	if (*s)
 		return -1;
 	c->rx = dir == 'r';
 	c->dev_seq = (uint32_t)seq;
-	c->slot = (uint32_t)slot;
+	c->shard = three ? (uint32_t)a : 0;
+	c->slot = (uint32_t)(three ? b : a);
 	return 0;
 }
 
 void walk_cursor_format(const struct walk_cursor *c, char *buf, size_t len)
 {
-	snprintf(buf, len, "%c%" PRIu32 ".%" PRIu32, c->rx ? 'r' : 't', c->dev_seq, c->slot);
+	snprintf(buf, len, "%c%" PRIu32 ".%" PRIu32 ".%" PRIu32, c->rx ? 'r' : 't', c->dev_seq,
+		 c->shard, c->slot);
 }
 
 /* ---- walks ---- */
@@ -158,16 +180,27 @@ static bool walk_dir(struct jw *w, bool rx, struct walk_cursor *c, unsigned int 
 	if (c->rx != rx)
 		return true; /* the cursor is past this direction, or (RX) before it */
 	for (dev = inspect_devices_lock(); dev; dev = dev->insp_next) {
-		uint32_t slot;
+		uint32_t slot, shard;
+		bool here;
 
 		if (dev->insp_seq > c->dev_seq)
 			continue; /* walked before the cursor was given */
-		slot = dev->insp_seq == c->dev_seq ? c->slot : 0;
-		if (!walk_table(w, rx ? &dev->insp_lock : &dev->tx_lock,
-				rx ? &dev->rx_table : &dev->tx_table, &slot, limit, fn, arg)) {
+		here = dev->insp_seq == c->dev_seq;
+		/* shard by shard, each under its own lock (mlx5tls_internal.h) */
+		for (shard = here ? c->shard : 0, slot = here ? c->slot : 0; shard < CTX_SHARDS;
+		     shard++, slot = 0) {
+			struct ctx_shard *sh = &dev->ctx_shards[shard];
+
+			if (!walk_table(w, &sh->lock, rx ? &sh->rx : &sh->tx, &slot, limit, fn,
+					arg)) {
+				done = false;
+				break;
+			}
+		}
+		if (!done) {
 			c->dev_seq = dev->insp_seq;
+			c->shard = shard;
 			c->slot = slot;
-			done = false;
 			break;
 		}
 	}
@@ -192,13 +225,17 @@ bool walk_rx(struct jw *w, struct walk_cursor *c, unsigned int limit, walk_fn *f
 	return true;
 }
 
-/* Whether the context in (rx, dev_seq, slot) comes at or after cursor c in a walk's order. */
-static bool at_or_after(const struct walk_cursor *c, bool rx, uint32_t dev_seq, uint32_t slot)
+/* Whether the context in (rx, dev_seq, shard, slot) comes at or after cursor c in a walk's
+ * order. */
+static bool at_or_after(const struct walk_cursor *c, bool rx, uint32_t dev_seq, uint32_t shard,
+			uint32_t slot)
 {
 	if (c->rx != rx)
 		return rx; /* every TX context comes before every RX one */
 	if (dev_seq != c->dev_seq)
 		return dev_seq < c->dev_seq; /* newest device first */
+	if (shard != c->shard)
+		return shard > c->shard;
 	return slot >= c->slot;
 }
 
@@ -206,16 +243,21 @@ bool walk_find(struct jw *w, uint64_t id, const struct walk_cursor *c, walk_fn *
 	       walk_fn *rx_fn, void *arg)
 {
 	struct mlx5tls_device *dev;
+	/* an id names its shard (mlx5tls_internal.h): one table per device and direction */
+	uint32_t shard = (uint32_t)(id >> CTX_ID_SHARD_SHIFT);
 	bool found = false;
 
+	if (shard >= CTX_SHARDS)
+		return false; /* no context has that id */
 	/* an id is one context's, TX or RX, on one device: at most one table has it; a direction
 	 * without a function is not looked in */
 	for (int rx = 0; rx < 2 && !found; rx++) {
 		if (!(rx ? rx_fn : tx_fn))
 			continue;
 		for (dev = inspect_devices_lock(); dev && !found; dev = dev->insp_next) {
-			pthread_mutex_t *lock = rx ? &dev->insp_lock : &dev->tx_lock;
-			const struct insp_table *t = rx ? &dev->rx_table : &dev->tx_table;
+			struct ctx_shard *sh = &dev->ctx_shards[shard];
+			pthread_mutex_t *lock = &sh->lock;
+			const struct insp_table *t = rx ? &sh->rx : &sh->tx;
 			unsigned int probes = 0;
 			uint32_t slot = 0;
 			uint64_t t0;
@@ -225,7 +267,7 @@ bool walk_find(struct jw *w, uint64_t id, const struct walk_cursor *c, walk_fn *
 			t0 = mono_ns();
 			obj = insp_table_find(t, id, &slot, &probes);
 			found = obj != NULL;
-			if (found && at_or_after(c, rx, dev->insp_seq, slot))
+			if (found && at_or_after(c, rx, dev->insp_seq, shard, slot))
 				(rx ? rx_fn : tx_fn)(w, obj, arg);
 			hold_done(t0);
 			pthread_mutex_unlock(lock);

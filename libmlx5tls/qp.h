@@ -111,6 +111,7 @@ struct mlx5tls_qp {
 	 * one touches its own slot, not two neighbouring contexts (cold at 1M contexts) */
 	struct insp_table tls_table;
 	struct inspect_qp *insp_node; /* its entry on dev->insp_qps (inspect.c) */
+	struct ctx_shard *shard;      /* where its TLS contexts are listed for inspection */
 	_Atomic uint32_t tls_contexts; /* also read by inspection on other threads */
 	bool in_error;     /* an error CQE was seen; recovering */
 	bool dead;         /* recovery failed: -EIO from now on */

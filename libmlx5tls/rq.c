@@ -516,6 +516,7 @@ struct mlx5tls_tir *mlx5tls_tir_create(struct mlx5tls_rq *rq, struct mlx5tls_td 
 		return libmlx5tls_err_ptr(ret);
 	}
 	pthread_mutex_init(&tir->lock, NULL);
+	pthread_spin_init(&tir->rx_lock, PTHREAD_PROCESS_PRIVATE);
 	tir->rq = rq;
 	tir->td = td;
 	tir->tls_en = tls_en;
@@ -594,6 +595,7 @@ int mlx5tls_tir_destroy(struct mlx5tls_tir *tir)
 	rx_tir_gone(tir);
 	atomic_fetch_sub(&tir->rq->tirs, 1);
 	atomic_fetch_sub(&tir->td->users, 1);
+	pthread_spin_destroy(&tir->rx_lock);
 	pthread_mutex_destroy(&tir->lock);
 	free(tir);
 	return 0;

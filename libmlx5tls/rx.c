@@ -85,9 +85,9 @@ static int rx_tir_renew(struct mlx5tls_rx *rx)
 	ret = tir_renew(rx->tir);
 	if (!ret)
 		rx_cnt(rx, MLX5TLS_CNT_RX_TLS_TIR_RENEW, 1);
-	pthread_mutex_lock(&rx->qp->dev->insp_lock);
+	pthread_mutex_lock(&rx->qp->shard->lock); /* inspection reads it under this lock */
 	rx->tirn = rx->tir->tirn;
-	pthread_mutex_unlock(&rx->qp->dev->insp_lock);
+	pthread_mutex_unlock(&rx->qp->shard->lock);
 	return ret;
 }
 
@@ -352,9 +352,9 @@ struct mlx5tls_rx *mlx5tls_rx_create(struct mlx5tls_qp *qp, struct mlx5tls_tir *
 	}
 	/* the inspection slot first, while there is nothing else to undo; the publisher sees the
 	 * context only once it is complete (insp_table_set below) */
-	pthread_mutex_lock(&qp->dev->insp_lock);
-	ret = insp_table_add(&qp->dev->rx_table, NULL, &rx->insp_slot);
-	pthread_mutex_unlock(&qp->dev->insp_lock);
+	pthread_mutex_lock(&qp->shard->lock);
+	ret = insp_table_add(&qp->shard->rx, NULL, &rx->insp_slot);
+	pthread_mutex_unlock(&qp->shard->lock);
 	if (ret) {
 		free(rx);
 		return libmlx5tls_err_ptr(ret);
@@ -392,19 +392,24 @@ struct mlx5tls_rx *mlx5tls_rx_create(struct mlx5tls_qp *qp, struct mlx5tls_tir *
 	rx_cnt(rx, MLX5TLS_CNT_RX_TLS_CTX, 1);
 	tls_stat_move(&rx->stat_curr, rx->on_device ? TLS_STAT_CURR_RX_DEVICE : TLS_STAT_CURR_RX_SW);
 	rx_publish(rx);
-	/* listed only once complete: the publisher may read it from now on */
-	rx->id = inspect_new_tx_id();
-	pthread_mutex_lock(&qp->dev->insp_lock);
-	insp_table_set(&qp->dev->rx_table, rx->insp_slot, rx);
-	insp_table_key(&qp->dev->rx_table, rx->insp_slot, rx->id); /* ctx id N finds it in O(1) */
-	if (rx->tir)
+	/* on the TIR's list (its rx_lock: contexts of other queues' shards may name it too), so
+	 * that the TIR going clears rx->tir; then listed for the publisher, now complete. No
+	 * device-wide lock: contexts on queues of other shards are set up meanwhile. */
+	if (rx->tir) {
+		pthread_spin_lock(&rx->tir->rx_lock);
 		DLIST_INSERT_HEAD(&rx->tir->rx_list, rx, tir_next, tir_pprev);
-	pthread_mutex_unlock(&qp->dev->insp_lock);
+		pthread_spin_unlock(&rx->tir->rx_lock);
+	}
+	rx->id = inspect_new_ctx_id(qp);
+	pthread_mutex_lock(&qp->shard->lock);
+	insp_table_set(&qp->shard->rx, rx->insp_slot, rx);
+	insp_table_key(&qp->shard->rx, rx->insp_slot, rx->id); /* ctx id N finds it in O(1) */
+	pthread_mutex_unlock(&qp->shard->lock);
 	return rx;
 err:
-	pthread_mutex_lock(&qp->dev->insp_lock);
-	insp_table_del(&qp->dev->rx_table, rx->insp_slot);
-	pthread_mutex_unlock(&qp->dev->insp_lock);
+	pthread_mutex_lock(&qp->shard->lock);
+	insp_table_del(&qp->shard->rx, rx->insp_slot);
+	pthread_mutex_unlock(&qp->shard->lock);
 	rx_free(rx);
 	return libmlx5tls_err_ptr(ret);
 }
@@ -416,11 +421,17 @@ int mlx5tls_rx_destroy(struct mlx5tls_rx *rx)
 	if (!rx)
 		return libmlx5tls_err(-EINVAL);
 	qp = rx->qp;
-	/* unlisted first: once insp_lock is released no other thread reads rx */
-	pthread_mutex_lock(&qp->dev->insp_lock);
-	insp_table_del(&qp->dev->rx_table, rx->insp_slot);
-	DLIST_REMOVE(rx, tir_next, tir_pprev);
-	pthread_mutex_unlock(&qp->dev->insp_lock);
+	/* unlisted first: once the shard's lock is released the publisher no longer reads rx, and
+	 * once off the TIR's list its TIR going does not write it (the application does not
+	 * destroy the TIR during a call on a context naming it: rx->tir is read here unlocked) */
+	pthread_mutex_lock(&qp->shard->lock);
+	insp_table_del(&qp->shard->rx, rx->insp_slot);
+	pthread_mutex_unlock(&qp->shard->lock);
+	if (rx->tir) {
+		pthread_spin_lock(&rx->tir->rx_lock);
+		DLIST_REMOVE(rx, tir_next, tir_pprev);
+		pthread_spin_unlock(&rx->tir->rx_lock);
+	}
 	/* the counts still held in the context; its published figures have no reader left */
 	rx_count_pending(rx, NULL);
 	/* the TIR's TLS state goes with the context: the next context on the TIR, and the DEK's

@@ -32,18 +32,23 @@ uint32_t rx_insp_tirn(const struct mlx5tls_rx *rx)
 	return atomic_load_explicit(&rx->pub.tirn, memory_order_relaxed); /* as rx_inspect_fill */
 }
 
-void rx_tir_gone(const struct mlx5tls_tir *tir)
+void rx_tir_gone(struct mlx5tls_tir *tir)
 {
 	/* only the contexts on this TIR's own list (usually one) */
-	struct mlx5tls_device *dev = tir->rq->dev;
 	struct mlx5tls_rx *rx;
 
-	pthread_mutex_lock(&dev->insp_lock);
+	/* the list under the TIR's rx_lock; each context's TIR under its shard's lock, which the
+	 * publisher holds while it reads it (lock order: rx_lock, then a shard's; rx_queue.h) */
+	pthread_spin_lock(&tir->rx_lock);
 	while ((rx = tir->rx_list) != NULL) {
+		struct ctx_shard *sh = rx->qp->shard;
+
 		DLIST_REMOVE(rx, tir_next, tir_pprev);
+		pthread_mutex_lock(&sh->lock);
 		rx->tir = NULL;
+		pthread_mutex_unlock(&sh->lock);
 	}
-	pthread_mutex_unlock(&dev->insp_lock);
+	pthread_spin_unlock(&tir->rx_lock);
 }
 
 static void rx_dek_read_back(struct mlx5tls_rx *rx, struct mlx5tls_rx_state *st)
@@ -199,10 +204,10 @@ int mlx5tls_rx_inspect(struct mlx5tls_rx *rx, struct mlx5tls_rx_state *st, size_
 		return libmlx5tls_err(-EINVAL);
 	/* reaping may complete a resync: the published figures first, so they are current */
 	rx_publish(rx);
-	/* insp_lock: rx->tir is cleared under it when the TIR goes */
-	pthread_mutex_lock(&rx->qp->dev->insp_lock);
+	/* the shard's lock: rx->tir is cleared under it when the TIR goes */
+	pthread_mutex_lock(&rx->qp->shard->lock);
 	rx_inspect_fill(rx, &s);
-	pthread_mutex_unlock(&rx->qp->dev->insp_lock);
+	pthread_mutex_unlock(&rx->qp->shard->lock);
 	rx_progress_read_back(rx, &s);
 	copy_out(st, st_sz, &s, sizeof(s));
 	return 0;

@@ -81,10 +81,11 @@ struct mlx5tls_rx {
 	bool params_lost;        /* params were flushed by a queue error: post them again */
 	struct mlx5tls_rx_info info;
 
-	/* inspection: immutable after create, except tir (under dev->insp_lock) */
+	/* inspection: immutable after create, except tir and tirn (under its queue's shard's lock,
+	 * mlx5tls_internal.h) */
 	uint64_t id;
 	uint16_t version, cipher_type;
-	uint32_t insp_slot;           /* in the device's rx_table (insp_table.h) */
+	uint32_t insp_slot;           /* in its queue's shard's rx table (insp_table.h) */
 	struct mlx5tls_rx *tir_next;  /* the contexts naming rx->tir (tir->rx_list) */
 	struct mlx5tls_rx **tir_pprev;
 	struct rx_pub pub;

@@ -52,11 +52,17 @@ struct mlx5tls_tir {
 	uint32_t tag;       /* flow tag of this object's rules (24 bits, never 0) */
 	bool tls_en;
 	bool tls_used;      /* a context posted TLS params on this object: renew before reuse */
+	/* rx_list's - not lock: the publisher queries the TIR (lock) holding a context shard's
+	 * lock, and the TIR going clears each context's TIR under its shard's lock holding this
+	 * one (lock order: rx_lock, a shard's, lock). A spin lock: held for a list link (longer
+	 * only while the TIR is being destroyed, when no context should be made or dropped on
+	 * it), and it fits in the padding here, where a mutex would add 40 bytes to every TIR. */
+	pthread_spinlock_t rx_lock;
 	pthread_mutex_t lock; /* the flow list */
 	struct mlx5tls_flow *flow_list;
 	atomic_uint flows;
 	struct conn_id flow_conn; /* the connection of its first steering rule (inspection) */
-	struct mlx5tls_rx *rx_list; /* RX contexts naming this TIR (dev->insp_lock) */
+	struct mlx5tls_rx *rx_list; /* RX contexts naming this TIR (rx_lock) */
 	/* The DEK of a destroyed context whose TLS state the TIR object still holds: set when the
 	 * context went while no flow steered to the TIR (no packet can reach that state), so the
 	 * renewal is put off until the TIR gets a flow or a context again - or is destroyed, which

@@ -125,28 +125,28 @@ static int epoch_load(struct mlx5tls_tx *tx, struct tx_epoch *e, const struct tl
 	return 0;
 }
 
-/* 0, or -ENOMEM with the context on no list. */
+/* 0, or -ENOMEM with the context on no list. Only the queue's shard is locked: contexts on
+ * queues of other shards are created at the same time without waiting (mlx5tls_internal.h). */
 static int lists_add(struct mlx5tls_tx *tx)
 {
-	struct mlx5tls_device *dev = tx->qp->dev;
+	struct ctx_shard *sh = tx->qp->shard;
 	int ret;
 
-	pthread_mutex_lock(&dev->tx_lock);
+	tx->id = inspect_new_ctx_id(tx->qp);
+	pthread_mutex_lock(&sh->lock);
 	/* a slot the publisher resumes its walk at in O(1), found by id in O(1) (insp_table.h) */
-	ret = insp_table_add(&dev->tx_table, tx, &tx->dev_slot);
-	if (!ret) {
-		tx->id = inspect_new_tx_id();
-		insp_table_key(&dev->tx_table, tx->dev_slot, tx->id);
-	}
-	pthread_mutex_unlock(&dev->tx_lock);
+	ret = insp_table_add(&sh->tx, tx, &tx->dev_slot);
+	if (!ret)
+		insp_table_key(&sh->tx, tx->dev_slot, tx->id);
+	pthread_mutex_unlock(&sh->lock);
 	if (ret)
 		return ret;
 	/* the queue's table: O(1) add and delete (the slot freed last is taken first) */
 	ret = insp_table_add(&tx->qp->tls_table, tx, &tx->qp_slot);
 	if (ret) {
-		pthread_mutex_lock(&dev->tx_lock);
-		insp_table_del(&dev->tx_table, tx->dev_slot);
-		pthread_mutex_unlock(&dev->tx_lock);
+		pthread_mutex_lock(&sh->lock);
+		insp_table_del(&sh->tx, tx->dev_slot);
+		pthread_mutex_unlock(&sh->lock);
 		return ret;
 	}
 	tx->qp->tls_contexts++;
@@ -155,14 +155,14 @@ static int lists_add(struct mlx5tls_tx *tx)
 
 static void lists_del(struct mlx5tls_tx *tx)
 {
-	struct mlx5tls_device *dev = tx->qp->dev;
+	struct ctx_shard *sh = tx->qp->shard;
 
 	insp_table_del(&tx->qp->tls_table, tx->qp_slot);
 	tx->qp->tls_contexts--;
 	/* its counters stay in the queue's sums (txc_add) */
-	pthread_mutex_lock(&dev->tx_lock);
-	insp_table_del(&dev->tx_table, tx->dev_slot);
-	pthread_mutex_unlock(&dev->tx_lock);
+	pthread_mutex_lock(&sh->lock);
+	insp_table_del(&sh->tx, tx->dev_slot);
+	pthread_mutex_unlock(&sh->lock);
 }
 
 static void tx_free(struct mlx5tls_tx *tx)
@@ -326,9 +326,10 @@ static bool epoch_in_flight(const struct mlx5tls_tx *tx, const struct tx_epoch *
 /* Keys no retained record uses any more are dropped (their DEKs go back to the pool), once the
  * device is done with every WQE that names them (an asynchronous queue may still hold a resync
  * for an old record); else at a later ack. The epochs change only on this (the context's) thread,
- * so it reads them without a lock; the device's tx_lock is taken only to release one (inspection
- * reads the epochs under it): an ack after a rekey takes no device-wide lock once the old keys
- * are gone, nor while their records are unacknowledged. */
+ * so it reads them without a lock; its queue's shard lock is taken only to release one
+ * (inspection reads the epochs under it): an ack takes no lock once the old keys are gone, nor
+ * while their records are unacknowledged, and never one that contexts on queues of other shards
+ * take (mlx5tls_internal.h). */
 static bool epoch_unused(const struct mlx5tls_tx *tx, unsigned int i, uint8_t oldest)
 {
 	const struct tx_epoch *e = &tx->epochs[i];
@@ -362,7 +363,7 @@ static void epochs_release_unused(struct mlx5tls_tx *tx)
 	}
 	if (!any)
 		return;
-	pthread_mutex_lock(&tx->qp->dev->tx_lock);
+	pthread_mutex_lock(&tx->qp->shard->lock);
 	for (unsigned int i = 0; i < TX_EPOCHS; i++) {
 		struct tx_epoch *e = &tx->epochs[i];
 
@@ -371,7 +372,7 @@ static void epochs_release_unused(struct mlx5tls_tx *tx)
 			tx->live_epochs &= (uint8_t)~(1u << i);
 		}
 	}
-	pthread_mutex_unlock(&tx->qp->dev->tx_lock);
+	pthread_mutex_unlock(&tx->qp->shard->lock);
 }
 
 int mlx5tls_tx_ack(struct mlx5tls_tx *tx, uint32_t tcp_seq)
@@ -418,12 +419,12 @@ static int tx_rekey(struct mlx5tls_tx *tx, const struct tls_crypto_info *ci, siz
 			 tx->epochs[tx->epoch % TX_EPOCHS].has_ci);
 	if (ret)
 		return ret;
-	pthread_mutex_lock(&tx->qp->dev->tx_lock);
+	pthread_mutex_lock(&tx->qp->shard->lock);
 	ne.num = tx->epoch + 1;
 	*e = ne;
 	tx->live_epochs |= (uint8_t)(1u << ((tx->epoch + 1) % TX_EPOCHS));
 	tx->epoch++;
-	pthread_mutex_unlock(&tx->qp->dev->tx_lock);
+	pthread_mutex_unlock(&tx->qp->shard->lock);
 	explicit_bzero(&ne, sizeof(ne));
 	tx->stream.epoch = (uint8_t)tx->epoch;
 	tx->stream.next_num = tx_ci_first_record(ci, ci_len);
@@ -471,7 +472,7 @@ int mlx5tls_tx_query(struct mlx5tls_tx *tx, struct mlx5tls_tx_info *info, size_t
 	tx_stream_tail(&tx->stream, &i.next_record, &i.next_record_tcp_sn, &i.record_offset);
 	i.records_held = tx_stream_records(&tx->stream);
 	i.key_epoch = tx->epoch;
-	/* with its slots in the device's (and a bucket of its id index) and the queue's tables of
+	/* with its slots in its shard's (and a bucket of its id index) and the queue's tables of
 	 * contexts (insp_table.h) */
 	i.mem_bytes = sizeof(*tx) + 2 * insp_table_slot_bytes() + sizeof(uint32_t) +
 		      tx_stream_mem(&tx->stream) +

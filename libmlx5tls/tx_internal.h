@@ -70,7 +70,7 @@ struct mlx5tls_tx {
 	struct mlx5tls_tis *tis;
 	struct tx_sw *sw;
 	uint8_t *sw_scratch;         /* replay buffer for repositioning */
-	uint32_t dev_slot;           /* in the device's tx_table (insp_table.h) */
+	uint32_t dev_slot;           /* in its queue's shard's table (qp->shard) */
 	uint32_t qp_slot;            /* in the queue's tls_table */
 	uint8_t live_epochs;         /* bit i: epochs[i] holds a key (the only record of it) */
 	uint8_t stat_curr;           /* its TlsCurr* entry (tls_stat.h) */
@@ -80,7 +80,8 @@ struct mlx5tls_tx {
 	uint16_t cipher_type;
 	enum mlx5tls_tx_path path;
 	uint32_t start_sn;
-	uint64_t id;                 /* unique in the process, for inspection (never reused) */
+	uint64_t id;                 /* unique in the process, for inspection (never reused); its
+				      * shard's index in the top bits (mlx5tls_internal.h) */
 
 	/* The fields the in-order path touches come next, together in the next 192 bytes (three
 	 * or four cache lines: the allocation is not line-aligned): the tracker and the device's
@@ -100,7 +101,8 @@ struct mlx5tls_tx {
 	 * (tx_publish_fast). The next record's number is not stored per record: learning a
 	 * record adds one to both it and the count, so their difference (num_base) moves only
 	 * when records are released (ack) or numbered anew (rekey), which publish it all. The
-	 * epochs and their DEKs change only under the device's tx_lock (rekey, release on ack). */
+	 * epochs and their DEKs change only under the lock of its queue's shard (rekey, release
+	 * on ack). */
 	struct {
 		_Atomic uint32_t path;
 		_Atomic uint32_t next_seq;

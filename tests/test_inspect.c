@@ -425,11 +425,16 @@ static void step_hook(void *arg)
 	MLX5TLS_OPTS(mlx5tls_tx_opts, sw, .flags = MLX5TLS_TX_F_SOFTWARE);
 	struct step_walk *w = arg;
 	struct txh *h = w->h;
+	unsigned int held = 0;
 
-	if (pthread_mutex_trylock(&h->dev->tx_lock) == 0) {
-		pthread_mutex_unlock(&h->dev->tx_lock);
-		w->lock_free++;
+	for (unsigned int i = 0; i < CTX_SHARDS; i++) {
+		if (pthread_mutex_trylock(&h->dev->ctx_shards[i].lock) == 0)
+			pthread_mutex_unlock(&h->dev->ctx_shards[i].lock);
+		else
+			held++;
 	}
+	if (!held)
+		w->lock_free++;
 	if (w->steps++ || w->lock_free != 1)
 		return;
 	/* the last one is not visited yet (slots go up); its slot goes to a new context */

@@ -689,7 +689,7 @@ MLX5TLS_API int mlx5tls_device_counters(struct mlx5tls_device *dev, uint64_t *va
  * the device objects read back from the device. Never key material.
  */
 struct mlx5tls_tx_state {
-	uint64_t id;                /* unique in the process (from 1), assigned at creation */
+	uint64_t id;                /* unique in the process, assigned at creation, < 2^53 */
 	char device[64];            /* name of the queue's device */
 	uint32_t sqn;               /* the queue's send queue number */
 	/* as struct mlx5tls_tx_info */
@@ -750,12 +750,14 @@ MLX5TLS_API int mlx5tls_tx_inspect(struct mlx5tls_tx *tx, struct mlx5tls_tx_stat
 
 /*
  * Call cb for every TLS TX context of dev. The walk goes in steps of a few dozen contexts; each
- * step holds the device's context lock, which context create and destroy take, so setup on other
- * threads waits for one step at most, never for the whole walk. A context live for the whole
- * walk is visited exactly once; one created or destroyed during it may or may not be, and none
- * is destroyed while cb runs on it. cb must not create or destroy TLS TX contexts of dev (that
- * would wait for the lock cb runs under). A non-zero return of cb stops the walk and is
- * returned; else 0. -EINVAL for a NULL dev or cb.
+ * step holds the lock of the contexts of some of the device's queues (while it has at most 16
+ * queues, each has a lock of its own), which context create, destroy and a rekey's release on
+ * ack on those queues take: they wait for one step at most, never for the whole walk, and those
+ * on other queues do not wait for it. A context live for the whole walk is visited exactly once;
+ * one created or destroyed during it may or may not be, and none is destroyed while cb runs on
+ * it. cb must not create or destroy TLS TX contexts of dev (that may wait for the lock cb runs
+ * under). A non-zero return of cb stops the walk and is returned; else 0. -EINVAL for a NULL
+ * dev or cb.
  */
 MLX5TLS_API int mlx5tls_device_foreach_tx(struct mlx5tls_device *dev,
 					  int (*cb)(struct mlx5tls_tx *tx, void *arg), void *arg);
