@@ -148,13 +148,9 @@ void qp_snapshot(const struct mlx5tls_qp *qp, struct mlx5tls_qp_attr *attr)
 
 static atomic_uint_fast64_t ctx_id_last; /* the sequence of context ids, TX and RX */
 
-uint64_t inspect_new_ctx_id(const struct mlx5tls_qp *qp)
+uint64_t inspect_new_ctx_id(void)
 {
-	uint64_t shard = (uint64_t)(qp->shard - qp->dev->ctx_shards);
-
-	return shard << CTX_ID_SHARD_SHIFT |
-	       (((uint64_t)atomic_fetch_add_explicit(&ctx_id_last, 1, memory_order_relaxed) + 1) &
-		CTX_ID_SEQ_MASK);
+	return (uint64_t)atomic_fetch_add_explicit(&ctx_id_last, 1, memory_order_relaxed) + 1;
 }
 
 void tx_snapshot(struct mlx5tls_tx *tx, struct tx_snap *s)

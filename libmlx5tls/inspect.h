@@ -47,9 +47,9 @@ struct mlx5tls_device *tis_pool_device(const struct mlx5tls_tis_pool *pool);
 
 /* ---- reading a context or a queue from another thread ---- */
 
-/* The id of a new TLS context (TX or RX) on qp: its queue's shard and a process-wide sequence
- * number (mlx5tls_internal.h). */
-uint64_t inspect_new_ctx_id(const struct mlx5tls_qp *qp);
+/* The id of a new TLS context (TX or RX): the next number of a process-wide sequence, from 1
+ * (mlx5tls_internal.h). */
+uint64_t inspect_new_ctx_id(void);
 
 /* What a context's datapath thread keeps without locks, read at once. The caller keeps the
  * context alive (holds the lock of the context's shard, or owns the context). */

@@ -30,15 +30,12 @@ struct inspect_qp;
  * walk at a time. (A table per queue would do the same but a walk's cursor would then name a
  * queue, which comes and goes, and finding a context by id would need an index of the queues.)
  *
- * A context's id carries its shard in bits CTX_ID_SHARD_SHIFT and up, above a number from one
- * process-wide sequence (TX and RX alike): ids stay unique in the process, and the id names
- * the one table to look in, so a look-up by id stays O(1). The contexts of a device's first
- * queue (shard 0) have the plain sequence numbers; 2^48 contexts made keep the ids of 16 shards
- * below 2^52, exact in a JSON number (a double).
+ * A context's id is the next number of one process-wide sequence (TX and RX alike): small,
+ * unique in the process, in the order the contexts were made, whatever queue they are on. A
+ * look-up by id (the publisher's "ctx id N") asks each shard's index in turn: CTX_SHARDS O(1)
+ * look-ups, on a diagnostic path, so that the ids a user types stay plain numbers.
  */
 #define CTX_SHARDS 16u
-#define CTX_ID_SHARD_SHIFT 48
-#define CTX_ID_SEQ_MASK ((1ull << CTX_ID_SHARD_SHIFT) - 1)
 
 struct ctx_shard {
 	/* the tables; the epochs of its TX contexts (tx_snapshot); the TIR and TIR number of its
@@ -59,7 +56,7 @@ struct mlx5tls_device {
 	atomic_uint tir_tag_next;    /* flow tags of TIR objects (rq.c) */
 	_Atomic uint64_t counters[MLX5TLS_CNT__MAX];
 	/* live TLS contexts (inspection, mlx5tls_device_foreach_tx) in the shard of their queue
-	 * (qp->shard), which is ctx_shards[id >> CTX_ID_SHARD_SHIFT] */
+	 * (qp->shard) */
 	struct ctx_shard ctx_shards[CTX_SHARDS];
 	/* for inspection (inspect.c): queues and pools, linked and unlinked under insp_lock so
 	 * the publisher thread never sees one that is being freed; the registry of open devices */

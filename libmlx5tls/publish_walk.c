@@ -9,8 +9,8 @@
  * number - in the same answer after a step, or in the next request from the cursor an answer gave
  * ("next"). A context stays in one shard and slot, so one that stays live is seen exactly once;
  * one created meanwhile may or may not be; one destroyed meanwhile is not seen after it is gone.
- * One context by its id is found through the index of the one table its id names instead
- * (walk_find): one hold per device and direction.
+ * One context by its id is found through the tables' indexes instead (walk_find): one hold of
+ * each shard's lock per device and direction, one O(1) look-up under it.
  */
 #include <inttypes.h>
 #include <stdatomic.h>
@@ -243,35 +243,33 @@ bool walk_find(struct jw *w, uint64_t id, const struct walk_cursor *c, walk_fn *
 	       walk_fn *rx_fn, void *arg)
 {
 	struct mlx5tls_device *dev;
-	/* an id names its shard (mlx5tls_internal.h): one table per device and direction */
-	uint32_t shard = (uint32_t)(id >> CTX_ID_SHARD_SHIFT);
 	bool found = false;
 
-	if (shard >= CTX_SHARDS)
-		return false; /* no context has that id */
-	/* an id is one context's, TX or RX, on one device: at most one table has it; a direction
-	 * without a function is not looked in */
+	/* an id is one context's, TX or RX, on one device, in its queue's shard: at most one
+	 * table has it; a direction without a function is not looked in */
 	for (int rx = 0; rx < 2 && !found; rx++) {
 		if (!(rx ? rx_fn : tx_fn))
 			continue;
 		for (dev = inspect_devices_lock(); dev && !found; dev = dev->insp_next) {
-			struct ctx_shard *sh = &dev->ctx_shards[shard];
-			pthread_mutex_t *lock = &sh->lock;
-			const struct insp_table *t = rx ? &sh->rx : &sh->tx;
-			unsigned int probes = 0;
-			uint32_t slot = 0;
-			uint64_t t0;
-			void *obj;
+			for (uint32_t shard = 0; shard < CTX_SHARDS && !found; shard++) {
+				struct ctx_shard *sh = &dev->ctx_shards[shard];
+				const struct insp_table *t = rx ? &sh->rx : &sh->tx;
+				unsigned int probes = 0;
+				uint32_t slot = 0;
+				uint64_t t0;
+				void *obj;
 
-			pthread_mutex_lock(lock);
-			t0 = mono_ns();
-			obj = insp_table_find(t, id, &slot, &probes);
-			found = obj != NULL;
-			if (found && at_or_after(c, rx, dev->insp_seq, shard, slot))
-				(rx ? rx_fn : tx_fn)(w, obj, arg);
-			hold_done(t0);
-			pthread_mutex_unlock(lock);
-			atomic_fetch_add_explicit(&slots_looked, probes, memory_order_relaxed);
+				pthread_mutex_lock(&sh->lock);
+				t0 = mono_ns();
+				obj = insp_table_find(t, id, &slot, &probes);
+				found = obj != NULL;
+				if (found && at_or_after(c, rx, dev->insp_seq, shard, slot))
+					(rx ? rx_fn : tx_fn)(w, obj, arg);
+				hold_done(t0);
+				pthread_mutex_unlock(&sh->lock);
+				atomic_fetch_add_explicit(&slots_looked, probes,
+							  memory_order_relaxed);
+			}
 		}
 		inspect_devices_unlock();
 	}

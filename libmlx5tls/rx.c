@@ -400,7 +400,7 @@ struct mlx5tls_rx *mlx5tls_rx_create(struct mlx5tls_qp *qp, struct mlx5tls_tir *
 		DLIST_INSERT_HEAD(&rx->tir->rx_list, rx, tir_next, tir_pprev);
 		pthread_spin_unlock(&rx->tir->rx_lock);
 	}
-	rx->id = inspect_new_ctx_id(qp);
+	rx->id = inspect_new_ctx_id();
 	pthread_mutex_lock(&qp->shard->lock);
 	insp_table_set(&qp->shard->rx, rx->insp_slot, rx);
 	insp_table_key(&qp->shard->rx, rx->insp_slot, rx->id); /* ctx id N finds it in O(1) */

@@ -132,7 +132,7 @@ static int lists_add(struct mlx5tls_tx *tx)
 	struct ctx_shard *sh = tx->qp->shard;
 	int ret;
 
-	tx->id = inspect_new_ctx_id(tx->qp);
+	tx->id = inspect_new_ctx_id();
 	pthread_mutex_lock(&sh->lock);
 	/* a slot the publisher resumes its walk at in O(1), found by id in O(1) (insp_table.h) */
 	ret = insp_table_add(&sh->tx, tx, &tx->dev_slot);

@@ -6,7 +6,7 @@
  *  - while a walk over the device's TX contexts holds its lock for a step over one queue's
  *    contexts, another thread creates, sends on, acknowledges, rekeys (the ack then releases
  *    the old key) and destroys TX contexts, and creates and destroys RX contexts, on its own
- *    queue, and finds them by id, without waiting for the walk (a device-wide lock makes it wait
+ *    queue, and inspects them, without waiting for the walk (a device-wide lock makes it wait
  *    until the step ends: the test then fails);
  *  - threads churn TX and RX contexts on their queues (replace, send, complete, acknowledge,
  *    rekey) while this thread walks the device's contexts (mlx5tls_device_foreach_tx, and the
@@ -15,6 +15,7 @@
  *    ThreadSanitizer (CI);
  *  - the same for RX contexts made and dropped on another queue while the publisher's walk over
  *    RX contexts holds a step over this queue's;
+ *  - ids: one process-wide sequence for the contexts of every queue, each found by its id;
  *  - the walk's cursors name a shard (mlx5tls_internal.h), and pages over two queues' contexts
  *    list each once.
  */
@@ -233,7 +234,7 @@ struct hold {
 	const char *failed;
 };
 
-/* Thread of queue b: once told, contexts made, used, rekeyed, found by id and destroyed. */
+/* Thread of queue b: once told, contexts made, used, rekeyed, inspected and destroyed. */
 static void *other_queue(void *arg)
 {
 	struct hold *h = arg;
@@ -251,12 +252,12 @@ static void *other_queue(void *arg)
 		uint64_t rx_id = 0;
 		struct mlx5tls_rx *rx = rx_make(&h->b, &rx_id);
 
-		if (!found_by_id(ctx_id(tx)))
-			what = "ctx id look-up";
+		/* not looked up by id here: a look-up asks every shard's index, the held one too -
+		 * only the publisher looks up by id, one request at a time, between its steps */
+		if (!ctx_id(tx))
+			what = "tx_inspect";
 		if (!rx)
 			what = "rx_create";
-		else if (!found_dir_by_id(rx_id, true))
-			what = "ctx id look-up (RX)";
 		if (rx && mlx5tls_rx_destroy(rx) && !what)
 			what = "rx_destroy";
 		if (mlx5tls_tx_destroy(tx) && !what)
@@ -744,6 +745,52 @@ static void test_cursors(void)
 	bed_close(&b);
 }
 
+/* ---- ids: one sequence for every queue ---- */
+
+/*
+ * A context's id is what a user types after "ctx id": the contexts of every queue number from
+ * one process-wide sequence (TX and RX alike), small numbers in the order they were made, and
+ * each is found by its id whichever queue (shard) it is on.
+ */
+static void test_ids_one_sequence(void)
+{
+	enum { NQ = 3 };
+	struct bed b;
+	struct q q[NQ];
+	struct mlx5tls_tx *tx[NQ] = { NULL };
+	struct mlx5tls_rx *rx;
+	const char *what = "";
+	uint64_t id[NQ + 1] = { 0 };
+
+	bed_open(&b);
+	for (int i = 0; i < NQ; i++)
+		q_open(&q[i], &b);
+	for (int i = 0; i < NQ; i++) {
+		tx[i] = ctx_cycle(&q[i], false, &what);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(tx[i]);
+		id[i] = ctx_id(tx[i]);
+	}
+	rx = rx_make(&q[NQ - 1], &id[NQ]);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rx);
+	for (int i = 1; i <= NQ; i++) {
+		if (id[i] != id[i - 1] + 1)
+			fprintf(stderr, "\nid %d: %llu after %llu\n", i, (unsigned long long)id[i],
+				(unsigned long long)id[i - 1]);
+		CU_ASSERT_EQUAL(id[i], id[i - 1] + 1);
+	}
+	CU_ASSERT_TRUE(id[0] > 0 && id[NQ] < 1000000);
+	for (int i = 0; i < NQ; i++)
+		CU_ASSERT_TRUE(found_by_id(id[i]));
+	CU_ASSERT_TRUE(found_dir_by_id(id[NQ], true));
+	CU_ASSERT_FALSE(found_by_id(id[NQ] + 1)); /* not made yet */
+	CU_ASSERT_EQUAL(mlx5tls_rx_destroy(rx), 0);
+	for (int i = 0; i < NQ; i++) {
+		CU_ASSERT_EQUAL(mlx5tls_tx_destroy(tx[i]), 0);
+		q_close(&q[i]);
+	}
+	bed_close(&b);
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
@@ -753,6 +800,7 @@ int main(void)
 		  test_other_queue_during_rx_walk },
 		{ "contexts churned on 3 queues' threads while walked and looked up",
 		  test_churn_while_walking },
+		{ "ids: one sequence for every queue, each found by its id", test_ids_one_sequence },
 		{ "cursors name a shard; pages over two queues list each context once",
 		  test_cursors },
 		{ NULL, NULL },

@@ -689,7 +689,7 @@ MLX5TLS_API int mlx5tls_device_counters(struct mlx5tls_device *dev, uint64_t *va
  * the device objects read back from the device. Never key material.
  */
 struct mlx5tls_tx_state {
-	uint64_t id;                /* unique in the process, assigned at creation, < 2^53 */
+	uint64_t id;                /* unique in the process (from 1), assigned at creation */
 	char device[64];            /* name of the queue's device */
 	uint32_t sqn;               /* the queue's send queue number */
 	/* as struct mlx5tls_tx_info */
