@@ -104,9 +104,8 @@ void inspect_qp_del(struct mlx5tls_qp *qp)
 	/* the queue's TLS counters become the device's as it leaves the list, under the lock a
 	 * counter read holds (mlx5tls_device_counters): counted once, never twice or not at all */
 	for (unsigned int i = 0; i < QP_TLS_COUNTERS; i++)
-		atomic_fetch_add_explicit(&dev->counters[TXC_DEVICE_BASE + i],
-					  atomic_load_explicit(&qp->tls_c[i], memory_order_relaxed),
-					  memory_order_relaxed);
+		counter_add(dev, TXC_DEVICE_BASE + i,
+			    atomic_load_explicit(&qp->tls_c[i], memory_order_relaxed));
 	DLIST_REMOVE(n, next, pprev);
 	qp->shard->qps--; /* its contexts are gone (mlx5tls_qp_destroy refuses before) */
 	pthread_mutex_unlock(&dev->insp_lock);
@@ -118,8 +117,13 @@ void inspect_counters_read(struct mlx5tls_device *dev, uint64_t *vals, unsigned 
 {
 	/* insp_lock: a queue folds its sums into the device's and leaves the list under it */
 	pthread_mutex_lock(&dev->insp_lock);
-	for (unsigned int i = 0; i < n; i++)
-		vals[i] = atomic_load_explicit(&dev->counters[i], memory_order_relaxed);
+	/* the rows' sum (thread_slot.h); each row only grows, so the sum read row by row never
+	 * falls below an earlier read's */
+	for (unsigned int i = 0; i < n; i++) {
+		vals[i] = 0;
+		for (unsigned int r = 0; r < THREAD_SLOTS; r++)
+			vals[i] += atomic_load_explicit(&dev->counters[r].v[i], memory_order_relaxed);
+	}
 	for (const struct inspect_qp *q = dev->insp_qps; q; q = q->next)
 		for (unsigned int i = 0; i < QP_TLS_COUNTERS && TXC_DEVICE_BASE + i < n; i++)
 			vals[TXC_DEVICE_BASE + i] +=

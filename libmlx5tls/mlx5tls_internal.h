@@ -17,6 +17,7 @@
 #include "insp_table.h"
 #include "log.h"
 #include "rec_pool.h"
+#include "thread_slot.h"
 
 struct mlx5tls_trace;
 struct inspect_qp;
@@ -37,6 +38,11 @@ struct inspect_qp;
  */
 #define CTX_SHARDS 16u
 
+/* One thread slot's device counters, on lines of their own (thread_slot.h). */
+struct cnt_row {
+	_Atomic uint64_t v[MLX5TLS_CNT__MAX];
+} __attribute__((aligned(64)));
+
 struct ctx_shard {
 	/* the tables; the epochs of its TX contexts (tx_snapshot); the TIR and TIR number of its
 	 * RX contexts as inspection reads them (rx_inspect_fill) */
@@ -54,7 +60,8 @@ struct mlx5tls_device {
 	struct mlx5tls_trace *trace; /* NULL unless tracing */
 	atomic_uint live_children;   /* PDs and TDs */
 	atomic_uint tir_tag_next;    /* flow tags of TIR objects (rq.c) */
-	_Atomic uint64_t counters[MLX5TLS_CNT__MAX];
+	/* the device counters, a row per thread slot (thread_slot.h): read as the rows' sum */
+	struct cnt_row counters[THREAD_SLOTS];
 	/* live TLS contexts (inspection, mlx5tls_device_foreach_tx) in the shard of their queue
 	 * (qp->shard) */
 	struct ctx_shard ctx_shards[CTX_SHARDS];
@@ -125,9 +132,16 @@ static inline void *libmlx5tls_err_ptr(int err)
 	return NULL;
 }
 
+static inline void counter_add(struct mlx5tls_device *dev, enum mlx5tls_counter_id id,
+			       uint64_t n)
+{
+	/* the calling thread's row: lines no other thread writes while it has a slot of its own */
+	atomic_fetch_add_explicit(&dev->counters[thread_slot()].v[id], n, memory_order_relaxed);
+}
+
 static inline void counter_inc(struct mlx5tls_device *dev, enum mlx5tls_counter_id id)
 {
-	atomic_fetch_add_explicit(&dev->counters[id], 1, memory_order_relaxed);
+	counter_add(dev, id, 1);
 }
 
 /* ---- opts validation (opts.c) ---- */

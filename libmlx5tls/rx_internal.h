@@ -105,7 +105,7 @@ struct mlx5tls_rx {
 
 static inline void rx_cnt(struct mlx5tls_rx *rx, enum mlx5tls_counter_id id, uint64_t n)
 {
-	atomic_fetch_add_explicit(&rx->qp->dev->counters[id], n, memory_order_relaxed);
+	counter_add(rx->qp->dev, id, n);
 }
 
 /* rx_input.c: the datapath figures for other threads; status words; stops */

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Secret memory: see secret.h. */
 #include "secret.h"
+#include "thread_slot.h"
 
 #include <errno.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -14,7 +14,7 @@
 #define MAX_SHIFT 12u /* 4 KiB */
 #define NCLASS (MAX_SHIFT - MIN_SHIFT + 1u)
 #define MAX_REGIONS 4096u /* 256 MiB of slab for allocations of 4 KiB or less */
-#define NARENA 16u        /* see struct arena */
+#define NARENA THREAD_SLOTS /* see struct arena */
 
 struct chunk {
 	struct chunk *next;
@@ -29,8 +29,8 @@ struct region {
  * The free chunks, in arenas: a thread takes chunks from its own arena and gives the chunks it
  * frees to its own arena (a chunk made by one thread and freed by another just changes arena),
  * so threads that make and drop contexts at the same time - each TX context's model engine
- * state and every key copy are secret memory - do not queue on one lock. A thread gets its arena
- * at its first call, round robin: up to NARENA threads have one each. Each arena counts its own
+ * state and every key copy are secret memory - do not queue on one lock. A thread's arena is
+ * its slot's (thread_slot.h): up to NARENA threads have one each. Each arena counts its own
  * allocations and frees; the counts of an arena where chunks were freed but not made go below
  * zero (unsigned wrap), and only their sum over the arenas means anything (secret_get_stats).
  * Lock order: an arena's lock -> map_lock.
@@ -42,13 +42,12 @@ struct arena {
 } __attribute__((aligned(64))); /* one arena's lock shares no line with another's */
 
 #define ARENA_INIT { .lock = PTHREAD_MUTEX_INITIALIZER }
+_Static_assert(NARENA == 16, "arenas[] below lists 16 initializers");
 static struct arena arenas[NARENA] = {
 	ARENA_INIT, ARENA_INIT, ARENA_INIT, ARENA_INIT, ARENA_INIT, ARENA_INIT, ARENA_INIT,
 	ARENA_INIT, ARENA_INIT, ARENA_INIT, ARENA_INIT, ARENA_INIT, ARENA_INIT, ARENA_INIT,
 	ARENA_INIT, ARENA_INIT,
 };
-static atomic_uint arena_next;
-static _Thread_local unsigned int my_arena; /* the thread's arena, plus 1; 0 until its first call */
 
 /* The mappings: slab regions, large mappings and what they add up to. */
 static pthread_mutex_t map_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -184,10 +183,7 @@ static int slab_grow(struct arena *a, unsigned int c)
 
 static struct arena *arena_of_thread(void)
 {
-	if (!my_arena)
-		my_arena = atomic_fetch_add_explicit(&arena_next, 1, memory_order_relaxed) %
-				   NARENA + 1;
-	return &arenas[my_arena - 1];
+	return &arenas[thread_slot()];
 }
 
 void *secret_alloc(size_t len)

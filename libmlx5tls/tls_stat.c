@@ -3,9 +3,16 @@
 #include <stdatomic.h>
 
 #include "mlx5tls_internal.h"
+#include "thread_slot.h"
 #include "tls_stat.h"
 
-static atomic_uint_fast64_t stats[TLS_STAT__MAX];
+/* A row per thread slot (thread_slot.h), each on lines of its own: threads that make and drop
+ * contexts at once count without passing one line between their cores. A figure is the rows'
+ * sum; a "now" figure goes down in the row of the thread that dropped the context, which may
+ * not be the one that made it (a row wraps below zero, the sum does not). */
+static struct {
+	atomic_uint_fast64_t v[TLS_STAT__MAX];
+} __attribute__((aligned(64))) rows[THREAD_SLOTS];
 
 static const char *const names[TLS_STAT__MAX] = {
 	[TLS_STAT_CURR_TX_SW] = "TlsCurrTxSw",
@@ -44,7 +51,7 @@ static enum tls_stat_id total_of(enum tls_stat_id curr)
 void tls_stat_add(enum tls_stat_id id, uint64_t n)
 {
 	if (id < TLS_STAT__MAX)
-		atomic_fetch_add_explicit(&stats[id], n, memory_order_relaxed);
+		atomic_fetch_add_explicit(&rows[thread_slot()].v[id], n, memory_order_relaxed);
 }
 
 void tls_stat_move(uint8_t *where, enum tls_stat_id to)
@@ -52,10 +59,10 @@ void tls_stat_move(uint8_t *where, enum tls_stat_id to)
 	if (*where == to)
 		return;
 	if (*where < TLS_STAT__MAX)
-		atomic_fetch_sub_explicit(&stats[*where], 1, memory_order_relaxed);
+		atomic_fetch_sub_explicit(&rows[thread_slot()].v[*where], 1, memory_order_relaxed);
 	*where = (uint8_t)to;
 	if (to < TLS_STAT__MAX) {
-		atomic_fetch_add_explicit(&stats[to], 1, memory_order_relaxed);
+		tls_stat_add(to, 1);
 		tls_stat_add(total_of(to), 1);
 	}
 }
@@ -76,7 +83,12 @@ int mlx5tls_tls_stat(uint64_t *vals, unsigned int n)
 		return libmlx5tls_err(-EINVAL);
 	if (n > TLS_STAT__MAX)
 		n = TLS_STAT__MAX;
-	for (unsigned int i = 0; i < n; i++)
-		vals[i] = atomic_load_explicit(&stats[i], memory_order_relaxed);
+	for (unsigned int i = 0; i < n; i++) {
+		uint64_t sum = 0;
+
+		for (unsigned int r = 0; r < THREAD_SLOTS; r++)
+			sum += atomic_load_explicit(&rows[r].v[i], memory_order_relaxed);
+		vals[i] = sum;
+	}
 	return (int)n;
 }
