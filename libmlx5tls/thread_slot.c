@@ -4,7 +4,7 @@
 
 #include "thread_slot.h"
 
-_Thread_local unsigned int thread_slot_cur;
+_Thread_local unsigned int thread_slot_cur __attribute__((tls_model("initial-exec")));
 static atomic_uint thread_slot_next;
 
 unsigned int thread_slot_assign(void)

@@ -14,7 +14,10 @@
 
 #define THREAD_SLOTS 16u
 
-extern _Thread_local unsigned int thread_slot_cur; /* the slot plus 1; 0 before the first call */
+/* the slot plus 1; 0 before the first call. initial-exec: a load at a fixed offset from the
+ * thread pointer, not a __tls_get_addr call per count (4 bytes of the static TLS that glibc keeps
+ * room for, also when the library is dlopen()ed) */
+extern _Thread_local unsigned int thread_slot_cur __attribute__((tls_model("initial-exec")));
 
 /* Give the calling thread its slot: 0 .. THREAD_SLOTS - 1. */
 unsigned int thread_slot_assign(void);
