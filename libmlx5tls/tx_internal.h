@@ -220,17 +220,21 @@ static inline void tx_publish(struct mlx5tls_tx *tx)
 
 /*
  * The in-order path's update (path DEVICE and dev_behind 0 before and after, so path and
- * behind do not move): the position; when a record started or ended (`records`), the record
- * count with the boundary flag and the start of a record in progress. num_base does not move:
- * a record learnt adds one to both the next number and the count. Leaves pub as tx_publish()
- * would.
+ * behind do not move): the position; when a record started or ended (`learnt`, what
+ * tx_stream_learn_fast returned: non-zero), the record count with the boundary flag and the
+ * start of a record in progress. At TX_LEARN_BOUNDARY the flag is known without loading the
+ * parser's fields back and there is no record in progress. num_base does not move: a record
+ * learnt adds one to both the next number and the count. Leaves pub as tx_publish() would.
  */
-static inline void tx_publish_fast(struct mlx5tls_tx *tx, bool records)
+static inline void tx_publish_fast(struct mlx5tls_tx *tx, int learnt)
 {
 	const struct tx_stream *s = &tx->stream;
 
 	atomic_store_explicit(&tx->pub.next_seq, s->next_seq, memory_order_relaxed);
-	if (records) {
+	if (learnt == TX_LEARN_BOUNDARY) {
+		atomic_store_explicit(&tx->pub.held_bnd, tx_stream_records(s) << 1 | 1u,
+				      memory_order_relaxed);
+	} else if (learnt) {
 		bool at_boundary = tx_stream_at_boundary(s);
 
 		atomic_store_explicit(&tx->pub.held_bnd, tx_pub_held_bnd(s), memory_order_relaxed);

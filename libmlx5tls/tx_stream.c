@@ -154,6 +154,7 @@ int tx_stream_init(struct tx_stream *s, uint32_t start_seq, uint64_t first_num, 
 	s->next_num = first_num;
 	/* TLS 1.2: explicit nonce + tag; TLS 1.3: content type + tag (RFC 5246, RFC 8446) */
 	s->min_body = tls13 ? 1 + TLS_TAG_LEN : TLS12_NONCE_LEN + TLS_TAG_LEN;
+	s->body_span = TLS_MAX_BODY - s->min_body;
 	s->hdr_mask = 0x00ffff00u | (tls13 ? 0xffu : 0);
 	s->hdr_want = 0x00030300u | (tls13 ? TLS13_OUTER_TYPE : 0);
 	s->park = park;

@@ -84,6 +84,8 @@ struct tx_stream {
 	uint64_t next_num;  /* record number the next record starts with */
 	uint8_t epoch;      /* key epoch of records that start from now on */
 	uint32_t min_body;  /* smallest legal length field: nonce (1.2) + 1 (1.3 type) + tag */
+	uint32_t body_span; /* TLS_MAX_BODY - min_body: the legal lengths' span, kept so the check
+			     * of every record loads one field, not two and a subtraction */
 	/* header bytes 0..2 (type, legacy version) as a little-endian word: the bits checked
 	 * and their values (version 3.3; TLS 1.3: also the outer type, application_data) */
 	uint32_t hdr_mask, hdr_want;
@@ -125,7 +127,7 @@ static inline bool tx_stream_header_ok(const struct tx_stream *s, const uint8_t 
 	memcpy(&w, h, sizeof(w)); /* bytes 0..3 of the 5 */
 	*body = (uint32_t)h[3] << 8 | h[4];
 	return (le32toh(w) & s->hdr_mask) == s->hdr_want &&
-	       *body - s->min_body <= TLS_MAX_BODY - s->min_body;
+	       *body - s->min_body <= s->body_span;
 }
 
 /* Room for one more entry in r (s->segs or s->recs): 0, or -ENOMEM. A ring given back when it
@@ -155,9 +157,13 @@ int tx_stream_ring_room(struct tx_stream *s, struct tx_ring *r);
  * Invariants used: hdr_got is 0 (then body_left is 0: at a boundary) or a partial header
  * (1..4: the slow path) or TLS_HDR_LEN (body_left > 0: inside a body).
  * Returns 0 when only the position moved (the bytes are inside the record in progress, which
- * goes on), 1 when a record started or ended here (or the general learn ran), or -errno as
- * tx_stream_learn() (nothing learnt).
+ * goes on), TX_LEARN_BOUNDARY when a record ended at the frame's end (the stream is at a
+ * boundary: what an LSO frame of whole records leaves), 1 when a record started or ended here
+ * otherwise (or the general learn ran), or -errno as tx_stream_learn() (nothing learnt). The
+ * publisher (tx_publish_fast) takes the boundary from here rather than loading back the two
+ * parser fields just stored.
  */
+#define TX_LEARN_BOUNDARY 2
 static inline __attribute__((always_inline)) int
 tx_stream_learn_fast(struct tx_stream *s, const uint8_t *data, uint32_t len, uint32_t lkey)
 {
@@ -167,7 +173,8 @@ tx_stream_learn_fast(struct tx_stream *s, const uint8_t *data, uint32_t len, uin
 	struct tx_seg *g;
 	int moved = 0;
 
-	if (hdr_got && hdr_got != TLS_HDR_LEN)
+	/* hdr_got 1..4 (unsigned: 0 wraps past the bound), in one comparison */
+	if ((uint8_t)(hdr_got - 1u) < TLS_HDR_LEN - 1u)
 		goto general;
 	/* a full ring - or none: given back when the last ack emptied it - grows or comes back
 	 * from the queue's park here, as the general learn would take it */
@@ -178,7 +185,7 @@ tx_stream_learn_fast(struct tx_stream *s, const uint8_t *data, uint32_t len, uin
 	} else if (len == k) {
 		s->p.body_left = 0;
 		s->p.hdr_got = 0; /* record complete */
-		moved = 1;
+		moved = TX_LEARN_BOUNDARY;
 	} else {
 		struct tx_ring *rr = &s->recs;
 		uint32_t rest = len - k, body = 0, left, rn = rr->count;
@@ -202,7 +209,7 @@ tx_stream_learn_fast(struct tx_stream *s, const uint8_t *data, uint32_t len, uin
 		left = TLS_HDR_LEN + body - rest;
 		s->p.body_left = left;
 		s->p.hdr_got = left ? TLS_HDR_LEN : 0;
-		moved = 1;
+		moved = left ? 1 : TX_LEARN_BOUNDARY;
 	}
 	/* the piece's slot is found after the record's stores: reading the ring again costs
 	 * loads, keeping its address live across them cost a spill and a reload */
