@@ -426,7 +426,7 @@ static int tx_rekey(struct mlx5tls_tx *tx, const struct tls_crypto_info *ci, siz
 	pthread_mutex_unlock(&tx->qp->dev->tx_lock);
 	explicit_bzero(&ne, sizeof(ne));
 	tx->stream.epoch = (uint8_t)tx->epoch;
-	tx->stream.next_num = tx_ci_first_record(ci, ci_len);
+	tx_stream_set_next_num(&tx->stream, tx_ci_first_record(ci, ci_len));
 	/* the next record needs new static params: take the resync path there */
 	tx->dev_synced = false;
 	tx->sw_synced = false;

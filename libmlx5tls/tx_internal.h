@@ -214,8 +214,7 @@ static inline void tx_publish(struct mlx5tls_tx *tx)
 	atomic_store_explicit(&tx->pub.behind, s->next_seq - tx_expected(tx), memory_order_relaxed);
 	atomic_store_explicit(&tx->pub.rec_tcp_sn, rseq, memory_order_relaxed);
 	atomic_store_explicit(&tx->pub.held_bnd, tx_pub_held_bnd(s), memory_order_relaxed);
-	atomic_store_explicit(&tx->pub.num_base, s->next_num - tx_stream_records(s),
-			      memory_order_relaxed);
+	atomic_store_explicit(&tx->pub.num_base, s->num_base, memory_order_relaxed);
 }
 
 /*

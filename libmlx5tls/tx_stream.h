@@ -81,7 +81,10 @@ struct tx_stream {
 	struct tx_ring segs;
 	struct tx_ring recs;
 	uint32_t next_seq;  /* after the highest byte learnt */
-	uint64_t next_num;  /* record number the next record starts with */
+	/* the next record's number less the records held (tx_stream_next_num): learning a record
+	 * adds one to both, so this moves only when records are released or numbered anew - the
+	 * in-order path stores no number of its own per record */
+	uint64_t num_base;
 	uint8_t epoch;      /* key epoch of records that start from now on */
 	uint32_t min_body;  /* smallest legal length field: nonce (1.2) + 1 (1.3 type) + tag */
 	uint32_t body_span; /* TLS_MAX_BODY - min_body: the legal lengths' span, kept so the check
@@ -96,6 +99,18 @@ struct tx_stream {
 int tx_stream_init(struct tx_stream *s, uint32_t start_seq, uint64_t first_num, bool tls13,
 		   struct tx_ring_park *park);
 void tx_stream_fini(struct tx_stream *s);
+
+/* The number the next record starts with. */
+static inline uint64_t tx_stream_next_num(const struct tx_stream *s)
+{
+	return s->num_base + s->recs.count;
+}
+
+/* Number the records from the next one on from n (a key update: RFC 8446 5.3). */
+static inline void tx_stream_set_next_num(struct tx_stream *s, uint64_t n)
+{
+	s->num_base = n - s->recs.count;
+}
 
 /* True at a record boundary (no record in progress). */
 static inline bool tx_stream_at_boundary(const struct tx_stream *s)
@@ -189,7 +204,6 @@ tx_stream_learn_fast(struct tx_stream *s, const uint8_t *data, uint32_t len, uin
 	} else {
 		struct tx_ring *rr = &s->recs;
 		uint32_t rest = len - k, body = 0, left, rn = rr->count;
-		uint64_t num;
 		struct tx_rec *r;
 
 		if (rest < TLS_HDR_LEN || !tx_stream_header_ok(s, data + k, &body) ||
@@ -199,13 +213,11 @@ tx_stream_learn_fast(struct tx_stream *s, const uint8_t *data, uint32_t len, uin
 		if (__builtin_expect(rn == rr->cap, 0) && tx_stream_ring_room(s, rr))
 			goto general;
 		r = &((struct tx_rec *)rr->e)[(rr->head + rn) & (rr->cap - 1)];
-		num = s->next_num;
 		r->seq = seq + k;
 		r->len = TLS_HDR_LEN + body;
-		r->num = num;
+		r->num = s->num_base + rn; /* tx_stream_next_num() */
 		r->epoch = s->epoch;
 		rr->count = rn + 1;
-		s->next_num = num + 1;
 		left = TLS_HDR_LEN + body - rest;
 		s->p.body_left = left;
 		s->p.hdr_got = left ? TLS_HDR_LEN : 0;
@@ -310,7 +322,7 @@ static inline void tx_stream_tail(const struct tx_stream *s, uint64_t *num, uint
 		*offset = s->next_seq - r->seq;
 		return;
 	}
-	*num = s->next_num;
+	*num = tx_stream_next_num(s);
 	*rec_seq = s->next_seq;
 	*offset = 0;
 }
