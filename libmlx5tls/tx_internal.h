@@ -92,6 +92,10 @@ struct mlx5tls_tx {
 	/* how far the device's expected sequence is behind stream.next_seq: 0 while every byte
 	 * learnt went to the device in order, so the in-order path stores nothing here */
 	uint32_t dev_behind;
+	/* path DEVICE, dev_synced and dev_behind 0: the in-order path may take a frame at
+	 * stream.next_seq. One flag the send path tests instead of the three fields, kept by
+	 * whatever writes them (tx_in_order_update); false at create (zeroed), as dev_synced. */
+	bool in_order;
 
 	/* What inspection reads from other threads (tx_snapshot): copies of the datapath fields,
 	 * stored by the queue's thread after every change (tx_publish). Encoded so that the
@@ -185,6 +189,12 @@ static inline uint32_t tx_dev_expected(const struct mlx5tls_tx *tx)
 static inline void tx_set_dev_expected(struct mlx5tls_tx *tx, uint32_t seq)
 {
 	tx->dev_behind = tx->stream.next_seq - seq;
+}
+
+/* After a write of path, dev_synced or dev_behind. */
+static inline void tx_in_order_update(struct mlx5tls_tx *tx)
+{
+	tx->in_order = tx->path == MLX5TLS_TX_PATH_DEVICE && tx->dev_synced && !tx->dev_behind;
 }
 
 /* The position of the path in use. */
