@@ -427,9 +427,10 @@ static int tx_rekey(struct mlx5tls_tx *tx, const struct tls_crypto_info *ci, siz
 	pthread_mutex_unlock(&tx->qp->shard->lock);
 	explicit_bzero(&ne, sizeof(ne));
 	tx->stream.epoch = (uint8_t)tx->epoch;
-	tx->stream.next_num = tx_ci_first_record(ci, ci_len);
+	tx_stream_set_next_num(&tx->stream, tx_ci_first_record(ci, ci_len));
 	/* the next record needs new static params: take the resync path there */
 	tx->dev_synced = false;
+	tx_in_order_update(tx);
 	tx->sw_synced = false;
 	counter_inc(tx->qp->dev, MLX5TLS_CNT_TX_TLS_REKEY);
 	if (tx->path != MLX5TLS_TX_PATH_DEVICE)
@@ -514,6 +515,7 @@ void tx_qp_recovered(struct mlx5tls_tx *tx)
 	/* a reset SQ forgets nothing of the TIS, but the WQEs flushed with it may have been the
 	 * params: post them again and resynchronise from the record start */
 	tx->dev_synced = false;
+	tx_in_order_update(tx);
 	tx->static_valid = false;
 }
 

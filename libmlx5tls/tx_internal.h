@@ -93,6 +93,10 @@ struct mlx5tls_tx {
 	/* how far the device's expected sequence is behind stream.next_seq: 0 while every byte
 	 * learnt went to the device in order, so the in-order path stores nothing here */
 	uint32_t dev_behind;
+	/* path DEVICE, dev_synced and dev_behind 0: the in-order path may take a frame at
+	 * stream.next_seq. One flag the send path tests instead of the three fields, kept by
+	 * whatever writes them (tx_in_order_update); false at create (zeroed), as dev_synced. */
+	bool in_order;
 
 	/* What inspection reads from other threads (tx_snapshot): copies of the datapath fields,
 	 * stored by the queue's thread after every change (tx_publish). Encoded so that the
@@ -189,6 +193,12 @@ static inline void tx_set_dev_expected(struct mlx5tls_tx *tx, uint32_t seq)
 	tx->dev_behind = tx->stream.next_seq - seq;
 }
 
+/* After a write of path, dev_synced or dev_behind. */
+static inline void tx_in_order_update(struct mlx5tls_tx *tx)
+{
+	tx->in_order = tx->path == MLX5TLS_TX_PATH_DEVICE && tx->dev_synced && !tx->dev_behind;
+}
+
 /* The position of the path in use. */
 static inline uint32_t tx_expected(const struct mlx5tls_tx *tx)
 {
@@ -216,23 +226,26 @@ static inline void tx_publish(struct mlx5tls_tx *tx)
 	atomic_store_explicit(&tx->pub.behind, s->next_seq - tx_expected(tx), memory_order_relaxed);
 	atomic_store_explicit(&tx->pub.rec_tcp_sn, rseq, memory_order_relaxed);
 	atomic_store_explicit(&tx->pub.held_bnd, tx_pub_held_bnd(s), memory_order_relaxed);
-	atomic_store_explicit(&tx->pub.num_base, s->next_num - tx_stream_records(s),
-			      memory_order_relaxed);
+	atomic_store_explicit(&tx->pub.num_base, s->num_base, memory_order_relaxed);
 }
 
 /*
  * The in-order path's update (path DEVICE and dev_behind 0 before and after, so path and
- * behind do not move): the position; when a record started or ended (`records`), the record
- * count with the boundary flag and the start of a record in progress. num_base does not move:
- * a record learnt adds one to both the next number and the count. Leaves pub as tx_publish()
- * would.
+ * behind do not move): the position; when a record started or ended (`learnt`, what
+ * tx_stream_learn_fast returned: non-zero), the record count with the boundary flag and the
+ * start of a record in progress. At TX_LEARN_BOUNDARY the flag is known without loading the
+ * parser's fields back and there is no record in progress. num_base does not move: a record
+ * learnt adds one to both the next number and the count. Leaves pub as tx_publish() would.
  */
-static inline void tx_publish_fast(struct mlx5tls_tx *tx, bool records)
+static inline void tx_publish_fast(struct mlx5tls_tx *tx, int learnt)
 {
 	const struct tx_stream *s = &tx->stream;
 
 	atomic_store_explicit(&tx->pub.next_seq, s->next_seq, memory_order_relaxed);
-	if (records) {
+	if (learnt == TX_LEARN_BOUNDARY) {
+		atomic_store_explicit(&tx->pub.held_bnd, tx_stream_records(s) << 1 | 1u,
+				      memory_order_relaxed);
+	} else if (learnt) {
 		bool at_boundary = tx_stream_at_boundary(s);
 
 		atomic_store_explicit(&tx->pub.held_bnd, tx_pub_held_bnd(s), memory_order_relaxed);

@@ -321,6 +321,7 @@ static int device_send(struct mlx5tls_tx *tx, const struct mlx5tls_frame *f,
 	post_data(tx, f, fi, tx->tis->tisn, data, f->mr->lkey, 0);
 	tx_set_dev_expected(tx, pl->end); /* after learning: next_seq has moved */
 	tx->dev_synced = true;
+	tx_in_order_update(tx);
 	count_encrypted(tx, len, f->mss);
 	account(tx, pl);
 	return 0;
@@ -427,6 +428,7 @@ void tx_demote_check(struct mlx5tls_tx *tx)
 	    total < tx->demote_min_bytes || retx * 1000u <= total * tx->demote_permille)
 		return;
 	tx->path = MLX5TLS_TX_PATH_DEMOTED;
+	tx_in_order_update(tx);
 	tx->sw_synced = false;
 	snprintf(tx->reason, sizeof(tx->reason),
 		 "demoted: %llu of %llu payload bytes retransmitted (limit %u per mille)",
@@ -463,10 +465,9 @@ static inline __attribute__((always_inline)) int send_in_order(struct mlx5tls_tx
 	uint32_t len = fi->payload_len, nbb;
 	int ret;
 
-	/* the device is at the stream's end (dev_behind 0) and the frame continues it; after it
-	 * the device is at the new end: dev_behind stays 0 */
-	if (tx->path != MLX5TLS_TX_PATH_DEVICE || !tx->dev_synced || tx->dev_behind ||
-	    fi->tcp_seq != tx->stream.next_seq)
+	/* the device is at the stream's end (in_order: dev_behind 0) and the frame continues it;
+	 * after it the device is at the new end: dev_behind stays 0, in_order stays true */
+	if (!tx->in_order || fi->tcp_seq != tx->stream.next_seq)
 		return 1;
 	nbb = qp_send_wqebbs(fi, len);
 	ret = qp_reserve_fast(tx->qp, nbb);

@@ -151,9 +151,10 @@ int tx_stream_init(struct tx_stream *s, uint32_t start_seq, uint64_t first_num, 
 	ring_init(&s->segs, sizeof(struct tx_seg));
 	ring_init(&s->recs, sizeof(struct tx_rec));
 	s->next_seq = start_seq;
-	s->next_num = first_num;
+	s->num_base = first_num; /* no record held */
 	/* TLS 1.2: explicit nonce + tag; TLS 1.3: content type + tag (RFC 5246, RFC 8446) */
 	s->min_body = tls13 ? 1 + TLS_TAG_LEN : TLS12_NONCE_LEN + TLS_TAG_LEN;
+	s->body_span = TLS_MAX_BODY - s->min_body;
 	s->hdr_mask = 0x00ffff00u | (tls13 ? 0xffu : 0);
 	s->hdr_want = 0x00030300u | (tls13 ? TLS13_OUTER_TYPE : 0);
 	s->park = park;
@@ -193,8 +194,9 @@ static int rec_start(struct tx_stream *s, uint32_t seq, uint32_t len)
 
 	if (ring_room(s, &s->recs))
 		return -ENOMEM;
-	r = rec_at(s, s->recs.count++);
-	*r = (struct tx_rec){ .seq = seq, .len = len, .num = s->next_num++, .epoch = s->epoch };
+	r = rec_at(s, s->recs.count);
+	*r = (struct tx_rec){ .seq = seq, .len = len, .num = tx_stream_next_num(s), .epoch = s->epoch };
+	s->recs.count++;
 	return 0;
 }
 
@@ -275,7 +277,6 @@ int tx_stream_learn(struct tx_stream *s, const uint8_t *data, uint32_t len, uint
 {
 	struct tx_parse p = s->p;
 	uint32_t recs = s->recs.count;
-	uint64_t next_num = s->next_num;
 	int ret;
 
 	if (!len)
@@ -283,9 +284,9 @@ int tx_stream_learn(struct tx_stream *s, const uint8_t *data, uint32_t len, uint
 	ret = ring_room(s, &s->segs) ? -ENOMEM : parse_run(s, &p, data, len, true);
 	if (ret) {
 		/* a malformed header or no memory: forget the records these bytes started (the
-		 * ring may have grown; it keeps its order, so the count restores it) */
+		 * ring may have grown; it keeps its order, so the count restores it, and the next
+		 * record's number with it) */
 		s->recs.count = recs;
-		s->next_num = next_num;
 		return ret;
 	}
 	s->p = p;
@@ -393,6 +394,7 @@ uint32_t tx_stream_release(struct tx_stream *s, uint32_t ack)
 	if (ack == s->next_seq && tx_stream_at_boundary(s)) {
 		released = s->recs.count;
 		ring_drop(&s->recs, released);
+		s->num_base += released; /* the next record's number stays */
 		ring_drop(&s->segs, s->segs.count);
 		if (released) {
 			ring_shrink(s, &s->recs, recs_peak);
@@ -408,6 +410,7 @@ uint32_t tx_stream_release(struct tx_stream *s, uint32_t ack)
 		/* records before the last one starting at or before ack end at or before it */
 		released = (uint32_t)i + (r->len && seq_le(r->seq + r->len, ack));
 		ring_drop(&s->recs, released);
+		s->num_base += released;
 	}
 	keep_from = tx_stream_first_seq(s);
 	i = ring_index(&s->segs, keep_from);

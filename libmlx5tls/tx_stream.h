@@ -81,9 +81,14 @@ struct tx_stream {
 	struct tx_ring segs;
 	struct tx_ring recs;
 	uint32_t next_seq;  /* after the highest byte learnt */
-	uint64_t next_num;  /* record number the next record starts with */
+	/* the next record's number less the records held (tx_stream_next_num): learning a record
+	 * adds one to both, so this moves only when records are released or numbered anew - the
+	 * in-order path stores no number of its own per record */
+	uint64_t num_base;
 	uint8_t epoch;      /* key epoch of records that start from now on */
 	uint32_t min_body;  /* smallest legal length field: nonce (1.2) + 1 (1.3 type) + tag */
+	uint32_t body_span; /* TLS_MAX_BODY - min_body: the legal lengths' span, kept so the check
+			     * of every record loads one field, not two and a subtraction */
 	/* header bytes 0..2 (type, legacy version) as a little-endian word: the bits checked
 	 * and their values (version 3.3; TLS 1.3: also the outer type, application_data) */
 	uint32_t hdr_mask, hdr_want;
@@ -94,6 +99,18 @@ struct tx_stream {
 int tx_stream_init(struct tx_stream *s, uint32_t start_seq, uint64_t first_num, bool tls13,
 		   struct tx_ring_park *park);
 void tx_stream_fini(struct tx_stream *s);
+
+/* The number the next record starts with. */
+static inline uint64_t tx_stream_next_num(const struct tx_stream *s)
+{
+	return s->num_base + s->recs.count;
+}
+
+/* Number the records from the next one on from n (a key update: RFC 8446 5.3). */
+static inline void tx_stream_set_next_num(struct tx_stream *s, uint64_t n)
+{
+	s->num_base = n - s->recs.count;
+}
 
 /* True at a record boundary (no record in progress). */
 static inline bool tx_stream_at_boundary(const struct tx_stream *s)
@@ -125,7 +142,7 @@ static inline bool tx_stream_header_ok(const struct tx_stream *s, const uint8_t 
 	memcpy(&w, h, sizeof(w)); /* bytes 0..3 of the 5 */
 	*body = (uint32_t)h[3] << 8 | h[4];
 	return (le32toh(w) & s->hdr_mask) == s->hdr_want &&
-	       *body - s->min_body <= TLS_MAX_BODY - s->min_body;
+	       *body - s->min_body <= s->body_span;
 }
 
 /* Room for one more entry in r (s->segs or s->recs): 0, or -ENOMEM. A ring given back when it
@@ -155,9 +172,13 @@ int tx_stream_ring_room(struct tx_stream *s, struct tx_ring *r);
  * Invariants used: hdr_got is 0 (then body_left is 0: at a boundary) or a partial header
  * (1..4: the slow path) or TLS_HDR_LEN (body_left > 0: inside a body).
  * Returns 0 when only the position moved (the bytes are inside the record in progress, which
- * goes on), 1 when a record started or ended here (or the general learn ran), or -errno as
- * tx_stream_learn() (nothing learnt).
+ * goes on), TX_LEARN_BOUNDARY when a record ended at the frame's end (the stream is at a
+ * boundary: what an LSO frame of whole records leaves), 1 when a record started or ended here
+ * otherwise (or the general learn ran), or -errno as tx_stream_learn() (nothing learnt). The
+ * publisher (tx_publish_fast) takes the boundary from here rather than loading back the two
+ * parser fields just stored.
  */
+#define TX_LEARN_BOUNDARY 2
 static inline __attribute__((always_inline)) int
 tx_stream_learn_fast(struct tx_stream *s, const uint8_t *data, uint32_t len, uint32_t lkey)
 {
@@ -167,7 +188,8 @@ tx_stream_learn_fast(struct tx_stream *s, const uint8_t *data, uint32_t len, uin
 	struct tx_seg *g;
 	int moved = 0;
 
-	if (hdr_got && hdr_got != TLS_HDR_LEN)
+	/* hdr_got 1..4 (unsigned: 0 wraps past the bound), in one comparison */
+	if ((uint8_t)(hdr_got - 1u) < TLS_HDR_LEN - 1u)
 		goto general;
 	/* a full ring - or none: given back when the last ack emptied it - grows or comes back
 	 * from the queue's park here, as the general learn would take it */
@@ -178,11 +200,10 @@ tx_stream_learn_fast(struct tx_stream *s, const uint8_t *data, uint32_t len, uin
 	} else if (len == k) {
 		s->p.body_left = 0;
 		s->p.hdr_got = 0; /* record complete */
-		moved = 1;
+		moved = TX_LEARN_BOUNDARY;
 	} else {
 		struct tx_ring *rr = &s->recs;
 		uint32_t rest = len - k, body = 0, left, rn = rr->count;
-		uint64_t num;
 		struct tx_rec *r;
 
 		if (rest < TLS_HDR_LEN || !tx_stream_header_ok(s, data + k, &body) ||
@@ -192,17 +213,15 @@ tx_stream_learn_fast(struct tx_stream *s, const uint8_t *data, uint32_t len, uin
 		if (__builtin_expect(rn == rr->cap, 0) && tx_stream_ring_room(s, rr))
 			goto general;
 		r = &((struct tx_rec *)rr->e)[(rr->head + rn) & (rr->cap - 1)];
-		num = s->next_num;
 		r->seq = seq + k;
 		r->len = TLS_HDR_LEN + body;
-		r->num = num;
+		r->num = s->num_base + rn; /* tx_stream_next_num() */
 		r->epoch = s->epoch;
 		rr->count = rn + 1;
-		s->next_num = num + 1;
 		left = TLS_HDR_LEN + body - rest;
 		s->p.body_left = left;
 		s->p.hdr_got = left ? TLS_HDR_LEN : 0;
-		moved = 1;
+		moved = left ? 1 : TX_LEARN_BOUNDARY;
 	}
 	/* the piece's slot is found after the record's stores: reading the ring again costs
 	 * loads, keeping its address live across them cost a spill and a reload */
@@ -303,7 +322,7 @@ static inline void tx_stream_tail(const struct tx_stream *s, uint64_t *num, uint
 		*offset = s->next_seq - r->seq;
 		return;
 	}
-	*num = s->next_num;
+	*num = tx_stream_next_num(s);
 	*rec_seq = s->next_seq;
 	*offset = 0;
 }
