@@ -15,10 +15,10 @@
  * devices at all. Each device is one model instance shared by every context opened on it (one
  * NIC); each context gets its own DevX uid.
  *
- * Datapath (shim_qp.c): raw packet QPs are model SQs with their own device thread; a watcher
- * thread per device snoops each QP's doorbell register (see the comment at the top of
- * shim_qp.c for why that is faithful and what it costs). Frames go to the device's wire, an
- * in-memory capture (devx_shim_wire_*).
+ * Datapath (shim_qp.c, shim_doorbell.c): raw packet QPs are model SQs with their own device
+ * thread; a watcher thread per device snoops each QP's doorbell register (see the comment at the
+ * top of shim_doorbell.c for why that is faithful and what it costs). Frames go to the device's
+ * wire, an in-memory capture (devx_shim_wire_*).
  */
 #ifndef MLX5TLS_DEVX_SHIM_H
 #define MLX5TLS_DEVX_SHIM_H

@@ -65,9 +65,9 @@ struct shim_device {
 	struct sim_dev *sim;     /* one model instance = one NIC, shared by all its contexts */
 	int index;
 	atomic_int contexts;
-	/* The NIC's Ethernet port: where every SQ of the device sends (shim_qp.c). */
+	/* The NIC's Ethernet port: where every SQ of the device sends (shim_doorbell.c). */
 	struct sim_port *capture;
-	/* The doorbell watcher (shim_qp.c): one thread per device while it has QPs. */
+	/* The doorbell watcher (shim_doorbell.c): one thread per device while it has QPs. */
 	pthread_mutex_t watch_lock; /* serialises starting/stopping the thread */
 	pthread_mutex_t qp_lock;    /* the qps list and each QP's doorbell state */
 	struct shim_qp *qps;
@@ -205,17 +205,18 @@ SHIM_HIDDEN struct shim_pd *shim_pd_of(struct ibv_pd *pd);
 SHIM_HIDDEN struct shim_cq *shim_cq_of(struct ibv_cq *cq);
 SHIM_HIDDEN struct shim_qp *shim_qp_of(struct ibv_qp *qp);
 
-/* Datapath part of a device (shim_qp.c): its capture port (0 or -errno) and teardown. */
+/* Datapath part of a device (shim_doorbell.c): its capture port (0 or -errno) and teardown. */
 SHIM_HIDDEN int shim_device_dp_init(struct shim_device *dev);
 SHIM_HIDDEN void shim_device_dp_fini(struct shim_device *dev);
-/* Closing a context: the kernel destroys its QPs, MRs and CQs (in that order) first. */
+/* Closing a context (shim_qp.c): the kernel destroys its QPs, MRs and CQs (in that order)
+ * first. */
 SHIM_HIDDEN void shim_context_dp_release(struct shim_context *ctx);
 /* Receive side (shim_rx.c): the context's extended verbs ops; mlx5dv_init_obj for an RWQ (0 or
  * a positive errno); closing a context: flows and WQs go first. */
 SHIM_HIDDEN void shim_context_rx_init(struct shim_context *ctx);
 SHIM_HIDDEN int shim_dv_get_rwq(struct ibv_wq *wq, struct mlx5dv_rwq *out);
 SHIM_HIDDEN void shim_context_rx_release(struct shim_context *ctx);
-/* mlx5dv_init_obj for a QP / CQ (shim_qp.c); 0 or a positive errno. */
+/* mlx5dv_init_obj for a QP / CQ (shim_qp.c, shim_cq.c); 0 or a positive errno. */
 SHIM_HIDDEN int shim_dv_get_qp(struct ibv_qp *qp, struct mlx5dv_qp *out);
 SHIM_HIDDEN int shim_dv_get_cq(struct ibv_cq *cq, struct mlx5dv_cq *out);
 SHIM_HIDDEN int shim_open_fail_errno(void);

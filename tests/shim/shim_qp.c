@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * DevX interposer, datapath part: the verbs the library's devx transport uses for its raw
- * Ethernet queue (ibv_create_cq/ibv_destroy_cq, ibv_create_qp/ibv_modify_qp/ibv_destroy_qp,
- * ibv_reg_mr/ibv_dereg_mr, mlx5dv_init_obj QP and CQ; devx-userspace A7, B2-B5) on the model's
- * SQ/CQ engine (sim/sq.h), and the device's wire.
+ * DevX interposer, raw packet QPs: ibv_create_qp/ibv_modify_qp/ibv_destroy_qp and
+ * mlx5dv_init_obj for a QP (devx-userspace A7, B2-B5) on the model's SQ engine (sim/sq.h), and
+ * closing a context's datapath objects. CQs are shim_cq.c's, MRs shim_mr.c's; the doorbell
+ * watcher that hands each QP's doorbells to its model SQ and the wire the SQs send to are
+ * shim_doorbell.c's.
  *
  * What runs where, as on a real system:
  *  - provider (rdma-core libmlx5, user space): ring sizing from the caps, ring and doorbell
@@ -11,359 +12,29 @@
  *  - kernel (mlx5_ib): the QP's transport domain (one per ucontext) and plain TIS, the SQ and CQ
  *    objects, the QP state machine, the use counts that refuse freeing a PD or CQ in use;
  *  - device: the model SQ consumes WQEs on its own thread after each doorbell and writes CQEs.
- *
- * THE DOORBELL. On hardware the 8-byte store to the UAR is a PCIe write the NIC sees at once.
- * Here the UAR is ordinary memory no one can trap, so each device has a watcher thread, as a
- * device snooping its doorbell register would: every WATCH_PERIOD_NS it loads each QP's doorbell
- * word (and nothing else) and, when the value changed, hands it to sim_sq_ring_doorbell(); the
- * SQ's device thread then consumes up to the producer counter in the doorbell record. This is
- * faithful because the value written is the first 8 bytes of the last posted WQE's ctrl segment,
- * which contain that WQE's 16-bit index: two consecutive doorbells name different WQEs (between
- * them at least one and at most a ring of WQEBBs, under 2^16, was posted), so a new doorbell is
- * never equal to the previous one. Several doorbells within one period are seen as the last one,
- * which is harmless since the doorbell record already carries the newest producer counter. At
- * QP RESET the word is cleared (a ctrl segment is never 0: qpn_ds holds ds >= 1), so the first
- * doorbell after a recovery, at WQE 0 again, is seen even if it repeats an old value. The limit
- * is latency: the device starts up to a period (plus scheduling delay) after the store, so a
- * caller must wait for completions (mlx5tls_qp_poll with a timeout) rather than expect them at
- * once. The watcher runs only while the device has QPs.
  */
-#include <endian.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "devx_shim.h"
 #include "prm/mlx5_ifc_tls.h"
-#include "shim_internal.h"
+#include "shim_dp.h"
 
-#define WATCH_PERIOD_NS 20000L
-#define CAPTURE_FRAMES 65536u
 #define UAR_SIZE 4096u
 #define UAR_DB_OFFSET 0x800u /* MLX5_BF_OFFSET: the doorbell register in a UAR page (A4) */
 
 /* rdma-core v44 provider limits for a ConnectX-6 Dx (kernel mlx5_ib alloc_ucontext resp):
  * max_sq_desc_sz = max_wqe_sz_sq = 16 WQEBBs; max_send_wqebb = 2^log_max_qp_sz, here the model's
- * SQ limit; the CQ limit is the provider's 2^24 capped at the model's. */
+ * SQ limit. */
 #define MAX_SQ_DESC_SZ 1024u
 #define MAX_SEND_WQEBB (1u << SIM_SQ_LOG_MAX)
-#define MAX_CQES (1u << SIM_CQ_LOG_MAX)
 #define WQEBB 64u
-
-static atomic_ulong doorbells_seen;
-
-struct shim_pd *shim_pd_of(struct ibv_pd *pd)
-{
-	struct shim_pd *p = (struct shim_pd *)pd;
-
-	return (p && p->magic == SHIM_PD_MAGIC) ? p : NULL;
-}
-
-struct shim_cq *shim_cq_of(struct ibv_cq *cq)
-{
-	struct shim_cq *c = (struct shim_cq *)cq;
-
-	return (c && c->magic == SHIM_CQ_MAGIC) ? c : NULL;
-}
 
 struct shim_qp *shim_qp_of(struct ibv_qp *qp)
 {
 	struct shim_qp *q = (struct shim_qp *)qp;
 
 	return (q && q->magic == SHIM_QP_MAGIC) ? q : NULL;
-}
-
-static void *fail_ptr(int err)
-{
-	errno = err;
-	return NULL;
-}
-
-static int fail(int err)
-{
-	errno = err;
-	return err;
-}
-
-/* ---- the wire ---- */
-
-int shim_device_dp_init(struct shim_device *dev)
-{
-	dev->capture = sim_port_capture_create(CAPTURE_FRAMES);
-	if (!dev->capture)
-		return errno ? -errno : -ENOMEM;
-	pthread_mutex_init(&dev->watch_lock, NULL);
-	pthread_mutex_init(&dev->qp_lock, NULL);
-	dev->qps = NULL;
-	dev->live_qps = 0;
-	dev->watcher_running = false;
-	atomic_init(&dev->watcher_stop, false);
-	return 0;
-}
-
-void shim_device_dp_fini(struct shim_device *dev)
-{
-	/* No QP can be left: they belong to contexts, and the table is only freed with none. */
-	pthread_mutex_destroy(&dev->qp_lock);
-	pthread_mutex_destroy(&dev->watch_lock);
-	sim_port_destroy(dev->capture);
-	dev->capture = NULL;
-}
-
-static struct shim_device *find_device(const char *name)
-{
-	struct shim_device *devs;
-	int n = shim_devices_get(&devs);
-
-	for (int i = 0; name && i < n; i++)
-		if (strcmp(devs[i].ibdev.name, name) == 0)
-			return &devs[i];
-	return NULL;
-}
-
-/* The capture port of device `name`, or NULL. Devices live until the table is replaced, which
- * needs every context closed. */
-static struct sim_port *capture_of(const char *name)
-{
-	struct shim_device *d;
-	struct sim_port *p;
-
-	shim_devices_lock();
-	d = find_device(name);
-	p = d ? d->capture : NULL;
-	shim_devices_unlock();
-	return p;
-}
-
-long devx_shim_wire_count(const char *name)
-{
-	struct sim_port *p = capture_of(name);
-
-	return p ? (long)sim_port_capture_count(p) : -ENODEV;
-}
-
-const uint8_t *devx_shim_wire_frame(const char *name, size_t idx, size_t *len)
-{
-	struct sim_port *p = capture_of(name);
-
-	return p ? sim_port_capture_frame(p, idx, len) : NULL;
-}
-
-int devx_shim_wire_clear(const char *name)
-{
-	struct sim_port *p = capture_of(name);
-
-	if (!p)
-		return -ENODEV;
-	sim_port_capture_clear(p);
-	return 0;
-}
-
-uint64_t devx_shim_wire_dropped(const char *name)
-{
-	struct sim_port *p = capture_of(name);
-
-	return p ? sim_port_capture_dropped(p) : 0;
-}
-
-int devx_shim_wire_mtu(const char *name)
-{
-	struct sim_port *p = capture_of(name);
-
-	return p ? (int)sim_port_mtu(p) : -ENODEV;
-}
-
-int devx_shim_set_wire_mtu(const char *name, uint32_t mtu)
-{
-	struct sim_port *p = capture_of(name);
-
-	return p ? sim_port_set_mtu(p, mtu) : -ENODEV;
-}
-
-unsigned long devx_shim_doorbells(void)
-{
-	return atomic_load(&doorbells_seen);
-}
-
-/* ---- the doorbell watcher ---- */
-
-static void *watcher_main(void *arg)
-{
-	struct shim_device *dev = arg;
-	const struct timespec period = { .tv_sec = 0, .tv_nsec = WATCH_PERIOD_NS };
-
-	while (!atomic_load(&dev->watcher_stop)) {
-		pthread_mutex_lock(&dev->qp_lock);
-		for (struct shim_qp *q = dev->qps; q; q = q->dev_next) {
-			/* One 8-byte load of an aligned word: it sees the caller's 8-byte store
-			 * whole, never half of it (x86-64, AArch64). Acquire, pairing with the
-			 * library's release store of the doorbell (devx_dp.c): the model reads
-			 * the WQE the doorbell names right away (sim_sq_ring_doorbell). */
-			uint64_t v = __atomic_load_n(q->db_reg, __ATOMIC_ACQUIRE);
-
-			if (v == q->db_last)
-				continue;
-			q->db_last = v;
-			atomic_fetch_add_explicit(&doorbells_seen, 1, memory_order_relaxed);
-			sim_sq_ring_doorbell(q->sq, v);
-		}
-		pthread_mutex_unlock(&dev->qp_lock);
-		nanosleep(&period, NULL);
-	}
-	return NULL;
-}
-
-/* Put a new QP on its device's watch list, starting the watcher with the first. 0 or errno. */
-static int watch_add(struct shim_device *dev, struct shim_qp *q)
-{
-	pthread_mutex_lock(&dev->watch_lock);
-	if (!dev->watcher_running) {
-		int err;
-
-		atomic_store(&dev->watcher_stop, false);
-		err = pthread_create(&dev->watcher, NULL, watcher_main, dev);
-		if (err) {
-			pthread_mutex_unlock(&dev->watch_lock);
-			return err;
-		}
-		dev->watcher_running = true;
-	}
-	pthread_mutex_lock(&dev->qp_lock);
-	q->dev_next = dev->qps;
-	dev->qps = q;
-	dev->live_qps++;
-	pthread_mutex_unlock(&dev->qp_lock);
-	pthread_mutex_unlock(&dev->watch_lock);
-	return 0;
-}
-
-/* Take a QP off the watch list (it is not looked at afterwards); stop the watcher with the
- * last one. */
-static void watch_del(struct shim_device *dev, struct shim_qp *q)
-{
-	bool last;
-
-	pthread_mutex_lock(&dev->watch_lock);
-	pthread_mutex_lock(&dev->qp_lock);
-	for (struct shim_qp **pp = &dev->qps; *pp; pp = &(*pp)->dev_next) {
-		if (*pp == q) {
-			*pp = q->dev_next;
-			dev->live_qps--;
-			break;
-		}
-	}
-	last = dev->live_qps == 0;
-	pthread_mutex_unlock(&dev->qp_lock);
-	if (last && dev->watcher_running) {
-		atomic_store(&dev->watcher_stop, true);
-		pthread_join(dev->watcher, NULL);
-		dev->watcher_running = false;
-	}
-	pthread_mutex_unlock(&dev->watch_lock);
-}
-
-/* ---- completion queues ---- */
-
-static uint32_t roundup_pow2(uint64_t v)
-{
-	uint64_t p = 1;
-
-	while (p < v)
-		p <<= 1;
-	return p > UINT32_MAX ? 0 : (uint32_t)p;
-}
-
-struct ibv_cq *ibv_create_cq(struct ibv_context *context, int cqe, void *cq_context,
-			     /* cppcheck-suppress constParameter ; verbs.h's prototype */
-			     struct ibv_comp_channel *channel, int comp_vector)
-{
-	struct shim_context *ctx = shim_context_of(context);
-	struct sim_cq_attr attr = { 0 };
-	struct sim_cq_info info;
-	struct shim_cq *cq;
-	uint32_t ncqe;
-
-	shim_count(SHIM_IBV_CREATE_CQ);
-	if (!ctx)
-		return fail_ptr(EINVAL);
-	/* Completion events (EQ, channel fd) are not emulated: the library polls. */
-	if (channel) {
-		fprintf(stderr, "devx_shim: ibv_create_cq with a completion channel: "
-				"events are not emulated\n");
-		return fail_ptr(EOPNOTSUPP);
-	}
-	if (comp_vector < 0 || comp_vector >= context->num_comp_vectors)
-		return fail_ptr(EINVAL);
-	/* Provider: roundup_pow2(cqe + 1) entries, at most 2^24 (mlx5 create_cq); the model
-	 * holds up to 2^SIM_CQ_LOG_MAX. */
-	if (cqe < 1)
-		return fail_ptr(EINVAL);
-	ncqe = roundup_pow2((uint64_t)cqe + 1);
-	if (!ncqe || ncqe > MAX_CQES)
-		return fail_ptr(EINVAL);
-	cq = calloc(1, sizeof(*cq));
-	if (!cq)
-		return fail_ptr(ENOMEM);
-	/* Model-allocated rings start with every CQE invalid, as the provider's do. */
-	attr.log_cqes = (uint32_t)__builtin_ctz(ncqe);
-	cq->cq = sim_cq_create(ctx->dev->sim, &attr);
-	if (!cq->cq) {
-		int err = errno ? errno : ENOMEM;
-
-		free(cq);
-		return fail_ptr(err);
-	}
-	sim_cq_query(cq->cq, &info);
-	cq->magic = SHIM_CQ_MAGIC;
-	cq->ctx = ctx;
-	atomic_init(&cq->users, 0);
-	cq->ibcq.context = context;
-	cq->ibcq.channel = NULL;
-	cq->ibcq.cq_context = cq_context;
-	cq->ibcq.handle = info.cqn;
-	cq->ibcq.cqe = (int)ncqe - 1;
-	pthread_mutex_init(&cq->ibcq.mutex, NULL);
-	pthread_cond_init(&cq->ibcq.cond, NULL);
-	pthread_mutex_lock(&ctx->lock);
-	cq->next = ctx->cqs;
-	ctx->cqs = cq;
-	pthread_mutex_unlock(&ctx->lock);
-	return &cq->ibcq;
-}
-
-static void cq_free(struct shim_cq *cq)
-{
-	sim_cq_destroy(cq->cq);
-	pthread_cond_destroy(&cq->ibcq.cond);
-	pthread_mutex_destroy(&cq->ibcq.mutex);
-	cq->magic = 0;
-	free(cq);
-}
-
-int ibv_destroy_cq(struct ibv_cq *ibcq)
-{
-	struct shim_cq *cq = shim_cq_of(ibcq);
-	struct shim_context *ctx;
-
-	shim_count(SHIM_IBV_DESTROY_CQ);
-	if (!cq)
-		return fail(EINVAL);
-	/* uverbs: a CQ still used by a QP is EBUSY (ib_destroy_usecnt). */
-	if (atomic_load(&cq->users))
-		return fail(EBUSY);
-	ctx = cq->ctx;
-	pthread_mutex_lock(&ctx->lock);
-	for (struct shim_cq **pp = &ctx->cqs; *pp; pp = &(*pp)->next) {
-		if (*pp == cq) {
-			*pp = cq->next;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&ctx->lock);
-	cq_free(cq);
-	return 0;
 }
 
 /* ---- raw packet QPs ---- */
@@ -551,7 +222,7 @@ struct ibv_qp *ibv_create_qp(struct ibv_pd *ibpd, struct ibv_qp_init_attr *attr)
 	pthread_mutex_init(&q->ibqp.mutex, NULL);
 	pthread_cond_init(&q->ibqp.cond, NULL);
 
-	err = watch_add(ctx->dev, q);
+	err = shim_watch_add(ctx->dev, q);
 	if (err) {
 		pthread_cond_destroy(&q->ibqp.cond);
 		pthread_mutex_destroy(&q->ibqp.mutex);
@@ -580,7 +251,7 @@ err_uar:
 static void qp_free(struct shim_qp *q)
 {
 	/* kernel destroy_raw_packet_qp: the SQ, then its TIS */
-	watch_del(q->ctx->dev, q);
+	shim_watch_del(q->ctx->dev, q);
 	sim_sq_destroy(q->sq);
 	kernel_tis_destroy(q->ctx, q->tisn);
 	atomic_fetch_sub(&q->scq->users, 1);
@@ -737,125 +408,6 @@ int shim_dv_get_qp(struct ibv_qp *ibqp, struct mlx5dv_qp *out)
 	return 0;
 }
 
-int shim_dv_get_cq(struct ibv_cq *ibcq, struct mlx5dv_cq *out)
-{
-	struct shim_cq *cq = shim_cq_of(ibcq);
-	struct sim_cq_info ci;
-
-	if (!cq || !out)
-		return EINVAL;
-	sim_cq_query(cq->cq, &ci);
-	out->comp_mask = 0;
-	out->buf = ci.buf;
-	out->dbrec = (__be32 *)ci.dbrec;
-	out->cqe_cnt = ci.cqe_cnt;
-	out->cqe_size = ci.cqe_size;
-	out->cq_uar = NULL; /* no arm doorbell: completion events are not emulated */
-	out->cqn = ci.cqn;
-	return 0;
-}
-
-/* ---- memory regions ---- */
-
-static struct ibv_mr *reg_mr(struct ibv_pd *ibpd, void *addr, size_t length, uint64_t iova,
-			     unsigned int access)
-{
-	struct shim_pd *pd = shim_pd_of(ibpd);
-	struct shim_context *ctx;
-	struct shim_mr *mr;
-	uint32_t lkey = 0;
-	int ret;
-
-	if (!pd)
-		return fail_ptr(EINVAL);
-	ctx = shim_context_of(pd->ibpd.context);
-	if (!ctx || !length)
-		return fail_ptr(EINVAL);
-	/* ib_check_mr_access: remote write/atomic need local write */
-	if ((access & (IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_ATOMIC)) &&
-	    !(access & IBV_ACCESS_LOCAL_WRITE))
-		return fail_ptr(EINVAL);
-	/* Data segments carry process addresses in the model (sim.h): no IOVA translation. */
-	if (iova != (uintptr_t)addr) {
-		fprintf(stderr, "devx_shim: ibv_reg_mr with iova != addr is not emulated\n");
-		return fail_ptr(EOPNOTSUPP);
-	}
-	mr = calloc(1, sizeof(*mr));
-	if (!mr)
-		return fail_ptr(ENOMEM);
-	/* IBV_ACCESS_LOCAL_WRITE lets the device write the region (receive buffers); local read
-	 * is always granted (sim_mr_reg_access) */
-	ret = sim_mr_reg_access(ctx->dev->sim, pd->pdn, addr, length,
-				(access & IBV_ACCESS_LOCAL_WRITE) ? SIM_MR_ACCESS_LOCAL_WRITE : 0,
-				&lkey);
-	if (ret) {
-		free(mr);
-		return fail_ptr(-ret);
-	}
-	mr->magic = SHIM_MR_MAGIC;
-	mr->ctx = ctx;
-	mr->pd = pd;
-	mr->ibmr.context = pd->ibpd.context;
-	mr->ibmr.pd = ibpd;
-	mr->ibmr.addr = addr;
-	mr->ibmr.length = length;
-	mr->ibmr.handle = lkey;
-	mr->ibmr.lkey = lkey;
-	mr->ibmr.rkey = lkey;
-	atomic_fetch_add(&pd->users, 1);
-	pthread_mutex_lock(&ctx->lock);
-	mr->next = ctx->mrs;
-	ctx->mrs = mr;
-	pthread_mutex_unlock(&ctx->lock);
-	return &mr->ibmr;
-}
-
-/* <infiniband/verbs.h> makes ibv_reg_mr a macro that calls this symbol when the access flags
- * are a constant without IBV_ACCESS_OPTIONAL_RANGE, else ibv_reg_mr_iova2: both are
- * interposed. The parentheses keep the macro from expanding here. */
-struct ibv_mr *(ibv_reg_mr)(struct ibv_pd *pd, void *addr, size_t length, int access)
-{
-	shim_count(SHIM_IBV_REG_MR);
-	return reg_mr(pd, addr, length, (uintptr_t)addr, (unsigned int)access);
-}
-
-struct ibv_mr *ibv_reg_mr_iova2(struct ibv_pd *pd, void *addr, size_t length, uint64_t iova,
-				unsigned int access)
-{
-	shim_count(SHIM_IBV_REG_MR_IOVA2);
-	return reg_mr(pd, addr, length, iova, access);
-}
-
-static void mr_free(struct shim_mr *mr)
-{
-	if (sim_mr_dereg(mr->ctx->dev->sim, mr->ibmr.lkey))
-		fprintf(stderr, "devx_shim: model lost MR 0x%x\n", mr->ibmr.lkey);
-	atomic_fetch_sub(&mr->pd->users, 1);
-	mr->magic = 0;
-	free(mr);
-}
-
-int ibv_dereg_mr(struct ibv_mr *ibmr)
-{
-	struct shim_mr *mr = (struct shim_mr *)ibmr;
-	struct shim_context *ctx;
-
-	shim_count(SHIM_IBV_DEREG_MR);
-	if (!mr || mr->magic != SHIM_MR_MAGIC)
-		return fail(EINVAL);
-	ctx = mr->ctx;
-	pthread_mutex_lock(&ctx->lock);
-	for (struct shim_mr **pp = &ctx->mrs; *pp; pp = &(*pp)->next) {
-		if (*pp == mr) {
-			*pp = mr->next;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&ctx->lock);
-	mr_free(mr);
-	return 0;
-}
-
 /* ---- context close ---- */
 
 void shim_context_dp_release(struct shim_context *ctx)
@@ -882,13 +434,13 @@ void shim_context_dp_release(struct shim_context *ctx)
 	while (mr) {
 		struct shim_mr *next = mr->next;
 
-		mr_free(mr);
+		shim_mr_free(mr);
 		mr = next;
 	}
 	while (cq) {
 		struct shim_cq *next = cq->next;
 
-		cq_free(cq);
+		shim_cq_free(cq);
 		cq = next;
 	}
 }

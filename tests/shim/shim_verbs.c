@@ -116,6 +116,13 @@ int ibv_close_device(struct ibv_context *context)
 	return 0;
 }
 
+struct shim_pd *shim_pd_of(struct ibv_pd *pd)
+{
+	struct shim_pd *p = (struct shim_pd *)pd;
+
+	return (p && p->magic == SHIM_PD_MAGIC) ? p : NULL;
+}
+
 struct ibv_pd *ibv_alloc_pd(struct ibv_context *context)
 {
 	struct shim_context *ctx = shim_context_of(context);
