@@ -14,7 +14,8 @@
  * 60 bytes with zeros, as the MAC does (IEEE 802.3 minimum frame of 64 bytes including the FCS).
  *
  * Every port serialises its own xmit calls (one lock per port), so several queues, each with its
- * own device thread, may share one port. A port must outlive the queues that send to it.
+ * own device thread, may share one port - unless its sink says it takes concurrent calls
+ * (sim_port_ops.concurrent). A port must outlive the queues that send to it.
  */
 #ifndef MLX5TLS_SIM_PORT_H
 #define MLX5TLS_SIM_PORT_H
@@ -27,10 +28,14 @@ struct sim_port;
 
 /* The sink interface. `priv` is what sim_port_create() was given. xmit returns 0, or -errno if
  * the frame could not be delivered (the port counts it in `errors`; the queue carries on, as a
- * NIC does when the wire drops a frame). destroy (optional) frees priv. */
+ * NIC does when the wire drops a frame). destroy (optional) frees priv. concurrent: xmit may
+ * run on several threads at once (a sink with nothing to order or protect, such as a discard):
+ * the port then takes no lock - not for xmit, nor for a burst (sim_port_hold) - so queues on
+ * different threads send without waiting for each other. */
 struct sim_port_ops {
 	int (*xmit)(void *priv, const uint8_t *frame, size_t len);
 	void (*destroy)(void *priv);
+	bool concurrent;
 };
 
 /* A port over caller-provided ops. NULL + errno (EINVAL without xmit, ENOMEM). */
