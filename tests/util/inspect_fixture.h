@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The fixture of the inspection tests (tests/test_inspect*.c, mlx5tls-inspect(7)): a minimal
- * JSON syntax check (RFC 8259) for the publisher's answers; the search helpers and the key
+ * The fixture of the inspection tests (tests/test_inspect*.c, mlx5tls-inspect(7)): answers
+ * held to the JSON syntax check of json_check.h (RFC 8259); the search helpers and the key
  * check (neither the raw key nor its hex, either case, in what is read back); the publishing
  * client (one socket in a fresh /tmp directory, ask() checks each answer for valid JSON of
  * schema 1 from this process); and a TLS RX context on the model whose records come from a real
@@ -22,127 +22,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "json_check.h"
 #include "test_util.h"
 #include "tls_peer.h"
 #include "tx_harness.h"
-
-/* ---- a minimal JSON syntax check (RFC 8259): one value, nothing after it ---- */
-
-static inline const char *js_value(const char *p, int depth);
-
-static inline const char *js_ws(const char *p)
-{
-	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
-		p++;
-	return p;
-}
-
-static inline const char *js_string(const char *p)
-{
-	if (*p != '"')
-		return NULL;
-	for (p++; *p != '"'; p++) {
-		if ((unsigned char)*p < 0x20)
-			return NULL;
-		if (*p != '\\')
-			continue;
-		p++;
-		if (*p == 'u') {
-			for (int i = 1; i <= 4; i++)
-				if (!strchr("0123456789abcdefABCDEF", p[i]) || !p[i])
-					return NULL;
-			p += 4;
-		} else if (!*p || !strchr("\"\\/bfnrt", *p)) {
-			return NULL;
-		}
-	}
-	return p + 1;
-}
-
-static inline const char *js_digits(const char *p)
-{
-	const char *s = p;
-
-	while (*p >= '0' && *p <= '9')
-		p++;
-	return p > s ? p : NULL;
-}
-
-static inline const char *js_number(const char *p)
-{
-	if (*p == '-')
-		p++;
-	if (*p == '0')
-		p++;
-	else if (!(p = js_digits(p)))
-		return NULL;
-	if (*p == '.' && !(p = js_digits(p + 1)))
-		return NULL;
-	if (*p == 'e' || *p == 'E') {
-		p++;
-		if (*p == '+' || *p == '-')
-			p++;
-		p = js_digits(p);
-	}
-	return p;
-}
-
-static inline const char *js_container(const char *p, int depth, bool object)
-{
-	char close = object ? '}' : ']';
-
-	p = js_ws(p + 1);
-	if (*p == close)
-		return p + 1;
-	for (;;) {
-		if (object) {
-			p = js_string(js_ws(p));
-			if (!p)
-				return NULL;
-			p = js_ws(p);
-			if (*p++ != ':')
-				return NULL;
-		}
-		p = js_value(p, depth + 1);
-		if (!p)
-			return NULL;
-		p = js_ws(p);
-		if (*p == close)
-			return p + 1;
-		if (*p++ != ',')
-			return NULL;
-	}
-}
-
-static inline const char *js_value(const char *p, int depth)
-{
-	if (depth > 64)
-		return NULL;
-	p = js_ws(p);
-	switch (*p) {
-	case '{':
-		return js_container(p, depth, true);
-	case '[':
-		return js_container(p, depth, false);
-	case '"':
-		return js_string(p);
-	case 't':
-		return strncmp(p, "true", 4) ? NULL : p + 4;
-	case 'f':
-		return strncmp(p, "false", 5) ? NULL : p + 5;
-	case 'n':
-		return strncmp(p, "null", 4) ? NULL : p + 4;
-	default:
-		return js_number(p);
-	}
-}
-
-static inline bool json_valid(const char *s)
-{
-	const char *end = js_value(s, 0);
-
-	return end && *js_ws(end) == '\0';
-}
 
 /* ---- helpers ---- */
 
