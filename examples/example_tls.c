@@ -212,3 +212,43 @@ void example_report(const char *prog, const char *what, int err)
 			fw.status_name ? fw.status_name : "?", fw.syndrome,
 			fw.syndrome_text ? ": " : "", fw.syndrome_text ? fw.syndrome_text : "");
 }
+
+int example_parse_uint(const char *prog, const char *opt, const char *arg, unsigned long min,
+		       unsigned long max, unsigned long *val)
+{
+	char *end = NULL;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 0);
+	if (errno || end == arg || *end || arg[0] == '-' || v < min || v > max) {
+		fprintf(stderr, "%s: %s needs a number in %lu..%lu, not '%s'\n", prog, opt, min,
+			max, arg);
+		return -1;
+	}
+	*val = v;
+	return 0;
+}
+
+int example_parse_tls(const char *prog, const char *arg, int *version)
+{
+	if (!strcmp(arg, "1.2")) {
+		*version = TLS1_2_VERSION;
+	} else if (!strcmp(arg, "1.3")) {
+		*version = TLS1_3_VERSION;
+	} else {
+		fprintf(stderr, "%s: --tls takes 1.2 or 1.3\n", prog);
+		return -1;
+	}
+	return 0;
+}
+
+int example_parse_bits(const char *prog, const char *arg, unsigned int *bits)
+{
+	if (strcmp(arg, "128") && strcmp(arg, "256")) {
+		fprintf(stderr, "%s: --bits takes 128 or 256\n", prog);
+		return -1;
+	}
+	*bits = (unsigned int)atoi(arg);
+	return 0;
+}

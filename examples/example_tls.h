@@ -45,6 +45,17 @@ size_t example_tls_export_server_tx(SSL *server, union mlx5tls_crypto_info *ci);
  * a command: also say which and why (mlx5tls_last_fw_error). */
 void example_report(const char *prog, const char *what, int err);
 
+/* ---- the command line ---- */
+
+/* arg as a number in min..max (any base strtoul takes) into *val: 0, or -1 after saying on
+ * stderr "PROG: OPT needs a number in MIN..MAX". */
+int example_parse_uint(const char *prog, const char *opt, const char *arg, unsigned long min,
+		       unsigned long max, unsigned long *val);
+/* --tls 1.2|1.3 into *version (TLS1_2_VERSION, TLS1_3_VERSION): 0, or -1 said on stderr. */
+int example_parse_tls(const char *prog, const char *arg, int *version);
+/* --bits 128|256 into *bits: 0, or -1 said on stderr. */
+int example_parse_bits(const char *prog, const char *arg, unsigned int *bits);
+
 /* ---- byte order ---- */
 
 static inline void put16(uint8_t *p, uint16_t v)

@@ -31,23 +31,6 @@ static void usage(FILE *fp)
 		"  --seed N      seed of the loss/reorder pattern, data and TCP ISN (default 1)\n");
 }
 
-static int parse_uint(const char *opt, const char *arg, unsigned long min, unsigned long max,
-		      unsigned long *val)
-{
-	char *end = NULL;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(arg, &end, 0);
-	if (errno || end == arg || *end || arg[0] == '-' || v < min || v > max) {
-		fprintf(stderr, PROG ": %s needs a number in %lu..%lu, not '%s'\n", opt, min, max,
-			arg);
-		return -1;
-	}
-	*val = v;
-	return 0;
-}
-
 static int parse_prob(const char *opt, const char *arg, double *p)
 {
 	char *end = NULL;
@@ -88,29 +71,20 @@ int parse_options(int argc, char **argv, struct options *o)
 			o->device = optarg;
 			break;
 		case 't':
-			if (!strcmp(optarg, "1.2")) {
-				o->tls_version = TLS1_2_VERSION;
-			} else if (!strcmp(optarg, "1.3")) {
-				o->tls_version = TLS1_3_VERSION;
-			} else {
-				fprintf(stderr, PROG ": --tls takes 1.2 or 1.3\n");
+			if (example_parse_tls(PROG, optarg, &o->tls_version))
 				return -1;
-			}
 			break;
 		case 'b':
-			if (strcmp(optarg, "128") && strcmp(optarg, "256")) {
-				fprintf(stderr, PROG ": --bits takes 128 or 256\n");
+			if (example_parse_bits(PROG, optarg, &o->bits))
 				return -1;
-			}
-			o->bits = (unsigned int)atoi(optarg);
 			break;
 		case 'n':
-			if (parse_uint("-n", optarg, 1, 100000, &v))
+			if (example_parse_uint(PROG, "-n", optarg, 1, 100000, &v))
 				return -1;
 			o->records = (unsigned int)v;
 			break;
 		case 's':
-			if (parse_uint("--size", optarg, 1, TLS_MAX_PLAINTEXT, &v))
+			if (example_parse_uint(PROG, "--size", optarg, 1, TLS_MAX_PLAINTEXT, &v))
 				return -1;
 			o->size = (unsigned int)v;
 			break;
@@ -123,13 +97,13 @@ int parse_options(int argc, char **argv, struct options *o)
 				return -1;
 			break;
 		case 'c':
-			if (parse_uint("--corrupt", optarg, 0, 99999, &v))
+			if (example_parse_uint(PROG, "--corrupt", optarg, 0, 99999, &v))
 				return -1;
 			o->corrupt = true;
 			o->corrupt_rec = (unsigned int)v;
 			break;
 		case 'S':
-			if (parse_uint("--seed", optarg, 0, ~0ul, &v))
+			if (example_parse_uint(PROG, "--seed", optarg, 0, ~0ul, &v))
 				return -1;
 			o->seed = v;
 			break;

@@ -35,23 +35,6 @@ static void usage(FILE *fp)
 		"                SIGTERM/SIGINT) before tearing it down\n");
 }
 
-static int parse_uint(const char *opt, const char *arg, unsigned long min, unsigned long max,
-		      unsigned long *val)
-{
-	char *end = NULL;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(arg, &end, 0);
-	if (errno || end == arg || *end || arg[0] == '-' || v < min || v > max) {
-		fprintf(stderr, PROG ": %s needs a number in %lu..%lu, not '%s'\n", opt, min, max,
-			arg);
-		return -1;
-	}
-	*val = v;
-	return 0;
-}
-
 /* 0 to run, 1 to exit with success (-h), -1 on a bad option. */
 int parse_options(int argc, char **argv, struct options *o)
 {
@@ -83,21 +66,12 @@ int parse_options(int argc, char **argv, struct options *o)
 			o->device = optarg;
 			break;
 		case 't':
-			if (!strcmp(optarg, "1.2")) {
-				o->tls_version = TLS1_2_VERSION;
-			} else if (!strcmp(optarg, "1.3")) {
-				o->tls_version = TLS1_3_VERSION;
-			} else {
-				fprintf(stderr, PROG ": --tls takes 1.2 or 1.3\n");
+			if (example_parse_tls(PROG, optarg, &o->tls_version))
 				return -1;
-			}
 			break;
 		case 'b':
-			if (strcmp(optarg, "128") && strcmp(optarg, "256")) {
-				fprintf(stderr, PROG ": --bits takes 128 or 256\n");
+			if (example_parse_bits(PROG, optarg, &o->bits))
 				return -1;
-			}
-			o->bits = (unsigned int)atoi(optarg);
 			break;
 		case 'f':
 			o->fallback = true;
@@ -109,18 +83,18 @@ int parse_options(int argc, char **argv, struct options *o)
 			o->label = optarg;
 			break;
 		case 'H':
-			if (parse_uint("--hold", optarg, 0, 86400, &v))
+			if (example_parse_uint(PROG, "--hold", optarg, 0, 86400, &v))
 				return -1;
 			o->hold = true;
 			o->hold_s = (unsigned int)v;
 			break;
 		case 'n':
-			if (parse_uint("-n", optarg, 1, 1000000, &v))
+			if (example_parse_uint(PROG, "-n", optarg, 1, 1000000, &v))
 				return -1;
 			o->records = (unsigned int)v;
 			break;
 		case 's':
-			if (parse_uint("--size", optarg, 1, TLS_MAX_PLAINTEXT, &v))
+			if (example_parse_uint(PROG, "--size", optarg, 1, TLS_MAX_PLAINTEXT, &v))
 				return -1;
 			o->size = (unsigned int)v;
 			break;
@@ -133,7 +107,7 @@ int parse_options(int argc, char **argv, struct options *o)
 			}
 			break;
 		case 'S':
-			if (parse_uint("--seed", optarg, 0, ~0ul, &v))
+			if (example_parse_uint(PROG, "--seed", optarg, 0, ~0ul, &v))
 				return -1;
 			o->seed = v;
 			break;
