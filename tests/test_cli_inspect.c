@@ -1,17 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mlx5tls-query against running applications (mlx5tls-inspect(7)); firmware command traces are
- * test_cli_trace.c. Two copies of examples/tls_tx_offload run with MLX5TLS_PUBLISH (--publish) in
- * a private socket directory and stay alive after their transfer (--hold):
+ * test_cli_trace.c, the tool's error paths with no application running test_cli_inspect_errors.c.
+ * Two copies of examples/tls_tx_offload run with MLX5TLS_PUBLISH (--publish) in a private socket
+ * directory and stay alive after their transfer (--hold):
  *   - "dev": sim:cx6dx, TLS 1.3 AES-GCM-128, the device encrypts;
  *   - "sw": sim:cx6dx-legacy, TLS 1.3 with --fallback: the legacy firmware lacks TLS 1.3, so the
  *     library encrypts in software and says why.
  * The tool's text rows must hold what the examples did, its JSON must parse with a JSON parser
  * nobody here wrote (python3's), and no output may hold key material: no run of 32 or more hex
  * digits, and none of the TLS secrets the examples wrote to SSLKEYLOGFILE. The binaries are found
- * next to this test in the build tree (BUILD/tests/../tools/, BUILD/tests/../examples/).
+ * next to this test in the build tree (BUILD/tests/../tools/, BUILD/tests/../examples/). The
+ * fixture (paths, the tool's runs, the key-material check) is tests/util/cli_inspect_fixture.h.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -19,18 +20,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "cli_util.h"
-#include "test_util.h"
+#include "cli_inspect_fixture.h"
 
-#define QUERY "tools/mlx5tls-query"
 #define EXAMPLE "examples/tls_tx_offload"
 
 /* How long an example may take to publish after its start, and to exit after SIGTERM. */
@@ -44,55 +39,9 @@ struct example {
 	bool running;
 };
 
-static char build_dir[PATH_MAX];
 static char work_dir[64];  /* key log, the examples' output (a mkdtemp name) */
-static char sock_dir[64];  /* MLX5TLS_RUNTIME_DIR of the examples and the tool (mkdtemp) */
-static char keylog_path[PATH_MAX];
-static char env_dir[PATH_MAX + 32];
 
 static struct example ex_dev = { .name = "dev" }, ex_sw = { .name = "sw" };
-
-/* ---- helpers ---- */
-
-/* The secrets of the key log: none may appear in any output. */
-static void check_no_secrets(const char *what, const char *s)
-{
-	cli_check_no_secrets(keylog_path, what, s);
-}
-
-static void check_no_key_material(const char *what, const char *s)
-{
-	if (has_hex_run(s, 32))
-		fprintf(stderr, "\n%s: a run of 32+ hex digits in:\n%s\n", what, s);
-	CU_ASSERT_FALSE(has_hex_run(s, 32));
-	check_no_secrets(what, s);
-}
-
-/* Run BUILD/<rel> args... (NULL-terminated) with env on top; stdin may be NULL (/dev/null). No
- * output may carry key material. */
-static void run_env_in(struct run *r, const char *const *env, const char *stdin_text,
-		       const char *rel, const char *const *args)
-{
-	cli_run(r, build_dir, env, stdin_text, rel, args);
-	check_no_key_material(rel, r->out);
-	check_no_key_material(rel, r->err);
-}
-
-/* The tool, with the examples' socket directory. */
-#define query(r, ...) \
-	run_env_in((r), (const char *const[]){ env_dir, NULL }, NULL, QUERY, \
-		   (const char *const[]){ __VA_ARGS__ })
-
-#define HAS(s, needle) do { \
-	if (!strstr((s), (needle))) \
-		fprintf(stderr, "\nmissing '%s' in:\n%s\n", (needle), (s)); \
-	CU_ASSERT_PTR_NOT_NULL(strstr((s), (needle))); \
-} while (0)
-#define HAS_NOT(s, needle) do { \
-	if (strstr((s), (needle))) \
-		fprintf(stderr, "\nunexpected '%s' in:\n%s\n", (needle), (s)); \
-	CU_ASSERT_PTR_NULL(strstr((s), (needle))); \
-} while (0)
 
 /* The number after `key` in s, or -1. */
 static long long number_after(const char *s, const char *key)
@@ -204,158 +153,6 @@ static int example_stop(struct example *ex)
 	snprintf(sock, sizeof(sock), "%s/%d.sock", sock_dir, (int)ex->pid);
 	CU_ASSERT_NOT_EQUAL(access(sock, F_OK), 0);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-/* ---- error paths (no example involved) ---- */
-
-static void test_no_publisher(void)
-{
-	char empty[] = "/tmp/mlx5tls-cli-empty-XXXXXX";
-	char env_empty[sizeof(empty) + 32], env_missing[sizeof(empty) + 64], env_xdg[64 + PATH_MAX];
-	struct run r;
-
-	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(empty));
-	snprintf(env_empty, sizeof(env_empty), "MLX5TLS_RUNTIME_DIR=%s", empty);
-	snprintf(env_missing, sizeof(env_missing), "MLX5TLS_RUNTIME_DIR=%s/none", empty);
-
-	run_env_in(&r, (const char *const[]){ env_empty, NULL }, NULL, QUERY,
-		   (const char *const[]){ "ctx", "show", NULL });
-	expect_status(&r, 1, "ctx show, empty socket directory");
-	HAS(r.err, "no process publishes to ");
-	HAS(r.err, empty);
-	HAS(r.err, "start the application with MLX5TLS_PUBLISH=1");
-	CU_ASSERT_STRING_EQUAL(r.out, "");
-	run_free(&r);
-
-	run_env_in(&r, (const char *const[]){ env_missing, NULL }, NULL, QUERY,
-		   (const char *const[]){ "-j", "stat", NULL });
-	expect_status(&r, 1, "stat, missing socket directory");
-	HAS(r.err, "no process publishes to ");
-	run_free(&r);
-
-	/* without MLX5TLS_RUNTIME_DIR: $XDG_RUNTIME_DIR/mlx5tls */
-	snprintf(env_xdg, sizeof(env_xdg), "XDG_RUNTIME_DIR=%s", empty);
-	run_env_in(&r, (const char *const[]){ env_xdg, NULL }, NULL, QUERY,
-		   (const char *const[]){ "proc", NULL });
-	expect_status(&r, 1, "proc, XDG_RUNTIME_DIR");
-	HAS(r.err, "/mlx5tls; start the application");
-	HAS(r.err, empty);
-	run_free(&r);
-	rmdir(empty);
-}
-
-/* A socket whose process is gone is skipped, and said to be. */
-static void test_stale_socket(void)
-{
-	char dir[] = "/tmp/mlx5tls-cli-stale-XXXXXX";
-	char env[sizeof(dir) + 32], pidarg[16];
-	struct sockaddr_un sa;
-	pid_t dead;
-	int fd;
-	struct run r;
-
-	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
-	snprintf(env, sizeof(env), "MLX5TLS_RUNTIME_DIR=%s", dir);
-	dead = fork();
-	CU_ASSERT_FATAL(dead >= 0);
-	if (dead == 0)
-		_exit(0);
-	waitpid(dead, NULL, 0);
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%d.sock", dir, (int)dead);
-	fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	CU_ASSERT_FATAL(fd >= 0);
-	CU_ASSERT_EQUAL_FATAL(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	close(fd); /* the socket file stays, nobody listens: a crashed publisher */
-
-	run_env_in(&r, (const char *const[]){ env, NULL }, NULL, QUERY,
-		   (const char *const[]){ "ctx", NULL });
-	expect_status(&r, 1, "ctx, only a stale socket");
-	HAS(r.err, "no process publishes to");
-	HAS(r.err, "(1 stale socket of exited processes skipped)");
-	run_free(&r);
-
-	snprintf(pidarg, sizeof(pidarg), "%d", (int)dead);
-	run_env_in(&r, (const char *const[]){ env, NULL }, NULL, QUERY,
-		   (const char *const[]){ "ctx", "show", "pid", pidarg, NULL });
-	expect_status(&r, 1, "ctx show pid DEAD");
-	HAS(r.err, "no process with pid ");
-	HAS(r.err, pidarg);
-	run_free(&r);
-
-	/* a directory others may write to is not trusted */
-	CU_ASSERT_EQUAL(chmod(dir, 0777), 0);
-	run_env_in(&r, (const char *const[]){ env, NULL }, NULL, QUERY,
-		   (const char *const[]){ "ctx", NULL });
-	expect_status(&r, 1, "ctx, world-writable directory");
-	HAS(r.err, "is writable by other users (mode 0777): not trusted");
-	run_free(&r);
-
-	unlink(sa.sun_path);
-	rmdir(dir);
-}
-
-static void test_bad_words(void)
-{
-	struct run r;
-
-	query(&r, "ctx", "show", "bogus", "1", NULL);
-	expect_status(&r, 1, "unknown filter");
-	HAS(r.err, "ctx show: unknown filter 'bogus' (one of: laddr raddr addr lport rport port "
-		   "label pid id dir path limit cursor)");
-	run_free(&r);
-
-	query(&r, "ctx", "show", "dir", "sideways", NULL);
-	expect_status(&r, 1, "bad dir");
-	HAS(r.err, "bad value 'sideways' for dir (one of tx rx)");
-	run_free(&r);
-
-	query(&r, "ctx", "show", "pid", NULL);
-	expect_status(&r, 1, "filter without value");
-	HAS(r.err, "pid needs a value");
-	run_free(&r);
-
-	query(&r, "ctx", "show", "id", "3-1", NULL);
-	expect_status(&r, 1, "bad range");
-	HAS(r.err, "bad value '3-1' for id");
-	run_free(&r);
-
-	/* a word that is no ctx command is a filter of the default command (ctx show) */
-	query(&r, "ctx", "frob", NULL);
-	expect_status(&r, 1, "unknown ctx filter");
-	HAS(r.err, "ctx show: unknown filter 'frob'");
-	run_free(&r);
-
-	query(&r, "ctx", "laddr", "not-an-address", NULL);
-	expect_status(&r, 1, "bad address");
-	HAS(r.err, "laddr: 'not-an-address' is not an IPv4 or IPv6 address");
-	run_free(&r);
-
-	query(&r, "conn", "port", "70000", NULL);
-	expect_status(&r, 1, "bad port");
-	HAS(r.err, "port: 70000 is not a port");
-	run_free(&r);
-
-	query(&r, "stat", "watch", "interval", "0", NULL);
-	expect_status(&r, 1, "interval 0");
-	HAS(r.err, "bad value '0' for interval");
-	run_free(&r);
-
-	query(&r, "trace", "show", NULL);
-	expect_status(&r, 1, "trace show without FILE");
-	HAS(r.err, "trace show needs a FILE");
-	run_free(&r);
-
-	query(&r, "help", NULL);
-	expect_status(&r, 0, "help");
-	HAS(r.out, "proc | ctx | conn | dek | tis |");
-	run_free(&r);
-
-	query(&r, "ctx", "help", NULL);
-	expect_status(&r, 0, "ctx help");
-	HAS(r.out, "ctx [ show | list ] [ pid PIDS ]");
-	run_free(&r);
 }
 
 /* ---- the live objects ---- */
@@ -748,22 +545,6 @@ static void test_examples_exit(void)
 
 /* ---- suites ---- */
 
-static int find_build_dir(void)
-{
-	return cli_build_dir(build_dir, sizeof(build_dir));
-}
-
-static int suite_errors_init(void)
-{
-	char tmpl[] = "/tmp/mlx5tls-cli-sock-XXXXXX";
-
-	if (find_build_dir() || !mkdtemp(tmpl))
-		return -1;
-	snprintf(sock_dir, sizeof(sock_dir), "%s", tmpl);
-	snprintf(env_dir, sizeof(env_dir), "MLX5TLS_RUNTIME_DIR=%s", sock_dir);
-	return 0;
-}
-
 static void remove_file(const char *dir, const char *name)
 {
 	char path[PATH_MAX + 64];
@@ -799,8 +580,13 @@ static int suite_live_init(void)
 	};
 	char tmpl[] = "/tmp/mlx5tls-cli-work-XXXXXX";
 
-	if (!mkdtemp(tmpl))
+	/* the socket directory first (it was the errors suite's, when one program held both) */
+	if (sock_dir_init())
 		return -1;
+	if (!mkdtemp(tmpl)) {
+		rmdir(sock_dir);
+		return -1;
+	}
 	snprintf(work_dir, sizeof(work_dir), "%s", tmpl);
 	snprintf(keylog_path, sizeof(keylog_path), "%s/keys.log", work_dir);
 	if (example_start(&ex_dev, dev_args) ||
@@ -810,13 +596,6 @@ static int suite_live_init(void)
 	}
 	return 0;
 }
-
-static const struct test_case error_cases[] = {
-	{ "no publishing process", test_no_publisher },
-	{ "stale socket skipped; untrusted directory", test_stale_socket },
-	{ "bad words exit 1", test_bad_words },
-	{ NULL, NULL },
-};
 
 static const struct test_case live_cases[] = {
 	{ "proc", test_proc },
@@ -834,7 +613,6 @@ static const struct test_case live_cases[] = {
 int main(void)
 {
 	static const struct test_suite suites[] = {
-		{ "mlx5tls-query live: errors", suite_errors_init, NULL, error_cases },
 		{ "mlx5tls-query live: examples", suite_live_init, suite_live_cleanup,
 		  live_cases },
 		{ NULL, NULL, NULL, NULL },
