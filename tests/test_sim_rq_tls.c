@@ -124,7 +124,7 @@ static int tlsfx_init(struct tlsfx *x, const struct stream *s)
 
 	if (fx_init(&x->f, NULL, 6, 6))
 		return -1;
-	x->dek = create_dek(x->f.dev, x->f.uid, x->f.pd, s->key, s->key_len);
+	x->dek = new_tls_dek(x->f.dev, x->f.uid, x->f.pd, s->key, s->key_len);
 	x->tirn = create_tir(x->f.dev, x->f.uid, x->f.td, x->f.q.ri.rqn, 1);
 	flow_match(&flow_v4, 6, &m);
 	if (!x->dek || !x->tirn || sim_steer_add(x->f.dev, &m, x->tirn, &x->rule))
@@ -387,12 +387,12 @@ static void test_tir_wqes(void)
 	FX_INIT(&f, NULL, 2, 2);
 	CU_ASSERT_FATAL(ro != NULL);
 	CU_ASSERT_EQUAL_FATAL(txq_init(&t, f.dev, f.tis, f.pd, NULL), 0);
-	dek = create_dek(f.dev, f.uid, f.pd, key, 16);
+	dek = new_tls_dek(f.dev, f.uid, f.pd, key, 16);
 	tls_tir = create_tir(f.dev, f.uid, f.td, f.q.ri.rqn, 1);
 	plain_tir = create_tir(f.dev, f.uid, f.td, f.q.ri.rqn, 0);
 	CU_ASSERT_EQUAL_FATAL(sim_uctx_alloc(f.dev, &other), 0);
 	other_pd = new_num(f.dev, other, MLX5_CMD_OP_ALLOC_PD);
-	other_dek = create_dek(f.dev, other, other_pd, key, 16);
+	other_dek = new_tls_dek(f.dev, other, other_pd, key, 16);
 	CU_ASSERT_FATAL(dek && tls_tir && plain_tir && other_dek);
 	CU_ASSERT_EQUAL_FATAL(sim_mr_reg(f.dev, f.pd, ro, 4096, &ro_lkey), 0);
 	si.dek_index = dek;
@@ -540,7 +540,7 @@ static void test_tir_destroy_in_flight(void)
 
 	FX_INIT(&f, NULL, 6, 8);
 	CU_ASSERT_EQUAL_FATAL(txq_init(&t, f.dev, f.tis, f.pd, NULL), 0);
-	dek = create_dek(f.dev, f.uid, f.pd, key, 16);
+	dek = new_tls_dek(f.dev, f.uid, f.pd, key, 16);
 	CU_ASSERT_FATAL(dek != 0);
 	si.dek_index = dek;
 	flow_match(&flow_v4, 6, &m);

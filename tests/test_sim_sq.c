@@ -292,7 +292,7 @@ static void test_ring_wrap_static_params(void)
 	/* 8 WQEBBs: each round posts static (3) + progress (1) + SEND (2) + 0..2 NOPs, so the
 	 * static params start at every offset of the ring, the last two spanning the wrap */
 	FX_INIT(&f, .log_wqebbs = 3, .log_cqes = 3, .ops = &fake_ops);
-	dek = create_dek(f.dev, f.uid, f.pd, key128, 16);
+	dek = new_tls_dek(f.dev, f.uid, f.pd, key128, 16);
 	CU_ASSERT_FATAL(dek != 0);
 	fill_pattern(f.mem, 100, 1);
 	for (uint32_t r = 0; r < 48; r++) {

@@ -22,7 +22,7 @@ static void test_tls_fake_engine(void)
 	static const uint32_t seqs[4] = {1000, 1500, 2948, 4396}, lens[4] = {500, 1448, 1448, 104};
 
 	FX_INIT(&f, .log_wqebbs = 6, .log_cqes = 6, .ops = &fake_ops);
-	dek = create_dek(f.dev, f.uid, f.pd, key128, 16);
+	dek = new_tls_dek(f.dev, f.uid, f.pd, key128, 16);
 	CU_ASSERT_FATAL(dek != 0);
 	fill_pattern(f.mem, 4096, 0x33);
 	/* the kernel's order (fact sheet 10.3): static, progress (fenced), fenced NOP, data */
@@ -114,9 +114,9 @@ static void test_tls_errors(void)
 	struct dseg d;
 
 	FX_INIT(&f, .log_wqebbs = 5, .log_cqes = 6, .ops = &fake_ops);
-	dek = create_dek(f.dev, f.uid, f.pd, key128, 16);
+	dek = new_tls_dek(f.dev, f.uid, f.pd, key128, 16);
 	pd2 = new_num(f.dev, f.uid, MLX5_CMD_OP_ALLOC_PD);
-	dek2 = create_dek(f.dev, f.uid, pd2, key128, 16);
+	dek2 = new_tls_dek(f.dev, f.uid, pd2, key128, 16);
 	CU_ASSERT_FATAL(dek && pd2 && dek2);
 	fill_pattern(f.mem, 4096, 0x11);
 	hdr_v4(h, 1, 100, 1, 0x18);
@@ -259,7 +259,7 @@ static void test_tls_ctx_follows_dek(void)
 		dek_encode_modify(in, base, i, f.pd, key128, 16, &secret);
 		CU_ASSERT_EQUAL_FATAL(dek_cmd(&f, in, DEK_MODIFY_IN_SZ, out), 0);
 	}
-	single = create_dek(f.dev, f.uid, f.pd, key128, 16);
+	single = new_tls_dek(f.dev, f.uid, f.pd, key128, 16);
 	tis2 = create_tis(f.dev, f.uid, f.td, f.pd, 1);
 	CU_ASSERT_FATAL(single && tis2);
 	static_info(&si, base, 0);
@@ -315,7 +315,7 @@ static void test_tls_suites(void)
 	static const uint8_t key256[32] = { 1, 2, 3 };
 
 	FX_INIT(&f, .profile = "cx6dx-legacy", .log_wqebbs = 4, .log_cqes = 4, .ops = &fake_ops);
-	dek = create_dek(f.dev, f.uid, f.pd, key128, 16);
+	dek = new_tls_dek(f.dev, f.uid, f.pd, key128, 16);
 	CU_ASSERT_FATAL(dek != 0);
 	static_info(&si, dek, 0);
 	si.tls13 = true;
@@ -331,7 +331,7 @@ static void test_tls_suites(void)
 	sim_sq_process(f.sq);
 	expect_cqe(&f, (uint16_t)(idx + 3), 0, 0);
 	/* AES-256 is not in the legacy profile either */
-	dek = create_dek(f.dev, f.uid, f.pd, key256, 32);
+	dek = new_tls_dek(f.dev, f.uid, f.pd, key256, 32);
 	if (dek) {
 		static_info(&si, dek, 0);
 		idx = post_static(&f, f.tls_tis, false, &si);
@@ -462,7 +462,7 @@ static void test_tls12_builtin(void)
 	struct sim_sq_stats st;
 
 	FX_INIT(&f, .log_wqebbs = 6, .log_cqes = 6);
-	dek = create_dek(f.dev, f.uid, f.pd, key128, 16);
+	dek = new_tls_dek(f.dev, f.uid, f.pd, key128, 16);
 	CU_ASSERT_FATAL(dek != 0);
 	stream = calloc(1, 8192);
 	CU_ASSERT_FATAL(stream != NULL);
@@ -554,7 +554,7 @@ static void test_tls13_builtin(void)
 	size_t r1, r2;
 
 	FX_INIT(&f, .log_wqebbs = 5, .log_cqes = 5);
-	dek = create_dek(f.dev, f.uid, f.pd, key256, 32);
+	dek = new_tls_dek(f.dev, f.uid, f.pd, key256, 32);
 	CU_ASSERT_FATAL(dek != 0);
 	fill_pattern(pt, sizeof(pt), 0x42);
 	r1 = ktls_record(f.mem, true, 0x10, pt, 300);
@@ -589,7 +589,7 @@ static void test_tls_builtin_needs_start(void)
 	uint16_t idx;
 
 	FX_INIT(&f, .log_wqebbs = 4, .log_cqes = 4);
-	dek = create_dek(f.dev, f.uid, f.pd, key128, 16);
+	dek = new_tls_dek(f.dev, f.uid, f.pd, key128, 16);
 	static_info(&si, dek, 0);
 	post_static(&f, f.tls_tis, false, &si);
 	hdr_v4(h, 1, 100, 1, 0x18);

@@ -2,7 +2,8 @@
 /*
  * The fixture of the device-model receive-side tests (tests/test_sim_rq*.c, sim/rq.h): a device
  * with a uid, PD, TD and TIS, and one receive queue with its CQ and buffers (struct fx); the
- * objects the tests make by command (TIS, TIR, DEK); a send queue for the TIR WQEs (struct txq).
+ * objects the tests make by command (TIS, TIR; the DEK is sim_test_util.h's new_tls_dek); a
+ * send queue for the TIR WQEs (struct txq).
  * Receive WQEs are posted into the ring and announced through dbrec[0] exactly as a driver does;
  * CQEs are read through rdma-core's struct mlx5_cqe64 / mlx5_err_cqe with the owner-bit rule;
  * frames and their checksums are built by this file's own code (RFC 1071); TIR static/progress
@@ -172,30 +173,6 @@ static inline int destroy_tir(struct sim_dev *dev, uint16_t uid, uint32_t tirn)
 	DEVX_SET(destroy_tir_in, in, opcode, MLX5_CMD_OP_DESTROY_TIR);
 	DEVX_SET(destroy_tir_in, in, tirn, tirn);
 	return sim_cmd_exec(dev, uid, in, sizeof(in), out, sizeof(out));
-}
-
-static inline uint32_t create_dek(struct sim_dev *dev, uint16_t uid, uint32_t pd,
-				  const uint8_t *key, size_t key_len)
-{
-	uint32_t in[528 / 4] = { 0 };
-	uint8_t out[16] = { 0 };
-
-	DEVX_SET(create_encryption_key_in, in, hdr.opcode, MLX5_CMD_OP_CREATE_GENERAL_OBJECT);
-	DEVX_SET(create_encryption_key_in, in, hdr.obj_type,
-		 MLX5_GENERAL_OBJECT_TYPES_ENCRYPTION_KEY);
-	DEVX_SET(create_encryption_key_in, in, obj.key_purpose,
-		 MLX5_ENCRYPTION_KEY_OBJ_KEY_PURPOSE_TLS);
-	DEVX_SET(create_encryption_key_in, in, obj.pd, pd);
-	if (key_len == 32) {
-		DEVX_SET(create_encryption_key_in, in, obj.key_size,
-			 MLX5_ENCRYPTION_KEY_OBJ_KEY_SIZE_256);
-		memcpy((uint8_t *)in + 80, key, 32);
-	} else {
-		memcpy((uint8_t *)in + 96, key, 16); /* fact sheet 3.4: 128-bit key at key[1] */
-	}
-	if (sim_cmd_exec(dev, uid, in, sizeof(in), out, sizeof(out)))
-		return 0;
-	return get32(out + 8);
 }
 
 /* ---- a receive queue with its CQ and buffers ---- */

@@ -173,31 +173,6 @@ static inline int destroy_tis(struct sim_dev *dev, uint16_t uid, uint32_t tisn)
 	return sim_cmd_exec(dev, uid, in, sizeof(in), out, sizeof(out));
 }
 
-/* A single TLS DEK holding `key` (16 or 32 bytes) in `pd`; its id, or 0. */
-static inline uint32_t create_dek(struct sim_dev *dev, uint16_t uid, uint32_t pd,
-				  const uint8_t *key, size_t key_len)
-{
-	uint32_t in[528 / 4] = { 0 };
-	uint8_t out[16] = { 0 };
-
-	DEVX_SET(create_encryption_key_in, in, hdr.opcode, MLX5_CMD_OP_CREATE_GENERAL_OBJECT);
-	DEVX_SET(create_encryption_key_in, in, hdr.obj_type,
-		 MLX5_GENERAL_OBJECT_TYPES_ENCRYPTION_KEY);
-	DEVX_SET(create_encryption_key_in, in, obj.key_purpose,
-		 MLX5_ENCRYPTION_KEY_OBJ_KEY_PURPOSE_TLS);
-	DEVX_SET(create_encryption_key_in, in, obj.pd, pd);
-	if (key_len == 32) {
-		DEVX_SET(create_encryption_key_in, in, obj.key_size,
-			 MLX5_ENCRYPTION_KEY_OBJ_KEY_SIZE_256);
-		memcpy((uint8_t *)in + 80, key, 32);
-	} else {
-		memcpy((uint8_t *)in + 96, key, 16); /* fact sheet 3.4: 128-bit key at key[1] */
-	}
-	if (sim_cmd_exec(dev, uid, in, sizeof(in), out, sizeof(out)))
-		return 0;
-	return get32(out + 8);
-}
-
 struct fx_cfg {
 	const char *profile;
 	uint32_t log_wqebbs;

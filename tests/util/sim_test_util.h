@@ -9,8 +9,11 @@
 
 #include <CUnit/CUnit.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
+#include "be_bytes.h"
 #include "prm/mlx5_ifc_tls.h"
 #include "sim/sim.h"
 
@@ -45,6 +48,37 @@ static inline uint32_t new_num(struct sim_dev *dev, uint16_t uid, uint16_t opcod
 	if (sim_cmd_exec(dev, uid, in, sizeof(in), out, sizeof(out)))
 		return 0;
 	return DEVX_GET(obj_num_out, out, obj_num);
+}
+
+/*
+ * CREATE_GENERAL_OBJECT of one TLS DEK holding `key` (16 or 32 bytes) in `pd`, laid out here
+ * with DEVX_SET rather than by the library's encoder (dek_cmd.h): a 256-bit key fills the key
+ * field's first 32 bytes, a 128-bit one its second 16 (key[1], fact sheet 3.4). Its id (out
+ * bit 0x40), or 0 if the model rejected it. One copy for the SQ and RQ fixtures; not named
+ * create_dek, which test_sim_locks.c and test_sim_pd_td.c use for their own helpers.
+ */
+static inline uint32_t new_tls_dek(struct sim_dev *dev, uint16_t uid, uint32_t pd,
+				   const uint8_t *key, size_t key_len)
+{
+	uint32_t in[528 / 4] = { 0 };
+	uint8_t out[16] = { 0 };
+
+	DEVX_SET(create_encryption_key_in, in, hdr.opcode, MLX5_CMD_OP_CREATE_GENERAL_OBJECT);
+	DEVX_SET(create_encryption_key_in, in, hdr.obj_type,
+		 MLX5_GENERAL_OBJECT_TYPES_ENCRYPTION_KEY);
+	DEVX_SET(create_encryption_key_in, in, obj.key_purpose,
+		 MLX5_ENCRYPTION_KEY_OBJ_KEY_PURPOSE_TLS);
+	DEVX_SET(create_encryption_key_in, in, obj.pd, pd);
+	if (key_len == 32) {
+		DEVX_SET(create_encryption_key_in, in, obj.key_size,
+			 MLX5_ENCRYPTION_KEY_OBJ_KEY_SIZE_256);
+		memcpy((uint8_t *)in + 80, key, 32);
+	} else {
+		memcpy((uint8_t *)in + 96, key, 16); /* fact sheet 3.4: 128-bit key at key[1] */
+	}
+	if (sim_cmd_exec(dev, uid, in, sizeof(in), out, sizeof(out)))
+		return 0;
+	return get32(out + 8);
 }
 
 #endif /* MLX5TLS_SIM_TEST_UTIL_H */
