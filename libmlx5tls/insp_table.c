@@ -364,6 +364,15 @@ void insp_table_del(struct insp_table *t, uint32_t slot)
 		shrink_tail(t);
 }
 
+void insp_table_prefetch_del(const struct insp_table *t, uint32_t slot, uint64_t key)
+{
+	if (slot >= t->end)
+		return;
+	__builtin_prefetch(slot_ref(t, slot), 1);
+	if (t->nbchunks)
+		__builtin_prefetch(bucket_ref(t, bucket_of(t, key_hash(key))), 1);
+}
+
 void *insp_table_get(const struct insp_table *t, uint32_t slot)
 {
 	uintptr_t v;

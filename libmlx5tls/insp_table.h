@@ -76,6 +76,11 @@ void *insp_table_find(const struct insp_table *t, uint64_t key, uint32_t *slot,
 		      unsigned int *probes);
 /* Give back a slot taken by insp_table_add (and its key, if it has one). */
 void insp_table_del(struct insp_table *t, uint32_t slot);
+/* Ask for the cache lines insp_table_del(t, slot) starts with: the slot and, for key (the
+ * slot's key; a wrong one costs a useless prefetch), the head of its chain. Called under the
+ * same lock as insp_table_del, ahead of it, so that at a million objects these misses overlap
+ * with the caller's others instead of following them one by one. */
+void insp_table_prefetch_del(const struct insp_table *t, uint32_t slot, uint64_t key);
 /* The object in slot, NULL when the slot is free or past the end. */
 void *insp_table_get(const struct insp_table *t, uint32_t slot);
 /* Every slot at or past this number is free (a walk's bound). */

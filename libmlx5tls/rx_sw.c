@@ -185,6 +185,15 @@ int rx_sw_init(struct rx_sw **out, const struct tls_crypto_info *ci, size_t ci_l
 	return 0;
 }
 
+void rx_sw_prefetch_free(const struct rx_sw *rx)
+{
+	if (!rx)
+		return;
+	for (size_t off = 0; off < sizeof(*rx); off += 64)
+		__builtin_prefetch((const char *)rx + off, 1);
+	__builtin_prefetch((const char *)rx + sizeof(*rx) - 1, 1);
+}
+
 void rx_sw_free(struct rx_sw *rx)
 {
 	if (!rx)

@@ -76,6 +76,9 @@ struct rx_sw_stats {
 int rx_sw_init(struct rx_sw **out, const struct tls_crypto_info *ci, size_t ci_len);
 /* Wipes keys and buffered bytes. NULL is ignored. */
 void rx_sw_free(struct rx_sw *rx);
+/* Ask for the lines rx_sw_free() reads and wipes (a destroy among many contexts: see
+ * mlx5tls_rx_destroy). NULL: nothing. */
+void rx_sw_prefetch_free(const struct rx_sw *rx);
 /* Stop after every record that is not application data. */
 void rx_sw_set_stop_at_control(struct rx_sw *rx, bool on);
 

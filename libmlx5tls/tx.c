@@ -157,10 +157,13 @@ static void lists_del(struct mlx5tls_tx *tx)
 {
 	struct ctx_shard *sh = tx->qp->shard;
 
+	/* the shard's slot and id chain asked for first, so that their misses overlap with the
+	 * queue's slot's (tx_prefetch_parts); the queue's table is its thread's alone */
+	pthread_mutex_lock(&sh->lock);
+	insp_table_prefetch_del(&sh->tx, tx->dev_slot, tx->id);
 	insp_table_del(&tx->qp->tls_table, tx->qp_slot);
 	tx->qp->tls_contexts--;
 	/* its counters stay in the queue's sums (txc_add) */
-	pthread_mutex_lock(&sh->lock);
 	insp_table_del(&sh->tx, tx->dev_slot);
 	pthread_mutex_unlock(&sh->lock);
 }
@@ -197,6 +200,16 @@ static int tx_take_tis(struct mlx5tls_tx *tx, struct mlx5tls_tis_pool *pool)
 	return 0;
 }
 
+/* A context's memory freshly taken from the heap is cold when contexts are many: each line the
+ * create writes would wait for its own read-for-ownership in turn (stores leave the core in
+ * order). Asked for together, they arrive in about the time of one. */
+static void tx_prefetch_new(const struct mlx5tls_tx *tx)
+{
+	for (size_t off = 0; off < sizeof(*tx); off += 64)
+		__builtin_prefetch((const char *)tx + off, 1);
+	__builtin_prefetch((const char *)tx + sizeof(*tx) - 1, 1);
+}
+
 struct mlx5tls_tx *mlx5tls_tx_create(struct mlx5tls_qp *qp, const struct tls_crypto_info *ci,
 				     size_t ci_len, uint32_t start_tcp_sn,
 				     const struct mlx5tls_tx_opts *opts)
@@ -227,6 +240,7 @@ struct mlx5tls_tx *mlx5tls_tx_create(struct mlx5tls_qp *qp, const struct tls_cry
 	tx = malloc(sizeof(*tx));
 	if (!tx)
 		return libmlx5tls_err_ptr(-ENOMEM);
+	tx_prefetch_new(tx);
 	memset(tx, 0, offsetof(struct mlx5tls_tx, epochs));
 	tx->reason[0] = '\0';
 	ret = conn_init(&tx->conn, OPTS_GET(opts, conn, NULL), OPTS_GET(opts, label, NULL));
@@ -292,13 +306,44 @@ err:
 	return libmlx5tls_err_ptr(ret);
 }
 
+/*
+ * With a million live contexts the one destroyed is cold: each object its teardown touches is
+ * a cache miss, and found one after the other they cost a memory latency each (about 18 per
+ * replacement, 200-350 ns apiece on a VM). Asking for them as soon as their addresses are
+ * known puts them in flight together. First the context's own lines: the first (queue, slots,
+ * TIS, id), the tracker's rings, the key epoch in use (tx_free reads and wipes it).
+ */
+static void tx_prefetch_self(const struct mlx5tls_tx *tx)
+{
+	const char *e = (const char *)&tx->epochs[0];
+
+	__builtin_prefetch(tx, 1);
+	__builtin_prefetch(&tx->stream.segs.e, 1);
+	__builtin_prefetch(&tx->stream.recs.e, 1);
+	__builtin_prefetch(e, 1);
+	__builtin_prefetch(e + sizeof(tx->epochs[0]) - 1, 1);
+}
+
+/* Then what the context points to, once its first lines are in: the DEK and TIS records the
+ * pools take back and the queue's table slot (the shard's is asked for under its lock, in
+ * lists_del: another queue of the shard may grow that table meanwhile). */
+static void tx_prefetch_parts(const struct mlx5tls_tx *tx)
+{
+	if (tx->live_epochs & 1u)
+		__builtin_prefetch(tx->epochs[0].dek, 1);
+	__builtin_prefetch(tx->tis, 1);
+	insp_table_prefetch_del(&tx->qp->tls_table, tx->qp_slot, 0);
+}
+
 int mlx5tls_tx_destroy(struct mlx5tls_tx *tx)
 {
 	struct mlx5tls_qp *qp;
 
 	if (!tx)
 		return libmlx5tls_err(-EINVAL);
+	tx_prefetch_self(tx);
 	qp = tx->qp;
+	tx_prefetch_parts(tx);
 	/* WQEs naming its TIS, DEK and record memory must be done before they go (the kernel
 	 * destroys the TIS only after the SQ is done with it) */
 	qp_doorbell(qp);

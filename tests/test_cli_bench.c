@@ -77,6 +77,8 @@ static void test_bench_setup_smoke(void)
 	 * (the heap figures are not asserted: a sanitizer's allocator does not report them) */
 	HAS(r.out, "\"tx_idle_memory_target\":{\"met\":true");
 	CU_ASSERT_TRUE(number_after(r.out, "\"tx_used\":", "\"idle_library_per_context\":") <= 1024);
+	/* the latency of a dependent miss, measured in the same run (a time: only that it is one) */
+	CU_ASSERT_TRUE(number_after(r.out, "\"rx\":", "\"miss_ns\":") > 0);
 	run_free(&r);
 
 	/* the text says which size each line is */

@@ -79,6 +79,9 @@ const struct tool_suite *bench_find_suite(int version, unsigned int bits);
 double bench_now_ns(void);
 /* xorshift64: which context goes next in the churn benchmarks (*s not 0). */
 uint64_t bench_rng_next(uint64_t *s);
+/* Nanoseconds per step of a chase through `bytes` of heap memory in a random order for about
+ * `seconds` (bench_memlat.c): one dependent cache miss. 0 if the memory cannot be had. */
+double bench_mem_latency_ns(size_t bytes, double seconds, uint64_t seed);
 /* a / b, 0 when b is not positive. */
 double bench_ratio(double a, double b);
 /* SSL_write() of `records` records of rec_size bytes after an in-process handshake (bench_ssl.c):

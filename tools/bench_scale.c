@@ -33,6 +33,8 @@
 #define SCALE_TARGET_IDLE_LIB 1024.0 /* library bytes per idle TX context (issue 10) */
 #define SCALE_REC_PT 100u           /* plaintext bytes of the one record each context sends */
 #define SCALE_FRAME_HDR BENCH_FIRST_RECORD_HDR
+#define SCALE_CHASE_BYTES (256u << 20) /* far past any last-level cache */
+#define SCALE_CHASE_SECONDS 0.2
 
 struct scale {
 	struct tool *t;
@@ -470,6 +472,27 @@ static void print_mem_target(const struct scale_mem *m)
 	pr_nl();
 }
 
+/* What the largest size costs per replacement over the smallest, in dependent cache misses of
+ * this machine (bench_memlat.c): the part of the ratio that is memory, not the library's work. */
+static void print_misses(const char *what, const struct scale_result *res, unsigned int n,
+			 double miss_ns)
+{
+	double extra = 1e9 / res[n - 1].repl_per_sec - 1e9 / res[0].repl_per_sec;
+	char key[64];
+
+	if (n < 2 || miss_ns <= 0 || res[0].repl_per_sec <= 0 || res[n - 1].repl_per_sec <= 0)
+		return;
+	snprintf(key, sizeof(key), "%s_cold_cost", what);
+	pr_open_object(key);
+	pr_text("  %s", what);
+	pr_uint("live", " at %s live a replacement costs", res[n - 1].live);
+	pr_double("extra_ns", " %s ns more than", extra, 0);
+	pr_uint("base_live", " at %s", res[0].live);
+	pr_double("misses", ": %s dependent cache misses", extra / miss_ns, 1);
+	pr_close_object();
+	pr_nl();
+}
+
 static void print_target(const char *what, const struct scale_result *res, unsigned int n)
 {
 	const struct scale_result *big = &res[n - 1];
@@ -598,6 +621,9 @@ int bench_scale_run(struct tool *t, bool full, uint32_t live)
 	for (unsigned int i = 0; !ret && i < nrx; i++)
 		ret = run_rx(&s, rx_live[i], &rx[i]);
 	if (!ret) {
+		double miss_ns = bench_mem_latency_ns(SCALE_CHASE_BYTES, SCALE_CHASE_SECONDS,
+						      s.rng);
+
 		pr_open_object(NULL);
 		pr_string("benchmark", "%s:", "setup --queues");
 		pr_string("device", " device %s,", t->attr.name);
@@ -607,6 +633,11 @@ int bench_scale_run(struct tool *t, bool full, uint32_t live)
 		print_runs("tx", tx, ntx);
 		print_mem(&used);
 		print_runs("rx", rx, nrx);
+		pr_double("miss_ns", "  memory: one dependent cache miss (a random walk through"
+			  " 256 MiB of heap) costs %s ns", miss_ns, 0);
+		pr_nl();
+		print_misses("tx", tx, ntx, miss_ns);
+		print_misses("rx", rx, nrx, miss_ns);
 		print_target("tx", tx, ntx);
 		print_target("rx", rx, nrx);
 		print_mem_target(&used);
