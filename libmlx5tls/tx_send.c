@@ -479,7 +479,9 @@ static inline __attribute__((always_inline)) int send_in_order(struct mlx5tls_tx
 			warn_malformed(fi->tcp_seq);
 		return ret;
 	}
-	tx_stream_prefetch_next(&tx->stream, payload, len);
+	/* at a boundary the next header follows the next frame's own headers: nothing to ask */
+	if (ret != TX_LEARN_BOUNDARY)
+		tx_stream_prefetch_next(&tx->stream, payload, len);
 	/* nothing can fail from here: publish and count first, so that no value of these stays
 	 * live across the posting's calls */
 	tx_publish_fast(tx, ret);

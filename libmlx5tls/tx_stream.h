@@ -39,10 +39,19 @@ struct tx_seg {
 	uint32_t lkey;
 };
 
+/*
+ * A record. When one frame was exactly this record (an LSO frame of one whole record, learnt by
+ * tx_stream_learn_fast), the record also holds where its bytes were sent from (addr non-zero:
+ * a frame's payload is never at address 0) and the pieces ring has no entry for them: one entry
+ * stored per frame instead of two. Such a piece is never trimmed (a record is released whole)
+ * and goes with its record. Every reader of the pieces takes both (tx_stream_walk, release).
+ */
 struct tx_rec {
 	uint32_t seq;
 	uint32_t len; /* header + body; 0 while the header is incomplete (the last record only) */
 	uint64_t num;
+	uintptr_t addr; /* 0: the record's bytes are in the pieces ring */
+	uint32_t lkey;  /* with addr */
 	uint8_t epoch;
 };
 
@@ -158,6 +167,9 @@ int tx_stream_ring_room(struct tx_stream *s, struct tx_ring *r);
  *  - the rest of the record in progress (possibly nothing: at a boundary), then one whole
  *    header whose record ends at or after the frame's end (an MSS segment crossing into the
  *    next record; an LSO frame of exactly one record).
+ * An LSO frame of exactly one record (at a boundary, the record ends at the frame's end) is
+ * one record entry holding its piece (struct tx_rec's addr): no piece entry, no parser store
+ * (a boundary before and after).
  * Nothing is parsed twice: the body length of the record in progress is already in p, so its
  * remaining bytes are skipped, and the one new header is read in place and checked
  * (tx_stream_header_ok) before anything is stored.
@@ -191,37 +203,50 @@ tx_stream_learn_fast(struct tx_stream *s, const uint8_t *data, uint32_t len, uin
 	/* hdr_got 1..4 (unsigned: 0 wraps past the bound), in one comparison */
 	if ((uint8_t)(hdr_got - 1u) < TLS_HDR_LEN - 1u)
 		goto general;
-	/* a full ring - or none: given back when the last ack emptied it - grows or comes back
-	 * from the queue's park here, as the general learn would take it */
-	if (__builtin_expect(sr->count == sr->cap, 0) && tx_stream_ring_room(s, sr))
-		goto general;
-	if (len < k) {
-		s->p.body_left = k - len;
-	} else if (len == k) {
-		s->p.body_left = 0;
-		s->p.hdr_got = 0; /* record complete */
-		moved = TX_LEARN_BOUNDARY;
-	} else {
+	if (len > k) {
+		/* the rest of the record in progress (k bytes, maybe none), then a header */
 		struct tx_ring *rr = &s->recs;
 		uint32_t rest = len - k, body = 0, left, rn = rr->count;
 		struct tx_rec *r;
+		bool whole;
 
 		if (rest < TLS_HDR_LEN || !tx_stream_header_ok(s, data + k, &body) ||
 		    TLS_HDR_LEN + body < rest)
 			goto general;
+		left = TLS_HDR_LEN + body - rest;
+		whole = !k && !left; /* the frame is this record: its piece goes in the record */
 		/* (after the header's check: a malformed record takes no ring) */
 		if (__builtin_expect(rn == rr->cap, 0) && tx_stream_ring_room(s, rr))
+			goto general;
+		/* a piece ring given back when the last ack emptied it (or none yet) comes back
+		 * from the queue's park or grows here, as the general learn would take it */
+		if (!whole && __builtin_expect(sr->count == sr->cap, 0) &&
+		    tx_stream_ring_room(s, sr))
 			goto general;
 		r = &((struct tx_rec *)rr->e)[(rr->head + rn) & (rr->cap - 1)];
 		r->seq = seq + k;
 		r->len = TLS_HDR_LEN + body;
 		r->num = s->num_base + rn; /* tx_stream_next_num() */
+		r->addr = whole ? (uintptr_t)data : 0;
+		r->lkey = lkey;
 		r->epoch = s->epoch;
 		rr->count = rn + 1;
-		left = TLS_HDR_LEN + body - rest;
+		if (whole) {
+			/* a boundary before and after: the parser's fields stay as they are */
+			s->next_seq = seq + len;
+			return TX_LEARN_BOUNDARY;
+		}
 		s->p.body_left = left;
 		s->p.hdr_got = left ? TLS_HDR_LEN : 0;
 		moved = left ? 1 : TX_LEARN_BOUNDARY;
+	} else {
+		if (__builtin_expect(sr->count == sr->cap, 0) && tx_stream_ring_room(s, sr))
+			goto general;
+		s->p.body_left = k - len;
+		if (len == k) {
+			s->p.hdr_got = 0; /* record complete */
+			moved = TX_LEARN_BOUNDARY;
+		}
 	}
 	/* the piece's slot is found after the record's stores: reading the ring again costs
 	 * loads, keeping its address live across them cost a spill and a reload */
