@@ -194,54 +194,70 @@ int tx_stream_ring_room(struct tx_stream *s, struct tx_ring *r);
 static inline __attribute__((always_inline)) int
 tx_stream_learn_fast(struct tx_stream *s, const uint8_t *data, uint32_t len, uint32_t lkey)
 {
-	struct tx_ring *sr = &s->segs;
-	uint32_t k = s->p.body_left, seq = s->next_seq;
-	uint8_t hdr_got = s->p.hdr_got;
+	struct tx_ring *sr = &s->segs, *rr = &s->recs, *grow;
+	uint32_t k, seq;
+	uint8_t hdr_got;
 	struct tx_seg *g;
 	int moved = 0;
 
+again:
+	k = s->p.body_left;
+	hdr_got = s->p.hdr_got;
 	/* hdr_got 1..4 (unsigned: 0 wraps past the bound), in one comparison */
 	if ((uint8_t)(hdr_got - 1u) < TLS_HDR_LEN - 1u)
 		goto general;
 	if (len > k) {
 		/* the rest of the record in progress (k bytes, maybe none), then a header */
-		struct tx_ring *rr = &s->recs;
-		uint32_t rest = len - k, body = 0, left, rn = rr->count;
+		uint32_t rest = len - k, body = 0, left;
 		struct tx_rec *r;
-		bool whole;
 
 		if (rest < TLS_HDR_LEN || !tx_stream_header_ok(s, data + k, &body) ||
 		    TLS_HDR_LEN + body < rest)
 			goto general;
 		left = TLS_HDR_LEN + body - rest;
-		whole = !k && !left; /* the frame is this record: its piece goes in the record */
 		/* (after the header's check: a malformed record takes no ring) */
-		if (__builtin_expect(rn == rr->cap, 0) && tx_stream_ring_room(s, rr))
-			goto general;
-		/* a piece ring given back when the last ack emptied it (or none yet) comes back
-		 * from the queue's park or grows here, as the general learn would take it */
-		if (!whole && __builtin_expect(sr->count == sr->cap, 0) &&
-		    tx_stream_ring_room(s, sr))
-			goto general;
-		r = &((struct tx_rec *)rr->e)[(rr->head + rn) & (rr->cap - 1)];
-		r->seq = seq + k;
-		r->len = TLS_HDR_LEN + body;
-		r->num = s->num_base + rn; /* tx_stream_next_num() */
-		r->addr = whole ? (uintptr_t)data : 0;
-		r->lkey = lkey;
-		r->epoch = s->epoch;
-		rr->count = rn + 1;
-		if (whole) {
-			/* a boundary before and after: the parser's fields stay as they are */
-			s->next_seq = seq + len;
+		if (__builtin_expect(rr->count == rr->cap, 0)) {
+			grow = rr;
+			goto room;
+		}
+		if (!k && !left) {
+			/* the frame is exactly this record: its piece goes in the record, and the
+			 * parser's fields stay as they are (a boundary before and after). The
+			 * fields are loaded where they are stored, so that nothing stays live
+			 * across the stores (values kept so were kept on the stack) */
+			r = &((struct tx_rec *)rr->e)[(rr->head + rr->count) & (rr->cap - 1)];
+			r->seq = s->next_seq;
+			r->len = len;
+			r->num = s->num_base + rr->count; /* tx_stream_next_num() */
+			r->addr = (uintptr_t)data;
+			r->lkey = lkey;
+			r->epoch = s->epoch;
+			rr->count++;
+			s->next_seq += len;
 			return TX_LEARN_BOUNDARY;
 		}
+		if (__builtin_expect(sr->count == sr->cap, 0)) {
+			grow = sr;
+			goto room;
+		}
+		seq = s->next_seq;
+		r = &((struct tx_rec *)rr->e)[(rr->head + rr->count) & (rr->cap - 1)];
+		r->seq = seq + k;
+		r->len = TLS_HDR_LEN + body;
+		r->num = s->num_base + rr->count;
+		r->addr = 0;
+		r->lkey = 0;
+		r->epoch = s->epoch;
+		rr->count++;
 		s->p.body_left = left;
 		s->p.hdr_got = left ? TLS_HDR_LEN : 0;
 		moved = left ? 1 : TX_LEARN_BOUNDARY;
 	} else {
-		if (__builtin_expect(sr->count == sr->cap, 0) && tx_stream_ring_room(s, sr))
-			goto general;
+		if (__builtin_expect(sr->count == sr->cap, 0)) {
+			grow = sr;
+			goto room;
+		}
+		seq = s->next_seq;
 		s->p.body_left = k - len;
 		if (len == k) {
 			s->p.hdr_got = 0; /* record complete */
@@ -258,6 +274,13 @@ tx_stream_learn_fast(struct tx_stream *s, const uint8_t *data, uint32_t len, uin
 	sr->count++;
 	s->next_seq = seq + len;
 	return moved;
+room:
+	/* a full ring - or none: given back when the last ack emptied it - grows or comes back
+	 * from the queue's park here, as the general learn would take it; then the frame is
+	 * looked at again, so that nothing computed above stays live across the call */
+	if (tx_stream_ring_room(s, grow))
+		goto general;
+	goto again;
 general: {
 	int ret = tx_stream_learn(s, data, len, lkey);
 
