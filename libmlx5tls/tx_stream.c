@@ -190,6 +190,17 @@ int tx_stream_ring_room(struct tx_stream *s, struct tx_ring *r)
 	return ring_room(s, r) ? -ENOMEM : 0;
 }
 
+int tx_stream_learn_grow(struct tx_stream *s, const uint8_t *data, uint32_t len, uint32_t lkey,
+			 bool recs)
+{
+	if (ring_room(s, recs ? &s->recs : &s->segs)) {
+		int ret = tx_stream_learn(s, data, len, lkey); /* the same -ENOMEM, or learnt */
+
+		return ret ? ret : 1;
+	}
+	return tx_stream_learn_fast(s, data, len, lkey); /* a second ring may need room: once */
+}
+
 /* A record starts at stream offset seq with (once complete) length len. */
 static int rec_start(struct tx_stream *s, uint32_t seq, uint32_t len)
 {
