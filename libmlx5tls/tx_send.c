@@ -39,11 +39,16 @@ static inline uint32_t gso_segs(uint32_t len, uint16_t mss)
 	return !mss || len <= mss ? 1u : (len + mss - 1u) / mss;
 }
 
-/* A frame the device encrypts, counted as the kernel counts tx_tls_encrypted_{packets,bytes}. */
+/* A frame the device encrypts, counted as the kernel counts tx_tls_encrypted_{packets,bytes}:
+ * txc_add() twice, the queue's row found once (after a store to the context the compiler loads
+ * tx->qp again: -fno-strict-aliasing). */
 static inline void count_encrypted(struct mlx5tls_tx *tx, uint32_t len, uint16_t mss)
 {
-	txc_add(tx, TXC_ENCRYPTED_PACKETS, gso_segs(len, mss));
-	txc_add(tx, TXC_ENCRYPTED_BYTES, len);
+	_Atomic uint64_t *q = tx->qp->tls_c;
+	uint64_t segs = gso_segs(len, mss);
+
+	txc_add_row(tx->c, q, TXC_ENCRYPTED_PACKETS, segs);
+	txc_add_row(tx->c, q, TXC_ENCRYPTED_BYTES, len);
 }
 
 static void warn_malformed(uint32_t tcp_seq)
