@@ -218,6 +218,26 @@ tx_stream_learn_fast(struct tx_stream *s, const uint8_t *data, uint32_t len, uin
 		rest = len - k;
 	} else if (!s->p.hdr_got) {
 		/* at a boundary (body_left 0): the frame starts with a header */
+		if (len >= TLS_HDR_LEN && tx_stream_header_ok(s, data, &body) &&
+		    TLS_HDR_LEN + body == len) {
+			/* the frame is exactly this record: its piece goes in the record, and the
+			 * parser's fields stay as they are (a boundary before and after). The
+			 * fields are loaded where they are stored, so that nothing stays live
+			 * across the stores (values kept so were kept on the stack) */
+			if (__builtin_expect(rr->count == rr->cap, 0))
+				return tx_stream_learn_grow(s, data, len, lkey, true);
+			r = &((struct tx_rec *)rr->e)[(rr->head + rr->count) & (rr->cap - 1)];
+			r->seq = s->next_seq;
+			r->len = len;
+			r->num = s->num_base + rr->count; /* tx_stream_next_num() */
+			r->addr = (uintptr_t)data;
+			r->lkey = lkey;
+			r->epoch = s->epoch;
+			rr->count++;
+			s->next_seq += len;
+			return TX_LEARN_BOUNDARY;
+		}
+		/* (the header is looked at again below: a frame ending inside its record) */
 		k = 0;
 		rest = len;
 	} else {
@@ -230,22 +250,6 @@ tx_stream_learn_fast(struct tx_stream *s, const uint8_t *data, uint32_t len, uin
 	if (__builtin_expect(rr->count == rr->cap, 0))
 		return tx_stream_learn_grow(s, data, len, lkey, true);
 	left = TLS_HDR_LEN + body - rest;
-	if (!(k | left)) {
-		/* the frame is exactly this record: its piece goes in the record, and the
-		 * parser's fields stay as they are (a boundary before and after). The fields are
-		 * loaded where they are stored, so that nothing stays live across the stores
-		 * (values kept so were kept on the stack) */
-		r = &((struct tx_rec *)rr->e)[(rr->head + rr->count) & (rr->cap - 1)];
-		r->seq = s->next_seq;
-		r->len = len;
-		r->num = s->num_base + rr->count; /* tx_stream_next_num() */
-		r->addr = (uintptr_t)data;
-		r->lkey = lkey;
-		r->epoch = s->epoch;
-		rr->count++;
-		s->next_seq += len;
-		return TX_LEARN_BOUNDARY;
-	}
 	if (__builtin_expect(sr->count == sr->cap, 0))
 		return tx_stream_learn_grow(s, data, len, lkey, false);
 	seq = s->next_seq;
