@@ -32,11 +32,12 @@
 #define TRACKER_START 0
 #define AUTH_NO_OFFLOAD 0
 
-/* gso_segs as the kernel counts them: the segments the device cuts an LSO frame into. The
- * division only for a frame longer than one segment. */
+/* gso_segs as the kernel counts them: the segments the device cuts an LSO frame into, 1 for a
+ * SEND. len >= 1 (every caller counts a frame with payload: a pure ACK is sent in the clear),
+ * so a frame no longer than one segment comes out as 1 without a test of its own. */
 static inline uint32_t gso_segs(uint32_t len, uint16_t mss)
 {
-	return !mss || len <= mss ? 1u : (len + mss - 1u) / mss;
+	return mss ? (len + mss - 1u) / mss : 1u;
 }
 
 /* A frame the device encrypts, counted as the kernel counts tx_tls_encrypted_{packets,bytes}:
