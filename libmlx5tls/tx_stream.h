@@ -213,7 +213,7 @@ tx_stream_learn_fast(struct tx_stream *s, const uint8_t *data, uint32_t len, uin
 	if (s->p.hdr_got == TLS_HDR_LEN) {
 		/* inside a body: the rest of the record in progress (k bytes), maybe a header */
 		k = s->p.body_left;
-		if (len <= k)
+		if (__builtin_expect(len <= k, 1)) /* a header comes once per record */
 			goto body_only;
 		rest = len - k;
 	} else if (!s->p.hdr_got) {
