@@ -148,15 +148,20 @@ _Static_assert(offsetof(struct mlx5tls_tx, c[TXC_ENCRYPTED_BYTES]) < 4 * 64,
 	       "the in-order path's fields stay in the context's first 256 bytes");
 
 /* Single writer (the queue's thread), readers anywhere: no locked instruction needed. The
- * queue's sum counts along (a device counter read adds the queues', not the contexts'). */
+ * queue's sum (q: its tls_c) counts along (a device counter read adds the queues', not the
+ * contexts'). */
+static inline void txc_add_row(_Atomic uint64_t *c, _Atomic uint64_t *q, enum tx_counter i,
+			       uint64_t n)
+{
+	atomic_store_explicit(&c[i], atomic_load_explicit(&c[i], memory_order_relaxed) + n,
+			      memory_order_relaxed);
+	atomic_store_explicit(&q[i], atomic_load_explicit(&q[i], memory_order_relaxed) + n,
+			      memory_order_relaxed);
+}
+
 static inline void txc_add(struct mlx5tls_tx *tx, enum tx_counter i, uint64_t n)
 {
-	_Atomic uint64_t *q = &tx->qp->tls_c[i];
-
-	atomic_store_explicit(&tx->c[i], atomic_load_explicit(&tx->c[i], memory_order_relaxed) + n,
-			      memory_order_relaxed);
-	atomic_store_explicit(q, atomic_load_explicit(q, memory_order_relaxed) + n,
-			      memory_order_relaxed);
+	txc_add_row(tx->c, tx->qp->tls_c, i, n);
 }
 
 /* Payload bytes sent on the device and the software path, retransmissions included: every

@@ -32,18 +32,24 @@
 #define TRACKER_START 0
 #define AUTH_NO_OFFLOAD 0
 
-/* gso_segs as the kernel counts them: the segments the device cuts an LSO frame into. The
- * division only for a frame longer than one segment. */
+/* gso_segs as the kernel counts them: the segments the device cuts an LSO frame into, 1 for a
+ * SEND. len >= 1 (every caller counts a frame with payload: a pure ACK is sent in the clear),
+ * so a frame no longer than one segment comes out as 1 without a test of its own. */
 static inline uint32_t gso_segs(uint32_t len, uint16_t mss)
 {
-	return !mss || len <= mss ? 1u : (len + mss - 1u) / mss;
+	return mss ? (len + mss - 1u) / mss : 1u;
 }
 
-/* A frame the device encrypts, counted as the kernel counts tx_tls_encrypted_{packets,bytes}. */
+/* A frame the device encrypts, counted as the kernel counts tx_tls_encrypted_{packets,bytes}:
+ * txc_add() twice, the queue's row found once (after a store to the context the compiler loads
+ * tx->qp again: -fno-strict-aliasing). */
 static inline void count_encrypted(struct mlx5tls_tx *tx, uint32_t len, uint16_t mss)
 {
-	txc_add(tx, TXC_ENCRYPTED_PACKETS, gso_segs(len, mss));
-	txc_add(tx, TXC_ENCRYPTED_BYTES, len);
+	_Atomic uint64_t *q = tx->qp->tls_c;
+	uint64_t segs = gso_segs(len, mss);
+
+	txc_add_row(tx->c, q, TXC_ENCRYPTED_PACKETS, segs);
+	txc_add_row(tx->c, q, TXC_ENCRYPTED_BYTES, len);
 }
 
 static void warn_malformed(uint32_t tcp_seq)
@@ -479,7 +485,9 @@ static inline __attribute__((always_inline)) int send_in_order(struct mlx5tls_tx
 			warn_malformed(fi->tcp_seq);
 		return ret;
 	}
-	tx_stream_prefetch_next(&tx->stream, payload, len);
+	/* at a boundary the next header follows the next frame's own headers: nothing to ask */
+	if (ret != TX_LEARN_BOUNDARY)
+		tx_stream_prefetch_next(&tx->stream, payload, len);
 	/* nothing can fail from here: publish and count first, so that no value of these stays
 	 * live across the posting's calls */
 	tx_publish_fast(tx, ret);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The TX record tracker (tx_stream.h). */
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,6 +128,8 @@ static void ring_shrink(struct tx_stream *s, struct tx_ring *r, uint32_t peak)
 	uint32_t ncap = r->cap;
 	uint8_t *ne;
 
+	if (!ncap)
+		return; /* none held (the pieces ring of a stream of whole-record frames) */
 	if (!r->count) {
 		r->hint = r->cap;
 		ring_give_back(s, r);
@@ -185,6 +188,17 @@ static inline struct tx_rec *rec_at(const struct tx_stream *s, uint32_t i)
 int tx_stream_ring_room(struct tx_stream *s, struct tx_ring *r)
 {
 	return ring_room(s, r) ? -ENOMEM : 0;
+}
+
+int tx_stream_learn_grow(struct tx_stream *s, const uint8_t *data, uint32_t len, uint32_t lkey,
+			 bool recs)
+{
+	if (ring_room(s, recs ? &s->recs : &s->segs)) {
+		int ret = tx_stream_learn(s, data, len, lkey); /* the same -ENOMEM, or learnt */
+
+		return ret ? ret : 1;
+	}
+	return tx_stream_learn_fast(s, data, len, lkey); /* a second ring may need room: once */
 }
 
 /* A record starts at stream offset seq with (once complete) length len. */
@@ -323,6 +337,15 @@ static long rec_index(const struct tx_stream *s, uint32_t seq)
 	return ring_index(&s->recs, seq);
 }
 
+/* Where a search in stream order for seq starts: the last entry of r starting at or before
+ * it, else the first. */
+static uint32_t ring_from(const struct tx_ring *r, uint32_t seq)
+{
+	long i = ring_index(r, seq);
+
+	return i < 0 ? 0 : (uint32_t)i;
+}
+
 int tx_stream_find(const struct tx_stream *s, uint32_t seq, struct tx_rec *rec)
 {
 	long i;
@@ -345,26 +368,57 @@ uint32_t tx_stream_first_seq(const struct tx_stream *s)
 	return s->recs.count ? ((const struct tx_rec *)ring_at(&s->recs, 0))->seq : s->next_seq;
 }
 
+/* The pieces in stream order: those of the pieces ring and those held in records (struct
+ * tx_rec's addr), two sorted lists of disjoint ranges merged. */
+struct piece_cursor {
+	uint32_t g, r; /* the next of each ring */
+};
+
+static bool next_piece(const struct tx_stream *s, struct piece_cursor *c, struct tx_seg *out)
+{
+	const struct tx_seg *g = c->g < s->segs.count ? ring_at(&s->segs, c->g) : NULL;
+	const struct tx_rec *r = NULL;
+
+	for (; c->r < s->recs.count; c->r++) {
+		r = rec_at(s, c->r);
+		if (r->addr)
+			break;
+		r = NULL;
+	}
+	if (r && (!g || seq_lt(r->seq, g->seq))) {
+		*out = (struct tx_seg){ r->seq, r->len, r->addr, r->lkey };
+		c->r++;
+		return true;
+	}
+	if (!g)
+		return false;
+	*out = *g;
+	c->g++;
+	return true;
+}
+
 int tx_stream_walk(const struct tx_stream *s, uint32_t from, uint32_t to, uint32_t max_chunk,
 		   tx_stream_piece_fn cb, void *ctx)
 {
-	uint32_t i = 0;
+	/* the pieces holding from are at or after the last entry of each ring starting at or
+	 * before it */
+	struct piece_cursor c = { ring_from(&s->segs, from), ring_from(&s->recs, from) };
+	struct tx_seg g;
 
-	if (!s->segs.count || seq_lt(from, ((const struct tx_seg *)ring_at(&s->segs, 0))->seq))
-		return from == to ? 0 : -ENOENT;
-	for (; i < s->segs.count && seq_lt(from, to); i++) {
-		const struct tx_seg *g = ring_at(&s->segs, i);
-		uint32_t end = g->seq + g->len;
+	while (seq_lt(from, to) && next_piece(s, &c, &g)) {
+		uint32_t end = g.seq + g.len;
 
 		if (!seq_lt(from, end))
 			continue;
+		if (seq_lt(from, g.seq))
+			break; /* a byte not held */
 		while (seq_lt(from, end) && seq_lt(from, to)) {
 			uint32_t n = (seq_lt(end, to) ? end : to) - from;
 			int ret;
 
 			if (n > max_chunk)
 				n = max_chunk;
-			ret = cb(ctx, g->addr + (from - g->seq), n, g->lkey);
+			ret = cb(ctx, g.addr + (from - g.seq), n, g.lkey);
 			if (ret)
 				return ret;
 			from += n;

@@ -39,10 +39,19 @@ struct tx_seg {
 	uint32_t lkey;
 };
 
+/*
+ * A record. When one frame was exactly this record (an LSO frame of one whole record, learnt by
+ * tx_stream_learn_fast), the record also holds where its bytes were sent from (addr non-zero:
+ * a frame's payload is never at address 0) and the pieces ring has no entry for them: one entry
+ * stored per frame instead of two. Such a piece is never trimmed (a record is released whole)
+ * and goes with its record. Every reader of the pieces takes both (tx_stream_walk, release).
+ */
 struct tx_rec {
 	uint32_t seq;
 	uint32_t len; /* header + body; 0 while the header is incomplete (the last record only) */
 	uint64_t num;
+	uintptr_t addr; /* 0: the record's bytes are in the pieces ring */
+	uint32_t lkey;  /* with addr */
 	uint8_t epoch;
 };
 
@@ -152,12 +161,16 @@ int tx_stream_ring_room(struct tx_stream *s, struct tx_ring *r);
 /*
  * tx_stream_learn(), inline, for the shapes in-order TX sends almost always have; anything else
  * (a header split across sends, a frame starting or ending more than one record, a malformed
- * header, a ring to grow) takes tx_stream_learn(), which gives the same result:
+ * header) takes tx_stream_learn(), which gives the same result (a ring to grow takes
+ * tx_stream_learn_grow(), then this again):
  *  - body only: the bytes are all inside the body of the record in progress (the middle
  *    segments of a large record);
  *  - the rest of the record in progress (possibly nothing: at a boundary), then one whole
  *    header whose record ends at or after the frame's end (an MSS segment crossing into the
  *    next record; an LSO frame of exactly one record).
+ * An LSO frame of exactly one record (at a boundary, the record ends at the frame's end) is
+ * one record entry holding its piece (struct tx_rec's addr): no piece entry, no parser store
+ * (a boundary before and after).
  * Nothing is parsed twice: the body length of the record in progress is already in p, so its
  * remaining bytes are skipped, and the one new header is read in place and checked
  * (tx_stream_header_ok) before anything is stored.
@@ -170,7 +183,9 @@ int tx_stream_ring_room(struct tx_stream *s, struct tx_ring *r);
  * cheaper than a store and a load (callgrind, LSO of one record per WQE: 568 -> 550
  * instructions per send).
  * Invariants used: hdr_got is 0 (then body_left is 0: at a boundary) or a partial header
- * (1..4: the slow path) or TLS_HDR_LEN (body_left > 0: inside a body).
+ * (1..4: the slow path) or TLS_HDR_LEN (body_left > 0: inside a body). The inside-a-body case
+ * is tested first (MSS segments of large records), then the boundary (LSO of whole records);
+ * from either, a header continues on one path.
  * Returns 0 when only the position moved (the bytes are inside the record in progress, which
  * goes on), TX_LEARN_BOUNDARY when a record ended at the frame's end (the stream is at a
  * boundary: what an LSO frame of whole records leaves), 1 when a record started or ended here
@@ -179,50 +194,88 @@ int tx_stream_ring_room(struct tx_stream *s, struct tx_ring *r);
  * parser fields just stored.
  */
 #define TX_LEARN_BOUNDARY 2
+/* A full ring - or none: given back when the last ack emptied it - grows or comes back from the
+ * queue's park (the records ring if recs, else the pieces ring), as the general learn would take
+ * it, then the frame is learnt: tx_stream_learn_fast() out of line. Called with nothing but the
+ * arguments live, so that no value of the fast path stays live across a call (GCC kept such
+ * values, and the ring's address, on the stack on the common path too). */
+int tx_stream_learn_grow(struct tx_stream *s, const uint8_t *data, uint32_t len, uint32_t lkey,
+			 bool recs);
 static inline __attribute__((always_inline)) int
 tx_stream_learn_fast(struct tx_stream *s, const uint8_t *data, uint32_t len, uint32_t lkey)
 {
-	struct tx_ring *sr = &s->segs;
-	uint32_t k = s->p.body_left, seq = s->next_seq;
-	uint8_t hdr_got = s->p.hdr_got;
+	struct tx_ring *sr = &s->segs, *rr = &s->recs;
+	uint32_t k, seq, rest, body, left;
+	struct tx_rec *r;
 	struct tx_seg *g;
-	int moved = 0;
+	int moved;
 
-	/* hdr_got 1..4 (unsigned: 0 wraps past the bound), in one comparison */
-	if ((uint8_t)(hdr_got - 1u) < TLS_HDR_LEN - 1u)
+	if (s->p.hdr_got == TLS_HDR_LEN) {
+		/* inside a body: the rest of the record in progress (k bytes), maybe a header */
+		k = s->p.body_left;
+		if (__builtin_expect(len <= k, 1)) /* a header comes once per record */
+			goto body_only;
+		rest = len - k;
+	} else if (!s->p.hdr_got) {
+		/* at a boundary (body_left 0): the frame starts with a header */
+		if (len >= TLS_HDR_LEN && tx_stream_header_ok(s, data, &body) &&
+		    TLS_HDR_LEN + body == len) {
+			/* the frame is exactly this record: its piece goes in the record, and the
+			 * parser's fields stay as they are (a boundary before and after). The
+			 * fields are loaded where they are stored, so that nothing stays live
+			 * across the stores (values kept so were kept on the stack) */
+			if (__builtin_expect(rr->count == rr->cap, 0))
+				return tx_stream_learn_grow(s, data, len, lkey, true);
+			r = &((struct tx_rec *)rr->e)[(rr->head + rr->count) & (rr->cap - 1)];
+			r->seq = s->next_seq;
+			r->len = len;
+			r->num = s->num_base + rr->count; /* tx_stream_next_num() */
+			r->addr = (uintptr_t)data;
+			r->lkey = lkey;
+			r->epoch = s->epoch;
+			rr->count++;
+			s->next_seq += len;
+			return TX_LEARN_BOUNDARY;
+		}
+		/* (the header is looked at again below: a frame ending inside its record) */
+		k = 0;
+		rest = len;
+	} else {
+		goto general; /* a header split across sends */
+	}
+	if (rest < TLS_HDR_LEN || !tx_stream_header_ok(s, data + k, &body) ||
+	    TLS_HDR_LEN + body < rest)
 		goto general;
-	/* a full ring - or none: given back when the last ack emptied it - grows or comes back
-	 * from the queue's park here, as the general learn would take it */
-	if (__builtin_expect(sr->count == sr->cap, 0) && tx_stream_ring_room(s, sr))
-		goto general;
-	if (len < k) {
-		s->p.body_left = k - len;
-	} else if (len == k) {
-		s->p.body_left = 0;
+	/* (after the header's check: a malformed record takes no ring) */
+	if (__builtin_expect(rr->count == rr->cap, 0))
+		return tx_stream_learn_grow(s, data, len, lkey, true);
+	left = TLS_HDR_LEN + body - rest;
+	if (__builtin_expect(sr->count == sr->cap, 0))
+		return tx_stream_learn_grow(s, data, len, lkey, false);
+	seq = s->next_seq;
+	r = &((struct tx_rec *)rr->e)[(rr->head + rr->count) & (rr->cap - 1)];
+	r->seq = seq + k;
+	r->len = TLS_HDR_LEN + body;
+	r->num = s->num_base + rr->count;
+	r->addr = 0; /* its bytes are pieces */
+	r->lkey = 0;
+	r->epoch = s->epoch;
+	rr->count++;
+	s->p.body_left = left;
+	s->p.hdr_got = left ? TLS_HDR_LEN : 0;
+	moved = left ? 1 : TX_LEARN_BOUNDARY;
+	goto piece;
+body_only:
+	if (__builtin_expect(sr->count == sr->cap, 0))
+		return tx_stream_learn_grow(s, data, len, lkey, false);
+	seq = s->next_seq;
+	s->p.body_left = k - len;
+	moved = 0;
+	if (len == k) {
 		s->p.hdr_got = 0; /* record complete */
 		moved = TX_LEARN_BOUNDARY;
-	} else {
-		struct tx_ring *rr = &s->recs;
-		uint32_t rest = len - k, body = 0, left, rn = rr->count;
-		struct tx_rec *r;
-
-		if (rest < TLS_HDR_LEN || !tx_stream_header_ok(s, data + k, &body) ||
-		    TLS_HDR_LEN + body < rest)
-			goto general;
-		/* (after the header's check: a malformed record takes no ring) */
-		if (__builtin_expect(rn == rr->cap, 0) && tx_stream_ring_room(s, rr))
-			goto general;
-		r = &((struct tx_rec *)rr->e)[(rr->head + rn) & (rr->cap - 1)];
-		r->seq = seq + k;
-		r->len = TLS_HDR_LEN + body;
-		r->num = s->num_base + rn; /* tx_stream_next_num() */
-		r->epoch = s->epoch;
-		rr->count = rn + 1;
-		left = TLS_HDR_LEN + body - rest;
-		s->p.body_left = left;
-		s->p.hdr_got = left ? TLS_HDR_LEN : 0;
-		moved = left ? 1 : TX_LEARN_BOUNDARY;
 	}
+piece:
 	/* the piece's slot is found after the record's stores: reading the ring again costs
 	 * loads, keeping its address live across them cost a spill and a reload */
 	g = &((struct tx_seg *)sr->e)[(sr->head + sr->count) & (sr->cap - 1)];

@@ -66,39 +66,69 @@ static const struct tx_seg *seg_i(const struct tx_stream *s, uint32_t i)
 
 /* Where the held bytes were sent from, as maximal runs (contiguous in sequence and memory,
  * one lkey): the fast path gives every frame a piece of its own where the general learn merges
- * contiguous ones, so the pieces are compared as what they say, not one by one. */
+ * contiguous ones, so the pieces are compared as what they say, not one by one. A frame of
+ * exactly one record keeps its piece in the record (tx_rec.addr) on the fast path: the pieces
+ * are those of both rings, taken in stream order here (written apart from the library's walk,
+ * so a mistake there cannot hide one here). Each run's pieces must tile: *tiled false if a
+ * piece does not start where the one before it ended, or the last one does not end at
+ * next_seq. */
 struct run {
 	uint32_t seq, len;
 	uintptr_t addr;
 	uint32_t lkey;
 };
 
-static uint32_t runs_of(const struct tx_stream *s, struct run *out, uint32_t max)
+static uint32_t runs_of(const struct tx_stream *s, struct run *out, uint32_t max, bool *tiled,
+			uint32_t *in_recs)
 {
-	uint32_t n = 0;
+	uint32_t n = 0, gi = 0, ri = 0;
 
-	for (uint32_t i = 0; i < s->segs.count; i++) {
-		const struct tx_seg *g = seg_i(s, i);
+	*tiled = true;
+	*in_recs = 0;
+	for (;;) {
+		const struct tx_rec *r = NULL;
+		struct tx_seg p;
 		struct run *l = n ? &out[n - 1] : NULL;
 
-		if (l && l->seq + l->len == g->seq && l->addr + l->len == g->addr &&
-		    l->lkey == g->lkey) {
-			l->len += g->len;
+		while (ri < s->recs.count && !rec_i(s, ri)->addr)
+			ri++;
+		if (ri < s->recs.count)
+			r = rec_i(s, ri);
+		if (r && (gi == s->segs.count || (int32_t)(r->seq - seg_i(s, gi)->seq) < 0)) {
+			p = (struct tx_seg){ r->seq, r->len, r->addr, r->lkey };
+			ri++;
+			(*in_recs)++;
+		} else if (gi < s->segs.count) {
+			p = *seg_i(s, gi++);
+		} else {
+			break;
+		}
+		if (l && l->seq + l->len != p.seq)
+			*tiled = false;
+		if (l && l->seq + l->len == p.seq && l->addr + l->len == p.addr &&
+		    l->lkey == p.lkey) {
+			l->len += p.len;
 		} else {
 			CU_ASSERT_FATAL(n < max);
-			out[n++] = (struct run){ g->seq, g->len, g->addr, g->lkey };
+			out[n++] = (struct run){ p.seq, p.len, p.addr, p.lkey };
 		}
 	}
+	if (n && out[n - 1].seq + out[n - 1].len != s->next_seq)
+		*tiled = false;
 	return n;
 }
 
 #define MAX_RUNS 8192u
 static struct run runs_a[MAX_RUNS], runs_b[MAX_RUNS];
 
+/* Records holding their piece on the fast path's side (a) after the last same() */
+static uint32_t last_in_recs;
+
 /* Everything the tracker holds, compared field by field. */
 static bool same(const struct tx_stream *a, const struct tx_stream *b)
 {
-	uint32_t na, nb;
+	uint32_t na, nb, in_b;
+	bool tiled_a, tiled_b;
 
 	if (a->next_seq != b->next_seq || tx_stream_next_num(a) != tx_stream_next_num(b) ||
 	    a->p.hdr_got != b->p.hdr_got || a->p.body_left != b->p.body_left ||
@@ -111,20 +141,16 @@ static bool same(const struct tx_stream *a, const struct tx_stream *b)
 		if (x->seq != y->seq || x->len != y->len || x->num != y->num || x->epoch != y->epoch)
 			return false;
 	}
-	/* the pieces are in stream order, end at next_seq and tile what they hold */
-	for (uint32_t i = 0; i + 1 < a->segs.count; i++)
-		if (seg_i(a, i)->seq + seg_i(a, i)->len != seg_i(a, i + 1)->seq)
-			return false;
-	if (a->segs.count && seg_i(a, a->segs.count - 1)->seq + seg_i(a, a->segs.count - 1)->len !=
-				     a->next_seq)
-		return false;
-	na = runs_of(a, runs_a, MAX_RUNS);
-	nb = runs_of(b, runs_b, MAX_RUNS);
-	return na == nb && !memcmp(runs_a, runs_b, na * sizeof(runs_a[0]));
+	/* the pieces are in stream order, end at next_seq and tile what they hold; the general
+	 * learn never keeps a piece in a record */
+	na = runs_of(a, runs_a, MAX_RUNS, &tiled_a, &last_in_recs);
+	nb = runs_of(b, runs_b, MAX_RUNS, &tiled_b, &in_b);
+	return tiled_a && tiled_b && !in_b && na == nb &&
+	       !memcmp(runs_a, runs_b, na * sizeof(runs_a[0]));
 }
 
 /* The length of the next frame: shapes the datapath sees, and the odd ones. */
-static uint32_t frame_len(const struct tx_stream *s, size_t left)
+static uint32_t frame_len(const struct tx_stream *s, const uint8_t *next, size_t left)
 {
 	uint32_t k = rnd(10), n;
 
@@ -132,6 +158,8 @@ static uint32_t frame_len(const struct tx_stream *s, size_t left)
 		n = 1 + rnd(6); /* a piece of a header */
 	else if (k == 1 && s->p.hdr_got == TLS_HDR_LEN)
 		n = s->p.body_left; /* the rest of the record in progress */
+	else if (k == 1 && s->p.hdr_got == 0 && left >= TLS_HDR_LEN)
+		n = TLS_HDR_LEN + ((uint32_t)next[3] << 8 | next[4]); /* exactly the next record */
 	else if (k == 2 && s->p.hdr_got == TLS_HDR_LEN)
 		n = s->p.body_left + TLS_HDR_LEN + rnd(3); /* ... and (most of) the next header */
 	else if (k <= 4)
@@ -145,7 +173,7 @@ static uint32_t frame_len(const struct tx_stream *s, size_t left)
 
 /* What the runs went through, summed over them. */
 struct tally {
-	uint32_t frames, merged, bad, wrapped, acked, moved, boundary;
+	uint32_t frames, merged, bad, wrapped, acked, moved, boundary, in_recs;
 };
 
 static void run(bool tls13, struct tally *t)
@@ -165,7 +193,7 @@ static void run(bool tls13, struct tally *t)
 	CU_ASSERT_EQUAL_FATAL(tx_stream_init(&a, ISN, 77, tls13, &pk_a), 0);
 	CU_ASSERT_EQUAL_FATAL(tx_stream_init(&b, ISN, 77, tls13, &pk_b), 0);
 	while (off < len) {
-		uint32_t n = frame_len(&a, len - off), lkey = rnd(16) ? 5 : 6;
+		uint32_t n = frame_len(&a, st + off, len - off), lkey = rnd(16) ? 5 : 6;
 		/* from the stream itself (contiguous: merges) or from a copy elsewhere */
 		const uint8_t *d = st + off;
 		uint32_t segs_before = b.segs.count;
@@ -212,6 +240,7 @@ static void run(bool tls13, struct tally *t)
 			t->moved++;
 		}
 		t->merged += b.segs.count == segs_before && segs_before;
+		t->in_recs += last_in_recs; /* summed over the frames: held, not learnt */
 		off += n;
 		t->frames++;
 		if (rnd(4) == 0) {
@@ -252,6 +281,8 @@ static void runs(bool tls13)
 	CU_ASSERT(t.acked > 10 * ROUNDS);
 	CU_ASSERT(t.moved > 10 * ROUNDS && t.moved < t.frames);
 	CU_ASSERT(t.boundary > 0 && t.boundary < t.moved);
+	/* frames of exactly one record kept their piece in the record (and were compared) */
+	CU_ASSERT(t.in_recs > ROUNDS);
 }
 
 static void test_fast_tls13(void)
