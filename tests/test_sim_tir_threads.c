@@ -163,13 +163,13 @@ static void *receiver_run(void *arg)
 	struct receiver *r = arg;
 	struct rxq *q = &r->s->f.q;
 	uint8_t f[256];
-	size_t len_mine;
 	int n = 0;
 
 	rxq_post(q, q->ri.wqe_cnt);
 	while (!atomic_load(&r->s->stop)) {
 		const struct mlx5_cqe64 *c;
 		struct flow fl;
+		size_t len_mine;
 
 		/* one frame of its own flow: exactly one CQE, its length */
 		len_mine = frame(f, &flow_v4, 6, (uint32_t)n, 0x18, payload, RX_PLEN, CS_GOOD,

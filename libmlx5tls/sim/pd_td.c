@@ -1,10 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Protection domains and transport domains (fact sheet 4.4): numbered, owned by a uid, counted
- * against their log_max_* limit, and pinned while a TIS or DEK names them (deallocating an object
- * with live dependents fails: STYLE.md 2, BAD_RES_STATE).
+ * against their log_max_* limit, and pinned while a TIS, TIR or DEK names them (deallocating an
+ * object with live dependents fails: STYLE.md 2, BAD_RES_STATE).
+ *
+ * Locks: the tables change under dev->lock and dev->dom_lock (write). Commands under dev->lock
+ * read them as they are; CREATE_TIR, which runs without dev->lock, looks its TD up and pins it
+ * under dom_lock (read) in one step (sim_td_hold), so DEALLOC_TD, which checks the pins under
+ * dom_lock (write), sees every pin taken before it. refs is an atomic: pins are taken and
+ * dropped by several readers at once.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "prm/mlx5_ifc_tls.h"
@@ -13,7 +20,7 @@
 struct sim_domain {
 	uint32_t num;
 	uint16_t uid;
-	uint32_t refs; /* TISes and DEK objects naming it */
+	_Atomic uint32_t refs; /* TISes, TIRs and DEK objects naming it */
 };
 
 /* What differs between the two kinds. */
@@ -58,6 +65,7 @@ static int domain_alloc(struct sim_cmd *c, const struct domain_kind *k)
 	uint8_t log_max = *((const uint8_t *)&dev->prof + k->log_max_offset);
 	struct sim_domain *d = NULL;
 	uint32_t num;
+	int ret;
 
 	/* Fact sheet 5.2: at most 2^log_max_* live objects of the kind on the device. */
 	if (*kind_count(dev, k) >= (1ull << log_max))
@@ -69,7 +77,10 @@ static int domain_alloc(struct sim_cmd *c, const struct domain_kind *k)
 		return sim_reject(c, SIM_SYND_MODEL_NO_MEMORY);
 	d->num = num;
 	d->uid = c->uid;
-	if (sim_objtab_put(tab, num, d)) {
+	pthread_rwlock_wrlock(&dev->dom_lock);
+	ret = sim_objtab_put(tab, num, d);
+	pthread_rwlock_unlock(&dev->dom_lock);
+	if (ret) {
 		free(d);
 		return sim_reject(c, SIM_SYND_MODEL_NO_MEMORY);
 	}
@@ -99,9 +110,14 @@ static int domain_dealloc(struct sim_cmd *c, const struct domain_kind *k)
 
 	if (domain_lookup(c, k, num, &d))
 		return -1;
-	if (d->refs)
+	/* under dom_lock (write): a pin is taken under it (read) with the look-up */
+	pthread_rwlock_wrlock(&c->dev->dom_lock);
+	if (atomic_load_explicit(&d->refs, memory_order_relaxed)) {
+		pthread_rwlock_unlock(&c->dev->dom_lock);
 		return sim_reject(c, k->in_use);
+	}
 	sim_objtab_del(kind_tab(c->dev, k), num);
+	pthread_rwlock_unlock(&c->dev->dom_lock);
 	(*kind_count(c->dev, k))--;
 	free(d);
 	return 0;
@@ -109,11 +125,16 @@ static int domain_dealloc(struct sim_cmd *c, const struct domain_kind *k)
 
 static void domain_ref(struct sim_dev *dev, const struct domain_kind *k, uint32_t num, int delta)
 {
-	struct sim_domain *d = sim_objtab_get(kind_tab(dev, k), num);
+	struct sim_domain *d;
 
-	/* Callers only pass numbers they checked (or recorded) while the lock was held. */
+	/* Callers pass numbers they checked (or recorded); a TIR's TD may have gone with its
+	 * uid's teardown meanwhile (sim_tir_destroy_owned runs first, but a TIR being made by a
+	 * command in flight drops its pin after), so absent is not an error. */
+	pthread_rwlock_rdlock(&dev->dom_lock);
+	d = sim_objtab_get(kind_tab(dev, k), num);
 	if (d)
-		d->refs = (uint32_t)((int64_t)d->refs + delta);
+		atomic_fetch_add_explicit(&d->refs, (uint32_t)delta, memory_order_relaxed);
+	pthread_rwlock_unlock(&dev->dom_lock);
 }
 
 struct owned_ctx {
@@ -142,7 +163,9 @@ static void domain_destroy_owned(struct sim_dev *dev, const struct domain_kind *
 {
 	struct owned_ctx o = { dev, k, uid };
 
+	pthread_rwlock_wrlock(&dev->dom_lock);
 	sim_objtab_remove_if(kind_tab(dev, k), domain_is_owned, domain_drop, &o);
+	pthread_rwlock_unlock(&dev->dom_lock);
 }
 
 int sim_cmd_alloc_pd(struct sim_cmd *c)
@@ -177,6 +200,19 @@ int sim_td_check(struct sim_cmd *c, uint32_t num)
 	struct sim_domain *d = NULL;
 
 	return domain_lookup(c, &td_kind, num, &d);
+}
+
+int sim_td_hold(struct sim_cmd *c, uint32_t num)
+{
+	struct sim_domain *d = NULL;
+	int ret;
+
+	pthread_rwlock_rdlock(&c->dev->dom_lock);
+	ret = domain_lookup(c, &td_kind, num, &d);
+	if (!ret)
+		atomic_fetch_add_explicit(&d->refs, 1, memory_order_relaxed);
+	pthread_rwlock_unlock(&c->dev->dom_lock);
+	return ret;
 }
 
 void sim_pd_ref(struct sim_dev *dev, uint32_t num, int delta)

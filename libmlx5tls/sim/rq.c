@@ -5,11 +5,13 @@
  * the CQE (rq.h RECEIVE RULES; CQE64 offsets: fact sheet 9 and rdma-core's struct mlx5_cqe64).
  *
  * Locks: rq->lock is held for each delivery (taken by the steering lookup, steer.c) and by
- * modify/stats. rq->pins is under dev->lock. A delivery takes, under rq->lock, a TLS RX context
- * lock, the MR lock and the CQ lock, never dev->lock.
+ * modify/stats. rq->pins is taken under dp->lock (sim_rq_pin_num, no device lock), where
+ * sim_rq_destroy checks it. A delivery takes, under rq->lock, a TLS RX context lock, the MR lock
+ * and the CQ lock, never dev->lock.
  */
 #include <endian.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -173,15 +175,15 @@ int sim_rq_destroy(struct sim_rq *rq)
 	if (!rq)
 		return 0;
 	dev = rq->dev;
-	pthread_mutex_lock(&dev->lock);
-	if (rq->pins) {
-		pthread_mutex_unlock(&dev->lock);
+	/* pins are taken under dp->lock (sim_rq_pin_num): none can come once it is out of the
+	 * table */
+	pthread_mutex_lock(&rq->dp->lock);
+	if (atomic_load_explicit(&rq->pins, memory_order_acquire)) {
+		pthread_mutex_unlock(&rq->dp->lock);
 		return -EBUSY;
 	}
-	pthread_mutex_lock(&rq->dp->lock);
 	sim_objtab_del(&rq->dp->rqs, rq->rqn);
 	pthread_mutex_unlock(&rq->dp->lock);
-	pthread_mutex_unlock(&dev->lock);
 	/* a delivery that found the RQ holds its lock from before it was unpinned: wait for it */
 	pthread_mutex_lock(&rq->lock);
 	pthread_mutex_unlock(&rq->lock);
@@ -250,34 +252,42 @@ void sim_rq_get_stats(struct sim_rq *rq, struct sim_rq_stats *st)
 	pthread_mutex_unlock(&rq->lock);
 }
 
-/* ---- control-plane hooks (dev->lock held) ---- */
+/* ---- control-plane hooks (no device lock needed) ---- */
 
-struct sim_rq *sim_rq_find_locked(struct sim_dev *dev, uint32_t rqn)
+int sim_rq_pin_num(struct sim_dev *dev, uint32_t rqn, int uid, struct sim_rq **out)
 {
 	struct sim_rq *rq = NULL;
+	struct sim_dp *dp;
+	int ret = -ENOENT;
 
-	/* dev->lock keeps dev->dp; dp->lock the table (RQs are added without dev->lock) */
-	if (!rqn || !dev->dp)
-		return NULL;
-	pthread_mutex_lock(&dev->dp->lock);
-	rq = sim_objtab_get(&dev->dp->rqs, rqn);
-	pthread_mutex_unlock(&dev->dp->lock);
-	return rq;
+	/* dp_lock keeps dev->dp (sim_internal.h); dp->lock the table and the pin against a
+	 * destroy */
+	pthread_rwlock_rdlock(&dev->dp_lock);
+	dp = dev->dp;
+	if (rqn && dp) {
+		pthread_mutex_lock(&dp->lock);
+		rq = sim_objtab_get(&dp->rqs, rqn);
+		if (rq && uid >= 0 && rq->uid != uid) {
+			ret = -EACCES;
+		} else if (rq) {
+			atomic_fetch_add_explicit(&rq->pins, 1, memory_order_relaxed);
+			*out = rq;
+			ret = 0;
+		}
+		pthread_mutex_unlock(&dp->lock);
+	}
+	pthread_rwlock_unlock(&dev->dp_lock);
+	return ret;
 }
 
-uint16_t sim_rq_uid(const struct sim_rq *rq)
+void sim_rq_unpin(struct sim_rq *rq)
 {
-	return rq->uid;
+	atomic_fetch_sub_explicit(&rq->pins, 1, memory_order_release);
 }
 
 uint32_t sim_rq_num(const struct sim_rq *rq)
 {
 	return rq->rqn;
-}
-
-void sim_rq_pin_locked(struct sim_rq *rq, int delta)
-{
-	rq->pins = (uint32_t)((int64_t)rq->pins + delta);
 }
 
 /* ---- delivery ---- */

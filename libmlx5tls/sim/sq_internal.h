@@ -76,10 +76,12 @@ struct sim_dp {
 	} tls_stripes[SIM_TLS_STRIPES];
 	struct sim_objtab tls_by_dek[SIM_DEK_SHARDS]; /* DEK id -> chain of links (tls_ctx.c) */
 
-	struct sim_objtab rqs;    /* under `lock`, like cqs and sqs */
+	struct sim_objtab rqs;    /* under `lock`, like cqs and sqs; and an RQ's pins taken */
 	uint32_t rq_cursor;
-	pthread_mutex_t tls_rx_lock; /* the table; each context has its own lock */
-	struct sim_objtab tls_rx;    /* TIR number -> struct sim_tls_rx_ctx */
+	/* The TLS RX contexts by TIR number (tls_rx_ctx.c), in stripes as the TX ones: RX
+	 * connections set up on different threads (static params, SET_PSV, the drop with the TIR)
+	 * do not queue on one lock. Each context has its own lock besides. */
+	struct sim_tls_stripe tls_rx_stripes[SIM_TLS_STRIPES];
 };
 
 /* Take a reference on the device's datapath state (creating it); NULL on -ENOMEM. */
@@ -186,9 +188,12 @@ int sim_tls_rx_ctx_get_progress(struct sim_tls_rx_ctx *ctx, uint8_t out[16]);
  * writes): 0 (status set) or -errno from the engine (out then undefined). */
 int sim_tls_rx_ctx_packet(struct sim_tls_rx_ctx *ctx, uint32_t tcp_seq, const uint8_t *in,
 			  uint8_t *out, size_t len, bool l4_csum_ok, enum sim_tls_rx_status *status);
-/* Drop tirn's context (its TIR, which delivers to rq, is being destroyed; dev->lock held, no
- * other lock). */
+/* Drop tirn's context (its TIR, which delivers to rq, is being destroyed; no lock of the
+ * datapath held, perhaps the TIR's table shard: sim_internal.h). */
 void sim_tls_rx_ctx_drop(struct sim_dp *dp, uint32_t tirn, struct sim_rq *rq);
+/* The RX contexts' stripes (dp_alloc, dp_free): 0 or -ENOMEM; destroy_all frees every context
+ * and the stripes. */
+int sim_tls_rx_ctx_init(struct sim_dp *dp);
 void sim_tls_rx_ctx_destroy_all(struct sim_dp *dp);
 
 /* ---- packets (pkt.c) ---- */
@@ -302,7 +307,10 @@ struct sim_rq {
 	uint8_t *buf;
 	uint32_t *dbrec;
 	bool own_buf, own_dbrec;
-	uint32_t pins; /* TIRs naming it + the default destination; under dev->lock */
+	/* TIRs naming it + the default destination. Taken with dp->lock held (sim_rq_pin_num),
+	 * where sim_rq_destroy checks it, so a destroy sees every pin taken before it; dropped
+	 * without a lock. */
+	_Atomic uint32_t pins;
 
 	/* lock: held for each delivery, by modify and stats; guards everything below */
 	pthread_mutex_t lock;

@@ -7,10 +7,14 @@
  * state goes. The crypto is the RX engine's (struct sim_tls_rx_engine_ops, sim/tls_rx.h); this
  * file checks what the static params and the DEK must be before handing them over.
  *
- * Locks: dp->tls_rx_lock covers the table; each context has its own lock, held across every
- * engine call. Order: dev->lock, then tls_rx_lock, then a context; nothing here takes dev->lock
- * while holding either (the DEK is fetched before). A delivery holds its RQ's lock around all of
- * it: rq->lock, then tls_rx_lock (only when its cache misses), then a context.
+ * Locks: the contexts live in stripes by TIR number (dp->tls_rx_stripes), each covered by its
+ * stripe's lock, so connections set up on different threads rarely meet on one; each context
+ * has its own lock, held across every engine call. A stripe's lock is held for table changes
+ * and look-ups only: a new context's engine state is made before it is taken. Order: a TIR
+ * table shard (a TIR's forced teardown, sim_internal.h), then a stripe, then a context; nothing
+ * here takes a device lock while holding either (the DEK is fetched before). A delivery holds
+ * its RQ's lock around all of it: rq->lock, then a stripe (only when its cache misses), then a
+ * context.
  *
  * LIFETIME. The receive path does not look a context up per frame: each RQ caches the context of
  * the last TIR it delivered for (rq->tls_ctx, under rq->lock). That is safe because
@@ -38,6 +42,13 @@ struct sim_tls_rx_ctx {
 	const struct sim_tls_rx_engine_ops *ops;
 	void *st;
 };
+
+static struct sim_tls_stripe *stripe_of(struct sim_dp *dp, uint32_t tirn)
+{
+	/* Fibonacci hashing: TIR numbers handed out in a row land in different stripes */
+	return &dp->tls_rx_stripes[(uint32_t)(((uint64_t)tirn * 0x9e3779b97f4a7c15ull) >> 58) %
+				   SIM_TLS_STRIPES];
+}
 
 static void ctx_free(struct sim_tls_rx_ctx *ctx)
 {
@@ -76,7 +87,8 @@ int sim_tls_rx_ctx_static(struct sim_dev *dev, struct sim_dp *dp,
 	size_t key_len = 0;
 	uint32_t dek_pd = 0, dek_id;
 	uint16_t dek_uid = 0;
-	struct sim_tls_rx_ctx *ctx;
+	struct sim_tls_rx_ctx *ctx, *fresh = NULL;
+	struct sim_tls_stripe *sp;
 	bool tls13 = false;
 	int ret = 0;
 
@@ -96,18 +108,30 @@ int sim_tls_rx_ctx_static(struct sim_dev *dev, struct sim_dp *dp,
 		ret = SIM_VSYND_TLS_SUITE;
 		goto out;
 	}
-	pthread_mutex_lock(&dp->tls_rx_lock);
-	ctx = sim_objtab_get(&dp->tls_rx, tirn);
-	if (!ctx) {
-		ctx = ctx_new(ops, tirn);
-		if (ctx && sim_objtab_put(&dp->tls_rx, tirn, ctx)) {
-			ctx_free(ctx);
-			ctx = NULL;
+	sp = stripe_of(dp, tirn);
+	pthread_mutex_lock(&sp->lock);
+	ctx = sim_objtab_get(&sp->tls, tirn);
+	if (!ctx && !fresh) {
+		/* the first static params of the TIR: make the engine state (an allocation, the
+		 * cipher's) without the stripe's lock, then look again */
+		pthread_mutex_unlock(&sp->lock);
+		fresh = ctx_new(ops, tirn);
+		if (!fresh) {
+			ret = SIM_VSYND_TLS_ENGINE;
+			goto out;
 		}
+		pthread_mutex_lock(&sp->lock);
+		ctx = sim_objtab_get(&sp->tls, tirn);
+	}
+	if (!ctx && fresh && !sim_objtab_put(&sp->tls, tirn, fresh)) {
+		ctx = fresh;
+		fresh = NULL;
 	}
 	if (ctx)
 		pthread_mutex_lock(&ctx->lock);
-	pthread_mutex_unlock(&dp->tls_rx_lock);
+	pthread_mutex_unlock(&sp->lock);
+	if (fresh) /* another WQE made it first, or the table had no room */
+		ctx_free(fresh);
 	if (!ctx) {
 		ret = SIM_VSYND_TLS_ENGINE;
 		goto out;
@@ -125,11 +149,13 @@ struct sim_tls_rx_ctx *sim_tls_rx_ctx_lock(struct sim_dp *dp, uint32_t tirn)
 {
 	struct sim_tls_rx_ctx *ctx;
 
-	pthread_mutex_lock(&dp->tls_rx_lock);
-	ctx = sim_objtab_get(&dp->tls_rx, tirn);
+	struct sim_tls_stripe *sp = stripe_of(dp, tirn);
+
+	pthread_mutex_lock(&sp->lock);
+	ctx = sim_objtab_get(&sp->tls, tirn);
 	if (ctx)
 		pthread_mutex_lock(&ctx->lock);
-	pthread_mutex_unlock(&dp->tls_rx_lock);
+	pthread_mutex_unlock(&sp->lock);
 	return ctx;
 }
 
@@ -181,15 +207,16 @@ int sim_tls_rx_ctx_packet(struct sim_tls_rx_ctx *ctx, uint32_t tcp_seq, const ui
 
 void sim_tls_rx_ctx_drop(struct sim_dp *dp, uint32_t tirn, struct sim_rq *rq)
 {
+	struct sim_tls_stripe *sp = stripe_of(dp, tirn);
 	struct sim_tls_rx_ctx *ctx;
 
-	pthread_mutex_lock(&dp->tls_rx_lock);
-	ctx = sim_objtab_del(&dp->tls_rx, tirn); /* it cannot be found again */
-	pthread_mutex_unlock(&dp->tls_rx_lock);
+	pthread_mutex_lock(&sp->lock);
+	ctx = sim_objtab_del(&sp->tls, tirn); /* it cannot be found again */
+	pthread_mutex_unlock(&sp->lock);
 	if (!ctx)
 		return;
-	/* LIFETIME: the delivery using it through the RQ's cache ends first; not with
-	 * tls_rx_lock held (a delivery takes it under rq->lock) */
+	/* LIFETIME: the delivery using it through the RQ's cache ends first; not with the
+	 * stripe's lock held (a delivery takes it under rq->lock) */
 	if (rq) {
 		pthread_mutex_lock(&rq->lock);
 		if (rq->tls_ctx == ctx)
@@ -215,7 +242,32 @@ static void ctx_drop_cb(void *val, void *arg)
 	ctx_free(val);
 }
 
+int sim_tls_rx_ctx_init(struct sim_dp *dp)
+{
+	uint32_t i;
+
+	for (i = 0; i < SIM_TLS_STRIPES; i++) {
+		if (sim_objtab_init(&dp->tls_rx_stripes[i].tls))
+			goto err;
+		if (pthread_mutex_init(&dp->tls_rx_stripes[i].lock, NULL)) {
+			sim_objtab_fini(&dp->tls_rx_stripes[i].tls);
+			goto err;
+		}
+	}
+	return 0;
+err:
+	while (i--) {
+		pthread_mutex_destroy(&dp->tls_rx_stripes[i].lock);
+		sim_objtab_fini(&dp->tls_rx_stripes[i].tls);
+	}
+	return -ENOMEM;
+}
+
 void sim_tls_rx_ctx_destroy_all(struct sim_dp *dp)
 {
-	sim_objtab_remove_if(&dp->tls_rx, ctx_any, ctx_drop_cb, NULL);
+	for (uint32_t i = 0; i < SIM_TLS_STRIPES; i++) {
+		sim_objtab_remove_if(&dp->tls_rx_stripes[i].tls, ctx_any, ctx_drop_cb, NULL);
+		sim_objtab_fini(&dp->tls_rx_stripes[i].tls);
+		pthread_mutex_destroy(&dp->tls_rx_stripes[i].lock);
+	}
 }
