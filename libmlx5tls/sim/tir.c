@@ -140,7 +140,7 @@ static int pin_rq(struct sim_cmd *c, uint32_t rqn, struct sim_rq **out)
  * (sim_uctx_free: the uid made invalid, then every shard's TIRs of it dropped) either finds
  * this TIR in the shard or is seen here, so no TIR outlives its uid.
  */
-static int tir_insert(struct sim_cmd *c, struct sim_tir *t)
+static int tir_insert(struct sim_cmd *c, struct sim_tir *t, uint32_t *tirn)
 {
 	struct sim_dev *dev = c->dev;
 	const uint32_t span = SIM_OBJ_NUM_LIMIT - SIM_TIR_NUM_FIRST;
@@ -165,6 +165,8 @@ static int tir_insert(struct sim_cmd *c, struct sim_tir *t)
 			t->rx.tirn = num;
 			if (sim_objtab_put(&sh->tab, num, t))
 				ret = sim_reject(c, SIM_SYND_MODEL_NO_MEMORY);
+			else /* not t's: a teardown may free it once the shard is let go */
+				*tirn = num;
 		}
 		pthread_rwlock_unlock(&sh->lock);
 		if (ret <= 0) {
@@ -191,6 +193,7 @@ int sim_cmd_create_tir(struct sim_cmd *c)
 	uint32_t td = DEVX_GET(tirc, ctx, transport_domain);
 	struct sim_rq *rq = NULL;
 	struct sim_tir *t;
+	uint32_t num = 0;
 
 	if (disp > MLX5_TIRC_DISP_TYPE_INDIRECT)
 		return sim_reject(c, SIM_SYND_TIR_DISP_TYPE_INVALID);
@@ -220,11 +223,11 @@ int sim_cmd_create_tir(struct sim_cmd *c)
 	t->self_lb_block = (uint8_t)DEVX_GET(tirc, ctx, self_lb_block);
 	t->tunneled_offload_en = (uint8_t)DEVX_GET(tirc, ctx, tunneled_offload_en);
 	take_lro(t, ctx);
-	if (tir_insert(c, t)) {
+	if (tir_insert(c, t, &num)) {
 		free(t);
 		goto err_rq;
 	}
-	DEVX_SET(create_tir_out, c->out, tirn, t->rx.tirn);
+	DEVX_SET(create_tir_out, c->out, tirn, num);
 	return 0;
 
 err_rq:
