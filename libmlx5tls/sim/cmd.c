@@ -223,6 +223,7 @@ int sim_cmd_exec(struct sim_dev *dev, uint16_t uid, const void *in, size_t inlen
 		.out = outbuf,
 		.outlen = outlen,
 	};
+	unsigned int slot;
 
 	if (!dev || !in || !out || outlen < OUT_HDR_LEN)
 		return -EINVAL;
@@ -230,10 +231,11 @@ int sim_cmd_exec(struct sim_dev *dev, uint16_t uid, const void *in, size_t inlen
 	/* Handlers write at most the command's exact output size, which is <= outlen. */
 	memset(outbuf, 0, outlen < sizeof(outbuf) ? outlen : sizeof(outbuf));
 
-	atomic_fetch_add_explicit(&dev->cmds, 1, memory_order_relaxed);
+	slot = thread_slot();
+	atomic_fetch_add_explicit(&dev->cmd_rows[slot].cmds, 1, memory_order_relaxed);
 	run_cmd(&c, in, inbuf);
 	if (c.status)
-		atomic_fetch_add_explicit(&dev->cmd_errors, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&dev->cmd_rows[slot].errors, 1, memory_order_relaxed);
 
 	/* The copy may hold key material (fact sheet 3.4: the kernel wipes its mailbox too). */
 	explicit_bzero(inbuf, sizeof(inbuf));

@@ -79,10 +79,10 @@ struct sim_dev *sim_dev_create(const char *spec)
 	ret = -pthread_rwlock_init(&dev->tis_lock, NULL);
 	if (ret)
 		goto err_lock;
-	ret = -pthread_rwlock_init(&dev->dom_lock, NULL);
+	ret = sim_brlock_init(&dev->dom_lock);
 	if (ret)
 		goto err_tis_lock;
-	ret = -pthread_rwlock_init(&dev->dp_lock, NULL);
+	ret = sim_brlock_init(&dev->dp_lock);
 	if (ret)
 		goto err_dom_lock;
 	ret = -pthread_rwlock_init(&dev->dek_lock, NULL);
@@ -107,9 +107,9 @@ err_shards:
 err_dek_lock:
 	pthread_rwlock_destroy(&dev->dek_lock);
 err_dp_lock:
-	pthread_rwlock_destroy(&dev->dp_lock);
+	sim_brlock_fini(&dev->dp_lock);
 err_dom_lock:
-	pthread_rwlock_destroy(&dev->dom_lock);
+	sim_brlock_fini(&dev->dom_lock);
 err_tis_lock:
 	pthread_rwlock_destroy(&dev->tis_lock);
 err_lock:
@@ -154,8 +154,8 @@ void sim_dev_destroy(struct sim_dev *dev)
 	sim_objtab_fini(&dev->pds);
 	dek_shards_fini(dev, SIM_DEK_SHARDS);
 	pthread_rwlock_destroy(&dev->dek_lock);
-	pthread_rwlock_destroy(&dev->dp_lock);
-	pthread_rwlock_destroy(&dev->dom_lock);
+	sim_brlock_fini(&dev->dp_lock);
+	sim_brlock_fini(&dev->dom_lock);
 	pthread_rwlock_destroy(&dev->tis_lock);
 	pthread_mutex_destroy(&dev->lock);
 	free(dev);
@@ -231,6 +231,11 @@ void sim_dev_get_stats(struct sim_dev *dev, struct sim_dev_stats *st)
 	*st = dev->stats;
 	pthread_mutex_unlock(&dev->lock);
 	st->tirs = atomic_load_explicit(&dev->tirs_live, memory_order_relaxed);
-	st->cmds = atomic_load_explicit(&dev->cmds, memory_order_relaxed);
-	st->cmd_errors = atomic_load_explicit(&dev->cmd_errors, memory_order_relaxed);
+	st->cmds = 0;
+	st->cmd_errors = 0;
+	for (unsigned int i = 0; i < THREAD_SLOTS; i++) {
+		st->cmds += atomic_load_explicit(&dev->cmd_rows[i].cmds, memory_order_relaxed);
+		st->cmd_errors += atomic_load_explicit(&dev->cmd_rows[i].errors,
+						       memory_order_relaxed);
+	}
 }

@@ -79,11 +79,11 @@ struct sim_dp *sim_dp_get(struct sim_dev *dev)
 	if (!dev->dp) {
 		/* dek_lock too: DEK MODIFY reaches dev->dp under it alone (sim_internal.h) */
 		dp = dp_alloc();
-		pthread_rwlock_wrlock(&dev->dp_lock);
+		sim_brlock_wrlock(&dev->dp_lock);
 		pthread_rwlock_wrlock(&dev->dek_lock);
 		dev->dp = dp;
 		pthread_rwlock_unlock(&dev->dek_lock);
-		pthread_rwlock_unlock(&dev->dp_lock);
+		sim_brlock_wrunlock(&dev->dp_lock);
 	}
 	dp = dev->dp;
 	if (dp)
@@ -99,11 +99,11 @@ void sim_dp_put(struct sim_dev *dev)
 	pthread_mutex_lock(&dev->lock);
 	if (dev->dp && --dev->dp->refs == 0) {
 		dp = dev->dp;
-		pthread_rwlock_wrlock(&dev->dp_lock);
+		sim_brlock_wrlock(&dev->dp_lock);
 		pthread_rwlock_wrlock(&dev->dek_lock);
 		dev->dp = NULL;
 		pthread_rwlock_unlock(&dev->dek_lock);
-		pthread_rwlock_unlock(&dev->dp_lock);
+		sim_brlock_wrunlock(&dev->dp_lock);
 	}
 	pthread_mutex_unlock(&dev->lock);
 	if (dp)
@@ -143,12 +143,12 @@ void sim_dp_dev_destroy(struct sim_dev *dev)
 	if (!dev)
 		return;
 	pthread_mutex_lock(&dev->lock);
-	pthread_rwlock_wrlock(&dev->dp_lock);
+	sim_brlock_wrlock(&dev->dp_lock);
 	pthread_rwlock_wrlock(&dev->dek_lock);
 	dp = dev->dp;
 	dev->dp = NULL;
 	pthread_rwlock_unlock(&dev->dek_lock);
-	pthread_rwlock_unlock(&dev->dp_lock);
+	sim_brlock_wrunlock(&dev->dp_lock);
 	pthread_mutex_unlock(&dev->lock);
 	/* SQs, RQs and CQs must be gone already (sq.h, rq.h LIFETIME); what may remain are memory
 	 * regions and TLS contexts, which this frees. */

@@ -6,9 +6,9 @@
  *
  * Locks: the tables change under dev->lock and dev->dom_lock (write). Commands under dev->lock
  * read them as they are; CREATE_TIR, which runs without dev->lock, looks its TD up and pins it
- * under dom_lock (read) in one step (sim_td_hold), so DEALLOC_TD, which checks the pins under
- * dom_lock (write), sees every pin taken before it. refs is an atomic: pins are taken and
- * dropped by several readers at once.
+ * under dom_lock (read: its thread's slot only, brlock.h) in one step (sim_td_hold), so
+ * DEALLOC_TD, which checks the pins under dom_lock (write), sees every pin taken before it. refs
+ * is an atomic: pins are taken and dropped by several readers at once.
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -77,9 +77,9 @@ static int domain_alloc(struct sim_cmd *c, const struct domain_kind *k)
 		return sim_reject(c, SIM_SYND_MODEL_NO_MEMORY);
 	d->num = num;
 	d->uid = c->uid;
-	pthread_rwlock_wrlock(&dev->dom_lock);
+	sim_brlock_wrlock(&dev->dom_lock);
 	ret = sim_objtab_put(tab, num, d);
-	pthread_rwlock_unlock(&dev->dom_lock);
+	sim_brlock_wrunlock(&dev->dom_lock);
 	if (ret) {
 		free(d);
 		return sim_reject(c, SIM_SYND_MODEL_NO_MEMORY);
@@ -111,13 +111,13 @@ static int domain_dealloc(struct sim_cmd *c, const struct domain_kind *k)
 	if (domain_lookup(c, k, num, &d))
 		return -1;
 	/* under dom_lock (write): a pin is taken under it (read) with the look-up */
-	pthread_rwlock_wrlock(&c->dev->dom_lock);
+	sim_brlock_wrlock(&c->dev->dom_lock);
 	if (atomic_load_explicit(&d->refs, memory_order_relaxed)) {
-		pthread_rwlock_unlock(&c->dev->dom_lock);
+		sim_brlock_wrunlock(&c->dev->dom_lock);
 		return sim_reject(c, k->in_use);
 	}
 	sim_objtab_del(kind_tab(c->dev, k), num);
-	pthread_rwlock_unlock(&c->dev->dom_lock);
+	sim_brlock_wrunlock(&c->dev->dom_lock);
 	(*kind_count(c->dev, k))--;
 	free(d);
 	return 0;
@@ -126,15 +126,16 @@ static int domain_dealloc(struct sim_cmd *c, const struct domain_kind *k)
 static void domain_ref(struct sim_dev *dev, const struct domain_kind *k, uint32_t num, int delta)
 {
 	struct sim_domain *d;
+	unsigned int slot;
 
 	/* Callers pass numbers they checked (or recorded); a TIR's TD may have gone with its
 	 * uid's teardown meanwhile (sim_tir_destroy_owned runs first, but a TIR being made by a
 	 * command in flight drops its pin after), so absent is not an error. */
-	pthread_rwlock_rdlock(&dev->dom_lock);
+	slot = sim_brlock_rdlock(&dev->dom_lock);
 	d = sim_objtab_get(kind_tab(dev, k), num);
 	if (d)
 		atomic_fetch_add_explicit(&d->refs, (uint32_t)delta, memory_order_relaxed);
-	pthread_rwlock_unlock(&dev->dom_lock);
+	sim_brlock_rdunlock(&dev->dom_lock, slot);
 }
 
 struct owned_ctx {
@@ -163,9 +164,9 @@ static void domain_destroy_owned(struct sim_dev *dev, const struct domain_kind *
 {
 	struct owned_ctx o = { dev, k, uid };
 
-	pthread_rwlock_wrlock(&dev->dom_lock);
+	sim_brlock_wrlock(&dev->dom_lock);
 	sim_objtab_remove_if(kind_tab(dev, k), domain_is_owned, domain_drop, &o);
-	pthread_rwlock_unlock(&dev->dom_lock);
+	sim_brlock_wrunlock(&dev->dom_lock);
 }
 
 int sim_cmd_alloc_pd(struct sim_cmd *c)
@@ -205,13 +206,14 @@ int sim_td_check(struct sim_cmd *c, uint32_t num)
 int sim_td_hold(struct sim_cmd *c, uint32_t num)
 {
 	struct sim_domain *d = NULL;
+	unsigned int slot;
 	int ret;
 
-	pthread_rwlock_rdlock(&c->dev->dom_lock);
+	slot = sim_brlock_rdlock(&c->dev->dom_lock);
 	ret = domain_lookup(c, &td_kind, num, &d);
 	if (!ret)
 		atomic_fetch_add_explicit(&d->refs, 1, memory_order_relaxed);
-	pthread_rwlock_unlock(&c->dev->dom_lock);
+	sim_brlock_rdunlock(&c->dev->dom_lock, slot);
 	return ret;
 }
 

@@ -5,8 +5,8 @@
  * the CQE (rq.h RECEIVE RULES; CQE64 offsets: fact sheet 9 and rdma-core's struct mlx5_cqe64).
  *
  * Locks: rq->lock is held for each delivery (taken by the steering lookup, steer.c) and by
- * modify/stats. rq->pins is taken under dp->lock (sim_rq_pin_num, no device lock), where
- * sim_rq_destroy checks it. A delivery takes, under rq->lock, a TLS RX context lock, the MR lock
+ * modify/stats. rq->pins is taken under dev->dp_lock (read: sim_rq_pin_num, no device lock),
+ * where sim_rq_destroy checks it (write). A delivery takes, under rq->lock, a TLS RX context lock, the MR lock
  * and the CQ lock, never dev->lock.
  */
 #include <endian.h>
@@ -148,6 +148,8 @@ struct sim_rq *sim_rq_create(struct sim_dev *dev, const struct sim_rq_attr *attr
 	rq->state = SIM_RQ_RST;
 	err = rq_alloc_mem(rq, attr);
 	if (!err) {
+		/* dp_lock for writing: CREATE_TIR reads the table under it alone (sim_rq_pin_num) */
+		sim_brlock_wrlock(&dev->dp_lock);
 		pthread_mutex_lock(&dp->lock);
 		err = sim_objtab_alloc_num(&dp->rqs, &dp->rq_cursor, SIM_RQ_NUM_FIRST,
 					   SIM_OBJ_NUM_LIMIT, &num);
@@ -156,6 +158,7 @@ struct sim_rq *sim_rq_create(struct sim_dev *dev, const struct sim_rq_attr *attr
 			err = sim_objtab_put(&dp->rqs, num, rq);
 		}
 		pthread_mutex_unlock(&dp->lock);
+		sim_brlock_wrunlock(&dev->dp_lock);
 	}
 	if (err) {
 		pthread_mutex_destroy(&rq->lock);
@@ -175,15 +178,17 @@ int sim_rq_destroy(struct sim_rq *rq)
 	if (!rq)
 		return 0;
 	dev = rq->dev;
-	/* pins are taken under dp->lock (sim_rq_pin_num): none can come once it is out of the
-	 * table */
-	pthread_mutex_lock(&rq->dp->lock);
+	/* pins are taken under dp_lock (read, sim_rq_pin_num): none can come once it is out of
+	 * the table */
+	sim_brlock_wrlock(&dev->dp_lock);
 	if (atomic_load_explicit(&rq->pins, memory_order_acquire)) {
-		pthread_mutex_unlock(&rq->dp->lock);
+		sim_brlock_wrunlock(&dev->dp_lock);
 		return -EBUSY;
 	}
+	pthread_mutex_lock(&rq->dp->lock);
 	sim_objtab_del(&rq->dp->rqs, rq->rqn);
 	pthread_mutex_unlock(&rq->dp->lock);
+	sim_brlock_wrunlock(&dev->dp_lock);
 	/* a delivery that found the RQ holds its lock from before it was unpinned: wait for it */
 	pthread_mutex_lock(&rq->lock);
 	pthread_mutex_unlock(&rq->lock);
@@ -258,14 +263,14 @@ int sim_rq_pin_num(struct sim_dev *dev, uint32_t rqn, int uid, struct sim_rq **o
 {
 	struct sim_rq *rq = NULL;
 	struct sim_dp *dp;
+	unsigned int slot;
 	int ret = -ENOENT;
 
-	/* dp_lock keeps dev->dp (sim_internal.h); dp->lock the table and the pin against a
-	 * destroy */
-	pthread_rwlock_rdlock(&dev->dp_lock);
+	/* dp_lock (read: this thread's slot, brlock.h) keeps dev->dp and its RQ table, which
+	 * change with it held for writing; the pin is taken under it, where a destroy checks it */
+	slot = sim_brlock_rdlock(&dev->dp_lock);
 	dp = dev->dp;
 	if (rqn && dp) {
-		pthread_mutex_lock(&dp->lock);
 		rq = sim_objtab_get(&dp->rqs, rqn);
 		if (rq && uid >= 0 && rq->uid != uid) {
 			ret = -EACCES;
@@ -274,9 +279,8 @@ int sim_rq_pin_num(struct sim_dev *dev, uint32_t rqn, int uid, struct sim_rq **o
 			*out = rq;
 			ret = 0;
 		}
-		pthread_mutex_unlock(&dp->lock);
 	}
-	pthread_rwlock_unlock(&dev->dp_lock);
+	sim_brlock_rdunlock(&dev->dp_lock, slot);
 	return ret;
 }
 

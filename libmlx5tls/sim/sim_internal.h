@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sim/brlock.h"
 #include "sim/objtab.h"
 #include "sim/sim.h"
 #include "sim/syndromes.h"
@@ -104,11 +105,13 @@ struct sim_tir_shard {
  *               RX stripe and the TIR's RQ's lock (its context dropped by force), dom_lock.
  *               TIR numbers come from tir_next and the live count is tirs_live (atomics).
  *   steering    a steering shard's lock (steer.c); inside it only an RQ's lock (a delivery).
- *   dom_lock    (rwlock) the PD/TD tables against CREATE_TIR's TD look-up and pin, which runs
- *               without `lock` (pd_td.c); writers hold `lock` too.
- *   dp_lock     (rwlock) keeps `dp` for those that read it without `lock`: CREATE_TIR's RQ
- *               look-up (sim_rq_pin_num), then dp->lock; dp is set and cleared with `lock`,
- *               dp_lock and dek_lock (write) held.
+ *   dom_lock    (brlock.h: a reader's lock is its thread's own) the PD/TD tables against
+ *               CREATE_TIR's TD look-up and pin, which runs without `lock` (pd_td.c); writers
+ *               hold `lock` too.
+ *   dp_lock     (brlock) keeps `dp` and its RQ table for those that read them without `lock`:
+ *               CREATE_TIR's RQ look-up and pin (sim_rq_pin_num). dp is set and cleared with
+ *               `lock`, dp_lock and dek_lock (write) held; RQs are put in and taken out of the
+ *               table with dp_lock (write) and then dp->lock held.
  *   dek_lock    (rwlock) the DEK table: deks, dek_cursor, dek_objs_by_log, dek_ids_live and
  *               stats.dek_objects/deks. Writers (DEK CREATE/DESTROY, a uid's teardown) hold
  *               `lock` too; readers (DEK MODIFY/QUERY, the engines' key fetch) hold it alone,
@@ -123,8 +126,6 @@ struct sim_tir_shard {
 struct sim_dev {
 	pthread_mutex_t lock;
 	pthread_rwlock_t tis_lock;
-	pthread_rwlock_t dom_lock;
-	pthread_rwlock_t dp_lock;
 	pthread_rwlock_t dek_lock;
 	pthread_mutex_t dek_shard[SIM_DEK_SHARDS];
 	struct sim_profile prof;
@@ -157,9 +158,16 @@ struct sim_dev {
 	 * (sim_tis_get_cached) holds while it is unchanged, read without `lock`. */
 	_Atomic uint64_t tis_gen;
 
-	struct sim_dev_stats stats; /* cmds and cmd_errors are the atomics below */
-	_Atomic uint64_t cmds;
-	_Atomic uint64_t cmd_errors;
+	struct sim_dev_stats stats; /* cmds, cmd_errors and tirs are counted below */
+	/* Commands and rejections in a row per thread slot (thread_slot.h), summed when read:
+	 * threads issuing commands at once do not pass one line between their cores. */
+	struct {
+		_Alignas(64) _Atomic uint64_t cmds;
+		_Atomic uint64_t errors;
+	} cmd_rows[THREAD_SLOTS];
+
+	struct sim_brlock dom_lock;
+	struct sim_brlock dp_lock;
 
 	/* Datapath state of the send-queue engine (sim/sq.h, sim/sq_internal.h): created with the
 	 * first SQ, CQ or memory region (see dek_lock for who may read it). */

@@ -76,7 +76,8 @@ struct sim_dp {
 	} tls_stripes[SIM_TLS_STRIPES];
 	struct sim_objtab tls_by_dek[SIM_DEK_SHARDS]; /* DEK id -> chain of links (tls_ctx.c) */
 
-	struct sim_objtab rqs;    /* under `lock`, like cqs and sqs; and an RQ's pins taken */
+	struct sim_objtab rqs;    /* changed under `lock` and dev->dp_lock (write); read under
+				   * either (sim_rq_pin_num: dp_lock, read) */
 	uint32_t rq_cursor;
 	/* The TLS RX contexts by TIR number (tls_rx_ctx.c), in stripes as the TX ones: RX
 	 * connections set up on different threads (static params, SET_PSV, the drop with the TIR)
@@ -307,9 +308,9 @@ struct sim_rq {
 	uint8_t *buf;
 	uint32_t *dbrec;
 	bool own_buf, own_dbrec;
-	/* TIRs naming it + the default destination. Taken with dp->lock held (sim_rq_pin_num),
-	 * where sim_rq_destroy checks it, so a destroy sees every pin taken before it; dropped
-	 * without a lock. */
+	/* TIRs naming it + the default destination. Taken with dev->dp_lock held for reading
+	 * (sim_rq_pin_num), where sim_rq_destroy checks it (for writing), so a destroy sees every
+	 * pin taken before it; dropped without a lock. */
 	_Atomic uint32_t pins;
 
 	/* lock: held for each delivery, by modify and stats; guards everything below */

@@ -37,9 +37,10 @@
  * table is in SIM_TIR_SHARDS shards by TIR number, each under its own rwlock, held for writing
  * only for the table change itself (a put, a delete with the T9 check, a MODIFY); the numbers
  * come from one atomic sequence and the T7 count is an atomic. What a TIR names is pinned
- * without the device lock too: its TD under dom_lock (pd_td.c), its RQ under the datapath's
- * table lock (rq.c), each taken with the check that it exists and is the uid's, so DEALLOC_TD
- * and sim_rq_destroy, which check the pins under the same locks, see them. A rule pins its TIR
+ * without the device lock too: its TD under dom_lock (pd_td.c), its RQ under dp_lock (rq.c),
+ * both read-mostly locks whose readers take only their thread's slot (brlock.h), each pin taken
+ * with the check that it exists and is the uid's, so DEALLOC_TD and sim_rq_destroy, which
+ * check the pins with the same locks held for writing, see them. A rule pins its TIR
  * with the TIR's shard held for reading (steer.c), which DESTROY_TIR's check excludes. A
  * destroyed TIR's context, pins and count are dropped after it left the table, outside the
  * shard (a forced teardown: inside it, so no rule comes meanwhile).
@@ -181,7 +182,7 @@ static int tir_insert(struct sim_cmd *c, struct sim_tir *t, uint32_t *tirn)
 
 /*
  * Runs without dev->lock (cmd.c own_locks): the TD is pinned under dom_lock (sim_td_hold), the RQ
- * under dp->lock (sim_rq_pin_num), the number and the table under the shard's lock; a check
+ * under dp_lock (sim_rq_pin_num), the number and the table under the shard's lock; a check
  * that fails after a pin drops it, in reverse order.
  */
 int sim_cmd_create_tir(struct sim_cmd *c)
