@@ -6,8 +6,8 @@
  *
  * Locks: rq->lock is held for each delivery (taken by the steering lookup, steer.c) and by
  * modify/stats. rq->pins is taken under dev->dp_lock (read: sim_rq_pin_num, no device lock),
- * where sim_rq_destroy checks it (write). A delivery takes, under rq->lock, a TLS RX context lock, the MR lock
- * and the CQ lock, never dev->lock.
+ * where sim_rq_destroy checks it (write). A delivery takes, under rq->lock, a TLS RX context
+ * lock, the MR lock and the CQ lock, never dev->lock.
  */
 #include <endian.h>
 #include <errno.h>
