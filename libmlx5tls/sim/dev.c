@@ -31,6 +31,25 @@ static int tir_shards_init(struct sim_dev *dev)
 	return 0;
 }
 
+static void tir_slots_fini(struct sim_dev *dev, uint32_t n)
+{
+	while (n--)
+		pthread_mutex_destroy(&dev->tir_slot[n].lock);
+}
+
+static int tir_slots_init(struct sim_dev *dev)
+{
+	for (uint32_t i = 0; i < THREAD_SLOTS; i++) {
+		int ret = pthread_mutex_init(&dev->tir_slot[i].lock, NULL);
+
+		if (ret) {
+			tir_slots_fini(dev, i);
+			return -ret;
+		}
+	}
+	return 0;
+}
+
 static void dek_shards_fini(struct sim_dev *dev, uint32_t n)
 {
 	while (n--)
@@ -94,6 +113,9 @@ struct sim_dev *sim_dev_create(const char *spec)
 	ret = sim_steer_init(dev);
 	if (ret)
 		goto err_shards;
+	ret = tir_slots_init(dev);
+	if (ret)
+		goto err_steer;
 	dev->uid_cursor = 1;
 	dev->pd_cursor = SIM_PD_NUM_FIRST;
 	dev->td_cursor = SIM_TD_NUM_FIRST;
@@ -102,6 +124,8 @@ struct sim_dev *sim_dev_create(const char *spec)
 	atomic_init(&dev->sync_epoch, 1);
 	return dev;
 
+err_steer:
+	sim_steer_fini(dev);
 err_shards:
 	dek_shards_fini(dev, SIM_DEK_SHARDS);
 err_dek_lock:
@@ -147,6 +171,7 @@ void sim_dev_destroy(struct sim_dev *dev)
 	sim_dp_dev_destroy(dev);         /* memory regions and TLS engine state */
 	destroy_owned(dev, SIM_UID_ALL); /* wipes every stored key; drops the TIRs' rules */
 	sim_steer_fini(dev);
+	tir_slots_fini(dev, THREAD_SLOTS);
 	sim_objtab_fini(&dev->deks);
 	tir_shards_fini(dev, SIM_TIR_SHARDS);
 	sim_objtab_fini(&dev->tises);

@@ -81,12 +81,21 @@ struct sim_tir_rx {
 
 #define SIM_DEK_SHARDS 64u /* locks over DEK records' element state, by base id (dek_store.h) */
 #define SIM_TIR_SHARDS 16u /* the TIR table's shards, by TIR number (tir.c) */
+#define SIM_TIR_BLOCK 16u  /* TIR numbers a thread slot takes at a time, all in one shard */
+_Static_assert((SIM_OBJ_NUM_LIMIT - SIM_TIR_NUM_FIRST) % SIM_TIR_BLOCK == 0,
+	       "blocks of TIR numbers do not straddle the wrap");
 
-/* One shard of the TIR table: the TIRs whose number is i mod SIM_TIR_SHARDS. Its own cache
- * line, so two threads' TIRs in neighbouring shards do not share one. */
+/* One shard of the TIR table: the TIRs whose number / SIM_TIR_BLOCK is i mod SIM_TIR_SHARDS.
+ * Its own cache line, so two threads' TIRs in neighbouring shards do not share one. */
 struct sim_tir_shard {
 	_Alignas(64) pthread_rwlock_t lock;
 	struct sim_objtab tab;
+};
+
+/* A thread slot's block of TIR numbers: sequence positions [next, end) (tir.c). */
+struct sim_tir_slot {
+	_Alignas(64) pthread_mutex_t lock;
+	uint32_t next, end;
 };
 
 /*
@@ -103,7 +112,9 @@ struct sim_tir_shard {
  *               uid's teardown each shard in turn for writing. Never two shards at once. Inside
  *               one: the steering shards (a rule added; a TIR's rules dropped by force), a TLS
  *               RX stripe and the TIR's RQ's lock (its context dropped by force), dom_lock.
- *               TIR numbers come from tir_next and the live count is tirs_live (atomics).
+ *               TIR numbers come from tir_next (an atomic) in blocks per thread slot, each
+ *               block under its slot's tir_slot[].lock (taken alone); the live count is
+ *               tirs_live (an atomic).
  *   steering    a steering shard's lock (steer.c); inside it only an RQ's lock (a delivery).
  *   dom_lock    (brlock.h: a reader's lock is its thread's own) the PD/TD tables against
  *               CREATE_TIR's TD look-up and pin, which runs without `lock` (pd_td.c); writers
@@ -142,10 +153,12 @@ struct sim_dev {
 	uint32_t tis_cursor;
 	uint32_t dek_cursor;
 
-	/* The TIRs (tir.c): numbered from one sequence (tir_next, an atomic: the next number is
-	 * SIM_TIR_NUM_FIRST + tir_next mod the space, skipped while taken after a wrap) and
-	 * counted in tirs_live (stats.tirs), each in its number's shard. */
+	/* The TIRs (tir.c): numbered from one sequence (tir_next, an atomic: a number is
+	 * SIM_TIR_NUM_FIRST + the position mod the space, skipped while taken after a wrap),
+	 * taken in blocks per thread slot, and counted in tirs_live (stats.tirs), each in its
+	 * number's shard. */
 	struct sim_tir_shard tir_shard[SIM_TIR_SHARDS];
+	struct sim_tir_slot tir_slot[THREAD_SLOTS];
 	_Alignas(64) _Atomic uint32_t tir_next;
 	_Atomic uint32_t tirs_live;
 	uint32_t dek_objs_by_log[32]; /* live DEK objects per log_obj_range, to bound id lookups */

@@ -75,8 +75,33 @@ struct sim_tir {
 
 static struct sim_tir_shard *shard_of(struct sim_dev *dev, uint32_t tirn)
 {
-	/* consecutive numbers (two threads' creates in a row) land in different shards */
-	return &dev->tir_shard[tirn % SIM_TIR_SHARDS];
+	/* a block of numbers in one shard: a thread's creates, from its block, meet other
+	 * threads' only in DESTROY_TIR of older TIRs (tir_next_num) */
+	return &dev->tir_shard[tirn / SIM_TIR_BLOCK % SIM_TIR_SHARDS];
+}
+
+/*
+ * The next number of the sequence for the calling thread: each thread slot takes the sequence
+ * in blocks of SIM_TIR_BLOCK (one atomic add on the shared counter per block) and hands them
+ * out in order, so a thread's TIRs in a row share a shard, other threads' being in other
+ * blocks. One thread alone gets the sequence in order (0x80, 0x81, ...).
+ */
+static uint32_t tir_next_num(struct sim_dev *dev)
+{
+	const uint32_t span = SIM_OBJ_NUM_LIMIT - SIM_TIR_NUM_FIRST;
+	struct sim_tir_slot *sl = &dev->tir_slot[thread_slot()];
+	uint32_t seq;
+
+	pthread_mutex_lock(&sl->lock);
+	if (sl->next == sl->end) {
+		sl->next = atomic_fetch_add_explicit(&dev->tir_next, SIM_TIR_BLOCK,
+						     memory_order_relaxed);
+		sl->end = sl->next + SIM_TIR_BLOCK;
+	}
+	seq = sl->next++;
+	pthread_mutex_unlock(&sl->lock);
+	/* span and 2^32 are multiples of the block: a block is SIM_TIR_BLOCK numbers in a row */
+	return SIM_TIR_NUM_FIRST + seq % span;
 }
 
 /* T10, with tirn's shard held. */
@@ -152,8 +177,7 @@ static int tir_insert(struct sim_cmd *c, struct sim_tir *t, uint32_t *tirn)
 		return sim_reject(c, SIM_SYND_TIR_LIMIT);
 	}
 	for (uint32_t tries = span; tries; tries--) {
-		uint32_t seq = atomic_fetch_add_explicit(&dev->tir_next, 1, memory_order_relaxed);
-		uint32_t num = SIM_TIR_NUM_FIRST + seq % span;
+		uint32_t num = tir_next_num(dev);
 		struct sim_tir_shard *sh = shard_of(dev, num);
 		int ret = 0;
 
