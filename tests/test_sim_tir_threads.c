@@ -16,12 +16,15 @@
  *  - afterwards the device's counters agree exactly: every command rejection was one the
  *    workers expected, TIRs and rules are back to the receiver's one, every frame counted once.
  * A second case closes a uid while another thread keeps creating TIRs and rules for it: no TIR,
- * rule or RQ pin of the uid may survive (the RQ is destroyable afterwards).
+ * rule or RQ pin of the uid may survive (the RQ is destroyable afterwards). A third destroys
+ * TIRs while another thread posts their static params: no TLS RX context (engine state) may
+ * outlive its TIR.
  * Run under ThreadSanitizer by .ci/run (TSAN_TESTS). MLX5TLS_STRESS_ROUNDS scales the rounds.
  */
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "sim/tls_rx.h"
 #include "sim_rq_fixture.h"
 
 #define WORKERS 2
@@ -340,11 +343,127 @@ static void test_uid_closed_under_tir_creates(void)
 	fx_fini(&f);
 }
 
+/* ---- static params racing DESTROY_TIR: no context outlives its TIR ---- */
+
+static atomic_int rx_states; /* engine states alive */
+
+static void *count_create(void)
+{
+	void *st = sim_tls_rx_engine_ops.create();
+
+	if (st)
+		atomic_fetch_add(&rx_states, 1);
+	return st;
+}
+
+static void count_destroy(void *st)
+{
+	atomic_fetch_sub(&rx_states, 1);
+	sim_tls_rx_engine_ops.destroy(st);
+}
+
+struct poster {
+	struct fx *f;
+	const struct sim_tls_rx_engine_ops *ops;
+	uint32_t dek;
+	atomic_uint tirn; /* the TIR to post to, 0: stop */
+	int posted, refused, unexpected;
+};
+
+static void *poster_run(void *arg)
+{
+	struct poster *p = arg;
+	struct sim_cq_attr ca = { .log_cqes = 6 };
+	struct sim_sq_attr sa = { 0 };
+	struct txq t = { 0 };
+	uint32_t tirn;
+
+	t.cq = sim_cq_create(p->f->dev, &ca);
+	sim_cq_query(t.cq, &t.cqi);
+	sa.log_wqebbs = 6;
+	sa.cq = t.cq;
+	sa.tisn = p->f->tis;
+	sa.pd = p->f->pd;
+	sa.tls_rx_ops = p->ops;
+	t.sq = sim_sq_create(p->f->dev, &sa);
+	if (!t.sq || sim_sq_modify(t.sq, SIM_SQ_RDY)) {
+		p->unexpected++;
+		return NULL;
+	}
+	sim_sq_query(t.sq, &t.si);
+	while ((tirn = atomic_load(&p->tirn))) {
+		struct tls_static_info si = { .dek_index = p->dek };
+		int ret;
+
+		post_static_tir(&t, tirn, &si);
+		ret = txq_run(&t);
+		if (ret == 0) {
+			p->posted++;
+		} else if (ret == SQ_ERR(MLX5_CQE_SYNDROME_LOCAL_QP_OP_ERR, SIM_VSYND_TIR_UNKNOWN)) {
+			p->refused++; /* destroyed meanwhile */
+			txq_recover(&t);
+		} else {
+			p->unexpected++;
+			txq_recover(&t);
+		}
+	}
+	txq_fini(&t);
+	return NULL;
+}
+
+static void test_no_context_outlives_its_tir(void)
+{
+	/* the built-in engine, its states counted */
+	struct sim_tls_rx_engine_ops counting = sim_tls_rx_engine_ops;
+	struct poster p = { 0 };
+	int rounds = stress_rounds(2000) / 4;
+	struct fx f;
+	pthread_t th;
+
+	counting.create = count_create;
+	counting.destroy = count_destroy;
+	FX_INIT(&f, NULL, 4, 6);
+	p.f = &f;
+	p.ops = &counting;
+	p.dek = create_dek(f.dev, f.uid, f.pd, key16, 16);
+	CU_ASSERT_FATAL(p.dek != 0);
+	atomic_store(&p.tirn, create_tir(f.dev, f.uid, f.td, f.q.ri.rqn, 1));
+	CU_ASSERT_FATAL(atomic_load(&p.tirn) != 0);
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&th, NULL, poster_run, &p), 0);
+	/* each TIR destroyed while the other thread keeps posting its static params */
+	for (int i = 0; i < rounds; i++) {
+		uint32_t old = atomic_load(&p.tirn), tirn;
+
+		for (int k = 0; k < 1 + i % 7; k++)
+			sched_yield();
+		tirn = create_tir(f.dev, f.uid, f.td, f.q.ri.rqn, 1);
+		CU_ASSERT_FATAL(tirn != 0);
+		CU_ASSERT_EQUAL(destroy_tir(f.dev, f.uid, old), 0);
+		atomic_store(&p.tirn, tirn);
+	}
+	{
+		uint32_t last = atomic_load(&p.tirn);
+
+		atomic_store(&p.tirn, 0);
+		pthread_join(th, NULL);
+		CU_ASSERT_EQUAL(destroy_tir(f.dev, f.uid, last), 0);
+	}
+	CU_ASSERT_EQUAL(p.unexpected, 0);
+	CU_ASSERT(p.posted > 0);
+	/* every TIR is gone: so is every engine state made for one */
+	CU_ASSERT_EQUAL(atomic_load(&rx_states), 0);
+	if (atomic_load(&rx_states))
+		fprintf(stderr, "  %d TLS RX contexts outlived their TIR (%d posted, %d refused)\n",
+			atomic_load(&rx_states), p.posted, p.refused);
+	fx_fini(&f);
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
 		{ "RX connections on threads at once", test_rx_connections_on_threads },
 		{ "a uid closed under TIR creates", test_uid_closed_under_tir_creates },
+		{ "no TLS RX context outlives its TIR", test_no_context_outlives_its_tir },
 		{ NULL, NULL },
 	};
 	static const struct test_suite suites[] = {

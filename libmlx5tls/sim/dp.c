@@ -13,7 +13,6 @@
 static void dp_free(struct sim_dp *dp)
 {
 	sim_tls_ctx_destroy_all(dp); /* and their tables */
-	sim_tls_rx_ctx_destroy_all(dp);
 	sim_mr_destroy_all(dp);
 	sim_objtab_fini(&dp->rqs);
 	sim_objtab_fini(&dp->mrs);
@@ -40,10 +39,8 @@ static struct sim_dp *dp_alloc(void)
 		goto err_mrs;
 	if (sim_objtab_init(&dp->rqs))
 		goto err_tls;
-	if (sim_tls_rx_ctx_init(dp))
-		goto err_rqs;
 	if (pthread_mutex_init(&dp->lock, NULL))
-		goto err_tls_rx;
+		goto err_rqs;
 	if (pthread_rwlock_init(&dp->mr_lock, NULL))
 		goto err_lock;
 	dp->cq_cursor = SIM_CQ_NUM_FIRST;
@@ -54,8 +51,6 @@ static struct sim_dp *dp_alloc(void)
 
 err_lock:
 	pthread_mutex_destroy(&dp->lock);
-err_tls_rx:
-	sim_tls_rx_ctx_destroy_all(dp);
 err_rqs:
 	sim_objtab_fini(&dp->rqs);
 err_tls:
@@ -130,10 +125,9 @@ void sim_dp_deks_gone_locked(struct sim_dev *dev, uint32_t shard, uint32_t first
 
 void sim_dp_tir_destroyed(struct sim_rq *rq, uint32_t tirn)
 {
-	/* The TIR pins rq, and rq holds a reference on the datapath state (rq->dp): no device
-	 * lock needed to keep it. Then (one at a time) a TLS RX stripe, the RQ's lock, the
-	 * context's lock (tls_rx_ctx.c). */
-	sim_tls_rx_ctx_drop(rq->dp, tirn, rq);
+	/* The TIR pins rq until after this: no device lock needed to keep it. Then (one at a
+	 * time) the RQ's context table lock, its lock, the context's lock (tls_rx_ctx.c). */
+	sim_tls_rx_ctx_drop(rq, tirn);
 }
 
 void sim_dp_dev_destroy(struct sim_dev *dev)

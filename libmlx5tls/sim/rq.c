@@ -73,6 +73,7 @@ static uint64_t be64_at(const uint8_t *p)
 
 static void rq_free(struct sim_rq *rq)
 {
+	sim_tls_rx_ctx_table_fini(rq);
 	if (rq->own_dbrec)
 		free(rq->dbrec);
 	if (rq->own_buf)
@@ -132,7 +133,14 @@ struct sim_rq *sim_rq_create(struct sim_dev *dev, const struct sim_rq_attr *attr
 		errno = ENOMEM;
 		return NULL;
 	}
+	if (sim_tls_rx_ctx_table_init(rq)) {
+		free(rq);
+		sim_dp_put(dev);
+		errno = ENOMEM;
+		return NULL;
+	}
 	if (pthread_mutex_init(&rq->lock, NULL)) {
+		sim_tls_rx_ctx_table_fini(rq);
 		free(rq);
 		sim_dp_put(dev);
 		errno = ENOMEM;
