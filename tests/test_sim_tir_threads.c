@@ -367,7 +367,8 @@ struct poster {
 	const struct sim_tls_rx_engine_ops *ops;
 	uint32_t dek;
 	atomic_uint tirn; /* the TIR to post to, 0: stop */
-	int posted, refused, unexpected;
+	atomic_int posted, refused; /* static params taken; refused: TIR gone meanwhile */
+	atomic_int unexpected;
 };
 
 static void *poster_run(void *arg)
@@ -387,7 +388,7 @@ static void *poster_run(void *arg)
 	sa.tls_rx_ops = p->ops;
 	t.sq = sim_sq_create(p->f->dev, &sa);
 	if (!t.sq || sim_sq_modify(t.sq, SIM_SQ_RDY)) {
-		p->unexpected++;
+		atomic_fetch_add(&p->unexpected, 1);
 		return NULL;
 	}
 	sim_sq_query(t.sq, &t.si);
@@ -398,12 +399,12 @@ static void *poster_run(void *arg)
 		post_static_tir(&t, tirn, &si);
 		ret = txq_run(&t);
 		if (ret == 0) {
-			p->posted++;
+			atomic_fetch_add(&p->posted, 1);
 		} else if (ret == SQ_ERR(MLX5_CQE_SYNDROME_LOCAL_QP_OP_ERR, SIM_VSYND_TIR_UNKNOWN)) {
-			p->refused++; /* destroyed meanwhile */
+			atomic_fetch_add(&p->refused, 1); /* destroyed meanwhile */
 			txq_recover(&t);
 		} else {
-			p->unexpected++;
+			atomic_fetch_add(&p->unexpected, 1);
 			txq_recover(&t);
 		}
 	}
@@ -433,8 +434,13 @@ static void test_no_context_outlives_its_tir(void)
 	/* each TIR destroyed while the other thread keeps posting its static params */
 	for (int i = 0; i < rounds; i++) {
 		uint32_t old = atomic_load(&p.tirn), tirn;
+		int seen = atomic_load(&p.posted) + atomic_load(&p.refused);
 
-		for (int k = 0; k < 1 + i % 7; k++)
+		/* at least one WQE on this TIR's way, then a little more or less */
+		while (atomic_load(&p.posted) + atomic_load(&p.refused) == seen &&
+		       !atomic_load(&p.unexpected))
+			sched_yield();
+		for (int k = 0; k < i % 7; k++)
 			sched_yield();
 		tirn = create_tir(f.dev, f.uid, f.td, f.q.ri.rqn, 1);
 		CU_ASSERT_FATAL(tirn != 0);
@@ -448,13 +454,13 @@ static void test_no_context_outlives_its_tir(void)
 		pthread_join(th, NULL);
 		CU_ASSERT_EQUAL(destroy_tir(f.dev, f.uid, last), 0);
 	}
-	CU_ASSERT_EQUAL(p.unexpected, 0);
-	CU_ASSERT(p.posted > 0);
+	CU_ASSERT_EQUAL(atomic_load(&p.unexpected), 0);
+	CU_ASSERT(atomic_load(&p.posted) > 0);
 	/* every TIR is gone: so is every engine state made for one */
 	CU_ASSERT_EQUAL(atomic_load(&rx_states), 0);
 	if (atomic_load(&rx_states))
 		fprintf(stderr, "  %d TLS RX contexts outlived their TIR (%d posted, %d refused)\n",
-			atomic_load(&rx_states), p.posted, p.refused);
+			atomic_load(&rx_states), atomic_load(&p.posted), atomic_load(&p.refused));
 	fx_fini(&f);
 }
 
