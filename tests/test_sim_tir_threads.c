@@ -18,7 +18,10 @@
  * A second case closes a uid while another thread keeps creating TIRs and rules for it: no TIR,
  * rule or RQ pin of the uid may survive (the RQ is destroyable afterwards). A third destroys
  * TIRs while another thread posts their static params: no TLS RX context (engine state) may
- * outlive its TIR.
+ * outlive its TIR. A fourth tries DEALLOC_TD while another thread keeps replacing the TIRs on
+ * the TD (the next made before the last goes): refused (TD_IN_USE) every time, allowed once the
+ * last TIR is gone; and DEALLOC_TD racing TIR creates on the TD: no TIR is made on a TD already
+ * gone.
  * Run under ThreadSanitizer by .ci/run (TSAN_TESTS). MLX5TLS_STRESS_ROUNDS scales the rounds.
  */
 #include <pthread.h>
@@ -343,6 +346,147 @@ static void test_uid_closed_under_tir_creates(void)
 	fx_fini(&f);
 }
 
+/* ---- DEALLOC_TD against TIRs made and destroyed on another thread ---- */
+
+struct td_churn {
+	struct fx *f;
+	uint32_t td;
+	atomic_int stop;
+	atomic_int rounds; /* TIRs replaced */
+	atomic_int unexpected;
+	uint32_t last; /* the TIR left when stopped */
+};
+
+/* Keeps at least one TIR on td at every moment: the next is made before the last goes. */
+static void *td_churn_run(void *arg)
+{
+	struct td_churn *k = arg;
+	uint32_t cur = create_tir(k->f->dev, k->f->uid, k->td, k->f->q.ri.rqn, 1);
+
+	if (!cur)
+		atomic_fetch_add(&k->unexpected, 1);
+	while (cur && !atomic_load(&k->stop)) {
+		uint32_t next = create_tir(k->f->dev, k->f->uid, k->td, k->f->q.ri.rqn, 1);
+
+		if (!next || destroy_tir(k->f->dev, k->f->uid, cur)) {
+			atomic_fetch_add(&k->unexpected, 1);
+			break;
+		}
+		cur = next;
+		atomic_fetch_add(&k->rounds, 1);
+	}
+	k->last = cur;
+	return NULL;
+}
+
+static int dealloc_td(struct sim_dev *dev, uint16_t uid, uint32_t td, uint32_t *synd)
+{
+	uint32_t in[4] = { 0 };
+	uint8_t out[16] = { 0 };
+	int ret;
+
+	DEVX_SET(mbox_in, in, opcode, MLX5_CMD_OP_DEALLOC_TRANSPORT_DOMAIN);
+	DEVX_SET(obj_num_in, in, obj_num, td);
+	ret = sim_cmd_exec(dev, uid, in, sizeof(in), out, sizeof(out));
+	*synd = ret ? out_syndrome(out) : 0;
+	return ret;
+}
+
+static void test_td_in_use_while_tirs_come_and_go(void)
+{
+	struct td_churn k = { 0 };
+	int tries = stress_rounds(2000), bad = 0;
+	uint32_t synd = 0;
+	pthread_t th;
+	struct fx f;
+
+	FX_INIT(&f, NULL, 4, 6);
+	k.f = &f;
+	k.td = new_num(f.dev, f.uid, MLX5_CMD_OP_ALLOC_TRANSPORT_DOMAIN);
+	CU_ASSERT_FATAL(k.td != 0);
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&th, NULL, td_churn_run, &k), 0);
+	while (!atomic_load(&k.rounds) && !atomic_load(&k.unexpected))
+		sched_yield();
+	/* a TIR names the TD throughout: DEALLOC_TD is refused every time (TD_IN_USE) */
+	for (int i = 0; i < tries; i++) {
+		if (!dealloc_td(f.dev, f.uid, k.td, &synd) || synd != SIM_SYND_TD_IN_USE)
+			bad++;
+		if (i % 8 == 0)
+			sched_yield();
+	}
+	atomic_store(&k.stop, 1);
+	pthread_join(th, NULL);
+	CU_ASSERT_EQUAL(atomic_load(&k.unexpected), 0);
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT(atomic_load(&k.rounds) > 0);
+	/* the last TIR gone, the TD goes */
+	CU_ASSERT_EQUAL(dealloc_td(f.dev, f.uid, k.td, &synd), -EREMOTEIO);
+	CU_ASSERT_EQUAL(synd, SIM_SYND_TD_IN_USE);
+	CU_ASSERT_EQUAL(destroy_tir(f.dev, f.uid, k.last), 0);
+	CU_ASSERT_EQUAL(dealloc_td(f.dev, f.uid, k.td, &synd), 0);
+	fx_fini(&f);
+}
+
+/* Makes and destroys TIRs on td until a create fails (the TD gone): a TIR made while the TD
+ * was already gone would name a dead TD. */
+struct td_race {
+	struct fx *f;
+	uint32_t td;
+	atomic_int gone; /* DEALLOC_TD succeeded */
+	atomic_int made;
+	int after_gone; /* TIRs live after the TD's DEALLOC_TD succeeded */
+	int unexpected;
+};
+
+static void *td_race_run(void *arg)
+{
+	struct td_race *k = arg;
+	uint32_t tirn;
+
+	while ((tirn = create_tir(k->f->dev, k->f->uid, k->td, k->f->q.ri.rqn, 1))) {
+		/* live now: DEALLOC_TD, which fails while a TIR names the TD, cannot have
+		 * succeeded after this TIR went in, and must not have before */
+		k->after_gone += atomic_load(&k->gone);
+		atomic_fetch_add(&k->made, 1);
+		if (destroy_tir(k->f->dev, k->f->uid, tirn))
+			k->unexpected++;
+	}
+	return NULL;
+}
+
+static void test_td_dealloc_races_tir_creates(void)
+{
+	struct fx f;
+
+	FX_INIT(&f, NULL, 4, 6);
+	for (int r = 0; r < 50; r++) {
+		struct td_race k = { .f = &f };
+		struct sim_dev_stats st;
+		uint32_t synd = 0;
+		pthread_t th;
+
+		k.td = new_num(f.dev, f.uid, MLX5_CMD_OP_ALLOC_TRANSPORT_DOMAIN);
+		CU_ASSERT_FATAL(k.td != 0);
+		CU_ASSERT_EQUAL_FATAL(pthread_create(&th, NULL, td_race_run, &k), 0);
+		while (atomic_load(&k.made) < 1 + r % 5)
+			sched_yield();
+		/* refused while a TIR names it, then gone; the maker's next create fails */
+		while (dealloc_td(f.dev, f.uid, k.td, &synd)) {
+			if (synd != SIM_SYND_TD_IN_USE) {
+				CU_FAIL("DEALLOC_TD: not TD_IN_USE");
+				break;
+			}
+		}
+		atomic_store(&k.gone, 1);
+		pthread_join(th, NULL);
+		CU_ASSERT_EQUAL(k.after_gone, 0);
+		CU_ASSERT_EQUAL(k.unexpected, 0);
+		sim_dev_get_stats(f.dev, &st);
+		CU_ASSERT_EQUAL(st.tirs, 0);
+	}
+	fx_fini(&f);
+}
+
 /* ---- static params racing DESTROY_TIR: no context outlives its TIR ---- */
 
 static atomic_int rx_states; /* engine states alive */
@@ -470,6 +614,8 @@ int main(void)
 		{ "RX connections on threads at once", test_rx_connections_on_threads },
 		{ "a uid closed under TIR creates", test_uid_closed_under_tir_creates },
 		{ "no TLS RX context outlives its TIR", test_no_context_outlives_its_tir },
+		{ "TD in use while TIRs come and go", test_td_in_use_while_tirs_come_and_go },
+		{ "DEALLOC_TD racing TIR creates", test_td_dealloc_races_tir_creates },
 		{ NULL, NULL },
 	};
 	static const struct test_suite suites[] = {

@@ -5,10 +5,13 @@
  * object with live dependents fails: STYLE.md 2, BAD_RES_STATE).
  *
  * Locks: the tables change under dev->lock and dev->dom_lock (write). Commands under dev->lock
- * read them as they are; CREATE_TIR, which runs without dev->lock, looks its TD up and pins it
- * under dom_lock (read: its thread's slot only, brlock.h) in one step (sim_td_hold), so
- * DEALLOC_TD, which checks the pins under dom_lock (write), sees every pin taken before it. refs
- * is an atomic: pins are taken and dropped by several readers at once.
+ * read them as they are, and count the TISes and DEKs naming a domain in refs. TIRs are not
+ * counted: CREATE_TIR, which runs without dev->lock, looks its TD up under dom_lock (read: its
+ * thread's slot only, brlock.h) and keeps it held until its TIR is in the TIR table
+ * (sim_td_hold_begin/end), and DEALLOC_TD, with dom_lock held for writing, asks the TIR table
+ * whether a TIR names the TD (sim_tir_names_td): it sees every TIR made before it and none can
+ * be made meanwhile. So threads making TIRs on one TD share no count (a cache line passed
+ * between their cores twice per TIR); DEALLOC_TD, a rare command, walks the TIRs instead.
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -110,9 +113,10 @@ static int domain_dealloc(struct sim_cmd *c, const struct domain_kind *k)
 
 	if (domain_lookup(c, k, num, &d))
 		return -1;
-	/* under dom_lock (write): a pin is taken under it (read) with the look-up */
+	/* under dom_lock (write): CREATE_TIR holds it (read) from its look-up to its TIR's insert */
 	sim_brlock_wrlock(&c->dev->dom_lock);
-	if (atomic_load_explicit(&d->refs, memory_order_relaxed)) {
+	if (atomic_load_explicit(&d->refs, memory_order_relaxed) ||
+	    (k == &td_kind && sim_tir_names_td(c->dev, num))) {
 		sim_brlock_wrunlock(&c->dev->dom_lock);
 		return sim_reject(c, k->in_use);
 	}
@@ -125,17 +129,12 @@ static int domain_dealloc(struct sim_cmd *c, const struct domain_kind *k)
 
 static void domain_ref(struct sim_dev *dev, const struct domain_kind *k, uint32_t num, int delta)
 {
-	struct sim_domain *d;
-	unsigned int slot;
+	struct sim_domain *d = sim_objtab_get(kind_tab(dev, k), num);
 
-	/* Callers pass numbers they checked (or recorded); a TIR's TD may have gone with its
-	 * uid's teardown meanwhile (sim_tir_destroy_owned runs first, but a TIR being made by a
-	 * command in flight drops its pin after), so absent is not an error. */
-	slot = sim_brlock_rdlock(&dev->dom_lock);
-	d = sim_objtab_get(kind_tab(dev, k), num);
+	/* Under dev->lock, as every writer of the table: callers only pass numbers they checked
+	 * (or recorded) while it was held. */
 	if (d)
 		atomic_fetch_add_explicit(&d->refs, (uint32_t)delta, memory_order_relaxed);
-	sim_brlock_rdunlock(&dev->dom_lock, slot);
 }
 
 struct owned_ctx {
@@ -203,18 +202,21 @@ int sim_td_check(struct sim_cmd *c, uint32_t num)
 	return domain_lookup(c, &td_kind, num, &d);
 }
 
-int sim_td_hold(struct sim_cmd *c, uint32_t num)
+int sim_td_hold_begin(struct sim_cmd *c, uint32_t num, unsigned int *slot)
 {
 	struct sim_domain *d = NULL;
-	unsigned int slot;
-	int ret;
 
-	slot = sim_brlock_rdlock(&c->dev->dom_lock);
-	ret = domain_lookup(c, &td_kind, num, &d);
-	if (!ret)
-		atomic_fetch_add_explicit(&d->refs, 1, memory_order_relaxed);
-	sim_brlock_rdunlock(&c->dev->dom_lock, slot);
-	return ret;
+	*slot = sim_brlock_rdlock(&c->dev->dom_lock);
+	if (domain_lookup(c, &td_kind, num, &d)) {
+		sim_brlock_rdunlock(&c->dev->dom_lock, *slot);
+		return -1;
+	}
+	return 0;
+}
+
+void sim_td_hold_end(struct sim_dev *dev, unsigned int slot)
+{
+	sim_brlock_rdunlock(&dev->dom_lock, slot);
 }
 
 void sim_pd_ref(struct sim_dev *dev, uint32_t num, int delta)

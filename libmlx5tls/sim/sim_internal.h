@@ -106,23 +106,25 @@ struct sim_tir_slot {
  *   tis_lock    (rwlock) the TIS table's changes (made under `lock` too) against the send
  *               queues' look-ups, which hold it alone (tis.c). Only tls_en, pd and td are read
  *               so; they never change. Held for writing across a uid's TIS teardown.
- *   tir_shard[].lock (rwlock) one shard of the TIR table (tir.c), by TIR number: CREATE,
- *               DESTROY, MODIFY_TIR hold their TIR's shard for writing, QUERY_TIR,
- *               sim_tir_get and a steering rule being added (sim_tir_rx_hold) for reading; a
- *               uid's teardown each shard in turn for writing. Never two shards at once. Inside
- *               one: the steering shards (a rule added; a TIR's rules dropped by force), a TLS
- *               RX stripe and the TIR's RQ's lock (its context dropped by force), dom_lock.
- *               TIR numbers come from tir_next (an atomic) in blocks per thread slot, each
- *               block under its slot's tir_slot[].lock (taken alone); the live count is
- *               tirs_live (an atomic).
- *   steering    a steering shard's lock (steer.c); inside it only an RQ's lock (a delivery).
  *   dom_lock    (brlock.h: a reader's lock is its thread's own) the PD/TD tables against
- *               CREATE_TIR's TD look-up and pin, which runs without `lock` (pd_td.c); writers
- *               hold `lock` too.
+ *               CREATE_TIR's TD look-up, which runs without `lock` and holds it from the
+ *               look-up until its TIR is in the table (pd_td.c); writers hold `lock` too, and
+ *               DEALLOC_TD reads the TIR shards inside it.
  *   dp_lock     (brlock) keeps `dp` and its RQ table for those that read them without `lock`:
  *               CREATE_TIR's RQ look-up and pin (sim_rq_pin_num). dp is set and cleared with
  *               `lock`, dp_lock and dek_lock (write) held; RQs are put in and taken out of the
  *               table with dp_lock (write) and then dp->lock held.
+ *   tir_shard[].lock (rwlock) one shard of the TIR table (tir.c), by TIR number: CREATE,
+ *               DESTROY, MODIFY_TIR hold their TIR's shard for writing, QUERY_TIR,
+ *               sim_tir_get, a steering rule being added and a TLS RX context looked up
+ *               (sim_tir_rx_hold) for reading; a uid's teardown and DEALLOC_TD each shard in
+ *               turn. Never two shards at once. Inside one: the steering shards (a rule added;
+ *               a TIR's rules dropped by force), the TIR's RQ's context table, its lock and a
+ *               context (tls_rx_ctx.c).
+ *               TIR numbers come from tir_next (an atomic) in blocks per thread slot, each
+ *               block under its slot's tir_slot[].lock (nothing taken inside it); the live
+ *               count is tirs_live (an atomic).
+ *   steering    a steering shard's lock (steer.c); inside it only an RQ's lock (a delivery).
  *   dek_lock    (rwlock) the DEK table: deks, dek_cursor, dek_objs_by_log, dek_ids_live and
  *               stats.dek_objects/deks. Writers (DEK CREATE/DESTROY, a uid's teardown) hold
  *               `lock` too; readers (DEK MODIFY/QUERY, the engines' key fetch) hold it alone,
@@ -234,8 +236,13 @@ int sim_cmd_destroy_tir(struct sim_cmd *c);
  * (the tables' writers hold it). */
 int sim_pd_check(struct sim_cmd *c, uint32_t num);
 int sim_td_check(struct sim_cmd *c, uint32_t num);
-/* The same check and a pin (sim_td_ref(+1)) in one step, without dev->lock (CREATE_TIR). */
-int sim_td_hold(struct sim_cmd *c, uint32_t num);
+/* The same check without dev->lock (CREATE_TIR), with dom_lock then held for reading until
+ * sim_td_hold_end (the TIR in the table: DEALLOC_TD asks sim_tir_names_td). 0 (hold it), or -1
+ * after the rejection (nothing held). */
+int sim_td_hold_begin(struct sim_cmd *c, uint32_t num, unsigned int *slot);
+void sim_td_hold_end(struct sim_dev *dev, unsigned int slot);
+/* Whether a live TIR names TD td (tir.c; dom_lock held for writing). */
+bool sim_tir_names_td(struct sim_dev *dev, uint32_t td);
 void sim_pd_ref(struct sim_dev *dev, uint32_t num, int delta);
 void sim_td_ref(struct sim_dev *dev, uint32_t num, int delta);
 

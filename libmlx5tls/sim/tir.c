@@ -37,10 +37,11 @@
  * table is in SIM_TIR_SHARDS shards by TIR number, each under its own rwlock, held for writing
  * only for the table change itself (a put, a delete with the T9 check, a MODIFY); the numbers
  * come from one atomic sequence and the T7 count is an atomic. What a TIR names is pinned
- * without the device lock too: its TD under dom_lock (pd_td.c), its RQ under dp_lock (rq.c),
- * both read-mostly locks whose readers take only their thread's slot (brlock.h), each pin taken
- * with the check that it exists and is the uid's, so DEALLOC_TD and sim_rq_destroy, which
- * check the pins with the same locks held for writing, see them. A rule pins its TIR
+ * without the device lock too, under read-mostly locks whose readers take only their thread's
+ * slot (brlock.h): its RQ is pinned under dp_lock (rq.c), with the check that it exists and is
+ * the uid's, so sim_rq_destroy, which checks the pins with dp_lock held for writing, sees it;
+ * its TD is checked under dom_lock, held until the TIR is in the table, so DEALLOC_TD, which
+ * asks the table for a TIR naming the TD with dom_lock held for writing (pd_td.c), sees it. A rule pins its TIR
  * with the TIR's shard held for reading (steer.c), which DESTROY_TIR's check excludes. A
  * destroyed TIR's context, pins and count are dropped after it left the table, outside the
  * shard (a forced teardown: inside it, so no rule comes meanwhile).
@@ -205,8 +206,8 @@ static int tir_insert(struct sim_cmd *c, struct sim_tir *t, uint32_t *tirn)
 }
 
 /*
- * Runs without dev->lock (cmd.c own_locks): the TD is pinned under dom_lock (sim_td_hold), the RQ
- * under dp_lock (sim_rq_pin_num), the number and the table under the shard's lock; a check
+ * Runs without dev->lock (cmd.c own_locks): the TD is held under dom_lock (sim_td_hold_begin) until
+ * the TIR is in the table, the RQ pinned under dp_lock (sim_rq_pin_num), the number and the table under the shard's lock; a check
  * that fails after a pin drops it, in reverse order.
  */
 int sim_cmd_create_tir(struct sim_cmd *c)
@@ -217,6 +218,7 @@ int sim_cmd_create_tir(struct sim_cmd *c)
 	uint32_t tls_en = DEVX_GET(tirc, ctx, tls_en);
 	uint32_t td = DEVX_GET(tirc, ctx, transport_domain);
 	struct sim_rq *rq = NULL;
+	unsigned int dom_slot;
 	struct sim_tir *t;
 	uint32_t num = 0;
 
@@ -230,7 +232,8 @@ int sim_cmd_create_tir(struct sim_cmd *c)
 		return -1;
 	if (tls_en && !dev->prof.tls_rx)
 		return sim_reject(c, SIM_SYND_TIR_TLS_UNSUPPORTED);
-	if (sim_td_hold(c, td))
+	/* T3: the TD stays (DEALLOC_TD waits) until the TIR is in the table */
+	if (sim_td_hold_begin(c, td, &dom_slot))
 		return -1;
 	if (pin_rq(c, DEVX_GET(tirc, ctx, inline_rqn), &rq))
 		goto err_td;
@@ -252,13 +255,14 @@ int sim_cmd_create_tir(struct sim_cmd *c)
 		free(t);
 		goto err_rq;
 	}
+	sim_td_hold_end(dev, dom_slot);
 	DEVX_SET(create_tir_out, c->out, tirn, num);
 	return 0;
 
 err_rq:
 	sim_rq_unpin(rq);
 err_td:
-	sim_td_ref(dev, td, -1);
+	sim_td_hold_end(dev, dom_slot);
 	return -1;
 }
 
@@ -326,7 +330,6 @@ static void tir_free(struct sim_dev *dev, struct sim_tir *t)
 	/* its TLS RX state dies with it, so a later TIR reusing the number starts clean */
 	/* before the RQ is unpinned: dropping the context synchronises with its deliveries */
 	sim_dp_tir_destroyed(t->rx.rq, t->rx.tirn);
-	sim_td_ref(dev, t->td, -1);
 	sim_rq_unpin(t->rx.rq);
 	atomic_fetch_sub_explicit(&dev->tirs_live, 1, memory_order_relaxed);
 	free(t);
@@ -386,6 +389,23 @@ void sim_tir_destroy_owned(struct sim_dev *dev, int uid)
 		sim_objtab_remove_if(&dev->tir_shard[i].tab, tir_is_owned, tir_drop, &o);
 		pthread_rwlock_unlock(&dev->tir_shard[i].lock);
 	}
+}
+
+bool sim_tir_names_td(struct sim_dev *dev, uint32_t td)
+{
+	bool found = false;
+
+	/* T3 for DEALLOC_TD (dom_lock held for writing: no TIR is being made) */
+	for (uint32_t i = 0; i < SIM_TIR_SHARDS && !found; i++) {
+		const struct sim_tir *t;
+		size_t pos = 0;
+
+		pthread_rwlock_rdlock(&dev->tir_shard[i].lock);
+		while (!found && (t = sim_objtab_next(&dev->tir_shard[i].tab, &pos, NULL)))
+			found = t->td == td;
+		pthread_rwlock_unlock(&dev->tir_shard[i].lock);
+	}
+	return found;
 }
 
 struct sim_tir_rx *sim_tir_rx_hold(struct sim_dev *dev, uint32_t tirn)
