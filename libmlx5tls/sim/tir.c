@@ -36,15 +36,16 @@
  * own_locks), so RX connections made and dropped on different threads do not queue on it: the
  * table is in SIM_TIR_SHARDS shards by TIR number, each under its own rwlock, held for writing
  * only for the table change itself (a put, a delete with the T9 check, a MODIFY); the numbers
- * come from one atomic sequence and the T7 count is an atomic. What a TIR names is pinned
- * without the device lock too, under read-mostly locks whose readers take only their thread's
- * slot (brlock.h): its RQ is pinned under dp_lock (rq.c), with the check that it exists and is
- * the uid's, so sim_rq_destroy, which checks the pins with dp_lock held for writing, sees it;
- * its TD is checked under dom_lock, held until the TIR is in the table, so DEALLOC_TD, which
- * asks the table for a TIR naming the TD with dom_lock held for writing (pd_td.c), sees it. A rule pins its TIR
- * with the TIR's shard held for reading (steer.c), which DESTROY_TIR's check excludes. A
- * destroyed TIR's context, pins and count are dropped after it left the table, outside the
- * shard (a forced teardown: inside it, so no rule comes meanwhile).
+ * come from one atomic sequence, taken in blocks per thread (a block's TIRs share a shard), and
+ * the T7 count is an atomic. What a TIR names is checked without the device lock too, under
+ * read-mostly locks whose readers take only their thread's slot (brlock.h): its RQ is pinned
+ * under dp_lock (rq.c), with the check that it exists and is the uid's, so sim_rq_destroy,
+ * which checks the pins with dp_lock held for writing, sees it; its TD is checked under
+ * dom_lock, held until the TIR is in the table, so DEALLOC_TD, which asks the table for a TIR
+ * naming the TD with dom_lock held for writing (pd_td.c), sees it. A rule pins its TIR with the
+ * TIR's shard held for reading (steer.c), which DESTROY_TIR's check excludes. A destroyed TIR's
+ * context, pin and count are dropped after it left the table, outside the shard (a forced
+ * teardown: inside it, so no rule comes meanwhile).
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -206,9 +207,9 @@ static int tir_insert(struct sim_cmd *c, struct sim_tir *t, uint32_t *tirn)
 }
 
 /*
- * Runs without dev->lock (cmd.c own_locks): the TD is held under dom_lock (sim_td_hold_begin) until
- * the TIR is in the table, the RQ pinned under dp_lock (sim_rq_pin_num), the number and the table under the shard's lock; a check
- * that fails after a pin drops it, in reverse order.
+ * Runs without dev->lock (cmd.c own_locks): the TD is held under dom_lock (sim_td_hold_begin)
+ * until the TIR is in the table, the RQ pinned under dp_lock (sim_rq_pin_num), the number and
+ * the table under the shard's lock; a check that fails after one drops it, in reverse order.
  */
 int sim_cmd_create_tir(struct sim_cmd *c)
 {
