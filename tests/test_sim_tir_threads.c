@@ -21,7 +21,9 @@
  * outlive its TIR. A fourth tries DEALLOC_TD while another thread keeps replacing the TIRs on
  * the TD (the next made before the last goes): refused (TD_IN_USE) every time, allowed once the
  * last TIR is gone; and DEALLOC_TD racing TIR creates on the TD: no TIR is made on a TD already
- * gone.
+ * gone. A sixth swaps the default destination and destroys the queue it replaced while another
+ * thread receives frames no rule matches: every frame counted once (ASan, TSan: no use of a
+ * destroyed queue).
  * Run under ThreadSanitizer by .ci/run (TSAN_TESTS). MLX5TLS_STRESS_ROUNDS scales the rounds.
  */
 #include <pthread.h>
@@ -487,6 +489,63 @@ static void test_td_dealloc_races_tir_creates(void)
 	fx_fini(&f);
 }
 
+/* ---- the default destination swapped and its old RQ destroyed under frames ---- */
+
+struct unmatched {
+	struct sim_dev *dev;
+	atomic_int stop;
+	uint64_t sent;
+};
+
+static void *unmatched_run(void *arg)
+{
+	struct unmatched *u = arg;
+	struct flow fl = flow_v6; /* no rule: to the default, or dropped */
+	uint8_t f[256];
+
+	while (!atomic_load(&u->stop)) {
+		fl.sport = (uint16_t)u->sent;
+		sim_dev_rx(u->dev, f, frame(f, &fl, 17, 0, 0, payload, 32, CS_GOOD, false));
+		u->sent++;
+	}
+	return NULL;
+}
+
+static void test_default_swapped_under_frames(void)
+{
+	struct unmatched u = { 0 };
+	struct sim_rx_stats rs0, rs1;
+	pthread_t th;
+	struct fx f;
+
+	FX_INIT(&f, NULL, 4, 6);
+	u.dev = f.dev;
+	sim_dev_get_rx_stats(f.dev, &rs0);
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&th, NULL, unmatched_run, &u), 0);
+	/* each round: a new queue becomes the default, the one before is destroyed (refused
+	 * while it is the default) */
+	for (int i = 0; i < stress_rounds(800) / 4; i++) {
+		struct rxq q;
+
+		CU_ASSERT_EQUAL_FATAL(rxq_init(&q, f.dev, f.uid, f.pd, 4, 6,
+					       SIM_MR_ACCESS_LOCAL_WRITE, 9),
+				      0);
+		rxq_post(&q, q.ri.wqe_cnt);
+		CU_ASSERT_EQUAL(sim_steer_set_default(f.dev, q.ri.rqn), 0);
+		CU_ASSERT_EQUAL(sim_rq_destroy(q.rq), -EBUSY);
+		for (int k = 0; k < i % 5; k++)
+			sched_yield();
+		CU_ASSERT_EQUAL(sim_steer_set_default(f.dev, i % 3 ? f.q.ri.rqn : 0), 0);
+		rxq_fini(f.dev, &q); /* no longer the default: destroyed under the frames */
+	}
+	atomic_store(&u.stop, 1);
+	pthread_join(th, NULL);
+	sim_dev_get_rx_stats(f.dev, &rs1);
+	CU_ASSERT_EQUAL(rs1.frames - rs0.frames, u.sent);
+	CU_ASSERT_EQUAL(rs1.to_default + rs1.no_match - rs0.to_default - rs0.no_match, u.sent);
+	fx_fini(&f);
+}
+
 /* ---- static params racing DESTROY_TIR: no context outlives its TIR ---- */
 
 static atomic_int rx_states; /* engine states alive */
@@ -616,6 +675,7 @@ int main(void)
 		{ "no TLS RX context outlives its TIR", test_no_context_outlives_its_tir },
 		{ "TD in use while TIRs come and go", test_td_in_use_while_tirs_come_and_go },
 		{ "DEALLOC_TD racing TIR creates", test_td_dealloc_races_tir_creates },
+		{ "default destination swapped under frames", test_default_swapped_under_frames },
 		{ NULL, NULL },
 	};
 	static const struct test_suite suites[] = {

@@ -17,10 +17,11 @@
  * (sim_tir_rx_hold: DESTROY_TIR, which holds it for writing, sees the rule's pin), and its pin is
  * dropped with the rule's shard held (so a TIR's forced teardown, which removes its rules shard
  * by shard, either removes a rule or runs after that rule's removal dropped its pin). The
- * default destination is written with every shard held (in shard order) and read with one. The
  * receive path takes its frame's shard and, holding it, the destination RQ's lock before letting
  * go: the rule (hence its TIR, hence the TIR's RQ) cannot go while the shard is held, and
- * sim_rq_destroy() waits for rq->lock. The counters read (sim_dev_get_rx_stats) are the shards'
+ * sim_rq_destroy() waits for rq->lock. The default destination is an atomic pointer, read with
+ * a shard held: a new one is swapped in, then every shard is taken and let go in turn, so a
+ * frame that read the old one holds its lock by then, before the old one's pin is dropped. The counters read (sim_dev_get_rx_stats) are the shards'
  * summed, each read under its lock.
  */
 #include <endian.h>
@@ -71,7 +72,7 @@ struct steer_shard {
 
 struct sim_steer {
 	struct steer_shard shard[STEER_SHARDS];
-	struct sim_rq *def; /* default destination (pinned), NULL = drop; see Locks */
+	_Atomic(struct sim_rq *) def; /* default destination (pinned), NULL = drop; see Locks */
 };
 
 /* The shard of a flow's hash: its top bits (the slot is picked by the low ones). */
@@ -256,6 +257,7 @@ int sim_steer_init(struct sim_dev *dev)
 	if (!s)
 		return -ENOMEM;
 	memset(s, 0, sizeof(*s));
+	atomic_init(&s->def, NULL);
 	for (i = 0; i < STEER_SHARDS; i++) {
 		struct steer_shard *sh = &s->shard[i];
 
@@ -398,13 +400,13 @@ int sim_steer_set_default(struct sim_dev *dev, uint32_t rqn)
 	s = dev->steer;
 	if (rqn && sim_rq_pin_num(dev, rqn, -1, &rq))
 		return -ENOENT;
-	/* every shard, in order (a reader holds one): a rare change */
-	for (i = 0; i < STEER_SHARDS; i++)
+	old = atomic_exchange_explicit(&s->def, rq, memory_order_acq_rel);
+	/* a frame that read the old one (with its shard held) holds the old RQ's lock once its
+	 * shard is let go; sim_rq_destroy waits for that lock */
+	for (i = 0; old && i < STEER_SHARDS; i++) {
 		pthread_mutex_lock(&s->shard[i].lock);
-	old = s->def;
-	s->def = rq;
-	while (i--)
 		pthread_mutex_unlock(&s->shard[i].lock);
+	}
 	if (old)
 		sim_rq_unpin(old);
 	return 0;
@@ -500,8 +502,7 @@ struct sim_rq *sim_steer_resolve(struct sim_dev *dev, struct sim_rx_frame *rx)
 		rx->flow_tag = rule->tag;
 		rq = rule->tir->rq;
 		s->stats.steered++;
-	} else if (st->def) {
-		rq = st->def;
+	} else if ((rq = atomic_load_explicit(&st->def, memory_order_acquire))) {
 		s->stats.to_default++;
 	} else {
 		s->stats.no_match++;
