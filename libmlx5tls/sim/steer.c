@@ -21,8 +21,8 @@
  * go: the rule (hence its TIR, hence the TIR's RQ) cannot go while the shard is held, and
  * sim_rq_destroy() waits for rq->lock. The default destination is an atomic pointer, read with
  * a shard held: a new one is swapped in, then every shard is taken and let go in turn, so a
- * frame that read the old one holds its lock by then, before the old one's pin is dropped. The counters read (sim_dev_get_rx_stats) are the shards'
- * summed, each read under its lock.
+ * frame that read the old one holds its lock by then, before the old one's pin is dropped. The
+ * counters read (sim_dev_get_rx_stats) are the shards' summed, each read under its lock.
  */
 #include <endian.h>
 #include <errno.h>
