@@ -29,6 +29,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "dek_cmd.h"
 #include "sim/tls_rx.h"
 #include "sim_rq_fixture.h"
 
@@ -36,6 +37,19 @@
 #define RX_PLEN 64u
 
 static const uint8_t key16[16] = "tir threads key";
+
+/* A single TLS DEK holding key16, by the library's encoder (dek_cmd.h); its id, or 0. */
+static uint32_t tls_dek(struct sim_dev *dev, uint16_t uid, uint32_t pd)
+{
+	uint8_t in[DEK_CREATE_IN_SZ] = { 0 }, out[DEK_HDR_OUT_SZ] = { 0 };
+	struct cmd_secret secret;
+	int ret;
+
+	dek_encode_create(in, pd, key16, sizeof(key16), 0, &secret);
+	ret = sim_cmd_exec(dev, uid, in, sizeof(in), out, sizeof(out));
+	explicit_bzero(in, sizeof(in));
+	return ret ? 0 : get32(out + 8);
+}
 
 static int stress_rounds(int dflt)
 {
@@ -215,7 +229,7 @@ static void test_rx_connections_on_threads(void)
 
 	FX_INIT(&s.f, NULL, 6, 10);
 	CU_ASSERT_EQUAL_FATAL(sim_uctx_alloc(s.f.dev, &s.uid2), 0);
-	s.dek = create_dek(s.f.dev, s.f.uid, s.f.pd, key16, 16);
+	s.dek = tls_dek(s.f.dev, s.f.uid, s.f.pd);
 	CU_ASSERT_FATAL(s.dek != 0);
 	/* the receiver's connection: a plain TIR on the fixture's queue and its rule */
 	tirn = create_tir(s.f.dev, s.f.uid, s.f.td, s.f.q.ri.rqn, 0);
@@ -629,7 +643,7 @@ static void test_no_context_outlives_its_tir(void)
 	FX_INIT(&f, NULL, 4, 6);
 	p.f = &f;
 	p.ops = &counting;
-	p.dek = create_dek(f.dev, f.uid, f.pd, key16, 16);
+	p.dek = tls_dek(f.dev, f.uid, f.pd);
 	CU_ASSERT_FATAL(p.dek != 0);
 	atomic_store(&p.tirn, create_tir(f.dev, f.uid, f.td, f.q.ri.rqn, 1));
 	CU_ASSERT_FATAL(atomic_load(&p.tirn) != 0);
