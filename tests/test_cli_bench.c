@@ -100,6 +100,11 @@ static void test_bench_setup_smoke(void)
 	CU_ASSERT_TRUE(number_after(r.out, "{\"threads\":1,", "\"ops_per_sec\":") > 0);
 	CU_ASSERT_TRUE(number_after(r.out, "{\"threads\":3,", "\"ops_per_sec\":") > 0);
 	HAS(r.out, "\"ideal\":3,");
+	/* each direction's target: 0.75 N times one thread */
+	HAS(r.out, "\"scaling_target\":{\"met\":");
+	CU_ASSERT_TRUE(number_after(r.out, "\"scaling_target\":{", "\"value\":") > 0);
+	CU_ASSERT_TRUE(strstr(r.out, "\"rx\":{") &&
+		       strstr(strstr(r.out, "\"rx\":{"), "\"scaling_target\":{\"met\":"));
 	/* then RX connections (TIR, rule, context) the same way */
 	HAS(r.out, "\"rx\":{\"live_per_thread\":50,\"runs\":[{\"threads\":1,\"ops_per_sec\":");
 	CU_ASSERT_TRUE(number_after(r.out, "\"rx\":{", "\"ops_per_sec\":") > 0);

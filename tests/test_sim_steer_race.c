@@ -3,10 +3,11 @@
  * Device model: steering rules (sim_steer_add/del) against DESTROY_TIR on other threads. A TIR
  * that is the destination of a rule is never destroyed (TIR_IN_USE), whatever the timing: one
  * thread adds and removes rules on a TIR while another keeps trying to destroy it; once
- * destroyed, rules on it are refused (-ENOENT). Run under ASan and ThreadSanitizer (CI). (Rules
- * are added under the device lock, as firmware commands are: moving them to the TIR table's
- * rwlock was measured slower with two threads making RX connections - 0.33-0.56x against
- * 0.57-0.77x one thread - since TIR create and destroy take that lock for writing.)
+ * destroyed, rules on it are refused (-ENOENT). Run under ASan and ThreadSanitizer (CI). (A rule
+ * pins its TIR with the TIR's table shard held for reading, which DESTROY_TIR holds for writing
+ * across its check: sim/steer.c, sim/tir.c. One table-wide rwlock instead was measured slower
+ * with two threads making RX connections, 0.33-0.56x one thread, since every TIR create and
+ * destroy took it for writing; the shards are 16, by TIR number.)
  * The fixture is tests/util/sim_rq_fixture.h.
  */
 #include <pthread.h>

@@ -3,7 +3,8 @@
  * Command dispatch: find the command, check the mailbox framing (exact lengths, reserved bits,
  * op_mod) the same way for every command, then run its handler: under the device lock, but for
  * the commands that take the narrower locks of what they touch themselves (DEK MODIFY and
- * QUERY, dek.c; QUERY_HCA_CAP reads only the fixed profile). The framing checks read only the
+ * QUERY, dek.c; the TIR commands, tir.c: RX connections made on different threads do not queue
+ * on the device; QUERY_HCA_CAP reads only the fixed profile). The framing checks read only the
  * fixed profile and the caller's buffer; a uid's validity is an atomic bit (dev.c).
  */
 #include <errno.h>
@@ -65,13 +66,13 @@ static const struct sim_cmd_desc plain_cmds[] = {
 	{ MLX5_CMD_OP_QUERY_TIS, IN1(query_tis_in), OUT1(query_tis_out), { SIM_LAYOUT_QUERY_TIS_IN },
 	  true, NULL, sim_cmd_query_tis, false },
 	{ MLX5_CMD_OP_CREATE_TIR, IN1(create_tir_in), OUT1(create_tir_out),
-	  { SIM_LAYOUT_CREATE_TIR_IN }, true, NULL, sim_cmd_create_tir, false },
+	  { SIM_LAYOUT_CREATE_TIR_IN }, true, NULL, sim_cmd_create_tir, true },
 	{ MLX5_CMD_OP_MODIFY_TIR, IN1(modify_tir_in), OUT1(mbox_out), { SIM_LAYOUT_MODIFY_TIR_IN },
-	  true, NULL, sim_cmd_modify_tir, false },
+	  true, NULL, sim_cmd_modify_tir, true },
 	{ MLX5_CMD_OP_DESTROY_TIR, IN1(destroy_tir_in), OUT1(mbox_out),
-	  { SIM_LAYOUT_DESTROY_TIR_IN }, true, NULL, sim_cmd_destroy_tir, false },
+	  { SIM_LAYOUT_DESTROY_TIR_IN }, true, NULL, sim_cmd_destroy_tir, true },
 	{ MLX5_CMD_OP_QUERY_TIR, IN1(query_tir_in), OUT1(query_tir_out), { SIM_LAYOUT_QUERY_TIR_IN },
-	  true, NULL, sim_cmd_query_tir, false },
+	  true, NULL, sim_cmd_query_tir, true },
 	{ MLX5_CMD_OP_SYNC_CRYPTO, IN1(sync_crypto_in), OUT1(sync_crypto_out),
 	  { SIM_LAYOUT_SYNC_CRYPTO_IN }, true, profile_has_sync_crypto, sim_cmd_sync_crypto, false },
 };
@@ -222,6 +223,7 @@ int sim_cmd_exec(struct sim_dev *dev, uint16_t uid, const void *in, size_t inlen
 		.out = outbuf,
 		.outlen = outlen,
 	};
+	unsigned int slot;
 
 	if (!dev || !in || !out || outlen < OUT_HDR_LEN)
 		return -EINVAL;
@@ -229,10 +231,11 @@ int sim_cmd_exec(struct sim_dev *dev, uint16_t uid, const void *in, size_t inlen
 	/* Handlers write at most the command's exact output size, which is <= outlen. */
 	memset(outbuf, 0, outlen < sizeof(outbuf) ? outlen : sizeof(outbuf));
 
-	atomic_fetch_add_explicit(&dev->cmds, 1, memory_order_relaxed);
+	slot = thread_slot();
+	atomic_fetch_add_explicit(&dev->cmd_rows[slot].cmds, 1, memory_order_relaxed);
 	run_cmd(&c, in, inbuf);
 	if (c.status)
-		atomic_fetch_add_explicit(&dev->cmd_errors, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&dev->cmd_rows[slot].errors, 1, memory_order_relaxed);
 
 	/* The copy may hold key material (fact sheet 3.4: the kernel wipes its mailbox too). */
 	explicit_bzero(inbuf, sizeof(inbuf));

@@ -13,14 +13,11 @@
 static void dp_free(struct sim_dp *dp)
 {
 	sim_tls_ctx_destroy_all(dp); /* and their tables */
-	sim_tls_rx_ctx_destroy_all(dp);
 	sim_mr_destroy_all(dp);
-	sim_objtab_fini(&dp->tls_rx);
 	sim_objtab_fini(&dp->rqs);
 	sim_objtab_fini(&dp->mrs);
 	sim_objtab_fini(&dp->sqs);
 	sim_objtab_fini(&dp->cqs);
-	pthread_mutex_destroy(&dp->tls_rx_lock);
 	pthread_rwlock_destroy(&dp->mr_lock);
 	pthread_mutex_destroy(&dp->lock);
 	free(dp);
@@ -42,26 +39,18 @@ static struct sim_dp *dp_alloc(void)
 		goto err_mrs;
 	if (sim_objtab_init(&dp->rqs))
 		goto err_tls;
-	if (sim_objtab_init(&dp->tls_rx))
-		goto err_rqs;
 	if (pthread_mutex_init(&dp->lock, NULL))
-		goto err_tls_rx;
+		goto err_rqs;
 	if (pthread_rwlock_init(&dp->mr_lock, NULL))
 		goto err_lock;
-	if (pthread_mutex_init(&dp->tls_rx_lock, NULL))
-		goto err_mr_lock;
 	dp->cq_cursor = SIM_CQ_NUM_FIRST;
 	dp->sq_cursor = SIM_SQ_NUM_FIRST;
 	dp->mr_cursor = SIM_MR_INDEX_FIRST;
 	dp->rq_cursor = SIM_RQ_NUM_FIRST;
 	return dp;
 
-err_mr_lock:
-	pthread_rwlock_destroy(&dp->mr_lock);
 err_lock:
 	pthread_mutex_destroy(&dp->lock);
-err_tls_rx:
-	sim_objtab_fini(&dp->tls_rx);
 err_rqs:
 	sim_objtab_fini(&dp->rqs);
 err_tls:
@@ -85,9 +74,11 @@ struct sim_dp *sim_dp_get(struct sim_dev *dev)
 	if (!dev->dp) {
 		/* dek_lock too: DEK MODIFY reaches dev->dp under it alone (sim_internal.h) */
 		dp = dp_alloc();
+		sim_brlock_wrlock(&dev->dp_lock);
 		pthread_rwlock_wrlock(&dev->dek_lock);
 		dev->dp = dp;
 		pthread_rwlock_unlock(&dev->dek_lock);
+		sim_brlock_wrunlock(&dev->dp_lock);
 	}
 	dp = dev->dp;
 	if (dp)
@@ -103,9 +94,11 @@ void sim_dp_put(struct sim_dev *dev)
 	pthread_mutex_lock(&dev->lock);
 	if (dev->dp && --dev->dp->refs == 0) {
 		dp = dev->dp;
+		sim_brlock_wrlock(&dev->dp_lock);
 		pthread_rwlock_wrlock(&dev->dek_lock);
 		dev->dp = NULL;
 		pthread_rwlock_unlock(&dev->dek_lock);
+		sim_brlock_wrunlock(&dev->dp_lock);
 	}
 	pthread_mutex_unlock(&dev->lock);
 	if (dp)
@@ -130,12 +123,11 @@ void sim_dp_deks_gone_locked(struct sim_dev *dev, uint32_t shard, uint32_t first
 		sim_tls_ctx_deks_gone(dev->dp, shard, first, n);
 }
 
-void sim_dp_tir_destroyed_locked(struct sim_dev *dev, uint32_t tirn, struct sim_rq *rq)
+void sim_dp_tir_destroyed(struct sim_rq *rq, uint32_t tirn)
 {
-	/* dev->lock held, then (one at a time) dp->tls_rx_lock, the TIR's RQ's lock, the
-	 * context's lock (tls_rx_ctx.c) */
-	if (dev && dev->dp)
-		sim_tls_rx_ctx_drop(dev->dp, tirn, rq);
+	/* The TIR pins rq until after this: no device lock needed to keep it. Then (one at a
+	 * time) the RQ's context table lock, its lock, the context's lock (tls_rx_ctx.c). */
+	sim_tls_rx_ctx_drop(rq, tirn);
 }
 
 void sim_dp_dev_destroy(struct sim_dev *dev)
@@ -145,10 +137,12 @@ void sim_dp_dev_destroy(struct sim_dev *dev)
 	if (!dev)
 		return;
 	pthread_mutex_lock(&dev->lock);
+	sim_brlock_wrlock(&dev->dp_lock);
 	pthread_rwlock_wrlock(&dev->dek_lock);
 	dp = dev->dp;
 	dev->dp = NULL;
 	pthread_rwlock_unlock(&dev->dek_lock);
+	sim_brlock_wrunlock(&dev->dp_lock);
 	pthread_mutex_unlock(&dev->lock);
 	/* SQs, RQs and CQs must be gone already (sq.h, rq.h LIFETIME); what may remain are memory
 	 * regions and TLS contexts, which this frees. */

@@ -1,10 +1,20 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Protection domains and transport domains (fact sheet 4.4): numbered, owned by a uid, counted
- * against their log_max_* limit, and pinned while a TIS or DEK names them (deallocating an object
- * with live dependents fails: STYLE.md 2, BAD_RES_STATE).
+ * against their log_max_* limit, and pinned while a TIS, TIR or DEK names them (deallocating an
+ * object with live dependents fails: STYLE.md 2, BAD_RES_STATE).
+ *
+ * Locks: the tables change under dev->lock and dev->dom_lock (write). Commands under dev->lock
+ * read them as they are, and count the TISes and DEKs naming a domain in refs. TIRs are not
+ * counted: CREATE_TIR, which runs without dev->lock, looks its TD up under dom_lock (read: its
+ * thread's slot only, brlock.h) and keeps it held until its TIR is in the TIR table
+ * (sim_td_hold_begin/end), and DEALLOC_TD, with dom_lock held for writing, asks the TIR table
+ * whether a TIR names the TD (sim_tir_names_td): it sees every TIR made before it and none can
+ * be made meanwhile. So threads making TIRs on one TD share no count (a cache line passed
+ * between their cores twice per TIR); DEALLOC_TD, a rare command, walks the TIRs instead.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "prm/mlx5_ifc_tls.h"
@@ -13,7 +23,7 @@
 struct sim_domain {
 	uint32_t num;
 	uint16_t uid;
-	uint32_t refs; /* TISes and DEK objects naming it */
+	_Atomic uint32_t refs; /* TISes, TIRs and DEK objects naming it */
 };
 
 /* What differs between the two kinds. */
@@ -58,6 +68,7 @@ static int domain_alloc(struct sim_cmd *c, const struct domain_kind *k)
 	uint8_t log_max = *((const uint8_t *)&dev->prof + k->log_max_offset);
 	struct sim_domain *d = NULL;
 	uint32_t num;
+	int ret;
 
 	/* Fact sheet 5.2: at most 2^log_max_* live objects of the kind on the device. */
 	if (*kind_count(dev, k) >= (1ull << log_max))
@@ -69,7 +80,10 @@ static int domain_alloc(struct sim_cmd *c, const struct domain_kind *k)
 		return sim_reject(c, SIM_SYND_MODEL_NO_MEMORY);
 	d->num = num;
 	d->uid = c->uid;
-	if (sim_objtab_put(tab, num, d)) {
+	sim_brlock_wrlock(&dev->dom_lock);
+	ret = sim_objtab_put(tab, num, d);
+	sim_brlock_wrunlock(&dev->dom_lock);
+	if (ret) {
 		free(d);
 		return sim_reject(c, SIM_SYND_MODEL_NO_MEMORY);
 	}
@@ -99,9 +113,15 @@ static int domain_dealloc(struct sim_cmd *c, const struct domain_kind *k)
 
 	if (domain_lookup(c, k, num, &d))
 		return -1;
-	if (d->refs)
+	/* under dom_lock (write): CREATE_TIR holds it (read) from its look-up to its TIR's insert */
+	sim_brlock_wrlock(&c->dev->dom_lock);
+	if (atomic_load_explicit(&d->refs, memory_order_relaxed) ||
+	    (k == &td_kind && sim_tir_names_td(c->dev, num))) {
+		sim_brlock_wrunlock(&c->dev->dom_lock);
 		return sim_reject(c, k->in_use);
+	}
 	sim_objtab_del(kind_tab(c->dev, k), num);
+	sim_brlock_wrunlock(&c->dev->dom_lock);
 	(*kind_count(c->dev, k))--;
 	free(d);
 	return 0;
@@ -111,9 +131,10 @@ static void domain_ref(struct sim_dev *dev, const struct domain_kind *k, uint32_
 {
 	struct sim_domain *d = sim_objtab_get(kind_tab(dev, k), num);
 
-	/* Callers only pass numbers they checked (or recorded) while the lock was held. */
+	/* Under dev->lock, as every writer of the table: callers only pass numbers they checked
+	 * (or recorded) while it was held. */
 	if (d)
-		d->refs = (uint32_t)((int64_t)d->refs + delta);
+		atomic_fetch_add_explicit(&d->refs, (uint32_t)delta, memory_order_relaxed);
 }
 
 struct owned_ctx {
@@ -142,7 +163,9 @@ static void domain_destroy_owned(struct sim_dev *dev, const struct domain_kind *
 {
 	struct owned_ctx o = { dev, k, uid };
 
+	sim_brlock_wrlock(&dev->dom_lock);
 	sim_objtab_remove_if(kind_tab(dev, k), domain_is_owned, domain_drop, &o);
+	sim_brlock_wrunlock(&dev->dom_lock);
 }
 
 int sim_cmd_alloc_pd(struct sim_cmd *c)
@@ -177,6 +200,23 @@ int sim_td_check(struct sim_cmd *c, uint32_t num)
 	struct sim_domain *d = NULL;
 
 	return domain_lookup(c, &td_kind, num, &d);
+}
+
+int sim_td_hold_begin(struct sim_cmd *c, uint32_t num, unsigned int *slot)
+{
+	struct sim_domain *d = NULL;
+
+	*slot = sim_brlock_rdlock(&c->dev->dom_lock);
+	if (domain_lookup(c, &td_kind, num, &d)) {
+		sim_brlock_rdunlock(&c->dev->dom_lock, *slot);
+		return -1;
+	}
+	return 0;
+}
+
+void sim_td_hold_end(struct sim_dev *dev, unsigned int slot)
+{
+	sim_brlock_rdunlock(&dev->dom_lock, slot);
 }
 
 void sim_pd_ref(struct sim_dev *dev, uint32_t num, int delta)

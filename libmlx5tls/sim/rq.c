@@ -5,11 +5,13 @@
  * the CQE (rq.h RECEIVE RULES; CQE64 offsets: fact sheet 9 and rdma-core's struct mlx5_cqe64).
  *
  * Locks: rq->lock is held for each delivery (taken by the steering lookup, steer.c) and by
- * modify/stats. rq->pins is under dev->lock. A delivery takes, under rq->lock, a TLS RX context
+ * modify/stats. rq->pins is taken under dev->dp_lock (read: sim_rq_pin_num, no device lock),
+ * where sim_rq_destroy checks it (write). A delivery takes, under rq->lock, a TLS RX context
  * lock, the MR lock and the CQ lock, never dev->lock.
  */
 #include <endian.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,6 +73,7 @@ static uint64_t be64_at(const uint8_t *p)
 
 static void rq_free(struct sim_rq *rq)
 {
+	sim_tls_rx_ctx_table_fini(rq);
 	if (rq->own_dbrec)
 		free(rq->dbrec);
 	if (rq->own_buf)
@@ -130,7 +133,14 @@ struct sim_rq *sim_rq_create(struct sim_dev *dev, const struct sim_rq_attr *attr
 		errno = ENOMEM;
 		return NULL;
 	}
+	if (sim_tls_rx_ctx_table_init(rq)) {
+		free(rq);
+		sim_dp_put(dev);
+		errno = ENOMEM;
+		return NULL;
+	}
 	if (pthread_mutex_init(&rq->lock, NULL)) {
+		sim_tls_rx_ctx_table_fini(rq);
 		free(rq);
 		sim_dp_put(dev);
 		errno = ENOMEM;
@@ -146,6 +156,8 @@ struct sim_rq *sim_rq_create(struct sim_dev *dev, const struct sim_rq_attr *attr
 	rq->state = SIM_RQ_RST;
 	err = rq_alloc_mem(rq, attr);
 	if (!err) {
+		/* dp_lock for writing: CREATE_TIR reads the table under it alone (sim_rq_pin_num) */
+		sim_brlock_wrlock(&dev->dp_lock);
 		pthread_mutex_lock(&dp->lock);
 		err = sim_objtab_alloc_num(&dp->rqs, &dp->rq_cursor, SIM_RQ_NUM_FIRST,
 					   SIM_OBJ_NUM_LIMIT, &num);
@@ -154,6 +166,7 @@ struct sim_rq *sim_rq_create(struct sim_dev *dev, const struct sim_rq_attr *attr
 			err = sim_objtab_put(&dp->rqs, num, rq);
 		}
 		pthread_mutex_unlock(&dp->lock);
+		sim_brlock_wrunlock(&dev->dp_lock);
 	}
 	if (err) {
 		pthread_mutex_destroy(&rq->lock);
@@ -173,15 +186,17 @@ int sim_rq_destroy(struct sim_rq *rq)
 	if (!rq)
 		return 0;
 	dev = rq->dev;
-	pthread_mutex_lock(&dev->lock);
-	if (rq->pins) {
-		pthread_mutex_unlock(&dev->lock);
+	/* pins are taken under dp_lock (read, sim_rq_pin_num): none can come once it is out of
+	 * the table */
+	sim_brlock_wrlock(&dev->dp_lock);
+	if (atomic_load_explicit(&rq->pins, memory_order_acquire)) {
+		sim_brlock_wrunlock(&dev->dp_lock);
 		return -EBUSY;
 	}
 	pthread_mutex_lock(&rq->dp->lock);
 	sim_objtab_del(&rq->dp->rqs, rq->rqn);
 	pthread_mutex_unlock(&rq->dp->lock);
-	pthread_mutex_unlock(&dev->lock);
+	sim_brlock_wrunlock(&dev->dp_lock);
 	/* a delivery that found the RQ holds its lock from before it was unpinned: wait for it */
 	pthread_mutex_lock(&rq->lock);
 	pthread_mutex_unlock(&rq->lock);
@@ -250,34 +265,41 @@ void sim_rq_get_stats(struct sim_rq *rq, struct sim_rq_stats *st)
 	pthread_mutex_unlock(&rq->lock);
 }
 
-/* ---- control-plane hooks (dev->lock held) ---- */
+/* ---- control-plane hooks (no device lock needed) ---- */
 
-struct sim_rq *sim_rq_find_locked(struct sim_dev *dev, uint32_t rqn)
+int sim_rq_pin_num(struct sim_dev *dev, uint32_t rqn, int uid, struct sim_rq **out)
 {
 	struct sim_rq *rq = NULL;
+	struct sim_dp *dp;
+	unsigned int slot;
+	int ret = -ENOENT;
 
-	/* dev->lock keeps dev->dp; dp->lock the table (RQs are added without dev->lock) */
-	if (!rqn || !dev->dp)
-		return NULL;
-	pthread_mutex_lock(&dev->dp->lock);
-	rq = sim_objtab_get(&dev->dp->rqs, rqn);
-	pthread_mutex_unlock(&dev->dp->lock);
-	return rq;
+	/* dp_lock (read: this thread's slot, brlock.h) keeps dev->dp and its RQ table, which
+	 * change with it held for writing; the pin is taken under it, where a destroy checks it */
+	slot = sim_brlock_rdlock(&dev->dp_lock);
+	dp = dev->dp;
+	if (rqn && dp) {
+		rq = sim_objtab_get(&dp->rqs, rqn);
+		if (rq && uid >= 0 && rq->uid != uid) {
+			ret = -EACCES;
+		} else if (rq) {
+			atomic_fetch_add_explicit(&rq->pins, 1, memory_order_relaxed);
+			*out = rq;
+			ret = 0;
+		}
+	}
+	sim_brlock_rdunlock(&dev->dp_lock, slot);
+	return ret;
 }
 
-uint16_t sim_rq_uid(const struct sim_rq *rq)
+void sim_rq_unpin(struct sim_rq *rq)
 {
-	return rq->uid;
+	atomic_fetch_sub_explicit(&rq->pins, 1, memory_order_release);
 }
 
 uint32_t sim_rq_num(const struct sim_rq *rq)
 {
 	return rq->rqn;
-}
-
-void sim_rq_pin_locked(struct sim_rq *rq, int delta)
-{
-	rq->pins = (uint32_t)((int64_t)rq->pins + delta);
 }
 
 /* ---- delivery ---- */

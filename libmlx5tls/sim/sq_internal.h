@@ -76,10 +76,9 @@ struct sim_dp {
 	} tls_stripes[SIM_TLS_STRIPES];
 	struct sim_objtab tls_by_dek[SIM_DEK_SHARDS]; /* DEK id -> chain of links (tls_ctx.c) */
 
-	struct sim_objtab rqs;    /* under `lock`, like cqs and sqs */
+	struct sim_objtab rqs;    /* changed under `lock` and dev->dp_lock (write); read under
+				   * either (sim_rq_pin_num: dp_lock, read) */
 	uint32_t rq_cursor;
-	pthread_mutex_t tls_rx_lock; /* the table; each context has its own lock */
-	struct sim_objtab tls_rx;    /* TIR number -> struct sim_tls_rx_ctx */
 };
 
 /* Take a reference on the device's datapath state (creating it); NULL on -ENOMEM. */
@@ -165,18 +164,18 @@ int sim_tls_dek_fetch(struct sim_dev *dev, uint32_t dek_id, uint8_t *key, size_t
 /* Whether the profile offers (TLS 1.3?, key_len) in the given direction's capability. */
 bool sim_tls_suite_supported(const struct sim_dev *dev, bool rx, bool tls13, size_t key_len);
 
-/* ---- TLS RX contexts, one per TLS TIR (tls_rx_ctx.c) ---- */
+/* ---- TLS RX contexts, one per TLS TIR, in its RQ's table (tls_rx_ctx.c) ---- */
 struct sim_tls_rx_ctx;
-/* Apply static params for TLS TIR tirn (owned by tir_uid), creating its context with ops: the
- * params' constants, the DEK (live, keyed, of the TIR's uid) and the profile's RX suites. 0 or a
- * vsynd. */
-int sim_tls_rx_ctx_static(struct sim_dev *dev, struct sim_dp *dp,
-			  const struct sim_tls_rx_engine_ops *ops, uint32_t tirn, uint16_t tir_uid,
-			  const uint8_t params[64]);
-/* Look up tirn's context, locked; NULL if none. Unlock with sim_tls_rx_ctx_unlock. */
-struct sim_tls_rx_ctx *sim_tls_rx_ctx_lock(struct sim_dp *dp, uint32_t tirn);
+/* Apply static params for TLS TIR tirn, creating its context with ops: the TIR (live, tls_en),
+ * the params' constants, the DEK (live, keyed, of the TIR's uid) and the profile's RX suites. 0
+ * or a vsynd. */
+int sim_tls_rx_ctx_static(struct sim_dev *dev, const struct sim_tls_rx_engine_ops *ops,
+			  uint32_t tirn, const uint8_t params[64]);
+/* tirn's context, locked (*out): 0, or the vsynd TIR_UNKNOWN, TIR_NOT_TLS or TIR_NO_CONTEXT.
+ * Unlock with sim_tls_rx_ctx_unlock. */
+int sim_tls_rx_ctx_lock(struct sim_dev *dev, uint32_t tirn, struct sim_tls_rx_ctx **out);
 /* The same for a delivery into rq (rq->lock held) of a frame TIR tirn steered: through rq's
- * cached context when it is tirn's, else looked up and cached. */
+ * cached context when it is tirn's, else looked up in rq's table and cached; NULL if none. */
 struct sim_tls_rx_ctx *sim_tls_rx_ctx_lock_rq(struct sim_rq *rq, uint32_t tirn);
 void sim_tls_rx_ctx_unlock(struct sim_tls_rx_ctx *ctx);
 /* SET_PSV / GET_PSV on a locked context: 0 or a vsynd. */
@@ -186,10 +185,12 @@ int sim_tls_rx_ctx_get_progress(struct sim_tls_rx_ctx *ctx, uint8_t out[16]);
  * writes): 0 (status set) or -errno from the engine (out then undefined). */
 int sim_tls_rx_ctx_packet(struct sim_tls_rx_ctx *ctx, uint32_t tcp_seq, const uint8_t *in,
 			  uint8_t *out, size_t len, bool l4_csum_ok, enum sim_tls_rx_status *status);
-/* Drop tirn's context (its TIR, which delivers to rq, is being destroyed; dev->lock held, no
- * other lock). */
-void sim_tls_rx_ctx_drop(struct sim_dp *dp, uint32_t tirn, struct sim_rq *rq);
-void sim_tls_rx_ctx_destroy_all(struct sim_dp *dp);
+/* Drop tirn's context (its TIR, which delivers to rq, has left the TIR table; no lock of the
+ * datapath held, perhaps the TIR's table shard: sim_internal.h). */
+void sim_tls_rx_ctx_drop(struct sim_rq *rq, uint32_t tirn);
+/* An RQ's table of contexts (rq create, destroy): 0 or -ENOMEM; fini frees what is left. */
+int sim_tls_rx_ctx_table_init(struct sim_rq *rq);
+void sim_tls_rx_ctx_table_fini(struct sim_rq *rq);
 
 /* ---- packets (pkt.c) ---- */
 struct sim_pkt {
@@ -302,7 +303,10 @@ struct sim_rq {
 	uint8_t *buf;
 	uint32_t *dbrec;
 	bool own_buf, own_dbrec;
-	uint32_t pins; /* TIRs naming it + the default destination; under dev->lock */
+	/* TIRs naming it + the default destination. Taken with dev->dp_lock held for reading
+	 * (sim_rq_pin_num), where sim_rq_destroy checks it (for writing), so a destroy sees every
+	 * pin taken before it; dropped without a lock. */
+	_Atomic uint32_t pins;
 
 	/* lock: held for each delivery, by modify and stats; guards everything below */
 	pthread_mutex_t lock;
@@ -315,6 +319,11 @@ struct sim_rq {
 	 * frames here, and dropping its context clears this under this lock first. */
 	struct sim_tls_rx_ctx *tls_ctx;
 	uint32_t tls_ctx_tirn;
+
+	/* The TLS RX contexts of the TIRs delivering here, by TIR number (tls_rx_ctx.c): a
+	 * connection's setup on the thread that owns its RQ takes no lock other RQs' take. */
+	pthread_mutex_t tls_rx_lock;
+	struct sim_objtab tls_rx;
 };
 
 /* A received frame as the receive path has classified it. */

@@ -14,14 +14,11 @@
 #define UMR_INLINE 0x80              /* MLX5_UMR_INLINE */
 #define STATIC_PARAMS_DS 12
 
-/* The TIR a receive-side WQE names (tirn), if it is a live TLS TIR: 0 or a vsynd. */
-static int tls_tir(struct sim_sq *sq, uint32_t tirn, uint16_t *uid)
+/* A number a receive-side WQE names that no TIR can have: TIR_UNKNOWN, else 0 (the TIR itself is
+ * checked - live, tls_en - as its context is found, tls_rx_ctx.c). */
+static int tls_tirn_valid(uint32_t tirn)
 {
-	int tls_en = 0;
-
-	if (!tirn || tirn >= SIM_OBJ_NUM_LIMIT || sim_tir_get(sq->dev, tirn, &tls_en, uid, NULL))
-		return SIM_VSYND_TIR_UNKNOWN;
-	return tls_en ? 0 : SIM_VSYND_TIR_NOT_TLS;
+	return !tirn || tirn >= SIM_OBJ_NUM_LIMIT ? SIM_VSYND_TIR_UNKNOWN : 0;
 }
 
 /* UMR opc_mod 2: TIR static params (fact sheet 8.3, 11.2 step 4, 11.4 step 5): the same WQE as
@@ -29,15 +26,11 @@ static int tls_tir(struct sim_sq *sq, uint32_t tirn, uint16_t *uid)
 static int umr_tir(struct sim_sq *sq, const uint8_t *w)
 {
 	uint32_t field = be32_at(w + 12);
-	uint16_t uid = 0;
 	int vs;
 
 	if (field & 0xff)
 		return SIM_VSYND_CTRL_RESERVED;
-	vs = tls_tir(sq, field >> 8, &uid);
-	if (vs)
-		return vs;
-	vs = sim_tls_rx_ctx_static(sq->dev, sq->dp, sq->tls_rx_ops, field >> 8, uid, w + 128);
+	vs = sim_tls_rx_ctx_static(sq->dev, sq->tls_rx_ops, field >> 8, w + 128);
 	if (vs)
 		return vs;
 	sq->stats.tls_rx_static++;
@@ -78,14 +71,13 @@ int sim_sq_exec_umr(struct sim_sq *sq, const uint8_t *w, uint32_t ds)
 /* SET_PSV opc_mod 2: TIR progress params (fact sheet 8.4, 11.2 step 4). */
 static int set_psv_tir(struct sim_sq *sq, uint32_t tirn, const uint8_t *pp)
 {
-	struct sim_tls_rx_ctx *ctx;
-	int vs = tls_tir(sq, tirn, NULL);
+	struct sim_tls_rx_ctx *ctx = NULL;
+	int vs = tls_tirn_valid(tirn);
 
+	if (!vs)
+		vs = sim_tls_rx_ctx_lock(sq->dev, tirn, &ctx);
 	if (vs)
 		return vs;
-	ctx = sim_tls_rx_ctx_lock(sq->dp, tirn);
-	if (!ctx)
-		return SIM_VSYND_TIR_NO_CONTEXT;
 	vs = sim_tls_rx_ctx_progress(ctx, pp);
 	sim_tls_rx_ctx_unlock(ctx);
 	if (vs)
@@ -143,7 +135,7 @@ int sim_sq_exec_set_psv(struct sim_sq *sq, const uint8_t *w, uint32_t ds)
 int sim_sq_exec_get_psv(struct sim_sq *sq, const uint8_t *w, uint32_t ds)
 {
 	const uint8_t *seg = w + 16;
-	struct sim_tls_rx_ctx *ctx;
+	struct sim_tls_rx_ctx *ctx = NULL;
 	uint8_t img[16];
 	uint32_t tirn;
 	uint64_t va;
@@ -161,12 +153,11 @@ int sim_sq_exec_get_psv(struct sim_sq *sq, const uint8_t *w, uint32_t ds)
 	tirn = be32_at(seg + 32);
 	if (va & 63)
 		return SIM_VSYND_GET_PSV_ALIGN;
-	vs = tls_tir(sq, tirn, NULL);
+	vs = tls_tirn_valid(tirn);
+	if (!vs)
+		vs = sim_tls_rx_ctx_lock(sq->dev, tirn, &ctx);
 	if (vs)
 		return vs;
-	ctx = sim_tls_rx_ctx_lock(sq->dp, tirn);
-	if (!ctx)
-		return SIM_VSYND_TIR_NO_CONTEXT;
 	vs = sim_tls_rx_ctx_get_progress(ctx, img);
 	sim_tls_rx_ctx_unlock(ctx);
 	if (vs)

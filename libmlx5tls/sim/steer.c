@@ -9,22 +9,35 @@
  * and the protocol, nothing else). Model reading: an exact rule wins over the default destination
  * and two rules with the same match cannot exist (-EEXIST), so the lookup is one hash probe.
  *
- * Locks: steer->lock covers the table, the default destination and the RX counters. It nests
- * inside dev->lock (rules are added and removed with dev->lock held, since they pin TIRs and the
- * default pins an RQ). The receive path takes steer->lock without dev->lock and, holding it,
- * takes the destination RQ's lock before letting go: the rule (hence its TIR, hence the TIR's RQ)
- * cannot go while steer->lock is held, and sim_rq_destroy() waits for rq->lock.
+ * Locks: the table is in STEER_SHARDS shards by the 5-tuple's hash, each with its own lock,
+ * slots, rules by id and RX counters, so rules of different flows added and removed on
+ * different threads (RX connections set up at once) and frames of different flows do not queue
+ * on one lock. A rule's id says its shard (id = number in the shard << STEER_SHARD_BITS | shard).
+ * No device lock is taken: a rule is added with its TIR's table shard held for reading
+ * (sim_tir_rx_hold: DESTROY_TIR, which holds it for writing, sees the rule's pin), and its pin is
+ * dropped with the rule's shard held (so a TIR's forced teardown, which removes its rules shard
+ * by shard, either removes a rule or runs after that rule's removal dropped its pin). The
+ * receive path takes its frame's shard and, holding it, the destination RQ's lock before letting
+ * go: the rule (hence its TIR, hence the TIR's RQ) cannot go while the shard is held, and
+ * sim_rq_destroy() waits for rq->lock. The default destination is an atomic pointer, read with
+ * a shard held: a new one is swapped in, then every shard is taken and let go in turn, so a
+ * frame that read the old one holds its lock by then, before the old one's pin is dropped. The
+ * counters read (sim_dev_get_rx_stats) are the shards' summed, each read under its lock.
  */
 #include <endian.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sim/sq_internal.h"
 
 #define KEY_LEN 38 /* version, proto, src[16], dst[16], sport, dport */
-#define STEER_MIN_SLOTS 64u
-#define RULE_ID_FIRST 1u
+#define STEER_MIN_SLOTS 16u
+#define STEER_SHARD_BITS 6u
+#define STEER_SHARDS (1u << STEER_SHARD_BITS)
+#define RULE_NUM_FIRST 1u /* a rule's number in its shard: ids are never 0 */
+#define RULE_NUM_LIMIT (1u << (32 - STEER_SHARD_BITS))
 
 struct steer_rule {
 	uint32_t id;
@@ -46,16 +59,27 @@ struct steer_slot {
 	struct steer_rule *rule; /* NULL = empty */
 };
 
-struct sim_steer {
-	pthread_mutex_t lock;
+/* One shard of the table, on cache lines of its own. */
+struct steer_shard {
+	_Alignas(64) pthread_mutex_t lock;
 	struct steer_slot *slots;
 	uint32_t mask;  /* slots - 1, a power of two */
 	uint32_t count; /* rules in slots */
-	struct sim_objtab by_id;
+	struct sim_objtab by_id; /* by the rule's number in the shard */
 	uint32_t id_cursor;
-	struct sim_rq *def; /* default destination (pinned), NULL = drop */
-	struct sim_rx_stats stats;
+	struct sim_rx_stats stats; /* frames whose flow hashes here; rules unused */
 };
+
+struct sim_steer {
+	struct steer_shard shard[STEER_SHARDS];
+	_Atomic(struct sim_rq *) def; /* default destination (pinned), NULL = drop; see Locks */
+};
+
+/* The shard of a flow's hash: its top bits (the slot is picked by the low ones). */
+static struct steer_shard *shard_of_hash(struct sim_steer *s, uint32_t hash)
+{
+	return &s->shard[hash >> (32 - STEER_SHARD_BITS)];
+}
 
 static void make_key(uint8_t key[KEY_LEN], uint8_t version, uint8_t proto, const uint8_t *src,
 		     const uint8_t *dst, uint16_t sport, uint16_t dport)
@@ -136,7 +160,7 @@ static bool key_is_flow(const uint8_t key[KEY_LEN], const struct flow *f)
 	       !memcmp(key + 2, f->src, alen) && !memcmp(key + 18, f->dst, alen);
 }
 
-static struct steer_rule *find_rule(const struct sim_steer *s, const struct flow *f,
+static struct steer_rule *find_rule(const struct steer_shard *s, const struct flow *f,
 				    uint32_t hash)
 {
 	for (uint32_t i = hash & s->mask; s->slots[i].rule; i = (i + 1) & s->mask)
@@ -155,7 +179,7 @@ static void insert_slot(struct steer_slot *slots, uint32_t mask, struct steer_ru
 	slots[i].rule = rule;
 }
 
-static void unlink_rule(struct sim_steer *s, const struct steer_rule *rule)
+static void unlink_rule(struct steer_shard *s, const struct steer_rule *rule)
 {
 	uint32_t i, j;
 
@@ -179,7 +203,7 @@ static void unlink_rule(struct sim_steer *s, const struct steer_rule *rule)
 
 /* Double the slots above load 3/4; a failed grow keeps the longer probe runs (the table never
  * fills: sim_steer_add_tagged refuses the rule that would take the last empty slot). */
-static void maybe_grow(struct sim_steer *s)
+static void maybe_grow(struct steer_shard *s)
 {
 	uint32_t n = s->mask + 1;
 	struct steer_slot *ns;
@@ -197,29 +221,6 @@ static void maybe_grow(struct sim_steer *s)
 	s->mask = n * 2 - 1;
 }
 
-int sim_steer_init(struct sim_dev *dev)
-{
-	struct sim_steer *s = calloc(1, sizeof(*s));
-
-	if (!s)
-		return -ENOMEM;
-	s->slots = calloc(STEER_MIN_SLOTS, sizeof(*s->slots));
-	if (!s->slots || sim_objtab_init(&s->by_id))
-		goto err;
-	if (pthread_mutex_init(&s->lock, NULL)) {
-		sim_objtab_fini(&s->by_id);
-		goto err;
-	}
-	s->mask = STEER_MIN_SLOTS - 1;
-	s->id_cursor = RULE_ID_FIRST;
-	dev->steer = s;
-	return 0;
-err:
-	free(s->slots);
-	free(s);
-	return -ENOMEM;
-}
-
 static bool rule_any(const void *val, void *ctx)
 {
 	(void)val;
@@ -233,6 +234,56 @@ static void rule_free(void *val, void *ctx)
 	free(val);
 }
 
+/* The first n shards (a failed init) or all of them, with the rules still in them. */
+static void steer_free(struct sim_steer *s, uint32_t n)
+{
+	while (n--) {
+		struct steer_shard *sh = &s->shard[n];
+
+		sim_objtab_remove_if(&sh->by_id, rule_any, rule_free, NULL);
+		sim_objtab_fini(&sh->by_id);
+		pthread_mutex_destroy(&sh->lock);
+		free(sh->slots);
+	}
+	free(s);
+}
+
+int sim_steer_init(struct sim_dev *dev)
+{
+	/* aligned, so that each shard is on cache lines of its own (calloc gives 16 bytes) */
+	struct sim_steer *s = aligned_alloc(_Alignof(struct sim_steer), sizeof(*s));
+	uint32_t i;
+
+	if (!s)
+		return -ENOMEM;
+	memset(s, 0, sizeof(*s));
+	atomic_init(&s->def, NULL);
+	for (i = 0; i < STEER_SHARDS; i++) {
+		struct steer_shard *sh = &s->shard[i];
+
+		sh->slots = calloc(STEER_MIN_SLOTS, sizeof(*sh->slots));
+		if (!sh->slots)
+			break;
+		if (sim_objtab_init(&sh->by_id)) {
+			free(sh->slots);
+			break;
+		}
+		if (pthread_mutex_init(&sh->lock, NULL)) {
+			sim_objtab_fini(&sh->by_id);
+			free(sh->slots);
+			break;
+		}
+		sh->mask = STEER_MIN_SLOTS - 1;
+		sh->id_cursor = RULE_NUM_FIRST;
+	}
+	if (i < STEER_SHARDS) {
+		steer_free(s, i);
+		return -ENOMEM;
+	}
+	dev->steer = s;
+	return 0;
+}
+
 void sim_steer_fini(struct sim_dev *dev)
 {
 	struct sim_steer *s = dev->steer;
@@ -241,11 +292,7 @@ void sim_steer_fini(struct sim_dev *dev)
 		return;
 	/* Rules are gone with their TIRs (destroy_owned runs first); a default RQ still set here
 	 * was never destroyed (it could not be: rq.h LIFETIME), so it is not touched. */
-	sim_objtab_remove_if(&s->by_id, rule_any, rule_free, NULL);
-	sim_objtab_fini(&s->by_id);
-	pthread_mutex_destroy(&s->lock);
-	free(s->slots);
-	free(s);
+	steer_free(s, STEER_SHARDS);
 	dev->steer = NULL;
 }
 
@@ -274,9 +321,9 @@ int sim_steer_add_tagged(struct sim_dev *dev, const struct sim_flow_match *m, ui
 {
 	struct steer_rule *rule;
 	struct sim_tir_rx *tir;
-	struct sim_steer *s;
+	struct steer_shard *s;
 	struct flow f;
-	uint32_t id = 0;
+	uint32_t num = 0;
 	int ret = 0;
 
 	if (!dev || !m || !rule_id || !match_valid(m) || tag > 0xffffffu)
@@ -290,34 +337,33 @@ int sim_steer_add_tagged(struct sim_dev *dev, const struct sim_flow_match *m, ui
 	f = (struct flow){ m->ip_version, m->ip_proto, m->src_port, m->dst_port, m->src_ip,
 			   m->dst_ip };
 	rule->hash = flow_hash(&f);
-	s = dev->steer;
-	pthread_mutex_lock(&dev->lock);
-	tir = sim_tir_rx_find_locked(dev, tirn);
+	s = shard_of_hash(dev->steer, rule->hash);
+	/* T9 (tir.c): the TIR cannot be destroyed until the rule's pin is in */
+	tir = sim_tir_rx_hold(dev, tirn);
 	if (!tir) {
-		ret = -ENOENT;
-		goto out_dev;
+		free(rule);
+		return -ENOENT;
 	}
 	pthread_mutex_lock(&s->lock);
 	if (find_rule(s, &f, rule->hash)) {
 		ret = -EEXIST;
 	} else if (s->count + 1 >= s->mask + 1) {
 		ret = -ENOMEM; /* growing failed: one slot always stays empty, ending every probe */
-	} else if (sim_objtab_alloc_num(&s->by_id, &s->id_cursor, RULE_ID_FIRST, UINT32_MAX,
-					&id) ||
-		   sim_objtab_put(&s->by_id, id, rule)) {
+	} else if (sim_objtab_alloc_num(&s->by_id, &s->id_cursor, RULE_NUM_FIRST, RULE_NUM_LIMIT,
+					&num) ||
+		   sim_objtab_put(&s->by_id, num, rule)) {
 		ret = -ENOMEM;
 	} else {
-		rule->id = id;
+		rule->id = num << STEER_SHARD_BITS | (uint32_t)(s - dev->steer->shard);
 		rule->tir = tir;
 		insert_slot(s->slots, s->mask, rule);
 		s->count++;
 		maybe_grow(s);
-		tir->rule_refs++;
-		*rule_id = id;
+		atomic_fetch_add_explicit(&tir->rule_refs, 1, memory_order_relaxed);
+		*rule_id = rule->id;
 	}
 	pthread_mutex_unlock(&s->lock);
-out_dev:
-	pthread_mutex_unlock(&dev->lock);
+	sim_tir_rx_unhold(dev, tir);
 	if (ret)
 		free(rule);
 	return ret;
@@ -326,20 +372,19 @@ out_dev:
 int sim_steer_del(struct sim_dev *dev, uint32_t rule_id)
 {
 	struct steer_rule *rule;
-	struct sim_steer *s;
+	struct steer_shard *s;
 
 	if (!dev)
 		return -EINVAL;
-	s = dev->steer;
-	pthread_mutex_lock(&dev->lock);
+	s = &dev->steer->shard[rule_id & (STEER_SHARDS - 1)];
 	pthread_mutex_lock(&s->lock);
-	rule = sim_objtab_del(&s->by_id, rule_id);
+	rule = sim_objtab_del(&s->by_id, rule_id >> STEER_SHARD_BITS);
 	if (rule) {
 		unlink_rule(s, rule);
-		rule->tir->rule_refs--;
+		/* with the shard held: see Locks (a forced teardown may free the TIR after) */
+		atomic_fetch_sub_explicit(&rule->tir->rule_refs, 1, memory_order_release);
 	}
 	pthread_mutex_unlock(&s->lock);
-	pthread_mutex_unlock(&dev->lock);
 	free(rule);
 	return rule ? 0 : -ENOENT;
 }
@@ -348,31 +393,27 @@ int sim_steer_set_default(struct sim_dev *dev, uint32_t rqn)
 {
 	struct sim_rq *rq = NULL, *old;
 	struct sim_steer *s;
+	uint32_t i;
 
 	if (!dev)
 		return -EINVAL;
 	s = dev->steer;
-	pthread_mutex_lock(&dev->lock);
-	if (rqn) {
-		rq = sim_rq_find_locked(dev, rqn);
-		if (!rq) {
-			pthread_mutex_unlock(&dev->lock);
-			return -ENOENT;
-		}
-		sim_rq_pin_locked(rq, 1);
+	if (rqn && sim_rq_pin_num(dev, rqn, -1, &rq))
+		return -ENOENT;
+	old = atomic_exchange_explicit(&s->def, rq, memory_order_acq_rel);
+	/* a frame that read the old one (with its shard held) holds the old RQ's lock once its
+	 * shard is let go; sim_rq_destroy waits for that lock */
+	for (i = 0; old && i < STEER_SHARDS; i++) {
+		pthread_mutex_lock(&s->shard[i].lock);
+		pthread_mutex_unlock(&s->shard[i].lock);
 	}
-	pthread_mutex_lock(&s->lock);
-	old = s->def;
-	s->def = rq;
-	pthread_mutex_unlock(&s->lock);
 	if (old)
-		sim_rq_pin_locked(old, -1);
-	pthread_mutex_unlock(&dev->lock);
+		sim_rq_unpin(old);
 	return 0;
 }
 
 struct tir_match {
-	struct sim_steer *s;
+	struct steer_shard *s;
 	const struct sim_tir_rx *tir;
 };
 
@@ -386,20 +427,28 @@ static bool rule_of_tir(const void *val, void *ctx)
 static void rule_drop(void *val, void *ctx)
 {
 	const struct tir_match *t = ctx;
+	struct steer_rule *rule = val;
 
-	unlink_rule(t->s, val);
-	free(val);
+	unlink_rule(t->s, rule);
+	atomic_fetch_sub_explicit(&rule->tir->rule_refs, 1, memory_order_relaxed);
+	free(rule);
 }
 
-void sim_steer_tir_gone_locked(struct sim_dev *dev, const struct sim_tir_rx *tir)
+void sim_steer_tir_gone(struct sim_dev *dev, struct sim_tir_rx *tir)
 {
-	struct tir_match t = { dev->steer, tir };
+	struct sim_steer *s = dev->steer;
 
-	if (!t.s)
+	if (!s)
 		return;
-	pthread_mutex_lock(&t.s->lock);
-	sim_objtab_remove_if(&t.s->by_id, rule_of_tir, rule_drop, &t);
-	pthread_mutex_unlock(&t.s->lock);
+	/* the TIR's shard is held for writing: no rule on it can be added meanwhile */
+	for (uint32_t i = 0; i < STEER_SHARDS &&
+			     atomic_load_explicit(&tir->rule_refs, memory_order_acquire); i++) {
+		struct tir_match t = { &s->shard[i], tir };
+
+		pthread_mutex_lock(&t.s->lock);
+		sim_objtab_remove_if(&t.s->by_id, rule_of_tir, rule_drop, &t);
+		pthread_mutex_unlock(&t.s->lock);
+	}
 }
 
 /* The frame's 5-tuple as a rule key; false if it has none (not IP, a fragment, not TCP/UDP). */
@@ -421,9 +470,10 @@ static bool frame_flow(const struct sim_rx_frame *rx, struct flow *f)
 
 struct sim_rq *sim_steer_resolve(struct sim_dev *dev, struct sim_rx_frame *rx)
 {
-	struct sim_steer *s = dev->steer;
+	struct sim_steer *st = dev->steer;
 	const struct steer_rule *rule = NULL;
 	struct sim_rq *rq = NULL;
+	struct steer_shard *s;
 	struct flow f;
 
 	rx->tirn = 0;
@@ -432,9 +482,11 @@ struct sim_rq *sim_steer_resolve(struct sim_dev *dev, struct sim_rx_frame *rx)
 	if (frame_flow(rx, &f)) {
 		uint32_t h = flow_hash(&f);
 
+		s = shard_of_hash(st, h);
 		pthread_mutex_lock(&s->lock);
 		rule = find_rule(s, &f, h);
 	} else {
+		s = &st->shard[0]; /* no 5-tuple: counted in the first shard */
 		pthread_mutex_lock(&s->lock);
 	}
 	s->stats.frames++;
@@ -450,8 +502,7 @@ struct sim_rq *sim_steer_resolve(struct sim_dev *dev, struct sim_rx_frame *rx)
 		rx->flow_tag = rule->tag;
 		rq = rule->tir->rq;
 		s->stats.steered++;
-	} else if (s->def) {
-		rq = s->def;
+	} else if ((rq = atomic_load_explicit(&st->def, memory_order_acquire))) {
 		s->stats.to_default++;
 	} else {
 		s->stats.no_match++;
@@ -464,7 +515,7 @@ struct sim_rq *sim_steer_resolve(struct sim_dev *dev, struct sim_rx_frame *rx)
 
 void sim_steer_count_bad_len(struct sim_dev *dev, size_t len, bool too_long)
 {
-	struct sim_steer *s = dev->steer;
+	struct steer_shard *s = &dev->steer->shard[0]; /* no 5-tuple read */
 
 	pthread_mutex_lock(&s->lock);
 	s->stats.frames++;
@@ -478,13 +529,23 @@ void sim_steer_count_bad_len(struct sim_dev *dev, size_t len, bool too_long)
 
 void sim_dev_get_rx_stats(struct sim_dev *dev, struct sim_rx_stats *st)
 {
-	struct sim_steer *s;
-
 	if (!dev || !st)
 		return;
-	s = dev->steer;
-	pthread_mutex_lock(&s->lock);
-	*st = s->stats;
-	st->rules = s->count;
-	pthread_mutex_unlock(&s->lock);
+	memset(st, 0, sizeof(*st));
+	for (uint32_t i = 0; i < STEER_SHARDS; i++) {
+		struct steer_shard *s = &dev->steer->shard[i];
+
+		pthread_mutex_lock(&s->lock);
+		st->frames += s->stats.frames;
+		st->bytes += s->stats.bytes;
+		st->too_short += s->stats.too_short;
+		st->too_long += s->stats.too_long;
+		st->steered += s->stats.steered;
+		st->to_default += s->stats.to_default;
+		st->no_match += s->stats.no_match;
+		st->l3_not_ok += s->stats.l3_not_ok;
+		st->l4_not_ok += s->stats.l4_not_ok;
+		st->rules += s->count;
+		pthread_mutex_unlock(&s->lock);
+	}
 }

@@ -3,26 +3,37 @@
  * Per-TIR TLS RX contexts, keyed by TIR number: the receive twin of tls_ctx.c. A context is
  * created by the first static-params UMR (opc_mod 2) that names the TIR - as the kernel's
  * mlx5e_ktls_add_rx posts static then progress params right after CREATE_TIR (fact sheet 11.2) -
- * and lives until the TIR is destroyed (sim_dp_tir_destroyed_locked) or the device's datapath
- * state goes. The crypto is the RX engine's (struct sim_tls_rx_engine_ops, sim/tls_rx.h); this
- * file checks what the static params and the DEK must be before handing them over.
+ * and lives until the TIR is destroyed (sim_dp_tir_destroyed). The crypto is the RX engine's
+ * (struct sim_tls_rx_engine_ops, sim/tls_rx.h); this file checks what the static params and the
+ * DEK must be before handing them over.
  *
- * Locks: dp->tls_rx_lock covers the table; each context has its own lock, held across every
- * engine call. Order: dev->lock, then tls_rx_lock, then a context; nothing here takes dev->lock
- * while holding either (the DEK is fetched before). A delivery holds its RQ's lock around all of
- * it: rq->lock, then tls_rx_lock (only when its cache misses), then a context.
+ * Where they live: in the table of the TIR's RQ (rq->tls_rx, under rq->tls_rx_lock), found
+ * through the TIR (T1: DIRECT, its RQ fixed and pinned for its life). A WQE naming the TIR looks
+ * the TIR up with its table shard held for reading (sim_tir_rx_hold), so the TIR and its RQ
+ * stay while it finds, makes or locks the context; a delivery is on the RQ already. So RX
+ * connections set up on different threads, each on its own RQ, meet on no context table lock
+ * (issue 10), and a context cannot be made for a TIR already out of the table (its DESTROY_TIR
+ * held the shard for writing to take it out; the drop that follows finds any context made
+ * before).
+ *
+ * Locks: rq->tls_rx_lock covers the RQ's table and is held for look-ups and changes only (a new
+ * context's engine state is made before it is taken); each context has its own lock, held
+ * across every engine call. Order: a TIR table shard (read, or write for a TIR's forced
+ * teardown: sim_internal.h), then rq->tls_rx_lock, then a context; a delivery: rq->lock, then
+ * rq->tls_rx_lock (only when its cache misses), then a context. Nothing here takes a device lock
+ * while holding any of them (the DEK is fetched before).
  *
  * LIFETIME. The receive path does not look a context up per frame: each RQ caches the context of
  * the last TIR it delivered for (rq->tls_ctx, under rq->lock). That is safe because
  *  - a frame with TIR number T reaches only T's RQ (T1: DIRECT, inline_rqn fixed for the TIR's
  *    life; steering hands over the RQ locked, steer.c), so only that RQ can cache T's context;
- *  - a context leaves only when its TIR is destroyed (or with the whole datapath state, after
- *    every RQ), and sim_tls_rx_ctx_drop then: removes it from the table (no delivery or SQ can
- *    find it any more), takes the TIR's RQ's lock - waiting for the delivery using it, if any -
- *    and clears that RQ's cache if it holds it, then takes the context's lock (waiting for an SQ
- *    that found it before) and frees it. Frames of the destroyed TIR still in flight were steered
- *    before its rule went (T9: no rule names a TIR being destroyed) and are delivered before the
- *    drop gets the RQ's lock, with the context; later ones no longer carry T.
+ *  - a context leaves only when its TIR is destroyed, and sim_tls_rx_ctx_drop then: removes it
+ *    from the table (no delivery or SQ can find it any more), takes the TIR's RQ's lock -
+ *    waiting for the delivery using it, if any - and clears that RQ's cache if it holds it, then
+ *    takes the context's lock (waiting for an SQ that found it before) and frees it. Frames of
+ *    the destroyed TIR still in flight were steered before its rule went (T9: no rule names a
+ *    TIR being destroyed) and are delivered before the drop gets the RQ's lock, with the
+ *    context; later ones no longer carry T.
  * A context number reused by a new TIR is a new context: the old one was dropped first.
  */
 #include <errno.h>
@@ -68,18 +79,67 @@ static struct sim_tls_rx_ctx *ctx_new(const struct sim_tls_rx_engine_ops *ops, u
 	return ctx;
 }
 
-int sim_tls_rx_ctx_static(struct sim_dev *dev, struct sim_dp *dp,
-			  const struct sim_tls_rx_engine_ops *ops, uint32_t tirn, uint16_t tir_uid,
-			  const uint8_t params[64])
+/*
+ * tirn's context, locked, from its RQ's table (the TIR held meanwhile): 0, or TIR_UNKNOWN (no
+ * such TIR), TIR_NOT_TLS, TIR_NO_CONTEXT (none yet and fresh NULL). With fresh, a context made
+ * by the caller for the TIR: put in the table if there is none yet (*fresh set to NULL), else
+ * left to the caller to free; TLS_ENGINE if the table has no room.
+ */
+static int ctx_lock_tir(struct sim_dev *dev, uint32_t tirn, uint16_t *uid,
+			struct sim_tls_rx_ctx **fresh, struct sim_tls_rx_ctx **out)
+{
+	struct sim_tir_rx *tir = sim_tir_rx_hold(dev, tirn);
+	struct sim_tls_rx_ctx *ctx;
+	struct sim_rq *rq;
+	int ret = 0;
+
+	if (!tir)
+		return SIM_VSYND_TIR_UNKNOWN;
+	if (!tir->tls_en) {
+		sim_tir_rx_unhold(dev, tir);
+		return SIM_VSYND_TIR_NOT_TLS;
+	}
+	if (uid)
+		*uid = tir->uid;
+	rq = tir->rq;
+	pthread_mutex_lock(&rq->tls_rx_lock);
+	ctx = sim_objtab_get(&rq->tls_rx, tirn);
+	if (!ctx && fresh && *fresh) {
+		if (sim_objtab_put(&rq->tls_rx, tirn, *fresh)) {
+			ret = SIM_VSYND_TLS_ENGINE;
+		} else {
+			ctx = *fresh;
+			*fresh = NULL;
+		}
+	} else if (!ctx) {
+		ret = SIM_VSYND_TIR_NO_CONTEXT;
+	}
+	if (ctx)
+		pthread_mutex_lock(&ctx->lock);
+	pthread_mutex_unlock(&rq->tls_rx_lock);
+	sim_tir_rx_unhold(dev, tir);
+	*out = ctx;
+	return ret;
+}
+
+int sim_tls_rx_ctx_static(struct sim_dev *dev, const struct sim_tls_rx_engine_ops *ops,
+			  uint32_t tirn, const uint8_t params[64])
 {
 	uint8_t key[SIM_DEK_KEY_MAX];
 	size_t key_len = 0;
 	uint32_t dek_pd = 0, dek_id;
-	uint16_t dek_uid = 0;
-	struct sim_tls_rx_ctx *ctx;
+	uint16_t dek_uid = 0, tir_uid = 0;
+	struct sim_tls_rx_ctx *ctx = NULL, *fresh = NULL;
 	bool tls13 = false;
-	int ret = 0;
+	int ret;
 
+	/* the TIR first (TIR_UNKNOWN, TIR_NOT_TLS), then the params and the DEK */
+	ret = ctx_lock_tir(dev, tirn, &tir_uid, NULL, &ctx);
+	if (ret && ret != SIM_VSYND_TIR_NO_CONTEXT)
+		return ret;
+	if (ctx)
+		sim_tls_rx_ctx_unlock(ctx);
+	ret = 0;
 	if (!sim_tls_static_params_valid(params, &tls13))
 		return SIM_VSYND_STATIC_PARAMS;
 	dek_id = (uint32_t)params[33] << 16 | (uint32_t)params[34] << 8 | params[35];
@@ -96,22 +156,21 @@ int sim_tls_rx_ctx_static(struct sim_dev *dev, struct sim_dp *dp,
 		ret = SIM_VSYND_TLS_SUITE;
 		goto out;
 	}
-	pthread_mutex_lock(&dp->tls_rx_lock);
-	ctx = sim_objtab_get(&dp->tls_rx, tirn);
 	if (!ctx) {
-		ctx = ctx_new(ops, tirn);
-		if (ctx && sim_objtab_put(&dp->tls_rx, tirn, ctx)) {
-			ctx_free(ctx);
-			ctx = NULL;
+		/* the first static params of the TIR: its engine state (an allocation, the
+		 * cipher's) made without a lock held */
+		fresh = ctx_new(ops, tirn);
+		if (!fresh) {
+			ret = SIM_VSYND_TLS_ENGINE;
+			goto out;
 		}
 	}
-	if (ctx)
-		pthread_mutex_lock(&ctx->lock);
-	pthread_mutex_unlock(&dp->tls_rx_lock);
-	if (!ctx) {
-		ret = SIM_VSYND_TLS_ENGINE;
+	/* again: the TIR may have gone (its context with it), or another WQE made one */
+	ret = ctx_lock_tir(dev, tirn, NULL, &fresh, &ctx);
+	if (fresh)
+		ctx_free(fresh);
+	if (ret)
 		goto out;
-	}
 	/* the engine refuses a TLS version change after START, or OpenSSL refuses the key */
 	if (ctx->ops->set_static(ctx->st, params, key, key_len))
 		ret = SIM_VSYND_TLS_ENGINE;
@@ -121,16 +180,9 @@ out:
 	return ret;
 }
 
-struct sim_tls_rx_ctx *sim_tls_rx_ctx_lock(struct sim_dp *dp, uint32_t tirn)
+int sim_tls_rx_ctx_lock(struct sim_dev *dev, uint32_t tirn, struct sim_tls_rx_ctx **out)
 {
-	struct sim_tls_rx_ctx *ctx;
-
-	pthread_mutex_lock(&dp->tls_rx_lock);
-	ctx = sim_objtab_get(&dp->tls_rx, tirn);
-	if (ctx)
-		pthread_mutex_lock(&ctx->lock);
-	pthread_mutex_unlock(&dp->tls_rx_lock);
-	return ctx;
+	return ctx_lock_tir(dev, tirn, NULL, NULL, out);
 }
 
 struct sim_tls_rx_ctx *sim_tls_rx_ctx_lock_rq(struct sim_rq *rq, uint32_t tirn)
@@ -141,7 +193,13 @@ struct sim_tls_rx_ctx *sim_tls_rx_ctx_lock_rq(struct sim_rq *rq, uint32_t tirn)
 		pthread_mutex_lock(&ctx->lock);
 		return ctx;
 	}
-	ctx = sim_tls_rx_ctx_lock(rq->dp, tirn);
+	/* a frame of tirn reaches only its RQ (T1), and the TIR is live while its rule is:
+	 * the table is this RQ's */
+	pthread_mutex_lock(&rq->tls_rx_lock);
+	ctx = sim_objtab_get(&rq->tls_rx, tirn);
+	if (ctx)
+		pthread_mutex_lock(&ctx->lock);
+	pthread_mutex_unlock(&rq->tls_rx_lock);
 	if (ctx) { /* still in the table: its drop has not begun and will clear this (LIFETIME) */
 		rq->tls_ctx = ctx;
 		rq->tls_ctx_tirn = tirn;
@@ -179,23 +237,21 @@ int sim_tls_rx_ctx_packet(struct sim_tls_rx_ctx *ctx, uint32_t tcp_seq, const ui
 	return ctx->ops->packet(ctx->st, tcp_seq, out, len, l4_csum_ok, status);
 }
 
-void sim_tls_rx_ctx_drop(struct sim_dp *dp, uint32_t tirn, struct sim_rq *rq)
+void sim_tls_rx_ctx_drop(struct sim_rq *rq, uint32_t tirn)
 {
 	struct sim_tls_rx_ctx *ctx;
 
-	pthread_mutex_lock(&dp->tls_rx_lock);
-	ctx = sim_objtab_del(&dp->tls_rx, tirn); /* it cannot be found again */
-	pthread_mutex_unlock(&dp->tls_rx_lock);
+	pthread_mutex_lock(&rq->tls_rx_lock);
+	ctx = sim_objtab_del(&rq->tls_rx, tirn); /* it cannot be found again */
+	pthread_mutex_unlock(&rq->tls_rx_lock);
 	if (!ctx)
 		return;
 	/* LIFETIME: the delivery using it through the RQ's cache ends first; not with
 	 * tls_rx_lock held (a delivery takes it under rq->lock) */
-	if (rq) {
-		pthread_mutex_lock(&rq->lock);
-		if (rq->tls_ctx == ctx)
-			rq->tls_ctx = NULL;
-		pthread_mutex_unlock(&rq->lock);
-	}
+	pthread_mutex_lock(&rq->lock);
+	if (rq->tls_ctx == ctx)
+		rq->tls_ctx = NULL;
+	pthread_mutex_unlock(&rq->lock);
 	/* an SQ that found it before it left the table */
 	pthread_mutex_lock(&ctx->lock);
 	pthread_mutex_unlock(&ctx->lock);
@@ -215,7 +271,22 @@ static void ctx_drop_cb(void *val, void *arg)
 	ctx_free(val);
 }
 
-void sim_tls_rx_ctx_destroy_all(struct sim_dp *dp)
+int sim_tls_rx_ctx_table_init(struct sim_rq *rq)
 {
-	sim_objtab_remove_if(&dp->tls_rx, ctx_any, ctx_drop_cb, NULL);
+	if (sim_objtab_init(&rq->tls_rx))
+		return -ENOMEM;
+	if (pthread_mutex_init(&rq->tls_rx_lock, NULL)) {
+		sim_objtab_fini(&rq->tls_rx);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void sim_tls_rx_ctx_table_fini(struct sim_rq *rq)
+{
+	/* every TIR naming the RQ is gone, and its context with it: nothing is left but what a
+	 * failed RQ create never had */
+	sim_objtab_remove_if(&rq->tls_rx, ctx_any, ctx_drop_cb, NULL);
+	sim_objtab_fini(&rq->tls_rx);
+	pthread_mutex_destroy(&rq->tls_rx_lock);
 }
