@@ -380,6 +380,9 @@ int sim_steer_del(struct sim_dev *dev, uint32_t rule_id)
 	pthread_mutex_lock(&s->lock);
 	rule = sim_objtab_del(&s->by_id, rule_id >> STEER_SHARD_BITS);
 	if (rule) {
+		/* among 100k rules the TIR is as cold as the rule's slot: asked for now, its line
+		 * arrives while unlink_rule probes the slots instead of after */
+		__builtin_prefetch(rule->tir, 1);
 		unlink_rule(s, rule);
 		/* with the shard held: see Locks (a forced teardown may free the TIR after) */
 		atomic_fetch_sub_explicit(&rule->tir->rule_refs, 1, memory_order_release);
