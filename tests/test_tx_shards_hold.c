@@ -29,9 +29,11 @@
 #define OTHER_ROUNDS 8u
 #define HOLD_WAIT_S 3
 
+/* queue a's contexts the walk visits (TX or RX, per case) and queue b's thread's progress */
 struct hold {
 	struct q a, b;
 	struct mlx5tls_tx *a_tx[HOLD_CTXS];
+	struct mlx5tls_rx *a_rx[HOLD_CTXS];
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	bool go, done;
@@ -40,6 +42,42 @@ struct hold {
 	bool in_time;
 	const char *failed;
 };
+
+/* Both cases: queues a and b on one device, the handshake between the walk and b's thread. */
+static void hold_open(struct hold *h, struct bed *b)
+{
+	bed_open(b);
+	q_open(&h->a, b);
+	q_open(&h->b, b);
+	h->b.key = 100;
+	pthread_mutex_init(&h->lock, NULL);
+	pthread_cond_init(&h->cond, NULL);
+}
+
+/* The walk visited all of queue a's contexts, and queue b's thread did all its rounds, in time
+ * and without a failure. */
+static void hold_check(struct hold *h, const char *walk)
+{
+	if (!h->in_time)
+		printf("\n  queue b's thread waited for the %s's step on queue a (%u of %u rounds "
+		       "done in %d s)", walk, h->b_in_time, OTHER_ROUNDS, HOLD_WAIT_S);
+	if (h->failed)
+		printf("\n  queue b: %s failed", h->failed);
+	CU_ASSERT_EQUAL(h->a_visits, HOLD_CTXS);
+	CU_ASSERT_TRUE(h->in_time);
+	CU_ASSERT_PTR_NULL(h->failed);
+	CU_ASSERT_EQUAL(atomic_load(&h->b_done), OTHER_ROUNDS);
+}
+
+static void hold_close(struct hold *h, struct bed *b)
+{
+	q_close(&h->a);
+	q_close(&h->b);
+	pthread_cond_destroy(&h->cond);
+	pthread_mutex_destroy(&h->lock);
+	bed_close(b);
+	free(h);
+}
 
 /* Thread of queue b: once told, contexts made, used, rekeyed, inspected and destroyed. */
 static void *other_queue(void *arg)
@@ -114,12 +152,7 @@ static void test_other_queue_during_walk(void)
 	pthread_t th;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
-	bed_open(&b);
-	q_open(&h->a, &b);
-	q_open(&h->b, &b);
-	h->b.key = 100;
-	pthread_mutex_init(&h->lock, NULL);
-	pthread_cond_init(&h->cond, NULL);
+	hold_open(h, &b);
 	for (unsigned int i = 0; i < HOLD_CTXS; i++) {
 		h->a_tx[i] = ctx_cycle(&h->a, false, &what);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(h->a_tx[i]);
@@ -127,43 +160,19 @@ static void test_other_queue_during_walk(void)
 	CU_ASSERT_EQUAL_FATAL(pthread_create(&th, NULL, other_queue, h), 0);
 	CU_ASSERT_EQUAL(mlx5tls_device_foreach_tx(b.dev, hold_cb, h), 0);
 	pthread_join(th, NULL);
-	if (!h->in_time)
-		printf("\n  queue b's thread waited for the walk's step on queue a (%u of %u rounds "
-		       "done in %d s)", h->b_in_time, OTHER_ROUNDS, HOLD_WAIT_S);
-	if (h->failed)
-		printf("\n  queue b: %s failed", h->failed);
-	CU_ASSERT_EQUAL(h->a_visits, HOLD_CTXS);
-	CU_ASSERT_TRUE(h->in_time);
-	CU_ASSERT_PTR_NULL(h->failed);
-	CU_ASSERT_EQUAL(atomic_load(&h->b_done), OTHER_ROUNDS);
+	hold_check(h, "walk");
 	for (unsigned int i = 0; i < HOLD_CTXS; i++)
 		CU_ASSERT_EQUAL(mlx5tls_tx_destroy(h->a_tx[i]), 0);
-	q_close(&h->a);
-	q_close(&h->b);
-	pthread_cond_destroy(&h->cond);
-	pthread_mutex_destroy(&h->lock);
-	bed_close(&b);
-	free(h);
+	hold_close(h, &b);
 }
 
 /* ---- the same for RX contexts, with the publisher's walk over RX contexts holding a step ---- */
-
-struct rx_hold {
-	struct q a, b;
-	struct mlx5tls_rx *a_rx[HOLD_CTXS];
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	bool go, done, in_time;
-	unsigned int a_visits, b_in_time;
-	atomic_uint b_done;
-	const char *failed;
-};
 
 /* Thread of queue b: once told, RX contexts made, inspected and destroyed on it. (Not "ctx id":
  * the walk holds the registry of devices, which a look-up by id takes too.) */
 static void *other_queue_rx(void *arg)
 {
-	struct rx_hold *h = arg;
+	struct hold *h = arg;
 	const char *what = NULL;
 
 	pthread_mutex_lock(&h->lock);
@@ -194,7 +203,7 @@ static void *other_queue_rx(void *arg)
 /* cppcheck-suppress constParameter ; the signature is walk_fn's */
 static void rx_hold_fn(struct jw *w, void *ctx, void *arg)
 {
-	struct rx_hold *h = arg;
+	struct hold *h = arg;
 	struct timespec until;
 	bool mine = false;
 
@@ -218,7 +227,7 @@ static void rx_hold_fn(struct jw *w, void *ctx, void *arg)
 
 static void test_other_queue_during_rx_walk(void)
 {
-	struct rx_hold *h = calloc(1, sizeof(*h));
+	struct hold *h = calloc(1, sizeof(*h));
 	struct walk_cursor c = WALK_CURSOR_RX;
 	struct jw w = { 0 };
 	uint64_t id;
@@ -226,12 +235,7 @@ static void test_other_queue_during_rx_walk(void)
 	pthread_t th;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
-	bed_open(&b);
-	q_open(&h->a, &b);
-	q_open(&h->b, &b);
-	h->b.key = 100;
-	pthread_mutex_init(&h->lock, NULL);
-	pthread_cond_init(&h->cond, NULL);
+	hold_open(h, &b);
 	for (unsigned int i = 0; i < HOLD_CTXS; i++) {
 		h->a_rx[i] = rx_make(&h->a, &id);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(h->a_rx[i]);
@@ -240,23 +244,10 @@ static void test_other_queue_during_rx_walk(void)
 	CU_ASSERT_TRUE(walk_rx(&w, &c, 1000, rx_hold_fn, h));
 	pthread_join(th, NULL);
 	free(w.buf);
-	if (!h->in_time)
-		printf("\n  queue b's thread waited for the RX walk's step on queue a (%u of %u rounds "
-		       "done in %d s)", h->b_in_time, OTHER_ROUNDS, HOLD_WAIT_S);
-	if (h->failed)
-		printf("\n  queue b: %s failed", h->failed);
-	CU_ASSERT_EQUAL(h->a_visits, HOLD_CTXS);
-	CU_ASSERT_TRUE(h->in_time);
-	CU_ASSERT_PTR_NULL(h->failed);
-	CU_ASSERT_EQUAL(atomic_load(&h->b_done), OTHER_ROUNDS);
+	hold_check(h, "RX walk");
 	for (unsigned int i = 0; i < HOLD_CTXS; i++)
 		CU_ASSERT_EQUAL(mlx5tls_rx_destroy(h->a_rx[i]), 0);
-	q_close(&h->a);
-	q_close(&h->b);
-	pthread_cond_destroy(&h->cond);
-	pthread_mutex_destroy(&h->lock);
-	bed_close(&b);
-	free(h);
+	hold_close(h, &b);
 }
 
 int main(void)
