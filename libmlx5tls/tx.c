@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * TLS TX contexts: creation from <linux/tls.h> crypto info, teardown, acks, TLS 1.3 key update,
- * hand-back and inspection (the per-frame path is tx_send.c).
+ * TLS TX contexts: creation from <linux/tls.h> crypto info, acks, TLS 1.3 key update, hand-back
+ * and inspection (the per-frame path is tx_send.c; destroying, one or many, tx_destroy.c).
  *
  * As the kernel's mlx5e_ktls_add_tx (fact sheet 10.2): check the (version, cipher) against the
  * device's tls_cap, take a TIS (pool) and a DEK (pool), remember the start sequence, post nothing
@@ -18,7 +18,6 @@
 
 #define DEMOTE_MIN_BYTES_DEFAULT (1ull << 20)
 #define SW_SCRATCH_BYTES (TLS_HDR_LEN + TLS_MAX_BODY)
-#define DESTROY_WAIT_ROUNDS 1000000u
 
 /* (version, cipher) the library can encrypt at all, and the key view. -EINVAL/-EOPNOTSUPP. */
 static int ci_check(const struct tls_crypto_info *ci, size_t ci_len, bool *tls13)
@@ -153,22 +152,7 @@ static int lists_add(struct mlx5tls_tx *tx)
 	return 0;
 }
 
-static void lists_del(struct mlx5tls_tx *tx)
-{
-	struct ctx_shard *sh = tx->qp->shard;
-
-	/* the shard's slot and id chain asked for first, so that their misses overlap with the
-	 * queue's slot's (tx_prefetch_parts); the queue's table is its thread's alone */
-	pthread_mutex_lock(&sh->lock);
-	insp_table_prefetch_del(&sh->tx, tx->dev_slot, tx->id);
-	insp_table_del(&tx->qp->tls_table, tx->qp_slot);
-	tx->qp->tls_contexts--;
-	/* its counters stay in the queue's sums (txc_add) */
-	insp_table_del(&sh->tx, tx->dev_slot);
-	pthread_mutex_unlock(&sh->lock);
-}
-
-static void tx_free(struct mlx5tls_tx *tx)
+void tx_free(struct mlx5tls_tx *tx)
 {
 	/* the mask, not each epoch's flag: an idle context's other epochs stay untouched (cold) */
 	for (unsigned int i = 0; i < TX_EPOCHS; i++)
@@ -304,65 +288,6 @@ struct mlx5tls_tx *mlx5tls_tx_create(struct mlx5tls_qp *qp, const struct tls_cry
 err:
 	tx_free(tx);
 	return libmlx5tls_err_ptr(ret);
-}
-
-/*
- * With a million live contexts the one destroyed is cold: each object its teardown touches is
- * a cache miss, and found one after the other they cost a memory latency each (about 18 per
- * replacement, 200-350 ns apiece on a VM). Asking for them as soon as their addresses are
- * known puts them in flight together. First the context's own lines: the first (queue, slots,
- * TIS, id), the tracker's rings, the key epoch in use (tx_free reads and wipes it). Then every
- * other line of it: the allocator hands this memory back to the next context of the size made
- * on this thread (its per-thread cache is last in, first out), and that create writes most of
- * the lines the teardown never reads - cold, they cost a create one more latency at a million
- * contexts (mlx5tls-bench setup --queues: 474k -> 548k replacements/s).
- */
-static void tx_prefetch_self(const struct mlx5tls_tx *tx)
-{
-	const char *e = (const char *)&tx->epochs[0];
-
-	__builtin_prefetch(tx, 1);
-	__builtin_prefetch(&tx->stream.segs.e, 1);
-	__builtin_prefetch(&tx->stream.recs.e, 1);
-	__builtin_prefetch(e, 1);
-	__builtin_prefetch(e + sizeof(tx->epochs[0]) - 1, 1);
-	for (size_t off = 64; off < sizeof(*tx); off += 64)
-		__builtin_prefetch((const char *)tx + off, 1);
-}
-
-/* Then what the context points to, once its first lines are in: the DEK and TIS records the
- * pools take back and the queue's table slot (the shard's is asked for under its lock, in
- * lists_del: another queue of the shard may grow that table meanwhile). */
-static void tx_prefetch_parts(const struct mlx5tls_tx *tx)
-{
-	if (tx->live_epochs & 1u)
-		__builtin_prefetch(tx->epochs[0].dek, 1);
-	__builtin_prefetch(tx->tis, 1);
-	insp_table_prefetch_del(&tx->qp->tls_table, tx->qp_slot, 0);
-}
-
-int mlx5tls_tx_destroy(struct mlx5tls_tx *tx)
-{
-	struct mlx5tls_qp *qp;
-
-	if (!tx)
-		return libmlx5tls_err(-EINVAL);
-	tx_prefetch_self(tx);
-	qp = tx->qp;
-	tx_prefetch_parts(tx);
-	/* WQEs naming its TIS, DEK and record memory must be done before they go (the kernel
-	 * destroys the TIS only after the SQ is done with it) */
-	qp_doorbell(qp);
-	for (unsigned int i = 0; qp->cc != qp->pc && !qp->dead && i < DESTROY_WAIT_ROUNDS; i++)
-		if (qp_reserve(qp, qp->ring.sq_wqebbs) < 0)
-			break;
-	/* nothing in the ring may point back at the context any more */
-	qp_forget_owner(qp, tx, NULL);
-	lists_del(tx);
-	counter_inc(qp->dev, MLX5TLS_CNT_TX_TLS_DEL);
-	tls_stat_move(&tx->stat_curr, TLS_STAT_NONE);
-	tx_free(tx);
-	return 0;
 }
 
 /* The device may still read this key: static params naming it are not consumed yet. */

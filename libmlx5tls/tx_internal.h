@@ -74,7 +74,8 @@ struct mlx5tls_tx {
 	uint32_t qp_slot;            /* in the queue's tls_table */
 	uint8_t live_epochs;         /* bit i: epochs[i] holds a key (the only record of it) */
 	uint8_t stat_curr;           /* its TlsCurr* entry (tls_stat.h) */
-	bool tis_pooled;
+	bool going;                  /* listed by the mlx5tls_tx_destroy_bulk in progress: a second
+				      * entry of it is a duplicate (tx_destroy.c) */
 	bool tls13;
 	uint16_t version;
 	uint16_t cipher_type;
@@ -263,6 +264,10 @@ static inline void tx_publish_fast(struct mlx5tls_tx *tx, int learnt)
 		}
 	}
 }
+
+/* Give back everything the context holds (its DEKs and TIS to their pools, its memory); it is
+ * on no list (tx.c: create's failure path, and tx_destroy.c). */
+void tx_free(struct mlx5tls_tx *tx);
 
 /* Software path helpers (tx_send.c), used when a context is demoted (tx.c). */
 void tx_demote_check(struct mlx5tls_tx *tx);

@@ -592,6 +592,16 @@ MLX5TLS_API struct mlx5tls_tx *mlx5tls_tx_create(struct mlx5tls_qp *qp,
 						 const struct mlx5tls_tx_opts *opts);
 /* Releases the DEK and TIS (back to their pools). Frames still in flight complete normally. */
 MLX5TLS_API int mlx5tls_tx_destroy(struct mlx5tls_tx *tx);
+/*
+ * mlx5tls_tx_destroy() of each of the n contexts tx[0..n), in an order of the library's choice:
+ * an application closing many connections at once (an idle sweep, a worker shutting down) pays
+ * the cache misses of cold contexts a few at a time, not one after the other. The contexts may
+ * be on different queues and devices; each must be on a queue the calling thread may use (as
+ * for mlx5tls_tx_destroy: a queue and its contexts are used by one thread at a time). 0 once
+ * all are destroyed; -EINVAL, with none destroyed, when tx is NULL (n > 0), an entry is NULL or
+ * a context appears twice. n = 0 does nothing.
+ */
+MLX5TLS_API int mlx5tls_tx_destroy_bulk(struct mlx5tls_tx *const *tx, size_t n);
 
 /*
  * Send one frame of this connection (its TCP payload is the TLS byte stream). In order: the

@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Destroying TLS TX contexts, one (mlx5tls_tx_destroy) or many (mlx5tls_tx_destroy_bulk), in
+ * the same stages.
+ *
+ * With a million live contexts the one destroyed is cold: each object its teardown touches is a
+ * cache miss, and the objects are found one from the other - the context, then what it points
+ * to (its DEK and TIS records, its queue's table slot), then under its shard's lock the shard's
+ * table slot and id chain - so one destroy waits for a memory latency per stage, about five
+ * (200-350 ns each on a VM) however early each stage asks for its lines. Several contexts in
+ * hand change that: stage 1 of all of them, then stage 2 of all, ... puts as many misses in
+ * flight per latency as there are contexts (the bulk look-up of DPDK's hash tables, done here
+ * for a teardown). A group of TX_DESTROY_GROUP goes through the stages together; the queue's
+ * wait for its WQEs and the shard's lock are taken once per distinct queue and shard of a group.
+ */
+#include "inspect.h"
+#include "tls_stat.h"
+#include "tx_internal.h"
+
+#define DESTROY_WAIT_ROUNDS 1000000u
+
+/*
+ * Contexts per group. Each brings ~15 lines of its own (they are all asked for: the next creates
+ * on the thread write them again, see tx_prefetch_rest) and three or four it points to; 16 keep
+ * the core's outstanding misses busy without the first context's lines being evicted before
+ * they are used (mlx5tls-bench setup --queues --full, batches of 16: 8 and 32 were slower at
+ * 1M live, see the branch's measurements in the commit message).
+ */
+#define TX_DESTROY_GROUP 16u
+
+/* Stage 1: the context's lines the teardown reads - the first (queue, slots, TIS, id), the
+ * tracker's rings, the key epoch in use (tx_free reads and wipes it). */
+static void tx_prefetch_head(const struct mlx5tls_tx *tx)
+{
+	const char *e = (const char *)&tx->epochs[0];
+
+	__builtin_prefetch(tx, 1);
+	__builtin_prefetch(&tx->stream.segs.e, 1);
+	__builtin_prefetch(&tx->stream.recs.e, 1);
+	__builtin_prefetch(e, 1);
+	__builtin_prefetch(e + sizeof(tx->epochs[0]) - 1, 1);
+}
+
+/* Every other line of it: the allocator hands this memory back to the next context of the size
+ * made on this thread (its per-thread cache is last in, first out), and that create writes most
+ * of the lines the teardown never reads - cold, they cost a create one more latency at a million
+ * contexts (mlx5tls-bench setup --queues: 474k -> 548k replacements/s). */
+static void tx_prefetch_rest(const struct mlx5tls_tx *tx)
+{
+	for (size_t off = 64; off < sizeof(*tx); off += 64)
+		__builtin_prefetch((const char *)tx + off, 1);
+}
+
+/* Stage 2, once its first lines are in: the DEK and TIS records the pools take back and the
+ * queue's table slot (the shard's is asked for under its lock, in lists_del: another queue of
+ * the shard may grow that table meanwhile). */
+static void tx_prefetch_parts(const struct mlx5tls_tx *tx)
+{
+	if (tx->live_epochs & 1u)
+		__builtin_prefetch(tx->epochs[0].dek, 1);
+	__builtin_prefetch(tx->tis, 1);
+	insp_table_prefetch_del(&tx->qp->tls_table, tx->qp_slot, 0);
+}
+
+/* Stage 3, per queue: WQEs naming a context's TIS, DEK and record memory must be done before
+ * they go (the kernel destroys the TIS only after the SQ is done with it). After this the
+ * queue has nothing in flight but what a dead queue keeps. */
+static void tx_queue_drain(struct mlx5tls_qp *qp)
+{
+	qp_doorbell(qp);
+	for (unsigned int i = 0; qp->cc != qp->pc && !qp->dead && i < DESTROY_WAIT_ROUNDS; i++)
+		if (qp_reserve(qp, qp->ring.sq_wqebbs) < 0)
+			break;
+}
+
+/* Stage 4, under the shard's lock: out of the queue's table and the shard's (its slot and id
+ * chain, asked for by the caller ahead of this under the same lock, so that their misses
+ * overlap with the queue's slot's and with the other contexts'). The queue's table is its
+ * thread's alone; its counters stay in the queue's sums (txc_add). */
+static void lists_del_locked(struct mlx5tls_tx *tx)
+{
+	insp_table_del(&tx->qp->tls_table, tx->qp_slot);
+	tx->qp->tls_contexts--;
+	insp_table_del(&tx->qp->shard->tx, tx->dev_slot);
+}
+
+/* Stage 5: counted and freed. */
+static void tx_release(struct mlx5tls_tx *tx)
+{
+	counter_inc(tx->qp->dev, MLX5TLS_CNT_TX_TLS_DEL);
+	tls_stat_move(&tx->stat_curr, TLS_STAT_NONE);
+	tx_free(tx);
+}
+
+int mlx5tls_tx_destroy(struct mlx5tls_tx *tx)
+{
+	struct mlx5tls_qp *qp;
+	struct ctx_shard *sh;
+
+	if (!tx)
+		return libmlx5tls_err(-EINVAL);
+	tx_prefetch_head(tx);
+	tx_prefetch_rest(tx);
+	qp = tx->qp;
+	sh = qp->shard;
+	tx_prefetch_parts(tx);
+	tx_queue_drain(qp);
+	/* nothing in the ring may point back at the context any more */
+	qp_forget_owner(qp, tx, NULL);
+	pthread_mutex_lock(&sh->lock);
+	insp_table_prefetch_del(&sh->tx, tx->dev_slot, tx->id);
+	lists_del_locked(tx);
+	pthread_mutex_unlock(&sh->lock);
+	tx_release(tx);
+	return 0;
+}
+
+/* The first of tx[0..i) on the same queue (or shard: by_shard) as tx[i], or i when none. */
+static unsigned int first_alike(struct mlx5tls_tx *const *tx, unsigned int i, bool by_shard)
+{
+	for (unsigned int j = 0; j < i; j++)
+		if (by_shard ? tx[j]->qp->shard == tx[i]->qp->shard : tx[j]->qp == tx[i]->qp)
+			return j;
+	return i;
+}
+
+/* Up to TX_DESTROY_GROUP checked contexts through the stages together. */
+static void destroy_group(struct mlx5tls_tx *const *tx, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		tx_prefetch_head(tx[i]);
+	for (unsigned int i = 0; i < n; i++)
+		tx_prefetch_parts(tx[i]);
+	for (unsigned int i = 0; i < n; i++)
+		tx_prefetch_rest(tx[i]);
+	/* a group's contexts are on a few queues: the quadratic search costs less than a miss */
+	for (unsigned int i = 0; i < n; i++)
+		if (first_alike(tx, i, false) == i)
+			tx_queue_drain(tx[i]->qp);
+	for (unsigned int i = 0; i < n; i++)
+		qp_forget_owner(tx[i]->qp, tx[i], NULL);
+	for (unsigned int i = 0; i < n; i++) {
+		struct ctx_shard *sh = tx[i]->qp->shard;
+
+		if (first_alike(tx, i, true) != i)
+			continue;
+		pthread_mutex_lock(&sh->lock);
+		for (unsigned int k = i; k < n; k++)
+			if (tx[k]->qp->shard == sh)
+				insp_table_prefetch_del(&sh->tx, tx[k]->dev_slot, tx[k]->id);
+		for (unsigned int k = i; k < n; k++)
+			if (tx[k]->qp->shard == sh)
+				lists_del_locked(tx[k]);
+		pthread_mutex_unlock(&sh->lock);
+	}
+	for (unsigned int i = 0; i < n; i++)
+		tx_release(tx[i]);
+}
+
+/* Every entry a context, none twice: the flag of each is set in one pass (the first touch of
+ * each context, all of them in flight together) and cleared again when one is not. */
+static int bulk_check(struct mlx5tls_tx *const *tx, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (tx[i] && !tx[i]->going) {
+			tx[i]->going = true;
+			continue;
+		}
+		while (i--)
+			tx[i]->going = false;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int mlx5tls_tx_destroy_bulk(struct mlx5tls_tx *const *tx, size_t n)
+{
+	int ret;
+
+	if (!n)
+		return 0;
+	if (!tx)
+		return libmlx5tls_err(-EINVAL);
+	ret = bulk_check(tx, n);
+	if (ret)
+		return libmlx5tls_err(ret);
+	for (size_t i = 0; i < n; i += TX_DESTROY_GROUP)
+		destroy_group(tx + i, (unsigned int)(n - i < TX_DESTROY_GROUP ? n - i
+									 : TX_DESTROY_GROUP));
+	return 0;
+}
