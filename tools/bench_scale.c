@@ -4,9 +4,11 @@
  *
  * TX: LIVE TLS TX contexts (pooled DEK and TIS) on one queue pair; then for a fixed time a
  * random live context is destroyed and a new one created in its place (a replacement), on this
- * one thread (the model's queue is synchronous: its work is on this core too). Printed: the
- * replacements per second at 1k, 100k (and 1M with --full) live contexts, the ratio of the
- * largest to the 1k figure, and the heap per live context. Then the memory of an idle context
+ * one thread (the model's queue is synchronous: its work is on this core too); then the same in
+ * batches of 16 distinct random contexts, destroyed by one mlx5tls_tx_destroy_bulk and created
+ * again one by one (an application closing many connections at once). Printed: the replacements
+ * per second at 1k, 100k (and 1M with --full) live contexts, one at a time and in batches, the
+ * ratio of the largest to the 1k figure of each, and the heap per live context. Then the memory of an idle context
  * that has been used (one record sent and acknowledged: the record tracker gave back what it
  * took, the model holds the TIS's engine state) and of fresh contexts that replaced used ones
  * (the model dropped that state with the DEKs it came from). RX: the same with TLS RX contexts,
@@ -27,6 +29,7 @@
 #define SCALE_TARGET_REPL_PER_SEC 100000.0
 #define SCALE_TARGET_RATIO 0.5
 #define SCALE_CHURN_SECONDS 0.5
+#define SCALE_BATCH 16u /* contexts per mlx5tls_tx_destroy_bulk in the batch replacements */
 #define SCALE_TX_ISN BENCH_FIRST_RECORD_ISN
 #define SCALE_RX_ISN 5000u
 #define SCALE_USED_LIVE 10000u      /* contexts for the memory-after-use figures */
@@ -69,6 +72,9 @@ struct scale_result {
 	double lib_per_ctx;      /* the library context's share (mlx5tls_tx/rx_query mem_bytes) */
 	double create_per_sec;
 	double cmds_per_repl;    /* firmware commands per replacement */
+	uint32_t batch;          /* TX: contexts per batch replacement (0: none measured) */
+	double batch_per_sec;    /* replacements per second, in batches */
+	double batch_cmds_per_repl;
 };
 
 static uint64_t fw_cmds(struct scale *s)
@@ -107,10 +113,77 @@ static struct mlx5tls_tx *tx_new(struct scale *s)
 	return mlx5tls_tx_create(s->qp, &s->ci.info, s->ci_len, SCALE_TX_ISN, &o);
 }
 
+/* Random replacements one at a time: a random live context destroyed, a new one made in its
+ * place. On failure the slot is NULL (run_tx destroys the others). */
+static int tx_churn(struct scale *s, struct mlx5tls_tx **tx, uint32_t live, struct scale_result *r)
+{
+	uint64_t n = 0, c0 = fw_cmds(s);
+	double t0 = now_sec(), t1;
+	int ret;
+
+	do {
+		for (unsigned int k = 0; k < 1024; k++, n++) {
+			uint32_t i = (uint32_t)(bench_rng_next(&s->rng) % live);
+
+			ret = mlx5tls_tx_destroy(tx[i]);
+			tx[i] = ret ? NULL : tx_new(s);
+			if (!tx[i])
+				return tool_fail(s->t, "TX context replace", ret ? ret : errno);
+		}
+		t1 = now_sec();
+	} while (t1 - t0 < s->churn_seconds);
+	r->repl_per_sec = n / (t1 - t0);
+	r->cmds_per_repl = (double)(fw_cmds(s) - c0) / (double)n;
+	return 0;
+}
+
+/* The same in batches: r->batch distinct random contexts (a duplicate is drawn again) destroyed
+ * by one mlx5tls_tx_destroy_bulk, then as many new ones made in their places. */
+static int tx_churn_batch(struct scale *s, struct mlx5tls_tx **tx, uint32_t live,
+			  struct scale_result *r)
+{
+	struct mlx5tls_tx *gone[SCALE_BATCH];
+	uint32_t pick[SCALE_BATCH];
+	uint64_t n = 0, c0 = fw_cmds(s);
+	double t0 = now_sec(), t1;
+	int ret;
+
+	r->batch = live < SCALE_BATCH ? live : SCALE_BATCH;
+	do {
+		for (unsigned int k = 0; k < 1024 / SCALE_BATCH; k++, n += r->batch) {
+			for (uint32_t j = 0; j < r->batch; j++) {
+				bool dup;
+
+				do {
+					pick[j] = (uint32_t)(bench_rng_next(&s->rng) % live);
+					dup = false;
+					for (uint32_t m = 0; m < j; m++)
+						dup |= pick[m] == pick[j];
+				} while (dup);
+				gone[j] = tx[pick[j]];
+			}
+			ret = mlx5tls_tx_destroy_bulk(gone, r->batch);
+			if (ret) /* none destroyed: tx[] stays as it is */
+				return tool_fail(s->t, "TX context bulk destroy", ret);
+			for (uint32_t j = 0; j < r->batch; j++)
+				tx[pick[j]] = NULL;
+			for (uint32_t j = 0; j < r->batch; j++) {
+				tx[pick[j]] = tx_new(s);
+				if (!tx[pick[j]])
+					return tool_fail(s->t, "TX context create", errno);
+			}
+		}
+		t1 = now_sec();
+	} while (t1 - t0 < s->churn_seconds);
+	r->batch_per_sec = n / (t1 - t0);
+	r->batch_cmds_per_repl = (double)(fw_cmds(s) - c0) / (double)n;
+	return 0;
+}
+
 static int run_tx(struct scale *s, uint32_t live, struct scale_result *r)
 {
 	struct mlx5tls_tx **tx = calloc(live, sizeof(*tx));
-	uint64_t heap0, n = 0, lib = 0, c0;
+	uint64_t heap0, lib = 0;
 	double t0, t1;
 	int ret = 0;
 
@@ -138,23 +211,9 @@ static int run_tx(struct scale *s, uint32_t live, struct scale_result *r)
 			lib += info.mem_bytes;
 	}
 	r->lib_per_ctx = (double)lib / live;
-	c0 = fw_cmds(s);
-	t0 = now_sec();
-	do {
-		for (unsigned int k = 0; k < 1024; k++, n++) {
-			uint32_t i = (uint32_t)(bench_rng_next(&s->rng) % live);
-
-			ret = mlx5tls_tx_destroy(tx[i]);
-			tx[i] = ret ? NULL : tx_new(s);
-			if (!tx[i]) {
-				ret = tool_fail(s->t, "TX context replace", ret ? ret : errno);
-				goto out;
-			}
-		}
-		t1 = now_sec();
-	} while (t1 - t0 < s->churn_seconds);
-	r->repl_per_sec = n / (t1 - t0);
-	r->cmds_per_repl = (double)(fw_cmds(s) - c0) / (double)n;
+	ret = tx_churn(s, tx, live, r);
+	if (!ret)
+		ret = tx_churn_batch(s, tx, live, r);
 out:
 	for (uint32_t i = 0; i < live; i++)
 		if (tx[i] && mlx5tls_tx_destroy(tx[i]) && !ret)
@@ -423,6 +482,11 @@ static void print_runs(const char *dir, const struct scale_result *res, unsigned
 		pr_double("create_per_sec", " create %s/s,", r->create_per_sec, 0);
 		pr_double("replace_per_sec", " random replace %s/s", r->repl_per_sec, 0);
 		pr_double("fw_cmds_per_replace", " (%s fw commands each),", r->cmds_per_repl, 2);
+		if (r->batch) {
+			pr_uint("batch", " in batches of %s", r->batch);
+			pr_double("replace_batch_per_sec", " %s/s", r->batch_per_sec, 0);
+			pr_double("fw_cmds_per_batch_replace", " (%s),", r->batch_cmds_per_repl, 2);
+		}
 		pr_double("heap_per_context", " heap %s B/context", r->heap_per_ctx, 0);
 		if (r->lib_per_ctx > 0 && !strcmp(dir, "tx")) {
 			pr_double("library_per_context", " (library %s B,", r->lib_per_ctx, 0);
@@ -472,19 +536,38 @@ static void print_mem_target(const struct scale_mem *m)
 	pr_nl();
 }
 
+/* The replacements per second of r, one at a time or in batches. */
+static double repl_rate(const struct scale_result *r, bool batch)
+{
+	return batch ? r->batch_per_sec : r->repl_per_sec;
+}
+
+/* " in batches of N" for the batch figures, else nothing; its JSON key's infix likewise. */
+static void batch_words(const struct scale_result *r, bool batch, char *how, size_t how_sz,
+			const char **infix)
+{
+	how[0] = '\0';
+	if (batch)
+		snprintf(how, how_sz, " in batches of %" PRIu32, r->batch);
+	*infix = batch ? "_batch" : "";
+}
+
 /* What the largest size costs per replacement over the smallest, in dependent cache misses of
  * this machine (bench_memlat.c): the part of the ratio that is memory, not the library's work. */
 static void print_misses(const char *what, const struct scale_result *res, unsigned int n,
-			 double miss_ns)
+			 double miss_ns, bool batch)
 {
-	double extra = 1e9 / res[n - 1].repl_per_sec - 1e9 / res[0].repl_per_sec;
-	char key[64];
+	double big = repl_rate(&res[n - 1], batch), small = repl_rate(&res[0], batch), extra;
+	const char *infix;
+	char key[64], how[32];
 
-	if (n < 2 || miss_ns <= 0 || res[0].repl_per_sec <= 0 || res[n - 1].repl_per_sec <= 0)
+	if (n < 2 || miss_ns <= 0 || small <= 0 || big <= 0)
 		return;
-	snprintf(key, sizeof(key), "%s_cold_cost", what);
+	extra = 1e9 / big - 1e9 / small;
+	batch_words(&res[n - 1], batch, how, sizeof(how), &infix);
+	snprintf(key, sizeof(key), "%s%s_cold_cost", what, infix);
 	pr_open_object(key);
-	pr_text("  %s", what);
+	pr_text("  %s%s", what, how);
 	pr_uint("live", " at %s live a replacement costs", res[n - 1].live);
 	pr_double("extra_ns", " %s ns more than", extra, 0);
 	pr_uint("base_live", " at %s", res[0].live);
@@ -493,26 +576,29 @@ static void print_misses(const char *what, const struct scale_result *res, unsig
 	pr_nl();
 }
 
-static void print_target(const char *what, const struct scale_result *res, unsigned int n)
+static void print_target(const char *what, const struct scale_result *res, unsigned int n,
+			 bool batch)
 {
 	const struct scale_result *big = &res[n - 1];
-	double ratio = bench_ratio(big->repl_per_sec, res[0].repl_per_sec);
-	bool met = big->repl_per_sec >= SCALE_TARGET_REPL_PER_SEC;
-	char key[64];
+	double ratio = bench_ratio(repl_rate(big, batch), repl_rate(&res[0], batch));
+	bool met = repl_rate(big, batch) >= SCALE_TARGET_REPL_PER_SEC;
+	const char *infix;
+	char key[64], how[32];
 
-	snprintf(key, sizeof(key), "%s_replace_target", what);
+	batch_words(big, batch, how, sizeof(how), &infix);
+	snprintf(key, sizeof(key), "%s%s_replace_target", what, infix);
 	pr_open_object(key);
-	pr_text("target %s replace/s at %" PRIu32 " live >= %.0f:", what, big->live,
+	pr_text("target %s replace/s%s at %" PRIu32 " live >= %.0f:", what, how, big->live,
 		SCALE_TARGET_REPL_PER_SEC);
 	pr_bool("met", NULL, met);
 	pr_text(" %s", met ? "met" : "NOT met");
-	pr_double("value", " (%s)", big->repl_per_sec, 0);
+	pr_double("value", " (%s)", repl_rate(big, batch), 0);
 	pr_close_object();
 	pr_nl();
 	met = ratio >= SCALE_TARGET_RATIO;
-	snprintf(key, sizeof(key), "%s_ratio_target", what);
+	snprintf(key, sizeof(key), "%s%s_ratio_target", what, infix);
 	pr_open_object(key);
-	pr_text("target %s replace/s at %" PRIu32 " vs %" PRIu32 " live >= %.1fx:", what,
+	pr_text("target %s replace/s%s at %" PRIu32 " vs %" PRIu32 " live >= %.1fx:", what, how,
 		big->live, res[0].live, SCALE_TARGET_RATIO);
 	pr_bool("met", NULL, met);
 	pr_text(" %s", met ? "met" : "NOT met");
@@ -636,10 +722,12 @@ int bench_scale_run(struct tool *t, bool full, uint32_t live)
 		pr_double("miss_ns", "  memory: one dependent cache miss (a random walk through"
 			  " 256 MiB of heap) costs %s ns", miss_ns, 0);
 		pr_nl();
-		print_misses("tx", tx, ntx, miss_ns);
-		print_misses("rx", rx, nrx, miss_ns);
-		print_target("tx", tx, ntx);
-		print_target("rx", rx, nrx);
+		print_misses("tx", tx, ntx, miss_ns, false);
+		print_misses("tx", tx, ntx, miss_ns, true);
+		print_misses("rx", rx, nrx, miss_ns, false);
+		print_target("tx", tx, ntx, false);
+		print_target("tx", tx, ntx, true);
+		print_target("rx", rx, nrx, false);
 		print_mem_target(&used);
 		pr_close_object();
 	}
