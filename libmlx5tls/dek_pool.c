@@ -360,6 +360,15 @@ struct mlx5tls_dek *mlx5tls_dek_pool_get(struct mlx5tls_dek_pool *pool,
 	return dek;
 }
 
+void dek_prefetch_release(const struct mlx5tls_dek *dek)
+{
+	/* dek_pool_put counts the element back in its bulk (in_use, awaiting, slots pointer: the
+	 * record's first line) */
+	if (dek->bulk)
+		__builtin_prefetch(dek->bulk, 1);
+	heap_prefetch_free(dek, sizeof(*dek));
+}
+
 int dek_pool_put(struct mlx5tls_dek *dek)
 {
 	struct mlx5tls_dek_pool *pool = dek->pool;

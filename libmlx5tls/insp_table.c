@@ -373,6 +373,17 @@ void insp_table_prefetch_del(const struct insp_table *t, uint32_t slot, uint64_t
 		__builtin_prefetch(bucket_ref(t, bucket_of(t, key_hash(key))), 1);
 }
 
+void insp_table_prefetch_chain(const struct insp_table *t, uint64_t key)
+{
+	uint32_t s1;
+
+	if (!t->nbchunks)
+		return;
+	s1 = *bucket_ref(t, bucket_of(t, key_hash(key)));
+	if (s1 && s1 - 1 < t->end)
+		__builtin_prefetch(link_ref(t, s1 - 1), 1);
+}
+
 void *insp_table_get(const struct insp_table *t, uint32_t slot)
 {
 	uintptr_t v;

@@ -81,6 +81,10 @@ void insp_table_del(struct insp_table *t, uint32_t slot);
  * same lock as insp_table_del, ahead of it, so that at a million objects these misses overlap
  * with the caller's others instead of following them one by one. */
 void insp_table_prefetch_del(const struct insp_table *t, uint32_t slot, uint64_t key);
+/* Then, once that chain's head has arrived (a stage later, under the same lock): ask for the
+ * first slot of the chain, which the delete reads when it is not the slot deleted - at a million
+ * objects another cold line, found only from the head. */
+void insp_table_prefetch_chain(const struct insp_table *t, uint64_t key);
 /* The object in slot, NULL when the slot is free or past the end. */
 void *insp_table_get(const struct insp_table *t, uint32_t slot);
 /* Every slot at or past this number is free (a walk's bound). */
