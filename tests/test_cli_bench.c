@@ -73,6 +73,13 @@ static void test_bench_setup_smoke(void)
 	CU_ASSERT_TRUE(number_after(r.out, "\"tx\":", "\"fw_cmds_per_replace\":") <= 1.05);
 	CU_ASSERT_TRUE(number_after(r.out, "\"rx\":", "\"fw_cmds_per_replace\":") <= 3.05);
 	CU_ASSERT_TRUE(number_after(r.out, "\"tx\":", "\"library_per_context\":") <= 1024);
+	/* and in batches of 16 (mlx5tls_tx_destroy_bulk, then as many creates): its own figure,
+	 * still one key load per replacement, and its own targets */
+	HAS(r.out, "\"batch\":16,\"replace_batch_per_sec\":");
+	CU_ASSERT_TRUE(number_after(r.out, "\"tx\":", "\"replace_batch_per_sec\":") > 0);
+	CU_ASSERT_TRUE(number_after(r.out, "\"tx\":", "\"fw_cmds_per_batch_replace\":") <= 1.05);
+	HAS(r.out, "\"tx_batch_replace_target\":{\"met\":");
+	HAS(r.out, "\"tx_batch_ratio_target\":{\"met\":");
 	/* used contexts (one record each, acknowledged): the record tracker gave back what it took
 	 * (the heap figures are not asserted: a sanitizer's allocator does not report them) */
 	HAS(r.out, "\"tx_idle_memory_target\":{\"met\":true");
@@ -87,6 +94,9 @@ static void test_bench_setup_smoke(void)
 	HAS(r.out, "  tx     200 live: create ");
 	HAS(r.out, "  rx     200 live: create ");
 	HAS(r.out, "  tx     200 live, each sent one record");
+	HAS(r.out, " fw commands each), in batches of 16 ");
+	HAS(r.out, "target tx replace/s in batches of 16 at 200 live >= 100000: ");
+	HAS(r.out, "target tx replace/s in batches of 16 at 200 vs 200 live >= 0.5x: ");
 	run_free(&r);
 
 	/* --threads: contexts on a queue per thread, each thread's own operations */
