@@ -15,8 +15,13 @@
  * Errors: a NULL array, a NULL entry, a context twice (side by side, or in different groups)
  * give -EINVAL and destroy nothing: every context still sends, and all of them are destroyed
  * by one call afterwards (so a failed call leaves no mark on them). n = 0 and a bulk of one.
+ * And bulk destroys on two queues while another thread walks the device and pages through the
+ * publisher's contexts: each context live all along is seen once per walk (also run under
+ * ThreadSanitizer in CI: the shard locks a group takes are the ones the walk takes).
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -463,6 +468,102 @@ static void test_bulk_errors(void)
 	free(f);
 }
 
+/* ---- bulk destroys while another thread walks the device ---- */
+
+#define CHURN_BATCH 20u          /* contexts made and bulk-destroyed per round */
+#define CHURN_ROUNDS_DEFAULT 300u
+
+struct walker {
+	struct fx *f;
+	atomic_bool stop;
+	atomic_uint walks;
+	unsigned int bad;
+};
+
+/* Each context of f on its first device (live all along) exactly once in a walk. */
+static void *walk_run(void *arg)
+{
+	struct walker *w = arg;
+	struct walk seen;
+
+	while (!atomic_load(&w->stop) || !atomic_load(&w->walks)) {
+		size_t len = 0;
+		char *a;
+
+		seen.n = 0;
+		if (mlx5tls_device_foreach_tx(w->f->d[0].b.dev, walk_cb, &seen)) {
+			w->bad++;
+			break;
+		}
+		/* the churned ones come and go: only those live all along are counted */
+		for (unsigned int i = 0; i < w->f->n; i++) {
+			unsigned int times = 0;
+
+			if (w->f->c[i].q == &w->f->q[2])
+				continue;
+			for (unsigned int k = 0; k < seen.n && k < NCTX + NCTX2; k++)
+				times += seen.seen[k] == w->f->c[i].tx;
+			w->bad += times != 1 && seen.n <= NCTX + NCTX2;
+		}
+		a = publish_answer("ctx limit 16", &len);
+		w->bad += !a || strstr(a, "\"error\"") != NULL;
+		free(a);
+		atomic_fetch_add(&w->walks, 1);
+	}
+	return NULL;
+}
+
+static void test_bulk_while_walking(void)
+{
+	const char *env = getenv("MLX5TLS_STRESS_ROUNDS");
+	unsigned int rounds = env ? (unsigned int)atoi(env) : CHURN_ROUNDS_DEFAULT;
+	struct mlx5tls_tx *churn[CHURN_BATCH], *arr[NCTX + NCTX2];
+	struct fx *f = calloc(1, sizeof(*f));
+	struct walker *w = calloc(1, sizeof(*w));
+	uint64_t del0;
+	unsigned int made = 0;
+	pthread_t th;
+
+	CU_ASSERT_FATAL(f && w);
+	fx_open(f);
+	w->f = f;
+	del0 = test_counter(f->d[0].b.dev, "tx_tls_del");
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&th, NULL, walk_run, w), 0);
+	/* the rounds asked for, and on until the walker has walked a few times meanwhile */
+	for (unsigned int r = 0; r < rounds || (atomic_load(&w->walks) < 10 && r < 100 * rounds);
+	     r++) {
+		for (unsigned int k = 0; k < CHURN_BATCH; k++) {
+			MLX5TLS_OPTS(mlx5tls_tx_opts, o, .dek_pool = f->d[0].dp, .tis_pool = f->d[0].tp);
+			struct tls12_crypto_info_aes_gcm_128 ci;
+
+			test_ci128(&ci, TLS_1_3_VERSION, (uint8_t)(r + k));
+			churn[k] = mlx5tls_tx_create(f->q[(r + k) % 2].qp, &ci.info, sizeof(ci), ISN,
+						     &o);
+			CU_ASSERT_PTR_NOT_NULL_FATAL(churn[k]);
+			made++;
+		}
+		CU_ASSERT_EQUAL_FATAL(mlx5tls_tx_destroy_bulk(churn, CHURN_BATCH), 0);
+	}
+	atomic_store(&w->stop, true);
+	CU_ASSERT_EQUAL(pthread_join(th, NULL), 0);
+	CU_ASSERT_TRUE(atomic_load(&w->walks) >= 10);
+	CU_ASSERT_EQUAL(w->bad, 0);
+	CU_ASSERT_EQUAL(test_counter(f->d[0].b.dev, "tx_tls_del"), del0 + made);
+	for (unsigned int k = 0; k < 2; k++) {
+		unsigned int on_q = 0;
+
+		for (unsigned int i = 0; i < f->n; i++)
+			on_q += f->c[i].q == &f->q[k];
+		CU_ASSERT_EQUAL(qp_attr(&f->q[k], false), on_q);
+	}
+	for (unsigned int i = 0; i < f->n; i++)
+		arr[i] = f->c[i].tx;
+	CU_ASSERT_EQUAL(mlx5tls_tx_destroy_bulk(arr, f->n), 0);
+	fx_close(f);
+	free(w);
+	free(f);
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
@@ -470,6 +571,8 @@ int main(void)
 		  test_bulk_destroy },
 		{ "NULL array, NULL entry, a context twice: -EINVAL, nothing destroyed",
 		  test_bulk_errors },
+		{ "bulk destroys on 2 queues while another thread walks the device",
+		  test_bulk_while_walking },
 		{ NULL, NULL },
 	};
 	static const struct test_suite suites[] = {
