@@ -52,9 +52,16 @@ const char *sim_tls_rx_status_str(enum sim_tls_rx_status s)
 
 struct sim_tls_rx *sim_tls_rx_create(void)
 {
-	struct sim_tls_rx *rx = secret_alloc(sizeof(*rx)); /* key, salt, IV, plaintext */
+	/* the state is ordinary heap: none of it is secret but the keys (tls_rx_internal.h) */
+	struct sim_tls_rx *rx = calloc(1, sizeof(*rx));
 
 	if (!rx) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	rx->k = secret_alloc(sizeof(*rx->k));
+	if (!rx->k) {
+		free(rx);
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -67,10 +74,10 @@ void sim_tls_rx_destroy(struct sim_tls_rx *rx)
 {
 	if (!rx)
 		return;
-	sim_tls_evp_free(&rx->gcm);
+	sim_tls_evp_free(&rx->gcm); /* cleanses the key schedules */
 	sim_tls_evp_free(&rx->ctr);
-	explicit_bzero(rx, sizeof(*rx));
-	secret_free(rx, sizeof(*rx));
+	secret_free(rx->k, sizeof(*rx->k)); /* wipes */
+	free(rx);
 }
 
 static bool all_zero(const uint8_t *p, size_t n)
@@ -121,15 +128,15 @@ int sim_tls_rx_set_static(struct sim_tls_rx *rx, const uint8_t params[64], const
 	/* The new key replaces the old one in both contexts (tls_rx_rec.c keys them again before
 	 * their next use, the GCM one with the salt as its fixed IV part): the GCM state of the
 	 * tracked record is reset, as the cases below take into account. */
-	explicit_bzero(rx->key, sizeof(rx->key));
-	memcpy(rx->key, key, key_len);
+	explicit_bzero(rx->k->key, sizeof(rx->k->key));
+	memcpy(rx->k->key, key, key_len);
 	rx->gcm_keyed = false;
 	rx->ctr_keyed = false;
-	memcpy(rx->salt, DEVX_ADDR_OF(tls_static_params, p, gcm_iv), sizeof(rx->salt));
+	memcpy(rx->k->salt, DEVX_ADDR_OF(tls_static_params, p, gcm_iv), sizeof(rx->k->salt));
 	rx->tls13 = version == MLX5_STATIC_PARAMS_TLS_VERSION_1_3;
 	rx->key_bits = (uint32_t)key_len * 8;
-	memcpy(rx->implicit_iv, DEVX_ADDR_OF(tls_static_params, p, implicit_iv),
-	       sizeof(rx->implicit_iv));
+	memcpy(rx->k->implicit_iv, DEVX_ADDR_OF(tls_static_params, p, implicit_iv),
+	       sizeof(rx->k->implicit_iv));
 	rn = DEVX_GET64(tls_static_params, p, initial_record_number);
 	resync_tcp_sn = DEVX_GET(tls_static_params, p, resync_tcp_sn);
 	explicit_bzero(p, sizeof(p));
