@@ -198,10 +198,12 @@ int rx_sw_init(struct rx_sw **out, const struct tls_crypto_info *ci, size_t ci_l
 	ret = crypto_info_fields(ci, ci_len, &cf);
 	if (ret)
 		return ret;
-	rx = calloc(1, sizeof(*rx)); /* the keys apart, in secret memory (key_load) */
+	/* the keys apart, in secret memory (key_load); malloc and an assignment, not calloc, as
+	 * the model's engine state (sim/tls_rx_params.c): the chunk a destroy just freed */
+	rx = malloc(sizeof(*rx));
 	if (!rx)
 		return -ENOMEM;
-	rx->tls13 = cf.tls13;
+	*rx = (struct rx_sw){ .tls13 = cf.tls13 };
 	ret = key_load(rx, 0, ci, ci_len);
 	if (ret) {
 		rx_sw_free(rx);
