@@ -13,9 +13,15 @@
  * Secret memory is counted with secret_get_stats (requested bytes of live allocations) and
  * searched for key bytes through secret_for_each_region; wipes are seen by secret_wipe_hook.
  */
+#include <errno.h>
+#include <malloc.h>
 #include <openssl/rand.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "mlx5tls/mlx5tls.h"
 #include "rx_sw.h"
@@ -29,6 +35,17 @@
 #define LINE 64u          /* one chunk of secret memory per key epoch / engine: a cache line */
 #define CTX_SECRET 192u   /* a whole RX context: library key, model key, the DEK's key */
 #define EPOCHS 9u         /* keys used in the KeyUpdate case: more than RX_SW_EPOCHS */
+
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+#ifndef UNDER_ASAN
+#define UNDER_ASAN 0
+#endif
 
 static struct secret_stats stats(void)
 {
@@ -163,6 +180,36 @@ static int count_records(void *ctx, uint8_t type, const uint8_t *pt, size_t len)
 	return 0;
 }
 
+/* Per epoch k of ci[0..n): one application data record, then a KeyUpdate (RFC 8446 4.6.3), both
+ * numbered from 0 under ci[k]. */
+static size_t epoch_stream(struct tls12_crypto_info_aes_gcm_256 *ci, unsigned int n, uint8_t *wire,
+			   size_t cap)
+{
+	static const uint8_t data[100] = { 1 }, ku[5] = { 24, 0, 0, 1, 0 };
+	size_t len = 0;
+
+	for (unsigned int k = 0; k < n; k++) {
+		random_ci256(&ci[k]);
+		put_record(&ci[k].info, 0, TLS_RT_APPLICATION_DATA, data, sizeof(data), wire, cap,
+			   &len);
+		put_record(&ci[k].info, 1, TLS_RT_HANDSHAKE, ku, sizeof(ku), wire, cap, &len);
+	}
+	return len;
+}
+
+/* The stream from *off on, up to the next KeyUpdate (rx_sw stops there). */
+static void input_to_stop(struct rx_sw *sw, const uint8_t *wire, size_t len, size_t *off,
+			  unsigned int *records)
+{
+	while (rx_sw_stopped(sw) == RX_SW_GOING && *off < len) {
+		uint32_t n = rx_sw_to_boundary(sw);
+
+		CU_ASSERT_EQUAL_FATAL(rx_sw_input(sw, wire + *off, n, RX_SW_MARK_RECEIVED,
+						  count_records, records), 0);
+		*off += n;
+	}
+}
+
 /*
  * KeyUpdates one after another: each epoch's key gets a chunk of its own when it is loaded; once
  * RX_SW_EPOCHS are kept, loading the next one wipes and frees the oldest one's chunk there and
@@ -170,23 +217,15 @@ static int count_records(void *ctx, uint8_t type, const uint8_t *pt, size_t len)
  */
 static void test_lib_key_epochs(void)
 {
-	static const uint8_t data[100] = { 1 }, ku[5] = { 24, 0, 0, 1, 0 }; /* RFC 8446 4.6.3 */
 	struct tls12_crypto_info_aes_gcm_256 ci[EPOCHS];
 	uint8_t *wire = malloc(EPOCHS * 512);
-	size_t len = 0, off = 0;
+	size_t len, off = 0;
 	struct secret_stats s0, s;
 	struct rx_sw *sw = NULL;
 	unsigned int records = 0;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(wire);
-	for (unsigned int k = 0; k < EPOCHS; k++) {
-		random_ci256(&ci[k]);
-		/* each epoch: one application data record, then a KeyUpdate (numbered from 0) */
-		put_record(&ci[k].info, 0, TLS_RT_APPLICATION_DATA, data, sizeof(data), wire,
-			   EPOCHS * 512, &len);
-		put_record(&ci[k].info, 1, TLS_RT_HANDSHAKE, ku, sizeof(ku), wire, EPOCHS * 512,
-			   &len);
-	}
+	len = epoch_stream(ci, EPOCHS, wire, EPOCHS * 512);
 	s0 = stats();
 	CU_ASSERT_EQUAL_FATAL(rx_sw_init(&sw, &ci[0].info, sizeof(ci[0])), 0);
 	for (unsigned int k = 0; k + 1 < EPOCHS; k++) {
@@ -195,13 +234,7 @@ static void test_lib_key_epochs(void)
 		int ret;
 
 		/* the epoch's two records: the KeyUpdate stops the input */
-		while (rx_sw_stopped(sw) == RX_SW_GOING && off < len) {
-			uint32_t n = rx_sw_to_boundary(sw);
-
-			CU_ASSERT_EQUAL_FATAL(rx_sw_input(sw, wire + off, n, RX_SW_MARK_RECEIVED,
-							  count_records, &records), 0);
-			off += n;
-		}
+		input_to_stop(sw, wire, len, &off, &records);
 		CU_ASSERT_EQUAL_FATAL(rx_sw_stopped(sw), RX_SW_STOP_KEY_UPDATE);
 		if (forget)
 			CU_ASSERT_EQUAL(secret_copies(ci[k + 1 - RX_SW_EPOCHS].key, 32, &old), 1);
@@ -328,6 +361,115 @@ static void test_model_key_wiped_once_used(void)
 	explicit_bzero(&ci, sizeof(ci));
 }
 
+/* ---- secret memory refused ---- */
+
+#define HOLD_MAX (1u << 16)
+
+/* Take 64-byte chunks of secret memory until it refuses (the address space is limited): the
+ * number taken. */
+static unsigned int exhaust(void **hold)
+{
+	unsigned int n = 0;
+
+	while (n < HOLD_MAX && (hold[n] = secret_alloc(LINE)))
+		n++;
+	return n;
+}
+
+/* Heap bytes in use: with the thread cache off (a cached chunk counts as in use). */
+static size_t heap_in_use(void)
+{
+	return mallinfo2().uordblks;
+}
+
+/* Run in a child of its own, the thread cache of malloc off (test_secret_refused): 0, or how
+ * many checks failed. */
+static int refused_child(void)
+{
+	struct tls12_crypto_info_aes_gcm_256 ci[2];
+	uint8_t wire[2 * 512];
+	void **hold = calloc(HOLD_MAX, sizeof(*hold));
+	struct rx_sw *sw = NULL, *sw2 = (struct rx_sw *)1;
+	struct secret_stats s0, s1;
+	unsigned int records = 0, n;
+	size_t len, off = 0, heap0;
+	struct rlimit rl;
+	long vm_pages = 0;
+	int bad = 0, ret;
+	FILE *f;
+
+	len = epoch_stream(ci, 2, wire, sizeof(wire));
+	/* a context stopped at its KeyUpdate, and the heap chunk the next rx_sw_init takes */
+	if (!hold || rx_sw_init(&sw, &ci[0].info, sizeof(ci[0])) || rx_sw_init(&sw2, &ci[0].info,
+									       sizeof(ci[0])))
+		return 100;
+	input_to_stop(sw, wire, len, &off, &records);
+	rx_sw_free(sw2);
+	f = fopen("/proc/self/statm", "r");
+	if (!f || fscanf(f, "%ld", &vm_pages) != 1)
+		return 101;
+	fclose(f);
+	/* 1 MiB more address space: some regions of secret memory, then mmap refuses */
+	rl.rlim_cur = rl.rlim_max = (rlim_t)vm_pages * (rlim_t)sysconf(_SC_PAGESIZE) + (1u << 20);
+	if (setrlimit(RLIMIT_AS, &rl))
+		return 102;
+	n = exhaust(hold);
+	bad += n == 0 || n == HOLD_MAX;
+	s0 = stats();
+	heap0 = heap_in_use();
+
+	/* the library: a new context, then the rekey */
+	sw2 = (struct rx_sw *)1;
+	bad += rx_sw_init(&sw2, &ci[1].info, sizeof(ci[1])) != -ENOMEM;
+	bad += sw2 != NULL;
+	ret = rx_sw_rekey(sw, &ci[1].info, sizeof(ci[1]));
+	bad += ret != -ENOMEM;
+	bad += rx_sw_epoch(sw) != 0;
+	/* the model's engine */
+	errno = 0;
+	bad += sim_tls_rx_create() != NULL;
+	bad += errno != ENOMEM;
+	s1 = stats();
+	bad += s1.live != s0.live || s1.live_bytes != s0.live_bytes;
+	bad += heap_in_use() != heap0; /* every heap chunk taken was given back */
+	if (bad)
+		fprintf(stderr, "refused: %u chunks taken, %d checks failed\n", n, bad);
+
+	/* memory again: the failed context still goes cleanly */
+	for (unsigned int i = 0; i < n; i++)
+		secret_free(hold[i], LINE);
+	rx_sw_free(sw);
+	free(hold);
+	return bad;
+}
+
+static void test_refused_child(void)
+{
+	CU_ASSERT_EQUAL(refused_child(), 0);
+}
+
+/* secret_alloc refused: -ENOMEM (NULL and ENOMEM for the model), and nothing kept - not a chunk
+ * of secret memory, not a byte of heap. In a new process: the address space is limited there,
+ * and malloc's thread cache is off (glibc tunable) so that a chunk kept shows in mallinfo2. */
+static void test_secret_refused(void)
+{
+	int status = -1;
+	pid_t pid;
+
+	if (UNDER_ASAN)
+		return; /* its shadow mappings and allocator: no address space limit, no mallinfo */
+	pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0) {
+		setenv("GLIBC_TUNABLES", "glibc.malloc.tcache_count=0", 1);
+		execl("/proc/self/exe", "test_rx_secret", "--refused-child", (char *)NULL);
+		_exit(127);
+	}
+	CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
+	CU_ASSERT_TRUE(WIFEXITED(status));
+	CU_ASSERT_EQUAL(WEXITSTATUS(status), 0);
+}
+
 /* ---- a whole RX context through the public API, on the model ---- */
 
 static void test_public_per_context(void)
@@ -383,7 +525,7 @@ static void test_public_per_context(void)
 	explicit_bzero(&ci, sizeof(ci));
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
 		{ "library: one line of secret memory per context", test_lib_per_context },
@@ -393,6 +535,7 @@ int main(void)
 		  test_model_per_engine },
 		{ "model: the key copy wiped once both OpenSSL contexts hold it",
 		  test_model_key_wiped_once_used },
+		{ "secret memory refused: -ENOMEM, nothing kept", test_secret_refused },
 		{ "public API: secret memory per RX context", test_public_per_context },
 		{ NULL, NULL },
 	};
@@ -401,5 +544,16 @@ int main(void)
 		{ NULL, NULL, NULL, NULL },
 	};
 
+	static const struct test_case child_cases[] = {
+		{ "secret memory refused (the child)", test_refused_child },
+		{ NULL, NULL },
+	};
+	static const struct test_suite child_suites[] = {
+		{ "RX secrets, refused", NULL, NULL, child_cases },
+		{ NULL, NULL, NULL, NULL },
+	};
+
+	if (argc == 2 && !strcmp(argv[1], "--refused-child"))
+		return test_run_suites(child_suites);
 	return test_run_suites(suites);
 }
