@@ -389,41 +389,53 @@ static int refused_child(void)
 	struct tls12_crypto_info_aes_gcm_256 ci[2];
 	uint8_t wire[2 * 512];
 	void **hold = calloc(HOLD_MAX, sizeof(*hold));
-	struct rx_sw *sw = NULL, *sw2 = (struct rx_sw *)1;
+	struct rx_sw *sw = NULL, *sw2 = NULL;
 	struct secret_stats s0, s1;
-	unsigned int records = 0, n;
+	unsigned int records = 0, n = 0;
 	size_t len, off = 0, heap0;
 	struct rlimit rl;
 	long vm_pages = 0;
-	int bad = 0, ret;
+	int bad = 0;
 	FILE *f;
 
-	len = epoch_stream(ci, 2, wire, sizeof(wire));
-	/* a context stopped at its KeyUpdate, and the heap chunk the next rx_sw_init takes */
-	if (!hold || rx_sw_init(&sw, &ci[0].info, sizeof(ci[0])) || rx_sw_init(&sw2, &ci[0].info,
-									       sizeof(ci[0])))
+	if (!hold)
 		return 100;
+	len = epoch_stream(ci, 2, wire, sizeof(wire));
+	/* a context stopped at its KeyUpdate; and a context and an engine made and freed, so that
+	 * the heap has chunks of their sizes free when secret memory is refused (malloc then
+	 * succeeds: what fails is secret_alloc) */
+	if (rx_sw_init(&sw, &ci[0].info, sizeof(ci[0])) ||
+	    rx_sw_init(&sw2, &ci[0].info, sizeof(ci[0]))) {
+		bad = 101;
+		goto out;
+	}
 	input_to_stop(sw, wire, len, &off, &records);
 	rx_sw_free(sw2);
+	sim_tls_rx_destroy(sim_tls_rx_create());
 	f = fopen("/proc/self/statm", "r");
-	if (!f || fscanf(f, "%ld", &vm_pages) != 1)
-		return 101;
+	if (!f || fscanf(f, "%ld", &vm_pages) != 1) {
+		if (f)
+			fclose(f);
+		bad = 102;
+		goto out;
+	}
 	fclose(f);
 	/* 1 MiB more address space: some regions of secret memory, then mmap refuses */
 	rl.rlim_cur = rl.rlim_max = (rlim_t)vm_pages * (rlim_t)sysconf(_SC_PAGESIZE) + (1u << 20);
-	if (setrlimit(RLIMIT_AS, &rl))
-		return 102;
+	if (setrlimit(RLIMIT_AS, &rl)) {
+		bad = 103;
+		goto out;
+	}
 	n = exhaust(hold);
 	bad += n == 0 || n == HOLD_MAX;
 	s0 = stats();
 	heap0 = heap_in_use();
 
-	/* the library: a new context, then the rekey */
+	/* the library: a new context, then the rekey (which fails the context, as rx.c expects) */
 	sw2 = (struct rx_sw *)1;
 	bad += rx_sw_init(&sw2, &ci[1].info, sizeof(ci[1])) != -ENOMEM;
 	bad += sw2 != NULL;
-	ret = rx_sw_rekey(sw, &ci[1].info, sizeof(ci[1]));
-	bad += ret != -ENOMEM;
+	bad += rx_sw_rekey(sw, &ci[1].info, sizeof(ci[1])) != -ENOMEM;
 	bad += rx_sw_epoch(sw) != 0;
 	/* the model's engine */
 	errno = 0;
@@ -434,12 +446,14 @@ static int refused_child(void)
 	bad += heap_in_use() != heap0; /* every heap chunk taken was given back */
 	if (bad)
 		fprintf(stderr, "refused: %u chunks taken, %d checks failed\n", n, bad);
-
+out:
 	/* memory again: the failed context still goes cleanly */
 	for (unsigned int i = 0; i < n; i++)
 		secret_free(hold[i], LINE);
 	rx_sw_free(sw);
 	free(hold);
+	for (unsigned int k = 0; k < 2; k++)
+		explicit_bzero(&ci[k], sizeof(ci[k]));
 	return bad;
 }
 
