@@ -48,13 +48,15 @@ struct rx_key {
 };
 
 struct rx_sw {
-	/* first, together, what rx_sw_free reads (rx_sw_prefetch_free): OpenSSL contexts, made
-	 * at the first record software has to verify or restore (a connection the device
-	 * decrypts throughout never needs them), the record buffer and the epochs' keys */
+	/* first, together, what a context's destroy reads (rx_sw_prefetch_free): for rx_sw_free
+	 * the OpenSSL contexts, made at the first record software has to verify or restore (a
+	 * connection the device decrypts throughout never needs them), the record buffer and the
+	 * epochs' keys; the counts (rx_sw_get_stats, for the device's counters) */
 	EVP_CIPHER_CTX *gcm; /* the current epoch's key once gcm_keyed */
 	EVP_CIPHER_CTX *ctr;
 	uint8_t *rec;        /* see below */
 	struct rx_key_secret *ks[RX_SW_EPOCHS]; /* by epoch % RX_SW_EPOCHS; NULL: none kept */
+	struct rx_sw_stats st;
 	bool tls13;
 	bool gcm_keyed;
 	uint8_t key_len;     /* 16 or 32, every epoch's (a rekey keeps the cipher) */
@@ -79,7 +81,6 @@ struct rx_sw {
 	uint32_t hs_skip;
 	uint8_t hs_hdr[HS_HDR_LEN];
 	uint32_t hs_hdr_have;
-	struct rx_sw_stats st;
 	/* the record being assembled and, per byte, RX_SW_MARK_* or an epoch mark: one buffer of
 	 * 2 x REC_MAX taken at the first byte assembled and given back when a call ends between
 	 * records (a context whose records the device hands over whole never needs it; an idle
@@ -213,14 +214,18 @@ int rx_sw_init(struct rx_sw **out, const struct tls_crypto_info *ci, size_t ci_l
 	return 0;
 }
 
-/* The fields rx_sw_free reads lead the structure: its first line, which malloc's alignment (16)
- * may split over two. */
+/* What a destroy reads leads the structure, up to the counts: two lines, or three as malloc
+ * aligns it (16). */
 void rx_sw_prefetch_free(const struct rx_sw *rx)
 {
+	const char *end;
+
 	if (!rx)
 		return;
-	__builtin_prefetch(rx, 0);
-	__builtin_prefetch((const char *)(rx->ks + RX_SW_EPOCHS) - 1, 0);
+	end = (const char *)(&rx->st + 1);
+	for (const char *p = (const char *)rx; p < end; p += 64)
+		__builtin_prefetch(p, 1);
+	__builtin_prefetch(end - 1, 1);
 }
 
 void rx_sw_prefetch_keys(const struct rx_sw *rx)

@@ -76,9 +76,10 @@ struct rx_sw_stats {
 int rx_sw_init(struct rx_sw **out, const struct tls_crypto_info *ci, size_t ci_len);
 /* Wipes keys and buffered bytes. NULL is ignored. */
 void rx_sw_free(struct rx_sw *rx);
-/* Ask for what rx_sw_free() touches (a destroy among many contexts: see mlx5tls_rx_destroy), in
- * two steps as the addresses become known: the context's line that rx_sw_free reads, then -
- * reading that line, so once it has arrived - the keys' lines it wipes. NULL: nothing. */
+/* Ask for what a destroy touches (among many contexts: see mlx5tls_rx_destroy), in two steps
+ * as the addresses become known: the context's lines that rx_sw_get_stats() and rx_sw_free()
+ * read, then - reading them, so once they have arrived - the keys' lines rx_sw_free() wipes.
+ * NULL: nothing. */
 void rx_sw_prefetch_free(const struct rx_sw *rx);
 void rx_sw_prefetch_keys(const struct rx_sw *rx);
 /* Stop after every record that is not application data. */
