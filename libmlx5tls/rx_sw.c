@@ -214,18 +214,19 @@ int rx_sw_init(struct rx_sw **out, const struct tls_crypto_info *ci, size_t ci_l
 	return 0;
 }
 
-/* What a destroy reads leads the structure, up to the counts: two lines, or three as malloc
- * aligns it (16). */
+/*
+ * What a destroy reads leads the structure, up to the counts; the lines after them are asked for
+ * too: malloc's per-thread cache hands this memory back (last in, first out) to the next context
+ * made on the thread, and rx_sw_init writes every line of it - cold, each would cost that create
+ * a miss (as mlx5tls_tx_destroy asks for every line of a TX context).
+ */
 void rx_sw_prefetch_free(const struct rx_sw *rx)
 {
-	const char *end;
-
 	if (!rx)
 		return;
-	end = (const char *)(&rx->st + 1);
-	for (const char *p = (const char *)rx; p < end; p += 64)
-		__builtin_prefetch(p, 1);
-	__builtin_prefetch(end - 1, 1);
+	for (size_t off = 0; off < sizeof(*rx); off += 64)
+		__builtin_prefetch((const char *)rx + off, 1);
+	__builtin_prefetch((const char *)rx + sizeof(*rx) - 1, 1);
 }
 
 void rx_sw_prefetch_keys(const struct rx_sw *rx)

@@ -77,9 +77,10 @@ int rx_sw_init(struct rx_sw **out, const struct tls_crypto_info *ci, size_t ci_l
 /* Wipes keys and buffered bytes. NULL is ignored. */
 void rx_sw_free(struct rx_sw *rx);
 /* Ask for what a destroy touches (among many contexts: see mlx5tls_rx_destroy), in two steps
- * as the addresses become known: the context's lines that rx_sw_get_stats() and rx_sw_free()
- * read, then - reading them, so once they have arrived - the keys' lines rx_sw_free() wipes.
- * NULL: nothing. */
+ * as the addresses become known: the context's lines - those rx_sw_get_stats() and rx_sw_free()
+ * read, and the others, which the next context made on the thread writes (malloc gives it the
+ * same memory) - then, reading the first ones, so once they have arrived, the keys' lines
+ * rx_sw_free() wipes. NULL: nothing. */
 void rx_sw_prefetch_free(const struct rx_sw *rx);
 void rx_sw_prefetch_keys(const struct rx_sw *rx);
 /* Stop after every record that is not application data. */

@@ -78,6 +78,15 @@ void sim_tls_rx_destroy(struct sim_tls_rx *rx)
 {
 	if (!rx)
 		return;
+	/* Among 100k TIRs this state is cold: the destroy reads its first line, and the next
+	 * engine made on the thread gets the same memory back from malloc's per-thread cache (last
+	 * in, first out) and writes every line of it. Asked for together now, the lines arrive in
+	 * one latency instead of costing that create one each (as the library's context destroys
+	 * do, mlx5tls_tx_destroy). */
+	for (size_t off = 0; off < sizeof(*rx); off += 64)
+		__builtin_prefetch((const char *)rx + off, 1);
+	__builtin_prefetch((const char *)rx + sizeof(*rx) - 1, 1);
+	__builtin_prefetch(rx->k, 1); /* wiped by secret_free */
 	sim_tls_evp_free(&rx->gcm); /* cleanses the key schedules */
 	sim_tls_evp_free(&rx->ctr);
 	secret_free(rx->k, sizeof(*rx->k)); /* wipes */
