@@ -445,9 +445,9 @@ static void print_runs(const char *dir, const struct scale_result *res, unsigned
 			pr_double("model_per_context", " model %s B)",
 				  r->heap_per_ctx - r->lib_per_ctx, 0);
 		} else if (r->lib_per_ctx > 0) {
-			/* not a share of the heap figure: mem_bytes counts the context's software
-			 * state, which is secret memory (mapped, not malloc's), and not the
-			 * library's TIR and flow */
+			/* not a share of the heap figure: mem_bytes counts the context's keys,
+			 * which are secret memory (mapped, not malloc's), and not the library's TIR
+			 * and flow */
 			pr_double("library_per_context", "; the library's RX context %s B"
 				  " (heap and secret memory)", r->lib_per_ctx, 0);
 		}
