@@ -431,8 +431,8 @@ static void rx_prefetch_self(const struct mlx5tls_rx *rx)
 	__builtin_prefetch(&rx->tir_pprev, 1);
 }
 
-/* Then what it points to: its software state (wiped on free), DEK, history, TIR, and its
- * neighbour on the TIR's list. */
+/* Then what it points to: its software state (its keys: rx_prefetch_keys), DEK, history, TIR,
+ * and its neighbour on the TIR's list. */
 static void rx_prefetch_parts(const struct mlx5tls_rx *rx)
 {
 	rx_sw_prefetch_free(rx->sw);
@@ -463,6 +463,9 @@ int mlx5tls_rx_destroy(struct mlx5tls_rx *rx)
 		DLIST_REMOVE(rx, tir_next, tir_pprev);
 		pthread_spin_unlock(&rx->tir->rx_lock);
 	}
+	/* the software state's line asked for above has come with the others: now the lines of
+	 * its keys (secret memory, wiped by rx_free), found there */
+	rx_sw_prefetch_keys(rx->sw);
 	/* the counts still held in the context; its published figures have no reader left */
 	rx_count_pending(rx, NULL);
 	/* the TIR's TLS state goes with the context: the next context on the TIR, and the DEK's

@@ -26,28 +26,44 @@ _Static_assert(MAX_BODY13 <= MAX_BODY && MAX_BODY12 <= MAX_BODY, "record buffer 
 #define HS_KEY_UPDATE 24u        /* RFC 8446 4.6.3 */
 #define HS_HDR_LEN 4u
 
-/* The keys of one epoch and how the device numbered records under them. */
-struct rx_key {
-	bool valid;
+/*
+ * The keys of one epoch: secret memory (secret.h: locked, not dumped, wiped when freed), one
+ * line of it, made when the epoch is loaded (key_load) and wiped and freed when the epoch is
+ * forgotten - the next one but RX_SW_EPOCHS - 1 takes its slot - or at rx_sw_free. The rest of
+ * the context is ordinary heap: record numbers, marks, counters, OpenSSL context pointers are not
+ * secret (the OpenSSL contexts are OpenSSL's heap, cleansed when freed), and a context destroyed
+ * cold among 100k then wipes one line per epoch instead of every line of its state (issue 10).
+ */
+struct rx_key_secret {
 	uint8_t key[32];
-	size_t key_len;
 	uint8_t salt[4];
-	uint8_t iv[8];
+	uint8_t iv[8]; /* after the salt, as in the TLS 1.3 nonce */
+};
+_Static_assert(sizeof(struct rx_key_secret) <= 64, "an epoch's keys take one line");
+
+/* How the device numbered records under an epoch's keys (while rx_sw.ks[] holds them). */
+struct rx_key {
 	uint64_t first_num;   /* record number of the epoch's first record */
 	uint64_t first_index; /* its index in the stream (records since create) */
 };
 
 struct rx_sw {
+	/* first, together, what a context's destroy reads (rx_sw_prefetch_free): for rx_sw_free
+	 * the OpenSSL contexts, made at the first record software has to verify or restore (a
+	 * connection the device decrypts throughout never needs them), the record buffer and the
+	 * epochs' keys; the counts (rx_sw_get_stats, for the device's counters) */
+	EVP_CIPHER_CTX *gcm; /* the current epoch's key once gcm_keyed */
+	EVP_CIPHER_CTX *ctr;
+	uint8_t *rec;        /* see below */
+	struct rx_key_secret *ks[RX_SW_EPOCHS]; /* by epoch % RX_SW_EPOCHS; NULL: none kept */
+	struct rx_sw_stats st;
 	bool tls13;
+	bool gcm_keyed;
+	uint8_t key_len;     /* 16 or 32, every epoch's (a rekey keeps the cipher) */
 	bool failed;        /* sticky after a record that does not verify */
 	int fail_err;
 	bool stop_at_control;
 	enum rx_sw_stop stop;
-	/* OpenSSL contexts, made at the first record software has to verify or restore (a
-	 * connection the device decrypts throughout never needs them) */
-	EVP_CIPHER_CTX *gcm; /* the current epoch's key once gcm_keyed */
-	bool gcm_keyed;
-	EVP_CIPHER_CTX *ctr;
 	unsigned int epoch;
 	struct rx_key keys[RX_SW_EPOCHS];
 	uint64_t seq;       /* record number of the record being assembled */
@@ -60,16 +76,16 @@ struct rx_sw {
 	 * needs every byte's): a record from packets all decrypted under the same keys - the
 	 * common case - costs no per-byte mark writes or compares */
 	uint32_t mark_have;
-	/* handshake message framing across records (a KeyUpdate must end its record) */
+	/* handshake message framing across records (a KeyUpdate must end its record): message
+	 * types and lengths, not key material */
 	uint32_t hs_skip;
 	uint8_t hs_hdr[HS_HDR_LEN];
 	uint32_t hs_hdr_have;
-	struct rx_sw_stats st;
 	/* the record being assembled and, per byte, RX_SW_MARK_* or an epoch mark: one buffer of
 	 * 2 x REC_MAX taken at the first byte assembled and given back when a call ends between
 	 * records (a context whose records the device hands over whole never needs it; an idle
-	 * connection holds none), from the device's pool when it has one (rec_pool.h) */
-	uint8_t *rec;
+	 * connection holds none), from the device's pool when it has one (rec_pool.h): `rec`
+	 * above */
 	uint8_t *mark;
 	struct rec_pool *pool;
 };
@@ -90,8 +106,8 @@ static int rec_buf(struct rx_sw *rx)
 {
 	if (rx->rec)
 		return 0;
-	/* the plaintext of the record being verified: secret memory, as the context (taken on
-	 * the datapath at a record's first assembled byte, from the pool when there is one) */
+	/* the plaintext of the record being verified: secret memory, as the keys (taken on the
+	 * datapath at a record's first assembled byte, from the pool when there is one) */
 	rx->rec = rx->pool ? rec_pool_get(rx->pool, rx_sw_rec_bytes())
 			   : secret_alloc(rx_sw_rec_bytes());
 	if (!rx->rec)
@@ -100,11 +116,8 @@ static int rec_buf(struct rx_sw *rx)
 	return 0;
 }
 
-/* Between records: nothing is held, the buffer goes back (an idle connection keeps none). */
-static void rec_idle(struct rx_sw *rx)
+static void rec_release(struct rx_sw *rx)
 {
-	if (!rx->rec || rx->have)
-		return;
 	if (rx->pool)
 		rec_pool_put(rx->pool, rx->rec, rx_sw_rec_bytes());
 	else
@@ -112,6 +125,13 @@ static void rec_idle(struct rx_sw *rx)
 	rx->rec = NULL;
 	rx->mark = NULL;
 	rx->mark_have = 0;
+}
+
+/* Between records: nothing is held, the buffer goes back (an idle connection keeps none). */
+static void rec_idle(struct rx_sw *rx)
+{
+	if (rx->rec && !rx->have)
+		rec_release(rx);
 }
 
 static void put_be64(uint8_t *p, uint64_t v)
@@ -128,35 +148,41 @@ static const EVP_CIPHER *gcm_cipher(size_t key_len)
 /* The GCM context keyed with the current epoch's key. */
 static int gcm_ready(struct rx_sw *rx)
 {
-	const struct rx_key *k = &rx->keys[rx->epoch % RX_SW_EPOCHS];
+	const struct rx_key_secret *k = rx->ks[rx->epoch % RX_SW_EPOCHS];
 
 	if (!rx->gcm && !(rx->gcm = EVP_CIPHER_CTX_new()))
 		return -ENOMEM;
 	if (!rx->gcm_keyed) {
-		if (EVP_DecryptInit_ex(rx->gcm, gcm_cipher(k->key_len), NULL, k->key, NULL) != 1)
+		if (EVP_DecryptInit_ex(rx->gcm, gcm_cipher(rx->key_len), NULL, k->key, NULL) != 1)
 			return -EIO;
 		rx->gcm_keyed = true;
 	}
 	return 0;
 }
 
+/* The keys of `epoch` in its slot, where they replace (wiped) those of the epoch RX_SW_EPOCHS
+ * before. 0, or -ENOMEM with the context unchanged. */
 static int key_load(struct rx_sw *rx, unsigned int epoch, const struct tls_crypto_info *ci,
 		    size_t ci_len)
 {
-	struct rx_key *k = &rx->keys[epoch % RX_SW_EPOCHS];
+	unsigned int slot = epoch % RX_SW_EPOCHS;
+	struct rx_key_secret *s;
 	struct ci_fields cf;
 	int ret = crypto_info_fields(ci, ci_len, &cf);
 
 	if (ret)
 		return ret;
-	explicit_bzero(k, sizeof(*k));
-	k->valid = true;
-	memcpy(k->key, cf.key, cf.key_len);
-	k->key_len = cf.key_len;
-	memcpy(k->salt, cf.salt, sizeof(k->salt));
-	memcpy(k->iv, cf.iv, sizeof(k->iv));
-	k->first_num = cf.first_record;
-	k->first_index = rx->index;
+	s = secret_alloc(sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	memcpy(s->key, cf.key, cf.key_len);
+	memcpy(s->salt, cf.salt, sizeof(s->salt));
+	memcpy(s->iv, cf.iv, sizeof(s->iv));
+	secret_free(rx->ks[slot], sizeof(*s)); /* the forgotten epoch's, if any: wiped */
+	rx->ks[slot] = s;
+	rx->key_len = (uint8_t)cf.key_len;
+	rx->keys[slot].first_num = cf.first_record;
+	rx->keys[slot].first_index = rx->index;
 	rx->gcm_keyed = false; /* keyed when software first verifies under it (gcm_ready) */
 	rx->epoch = epoch;
 	rx->seq = cf.first_record;
@@ -173,18 +199,27 @@ int rx_sw_init(struct rx_sw **out, const struct tls_crypto_info *ci, size_t ci_l
 	ret = crypto_info_fields(ci, ci_len, &cf);
 	if (ret)
 		return ret;
-	rx = secret_alloc(sizeof(*rx)); /* keys, and the plaintext of the record being verified */
+	/* the keys apart, in secret memory (key_load); malloc and an assignment, not calloc, as
+	 * the model's engine state (sim/tls_rx_params.c): the chunk a destroy just freed */
+	rx = malloc(sizeof(*rx));
 	if (!rx)
 		return -ENOMEM;
-	rx->tls13 = cf.tls13;
-	if (key_load(rx, 0, ci, ci_len)) {
+	*rx = (struct rx_sw){ .tls13 = cf.tls13 };
+	ret = key_load(rx, 0, ci, ci_len);
+	if (ret) {
 		rx_sw_free(rx);
-		return -EIO;
+		return ret;
 	}
 	*out = rx;
 	return 0;
 }
 
+/*
+ * What a destroy reads leads the structure, up to the counts; the lines after them are asked for
+ * too: malloc's per-thread cache hands this memory back (last in, first out) to the next context
+ * made on the thread, and rx_sw_init writes every line of it - cold, each would cost that create
+ * a miss (as mlx5tls_tx_destroy asks for every line of a TX context).
+ */
 void rx_sw_prefetch_free(const struct rx_sw *rx)
 {
 	if (!rx)
@@ -194,16 +229,26 @@ void rx_sw_prefetch_free(const struct rx_sw *rx)
 	__builtin_prefetch((const char *)rx + sizeof(*rx) - 1, 1);
 }
 
+void rx_sw_prefetch_keys(const struct rx_sw *rx)
+{
+	if (!rx)
+		return;
+	for (unsigned int e = 0; e < RX_SW_EPOCHS; e++)
+		if (rx->ks[e])
+			__builtin_prefetch(rx->ks[e], 1);
+}
+
 void rx_sw_free(struct rx_sw *rx)
 {
 	if (!rx)
 		return;
 	EVP_CIPHER_CTX_free(rx->gcm); /* cleanses the key schedules (NULL: nothing) */
 	EVP_CIPHER_CTX_free(rx->ctr);
-	rx->have = 0;
-	rec_idle(rx); /* wiped when it leaves secret memory (the pool's: when the device goes) */
-	explicit_bzero(rx, sizeof(*rx));
-	secret_free(rx, sizeof(*rx));
+	if (rx->rec) /* wiped when it leaves secret memory (the pool's: when the device goes) */
+		rec_release(rx);
+	for (unsigned int e = 0; e < RX_SW_EPOCHS; e++)
+		secret_free(rx->ks[e], sizeof(*rx->ks[e])); /* wipes */
+	free(rx);
 }
 
 void rx_sw_set_stop_at_control(struct rx_sw *rx, bool on)
@@ -228,7 +273,6 @@ unsigned int rx_sw_epoch(const struct rx_sw *rx)
 
 int rx_sw_rekey(struct rx_sw *rx, const struct tls_crypto_info *ci, size_t ci_len)
 {
-	const struct rx_key *cur = &rx->keys[rx->epoch % RX_SW_EPOCHS];
 	struct ci_fields cf;
 	int ret;
 
@@ -237,7 +281,7 @@ int rx_sw_rekey(struct rx_sw *rx, const struct tls_crypto_info *ci, size_t ci_le
 	ret = crypto_info_fields(ci, ci_len, &cf);
 	if (ret)
 		return ret;
-	if (!cf.tls13 || cf.key_len != cur->key_len)
+	if (!cf.tls13 || cf.key_len != rx->key_len)
 		return -EINVAL;
 	ret = key_load(rx, rx->epoch + 1, ci, ci_len);
 	if (ret) {
@@ -261,7 +305,14 @@ uint32_t rx_sw_to_boundary(const struct rx_sw *rx)
 
 size_t rx_sw_mem(const struct rx_sw *rx)
 {
-	return rx ? sizeof(*rx) + (rx->rec ? rx_sw_rec_bytes() : 0) : 0;
+	size_t n;
+
+	if (!rx)
+		return 0;
+	n = sizeof(*rx) + (rx->rec ? rx_sw_rec_bytes() : 0);
+	for (unsigned int e = 0; e < RX_SW_EPOCHS; e++)
+		n += rx->ks[e] ? sizeof(*rx->ks[e]) : 0;
+	return n;
 }
 
 uint64_t rx_sw_next_record(const struct rx_sw *rx)
@@ -285,15 +336,16 @@ uint32_t rx_sw_body_offset(const struct rx_sw *rx)
  */
 static void record_nonce(const struct rx_sw *rx, unsigned int e, uint8_t nonce[12])
 {
+	const struct rx_key_secret *s = rx->ks[e];
 	const struct rx_key *k = &rx->keys[e];
 
-	memcpy(nonce, k->salt, 4);
+	memcpy(nonce, s->salt, 4);
 	if (rx->tls13) {
 		uint8_t seq[8];
 
 		put_be64(seq, k->first_num + (rx->index - k->first_index));
 		for (int i = 0; i < 8; i++)
-			nonce[4 + i] = k->iv[i] ^ seq[i];
+			nonce[4 + i] = s->iv[i] ^ seq[i];
 	} else {
 		memcpy(nonce + 4, rx->rec + HDR_LEN, NONCE12_LEN);
 	}
@@ -309,7 +361,7 @@ static int reencrypt(struct rx_sw *rx, unsigned int e, uint8_t *payload, uint32_
 		     uint32_t n)
 {
 	static const uint8_t zeros[16];
-	const struct rx_key *k = &rx->keys[e];
+	const struct rx_key_secret *k = rx->ks[e];
 	uint8_t ctr[16], skip[16];
 	uint32_t block = off / 16;
 	int outl = 0, ret = 0;
@@ -321,7 +373,7 @@ static int reencrypt(struct rx_sw *rx, unsigned int e, uint8_t *payload, uint32_
 	ctr[15] = (uint8_t)(block + 2);
 	if (!rx->ctr && !(rx->ctr = EVP_CIPHER_CTX_new()))
 		return -ENOMEM;
-	if (EVP_EncryptInit_ex(rx->ctr, k->key_len == 32 ? EVP_aes_256_ctr() : EVP_aes_128_ctr(),
+	if (EVP_EncryptInit_ex(rx->ctr, rx->key_len == 32 ? EVP_aes_256_ctr() : EVP_aes_128_ctr(),
 			       NULL, k->key, ctr) != 1 ||
 	    (off % 16 && EVP_EncryptUpdate(rx->ctr, skip, &outl, zeros, (int)(off % 16)) != 1) ||
 	    EVP_EncryptUpdate(rx->ctr, payload, &outl, payload, (int)n) != 1)
@@ -346,7 +398,7 @@ static int mark_epoch(const struct rx_sw *rx, unsigned int mark)
 	if (mark == RX_SW_MARK_FOREIGN || mark < 1 || mark > RX_SW_EPOCHS)
 		return -EBADMSG;
 	e = mark - 1;
-	if (!rx->keys[e].valid)
+	if (!rx->ks[e])
 		return -EBADMSG;
 	return (int)e;
 }

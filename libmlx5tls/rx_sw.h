@@ -76,9 +76,13 @@ struct rx_sw_stats {
 int rx_sw_init(struct rx_sw **out, const struct tls_crypto_info *ci, size_t ci_len);
 /* Wipes keys and buffered bytes. NULL is ignored. */
 void rx_sw_free(struct rx_sw *rx);
-/* Ask for the lines rx_sw_free() reads and wipes (a destroy among many contexts: see
- * mlx5tls_rx_destroy). NULL: nothing. */
+/* Ask for what a destroy touches (among many contexts: see mlx5tls_rx_destroy), in two steps
+ * as the addresses become known: the context's lines - those rx_sw_get_stats() and rx_sw_free()
+ * read, and the others, which the next context made on the thread writes (malloc gives it the
+ * same memory) - then, reading the first ones, so once they have arrived, the keys' lines
+ * rx_sw_free() wipes. NULL: nothing. */
 void rx_sw_prefetch_free(const struct rx_sw *rx);
+void rx_sw_prefetch_keys(const struct rx_sw *rx);
 /* Stop after every record that is not application data. */
 void rx_sw_set_stop_at_control(struct rx_sw *rx, bool on);
 
@@ -143,8 +147,8 @@ struct rec_pool;
  * straight from secret memory). */
 size_t rx_sw_rec_bytes(void);
 void rx_sw_set_rec_pool(struct rx_sw *rx, struct rec_pool *pool);
-/* Heap held: the structure (secret memory) and the record buffer while a record is being
- * assembled. */
+/* Memory held: the structure (heap), each kept epoch's keys (secret memory) and the record
+ * buffer (secret memory or the pool's) while a record is being assembled. */
 size_t rx_sw_mem(const struct rx_sw *rx);
 /* Record number of the next record to complete. */
 uint64_t rx_sw_next_record(const struct rx_sw *rx);

@@ -585,7 +585,7 @@ static void test_lazy_engine(void)
 		CU_ASSERT_EQUAL(st.key_bits, SUITE_BITS[k]);
 		CU_ASSERT_EQUAL(sim_tls_evp_live(), live0);
 		/* kept until a context holds it */
-		CU_ASSERT_FALSE(bytes_zero(rx->key, rs.key_len));
+		CU_ASSERT_FALSE(bytes_zero(rx->k->key, rs.key_len));
 
 		/* the rest of record 0 and record 1: the GCM context, keyed with the last key */
 		CU_ASSERT_EQUAL(deliver(rx, seq0, rs.wire, first, rs.off[2] - first, true, got),
@@ -595,7 +595,7 @@ static void test_lazy_engine(void)
 		CU_ASSERT_EQUAL(st.records_ok, 2);
 		CU_ASSERT_EQUAL(st.evp_ctxs, 1);
 		CU_ASSERT_EQUAL(sim_tls_evp_live(), live0 + 1);
-		CU_ASSERT_FALSE(bytes_zero(rx->key, rs.key_len)); /* the CTR context may need it */
+		CU_ASSERT_FALSE(bytes_zero(rx->k->key, rs.key_len)); /* the CTR context may need it */
 
 		/* record 2 with a tag byte flipped: ERROR. In place, the decrypted payload is
 		 * restored with the CTR context (R5); out of place (the RQ's way) the output is the
@@ -611,7 +611,7 @@ static void test_lazy_engine(void)
 		CU_ASSERT_EQUAL(st.evp_ctxs, out_of_place ? 1 : 2);
 		CU_ASSERT_EQUAL(sim_tls_evp_live(), live0 + (out_of_place ? 1 : 2));
 		/* wiped once both contexts hold it */
-		CU_ASSERT_EQUAL(bytes_zero(rx->key, sizeof(rx->key)), !out_of_place);
+		CU_ASSERT_EQUAL(bytes_zero(rx->k->key, sizeof(rx->k->key)), !out_of_place);
 
 		sim_tls_rx_destroy(rx);
 		for (size_t i = 0; i < 8; i++)

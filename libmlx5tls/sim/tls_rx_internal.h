@@ -43,8 +43,26 @@ struct rx_rec {
 	uint8_t hdr[HDR_LEN];
 	uint8_t nonce[NONCE_LEN];
 	uint8_t tag[TAG_LEN];
-	uint8_t iv[GCM_IV_LEN]; /* its GCM nonce, once begun */
+	/* (its GCM nonce is not kept: it holds the salt, so it is made from the keys and rn or
+	 * nonce where it is needed, tls_rx_rec.c rec_nonce) */
 };
+
+/*
+ * What the engine keeps of the traffic secret: the key, salt and implicit IV of the last static
+ * params. Secret memory (secret.h: locked, not dumped, wiped when freed), one line of it apart
+ * from the rest of the engine state, which is ordinary heap: the TIR of a connection going among
+ * 100k others is cold, and its teardown then wipes this one line instead of every line of the
+ * state (issue 10).
+ */
+struct sim_tls_rx_keys {
+	/* The key of the DEK the last static params named, as tls_rx_ctx.c read it when they were
+	 * posted (a later MODIFY of that DEK does not reach this TIR, fact sheet 3.6/12.4): here
+	 * until both OpenSSL contexts hold it, then wiped (tls_rx_rec.c key_used). */
+	uint8_t key[32];
+	uint8_t salt[4];        /* gcm_iv: every record's nonce starts with it */
+	uint8_t implicit_iv[8]; /* TLS 1.3 (RFC 8446 5.3), after the salt as in the nonce */
+};
+_Static_assert(sizeof(struct sim_tls_rx_keys) <= 64, "the keys take one line of secret memory");
 
 struct sim_tls_rx {
 	/* OpenSSL contexts, made and keyed from key[] when first needed (tls_evp.h): the GCM one by
@@ -52,18 +70,13 @@ struct sim_tls_rx {
 	 * connection never carries a record holds neither. */
 	EVP_CIPHER_CTX *gcm; /* record decryption, IV per record */
 	EVP_CIPHER_CTX *ctr; /* the same key in CTR mode: re-encrypts on ERROR (R5) */
+	struct sim_tls_rx_keys *k; /* secret memory, made with the engine */
 	bool gcm_keyed;      /* gcm / ctr hold the key of the last static params */
 	bool ctr_keyed;
 	enum sim_tls_rx_state state;
 	bool tls13;
 	bool started;        /* SYNC: a byte was processed since START (R12) */
-	uint32_t key_bits;   /* 128 or 256: the length of key[]; 0 before static params */
-	/* The key of the DEK the last static params named, as tls_rx_ctx.c read it when they were
-	 * posted (a later MODIFY of that DEK does not reach this TIR, fact sheet 3.6/12.4): here,
-	 * in secret memory like the whole engine state, until both contexts hold it, then wiped. */
-	uint8_t key[32];
-	uint8_t salt[4];
-	uint8_t implicit_iv[8];
+	uint32_t key_bits;   /* 128 or 256: the length of k->key; 0 before static params */
 	uint64_t initial_rn; /* initial_record_number of the last static params */
 	uint32_t expected;   /* next TCP sequence the tracker needs */
 	struct rx_rec w;

@@ -35,7 +35,7 @@ static void put_be64(uint8_t *p, uint64_t v)
 static void key_used(struct sim_tls_rx *rx)
 {
 	if (rx->gcm_keyed && rx->ctr_keyed)
-		explicit_bzero(rx->key, sizeof(rx->key));
+		explicit_bzero(rx->k->key, sizeof(rx->k->key));
 }
 
 /*
@@ -50,9 +50,9 @@ static int gcm_ready(struct sim_tls_rx *rx)
 	if (rx->gcm_keyed)
 		return 0;
 	if (sim_tls_evp_key(&rx->gcm, rx->key_bits == 256 ? EVP_aes_256_gcm() : EVP_aes_128_gcm(),
-			    rx->key, false) ||
-	    EVP_CIPHER_CTX_ctrl(rx->gcm, EVP_CTRL_GCM_SET_IV_FIXED, (int)sizeof(rx->salt),
-				rx->salt) != 1)
+			    rx->k->key, false) ||
+	    EVP_CIPHER_CTX_ctrl(rx->gcm, EVP_CTRL_GCM_SET_IV_FIXED, (int)sizeof(rx->k->salt),
+				rx->k->salt) != 1)
 		return -EIO;
 	rx->gcm_keyed = true;
 	key_used(rx);
@@ -65,25 +65,32 @@ static int ctr_ready(struct sim_tls_rx *rx)
 	if (rx->ctr_keyed)
 		return 0;
 	if (sim_tls_evp_key(&rx->ctr, rx->key_bits == 256 ? EVP_aes_256_ctr() : EVP_aes_128_ctr(),
-			    rx->key, true))
+			    rx->k->key, true))
 		return -EIO;
 	rx->ctr_keyed = true;
 	key_used(rx);
 	return 0;
 }
 
-/* The GCM nonce of the tracked record (RFC 5288 3 / RFC 8446 5.3). */
-static void rec_iv(struct sim_tls_rx *rx)
+/*
+ * The GCM nonce of the tracked record (RFC 5288 3 / RFC 8446 5.3), made where it is needed and
+ * wiped after use rather than kept with the record: it holds the salt (and in TLS 1.3 the
+ * implicit IV, under the record number), which stay in secret memory only. The record number
+ * and explicit nonce it is made from do not change while the record is decrypted (static params
+ * that change them re-begin it: sim_tls_rx_resume_record), so every call for a record gives its
+ * nonce.
+ */
+static void rec_nonce(const struct sim_tls_rx *rx, uint8_t iv[GCM_IV_LEN])
 {
-	struct rx_rec *w = &rx->w;
+	const struct rx_rec *w = &rx->w;
 
-	memcpy(w->iv, rx->salt, sizeof(rx->salt));
+	memcpy(iv, rx->k->salt, sizeof(rx->k->salt));
 	if (rx->tls13) {
-		memcpy(w->iv + 4, rx->implicit_iv, sizeof(rx->implicit_iv));
+		memcpy(iv + 4, rx->k->implicit_iv, sizeof(rx->k->implicit_iv));
 		for (int i = 0; i < 8; i++)
-			w->iv[4 + i] ^= (uint8_t)(w->rn >> (56 - 8 * i));
+			iv[4 + i] ^= (uint8_t)(w->rn >> (56 - 8 * i));
 	} else {
-		memcpy(w->iv + 4, w->nonce, NONCE_LEN);
+		memcpy(iv + 4, w->nonce, NONCE_LEN);
 	}
 }
 
@@ -98,17 +105,19 @@ static void rec_iv(struct sim_tls_rx *rx)
 static int gcm_begin(struct sim_tls_rx *rx)
 {
 	struct rx_rec *w = &rx->w;
+	uint8_t iv[GCM_IV_LEN];
 	OSSL_PARAM prm[] = {
-		OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_AEAD_TLS1_SET_IV_INV, w->iv + 4,
+		OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_AEAD_TLS1_SET_IV_INV, iv + 4,
 					GCM_IV_LEN - 4),
 		OSSL_PARAM_END,
 	};
 	uint8_t aad[13];
 	size_t aad_len;
-	int outl = 0;
+	int outl = 0, ret = 0;
 
 	if (gcm_ready(rx))
 		return -EIO;
+	rec_nonce(rx, iv);
 	if (rx->tls13) {
 		memcpy(aad, w->hdr, HDR_LEN);
 		aad_len = HDR_LEN;
@@ -123,8 +132,9 @@ static int gcm_begin(struct sim_tls_rx *rx)
 	}
 	if (EVP_CIPHER_CTX_set_params(rx->gcm, prm) != 1 ||
 	    EVP_DecryptUpdate(rx->gcm, NULL, &outl, aad, (int)aad_len) != 1)
-		return -EIO;
-	return 0;
+		ret = -EIO;
+	explicit_bzero(iv, sizeof(iv));
+	return ret;
 }
 
 /* Header (and TLS 1.2 nonce) complete: the payload follows. */
@@ -140,7 +150,6 @@ int sim_tls_rx_rec_begin(struct sim_tls_rx *rx, const struct run *r)
 	w->crypt = r->offload && !w->skip;
 	if (!w->crypt)
 		return 0;
-	rec_iv(rx);
 	return r->mode == RUN_RESTORE ? 0 : gcm_begin(rx);
 }
 
@@ -207,22 +216,22 @@ static int ctr_restore(struct sim_tls_rx *rx, uint8_t *p, size_t n)
 	const struct rx_rec *w = &rx->w;
 	uint32_t blk = 2u + w->pay_off / 16u;
 	uint8_t ctr[16], junk[16] = { 0 };
-	int skip = (int)(w->pay_off % 16u), outl = 0;
+	int skip = (int)(w->pay_off % 16u), outl = 0, ret = 0;
 
 	if (ctr_ready(rx))
 		return -EIO;
-	memcpy(ctr, w->iv, GCM_IV_LEN);
+	rec_nonce(rx, ctr);
 	ctr[12] = (uint8_t)(blk >> 24);
 	ctr[13] = (uint8_t)(blk >> 16);
 	ctr[14] = (uint8_t)(blk >> 8);
 	ctr[15] = (uint8_t)blk;
-	if (EVP_EncryptInit_ex(rx->ctr, NULL, NULL, NULL, ctr) != 1)
-		return -EIO;
-	if (skip && EVP_EncryptUpdate(rx->ctr, junk, &outl, junk, skip) != 1)
-		return -EIO;
-	if (EVP_EncryptUpdate(rx->ctr, p, &outl, p, (int)n) != 1 || (size_t)outl != n)
-		return -EIO;
-	return 0;
+	if (EVP_EncryptInit_ex(rx->ctr, NULL, NULL, NULL, ctr) != 1 ||
+	    (skip && EVP_EncryptUpdate(rx->ctr, junk, &outl, junk, skip) != 1) ||
+	    EVP_EncryptUpdate(rx->ctr, p, &outl, p, (int)n) != 1 || (size_t)outl != n)
+		ret = -EIO;
+	explicit_bzero(ctr, sizeof(ctr)); /* the nonce, with the salt */
+	explicit_bzero(junk, sizeof(junk)); /* keystream */
+	return ret;
 }
 
 /* n payload bytes of the tracked record at p, as the run's mode says: decrypted in place (or
@@ -275,7 +284,6 @@ int sim_tls_rx_resume_record(struct sim_tls_rx *rx)
 	if ((w->phase == PH_PAYLOAD && w->pay_off == 0) ||
 	    (w->phase == PH_TAG && w->pay_len == 0 && w->part == 0)) {
 		w->crypt = true;
-		rec_iv(rx);
 		return gcm_begin(rx);
 	}
 	w->crypt = false;
