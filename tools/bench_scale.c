@@ -269,9 +269,11 @@ size_t bench_first_record(const union tool_crypto_info *ci, uint8_t *f)
 	ip[3] = (uint8_t)(len - 14);
 	ip[8] = 64;
 	ip[9] = 6;
-	ip[12] = 10;
+	ip[12] = 198; /* 198.18.0.1 -> 198.19.0.2: addresses of 198.18.0.0/15 only (RFC 2544) */
+	ip[13] = 18;
 	ip[15] = 1;
-	ip[16] = 10;
+	ip[16] = 198;
+	ip[17] = 19;
 	ip[19] = 2;
 	tcp[0] = 443 >> 8;
 	tcp[1] = 443 & 0xff;
