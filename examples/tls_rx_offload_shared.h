@@ -25,14 +25,14 @@
 
 #define PROG "tls_rx_offload"
 
-/* The connection as the client's NIC sees it: server 10.0.0.2:443 -> client 10.0.0.1:50000. */
+/* The connection as the client's NIC sees it: server 198.18.0.2:443 -> client 198.18.0.1:50000. */
 #define ETH_HLEN 14u
 #define IP_HLEN 20u
 #define TCP_HLEN 20u
 #define HDRS_LEN (ETH_HLEN + IP_HLEN + TCP_HLEN)
 #define MSS 1448u
-#define SERVER_IP 0x0a000002u
-#define CLIENT_IP 0x0a000001u
+#define SERVER_IP 0xc6120002u
+#define CLIENT_IP 0xc6120001u
 #define SERVER_PORT 443u
 #define CLIENT_PORT 50000u
 

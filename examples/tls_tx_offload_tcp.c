@@ -343,12 +343,13 @@ int tcp_connect(struct app *a)
 {
 	int ret;
 
+	/* client 198.19.0.2, server 198.19.0.1: addresses of 198.18.0.0/15 only (RFC 2544) */
 	a->c_tx = (struct tcp_tx){ .iss = (uint32_t)rng_next(&a->rng), .sport = CLIENT_PORT,
 				   .dport = SERVER_PORT, .smac = client_mac, .dmac = server_mac,
-				   .saddr = 0xc0a80002, .daddr = 0xc0a80001 }; /* 192.168.0.x */
+				   .saddr = 0xc6130002, .daddr = 0xc6130001 };
 	a->s_tx = (struct tcp_tx){ .iss = (uint32_t)rng_next(&a->rng), .sport = SERVER_PORT,
 				   .dport = CLIENT_PORT, .smac = server_mac, .dmac = client_mac,
-				   .saddr = 0xc0a80001, .daddr = 0xc0a80002 };
+				   .saddr = 0xc6130001, .daddr = 0xc6130002 };
 	a->c_rx.port = CLIENT_PORT;
 	a->s_rx.port = SERVER_PORT;
 	ret = send_segment(a, &a->c_tx, a->c_tx.iss, 0, TCP_SYN, NULL, 0, false);

@@ -54,8 +54,8 @@ static void build_frame(uint8_t *f, size_t plen, uint32_t seed)
 	ip[8] = 64;
 	ip[9] = 6;
 	put16(ip + 10, 0xdead);
-	put32(ip + 12, 0xc0a80001);
-	put32(ip + 16, 0xc0a80002);
+	put32(ip + 12, 0xc6130001);
+	put32(ip + 16, 0xc6130002);
 	put16(tcp, 40000);
 	put16(tcp + 2, 80);
 	put32(tcp + 4, 1000u + seed * 7919u);

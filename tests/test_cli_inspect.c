@@ -268,14 +268,14 @@ static void test_conn_view(void)
 	/* the default command takes the filters: `ctx pid N` is `ctx show pid N` */
 	query(&r, "ctx", "pid", pid_dev, NULL);
 	expect_status(&r, 0, "ctx pid N");
-	HAS(r.out, " 192.168.0.1:443 192.168.0.2:50000 label web-front");
+	HAS(r.out, " 198.19.0.1:443 198.19.0.2:50000 label web-front");
 	HAS_NOT(r.out, pid_sw);
 	run_free(&r);
 
 	/* one entry per connection with the one-line TLS summary */
 	query(&r, "conn", "pid", pid_dev, NULL);
 	expect_status(&r, 0, "conn pid N");
-	HAS(r.out, "program tls_tx_offload 192.168.0.1:443 192.168.0.2:50000 label web-front\n"
+	HAS(r.out, "program tls_tx_offload 198.19.0.1:443 198.19.0.2:50000 label web-front\n"
 		   "\ttls version 1.3 cipher aes-gcm-128 txconf hw rxconf none\n");
 	run_free(&r);
 
@@ -287,7 +287,7 @@ static void test_conn_view(void)
 	run_free(&r);
 
 	/* filters: address either end, ports, label */
-	query(&r, "conn", "addr", "192.168.0.2", "lport", "443", "label", "web-front", NULL);
+	query(&r, "conn", "addr", "198.19.0.2", "lport", "443", "label", "web-front", NULL);
 	expect_status(&r, 0, "conn addr lport label");
 	HAS(r.out, pid_dev);
 	HAS_NOT(r.out, pid_sw);
@@ -298,7 +298,7 @@ static void test_conn_view(void)
 	HAS(r.out, "no TLS connection matches in 2 processes");
 	run_free(&r);
 
-	query(&r, "ctx", "show", "raddr", "192.168.0.2", "port", "50000", NULL);
+	query(&r, "ctx", "show", "raddr", "198.19.0.2", "port", "50000", NULL);
 	expect_status(&r, 0, "ctx raddr port");
 	HAS(r.out, pid_dev);
 	HAS(r.out, pid_sw);
@@ -319,8 +319,8 @@ static void test_conn_view(void)
 	query(&r, "-j", "conn", "pid", pid_dev, NULL);
 	expect_status(&r, 0, "-j conn");
 	CU_ASSERT_TRUE(cli_python_json_ok(r.out, false));
-	HAS(r.out, "\"conn\":{\"ip_version\":4,\"local\":\"192.168.0.1\",\"local_port\":443,"
-		   "\"remote\":\"192.168.0.2\",\"remote_port\":50000,\"source\":\"frame\"},"
+	HAS(r.out, "\"conn\":{\"ip_version\":4,\"local\":\"198.19.0.1\",\"local_port\":443,"
+		   "\"remote\":\"198.19.0.2\",\"remote_port\":50000,\"source\":\"frame\"},"
 		   "\"label\":\"web-front\",\"tls\":{\"version\":\"1.3\",\"cipher\":\"aes-gcm-128\","
 		   "\"txconf\":\"hw\",\"rxconf\":\"none\"}");
 	run_free(&r);

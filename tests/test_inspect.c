@@ -144,8 +144,8 @@ static void test_publish(void)
 			      "\"path\":\"device\",\"reason\":\"\"", qa.sqn));
 	/* the connection, learnt from the first frame's headers (this side is the source) */
 	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"conn\":{\"ip_version\":4,"
-					 "\"local\":\"10.0.0.1\",\"local_port\":443,"
-					 "\"remote\":\"10.0.0.2\",\"remote_port\":40000,"
+					 "\"local\":\"198.18.0.1\",\"local_port\":443,"
+					 "\"remote\":\"198.18.0.2\",\"remote_port\":40000,"
 					 "\"source\":\"frame\"},\"label\":\"\""));
 	CU_ASSERT_TRUE(has(a, "\"dek\":{\"id\":%llu,\"query\":{\"state\":\"ready\","
 			      "\"key_bits\":256,\"key_purpose\":\"tls\"", dst.dek_id));
@@ -373,8 +373,8 @@ static void test_publish_rx(void)
 	CU_ASSERT_EQUAL(st.conn.ip_version, 4);
 	CU_ASSERT_EQUAL(st.conn.local_port, 40000);
 	CU_ASSERT_EQUAL(st.conn.remote_port, 443);
-	CU_ASSERT_EQUAL(memcmp(st.conn.local_ip, (uint8_t[]){ 10, 0, 0, 1 }, 4), 0);
-	CU_ASSERT_EQUAL(memcmp(st.conn.remote_ip, (uint8_t[]){ 10, 0, 0, 2 }, 4), 0);
+	CU_ASSERT_EQUAL(memcmp(st.conn.local_ip, (uint8_t[]){ 198, 18, 0, 1 }, 4), 0);
+	CU_ASSERT_EQUAL(memcmp(st.conn.remote_ip, (uint8_t[]){ 198, 18, 0, 2 }, 4), 0);
 	publish_in_tmp();
 
 	a = ask("ctx dir rx");
@@ -387,8 +387,8 @@ static void test_publish_rx(void)
 	CU_ASSERT(has(a, "\"dek\":{\"id\":%llu,\"query\":{\"state\":\"ready\"", st.dek_id));
 	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"tls_version\":\"1.2\""));
 	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"path\":\"device\""));
-	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"conn\":{\"ip_version\":4,\"local\":\"10.0.0.1\","
-					 "\"local_port\":40000,\"remote\":\"10.0.0.2\","
+	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"conn\":{\"ip_version\":4,\"local\":\"198.18.0.1\","
+					 "\"local_port\":40000,\"remote\":\"198.18.0.2\","
 					 "\"remote_port\":443,\"source\":\"flow\"},"
 					 "\"label\":\"\""));
 	/* the publisher never posts on the application's queue */
@@ -414,8 +414,8 @@ static void test_publish_rx(void)
 	/* a TX context of the same connection (given, the receiver's flow seen from this side):
 	 * mlx5tls-query conn shows one connection, both directions on the NIC, as ss -tie does */
 	{
-		struct mlx5tls_conn c = { .ip_version = 4, .local_ip = { 10, 0, 0, 1 },
-					  .remote_ip = { 10, 0, 0, 2 }, .local_port = 40000,
+		struct mlx5tls_conn c = { .ip_version = 4, .local_ip = { 198, 18, 0, 1 },
+					  .remote_ip = { 198, 18, 0, 2 }, .local_port = 40000,
 					  .remote_port = 443 };
 		MLX5TLS_OPTS(mlx5tls_tx_opts, to, .conn = &c, .label = "both-ways");
 		struct mlx5tls_tx *tx = mlx5tls_tx_create(f.qp, &f.ci.info,
@@ -426,15 +426,15 @@ static void test_publish_rx(void)
 		CU_ASSERT_PTR_NOT_NULL_FATAL(tx);
 		out = query_tool("conn");
 		CU_ASSERT_PTR_NOT_NULL_FATAL(out);
-		CU_ASSERT_PTR_NOT_NULL(strstr(out, " 10.0.0.1:40000 10.0.0.2:443 label both-ways\n"
-						   "\ttls version 1.2 cipher aes-gcm-128 txconf hw "
-						   "rxconf hw\n"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(out, " 198.18.0.1:40000 198.18.0.2:443 label "
+						   "both-ways\n\ttls version 1.2 cipher "
+						   "aes-gcm-128 txconf hw rxconf hw\n"));
 		/* one connection, two contexts */
 		CU_ASSERT_EQUAL(count_of(out, "\ttls version"), 1);
 		CU_ASSERT_EQUAL(count_of(out, " dir tx dev "), 1);
 		CU_ASSERT_EQUAL(count_of(out, " dir rx dev "), 1);
 		free(out);
-		out = query_tool("conn rport 443 laddr 10.0.0.1");
+		out = query_tool("conn rport 443 laddr 198.18.0.1");
 		CU_ASSERT_PTR_NOT_NULL(strstr(out ? out : "", "txconf hw rxconf hw"));
 		free(out);
 		out = query_tool("conn lport 443");

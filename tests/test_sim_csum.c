@@ -236,7 +236,7 @@ static size_t lso_template(uint8_t *h, bool vlan, bool v6, bool ip_opts, bool tc
 		ip[9] = 6;
 		ip[10] = 0xde; /* whatever the driver left: the device ignores it */
 		ip[11] = 0xad;
-		memcpy(ip + 12, "\x0a\x00\x00\x01\xc0\xa8\xfe\xff", 8);
+		memcpy(ip + 12, "\xc6\x12\x00\x01\xc6\x13\xfe\xff", 8);
 		if (ip_opts)
 			memcpy(ip + 20, "\x01\x01\x01\x00", 4); /* NOP NOP NOP EOL */
 		l4 = off + (ip_opts ? 24u : 20u);

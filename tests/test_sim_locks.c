@@ -318,8 +318,8 @@ static uint16_t post_send(struct q *q, uint32_t tisn)
 	put16(ip + 2, 40 + PLEN);
 	ip[8] = 64;
 	ip[9] = 6;
-	put32(ip + 12, 0x0a000001);
-	put32(ip + 16, 0x0a000002);
+	put32(ip + 12, 0xc6120001);
+	put32(ip + 16, 0xc6120002);
 	put16(tcp, 443);
 	put16(tcp + 2, 40000);
 	put32(tcp + 4, 1000);

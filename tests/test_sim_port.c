@@ -60,8 +60,8 @@ static void build_udp_frame(uint8_t *f, size_t len, const char *marker, uint8_t 
 	ip[3] = (uint8_t)ip_len;
 	ip[8] = 64;  /* TTL */
 	ip[9] = 17;  /* UDP */
-	ip[12] = 192, ip[13] = 0, ip[14] = 2, ip[15] = 1; /* 192.0.2.1 -> 192.0.2.2 (TEST-NET-1) */
-	ip[16] = 192, ip[17] = 0, ip[18] = 2, ip[19] = 2;
+	ip[12] = 198, ip[13] = 18, ip[14] = 0, ip[15] = 1; /* 198.18.0.1 -> 198.18.0.2 (RFC 2544) */
+	ip[16] = 198, ip[17] = 18, ip[18] = 0, ip[19] = 2;
 	c = ip_csum(ip, 20);
 	ip[10] = (uint8_t)(c >> 8);
 	ip[11] = (uint8_t)c;

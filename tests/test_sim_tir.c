@@ -353,8 +353,8 @@ static void test_in_use(void)
 	/* a steering rule pins the TIR */
 	m.ip_version = 4;
 	m.ip_proto = 6;
-	m.src_ip[3] = 1;
-	m.dst_ip[3] = 2;
+	memcpy(m.src_ip, (uint8_t[]){ 198, 18, 0, 1 }, 4);
+	memcpy(m.dst_ip, (uint8_t[]){ 198, 18, 0, 2 }, 4);
 	m.src_port = 443;
 	m.dst_port = 40000;
 	CU_ASSERT_EQUAL(sim_steer_add(f.dev, &m, tirn + 1, &rule), -ENOENT);

@@ -122,8 +122,8 @@ static int setup(struct rxb *b)
 	b->tir = mlx5tls_tir_create(b->rq, b->td, &to);
 	if (!b->tir)
 		return tool_fail(b->t, "TLS TIR create", errno);
-	put32(m.src_ip, 0x0a000002);
-	put32(m.dst_ip, 0x0a000001);
+	put32(m.src_ip, 0xc6120002);
+	put32(m.dst_ip, 0xc6120001);
 	b->flow = mlx5tls_flow_create(b->tir, &m);
 	if (!b->flow)
 		return tool_fail(b->t, "flow create", errno);

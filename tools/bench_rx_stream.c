@@ -96,7 +96,7 @@ static int encrypt_stream(struct rxb *b, struct rx_set *s)
 	return ok ? 0 : -EIO;
 }
 
-/* Segment i of the stream from the peer 10.0.0.2:443 to us, 10.0.0.1:40000. */
+/* Segment i of the stream from the peer 198.18.0.2:443 to us, 198.18.0.1:40000. */
 static void build_frame(const struct rx_set *s, uint32_t i)
 {
 	uint8_t *f = s->frames + (size_t)i * RX_FRAME_STRIDE, *ip = f + 14, *tcp = ip + 20;
@@ -114,8 +114,8 @@ static void build_frame(const struct rx_set *s, uint32_t i)
 	put16(ip + 6, 0x4000);
 	ip[8] = 64;
 	ip[9] = 6;
-	put32(ip + 12, 0x0a000002);
-	put32(ip + 16, 0x0a000001);
+	put32(ip + 12, 0xc6120002);
+	put32(ip + 16, 0xc6120001);
 	put16(ip + 10, csum_fold(csum_add(0, ip, 20)));
 	put16(tcp, 443);
 	put16(tcp + 2, 40000);

@@ -142,8 +142,8 @@ static int set_build(struct txb *b, struct tx_set *s, uint32_t rec_size, uint32_
 		put16(ip + 6, 0x4000);
 		ip[8] = 64;
 		ip[9] = 6;
-		put32(ip + 12, 0x0a000001);
-		put32(ip + 16, 0x0a000002);
+		put32(ip + 12, 0xc6120001);
+		put32(ip + 16, 0xc6120002);
 		put16(tcp, 443);
 		put16(tcp + 2, 40000);
 		put32(tcp + 4, TX_ISN + (uint32_t)off);

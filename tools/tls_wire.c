@@ -62,8 +62,8 @@ size_t tool_tls_frame(uint8_t *buf, size_t cap, const union tool_crypto_info *ci
 	put16(buf + 20, 0x4000);
 	buf[22] = 64;
 	buf[23] = 6;
-	put32(buf + 26, 0xc0000201); /* 192.0.2.1 -> 192.0.2.2 (documentation range) */
-	put32(buf + 30, 0xc0000202);
+	put32(buf + 26, 0xc6120001); /* 198.18.0.1 -> 198.18.0.2 (RFC 2544 benchmarking range) */
+	put32(buf + 30, 0xc6120002);
 	put16(buf + 34, 443);
 	put16(buf + 36, 40000);
 	put32(buf + 38, tcp_seq);

@@ -238,7 +238,7 @@ static inline void rx_fix_init(struct rx_fix *f)
 	struct mlx5tls_qp_opts qo = { .sz = sizeof(qo), .flags = MLX5TLS_QP_F_MODEL_SYNC };
 	struct mlx5tls_tir_opts to = { .sz = sizeof(to), .tls_en = true };
 	struct mlx5tls_flow_match m = { .ip_version = 4, .src_port = 443, .dst_port = 40000,
-					.src_ip = { 10, 0, 0, 2 }, .dst_ip = { 10, 0, 0, 1 } };
+					.src_ip = { 198, 18, 0, 2 }, .dst_ip = { 198, 18, 0, 1 } };
 	uint8_t pt[1000];
 	ssize_t w;
 

@@ -35,7 +35,7 @@ struct flow {
 };
 
 static const struct flow flow_v4 = {
-	false, { 10, 0, 0, 1 }, { 10, 0, 0, 2 }, 443, 40000,
+	false, { 198, 18, 0, 1 }, { 198, 18, 0, 2 }, 443, 40000,
 };
 
 static const struct flow flow_v6 = {

@@ -90,8 +90,8 @@ static inline size_t hdr_v4(uint8_t *h, uint32_t seq, uint32_t plen, uint16_t ip
 	put16(ip + 6, 0x4000); /* DF */
 	ip[8] = 64;
 	ip[9] = 6;
-	put32(ip + 12, 0x0a000001);
-	put32(ip + 16, 0x0a000002);
+	put32(ip + 12, 0xc6120001);
+	put32(ip + 16, 0xc6120002);
 	put16(tcp, 443);
 	put16(tcp + 2, 40000);
 	put32(tcp + 4, seq);

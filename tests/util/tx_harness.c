@@ -185,8 +185,8 @@ static void build_headers(const struct txh *h, uint8_t *f, uint32_t seq, size_t 
 		put16(ip + 6, 0x4000); /* DF */
 		ip[8] = 64;
 		ip[9] = 6;
-		put32(ip + 12, 0x0a000001);
-		put32(ip + 16, 0x0a000002);
+		put32(ip + 12, 0xc6120001);
+		put32(ip + 16, 0xc6120002);
 		tcp = ip + IPV4_HLEN;
 	} else {
 		put16(type, 0x86dd);
