@@ -142,11 +142,14 @@ static void test_conn_and_label(void)
 	struct mlx5tls_tx *tx2;
 	struct txh h;
 
+	/* 2001:2::1 -> 2001:2::2: the IPv6 benchmarking prefix (RFC 5180) */
 	c6.local_ip[0] = 0x20;
 	c6.local_ip[1] = 0x01;
+	c6.local_ip[3] = 0x02;
 	c6.local_ip[15] = 1;
 	c6.remote_ip[0] = 0x20;
 	c6.remote_ip[1] = 0x01;
+	c6.remote_ip[3] = 0x02;
 	c6.remote_ip[15] = 2;
 	CU_ASSERT_EQUAL_FATAL(txh_init(&h, &o), 0);
 	tx2 = mlx5tls_tx_create(h.qp, &h.ci.info, tls_peer_crypto_info_size(&h.ci.info), 0, &given);

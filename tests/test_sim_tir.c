@@ -407,6 +407,9 @@ static void test_uid_isolation(void)
 
 	m.ip_version = 6;
 	m.ip_proto = 6;
+	m.src_ip[0] = m.dst_ip[0] = 0x20; /* 2001:2::1 -> 2001:2::2 (RFC 5180) */
+	m.src_ip[1] = m.dst_ip[1] = 0x01;
+	m.src_ip[3] = m.dst_ip[3] = 0x02;
 	m.src_ip[15] = 1;
 	m.dst_ip[15] = 2;
 	CU_ASSERT_EQUAL_FATAL(sim_steer_add(f.dev, &m, tirn, &rule), 0);

@@ -109,7 +109,7 @@ bool conn_filter_match(const struct filter_val *f, const struct jv *ctx)
 	return true;
 }
 
-/* "198.18.0.1:443", "[2001:db8::1]:443" (into buf); "-" while the connection is not known */
+/* "198.18.0.1:443", "[2001:2::1]:443" (into buf); "-" while the connection is not known */
 static const char *endpoint(const struct jv *c, const char *addr_key, const char *port_key,
 			    char *buf, size_t len)
 {
