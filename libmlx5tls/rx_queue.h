@@ -80,6 +80,10 @@ struct mlx5tls_flow {
 	struct xport_flow_match xm;
 };
 
+/* Ask for the first lines mlx5tls_rx_destroy reads of rx (rx.c), which may be freed meanwhile:
+ * a prefetch never faults. */
+void rx_prefetch_teardown(const struct mlx5tls_rx *rx);
+
 /* Replace tir's device object by a fresh one with a new flow tag, its flows moved over. 0 or
  * -errno (the first failure; the TIR is usable as long as its object exists). */
 int tir_renew(struct mlx5tls_tir *tir);
