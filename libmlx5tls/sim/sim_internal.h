@@ -275,6 +275,8 @@ void sim_dp_deks_gone_locked(struct sim_dev *dev, uint32_t shard, uint32_t first
 /* The live TIR numbered tirn with its table shard held for reading (it cannot be destroyed until
  * sim_tir_rx_unhold), or NULL (tir.c). */
 struct sim_tir_rx *sim_tir_rx_hold(struct sim_dev *dev, uint32_t tirn);
+/* Ask for tirn's slot in the TIR table, whose DESTROY_TIR is likely next (tir.c). */
+void sim_tir_prefetch_destroy(struct sim_dev *dev, uint32_t tirn);
 void sim_tir_rx_unhold(struct sim_dev *dev, const struct sim_tir_rx *tir);
 /* Pin the live RQ numbered rqn against destruction, if uid < 0 or it is uid's: 0 (*out set),
  * -ENOENT (no such RQ) or -EACCES (another uid's). sim_rq_unpin drops a pin (rq.c). */
