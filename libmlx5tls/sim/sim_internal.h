@@ -124,7 +124,8 @@ struct sim_tir_slot {
  *               TIR numbers come from tir_next (an atomic) in blocks per thread slot, each
  *               block under its slot's tir_slot[].lock (nothing taken inside it); the live
  *               count is tirs_live (an atomic).
- *   steering    a steering shard's lock (steer.c); inside it only an RQ's lock (a delivery).
+ *   steering    a steering shard's lock (steer.c); inside it only an RQ's lock (a delivery)
+ *               or an RQ's TLS context table lock (a TIR's last rule removed: a prefetch).
  *   dek_lock    (rwlock) the DEK table: deks, dek_cursor, dek_objs_by_log, dek_ids_live and
  *               stats.dek_objects/deks. Writers (DEK CREATE/DESTROY, a uid's teardown) hold
  *               `lock` too; readers (DEK MODIFY/QUERY, the engines' key fetch) hold it alone,
