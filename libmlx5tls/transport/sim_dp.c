@@ -558,13 +558,12 @@ int sim_flow_create_op(struct mlx5tls_xport *xp, const struct xport_flow_match *
 		       struct mlx5tls_xflow *f)
 {
 	struct sim_flow_match sm = { 0 };
-	int ret;
 
 	(void)tir_obj;
 	(void)tirn;
 	if (!m->ip_version) {
 		/* the catch-all rule: the model's default destination (one per device) */
-		ret = xp->has_default ? -EEXIST : sim_steer_set_default(xp->dev, m->default_rqn);
+		int ret = xp->has_default ? -EEXIST : sim_steer_set_default(xp->dev, m->default_rqn);
 		if (ret)
 			return ret;
 		xp->has_default = true;
@@ -583,12 +582,10 @@ int sim_flow_create_op(struct mlx5tls_xport *xp, const struct xport_flow_match *
 
 int sim_flow_destroy_op(struct mlx5tls_xflow *f)
 {
-	int ret;
-
 	if (!f)
 		return 0;
 	if (f->is_default) {
-		ret = sim_steer_set_default(f->xp->dev, 0);
+		int ret = sim_steer_set_default(f->xp->dev, 0);
 		if (!ret)
 			f->xp->has_default = false;
 		return ret;
