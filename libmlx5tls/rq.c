@@ -440,6 +440,12 @@ int mlx5tls_model_wire_rx(struct mlx5tls_device *dev, const void *frame, size_t 
 
 /* ---- TIR (fact sheet 4.3) ---- */
 
+/* The room for the transport's record of f's steering rule. */
+static struct mlx5tls_xflow *flow_rec(struct mlx5tls_flow *f)
+{
+	return (struct mlx5tls_xflow *)&f->rec;
+}
+
 /* A flow tag for a new TIR object: 24 bits (rdma-core MLX5_FLOW_TAG_MASK), never 0 (0 is "no
  * tag"). After 2^24 - 1 objects on one device tags come round again; a packet would have to
  * sit unread through all of them to be mistaken for a later object's. */
@@ -551,7 +557,9 @@ int tir_renew(struct mlx5tls_tir *tir)
 			}
 			f->xflow = NULL;
 		}
-		ret = dev->ops->flow_create(dev->xp, &f->xm, obj, tirn, tag, &f->xflow);
+		ret = dev->ops->flow_create(dev->xp, &f->xm, obj, tirn, tag, flow_rec(f));
+		if (!ret)
+			f->xflow = flow_rec(f);
 		if (ret) {
 			pr_warn("TIR 0x%x: a flow could not be steered to its renewal (%d)\n",
 				tir->tirn, ret);
@@ -671,8 +679,9 @@ static struct mlx5tls_flow *flow_install(struct mlx5tls_tir *tir, struct mlx5tls
 	pthread_mutex_lock(&tir->lock);
 	if (!ret)
 		ret = dev->ops->flow_create(dev->xp, &f->xm, tir->obj, tir->tirn, tir->tag,
-					    &f->xflow);
+					    flow_rec(f));
 	if (!ret) {
+		f->xflow = flow_rec(f);
 		f->tir = tir;
 		f->next = tir->flow_list;
 		if (f->next)
@@ -742,11 +751,27 @@ int mlx5tls_flow_destroy(struct mlx5tls_flow *flow)
 
 	if (!flow)
 		return libmlx5tls_err(-EINVAL);
-	/* among 100k flows both are cold: asked for together, the transport's record arrives
-	 * while the TIR's lock is taken instead of after it (as mlx5tls_rx_destroy) */
-	__builtin_prefetch(flow->xflow, 1);
+	/* among 100k flows the flow is cold: the transport's record is in it (rx_queue.h), so
+	 * both lines are asked for at once, with no pointer to wait for */
+	__builtin_prefetch(flow, 1);
+	__builtin_prefetch((const char *)(&flow->rec + 1) - 1, 1);
 	tir = flow->tir;
+	/*
+	 * The TIR's last rule: what follows is the teardown of its connection, the context then
+	 * the TIR (fact sheet 11.5: the rule first, as the kernel's mlx5e_ktls_del_rx). Among 100k
+	 * TIRs the lines each starts from are cold: asked for now, before the device's part of
+	 * this call, they arrive while it runs. The count may change meanwhile: then only a
+	 * prefetch is wasted. rx_lock before lock (rx_queue.h).
+	 */
+	if (atomic_load_explicit(&tir->flows, memory_order_relaxed) == 1) {
+		pthread_spin_lock(&tir->rx_lock);
+		if (tir->rx_list)
+			rx_prefetch_teardown(tir->rx_list);
+		pthread_spin_unlock(&tir->rx_lock);
+	}
 	pthread_mutex_lock(&tir->lock);
+	if (atomic_load_explicit(&tir->flows, memory_order_relaxed) == 1)
+		__builtin_prefetch(tir->obj, 1);
 	if (flow->xflow)
 		ret = tir->rq->dev->ops->flow_destroy(flow->xflow);
 	if (!ret) {

@@ -431,6 +431,11 @@ static void rx_prefetch_self(const struct mlx5tls_rx *rx)
 	__builtin_prefetch(&rx->tir_pprev, 1);
 }
 
+void rx_prefetch_teardown(const struct mlx5tls_rx *rx)
+{
+	rx_prefetch_self(rx);
+}
+
 /* Then what it points to: its software state (its keys: rx_prefetch_keys), DEK, history, TIR,
  * and its neighbour on the TIR's list. */
 static void rx_prefetch_parts(const struct mlx5tls_rx *rx)

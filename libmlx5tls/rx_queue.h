@@ -70,12 +70,19 @@ struct mlx5tls_tir {
 	struct mlx5tls_dek *stale_dek;
 };
 
+/* What a destroy reads comes first, the transport's record among it (transport.h
+ * XPORT_FLOW_REC_BYTES), so that it is one or two lines asked for at once; the match after. */
 struct mlx5tls_flow {
 	struct mlx5tls_tir *tir;
-	struct mlx5tls_xflow *xflow; /* NULL when a renewal could not install it again */
-	struct xport_flow_match xm;
+	struct mlx5tls_xflow *xflow; /* rec when installed; NULL when a renewal could not */
 	struct mlx5tls_flow *prev, *next;
+	union xport_flow_rec rec;
+	struct xport_flow_match xm;
 };
+
+/* Ask for the first lines mlx5tls_rx_destroy reads of rx (rx.c), which may be freed meanwhile:
+ * a prefetch never faults. */
+void rx_prefetch_teardown(const struct mlx5tls_rx *rx);
 
 /* Replace tir's device object by a fresh one with a new flow tag, its flows moved over. 0 or
  * -errno (the first failure; the TIR is usable as long as its object exists). */

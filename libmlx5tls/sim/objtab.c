@@ -123,6 +123,11 @@ int sim_objtab_replace(struct sim_objtab *t, uint32_t key, void *val)
 	return -ENOENT;
 }
 
+void sim_objtab_prefetch(const struct sim_objtab *t, uint32_t key)
+{
+	__builtin_prefetch(&t->slots[slot_of(key, t->mask)], 1);
+}
+
 void *sim_objtab_del(struct sim_objtab *t, uint32_t key)
 {
 	uint32_t i, j;

@@ -32,6 +32,8 @@ void *sim_objtab_get(const struct sim_objtab *t, uint32_t key);
 int sim_objtab_put(struct sim_objtab *t, uint32_t key, void *val);
 /* Point a present key at another record (never reallocates): 0, or -ENOENT if absent. */
 int sim_objtab_replace(struct sim_objtab *t, uint32_t key, void *val);
+/* Ask for the line of key's slot (a look-up, put or delete soon): no effect on the table. */
+void sim_objtab_prefetch(const struct sim_objtab *t, uint32_t key);
 /* Removes key; returns its record, or NULL if absent. */
 void *sim_objtab_del(struct sim_objtab *t, uint32_t key);
 

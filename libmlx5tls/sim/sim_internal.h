@@ -124,7 +124,8 @@ struct sim_tir_slot {
  *               TIR numbers come from tir_next (an atomic) in blocks per thread slot, each
  *               block under its slot's tir_slot[].lock (nothing taken inside it); the live
  *               count is tirs_live (an atomic).
- *   steering    a steering shard's lock (steer.c); inside it only an RQ's lock (a delivery).
+ *   steering    a steering shard's lock (steer.c); inside it only an RQ's lock (a delivery)
+ *               or an RQ's TLS context table lock (a TIR's last rule removed: a prefetch).
  *   dek_lock    (rwlock) the DEK table: deks, dek_cursor, dek_objs_by_log, dek_ids_live and
  *               stats.dek_objects/deks. Writers (DEK CREATE/DESTROY, a uid's teardown) hold
  *               `lock` too; readers (DEK MODIFY/QUERY, the engines' key fetch) hold it alone,
@@ -275,6 +276,8 @@ void sim_dp_deks_gone_locked(struct sim_dev *dev, uint32_t shard, uint32_t first
 /* The live TIR numbered tirn with its table shard held for reading (it cannot be destroyed until
  * sim_tir_rx_unhold), or NULL (tir.c). */
 struct sim_tir_rx *sim_tir_rx_hold(struct sim_dev *dev, uint32_t tirn);
+/* Ask for tirn's slot in the TIR table, whose DESTROY_TIR is likely next (tir.c). */
+void sim_tir_prefetch_destroy(struct sim_dev *dev, uint32_t tirn);
 void sim_tir_rx_unhold(struct sim_dev *dev, const struct sim_tir_rx *tir);
 /* Pin the live RQ numbered rqn against destruction, if uid < 0 or it is uid's: 0 (*out set),
  * -ENOENT (no such RQ) or -EACCES (another uid's). sim_rq_unpin drops a pin (rq.c). */

@@ -188,6 +188,8 @@ int sim_tls_rx_ctx_packet(struct sim_tls_rx_ctx *ctx, uint32_t tcp_seq, const ui
 /* Drop tirn's context (its TIR, which delivers to rq, has left the TIR table; no lock of the
  * datapath held, perhaps the TIR's table shard: sim_internal.h). */
 void sim_tls_rx_ctx_drop(struct sim_rq *rq, uint32_t tirn);
+/* Ask for the line of tirn's slot in rq's context table, whose drop is likely next. */
+void sim_tls_rx_ctx_prefetch(struct sim_rq *rq, uint32_t tirn);
 /* An RQ's table of contexts (rq create, destroy): 0 or -ENOMEM; fini frees what is left. */
 int sim_tls_rx_ctx_table_init(struct sim_rq *rq);
 void sim_tls_rx_ctx_table_fini(struct sim_rq *rq);

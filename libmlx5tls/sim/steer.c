@@ -19,7 +19,8 @@
  * by shard, either removes a rule or runs after that rule's removal dropped its pin). The
  * receive path takes its frame's shard and, holding it, the destination RQ's lock before letting
  * go: the rule (hence its TIR, hence the TIR's RQ) cannot go while the shard is held, and
- * sim_rq_destroy() waits for rq->lock. The default destination is an atomic pointer, read with
+ * sim_rq_destroy() waits for rq->lock. A TIR's last rule removed takes its RQ's context table
+ * lock inside the shard's, for a prefetch (sim_tls_rx_ctx_prefetch). The default destination is an atomic pointer, read with
  * a shard held: a new one is swapped in, then every shard is taken and let go in turn, so a
  * frame that read the old one holds its lock by then, before the old one's pin is dropped. The
  * counters read (sim_dev_get_rx_stats) are the shards' summed, each read under its lock.
@@ -373,6 +374,7 @@ int sim_steer_del(struct sim_dev *dev, uint32_t rule_id)
 {
 	struct steer_rule *rule;
 	struct steer_shard *s;
+	uint32_t tir_unused = 0;
 
 	if (!dev)
 		return -EINVAL;
@@ -385,10 +387,21 @@ int sim_steer_del(struct sim_dev *dev, uint32_t rule_id)
 		__builtin_prefetch(rule->tir, 1);
 		unlink_rule(s, rule);
 		/* with the shard held: see Locks (a forced teardown may free the TIR after) */
-		atomic_fetch_sub_explicit(&rule->tir->rule_refs, 1, memory_order_release);
+		if (atomic_fetch_sub_explicit(&rule->tir->rule_refs, 1, memory_order_release) == 1) {
+			tir_unused = rule->tir->tirn;
+			/* and its TLS context's slot, which the DESTROY_TIR drops (the TIR and its
+			 * RQ stay while the shard is held; the table's lock nests in it: Locks) */
+			if (rule->tir->tls_en)
+				sim_tls_rx_ctx_prefetch(rule->tir->rq, tir_unused);
+		}
 	}
 	pthread_mutex_unlock(&s->lock);
 	free(rule);
+	/* the TIR's last rule: its DESTROY_TIR usually follows (fact sheet 11.5, the rule goes
+	 * first), whose look-up among 100k TIRs is a cache miss; asked for now, it arrives
+	 * meanwhile (the TIR itself is warm: its count was just written) */
+	if (tir_unused)
+		sim_tir_prefetch_destroy(dev, tir_unused);
 	return rule ? 0 : -ENOENT;
 }
 

@@ -423,6 +423,16 @@ struct sim_tir_rx *sim_tir_rx_hold(struct sim_dev *dev, uint32_t tirn)
 	return &t->rx;
 }
 
+void sim_tir_prefetch_destroy(struct sim_dev *dev, uint32_t tirn)
+{
+	struct sim_tir_shard *sh = shard_of(dev, tirn);
+
+	/* the shard's slots move when it grows: read under its lock, as any look-up */
+	pthread_rwlock_rdlock(&sh->lock);
+	sim_objtab_prefetch(&sh->tab, tirn);
+	pthread_rwlock_unlock(&sh->lock);
+}
+
 void sim_tir_rx_unhold(struct sim_dev *dev, const struct sim_tir_rx *tir)
 {
 	pthread_rwlock_unlock(&shard_of(dev, tir->tirn)->lock);

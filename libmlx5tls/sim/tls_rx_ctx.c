@@ -258,6 +258,14 @@ void sim_tls_rx_ctx_drop(struct sim_rq *rq, uint32_t tirn)
 	ctx_free(ctx);
 }
 
+void sim_tls_rx_ctx_prefetch(struct sim_rq *rq, uint32_t tirn)
+{
+	/* the table's slots move when it grows: read under its lock, as any look-up */
+	pthread_mutex_lock(&rq->tls_rx_lock);
+	sim_objtab_prefetch(&rq->tls_rx, tirn);
+	pthread_mutex_unlock(&rq->tls_rx_lock);
+}
+
 static bool ctx_any(const void *val, void *arg)
 {
 	(void)val;

@@ -534,6 +534,7 @@ struct mlx5tls_xflow {
 	struct mlx5dv_flow_matcher *matcher;
 	struct ibv_flow *flow;
 };
+_Static_assert(sizeof(struct mlx5tls_xflow) <= XPORT_FLOW_REC_BYTES, "fits in the library's flow");
 
 #define MATCH_SZ DEVX_ST_SZ_BYTES(fte_match_set_lyr_2_4) /* outer headers of fte_match_param */
 
@@ -572,24 +573,22 @@ static struct mlx5dv_flow_match_parameters *match_params(const struct xport_flow
 
 int devx_flow_create(struct mlx5tls_xport *xp, const struct xport_flow_match *m,
 		     struct mlx5tls_xobj *tir_obj, uint32_t tirn, uint32_t tag,
-		     struct mlx5tls_xflow **f)
+		     struct mlx5tls_xflow *x)
 {
 	struct mlx5dv_flow_match_parameters *mask = NULL, *value = NULL;
 	struct mlx5dv_flow_action_attr action[2];
 	struct mlx5dv_flow_matcher_attr ma;
-	struct mlx5tls_xflow *x;
 	int ret;
 
-	if (!xp || !m || !tir_obj || !tir_obj->devx || !f)
+	if (!xp || !m || !tir_obj || !tir_obj->devx || !x)
 		return -EINVAL;
-	x = calloc(1, sizeof(*x));
+	*x = (struct mlx5tls_xflow){ .xp = xp };
 	mask = match_params(m, true);
 	value = match_params(m, false);
-	if (!x || !mask || !value) {
+	if (!mask || !value) {
 		ret = -ENOMEM;
 		goto out;
 	}
-	x->xp = xp;
 	memset(&ma, 0, sizeof(ma));
 	ma.type = IBV_FLOW_ATTR_NORMAL;
 	if (m->ip_version) {
@@ -626,11 +625,8 @@ int devx_flow_create(struct mlx5tls_xport *xp, const struct xport_flow_match *m,
 		mlx5dv_destroy_flow_matcher(x->matcher);
 		goto out;
 	}
-	*f = x;
-	x = NULL;
 	ret = 0;
 out:
-	free(x);
 	free(mask);
 	free(value);
 	return ret;
@@ -649,6 +645,5 @@ int devx_flow_destroy(struct mlx5tls_xflow *f)
 	if (ret)
 		pr_warn("devx: %s: mlx5dv_destroy_flow_matcher failed (%s)\n", f->xp->name,
 			strerror(-devx_neg_errno(ret)));
-	free(f);
 	return 0;
 }

@@ -47,7 +47,7 @@ void devx_rq_destroy(struct mlx5tls_xrq *q);
 int devx_rq_recover(struct mlx5tls_xrq *q);
 int devx_flow_create(struct mlx5tls_xport *xp, const struct xport_flow_match *m,
 		     struct mlx5tls_xobj *tir_obj, uint32_t tirn, uint32_t tag,
-		     struct mlx5tls_xflow **f);
+		     struct mlx5tls_xflow *f);
 int devx_flow_destroy(struct mlx5tls_xflow *f);
 
 #endif

@@ -38,6 +38,7 @@ struct mlx5tls_xflow {
 	uint32_t rule_id;
 	bool is_default; /* the catch-all: the model's default destination */
 };
+_Static_assert(sizeof(struct mlx5tls_xflow) <= XPORT_FLOW_REC_BYTES, "fits in the library's flow");
 
 struct mlx5tls_xmr {
 	struct mlx5tls_xport *xp;
@@ -554,28 +555,19 @@ int sim_rq_out_of_buffer_op(struct mlx5tls_xrq *q, uint64_t *n)
 
 int sim_flow_create_op(struct mlx5tls_xport *xp, const struct xport_flow_match *m,
 		       struct mlx5tls_xobj *tir_obj, uint32_t tirn, uint32_t tag,
-		       struct mlx5tls_xflow **f)
+		       struct mlx5tls_xflow *f)
 {
 	struct sim_flow_match sm = { 0 };
-	struct mlx5tls_xflow *x;
-	int ret;
 
 	(void)tir_obj;
 	(void)tirn;
-	x = calloc(1, sizeof(*x));
-	if (!x)
-		return -ENOMEM;
 	if (!m->ip_version) {
 		/* the catch-all rule: the model's default destination (one per device) */
-		ret = xp->has_default ? -EEXIST : sim_steer_set_default(xp->dev, m->default_rqn);
-		if (ret) {
-			free(x);
+		int ret = xp->has_default ? -EEXIST : sim_steer_set_default(xp->dev, m->default_rqn);
+		if (ret)
 			return ret;
-		}
 		xp->has_default = true;
-		x->xp = xp;
-		x->is_default = true;
-		*f = x;
+		*f = (struct mlx5tls_xflow){ .xp = xp, .is_default = true };
 		return 0;
 	}
 	sm.ip_version = m->ip_version;
@@ -584,32 +576,19 @@ int sim_flow_create_op(struct mlx5tls_xport *xp, const struct xport_flow_match *
 	memcpy(sm.dst_ip, m->dst_ip, sizeof(sm.dst_ip));
 	sm.src_port = m->src_port;
 	sm.dst_port = m->dst_port;
-	ret = sim_steer_add_tagged(xp->dev, &sm, tirn, tag, &x->rule_id);
-	if (ret) {
-		free(x);
-		return ret;
-	}
-	x->xp = xp;
-	*f = x;
-	return 0;
+	*f = (struct mlx5tls_xflow){ .xp = xp };
+	return sim_steer_add_tagged(xp->dev, &sm, tirn, tag, &f->rule_id);
 }
 
 int sim_flow_destroy_op(struct mlx5tls_xflow *f)
 {
-	int ret;
-
 	if (!f)
 		return 0;
 	if (f->is_default) {
-		ret = sim_steer_set_default(f->xp->dev, 0);
-		if (!ret) {
+		int ret = sim_steer_set_default(f->xp->dev, 0);
+		if (!ret)
 			f->xp->has_default = false;
-			free(f);
-		}
 		return ret;
 	}
-	ret = sim_steer_del(f->xp->dev, f->rule_id);
-	if (!ret)
-		free(f);
-	return ret;
+	return sim_steer_del(f->xp->dev, f->rule_id);
 }

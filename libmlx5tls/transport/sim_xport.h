@@ -67,7 +67,7 @@ int sim_rq_recover_op(struct mlx5tls_xrq *q);
 int sim_rq_out_of_buffer_op(struct mlx5tls_xrq *q, uint64_t *n);
 int sim_flow_create_op(struct mlx5tls_xport *xp, const struct xport_flow_match *m,
 		       struct mlx5tls_xobj *tir_obj, uint32_t tirn, uint32_t tag,
-		       struct mlx5tls_xflow **f);
+		       struct mlx5tls_xflow *f);
 int sim_flow_destroy_op(struct mlx5tls_xflow *f);
 /* The object number behind a handle of sim.c (the pdn of a PD). */
 uint32_t sim_xobj_id(const struct mlx5tls_xobj *obj);

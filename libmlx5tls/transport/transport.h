@@ -28,7 +28,19 @@ struct mlx5tls_xobj;       /* a created firmware object, owned by the transport 
 struct mlx5tls_xqp;        /* a send queue + completion queue, owned by the transport */
 struct mlx5tls_xmr;        /* a registered memory region, owned by the transport */
 struct mlx5tls_xrq;        /* a receive queue + completion queue, owned by the transport */
-struct mlx5tls_xflow;      /* a steering rule, owned by the transport */
+struct mlx5tls_xflow;      /* a steering rule: the transport's record, in the library's memory */
+
+/*
+ * The room a transport's steering rule record (struct mlx5tls_xflow) has inside the library's
+ * flow: one allocation, so that a flow's destroy reads the record from an address it knows
+ * instead of through a pointer - among 100k flows each is a cache miss, and the pointer's made
+ * them two in a row. Each transport asserts that its record fits.
+ */
+#define XPORT_FLOW_REC_BYTES 32u
+union xport_flow_rec {
+	void *align; /* records hold pointers */
+	unsigned char bytes[XPORT_FLOW_REC_BYTES];
+};
 
 /* What the library asks for when it creates a raw Ethernet send queue. */
 struct xport_qp_attr {
@@ -177,11 +189,13 @@ struct mlx5tls_transport_ops {
 	int (*rq_recover)(struct mlx5tls_xrq *q);
 	/* Frames dropped for want of a posted WQE (rx_out_of_buffer); NULL if unknown. */
 	int (*rq_out_of_buffer)(struct mlx5tls_xrq *q, uint64_t *n);
-	/* Steer frames matching m to the TIR (tir_obj, number tirn). 0 or -errno. */
+	/* Steer frames matching m to the TIR (tir_obj, number tirn), the rule's record made in
+	 * f (XPORT_FLOW_REC_BYTES of the caller's memory). 0 or -errno (f holds nothing). */
 	/* tag: a flow tag action (24 bits, reported in the CQE's sop_drop_qpn), 0 = none */
 	int (*flow_create)(struct mlx5tls_xport *xp, const struct xport_flow_match *m,
 			   struct mlx5tls_xobj *tir_obj, uint32_t tirn, uint32_t tag,
-			   struct mlx5tls_xflow **f);
+			   struct mlx5tls_xflow *f);
+	/* Remove the rule; its memory is the caller's. 0, or -errno with the rule kept. */
 	int (*flow_destroy)(struct mlx5tls_xflow *f);
 };
 
