@@ -27,6 +27,7 @@
 #include "rx_sw.h"
 #include "secret.h"
 #include "sim/tls_rx.h"
+#include "sanitizer.h"
 #include "test_util.h"
 #include "tls_peer.h"
 #include "wqe.h"
@@ -35,17 +36,6 @@
 #define LINE 64u          /* one chunk of secret memory per key epoch / engine: a cache line */
 #define CTX_SECRET 192u   /* a whole RX context: library key, model key, the DEK's key */
 #define EPOCHS 9u         /* keys used in the KeyUpdate case: more than RX_SW_EPOCHS */
-
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-#ifndef UNDER_ASAN
-#define UNDER_ASAN 0
-#endif
 
 static struct secret_stats stats(void)
 {

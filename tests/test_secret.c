@@ -36,16 +36,7 @@ static int rx_wire(struct mlx5tls_device *dev, const void *frame, size_t len)
 #include "rx_offload_cases.h"
 #include "tx_harness.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-#ifndef UNDER_ASAN
-#define UNDER_ASAN 0
-#endif
+#include "sanitizer.h"
 
 /* ---- OpenSSL's allocations, tracked ---- */
 
