@@ -162,6 +162,13 @@ static void pid_str(const struct example *ex, char *buf, size_t len)
 	snprintf(buf, len, "%d", (int)ex->pid);
 }
 
+/* How a text answer names the process: "pid N " starts its lines. The bare number is not
+ * enough to look for: pid 5000 is also in port 50000. */
+static void pid_row(const struct example *ex, char *buf, size_t len)
+{
+	snprintf(buf, len, "pid %d ", (int)ex->pid);
+}
+
 static void test_proc(void)
 {
 	char want[64];
@@ -259,17 +266,19 @@ static void test_ctx_json(void)
 /* The per-connection view (ss -tie style) and the connection filters of ctx and conn. */
 static void test_conn_view(void)
 {
-	char pid_dev[16], pid_sw[16];
+	char pid_dev[16], pid_sw[16], row_dev[24], row_sw[24];
 	struct run r;
 
 	pid_str(&ex_dev, pid_dev, sizeof(pid_dev));
 	pid_str(&ex_sw, pid_sw, sizeof(pid_sw));
+	pid_row(&ex_dev, row_dev, sizeof(row_dev));
+	pid_row(&ex_sw, row_sw, sizeof(row_sw));
 
 	/* the default command takes the filters: `ctx pid N` is `ctx show pid N` */
 	query(&r, "ctx", "pid", pid_dev, NULL);
 	expect_status(&r, 0, "ctx pid N");
 	HAS(r.out, " 198.19.0.1:443 198.19.0.2:50000 label web-front");
-	HAS_NOT(r.out, pid_sw);
+	HAS_NOT(r.out, row_sw);
 	run_free(&r);
 
 	/* one entry per connection with the one-line TLS summary */
@@ -289,8 +298,8 @@ static void test_conn_view(void)
 	/* filters: address either end, ports, label */
 	query(&r, "conn", "addr", "198.19.0.2", "lport", "443", "label", "web-front", NULL);
 	expect_status(&r, 0, "conn addr lport label");
-	HAS(r.out, pid_dev);
-	HAS_NOT(r.out, pid_sw);
+	HAS(r.out, row_dev);
+	HAS_NOT(r.out, row_sw);
 	run_free(&r);
 
 	query(&r, "conn", "rport", "443", NULL);
@@ -300,8 +309,8 @@ static void test_conn_view(void)
 
 	query(&r, "ctx", "show", "raddr", "198.19.0.2", "port", "50000", NULL);
 	expect_status(&r, 0, "ctx raddr port");
-	HAS(r.out, pid_dev);
-	HAS(r.out, pid_sw);
+	HAS(r.out, row_dev);
+	HAS(r.out, row_sw);
 	run_free(&r);
 
 	query(&r, "ctx", "raddr", "198.18.0.9", NULL);
@@ -328,16 +337,18 @@ static void test_conn_view(void)
 
 static void test_ctx_filters(void)
 {
-	char pid_dev[16], pid_sw[16];
+	char pid_dev[16], pid_sw[16], row_dev[24], row_sw[24];
 	struct run r;
 
 	pid_str(&ex_dev, pid_dev, sizeof(pid_dev));
 	pid_str(&ex_sw, pid_sw, sizeof(pid_sw));
+	pid_row(&ex_dev, row_dev, sizeof(row_dev));
+	pid_row(&ex_sw, row_sw, sizeof(row_sw));
 
 	query(&r, "ctx", "show", "dir", "tx", NULL);
 	expect_status(&r, 0, "ctx show dir tx");
-	HAS(r.out, pid_dev);
-	HAS(r.out, pid_sw);
+	HAS(r.out, row_dev);
+	HAS(r.out, row_sw);
 	run_free(&r);
 
 	query(&r, "ctx", "show", "dir", "rx", NULL);
@@ -375,7 +386,7 @@ static void test_ctx_filters(void)
 	query(&r, "ctx", "show", "pid", pid_sw, "path", "software", "id", "1", NULL);
 	expect_status(&r, 0, "ctx show pid SW path software id 1");
 	HAS(r.out, "path software (");
-	HAS_NOT(r.out, pid_dev);
+	HAS_NOT(r.out, row_dev);
 	run_free(&r);
 }
 
