@@ -118,18 +118,12 @@ static void *other_queue(void *arg)
 	return NULL;
 }
 
-/* On the first of queue a's contexts (its lock held): queue b's thread does its work now. */
-/* cppcheck-suppress constParameter ; the signature is mlx5tls_device_foreach_tx's callback */
-static int hold_cb(struct mlx5tls_tx *tx, void *arg)
+/* The walk holds its shard here: the other thread is let go, and this one waits (bounded)
+ * until it has done its work on another queue, noting whether it did so in time. */
+static void hold_park(struct hold *h)
 {
-	struct hold *h = arg;
 	struct timespec until;
-	bool mine = false;
 
-	for (unsigned int i = 0; i < HOLD_CTXS; i++)
-		mine |= tx == h->a_tx[i];
-	if (!mine || h->a_visits++)
-		return 0;
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += HOLD_WAIT_S;
 	pthread_mutex_lock(&h->lock);
@@ -141,6 +135,20 @@ static int hold_cb(struct mlx5tls_tx *tx, void *arg)
 	h->in_time = h->done;
 	h->b_in_time = atomic_load(&h->b_done);
 	pthread_mutex_unlock(&h->lock);
+}
+
+/* On the first of queue a's contexts (its lock held): queue b's thread does its work now. */
+/* cppcheck-suppress constParameter ; the signature is mlx5tls_device_foreach_tx's callback */
+static int hold_cb(struct mlx5tls_tx *tx, void *arg)
+{
+	struct hold *h = arg;
+	bool mine = false;
+
+	for (unsigned int i = 0; i < HOLD_CTXS; i++)
+		mine |= tx == h->a_tx[i];
+	if (!mine || h->a_visits++)
+		return 0;
+	hold_park(h);
 	return 0;
 }
 
@@ -204,7 +212,6 @@ static void *other_queue_rx(void *arg)
 static void rx_hold_fn(struct jw *w, void *ctx, void *arg)
 {
 	struct hold *h = arg;
-	struct timespec until;
 	bool mine = false;
 
 	(void)w;
@@ -212,17 +219,7 @@ static void rx_hold_fn(struct jw *w, void *ctx, void *arg)
 		mine |= ctx == (void *)h->a_rx[i];
 	if (!mine || h->a_visits++)
 		return;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += HOLD_WAIT_S;
-	pthread_mutex_lock(&h->lock);
-	h->go = true;
-	pthread_cond_broadcast(&h->cond);
-	while (!h->done)
-		if (pthread_cond_timedwait(&h->cond, &h->lock, &until) == ETIMEDOUT)
-			break;
-	h->in_time = h->done;
-	h->b_in_time = atomic_load(&h->b_done);
-	pthread_mutex_unlock(&h->lock);
+	hold_park(h);
 }
 
 static void test_other_queue_during_rx_walk(void)
